@@ -1,0 +1,16 @@
+// Command-line entry: `xinqiao serve|migrate|demo|import|audit|instruments|score ...`.
+// Each command group lives in its own *_cmd.cc and registers itself here.
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace xq::cli {
+
+int Main(int argc, char** argv);
+
+// Registration hooks, one per command group. Each adds subcommands to app.
+void AddDbCommands(CLI::App& app);  // migrate
+
+}  // namespace xq::cli

@@ -1,0 +1,135 @@
+#include "core/clock.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace xq {
+
+int64_t SystemClock::NowMicros() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SystemClock& SystemClock::Instance() {
+  static SystemClock clock;
+  return clock;
+}
+
+namespace {
+
+// Days from civil date (Howard Hinnant's algorithm).
+int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void CivilFromDays(int64_t z, int* y, int* m, int* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int64_t yy = static_cast<int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  *m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  *y = static_cast<int>(yy + (*m <= 2));
+}
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  *out = v;
+  return true;
+}
+
+int DaysInMonth(int y, int m) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+  return kDays[m - 1];
+}
+
+}  // namespace
+
+std::string FormatRfc3339(int64_t unix_micros) {
+  int64_t secs = unix_micros / 1'000'000;
+  if (unix_micros < 0 && unix_micros % 1'000'000 != 0) --secs;
+  secs += 8 * 3600;
+  int64_t days = secs / 86400;
+  int64_t rem = secs % 86400;
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
+  int y, m, d;
+  CivilFromDays(days, &y, &m, &d);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d,
+                static_cast<int>(rem / 3600), static_cast<int>(rem % 3600 / 60),
+                static_cast<int>(rem % 60));
+  return buf;
+}
+
+bool IsValidDate(std::string_view s) {
+  int y, m, d;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  if (!Digits(s, 0, 4, &y) || !Digits(s, 5, 2, &m) || !Digits(s, 8, 2, &d)) return false;
+  return m >= 1 && m <= 12 && d >= 1 && d <= DaysInMonth(y, m);
+}
+
+bool ParseRfc3339(std::string_view s, int64_t* unix_micros) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
+  if (s.size() < 20 || !IsValidDate(s.substr(0, 10))) return false;
+  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return false;
+  Digits(s, 0, 4, &y);
+  Digits(s, 5, 2, &mo);
+  Digits(s, 8, 2, &d);
+  if (!Digits(s, 11, 2, &h) || s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' ||
+      !Digits(s, 17, 2, &se))
+    return false;
+  if (h > 23 || mi > 59 || se > 60) return false;
+  size_t p = 19;
+  int64_t frac = 0;
+  if (p < s.size() && s[p] == '.') {
+    ++p;
+    int n = 0;
+    while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
+      if (n < 6) frac = frac * 10 + (s[p] - '0');
+      ++n;
+      ++p;
+    }
+    if (n == 0) return false;
+    for (int i = n; i < 6; ++i) frac *= 10;
+  }
+  if (p >= s.size()) return false;
+  int64_t offset = 0;
+  if (s[p] == 'Z' || s[p] == 'z') {
+    ++p;
+  } else if (s[p] == '+' || s[p] == '-') {
+    int oh, om;
+    if (!Digits(s, p + 1, 2, &oh) || p + 3 >= s.size() || s[p + 3] != ':' ||
+        !Digits(s, p + 4, 2, &om) || oh > 23 || om > 59)
+      return false;
+    offset = (oh * 3600 + om * 60) * (s[p] == '-' ? -1 : 1);
+    p += 6;
+  } else {
+    return false;
+  }
+  if (p != s.size()) return false;
+  int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - offset;
+  *unix_micros = secs * 1'000'000 + frac;
+  return true;
+}
+
+}  // namespace xq

@@ -1,0 +1,84 @@
+#include <set>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/status.h"
+#include "gtest/gtest.h"
+
+namespace xq {
+namespace {
+
+TEST(Status, FieldRoundTrip) {
+  auto s = InvalidArgument("bad", "username");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(FieldOf(s).value(), "username");
+  EXPECT_FALSE(FieldOf(NotFound()).has_value());
+}
+
+TEST(Ids, UniqueAndPositive) {
+  std::set<int64_t> seen;
+  for (int i = 0; i < 20000; ++i) {
+    int64_t id = NewId();
+    ASSERT_GT(id, 0);
+    ASSERT_TRUE(seen.insert(id).second);
+  }
+  EXPECT_EQ(IdFromString(IdToString(42)).value(), 42);
+  EXPECT_FALSE(IdFromString("12a").has_value());
+  EXPECT_FALSE(IdFromString("").has_value());
+  EXPECT_FALSE(IdFromString("-5").has_value());
+  EXPECT_FALSE(IdFromString("99999999999999999999").has_value());
+  EXPECT_EQ(RandomHex(16).size(), 32u);
+}
+
+TEST(Clock, Rfc3339) {
+  int64_t t = 0;
+  ASSERT_TRUE(ParseRfc3339("2026-09-01T08:00:00+08:00", &t));
+  EXPECT_EQ(FormatRfc3339(t), "2026-09-01T08:00:00+08:00");
+  int64_t z = 0;
+  ASSERT_TRUE(ParseRfc3339("2026-09-01T00:00:00Z", &z));
+  EXPECT_EQ(t, z);
+  EXPECT_FALSE(ParseRfc3339("2026-02-30T00:00:00Z", &t));
+  EXPECT_FALSE(ParseRfc3339("2026-09-01T00:00:00", &t));
+  EXPECT_TRUE(IsValidDate("2024-02-29"));
+  EXPECT_FALSE(IsValidDate("2023-02-29"));
+  EXPECT_FALSE(IsValidDate("2023-13-01"));
+}
+
+TEST(Json, StrictReader) {
+  auto j = ParseJsonObject(R"({"name":"张三","age":12,"extra":1})").value();
+  JsonReader r(j);
+  std::string name;
+  int64_t age = 0;
+  r.Required("name", &name);
+  r.Required("age", &age);
+  auto s = r.Finish();
+  EXPECT_EQ(name, "张三");
+  EXPECT_EQ(age, 12);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(FieldOf(s).value(), "extra");
+}
+
+TEST(Json, WrongTypeNamesField) {
+  auto j = ParseJsonObject(R"({"age":"12"})").value();
+  JsonReader r(j);
+  int64_t age = 0;
+  r.Required("age", &age);
+  auto s = r.Finish();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(FieldOf(s).value(), "age");
+}
+
+TEST(Json, RejectsMalformedAndBadUtf8) {
+  EXPECT_FALSE(ParseJsonObject("{").ok());
+  EXPECT_FALSE(ParseJsonObject("[1]").ok());
+  EXPECT_FALSE(ParseJsonObject(std::string("{\"a\":\"\xff\"}")).ok());
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));  // overlong
+  EXPECT_TRUE(IsValidUtf8("心桥"));
+  auto s = ParseJson("{\n  \"a\": tru }");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("line 2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xq

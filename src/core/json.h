@@ -1,0 +1,69 @@
+// Strict JSON input helpers (API.md: unknown fields are an error naming the
+// field; wrong types are invalid_argument naming the field).
+//
+//   XQ_ASSIGN_OR_RETURN(auto body, ParseJsonObject(text));
+//   JsonReader r(body);
+//   std::string name; std::optional<int64_t> size;
+//   r.Required("name", &name);
+//   r.Optional("size", &size);
+//   XQ_RETURN_IF_ERROR(r.Finish());   // first error, or unknown field
+//
+// Not thread-safe; one reader per request.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json.hpp"
+
+namespace xq {
+
+using Json = nlohmann::json;
+
+// Parses text as JSON (UTF-8 checked); the top level must be an object.
+absl::StatusOr<Json> ParseJsonObject(std::string_view text);
+// Parses any JSON value; errors carry "line L, column C".
+absl::StatusOr<Json> ParseJson(std::string_view text);
+// True if s is well-formed UTF-8.
+bool IsValidUtf8(std::string_view s);
+
+class JsonReader {
+ public:
+  // prefix is prepended to field names in errors, e.g. "items[2].".
+  explicit JsonReader(const Json& object, std::string prefix = "");
+
+  void Required(std::string_view key, std::string* out);
+  void Required(std::string_view key, int64_t* out);
+  void Required(std::string_view key, bool* out);
+  void Required(std::string_view key, Json* out);
+  void Optional(std::string_view key, std::optional<std::string>* out);
+  void Optional(std::string_view key, std::optional<int64_t>* out);
+  void Optional(std::string_view key, std::optional<bool>* out);
+  void Optional(std::string_view key, std::optional<Json>* out);
+  void Optional(std::string_view key, std::vector<std::string>* out);
+  // Bounds for the next string read (bytes); default 10,000.
+  void MaxLength(size_t n) { max_len_ = n; }
+
+  // Records a caller-detected error if none is recorded yet.
+  void Fail(absl::Status s);
+  bool ok() const { return status_.ok(); }
+  // The first error, else invalid_argument for the first unknown field.
+  absl::Status Finish();
+
+ private:
+  const Json* Find(std::string_view key, bool required);
+  std::string Name(std::string_view key) const { return prefix_ + std::string(key); }
+
+  const Json& obj_;
+  std::string prefix_;
+  std::set<std::string, std::less<>> seen_;
+  absl::Status status_;
+  size_t max_len_ = 10000;
+};
+
+}  // namespace xq

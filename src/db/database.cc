@@ -1,0 +1,210 @@
+#include "db/database.h"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "fmt/format.h"
+#include "core/clock.h"
+#include "core/status.h"
+#include "soci/postgresql/soci-postgresql.h"
+#include "soci/sqlite3/soci-sqlite3.h"
+#include "spdlog/spdlog.h"
+
+namespace xq::db {
+
+// Provided by the generated migrations_embedded.cc.
+const std::vector<std::pair<std::string_view, std::string_view>>& EmbeddedFiles();
+
+namespace {
+
+bool Contains(std::string_view h, std::string_view n) { return h.find(n) != std::string_view::npos; }
+
+// Turns "postgresql://user:pw@host:port/db?x=y" into a libpq keyword string.
+absl::StatusOr<std::string> PgConnString(std::string_view url) {
+  std::string_view rest = url;
+  if (rest.starts_with("postgresql://")) rest.remove_prefix(13);
+  else if (rest.starts_with("postgres://")) rest.remove_prefix(11);
+  else return InvalidArgument("database URL must start with postgresql://", "db");
+  std::string user, password, host = "127.0.0.1", port = "5432", dbname;
+  auto at = rest.find('@');
+  if (at != std::string_view::npos) {
+    std::string_view cred = rest.substr(0, at);
+    auto colon = cred.find(':');
+    user = std::string(cred.substr(0, colon));
+    if (colon != std::string_view::npos) password = std::string(cred.substr(colon + 1));
+    rest.remove_prefix(at + 1);
+  }
+  auto slash = rest.find('/');
+  std::string_view hostport = rest.substr(0, slash);
+  if (slash == std::string_view::npos) return InvalidArgument("database URL lacks a database name", "db");
+  std::string_view dbpart = rest.substr(slash + 1);
+  auto q = dbpart.find('?');
+  dbname = std::string(dbpart.substr(0, q));
+  auto colon = hostport.rfind(':');
+  if (colon != std::string_view::npos) {
+    host = std::string(hostport.substr(0, colon));
+    port = std::string(hostport.substr(colon + 1));
+  } else if (!hostport.empty()) {
+    host = std::string(hostport);
+  }
+  if (dbname.empty()) return InvalidArgument("database URL lacks a database name", "db");
+  std::string s = fmt::format("host={} port={} dbname={}", host, port, dbname);
+  if (!user.empty()) s += " user=" + user;
+  if (!password.empty()) s += " password=" + password;
+  return s;
+}
+
+}  // namespace
+
+absl::Status StatusFromCurrentException(std::string_view context) {
+  try {
+    throw;
+  } catch (const soci::soci_error& e) {
+    std::string what = e.what();
+    // Constraint violations are conflicts the caller may report; anything
+    // else is an internal error.
+    if (Contains(what, "UNIQUE constraint") || Contains(what, "duplicate key"))
+      return Conflict(fmt::format("{}: already exists", context));
+    spdlog::error("database error in {}: {}", context, what);
+    return Internal(fmt::format("{}: database error", context));
+  } catch (const std::exception& e) {
+    spdlog::error("error in {}: {}", context, e.what());
+    return Internal(fmt::format("{}: {}", context, e.what()));
+  }
+}
+
+Database::Database(Dialect d, std::string url, int pool_size)
+    : dialect_(d), url_(std::move(url)), pool_size_(pool_size), pool_(pool_size) {}
+
+Database::~Database() = default;
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
+                                                         const OpenOptions& options) {
+  int n = std::max(1, options.pool_size);
+  std::string_view u = url;
+  bool is_pg = u.starts_with("postgresql://") || u.starts_with("postgres://");
+  std::string path;
+  if (!is_pg) {
+    if (u.starts_with("sqlite:")) u.remove_prefix(7);
+    else if (!u.ends_with(".db")) return InvalidArgument("database must be sqlite:PATH or postgresql://...", "db");
+    if (u.empty()) return InvalidArgument("sqlite: needs a file path", "db");
+    path = std::string(u);
+  }
+  std::unique_ptr<Database> db(new Database(is_pg ? Dialect::kPostgres : Dialect::kSqlite,
+                                            std::string(url), n));
+  try {
+    std::string conn;
+    if (is_pg) {
+      XQ_ASSIGN_OR_RETURN(conn, PgConnString(url));
+    }
+    for (int i = 0; i < n; ++i) {
+      soci::session& s = db->pool_.at(i);
+      if (is_pg) {
+        s.open(*soci::factory_postgresql(), conn);
+        s << "SET client_min_messages TO WARNING";
+      } else {
+        s.open(*soci::factory_sqlite3(), "db=" + path + " timeout=30 shared_cache=false");
+        s << "PRAGMA journal_mode=WAL";
+        s << "PRAGMA synchronous=" + options.sqlite_synchronous;
+        s << "PRAGMA foreign_keys=ON";
+        s << "PRAGMA busy_timeout=30000";
+      }
+    }
+  } catch (...) {
+    return WithField(absl::UnavailableError(std::string("cannot open database: ") + std::string(StatusFromCurrentException("open").message())),
+                     "db");
+  }
+  return db;
+}
+
+absl::Status Database::Run(const Fn& fn) {
+  soci::session s(pool_);
+  try {
+    return fn(s);
+  } catch (...) {
+    return StatusFromCurrentException("query");
+  }
+}
+
+absl::Status Database::InTransaction(const Fn& fn) {
+  soci::session s(pool_);
+  bool open = false;
+  try {
+    s << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    open = true;
+    absl::Status st = fn(s);
+    if (st.ok()) {
+      s << "COMMIT";
+      open = false;
+      return st;
+    }
+    s << "ROLLBACK";
+    return st;
+  } catch (...) {
+    absl::Status st = StatusFromCurrentException("transaction");
+    if (open) {
+      try {
+        s << "ROLLBACK";
+      } catch (...) {
+      }
+    }
+    return st;
+  }
+}
+
+int LatestSchemaVersion() {
+  int v = 0;
+  for (const auto& [name, sql] : EmbeddedFiles()) {
+    auto slash = name.rfind('/');
+    v = std::max(v, std::atoi(std::string(name.substr(slash + 1, 3)).c_str()));
+  }
+  return v;
+}
+
+absl::Status Migrate(Database& db) {
+  const std::string dir = db.dialect() == Dialect::kSqlite ? "/sqlite/" : "/postgresql/";
+  std::map<int, std::pair<std::string, std::string_view>> todo;
+  for (const auto& [name, sql] : EmbeddedFiles()) {
+    if (!Contains(name, dir)) continue;
+    auto slash = name.rfind('/');
+    std::string file(name.substr(slash + 1));
+    todo[std::atoi(file.substr(0, 3).c_str())] = {file, sql};
+  }
+  XQ_RETURN_IF_ERROR(db.Run([](soci::session& s) {
+    s << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+         "name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+    return absl::OkStatus();
+  }));
+  int current = 0;
+  XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) {
+    soci::indicator ind;
+    s << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
+    if (ind != soci::i_ok) current = 0;
+    return absl::OkStatus();
+  }));
+  for (const auto& [version, entry] : todo) {
+    if (version <= current) continue;
+    const auto& [file, sql] = entry;
+    XQ_RETURN_IF_ERROR(db.InTransaction([&](soci::session& s) {
+      // Statements are separated by lines holding only "--;;" so that
+      // bodies may contain semicolons.
+      std::string_view rest = sql;
+      while (!rest.empty()) {
+        auto pos = rest.find("\n--;;");
+        std::string_view stmt = rest.substr(0, pos);
+        if (stmt.find_first_not_of(" \t\r\n") != std::string_view::npos) s << std::string(stmt);
+        if (pos == std::string_view::npos) break;
+        rest.remove_prefix(pos + 5);
+      }
+      long long now = SystemClock::Instance().NowMicros();
+      s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
+          soci::use(version), soci::use(file), soci::use(now);
+      return absl::OkStatus();
+    }));
+    spdlog::info("applied migration {}", file);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace xq::db

@@ -1,0 +1,65 @@
+// Database access over SOCI: SQLite (WAL) by default, PostgreSQL by URL,
+// same code. A Database owns a pool of sessions; stores borrow one for the
+// duration of a call through Run() or InTransaction(), which also turn
+// SOCI exceptions into absl::Status at this edge.
+//
+// URLs: "sqlite:PATH" (or a bare path ending in .db) and
+//       "postgresql://user@host:port/dbname" (also "postgres://").
+// Thread-safe: any thread may call Run/InTransaction concurrently.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "soci/soci.h"
+
+namespace xq::db {
+
+enum class Dialect { kSqlite, kPostgres };
+
+struct OpenOptions {
+  int pool_size = 4;
+  // SQLite: "FULL" makes a commit durable across power loss (the default:
+  // acknowledged submissions must survive a crash).
+  std::string sqlite_synchronous = "FULL";
+};
+
+class Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(std::string_view url,
+                                                        const OpenOptions& options = {});
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Dialect dialect() const { return dialect_; }
+  const std::string& url() const { return url_; }
+
+  using Fn = std::function<absl::Status(soci::session&)>;
+  // Runs fn on a pooled session, without a transaction.
+  absl::Status Run(const Fn& fn);
+  // Runs fn in a write transaction (SQLite: BEGIN IMMEDIATE); commits when
+  // fn returns OK, rolls back otherwise. Nothing is half-written.
+  absl::Status InTransaction(const Fn& fn);
+
+ private:
+  Database(Dialect d, std::string url, int pool_size);
+  Dialect dialect_;
+  std::string url_;
+  int pool_size_;
+  soci::connection_pool pool_;
+};
+
+// Converts an in-flight exception (SOCI, std) to a Status; for use in catch(...).
+absl::Status StatusFromCurrentException(std::string_view context);
+
+// Applies every migration newer than the database's version, each in its
+// own transaction. Idempotent.
+absl::Status Migrate(Database& db);
+// The highest migration version compiled into this binary.
+int LatestSchemaVersion();
+
+}  // namespace xq::db

@@ -1,0 +1,55 @@
+#include "db/database.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "gtest/gtest.h"
+
+namespace xq::db {
+namespace {
+
+std::string TempDbUrl(const char* name) {
+  auto p = std::filesystem::temp_directory_path() / (std::string(name) + std::to_string(::getpid()) + ".db");
+  std::filesystem::remove(p);
+  return "sqlite:" + p.string();
+}
+
+TEST(Database, RejectsBadUrls) {
+  EXPECT_FALSE(Database::Open("mysql://x/y").ok());
+  EXPECT_FALSE(Database::Open("sqlite:").ok());
+  EXPECT_FALSE(Database::Open("postgresql://host:1").ok());
+}
+
+TEST(Database, MigrateIsIdempotentAndTransactionsRollBack) {
+  auto db = Database::Open(TempDbUrl("xq_db_test")).value();
+  ASSERT_TRUE(Migrate(*db).ok());
+  ASSERT_TRUE(Migrate(*db).ok());
+  int version = 0;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT MAX(version) FROM schema_migrations", soci::into(version);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(version, LatestSchemaVersion());
+
+  auto st = db->InTransaction([](soci::session& s) {
+    s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', 'x', '/1/', 0)";
+    return absl::InvalidArgumentError("abort");
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  int n = -1;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM org_units", soci::into(n);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(n, 0);
+
+  // A SQL error becomes a status, not an exception.
+  st = db->Run([](soci::session& s) {
+    s << "SELECT nonsense FROM nowhere";
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace xq::db
