@@ -1,0 +1,68 @@
+// Append-only, hash-chained audit log (ACCESS.md; R-44).
+//
+// Each entry's hash is BLAKE2b-256 over its predecessor's hash and the
+// entry's canonical fields, so that `Verify` finds the first row that was
+// changed, deleted, inserted or reordered. Logins, failed logins, denials,
+// permission changes, reads of D2/D3/D5/D6 naming a student, and exports
+// are recorded.
+// Thread-safe: appends are serialised by the database transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "db/database.h"
+
+namespace xq::audit {
+
+struct Event {
+  int64_t actor_id = 0;     // account id, 0 for anonymous (failed login)
+  std::string actor_role;   // policy role name that was used, if any
+  std::string action;       // e.g. "login", "login_failed", "read", "export", "grant", "denied"
+  std::string object_type;  // e.g. "student", "account", "roster_import"
+  std::string object_id;
+  int64_t student_id = 0;   // the student the data is about, if any
+  int64_t school_id = 0;
+  std::string outcome = "ok";  // "ok" | "denied" | "failed"
+  std::string purpose;         // break-glass reason, export reason
+  std::string detail;          // short JSON or text, never a score
+};
+
+struct Entry {
+  int64_t seq = 0;
+  int64_t at = 0;
+  Event event;
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct VerifyResult {
+  bool ok = true;
+  int64_t entries = 0;
+  int64_t first_bad_seq = 0;  // when !ok
+  std::string problem;        // when !ok: what is wrong with that entry
+};
+
+class AuditLog {
+ public:
+  AuditLog(db::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+
+  // Appends in its own transaction.
+  absl::Status Record(const Event& e);
+  // Appends inside the caller's open transaction (same commit as the change).
+  absl::Status RecordIn(soci::session& s, const Event& e);
+  // Newest first; filters are optional.
+  absl::StatusOr<std::vector<Entry>> List(int64_t before_seq, int limit,
+                                          std::optional<std::string> action = std::nullopt);
+  absl::StatusOr<VerifyResult> Verify();
+
+ private:
+  db::Database& db_;
+  const Clock& clock_;
+};
+
+}  // namespace xq::audit

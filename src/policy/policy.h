@@ -1,0 +1,32 @@
+// THE access policy of xinqiao (spec: ACCESS.md). One pure decision
+// function; every service asks it before reading or changing data, and the
+// serializer omits what the returned View excludes. Default: deny.
+// Thread-safe: pure functions of their arguments.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/model.h"
+
+namespace xq::policy {
+
+// True if unit_path lies in the subtree of scope_path (prefix match on
+// materialised paths "/1/7/42/").
+bool InScope(std::string_view scope_path, std::string_view unit_path);
+
+// Decides whether actor may perform action on resource.
+Decision Decide(const Actor& actor, Action action, const Resource& resource);
+
+// UI capabilities of an actor (drives the role-aware menu; the server still
+// decides every request with Decide). Sorted, unique. Names:
+//   org.browse roster.read roster.import accounts.manage audit.read
+//   self.profile children.read hotlines.read
+std::vector<std::string> Capabilities(const Actor& actor);
+
+// Whether granter may grant role at a unit with path unit_path
+// (account administration within scope).
+Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path);
+
+}  // namespace xq::policy
