@@ -11,6 +11,11 @@ int Main(int argc, char** argv) {
   CLI::App app{"xinqiao (心桥): student mental-health work platform"};
   app.require_subcommand(1);
   AddDbCommands(app);
+  AddServeCommands(app);
+  AddAuditCommands(app);
+  AddDemoCommands(app);
+  AddImportCommands(app);
+  AddInstrumentsCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

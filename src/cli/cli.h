@@ -11,6 +11,11 @@ namespace xq::cli {
 int Main(int argc, char** argv);
 
 // Registration hooks, one per command group. Each adds subcommands to app.
-void AddDbCommands(CLI::App& app);  // migrate
+void AddDbCommands(CLI::App& app);           // migrate
+void AddServeCommands(CLI::App& app);        // serve, routes
+void AddAuditCommands(CLI::App& app);        // audit verify
+void AddDemoCommands(CLI::App& app);         // demo, demo accounts
+void AddImportCommands(CLI::App& app);       // import roster
+void AddInstrumentsCommands(CLI::App& app);  // instruments ..., score
 
 }  // namespace xq::cli

@@ -1,6 +1,7 @@
 #include "db/database.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <vector>
 
@@ -50,6 +51,25 @@ absl::StatusOr<std::string> PgConnString(std::string_view url) {
   }
   if (dbname.empty()) return InvalidArgument("database URL lacks a database name", "db");
   std::string s = fmt::format("host={} port={} dbname={}", host, port, dbname);
+  // Query options: only search_path (used by tests for a schema per test).
+  if (q != std::string_view::npos) {
+    std::string_view opts = dbpart.substr(q + 1);
+    while (!opts.empty()) {
+      auto amp = opts.find('&');
+      std::string_view kv = opts.substr(0, amp);
+      if (kv.starts_with("search_path=")) {
+        std::string sp(kv.substr(12));
+        for (char c : sp)
+          if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+            return InvalidArgument("bad search_path in database URL", "db");
+        s += " options='-c search_path=" + sp + "'";
+      } else if (!kv.empty()) {
+        return InvalidArgument(fmt::format("unsupported database URL option {}", kv), "db");
+      }
+      if (amp == std::string_view::npos) break;
+      opts.remove_prefix(amp + 1);
+    }
+  }
   if (!user.empty()) s += " user=" + user;
   if (!password.empty()) s += " password=" + password;
   return s;
