@@ -155,3 +155,12 @@ CREATE TABLE audit_log (         -- append-only, hash-chained (BLAKE2b)
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 )
+
+--;;
+CREATE INDEX audit_log_action ON audit_log(action, seq)
+--;;
+CREATE TABLE audit_head (        -- the newest entry, updated in the same transaction (detects a cut tail)
+  id INTEGER PRIMARY KEY,
+  seq BIGINT NOT NULL,
+  hash TEXT NOT NULL
+)

@@ -1,0 +1,203 @@
+#include "audit/audit.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+#include "core/status.h"
+#include "fmt/format.h"
+
+namespace xq::audit {
+namespace {
+
+const std::string kGenesis(64, '0');
+
+void Field(std::string* out, std::string_view v) {
+  // Length-prefixed so that no two field lists serialise alike.
+  *out += std::to_string(v.size());
+  *out += ':';
+  out->append(v.data(), v.size());
+  *out += '|';
+}
+
+std::string ComputeHash(int64_t seq, int64_t at, const Event& e, const std::string& prev) {
+  std::string buf;
+  buf.reserve(256);
+  Field(&buf, prev);
+  Field(&buf, std::to_string(seq));
+  Field(&buf, std::to_string(at));
+  Field(&buf, std::to_string(e.actor_id));
+  Field(&buf, e.actor_role);
+  Field(&buf, e.action);
+  Field(&buf, e.object_type);
+  Field(&buf, e.object_id);
+  Field(&buf, std::to_string(e.student_id));
+  Field(&buf, std::to_string(e.school_id));
+  Field(&buf, e.outcome);
+  Field(&buf, e.purpose);
+  Field(&buf, e.detail);
+  std::array<unsigned char, 32> h{};
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(buf.data()),
+                     buf.size(), nullptr, 0);
+  std::string hex(65, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), h.data(), h.size());
+  hex.resize(64);
+  return hex;
+}
+
+// Reads one row into an Entry; NULL text columns become "".
+struct RowReader {
+  static std::string Str(const soci::row& r, const char* name) {
+    return r.get_indicator(name) == soci::i_null ? std::string() : r.get<std::string>(name);
+  }
+  static int64_t Int(const soci::row& r, const char* name) {
+    if (r.get_indicator(name) == soci::i_null) return 0;
+    const auto& p = r.get_properties(name);
+    switch (p.get_data_type()) {
+      case soci::dt_long_long: return r.get<long long>(name);
+      case soci::dt_unsigned_long_long: return static_cast<int64_t>(r.get<unsigned long long>(name));
+      case soci::dt_integer: return r.get<int>(name);
+      case soci::dt_double: return static_cast<int64_t>(r.get<double>(name));
+      default: return std::stoll(r.get<std::string>(name));
+    }
+  }
+};
+
+Entry ReadEntry(const soci::row& r) {
+  Entry e;
+  e.seq = RowReader::Int(r, "seq");
+  e.at = RowReader::Int(r, "at");
+  e.event.actor_id = RowReader::Int(r, "actor_id");
+  e.event.actor_role = RowReader::Str(r, "actor_role");
+  e.event.action = RowReader::Str(r, "action");
+  e.event.object_type = RowReader::Str(r, "object_type");
+  e.event.object_id = RowReader::Str(r, "object_id");
+  e.event.student_id = RowReader::Int(r, "student_id");
+  e.event.school_id = RowReader::Int(r, "school_id");
+  e.event.outcome = RowReader::Str(r, "outcome");
+  e.event.purpose = RowReader::Str(r, "purpose");
+  e.event.detail = RowReader::Str(r, "detail");
+  e.prev_hash = RowReader::Str(r, "prev_hash");
+  e.hash = RowReader::Str(r, "hash");
+  return e;
+}
+
+constexpr const char* kColumns =
+    "seq, at, actor_id, actor_role, action, object_type, object_id, student_id, school_id, "
+    "outcome, purpose, detail, prev_hash, hash";
+
+}  // namespace
+
+absl::Status AuditLog::Record(const Event& e) {
+  return db_.InTransaction([&](soci::session& s) { return RecordIn(s, e); });
+}
+
+absl::Status AuditLog::RecordIn(soci::session& s, const Event& e) {
+  if (e.action.empty()) return Internal("audit event without action");
+  if (db_.dialect() == db::Dialect::kPostgres) {
+    // Serialise appends: the chain needs the previous hash.
+    s << "SELECT pg_advisory_xact_lock(727274)";
+  }
+  long long last_seq = 0;
+  std::string last_hash = kGenesis;
+  soci::indicator ind_seq = soci::i_null, ind_hash = soci::i_null;
+  s << "SELECT seq, hash FROM audit_head WHERE id = 1", soci::into(last_seq, ind_seq),
+      soci::into(last_hash, ind_hash);
+  if (!s.got_data() || ind_seq != soci::i_ok) {
+    last_seq = 0;
+    last_hash = kGenesis;
+  }
+  const long long seq = last_seq + 1;
+  const long long at = clock_.NowMicros();
+  const std::string hash = ComputeHash(seq, at, e, last_hash);
+  long long actor = e.actor_id, student = e.student_id, school = e.school_id;
+  soci::indicator i_actor = actor ? soci::i_ok : soci::i_null;
+  soci::indicator i_student = student ? soci::i_ok : soci::i_null;
+  soci::indicator i_school = school ? soci::i_ok : soci::i_null;
+  s << "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, "
+       "student_id, school_id, outcome, purpose, detail, prev_hash, hash) VALUES (:seq, :at, "
+       ":actor, :role, :action, :otype, :oid, :student, :school, :outcome, :purpose, :detail, "
+       ":prev, :hash)",
+      soci::use(seq), soci::use(at), soci::use(actor, i_actor), soci::use(e.actor_role),
+      soci::use(e.action), soci::use(e.object_type), soci::use(e.object_id),
+      soci::use(student, i_student), soci::use(school, i_school), soci::use(e.outcome),
+      soci::use(e.purpose), soci::use(e.detail), soci::use(last_hash), soci::use(hash);
+  if (seq == 1) {
+    s << "INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)", soci::use(seq),
+        soci::use(hash);
+  } else {
+    s << "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1", soci::use(seq),
+        soci::use(hash);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Entry>> AuditLog::List(int64_t before_seq, int limit,
+                                                  std::optional<std::string> action) {
+  std::vector<Entry> out;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    long long before = before_seq > 0 ? before_seq : std::numeric_limits<long long>::max();
+    int lim = std::clamp(limit, 1, 1000);
+    std::string sql = fmt::format("SELECT {} FROM audit_log WHERE seq < :before", kColumns);
+    std::string act = action.value_or("");
+    if (action) sql += " AND action = :action";
+    sql += " ORDER BY seq DESC LIMIT :lim";
+    soci::rowset<soci::row> rows =
+        action ? (s.prepare << sql, soci::use(before), soci::use(act), soci::use(lim))
+               : (s.prepare << sql, soci::use(before), soci::use(lim));
+    for (const auto& r : rows) out.push_back(ReadEntry(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<VerifyResult> AuditLog::Verify() {
+  VerifyResult result;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    soci::rowset<soci::row> rows =
+        (s.prepare << fmt::format("SELECT {} FROM audit_log ORDER BY seq", kColumns));
+    std::string prev = kGenesis;
+    int64_t expected = 1;
+    auto fail = [&](int64_t seq, std::string why) {
+      result.ok = false;
+      result.first_bad_seq = seq;
+      result.problem = std::move(why);
+    };
+    for (const auto& r : rows) {
+      Entry e = ReadEntry(r);
+      ++result.entries;
+      if (e.seq != expected) {
+        fail(expected, e.seq > expected ? fmt::format("entry {} is missing", expected)
+                                        : fmt::format("entry {} is out of order", e.seq));
+        return absl::OkStatus();
+      }
+      if (e.prev_hash != prev) {
+        fail(e.seq, fmt::format("entry {} does not link to entry {}", e.seq, e.seq - 1));
+        return absl::OkStatus();
+      }
+      if (ComputeHash(e.seq, e.at, e.event, e.prev_hash) != e.hash) {
+        fail(e.seq, fmt::format("entry {} was changed after it was written", e.seq));
+        return absl::OkStatus();
+      }
+      prev = e.hash;
+      ++expected;
+    }
+    long long head_seq = 0;
+    std::string head_hash;
+    soci::indicator ind = soci::i_null;
+    s << "SELECT seq, hash FROM audit_head WHERE id = 1", soci::into(head_seq, ind),
+        soci::into(head_hash);
+    const int64_t last = expected - 1;
+    if (!s.got_data() || ind != soci::i_ok) {
+      if (last != 0) fail(1, "audit head is missing");
+    } else if (head_seq != last || head_hash != prev) {
+      fail(last + 1, fmt::format("entries after {} were removed (head says {})", last, head_seq));
+    }
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+}  // namespace xq::audit
