@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/status.h"
+#include "db/row.h"
 #include "fmt/format.h"
 
 namespace xq::audit {
@@ -47,40 +48,22 @@ std::string ComputeHash(int64_t seq, int64_t at, const Event& e, const std::stri
   return hex;
 }
 
-// Reads one row into an Entry; NULL text columns become "".
-struct RowReader {
-  static std::string Str(const soci::row& r, const char* name) {
-    return r.get_indicator(name) == soci::i_null ? std::string() : r.get<std::string>(name);
-  }
-  static int64_t Int(const soci::row& r, const char* name) {
-    if (r.get_indicator(name) == soci::i_null) return 0;
-    const auto& p = r.get_properties(name);
-    switch (p.get_data_type()) {
-      case soci::dt_long_long: return r.get<long long>(name);
-      case soci::dt_unsigned_long_long: return static_cast<int64_t>(r.get<unsigned long long>(name));
-      case soci::dt_integer: return r.get<int>(name);
-      case soci::dt_double: return static_cast<int64_t>(r.get<double>(name));
-      default: return std::stoll(r.get<std::string>(name));
-    }
-  }
-};
-
 Entry ReadEntry(const soci::row& r) {
   Entry e;
-  e.seq = RowReader::Int(r, "seq");
-  e.at = RowReader::Int(r, "at");
-  e.event.actor_id = RowReader::Int(r, "actor_id");
-  e.event.actor_role = RowReader::Str(r, "actor_role");
-  e.event.action = RowReader::Str(r, "action");
-  e.event.object_type = RowReader::Str(r, "object_type");
-  e.event.object_id = RowReader::Str(r, "object_id");
-  e.event.student_id = RowReader::Int(r, "student_id");
-  e.event.school_id = RowReader::Int(r, "school_id");
-  e.event.outcome = RowReader::Str(r, "outcome");
-  e.event.purpose = RowReader::Str(r, "purpose");
-  e.event.detail = RowReader::Str(r, "detail");
-  e.prev_hash = RowReader::Str(r, "prev_hash");
-  e.hash = RowReader::Str(r, "hash");
+  e.seq = db::GetInt(r, "seq");
+  e.at = db::GetInt(r, "at");
+  e.event.actor_id = db::GetInt(r, "actor_id");
+  e.event.actor_role = db::GetStr(r, "actor_role");
+  e.event.action = db::GetStr(r, "action");
+  e.event.object_type = db::GetStr(r, "object_type");
+  e.event.object_id = db::GetStr(r, "object_id");
+  e.event.student_id = db::GetInt(r, "student_id");
+  e.event.school_id = db::GetInt(r, "school_id");
+  e.event.outcome = db::GetStr(r, "outcome");
+  e.event.purpose = db::GetStr(r, "purpose");
+  e.event.detail = db::GetStr(r, "detail");
+  e.prev_hash = db::GetStr(r, "prev_hash");
+  e.hash = db::GetStr(r, "hash");
   return e;
 }
 
