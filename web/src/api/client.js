@@ -1,0 +1,83 @@
+// HTTP core of the API client: same-origin JSON requests to /api/v1, the
+// session's CSRF token on state-changing methods, and one error type
+// carrying the server's error code so views can translate it.
+// A 401 on any call except the login itself sends the user to /login.
+
+const kBase = '/api/v1';
+const kUnsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+let csrfToken = '';
+let onUnauthenticated = () => {};
+
+// The token comes with the login and /auth/me answers.
+export function setCsrfToken(token) {
+  csrfToken = token || '';
+}
+
+// Installed by the app (router redirect to /login).
+export function setUnauthenticatedHandler(fn) {
+  onUnauthenticated = fn;
+}
+
+export class ApiError extends Error {
+  constructor(status, body, headers) {
+    const err = (body && body.error) || {};
+    super(err.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = err.code || (status === 0 ? 'network' : 'internal');
+    this.field = err.field || '';
+    this.details = Array.isArray(err.details) ? err.details : [];
+    this.retryAfter = Number(headers?.get?.('Retry-After')) || 0;
+  }
+}
+
+// Builds "?a=1&b=2" from an object, leaving out empty values.
+export function query(params) {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params || {})) {
+    if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
+  }
+  const s = qs.toString();
+  return s ? `?${s}` : '';
+}
+
+// request('GET', '/students', {query, json, body, contentType, allow401})
+export async function request(method, path, opts = {}) {
+  const headers = { Accept: 'application/json' };
+  let body;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.body !== undefined) {
+    headers['Content-Type'] = opts.contentType || 'application/octet-stream';
+    body = opts.body;
+  }
+  if (kUnsafe.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+
+  let res;
+  try {
+    res = await fetch(kBase + path + query(opts.query), {
+      method,
+      headers,
+      body,
+      credentials: 'same-origin',
+    });
+  } catch (e) {
+    throw new ApiError(0, { error: { code: 'network', message: String(e) } });
+  }
+  let data = null;
+  const text = res.status === 204 ? '' : await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const error = new ApiError(res.status, data, res.headers);
+    if (res.status === 401 && !opts.allow401) onUnauthenticated();
+    throw error;
+  }
+  return data;
+}

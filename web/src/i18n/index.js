@@ -1,0 +1,51 @@
+// vue-i18n setup: zh-CN by default, English on request; the choice is kept
+// in localStorage. Also maps API errors to translated messages.
+import { createI18n } from 'vue-i18n';
+import zhCN from './zh-CN.js';
+import en from './en.js';
+
+const kStorageKey = 'xq_lang';
+export const kLanguages = ['zh-CN', 'en'];
+
+function initialLocale() {
+  try {
+    const saved = localStorage.getItem(kStorageKey);
+    if (kLanguages.includes(saved)) return saved;
+  } catch {
+    // Storage may be unavailable (private mode); fall back to the default.
+  }
+  return 'zh-CN';
+}
+
+export const i18n = createI18n({
+  legacy: false,
+  locale: initialLocale(),
+  fallbackLocale: 'zh-CN',
+  messages: { 'zh-CN': zhCN, en },
+});
+
+export function setLocale(locale) {
+  if (!kLanguages.includes(locale)) return;
+  i18n.global.locale.value = locale;
+  document.documentElement.lang = locale;
+  try {
+    localStorage.setItem(kStorageKey, locale);
+  } catch {
+    // Not persisted; the switch still applies to this page.
+  }
+}
+
+// Human message for an ApiError (or anything thrown), from its code.
+export function errorMessage(err) {
+  const { t, te } = i18n.global;
+  const code = err && err.code;
+  let msg = code && te(`errors.${code}`) ? t(`errors.${code}`) : t('errors.internal');
+  if (err && err.field) msg += t('errors.field', { field: err.field });
+  return msg;
+}
+
+// Translated role label, falling back to the server's label.
+export function roleLabel(role, serverLabel) {
+  const { t, te } = i18n.global;
+  return te(`roles.${role}`) ? t(`roles.${role}`) : serverLabel || role;
+}

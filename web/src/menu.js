@@ -1,0 +1,16 @@
+// The navigation menu: one entry per view, shown only when the user has the
+// entry's capability (from /auth/me). `testid` is stable for browser tests:
+// "menu-<capability>" or "menu-<name>" for entries everyone has.
+export const kMenu = [
+  { key: 'home', path: '/', label: 'menu.home', icon: 'HomeFilled', capability: null },
+  { key: 'org', path: '/org', label: 'menu.org', icon: 'OfficeBuilding', capability: 'org.browse' },
+  { key: 'roster', path: '/roster', label: 'menu.roster', icon: 'User', capability: 'roster.read' },
+  { key: 'import', path: '/roster/import', label: 'menu.import', icon: 'Upload', capability: 'roster.import' },
+  { key: 'accounts', path: '/accounts', label: 'menu.accounts', icon: 'Key', capability: 'accounts.manage' },
+  { key: 'audit', path: '/audit', label: 'menu.audit', icon: 'Document', capability: 'audit.read' },
+  { key: 'profile', path: '/me', label: 'menu.profile', icon: 'Avatar', capability: 'self.profile' },
+  { key: 'children', path: '/children', label: 'menu.children', icon: 'UserFilled', capability: 'children.read' },
+  { key: 'hotlines', path: '/hotlines', label: 'menu.hotlines', icon: 'Phone', capability: 'hotlines.read' },
+  { key: 'password', path: '/password', label: 'menu.password', icon: 'Lock', capability: null },
+  { key: 'logout', path: null, label: 'menu.logout', icon: 'SwitchButton', capability: null },
+].map((item) => ({ ...item, testid: `menu-${item.capability || item.key}` }));

@@ -1,0 +1,99 @@
+// Routes. `meta.capability` names the capability a view needs; the layout
+// shows the 无权访问 page instead of the view when the user lacks it (the
+// URL stays, so the user sees why). Every signed-in route loads /auth/me
+// first; without a session the user is sent to /login.
+import { createRouter, createWebHistory } from 'vue-router';
+import { useSessionStore } from '../stores/session.js';
+import AppLayout from '../layout/AppLayout.vue';
+import LoginView from '../views/auth/LoginView.vue';
+
+const routes = [
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+  {
+    path: '/',
+    component: AppLayout,
+    children: [
+      { path: '', name: 'home', component: () => import('../views/home/HomeView.vue') },
+      {
+        path: 'org',
+        name: 'org',
+        component: () => import('../views/org/OrgView.vue'),
+        meta: { capability: 'org.browse' },
+      },
+      {
+        path: 'roster',
+        name: 'roster',
+        component: () => import('../views/roster/RosterView.vue'),
+        meta: { capability: 'roster.read' },
+      },
+      {
+        path: 'roster/import',
+        name: 'import',
+        component: () => import('../views/roster/ImportView.vue'),
+        meta: { capability: 'roster.import' },
+      },
+      {
+        path: 'accounts',
+        name: 'accounts',
+        component: () => import('../views/accounts/AccountsView.vue'),
+        meta: { capability: 'accounts.manage' },
+      },
+      {
+        path: 'audit',
+        name: 'audit',
+        component: () => import('../views/audit/AuditView.vue'),
+        meta: { capability: 'audit.read' },
+      },
+      {
+        path: 'me',
+        name: 'profile',
+        component: () => import('../views/self/ProfileView.vue'),
+        meta: { capability: 'self.profile' },
+      },
+      {
+        path: 'children',
+        name: 'children',
+        component: () => import('../views/self/ChildrenView.vue'),
+        meta: { capability: 'children.read' },
+      },
+      {
+        path: 'hotlines',
+        name: 'hotlines',
+        component: () => import('../views/hotlines/HotlinesView.vue'),
+        meta: { capability: 'hotlines.read' },
+      },
+      {
+        path: 'password',
+        name: 'password',
+        component: () => import('../views/auth/PasswordView.vue'),
+      },
+      {
+        path: ':rest(.*)*',
+        name: 'not-found',
+        component: () => import('../views/common/NotFoundView.vue'),
+      },
+    ],
+  },
+];
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+});
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore();
+  try {
+    await session.load();
+  } catch {
+    // Server unreachable: let the login page show the error on submit.
+  }
+  if (to.meta.public) {
+    if (to.name === 'login' && session.signedIn) return { path: '/' };
+    return true;
+  }
+  if (!session.signedIn) {
+    return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
+  }
+  return true;
+});
