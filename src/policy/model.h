@@ -108,12 +108,18 @@ enum class View {
   kSummary,       // D5 for crisis group / school leader: status, not notes
   kOwnOnly,       // D6 for reporters: only what they wrote
 };
+// "none" "full" "names_only" "counts_only" "feedback_only" "summary" "own_only"
+std::string_view ViewName(View v);
 
 struct Decision {
   bool allowed = false;
   View view = View::kNone;
   std::optional<Role> via;  // the role that granted access
   std::string reason;       // for the audit log and developers
+  // Allowed only through break-glass (emergency access with a written
+  // reason): the service must flag the access and notify the school's
+  // psychology centre and the auditor (ACCESS.md).
+  bool break_glass = false;
   explicit operator bool() const { return allowed; }
 };
 
