@@ -40,7 +40,12 @@ export function errorMessage(err) {
   const { t, te } = i18n.global;
   const code = err && err.code;
   let msg = code && te(`errors.${code}`) ? t(`errors.${code}`) : t('errors.internal');
-  if (err && err.field) msg += t('errors.field', { field: err.field });
+  if (err && err.field) {
+    // Fields may be JSON paths such as roles[0].unit_id; name the last part.
+    const last = String(err.field).split(/[.[\]]/).filter(Boolean).pop();
+    const name = te(`fields.${last}`) ? t(`fields.${last}`) : err.field;
+    msg += t('errors.field', { field: name });
+  }
   return msg;
 }
 
