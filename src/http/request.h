@@ -37,6 +37,9 @@ struct Request {
   std::string request_id;
   std::string remote_addr;
   const Principal* principal = nullptr;  // null when not signed in
+  // Set by the middleware chain when a session resolves (for the access
+  // log, which runs after principal is gone); 0 otherwise.
+  int64_t account_id = 0;
 
   // First header with that (lower-case) name, or "".
   std::string_view Header(std::string_view lower_name) const;
@@ -53,12 +56,31 @@ struct Response {
   static Response Json(const nlohmann::json& j, int status = 200);
   static Response NoContent();
   // The one status -> HTTP mapping (API.md), body {"error":{code,message,field}}.
+  // rate_limited carries Retry-After when the status has one (WithRetryAfter).
+  // internal (500) never echoes the status message; it is logged instead.
   static Response Error(const absl::Status& status);
+  // Same, with `details` placed inside the error object (e.g. CSV import
+  // errors: [{"line":3,"column":2,"field":"student_no","message":"..."}]).
+  static Response ErrorWithDetails(const absl::Status& status, nlohmann::json details);
   // A file download (Content-Disposition: attachment).
   static Response File(std::string body, std::string content_type, std::string filename);
 };
 
 // Maps a status to (HTTP status, error code string). internal -> 500.
+//   kInvalidArgument, kOutOfRange, kFailedPrecondition -> 400 invalid_argument
+//   kUnauthenticated 401, kPermissionDenied 403, kNotFound 404,
+//   kAlreadyExists / kAborted 409 conflict, kResourceExhausted 429 rate_limited,
+//   kUnavailable 503 unavailable, anything else (and OK) 500 internal.
+// A code payload (core/status.h kCodePayload) naming one of the API codes
+// (payload_too_large 413, unsupported_media_type 415, rate_limited 429, ...)
+// wins over the canonical code. An unknown, more specific payload code is
+// sent as the code string with the canonical HTTP status, except for 500.
 std::pair<int, std::string> HttpStatusOf(const absl::Status& status);
+
+// Payload key carrying the seconds a rate-limited caller should wait.
+inline constexpr std::string_view kRetryAfterPayload = "xq.retry_after";
+// Attaches the Retry-After seconds (> 0) to a status (no-op on OK).
+absl::Status WithRetryAfter(absl::Status status, int seconds);
+std::optional<int> RetryAfterOf(const absl::Status& status);
 
 }  // namespace xq::http

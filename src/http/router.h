@@ -1,12 +1,17 @@
 // Route table: method + path template ("/api/v1/students/{id}") -> handler.
 // Registration happens before the server starts; lookups are then
-// read-only and thread-safe.
+// read-only and thread-safe. A "{name}" segment matches one non-empty path
+// segment; where several templates match, literal segments are preferred
+// over parameters (so "/students/import" beats "/students/{id}").
 #pragma once
 
+#include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/request.h"
@@ -46,9 +51,24 @@ class Router {
   const Route* Match(std::string_view method, std::string_view path,
                      std::map<std::string, std::string>* params, bool* path_matched) const;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
+  // Methods registered for templates matching `path`, sorted ("GET, POST"
+  // for an Allow header); empty when no template matches.
+  std::vector<std::string> AllowedMethods(std::string_view path) const;
 
  private:
+  // Template segments per route (same index as routes_); "{x}" is a parameter.
+  struct Segment {
+    std::string text;  // literal text, or the parameter name
+    bool param = false;
+  };
+  // The best route for `path` among those accepted by `method_ok`: literal
+  // segments beat parameters, leftmost first.
+  template <typename MethodOk>
+  const Route* Best(std::string_view path, MethodOk method_ok,
+                    std::map<std::string, std::string>* params) const;
+
   std::vector<std::unique_ptr<Route>> routes_;
+  std::vector<std::vector<Segment>> segments_;
 };
 
 }  // namespace xq::http

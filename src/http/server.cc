@@ -1,0 +1,576 @@
+#include "http/server.h"
+
+// Asio's coroutine headers in Boost 1.74 need std::exchange & co first.
+#include <utility>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdint>
+#include <ctime>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/ids.h"
+#include "core/status.h"
+#include "fmt/format.h"
+#include "http/static_files.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
+
+namespace xq::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+constexpr std::string_view kCsp =
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
+// Bytes of an unread request body read and discarded before closing, so
+// that the client sees our error response rather than a reset.
+constexpr size_t kMaxDrainBytes = 8 << 20;
+constexpr auto kDrainTime = std::chrono::seconds(2);
+
+std::string Str(beast::string_view s) { return std::string(s.data(), s.size()); }
+
+bool IsApiPath(std::string_view path) { return path == "/api" || path.starts_with("/api/"); }
+
+bool ValidRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool HasCrLf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+
+std::string UtcNowMillis() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+std::shared_ptr<spdlog::logger> AccessLogger() {
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  if (auto l = spdlog::get("access")) return l;
+  auto l = spdlog::stdout_logger_mt("access");
+  l->set_pattern("%v");
+  return l;
+}
+
+// Runs `f` on `pool` and resumes the awaiting coroutine on its own
+// executor with the result, so I/O threads never block on handlers.
+template <typename F>
+auto OnPool(asio::thread_pool& pool, F f) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+      [&pool](auto handler, F fn) {
+        asio::post(pool, [handler = std::move(handler), fn = std::move(fn)]() mutable {
+          Response r = fn();
+          auto ex = asio::get_associated_executor(handler);
+          asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
+            std::move(handler)(std::move(r));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(f));
+}
+
+// One accepted connection. `idle` is touched only on the connection's strand.
+struct Conn {
+  explicit Conn(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  bool idle = true;
+  std::string remote;
+};
+
+// What the access log needs about one exchange.
+struct LogEntry {
+  std::string request_id;
+  std::string method;
+  std::string path;
+  int status = 0;
+  size_t bytes = 0;
+  int64_t account_id = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const Router& r, SessionResolver* s, ServerOptions o)
+      : router(r),
+        sessions(s),
+        opts(std::move(o)),
+        ioc(std::max(1, opts.io_threads)),
+        pool(static_cast<size_t>(std::max(1, opts.handler_threads))) {
+    if (opts.access_log) access = AccessLogger();
+  }
+
+  absl::Status Start();
+  void Run();
+  void Stop();
+
+  asio::awaitable<void> AcceptLoop();
+  asio::awaitable<void> Session(std::shared_ptr<Conn> c);
+  // Reads, handles and answers one request; false when the connection
+  // must close afterwards.
+  asio::awaitable<bool> Exchange(Conn& c, beast::flat_buffer& buffer);
+  asio::awaitable<void> Write(Conn& c, Response res, bool is_api, bool head, bool keep_alive,
+                              unsigned version, LogEntry& log);
+  asio::awaitable<void> Drain(Conn& c);
+  Response Process(Request& req, const Route* route, bool is_api);
+  void Log(const LogEntry& e);
+  void Unregister(uint64_t id);
+
+  const Router& router;
+  SessionResolver* sessions;
+  const ServerOptions opts;
+  std::shared_ptr<spdlog::logger> access;
+
+  // Destroyed last: pending handlers and sockets refer to it.
+  asio::io_context ioc;
+  std::optional<tcp::acceptor> acceptor;
+  uint16_t bound_port = 0;
+  bool ran = false;
+
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop_requested = false;                                  // guarded by mu
+  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;    // guarded by mu
+  uint64_t next_conn_id = 0;                                    // guarded by mu
+
+  // Destroyed first (joins its threads).
+  asio::thread_pool pool;
+};
+
+absl::Status Server::Impl::Start() {
+  if (acceptor) return absl::FailedPreconditionError("server already started");
+  error_code ec;
+  asio::ip::address addr = asio::ip::make_address(opts.host, ec);
+  if (ec) {
+    tcp::resolver resolver(ioc);
+    auto results = resolver.resolve(opts.host, std::to_string(opts.port), ec);
+    if (ec || results.empty()) {
+      return InvalidArgument(fmt::format("cannot resolve listen host '{}'", opts.host), "host");
+    }
+    addr = results.begin()->endpoint().address();
+  }
+  tcp::endpoint ep(addr, opts.port);
+  acceptor.emplace(asio::make_strand(ioc));
+  auto fail = [&](std::string_view what) {
+    std::string msg = fmt::format("cannot {} {}:{}: {}", what, opts.host, opts.port, ec.message());
+    acceptor.reset();
+    return absl::UnavailableError(msg);
+  };
+  acceptor->open(ep.protocol(), ec);
+  if (ec) return fail("open");
+  acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) return fail("configure");
+  acceptor->bind(ep, ec);
+  if (ec) return fail("bind");
+  acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  bound_port = acceptor->local_endpoint(ec).port();
+  asio::co_spawn(acceptor->get_executor(), AcceptLoop(), [](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::error("http accept loop failed: {}", ex.what());
+    }
+  });
+  return absl::OkStatus();
+}
+
+asio::awaitable<void> Server::Impl::AcceptLoop() {
+  for (;;) {
+    error_code ec;
+    tcp::socket sock = co_await acceptor->async_accept(
+        asio::any_io_executor(asio::make_strand(ioc)), asio::redirect_error(asio::use_awaitable, ec));
+    if (stopping || !acceptor->is_open()) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors and the like: back off instead of spinning.
+      spdlog::warn("http accept failed: {}", ec.message());
+      asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    std::shared_ptr<Conn> conn;
+    uint64_t id = 0;
+    {
+      std::lock_guard lock(mu);
+      if (conns.size() < static_cast<size_t>(std::max(1, opts.max_connections))) {
+        id = ++next_conn_id;
+        conn = std::make_shared<Conn>(std::move(sock));
+        conns.emplace(id, conn);
+      }
+    }
+    if (!conn) {
+      // Over the cap: refuse rather than queue; the client may retry.
+      sock.close(ec);
+      continue;
+    }
+    auto remote = conn->stream.socket().remote_endpoint(ec);
+    if (!ec) conn->remote = remote.address().to_string();
+    asio::co_spawn(conn->stream.get_executor(), Session(conn), [this, id](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("http connection failed: {}", ex.what());
+        } catch (...) {
+        }
+      }
+      Unregister(id);
+    });
+  }
+}
+
+void Server::Impl::Unregister(uint64_t id) {
+  std::lock_guard lock(mu);
+  conns.erase(id);
+  cv.notify_all();
+}
+
+asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> c) {
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    c->idle = true;
+    if (stopping) break;
+    if (buffer.size() == 0) {
+      // Waiting for the next request of a kept-alive connection costs
+      // nothing but a descriptor; a new connection must speak soon.
+      c->stream.expires_after(std::chrono::seconds(first ? opts.header_timeout_s
+                                                          : opts.idle_timeout_s));
+      error_code ec;
+      size_t n = co_await c->stream.async_read_some(
+          buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+      buffer.commit(n);
+    }
+    c->idle = false;
+    first = false;
+    bool keep = false;
+    try {
+      keep = co_await Exchange(*c, buffer);
+    } catch (const std::exception& e) {
+      spdlog::error("http exchange failed: {}", e.what());
+    }
+    if (!keep) break;
+  }
+  error_code ignored;
+  c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  c->stream.close();
+}
+
+asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer) {
+  LogEntry log;
+  bhttp::request_parser<bhttp::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
+  // The route decides the body limit once the header is known. (Beast
+  // 1.74 treats an unset limit as zero for Content-Length, hence max().)
+  parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+  error_code ec;
+  c.stream.expires_after(std::chrono::seconds(opts.header_timeout_s));
+  co_await bhttp::async_read_header(c.stream, buffer, parser,
+                                    asio::redirect_error(asio::use_awaitable, ec));
+  log.request_id = RandomHex(8);
+  if (ec) {
+    const bool parse_error =
+        ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+    if (ec == bhttp::error::header_limit) {
+      Response r = Response::Error(
+          WithCode(absl::ResourceExhaustedError("request header too large"), "payload_too_large"));
+      r.status = 431;
+      co_await Write(c, std::move(r), false, false, false, 11, log);
+      co_await Drain(c);
+    } else if (parse_error) {
+      co_await Write(c, Response::Error(InvalidArgument("malformed HTTP request")), false, false,
+                     false, 11, log);
+      co_await Drain(c);
+    }
+    co_return false;
+  }
+
+  auto& h = parser.get();
+  Request req;
+  req.method = Str(h.method_string());
+  req.remote_addr = c.remote;
+  for (const auto& f : h) {
+    std::string name = Str(f.name_string());
+    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    req.headers.emplace_back(std::move(name), Str(f.value()));
+  }
+  if (std::string_view id = req.Header("x-request-id"); ValidRequestId(id)) {
+    log.request_id = std::string(id);
+  }
+  req.request_id = log.request_id;
+  log.method = req.method;
+  const unsigned version = h.version();
+  const bool head = h.method() == bhttp::verb::head;
+  bool keep_alive = parser.keep_alive();
+  const bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
+
+  if (absl::Status st = ParseTarget(Str(h.target()), &req); !st.ok()) {
+    log.path = "-";
+    co_await Write(c, Response::Error(st), true, head, false, version, log);
+    if (has_body) co_await Drain(c);
+    co_return false;
+  }
+  log.path = req.path;
+  const bool is_api = IsApiPath(req.path);
+  const Route* route = nullptr;
+  if (is_api) route = router.Match(req.method, req.path, &req.params, nullptr);
+  const size_t limit =
+      route && route->options.max_body > 0 ? route->options.max_body : opts.max_body;
+
+  if (has_body) {
+    if (parser.content_length() && *parser.content_length() > limit) {
+      co_await Write(c, Response::Error(PayloadTooLarge(fmt::format(
+                            "request body larger than {} bytes", limit))),
+                     is_api, head, false, version, log);
+      co_await Drain(c);
+      co_return false;
+    }
+    parser.body_limit(limit);
+    if (beast::iequals(h[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+      co_await bhttp::async_write(c.stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return false;
+    }
+  }
+  if (!parser.is_done()) {
+    c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+    co_await bhttp::async_read(c.stream, buffer, parser,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == bhttp::error::body_limit) {
+      co_await Write(c, Response::Error(PayloadTooLarge(fmt::format(
+                            "request body larger than {} bytes", limit))),
+                     is_api, head, false, version, log);
+      co_await Drain(c);
+      co_return false;
+    }
+    if (ec) co_return false;  // timeout, reset or malformed body: just close
+  }
+  req.body = std::move(parser.get().body());
+
+  c.stream.expires_never();  // handlers may take their time; no socket op pending
+  Response res = co_await OnPool(pool, [this, &req, route, is_api] {
+    return Process(req, route, is_api);
+  });
+  log.account_id = req.account_id;
+  keep_alive = keep_alive && !stopping;
+  co_await Write(c, std::move(res), is_api, head, keep_alive, version, log);
+  co_return keep_alive;
+}
+
+Response Server::Impl::Process(Request& req, const Route* route, bool is_api) {
+  try {
+    if (is_api) return route ? RunRoute(*route, sessions, req) : NoRoute(router, req);
+    if (opts.web_root.empty()) return Response::Error(NotFound("no such endpoint"));
+    if (req.method != "GET" && req.method != "HEAD") return MethodNotAllowed("GET, HEAD");
+    return ServeStatic(opts.web_root, req);
+  } catch (const std::exception& e) {
+    spdlog::error("request {} failed: {}", req.request_id, e.what());
+  } catch (...) {
+    spdlog::error("request {} failed", req.request_id);
+  }
+  return Response::Error(Internal("request failed"));
+}
+
+asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bool head,
+                                          bool keep_alive, unsigned version, LogEntry& log) {
+  bhttp::response<bhttp::string_body> out;
+  out.version(version == 10 ? 10 : 11);
+  out.result(static_cast<unsigned>(res.status));
+  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+  for (auto& [name, value] : res.headers) {
+    // A handler's value must never split the header block.
+    if (name.empty() || HasCrLf(name) || HasCrLf(value)) continue;
+    if (opts.secure_cookies && beast::iequals(name, "set-cookie") &&
+        value.find("Secure") == std::string::npos) {
+      value += "; Secure";
+    }
+    out.insert(name, value);
+  }
+  out.set("Content-Security-Policy", beast::string_view(kCsp.data(), kCsp.size()));
+  out.set("X-Content-Type-Options", "nosniff");
+  out.set("Referrer-Policy", "no-referrer");
+  out.set(bhttp::field::x_frame_options, "DENY");
+  if (is_api) out.set(bhttp::field::cache_control, "no-store");
+  out.set("X-Request-Id", log.request_id);
+  out.keep_alive(keep_alive);
+  log.status = res.status;
+  log.bytes = res.body.size();
+  if (head) {
+    // HEAD: the length the GET would have, no body.
+    if (res.status != 204 && res.status != 304) out.content_length(res.body.size());
+  } else {
+    out.body() = std::move(res.body);
+    out.prepare_payload();
+  }
+  if (head) log.bytes = 0;
+  error_code ec;
+  c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+  co_await bhttp::async_write(c.stream, out, asio::redirect_error(asio::use_awaitable, ec));
+  Log(log);
+}
+
+asio::awaitable<void> Server::Impl::Drain(Conn& c) {
+  error_code ec;
+  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  c.stream.expires_after(kDrainTime);
+  char buf[8192];
+  size_t total = 0;
+  while (total < kMaxDrainBytes) {
+    size_t n = co_await c.stream.async_read_some(asio::buffer(buf),
+                                                 asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    total += n;
+  }
+}
+
+void Server::Impl::Log(const LogEntry& e) {
+  if (!access) return;
+  nlohmann::json j = {
+      {"ts", UtcNowMillis()},
+      {"request_id", e.request_id},
+      {"method", e.method},
+      {"path", e.path},
+      {"status", e.status},
+      {"bytes", e.bytes},
+      {"duration_ms",
+       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - e.start)
+               .count()},
+  };
+  if (e.account_id != 0) j["account_id"] = IdToString(e.account_id);
+  access->info(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+void Server::Impl::Run() {
+  if (!acceptor) {
+    spdlog::error("http server: Run() without a successful Start()");
+    return;
+  }
+  if (ran) return;
+  ran = true;
+  auto guard = asio::make_work_guard(ioc);  // handlers on the pool keep no I/O work alive
+  std::optional<asio::signal_set> signals;
+  if (opts.handle_signals) {
+    signals.emplace(ioc, SIGINT, SIGTERM);
+    signals->async_wait([this](const error_code& ec, int) {
+      if (!ec) Stop();
+    });
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::max(1, opts.io_threads); ++i) {
+    threads.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("http io thread: {}", e.what());
+        }
+      }
+    });
+  }
+  spdlog::info("http server listening on {}:{}", opts.host, bound_port);
+
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return stop_requested; });
+  }
+  // Graceful: no new connections, idle keep-alive connections closed,
+  // busy ones answer their current request with Connection: close.
+  stopping = true;
+  asio::post(acceptor->get_executor(), [this] {
+    error_code ec;
+    acceptor->close(ec);
+  });
+  {
+    std::unique_lock lock(mu);
+    for (auto& [id, conn] : conns) {
+      asio::post(conn->stream.get_executor(), [c = conn] {
+        if (c->idle) c->stream.cancel();
+      });
+    }
+    cv.wait_for(lock, std::chrono::seconds(std::max(0, opts.shutdown_timeout_s)),
+                [&] { return conns.empty(); });
+    if (!conns.empty()) {
+      spdlog::warn("http server: {} connection(s) still open at shutdown", conns.size());
+    }
+  }
+  guard.reset();
+  ioc.stop();
+  for (auto& t : threads) t.join();
+  // Handlers already running finish; queued ones are dropped.
+  pool.stop();
+  pool.join();
+  spdlog::info("http server stopped");
+}
+
+void Server::Impl::Stop() {
+  std::lock_guard lock(mu);
+  stop_requested = true;
+  cv.notify_all();
+}
+
+Server::Server(const Router& router, SessionResolver* sessions, ServerOptions options)
+    : impl_(std::make_unique<Impl>(router, sessions, std::move(options))) {}
+
+Server::~Server() {
+  if (impl_) {
+    impl_->pool.stop();
+    impl_->pool.join();
+    impl_->ioc.stop();
+  }
+}
+
+absl::Status Server::Start() { return impl_->Start(); }
+uint16_t Server::port() const { return impl_->bound_port; }
+void Server::Run() { impl_->Run(); }
+void Server::Stop() { impl_->Stop(); }
+
+}  // namespace xq::http
