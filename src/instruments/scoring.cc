@@ -1,0 +1,756 @@
+#include "instruments/scoring.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/status.h"
+#include "fmt/format.h"
+
+namespace xq::instruments {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr uint8_t kStateMissing = 0;
+constexpr uint8_t kStateAnswered = 1;
+constexpr uint8_t kStateHidden = 2;
+constexpr int64_t kMaxBandTable = 4096;
+
+struct CItem {
+  ItemType type;
+  bool required;
+  int32_t show_if;  // node index or -1
+  int32_t opt_begin;
+  int32_t opt_count;
+  int64_t raw_min, raw_max;  // over option values (for "opposite" pairs)
+};
+
+struct CNode {
+  Condition::Kind kind;
+  int32_t ref;  // item / score / band set / class index
+  Op op;
+  Rational value;
+  uint64_t mask;  // option, band or level indices
+  int32_t child_begin;
+  int32_t child_count;
+};
+
+struct CScore {
+  Method method;
+  bool of_scores;
+  std::vector<int32_t> inputs;  // item or score indices
+  int64_t min_answered;         // -1: default
+  Op count_op;
+  int64_t count_value;
+  Rounding round;
+};
+
+struct CBandSet {
+  int score;
+  std::vector<Band> bands;
+  int64_t table_lo = 0;
+  std::vector<int16_t> table;  // integer fast path
+};
+
+struct CValidity {
+  ValidityKind kind;
+  bool invalidate;
+  int32_t score;
+  Op op;
+  Rational value;
+  std::vector<int32_t> items;
+  int64_t min_answered;
+  double min_seconds;
+  std::vector<std::pair<int32_t, int32_t>> pairs;
+  bool opposite;
+  int64_t max_diff, max_count;
+  int32_t node;
+};
+
+// Per-row working state, reused across rows (and per thread for Score()).
+struct RowBuf {
+  std::vector<uint8_t> state;
+  std::vector<int32_t> answer;
+  std::vector<int64_t> raw, scored;
+  std::vector<ScoreValue> scores;
+  std::vector<int16_t> bands, classes;
+  std::vector<double> norms;  // NaN = none
+  std::vector<uint64_t> critical, flags, insufficient, feedback;
+  bool valid = true;
+  double elapsed = std::numeric_limits<double>::quiet_NaN();
+  Sex sex = Sex::kUnknown;
+  int age = -1, grade = -1;
+};
+
+inline void SetBit(std::vector<uint64_t>& v, size_t i) { v[i >> 6] |= uint64_t{1} << (i & 63); }
+inline bool GetBit(const uint64_t* v, size_t i) { return (v[i >> 6] >> (i & 63)) & 1; }
+size_t Words(size_t n) { return (n + 63) / 64; }
+
+}  // namespace
+
+struct ScoringPlan::Impl {
+  Definition def;
+  std::vector<CItem> items;
+  std::vector<int64_t> raw_values, scored_values;
+  std::vector<CNode> nodes;
+  std::vector<int32_t> children;
+  std::vector<CScore> scores;
+  std::vector<CBandSet> band_sets;
+  std::vector<BandSetRef> band_refs;
+  std::vector<std::vector<int32_t>> class_levels;  // node per level (-1 = default)
+  std::vector<int32_t> critical_nodes;
+  std::vector<CValidity> validity;
+  std::vector<int32_t> feedback_nodes;
+  bool any_show_if = false;
+
+  absl::StatusOr<int32_t> CompileNode(const Condition& c);
+  absl::Status Init();
+  absl::Status EvalRow(RowBuf& b) const;
+  bool Eval(int32_t node, const RowBuf& b) const;
+  int16_t BandOf(const CBandSet& bs, const Rational& v) const;
+  void Resize(RowBuf& b) const;
+};
+
+absl::StatusOr<int32_t> ScoringPlan::Impl::CompileNode(const Condition& c) {
+  using K = Condition::Kind;
+  CNode n{c.kind, -1, c.op, c.value, 0, 0, 0};
+  switch (c.kind) {
+    case K::kItemCompare:
+    case K::kAnswered:
+    case K::kItemCode: {
+      n.ref = def.ItemIndex(c.ref);
+      if (n.ref < 0) return Internal(fmt::format("unresolved item {}", c.ref));
+      const Item& it = def.items[n.ref];
+      for (const auto& code : c.codes)
+        for (size_t k = 0; k < it.options.size(); ++k)
+          if (it.options[k].code == code) n.mask |= uint64_t{1} << k;
+      break;
+    }
+    case K::kScoreCompare:
+      n.ref = def.ScoreIndex(c.ref);
+      if (n.ref < 0) return Internal(fmt::format("unresolved score {}", c.ref));
+      break;
+    case K::kBand: {
+      for (size_t i = 0; i < band_refs.size(); ++i)
+        if (band_refs[i].name == c.ref) n.ref = static_cast<int32_t>(i);
+      if (n.ref < 0) return Internal(fmt::format("unresolved band set {}", c.ref));
+      const auto& bands = band_sets[n.ref].bands;
+      for (const auto& code : c.codes)
+        for (size_t k = 0; k < bands.size(); ++k)
+          if (bands[k].id == code) n.mask |= uint64_t{1} << k;
+      break;
+    }
+    case K::kClass: {
+      for (size_t i = 0; i < def.classes.size(); ++i)
+        if (def.classes[i].id == c.ref) n.ref = static_cast<int32_t>(i);
+      if (n.ref < 0) return Internal(fmt::format("unresolved class {}", c.ref));
+      const auto& levels = def.classes[n.ref].levels;
+      for (const auto& code : c.codes)
+        for (size_t k = 0; k < levels.size(); ++k)
+          if (levels[k].id == code) n.mask |= uint64_t{1} << k;
+      break;
+    }
+    default:
+      break;
+  }
+  std::vector<int32_t> kids;
+  for (const auto& ch : c.children) {
+    XQ_ASSIGN_OR_RETURN(int32_t k, CompileNode(ch));
+    kids.push_back(k);
+  }
+  n.child_begin = static_cast<int32_t>(children.size());
+  n.child_count = static_cast<int32_t>(kids.size());
+  children.insert(children.end(), kids.begin(), kids.end());
+  nodes.push_back(n);
+  return static_cast<int32_t>(nodes.size() - 1);
+}
+
+absl::Status ScoringPlan::Impl::Init() {
+  for (const Item& it : def.items) {
+    CItem ci{it.type, it.required, -1, static_cast<int32_t>(raw_values.size()),
+             static_cast<int32_t>(it.options.size()), 0, 0};
+    if (!it.options.empty()) {
+      int64_t lo = it.options[0].value, hi = lo;
+      for (const auto& o : it.options) {
+        lo = std::min(lo, o.value);
+        hi = std::max(hi, o.value);
+      }
+      ci.raw_min = lo;
+      ci.raw_max = hi;
+      for (const auto& o : it.options) {
+        raw_values.push_back(o.value);
+        scored_values.push_back(it.reverse ? lo + hi - o.value : o.value);
+      }
+    }
+    if (it.show_if) {
+      XQ_ASSIGN_OR_RETURN(ci.show_if, CompileNode(*it.show_if));
+      any_show_if = true;
+    }
+    items.push_back(ci);
+  }
+  for (size_t si = 0; si < def.scores.size(); ++si) {
+    const instruments::Score& s = def.scores[si];
+    CScore cs{s.method, !s.scores.empty(), {}, s.min_answered.value_or(-1), s.count_op, s.count_value, s.round};
+    for (const auto& id : s.items) cs.inputs.push_back(def.ItemIndex(id));
+    for (const auto& id : s.scores) cs.inputs.push_back(def.ScoreIndex(id));
+    scores.push_back(std::move(cs));
+    for (size_t k = 0; k < s.band_sets.size(); ++k) {
+      const BandSet& bs = s.band_sets[k];
+      if (bs.bands.size() > 64) return InvalidArgument(fmt::format("scores[{}]: at most 64 bands per set", si));
+      CBandSet cb{static_cast<int>(si), bs.bands, 0, {}};
+      if (s.integer_valued) {
+        int64_t lo = s.range_min.Floor(), hi = s.range_max.Ceil();
+        if (hi - lo < kMaxBandTable) {
+          std::vector<int16_t> table(static_cast<size_t>(hi - lo + 1), -1);
+          for (int64_t v = lo; v <= hi; ++v) table[v - lo] = BandOf(cb, Rational(v));
+          cb.table_lo = lo;
+          cb.table = std::move(table);
+        }
+      }
+      band_sets.push_back(std::move(cb));
+      band_refs.push_back({static_cast<int>(si), static_cast<int>(k), bs.id.empty() ? s.id : s.id + "." + bs.id});
+    }
+  }
+  for (const auto& c : def.classes) {
+    if (c.levels.size() > 64) return InvalidArgument(fmt::format("class {}: at most 64 levels", c.id));
+    std::vector<int32_t> lv;
+    for (const auto& l : c.levels) {
+      if (l.when) {
+        XQ_ASSIGN_OR_RETURN(int32_t n, CompileNode(*l.when));
+        lv.push_back(n);
+      } else {
+        lv.push_back(-1);
+      }
+    }
+    class_levels.push_back(std::move(lv));
+  }
+  for (const auto& c : def.critical) {
+    XQ_ASSIGN_OR_RETURN(int32_t n, CompileNode(c.when));
+    critical_nodes.push_back(n);
+  }
+  for (const auto& v : def.validity) {
+    CValidity cv{v.kind, v.effect == Effect::kInvalidate, def.ScoreIndex(v.score), v.op, v.value, {}, v.min_answered,
+                 v.min_seconds, {}, v.opposite, v.max_diff, v.max_count, -1};
+    for (const auto& id : v.items) cv.items.push_back(def.ItemIndex(id));
+    for (const auto& [a, b] : v.pairs) cv.pairs.emplace_back(def.ItemIndex(a), def.ItemIndex(b));
+    if (v.when) {
+      XQ_ASSIGN_OR_RETURN(cv.node, CompileNode(*v.when));
+    }
+    validity.push_back(std::move(cv));
+  }
+  for (const auto& f : def.feedback) {
+    XQ_ASSIGN_OR_RETURN(int32_t n, CompileNode(f.when));
+    feedback_nodes.push_back(n);
+  }
+  return absl::OkStatus();
+}
+
+int16_t ScoringPlan::Impl::BandOf(const CBandSet& bs, const Rational& v) const {
+  if (v.den == 1 && !bs.table.empty()) {
+    int64_t off = v.num - bs.table_lo;
+    if (off >= 0 && off < static_cast<int64_t>(bs.table.size())) return bs.table[off];
+  }
+  for (size_t i = 0; i < bs.bands.size(); ++i) {
+    const Band& b = bs.bands[i];
+    if (v < b.min) continue;
+    if (b.upper_inclusive ? v <= b.upper : v < b.upper) return static_cast<int16_t>(i);
+  }
+  return -1;
+}
+
+bool ScoringPlan::Impl::Eval(int32_t idx, const RowBuf& b) const {
+  using K = Condition::Kind;
+  const CNode& n = nodes[idx];
+  switch (n.kind) {
+    case K::kItemCompare:
+      return b.state[n.ref] == kStateAnswered && Compare(Rational(b.raw[n.ref]), n.op, n.value);
+    case K::kItemCode: {
+      if (b.state[n.ref] != kStateAnswered) return false;
+      uint64_t chosen = items[n.ref].type == ItemType::kMulti ? static_cast<uint64_t>(b.answer[n.ref])
+                                                              : uint64_t{1} << b.answer[n.ref];
+      return (chosen & n.mask) != 0;
+    }
+    case K::kAnswered:
+      return b.state[n.ref] == kStateAnswered;
+    case K::kScoreCompare:
+      return b.scores[n.ref].available && Compare(b.scores[n.ref].value, n.op, n.value);
+    case K::kBand: {
+      int16_t band = b.bands[n.ref];
+      return band >= 0 && ((n.mask >> band) & 1);
+    }
+    case K::kClass: {
+      int16_t level = b.classes[n.ref];
+      return level >= 0 && ((n.mask >> level) & 1);
+    }
+    case K::kAll:
+      for (int32_t k = 0; k < n.child_count; ++k)
+        if (!Eval(children[n.child_begin + k], b)) return false;
+      return true;
+    case K::kAny:
+      for (int32_t k = 0; k < n.child_count; ++k)
+        if (Eval(children[n.child_begin + k], b)) return true;
+      return false;
+    case K::kNot:
+      return !Eval(children[n.child_begin], b);
+    case K::kCount: {
+      int64_t count = 0;
+      for (int32_t k = 0; k < n.child_count; ++k) count += Eval(children[n.child_begin + k], b) ? 1 : 0;
+      return Compare(Rational(count), n.op, n.value);
+    }
+  }
+  return false;
+}
+
+void ScoringPlan::Impl::Resize(RowBuf& b) const {
+  size_t ni = items.size();
+  b.state.resize(ni);
+  b.answer.resize(ni);
+  b.raw.resize(ni);
+  b.scored.resize(ni);
+  b.scores.resize(scores.size());
+  b.bands.resize(band_sets.size());
+  b.classes.resize(class_levels.size());
+  b.norms.resize(def.norms.size());
+  b.critical.assign(Words(critical_nodes.size()), 0);
+  b.flags.assign(Words(validity.size()), 0);
+  b.insufficient.assign(Words(scores.size()), 0);
+  b.feedback.assign(Words(feedback_nodes.size()), 0);
+  b.valid = true;
+}
+
+// Scores b.answer (already filled) into b. Errors name the item.
+absl::Status ScoringPlan::Impl::EvalRow(RowBuf& b) const {
+  const size_t ni = items.size();
+  for (size_t i = 0; i < ni; ++i) {
+    const CItem& it = items[i];
+    if (it.show_if >= 0 && !Eval(it.show_if, b)) {
+      b.state[i] = kStateHidden;
+      continue;
+    }
+    int32_t a = b.answer[i];
+    if (it.type == ItemType::kText) {
+      b.state[i] = kStateMissing;
+      continue;
+    }
+    if (a < 0) {
+      if (it.required && !def.allow_missing)
+        return InvalidArgument(fmt::format("item {}: no answer", def.items[i].id), def.items[i].id);
+      b.state[i] = kStateMissing;
+      continue;
+    }
+    if (it.type == ItemType::kMulti) {
+      if (a >= (int32_t{1} << it.opt_count))
+        return InvalidArgument(fmt::format("item {}: chosen options {:#x} out of range ({} options)",
+                                           def.items[i].id, a, it.opt_count),
+                               def.items[i].id);
+      int64_t v = 0;
+      for (int32_t k = 0; k < it.opt_count; ++k)
+        if ((a >> k) & 1) v += raw_values[it.opt_begin + k];
+      b.raw[i] = b.scored[i] = v;
+    } else {
+      if (a >= it.opt_count)
+        return InvalidArgument(fmt::format("item {}: option index {} out of range (0–{})", def.items[i].id, a,
+                                           it.opt_count - 1),
+                               def.items[i].id);
+      b.raw[i] = raw_values[it.opt_begin + a];
+      b.scored[i] = scored_values[it.opt_begin + a];
+    }
+    b.state[i] = kStateAnswered;
+  }
+
+  for (size_t s = 0; s < scores.size(); ++s) {
+    const CScore& cs = scores[s];
+    ScoreValue& out = b.scores[s];
+    out.available = false;
+    out.value = Rational();
+    if (cs.of_scores) {
+      Rational sum;
+      bool ok = true;
+      for (int32_t in : cs.inputs) {
+        if (!b.scores[in].available) {
+          ok = false;
+          break;
+        }
+        sum = sum + b.scores[in].value;
+      }
+      if (ok) {
+        out.available = true;
+        out.value = cs.method == Method::kMean
+                        ? Rational(sum.num, sum.den * static_cast<int64_t>(cs.inputs.size())).Reduced()
+                        : sum;
+        if (cs.round == Rounding::kHalfUp) out.value = out.value.RoundHalfUp();
+      }
+    } else {
+      int64_t sum = 0, visible = 0, answered = 0;
+      if (cs.method == Method::kCount) {
+        const Rational threshold(cs.count_value);
+        for (int32_t in : cs.inputs) {
+          uint8_t st = b.state[in];
+          visible += st != kStateHidden;
+          if (st == kStateAnswered) {
+            ++answered;
+            sum += Compare(Rational(b.raw[in]), cs.count_op, threshold) ? 1 : 0;
+          }
+        }
+      } else {
+        for (int32_t in : cs.inputs) {
+          uint8_t st = b.state[in];
+          visible += st != kStateHidden;
+          if (st == kStateAnswered) {
+            ++answered;
+            sum += b.scored[in];
+          }
+        }
+      }
+      int64_t need = cs.min_answered >= 0
+                         ? cs.min_answered
+                         : ((cs.method == Method::kMean || cs.method == Method::kProratedSum) ? 1 : visible);
+      bool ok = answered >= need && (answered > 0 || (cs.method != Method::kMean && cs.method != Method::kProratedSum));
+      if (ok) {
+        out.available = true;
+        switch (cs.method) {
+          case Method::kSum:
+          case Method::kCount:
+            out.value = Rational(sum);
+            break;
+          case Method::kMean:
+            out.value = Rational(sum, answered).Reduced();
+            break;
+          case Method::kProratedSum:
+            out.value = Rational(sum * visible, answered).Reduced();
+            break;
+        }
+        if (cs.round == Rounding::kHalfUp) out.value = out.value.RoundHalfUp();
+      } else if (visible > 0) {
+        SetBit(b.insufficient, s);
+      }
+    }
+  }
+
+  for (size_t k = 0; k < band_sets.size(); ++k) {
+    const ScoreValue& sv = b.scores[band_sets[k].score];
+    b.bands[k] = sv.available ? BandOf(band_sets[k], sv.value) : int16_t{-1};
+  }
+
+  for (size_t k = 0; k < def.norms.size(); ++k) {
+    b.norms[k] = std::numeric_limits<double>::quiet_NaN();
+    const Norm& n = def.norms[k];
+    const ScoreValue& sv = b.scores[def.ScoreIndex(n.score)];
+    int key = n.by == NormBy::kAge ? b.age : b.grade;
+    if (!sv.available || key < 0) continue;
+    for (const NormGroup& g : n.groups) {
+      if (g.sex != Sex::kAny && g.sex != b.sex) continue;
+      if (key < g.from || key > g.to) continue;
+      for (const NormRow& row : g.rows) {
+        if (sv.value < row.min) continue;
+        if (row.upper_inclusive ? sv.value <= row.upper : sv.value < row.upper) {
+          b.norms[k] = row.value;
+          break;
+        }
+      }
+      break;
+    }
+  }
+
+  for (size_t c = 0; c < class_levels.size(); ++c) {
+    const auto& lv = class_levels[c];
+    b.classes[c] = -1;
+    for (size_t l = 0; l < lv.size(); ++l) {
+      if (lv[l] < 0 || Eval(lv[l], b)) {
+        b.classes[c] = static_cast<int16_t>(l);
+        break;
+      }
+    }
+  }
+
+  for (size_t k = 0; k < critical_nodes.size(); ++k)
+    if (Eval(critical_nodes[k], b)) SetBit(b.critical, k);
+
+  for (size_t k = 0; k < validity.size(); ++k) {
+    const CValidity& v = validity[k];
+    bool tripped = false;
+    switch (v.kind) {
+      case ValidityKind::kLieScale:
+        tripped = b.scores[v.score].available && Compare(b.scores[v.score].value, v.op, v.value);
+        break;
+      case ValidityKind::kAllSame: {
+        int64_t answered = 0;
+        bool same = true;
+        int64_t first = 0;
+        for (int32_t i : v.items) {
+          if (b.state[i] != kStateAnswered) continue;
+          if (answered == 0) first = b.raw[i];
+          else if (b.raw[i] != first) same = false;
+          ++answered;
+        }
+        tripped = same && answered >= v.min_answered;
+        break;
+      }
+      case ValidityKind::kTooFast:
+        tripped = !std::isnan(b.elapsed) && b.elapsed < v.min_seconds;
+        break;
+      case ValidityKind::kInconsistentPairs: {
+        int64_t bad = 0;
+        for (const auto& [x, y] : v.pairs) {
+          if (b.state[x] != kStateAnswered || b.state[y] != kStateAnswered) continue;
+          int64_t other = v.opposite ? items[y].raw_min + items[y].raw_max - b.raw[y] : b.raw[y];
+          int64_t diff = b.raw[x] - other;
+          if (diff < 0) diff = -diff;
+          if (diff > v.max_diff) ++bad;
+        }
+        tripped = bad > v.max_count;
+        break;
+      }
+      case ValidityKind::kRule:
+        tripped = Eval(v.node, b);
+        break;
+    }
+    if (tripped) {
+      SetBit(b.flags, k);
+      if (v.invalidate) b.valid = false;
+    }
+  }
+
+  for (size_t k = 0; k < feedback_nodes.size(); ++k)
+    if (Eval(feedback_nodes[k], b)) SetBit(b.feedback, k);
+  return absl::OkStatus();
+}
+
+ScoringPlan::ScoringPlan(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ScoringPlan::ScoringPlan(ScoringPlan&&) noexcept = default;
+ScoringPlan& ScoringPlan::operator=(ScoringPlan&&) noexcept = default;
+ScoringPlan::~ScoringPlan() = default;
+
+const Definition& ScoringPlan::definition() const { return impl_->def; }
+size_t ScoringPlan::item_count() const { return impl_->items.size(); }
+int ScoringPlan::ItemIndex(std::string_view id) const { return impl_->def.ItemIndex(id); }
+const std::vector<ScoringPlan::BandSetRef>& ScoringPlan::band_sets() const { return impl_->band_refs; }
+
+std::optional<int32_t> ScoringPlan::OptionByCode(size_t item, std::string_view code) const {
+  if (item >= impl_->def.items.size()) return std::nullopt;
+  const auto& opts = impl_->def.items[item].options;
+  for (size_t k = 0; k < opts.size(); ++k)
+    if (opts[k].code == code) return static_cast<int32_t>(k);
+  return std::nullopt;
+}
+
+std::optional<int32_t> ScoringPlan::OptionByValue(size_t item, int64_t value) const {
+  if (item >= impl_->def.items.size()) return std::nullopt;
+  const auto& opts = impl_->def.items[item].options;
+  for (size_t k = 0; k < opts.size(); ++k)
+    if (opts[k].value == value) return static_cast<int32_t>(k);
+  return std::nullopt;
+}
+
+Response ScoringPlan::NewResponse() const {
+  Response r;
+  r.answers.assign(impl_->items.size(), kMissing);
+  return r;
+}
+
+namespace {
+
+void BitsToIndices(const uint64_t* words, size_t n, std::vector<int>& out) {
+  out.clear();
+  for (size_t i = 0; i < n; ++i)
+    if (GetBit(words, i)) out.push_back(static_cast<int>(i));
+}
+
+}  // namespace
+
+absl::StatusOr<Result> ScoringPlan::Score(const Response& r) const {
+  const Impl& im = *impl_;
+  if (r.answers.size() != im.items.size())
+    return InvalidArgument(fmt::format("response has {} answers, the instrument has {} items", r.answers.size(),
+                                       im.items.size()),
+                           "answers");
+  // Buffers are reused per thread; they hold no reference to the plan.
+  thread_local RowBuf b;
+  im.Resize(b);
+  std::copy(r.answers.begin(), r.answers.end(), b.answer.begin());
+  b.elapsed = r.elapsed_seconds.value_or(std::numeric_limits<double>::quiet_NaN());
+  b.sex = r.sex;
+  b.age = r.age.value_or(-1);
+  b.grade = r.grade.value_or(-1);
+  XQ_RETURN_IF_ERROR(im.EvalRow(b));
+  Result res;
+  res.scores = b.scores;
+  res.bands = b.bands;
+  res.classes = b.classes;
+  res.valid = b.valid;
+  if (!b.norms.empty()) {
+    res.norms.resize(b.norms.size());
+    for (size_t k = 0; k < b.norms.size(); ++k)
+      if (!std::isnan(b.norms[k])) res.norms[k] = b.norms[k];
+  }
+  for (size_t k = 0; k < im.critical_nodes.size(); ++k)
+    if (GetBit(b.critical.data(), k)) res.critical.push_back({static_cast<int>(k), im.def.critical[k].urgency});
+  if (!im.validity.empty()) BitsToIndices(b.flags.data(), im.validity.size(), res.validity_flags);
+  BitsToIndices(b.insufficient.data(), im.scores.size(), res.insufficient);
+  if (!im.feedback_nodes.empty()) BitsToIndices(b.feedback.data(), im.feedback_nodes.size(), res.feedback);
+  return res;
+}
+
+BatchResult ScoringPlan::ScoreBatch(const ColumnBatch& batch) const {
+  const Impl& im = *impl_;
+  const size_t n = batch.rows;
+  BatchResult out;
+  out.rows = n;
+  out.ok.assign(n, 0);
+  out.valid.assign(n, 0);
+  out.score_num.assign(im.scores.size(), std::vector<int64_t>(n, 0));
+  out.score_den.assign(im.scores.size(), std::vector<int64_t>(n, 0));
+  out.bands.assign(im.band_sets.size(), std::vector<int16_t>(n, -1));
+  out.norms.assign(im.def.norms.size(), std::vector<double>(n, std::numeric_limits<double>::quiet_NaN()));
+  out.classes.assign(im.class_levels.size(), std::vector<int16_t>(n, -1));
+  out.critical_words = Words(im.critical_nodes.size());
+  out.flag_words = Words(im.validity.size());
+  out.insufficient_words = Words(im.scores.size());
+  out.feedback_words = Words(im.feedback_nodes.size());
+  out.critical.assign(n * out.critical_words, 0);
+  out.flags.assign(n * out.flag_words, 0);
+  out.insufficient.assign(n * out.insufficient_words, 0);
+  out.feedback.assign(n * out.feedback_words, 0);
+
+  const size_t ni = im.items.size();
+  if (batch.answers.size() != ni) {
+    for (size_t r = 0; r < n; ++r)
+      out.errors.emplace_back(r, InvalidArgument(fmt::format("batch has {} answer columns, the instrument has {} items",
+                                                             batch.answers.size(), ni),
+                                                 "answers"));
+    return out;
+  }
+  std::vector<const int32_t*> cols(ni);
+  for (size_t i = 0; i < ni; ++i) {
+    if (batch.answers[i].size() < n) {
+      for (size_t r = 0; r < n; ++r)
+        out.errors.emplace_back(r, InvalidArgument(fmt::format("column {} is shorter than the batch", i), "answers"));
+      return out;
+    }
+    cols[i] = batch.answers[i].data();
+  }
+  const bool has_elapsed = batch.elapsed_seconds.size() >= n;
+  const bool has_sex = batch.sex.size() >= n;
+  const bool has_age = batch.age.size() >= n;
+  const bool has_grade = batch.grade.size() >= n;
+
+  RowBuf b;
+  im.Resize(b);
+  for (size_t r = 0; r < n; ++r) {
+    for (size_t i = 0; i < ni; ++i) b.answer[i] = cols[i][r];
+    b.elapsed = has_elapsed ? batch.elapsed_seconds[r] : std::numeric_limits<double>::quiet_NaN();
+    b.sex = has_sex ? batch.sex[r] : Sex::kUnknown;
+    b.age = has_age ? batch.age[r] : -1;
+    b.grade = has_grade ? batch.grade[r] : -1;
+    std::fill(b.critical.begin(), b.critical.end(), 0);
+    std::fill(b.flags.begin(), b.flags.end(), 0);
+    std::fill(b.insufficient.begin(), b.insufficient.end(), 0);
+    std::fill(b.feedback.begin(), b.feedback.end(), 0);
+    b.valid = true;
+    absl::Status st = im.EvalRow(b);
+    if (!st.ok()) {
+      out.errors.emplace_back(r, std::move(st));
+      continue;
+    }
+    out.ok[r] = 1;
+    out.valid[r] = b.valid;
+    for (size_t s = 0; s < b.scores.size(); ++s) {
+      out.score_num[s][r] = b.scores[s].value.num;
+      out.score_den[s][r] = b.scores[s].available ? b.scores[s].value.den : 0;
+    }
+    for (size_t k = 0; k < b.bands.size(); ++k) out.bands[k][r] = b.bands[k];
+    for (size_t k = 0; k < b.norms.size(); ++k) out.norms[k][r] = b.norms[k];
+    for (size_t k = 0; k < b.classes.size(); ++k) out.classes[k][r] = b.classes[k];
+    std::copy(b.critical.begin(), b.critical.end(), out.critical.begin() + r * out.critical_words);
+    std::copy(b.flags.begin(), b.flags.end(), out.flags.begin() + r * out.flag_words);
+    std::copy(b.insufficient.begin(), b.insufficient.end(), out.insufficient.begin() + r * out.insufficient_words);
+    std::copy(b.feedback.begin(), b.feedback.end(), out.feedback.begin() + r * out.feedback_words);
+  }
+  return out;
+}
+
+Result ScoringPlan::RowOf(const BatchResult& br, size_t r) const {
+  const Impl& im = *impl_;
+  Result res;
+  if (r >= br.rows || !br.ok[r]) return res;
+  res.valid = br.valid[r];
+  for (size_t s = 0; s < br.score_num.size(); ++s) {
+    ScoreValue v;
+    v.available = br.score_den[s][r] != 0;
+    v.value = v.available ? Rational(br.score_num[s][r], br.score_den[s][r]) : Rational();
+    res.scores.push_back(v);
+  }
+  for (const auto& b : br.bands) res.bands.push_back(b[r]);
+  for (const auto& nv : br.norms) {
+    if (std::isnan(nv[r])) res.norms.emplace_back();
+    else res.norms.emplace_back(nv[r]);
+  }
+  for (const auto& c : br.classes) res.classes.push_back(c[r]);
+  for (size_t k = 0; k < im.critical_nodes.size(); ++k)
+    if (GetBit(br.critical.data() + r * br.critical_words, k))
+      res.critical.push_back({static_cast<int>(k), im.def.critical[k].urgency});
+  BitsToIndices(br.flags.data() + r * br.flag_words, im.validity.size(), res.validity_flags);
+  BitsToIndices(br.insufficient.data() + r * br.insufficient_words, im.scores.size(), res.insufficient);
+  BitsToIndices(br.feedback.data() + r * br.feedback_words, im.feedback_nodes.size(), res.feedback);
+  return res;
+}
+
+json ScoreJson(const Score& s, const Rational& v) {
+  Rational x = v.Reduced();
+  if (x.den == 1) return x.num;
+  int64_t scale = 1;
+  for (int k = 0; k < s.decimals; ++k) scale *= 10;
+  int64_t rounded = Rational(x.num * scale, x.den).RoundHalfUp();
+  if (scale == 1) return rounded;
+  return static_cast<double>(rounded) / static_cast<double>(scale);
+}
+
+json ResultToJson(const ScoringPlan& plan, const Result& r) {
+  const Definition& d = plan.definition();
+  json scores = json::object(), bands = json::object(), norms = json::object(), classes = json::object();
+  for (size_t s = 0; s < r.scores.size() && s < d.scores.size(); ++s) {
+    if (!d.scores[s].report) continue;
+    scores[d.scores[s].id] = r.scores[s].available ? ScoreJson(d.scores[s], r.scores[s].value) : json(nullptr);
+  }
+  const auto& refs = plan.band_sets();
+  for (size_t k = 0; k < r.bands.size() && k < refs.size(); ++k) {
+    if (r.bands[k] < 0 || !d.scores[refs[k].score].report) continue;
+    const Band& b = d.scores[refs[k].score].band_sets[refs[k].set].bands[r.bands[k]];
+    bands[refs[k].name] = {{"id", b.id}, {"index", r.bands[k]}};
+  }
+  for (size_t k = 0; k < r.norms.size() && k < d.norms.size(); ++k)
+    if (r.norms[k]) norms[d.norms[k].id] = *r.norms[k];
+  for (size_t c = 0; c < r.classes.size() && c < d.classes.size(); ++c)
+    if (r.classes[c] >= 0) classes[d.classes[c].id] = {{"id", d.classes[c].levels[r.classes[c]].id}, {"index", r.classes[c]}};
+  json critical = json::array();
+  for (const auto& h : r.critical) {
+    json cj = {{"id", d.critical[h.index].id}, {"urgency", UrgencyName(h.urgency)}};
+    if (!d.critical[h.index].item.empty()) cj["item"] = d.critical[h.index].item;
+    critical.push_back(std::move(cj));
+  }
+  json flags = json::array();
+  for (int v : r.validity_flags) flags.push_back(d.validity[v].id);
+  for (int s : r.insufficient) flags.push_back("insufficient:" + d.scores[s].id);
+  json feedback = json::array();
+  for (int f : r.feedback) feedback.push_back(d.feedback[f].key);
+  json out = json::object();
+  out["scores"] = std::move(scores);
+  out["bands"] = std::move(bands);
+  if (!d.norms.empty()) out["norms"] = std::move(norms);
+  out["classes"] = std::move(classes);
+  out["critical"] = std::move(critical);
+  out["valid"] = r.valid;
+  out["flags"] = std::move(flags);
+  out["feedback"] = std::move(feedback);
+  return out;
+}
+
+absl::StatusOr<ScoringPlan> Compile(const Definition& def) {
+  auto impl = std::make_unique<ScoringPlan::Impl>();
+  impl->def = def;
+  XQ_RETURN_IF_ERROR(impl->Init());
+  return ScoringPlan(std::move(impl));
+}
+
+}  // namespace xq::instruments
