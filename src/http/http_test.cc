@@ -1,1 +1,555 @@
+// The server over real sockets: a Server on an ephemeral port with a
+// small router and a fake session resolver, driven by a blocking Beast
+// client. Covers routing, the middleware chain's answers, limits,
+// timeouts, static files and graceful shutdown.
+#include "http/server.h"
+
+#include <utility>
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/status.h"
+#include "fmt/format.h"
 #include "gtest/gtest.h"
+
+namespace xq::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+namespace fs = std::filesystem;
+
+struct Reply {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  bool keep_alive = true;
+
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
+};
+
+// A blocking HTTP/1.1 client on one connection.
+class Client {
+ public:
+  explicit Client(uint16_t port) : sock_(ioc_) {
+    sock_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    // Never let a test hang on a server that does not answer.
+    timeval tv{5, 0};
+    setsockopt(sock_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+
+  void WriteRaw(std::string_view bytes) {
+    boost::system::error_code ec;
+    asio::write(sock_, asio::buffer(bytes.data(), bytes.size()), ec);
+  }
+
+  std::optional<Reply> Read(bool head = false) {
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(64 << 20);
+    parser.skip(head);
+    boost::system::error_code ec;
+    bhttp::read(sock_, buffer_, parser, ec);
+    if (ec) return std::nullopt;
+    Reply r;
+    auto& msg = parser.get();
+    r.status = static_cast<int>(msg.result_int());
+    for (const auto& f : msg) {
+      std::string name(f.name_string().data(), f.name_string().size());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers[name] = std::string(f.value().data(), f.value().size());
+    }
+    r.body = msg.body();
+    r.keep_alive = msg.keep_alive();
+    return r;
+  }
+
+  Reply Send(const std::string& method, const std::string& target, const std::string& body = {},
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(method);
+    req.target(target);
+    req.version(11);
+    req.set(bhttp::field::host, "127.0.0.1");
+    bool has_type = false;
+    for (auto& [k, v] : headers) {
+      req.set(k, v);
+      if (k == "Content-Type") has_type = true;
+    }
+    if (!body.empty() && !has_type) req.set(bhttp::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    boost::system::error_code ec;
+    bhttp::write(sock_, req, ec);
+    auto r = Read(method == "HEAD");
+    return r ? *r : Reply{};
+  }
+
+  // True when the server closed the connection (EOF or reset) in time.
+  bool ClosedByPeer() {
+    char c;
+    boost::system::error_code ec;
+    sock_.read_some(asio::buffer(&c, 1), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+
+ private:
+  asio::io_context ioc_;
+  tcp::socket sock_;
+  boost::beast::flat_buffer buffer_;
+};
+
+class FakeSessions : public SessionResolver {
+ public:
+  std::optional<Principal> Resolve(std::string_view token) override {
+    ++calls;
+    if (token != "tok") return std::nullopt;
+    Principal p;
+    p.account_id = 42;
+    p.username = "head_teacher";
+    p.csrf_token = "c1";
+    return p;
+  }
+  std::atomic<int> calls{0};
+};
+
+RouteOptions Public(size_t max_body = 0, std::vector<std::string> types = {}) {
+  RouteOptions o;
+  o.auth = Auth::kNone;
+  o.max_body = max_body;
+  o.content_types = std::move(types);
+  return o;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() {
+    router_.Add("GET", "/api/v1/items/{id}", [](Request& req) {
+      return Response::Json({{"route", "param"}, {"id", req.params["id"]},
+                             {"q", req.Query("q").value_or("")}});
+    }, Public());
+    router_.Add("GET", "/api/v1/items/special", [](Request&) {
+      return Response::Json({{"route", "literal"}});
+    }, Public());
+    router_.Add("POST", "/api/v1/items", [](Request& req) {
+      return Response::Json({{"echo", req.body}, {"by", req.principal->account_id}}, 201);
+    });
+    router_.Add("GET", "/api/v1/me", [](Request& req) {
+      return Response::Json({{"account_id", req.principal->account_id}});
+    });
+    router_.Add("POST", "/api/v1/small", [](Request&) { return Response::NoContent(); },
+                Public(16));
+    router_.Add("POST", "/api/v1/csv", [](Request& req) {
+      return Response::Json({{"bytes", req.body.size()}});
+    }, Public(0, {"text/csv"}));
+    router_.Add("GET", "/api/v1/boom", [](Request&) -> Response {
+      throw std::runtime_error("database password is hunter2");
+    }, Public());
+    router_.Add("GET", "/api/v1/slow", [](Request&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      return Response::Json({{"slow", true}});
+    }, Public());
+    router_.Add("GET", "/api/v1/limited", [](Request&) {
+      return Response::Error(WithRetryAfter(RateLimited("slow down"), 7));
+    }, Public());
+  }
+
+  ~ServerTest() override { StopServer(); }
+
+  void StartServer(ServerOptions o = {}) {
+    o.host = "127.0.0.1";
+    o.port = 0;
+    o.handle_signals = false;
+    o.access_log = false;
+    o.handler_threads = 4;
+    server_ = std::make_unique<Server>(router_, &sessions_, o);
+    absl::Status st = server_->Start();
+    ASSERT_TRUE(st.ok()) << st;
+    ASSERT_NE(server_->port(), 0);
+    thread_ = std::thread([this] { server_->Run(); });
+  }
+
+  void StopServer() {
+    if (!server_) return;
+    server_->Stop();
+    if (thread_.joinable()) thread_.join();
+    server_.reset();
+  }
+
+  Client Connect() { return Client(server_->port()); }
+
+  Router router_;
+  FakeSessions sessions_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+void ExpectSecurityHeaders(const Reply& r) {
+  EXPECT_EQ(r.Header("content-security-policy"),
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'");
+  EXPECT_EQ(r.Header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(r.Header("referrer-policy"), "no-referrer");
+  EXPECT_EQ(r.Header("x-frame-options"), "DENY");
+}
+
+TEST_F(ServerTest, RoutesWithParamsAndKeepAlive) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/items/%E5%BF%83?q=a+b");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json(), nlohmann::json::parse(R"({"route":"param","id":"心","q":"a b"})"));
+  EXPECT_EQ(r.Header("content-type"), "application/json; charset=utf-8");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
+  ExpectSecurityHeaders(r);
+  // Same connection, second request; the literal route wins.
+  r = c.Send("GET", "/api/v1/items/special");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["route"], "literal");
+  EXPECT_TRUE(r.keep_alive);
+}
+
+TEST_F(ServerTest, NotFoundVersusMethodNotAllowed) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/nothing");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.Json()["error"]["code"], "not_found");
+  EXPECT_EQ(r.Header("cache-control"), "no-store");
+  ExpectSecurityHeaders(r);
+  r = c.Send("DELETE", "/api/v1/items/3");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.Header("allow"), "GET");
+  EXPECT_EQ(r.Json()["error"]["code"], "method_not_allowed");
+  // Without a web root, other paths are 404 JSON too.
+  r = c.Send("GET", "/index.html");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.Json()["error"]["code"], "not_found");
+}
+
+TEST_F(ServerTest, SessionRequiredAndCsrf) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/me");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.Json(), nlohmann::json::parse(
+                          R"({"error":{"code":"unauthenticated","message":"authentication required"}})"));
+  r = c.Send("GET", "/api/v1/me", {}, {{"Cookie", "xq_session=expired"}});
+  EXPECT_EQ(r.status, 401);
+  r = c.Send("GET", "/api/v1/me", {}, {{"Cookie", "lang=zh-CN; xq_session=tok"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["account_id"], 42);
+
+  r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"Cookie", "xq_session=tok"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.Json(), nlohmann::json::parse(
+                          R"({"error":{"code":"permission_denied","message":"CSRF token missing or wrong","field":"X-CSRF-Token"}})"));
+  r = c.Send("POST", "/api/v1/items", R"({"a":1})",
+             {{"Cookie", "xq_session=tok"}, {"X-CSRF-Token", "c2"}});
+  EXPECT_EQ(r.status, 403);
+  r = c.Send("POST", "/api/v1/items", R"({"a":1})",
+             {{"Cookie", "xq_session=tok"}, {"X-CSRF-Token", "c1"}});
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.Json()["echo"], R"({"a":1})");
+  // No session at all: 401 comes before CSRF.
+  r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"X-CSRF-Token", "c1"}});
+  EXPECT_EQ(r.status, 401);
+}
+
+TEST_F(ServerTest, BodyLimits) {
+  ServerOptions o;
+  o.max_body = 1024;
+  StartServer(o);
+  {
+    Client c = Connect();
+    Reply r = c.Send("POST", "/api/v1/small", std::string(17, 'x'), {{"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.Json()["error"]["code"], "payload_too_large");
+    EXPECT_EQ(r.Header("cache-control"), "no-store");
+    EXPECT_FALSE(r.keep_alive);
+    EXPECT_TRUE(c.ClosedByPeer());
+  }
+  {
+    Client c = Connect();
+    Reply r = c.Send("POST", "/api/v1/small", std::string(16, ' '));
+    EXPECT_EQ(r.status, 204);
+  }
+  {
+    // The server default applies to routes without their own limit.
+    Client c = Connect();
+    Reply r = c.Send("POST", "/api/v1/csv", std::string(2000, 'x'), {{"Content-Type", "text/csv"}});
+    EXPECT_EQ(r.status, 413);
+  }
+  {
+    // Chunked bodies are counted as they arrive.
+    Client c = Connect();
+    std::string chunk(600, 'x');
+    c.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n258\r\n" + chunk + "\r\n258\r\n" + chunk +
+               "\r\n0\r\n\r\n");
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 413);
+  }
+  {
+    // Within the limit, chunked works.
+    Client c = Connect();
+    c.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n3\r\na,b\r\n0\r\n\r\n");
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->Json()["bytes"], 3);
+  }
+}
+
+TEST_F(ServerTest, OversizeHeaderRefused) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/items/1", {}, {{"X-Filler", std::string(20000, 'a')}});
+  EXPECT_EQ(r.status, 431);
+  EXPECT_EQ(r.Json()["error"]["code"], "payload_too_large");
+}
+
+TEST_F(ServerTest, ContentTypeChecked) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("POST", "/api/v1/csv", "{}", {{"Content-Type", "application/json"}});
+  EXPECT_EQ(r.status, 415);
+  EXPECT_EQ(r.Json()["error"]["code"], "unsupported_media_type");
+  r = c.Send("POST", "/api/v1/items", "a,b",
+             {{"Content-Type", "text/csv"}, {"Cookie", "xq_session=tok"}, {"X-CSRF-Token", "c1"}});
+  EXPECT_EQ(r.status, 415);
+  r = c.Send("POST", "/api/v1/csv", "a,b", {{"Content-Type", "text/csv; charset=utf-8"}});
+  EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(ServerTest, ThrowingHandlerIsA500AndServerKeepsServing) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/boom");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.Json()["error"]["code"], "internal");
+  EXPECT_EQ(r.body.find("hunter2"), std::string::npos);
+  r = c.Send("GET", "/api/v1/items/5");
+  EXPECT_EQ(r.status, 200);
+  Client other = Connect();
+  EXPECT_EQ(other.Send("GET", "/api/v1/items/6").status, 200);
+}
+
+TEST_F(ServerTest, RateLimitedHasRetryAfter) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/limited");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.Header("retry-after"), "7");
+  EXPECT_EQ(r.Json()["error"]["code"], "rate_limited");
+}
+
+TEST_F(ServerTest, RequestIdEchoedOrGenerated) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/items/1", {}, {{"X-Request-Id", "abc-123-XYZ"}});
+  EXPECT_EQ(r.Header("x-request-id"), "abc-123-XYZ");
+  r = c.Send("GET", "/api/v1/items/1", {}, {{"X-Request-Id", "bad id; drop"}});
+  std::string id = r.Header("x-request-id");
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  r = c.Send("GET", "/api/v1/items/1", {}, {{"X-Request-Id", std::string(65, 'a')}});
+  EXPECT_EQ(r.Header("x-request-id").size(), 16u);
+  r = c.Send("GET", "/api/v1/items/1");
+  EXPECT_EQ(r.Header("x-request-id").size(), 16u);
+  EXPECT_NE(r.Header("x-request-id"), id);
+}
+
+TEST_F(ServerTest, BadTargetsAreJson400) {
+  StartServer();
+  for (std::string target : {"http://example.com/api/v1/items/1", "/api/v1/items/%zz",
+                             "/api/v1/items/1?q=%", "/api/v1/items/%00"}) {
+    SCOPED_TRACE(target);
+    Client c = Connect();
+    Reply r = c.Send("GET", target);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["error"]["code"], "invalid_argument");
+    EXPECT_EQ(r.Json()["error"]["field"], "target");
+    ExpectSecurityHeaders(r);
+  }
+  Client c = Connect();
+  c.WriteRaw("NOT HTTP AT ALL\r\n\r\n");
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 400);
+}
+
+TEST_F(ServerTest, HeaderAndReadTimeoutsClose) {
+  ServerOptions o;
+  o.header_timeout_s = 1;
+  o.read_timeout_s = 1;
+  StartServer(o);
+  auto t0 = std::chrono::steady_clock::now();
+  Client silent = Connect();
+  EXPECT_TRUE(silent.ClosedByPeer());
+  Client slow_body = Connect();
+  slow_body.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                     "Content-Length: 10\r\n\r\nab");
+  EXPECT_TRUE(slow_body.ClosedByPeer());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
+TEST_F(ServerTest, ConnectionCap) {
+  ServerOptions o;
+  o.max_connections = 2;
+  StartServer(o);
+  Client a = Connect();
+  Client b = Connect();
+  EXPECT_EQ(a.Send("GET", "/api/v1/items/1").status, 200);
+  EXPECT_EQ(b.Send("GET", "/api/v1/items/1").status, 200);
+  Client refused = Connect();
+  EXPECT_TRUE(refused.ClosedByPeer());
+  EXPECT_EQ(a.Send("GET", "/api/v1/items/2").status, 200);
+}
+
+TEST_F(ServerTest, GracefulStopFinishesInFlightRequests) {
+  StartServer();
+  Client idle = Connect();
+  EXPECT_EQ(idle.Send("GET", "/api/v1/items/1").status, 200);  // now an idle keep-alive
+  Reply slow;
+  std::thread client([&] {
+    Client c(server_->port());
+    slow = c.Send("GET", "/api/v1/slow");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  auto t0 = std::chrono::steady_clock::now();
+  server_->Stop();
+  thread_.join();  // Run() returns
+  client.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));
+  EXPECT_EQ(slow.status, 200);
+  EXPECT_EQ(slow.Json()["slow"], true);
+  EXPECT_FALSE(slow.keep_alive);
+  EXPECT_TRUE(idle.ClosedByPeer());
+  // No longer accepting.
+  boost::system::error_code ec;
+  asio::io_context ioc;
+  tcp::socket s(ioc);
+  uint16_t port = server_->port();
+  server_.reset();
+  s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  EXPECT_TRUE(ec);
+}
+
+class StaticTest : public ServerTest {
+ protected:
+  StaticTest() {
+    base_ = fs::temp_directory_path() / fmt::format("xq_http_static_{}", ::getpid());
+    fs::remove_all(base_);
+    fs::create_directories(base_ / "web" / "assets");
+    Write(base_ / "secret.txt", "outside the web root");
+    Write(base_ / "web" / "index.html", "<!doctype html><title>心桥</title>");
+    Write(base_ / "web" / "favicon.ico", "ico");
+    Write(base_ / "web" / "assets" / "app.3f2a.js", "console.log(1)");
+    Write(base_ / "web" / "assets" / "app.3f2a.css", "body{}");
+    Write(base_ / "web" / ".env", "hidden");
+    std::error_code ec;
+    fs::create_symlink(base_ / "secret.txt", base_ / "web" / "leak.txt", ec);
+  }
+  ~StaticTest() override {
+    StopServer();
+    fs::remove_all(base_);
+  }
+  static void Write(const fs::path& p, std::string_view text) {
+    std::ofstream(p, std::ios::binary) << text;
+  }
+  void StartStatic() {
+    ServerOptions o;
+    o.web_root = (base_ / "web").string();
+    StartServer(o);
+  }
+  fs::path base_;
+};
+
+TEST_F(StaticTest, ServesFilesWithTypesAndCaching) {
+  StartStatic();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "<!doctype html><title>心桥</title>");
+  EXPECT_EQ(r.Header("content-type"), "text/html; charset=utf-8");
+  EXPECT_EQ(r.Header("cache-control"), "no-cache");
+  ExpectSecurityHeaders(r);
+  r = c.Send("GET", "/assets/app.3f2a.js");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "console.log(1)");
+  EXPECT_EQ(r.Header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(r.Header("cache-control"), "public, max-age=31536000, immutable");
+  r = c.Send("GET", "/assets/app.3f2a.css");
+  EXPECT_EQ(r.Header("content-type"), "text/css; charset=utf-8");
+  r = c.Send("GET", "/favicon.ico");
+  EXPECT_EQ(r.Header("content-type"), "image/x-icon");
+  r = c.Send("HEAD", "/favicon.ico");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("content-length"), "3");
+  EXPECT_TRUE(r.body.empty());
+  r = c.Send("POST", "/favicon.ico", "x", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.Header("allow"), "GET, HEAD");
+  // /api stays JSON even with a web root.
+  r = c.Send("GET", "/api/v1/unknown");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.Json()["error"]["code"], "not_found");
+}
+
+TEST_F(StaticTest, HistoryFallback) {
+  StartStatic();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/students/12/archive?tab=plan");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "<!doctype html><title>心桥</title>");
+  EXPECT_EQ(r.Header("cache-control"), "no-cache");
+  // A missing file with an extension, or a missing asset, is a real 404.
+  EXPECT_EQ(c.Send("GET", "/missing.js").status, 404);
+  EXPECT_EQ(c.Send("GET", "/assets/gone").status, 404);
+}
+
+TEST_F(StaticTest, TraversalRefused) {
+  StartStatic();
+  for (std::string target : {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt",
+                             "/assets/%2E%2E/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt"}) {
+    SCOPED_TRACE(target);
+    Client c = Connect();
+    Reply r = c.Send("GET", target);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.body.find("outside"), std::string::npos);
+  }
+  Client c = Connect();
+  Reply r = c.Send("GET", "/leak.txt");  // symlink out of the root
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.find("outside"), std::string::npos);
+  r = c.Send("GET", "/.env");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.find("hidden"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xq::http
