@@ -1,8 +1,85 @@
-// Placeholder until the serve commands land.
+// `xinqiao serve` and `xinqiao routes`.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "app/app.h"
 #include "cli/cli.h"
+#include "http/server.h"
+#include "spdlog/spdlog.h"
 
 namespace xq::cli {
+namespace {
 
-void AddServeCommands(CLI::App&) {}
+struct ServeArgs {
+  std::string db = "sqlite:data/xinqiao.db";
+  std::string listen = "127.0.0.1:8080";
+  std::string web = "web/dist";
+  bool secure_cookies = false;
+  int handler_threads = 16;
+  int io_threads = 2;
+  size_t max_body = 1 << 20;
+  int max_connections = 10000;
+  bool access_log = true;
+};
+
+[[noreturn]] void Die(int code, const std::string& msg) {
+  std::fprintf(stderr, "xinqiao: %s\n", msg.c_str());
+  throw CLI::RuntimeError(code);
+}
+
+}  // namespace
+
+void AddServeCommands(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  auto* serve = app.add_subcommand("serve", "Serve the API and the web UI");
+  serve->add_option("--db", args->db, "sqlite:PATH or postgresql://user@host:port/db")->capture_default_str();
+  serve->add_option("--listen", args->listen, "HOST:PORT (port 0 = any free port)")->capture_default_str();
+  serve->add_option("--web", args->web, "directory of the built web UI (empty: API only)")->capture_default_str();
+  serve->add_flag("--secure-cookies", args->secure_cookies, "mark cookies Secure (behind TLS)");
+  serve->add_option("--handler-threads", args->handler_threads, "threads running request handlers")->check(CLI::Range(1, 1024));
+  serve->add_option("--io-threads", args->io_threads, "network I/O threads")->check(CLI::Range(1, 64));
+  serve->add_option("--max-body", args->max_body, "largest request body in bytes")->check(CLI::Range(1024, 1 << 30));
+  serve->add_option("--max-connections", args->max_connections, "most open connections")->check(CLI::Range(1, 1000000));
+  serve->add_flag("!--no-access-log", args->access_log, "do not write the access log");
+  serve->callback([args] {
+    auto colon = args->listen.rfind(':');
+    if (colon == std::string::npos) Die(2, "--listen must be HOST:PORT");
+    int port = -1;
+    try {
+      port = std::stoi(args->listen.substr(colon + 1));
+    } catch (...) {
+    }
+    if (port < 0 || port > 65535) Die(2, "--listen: bad port");
+    auto app = app::App::Create({.db_url = args->db, .secure_cookies = args->secure_cookies,
+                                 .pool_size = std::max(4, args->handler_threads / 2)});
+    if (!app.ok()) Die(1, std::string(app.status().message()));
+    http::ServerOptions opt;
+    opt.host = args->listen.substr(0, colon);
+    opt.port = static_cast<uint16_t>(port);
+    opt.web_root = args->web;
+    opt.secure_cookies = args->secure_cookies;
+    opt.handler_threads = args->handler_threads;
+    opt.io_threads = args->io_threads;
+    opt.max_body = args->max_body;
+    opt.max_connections = args->max_connections;
+    opt.access_log = args->access_log;
+    http::Server server((*app)->router(), (*app)->sessions(), opt);
+    if (auto st = server.Start(); !st.ok()) Die(1, std::string(st.message()));
+    std::printf("listening on http://%s:%u\n", opt.host.c_str(), server.port());
+    std::fflush(stdout);
+    server.Run();
+    spdlog::info("server stopped");
+  });
+
+  auto* routes = app.add_subcommand("routes", "List every API route (METHOD PATH)");
+  routes->callback([] {
+    auto app = app::App::Create({.db_url = "sqlite::memory:", .pool_size = 1});
+    if (!app.ok()) Die(1, std::string(app.status().message()));
+    for (const auto& r : (*app)->router().routes())
+      std::printf("%s %s\n", r->method.c_str(), r->path_template.c_str());
+  });
+}
 
 }  // namespace xq::cli

@@ -164,3 +164,12 @@ CREATE TABLE audit_head (        -- the newest entry, updated in the same transa
   seq BIGINT NOT NULL,
   hash TEXT NOT NULL
 )
+--;;
+CREATE TABLE hotlines (          -- 心理援助热线 of districts and schools (R-33); the city's are built in
+  id BIGINT PRIMARY KEY,
+  org_unit_id BIGINT NOT NULL REFERENCES org_units(id),
+  name TEXT NOT NULL,
+  number TEXT NOT NULL,
+  hours TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL
+)

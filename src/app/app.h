@@ -1,0 +1,37 @@
+// Composition root: opens the database, builds every store and service,
+// and registers every module's routes on one Router. Used by `serve`,
+// `routes` and the tests that need the whole API in-process.
+// Not thread-safe to build; the built App is used from many threads.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "http/router.h"
+#include "http/server.h"
+
+namespace xq::app {
+
+struct AppOptions {
+  std::string db_url = "sqlite:data/xinqiao.db";
+  bool migrate = true;        // apply migrations at start
+  bool secure_cookies = false;
+  int pool_size = 8;
+};
+
+class App {
+ public:
+  static absl::StatusOr<std::unique_ptr<App>> Create(const AppOptions& options);
+  ~App();
+
+  const http::Router& router() const;
+  http::SessionResolver* sessions();
+
+ private:
+  App();
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace xq::app

@@ -1,0 +1,351 @@
+#include "auth/auth_service.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+
+#include "auth/password.h"
+#include "core/ids.h"
+#include "core/status.h"
+#include "fmt/format.h"
+#include "policy/policy.h"
+#include "spdlog/spdlog.h"
+
+namespace xq::auth {
+namespace {
+
+absl::Status LockedOut(int64_t seconds) {
+  return http::WithRetryAfter(RateLimited("too many failed logins; try again later"),
+                              static_cast<int>(std::max<int64_t>(seconds, 1)));
+}
+
+std::string PrimaryRole(const http::Principal* p) {
+  if (!p || p->actor.grants.empty()) return {};
+  return std::string(policy::RoleName(p->actor.grants.front().role));
+}
+
+// Scope paths where the actor administers accounts.
+std::vector<std::string> AdminScopes(const policy::Actor& actor) {
+  std::vector<std::string> out;
+  for (const auto& g : actor.grants) {
+    policy::Actor one = actor;
+    one.grants = {g};
+    policy::Resource r;
+    r.data_class = policy::DataClass::kAccounts;
+    r.unit_path = g.unit_path;
+    if (policy::Decide(one, policy::Action::kRead, r).allowed) out.push_back(g.unit_path);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string HashToken(std::string_view token) {
+  std::array<unsigned char, 32> h{};
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(token.data()),
+                     token.size(), nullptr, 0);
+  std::string hex(65, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), h.data(), h.size());
+  hex.resize(64);
+  return hex;
+}
+
+int AuthService::RetryAfterOf(const absl::Status& s) {
+  return http::RetryAfterOf(s).value_or(0);
+}
+
+AuthService::AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock,
+                         AuthOptions options)
+    : store_(store), audit_(audit), clock_(clock), options_(options) {
+  dummy_hash_ = HashPassword("not-a-real-password-" + RandomHex(8)).value_or("");
+}
+
+void AuthService::Audit(const http::Principal* p, std::string action, std::string object_type,
+                        std::string object_id, std::string outcome, std::string detail) {
+  audit::Event e;
+  e.actor_id = p ? p->account_id : 0;
+  e.actor_role = PrimaryRole(p);
+  e.action = std::move(action);
+  e.object_type = std::move(object_type);
+  e.object_id = std::move(object_id);
+  e.outcome = std::move(outcome);
+  e.detail = std::move(detail);
+  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+}
+
+absl::StatusOr<policy::Actor> AuthService::BuildActor(const Account& a,
+                                                      const std::vector<RoleGrant>& grants) {
+  policy::Actor actor;
+  actor.account_id = a.id;
+  for (const auto& g : grants) {
+    auto role = policy::RoleFromName(g.role);
+    if (!role) continue;  // unknown role names grant nothing
+    actor.grants.push_back(policy::Grant{*role, g.unit_id, g.unit_path});
+  }
+  if (a.person_type == "student") actor.student_id = a.person_id;
+  if (a.person_type == "guardian" && a.person_id) {
+    XQ_ASSIGN_OR_RETURN(actor.child_ids, store_.ChildrenOf(a.person_id));
+  }
+  if (a.person_type == "staff" && a.person_id) {
+    XQ_ASSIGN_OR_RETURN(actor.paired_student_ids, store_.PairedStudentsOf(a.person_id));
+  }
+  return actor;
+}
+
+absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::string_view password,
+                                               std::string_view remote_addr) {
+  if (username.empty() || username.size() > 64) return InvalidArgument("username is required", "username");
+  if (password.empty() || password.size() > 128) return InvalidArgument("password is required", "password");
+  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccountByUsername(username));
+  const int64_t now = clock_.NowMicros();
+  const std::string detail = fmt::format("{{\"remote\":\"{}\"}}", remote_addr);
+  if (!account || account->disabled) {
+    (void)VerifyPassword(dummy_hash_, password);  // same cost as a real check
+    Audit(nullptr, "login_failed", "account", std::string(username), "failed", detail);
+    return Unauthenticated("wrong username or password");
+  }
+  if (account->locked_until > now) {
+    Audit(nullptr, "login_failed", "account", IdToString(account->id), "denied", detail);
+    return LockedOut((account->locked_until - now + 999'999) / 1'000'000);
+  }
+  if (!VerifyPassword(account->password_hash, password)) {
+    int failed = account->failed_logins + 1;
+    int64_t locked_until = 0;
+    if (failed >= options_.max_failed_logins) {
+      int shift = std::min(failed - options_.max_failed_logins, 16);
+      int64_t secs = std::min<int64_t>(int64_t{60} << shift, options_.max_lockout_s);
+      locked_until = now + secs * 1'000'000;
+    }
+    XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, failed, locked_until));
+    Audit(nullptr, "login_failed", "account", IdToString(account->id), "failed", detail);
+    if (locked_until) return LockedOut((locked_until - now) / 1'000'000);
+    return Unauthenticated("wrong username or password");
+  }
+  if (account->failed_logins != 0 || account->locked_until != 0) {
+    XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, 0, 0));
+  }
+  LoginResult result;
+  result.token = RandomHex(32);  // 256 bits
+  Session session{HashToken(result.token), account->id, RandomHex(16), now, now};
+  XQ_RETURN_IF_ERROR(store_.CreateSession(session));
+  XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account->id));
+  XQ_ASSIGN_OR_RETURN(auto actor, BuildActor(*account, grants));
+  http::Principal p;
+  p.account_id = account->id;
+  p.username = account->username;
+  p.actor = actor;
+  Audit(&p, "login", "account", IdToString(account->id), "ok", detail);
+  account->password_hash.clear();
+  result.me = Me{*account, std::move(grants), policy::Capabilities(actor), session.csrf_token};
+  return result;
+}
+
+std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
+  if (token.size() != 64) return std::nullopt;
+  const std::string hash = HashToken(token);
+  auto session = store_.FindSession(hash);
+  if (!session.ok() || !*session) return std::nullopt;
+  const int64_t now = clock_.NowMicros();
+  const Session& s = **session;
+  if (now - s.last_seen_at > options_.idle_timeout_s * 1'000'000 ||
+      now - s.created_at > options_.absolute_timeout_s * 1'000'000) {
+    (void)store_.DeleteSession(hash);
+    return std::nullopt;
+  }
+  auto account = store_.FindAccount(s.account_id);
+  if (!account.ok() || !*account || (*account)->disabled) return std::nullopt;
+  auto grants = store_.GrantsOf(s.account_id);
+  if (!grants.ok()) return std::nullopt;
+  auto actor = BuildActor(**account, *grants);
+  if (!actor.ok()) return std::nullopt;
+  // Refresh the idle clock at most once a minute: saves a write per request.
+  if (now - s.last_seen_at > 60'000'000) (void)store_.TouchSession(hash, now);
+  http::Principal p;
+  p.account_id = s.account_id;
+  p.username = (*account)->username;
+  p.display_name = (*account)->display_name;
+  p.csrf_token = s.csrf_token;
+  p.session_key = hash;
+  p.actor = std::move(*actor);
+  return p;
+}
+
+absl::Status AuthService::Logout(const http::Principal& p) {
+  XQ_RETURN_IF_ERROR(store_.DeleteSession(p.session_key));
+  Audit(&p, "logout", "account", IdToString(p.account_id), "ok");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Me> AuthService::GetMe(const http::Principal& p) {
+  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(p.account_id));
+  if (!account) return Unauthenticated();
+  account->password_hash.clear();
+  XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(p.account_id));
+  return Me{*account, std::move(grants), policy::Capabilities(p.actor), p.csrf_token};
+}
+
+absl::Status AuthService::ChangePassword(const http::Principal& p, std::string_view current,
+                                         std::string_view next) {
+  XQ_RETURN_IF_ERROR(CheckPasswordStrength(next, "new_password"));
+  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(p.account_id));
+  if (!account) return Unauthenticated();
+  if (!VerifyPassword(account->password_hash, current)) {
+    Audit(&p, "password_change", "account", IdToString(p.account_id), "failed");
+    return InvalidArgument("current password is wrong", "current_password");
+  }
+  if (current == next) return InvalidArgument("new password equals the current one", "new_password");
+  XQ_ASSIGN_OR_RETURN(auto hash, HashPassword(next));
+  XQ_RETURN_IF_ERROR(store_.SetPassword(p.account_id, hash, false, clock_.NowMicros()));
+  // Other sessions of this account end; this one stays.
+  XQ_RETURN_IF_ERROR(store_.DeleteSessionsOf(p.account_id, p.session_key));
+  Audit(&p, "password_change", "account", IdToString(p.account_id), "ok");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<AccountPage> AuthService::ListAccounts(const http::Principal& p,
+                                                      std::optional<int64_t> unit_id,
+                                                      std::string_view q, std::string_view after,
+                                                      int limit) {
+  std::vector<std::string> scopes = AdminScopes(p.actor);
+  if (scopes.empty()) {
+    Audit(&p, "denied", "accounts", "", "denied", "list accounts");
+    return PermissionDenied("you do not administer accounts");
+  }
+  if (unit_id) {
+    XQ_ASSIGN_OR_RETURN(auto unit, store_.FindUnit(*unit_id));
+    bool visible = unit && std::any_of(scopes.begin(), scopes.end(), [&](const std::string& s) {
+                     return policy::InScope(s, unit->path);
+                   });
+    if (!visible) return NotFound("org unit not found");
+    scopes = {unit->path};
+  }
+  return store_.ListAccounts(scopes, q, after, std::clamp(limit, 1, 200));
+}
+
+absl::StatusOr<AccountView> AuthService::VisibleAccount(const http::Principal& p,
+                                                        int64_t account_id) {
+  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(account_id));
+  if (!account) return NotFound("account not found");
+  XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account_id));
+  const auto scopes = AdminScopes(p.actor);
+  bool visible = std::any_of(grants.begin(), grants.end(), [&](const RoleGrant& g) {
+    return std::any_of(scopes.begin(), scopes.end(),
+                       [&](const std::string& s) { return policy::InScope(s, g.unit_path); });
+  });
+  if (!visible) return NotFound("account not found");
+  account->password_hash.clear();
+  return AccountView{*account, std::move(grants)};
+}
+
+absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
+                                                       const NewAccount& in) {
+  if (in.username.size() < 3 || in.username.size() > 64 ||
+      !std::all_of(in.username.begin(), in.username.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      }))
+    return InvalidArgument("username must be 3-64 letters, digits, '_', '.' or '-'", "username");
+  if (in.display_name.empty() || in.display_name.size() > 100)
+    return InvalidArgument("display_name is required (at most 100 bytes)", "display_name");
+  XQ_RETURN_IF_ERROR(CheckPasswordStrength(in.password, "password"));
+  if (in.roles.empty()) return InvalidArgument("at least one role is required", "roles");
+  if (in.roles.size() > 20) return InvalidArgument("too many roles", "roles");
+  Account a;
+  a.id = NewId();
+  a.username = in.username;
+  a.display_name = in.display_name;
+  a.person_type = "staff";
+  a.must_change_password = true;  // the administrator set it; the user replaces it
+  std::vector<RoleGrant> grants;
+  for (size_t i = 0; i < in.roles.size(); ++i) {
+    const auto& [role_name, unit_id] = in.roles[i];
+    const std::string field = fmt::format("roles[{}]", i);
+    auto role = policy::RoleFromName(role_name);
+    if (!role) return InvalidArgument("unknown role", field + ".role");
+    if (*role == policy::Role::kStudent || *role == policy::Role::kGuardian)
+      return InvalidArgument("student and guardian accounts come from the roster", field + ".role");
+    XQ_ASSIGN_OR_RETURN(auto unit, store_.FindUnit(unit_id));
+    if (!unit) return NotFound("org unit not found");
+    auto d = policy::DecideGrant(p.actor, *role, unit->path);
+    if (!d.allowed) {
+      Audit(&p, "denied", "role_grant", IdToString(unit_id), "denied", d.reason);
+      // The caller may know units inside its scope exist.
+      bool in_scope = std::any_of(p.actor.grants.begin(), p.actor.grants.end(),
+                                  [&](const policy::Grant& g) { return policy::InScope(g.unit_path, unit->path); });
+      if (!in_scope) return NotFound("org unit not found");
+      return WithField(PermissionDenied("you may not grant this role here"), field + ".role");
+    }
+    if (!a.school_id && unit->school_id) a.school_id = unit->school_id;
+    grants.push_back(RoleGrant{NewId(), a.id, std::string(policy::RoleName(*role)), unit->id,
+                               unit->name, unit->kind, unit->path, unit->school_id});
+  }
+  XQ_ASSIGN_OR_RETURN(a.password_hash, HashPassword(in.password));
+  auto st = store_.CreateAccount(a, grants, clock_.NowMicros());
+  if (st.code() == absl::StatusCode::kAlreadyExists)
+    return Conflict("username is taken", "username");
+  XQ_RETURN_IF_ERROR(st);
+  Audit(&p, "account_create", "account", IdToString(a.id), "ok", a.username);
+  for (const auto& g : grants)
+    Audit(&p, "grant", "account", IdToString(a.id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
+  a.password_hash.clear();
+  return AccountView{a, grants};
+}
+
+absl::StatusOr<RoleGrant> AuthService::Grant(const http::Principal& p, int64_t account_id,
+                                             std::string_view role_name, int64_t unit_id) {
+  XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
+  auto role = policy::RoleFromName(role_name);
+  if (!role) return InvalidArgument("unknown role", "role");
+  XQ_ASSIGN_OR_RETURN(auto unit, store_.FindUnit(unit_id));
+  if (!unit) return NotFound("org unit not found");
+  auto d = policy::DecideGrant(p.actor, *role, unit->path);
+  if (!d.allowed) {
+    Audit(&p, "denied", "role_grant", IdToString(account_id), "denied", d.reason);
+    return WithField(PermissionDenied("you may not grant this role here"), "role");
+  }
+  RoleGrant g{NewId(), account_id, std::string(policy::RoleName(*role)), unit->id, unit->name,
+              unit->kind, unit->path, unit->school_id};
+  auto st = store_.AddGrant(g, p.account_id, clock_.NowMicros());
+  if (st.code() == absl::StatusCode::kAlreadyExists) return Conflict("the account already has this role here", "role");
+  XQ_RETURN_IF_ERROR(st);
+  Audit(&p, "grant", "account", IdToString(account_id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
+  return g;
+}
+
+absl::Status AuthService::Revoke(const http::Principal& p, int64_t account_id, int64_t grant_id) {
+  XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
+  XQ_ASSIGN_OR_RETURN(auto grant, store_.FindGrant(grant_id));
+  if (!grant || grant->account_id != account_id) return NotFound("role grant not found");
+  auto role = policy::RoleFromName(grant->role);
+  if (!role || !policy::DecideGrant(p.actor, *role, grant->unit_path).allowed) {
+    Audit(&p, "denied", "role_grant", IdToString(grant_id), "denied", "revoke");
+    return PermissionDenied("you may not revoke this role");
+  }
+  if (account_id == p.account_id && target.grants.size() == 1)
+    return WithField(absl::FailedPreconditionError("you cannot remove your own last role"), "role_id");
+  XQ_RETURN_IF_ERROR(store_.RemoveGrant(grant_id));
+  Audit(&p, "revoke", "account", IdToString(account_id), "ok",
+        fmt::format("{}@{}", grant->role, grant->unit_id));
+  return absl::OkStatus();
+}
+
+absl::Status AuthService::ResetPassword(const http::Principal& p, int64_t account_id,
+                                        std::string_view new_password) {
+  XQ_RETURN_IF_ERROR(CheckPasswordStrength(new_password, "new_password"));
+  XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
+  bool may = std::all_of(target.grants.begin(), target.grants.end(), [&](const RoleGrant& g) {
+    auto role = policy::RoleFromName(g.role);
+    return role && policy::DecideGrant(p.actor, *role, g.unit_path).allowed;
+  });
+  if (!may) {
+    Audit(&p, "denied", "account", IdToString(account_id), "denied", "password reset");
+    return PermissionDenied("you may not reset this account's password");
+  }
+  XQ_ASSIGN_OR_RETURN(auto hash, HashPassword(new_password));
+  XQ_RETURN_IF_ERROR(store_.SetPassword(account_id, hash, true, clock_.NowMicros()));
+  XQ_RETURN_IF_ERROR(store_.DeleteSessionsOf(account_id, ""));
+  Audit(&p, "password_reset", "account", IdToString(account_id), "ok");
+  return absl::OkStatus();
+}
+
+}  // namespace xq::auth

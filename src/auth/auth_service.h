@@ -1,0 +1,98 @@
+// Identity use cases: login with lock-out, sessions (idle 30 min, absolute
+// 12 h), logout, password change, the signed-in user's view, and account
+// administration within scope (decided by policy::DecideGrant / Decide).
+//
+// The session token (128+ bits, CSPRNG) lives only in the client's
+// HttpOnly cookie; the database keeps its BLAKE2b hash.
+// Thread-safe: stateless apart from the store and audit log it is given.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "audit/audit.h"
+#include "auth/auth_store.h"
+#include "core/clock.h"
+#include "http/request.h"
+#include "http/server.h"
+
+namespace xq::auth {
+
+struct AuthOptions {
+  int64_t idle_timeout_s = 30 * 60;
+  int64_t absolute_timeout_s = 12 * 3600;
+  int max_failed_logins = 5;      // lock-out starts after this many failures
+  int64_t max_lockout_s = 3600;   // back-off doubles from 60 s up to this
+};
+
+// The signed-in user, as GET /auth/me shows it.
+struct Me {
+  Account account;
+  std::vector<RoleGrant> grants;
+  std::vector<std::string> capabilities;
+  std::string csrf_token;
+};
+
+struct LoginResult {
+  std::string token;  // cookie value; never stored
+  Me me;
+};
+
+struct NewAccount {
+  std::string username;
+  std::string display_name;
+  std::string password;
+  std::vector<std::pair<std::string, int64_t>> roles;  // (role name, unit id)
+};
+
+class AuthService final : public http::SessionResolver {
+ public:
+  AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock,
+              AuthOptions options = {});
+
+  // Unknown user and wrong password look alike (unauthenticated). A locked
+  // account answers rate_limited with the seconds to wait (RetryAfterOf).
+  absl::StatusOr<LoginResult> Login(std::string_view username, std::string_view password,
+                                    std::string_view remote_addr);
+  absl::Status Logout(const http::Principal& p);
+  absl::StatusOr<Me> GetMe(const http::Principal& p);
+  absl::Status ChangePassword(const http::Principal& p, std::string_view current,
+                              std::string_view next);
+
+  // http::SessionResolver
+  std::optional<http::Principal> Resolve(std::string_view token) override;
+
+  // Account administration (policy DataClass::kAccounts / DecideGrant).
+  absl::StatusOr<AccountPage> ListAccounts(const http::Principal& p, std::optional<int64_t> unit_id,
+                                           std::string_view q, std::string_view after, int limit);
+  absl::StatusOr<AccountView> CreateAccount(const http::Principal& p, const NewAccount& a);
+  absl::StatusOr<RoleGrant> Grant(const http::Principal& p, int64_t account_id,
+                                  std::string_view role, int64_t unit_id);
+  absl::Status Revoke(const http::Principal& p, int64_t account_id, int64_t grant_id);
+  absl::Status ResetPassword(const http::Principal& p, int64_t account_id,
+                             std::string_view new_password);
+
+  // Seconds a rate_limited status asks the client to wait (0 if none).
+  static int RetryAfterOf(const absl::Status& s);
+
+ private:
+  absl::StatusOr<policy::Actor> BuildActor(const Account& a, const std::vector<RoleGrant>& grants);
+  // The account if the caller administers at least one of its grants' units.
+  absl::StatusOr<AccountView> VisibleAccount(const http::Principal& p, int64_t account_id);
+  void Audit(const http::Principal* p, std::string action, std::string object_type,
+             std::string object_id, std::string outcome, std::string detail = {});
+
+  AuthStore& store_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+  AuthOptions options_;
+  std::string dummy_hash_;  // verified against for unknown users (equal timing)
+};
+
+std::string HashToken(std::string_view token);
+
+}  // namespace xq::auth

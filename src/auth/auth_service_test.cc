@@ -1,0 +1,228 @@
+#include "auth/auth_service.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "auth/password.h"
+#include "core/ids.h"
+#include "core/status.h"
+#include "gtest/gtest.h"
+
+namespace xq::auth {
+namespace {
+
+constexpr int64_t kMinute = 60'000'000;
+
+class AuthServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = (std::filesystem::temp_directory_path() /
+             ("xq_auth_" + std::to_string(::getpid()) + "_" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db"))
+                .string();
+    std::filesystem::remove(path_);
+    db_ = db::Database::Open("sqlite:" + path_).value();
+    ASSERT_TRUE(db::Migrate(*db_).ok());
+    Exec("INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', '天津市', '/1/', 0)");
+    Exec("INSERT INTO org_units (id, parent_id, kind, name, path, district_id, created_at) VALUES (2, 1, 'district', '和平区', '/1/2/', 2, 0)");
+    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) VALUES (3, 2, 'school', '一中', 'junior', 3, 2, '/1/2/3/', 0)");
+    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) VALUES (4, 2, 'school', '二中', 'junior', 4, 2, '/1/2/4/', 0)");
+    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_id, district_id, path, created_at) VALUES (5, 3, 'class', '初一(1)班', 3, 2, '/1/2/3/5/', 0)");
+    admin_ = AddAccount("admin3", "school_data_admin", 3);
+    AddAccount("teacher", "head_teacher", 5);
+    AddAccount("other_admin", "school_data_admin", 4);
+    store_ = NewSqlAuthStore(*db_);
+    audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
+    svc_ = std::make_unique<AuthService>(*store_, *audit_, clock_);
+  }
+  void TearDown() override {
+    svc_.reset();
+    store_.reset();
+    audit_.reset();
+    db_.reset();
+    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
+  }
+  void Exec(const std::string& sql) {
+    ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                  s << sql;
+                  return absl::OkStatus();
+                }).ok())
+        << sql;
+  }
+  int64_t AddAccount(const std::string& user, const std::string& role, int64_t unit) {
+    static const std::string hash = HashPassword("Xinqiao@2026").value();
+    int64_t id = NewId();
+    Exec("INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, updated_at) VALUES (" +
+         std::to_string(id) + ", '" + user + "', '" + hash + "', '" + user + "', 'staff', 0, 0)");
+    Exec("INSERT INTO role_assignments (id, account_id, role, org_unit_id, created_at) VALUES (" +
+         std::to_string(NewId()) + ", " + std::to_string(id) + ", '" + role + "', " +
+         std::to_string(unit) + ", 0)");
+    return id;
+  }
+  http::Principal LoginAs(const std::string& user) {
+    auto r = svc_->Login(user, "Xinqiao@2026", "127.0.0.1");
+    EXPECT_TRUE(r.ok()) << r.status();
+    auto p = svc_->Resolve(r->token);
+    EXPECT_TRUE(p.has_value());
+    return *p;
+  }
+  int64_t AuditCount(const std::string& action) {
+    return static_cast<int64_t>(audit_->List(0, 1000, action).value().size());
+  }
+
+  FakeClock clock_;
+  std::string path_;
+  std::unique_ptr<db::Database> db_;
+  std::unique_ptr<AuthStore> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<AuthService> svc_;
+  int64_t admin_ = 0;
+};
+
+TEST_F(AuthServiceTest, LoginCreatesSessionStoredOnlyAsHash) {
+  auto r = svc_->Login("admin3", "Xinqiao@2026", "127.0.0.1");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->token.size(), 64u);
+  EXPECT_FALSE(r->me.csrf_token.empty());
+  EXPECT_EQ(r->me.grants.size(), 1u);
+  std::string stored;
+  ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                  s << "SELECT token_hash FROM sessions", soci::into(stored);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_NE(stored, r->token);
+  EXPECT_EQ(stored, HashToken(r->token));
+  auto p = svc_->Resolve(r->token);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->account_id, admin_);
+  EXPECT_EQ(p->csrf_token, r->me.csrf_token);
+  ASSERT_EQ(p->actor.grants.size(), 1u);
+  EXPECT_EQ(p->actor.grants[0].unit_path, "/1/2/3/");
+  EXPECT_EQ(AuditCount("login"), 1);
+}
+
+TEST_F(AuthServiceTest, WrongPasswordAndUnknownUserLookAlike) {
+  auto a = svc_->Login("admin3", "wrong-password", "x");
+  auto b = svc_->Login("nobody", "wrong-password", "x");
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(a.status().message(), b.status().message());
+  EXPECT_EQ(AuditCount("login_failed"), 2);
+  EXPECT_EQ(svc_->Login("", "x", "x").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(AuthServiceTest, LockoutAfterFiveFailuresWithBackoff) {
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(svc_->Login("admin3", "bad-password", "x").status().code(), absl::StatusCode::kUnauthenticated);
+  auto fifth = svc_->Login("admin3", "bad-password", "x");
+  EXPECT_EQ(fifth.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(AuthService::RetryAfterOf(fifth.status()), 60);
+  // Even the right password is refused while locked.
+  auto locked = svc_->Login("admin3", "Xinqiao@2026", "x");
+  EXPECT_EQ(locked.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_GT(AuthService::RetryAfterOf(locked.status()), 0);
+  clock_.Advance(61'000'000);
+  // Another failure doubles the wait.
+  auto sixth = svc_->Login("admin3", "bad-password", "x");
+  EXPECT_EQ(AuthService::RetryAfterOf(sixth.status()), 120);
+  clock_.Advance(121'000'000);
+  EXPECT_TRUE(svc_->Login("admin3", "Xinqiao@2026", "x").ok());
+  // Success resets the counter.
+  EXPECT_EQ(svc_->Login("admin3", "bad-password", "x").status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST_F(AuthServiceTest, IdleAndAbsoluteTimeouts) {
+  auto r = svc_->Login("admin3", "Xinqiao@2026", "x").value();
+  clock_.Advance(29 * kMinute);
+  EXPECT_TRUE(svc_->Resolve(r.token));
+  clock_.Advance(31 * kMinute);  // idle more than 30 min since the last touch
+  EXPECT_FALSE(svc_->Resolve(r.token));
+
+  auto r2 = svc_->Login("admin3", "Xinqiao@2026", "x").value();
+  for (int i = 0; i < 25; ++i) {  // active every 29 min: 12 h 5 min in all
+    clock_.Advance(29 * kMinute);
+    if (i < 24) {
+      EXPECT_TRUE(svc_->Resolve(r2.token)) << i;
+    }
+  }
+  EXPECT_FALSE(svc_->Resolve(r2.token));
+  EXPECT_FALSE(svc_->Resolve("short"));
+  EXPECT_FALSE(svc_->Resolve(std::string(64, 'a')));
+}
+
+TEST_F(AuthServiceTest, LogoutEndsSession) {
+  auto r = svc_->Login("admin3", "Xinqiao@2026", "x").value();
+  auto p = svc_->Resolve(r.token).value();
+  ASSERT_TRUE(svc_->Logout(p).ok());
+  EXPECT_FALSE(svc_->Resolve(r.token));
+}
+
+TEST_F(AuthServiceTest, PasswordChange) {
+  auto p = LoginAs("teacher");
+  auto other = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  EXPECT_EQ(FieldOf(svc_->ChangePassword(p, "wrong", "NewPass#2026")).value(), "current_password");
+  EXPECT_EQ(FieldOf(svc_->ChangePassword(p, "Xinqiao@2026", "short")).value(), "new_password");
+  ASSERT_TRUE(svc_->ChangePassword(p, "Xinqiao@2026", "NewPass#2026").ok());
+  EXPECT_FALSE(svc_->Resolve(other.token));  // other sessions end
+  EXPECT_FALSE(svc_->Login("teacher", "Xinqiao@2026", "x").ok());
+  EXPECT_TRUE(svc_->Login("teacher", "NewPass#2026", "x").ok());
+}
+
+TEST_F(AuthServiceTest, AccountsAdministeredWithinScope) {
+  auto admin = LoginAs("admin3");
+  auto page = svc_->ListAccounts(admin, std::nullopt, "", "", 50).value();
+  // admin3 and teacher are in school 3; other_admin (school 4) is not listed.
+  ASSERT_EQ(page.total, 2);
+  for (const auto& v : page.items) EXPECT_NE(v.account.username, "other_admin");
+  EXPECT_EQ(svc_->ListAccounts(admin, 4, "", "", 50).status().code(), absl::StatusCode::kNotFound);
+
+  NewAccount a{"new.teacher", "新老师", "Xinqiao@2026", {{"head_teacher", 5}}};
+  auto created = svc_->CreateAccount(admin, a);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_TRUE(created->account.must_change_password);
+  EXPECT_EQ(svc_->CreateAccount(admin, a).status().code(), absl::StatusCode::kAlreadyExists);
+
+  // Out of scope unit: not found. Role above the granter: denied.
+  NewAccount b{"x.teacher", "X", "Xinqiao@2026", {{"head_teacher", 4}}};
+  EXPECT_EQ(svc_->CreateAccount(admin, b).status().code(), absl::StatusCode::kNotFound);
+  NewAccount c{"x.city", "X", "Xinqiao@2026", {{"city_admin", 3}}};
+  EXPECT_EQ(svc_->CreateAccount(admin, c).status().code(), absl::StatusCode::kPermissionDenied);
+  NewAccount d{"x.bad", "X", "Xinqiao@2026", {{"wizard", 3}}};
+  EXPECT_EQ(FieldOf(svc_->CreateAccount(admin, d).status()).value(), "roles[0].role");
+  NewAccount e{"bad name!", "X", "Xinqiao@2026", {{"head_teacher", 5}}};
+  EXPECT_EQ(FieldOf(svc_->CreateAccount(admin, e).status()).value(), "username");
+
+  // Grant and revoke.
+  auto g = svc_->Grant(admin, created->account.id, "subject_teacher", 5);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(svc_->Grant(admin, created->account.id, "subject_teacher", 5).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  ASSERT_TRUE(svc_->Revoke(admin, created->account.id, g->id).ok());
+  EXPECT_EQ(svc_->Revoke(admin, created->account.id, g->id).code(), absl::StatusCode::kNotFound);
+  EXPECT_GE(AuditCount("grant"), 2);
+  EXPECT_EQ(AuditCount("revoke"), 1);
+}
+
+TEST_F(AuthServiceTest, NonAdminsCannotAdministerAccounts) {
+  auto teacher = LoginAs("teacher");
+  EXPECT_EQ(svc_->ListAccounts(teacher, std::nullopt, "", "", 50).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  NewAccount a{"sneaky", "S", "Xinqiao@2026", {{"head_teacher", 5}}};
+  EXPECT_FALSE(svc_->CreateAccount(teacher, a).ok());
+  EXPECT_EQ(svc_->Grant(teacher, admin_, "psych_staff", 3).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_GE(AuditCount("denied"), 1);
+}
+
+TEST_F(AuthServiceTest, AdminOfAnotherSchoolCannotSeeOrResetAccounts) {
+  auto other = LoginAs("other_admin");
+  EXPECT_EQ(svc_->ResetPassword(other, admin_, "Another#2026").code(), absl::StatusCode::kNotFound);
+  auto admin = LoginAs("admin3");
+  auto page = svc_->ListAccounts(admin, std::nullopt, "teach", "", 50).value();
+  ASSERT_EQ(page.items.size(), 1u);
+  ASSERT_TRUE(svc_->ResetPassword(admin, page.items[0].account.id, "Another#2026").ok());
+  EXPECT_TRUE(svc_->Login("teacher", "Another#2026", "x").ok());
+}
+
+}  // namespace
+}  // namespace xq::auth

@@ -1,0 +1,358 @@
+#include "auth/auth_store.h"
+
+#include <algorithm>
+
+#include "core/status.h"
+#include "db/row.h"
+#include "fmt/format.h"
+
+namespace xq::auth {
+namespace {
+
+constexpr const char* kAccountColumns =
+    "id, username, password_hash, display_name, person_type, person_id, school_id, disabled, "
+    "must_change_password, failed_logins, locked_until";
+
+Account ReadAccount(const soci::row& r) {
+  Account a;
+  a.id = db::GetInt(r, "id");
+  a.username = db::GetStr(r, "username");
+  a.password_hash = db::GetStr(r, "password_hash");
+  a.display_name = db::GetStr(r, "display_name");
+  a.person_type = db::GetStr(r, "person_type");
+  a.person_id = db::GetInt(r, "person_id");
+  a.school_id = db::GetInt(r, "school_id");
+  a.disabled = db::GetInt(r, "disabled") != 0;
+  a.must_change_password = db::GetInt(r, "must_change_password") != 0;
+  a.failed_logins = static_cast<int>(db::GetInt(r, "failed_logins"));
+  a.locked_until = db::GetInt(r, "locked_until");
+  return a;
+}
+
+constexpr const char* kGrantSelect =
+    "SELECT g.id AS id, g.account_id AS account_id, g.role AS role, g.org_unit_id AS unit_id, "
+    "u.name AS unit_name, u.kind AS unit_kind, u.path AS unit_path, u.school_id AS school_id "
+    "FROM role_assignments g JOIN org_units u ON u.id = g.org_unit_id ";
+
+RoleGrant ReadGrant(const soci::row& r) {
+  RoleGrant g;
+  g.id = db::GetInt(r, "id");
+  g.account_id = db::GetInt(r, "account_id");
+  g.role = db::GetStr(r, "role");
+  g.unit_id = db::GetInt(r, "unit_id");
+  g.unit_name = db::GetStr(r, "unit_name");
+  g.unit_kind = db::GetStr(r, "unit_kind");
+  g.unit_path = db::GetStr(r, "unit_path");
+  g.school_id = db::GetInt(r, "school_id");
+  return g;
+}
+
+// Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
+std::string LikePrefix(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '%';
+  return out;
+}
+
+class SqlAuthStore final : public AuthStore {
+ public:
+  explicit SqlAuthStore(db::Database& db) : db_(db) {}
+
+  absl::StatusOr<std::optional<Account>> FindAccountByUsername(std::string_view username) override {
+    return FindOne(fmt::format("SELECT {} FROM accounts WHERE username = :u", kAccountColumns),
+                   std::string(username));
+  }
+
+  absl::StatusOr<std::optional<Account>> FindAccount(int64_t id) override {
+    std::optional<Account> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long key = id;
+      soci::rowset<soci::row> rows =
+          (s.prepare << fmt::format("SELECT {} FROM accounts WHERE id = :id", kAccountColumns),
+           soci::use(key));
+      for (const auto& r : rows) out = ReadAccount(r);
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::Status SetLoginFailures(int64_t account_id, int failed, int64_t locked_until) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long id = account_id, until = locked_until;
+      s << "UPDATE accounts SET failed_logins = :f, locked_until = :l WHERE id = :id",
+          soci::use(failed), soci::use(until), soci::use(id);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status SetPassword(int64_t account_id, std::string_view hash, bool must_change,
+                           int64_t now) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long id = account_id, t = now;
+      int must = must_change ? 1 : 0;
+      std::string h(hash);
+      s << "UPDATE accounts SET password_hash = :h, must_change_password = :m, failed_logins = 0, "
+           "locked_until = 0, updated_at = :t WHERE id = :id",
+          soci::use(h), soci::use(must), soci::use(t), soci::use(id);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status CreateSession(const Session& ss) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long acc = ss.account_id, c = ss.created_at, l = ss.last_seen_at;
+      s << "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at) "
+           "VALUES (:h, :a, :c, :t1, :t2)",
+          soci::use(ss.token_hash), soci::use(acc), soci::use(ss.csrf_token), soci::use(c),
+          soci::use(l);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) override {
+    std::optional<Session> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      std::string h(token_hash);
+      soci::rowset<soci::row> rows =
+          (s.prepare << "SELECT token_hash, account_id, csrf_token, created_at, last_seen_at "
+                        "FROM sessions WHERE token_hash = :h",
+           soci::use(h));
+      for (const auto& r : rows) {
+        Session ss;
+        ss.token_hash = db::GetStr(r, "token_hash");
+        ss.account_id = db::GetInt(r, "account_id");
+        ss.csrf_token = db::GetStr(r, "csrf_token");
+        ss.created_at = db::GetInt(r, "created_at");
+        ss.last_seen_at = db::GetInt(r, "last_seen_at");
+        out = ss;
+      }
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::Status TouchSession(std::string_view token_hash, int64_t now) override {
+    return db_.InTransaction([&](soci::session& s) {
+      std::string h(token_hash);
+      long long t = now;
+      s << "UPDATE sessions SET last_seen_at = :t WHERE token_hash = :h", soci::use(t), soci::use(h);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status DeleteSession(std::string_view token_hash) override {
+    return db_.InTransaction([&](soci::session& s) {
+      std::string h(token_hash);
+      s << "DELETE FROM sessions WHERE token_hash = :h", soci::use(h);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status DeleteSessionsOf(int64_t account_id, std::string_view keep_hash) override {
+    return db_.InTransaction([&](soci::session& s) {
+      std::string h(keep_hash);
+      long long id = account_id;
+      s << "DELETE FROM sessions WHERE account_id = :a AND token_hash <> :h", soci::use(id),
+          soci::use(h);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::vector<RoleGrant>> GrantsOf(int64_t account_id) override {
+    std::vector<RoleGrant> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long id = account_id;
+      soci::rowset<soci::row> rows =
+          (s.prepare << std::string(kGrantSelect) + "WHERE g.account_id = :a ORDER BY g.id",
+           soci::use(id));
+      for (const auto& r : rows) out.push_back(ReadGrant(r));
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::StatusOr<std::optional<RoleGrant>> FindGrant(int64_t grant_id) override {
+    std::optional<RoleGrant> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long id = grant_id;
+      soci::rowset<soci::row> rows =
+          (s.prepare << std::string(kGrantSelect) + "WHERE g.id = :id", soci::use(id));
+      for (const auto& r : rows) out = ReadGrant(r);
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::StatusOr<std::vector<int64_t>> ChildrenOf(int64_t guardian_id) override {
+    return Ids("SELECT student_id FROM student_guardians WHERE guardian_id = :id ORDER BY student_id",
+               guardian_id);
+  }
+
+  absl::StatusOr<std::vector<int64_t>> PairedStudentsOf(int64_t staff_id) override {
+    return Ids("SELECT student_id FROM pairings WHERE staff_id = :id ORDER BY student_id", staff_id);
+  }
+
+  absl::StatusOr<std::optional<UnitRef>> FindUnit(int64_t unit_id) override {
+    std::optional<UnitRef> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long id = unit_id;
+      soci::rowset<soci::row> rows =
+          (s.prepare << "SELECT id, name, kind, path, school_id FROM org_units WHERE id = :id",
+           soci::use(id));
+      for (const auto& r : rows) {
+        out = UnitRef{db::GetInt(r, "id"), db::GetStr(r, "name"), db::GetStr(r, "kind"),
+                      db::GetStr(r, "path"), db::GetInt(r, "school_id")};
+      }
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths,
+                                           std::string_view q, std::string_view after,
+                                           int limit) override {
+    AccountPage page;
+    if (scope_paths.empty()) return page;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      // Scope paths come from the database (digits and '/'), never from the
+      // caller, but are bound anyway.
+      std::string where = "(";
+      for (size_t i = 0; i < scope_paths.size(); ++i) {
+        if (i) where += " OR ";
+        where += fmt::format("u.path LIKE :p{}", i);
+      }
+      where += ")";
+      std::vector<std::string> patterns;
+      for (const auto& p : scope_paths) patterns.push_back(LikePrefix(p));
+      std::string qpat = LikePrefix(q);
+      std::string cursor(after);
+      std::string base = fmt::format(
+          "FROM accounts a WHERE EXISTS (SELECT 1 FROM role_assignments g JOIN org_units u ON "
+          "u.id = g.org_unit_id WHERE g.account_id = a.id AND {}) AND (a.username LIKE :q "
+          "ESCAPE '\\' OR a.display_name LIKE :q2 ESCAPE '\\')",
+          where);
+      auto bind_all = [&](auto& st) {
+        for (auto& p : patterns) st.exchange(soci::use(p));
+        st.exchange(soci::use(qpat));
+        st.exchange(soci::use(qpat));
+      };
+      {
+        long long total = 0;
+        soci::statement st(s);
+        bind_all(st);
+        st.exchange(soci::into(total));
+        st.alloc();
+        st.prepare("SELECT COUNT(*) " + base);
+        st.define_and_bind();
+        st.execute(true);
+        page.total = total;
+      }
+      soci::row r;
+      soci::statement st(s);
+      bind_all(st);
+      st.exchange(soci::use(cursor));
+      st.exchange(soci::into(r));
+      st.alloc();
+      st.prepare(fmt::format("SELECT {} {} AND a.username > :after ORDER BY a.username LIMIT {}",
+                             "a.id AS id, a.username AS username, a.password_hash AS password_hash, "
+                             "a.display_name AS display_name, a.person_type AS person_type, "
+                             "a.person_id AS person_id, a.school_id AS school_id, a.disabled AS "
+                             "disabled, a.must_change_password AS must_change_password, "
+                             "a.failed_logins AS failed_logins, a.locked_until AS locked_until",
+                             base, limit + 1));
+      st.define_and_bind();
+      st.execute();
+      while (st.fetch()) page.items.push_back(AccountView{ReadAccount(r), {}});
+      return absl::OkStatus();
+    }));
+    if (static_cast<int>(page.items.size()) > limit) {
+      page.items.resize(limit);
+      page.next = page.items.back().account.username;
+    }
+    for (auto& v : page.items) {
+      v.account.password_hash.clear();
+      XQ_ASSIGN_OR_RETURN(v.grants, GrantsOf(v.account.id));
+    }
+    return page;
+  }
+
+  absl::Status CreateAccount(const Account& a, const std::vector<RoleGrant>& grants,
+                             int64_t now) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long id = a.id, pid = a.person_id, sid = a.school_id, t = now;
+      soci::indicator ipid = pid ? soci::i_ok : soci::i_null;
+      soci::indicator isid = sid ? soci::i_ok : soci::i_null;
+      int must = a.must_change_password ? 1 : 0;
+      s << "INSERT INTO accounts (id, username, password_hash, display_name, person_type, "
+           "person_id, school_id, disabled, must_change_password, failed_logins, locked_until, "
+           "created_at, updated_at) VALUES (:id, :u, :h, :d, :pt, :pid, :sid, 0, :m, 0, 0, :t1, "
+           ":t2)",
+          soci::use(id), soci::use(a.username), soci::use(a.password_hash),
+          soci::use(a.display_name), soci::use(a.person_type), soci::use(pid, ipid),
+          soci::use(sid, isid), soci::use(must), soci::use(t), soci::use(t);
+      for (const auto& g : grants) XQ_RETURN_IF_ERROR(InsertGrant(s, g, 0, now));
+      return absl::OkStatus();
+    });
+  }
+
+  absl::Status AddGrant(const RoleGrant& g, int64_t granted_by, int64_t now) override {
+    return db_.InTransaction([&](soci::session& s) { return InsertGrant(s, g, granted_by, now); });
+  }
+
+  absl::Status RemoveGrant(int64_t grant_id) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long id = grant_id;
+      s << "DELETE FROM role_assignments WHERE id = :id", soci::use(id);
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  static absl::Status InsertGrant(soci::session& s, const RoleGrant& g, int64_t granted_by,
+                                  int64_t now) {
+    long long id = g.id, acc = g.account_id, unit = g.unit_id, sid = g.school_id, by = granted_by,
+              t = now;
+    soci::indicator isid = sid ? soci::i_ok : soci::i_null;
+    soci::indicator iby = by ? soci::i_ok : soci::i_null;
+    s << "INSERT INTO role_assignments (id, account_id, role, org_unit_id, school_id, granted_by, "
+         "created_at) VALUES (:id, :a, :r, :u, :s, :b, :t)",
+        soci::use(id), soci::use(acc), soci::use(g.role), soci::use(unit), soci::use(sid, isid),
+        soci::use(by, iby), soci::use(t);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::optional<Account>> FindOne(const std::string& sql, std::string key) {
+    std::optional<Account> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(key));
+      for (const auto& r : rows) out = ReadAccount(r);
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::StatusOr<std::vector<int64_t>> Ids(const char* sql, int64_t key) {
+    std::vector<int64_t> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long k = key;
+      soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(k));
+      for (const auto& r : rows) out.push_back(db::GetInt(r, std::size_t{0}));
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  db::Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<AuthStore> NewSqlAuthStore(db::Database& db) {
+  return std::make_unique<SqlAuthStore>(db);
+}
+
+}  // namespace xq::auth

@@ -1,0 +1,55 @@
+// Storage of accounts, role grants and sessions (SQL via SOCI).
+// AuthStore is the interface; SqlAuthStore works on SQLite and PostgreSQL.
+// Thread-safe: every call borrows its own pooled session.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "auth/model.h"
+#include "db/database.h"
+
+namespace xq::auth {
+
+class AuthStore {
+ public:
+  virtual ~AuthStore() = default;
+  virtual absl::StatusOr<std::optional<Account>> FindAccountByUsername(std::string_view username) = 0;
+  virtual absl::StatusOr<std::optional<Account>> FindAccount(int64_t id) = 0;
+  virtual absl::Status SetLoginFailures(int64_t account_id, int failed_logins, int64_t locked_until) = 0;
+  virtual absl::Status SetPassword(int64_t account_id, std::string_view hash, bool must_change,
+                                   int64_t now) = 0;
+
+  virtual absl::Status CreateSession(const Session& session) = 0;
+  virtual absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) = 0;
+  virtual absl::Status TouchSession(std::string_view token_hash, int64_t now) = 0;
+  virtual absl::Status DeleteSession(std::string_view token_hash) = 0;
+  // Ends every session of the account except keep_hash (password change).
+  virtual absl::Status DeleteSessionsOf(int64_t account_id, std::string_view keep_hash) = 0;
+
+  virtual absl::StatusOr<std::vector<RoleGrant>> GrantsOf(int64_t account_id) = 0;
+  virtual absl::StatusOr<std::optional<RoleGrant>> FindGrant(int64_t grant_id) = 0;
+  // Guardian: ids of own children. Staff: ids of paired students.
+  virtual absl::StatusOr<std::vector<int64_t>> ChildrenOf(int64_t guardian_id) = 0;
+  virtual absl::StatusOr<std::vector<int64_t>> PairedStudentsOf(int64_t staff_id) = 0;
+  virtual absl::StatusOr<std::optional<UnitRef>> FindUnit(int64_t unit_id) = 0;
+
+  // Accounts with at least one grant inside one of scope_paths; q matches
+  // username or display-name prefix; keyset by username.
+  virtual absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths,
+                                                   std::string_view q, std::string_view after,
+                                                   int limit) = 0;
+  // Creates the account and its grants atomically (conflict on username).
+  virtual absl::Status CreateAccount(const Account& account, const std::vector<RoleGrant>& grants,
+                                     int64_t now) = 0;
+  virtual absl::Status AddGrant(const RoleGrant& grant, int64_t granted_by, int64_t now) = 0;
+  virtual absl::Status RemoveGrant(int64_t grant_id) = 0;
+};
+
+std::unique_ptr<AuthStore> NewSqlAuthStore(db::Database& db);
+
+}  // namespace xq::auth

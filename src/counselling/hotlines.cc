@@ -1,0 +1,50 @@
+#include "counselling/hotlines.h"
+
+#include <set>
+
+#include "core/status.h"
+#include "db/row.h"
+
+namespace xq::counselling {
+
+const std::vector<Hotline>& CityHotlines() {
+  static const std::vector<Hotline> kLines = {
+      {"阳光心理热线", "4001060525", "city", "24小时"},
+      {"阳光家庭教育热线", "4000716515", "city", ""},
+  };
+  return kLines;
+}
+
+absl::StatusOr<std::vector<Hotline>> HotlineService::ForUnits(
+    const std::vector<std::string>& unit_paths) {
+  std::vector<Hotline> out = CityHotlines();
+  // Ancestor ids of every unit: the path segments.
+  std::set<long long> ids;
+  for (const auto& path : unit_paths) {
+    size_t i = 1;
+    while (i < path.size()) {
+      size_t j = path.find('/', i);
+      if (j == std::string::npos) break;
+      try {
+        ids.insert(std::stoll(path.substr(i, j - i)));
+      } catch (...) {
+      }
+      i = j + 1;
+    }
+  }
+  if (ids.empty()) return out;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    for (long long id : ids) {
+      soci::rowset<soci::row> rows =
+          (s.prepare << "SELECT h.name, h.number, h.hours, u.kind FROM hotlines h JOIN org_units u "
+                        "ON u.id = h.org_unit_id WHERE h.org_unit_id = :id ORDER BY h.name",
+           soci::use(id));
+      for (const auto& r : rows)
+        out.push_back({db::GetStr(r, 0), db::GetStr(r, 1), db::GetStr(r, 3), db::GetStr(r, 2)});
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace xq::counselling

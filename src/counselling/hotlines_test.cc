@@ -1,0 +1,39 @@
+#include "counselling/hotlines.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+
+namespace xq::counselling {
+namespace {
+
+TEST(Hotlines, CityLinesAlwaysFirstThenAncestors) {
+  auto path = (std::filesystem::temp_directory_path() / ("xq_hot_" + std::to_string(::getpid()) + ".db")).string();
+  std::filesystem::remove(path);
+  auto db = db::Database::Open("sqlite:" + path).value();
+  ASSERT_TRUE(db::Migrate(*db).ok());
+  ASSERT_TRUE(db->Run([](soci::session& s) {
+                  s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', 'c', '/1/', 0)";
+                  s << "INSERT INTO org_units (id, parent_id, kind, name, path, created_at) VALUES (2, 1, 'district', 'd', '/1/2/', 0)";
+                  s << "INSERT INTO org_units (id, parent_id, kind, name, path, created_at) VALUES (3, 1, 'district', 'e', '/1/3/', 0)";
+                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (10, 2, '和平区心理热线', '022-1', '', 0)";
+                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (11, 3, '河西区心理热线', '022-2', '', 0)";
+                  return absl::OkStatus();
+                }).ok());
+  HotlineService svc(*db);
+  auto none = svc.ForUnits({}).value();
+  ASSERT_EQ(none.size(), 2u);
+  EXPECT_EQ(none[0].number, "4001060525");
+  EXPECT_EQ(none[1].number, "4000716515");
+  auto mine = svc.ForUnits({"/1/2/"}).value();
+  ASSERT_EQ(mine.size(), 3u);
+  EXPECT_EQ(mine[2].number, "022-1");
+  EXPECT_EQ(mine[2].scope, "district");
+  db.reset();
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace xq::counselling
