@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -28,6 +29,8 @@
 #include "core/status.h"
 #include "fmt/format.h"
 #include "gtest/gtest.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace xq::http {
 namespace {
@@ -170,6 +173,17 @@ class ServerTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(400));
       return Response::Json({{"slow", true}});
     }, Public());
+    router_.Add("POST", "/api/v1/login", [](Request&) {
+      Response r = Response::NoContent();
+      r.headers.emplace_back("Set-Cookie", "xq_session=tok; HttpOnly; SameSite=Strict; Path=/");
+      r.headers.emplace_back("X-Bad", "a\r\nX-Injected: 1");
+      return r;
+    }, Public());
+    router_.Add("GET", "/api/v1/weird", [](Request&) {
+      Response r;
+      r.status = 42;
+      return r;
+    }, Public());
     router_.Add("GET", "/api/v1/limited", [](Request&) {
       return Response::Error(WithRetryAfter(RateLimited("slow down"), 7));
     }, Public());
@@ -177,11 +191,11 @@ class ServerTest : public ::testing::Test {
 
   ~ServerTest() override { StopServer(); }
 
-  void StartServer(ServerOptions o = {}) {
+  void StartServer(ServerOptions o = {}, bool access_log = false) {
     o.host = "127.0.0.1";
     o.port = 0;
     o.handle_signals = false;
-    o.access_log = false;
+    o.access_log = access_log;
     o.handler_threads = 4;
     server_ = std::make_unique<Server>(router_, &sessions_, o);
     absl::Status st = server_->Start();
@@ -457,6 +471,74 @@ TEST_F(ServerTest, GracefulStopFinishesInFlightRequests) {
   server_.reset();
   s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
   EXPECT_TRUE(ec);
+}
+
+TEST_F(ServerTest, ExpectContinue) {
+  StartServer();
+  Client c = Connect();
+  c.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+             "Content-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+  auto interim = c.Read();
+  ASSERT_TRUE(interim.has_value());
+  EXPECT_EQ(interim->status, 100);
+  c.WriteRaw("a,b");
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->Json()["bytes"], 3);
+}
+
+TEST_F(ServerTest, CookiesAndHandlerHeaders) {
+  ServerOptions o;
+  o.secure_cookies = true;
+  StartServer(o);
+  Client c = Connect();
+  Reply r = c.Send("POST", "/api/v1/login");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.Header("set-cookie"), "xq_session=tok; HttpOnly; SameSite=Strict; Path=/; Secure");
+  EXPECT_EQ(r.Header("x-bad"), "");  // a value with CR/LF is dropped, not sent
+  EXPECT_EQ(r.Header("x-injected"), "");
+  r = c.Send("GET", "/api/v1/weird");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.Json()["error"]["code"], "internal");
+}
+
+TEST_F(ServerTest, AccessLogIsOneJsonLinePerRequestWithoutQueryOrBody) {
+  std::ostringstream lines;
+  spdlog::drop("access");
+  auto logger = std::make_shared<spdlog::logger>(
+      "access", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+  logger->set_pattern("%v");
+  spdlog::register_logger(logger);
+  StartServer({}, /*access_log=*/true);
+  {
+    Client c = Connect();
+    EXPECT_EQ(c.Send("GET", "/api/v1/me?q=%E5%BC%A0%E4%B8%89", {},
+                     {{"Cookie", "xq_session=tok"}, {"X-Request-Id", "req-1"}})
+                  .status,
+              200);
+    EXPECT_EQ(c.Send("POST", "/api/v1/csv", "secret,body", {{"Content-Type", "text/csv"}}).status,
+              200);
+  }
+  StopServer();
+  spdlog::drop("access");
+  std::istringstream in(lines.str());
+  std::vector<nlohmann::json> entries;
+  for (std::string line; std::getline(in, line);) {
+    entries.push_back(nlohmann::json::parse(line, nullptr, false));
+  }
+  ASSERT_EQ(entries.size(), 2u) << lines.str();
+  const nlohmann::json& e = entries[0];
+  EXPECT_EQ(e["request_id"], "req-1");
+  EXPECT_EQ(e["method"], "GET");
+  EXPECT_EQ(e["path"], "/api/v1/me");
+  EXPECT_EQ(e["status"], 200);
+  EXPECT_EQ(e["account_id"], "42");
+  EXPECT_TRUE(e.contains("ts") && e.contains("bytes") && e.contains("duration_ms"));
+  EXPECT_FALSE(entries[1].contains("account_id"));
+  EXPECT_EQ(lines.str().find("张"), std::string::npos);
+  EXPECT_EQ(lines.str().find("%E5"), std::string::npos);
+  EXPECT_EQ(lines.str().find("secret"), std::string::npos);
 }
 
 class StaticTest : public ServerTest {

@@ -421,6 +421,10 @@ Response Server::Impl::Process(Request& req, const Route* route, bool is_api) {
 
 asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bool head,
                                           bool keep_alive, unsigned version, LogEntry& log) {
+  if (res.status < 200 || res.status > 599) {
+    spdlog::error("request {}: handler returned HTTP status {}", log.request_id, res.status);
+    res = Response::Error(Internal("bad status"));
+  }
   bhttp::response<bhttp::string_body> out;
   out.version(version == 10 ? 10 : 11);
   out.result(static_cast<unsigned>(res.status));
