@@ -82,6 +82,7 @@ export default {
     submit: 'Change password',
     done: 'Password changed',
     wrongCurrent: 'The current password is wrong',
+    weak: 'The new password does not meet the rules: 8–128 characters and not too simple',
   },
   forbidden: { title: 'Access denied', text: 'Your account may not open this page.' },
   notFound: { title: 'Page not found', text: 'This page does not exist.' },

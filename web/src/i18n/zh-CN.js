@@ -82,6 +82,7 @@ export default {
     submit: '修改密码',
     done: '密码已修改',
     wrongCurrent: '当前密码不正确',
+    weak: '新密码不符合要求：长度 8–128 位，且不能过于简单',
   },
   forbidden: { title: '无权访问', text: '您的账号没有访问此页面的权限。' },
   notFound: { title: '页面不存在', text: '您访问的页面不存在。' },
