@@ -273,7 +273,7 @@ class PipelineTest : public ::testing::Test {
     router_.Add("POST", "/api/v1/imports", [](Request&) { return Response::NoContent(); },
                 Options(Auth::kRequired, true, {"text/csv"}));
     router_.Add("POST", "/api/v1/login", [](Request&) { return Response::NoContent(); },
-                Options(Auth::kNone, false));
+                {.auth = Auth::kNone, .csrf = false});
     router_.Add("GET", "/api/v1/boom", [](Request&) -> Response {
       throw std::runtime_error("secret detail");
     }, Options(Auth::kNone));
