@@ -473,6 +473,24 @@ TEST_F(ServerTest, GracefulStopFinishesInFlightRequests) {
   EXPECT_TRUE(ec);
 }
 
+TEST_F(ServerTest, ManyConcurrentKeepAliveClients) {
+  StartServer();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      Client c(server_->port());
+      for (int i = 0; i < 50; ++i) {
+        std::string id = std::to_string(t * 1000 + i);
+        Reply r = c.Send("GET", "/api/v1/items/" + id);
+        if (r.status == 200 && r.Json()["id"] == id) ++ok;
+      }
+    });
+  }
+  for (auto& th : clients) th.join();
+  EXPECT_EQ(ok.load(), 400);
+}
+
 TEST_F(ServerTest, ExpectContinue) {
   StartServer();
   Client c = Connect();
