@@ -113,47 +113,7 @@ struct Anchors {
 // batch, parents before children.
 class Writer {
  public:
-  explicit Writer(soci::session& s) : s_(s) {
-    units_st_ = std::make_unique<soci::statement>(
-        (s_.prepare << "INSERT INTO org_units (id, parent_id, kind, name, code, school_kind, school_id, "
-                       "district_id, path, grade_year, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, "
-                       ":h, :i, :j, :k)",
-         soci::use(u_id), soci::use(u_parent, u_parent_i), soci::use(u_kind), soci::use(u_name),
-         soci::use(u_code, u_code_i), soci::use(u_sk, u_sk_i), soci::use(u_school, u_school_i),
-         soci::use(u_district, u_district_i), soci::use(u_path), soci::use(u_gy, u_gy_i),
-         soci::use(u_created)));
-    staff_st_ = std::make_unique<soci::statement>(
-        (s_.prepare << "INSERT INTO staff (id, school_id, org_unit_id, name, phone, title, created_at) "
-                       "VALUES (:a, :b, :c, :d, :e, :f, :g)",
-         soci::use(t_id), soci::use(t_school, t_school_i), soci::use(t_unit), soci::use(t_name),
-         soci::use(t_phone), soci::use(t_title), soci::use(t_created)));
-    students_st_ = std::make_unique<soci::statement>(
-        (s_.prepare << "INSERT INTO students (id, school_id, student_no, name, sex, birth_date, "
-                       "enrolment_date, grade_id, class_id, dorm_id, unit_path, status, created_at, "
-                       "updated_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'active', :l, :m)",
-         soci::use(s_id), soci::use(s_school), soci::use(s_no), soci::use(s_name), soci::use(s_sex),
-         soci::use(s_birth), soci::use(s_enrol), soci::use(s_grade), soci::use(s_class),
-         soci::use(s_dorm, s_dorm_i), soci::use(s_path), soci::use(s_created), soci::use(s_updated)));
-    members_st_ = std::make_unique<soci::statement>(
-        (s_.prepare << "INSERT INTO class_memberships (id, school_id, student_id, class_id, start_date) "
-                       "VALUES (:a, :b, :c, :d, :e)",
-         soci::use(m_id), soci::use(m_school), soci::use(m_student), soci::use(m_class),
-         soci::use(m_start)));
-    guardians_st_ = std::make_unique<soci::statement>(
-        (s_.prepare << "INSERT INTO guardians (id, school_id, name, phone, created_at) "
-                       "VALUES (:a, :b, :c, :d, :e)",
-         soci::use(g_id), soci::use(g_school), soci::use(g_name), soci::use(g_phone),
-         soci::use(g_created)));
-    links_st_ = std::make_unique<soci::statement>(
-        (s_.prepare << "INSERT INTO student_guardians (student_id, guardian_id, school_id, relation) "
-                       "VALUES (:a, :b, :c, :d)",
-         soci::use(l_student), soci::use(l_guardian), soci::use(l_school), soci::use(l_relation)));
-    pairs_st_ = std::make_unique<soci::statement>(
-        (s_.prepare << "INSERT INTO pairings (id, school_id, staff_id, student_id, created_at) "
-                       "VALUES (:a, :b, :c, :d, :e)",
-         soci::use(p_id), soci::use(p_school), soci::use(p_staff), soci::use(p_student),
-         soci::use(p_created)));
-  }
+  explicit Writer(soci::session& s) : s_(s) {}
 
   size_t Pending() const {
     return u_id.size() + t_id.size() + s_id.size() + m_id.size() + g_id.size() + l_student.size() +
@@ -162,14 +122,69 @@ class Writer {
 
   void Flush() {
     if (Pending() == 0) return;
+    // Statements are prepared per batch: SOCI's PostgreSQL backend sizes its
+    // bulk buffers when a statement is prepared.
     s_.begin();
-    Exec(*units_st_, u_id.size());
-    Exec(*staff_st_, t_id.size());
-    Exec(*students_st_, s_id.size());
-    Exec(*members_st_, m_id.size());
-    Exec(*guardians_st_, g_id.size());
-    Exec(*links_st_, l_student.size());
-    Exec(*pairs_st_, p_id.size());
+    if (!u_id.empty()) {
+      soci::statement st =
+          (s_.prepare << "INSERT INTO org_units (id, parent_id, kind, name, code, school_kind, school_id, "
+                       "district_id, path, grade_year, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, "
+                       ":h, :i, :j, :k)",
+         soci::use(u_id), soci::use(u_parent, u_parent_i), soci::use(u_kind), soci::use(u_name),
+         soci::use(u_code, u_code_i), soci::use(u_sk, u_sk_i), soci::use(u_school, u_school_i),
+         soci::use(u_district, u_district_i), soci::use(u_path), soci::use(u_gy, u_gy_i),
+         soci::use(u_created));
+      st.execute(true);
+    }
+    if (!t_id.empty()) {
+      soci::statement st =
+          (s_.prepare << "INSERT INTO staff (id, school_id, org_unit_id, name, phone, title, created_at) "
+                       "VALUES (:a, :b, :c, :d, :e, :f, :g)",
+         soci::use(t_id), soci::use(t_school, t_school_i), soci::use(t_unit), soci::use(t_name),
+         soci::use(t_phone), soci::use(t_title), soci::use(t_created));
+      st.execute(true);
+    }
+    if (!s_id.empty()) {
+      soci::statement st =
+          (s_.prepare << "INSERT INTO students (id, school_id, student_no, name, sex, birth_date, "
+                       "enrolment_date, grade_id, class_id, dorm_id, unit_path, status, created_at, "
+                       "updated_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'active', :l, :m)",
+         soci::use(s_id), soci::use(s_school), soci::use(s_no), soci::use(s_name), soci::use(s_sex),
+         soci::use(s_birth), soci::use(s_enrol), soci::use(s_grade), soci::use(s_class),
+         soci::use(s_dorm, s_dorm_i), soci::use(s_path), soci::use(s_created), soci::use(s_updated));
+      st.execute(true);
+    }
+    if (!m_id.empty()) {
+      soci::statement st =
+          (s_.prepare << "INSERT INTO class_memberships (id, school_id, student_id, class_id, start_date) "
+                       "VALUES (:a, :b, :c, :d, :e)",
+         soci::use(m_id), soci::use(m_school), soci::use(m_student), soci::use(m_class),
+         soci::use(m_start));
+      st.execute(true);
+    }
+    if (!g_id.empty()) {
+      soci::statement st =
+          (s_.prepare << "INSERT INTO guardians (id, school_id, name, phone, created_at) "
+                       "VALUES (:a, :b, :c, :d, :e)",
+         soci::use(g_id), soci::use(g_school), soci::use(g_name), soci::use(g_phone),
+         soci::use(g_created));
+      st.execute(true);
+    }
+    if (!l_student.empty()) {
+      soci::statement st =
+          (s_.prepare << "INSERT INTO student_guardians (student_id, guardian_id, school_id, relation) "
+                       "VALUES (:a, :b, :c, :d)",
+         soci::use(l_student), soci::use(l_guardian), soci::use(l_school), soci::use(l_relation));
+      st.execute(true);
+    }
+    if (!p_id.empty()) {
+      soci::statement st =
+          (s_.prepare << "INSERT INTO pairings (id, school_id, staff_id, student_id, created_at) "
+                       "VALUES (:a, :b, :c, :d, :e)",
+         soci::use(p_id), soci::use(p_school), soci::use(p_staff), soci::use(p_student),
+         soci::use(p_created));
+      st.execute(true);
+    }
     s_.commit();
     Clear();
   }
@@ -258,10 +273,6 @@ class Writer {
   }
 
  private:
-  static void Exec(soci::statement& st, size_t rows) {
-    if (rows > 0) st.execute(true);
-  }
-
   void Clear() {
     for (auto* v : {&u_id, &u_parent, &u_school, &u_district, &u_created, &t_id, &t_school, &t_unit,
                     &t_created, &s_id, &s_school, &s_grade, &s_class, &s_dorm, &s_created,
@@ -280,8 +291,6 @@ class Writer {
   }
 
   soci::session& s_;
-  std::unique_ptr<soci::statement> units_st_, staff_st_, students_st_, members_st_, guardians_st_,
-      links_st_, pairs_st_;
   // org_units
   std::vector<long long> u_id, u_parent, u_school, u_district, u_created;
   std::vector<std::string> u_kind, u_name, u_code, u_sk, u_path;
@@ -445,7 +454,7 @@ class Generator {
       for (int i = 0; i < n_univ; ++i) {
         SchoolPlan u = higher("university", i);
         u.departments = city ? 16 : 6;
-        u.classes_per_grade = city ? 5 : 3;
+        u.classes_per_grade = city ? 6 : 3;
         u.class_min = 30;
         u.class_max = 36;
         plans.push_back(u);
