@@ -11,6 +11,14 @@
 #include "counselling/routes.h"
 #include "core/status.h"
 #include "db/database.h"
+#include "auth/slips.h"
+#include "screening/routes.h"
+#include "screening/screening_service.h"
+#include "warning/routes.h"
+#include "warning/warning_service.h"
+#include "org/org_service.h"
+#include "org/org_store.h"
+#include "org/routes.h"
 
 namespace xq::app {
 
@@ -20,6 +28,14 @@ struct App::Parts {
   std::unique_ptr<auth::AuthStore> auth_store;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<counselling::HotlineService> hotlines;
+  std::unique_ptr<org::OrgStore> org_store;
+  std::unique_ptr<org::OrgService> org;
+  std::unique_ptr<auth::SlipService> slips;
+  std::unique_ptr<warning::WarningStore> warning_store;
+  std::unique_ptr<warning::WarningService> warnings;
+  std::unique_ptr<screening::ScreeningStore> screening_store;
+  std::unique_ptr<screening::SubmissionWriter> submission_writer;
+  std::unique_ptr<screening::ScreeningService> screening;
   http::Router router;
 };
 
@@ -39,6 +55,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.auth_store = auth::NewSqlAuthStore(*p.db);
   p.auth = std::make_unique<auth::AuthService>(*p.auth_store, *p.audit, clock);
   p.hotlines = std::make_unique<counselling::HotlineService>(*p.db);
+  p.org_store = org::NewSociOrgStore(*p.db, clock);
+  p.org = std::make_unique<org::OrgService>(*p.org_store, *p.audit, clock);
+
+  p.slips = std::make_unique<auth::SlipService>(*p.db, *p.auth_store, *p.audit, clock);
+  p.warning_store = std::make_unique<warning::WarningStore>(*p.db);
+  p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
+  p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
+  p.submission_writer = std::make_unique<screening::SubmissionWriter>(*p.db);
+  p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
+                                                               *p.audit, *p.hotlines, clock);
 
   const int schema = db::LatestSchemaVersion();
   p.router.Add(
@@ -50,6 +76,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   auth::RegisterAuthRoutes(p.router, *p.auth, options.secure_cookies);
   counselling::RegisterCounsellingRoutes(p.router, *p.hotlines);
   audit::RegisterAuditRoutes(p.router, *p.audit);
+  org::RegisterOrgRoutes(p.router, *p.org);
+  auth::RegisterSlipRoutes(p.router, *p.slips, options.secure_cookies);
+  warning::RegisterWarningRoutes(p.router, *p.warnings);
+  screening::RegisterScreeningRoutes(p.router, *p.screening);
   return app;
 }
 

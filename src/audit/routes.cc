@@ -1,5 +1,7 @@
 #include "audit/routes.h"
 
+#include <algorithm>
+
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
@@ -37,8 +39,8 @@ void RegisterAuditRoutes(http::Router& router, AuditLog& log) {
         before = *id;
       } else if (k == "page_size") {
         auto n = IdFromString(v);
-        if (!n || *n > 200) return http::Response::Error(InvalidArgument("page_size must be 1..200", "page_size"));
-        limit = static_cast<int>(*n);
+        if (!n) return http::Response::Error(InvalidArgument("page_size must be a positive number", "page_size"));
+        limit = static_cast<int>(std::min<int64_t>(*n, 200));  // capped (API.md)
       } else if (k == "action") {
         action = v;
       } else {

@@ -39,6 +39,11 @@ std::vector<std::string> AdminScopes(const policy::Actor& actor) {
   return out;
 }
 
+bool InAnyScope(const policy::Actor& actor, std::string_view path) {
+  return std::any_of(actor.grants.begin(), actor.grants.end(),
+                     [&](const policy::Grant& g) { return policy::InScope(g.unit_path, path); });
+}
+
 }  // namespace
 
 std::string HashToken(std::string_view token) {
@@ -269,10 +274,8 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
     auto d = policy::DecideGrant(p.actor, *role, unit->path);
     if (!d.allowed) {
       Audit(&p, "denied", "role_grant", IdToString(unit_id), "denied", d.reason);
-      // The caller may know units inside its scope exist.
-      bool in_scope = std::any_of(p.actor.grants.begin(), p.actor.grants.end(),
-                                  [&](const policy::Grant& g) { return policy::InScope(g.unit_path, unit->path); });
-      if (!in_scope) return NotFound("org unit not found");
+      // The caller may know units inside its scope exist; others stay hidden.
+      if (!InAnyScope(p.actor, unit->path)) return NotFound("org unit not found");
       return WithField(PermissionDenied("you may not grant this role here"), field + ".role");
     }
     if (!a.school_id && unit->school_id) a.school_id = unit->school_id;
@@ -301,6 +304,7 @@ absl::StatusOr<RoleGrant> AuthService::Grant(const http::Principal& p, int64_t a
   auto d = policy::DecideGrant(p.actor, *role, unit->path);
   if (!d.allowed) {
     Audit(&p, "denied", "role_grant", IdToString(account_id), "denied", d.reason);
+    if (!InAnyScope(p.actor, unit->path)) return NotFound("org unit not found");
     return WithField(PermissionDenied("you may not grant this role here"), "role");
   }
   RoleGrant g{NewId(), account_id, std::string(policy::RoleName(*role)), unit->id, unit->name,

@@ -1,6 +1,8 @@
 // HTTP ↔ AuthService: /api/v1/auth/* and /api/v1/accounts*.
 #include "auth/routes.h"
 
+#include <algorithm>
+
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/status.h"
@@ -123,8 +125,8 @@ void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cook
     int limit = 50;
     if (auto ps = req.Query("page_size")) {
       auto n = IdFromString(*ps);
-      if (!n || *n > 200) return Fail(InvalidArgument("page_size must be 1..200", "page_size"));
-      limit = static_cast<int>(*n);
+      if (!n) return Fail(InvalidArgument("page_size must be a positive number", "page_size"));
+      limit = static_cast<int>(std::min<int64_t>(*n, 200));  // capped (API.md)
     }
     auto page = svc.ListAccounts(*req.principal, unit, req.Query("q").value_or(""),
                                  req.Query("after").value_or(""), limit);

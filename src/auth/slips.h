@@ -1,0 +1,72 @@
+// Student sign-in the way a school lab works: the head teacher
+// prints login slips for a class — 学号-based login name plus a one-time
+// code (and a QR link for phones) — and a student signs in with the slip
+// and may set a password at once; no e-mail or phone number is needed.
+//
+// Issuing a slip creates the student's account when missing
+// (person_type 'student', role 'student' at the class) and replaces any
+// earlier code. Only the code's BLAKE2b hash is stored; a code is single
+// use and expires after 7 days. Sessions are created exactly as a password
+// login creates them; logins and failures are audited.
+// Thread-safe: stateless apart from its collaborators.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "audit/audit.h"
+#include "auth/auth_store.h"
+#include "core/clock.h"
+#include "db/database.h"
+#include "http/request.h"
+#include "http/router.h"
+
+namespace xq::auth {
+
+struct Slip {
+  int64_t student_id = 0;
+  std::string student_no;
+  std::string name;
+  std::string login;  // account username
+  std::string code;   // shown once, on the slip
+  int64_t expires_at = 0;
+};
+
+struct SlipLoginResult {
+  std::string token;  // cookie value
+  Account account;
+  std::vector<RoleGrant> grants;
+  std::vector<std::string> capabilities;
+  std::string csrf_token;
+};
+
+class SlipService {
+ public:
+  SlipService(db::Database& db, AuthStore& store, audit::AuditLog& audit, const Clock& clock)
+      : db_(db), store_(store), audit_(audit), clock_(clock) {}
+
+  // Head teachers, psychology staff and school data admins of the class.
+  absl::StatusOr<std::vector<Slip>> IssueSlips(const http::Principal& p, int64_t class_id);
+  // Wrong login or code look alike (unauthenticated); repeated failures
+  // lock the account like password logins do.
+  absl::StatusOr<SlipLoginResult> Login(std::string_view login, std::string_view code,
+                                        std::optional<std::string> new_password,
+                                        std::string_view remote_addr);
+
+ private:
+  void Audit(int64_t actor, std::string role, std::string action, std::string object_id,
+             int64_t student_id, std::string outcome, std::string detail = {});
+
+  db::Database& db_;
+  AuthStore& store_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+};
+
+// POST /api/v1/login-slips and POST /api/v1/auth/slip-login.
+void RegisterSlipRoutes(http::Router& router, SlipService& svc, bool secure_cookies);
+
+}  // namespace xq::auth
