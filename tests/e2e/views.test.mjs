@@ -1,9 +1,10 @@
 // Each view renders real server data for a role that may use it: hotlines,
 // organisation tree → roster, accounts, audit log, a student's own page, a
-// guardian's children, and the roster import's error report.
+// guardian's children, and the roster import (errors and an Excel file).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, newPage, startServer, uiLogin } from './helpers.mjs';
+import { execFileSync } from 'node:child_process';
+import { ApiClient, launchBrowser, newPage, startServer, uiLogin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -123,5 +124,40 @@ test('a malformed roster file is rejected with the problems listed', { timeout: 
     await page.getByTestId('import-submit').click();
     await page.locator('[data-testid="import-problems"], [data-testid="import-error"]').first().waitFor();
     assert.equal(await page.getByTestId('import-result').count(), 0);
+  });
+});
+
+test('an Excel (GB18030) roster file is imported and the student is then listed', { timeout: 180_000 }, async () => {
+  // A class of the admin's school, taken from the roster itself.
+  const api = new ApiClient(server.baseUrl);
+  const me = await api.login('school_data_admin', server.accounts.school_data_admin.password);
+  const schoolId = me.roles.find((r) => r.unit_kind === 'school').unit_id;
+  const sample = await api.get(`/api/v1/students?unit_id=${schoolId}&page_size=1`);
+  assert.equal(sample.status, 200);
+  const { grade_name: grade, class_name: cls } = sample.body.items[0];
+  const csv = `学号,姓名,性别,年级,班级\r\nE2E20260001,导入测试生,女,${grade},${cls}\r\n`;
+  const gb18030 = execFileSync('iconv', ['-f', 'UTF-8', '-t', 'GB18030'], { input: csv });
+  assert.notDeepEqual(gb18030, Buffer.from(csv, 'utf8'), 'the file really is GB18030');
+
+  await as('school_data_admin', async (page) => {
+    await page.goto('/roster/import');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="import-school"]')?.closest('.el-select')
+        ?.textContent.trim().length > 0,
+    );
+    await page.getByTestId('import-file').setInputFiles({
+      name: '名册.csv',
+      mimeType: 'text/csv',
+      buffer: gb18030,
+    });
+    await page.getByTestId('import-submit').click();
+    const result = page.getByTestId('import-result');
+    await result.waitFor();
+    assert.match(await result.textContent(), /新增 1 人/);
+
+    await page.goto(`/roster?unit_id=${schoolId}&q=${encodeURIComponent('导入测试生')}`);
+    const rows = page.getByTestId('roster-table').locator('tbody tr');
+    await rows.first().waitFor();
+    assert.match(await rows.first().textContent(), /E2E20260001/);
   });
 });
