@@ -1,0 +1,129 @@
+// Plain types of screening campaigns (R-10…R-16): campaigns with pinned
+// scales, per-student assignments, guardian consent, drafts and scored
+// submissions. No I/O.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xq::screening {
+
+// A scale of a campaign, pinned to one version of its definition.
+struct CampaignScale {
+  std::string instrument_id;
+  std::string version;
+};
+
+struct CampaignUnit {
+  int64_t id = 0;
+  std::string path;
+  std::string name;
+};
+
+struct Campaign {
+  int64_t id = 0;
+  std::string name;
+  std::string template_id;
+  int64_t owner_unit_id = 0;
+  std::string owner_path;
+  // K-12: grade years 1..12; higher education: enrolment years. Empty = all.
+  std::vector<int> grades;
+  std::vector<std::string> school_kinds;  // empty = all
+  std::string opens_on, closes_on;        // YYYY-MM-DD, inclusive
+  std::string notice;
+  std::string consent_text;
+  int consent_age = 14;  // under this age a guardian's consent comes first
+  int urgent_due_hours = 24;
+  int other_due_days = 7;
+  std::string state = "open";
+  int64_t created_by = 0;
+  int64_t created_at = 0;
+  std::vector<CampaignScale> scales;
+  std::vector<CampaignUnit> units;
+  int64_t assignments = 0;  // filled on creation
+};
+
+// Facts about a student that screening needs (roster data, D1).
+struct StudentInfo {
+  int64_t id = 0;
+  int64_t school_id = 0;
+  std::string name;
+  std::string student_no;
+  std::string sex;
+  std::string birth_date;
+  std::string enrolment_date;
+  std::string unit_path;  // class path
+  int grade_year = 0;     // K-12 grade; higher education: enrolment year
+  std::string school_kind;
+};
+
+// One scale of a campaign for one student.
+struct Assignment {
+  int64_t id = 0;
+  int64_t campaign_id = 0;
+  int64_t student_id = 0;
+  int64_t school_id = 0;
+  std::string unit_path;
+  int position = 0;
+  std::string state;  // pending | submitted
+  int64_t submitted_at = 0;
+};
+
+struct Consent {
+  int64_t campaign_id = 0;
+  int64_t student_id = 0;
+  std::string decision;  // consent | decline
+  std::string source;    // guardian | paper | student
+  int64_t recorded_by = 0;
+  int64_t recorded_at = 0;
+};
+
+struct Draft {
+  std::string answers;  // JSON object item id -> code
+  int position = 0;
+  int64_t updated_at = 0;
+};
+
+// A scored submission as stored.
+struct Submission {
+  int64_t id = 0;
+  int64_t assignment_id = 0;
+  std::string client_key;
+  int64_t campaign_id = 0;
+  int64_t student_id = 0;
+  int64_t school_id = 0;
+  std::string unit_path;
+  std::string instrument_id;
+  std::string version;
+  std::string answers;  // JSON (D2)
+  std::string result;   // JSON (D3)
+  bool positive = false;
+  bool critical = false;
+  bool valid = true;
+  std::string source = "online";  // online | paper
+  std::string sex;
+  int grade_year = 0;
+  std::string school_kind;
+  int64_t submitted_at = 0;
+  // Filled by listing queries.
+  std::string student_name;
+  std::string student_no;
+};
+
+// A campaign template.
+struct Template {
+  std::string id;
+  std::string name;
+  std::string description;
+  std::vector<std::string> school_kinds;
+  std::vector<int> grades;           // K-12 grade years
+  int enrolment_years_ago = -1;      // higher education: 0 = freshmen, 1 = year 2, ...
+  std::vector<std::string> instruments;
+  int window_days = 30;
+};
+
+const std::vector<Template>& Templates();
+const Template* FindTemplate(std::string_view id);
+
+}  // namespace xq::screening

@@ -1,0 +1,301 @@
+// HTTP ↔ ScreeningService.
+#include "screening/routes.h"
+
+#include <algorithm>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/status.h"
+
+namespace xq::screening {
+namespace {
+
+using http::Request;
+using http::Response;
+
+absl::Status CheckQuery(const Request& req, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : req.query) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      return InvalidArgument("unknown query parameter " + k, k);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> PathId(const Request& req, const char* name = "id") {
+  auto it = req.params.find(name);
+  if (it == req.params.end()) return NotFound();
+  auto id = IdFromString(it->second);
+  if (!id) return NotFound("not found");
+  return *id;
+}
+
+absl::StatusOr<std::optional<int64_t>> QueryId(const Request& req, const char* name) {
+  auto v = req.Query(name);
+  if (!v) return std::optional<int64_t>();
+  auto id = IdFromString(*v);
+  if (!id) return InvalidArgument(std::string(name) + " must be an id", name);
+  return std::optional<int64_t>(*id);
+}
+
+absl::StatusOr<Json> Body(const Request& req) { return ParseJsonObject(req.body); }
+
+Response Reply(const absl::StatusOr<Json>& j, int status = 200) {
+  return j.ok() ? Response::Json(*j, status) : Response::Error(j.status());
+}
+
+absl::StatusOr<AggregateQuery> ParseAggregateQuery(const Request& req) {
+  AggregateQuery q;
+  XQ_ASSIGN_OR_RETURN(q.unit_id, QueryId(req, "unit_id"));
+  if (auto by = req.Query("by")) {
+    q.by.clear();
+    std::string cur;
+    for (char c : *by + ",") {
+      if (c == ',') {
+        if (!cur.empty()) q.by.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+  }
+  q.instrument_id = req.Query("instrument_id").value_or("");
+  if (auto k = req.Query("k")) {
+    char* end = nullptr;
+    long v = std::strtol(k->c_str(), &end, 10);
+    if (k->empty() || *end != '\0') return InvalidArgument("k must be an integer", "k");
+    q.k = static_cast<int>(std::clamp<long>(v, -1, 100000));
+  }
+  return q;
+}
+
+}  // namespace
+
+void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
+  router.Add("GET", "/api/v1/screening-templates", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    return Response::Json(svc.ListTemplates());
+  });
+
+  router.Add("GET", "/api/v1/campaigns", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto list = svc.ListCampaigns(*req.principal);
+    if (!list.ok()) return Response::Error(list.status());
+    Json items = Json::array();
+    for (const auto& c : *list) {
+      Json j = {{"id", IdToString(c.id)}, {"name", c.name}, {"template", c.template_id},
+                {"opens_on", c.opens_on}, {"closes_on", c.closes_on}, {"state", c.state},
+                {"owner_unit_id", IdToString(c.owner_unit_id)}};
+      Json scales = Json::array();
+      for (const auto& s : c.scales) scales.push_back({{"instrument_id", s.instrument_id}, {"version", s.version}});
+      j["scales"] = scales;
+      items.push_back(std::move(j));
+    }
+    return Response::Json({{"items", items}, {"next", nullptr}, {"total", items.size()}});
+  });
+
+  router.Add("POST", "/api/v1/campaigns", [&svc](Request& req) {
+    auto body = Body(req);
+    if (!body.ok()) return Response::Error(body.status());
+    auto c = svc.CreateCampaign(*req.principal, *body);
+    if (!c.ok()) return Response::Error(c.status());
+    auto full = svc.GetCampaign(*req.principal, c->id);
+    if (!full.ok()) return Response::Error(full.status());
+    full->assignments = c->assignments;
+    return Response::Json(CampaignToJson(*full), 201);
+  });
+
+  router.Add("GET", "/api/v1/campaigns/{id}", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto c = svc.GetCampaign(*req.principal, *id);
+    return c.ok() ? Response::Json(CampaignToJson(*c)) : Response::Error(c.status());
+  });
+
+  router.Add("POST", "/api/v1/campaigns/{id}/consents", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto body = Body(req);
+    if (!body.ok()) return Response::Error(body.status());
+    JsonReader r(*body);
+    std::string student, decision;
+    r.Required("student_id", &student);
+    r.Required("decision", &decision);
+    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    auto sid = IdFromString(student);
+    if (!sid) return Response::Error(InvalidArgument("student_id must be an id", "student_id"));
+    auto c = svc.RecordConsent(*req.principal, *id, *sid, decision);
+    if (!c.ok()) return Response::Error(c.status());
+    return Response::Json({{"campaign_id", IdToString(c->campaign_id)},
+                           {"student_id", IdToString(c->student_id)},
+                           {"decision", c->decision},
+                           {"source", c->source},
+                           {"recorded_at", FormatRfc3339(c->recorded_at)}},
+                          201);
+  });
+
+  router.Add("GET", "/api/v1/consent-requests", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    return Reply(svc.ConsentRequests(*req.principal));
+  });
+
+  router.Add("GET", "/api/v1/campaigns/{id}/progress", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"unit_id"}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto unit = QueryId(req, "unit_id");
+    if (!unit.ok()) return Response::Error(unit.status());
+    return Reply(svc.Progress(*req.principal, *id, *unit));
+  });
+
+  router.Add("GET", "/api/v1/campaigns/{id}/non-respondents", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"unit_id"}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto unit = QueryId(req, "unit_id");
+    if (!unit.ok()) return Response::Error(unit.status());
+    if (!*unit) return Response::Error(InvalidArgument("unit_id is required", "unit_id"));
+    return Reply(svc.NonRespondents(*req.principal, *id, **unit));
+  });
+
+  router.Add("POST", "/api/v1/campaigns/{id}/reminders", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto body = Body(req);
+    if (!body.ok()) return Response::Error(body.status());
+    JsonReader r(*body);
+    std::string unit;
+    r.Required("unit_id", &unit);
+    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    auto uid = IdFromString(unit);
+    if (!uid) return Response::Error(InvalidArgument("unit_id must be an id", "unit_id"));
+    return Reply(svc.Remind(*req.principal, *id, *uid), 201);
+  });
+
+  router.Add("GET", "/api/v1/campaigns/{id}/results", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"unit_id"}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto unit = QueryId(req, "unit_id");
+    if (!unit.ok()) return Response::Error(unit.status());
+    return Reply(svc.Results(*req.principal, *id, *unit));
+  });
+
+  router.Add("GET", "/api/v1/campaigns/{id}/aggregates", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"unit_id", "by", "instrument_id", "k"}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto q = ParseAggregateQuery(req);
+    if (!q.ok()) return Response::Error(q.status());
+    return Reply(svc.Aggregates(*req.principal, *id, *q));
+  });
+
+  router.Add("POST", "/api/v1/campaigns/{id}/exports", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto body = Body(req);
+    if (!body.ok()) return Response::Error(body.status());
+    JsonReader r(*body);
+    std::string kind;
+    std::optional<std::string> reason, unit, by, instrument;
+    std::optional<int64_t> k;
+    r.Required("kind", &kind);
+    r.Optional("reason", &reason);
+    r.Optional("unit_id", &unit);
+    r.Optional("by", &by);
+    r.Optional("instrument_id", &instrument);
+    r.Optional("k", &k);
+    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    AggregateQuery q;
+    if (unit) {
+      auto uid = IdFromString(*unit);
+      if (!uid) return Response::Error(InvalidArgument("unit_id must be an id", "unit_id"));
+      q.unit_id = *uid;
+    }
+    if (by) {
+      q.by.clear();
+      std::string cur;
+      for (char c : *by + ",") {
+        if (c == ',') {
+          if (!cur.empty()) q.by.push_back(cur);
+          cur.clear();
+        } else {
+          cur += c;
+        }
+      }
+    }
+    q.instrument_id = instrument.value_or("");
+    if (k) q.k = static_cast<int>(std::clamp<int64_t>(*k, -1, 100000));
+    auto file = svc.ExportXlsx(*req.principal, *id, kind, reason.value_or(""), q);
+    if (!file.ok()) return Response::Error(file.status());
+    return Response::File(std::move(file->body),
+                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file->filename);
+  });
+
+  router.Add("GET", "/api/v1/students/{id}/screening-results", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    return Reply(svc.StudentHistory(*req.principal, *id));
+  });
+
+  router.Add("GET", "/api/v1/assignments", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    return Reply(svc.ListAssignments(*req.principal));
+  });
+
+  router.Add("GET", "/api/v1/assignments/{id}", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    return Reply(svc.GetAssignment(*req.principal, *id));
+  });
+
+  router.Add("PUT", "/api/v1/assignments/{id}/draft", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto body = Body(req);
+    if (!body.ok()) return Response::Error(body.status());
+    JsonReader r(*body);
+    Json answers;
+    std::optional<int64_t> position;
+    r.Required("answers", &answers);
+    r.Optional("position", &position);
+    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    int pos = static_cast<int>(std::clamp<int64_t>(position.value_or(0), -1, 100000));
+    auto st = svc.SaveDraft(*req.principal, *id, answers, pos);
+    return st.ok() ? Response::NoContent() : Response::Error(st);
+  });
+
+  router.Add("POST", "/api/v1/assignments/{id}/submission", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto body = Body(req);
+    if (!body.ok()) return Response::Error(body.status());
+    JsonReader r(*body);
+    SubmitInput in;
+    std::optional<Json> elapsed;
+    r.Required("submission_id", &in.submission_id);
+    r.Required("answers", &in.answers);
+    r.Optional("elapsed_seconds", &elapsed);
+    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    if (elapsed) {
+      if (!elapsed->is_number()) return Response::Error(InvalidArgument("elapsed_seconds must be a number", "elapsed_seconds"));
+      in.elapsed_seconds = elapsed->get<double>();
+    }
+    auto out = svc.Submit(*req.principal, *id, in);
+    if (!out.ok()) return Response::Error(out.status());
+    Json hotlines = Json::array();
+    for (const auto& h : out->hotlines)
+      hotlines.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
+    // Students see neutral feedback and hotlines, never scores (ACCESS.md D3).
+    return Response::Json({{"assignment_id", IdToString(out->submission.assignment_id)},
+                           {"submission_id", out->submission.client_key},
+                           {"submitted_at", FormatRfc3339(out->submission.submitted_at)},
+                           {"feedback", out->feedback},
+                           {"hotlines", hotlines}},
+                          out->repeat ? 200 : 201);
+  });
+}
+
+}  // namespace xq::screening

@@ -1,0 +1,1339 @@
+#include "screening/screening_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "core/ids.h"
+#include "core/status.h"
+#include "fmt/format.h"
+#include "instruments/registry.h"
+#include "instruments/scoring.h"
+#include "spdlog/spdlog.h"
+#include "warning/access.h"
+
+namespace xq::screening {
+namespace {
+
+using policy::Action;
+using policy::DataClass;
+using policy::Role;
+using warning::Covering;
+using warning::PathsOf;
+using warning::ScopesFor;
+
+constexpr int64_t kHourMicros = 3'600'000'000;
+constexpr const char* kLang = "zh-CN";
+
+std::string TextOf(const instruments::Text& t) {
+  if (auto it = t.find(kLang); it != t.end()) return it->second;
+  return t.empty() ? std::string() : t.begin()->second;
+}
+
+// "YYYY-MM-DD" of a time in Asia/Shanghai (UTC+8, no daylight saving).
+std::string DateOf(int64_t micros) {
+  using namespace std::chrono;
+  auto days = floor<std::chrono::days>(sys_time<microseconds>(microseconds(micros + 8 * kHourMicros)));
+  year_month_day ymd(days);
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()),
+                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+}
+
+bool IsDate(std::string_view d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (d[i] < '0' || d[i] > '9') return false;
+  int m = std::atoi(std::string(d.substr(5, 2)).c_str()), day = std::atoi(std::string(d.substr(8, 2)).c_str());
+  return m >= 1 && m <= 12 && day >= 1 && day <= 31;
+}
+
+// Whole years between birth and date ("YYYY-MM-DD"); -1 when unknown.
+int AgeOn(std::string_view birth, std::string_view date) {
+  if (!IsDate(birth) || !IsDate(date)) return -1;
+  int age = std::atoi(std::string(date.substr(0, 4)).c_str()) - std::atoi(std::string(birth.substr(0, 4)).c_str());
+  if (date.substr(5) < birth.substr(5)) --age;
+  return age;
+}
+
+std::string AddDays(std::string_view date, int n) {
+  using namespace std::chrono;
+  year_month_day ymd{year(std::atoi(std::string(date.substr(0, 4)).c_str())),
+                     month(static_cast<unsigned>(std::atoi(std::string(date.substr(5, 2)).c_str()))),
+                     day(static_cast<unsigned>(std::atoi(std::string(date.substr(8, 2)).c_str())))};
+  year_month_day out(sys_days(ymd) + days(n));
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(out.year()), static_cast<unsigned>(out.month()),
+                     static_cast<unsigned>(out.day()));
+}
+
+const instruments::Registry::Entry* FindScale(const CampaignScale& s) {
+  return instruments::BundledDefinitions().Find(s.instrument_id, s.version);
+}
+
+policy::Resource StudentRes(DataClass k, int64_t student_id, const std::string& path) {
+  policy::Resource r;
+  r.data_class = k;
+  r.student_id = student_id;
+  r.unit_path = path;
+  return r;
+}
+
+policy::Resource UnitRes(DataClass k, const std::string& path) {
+  policy::Resource r;
+  r.data_class = k;
+  r.unit_path = path;
+  return r;
+}
+
+// The campaign reaches the actor's unit (a target under it, or it under a target).
+bool Touches(const Campaign& c, const std::string& scope) {
+  for (const auto& u : c.units)
+    if (policy::InScope(scope, u.path) || policy::InScope(u.path, scope)) return true;
+  return false;
+}
+
+bool InCampaign(const Campaign& c, const std::string& path) {
+  for (const auto& u : c.units)
+    if (policy::InScope(u.path, path)) return true;
+  return false;
+}
+
+// Last id of a materialised path.
+int64_t LastIdOf(std::string_view path) {
+  if (path.size() < 2) return 0;
+  auto end = path.size() - 1;
+  auto start = path.rfind('/', end - 1);
+  return IdFromString(std::string(path.substr(start + 1, end - start - 1))).value_or(0);
+}
+
+// The id of the child of root on the way to path ("/1/7/" + "/1/7/42/9/" → 42).
+int64_t ChildOf(std::string_view root, std::string_view path) {
+  if (path.size() <= root.size()) return 0;
+  auto rest = path.substr(root.size());
+  auto slash = rest.find('/');
+  return IdFromString(std::string(rest.substr(0, slash))).value_or(0);
+}
+
+// Students see a neutral title: some scale names carry diagnostic words
+// (ACCESS.md: never in views for students).
+std::string StudentTitle(int position) { return fmt::format("心理健康小调查（{}）", position + 1); }
+
+struct ParsedAnswers {
+  instruments::Response response;
+  Json stored = Json::object();
+};
+
+// Answers JSON → scoring response. Codes are option codes (strings); multi
+// items take an array of codes; text items take free text (stored, not
+// scored); null = unanswered.
+absl::StatusOr<ParsedAnswers> ParseAnswers(const instruments::ScoringPlan& plan, const Json& answers) {
+  if (!answers.is_object()) return InvalidArgument("answers must be an object", "answers");
+  ParsedAnswers out;
+  out.response = plan.NewResponse();
+  const auto& def = plan.definition();
+  for (const auto& [key, value] : answers.items()) {
+    const std::string field = "answers." + key;
+    int idx = plan.ItemIndex(key);
+    if (idx < 0) return InvalidArgument(fmt::format("unknown item '{}'", key), field);
+    if (value.is_null()) continue;
+    const auto& item = def.items[idx];
+    if (item.type == instruments::ItemType::kText) {
+      if (!value.is_string() || value.get_ref<const std::string&>().size() > 2000)
+        return InvalidArgument("a text answer must be a string of at most 2000 bytes", field);
+      out.stored[key] = value;
+      continue;
+    }
+    if (item.type == instruments::ItemType::kMulti) {
+      if (!value.is_array()) return InvalidArgument("a multiple-choice answer is an array of codes", field);
+      int32_t mask = 0;
+      for (const auto& v : value) {
+        auto opt = v.is_string() ? plan.OptionByCode(idx, v.get<std::string>()) : std::nullopt;
+        if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), field);
+        mask |= int32_t{1} << *opt;
+      }
+      out.response.answers[idx] = mask;
+      out.stored[key] = value;
+      continue;
+    }
+    std::optional<int32_t> opt;
+    if (value.is_string()) opt = plan.OptionByCode(idx, value.get<std::string>());
+    if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), field);
+    out.response.answers[idx] = *opt;
+    out.stored[key] = value;
+  }
+  return out;
+}
+
+instruments::Sex SexOf(std::string_view s) {
+  if (s == "M") return instruments::Sex::kMale;
+  if (s == "F") return instruments::Sex::kFemale;
+  return instruments::Sex::kUnknown;
+}
+
+}  // namespace
+
+Json CampaignToJson(const Campaign& c) {
+  Json scales = Json::array();
+  for (const auto& s : c.scales) {
+    Json j = {{"instrument_id", s.instrument_id}, {"version", s.version}};
+    if (const auto* e = FindScale(s)) j["title"] = TextOf(e->definition.title);
+    scales.push_back(std::move(j));
+  }
+  Json units = Json::array();
+  for (const auto& u : c.units) units.push_back({{"id", IdToString(u.id)}, {"name", u.name}});
+  Json j = {{"id", IdToString(c.id)},
+            {"name", c.name},
+            {"template", c.template_id},
+            {"owner_unit_id", IdToString(c.owner_unit_id)},
+            {"units", units},
+            {"grades", c.grades},
+            {"school_kinds", c.school_kinds},
+            {"scales", scales},
+            {"opens_on", c.opens_on},
+            {"closes_on", c.closes_on},
+            {"notice", c.notice},
+            {"consent_text", c.consent_text},
+            {"consent_age", c.consent_age},
+            {"urgent_due_hours", c.urgent_due_hours},
+            {"other_due_days", c.other_due_days},
+            {"state", c.state},
+            {"created_at", FormatRfc3339(c.created_at)}};
+  if (c.assignments) j["assignments"] = c.assignments;
+  return j;
+}
+
+namespace {
+}  // namespace
+
+// ---------------------------------------------------------------- templates
+
+const std::vector<Template>& Templates() {
+  static const std::vector<Template> kTemplates = {
+      {"k12_primary", "中小学年度心理筛查（小学四至六年级）", "小学高年级学生年度筛查，需监护人知情同意。",
+       {"primary", "nine_year"}, {4, 5, 6}, -1, {"phq-a", "gad7"}, 30},
+      {"k12_junior", "中小学年度心理筛查（初中）", "初中学生年度筛查；未满14周岁的学生需监护人知情同意。",
+       {"junior", "nine_year", "complete_secondary"}, {7, 8, 9}, -1, {"phq-a", "gad7"}, 30},
+      {"k12_senior", "中小学年度心理筛查（高中）", "高中学生年度筛查。",
+       {"senior", "complete_secondary"}, {10, 11, 12}, -1, {"phq9", "gad7"}, 30},
+      {"k12_vocational", "中小学年度心理筛查（中职）", "中等职业学校学生年度筛查。",
+       {"vocational"}, {10, 11, 12}, -1, {"phq9", "gad7"}, 30},
+      {"university_freshmen", "高校新生心理普查", "新生入学3个月内完成。",
+       {"college", "university"}, {}, 0, {"upi", "phq9"}, 90},
+      {"college_year2_spring", "专科二年级春季心理筛查", "专科二年级春季学期。",
+       {"college"}, {}, 1, {"phq9", "gad7"}, 30},
+      {"undergrad_year3", "本科三年级心理筛查", "本科三年级。",
+       {"university"}, {}, 2, {"phq9", "gad7"}, 30},
+  };
+  return kTemplates;
+}
+
+const Template* FindTemplate(std::string_view id) {
+  for (const auto& t : Templates())
+    if (t.id == id) return &t;
+  return nullptr;
+}
+
+Json ScreeningService::ListTemplates() const {
+  Json out = Json::array();
+  for (const auto& t : Templates()) {
+    Json scales = Json::array();
+    for (const auto& id : t.instruments) {
+      const auto* e = instruments::BundledDefinitions().Find(id);
+      if (!e) continue;
+      scales.push_back({{"instrument_id", id}, {"version", e->definition.version},
+                        {"title", TextOf(e->definition.title)}});
+    }
+    Json j = {{"id", t.id}, {"name", t.name}, {"description", t.description},
+              {"school_kinds", t.school_kinds}, {"grades", t.grades}, {"scales", scales},
+              {"window_days", t.window_days}};
+    if (t.enrolment_years_ago >= 0) j["enrolment_years_ago"] = t.enrolment_years_ago;
+    out.push_back(std::move(j));
+  }
+  return Json{{"items", out}};
+}
+
+// ---------------------------------------------------------------- positivity
+
+bool IsPositive(const Json& result) {
+  static const std::set<std::string> kBands = {"moderate", "moderately_severe", "severe", "high",
+                                               "very_high", "at_or_above_cutoff"};
+  static const std::set<std::string> kLevels = {"I", "high", "moderate"};
+  if (result.contains("critical") && !result["critical"].empty()) return true;
+  if (result.contains("bands"))
+    for (const auto& [name, b] : result["bands"].items())
+      if (name.find('.') == std::string::npos && b.contains("id") && kBands.count(b["id"].get<std::string>()))
+        return true;
+  if (result.contains("classes"))
+    for (const auto& [name, c] : result["classes"].items())
+      if (c.contains("id") && kLevels.count(c["id"].get<std::string>())) return true;
+  return false;
+}
+
+// ---------------------------------------------------------------- suppression
+
+Suppression Suppress(const std::vector<std::vector<int64_t>>& counts, int k) {
+  Suppression s;
+  const size_t rows = counts.size(), cols = rows ? counts[0].size() : 0;
+  s.cell.assign(rows, std::vector<bool>(cols, false));
+  s.row_total.assign(rows, false);
+  s.col_total.assign(cols, false);
+  std::vector<int64_t> row_sum(rows, 0), col_sum(cols, 0);
+  int64_t grand = 0;
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c) {
+      row_sum[r] += counts[r][c];
+      col_sum[c] += counts[r][c];
+      grand += counts[r][c];
+      if (counts[r][c] > 0 && counts[r][c] < k) s.cell[r][c] = true;
+    }
+  const bool show_row_totals = cols > 1;
+  for (size_t r = 0; r < rows; ++r) s.row_total[r] = !show_row_totals || (row_sum[r] > 0 && row_sum[r] < k);
+  for (size_t c = 0; c < cols; ++c) s.col_total[c] = col_sum[c] > 0 && col_sum[c] < k;
+  s.grand_total = grand > 0 && grand < k;
+  // A line (its cells plus its shown total) must not have exactly one
+  // hidden cell; hide the smallest other cell, or the total if none is left.
+  auto fix_line = [&](std::vector<std::pair<size_t, size_t>> line, bool& total_hidden) {
+    if (total_hidden) return false;
+    int hidden = 0;
+    for (auto [r, c] : line) hidden += s.cell[r][c] ? 1 : 0;
+    if (hidden != 1) return false;
+    std::optional<std::pair<size_t, size_t>> best;
+    for (auto [r, c] : line) {
+      if (s.cell[r][c]) continue;
+      if (!best || counts[r][c] < counts[best->first][best->second]) best = {r, c};
+    }
+    if (best) {
+      s.cell[best->first][best->second] = true;
+    } else {
+      total_hidden = true;
+    }
+    return true;
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (size_t r = 0; r < rows; ++r) {
+      std::vector<std::pair<size_t, size_t>> line;
+      for (size_t c = 0; c < cols; ++c) line.emplace_back(r, c);
+      bool hidden = s.row_total[r];
+      if (fix_line(line, hidden)) changed = true;
+      s.row_total[r] = hidden;
+    }
+    for (size_t c = 0; c < cols; ++c) {
+      std::vector<std::pair<size_t, size_t>> line;
+      for (size_t r = 0; r < rows; ++r) line.emplace_back(r, c);
+      bool hidden = s.col_total[c];
+      if (fix_line(line, hidden)) changed = true;
+      s.col_total[c] = hidden;
+    }
+    // Totals: exactly one hidden column total beside a shown grand total
+    // is recoverable too.
+    std::vector<std::pair<size_t, size_t>> none;
+    int hidden_cols = 0;
+    for (size_t c = 0; c < cols; ++c) hidden_cols += s.col_total[c] ? 1 : 0;
+    if (hidden_cols == 1 && !s.grand_total) {
+      s.grand_total = true;
+      changed = true;
+    }
+    int hidden_rows = 0;
+    for (size_t r = 0; r < rows; ++r) hidden_rows += (show_row_totals && s.row_total[r]) ? 1 : 0;
+    if (hidden_rows == 1 && !s.grand_total) {
+      s.grand_total = true;
+      changed = true;
+    }
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- audit
+
+void ScreeningService::Audit(const http::Principal* p, std::string action, std::string object_type,
+                             std::string object_id, int64_t student_id, std::string outcome,
+                             std::string detail, std::string purpose) {
+  audit::Event e;
+  e.actor_id = p ? p->account_id : 0;
+  e.actor_role = p ? warning::PrimaryRole(p->actor) : "system";
+  e.action = std::move(action);
+  e.object_type = std::move(object_type);
+  e.object_id = std::move(object_id);
+  e.student_id = student_id;
+  e.outcome = std::move(outcome);
+  e.detail = std::move(detail);
+  e.purpose = std::move(purpose);
+  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+}
+
+// ---------------------------------------------------------------- campaigns
+
+absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal& p, const Json& body) {
+  JsonReader r(body);
+  Campaign c;
+  std::optional<std::string> name, tmpl, owner, opens, closes, notice, consent_text;
+  std::optional<int64_t> consent_age, urgent_h, other_d;
+  std::vector<std::string> unit_ids;
+  std::optional<Json> grades, scales, kinds;
+  r.Optional("name", &name);
+  r.Optional("template", &tmpl);
+  r.Optional("owner_unit_id", &owner);
+  r.Optional("unit_ids", &unit_ids);
+  r.Optional("grades", &grades);
+  r.Optional("school_kinds", &kinds);
+  r.Optional("scales", &scales);
+  r.Optional("opens_on", &opens);
+  r.Optional("closes_on", &closes);
+  r.Optional("notice", &notice);
+  r.Optional("consent_text", &consent_text);
+  r.Optional("consent_age", &consent_age);
+  r.Optional("urgent_due_hours", &urgent_h);
+  r.Optional("other_due_days", &other_d);
+  XQ_RETURN_IF_ERROR(r.Finish());
+
+  const Template* t = nullptr;
+  if (tmpl && !tmpl->empty()) {
+    t = FindTemplate(*tmpl);
+    if (!t) return InvalidArgument("unknown template", "template");
+    c.template_id = *tmpl;
+  }
+  // Who may create, and where: psychology staff for their school, district
+  // and city admins for their scope (D8 write).
+  auto scopes = ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
+                          {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
+  if (scopes.empty()) {
+    Audit(&p, "denied", "campaign", "", 0, "denied", "create campaign");
+    return PermissionDenied("only psychology staff and district or city admins create campaigns");
+  }
+  UnitInfo owner_unit;
+  if (owner) {
+    auto id = IdFromString(*owner);
+    if (!id) return NotFound("unit not found");
+    XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(*id));
+    if (!u || !Covering(scopes, u->path)) return WithField(NotFound("unit not found"), "owner_unit_id");
+    owner_unit = *u;
+  } else {
+    // The unit of the first grant that may create campaigns.
+    std::optional<UnitInfo> u;
+    for (const auto& g : p.actor.grants) {
+      if (g.unit_path == scopes.front().path) {
+        XQ_ASSIGN_OR_RETURN(u, store_.GetUnit(g.unit_id));
+        break;
+      }
+    }
+    if (!u) return NotFound("unit not found");
+    owner_unit = *u;
+  }
+  c.owner_unit_id = owner_unit.id;
+  c.owner_path = owner_unit.path;
+  if (unit_ids.empty()) unit_ids.push_back(IdToString(owner_unit.id));
+  if (unit_ids.size() > 500) return InvalidArgument("at most 500 units", "unit_ids");
+  for (size_t i = 0; i < unit_ids.size(); ++i) {
+    const std::string field = fmt::format("unit_ids[{}]", i);
+    auto id = IdFromString(unit_ids[i]);
+    if (!id) return WithField(NotFound("unit not found"), field);
+    XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(*id));
+    if (!u || !policy::InScope(owner_unit.path, u->path)) return WithField(NotFound("unit not found"), field);
+    c.units.push_back({u->id, u->path, u->name});
+  }
+
+  c.name = name.value_or(t ? t->name : "");
+  if (c.name.empty() || c.name.size() > 200) return InvalidArgument("name is required (at most 200 bytes)", "name");
+  const std::string today = DateOf(clock_.NowMicros());
+  c.opens_on = opens.value_or(today);
+  if (!IsDate(c.opens_on)) return InvalidArgument("opens_on must be YYYY-MM-DD", "opens_on");
+  c.closes_on = closes.value_or(AddDays(c.opens_on, t ? t->window_days : 30));
+  if (!IsDate(c.closes_on)) return InvalidArgument("closes_on must be YYYY-MM-DD", "closes_on");
+  if (c.closes_on < c.opens_on) return InvalidArgument("closes_on is before opens_on", "closes_on");
+
+  if (grades) {
+    if (!grades->is_array()) return InvalidArgument("grades must be an array of integers", "grades");
+    for (size_t i = 0; i < grades->size(); ++i) {
+      const Json& g = (*grades)[i];
+      if (!g.is_number_integer() || g.get<int64_t>() < 1 || g.get<int64_t>() > 3000)
+        return InvalidArgument("a grade is 1..12 or an enrolment year", fmt::format("grades[{}]", i));
+      c.grades.push_back(g.get<int>());
+    }
+  } else if (t) {
+    c.grades = t->grades;
+    if (t->enrolment_years_ago >= 0) {
+      // The school year starts in September.
+      int year = std::atoi(c.opens_on.substr(0, 4).c_str());
+      int start = c.opens_on.substr(5, 2) >= "08" ? year : year - 1;
+      c.grades = {start - t->enrolment_years_ago};
+    }
+  }
+  if (kinds) {
+    if (!kinds->is_array()) return InvalidArgument("school_kinds must be an array of strings", "school_kinds");
+    for (size_t i = 0; i < kinds->size(); ++i) {
+      const Json& k = (*kinds)[i];
+      static const std::set<std::string> kKinds = {"kindergarten", "primary", "junior", "senior", "nine_year",
+                                                   "complete_secondary", "vocational", "college", "university"};
+      if (!k.is_string() || !kKinds.count(k.get<std::string>()))
+        return InvalidArgument("unknown school kind", fmt::format("school_kinds[{}]", i));
+      c.school_kinds.push_back(k.get<std::string>());
+    }
+  } else if (t) {
+    c.school_kinds = t->school_kinds;
+  }
+  if (scales) {
+    if (!scales->is_array() || scales->empty() || scales->size() > 10)
+      return InvalidArgument("scales must be an array of 1..10 scales", "scales");
+    for (size_t i = 0; i < scales->size(); ++i) {
+      const std::string prefix = fmt::format("scales[{}].", i);
+      if (!(*scales)[i].is_object()) return InvalidArgument("a scale is an object", fmt::format("scales[{}]", i));
+      JsonReader sr((*scales)[i], prefix);
+      std::string id;
+      std::optional<std::string> version;
+      sr.Required("instrument_id", &id);
+      sr.Optional("version", &version);
+      XQ_RETURN_IF_ERROR(sr.Finish());
+      const auto* e = instruments::BundledDefinitions().Find(id, version.value_or(""));
+      if (!e) return InvalidArgument("unknown instrument or version", prefix + (version ? "version" : "instrument_id"));
+      c.scales.push_back({e->definition.id, e->definition.version});
+    }
+  } else if (t) {
+    for (const auto& id : t->instruments)
+      if (const auto* e = instruments::BundledDefinitions().Find(id))
+        c.scales.push_back({e->definition.id, e->definition.version});
+  }
+  if (c.scales.empty()) return InvalidArgument("at least one scale is required", "scales");
+  for (size_t i = 0; i < c.scales.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (c.scales[i].instrument_id == c.scales[j].instrument_id)
+        return InvalidArgument("a scale appears twice", fmt::format("scales[{}]", i));
+  c.notice = notice.value_or("");
+  c.consent_text = consent_text.value_or("");
+  if (c.notice.size() > 10000) return InvalidArgument("notice is too long", "notice");
+  if (c.consent_text.size() > 10000) return InvalidArgument("consent_text is too long", "consent_text");
+  c.consent_age = static_cast<int>(consent_age.value_or(14));
+  if (c.consent_age < 14 || c.consent_age > 18) return InvalidArgument("consent_age must be 14..18", "consent_age");
+  c.urgent_due_hours = static_cast<int>(urgent_h.value_or(24));
+  if (c.urgent_due_hours < 1 || c.urgent_due_hours > 168)
+    return InvalidArgument("urgent_due_hours must be 1..168", "urgent_due_hours");
+  c.other_due_days = static_cast<int>(other_d.value_or(7));
+  if (c.other_due_days < 1 || c.other_due_days > 90)
+    return InvalidArgument("other_due_days must be 1..90", "other_due_days");
+
+  std::vector<std::string> paths;
+  for (const auto& u : c.units) paths.push_back(u.path);
+  XQ_ASSIGN_OR_RETURN(auto students, store_.StudentsUnder(paths));
+  std::erase_if(students, [&](const StudentInfo& s) {
+    if (!c.grades.empty() && std::find(c.grades.begin(), c.grades.end(), s.grade_year) == c.grades.end()) return true;
+    if (!c.school_kinds.empty() &&
+        std::find(c.school_kinds.begin(), c.school_kinds.end(), s.school_kind) == c.school_kinds.end())
+      return true;
+    return false;
+  });
+  c.id = NewId();
+  c.created_by = p.account_id;
+  c.created_at = clock_.NowMicros();
+  XQ_RETURN_IF_ERROR(store_.CreateCampaign(c, students));
+  c.assignments = static_cast<int64_t>(students.size() * c.scales.size());
+  Audit(&p, "create", "campaign", IdToString(c.id), 0, "ok",
+        fmt::format("{{\"students\":{},\"scales\":{}}}", students.size(), c.scales.size()));
+  return c;
+}
+
+absl::StatusOr<std::vector<Campaign>> ScreeningService::ListCampaigns(const http::Principal& p) {
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
+  if (scopes.empty()) return PermissionDenied("no role of this account sees campaigns");
+  XQ_ASSIGN_OR_RETURN(auto all, store_.ListCampaigns());
+  std::vector<Campaign> out;
+  for (auto& c : all) {
+    bool visible = false;
+    for (const auto& s : scopes) visible = visible || Touches(c, s.path);
+    if (visible) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+absl::StatusOr<Campaign> ScreeningService::VisibleCampaign(const http::Principal& p, int64_t id) {
+  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(id));
+  if (!c) return NotFound("campaign not found");
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
+  for (const auto& s : scopes)
+    if (Touches(*c, s.path)) return *c;
+  Audit(&p, "denied", "campaign", IdToString(id), 0, "denied", "campaign outside scope");
+  return NotFound("campaign not found");
+}
+
+absl::StatusOr<Campaign> ScreeningService::GetCampaign(const http::Principal& p, int64_t id) {
+  return VisibleCampaign(p, id);
+}
+
+absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p, int64_t campaign_id,
+                                                        int64_t student_id, std::string_view decision) {
+  if (decision != "consent" && decision != "decline")
+    return InvalidArgument("decision must be consent or decline", "decision");
+  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(student_id));
+  if (!c || !s) return NotFound("not found");
+  std::string source;
+  const bool own_child = std::find(p.actor.child_ids.begin(), p.actor.child_ids.end(), student_id) !=
+                         p.actor.child_ids.end();
+  if (own_child) {
+    source = "guardian";
+  } else if (p.actor.student_id != 0 && p.actor.student_id == student_id) {
+    // A student may decline; consent for an under-14 comes from a guardian.
+    if (decision != "decline") return PermissionDenied("a student may decline, not consent for a guardian");
+    source = "student";
+  } else {
+    // Staff recording a paper form: D8 write and D1 read in the student's scope.
+    auto scopes = ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
+                            {Role::kPsychStaff, Role::kHeadTeacher, Role::kSchoolDataAdmin});
+    auto roster = policy::Decide(p.actor, Action::kRead, StudentRes(DataClass::kRoster, student_id, s->unit_path));
+    if (!Covering(scopes, s->unit_path) || !roster.allowed) {
+      Audit(&p, "denied", "consent", IdToString(campaign_id), student_id, "denied", roster.reason);
+      return NotFound("not found");
+    }
+    source = "paper";
+  }
+  if (!InCampaign(*c, s->unit_path)) return NotFound("the student is not part of this campaign");
+  Consent rec{campaign_id, student_id, std::string(decision), source, p.account_id, clock_.NowMicros()};
+  XQ_RETURN_IF_ERROR(store_.PutConsent(rec));
+  Audit(&p, "consent", "campaign", IdToString(campaign_id), student_id, "ok",
+        fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source));
+  return rec;
+}
+
+absl::StatusOr<Json> ScreeningService::ConsentRequests(const http::Principal& p) {
+  if (p.actor.child_ids.empty()) return PermissionDenied("only guardians have consent requests");
+  Json items = Json::array();
+  const std::string today = DateOf(clock_.NowMicros());
+  for (int64_t child : p.actor.child_ids) {
+    XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(child));
+    if (!s) continue;
+    XQ_ASSIGN_OR_RETURN(auto assignments, store_.AssignmentsOfStudent(child));
+    std::set<int64_t> seen;
+    for (const auto& a : assignments) {
+      if (!seen.insert(a.campaign_id).second) continue;
+      XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a.campaign_id));
+      if (!c || c->state != "open" || c->closes_on < today) continue;
+      XQ_ASSIGN_OR_RETURN(auto consent, store_.GetConsent(a.campaign_id, child));
+      int age = AgeOn(s->birth_date, today);
+      Json j = {{"campaign_id", IdToString(c->id)},
+                {"campaign_name", c->name},
+                {"student_id", IdToString(child)},
+                {"student_name", s->name},
+                {"notice", c->notice},
+                {"consent_text", c->consent_text},
+                {"closes_on", c->closes_on},
+                {"consent_required", age < 0 || age < c->consent_age}};
+      if (consent) j["decision"] = consent->decision;
+      items.push_back(std::move(j));
+    }
+  }
+  return Json{{"items", items}};
+}
+
+// ---------------------------------------------------------------- answering
+
+absl::StatusOr<bool> ScreeningService::MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why) {
+  const std::string today = DateOf(clock_.NowMicros());
+  if (c.state != "open" || today > c.closes_on) {
+    *why = "closed";
+    return false;
+  }
+  if (today < c.opens_on) {
+    *why = "not_open";
+    return false;
+  }
+  XQ_ASSIGN_OR_RETURN(auto consent, store_.GetConsent(c.id, s.id));
+  if (consent && consent->decision == "decline") {
+    *why = "declined";
+    return false;
+  }
+  int age = AgeOn(s.birth_date, today);
+  if ((age < 0 || age < c.consent_age) && !(consent && consent->decision == "consent")) {
+    *why = "awaiting_consent";
+    return false;
+  }
+  return true;
+}
+
+absl::StatusOr<Json> ScreeningService::ListAssignments(const http::Principal& p) {
+  if (p.actor.student_id == 0) return PermissionDenied("only students have assessments to answer");
+  XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(p.actor.student_id));
+  if (!s) return NotFound("student not found");
+  XQ_ASSIGN_OR_RETURN(auto assignments, store_.AssignmentsOfStudent(s->id));
+  std::map<int64_t, std::optional<Campaign>> campaigns;
+  Json items = Json::array();
+  for (const auto& a : assignments) {
+    if (!campaigns.count(a.campaign_id)) {
+      XQ_ASSIGN_OR_RETURN(campaigns[a.campaign_id], store_.GetCampaign(a.campaign_id));
+    }
+    const auto& c = campaigns[a.campaign_id];
+    if (!c || a.position >= static_cast<int>(c->scales.size())) continue;
+    const auto* e = FindScale(c->scales[a.position]);
+    std::string state = a.state;
+    if (state == "pending") {
+      std::string why;
+      XQ_ASSIGN_OR_RETURN(bool ok, MayAnswer(*c, *s, &why));
+      if (!ok) {
+        state = why;
+      } else {
+        XQ_ASSIGN_OR_RETURN(auto draft, store_.GetDraft(a.id));
+        if (draft) state = "in_progress";
+      }
+    }
+    if (state == "closed" || state == "not_open") continue;
+    items.push_back({{"id", IdToString(a.id)},
+                     {"campaign_id", IdToString(c->id)},
+                     {"campaign_name", c->name},
+                     {"instrument_id", c->scales[a.position].instrument_id},
+                     {"title", StudentTitle(a.position)},
+                     {"items", e ? e->definition.items.size() : 0},
+                     {"state", state},
+                     {"closes_on", c->closes_on}});
+  }
+  return Json{{"items", items}, {"next", nullptr}};
+}
+
+absl::StatusOr<Json> ScreeningService::GetAssignment(const http::Principal& p, int64_t id) {
+  XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
+  if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
+  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a->campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(a->student_id));
+  if (!c || !s || a->position >= static_cast<int>(c->scales.size())) return NotFound("assessment not found");
+  const auto* e = FindScale(c->scales[a->position]);
+  if (!e) return Internal("the campaign's scale version is not available");
+  const auto& def = e->definition;
+  Json items = Json::array();
+  for (const auto& item : def.items) {
+    Json options = Json::array();
+    for (const auto& o : item.options) options.push_back({{"code", o.code}, {"text", TextOf(o.text)}});
+    static constexpr const char* kTypes[] = {"single", "yes_no", "multi", "text"};
+    items.push_back({{"id", item.id},
+                     {"type", kTypes[static_cast<int>(item.type)]},
+                     {"text", TextOf(item.text)},
+                     {"required", item.required},
+                     {"options", options}});
+  }
+  std::string state = a->state;
+  if (state == "pending") {
+    std::string why;
+    XQ_ASSIGN_OR_RETURN(bool ok, MayAnswer(*c, *s, &why));
+    if (!ok) state = why;
+  }
+  Json out = {{"id", IdToString(a->id)},
+              {"state", state},
+              {"campaign", {{"id", IdToString(c->id)}, {"name", c->name}, {"notice", c->notice},
+                            {"consent_text", c->consent_text}, {"closes_on", c->closes_on}}},
+              {"instrument", {{"id", def.id}, {"version", def.version}, {"title", StudentTitle(a->position)},
+                              {"instructions", TextOf(def.instructions)}, {"items", items}}}};
+  // Own answers are visible until submitted (D2).
+  auto d = policy::Decide(p.actor, Action::kRead, [&] {
+    auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
+    r.submitted = a->state == "submitted";
+    return r;
+  }());
+  if (d.allowed) {
+    XQ_ASSIGN_OR_RETURN(auto draft, store_.GetDraft(a->id));
+    if (draft) {
+      auto answers = ParseJson(draft->answers);
+      out["draft"] = {{"answers", answers.ok() ? *answers : Json::object()},
+                      {"position", draft->position},
+                      {"updated_at", FormatRfc3339(draft->updated_at)}};
+    }
+  }
+  return out;
+}
+
+absl::Status ScreeningService::SaveDraft(const http::Principal& p, int64_t id, const Json& answers, int position) {
+  XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
+  if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
+  auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
+  r.submitted = a->state == "submitted";
+  auto d = policy::Decide(p.actor, Action::kWrite, r);
+  if (!d.allowed) return Conflict("the answers are already submitted");
+  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a->campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(a->student_id));
+  if (!c || !s) return NotFound("assessment not found");
+  std::string why;
+  XQ_ASSIGN_OR_RETURN(bool ok, MayAnswer(*c, *s, &why));
+  if (!ok) return PermissionDenied("this assessment cannot be answered now: " + why);
+  const auto* e = FindScale(c->scales[a->position]);
+  if (!e) return Internal("the campaign's scale version is not available");
+  if (position < 0 || position > static_cast<int>(e->definition.items.size()))
+    return InvalidArgument("position is outside the scale", "position");
+  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
+  return store_.PutDraft(id, Draft{parsed.stored.dump(), position, clock_.NowMicros()});
+}
+
+absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const Assignment& a,
+                                                     const StudentInfo& s, const Json& answers,
+                                                     std::optional<double> elapsed,
+                                                     std::string client_key, std::string source) {
+  const auto* e = FindScale(c.scales[a.position]);
+  if (!e) return Internal("the campaign's scale version is not available");
+  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
+  parsed.response.elapsed_seconds = elapsed;
+  parsed.response.sex = SexOf(s.sex);
+  int age = AgeOn(s.birth_date, DateOf(clock_.NowMicros()));
+  if (age >= 0) parsed.response.age = age;
+  if (s.grade_year >= 1 && s.grade_year <= 12) parsed.response.grade = s.grade_year;
+  auto scored = e->plan.Score(parsed.response);
+  if (!scored.ok()) {
+    auto field = FieldOf(scored.status());
+    std::string f = field ? *field : "answers";
+    if (field && e->plan.ItemIndex(*field) >= 0) f = "answers." + *field;
+    return InvalidArgument(std::string(scored.status().message()), f);
+  }
+  const auto& def = e->definition;
+  Json result = instruments::ResultToJson(e->plan, *scored);
+  WriteRequest w;
+  Submission& x = w.submission;
+  x.id = NewId();
+  x.assignment_id = a.id;
+  x.client_key = std::move(client_key);
+  x.campaign_id = c.id;
+  x.student_id = s.id;
+  x.school_id = s.school_id;
+  x.unit_path = a.unit_path;
+  x.instrument_id = def.id;
+  x.version = def.version;
+  x.answers = parsed.stored.dump();
+  x.result = result.dump();
+  x.positive = IsPositive(result);
+  x.critical = !scored->critical.empty();
+  x.valid = scored->valid;
+  x.source = std::move(source);
+  x.sex = s.sex;
+  x.grade_year = s.grade_year;
+  x.school_kind = s.school_kind;
+  x.submitted_at = clock_.NowMicros();
+  bool urgent = false;
+  for (const auto& hit : scored->critical) {
+    const auto& cr = def.critical[hit.index];
+    warning::Warning wr;
+    wr.id = NewId();
+    wr.school_id = s.school_id;
+    wr.student_id = s.id;
+    wr.unit_path = a.unit_path;
+    wr.submission_id = x.id;
+    wr.campaign_id = c.id;
+    wr.instrument_id = def.id;
+    wr.item_id = cr.item;
+    wr.critical_id = cr.id;
+    wr.urgency = std::string(instruments::UrgencyName(hit.urgency));
+    wr.label = TextOf(cr.label);
+    wr.created_at = x.submitted_at;
+    w.warnings.push_back(std::move(wr));
+    urgent = true;
+  }
+  if (urgent || x.positive) {
+    warning::FollowUp f;
+    f.id = NewId();
+    f.school_id = s.school_id;
+    f.student_id = s.id;
+    f.unit_path = a.unit_path;
+    f.submission_id = x.id;
+    f.campaign_id = c.id;
+    f.instrument_id = def.id;
+    f.reason = urgent ? "critical" : "positive";
+    f.due_at = x.submitted_at + (urgent ? int64_t{c.urgent_due_hours} * kHourMicros
+                                        : int64_t{c.other_due_days} * 24 * kHourMicros);
+    f.created_at = x.submitted_at;
+    w.follow_ups.push_back(std::move(f));
+  }
+  return w;
+}
+
+std::vector<std::string> ScreeningService::FeedbackTexts(const Submission& x) const {
+  std::vector<std::string> out;
+  const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
+  auto result = ParseJson(x.result);
+  if (e && result.ok() && result->contains("feedback")) {
+    for (const auto& key : (*result)["feedback"]) {
+      for (const auto& f : e->definition.feedback) {
+        if (f.key == key && f.audience == instruments::Audience::kStudent) out.push_back(TextOf(f.text));
+      }
+    }
+  }
+  if (out.empty()) out.push_back("谢谢你认真完成这份问卷。如果想找人聊聊，可以随时联系学校心理老师或拨打下方热线。");
+  return out;
+}
+
+absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p, int64_t id, const SubmitInput& in) {
+  if (in.submission_id.empty() || in.submission_id.size() > 100)
+    return InvalidArgument("submission_id is required (at most 100 characters)", "submission_id");
+  if (in.elapsed_seconds && (*in.elapsed_seconds < 0 || *in.elapsed_seconds > 86400))
+    return InvalidArgument("elapsed_seconds must be 0..86400", "elapsed_seconds");
+  XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
+  if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
+  SubmitOutcome out;
+  XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(a->student_id));
+  if (!s) return NotFound("assessment not found");
+  XQ_ASSIGN_OR_RETURN(out.hotlines, hotlines_.ForUnits({s->unit_path}));
+  XQ_ASSIGN_OR_RETURN(auto existing, store_.SubmissionOfAssignment(id));
+  if (existing) {
+    if (existing->client_key != in.submission_id)
+      return Conflict("the answers are already submitted", "submission_id");
+    out.submission = *existing;
+    out.repeat = true;
+    out.feedback = FeedbackTexts(*existing);
+    return out;
+  }
+  auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
+  if (!policy::Decide(p.actor, Action::kWrite, r).allowed) return NotFound("assessment not found");
+  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a->campaign_id));
+  if (!c || a->position >= static_cast<int>(c->scales.size())) return NotFound("assessment not found");
+  std::string why;
+  XQ_ASSIGN_OR_RETURN(bool ok, MayAnswer(*c, *s, &why));
+  if (!ok) return PermissionDenied("this assessment cannot be answered now: " + why);
+  XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online"));
+  const int64_t fresh_id = w.submission.id;
+  XQ_ASSIGN_OR_RETURN(out.submission, writer_.Write(std::move(w)));
+  out.repeat = out.submission.id != fresh_id;  // a concurrent repeat committed first
+  out.feedback = FeedbackTexts(out.submission);
+  return out;
+}
+
+// ---------------------------------------------------------------- progress
+
+absl::StatusOr<Json> ScreeningService::Progress(const http::Principal& p, int64_t campaign_id,
+                                                std::optional<int64_t> unit_id) {
+  XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
+  UnitInfo root;
+  if (unit_id) {
+    XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(*unit_id));
+    if (!u || !Covering(scopes, u->path)) return NotFound("unit not found");
+    root = *u;
+  } else {
+    // The widest scope of the caller that the campaign reaches.
+    std::optional<int64_t> pick;
+    for (const auto& g : p.actor.grants)
+      for (const auto& s : scopes)
+        if (g.unit_path == s.path && Touches(c, s.path) && !pick) pick = g.unit_id;
+    if (!pick) return NotFound("unit not found");
+    XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(*pick));
+    if (!u) return NotFound("unit not found");
+    root = *u;
+  }
+  XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, root.path));
+  struct Tally {
+    int64_t students = 0, completed = 0, declined = 0;
+  };
+  auto add = [](Tally& t, const ProgressRow& r) {
+    ++t.students;
+    if (r.submitted >= r.assigned) ++t.completed;
+    else if (r.consent == "decline") ++t.declined;
+  };
+  Tally total;
+  std::map<int64_t, Tally> children;
+  std::vector<int64_t> order;
+  for (const auto& r : rows) {
+    add(total, r);
+    int64_t child = ChildOf(root.path, r.unit_path);
+    if (child == 0) continue;
+    if (!children.count(child)) order.push_back(child);
+    add(children[child], r);
+  }
+  auto tally_json = [](const Tally& t) {
+    const int64_t expected = t.students - t.declined;
+    return Json{{"students", t.students},
+                {"completed", t.completed},
+                {"declined", t.declined},
+                {"pending", t.students - t.completed - t.declined},
+                {"rate", expected > 0 ? static_cast<double>(t.completed) / static_cast<double>(expected) : 0.0}};
+  };
+  XQ_ASSIGN_OR_RETURN(auto units, store_.GetUnits(order));
+  Json kids = Json::array();
+  for (const auto& u : units) {
+    Json j = tally_json(children[u.id]);
+    j["unit_id"] = IdToString(u.id);
+    j["name"] = u.name;
+    j["kind"] = u.kind;
+    kids.push_back(std::move(j));
+  }
+  Json out = tally_json(total);
+  out["campaign_id"] = IdToString(campaign_id);
+  out["unit"] = {{"id", IdToString(root.id)}, {"name", root.name}, {"kind", root.kind}};
+  out["children"] = kids;
+  return out;
+}
+
+absl::StatusOr<Json> ScreeningService::NonRespondents(const http::Principal& p, int64_t campaign_id,
+                                                      int64_t unit_id) {
+  XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
+  if (!u) return NotFound("unit not found");
+  auto work = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
+  auto names = policy::Decide(p.actor, Action::kRead, UnitRes(DataClass::kRoster, u->path));
+  if (!Covering(work, u->path) || !names.allowed) {
+    Audit(&p, "denied", "non_respondents", IdToString(campaign_id), 0, "denied", names.reason);
+    return NotFound("unit not found");
+  }
+  XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, u->path));
+  Json items = Json::array();
+  for (const auto& r : rows) {
+    if (r.submitted >= r.assigned || r.consent == "decline") continue;  // declines are not chased
+    items.push_back({{"student_id", IdToString(r.student_id)}, {"name", r.name}, {"student_no", r.student_no}});
+  }
+  return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
+}
+
+absl::StatusOr<Json> ScreeningService::Remind(const http::Principal& p, int64_t campaign_id, int64_t unit_id) {
+  XQ_ASSIGN_OR_RETURN(auto list, NonRespondents(p, campaign_id, unit_id));
+  const int64_t n = static_cast<int64_t>(list["items"].size());
+  Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
+        fmt::format("{{\"unit_id\":\"{}\",\"students\":{}}}", unit_id, n));
+  return Json{{"reminded", n}, {"at", FormatRfc3339(clock_.NowMicros())}};
+}
+
+// ---------------------------------------------------------------- results
+
+namespace {
+
+Json ResultRow(const Submission& x) {
+  auto result = ParseJson(x.result);
+  Json r = result.ok() ? *result : Json::object();
+  Json j = {{"submission_id", IdToString(x.id)},
+            {"student_id", IdToString(x.student_id)},
+            {"student_name", x.student_name},
+            {"student_no", x.student_no},
+            {"class_id", IdToString(LastIdOf(x.unit_path))},
+            {"instrument_id", x.instrument_id},
+            {"version", x.version},
+            {"scores", r.value("scores", Json::object())},
+            {"bands", r.value("bands", Json::object())},
+            {"classes", r.value("classes", Json::object())},
+            {"critical", r.value("critical", Json::array())},
+            {"valid", x.valid},
+            {"flags", r.value("flags", Json::array())},
+            {"positive", x.positive},
+            {"source", x.source},
+            {"submitted_at", FormatRfc3339(x.submitted_at)}};
+  return j;
+}
+
+std::string StudentIds(const std::vector<Submission>& xs) {
+  std::set<int64_t> ids;
+  for (const auto& x : xs) ids.insert(x.student_id);
+  std::string out;
+  int n = 0;
+  for (int64_t id : ids) {
+    if (n++ == 50) break;
+    out += (out.empty() ? "" : ",") + IdToString(id);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<Json> ScreeningService::Results(const http::Principal& p, int64_t campaign_id,
+                                               std::optional<int64_t> unit_id) {
+  XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {Role::kPsychStaff});
+  if (scopes.empty()) {
+    Audit(&p, "denied", "screening_results", IdToString(campaign_id), 0, "denied", "results need D3");
+    return PermissionDenied("only psychology staff see screening results");
+  }
+  std::vector<std::string> paths = PathsOf(scopes);
+  if (unit_id) {
+    XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(*unit_id));
+    if (!u || !Covering(scopes, u->path)) return NotFound("unit not found");
+    paths = {u->path};
+  }
+  XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOf(campaign_id, paths));
+  Json items = Json::array();
+  for (const auto& x : subs) items.push_back(ResultRow(x));
+  if (!subs.empty())
+    Audit(&p, "read", "screening_results", IdToString(campaign_id), subs.size() == 1 ? subs[0].student_id : 0,
+          "ok", fmt::format("{{\"rows\":{},\"students\":\"{}\"}}", subs.size(), StudentIds(subs)));
+  return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
+}
+
+absl::StatusOr<Json> ScreeningService::StudentHistory(const http::Principal& p, int64_t student_id) {
+  XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(student_id));
+  if (!s) return NotFound("student not found");
+  auto d = policy::Decide(p.actor, Action::kRead, StudentRes(DataClass::kResults, student_id, s->unit_path));
+  if (!d.allowed || d.view != policy::View::kFull) {
+    Audit(&p, "denied", "screening_history", IdToString(student_id), student_id, "denied", d.reason);
+    return NotFound("student not found");
+  }
+  XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOfStudent(student_id));
+  Json items = Json::array();
+  for (const auto& x : subs) {
+    Json j = ResultRow(x);
+    j["campaign_id"] = IdToString(x.campaign_id);
+    items.push_back(std::move(j));
+  }
+  Audit(&p, "read", "screening_history", IdToString(student_id), student_id, "ok",
+        fmt::format("{{\"rows\":{}}}", subs.size()));
+  return Json{{"student_id", IdToString(student_id)}, {"student_name", s->name}, {"items", items}};
+}
+
+// ---------------------------------------------------------------- aggregates
+
+namespace {
+
+std::string DimValue(const Submission& x, std::string_view dim) {
+  if (dim == "school_kind") return x.school_kind;
+  if (dim == "grade") return std::to_string(x.grade_year);
+  if (dim == "sex") return x.sex;
+  return DateOf(x.submitted_at).substr(0, 4);  // year
+}
+
+std::string DimLabel(std::string_view dim, const std::string& v) {
+  static const std::map<std::string, std::string> kKinds = {
+      {"kindergarten", "幼儿园"}, {"primary", "小学"}, {"junior", "初级中学"}, {"senior", "高级中学"},
+      {"nine_year", "九年一贯制学校"}, {"complete_secondary", "完全中学"}, {"vocational", "中等职业学校"},
+      {"college", "高职专科院校"}, {"university", "本科院校"}};
+  if (dim == "school_kind") {
+    auto it = kKinds.find(v);
+    return it == kKinds.end() ? v : it->second;
+  }
+  if (dim == "sex") return v == "M" ? "男" : v == "F" ? "女" : "未知";
+  if (dim == "grade") {
+    int g = std::atoi(v.c_str());
+    if (g >= 1 && g <= 12) return fmt::format("{}年级", g);
+    return fmt::format("{}级", v);
+  }
+  return v + "年";
+}
+
+}  // namespace
+
+absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int64_t campaign_id,
+                                                  const AggregateQuery& q) {
+  static const std::set<std::string> kDims = {"school_kind", "grade", "sex", "year"};
+  if (q.by.empty() || q.by.size() > 2) return InvalidArgument("by takes one or two dimensions", "by");
+  for (const auto& d : q.by)
+    if (!kDims.count(d)) return InvalidArgument("unknown dimension " + d, "by");
+  if (q.by.size() == 2 && q.by[0] == q.by[1]) return InvalidArgument("the two dimensions are equal", "by");
+  if (q.k < 5 || q.k > 1000) return InvalidArgument("k must be at least 5", "k");
+  XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAggregate);
+  if (scopes.empty()) {
+    Audit(&p, "denied", "screening_aggregates", IdToString(campaign_id), 0, "denied", "aggregates need D7");
+    return PermissionDenied("no role of this account sees aggregates");
+  }
+  std::vector<std::string> paths = PathsOf(scopes);
+  UnitInfo root;
+  if (q.unit_id) {
+    XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(*q.unit_id));
+    if (!u || !Covering(scopes, u->path)) return NotFound("unit not found");
+    paths = {u->path};
+    root = *u;
+  }
+  std::string instrument = q.instrument_id.empty() ? c.scales.front().instrument_id : q.instrument_id;
+  bool known = false;
+  for (const auto& s : c.scales) known = known || s.instrument_id == instrument;
+  if (!known) return InvalidArgument("the campaign has no such scale", "instrument_id");
+  XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOf(campaign_id, paths));
+  std::erase_if(subs, [&](const Submission& x) { return x.instrument_id != instrument || !x.valid; });
+  const std::string row_dim = q.by[0], col_dim = q.by.size() > 1 ? q.by[1] : "";
+  std::vector<std::string> row_keys, col_keys;
+  for (const auto& x : subs) {
+    row_keys.push_back(DimValue(x, row_dim));
+    col_keys.push_back(col_dim.empty() ? "all" : DimValue(x, col_dim));
+  }
+  std::vector<std::string> rows(row_keys), cols(col_keys);
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  std::sort(cols.begin(), cols.end());
+  cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+  auto index = [](const std::vector<std::string>& v, const std::string& k) {
+    return static_cast<size_t>(std::lower_bound(v.begin(), v.end(), k) - v.begin());
+  };
+  std::vector<std::vector<int64_t>> n(rows.size(), std::vector<int64_t>(cols.size(), 0)), pos = n;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    size_t r = index(rows, row_keys[i]), cc = index(cols, col_keys[i]);
+    ++n[r][cc];
+    if (subs[i].positive) ++pos[r][cc];
+  }
+  Suppression sup = Suppress(n, q.k);
+  auto cell = [](int64_t screened, int64_t positive, bool hidden) {
+    if (hidden) return Json{{"suppressed", true}};
+    return Json{{"screened", screened},
+                {"positive", positive},
+                {"rate", screened ? static_cast<double>(positive) / static_cast<double>(screened) : 0.0}};
+  };
+  Json out_rows = Json::array();
+  std::vector<int64_t> col_n(cols.size(), 0), col_p(cols.size(), 0);
+  int64_t all_n = 0, all_p = 0;
+  for (size_t r = 0; r < rows.size(); ++r) {
+    Json cells = Json::array();
+    int64_t rn = 0, rp = 0;
+    for (size_t cc = 0; cc < cols.size(); ++cc) {
+      Json cj = cell(n[r][cc], pos[r][cc], sup.cell[r][cc]);
+      cj["key"] = cols[cc];
+      cells.push_back(std::move(cj));
+      rn += n[r][cc], rp += pos[r][cc];
+      col_n[cc] += n[r][cc], col_p[cc] += pos[r][cc];
+    }
+    all_n += rn, all_p += rp;
+    Json row = {{"key", rows[r]}, {"label", DimLabel(row_dim, rows[r])}, {"cells", cells}};
+    if (cols.size() > 1) row["total"] = cell(rn, rp, sup.row_total[r]);
+    out_rows.push_back(std::move(row));
+  }
+  Json out_cols = Json::array(), col_totals = Json::array();
+  for (size_t cc = 0; cc < cols.size(); ++cc) {
+    out_cols.push_back({{"key", cols[cc]}, {"label", col_dim.empty() ? "合计" : DimLabel(col_dim, cols[cc])}});
+    Json t = cell(col_n[cc], col_p[cc], sup.col_total[cc]);
+    t["key"] = cols[cc];
+    col_totals.push_back(std::move(t));
+  }
+  return Json{{"campaign_id", IdToString(campaign_id)},
+              {"instrument_id", instrument},
+              {"k", q.k},
+              {"by", q.by},
+              {"columns", out_cols},
+              {"rows", out_rows},
+              {"column_totals", col_totals},
+              {"total", cell(all_n, all_p, sup.grand_total)}};
+}
+
+// ---------------------------------------------------------------- paper import
+
+absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, std::string_view csv) {
+  ImportResult out;
+  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(campaign_id));
+  if (!c) return NotFound("campaign not found");
+  // Minimal CSV: comma separated, optional double quotes, UTF-8, header first.
+  auto split = [](std::string_view line) {
+    std::vector<std::string> cells;
+    std::string cur;
+    bool quoted = false;
+    for (size_t i = 0; i < line.size(); ++i) {
+      char ch = line[i];
+      if (quoted) {
+        if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
+        else if (ch == '"') quoted = false;
+        else cur += ch;
+      } else if (ch == '"') {
+        quoted = true;
+      } else if (ch == ',') {
+        cells.push_back(std::move(cur));
+        cur.clear();
+      } else if (ch != '\r') {
+        cur += ch;
+      }
+    }
+    cells.push_back(std::move(cur));
+    return cells;
+  };
+  if (!IsValidUtf8(csv)) return InvalidArgument("the file is not UTF-8", "file");
+  std::vector<std::string_view> lines;
+  for (size_t start = 0; start < csv.size();) {
+    size_t end = csv.find('\n', start);
+    if (end == std::string_view::npos) end = csv.size();
+    lines.push_back(csv.substr(start, end - start));
+    start = end + 1;
+  }
+  if (lines.empty()) return InvalidArgument("the file is empty", "file");
+  std::string_view head = lines[0];
+  if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
+  auto header = split(head);
+  int col_school = -1, col_no = -1, col_inst = -1;
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == "school_id") col_school = static_cast<int>(i);
+    if (header[i] == "student_no") col_no = static_cast<int>(i);
+    if (header[i] == "instrument_id") col_inst = static_cast<int>(i);
+  }
+  if (col_no < 0) return InvalidArgument("line 1: the header needs a student_no column", "student_no");
+  if (col_inst < 0 && c->scales.size() > 1)
+    return InvalidArgument("line 1: the header needs an instrument_id column", "instrument_id");
+  std::set<int64_t> schools;
+  for (const auto& u : c->units) {
+    XQ_ASSIGN_OR_RETURN(auto info, store_.GetUnit(u.id));
+    if (info && info->school_id) schools.insert(info->school_id);
+  }
+  std::vector<WriteRequest> ready;
+  std::vector<bool> is_repeat;
+  for (size_t ln = 1; ln < lines.size(); ++ln) {
+    if (lines[ln].empty() || lines[ln] == "\r") continue;
+    const int line_no = static_cast<int>(ln) + 1;
+    auto cells = split(lines[ln]);
+    auto fail = [&](int col, std::string field, std::string msg) {
+      out.errors.push_back({line_no, col + 1, std::move(field), std::move(msg)});
+    };
+    ++out.rows;
+    if (cells.size() != header.size()) {
+      fail(0, "", fmt::format("expected {} columns, found {}", header.size(), cells.size()));
+      continue;
+    }
+    int64_t school = 0;
+    if (col_school >= 0) {
+      school = IdFromString(cells[col_school]).value_or(0);
+    } else if (schools.size() == 1) {
+      school = *schools.begin();
+    }
+    if (school == 0) {
+      fail(col_school, "school_id", "school_id is required when the campaign spans several schools");
+      continue;
+    }
+    XQ_ASSIGN_OR_RETURN(auto s, store_.FindStudentByNo(school, cells[col_no]));
+    if (!s) {
+      fail(col_no, "student_no", "unknown student number");
+      continue;
+    }
+    int pos = 0;
+    if (col_inst >= 0) {
+      pos = -1;
+      for (size_t i = 0; i < c->scales.size(); ++i)
+        if (c->scales[i].instrument_id == cells[col_inst]) pos = static_cast<int>(i);
+      if (pos < 0) {
+        fail(col_inst, "instrument_id", "the campaign has no such scale");
+        continue;
+      }
+    }
+    XQ_ASSIGN_OR_RETURN(auto assignments, store_.AssignmentsOfStudent(s->id));
+    std::optional<Assignment> a;
+    for (const auto& x : assignments)
+      if (x.campaign_id == campaign_id && x.position == pos) a = x;
+    if (!a) {
+      fail(col_no, "student_no", "the student has no assignment in this campaign");
+      continue;
+    }
+    XQ_ASSIGN_OR_RETURN(auto consent, store_.GetConsent(campaign_id, s->id));
+    if (consent && consent->decision == "decline") {
+      fail(col_no, "student_no", "the student or guardian declined");
+      continue;
+    }
+    const std::string key = fmt::format("paper:{}:{}", campaign_id, a->id);
+    XQ_ASSIGN_OR_RETURN(auto existing, store_.SubmissionOfAssignment(a->id));
+    if (existing && existing->client_key != key) {
+      fail(col_no, "student_no", "the student has already answered this scale");
+      continue;
+    }
+    const auto* e = FindScale(c->scales[pos]);
+    if (!e) return Internal("the campaign's scale version is not available");
+    Json answers = Json::object();
+    bool bad = false;
+    for (size_t i = 0; i < header.size() && !bad; ++i) {
+      if (static_cast<int>(i) == col_school || static_cast<int>(i) == col_no || static_cast<int>(i) == col_inst) continue;
+      int idx = e->plan.ItemIndex(header[i]);
+      if (idx < 0) continue;  // columns of other scales
+      if (cells[i].empty()) continue;
+      answers[header[i]] = cells[i];
+    }
+    auto w = Score(*c, *a, *s, answers, std::nullopt, key, "paper");
+    if (!w.ok()) {
+      auto field = FieldOf(w.status()).value_or("");
+      std::string item = field.starts_with("answers.") ? field.substr(8) : field;
+      int col = 0;
+      for (size_t i = 0; i < header.size(); ++i)
+        if (header[i] == item) col = static_cast<int>(i);
+      fail(col, item, std::string(w.status().message()));
+      continue;
+    }
+    ready.push_back(std::move(*w));
+  }
+  if (!out.errors.empty()) return out;
+  for (auto& w : ready) {
+    const size_t warnings = w.warnings.size();
+    const int64_t fresh_id = w.submission.id;
+    XQ_ASSIGN_OR_RETURN(auto stored, writer_.Write(std::move(w)));
+    if (stored.id == fresh_id) {
+      ++out.written;
+      out.warnings += static_cast<int>(warnings);
+    } else {
+      ++out.repeats;
+    }
+  }
+  Audit(nullptr, "import", "screening_paper", IdToString(campaign_id), 0, "ok",
+        fmt::format("{{\"rows\":{},\"written\":{},\"repeats\":{}}}", out.rows, out.written, out.repeats));
+  return out;
+}
+
+}  // namespace xq::screening

@@ -1,0 +1,158 @@
+// Screening use cases (R-10… …R-72), each decided by
+// policy::Decide (ACCESS.md):
+//   campaigns, progress, reminders   D8 (work records) in scope; created by
+//                                    psychology staff (school) and district /
+//                                    city admins (their scope)
+//   answering (drafts, submission)   D2 own, until submitted (students)
+//   student feedback after submitting D3 feedback only, if the scale allows
+//   results, history                 D3 (psychology staff of the school)
+//   non-respondents                  D1 names in scope (head teachers, …)
+//   aggregates                       D7 with small-cell suppression
+//   exports                          policy export rules; identified data
+//                                    with a reason, watermarked, audited
+// Out-of-scope objects are not found (404). Reads of D2/D3 naming a student,
+// exports and denials go to the audit log.
+//
+// Submission: validate → score in memory → SubmissionWriter (group commit)
+// → acknowledged after commit; critical items raise an urgent warning and a
+// follow-up in the same transaction; screen-positive results a follow-up.
+// Thread-safe: stateless apart from its collaborators.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "audit/audit.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "counselling/hotlines.h"
+#include "http/request.h"
+#include "screening/model.h"
+#include "screening/screening_store.h"
+#include "screening/submission_writer.h"
+
+namespace xq::screening {
+
+struct SubmitInput {
+  std::string submission_id;  // client-generated idempotency key
+  Json answers;               // {"q1": "2", "q10": ["a","b"], ...}
+  std::optional<double> elapsed_seconds;
+};
+
+struct SubmitOutcome {
+  Submission submission;
+  bool repeat = false;
+  std::vector<std::string> feedback;  // neutral student feedback texts
+  std::vector<counselling::Hotline> hotlines;
+};
+
+struct AggregateQuery {
+  std::optional<int64_t> unit_id;
+  std::vector<std::string> by = {"school_kind"};  // school_kind grade sex year (1 or 2)
+  std::string instrument_id;                      // default: the first scale
+  int k = 10;
+};
+
+// One line of a paper import that failed validation.
+struct ImportError {
+  int line = 0;
+  int column = 0;
+  std::string field;
+  std::string message;
+};
+
+struct ImportResult {
+  int rows = 0;
+  int written = 0;
+  int repeats = 0;
+  int warnings = 0;
+  std::vector<ImportError> errors;  // non-empty: nothing was written
+};
+
+struct Export {
+  std::string filename;
+  std::string body;  // .xlsx bytes
+};
+
+class ScreeningService {
+ public:
+  ScreeningService(ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
+                   counselling::HotlineService& hotlines, const Clock& clock)
+      : store_(store), writer_(writer), audit_(audit), hotlines_(hotlines), clock_(clock) {}
+
+  // --- campaigns (D8)
+  Json ListTemplates() const;
+  absl::StatusOr<Campaign> CreateCampaign(const http::Principal& p, const Json& body);
+  absl::StatusOr<std::vector<Campaign>> ListCampaigns(const http::Principal& p);
+  absl::StatusOr<Campaign> GetCampaign(const http::Principal& p, int64_t id);
+  // Guardian (own child), student (decline for self) or staff (paper form).
+  absl::StatusOr<Consent> RecordConsent(const http::Principal& p, int64_t campaign_id,
+                                        int64_t student_id, std::string_view decision);
+  // Guardian: campaigns of own children that ask for consent.
+  absl::StatusOr<Json> ConsentRequests(const http::Principal& p);
+
+  // --- answering (students)
+  absl::StatusOr<Json> ListAssignments(const http::Principal& p);
+  absl::StatusOr<Json> GetAssignment(const http::Principal& p, int64_t id);
+  absl::Status SaveDraft(const http::Principal& p, int64_t id, const Json& answers, int position);
+  absl::StatusOr<SubmitOutcome> Submit(const http::Principal& p, int64_t id, const SubmitInput& in);
+
+  // --- progress (D8) and names of non-respondents (D1)
+  absl::StatusOr<Json> Progress(const http::Principal& p, int64_t campaign_id,
+                                std::optional<int64_t> unit_id);
+  absl::StatusOr<Json> NonRespondents(const http::Principal& p, int64_t campaign_id, int64_t unit_id);
+  absl::StatusOr<Json> Remind(const http::Principal& p, int64_t campaign_id, int64_t unit_id);
+
+  // --- results (D3) and aggregates (D7)
+  absl::StatusOr<Json> Results(const http::Principal& p, int64_t campaign_id,
+                               std::optional<int64_t> unit_id);
+  absl::StatusOr<Json> StudentHistory(const http::Principal& p, int64_t student_id);
+  absl::StatusOr<Json> Aggregates(const http::Principal& p, int64_t campaign_id, const AggregateQuery& q);
+  // kind: "aggregates" | "results"
+  absl::StatusOr<Export> ExportXlsx(const http::Principal& p, int64_t campaign_id, std::string_view kind,
+                                    std::string_view reason, const AggregateQuery& q);
+
+  // --- paper screenings (CLI): same validation, scoring and warning path.
+  absl::StatusOr<ImportResult> ImportPaper(int64_t campaign_id, std::string_view csv);
+
+ private:
+  absl::StatusOr<Campaign> VisibleCampaign(const http::Principal& p, int64_t id);
+  // Builds the stored submission with its warnings and follow-ups.
+  absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
+                                     const Json& answers, std::optional<double> elapsed,
+                                     std::string client_key, std::string source);
+  absl::StatusOr<bool> MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why);
+  std::vector<std::string> FeedbackTexts(const Submission& x) const;
+  void Audit(const http::Principal* p, std::string action, std::string object_type,
+             std::string object_id, int64_t student_id, std::string outcome,
+             std::string detail = {}, std::string purpose = {});
+
+  ScreeningStore& store_;
+  SubmissionWriter& writer_;
+  audit::AuditLog& audit_;
+  counselling::HotlineService& hotlines_;
+  const Clock& clock_;
+};
+
+// Screen-positive rule over a ResultToJson document: any critical hit, an
+// upper band of the primary score, or an attention class level.
+bool IsPositive(const Json& result);
+// The detail JSON of a campaign (GET /campaigns/{id}).
+Json CampaignToJson(const Campaign& c);
+// Small-cell suppression of a table of counts[r][c] with row totals (when
+// there is more than one column), column totals and a grand total: cells
+// with 0 < n < k are suppressed (primary), totals below k too, and then
+// further cells (complementary) until no line whose total is shown has
+// exactly one suppressed cell, so no suppressed cell can be recovered.
+struct Suppression {
+  std::vector<std::vector<bool>> cell;
+  std::vector<bool> row_total;
+  std::vector<bool> col_total;
+  bool grand_total = false;
+};
+Suppression Suppress(const std::vector<std::vector<int64_t>>& counts, int k);
+
+}  // namespace xq::screening

@@ -1,0 +1,82 @@
+// SQL of the screening module (same statements on SQLite and PostgreSQL).
+// The store decides nothing about access; ScreeningService does. The
+// group-commit write of submissions lives in submission_writer.cc.
+// Thread-safe: every call borrows a pooled session.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "db/database.h"
+#include "screening/model.h"
+
+namespace xq::screening {
+
+struct UnitInfo {
+  int64_t id = 0;
+  std::string kind;
+  std::string name;
+  std::string path;
+  std::string school_kind;  // of the unit's school
+  int64_t school_id = 0;
+};
+
+// One student's standing in a campaign.
+struct ProgressRow {
+  int64_t student_id = 0;
+  std::string unit_path;
+  std::string name;
+  std::string student_no;
+  int assigned = 0;
+  int submitted = 0;
+  std::string consent;  // "", consent, decline
+};
+
+class ScreeningStore {
+ public:
+  explicit ScreeningStore(db::Database& db) : db_(db) {}
+  db::Database& db() { return db_; }
+
+  absl::StatusOr<std::optional<UnitInfo>> GetUnit(int64_t id);
+  absl::StatusOr<std::vector<UnitInfo>> GetUnits(const std::vector<int64_t>& ids);
+  absl::StatusOr<std::optional<StudentInfo>> GetStudent(int64_t id);
+  absl::StatusOr<std::optional<StudentInfo>> FindStudentByNo(int64_t school_id, std::string_view no);
+  // Active students whose class path lies under one of paths.
+  absl::StatusOr<std::vector<StudentInfo>> StudentsUnder(const std::vector<std::string>& paths);
+
+  // Inserts the campaign, its scales and units, and one assignment per
+  // student and scale, in one transaction.
+  absl::Status CreateCampaign(const Campaign& c, const std::vector<StudentInfo>& students);
+  absl::StatusOr<std::vector<Campaign>> ListCampaigns();
+  absl::StatusOr<std::optional<Campaign>> GetCampaign(int64_t id);
+
+  absl::StatusOr<std::optional<Assignment>> GetAssignment(int64_t id);
+  absl::StatusOr<std::vector<Assignment>> AssignmentsOfStudent(int64_t student_id);
+
+  absl::StatusOr<std::optional<Consent>> GetConsent(int64_t campaign_id, int64_t student_id);
+  absl::Status PutConsent(const Consent& c);
+
+  absl::StatusOr<std::optional<Draft>> GetDraft(int64_t assignment_id);
+  // Conflict once the assignment is submitted.
+  absl::Status PutDraft(int64_t assignment_id, const Draft& d);
+
+  absl::StatusOr<std::optional<Submission>> SubmissionOfAssignment(int64_t assignment_id);
+  // Submissions of a campaign under one of paths, with student names.
+  absl::StatusOr<std::vector<Submission>> SubmissionsOf(int64_t campaign_id,
+                                                        const std::vector<std::string>& paths);
+  absl::StatusOr<std::vector<Submission>> SubmissionsOfStudent(int64_t student_id);
+
+  // Per-student progress of a campaign under path.
+  absl::StatusOr<std::vector<ProgressRow>> Progress(int64_t campaign_id, std::string_view path);
+
+ private:
+  db::Database& db_;
+};
+
+// "(col LIKE '/1/%' OR ...)" over well-formed paths ("1=0" when none).
+std::string ScopeClause(std::string_view column, const std::vector<std::string>& paths);
+
+}  // namespace xq::screening

@@ -1,0 +1,159 @@
+// Unit tests: small-cell suppression, the screen-positive rule, and the
+// group-commit writer (idempotent repeats, warnings in the same commit).
+#include <filesystem>
+#include <thread>
+
+#include "core/ids.h"
+#include "db/database.h"
+#include "gtest/gtest.h"
+#include "screening/screening_service.h"
+#include "screening/submission_writer.h"
+
+namespace xq::screening {
+namespace {
+
+TEST(Suppress, PrimaryAndComplementaryInOneColumn) {
+  // 3 is below k; alone it would be recoverable from the column total.
+  auto s = Suppress({{3}, {40}, {25}}, 10);
+  EXPECT_TRUE(s.cell[0][0]);
+  EXPECT_TRUE(s.cell[2][0]);  // the smallest other cell
+  EXPECT_FALSE(s.cell[1][0]);
+  EXPECT_FALSE(s.col_total[0]);
+}
+
+TEST(Suppress, NoLineHasExactlyOneHiddenCell) {
+  std::vector<std::vector<int64_t>> t = {{12, 4, 30}, {20, 25, 11}, {15, 16, 2}};
+  auto s = Suppress(t, 10);
+  EXPECT_TRUE(s.cell[0][1]);
+  EXPECT_TRUE(s.cell[2][2]);
+  for (size_t r = 0; r < 3; ++r) {
+    int hidden = 0;
+    for (size_t c = 0; c < 3; ++c) hidden += s.cell[r][c];
+    if (!s.row_total[r]) {
+      EXPECT_NE(hidden, 1) << "row " << r;
+    }
+  }
+  for (size_t c = 0; c < 3; ++c) {
+    int hidden = 0;
+    for (size_t r = 0; r < 3; ++r) hidden += s.cell[r][c];
+    if (!s.col_total[c]) {
+      EXPECT_NE(hidden, 1) << "column " << c;
+    }
+  }
+}
+
+TEST(Suppress, ZeroCellsAndLargeCellsStay) {
+  auto s = Suppress({{0}, {50}}, 10);
+  EXPECT_FALSE(s.cell[0][0]);
+  EXPECT_FALSE(s.cell[1][0]);
+  EXPECT_FALSE(s.grand_total);
+}
+
+TEST(IsPositive, CriticalBandsAndClasses) {
+  EXPECT_FALSE(IsPositive(Json::parse(R"({"bands":{"total":{"id":"mild"}},"critical":[]})")));
+  EXPECT_TRUE(IsPositive(Json::parse(R"({"bands":{"total":{"id":"moderate"}},"critical":[]})")));
+  EXPECT_TRUE(IsPositive(Json::parse(R"({"bands":{},"critical":[{"id":"q9"}]})")));
+  EXPECT_TRUE(IsPositive(Json::parse(R"({"classes":{"category":{"id":"I"}},"critical":[]})")));
+  // Secondary band sets do not decide.
+  EXPECT_FALSE(IsPositive(Json::parse(R"({"bands":{"total.x":{"id":"severe"}},"critical":[]})")));
+}
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("xq-writer-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    auto db = db::Database::Open("sqlite:" + (dir_ / "t.db").string());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    ASSERT_TRUE(db::Migrate(*db_).ok());
+    ASSERT_TRUE(db_->Run([](soci::session& s) {
+                     s << "INSERT INTO org_units (id, kind, name, path, school_id, created_at) "
+                          "VALUES (1, 'school', 'S', '/1/', 1, 0)";
+                     s << "INSERT INTO students (id, school_id, student_no, name, sex, unit_path, "
+                          "created_at, updated_at) VALUES (5, 1, '001', 'A', 'F', '/1/', 0, 0)";
+                     s << "INSERT INTO screening_campaigns (id, name, owner_unit_id, owner_path, "
+                          "opens_on, closes_on, created_by, created_at) VALUES (9, 'c', 1, '/1/', "
+                          "'2026-01-01', '2026-12-31', 1, 0)";
+                     for (int i = 0; i < 50; ++i) {
+                       long long id = 100 + i;
+                       s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, "
+                            "unit_path, position) VALUES (:id, 9, 5, 1, '/1/', :p)",
+                           soci::use(id), soci::use(i);
+                     }
+                     return absl::OkStatus();
+                   }).ok());
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  WriteRequest Request(int64_t assignment, std::string key, bool critical = false) {
+    WriteRequest w;
+    w.submission.id = NewId();
+    w.submission.assignment_id = assignment;
+    w.submission.client_key = std::move(key);
+    w.submission.campaign_id = 9;
+    w.submission.student_id = 5;
+    w.submission.school_id = 1;
+    w.submission.unit_path = "/1/";
+    w.submission.instrument_id = "phq9";
+    w.submission.version = "1.0.0";
+    w.submission.answers = "{}";
+    w.submission.result = "{}";
+    w.submission.source = "online";
+    w.submission.submitted_at = 1;
+    if (critical) {
+      warning::Warning wr;
+      wr.id = NewId();
+      wr.school_id = 1;
+      wr.student_id = 5;
+      wr.unit_path = "/1/";
+      wr.submission_id = w.submission.id;
+      wr.campaign_id = 9;
+      wr.instrument_id = "phq9";
+      wr.item_id = "q9";
+      wr.critical_id = "q9_self_harm";
+      wr.urgency = "urgent";
+      wr.label = "x";
+      w.warnings.push_back(wr);
+    }
+    return w;
+  }
+  int64_t Count(const std::string& table) {
+    long long n = 0;
+    EXPECT_TRUE(db_->Run([&](soci::session& s) {
+                     s << "SELECT COUNT(*) FROM " + table, soci::into(n);
+                     return absl::OkStatus();
+                   }).ok());
+    return n;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<db::Database> db_;
+};
+
+TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
+  SubmissionWriter writer(*db_);
+  std::vector<std::thread> threads;
+  std::vector<absl::StatusOr<Submission>> out(100, absl::InternalError("unset"));
+  for (int i = 0; i < 100; ++i) {
+    // Two requests per assignment with the same key: one row each.
+    threads.emplace_back([&, i] { out[i] = writer.Write(Request(100 + i / 2, "k" + std::to_string(i / 2), i == 0)); });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(out[i].ok()) << i << " " << out[i].status();
+  for (int i = 0; i < 100; i += 2) EXPECT_EQ(out[i]->id, out[i + 1]->id);
+  EXPECT_EQ(Count("screening_submissions"), 50);
+  EXPECT_EQ(Count("warnings"), 1);
+  EXPECT_LE(writer.stats().batches, 100);
+  // A different key for a submitted assignment is a conflict.
+  auto again = writer.Write(Request(100, "other"));
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+  auto same = writer.Write(Request(100, "k0"));
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->id, out[0]->id);
+  EXPECT_EQ(Count("screening_submissions"), 50);
+}
+
+}  // namespace
+}  // namespace xq::screening

@@ -1,0 +1,166 @@
+#include "screening/submission_writer.h"
+
+#include <chrono>
+#include <unordered_map>
+
+#include "core/status.h"
+#include "screening/screening_store.h"
+#include "spdlog/spdlog.h"
+#include "warning/warning_store.h"
+
+namespace xq::screening {
+
+SubmissionWriter::SubmissionWriter(db::Database& db, WriterOptions options)
+    : db_(db), options_(options) {
+  if (options_.max_batch == 0) options_.max_batch = 1;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+SubmissionWriter::~SubmissionWriter() {
+  {
+    std::lock_guard lk(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+WriterStats SubmissionWriter::stats() const {
+  std::lock_guard lk(mu_);
+  return stats_;
+}
+
+absl::StatusOr<Submission> SubmissionWriter::Write(WriteRequest request) {
+  std::future<absl::StatusOr<Submission>> fut;
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_) return absl::UnavailableError("the submission writer is stopping");
+    queue_.push_back(Pending{std::move(request), {}});
+    fut = queue_.back().done.get_future();
+  }
+  cv_.notify_one();
+  return fut.get();
+}
+
+void SubmissionWriter::Loop() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      if (options_.max_wait_us > 0 && queue_.size() < options_.max_batch && !stopping_) {
+        cv_.wait_for(lk, std::chrono::microseconds(options_.max_wait_us),
+                     [this] { return stopping_ || queue_.size() >= options_.max_batch; });
+      }
+      const size_t n = std::min(queue_.size(), options_.max_batch);
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Commit(batch);
+  }
+}
+
+absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows) {
+  std::vector<long long> ids, assignment_ids, camps, studs, schools, at, grades;
+  std::vector<std::string> keys, paths, instruments, versions, answers, results, sources, sexes, kinds;
+  std::vector<int> positive, critical, valid;
+  for (Pending* p : rows) {
+    const Submission& x = p->request.submission;
+    ids.push_back(x.id);
+    assignment_ids.push_back(x.assignment_id);
+    keys.push_back(x.client_key);
+    camps.push_back(x.campaign_id);
+    studs.push_back(x.student_id);
+    schools.push_back(x.school_id);
+    paths.push_back(x.unit_path);
+    instruments.push_back(x.instrument_id);
+    versions.push_back(x.version);
+    answers.push_back(x.answers);
+    results.push_back(x.result);
+    positive.push_back(x.positive ? 1 : 0);
+    critical.push_back(x.critical ? 1 : 0);
+    valid.push_back(x.valid ? 1 : 0);
+    sources.push_back(x.source);
+    sexes.push_back(x.sex);
+    grades.push_back(x.grade_year);
+    kinds.push_back(x.school_kind);
+    at.push_back(x.submitted_at);
+  }
+  s << "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, "
+       "school_id, unit_path, instrument_id, version, answers, result, positive, critical, valid, "
+       "source, sex, grade_year, school_kind, submitted_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, "
+       ":i, :j, :k, :l, :m, :n, :o, :p, :q, :r, :s)",
+      soci::use(ids), soci::use(assignment_ids), soci::use(keys), soci::use(camps), soci::use(studs),
+      soci::use(schools), soci::use(paths), soci::use(instruments), soci::use(versions),
+      soci::use(answers), soci::use(results), soci::use(positive), soci::use(critical),
+      soci::use(valid), soci::use(sources), soci::use(sexes), soci::use(grades), soci::use(kinds),
+      soci::use(at);
+  s << "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a WHERE id = :b",
+      soci::use(at), soci::use(assignment_ids);
+  s << "DELETE FROM screening_drafts WHERE assignment_id = :a", soci::use(assignment_ids);
+  for (Pending* p : rows) {
+    for (const auto& w : p->request.warnings) warning::InsertWarningIn(s, w);
+    for (const auto& f : p->request.follow_ups) warning::InsertFollowUpIn(s, f);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Submission> SubmissionWriter::WriteOne(Pending& p) {
+  std::vector<Pending*> one = {&p};
+  absl::Status st = db_.InTransaction([&](soci::session& s) { return InsertAll(s, one); });
+  if (st.ok()) return p.request.submission;
+  // Most likely a repeat that raced past the caller's check: answer with
+  // the stored row.
+  ScreeningStore store(db_);
+  auto existing = store.SubmissionOfAssignment(p.request.submission.assignment_id);
+  if (existing.ok() && *existing) {
+    if ((*existing)->client_key == p.request.submission.client_key) return **existing;
+    return Conflict("the answers are already submitted", "submission_id");
+  }
+  return st;
+}
+
+void SubmissionWriter::Commit(std::vector<Pending>& batch) {
+  // First row per assignment; later rows for the same assignment are repeats.
+  std::unordered_map<int64_t, size_t> first;
+  std::vector<Pending*> rows;
+  std::vector<std::pair<size_t, size_t>> repeats;  // (repeat, first)
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto [it, inserted] = first.emplace(batch[i].request.submission.assignment_id, i);
+    if (inserted) {
+      rows.push_back(&batch[i]);
+    } else {
+      repeats.emplace_back(i, it->second);
+    }
+  }
+  std::vector<absl::StatusOr<Submission>> outcome(batch.size(), Internal("not written"));
+  absl::Status st = db_.InTransaction([&](soci::session& s) { return InsertAll(s, rows); });
+  if (st.ok()) {
+    for (auto& [id, i] : first) outcome[i] = batch[i].request.submission;
+  } else {
+    if (rows.size() > 1) spdlog::warn("submission batch of {} failed ({}); writing rows one by one",
+                                      rows.size(), st.ToString());
+    for (auto& [id, i] : first) outcome[i] = WriteOne(batch[i]);
+  }
+  for (auto [r, f] : repeats) {
+    if (!outcome[f].ok()) {
+      outcome[r] = outcome[f].status();
+    } else if (outcome[f]->client_key == batch[r].request.submission.client_key) {
+      outcome[r] = outcome[f];
+    } else {
+      outcome[r] = Conflict("the answers are already submitted", "submission_id");
+    }
+  }
+  {
+    std::lock_guard lk(mu_);
+    ++stats_.batches;
+    stats_.rows += static_cast<int64_t>(rows.size());
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(outcome[i]));
+}
+
+}  // namespace xq::screening

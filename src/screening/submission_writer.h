@@ -1,0 +1,83 @@
+// The single writer of scored submissions (ARCHITECTURE.md "Hot paths").
+//
+// Request threads validate and score in memory, then call Write(), which
+// queues the row and blocks until the writer thread has committed the
+// batch holding it: one transaction per batch (group commit), so an
+// acknowledgement always means the submission is durable. A critical item's
+// warning and follow-up are inserted in the same transaction. On
+// PostgreSQL the same code commits per batch too.
+//
+// Idempotency: a submission for an assignment that already has one (in the
+// database or earlier in the same batch) completes with the stored row when
+// the client key matches, and with conflict otherwise; nothing is written
+// twice.
+//
+// Thread-safe: Write() may be called from any number of threads.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "db/database.h"
+#include "screening/model.h"
+#include "warning/model.h"
+
+namespace xq::screening {
+
+struct WriterOptions {
+  size_t max_batch = 2048;  // rows per transaction
+  int64_t max_wait_us = 0;  // extra wait to fill a batch (0: take what is queued)
+};
+
+struct WriteRequest {
+  Submission submission;
+  std::vector<warning::Warning> warnings;
+  std::vector<warning::FollowUp> follow_ups;
+};
+
+struct WriterStats {
+  int64_t batches = 0;
+  int64_t rows = 0;
+};
+
+class SubmissionWriter {
+ public:
+  explicit SubmissionWriter(db::Database& db, WriterOptions options = {});
+  // Drains the queue, then stops the writer thread.
+  ~SubmissionWriter();
+  SubmissionWriter(const SubmissionWriter&) = delete;
+  SubmissionWriter& operator=(const SubmissionWriter&) = delete;
+
+  // Blocks until committed. Returns the stored submission (the first one
+  // when this is a repeat with the same client key).
+  absl::StatusOr<Submission> Write(WriteRequest request);
+  WriterStats stats() const;
+
+ private:
+  struct Pending {
+    WriteRequest request;
+    std::promise<absl::StatusOr<Submission>> done;
+  };
+  void Loop();
+  void Commit(std::vector<Pending>& batch);
+  absl::Status InsertAll(soci::session& s, std::vector<Pending*>& rows);
+  absl::StatusOr<Submission> WriteOne(Pending& p);
+
+  db::Database& db_;
+  WriterOptions options_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  WriterStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace xq::screening

@@ -1,0 +1,139 @@
+// HTTP ↔ WarningService.
+#include "warning/routes.h"
+
+#include <algorithm>
+
+#include "core/ids.h"
+#include "core/json.h"
+#include "core/status.h"
+
+namespace xq::warning {
+namespace {
+
+using http::Request;
+using http::Response;
+
+absl::Status CheckQuery(const Request& req, std::initializer_list<std::string_view> allowed) {
+  for (const auto& [k, v] : req.query) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
+      return InvalidArgument("unknown query parameter " + k, k);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> PathId(const Request& req) {
+  auto it = req.params.find("id");
+  if (it == req.params.end()) return NotFound();
+  auto id = IdFromString(it->second);
+  if (!id) return NotFound("not found");
+  return *id;
+}
+
+Json WarningJson(const Warning& w) {
+  Json j = {{"id", IdToString(w.id)},
+            {"student_id", IdToString(w.student_id)},
+            {"student_name", w.student_name},
+            {"student_no", w.student_no},
+            {"campaign_id", IdToString(w.campaign_id)},
+            {"submission_id", IdToString(w.submission_id)},
+            {"instrument_id", w.instrument_id},
+            {"item_id", w.item_id},
+            {"critical_id", w.critical_id},
+            {"urgency", w.urgency},
+            {"label", w.label},
+            {"state", w.state},
+            {"created_at", FormatRfc3339(w.created_at)}};
+  if (w.acknowledged_at) {
+    j["acknowledged_at"] = FormatRfc3339(w.acknowledged_at);
+    j["acknowledged_by"] = {{"id", IdToString(w.acknowledged_by)}, {"name", w.acknowledged_by_name}};
+  }
+  return j;
+}
+
+Json FollowUpJson(const FollowUp& f, int64_t now) {
+  Json j = {{"id", IdToString(f.id)},
+            {"student_id", IdToString(f.student_id)},
+            {"student_name", f.student_name},
+            {"student_no", f.student_no},
+            {"campaign_id", IdToString(f.campaign_id)},
+            {"submission_id", IdToString(f.submission_id)},
+            {"instrument_id", f.instrument_id},
+            {"reason", f.reason},
+            {"due_at", FormatRfc3339(f.due_at)},
+            {"overdue", f.state == "open" && f.due_at < now},
+            {"state", f.state},
+            {"created_at", FormatRfc3339(f.created_at)}};
+  if (f.closed_at) j["closed_at"] = FormatRfc3339(f.closed_at);
+  return j;
+}
+
+}  // namespace
+
+void RegisterWarningRoutes(http::Router& router, WarningService& svc) {
+  router.Add("GET", "/api/v1/warnings", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"state"}); !st.ok()) return Response::Error(st);
+    auto items = svc.ListWarnings(*req.principal, req.Query("state").value_or("open"));
+    if (!items.ok()) return Response::Error(items.status());
+    Json out = Json::array();
+    for (const auto& w : *items) out.push_back(WarningJson(w));
+    return Response::Json({{"items", out}, {"next", nullptr}, {"total", out.size()}});
+  });
+
+  router.Add("POST", "/api/v1/warnings/{id}/acknowledgement", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    if (!req.body.empty()) {
+      auto body = ParseJsonObject(req.body);
+      if (!body.ok()) return Response::Error(body.status());
+      JsonReader r(*body);
+      if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    }
+    auto w = svc.Acknowledge(*req.principal, *id);
+    return w.ok() ? Response::Json(WarningJson(*w)) : Response::Error(w.status());
+  });
+
+  router.Add("GET", "/api/v1/follow-ups", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"state", "overdue"}); !st.ok()) return Response::Error(st);
+    auto overdue = req.Query("overdue").value_or("false");
+    if (overdue != "true" && overdue != "false")
+      return Response::Error(InvalidArgument("overdue must be true or false", "overdue"));
+    auto items = svc.ListFollowUps(*req.principal, req.Query("state").value_or("open"), overdue == "true");
+    if (!items.ok()) return Response::Error(items.status());
+    const int64_t now = SystemClock::Instance().NowMicros();
+    Json out = Json::array();
+    for (const auto& f : *items) out.push_back(FollowUpJson(f, now));
+    return Response::Json({{"items", out}, {"next", nullptr}, {"total", out.size()}});
+  });
+
+  router.Add("POST", "/api/v1/follow-ups/{id}/interview", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto body = ParseJsonObject(req.body);
+    if (!body.ok()) return Response::Error(body.status());
+    JsonReader r(*body);
+    InterviewInput in;
+    std::optional<int64_t> level, valid_days;
+    std::optional<std::string> guidance, notes;
+    r.Required("outcome", &in.outcome);
+    r.Optional("level", &level);
+    r.Optional("guidance", &guidance);
+    r.Optional("notes", &notes);
+    r.Optional("valid_days", &valid_days);
+    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    in.level = static_cast<int>(std::clamp<int64_t>(level.value_or(0), -1, 99));
+    in.guidance = guidance.value_or("");
+    in.notes = notes.value_or("");
+    in.valid_days = static_cast<int>(std::clamp<int64_t>(valid_days.value_or(180), -1, 100000));
+    auto f = svc.RecordInterview(*req.principal, *id, in);
+    return f.ok() ? Response::Json(FollowUpJson(*f, SystemClock::Instance().NowMicros()), 201)
+                  : Response::Error(f.status());
+  });
+
+  router.Add("GET", "/api/v1/attention-levels", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto out = svc.ListLevels(*req.principal);
+    return out.ok() ? Response::Json(*out) : Response::Error(out.status());
+  });
+}
+
+}  // namespace xq::warning

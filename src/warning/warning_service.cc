@@ -1,0 +1,165 @@
+#include "warning/warning_service.h"
+
+#include <map>
+
+#include "core/ids.h"
+#include "core/status.h"
+#include "fmt/format.h"
+#include "spdlog/spdlog.h"
+#include "warning/access.h"
+
+namespace xq::warning {
+namespace {
+
+using policy::Action;
+using policy::DataClass;
+
+policy::Resource StudentResource(DataClass k, int64_t student_id, const std::string& path) {
+  policy::Resource r;
+  r.data_class = k;
+  r.student_id = student_id;
+  r.unit_path = path;
+  return r;
+}
+
+std::string IdList(const std::vector<int64_t>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size() && i < 50; ++i) out += (i ? "," : "") + IdToString(ids[i]);
+  return out;
+}
+
+}  // namespace
+
+void WarningService::Audit(const http::Principal& p, std::string action, std::string object_type,
+                           std::string object_id, int64_t student_id, std::string outcome,
+                           std::string detail) {
+  audit::Event e;
+  e.actor_id = p.account_id;
+  e.actor_role = PrimaryRole(p.actor);
+  e.action = std::move(action);
+  e.object_type = std::move(object_type);
+  e.object_id = std::move(object_id);
+  e.student_id = student_id;
+  e.outcome = std::move(outcome);
+  e.detail = std::move(detail);
+  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+}
+
+absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const http::Principal& p,
+                                                                  std::string_view state) {
+  if (!state.empty() && state != "open" && state != "acknowledged" && state != "all")
+    return InvalidArgument("state must be open, acknowledged or all", "state");
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
+  if (scopes.empty()) {
+    Audit(p, "denied", "warnings", "", 0, "denied", "list warnings");
+    return PermissionDenied("only psychology staff see warnings");
+  }
+  XQ_ASSIGN_OR_RETURN(auto items,
+                      store_.ListWarnings(PathsOf(scopes), state == "all" ? "" : state, 200));
+  if (!items.empty()) {
+    std::vector<int64_t> ids;
+    for (const auto& w : items) ids.push_back(w.student_id);
+    Audit(p, "read", "warnings", "", items.size() == 1 ? items[0].student_id : 0, "ok",
+          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+  }
+  return items;
+}
+
+absl::StatusOr<Warning> WarningService::Acknowledge(const http::Principal& p, int64_t id) {
+  XQ_ASSIGN_OR_RETURN(auto w, store_.GetWarning(id));
+  if (!w) return NotFound("warning not found");
+  auto d = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kResults, w->student_id, w->unit_path));
+  if (!d.allowed || d.via != policy::Role::kPsychStaff) {
+    Audit(p, "denied", "warning", IdToString(id), w->student_id, "denied", d.reason);
+    return NotFound("warning not found");
+  }
+  XQ_ASSIGN_OR_RETURN(bool changed, store_.Acknowledge(id, p.account_id, clock_.NowMicros()));
+  if (changed) Audit(p, "acknowledge", "warning", IdToString(id), w->student_id, "ok");
+  XQ_ASSIGN_OR_RETURN(w, store_.GetWarning(id));
+  return *w;
+}
+
+absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const http::Principal& p,
+                                                                    std::string_view state,
+                                                                    bool overdue_only) {
+  if (!state.empty() && state != "open" && state != "done" && state != "all")
+    return InvalidArgument("state must be open, done or all", "state");
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
+  if (scopes.empty()) {
+    Audit(p, "denied", "follow_ups", "", 0, "denied", "list follow-ups");
+    return PermissionDenied("only psychology staff see the follow-up queue");
+  }
+  std::optional<int64_t> due_before;
+  std::string st = state == "all" ? "" : std::string(state);
+  if (overdue_only) {
+    due_before = clock_.NowMicros();
+    st = "open";
+  }
+  XQ_ASSIGN_OR_RETURN(auto items, store_.ListFollowUps(PathsOf(scopes), st, due_before, 200));
+  if (!items.empty()) {
+    std::vector<int64_t> ids;
+    for (const auto& f : items) ids.push_back(f.student_id);
+    Audit(p, "read", "follow_ups", "", items.size() == 1 ? items[0].student_id : 0, "ok",
+          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+  }
+  return items;
+}
+
+absl::StatusOr<FollowUp> WarningService::RecordInterview(const http::Principal& p, int64_t id,
+                                                         const InterviewInput& in) {
+  if (in.outcome != "confirmed" && in.outcome != "cleared")
+    return InvalidArgument("outcome must be confirmed or cleared", "outcome");
+  if (in.outcome == "confirmed" && (in.level < 1 || in.level > 3))
+    return InvalidArgument("level must be 1, 2 or 3", "level");
+  if (in.outcome == "cleared" && in.level != 0)
+    return InvalidArgument("a cleared follow-up has no level", "level");
+  if (in.valid_days < 1 || in.valid_days > 366)
+    return InvalidArgument("valid_days must be 1..366", "valid_days");
+  XQ_ASSIGN_OR_RETURN(auto f, store_.GetFollowUp(id));
+  if (!f) return NotFound("follow-up not found");
+  auto d = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kClinical, f->student_id, f->unit_path));
+  auto d4 = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kAttention, f->student_id, f->unit_path));
+  if (!d.allowed || !d4.allowed) {
+    Audit(p, "denied", "follow_up", IdToString(id), f->student_id, "denied", d.reason);
+    return NotFound("follow-up not found");
+  }
+  std::string guidance = in.guidance.empty() ? std::string(DefaultGuidance(in.level)) : in.guidance;
+  const int64_t now = clock_.NowMicros();
+  XQ_RETURN_IF_ERROR(store_.RecordInterview(*f, NewId(), in.outcome, in.level, guidance, in.notes,
+                                            p.account_id, now,
+                                            now + int64_t{in.valid_days} * 86'400'000'000));
+  Audit(p, "interview", "follow_up", IdToString(id), f->student_id, "ok",
+        fmt::format("{{\"outcome\":\"{}\",\"level\":{}}}", in.outcome, in.level));
+  XQ_ASSIGN_OR_RETURN(f, store_.GetFollowUp(id));
+  return *f;
+}
+
+absl::StatusOr<nlohmann::json> WarningService::ListLevels(const http::Principal& p) {
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAttention);
+  if (scopes.empty()) {
+    Audit(p, "denied", "attention_levels", "", 0, "denied", "list attention levels");
+    return PermissionDenied("no role of this account sees attention levels");
+  }
+  XQ_ASSIGN_OR_RETURN(auto levels, store_.ListLevels(PathsOf(scopes), clock_.NowMicros()));
+  nlohmann::json items = nlohmann::json::array();
+  std::map<std::string, int> counts = {{"1", 0}, {"2", 0}, {"3", 0}};
+  for (const auto& l : levels) {
+    policy::Resource r = StudentResource(DataClass::kAttention, l.student_id, l.unit_path);
+    r.level_one = l.level == 1;
+    auto d = policy::Decide(p.actor, Action::kRead, r);
+    if (!d.allowed) continue;
+    ++counts[std::to_string(l.level)];
+    if (d.view != policy::View::kFull) continue;  // counts only
+    items.push_back({{"student_id", IdToString(l.student_id)},
+                     {"student_name", l.student_name},
+                     {"student_no", l.student_no},
+                     {"level", l.level},
+                     {"level_name", std::string(LevelName(l.level))},
+                     {"guidance", l.guidance},
+                     {"set_at", FormatRfc3339(l.set_at)},
+                     {"expires_at", FormatRfc3339(l.expires_at)}});
+  }
+  return nlohmann::json{{"items", items}, {"counts", counts}};
+}
+
+}  // namespace xq::warning

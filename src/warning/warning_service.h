@@ -1,0 +1,60 @@
+// Urgent-warning inbox, follow-up queue, interview records and
+// neutral attention levels (D4), each decided by policy::Decide:
+//   warnings and follow-ups   D3 (results) of the student's class path
+//   interview records         D5 write, setting a D4 level
+//   attention levels          D4 read; school leaders see counts, named for 一级
+// Objects outside the caller's scope are not found (404); reads naming a
+// student and every denial are written to the audit log.
+// Thread-safe: stateless apart from the store, audit log and clock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "audit/audit.h"
+#include "core/clock.h"
+#include "http/request.h"
+#include "nlohmann/json.hpp"
+#include "warning/model.h"
+#include "warning/warning_store.h"
+
+namespace xq::warning {
+
+struct InterviewInput {
+  std::string outcome;  // confirmed | cleared
+  int level = 0;        // 1..3 when confirmed
+  std::string guidance; // default per level when empty
+  std::string notes;
+  int valid_days = 180; // a level lapses unless renewed by a review
+};
+
+class WarningService {
+ public:
+  WarningService(WarningStore& store, audit::AuditLog& audit, const Clock& clock)
+      : store_(store), audit_(audit), clock_(clock) {}
+
+  absl::StatusOr<std::vector<Warning>> ListWarnings(const http::Principal& p, std::string_view state);
+  absl::StatusOr<Warning> Acknowledge(const http::Principal& p, int64_t warning_id);
+
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const http::Principal& p,
+                                                      std::string_view state, bool overdue_only);
+  absl::StatusOr<FollowUp> RecordInterview(const http::Principal& p, int64_t follow_up_id,
+                                           const InterviewInput& in);
+
+  // {"items":[...], "counts":{"1":n,"2":n,"3":n}}; items carry names only
+  // where the caller's view allows (school leaders: 一级 only).
+  absl::StatusOr<nlohmann::json> ListLevels(const http::Principal& p);
+
+ private:
+  void Audit(const http::Principal& p, std::string action, std::string object_type,
+             std::string object_id, int64_t student_id, std::string outcome, std::string detail = {});
+
+  WarningStore& store_;
+  audit::AuditLog& audit_;
+  const Clock& clock_;
+};
+
+}  // namespace xq::warning

@@ -1,0 +1,53 @@
+// SQL for warnings, follow-ups, interviews and attention levels (SQLite and
+// PostgreSQL, same statements). The store decides nothing about access;
+// WarningService does. Insert*In run inside a caller's open transaction so
+// that a critical answer and its warning commit together.
+// Thread-safe: every call borrows a pooled session.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "db/database.h"
+#include "warning/model.h"
+
+namespace xq::warning {
+
+// Inside an open transaction.
+void InsertWarningIn(soci::session& s, const Warning& w);
+void InsertFollowUpIn(soci::session& s, const FollowUp& f);
+
+class WarningStore {
+ public:
+  explicit WarningStore(db::Database& db) : db_(db) {}
+
+  // Warnings of students whose unit_path lies under one of scope_paths;
+  // state "" = any. Newest first.
+  absl::StatusOr<std::vector<Warning>> ListWarnings(const std::vector<std::string>& scope_paths,
+                                                    std::string_view state, int limit);
+  absl::StatusOr<std::optional<Warning>> GetWarning(int64_t id);
+  // Sets acknowledged_by/at once; false when it was already acknowledged.
+  absl::StatusOr<bool> Acknowledge(int64_t id, int64_t account_id, int64_t now);
+
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const std::vector<std::string>& scope_paths,
+                                                      std::string_view state,
+                                                      std::optional<int64_t> due_before, int limit);
+  absl::StatusOr<std::optional<FollowUp>> GetFollowUp(int64_t id);
+  // Records the interview, closes the follow-up and sets or clears the
+  // student's attention level, in one transaction.
+  absl::Status RecordInterview(const FollowUp& f, int64_t interview_id, std::string_view outcome,
+                               int level, std::string_view guidance, std::string_view notes,
+                               int64_t interviewer, int64_t now, int64_t expires_at);
+
+  // Active, unexpired levels under one of scope_paths.
+  absl::StatusOr<std::vector<AttentionLevel>> ListLevels(const std::vector<std::string>& scope_paths,
+                                                         int64_t now);
+
+ private:
+  db::Database& db_;
+};
+
+}  // namespace xq::warning
