@@ -265,9 +265,11 @@ absl::StatusOr<CsvScoreOutput> ScoreCsv(const ScoringPlan& plan, std::string_vie
     ++out.scored;
     json j = ResultToJson(plan, plan.RowOf(br, row));
     if (opt.format == OutputFormat::kJsonl) {
-      json line = json::object();
+      // Keys in a fixed, readable order: respondent_id first.
+      nlohmann::ordered_json line;
       line["respondent_id"] = ids[row];
-      for (auto it = j.begin(); it != j.end(); ++it) line[it.key()] = it.value();
+      for (const char* key : {"scores", "bands", "norms", "classes", "critical", "valid", "flags", "feedback"})
+        if (j.contains(key)) line[key] = nlohmann::ordered_json::parse(j[key].dump());
       out.output += line.dump() + "\n";
       continue;
     }
