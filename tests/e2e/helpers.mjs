@@ -73,6 +73,12 @@ export async function startServer(opts = {}) {
   const args = ['serve', '--db', db, '--listen', '127.0.0.1:0', ...extraArgs];
   if (web) args.push('--web', path.join(kRepoRoot, 'web/dist'));
   const child = spawn(xqBin(), args, { cwd: kRepoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never leave a server behind, even when the test process dies early.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   let log = '';
   const baseUrl = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${log}`)), 60_000);
@@ -108,6 +114,7 @@ export async function startServer(opts = {}) {
       await exited;
       clearTimeout(timer);
     }
+    process.removeListener('exit', killOnExit);
     drop();
     rmSync(dir, { recursive: true, force: true });
   }
