@@ -16,6 +16,7 @@ int Main(int argc, char** argv) {
   AddDemoCommands(app);
   AddImportCommands(app);
   AddInstrumentsCommands(app);
+  AddScreeningCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

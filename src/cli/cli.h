@@ -17,5 +17,6 @@ void AddAuditCommands(CLI::App& app);        // audit verify
 void AddDemoCommands(CLI::App& app);         // demo, demo accounts
 void AddImportCommands(CLI::App& app);       // import roster
 void AddInstrumentsCommands(CLI::App& app);  // instruments ..., score
+void AddScreeningCommands(CLI::App& app);    // screening import
 
 }  // namespace xq::cli

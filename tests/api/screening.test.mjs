@@ -7,7 +7,11 @@
 // XQ_TEST_DB_KIND=postgresql, on PostgreSQL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ApiClient } from '../e2e/helpers.mjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, ApiClient, xqBin, kRepoRoot } from '../e2e/helpers.mjs';
 
 let srv;
 const clients = {};
@@ -443,6 +447,49 @@ test('login slips: one-time codes, password on first sign-in, scope', async () =
   const reuse = await new ApiClient(srv.baseUrl).post('/api/v1/auth/slip-login', { json: { login: slip.login, code: slip.code } });
   assert.equal(reuse.status, 401, 'a code is single use');
   await new ApiClient(srv.baseUrl).login(slip.login, 'Garden#2026');
+});
+
+test('paper screenings: xinqiao screening import goes through validation, scoring and warnings', async () => {
+  const psych = await as('psych_staff');
+  const classId = String(srv.accounts.head_teacher.scope_unit_id);
+  const c = await psych.post('/api/v1/campaigns', {
+    json: { name: '纸质筛查', unit_ids: [classId], scales: [{ instrument_id: 'phq9' }] },
+  });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  const names = await psych.get(`/api/v1/campaigns/${c.body.id}/non-respondents?unit_id=${classId}`);
+  const [a, b] = names.body.items;
+  const items = ['q1', 'q2', 'q3', 'q4', 'q5', 'q6', 'q7', 'q8', 'q9'];
+  const row = (no, vals) => [no, ...vals].join(',');
+  const dir = mkdtempSync(path.join(tmpdir(), 'xq-paper-'));
+  const file = path.join(dir, 'paper.csv');
+  const run = () => spawnSync(xqBin(), ['screening', 'import', '--db', srv.db, '--campaign', c.body.id, file], {
+    cwd: kRepoRoot, encoding: 'utf8',
+  });
+  try {
+    writeFileSync(file, [`student_no,${items.join(',')}`, row(a.student_no, [0, 0, 0, 0, 0, 0, 0, 0, 2]),
+      row(b.student_no, [0, 1, 7, 0, 0, 0, 0, 0, 0]), row('NOPE', [0, 0, 0, 0, 0, 0, 0, 0, 0])].join('\n'));
+    const bad = run();
+    assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /paper\.csv:3:4: q3: /);
+    assert.match(bad.stderr, /paper\.csv:4:1: student_no: /);
+    assert.equal((await psych.get(`/api/v1/campaigns/${c.body.id}/results`)).body.items.length, 0, 'all or nothing');
+
+    writeFileSync(file, [`student_no,${items.join(',')}`, row(a.student_no, [0, 0, 0, 0, 0, 0, 0, 0, 2]),
+      row(b.student_no, [0, 1, 2, 0, 0, 0, 0, 0, 0])].join('\n'));
+    const ok = run();
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /2 written, 0 already present, 1 urgent warnings/);
+    const again = run();
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /0 written, 2 already present/);
+    const res = await psych.get(`/api/v1/campaigns/${c.body.id}/results`);
+    assert.equal(res.body.items.length, 2);
+    assert.ok(res.body.items.every((r) => r.source === 'paper'));
+    const w = await psych.get('/api/v1/warnings?state=open');
+    assert.ok(w.body.items.some((x) => x.student_id === a.student_id && x.instrument_id === 'phq9' && x.item_id === 'q9'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no diagnostic words or scores in views for students, guardians, teachers and leaders', () => {
