@@ -405,6 +405,28 @@ test('aggregates with small-cell suppression; exports by role', async () => {
   assert.equal(file.status, 200);
   assert.match(file.headers.get('content-disposition'), /\.xlsx/);
   assert.equal(file.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  // The workbook carries the watermark (who, when) in the header/footer and on the cover sheet.
+  const raw = await fetch(`${srv.baseUrl}/api/v1/campaigns/${campaign.id}/exports`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      'X-CSRF-Token': psych.csrf,
+      Cookie: [...psych.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+    },
+    body: JSON.stringify({ kind: 'results', reason: '心理中心访谈安排' }),
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'xq-xlsx-'));
+  try {
+    const xlsx = path.join(dir, 'r.xlsx');
+    writeFileSync(xlsx, Buffer.from(await raw.arrayBuffer()));
+    const unzip = (member) => spawnSync('unzip', ['-p', xlsx, member], { encoding: 'utf8' }).stdout;
+    assert.match(unzip('xl/worksheets/sheet2.xml'), /oddHeader>[^<]*psych_staff/);
+    assert.match(unzip('xl/worksheets/sheet2.xml'), /oddFooter>[^<]*psych_staff/);
+    const strings = unzip('xl/sharedStrings.xml');
+    assert.ok(strings.includes('心理中心访谈安排') && strings.includes('psych_staff'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   for (const u of ['head_teacher', 'school_leader', 'district_admin']) {
     const res = await (await as(u)).post(`/api/v1/campaigns/${campaign.id}/exports`, {
       json: { kind: 'results', reason: 'x y' },
@@ -490,6 +512,29 @@ test('paper screenings: xinqiao screening import goes through validation, scorin
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a district campaign cascades to its schools, which track their part', async () => {
+  const da = await as('district_admin');
+  const c = await da.post('/api/v1/campaigns', { json: { template: 'k12_junior', name: '和平区初中年度筛查' } });
+  assert.equal(c.status, 201, JSON.stringify(c.body));
+  assert.equal(c.body.owner_unit_id, String(srv.accounts.district_admin.scope_unit_id));
+  const psych = await as('psych_staff');
+  assert.ok((await psych.get('/api/v1/campaigns')).body.items.some((x) => x.id === c.body.id));
+  const part = await psych.get(`/api/v1/campaigns/${c.body.id}/progress`);
+  assert.equal(part.status, 200);
+  assert.equal(part.body.unit.id, String(srv.accounts.psych_staff.scope_unit_id));
+  const whole = await da.get(`/api/v1/campaigns/${c.body.id}/progress`);
+  assert.ok(whole.body.students >= part.body.students);
+  // The university is outside the district: it neither sees nor is assigned.
+  assert.equal((await (await as('univ_psych_staff')).get(`/api/v1/campaigns/${c.body.id}`)).status, 404);
+  // District admins see no names and no results.
+  assert.equal((await da.get(`/api/v1/campaigns/${c.body.id}/results`)).status, 403);
+  const city = await (await as('city_admin')).post('/api/v1/campaigns', {
+    json: { template: 'university_freshmen' },
+  });
+  assert.equal(city.status, 201);
+  assert.ok((await (await as('univ_psych_staff')).get('/api/v1/campaigns')).body.items.some((x) => x.id === city.body.id));
 });
 
 test('no diagnostic words or scores in views for students, guardians, teachers and leaders', () => {
