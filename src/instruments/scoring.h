@@ -114,6 +114,8 @@ class ScoringPlan {
   Response NewResponse() const;  // every answer kMissing
   [[nodiscard]] absl::StatusOr<Result> Score(const Response& r) const;
   BatchResult ScoreBatch(const ColumnBatch& batch) const;
+  // Same, reusing `out`'s memory (re-scoring a campaign chunk by chunk).
+  void ScoreBatch(const ColumnBatch& batch, BatchResult& out) const;
   // Materializes one row of a batch (a row with an error gives an empty Result).
   Result RowOf(const BatchResult& batch, size_t row) const;
 
