@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "core/status.h"
 #include "fmt/format.h"
@@ -572,6 +573,20 @@ void ScoringPlan::Impl::EvalVec(int32_t idx, size_t rows, Block& b) const {
     case K::kItemCompare: {
       const uint8_t* st = &b.state[n.ref * kBlockRows];
       const int32_t* raw = &b.raw[n.ref * kBlockRows];
+      if (n.value.den == 1) {
+        const int64_t v = n.value.num;
+        auto loop = [&](auto cmp) {
+          for (size_t r = 0; r < rows; ++r) out[r] = (st[r] == kStateAnswered) & cmp(int64_t{raw[r]}, v);
+        };
+        switch (n.op) {
+          case Op::kEq: loop(std::equal_to<int64_t>()); return;
+          case Op::kNe: loop(std::not_equal_to<int64_t>()); return;
+          case Op::kGt: loop(std::greater<int64_t>()); return;
+          case Op::kGe: loop(std::greater_equal<int64_t>()); return;
+          case Op::kLt: loop(std::less<int64_t>()); return;
+          case Op::kLe: loop(std::less_equal<int64_t>()); return;
+        }
+      }
       for (size_t r = 0; r < rows; ++r) out[r] = st[r] == kStateAnswered && CompareInt(raw[r], n.op, n.value);
       return;
     }
@@ -579,14 +594,13 @@ void ScoringPlan::Impl::EvalVec(int32_t idx, size_t rows, Block& b) const {
       const uint8_t* st = &b.state[n.ref * kBlockRows];
       const int32_t* ans = &b.answer[n.ref * kBlockRows];
       const bool multi = items[n.ref].type == ItemType::kMulti;
-      for (size_t r = 0; r < rows; ++r) {
-        if (st[r] != kStateAnswered) {
-          out[r] = 0;
-          continue;
-        }
-        uint64_t chosen = multi ? static_cast<uint64_t>(ans[r]) : uint64_t{1} << ans[r];
-        out[r] = (chosen & n.mask) != 0;
+      if (!multi) {
+        for (size_t r = 0; r < rows; ++r)
+          out[r] = (st[r] == kStateAnswered) & static_cast<uint8_t>((n.mask >> (static_cast<uint32_t>(ans[r]) & 63)) & 1);
+        return;
       }
+      for (size_t r = 0; r < rows; ++r)
+        out[r] = st[r] == kStateAnswered && (static_cast<uint64_t>(ans[r]) & n.mask) != 0;
       return;
     }
     case K::kAnswered: {
@@ -604,12 +618,14 @@ void ScoringPlan::Impl::EvalVec(int32_t idx, size_t rows, Block& b) const {
     }
     case K::kBand: {
       const int16_t* band = &b.bands[n.ref * kBlockRows];
-      for (size_t r = 0; r < rows; ++r) out[r] = band[r] >= 0 && ((n.mask >> band[r]) & 1);
+      for (size_t r = 0; r < rows; ++r)
+        out[r] = (band[r] >= 0) & static_cast<uint8_t>((n.mask >> (static_cast<uint16_t>(band[r]) & 63)) & 1);
       return;
     }
     case K::kClass: {
       const int16_t* level = &b.classes[n.ref * kBlockRows];
-      for (size_t r = 0; r < rows; ++r) out[r] = level[r] >= 0 && ((n.mask >> level[r]) & 1);
+      for (size_t r = 0; r < rows; ++r)
+        out[r] = (level[r] >= 0) & static_cast<uint8_t>((n.mask >> (static_cast<uint16_t>(level[r]) & 63)) & 1);
       return;
     }
     case K::kAll:
@@ -874,7 +890,7 @@ void ScoringPlan::Impl::ScoreBlock(const ColumnBatch& batch, size_t row0, size_t
       EvalVec(lv[l], rows, b);
       const uint8_t* cond = &b.node[lv[l] * kBlockRows];
       for (size_t r = 0; r < rows; ++r)
-        if (level[r] < 0 && cond[r]) level[r] = static_cast<int16_t>(l);
+        level[r] = (level[r] < 0 && cond[r]) ? static_cast<int16_t>(l) : level[r];
     }
   }
 
@@ -882,8 +898,10 @@ void ScoringPlan::Impl::ScoreBlock(const ColumnBatch& batch, size_t row0, size_t
     EvalVec(node, rows, b);
     const uint8_t* cond = &b.node[node * kBlockRows];
     const uint64_t mask = uint64_t{1} << (bit & 63);
-    for (size_t r = 0; r < rows; ++r)
-      if (cond[r] && !err[r]) dst[(row0 + r) * words + (bit >> 6)] |= mask;
+    // Branch-free: conditions are data-dependent and mispredict often.
+    uint64_t* word = dst.data() + row0 * words + (bit >> 6);
+    for (size_t r = 0; r < rows; ++r, word += words)
+      *word |= mask & (uint64_t{0} - static_cast<uint64_t>(cond[r] & (err[r] ^ 1)));
   };
   for (size_t k = 0; k < critical_nodes.size(); ++k) set_bits(critical_nodes[k], k, out.critical, out.critical_words);
 
