@@ -273,9 +273,13 @@ struct Importer {
         score_items.push_back(std::move(s));
         continue;
       }
+      if (id_of_link.count(link)) return Err(p + ".linkId", fmt::format("duplicate linkId \"{}\"", link));
       std::string id = SanitizeId(link, false);
-      while (id_of_link.count(link) || std::any_of(items.begin(), items.end(), [&](const json& j) { return j["id"] == id; }))
+      // linkIds that sanitize to the same id get a suffix.
+      while (std::any_of(items.begin(), items.end(), [&](const json& j) { return j["id"] == id; })) {
+        if (id.size() >= 64) return Err(p + ".linkId", "cannot derive a unique item id from this linkId");
         id += "_";
+      }
       json out = {{"id", id}, {"text", Text(Str(it, "text").empty() ? link : Str(it, "text"), Field(it, "_text"))}};
       if (id != link) out["fhir"] = {{"link_id", link}};
       bool repeats = Field(it, "repeats") && (*Field(it, "repeats")) == true;
@@ -389,7 +393,9 @@ absl::StatusOr<Definition> ImportQuestionnaireJson(const json& q) {
   d["scores"] = scores;
   CompleteLanguages(d, langs, im.primary);
   auto def = DefinitionFromJson(d);
-  if (!def.ok()) return Internal(fmt::format("imported definition failed validation: {}", std::string(def.status().message())));
+  if (!def.ok())
+    return InvalidArgument(fmt::format("the Questionnaire does not map to a valid definition: {}",
+                                       std::string(def.status().message())));
   return def;
 }
 

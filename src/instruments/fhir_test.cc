@@ -178,6 +178,12 @@ TEST(Fhir, PreciseErrors) {
   q["item"][1]["type"] = "attachment";
   EXPECT_THAT(std::string(ImportQuestionnaireJson(q).status().message()), HasSubstr("item[1].type: item type \"attachment\""));
 
+  // Found by the fuzzer: a repeated linkId used to loop forever.
+  q = json::parse(ReadFile(CasesDir() / "fhir/gad7-valueset.questionnaire.json"));
+  q["item"][3]["linkId"] = q["item"][1]["linkId"];
+  EXPECT_THAT(std::string(ImportQuestionnaireJson(q).status().message()),
+              HasSubstr("item[3].linkId: duplicate linkId \"68509-9\""));
+
   const ScoringPlan& plan = BundledDefinitions().Find("phq9")->plan;
   json qr = {{"resourceType", "QuestionnaireResponse"},
              {"item", {{{"linkId", "q3"}, {"answer", {{{"valueCoding", {{"code", "9"}}}}}}}}}};
