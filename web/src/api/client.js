@@ -81,3 +81,43 @@ export async function request(method, path, opts = {}) {
   }
   return data;
 }
+
+// A file download (e.g. an Excel export): same headers and errors as
+// request(), but answers {blob, filename} instead of decoded JSON.
+export async function download(method, path, opts = {}) {
+  const headers = { Accept: '*/*' };
+  let body;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  }
+  if (kUnsafe.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  let res;
+  try {
+    res = await fetch(kBase + path + query(opts.query), { method, headers, body, credentials: 'same-origin' });
+  } catch (e) {
+    throw new ApiError(0, { error: { code: 'network', message: String(e) } });
+  }
+  if (!res.ok) {
+    let data = null;
+    try {
+      data = JSON.parse(await res.text());
+    } catch {
+      data = null;
+    }
+    const error = new ApiError(res.status, data, res.headers);
+    if (res.status === 401) onUnauthenticated();
+    throw error;
+  }
+  const disposition = res.headers.get('Content-Disposition') || '';
+  const m = disposition.match(/filename\*=UTF-8''([^;]+)/i) || disposition.match(/filename="?([^";]+)"?/i);
+  let filename = 'export.xlsx';
+  if (m) {
+    try {
+      filename = decodeURIComponent(m[1]);
+    } catch {
+      filename = m[1];
+    }
+  }
+  return { blob: await res.blob(), filename };
+}

@@ -1,6 +1,6 @@
 // One function per API endpoint (docs/api/openapi.yaml). Every function
 // returns the decoded JSON answer or throws ApiError (see client.js).
-import { request } from './client.js';
+import { download, request } from './client.js';
 
 export { ApiError, setCsrfToken, setUnauthenticatedHandler } from './client.js';
 
@@ -55,3 +55,63 @@ export const removeRoleGrant = (accountId, roleId) =>
 // --- audit
 // params: {before, page_size}
 export const listAuditEvents = (params) => request('GET', '/audit-events', { query: params });
+
+// --- screening (campaigns, answering, progress, results, aggregates)
+const enc = encodeURIComponent;
+export const listScreeningTemplates = () => request('GET', '/screening-templates');
+export const listCampaigns = () => request('GET', '/campaigns');
+export const getCampaign = (id) => request('GET', `/campaigns/${enc(id)}`);
+// campaign: {template, name, scales:[{instrument_id}], unit_ids, opens_on,
+// closes_on, notice, consent_text, …}
+export const createCampaign = (campaign) => request('POST', '/campaigns', { json: campaign });
+// decision: "consent" | "decline"
+export const recordConsent = (campaignId, studentId, decision) =>
+  request('POST', `/campaigns/${enc(campaignId)}/consents`, {
+    json: { student_id: studentId, decision },
+  });
+export const listConsentRequests = () => request('GET', '/consent-requests');
+// No unitId: the caller's widest unit the campaign reaches.
+export const getCampaignProgress = (id, unitId) =>
+  request('GET', `/campaigns/${enc(id)}/progress`, { query: { unit_id: unitId } });
+export const listNonRespondents = (id, unitId) =>
+  request('GET', `/campaigns/${enc(id)}/non-respondents`, { query: { unit_id: unitId } });
+export const sendReminders = (id, unitId) =>
+  request('POST', `/campaigns/${enc(id)}/reminders`, { json: { unit_id: unitId } });
+export const getCampaignResults = (id, unitId) =>
+  request('GET', `/campaigns/${enc(id)}/results`, { query: { unit_id: unitId } });
+// params: {unit_id, by: "grade,sex", instrument_id, k}
+export const getCampaignAggregates = (id, params) =>
+  request('GET', `/campaigns/${enc(id)}/aggregates`, { query: params });
+// body: {kind: "results" | "aggregates", reason, unit_id, by, instrument_id}
+// → {blob, filename}
+export const exportCampaign = (id, body) => download('POST', `/campaigns/${enc(id)}/exports`, { json: body });
+export const getStudentScreeningHistory = (studentId) =>
+  request('GET', `/students/${enc(studentId)}/screening-results`);
+export const listAssignments = () => request('GET', '/assignments');
+export const getAssignment = (id) => request('GET', `/assignments/${enc(id)}`);
+export const saveDraft = (id, answers, position) =>
+  request('PUT', `/assignments/${enc(id)}/draft`, { json: { answers, position } });
+// submissionId: generated once per attempt, so a retry is idempotent.
+export const submitAssignment = (id, submissionId, answers, elapsedSeconds) =>
+  request('POST', `/assignments/${enc(id)}/submission`, {
+    json: { submission_id: submissionId, answers, elapsed_seconds: elapsedSeconds },
+  });
+// class_id → {items:[{student_no, name, login, code, qr_text, expires_at}]}
+export const issueLoginSlips = (classId) => request('POST', '/login-slips', { json: { class_id: classId } });
+
+// --- warnings, follow-ups, attention levels
+// state: "open" | "acknowledged" | …
+export const listWarnings = (state) => request('GET', '/warnings', { query: { state } });
+export const acknowledgeWarning = (id) => request('POST', `/warnings/${enc(id)}/acknowledgement`);
+// params: {state, overdue: "true"}
+export const listFollowUps = (params) => request('GET', '/follow-ups', { query: params });
+// interview: {outcome: "confirmed" | "cleared", level, guidance, notes, valid_days}
+export const recordInterview = (id, interview) =>
+  request('POST', `/follow-ups/${enc(id)}/interview`, { json: interview });
+export const listAttentionLevels = () => request('GET', '/attention-levels');
+// Sign-in with a login slip; newPassword replaces the one-time code.
+export const slipLogin = (login, code, newPassword) =>
+  request('POST', '/auth/slip-login', {
+    json: { login, code, new_password: newPassword || undefined },
+    allow401: true,
+  });

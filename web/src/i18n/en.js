@@ -1,4 +1,6 @@
 // English UI strings (same keys as zh-CN.js).
+import screening from './screening.en.js';
+
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
   lang: { label: 'Language', zh: '中文', en: 'English' },
@@ -12,11 +14,21 @@ export default {
     profile: 'My information',
     children: 'My children',
     hotlines: 'Help hotlines',
+    myScreenings: 'My questionnaires',
+    consents: 'Consent',
+    campaigns: 'Screenings',
+    warnings: 'Urgent warnings',
+    followUps: 'Follow-ups',
+    progress: 'Progress',
+    attention: 'Students to look after',
+    batches: 'Screening campaigns',
+    stats: 'Statistics',
     password: 'Change password',
     logout: 'Sign out',
     open: 'Open menu',
   },
   common: {
+    back: 'Back',
     search: 'Search',
     reset: 'Reset',
     loading: 'Loading…',
@@ -243,4 +255,5 @@ export default {
     city_admin: 'City admin',
     auditor: 'Auditor',
   },
+  ...screening,
 };

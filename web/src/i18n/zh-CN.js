@@ -1,4 +1,6 @@
 // Simplified Chinese UI strings (the default language).
+import screening from './screening.zh-CN.js';
+
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
   lang: { label: '语言', zh: '中文', en: 'English' },
@@ -12,11 +14,21 @@ export default {
     profile: '我的信息',
     children: '我的孩子',
     hotlines: '心理援助热线',
+    myScreenings: '我的测评',
+    consents: '知情同意',
+    campaigns: '测评管理',
+    warnings: '预警收件箱',
+    followUps: '随访复核',
+    progress: '测评进度',
+    attention: '关注名单',
+    batches: '测评批次',
+    stats: '统计',
     password: '修改密码',
     logout: '退出登录',
     open: '打开菜单',
   },
   common: {
+    back: '返回',
     search: '搜索',
     reset: '重置',
     loading: '加载中…',
@@ -242,4 +254,5 @@ export default {
     city_admin: '市教委管理员',
     auditor: '审计员',
   },
+  ...screening,
 };

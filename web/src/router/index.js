@@ -10,6 +10,12 @@ import LoginView from '../views/auth/LoginView.vue';
 const routes = [
   { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
   {
+    path: '/slip',
+    name: 'slip',
+    component: () => import('../views/screening/SlipLoginView.vue'),
+    meta: { public: true },
+  },
+  {
     path: '/',
     component: AppLayout,
     children: [
@@ -62,6 +68,73 @@ const routes = [
         component: () => import('../views/hotlines/HotlinesView.vue'),
         meta: { capability: 'hotlines.read' },
       },
+      // --- screening (capabilities derived from roles, see capabilities.js)
+      {
+        path: 'screening/mine',
+        name: 'my-screenings',
+        component: () => import('../views/screening/MyScreeningsView.vue'),
+        meta: { capability: 'screening.answer' },
+      },
+      {
+        path: 'screening/mine/:id',
+        name: 'answer',
+        component: () => import('../views/screening/AnswerView.vue'),
+        meta: { capability: 'screening.answer' },
+      },
+      {
+        path: 'screening/consents',
+        name: 'consents',
+        component: () => import('../views/screening/ConsentView.vue'),
+        meta: { capability: 'consent.respond' },
+      },
+      {
+        path: 'screening/campaigns',
+        name: 'campaigns',
+        component: () => import('../views/screening/CampaignsView.vue'),
+        meta: { capability: 'screening.campaign' },
+      },
+      {
+        path: 'screening/campaigns/:id',
+        name: 'campaign',
+        component: () => import('../views/screening/CampaignDetailView.vue'),
+        meta: { capability: 'screening.campaign' },
+      },
+      {
+        path: 'screening/students/:id',
+        name: 'student-history',
+        component: () => import('../views/screening/StudentHistoryView.vue'),
+        meta: { capability: 'screening.manage' },
+      },
+      {
+        path: 'screening/progress',
+        name: 'progress',
+        component: () => import('../views/screening/ProgressView.vue'),
+        meta: { capability: 'screening.progress' },
+      },
+      {
+        path: 'screening/stats',
+        name: 'stats',
+        component: () => import('../views/screening/StatsView.vue'),
+        meta: { capability: 'screening.stats' },
+      },
+      {
+        path: 'warnings',
+        name: 'warnings',
+        component: () => import('../views/warning/WarningsView.vue'),
+        meta: { capability: 'warnings.inbox' },
+      },
+      {
+        path: 'follow-ups',
+        name: 'follow-ups',
+        component: () => import('../views/warning/FollowUpsView.vue'),
+        meta: { capability: 'followups.review' },
+      },
+      {
+        path: 'attention',
+        name: 'attention',
+        component: () => import('../views/warning/AttentionView.vue'),
+        meta: { capability: 'attention.read' },
+      },
       {
         path: 'password',
         name: 'password',
@@ -82,6 +155,11 @@ export const router = createRouter({
 });
 
 router.beforeEach(async (to) => {
+  // Login slips link to /#/slip?login=…&code=… (works with any routing).
+  if (to.hash.startsWith('#/slip')) {
+    const params = new URLSearchParams(to.hash.slice(to.hash.indexOf('?') + 1));
+    return { name: 'slip', query: Object.fromEntries(params) };
+  }
   const session = useSessionStore();
   try {
     await session.load();

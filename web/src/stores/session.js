@@ -2,6 +2,7 @@
 // Capabilities only shape the menu; the server decides every request.
 import { defineStore } from 'pinia';
 import * as api from '../api/index.js';
+import { derivedCapabilities } from '../capabilities.js';
 
 export const useSessionStore = defineStore('session', {
   state: () => ({
@@ -11,7 +12,7 @@ export const useSessionStore = defineStore('session', {
   }),
   getters: {
     signedIn: (s) => !!s.me,
-    capabilities: (s) => new Set(s.me?.capabilities || []),
+    capabilities: (s) => new Set([...(s.me?.capabilities || []), ...derivedCapabilities(s.me)]),
   },
   actions: {
     has(capability) {
