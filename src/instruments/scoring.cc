@@ -96,12 +96,13 @@ constexpr size_t kBlockRows = 512;
 
 struct Block {
   Block(size_t items, size_t scores, size_t band_sets, size_t classes, size_t nodes)
-      : answer(items * kBlockRows), raw(items * kBlockRows), scored(items * kBlockRows),
+      : answer(items), raw(items * kBlockRows), scored(items * kBlockRows),
         state(items * kBlockRows), num(scores * kBlockRows), den(scores * kBlockRows),
         avail(scores * kBlockRows), bands(band_sets * kBlockRows), classes(classes * kBlockRows),
         node(nodes * kBlockRows), counts(kBlockRows), err(kBlockRows), valid(kBlockRows),
         sum(kBlockRows), visible(kBlockRows), answered(kBlockRows) {}
-  std::vector<int32_t> answer, raw, scored;
+  std::vector<const int32_t*> answer;  // per item: the batch column at this block
+  std::vector<int32_t> raw, scored;
   std::vector<uint8_t> state;
   std::vector<int64_t> num, den;
   std::vector<uint8_t> avail;
@@ -133,6 +134,7 @@ struct ScoringPlan::Impl {
   Definition def;
   std::vector<CItem> items;
   std::vector<int64_t> raw_values, scored_values;
+  std::vector<int32_t> raw_values32, scored_values32;  // same, for the batch loops
   std::vector<CNode> nodes;
   std::vector<int32_t> children;
   std::vector<CScore> scores;
@@ -224,6 +226,8 @@ absl::Status ScoringPlan::Impl::Init() {
       for (const auto& o : it.options) {
         raw_values.push_back(o.value);
         scored_values.push_back(it.reverse ? lo + hi - o.value : o.value);
+        raw_values32.push_back(static_cast<int32_t>(raw_values.back()));
+        scored_values32.push_back(static_cast<int32_t>(scored_values.back()));
       }
     }
     if (it.show_if) {
@@ -592,7 +596,7 @@ void ScoringPlan::Impl::EvalVec(int32_t idx, size_t rows, Block& b) const {
     }
     case K::kItemCode: {
       const uint8_t* st = &b.state[n.ref * kBlockRows];
-      const int32_t* ans = &b.answer[n.ref * kBlockRows];
+      const int32_t* ans = b.answer[n.ref];
       const bool multi = items[n.ref].type == ItemType::kMulti;
       if (!multi) {
         for (size_t r = 0; r < rows; ++r)
@@ -671,11 +675,11 @@ void ScoringPlan::Impl::ScoreBlock(const ColumnBatch& batch, size_t row0, size_t
   for (size_t i = 0; i < items.size(); ++i) {
     const CItem& it = items[i];
     const int32_t* col = batch.answers[i].data() + row0;
-    int32_t* ans = &b.answer[i * kBlockRows];
+    const int32_t* ans = col;
+    b.answer[i] = col;
     int32_t* raw = &b.raw[i * kBlockRows];
     int32_t* sc = &b.scored[i * kBlockRows];
     uint8_t* st = &b.state[i * kBlockRows];
-    std::copy(col, col + rows, ans);
     const uint8_t* vis = nullptr;
     if (it.show_if >= 0) {
       EvalVec(it.show_if, rows, b);
@@ -714,6 +718,22 @@ void ScoringPlan::Impl::ScoreBlock(const ColumnBatch& batch, size_t row0, size_t
       continue;
     }
     const uint32_t count = static_cast<uint32_t>(it.opt_count);
+    if (!vis) {
+      // Common case, branch-free: look up both values, flag bad answers.
+      const int32_t* rv32 = &raw_values32[it.opt_begin];
+      const int32_t* sv32 = &scored_values32[it.opt_begin];
+      const uint8_t must8 = must;
+      for (size_t r = 0; r < rows; ++r) {
+        const int32_t a = ans[r];
+        const bool in_range = static_cast<uint32_t>(a) < count;
+        const uint32_t idx = in_range ? static_cast<uint32_t>(a) : 0;
+        raw[r] = in_range ? rv32[idx] : 0;
+        sc[r] = in_range ? sv32[idx] : 0;
+        st[r] = in_range ? kStateAnswered : kStateMissing;
+        err[r] |= in_range ? uint8_t{0} : (a >= 0 ? uint8_t{1} : must8);
+      }
+      continue;
+    }
     for (size_t r = 0; r < rows; ++r) {
       int32_t a = ans[r];
       if (static_cast<uint32_t>(a) < count && (!vis || vis[r])) {
