@@ -19,6 +19,16 @@ const kCapabilityRoles = {
   'audit.read': ['auditor'],
   'self.profile': ['student'],
   'children.read': ['guardian'],
+  // Screening entries (derived from roles in the web UI, web/src/capabilities.js).
+  'screening.answer': ['student', 'peer_reporter'],
+  'consent.respond': ['guardian'],
+  'screening.manage': ['psych_staff'],
+  'warnings.inbox': ['psych_staff'],
+  'followups.review': ['psych_staff'],
+  'screening.progress': ['head_teacher', 'grade_head', 'school_leader'],
+  'attention.read': ['head_teacher', 'grade_head'],
+  'screening.campaigns': ['district_admin', 'city_admin'],
+  'screening.stats': ['district_admin', 'city_admin'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 
