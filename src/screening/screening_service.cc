@@ -344,6 +344,22 @@ Suppression Suppress(const std::vector<std::vector<int64_t>>& counts, int k) {
   return s;
 }
 
+// ---------------------------------------------------------------- cache
+
+absl::StatusOr<std::optional<Campaign>> ScreeningService::CampaignById(int64_t id) {
+  {
+    std::lock_guard lk(cache_mu_);
+    if (auto it = campaigns_.find(id); it != campaigns_.end()) return std::optional<Campaign>(it->second);
+  }
+  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(id));
+  if (c) {
+    std::lock_guard lk(cache_mu_);
+    if (campaigns_.size() > 10000) campaigns_.clear();
+    campaigns_[id] = *c;
+  }
+  return c;
+}
+
 // ---------------------------------------------------------------- audit
 
 void ScreeningService::Audit(const http::Principal* p, std::string action, std::string object_type,
@@ -545,7 +561,7 @@ absl::StatusOr<std::vector<Campaign>> ScreeningService::ListCampaigns(const http
 }
 
 absl::StatusOr<Campaign> ScreeningService::VisibleCampaign(const http::Principal& p, int64_t id) {
-  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(id));
+  XQ_ASSIGN_OR_RETURN(auto c, CampaignById(id));
   if (!c) return NotFound("campaign not found");
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
   for (const auto& s : scopes)
@@ -562,7 +578,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p
                                                         int64_t student_id, std::string_view decision) {
   if (decision != "consent" && decision != "decline")
     return InvalidArgument("decision must be consent or decline", "decision");
-  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto c, CampaignById(campaign_id));
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(student_id));
   if (!c || !s) return NotFound("not found");
   std::string source;
@@ -604,7 +620,7 @@ absl::StatusOr<Json> ScreeningService::ConsentRequests(const http::Principal& p)
     std::set<int64_t> seen;
     for (const auto& a : assignments) {
       if (!seen.insert(a.campaign_id).second) continue;
-      XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a.campaign_id));
+      XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a.campaign_id));
       if (!c || c->state != "open" || c->closes_on < today) continue;
       XQ_ASSIGN_OR_RETURN(auto consent, store_.GetConsent(a.campaign_id, child));
       int age = AgeOn(s->birth_date, today);
@@ -657,7 +673,7 @@ absl::StatusOr<Json> ScreeningService::ListAssignments(const http::Principal& p)
   Json items = Json::array();
   for (const auto& a : assignments) {
     if (!campaigns.count(a.campaign_id)) {
-      XQ_ASSIGN_OR_RETURN(campaigns[a.campaign_id], store_.GetCampaign(a.campaign_id));
+      XQ_ASSIGN_OR_RETURN(campaigns[a.campaign_id], CampaignById(a.campaign_id));
     }
     const auto& c = campaigns[a.campaign_id];
     if (!c || a.position >= static_cast<int>(c->scales.size())) continue;
@@ -689,7 +705,7 @@ absl::StatusOr<Json> ScreeningService::ListAssignments(const http::Principal& p)
 absl::StatusOr<Json> ScreeningService::GetAssignment(const http::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
   if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
-  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a->campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a->campaign_id));
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(a->student_id));
   if (!c || !s || a->position >= static_cast<int>(c->scales.size())) return NotFound("assessment not found");
   const auto* e = FindScale(c->scales[a->position]);
@@ -743,7 +759,7 @@ absl::Status ScreeningService::SaveDraft(const http::Principal& p, int64_t id, c
   r.submitted = a->state == "submitted";
   auto d = policy::Decide(p.actor, Action::kWrite, r);
   if (!d.allowed) return Conflict("the answers are already submitted");
-  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a->campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a->campaign_id));
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(a->student_id));
   if (!c || !s) return NotFound("assessment not found");
   std::string why;
@@ -873,7 +889,7 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
   }
   auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
   if (!policy::Decide(p.actor, Action::kWrite, r).allowed) return NotFound("assessment not found");
-  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(a->campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a->campaign_id));
   if (!c || a->position >= static_cast<int>(c->scales.size())) return NotFound("assessment not found");
   std::string why;
   XQ_ASSIGN_OR_RETURN(bool ok, MayAnswer(*c, *s, &why));
@@ -1187,7 +1203,7 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int6
 
 absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, std::string_view csv) {
   ImportResult out;
-  XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto c, CampaignById(campaign_id));
   if (!c) return NotFound("campaign not found");
   // Minimal CSV: comma separated, optional double quotes, UTF-8, header first.
   auto split = [](std::string_view line) {
@@ -1239,7 +1255,7 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
     if (info && info->school_id) schools.insert(info->school_id);
   }
   std::vector<WriteRequest> ready;
-  std::vector<bool> is_repeat;
+  std::set<int64_t> in_file;  // assignments seen in this file
   for (size_t ln = 1; ln < lines.size(); ++ln) {
     if (lines[ln].empty() || lines[ln] == "\r") continue;
     const int line_no = static_cast<int>(ln) + 1;
@@ -1290,6 +1306,10 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
       fail(col_no, "student_no", "the student or guardian declined");
       continue;
     }
+    if (!in_file.insert(a->id).second) {
+      fail(col_no, "student_no", "the student appears twice for this scale");
+      continue;
+    }
     const std::string key = fmt::format("paper:{}:{}", campaign_id, a->id);
     XQ_ASSIGN_OR_RETURN(auto existing, store_.SubmissionOfAssignment(a->id));
     if (existing && existing->client_key != key) {
@@ -1320,13 +1340,14 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
     ready.push_back(std::move(*w));
   }
   if (!out.errors.empty()) return out;
-  for (auto& w : ready) {
-    const size_t warnings = w.warnings.size();
-    const int64_t fresh_id = w.submission.id;
-    XQ_ASSIGN_OR_RETURN(auto stored, writer_.Write(std::move(w)));
-    if (stored.id == fresh_id) {
+  std::vector<std::pair<int64_t, size_t>> fresh;  // (submission id, warnings)
+  for (const auto& w : ready) fresh.emplace_back(w.submission.id, w.warnings.size());
+  auto stored = writer_.WriteMany(std::move(ready));
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (!stored[i].ok()) return stored[i].status();
+    if (stored[i]->id == fresh[i].first) {
       ++out.written;
-      out.warnings += static_cast<int>(warnings);
+      out.warnings += static_cast<int>(fresh[i].second);
     } else {
       ++out.repeats;
     }

@@ -16,10 +16,12 @@
 // Submission: validate → score in memory → SubmissionWriter (group commit)
 // → acknowledged after commit; critical items raise an urgent warning and a
 // follow-up in the same transaction; screen-positive results a follow-up.
-// Thread-safe: stateless apart from its collaborators.
+// Thread-safe: stateless apart from its collaborators and a campaign cache.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,6 +121,9 @@ class ScreeningService {
   absl::StatusOr<ImportResult> ImportPaper(int64_t campaign_id, std::string_view csv);
 
  private:
+  // Campaigns do not change once created (the submission path reads them
+  // on every request), so they are cached.
+  absl::StatusOr<std::optional<Campaign>> CampaignById(int64_t id);
   absl::StatusOr<Campaign> VisibleCampaign(const http::Principal& p, int64_t id);
   // Builds the stored submission with its warnings and follow-ups.
   absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
@@ -135,6 +140,8 @@ class ScreeningService {
   audit::AuditLog& audit_;
   counselling::HotlineService& hotlines_;
   const Clock& clock_;
+  std::mutex cache_mu_;
+  std::map<int64_t, Campaign> campaigns_;
 };
 
 // Screen-positive rule over a ResultToJson document: any critical hit, an

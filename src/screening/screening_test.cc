@@ -1,11 +1,16 @@
 // Unit tests: small-cell suppression, the screen-positive rule, and the
 // group-commit writer (idempotent repeats, warnings in the same commit).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
 #include "core/ids.h"
 #include "db/database.h"
 #include "gtest/gtest.h"
+#include "demo/demo.h"
+#include "screening/demo_data.h"
 #include "screening/screening_service.h"
 #include "screening/submission_writer.h"
 
@@ -153,6 +158,62 @@ TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->id, out[0]->id);
   EXPECT_EQ(Count("screening_submissions"), 50);
+}
+
+// The demo seeding goes through campaign creation and the paper path.
+TEST(DemoScreening, SeedsACampaignWithAnswers) {
+  auto dir = std::filesystem::temp_directory_path() / ("xq-demo-" + RandomHex(6));
+  std::filesystem::create_directories(dir);
+  {
+    auto db = db::Database::Open("sqlite:" + (dir / "d.db").string());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db::Migrate(**db).ok());
+    ASSERT_TRUE(demo::Generate(**db, {}).ok());
+    auto res = SeedDemoScreening(**db, SystemClock::Instance());
+    ASSERT_TRUE(res.ok()) << res.status();
+    EXPECT_GT(res->submissions, 100);
+    EXPECT_GT(res->warnings, 0);
+    ScreeningStore store(**db);
+    auto subs = store.SubmissionsOf(res->campaign_id, {"/1/"}).value();
+    EXPECT_EQ(static_cast<int>(subs.size()), res->submissions);
+    int positive = 0;
+    for (const auto& x : subs) positive += x.positive;
+    EXPECT_GT(positive, 0);
+    EXPECT_LT(positive, res->submissions / 2);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// Throughput of the writer alone (run with --gtest_also_run_disabled_tests):
+// XQ_WRITER_THREADS request threads (default 64), durable commits on a temp SQLite file.
+TEST_F(WriterTest, DISABLED_Throughput) {
+  constexpr int kRows = 40000;
+  const int kThreads = std::getenv("XQ_WRITER_THREADS") ? std::atoi(std::getenv("XQ_WRITER_THREADS")) : 64;
+  ASSERT_TRUE(db_->InTransaction([&](soci::session& s) {
+                   std::vector<long long> ids;
+                   std::vector<int> pos;
+                   for (int i = 0; i < kRows; ++i) ids.push_back(1000 + i), pos.push_back(100 + i);
+                   s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, "
+                        "unit_path, position) VALUES (:id, 9, 5, 1, '/1/', :p)",
+                       soci::use(ids), soci::use(pos);
+                   return absl::OkStatus();
+                 }).ok());
+  SubmissionWriter writer(*db_);
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < kRows; i += kThreads) {
+        auto r = writer.Write(Request(1000 + i, "k" + std::to_string(i), i % 500 == 0));
+        ASSERT_TRUE(r.ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("%d rows in %.2f s: %.0f rows/s, %lld batches\n", kRows, secs, kRows / secs,
+              static_cast<long long>(writer.stats().batches));
+  EXPECT_EQ(Count("screening_submissions"), kRows);
 }
 
 }  // namespace

@@ -42,6 +42,25 @@ absl::StatusOr<Submission> SubmissionWriter::Write(WriteRequest request) {
   return fut.get();
 }
 
+std::vector<absl::StatusOr<Submission>> SubmissionWriter::WriteMany(std::vector<WriteRequest> requests) {
+  std::vector<std::future<absl::StatusOr<Submission>>> futures;
+  futures.reserve(requests.size());
+  {
+    std::lock_guard lk(mu_);
+    for (auto& r : requests) {
+      if (stopping_) break;
+      queue_.push_back(Pending{std::move(r), {}});
+      futures.push_back(queue_.back().done.get_future());
+    }
+  }
+  cv_.notify_one();
+  std::vector<absl::StatusOr<Submission>> out;
+  out.reserve(requests.size());
+  for (auto& f : futures) out.push_back(f.get());
+  while (out.size() < requests.size()) out.push_back(absl::UnavailableError("the submission writer is stopping"));
+  return out;
+}
+
 void SubmissionWriter::Loop() {
   for (;;) {
     std::vector<Pending> batch;

@@ -58,6 +58,9 @@ class SubmissionWriter {
   // Blocks until committed. Returns the stored submission (the first one
   // when this is a repeat with the same client key).
   absl::StatusOr<Submission> Write(WriteRequest request);
+  // Queues all requests at once (they share batches) and waits for every
+  // one; results in the order given. For imports.
+  std::vector<absl::StatusOr<Submission>> WriteMany(std::vector<WriteRequest> requests);
   WriterStats stats() const;
 
  private:
