@@ -255,3 +255,38 @@ test('the district admin sees aggregates with small cells suppressed', { timeout
     await context.close();
   }
 });
+
+test('login slips: the head teacher prints them; a student signs in on a phone from the slip address', { timeout: 120_000 }, async () => {
+  const { context, page } = await newPage(browser, server.baseUrl);
+  let slip;
+  try {
+    await uiLogin(page, 'head_teacher', server.accounts.head_teacher.password);
+    await page.goto(`/screening/progress?campaign=${campaign.id}`);
+    await page.getByTestId('slips-issue').click();
+    await page.locator('.el-message-box').getByRole('button', { name: '生成登录条' }).click();
+    const first = page.getByTestId('slip').first();
+    await first.waitFor();
+    assert.ok((await page.getByTestId('slip').count()) > 2);
+    // Each slip carries a QR image of its sign-in address.
+    const qr = await first.getByTestId('slip-qr').evaluate((img) => ({ w: img.naturalWidth, src: img.src.slice(0, 15) }));
+    assert.ok(qr.w > 50 && qr.src.startsWith('data:image/'), JSON.stringify(qr));
+    const texts = await page.getByTestId('slip').allInnerTexts();
+    slip = texts.map((t) => t.match(/(\/#\/slip\?login=[^&\s]+&code=\S+)/)?.[1]).find((u) => u && /login=s/.test(u));
+    assert.ok(slip, texts[0]);
+  } finally {
+    await context.close();
+  }
+  const phone = await newPage(browser, server.baseUrl, { viewport: kPhoneViewport });
+  try {
+    await phone.page.goto(slip);
+    await phone.page.getByTestId('slip-code').waitFor();
+    assert.notEqual(await phone.page.getByTestId('slip-code').inputValue(), '');
+    await phone.page.getByTestId('slip-password').fill('Garden#2026');
+    await phone.page.getByTestId('slip-repeat').fill('Garden#2026');
+    await phone.page.getByTestId('slip-submit').click();
+    await phone.page.getByTestId('my-screenings').waitFor();
+    await phone.page.getByTestId('assignment').filter({ hasText: kCampaignName }).waitFor();
+  } finally {
+    await phone.context.close();
+  }
+});

@@ -145,6 +145,7 @@ export default {
     badCode: 'Wrong login name or code, or the code was used or has expired',
     signIn: 'Sign in with a slip',
     signInHint: 'Enter the login name and code from your slip and choose your own password.',
+    qrAlt: 'Scan to sign in on a phone',
   },
   warnings: {
     title: 'Urgent warnings',

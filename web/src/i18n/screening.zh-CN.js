@@ -146,6 +146,7 @@ export default {
     badCode: '登录名或登录码不正确，或登录码已使用、已过期',
     signIn: '登录条登录',
     signInHint: '请输入登录条上的登录名和登录码，并设置你自己的密码。',
+    qrAlt: '用手机扫码登录',
   },
   warnings: {
     title: '预警收件箱',
