@@ -852,11 +852,19 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
   return w;
 }
 
-std::vector<std::string> ScreeningService::FeedbackTexts(const Submission& x) const {
+std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& actor, const Submission& x) const {
   std::vector<std::string> out;
   const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
   auto result = ParseJson(x.result);
-  if (e && result.ok() && result->contains("feedback")) {
+  // D3 for a student: the neutral feedback text only, and only if the scale
+  // has feedback written for students.
+  policy::Resource r = StudentRes(DataClass::kResults, x.student_id, x.unit_path);
+  if (e) {
+    for (const auto& f : e->definition.feedback)
+      r.feedback_allowed = r.feedback_allowed || f.audience == instruments::Audience::kStudent;
+  }
+  auto d = policy::Decide(actor, Action::kRead, r);
+  if (d.allowed && d.view == policy::View::kFeedbackOnly && e && result.ok() && result->contains("feedback")) {
     for (const auto& key : (*result)["feedback"]) {
       for (const auto& f : e->definition.feedback) {
         if (f.key == key && f.audience == instruments::Audience::kStudent) out.push_back(TextOf(f.text));
@@ -884,7 +892,7 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
       return Conflict("the answers are already submitted", "submission_id");
     out.submission = *existing;
     out.repeat = true;
-    out.feedback = FeedbackTexts(*existing);
+    out.feedback = FeedbackTexts(p.actor, *existing);
     return out;
   }
   auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
@@ -898,7 +906,7 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
   const int64_t fresh_id = w.submission.id;
   XQ_ASSIGN_OR_RETURN(out.submission, writer_.Write(std::move(w)));
   out.repeat = out.submission.id != fresh_id;  // a concurrent repeat committed first
-  out.feedback = FeedbackTexts(out.submission);
+  out.feedback = FeedbackTexts(p.actor, out.submission);
   return out;
 }
 

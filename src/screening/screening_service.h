@@ -130,7 +130,7 @@ class ScreeningService {
                                      const Json& answers, std::optional<double> elapsed,
                                      std::string client_key, std::string source);
   absl::StatusOr<bool> MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why);
-  std::vector<std::string> FeedbackTexts(const Submission& x) const;
+  std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x) const;
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, int64_t student_id, std::string outcome,
              std::string detail = {}, std::string purpose = {});

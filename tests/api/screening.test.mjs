@@ -231,6 +231,7 @@ test('answering with autosave, idempotent submission, neutral feedback', async (
   assert.equal(sub.status, 201, JSON.stringify(sub.body));
   srv.submittedAt = t0;
   assert.ok(sub.body.feedback.length >= 1);
+  assert.ok(!sub.body.feedback[0].startsWith('谢谢你认真完成这份问卷。如果想找人聊聊'), 'the scale\'s own feedback text');
   const numbers = sub.body.hotlines.map((h) => h.number);
   assert.ok(numbers.includes('4001060525') && numbers.includes('4000716515'));
   for (const k of ['scores', 'bands', 'classes', 'critical', 'positive', 'result']) assert.equal(sub.body[k], undefined, k);
