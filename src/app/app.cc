@@ -12,6 +12,8 @@
 #include "core/status.h"
 #include "db/database.h"
 #include "auth/slips.h"
+#include "screening/routes.h"
+#include "screening/screening_service.h"
 #include "warning/routes.h"
 #include "warning/warning_service.h"
 #include "org/org_service.h"
@@ -31,6 +33,9 @@ struct App::Parts {
   std::unique_ptr<auth::SlipService> slips;
   std::unique_ptr<warning::WarningStore> warning_store;
   std::unique_ptr<warning::WarningService> warnings;
+  std::unique_ptr<screening::ScreeningStore> screening_store;
+  std::unique_ptr<screening::SubmissionWriter> submission_writer;
+  std::unique_ptr<screening::ScreeningService> screening;
   http::Router router;
 };
 
@@ -56,6 +61,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.slips = std::make_unique<auth::SlipService>(*p.db, *p.auth_store, *p.audit, clock);
   p.warning_store = std::make_unique<warning::WarningStore>(*p.db);
   p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
+  p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
+  p.submission_writer = std::make_unique<screening::SubmissionWriter>(*p.db);
+  p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
+                                                               *p.audit, *p.hotlines, clock);
 
   const int schema = db::LatestSchemaVersion();
   p.router.Add(
@@ -70,6 +79,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   org::RegisterOrgRoutes(p.router, *p.org);
   auth::RegisterSlipRoutes(p.router, *p.slips, options.secure_cookies);
   warning::RegisterWarningRoutes(p.router, *p.warnings);
+  screening::RegisterScreeningRoutes(p.router, *p.screening);
   return app;
 }
 
