@@ -1075,10 +1075,18 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const http::Principal& p, 
     return NotFound("student not found");
   }
   XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOfStudent(student_id));
+  // Item-level answers (D2) for those who may read them (psychology staff).
+  auto raw = StudentRes(DataClass::kRawAnswers, student_id, s->unit_path);
+  raw.submitted = true;
+  const bool answers = policy::Decide(p.actor, Action::kRead, raw).allowed;
   Json items = Json::array();
   for (const auto& x : subs) {
     Json j = ResultRow(x);
     j["campaign_id"] = IdToString(x.campaign_id);
+    if (answers) {
+      auto a = ParseJson(x.answers);
+      if (a.ok()) j["answers"] = *a;
+    }
     items.push_back(std::move(j));
   }
   Audit(&p, "read", "screening_history", IdToString(student_id), student_id, "ok",

@@ -371,6 +371,7 @@ test('results by role: psychology staff only; history audited', async () => {
   const h = await psych.get(`/api/v1/students/${srv.studentId}/screening-results`);
   assert.equal(h.status, 200);
   assert.equal(h.body.items.length, 1);
+  assert.equal(h.body.items[0].answers.q9, '1', 'psychology staff see item-level answers (D2)');
   for (const u of ['head_teacher', 'grade_head', 'school_leader', 'district_admin', 'city_admin', 'student']) {
     const c = await as(u);
     const res = await c.get(`/api/v1/campaigns/${campaign.id}/results`);
