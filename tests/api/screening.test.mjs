@@ -539,6 +539,44 @@ test('a district campaign cascades to its schools, which track their part', asyn
   assert.ok((await (await as('univ_psych_staff')).get('/api/v1/campaigns')).body.items.some((x) => x.id === city.body.id));
 });
 
+test('ACCESS.md for screening data, every demo role', async () => {
+  const sid = srv.studentId;
+  const psychOnly = new Set(['psych_staff']);
+  const levelReaders = new Set(['psych_staff', 'univ_psych_staff', 'head_teacher', 'head_teacher2', 'grade_head',
+    'school_leader', 'counsellor']);
+  for (const { username } of srv.accountList) {
+    const c = await as(username);
+    const w = await c.get('/api/v1/warnings?state=all');
+    if (username.endsWith('psych_staff')) {
+      assert.equal(w.status, 200, username);
+      assert.equal(w.body.items.some((x) => x.student_id === sid), username === 'psych_staff', username);
+    } else {
+      assert.equal(w.status, 403, `warnings ${username}`);
+    }
+    const f = await c.get('/api/v1/follow-ups?state=all');
+    assert.equal(f.status, username.endsWith('psych_staff') ? 200 : 403, `follow-ups ${username}`);
+    const r = await c.get(`/api/v1/campaigns/${campaign.id}/results`);
+    if (psychOnly.has(username)) assert.equal(r.status, 200);
+    else assert.ok([403, 404].includes(r.status), `results ${username} ${r.status}`);
+    const h = await c.get(`/api/v1/students/${sid}/screening-results`);
+    assert.equal(h.status, psychOnly.has(username) ? 200 : 404, `history ${username}`);
+    const x = await c.post(`/api/v1/campaigns/${campaign.id}/exports`, { json: { kind: 'results', reason: '核对名单' } });
+    if (psychOnly.has(username)) assert.equal(x.status, 200);
+    else assert.ok([403, 404].includes(x.status), `export ${username} ${x.status}`);
+    const l = await c.get('/api/v1/attention-levels');
+    if (levelReaders.has(username)) {
+      assert.equal(l.status, 200, `levels ${username}`);
+      const named = l.body.items.some((i) => i.student_id === sid);
+      const expectNamed = ['psych_staff', 'head_teacher', 'grade_head'].includes(username);
+      assert.equal(named, expectNamed, `levels ${username}`);
+    } else {
+      assert.equal(l.status, 403, `levels ${username}`);
+    }
+  }
+  const audit = await (await as('auditor')).get('/api/v1/audit-events?action=denied&page_size=200');
+  assert.ok(audit.body.items.some((e) => e.object_type === 'screening_history'), 'denials are audited');
+});
+
 test('no diagnostic words or scores in views for students, guardians, teachers and leaders', () => {
   const words = ['抑郁', '焦虑', '阳性', '精神疾病'];
   const fields = ['scores', 'bands', 'score', 'band', 'classes'];
