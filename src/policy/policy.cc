@@ -542,6 +542,19 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"audit.read", {Role::kAuditor}},
       {"self.profile", {Role::kStudent}},
       {"children.read", {Role::kGuardian}},
+      // Screening (R-10…R-16): campaigns, urgent warnings and follow-ups for
+      // the psychology centre; progress and attention lists for teachers;
+      // campaigns and statistics for district and city; consent for guardians.
+      {"screening.manage", {Role::kPsychStaff}},
+      {"warnings.inbox", {Role::kPsychStaff}},
+      {"followups.review", {Role::kPsychStaff}},
+      {"screening.progress", {Role::kHeadTeacher, Role::kGradeHead, Role::kSchoolLeader}},
+      {"attention.read", {Role::kHeadTeacher, Role::kGradeHead}},
+      {"screening.campaigns", {Role::kDistrictAdmin, Role::kCityAdmin}},
+      {"screening.stats", {Role::kDistrictAdmin, Role::kCityAdmin}},
+      {"screening.campaign", {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin}},
+      {"consent.respond", {Role::kGuardian}},
+      {"screening.answer", {Role::kStudent}},
   };
   return kTable;
 }
@@ -597,6 +610,9 @@ std::vector<std::string> Capabilities(const Actor& actor) {
     });
     if (has) out.emplace_back(row.capability);
   }
+  // Every student account answers its own assessments, whatever its roles
+  // (a 心理委员 is a student too).
+  if (actor.student_id != 0) out.emplace_back("screening.answer");
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -791,22 +791,30 @@ TEST(PolicyCapabilitiesTest, PerRole) {
     std::vector<std::string> want;
   };
   const std::vector<Row> rows = {
-      {Role::kStudent, V({"hotlines.read", "self.profile"})},
-      {Role::kGuardian, V({"children.read", "hotlines.read"})},
-      {Role::kPeerReporter, V({"hotlines.read", "roster.read"})},
+      {Role::kStudent, V({"hotlines.read", "screening.answer", "self.profile"})},
+      {Role::kGuardian, V({"children.read", "consent.respond", "hotlines.read"})},
+      {Role::kPeerReporter, V({"hotlines.read", "roster.read", "screening.answer"})},  // a student
       {Role::kSubjectTeacher, V({"hotlines.read", "roster.read"})},
-      {Role::kHeadTeacher, V({"hotlines.read", "org.browse", "roster.read"})},
-      {Role::kGradeHead, V({"hotlines.read", "org.browse", "roster.read"})},
-      {Role::kPsychStaff, V({"hotlines.read", "org.browse", "roster.read"})},
-      {Role::kSchoolLeader, V({"hotlines.read", "org.browse", "roster.read"})},
+      {Role::kHeadTeacher,
+       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+      {Role::kGradeHead,
+       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+      {Role::kPsychStaff,
+       V({"followups.review", "hotlines.read", "org.browse", "roster.read", "screening.campaign",
+          "screening.manage", "warnings.inbox"})},
+      {Role::kSchoolLeader, V({"hotlines.read", "org.browse", "roster.read", "screening.progress"})},
       {Role::kSchoolDataAdmin,
        V({"accounts.manage", "hotlines.read", "org.browse", "roster.import", "roster.read"})},
-      {Role::kDistrictAdmin, V({"accounts.manage", "hotlines.read", "org.browse"})},
+      {Role::kDistrictAdmin,
+       V({"accounts.manage", "hotlines.read", "org.browse", "screening.campaign", "screening.campaigns",
+          "screening.stats"})},
       {Role::kDistrictLiaison, V({"hotlines.read", "org.browse"})},
       {Role::kCrisisGroup, V({"hotlines.read"})},
       {Role::kExpert, V({"hotlines.read"})},
       {Role::kHospitalLiaison, V({"hotlines.read"})},
-      {Role::kCityAdmin, V({"accounts.manage", "hotlines.read", "org.browse"})},
+      {Role::kCityAdmin,
+       V({"accounts.manage", "hotlines.read", "org.browse", "screening.campaign", "screening.campaigns",
+          "screening.stats"})},
       {Role::kAuditor, V({"audit.read", "hotlines.read"})},
   };
   ASSERT_EQ(rows.size(), static_cast<size_t>(kRoleCount));
@@ -820,8 +828,12 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   Actor a;
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
-  EXPECT_EQ(Capabilities(a),
-            V({"audit.read", "children.read", "hotlines.read", "org.browse", "roster.read"}));
+  EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "consent.respond",
+                                "hotlines.read", "org.browse", "roster.read", "screening.progress"}));
+  // A student account answers assessments whatever its roles (心理委员).
+  Actor peer = ActorFor(Role::kPeerReporter);
+  peer.student_id = 42;
+  EXPECT_EQ(Capabilities(peer), V({"hotlines.read", "roster.read", "screening.answer"}));
 }
 
 // --- granting roles -----------------------------------------------------------

@@ -68,7 +68,7 @@ const routes = [
         component: () => import('../views/hotlines/HotlinesView.vue'),
         meta: { capability: 'hotlines.read' },
       },
-      // --- screening (capabilities derived from roles, see capabilities.js)
+      // --- screening (capabilities from policy::Capabilities on the server)
       {
         path: 'screening/mine',
         name: 'my-screenings',

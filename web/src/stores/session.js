@@ -2,7 +2,6 @@
 // Capabilities only shape the menu; the server decides every request.
 import { defineStore } from 'pinia';
 import * as api from '../api/index.js';
-import { derivedCapabilities } from '../capabilities.js';
 
 export const useSessionStore = defineStore('session', {
   state: () => ({
@@ -12,7 +11,7 @@ export const useSessionStore = defineStore('session', {
   }),
   getters: {
     signedIn: (s) => !!s.me,
-    capabilities: (s) => new Set([...(s.me?.capabilities || []), ...derivedCapabilities(s.me)]),
+    capabilities: (s) => new Set(s.me?.capabilities || []),
   },
   actions: {
     has(capability) {
