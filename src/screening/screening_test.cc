@@ -13,6 +13,10 @@
 #include "screening/demo_data.h"
 #include "screening/screening_service.h"
 #include "screening/submission_writer.h"
+#include "warning/warning_service.h"
+#include "audit/audit.h"
+#include "counselling/hotlines.h"
+#include "db/row.h"
 
 namespace xq::screening {
 namespace {
@@ -182,6 +186,101 @@ TEST(DemoScreening, SeedsACampaignWithAnswers) {
     EXPECT_LT(positive, res->submissions / 2);
   }
   std::filesystem::remove_all(dir);
+}
+
+// The service on a demo city with a fake clock: the answering window, the
+// due date of an urgent follow-up, overdue listing and lapsing levels.
+class ServiceClockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("xq-svc-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    auto db = db::Database::Open("sqlite:" + (dir_ / "s.db").string());
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    ASSERT_TRUE(db::Migrate(*db_).ok());
+    ASSERT_TRUE(demo::Generate(*db_, {}).ok());
+    int64_t t = 0;
+    ASSERT_TRUE(ParseRfc3339("2026-09-01T08:00:00+08:00", &t));
+    clock_.Set(t);
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  http::Principal As(const std::string& username) {
+    http::Principal p;
+    EXPECT_TRUE(db_->Run([&](soci::session& s) {
+                     soci::rowset<soci::row> rows =
+                         (s.prepare << "SELECT a.id, a.person_type, a.person_id, r.role, r.org_unit_id, u.path "
+                                       "FROM accounts a JOIN role_assignments r ON r.account_id = a.id "
+                                       "JOIN org_units u ON u.id = r.org_unit_id WHERE a.username = :u",
+                          soci::use(username));
+                     for (const auto& r : rows) {
+                       p.account_id = db::GetInt(r, 0);
+                       if (db::GetStr(r, 1) == "student") p.actor.student_id = db::GetInt(r, 2);
+                       if (auto role = policy::RoleFromName(db::GetStr(r, 3)))
+                         p.actor.grants.push_back({*role, db::GetInt(r, 4), db::GetStr(r, 5)});
+                     }
+                     return absl::OkStatus();
+                   }).ok());
+    p.actor.account_id = p.account_id;
+    p.username = username;
+    return p;
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<db::Database> db_;
+  FakeClock clock_;
+};
+
+TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
+  audit::AuditLog audit(*db_, clock_);
+  counselling::HotlineService hotlines(*db_);
+  ScreeningStore store(*db_);
+  SubmissionWriter writer(*db_);
+  ScreeningService svc(store, writer, audit, hotlines, clock_);
+  warning::WarningStore wstore(*db_);
+  warning::WarningService warnings(wstore, audit, clock_);
+  const auto psych = As("psych_staff"), student = As("student"), head = As("head_teacher");
+  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-02"},
+                                          {"closes_on", "2026-09-10"}, {"scales", {{{"instrument_id", "phq9"}}}}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
+
+  // Not open yet: nothing to answer.
+  EXPECT_TRUE(svc.ListAssignments(student).value()["items"].empty());
+  auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
+  ASSERT_EQ(mine.size(), 1u);
+  Json answers = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
+                  {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "2"}};
+  EXPECT_EQ(svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+
+  clock_.Advance(int64_t{24} * 3600 * 1'000'000);
+  ASSERT_EQ(svc.ListAssignments(student).value()["items"].size(), 1u);
+  auto sub = svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt});
+  ASSERT_TRUE(sub.ok()) << sub.status();
+  auto fus = warnings.ListFollowUps(psych, "open", false).value();
+  ASSERT_EQ(fus.size(), 1u);
+  EXPECT_EQ(fus[0].due_at - fus[0].created_at, int64_t{24} * 3600 * 1'000'000);
+  EXPECT_TRUE(warnings.ListFollowUps(psych, "open", true).value().empty());
+  clock_.Advance(int64_t{25} * 3600 * 1'000'000);
+  ASSERT_EQ(warnings.ListFollowUps(psych, "open", true).value().size(), 1u) << "overdue";
+
+  warning::InterviewInput in;
+  in.outcome = "confirmed";
+  in.level = 1;
+  in.valid_days = 2;
+  ASSERT_TRUE(warnings.RecordInterview(psych, fus[0].id, in).ok());
+  EXPECT_EQ(warnings.ListLevels(head).value()["items"].size(), 1u);
+  // School leaders are named only 一级.
+  EXPECT_EQ(warnings.ListLevels(As("school_leader")).value()["items"].size(), 1u);
+  clock_.Advance(int64_t{3} * 86400 * 1'000'000);
+  EXPECT_TRUE(warnings.ListLevels(head).value()["items"].empty()) << "a level not renewed lapses";
+
+  // After the window nothing is open to answer; what was submitted stays listed.
+  clock_.Advance(int64_t{10} * 86400 * 1'000'000);
+  for (const auto& item : svc.ListAssignments(student).value()["items"]) EXPECT_EQ(item["state"], "submitted");
 }
 
 // Throughput of the writer alone (run with --gtest_also_run_disabled_tests):
