@@ -112,6 +112,13 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     return c.ok() ? Response::Json(CampaignToJson(*c)) : Response::Error(c.status());
   });
 
+  router.Add("POST", "/api/v1/campaigns/{id}/closure", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto c = svc.CloseCampaign(*req.principal, *id);
+    return c.ok() ? Response::Json(CampaignToJson(*c)) : Response::Error(c.status());
+  });
+
   router.Add("POST", "/api/v1/campaigns/{id}/consents", [&svc](Request& req) {
     auto id = PathId(req);
     if (!id.ok()) return Response::Error(id.status());

@@ -574,6 +574,23 @@ absl::StatusOr<Campaign> ScreeningService::GetCampaign(const http::Principal& p,
   return VisibleCampaign(p, id);
 }
 
+absl::StatusOr<Campaign> ScreeningService::CloseCampaign(const http::Principal& p, int64_t id) {
+  XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, id));
+  auto scopes = ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
+                          {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
+  if (!Covering(scopes, c.owner_path)) {
+    Audit(&p, "denied", "campaign", IdToString(id), 0, "denied", "close campaign");
+    return PermissionDenied("only the campaign's owners close it");
+  }
+  XQ_ASSIGN_OR_RETURN(bool changed, store_.CloseCampaign(id));
+  {
+    std::lock_guard lk(cache_mu_);
+    campaigns_.erase(id);
+  }
+  if (changed) Audit(&p, "close", "campaign", IdToString(id), 0, "ok");
+  return VisibleCampaign(p, id);
+}
+
 absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p, int64_t campaign_id,
                                                         int64_t student_id, std::string_view decision) {
   if (decision != "consent" && decision != "decline")

@@ -90,6 +90,9 @@ class ScreeningService {
   absl::StatusOr<Campaign> CreateCampaign(const http::Principal& p, const Json& body);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns(const http::Principal& p);
   absl::StatusOr<Campaign> GetCampaign(const http::Principal& p, int64_t id);
+  // Ends answering before closes_on; by those who may create campaigns at
+  // the campaign's owner unit.
+  absl::StatusOr<Campaign> CloseCampaign(const http::Principal& p, int64_t id);
   // Guardian (own child), student (decline for self) or staff (paper form).
   absl::StatusOr<Consent> RecordConsent(const http::Principal& p, int64_t campaign_id,
                                         int64_t student_id, std::string_view decision);

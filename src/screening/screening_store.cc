@@ -290,6 +290,19 @@ absl::StatusOr<std::optional<Campaign>> ScreeningStore::GetCampaign(int64_t id) 
   return out;
 }
 
+absl::StatusOr<bool> ScreeningStore::CloseCampaign(int64_t id) {
+  bool changed = false;
+  XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
+    long long cid = id;
+    soci::statement st = (s.prepare << "UPDATE screening_campaigns SET state = 'closed' WHERE id = :c AND state = 'open'",
+                          soci::use(cid));
+    st.execute(true);
+    changed = st.get_affected_rows() > 0;
+    return absl::OkStatus();
+  }));
+  return changed;
+}
+
 absl::StatusOr<std::optional<Assignment>> ScreeningStore::GetAssignment(int64_t id) {
   std::optional<Assignment> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {

@@ -52,6 +52,8 @@ class ScreeningStore {
   absl::Status CreateCampaign(const Campaign& c, const std::vector<StudentInfo>& students);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns();
   absl::StatusOr<std::optional<Campaign>> GetCampaign(int64_t id);
+  // Ends answering early; false when it was already closed.
+  absl::StatusOr<bool> CloseCampaign(int64_t id);
 
   absl::StatusOr<std::optional<Assignment>> GetAssignment(int64_t id);
   absl::StatusOr<std::vector<Assignment>> AssignmentsOfStudent(int64_t student_id);

@@ -532,6 +532,20 @@ test('a district campaign cascades to its schools, which track their part', asyn
   assert.equal((await (await as('univ_psych_staff')).get(`/api/v1/campaigns/${c.body.id}`)).status, 404);
   // District admins see no names and no results.
   assert.equal((await da.get(`/api/v1/campaigns/${c.body.id}/results`)).status, 403);
+  // Only its owners close a campaign; then nothing of it is answerable.
+  assert.equal((await psych.post(`/api/v1/campaigns/${c.body.id}/closure`)).status, 403);
+  assert.equal((await (await as('head_teacher')).post(`/api/v1/campaigns/${c.body.id}/closure`)).status, 403);
+  const before = (await (await as('student')).get('/api/v1/assignments')).body.items.filter((x) => x.campaign_id === c.body.id);
+  assert.ok(before.length > 0);
+  const closed = await da.post(`/api/v1/campaigns/${c.body.id}/closure`);
+  assert.equal(closed.status, 200);
+  assert.equal(closed.body.state, 'closed');
+  const afterClose = (await (await as('student')).get('/api/v1/assignments')).body.items.filter((x) => x.campaign_id === c.body.id);
+  assert.equal(afterClose.length, 0);
+  const sub = await (await as('student')).post(`/api/v1/assignments/${before[0].id}/submission`, {
+    json: { submission_id: 'late-1', answers: {} },
+  });
+  assert.equal(sub.status, 403);
   const city = await (await as('city_admin')).post('/api/v1/campaigns', {
     json: { template: 'university_freshmen' },
   });
