@@ -23,7 +23,7 @@ web: deps
 
 run: build web
 	@mkdir -p data
-	@[ -f $(DB) ] || $(BIN) demo --db sqlite:$(DB) --scale small --seed 1
+	@[ -f $(DB) ] || $(BIN) demo --db sqlite:$(DB) --scale small --seed 1 --with-screening
 	@$(BIN) demo accounts --db sqlite:$(DB)
 	@$(BIN) serve --db sqlite:$(DB) --listen $(LISTEN) --web web/dist
 

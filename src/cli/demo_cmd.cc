@@ -7,10 +7,12 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "db/database.h"
 #include "demo/demo.h"
+#include "screening/demo_data.h"
 #include "fmt/format.h"
 
 namespace xq::cli {
@@ -38,12 +40,15 @@ void AddDemoCommands(CLI::App& app) {
     std::string scale = "small";
     uint64_t seed = 1;
     bool json = false;
+    bool with_screening = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--db", args->url, "sqlite:PATH or postgresql://...");
   cmd->add_option("--scale", args->scale, "small | district | city")
       ->check(CLI::IsMember({"small", "district", "city"}));
   cmd->add_option("--seed", args->seed, "random seed (same seed, same city)");
+  cmd->add_flag("--with-screening", args->with_screening,
+                "also run a demo screening campaign (answers, warnings, follow-ups)");
 
   auto* accounts = cmd->add_subcommand("accounts", "List the demo accounts (password included)");
   accounts->add_option("--db", args->url, "sqlite:PATH or postgresql://...");
@@ -100,6 +105,18 @@ void AddDemoCommands(CLI::App& app) {
                             sum->students, sum->guardians, sum->staff, sum->pairings, sum->accounts,
                             demo::kDemoPassword, args->url)
                     .c_str());
+    if (args->with_screening) {
+      screening::DemoScreeningOptions so;
+      so.seed = args->seed;
+      auto ss = screening::SeedDemoScreening(*db, SystemClock::Instance(), so);
+      if (!ss.ok()) {
+        std::fprintf(stderr, "xinqiao demo: screening: %s\n", std::string(ss.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      std::printf("%s\n", fmt::format("demo screening campaign {}: {} submissions, {} urgent warnings",
+                                      IdToString(ss->campaign_id), ss->submissions, ss->warnings)
+                              .c_str());
+    }
   });
 }
 
