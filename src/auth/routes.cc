@@ -5,12 +5,16 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/params.h"
 #include "core/status.h"
 #include "policy/policy.h"
 
 namespace xq::auth {
 namespace {
 
+using http::CheckQuery;
+using http::PathId;
+using http::QueryId;
 using http::Request;
 using http::Response;
 
@@ -52,23 +56,6 @@ std::string SessionCookie(const std::string& token, bool secure, int max_age) {
 }
 
 Response Fail(const absl::Status& s) { return Response::Error(s); }
-
-// Parses a path id parameter; a malformed id is simply not found.
-absl::StatusOr<int64_t> PathId(const Request& req, const char* name) {
-  auto it = req.params.find(name);
-  if (it == req.params.end()) return NotFound();
-  auto id = IdFromString(it->second);
-  if (!id) return NotFound("not found");
-  return *id;
-}
-
-absl::Status CheckQuery(const Request& req, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [k, v] : req.query) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      return InvalidArgument("unknown query parameter " + k, k);
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 

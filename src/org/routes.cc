@@ -6,12 +6,16 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/params.h"
 #include "core/status.h"
 #include "fmt/format.h"
 
 namespace xq::org {
 namespace {
 
+using http::CheckQuery;
+using http::PathId;
+using http::QueryId;
 using http::Request;
 using http::Response;
 using policy::View;
@@ -21,30 +25,6 @@ constexpr size_t kMaxCsvBytes = 16 * 1024 * 1024;
 const policy::Actor& ActorOf(const Request& req) {
   static const policy::Actor kNobody;
   return req.principal ? req.principal->actor : kNobody;
-}
-
-absl::Status CheckQuery(const Request& req, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [k, v] : req.query)
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      return InvalidArgument("unknown query parameter " + k, k);
-  return absl::OkStatus();
-}
-
-// An optional id query parameter; malformed → invalid_argument naming it.
-absl::StatusOr<std::optional<int64_t>> QueryId(const Request& req, const char* name) {
-  auto v = req.Query(name);
-  if (!v || v->empty()) return std::optional<int64_t>();
-  auto id = IdFromString(*v);
-  if (!id) return InvalidArgument(std::string(name) + " is not an id", name);
-  return std::optional<int64_t>(*id);
-}
-
-absl::StatusOr<int64_t> PathId(const Request& req) {
-  auto it = req.params.find("id");
-  if (it == req.params.end()) return NotFound();
-  auto id = IdFromString(it->second);
-  if (!id) return NotFound("not found");
-  return *id;
 }
 
 Json UnitJson(const OrgUnit& u) {

@@ -5,37 +5,17 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/params.h"
 #include "core/status.h"
 
 namespace xq::screening {
 namespace {
 
+using http::CheckQuery;
+using http::PathId;
+using http::QueryId;
 using http::Request;
 using http::Response;
-
-absl::Status CheckQuery(const Request& req, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [k, v] : req.query) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      return InvalidArgument("unknown query parameter " + k, k);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<int64_t> PathId(const Request& req, const char* name = "id") {
-  auto it = req.params.find(name);
-  if (it == req.params.end()) return NotFound();
-  auto id = IdFromString(it->second);
-  if (!id) return NotFound("not found");
-  return *id;
-}
-
-absl::StatusOr<std::optional<int64_t>> QueryId(const Request& req, const char* name) {
-  auto v = req.Query(name);
-  if (!v) return std::optional<int64_t>();
-  auto id = IdFromString(*v);
-  if (!id) return InvalidArgument(std::string(name) + " must be an id", name);
-  return std::optional<int64_t>(*id);
-}
 
 absl::StatusOr<Json> Body(const Request& req) { return ParseJsonObject(req.body); }
 

@@ -5,29 +5,17 @@
 
 #include "core/ids.h"
 #include "core/json.h"
+#include "http/params.h"
 #include "core/status.h"
 
 namespace xq::warning {
 namespace {
 
+using http::CheckQuery;
+using http::PathId;
+using http::QueryId;
 using http::Request;
 using http::Response;
-
-absl::Status CheckQuery(const Request& req, std::initializer_list<std::string_view> allowed) {
-  for (const auto& [k, v] : req.query) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end())
-      return InvalidArgument("unknown query parameter " + k, k);
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<int64_t> PathId(const Request& req) {
-  auto it = req.params.find("id");
-  if (it == req.params.end()) return NotFound();
-  auto id = IdFromString(it->second);
-  if (!id) return NotFound("not found");
-  return *id;
-}
 
 Json WarningJson(const Warning& w) {
   Json j = {{"id", IdToString(w.id)},
