@@ -53,3 +53,20 @@ TEST(Database, MigrateIsIdempotentAndTransactionsRollBack) {
 
 }  // namespace
 }  // namespace xq::db
+
+#include "db/scope.h"
+
+namespace xq::db {
+namespace {
+
+TEST(Scope, ClauseSkipsUnsafePathsAndMatchesNothingWhenEmpty) {
+  EXPECT_EQ(PathScopeClause("u.path", {"/1/", "/1/7/"}), "(u.path LIKE '/1/%' OR u.path LIKE '/1/7/%')");
+  EXPECT_EQ(PathScopeClause("u.path", {"/1/' OR 1=1 --/"}), "1=0");
+  EXPECT_EQ(PathScopeClause("u.path", {}), "1=0");
+  EXPECT_TRUE(IsSafeOrgPath("/12/3/"));
+  EXPECT_FALSE(IsSafeOrgPath("/12/3"));
+  EXPECT_FALSE(IsSafeOrgPath("/a/"));
+}
+
+}  // namespace
+}  // namespace xq::db

@@ -4,17 +4,11 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "db/row.h"
+#include "db/scope.h"
 #include "fmt/format.h"
 
 namespace xq::screening {
 namespace {
-
-bool SafePath(std::string_view p) {
-  if (p.size() < 2 || p.front() != '/' || p.back() != '/') return false;
-  for (char c : p)
-    if (c != '/' && (c < '0' || c > '9')) return false;
-  return true;
-}
 
 bool HigherEd(std::string_view kind) { return kind == "college" || kind == "university"; }
 
@@ -138,16 +132,6 @@ constexpr const char* kCampaignSelect =
 
 }  // namespace
 
-std::string ScopeClause(std::string_view column, const std::vector<std::string>& paths) {
-  std::string out;
-  for (const auto& p : paths) {
-    if (!SafePath(p)) continue;
-    if (!out.empty()) out += " OR ";
-    out += fmt::format("{} LIKE '{}%'", column, p);
-  }
-  return out.empty() ? "1=0" : "(" + out + ")";
-}
-
 absl::StatusOr<std::optional<UnitInfo>> ScreeningStore::GetUnit(int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto units, GetUnits({id}));
   if (units.empty()) return std::optional<UnitInfo>();
@@ -203,7 +187,7 @@ absl::StatusOr<std::vector<StudentInfo>> ScreeningStore::StudentsUnder(const std
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     soci::rowset<soci::row> rows =
         (s.prepare << std::string(kStudentSelect) + "WHERE s.status = 'active' AND " +
-                          ScopeClause("s.unit_path", paths) + " ORDER BY s.unit_path, s.id");
+                          db::PathScopeClause("s.unit_path", paths) + " ORDER BY s.unit_path, s.id");
     for (const auto& r : rows) out.push_back(StudentOf(r));
     return absl::OkStatus();
   }));
@@ -404,7 +388,7 @@ absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOf(int64_t ca
     long long cid = campaign_id;
     soci::rowset<soci::row> rows =
         (s.prepare << std::string(kSubmissionSelect) + "WHERE x.campaign_id = :c AND " +
-                          ScopeClause("x.unit_path", paths) + " ORDER BY x.unit_path, s.name, x.instrument_id",
+                          db::PathScopeClause("x.unit_path", paths) + " ORDER BY x.unit_path, s.name, x.instrument_id",
          soci::use(cid));
     for (const auto& r : rows) out.push_back(SubmissionOf(r));
     return absl::OkStatus();
@@ -434,7 +418,7 @@ absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campai
                       "SUM(CASE WHEN a.state = 'submitted' THEN 1 ELSE 0 END), c.decision "
                       "FROM screening_assignments a JOIN students s ON s.id = a.student_id "
                       "LEFT JOIN screening_consents c ON c.campaign_id = a.campaign_id AND c.student_id = a.student_id "
-                      "WHERE a.campaign_id = :c AND " + ScopeClause("a.unit_path", {std::string(path)}) +
+                      "WHERE a.campaign_id = :c AND " + db::PathScopeClause("a.unit_path", {std::string(path)}) +
                       " GROUP BY a.student_id, a.unit_path, s.name, s.student_no, c.decision "
                       "ORDER BY a.unit_path, s.student_no",
          soci::use(cid));

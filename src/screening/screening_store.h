@@ -78,7 +78,4 @@ class ScreeningStore {
   db::Database& db_;
 };
 
-// "(col LIKE '/1/%' OR ...)" over well-formed paths ("1=0" when none).
-std::string ScopeClause(std::string_view column, const std::vector<std::string>& paths);
-
 }  // namespace xq::screening

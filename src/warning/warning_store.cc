@@ -4,29 +4,11 @@
 
 #include "core/status.h"
 #include "db/row.h"
+#include "db/scope.h"
 #include "fmt/format.h"
 
 namespace xq::warning {
 namespace {
-
-bool SafePath(std::string_view p) {
-  if (p.size() < 2 || p.front() != '/' || p.back() != '/') return false;
-  for (char c : p)
-    if (c != '/' && (c < '0' || c > '9')) return false;
-  return true;
-}
-
-// "(w.unit_path LIKE '/1/%' OR ...)"; paths are digits and slashes only, so
-// they are safe as literals (the number of scopes varies per caller).
-std::string ScopeClause(std::string_view column, const std::vector<std::string>& paths) {
-  std::string out;
-  for (const auto& p : paths) {
-    if (!SafePath(p)) continue;
-    if (!out.empty()) out += " OR ";
-    out += fmt::format("{} LIKE '{}%'", column, p);
-  }
-  return out.empty() ? "1=0" : "(" + out + ")";
-}
 
 Warning WarningOf(const soci::row& r) {
   Warning w;
@@ -135,7 +117,7 @@ absl::StatusOr<std::vector<Warning>> WarningStore::ListWarnings(
     const std::vector<std::string>& scope_paths, std::string_view state, int limit) {
   std::vector<Warning> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    std::string sql = std::string(kWarningSelect) + "WHERE " + ScopeClause("w.unit_path", scope_paths);
+    std::string sql = std::string(kWarningSelect) + "WHERE " + db::PathScopeClause("w.unit_path", scope_paths);
     std::string st(state.empty() ? "%" : std::string(state));
     sql += " AND w.state LIKE :st";
     sql += fmt::format(" ORDER BY w.created_at DESC, w.id DESC LIMIT {}", limit);
@@ -177,7 +159,7 @@ absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUps(
     std::optional<int64_t> due_before, int limit) {
   std::vector<FollowUp> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    std::string sql = std::string(kFollowUpSelect) + "WHERE " + ScopeClause("f.unit_path", scope_paths);
+    std::string sql = std::string(kFollowUpSelect) + "WHERE " + db::PathScopeClause("f.unit_path", scope_paths);
     std::string st(state.empty() ? "%" : std::string(state));
     long long due = due_before.value_or(std::numeric_limits<int64_t>::max());
     sql += " AND f.state LIKE :st AND f.due_at < :due";
@@ -238,7 +220,7 @@ absl::StatusOr<std::vector<AttentionLevel>> WarningStore::ListLevels(
         "SELECT l.student_id, l.school_id, l.unit_path, l.level, l.guidance, l.state, l.set_by, "
         "l.set_at, l.expires_at, s.name AS student_name, s.student_no FROM attention_levels l "
         "JOIN students s ON s.id = l.student_id WHERE l.state = 'active' AND l.expires_at > :now AND " +
-        ScopeClause("l.unit_path", scope_paths) + " ORDER BY l.level, l.unit_path, s.name";
+        db::PathScopeClause("l.unit_path", scope_paths) + " ORDER BY l.level, l.unit_path, s.name";
     soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(at));
     for (const auto& r : rows) {
       AttentionLevel l;
