@@ -1,5 +1,8 @@
 #include "app/app.h"
 
+#include "core/periodic.h"
+#include "spdlog/spdlog.h"
+
 #include "audit/audit.h"
 #include "audit/routes.h"
 #include "auth/auth_service.h"
@@ -37,6 +40,8 @@ struct App::Parts {
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
   http::Router router;
+  // Declared last, so stopped (with a last flush) before anything it uses.
+  std::unique_ptr<Periodic> session_activity;
 };
 
 App::App() : parts_(std::make_unique<Parts>()) {}
@@ -54,6 +59,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.audit = std::make_unique<audit::AuditLog>(*p.db, clock);
   p.auth_store = auth::NewSqlAuthStore(*p.db);
   p.auth = std::make_unique<auth::AuthService>(*p.auth_store, *p.audit, clock);
+  p.session_activity = std::make_unique<Periodic>(std::chrono::seconds(2), [auth = p.auth.get()] {
+    if (auto st = auth->FlushSessionActivity(); !st.ok())
+      spdlog::warn("session activity not written yet: {}", st.ToString());
+  });
   p.hotlines = std::make_unique<counselling::HotlineService>(*p.db);
   p.org_store = org::NewSociOrgStore(*p.db, clock);
   p.org = std::make_unique<org::OrgService>(*p.org_store, *p.audit, clock);

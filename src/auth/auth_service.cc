@@ -153,8 +153,17 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
   if (!session.ok() || !*session) return std::nullopt;
   const int64_t now = clock_.NowMicros();
   const Session& s = **session;
-  if (now - s.last_seen_at > options_.idle_timeout_s * 1'000'000 ||
+  int64_t last_seen = s.last_seen_at;
+  {
+    std::lock_guard lk(seen_mu_);
+    if (auto it = seen_.find(hash); it != seen_.end()) last_seen = std::max(last_seen, it->second);
+  }
+  if (now - last_seen > options_.idle_timeout_s * 1'000'000 ||
       now - s.created_at > options_.absolute_timeout_s * 1'000'000) {
+    {
+      std::lock_guard lk(seen_mu_);
+      seen_.erase(hash);
+    }
     (void)store_.DeleteSession(hash);
     return std::nullopt;
   }
@@ -164,8 +173,12 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
   if (!grants.ok()) return std::nullopt;
   auto actor = BuildActor(**account, *grants);
   if (!actor.ok()) return std::nullopt;
-  // Refresh the idle clock at most once a minute: saves a write per request.
-  if (now - s.last_seen_at > 60'000'000) (void)store_.TouchSession(hash, now);
+  // The idle clock moves in memory; FlushSessionActivity writes it. Only
+  // a minute's progress is worth a write.
+  if (now - last_seen > 60'000'000) {
+    std::lock_guard lk(seen_mu_);
+    seen_[hash] = now;
+  }
   http::Principal p;
   p.account_id = s.account_id;
   p.username = (*account)->username;
@@ -174,6 +187,25 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
   p.session_key = hash;
   p.actor = std::move(*actor);
   return p;
+}
+
+absl::Status AuthService::FlushSessionActivity() {
+  std::unordered_map<std::string, int64_t> seen;
+  {
+    std::lock_guard lk(seen_mu_);
+    seen.swap(seen_);
+  }
+  if (seen.empty()) return absl::OkStatus();
+  std::vector<std::pair<std::string, int64_t>> rows(seen.begin(), seen.end());
+  absl::Status st = store_.TouchSessions(rows);
+  if (!st.ok()) {  // keep them for the next try (newer times win)
+    std::lock_guard lk(seen_mu_);
+    for (auto& [h, t] : rows) {
+      auto [it, fresh] = seen_.emplace(h, t);
+      if (!fresh) it->second = std::max(it->second, t);
+    }
+  }
+  return st;
 }
 
 absl::Status AuthService::Logout(const http::Principal& p) {

@@ -4,8 +4,12 @@
 //
 // The session token (128+ bits, CSPRNG) lives only in the client's
 // HttpOnly cookie; the database keeps its BLAKE2b hash.
-// Thread-safe: stateless apart from the store and audit log it is given.
+// Thread-safe: stateless apart from the store and audit log it is given,
+// and the session activity not yet written (guarded by a mutex).
 #pragma once
+
+#include <mutex>
+#include <unordered_map>
 
 #include <memory>
 #include <optional>
@@ -65,6 +69,11 @@ class AuthService final : public http::SessionResolver {
 
   // http::SessionResolver
   std::optional<http::Principal> Resolve(std::string_view token) override;
+  // Session activity (the idle clock) is kept in memory by Resolve and
+  // written here, all sessions in one transaction; the server calls this
+  // every few seconds and at shutdown. A crash loses at most that much
+  // activity: a session may then end a few seconds early, never late.
+  absl::Status FlushSessionActivity();
 
   // Account administration (policy DataClass::kAccounts / DecideGrant).
   absl::StatusOr<AccountPage> ListAccounts(const http::Principal& p, std::optional<int64_t> unit_id,
@@ -91,6 +100,9 @@ class AuthService final : public http::SessionResolver {
   const Clock& clock_;
   AuthOptions options_;
   std::string dummy_hash_;  // verified against for unknown users (equal timing)
+  // Token hash -> last request time not yet written (FlushSessionActivity).
+  std::mutex seen_mu_;
+  std::unordered_map<std::string, int64_t> seen_;
 };
 
 std::string HashToken(std::string_view token);

@@ -67,16 +67,12 @@ class SqlAuthStore final : public AuthStore {
                    std::string(username));
   }
 
+  // Every signed-in request reads its session, account and grants: those
+  // three are prepared once per connection (db::Database::Query).
   absl::StatusOr<std::optional<Account>> FindAccount(int64_t id) override {
+    static const std::string sql = fmt::format("SELECT {} FROM accounts WHERE id = :id", kAccountColumns);
     std::optional<Account> out;
-    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      long long key = id;
-      soci::rowset<soci::row> rows =
-          (s.prepare << fmt::format("SELECT {} FROM accounts WHERE id = :id", kAccountColumns),
-           soci::use(key));
-      for (const auto& r : rows) out = ReadAccount(r);
-      return absl::OkStatus();
-    }));
+    XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(id)}, [&](const soci::row& r) { out = ReadAccount(r); }));
     return out;
   }
 
@@ -115,31 +111,30 @@ class SqlAuthStore final : public AuthStore {
 
   absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) override {
     std::optional<Session> out;
-    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      std::string h(token_hash);
-      soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT token_hash, account_id, csrf_token, created_at, last_seen_at "
-                        "FROM sessions WHERE token_hash = :h",
-           soci::use(h));
-      for (const auto& r : rows) {
-        Session ss;
-        ss.token_hash = db::GetStr(r, "token_hash");
-        ss.account_id = db::GetInt(r, "account_id");
-        ss.csrf_token = db::GetStr(r, "csrf_token");
-        ss.created_at = db::GetInt(r, "created_at");
-        ss.last_seen_at = db::GetInt(r, "last_seen_at");
-        out = ss;
-      }
-      return absl::OkStatus();
-    }));
+    XQ_RETURN_IF_ERROR(db_.Query("SELECT token_hash, account_id, csrf_token, created_at, last_seen_at "
+                                 "FROM sessions WHERE token_hash = :h",
+                                 {std::string(token_hash)}, [&](const soci::row& r) {
+                                   Session ss;
+                                   ss.token_hash = db::GetStr(r, "token_hash");
+                                   ss.account_id = db::GetInt(r, "account_id");
+                                   ss.csrf_token = db::GetStr(r, "csrf_token");
+                                   ss.created_at = db::GetInt(r, "created_at");
+                                   ss.last_seen_at = db::GetInt(r, "last_seen_at");
+                                   out = ss;
+                                 }));
     return out;
   }
 
-  absl::Status TouchSession(std::string_view token_hash, int64_t now) override {
+  absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) override {
+    if (seen.empty()) return absl::OkStatus();
+    std::vector<std::string> hashes;
+    std::vector<long long> times;
+    for (const auto& [h, t] : seen) {
+      hashes.push_back(h);
+      times.push_back(t);
+    }
     return db_.InTransaction([&](soci::session& s) {
-      std::string h(token_hash);
-      long long t = now;
-      s << "UPDATE sessions SET last_seen_at = :t WHERE token_hash = :h", soci::use(t), soci::use(h);
+      s << "UPDATE sessions SET last_seen_at = :t WHERE token_hash = :h", soci::use(times), soci::use(hashes);
       return absl::OkStatus();
     });
   }
@@ -163,15 +158,10 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::StatusOr<std::vector<RoleGrant>> GrantsOf(int64_t account_id) override {
+    static const std::string sql = std::string(kGrantSelect) + "WHERE g.account_id = :a ORDER BY g.id";
     std::vector<RoleGrant> out;
-    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      long long id = account_id;
-      soci::rowset<soci::row> rows =
-          (s.prepare << std::string(kGrantSelect) + "WHERE g.account_id = :a ORDER BY g.id",
-           soci::use(id));
-      for (const auto& r : rows) out.push_back(ReadGrant(r));
-      return absl::OkStatus();
-    }));
+    XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(account_id)},
+                                 [&](const soci::row& r) { out.push_back(ReadGrant(r)); }));
     return out;
   }
 
@@ -337,12 +327,8 @@ class SqlAuthStore final : public AuthStore {
 
   absl::StatusOr<std::vector<int64_t>> Ids(const char* sql, int64_t key) {
     std::vector<int64_t> out;
-    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      long long k = key;
-      soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(k));
-      for (const auto& r : rows) out.push_back(db::GetInt(r, std::size_t{0}));
-      return absl::OkStatus();
-    }));
+    XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(key)},
+                                 [&](const soci::row& r) { out.push_back(db::GetInt(r, std::size_t{0})); }));
     return out;
   }
 

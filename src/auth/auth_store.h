@@ -26,7 +26,9 @@ class AuthStore {
 
   virtual absl::Status CreateSession(const Session& session) = 0;
   virtual absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) = 0;
-  virtual absl::Status TouchSession(std::string_view token_hash, int64_t now) = 0;
+  // Sets last_seen_at of each (token hash, time) in one transaction; a
+  // session already gone is skipped.
+  virtual absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) = 0;
   virtual absl::Status DeleteSession(std::string_view token_hash) = 0;
   // Ends every session of the account except keep_hash (password change).
   virtual absl::Status DeleteSessionsOf(int64_t account_id, std::string_view keep_hash) = 0;

@@ -53,7 +53,9 @@ void AddServeCommands(CLI::App& app) {
     }
     if (port < 0 || port > 65535) Die(2, "--listen: bad port");
     auto app = app::App::Create({.db_url = args->db, .secure_cookies = args->secure_cookies,
-                                 .pool_size = std::max(4, args->handler_threads / 2)});
+                                 // A connection per handler, plus the submission writer's and
+                                 // the session-activity flusher's: no handler waits for one.
+                                 .pool_size = args->handler_threads + 2});
     if (!app.ok()) Die(1, std::string(app.status().message()));
     http::ServerOptions opt;
     opt.host = args->listen.substr(0, colon);

@@ -1,8 +1,11 @@
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
+#include "core/periodic.h"
 #include "core/status.h"
 #include "gtest/gtest.h"
 
@@ -82,3 +85,21 @@ TEST(Json, RejectsMalformedAndBadUtf8) {
 
 }  // namespace
 }  // namespace xq
+
+TEST(Periodic, RunsRepeatedlyAndOnceMoreAtTheEnd) {
+  std::atomic<int> runs{0};
+  {
+    xq::Periodic p(std::chrono::milliseconds(1), [&] { ++runs; });
+    while (runs.load() < 3) std::this_thread::yield();
+  }
+  const int after = runs.load();
+  EXPECT_GE(after, 4);  // three seen, plus the final run at destruction
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(runs.load(), after);  // nothing runs once destroyed
+}
+
+TEST(Periodic, DestructionRunsTheTaskEvenWithALongInterval) {
+  int runs = 0;
+  { xq::Periodic p(std::chrono::hours(1), [&] { ++runs; }); }
+  EXPECT_EQ(runs, 1);
+}

@@ -33,17 +33,25 @@ absl::StatusOr<std::vector<Hotline>> HotlineService::ForUnits(
     }
   }
   if (ids.empty()) return out;
-  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    for (long long id : ids) {
+  std::lock_guard lk(mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (!loaded_ || now - loaded_at_ > refresh_after_) {
+    std::unordered_map<int64_t, std::vector<Hotline>> fresh;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT h.name, h.number, h.hours, u.kind FROM hotlines h JOIN org_units u "
-                        "ON u.id = h.org_unit_id WHERE h.org_unit_id = :id ORDER BY h.name",
-           soci::use(id));
+          (s.prepare << "SELECT h.org_unit_id, h.name, h.number, h.hours, u.kind FROM hotlines h "
+                        "JOIN org_units u ON u.id = h.org_unit_id ORDER BY h.org_unit_id, h.name");
       for (const auto& r : rows)
-        out.push_back({db::GetStr(r, 0), db::GetStr(r, 1), db::GetStr(r, 3), db::GetStr(r, 2)});
-    }
-    return absl::OkStatus();
-  }));
+        fresh[db::GetInt(r, 0)].push_back({db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 4), db::GetStr(r, 3)});
+      return absl::OkStatus();
+    }));
+    by_unit_ = std::move(fresh);
+    loaded_at_ = now;
+    loaded_ = true;
+  }
+  for (long long id : ids) {
+    if (auto it = by_unit_.find(id); it != by_unit_.end()) out.insert(out.end(), it->second.begin(), it->second.end());
+  }
   return out;
 }
 

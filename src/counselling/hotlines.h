@@ -3,6 +3,10 @@
 // Public data (D0). Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <mutex>
+#include <unordered_map>
+
 #include <string>
 #include <vector>
 
@@ -21,14 +25,23 @@ struct Hotline {
 // The city-wide lines named in the action plan.
 const std::vector<Hotline>& CityHotlines();
 
+// Every submission answer lists hotlines, so the (small) table is held in
+// memory and read again when it is older than refresh_after.
+// Thread-safe.
 class HotlineService {
  public:
-  explicit HotlineService(db::Database& db) : db_(db) {}
+  explicit HotlineService(db::Database& db, std::chrono::seconds refresh_after = std::chrono::seconds(60))
+      : db_(db), refresh_after_(refresh_after) {}
   // City lines, then the lines configured on the given units' ancestors.
   absl::StatusOr<std::vector<Hotline>> ForUnits(const std::vector<std::string>& unit_paths);
 
  private:
   db::Database& db_;
+  const std::chrono::seconds refresh_after_;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point loaded_at_;
+  bool loaded_ = false;
+  std::unordered_map<int64_t, std::vector<Hotline>> by_unit_;  // ordered by name
 };
 
 }  // namespace xq::counselling

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "gtest/gtest.h"
 
@@ -31,6 +32,21 @@ TEST(Hotlines, CityLinesAlwaysFirstThenAncestors) {
   ASSERT_EQ(mine.size(), 3u);
   EXPECT_EQ(mine[2].number, "022-1");
   EXPECT_EQ(mine[2].scope, "district");
+
+  // The table is held in memory until it is older than refresh_after.
+  HotlineService fresh(*db, std::chrono::seconds(0));
+  ASSERT_EQ(fresh.ForUnits({"/1/2/"}).value().size(), 3u);
+  ASSERT_TRUE(db->Run([](soci::session& s) {
+                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (12, 2, '区第二热线', '022-3', '', 0)";
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(svc.ForUnits({"/1/2/"}).value().size(), 3u);  // within a minute: as loaded
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto now = fresh.ForUnits({"/1/2/", "/1/3/"}).value();
+  ASSERT_EQ(now.size(), 5u);
+  EXPECT_EQ(now[2].number, "022-3");  // unit 2 first, by name within a unit
+  EXPECT_EQ(now[3].number, "022-1");
+  EXPECT_EQ(now[4].number, "022-2");
   db.reset();
   std::filesystem::remove(path);
 }

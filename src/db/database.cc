@@ -1,8 +1,11 @@
 #include "db/database.h"
 
+#include <mutex>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <unordered_map>
 #include <vector>
 
 #include "fmt/format.h"
@@ -94,13 +97,87 @@ absl::Status StatusFromCurrentException(std::string_view context) {
   }
 }
 
-Database::Database(Dialect d, std::string url, int pool_size)
-    : dialect_(d), url_(std::move(url)), pool_size_(pool_size), pool_(pool_size) {}
+struct Database::Prepared {
+  explicit Prepared(soci::session& s) : st(s) {}
+  std::vector<int> kinds;  // Param index per parameter
+  std::vector<long long> ints;
+  std::vector<std::string> strs;
+  std::vector<size_t> slot;  // index into ints or strs
+  soci::row row;
+  soci::statement st;
+};
 
-Database::~Database() = default;
+struct Database::Connection {
+  // Used by one thread at a time: the one that leased the connection.
+  std::unordered_map<std::string, std::unique_ptr<Prepared>> prepared;
+};
+
+Database::Database(Dialect d, std::string url, int pool_size)
+    : dialect_(d), url_(std::move(url)), pool_size_(pool_size), pool_(pool_size) {
+  for (int i = 0; i < pool_size; ++i) connections_.push_back(std::make_unique<Connection>());
+}
+
+// Prepared statements go before their connections.
+Database::~Database() { connections_.clear(); }
+
+absl::Status Database::Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row) {
+  const size_t pos = pool_.lease();
+  struct GiveBack {
+    soci::connection_pool& pool;
+    size_t pos;
+    ~GiveBack() { pool.give_back(pos); }
+  } give_back{pool_, pos};
+  soci::session& s = pool_.at(pos);
+  auto& cache = connections_[pos]->prepared;
+  const std::string key(sql);
+  auto it = cache.find(key);
+  try {
+    if (it == cache.end()) {
+      auto p = std::make_unique<Prepared>(s);
+      for (const Param& v : params) {
+        p->kinds.push_back(static_cast<int>(v.index()));
+        p->slot.push_back(v.index() == 0 ? p->ints.size() : p->strs.size());
+        (v.index() == 0 ? static_cast<void>(p->ints.emplace_back()) : static_cast<void>(p->strs.emplace_back()));
+      }
+      // Bound by reference: the vectors do not grow after this point.
+      for (size_t i = 0; i < params.size(); ++i) {
+        if (p->kinds[i] == 0) p->st.exchange(soci::use(p->ints[p->slot[i]]));
+        else p->st.exchange(soci::use(p->strs[p->slot[i]]));
+      }
+      p->st.exchange(soci::into(p->row));
+      p->st.alloc();
+      p->st.prepare(key);
+      p->st.define_and_bind();
+      it = cache.emplace(key, std::move(p)).first;
+    }
+    Prepared& p = *it->second;
+    if (params.size() != p.kinds.size()) return Internal("query called with another number of parameters");
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (static_cast<int>(params[i].index()) != p.kinds[i])
+        return Internal("query called with another parameter type");
+      if (p.kinds[i] == 0) p.ints[p.slot[i]] = std::get<0>(params[i]);
+      else p.strs[p.slot[i]] = std::get<1>(params[i]);
+    }
+    bool more = p.st.execute(true);
+    while (more) {
+      row(p.row);
+      more = p.st.fetch();
+    }
+    return absl::OkStatus();
+  } catch (...) {
+    absl::Status st = StatusFromCurrentException("query");
+    if (it != cache.end()) cache.erase(it);  // prepared again next time
+    return st;
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
                                                          const OpenOptions& options) {
+  // SQLite keeps global allocation statistics under one mutex by default,
+  // so every allocation of every connection would take it: off, before the
+  // first connection opens (later calls are refused by SQLite, harmlessly).
+  static std::once_flag sqlite_config;
+  std::call_once(sqlite_config, [] { sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   int n = std::max(1, options.pool_size);
   std::string_view u = url;
   bool is_pg = u.starts_with("postgresql://") || u.starts_with("postgres://");

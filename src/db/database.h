@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "soci/soci.h"
@@ -45,12 +47,25 @@ class Database {
   // fn returns OK, rolls back otherwise. Nothing is half-written.
   absl::Status InTransaction(const Fn& fn);
 
+  // A read on the hot paths: `sql` is prepared once per pooled connection
+  // and the prepared statement is reused by every later call with the same
+  // text (no parsing or planning again, on SQLite and PostgreSQL). The
+  // parameters bind by position, each an integer or a string, with the
+  // same types at every call; every row is read, to the end, so no read
+  // transaction stays open. Not inside a transaction.
+  using Param = std::variant<long long, std::string>;
+  using RowFn = std::function<void(const soci::row&)>;
+  absl::Status Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row);
+
  private:
   Database(Dialect d, std::string url, int pool_size);
+  struct Prepared;
+  struct Connection;  // a pooled connection's prepared statements
   Dialect dialect_;
   std::string url_;
   int pool_size_;
   soci::connection_pool pool_;
+  std::vector<std::unique_ptr<Connection>> connections_;  // by pool position
 };
 
 // Converts an in-flight exception (SOCI, std) to a Status; for use in catch(...).

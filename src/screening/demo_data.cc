@@ -14,11 +14,10 @@
 
 namespace xq::screening {
 
-absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const Clock& clock,
-                                                       const DemoScreeningOptions& options) {
+absl::StatusOr<http::Principal> StaffPrincipal(db::Database& db, const std::string& username) {
   http::Principal p;
   XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) {
-    std::string user = options.owner_username;
+    std::string user = username;
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT a.id, r.role, r.org_unit_id, u.path FROM accounts a "
                       "JOIN role_assignments r ON r.account_id = a.id JOIN org_units u ON u.id = r.org_unit_id "
@@ -31,8 +30,15 @@ absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const C
     }
     return absl::OkStatus();
   }));
-  if (p.account_id == 0) return NotFound("no account " + options.owner_username);
-  p.username = options.owner_username;
+  if (p.account_id == 0) return NotFound("no account " + username);
+  p.username = username;
+  p.actor.account_id = p.account_id;
+  return p;
+}
+
+absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const Clock& clock,
+                                                       const DemoScreeningOptions& options) {
+  XQ_ASSIGN_OR_RETURN(http::Principal p, StaffPrincipal(db, options.owner_username));
 
   audit::AuditLog audit(db, clock);
   counselling::HotlineService hotlines(db);

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "core/clock.h"
 #include "db/database.h"
+#include "http/request.h"
 
 namespace xq::screening {
 
@@ -26,6 +27,10 @@ struct DemoScreeningSummary {
   int submissions = 0;
   int warnings = 0;
 };
+
+// The principal of a staff account with all its grants, as a session would
+// resolve it; for seeding and benchmarks that act without signing in.
+absl::StatusOr<http::Principal> StaffPrincipal(db::Database& db, const std::string& username);
 
 absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const Clock& clock,
                                                        const DemoScreeningOptions& options = {});

@@ -36,10 +36,11 @@ StudentInfo StudentOf(const soci::row& r) {
 }
 
 constexpr const char* kSubmissionSelect =
-    "SELECT x.id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, "
+    "SELECT a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, "
     "x.unit_path, x.instrument_id, x.version, x.answers, x.result, x.positive, x.critical, x.valid, "
     "x.source, x.sex, x.grade_year, x.school_kind, x.submitted_at, s.name, s.student_no "
-    "FROM screening_submissions x JOIN students s ON s.id = x.student_id ";
+    "FROM screening_assignments a JOIN screening_submissions x ON x.id = a.submission_id "
+    "JOIN students s ON s.id = x.student_id ";  // through the assignments' indexes (migration 011)
 
 Submission SubmissionOf(const soci::row& r) {
   Submission x;
@@ -157,13 +158,11 @@ absl::StatusOr<std::vector<UnitInfo>> ScreeningStore::GetUnits(const std::vector
 }
 
 absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::GetStudent(int64_t id) {
+  // On the submission path, like GetAssignment, GetConsent and
+  // SubmissionOfAssignment: prepared once per connection.
+  static const std::string sql = std::string(kStudentSelect) + "WHERE s.id = :id";
   std::optional<StudentInfo> out;
-  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    long long sid = id;
-    soci::rowset<soci::row> rows = (s.prepare << std::string(kStudentSelect) + "WHERE s.id = :id", soci::use(sid));
-    for (const auto& r : rows) out = StudentOf(r);
-    return absl::OkStatus();
-  }));
+  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(id)}, [&](const soci::row& r) { out = StudentOf(r); }));
   return out;
 }
 
@@ -288,13 +287,9 @@ absl::StatusOr<bool> ScreeningStore::CloseCampaign(int64_t id) {
 }
 
 absl::StatusOr<std::optional<Assignment>> ScreeningStore::GetAssignment(int64_t id) {
+  static const std::string sql = std::string(kAssignmentSelect) + "WHERE id = :id";
   std::optional<Assignment> out;
-  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    long long aid = id;
-    soci::rowset<soci::row> rows = (s.prepare << std::string(kAssignmentSelect) + "WHERE id = :id", soci::use(aid));
-    for (const auto& r : rows) out = AssignmentOf(r);
-    return absl::OkStatus();
-  }));
+  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(id)}, [&](const soci::row& r) { out = AssignmentOf(r); }));
   return out;
 }
 
@@ -313,16 +308,13 @@ absl::StatusOr<std::vector<Assignment>> ScreeningStore::AssignmentsOfStudent(int
 
 absl::StatusOr<std::optional<Consent>> ScreeningStore::GetConsent(int64_t campaign_id, int64_t student_id) {
   std::optional<Consent> out;
-  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    long long c = campaign_id, st = student_id;
-    soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT decision, source, recorded_by, recorded_at FROM screening_consents "
-                      "WHERE campaign_id = :c AND student_id = :s",
-         soci::use(c), soci::use(st));
-    for (const auto& r : rows)
-      out = Consent{campaign_id, student_id, db::GetStr(r, 0), db::GetStr(r, 1), db::GetInt(r, 2), db::GetInt(r, 3)};
-    return absl::OkStatus();
-  }));
+  XQ_RETURN_IF_ERROR(db_.Query("SELECT decision, source, recorded_by, recorded_at FROM screening_consents "
+                               "WHERE campaign_id = :c AND student_id = :s",
+                               {static_cast<long long>(campaign_id), static_cast<long long>(student_id)},
+                               [&](const soci::row& r) {
+                                 out = Consent{campaign_id,       student_id,       db::GetStr(r, 0),
+                                               db::GetStr(r, 1), db::GetInt(r, 2), db::GetInt(r, 3)};
+                               }));
   return out;
 }
 
@@ -370,14 +362,10 @@ absl::Status ScreeningStore::PutDraft(int64_t assignment_id, const Draft& d) {
 }
 
 absl::StatusOr<std::optional<Submission>> ScreeningStore::SubmissionOfAssignment(int64_t assignment_id) {
+  static const std::string sql = std::string(kSubmissionSelect) + "WHERE a.id = :a";
   std::optional<Submission> out;
-  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    long long aid = assignment_id;
-    soci::rowset<soci::row> rows =
-        (s.prepare << std::string(kSubmissionSelect) + "WHERE x.assignment_id = :a", soci::use(aid));
-    for (const auto& r : rows) out = SubmissionOf(r);
-    return absl::OkStatus();
-  }));
+  XQ_RETURN_IF_ERROR(
+      db_.Query(sql, {static_cast<long long>(assignment_id)}, [&](const soci::row& r) { out = SubmissionOf(r); }));
   return out;
 }
 
@@ -387,8 +375,8 @@ absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOf(int64_t ca
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long cid = campaign_id;
     soci::rowset<soci::row> rows =
-        (s.prepare << std::string(kSubmissionSelect) + "WHERE x.campaign_id = :c AND " +
-                          db::PathScopeClause("x.unit_path", paths) + " ORDER BY x.unit_path, s.name, x.instrument_id",
+        (s.prepare << std::string(kSubmissionSelect) + "WHERE a.campaign_id = :c AND " +
+                          db::PathScopeClause("a.unit_path", paths) + " ORDER BY x.unit_path, s.name, x.instrument_id",
          soci::use(cid));
     for (const auto& r : rows) out.push_back(SubmissionOf(r));
     return absl::OkStatus();
@@ -401,7 +389,7 @@ absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOfStudent(int
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long sid = student_id;
     soci::rowset<soci::row> rows =
-        (s.prepare << std::string(kSubmissionSelect) + "WHERE x.student_id = :s ORDER BY x.submitted_at DESC",
+        (s.prepare << std::string(kSubmissionSelect) + "WHERE a.student_id = :s ORDER BY x.submitted_at DESC",
          soci::use(sid));
     for (const auto& r : rows) out.push_back(SubmissionOf(r));
     return absl::OkStatus();

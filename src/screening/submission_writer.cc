@@ -23,6 +23,9 @@ SubmissionWriter::~SubmissionWriter() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (stats_.batches > 0)
+    spdlog::info("submission writer: {} rows in {} commits ({:.1f} rows per commit)", stats_.rows, stats_.batches,
+                 static_cast<double>(stats_.rows) / static_cast<double>(stats_.batches));
 }
 
 WriterStats SubmissionWriter::stats() const {
@@ -83,12 +86,33 @@ void SubmissionWriter::Loop() {
   }
 }
 
-absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows) {
+// Claims each row's assignment (only one without a submission is taken:
+// exactly one submission per assignment, on SQLite and PostgreSQL alike),
+// then appends the claimed rows with their warnings and follow-ups.
+// taken[i] tells whether rows[i] was written.
+absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
+  taken.assign(rows.size(), false);
+  {
+    long long at = 0, sid = 0, aid = 0;
+    soci::statement claim =
+        (s.prepare << "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a, submission_id = :s "
+                      "WHERE id = :b AND submission_id IS NULL",
+         soci::use(at), soci::use(sid), soci::use(aid));
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const Submission& x = rows[i]->request.submission;
+      at = x.submitted_at;
+      sid = x.id;
+      aid = x.assignment_id;
+      claim.execute(true);
+      taken[i] = claim.get_affected_rows() == 1;
+    }
+  }
   std::vector<long long> ids, assignment_ids, camps, studs, schools, at, grades;
   std::vector<std::string> keys, paths, instruments, versions, answers, results, sources, sexes, kinds;
   std::vector<int> positive, critical, valid;
-  for (Pending* p : rows) {
-    const Submission& x = p->request.submission;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!taken[i]) continue;
+    const Submission& x = rows[i]->request.submission;
     ids.push_back(x.id);
     assignment_ids.push_back(x.assignment_id);
     keys.push_back(x.client_key);
@@ -109,6 +133,7 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
     kinds.push_back(x.school_kind);
     at.push_back(x.submitted_at);
   }
+  if (ids.empty()) return absl::OkStatus();
   s << "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, "
        "school_id, unit_path, instrument_id, version, answers, result, positive, critical, valid, "
        "source, sex, grade_year, school_kind, submitted_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, "
@@ -118,52 +143,70 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
       soci::use(answers), soci::use(results), soci::use(positive), soci::use(critical),
       soci::use(valid), soci::use(sources), soci::use(sexes), soci::use(grades), soci::use(kinds),
       soci::use(at);
-  s << "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a WHERE id = :b",
-      soci::use(at), soci::use(assignment_ids);
   s << "DELETE FROM screening_drafts WHERE assignment_id = :a", soci::use(assignment_ids);
-  for (Pending* p : rows) {
-    for (const auto& w : p->request.warnings) warning::InsertWarningIn(s, w);
-    for (const auto& f : p->request.follow_ups) warning::InsertFollowUpIn(s, f);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!taken[i]) continue;
+    for (const auto& w : rows[i]->request.warnings) warning::InsertWarningIn(s, w);
+    for (const auto& f : rows[i]->request.follow_ups) warning::InsertFollowUpIn(s, f);
   }
   return absl::OkStatus();
 }
 
+// A row whose assignment was already claimed: the stored submission when
+// the client key matches (a repeat), conflict otherwise.
+absl::StatusOr<Submission> SubmissionWriter::Existing(const Pending& p) {
+  ScreeningStore store(db_);
+  XQ_ASSIGN_OR_RETURN(auto existing, store.SubmissionOfAssignment(p.request.submission.assignment_id));
+  if (!existing) return NotFound("assessment not found");
+  if (existing->client_key == p.request.submission.client_key) return *existing;
+  return Conflict("the answers are already submitted", "submission_id");
+}
+
 absl::StatusOr<Submission> SubmissionWriter::WriteOne(Pending& p) {
   std::vector<Pending*> one = {&p};
-  absl::Status st = db_.InTransaction([&](soci::session& s) { return InsertAll(s, one); });
-  if (st.ok()) return p.request.submission;
-  // Most likely a repeat that raced past the caller's check: answer with
-  // the stored row.
-  ScreeningStore store(db_);
-  auto existing = store.SubmissionOfAssignment(p.request.submission.assignment_id);
-  if (existing.ok() && *existing) {
-    if ((*existing)->client_key == p.request.submission.client_key) return **existing;
-    return Conflict("the answers are already submitted", "submission_id");
-  }
-  return st;
+  std::vector<bool> taken;
+  XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) { return InsertAll(s, one, taken); }));
+  if (taken[0]) return p.request.submission;
+  return Existing(p);
 }
 
 void SubmissionWriter::Commit(std::vector<Pending>& batch) {
   // First row per assignment; later rows for the same assignment are repeats.
   std::unordered_map<int64_t, size_t> first;
   std::vector<Pending*> rows;
+  std::vector<size_t> row_index;
   std::vector<std::pair<size_t, size_t>> repeats;  // (repeat, first)
   for (size_t i = 0; i < batch.size(); ++i) {
     auto [it, inserted] = first.emplace(batch[i].request.submission.assignment_id, i);
     if (inserted) {
       rows.push_back(&batch[i]);
+      row_index.push_back(i);
     } else {
       repeats.emplace_back(i, it->second);
     }
   }
   std::vector<absl::StatusOr<Submission>> outcome(batch.size(), Internal("not written"));
-  absl::Status st = db_.InTransaction([&](soci::session& s) { return InsertAll(s, rows); });
+  std::vector<bool> taken;
+  absl::Status st = db_.InTransaction([&](soci::session& s) { return InsertAll(s, rows, taken); });
+  int64_t written = 0;
   if (st.ok()) {
-    for (auto& [id, i] : first) outcome[i] = batch[i].request.submission;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const size_t i = row_index[k];
+      if (taken[k]) {
+        outcome[i] = batch[i].request.submission;
+        ++written;
+      } else {
+        outcome[i] = Existing(batch[i]);
+      }
+    }
   } else {
     if (rows.size() > 1) spdlog::warn("submission batch of {} failed ({}); writing rows one by one",
                                       rows.size(), st.ToString());
-    for (auto& [id, i] : first) outcome[i] = WriteOne(batch[i]);
+    for (size_t k = 0; k < rows.size(); ++k) {
+      const size_t i = row_index[k];
+      outcome[i] = WriteOne(batch[i]);
+      if (outcome[i].ok() && outcome[i]->id == batch[i].request.submission.id) ++written;
+    }
   }
   for (auto [r, f] : repeats) {
     if (!outcome[f].ok()) {
@@ -177,7 +220,7 @@ void SubmissionWriter::Commit(std::vector<Pending>& batch) {
   {
     std::lock_guard lk(mu_);
     ++stats_.batches;
-    stats_.rows += static_cast<int64_t>(rows.size());
+    stats_.rows += written;
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(outcome[i]));
 }

@@ -7,10 +7,11 @@
 // warning and follow-up are inserted in the same transaction. On
 // PostgreSQL the same code commits per batch too.
 //
-// Idempotency: a submission for an assignment that already has one (in the
-// database or earlier in the same batch) completes with the stored row when
-// the client key matches, and with conflict otherwise; nothing is written
-// twice.
+// Idempotency: each row first claims its assignment (an UPDATE that only
+// takes an assignment without a submission), so a submission for an
+// assignment that already has one (in the database or earlier in the same
+// batch) is not written: it completes with the stored row when the client
+// key matches, and with conflict otherwise. Nothing is written twice.
 //
 // Thread-safe: Write() may be called from any number of threads.
 #pragma once
@@ -70,8 +71,9 @@ class SubmissionWriter {
   };
   void Loop();
   void Commit(std::vector<Pending>& batch);
-  absl::Status InsertAll(soci::session& s, std::vector<Pending*>& rows);
+  absl::Status InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
   absl::StatusOr<Submission> WriteOne(Pending& p);
+  absl::StatusOr<Submission> Existing(const Pending& p);
 
   db::Database& db_;
   WriterOptions options_;

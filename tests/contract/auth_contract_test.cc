@@ -61,8 +61,10 @@ TEST_P(ContractTest, AuthStoreAccountsGrantsSessions) {
   auth::Session s{"hash1", a.id, "csrf", 10, 10};
   ASSERT_TRUE(store->CreateSession(s).ok());
   ASSERT_TRUE(store->CreateSession(auth::Session{"hash2", a.id, "csrf2", 10, 10}).ok());
-  ASSERT_TRUE(store->TouchSession("hash1", 20).ok());
+  ASSERT_TRUE(store->TouchSessions({{"hash1", 20}, {"gone", 21}, {"hash2", 22}}).ok());
   EXPECT_EQ(store->FindSession("hash1").value()->last_seen_at, 20);
+  EXPECT_EQ(store->FindSession("hash2").value()->last_seen_at, 22);
+  ASSERT_TRUE(store->TouchSessions({}).ok());
   ASSERT_TRUE(store->DeleteSessionsOf(a.id, "hash1").ok());
   EXPECT_TRUE(store->FindSession("hash1").value());
   EXPECT_FALSE(store->FindSession("hash2").value());
