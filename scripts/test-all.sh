@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite: unit (ctest: GoogleTest binaries and the SQLite half
 # of the store contract), the store contract on a throwaway PostgreSQL
-# cluster, API tests against a real server (SQLite, then PostgreSQL), and
-# browser tests. Ends with one line "tests: N passed, N failed".
+# cluster, a short kill -9 crash test, API tests against a real server
+# (SQLite, then PostgreSQL), and browser tests. Ends with one line "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PRESET=${PRESET:-release}
@@ -68,6 +68,13 @@ else
   failed_suites+=("postgresql cluster")
   failed=$((failed + 1))
 fi
+
+# Durability: kill -9 the server under load a few times (bench/ingest runs
+# it 20 times on a larger city); every acknowledged submission must be
+# stored exactly once, with its urgent warning.
+suite "crash test (kill -9 under load)" bash -c \
+  "XQ_CRASH_DIR=$LOG_DIR/crash XQ_CRASH_STUDENTS=5000 XQ_BIN_DIR=$BUILD_DIR/bin bash bench/ingest/crash_test.sh 3 \
+   && echo '# pass 1' && echo '# fail 0'"
 
 if ls tests/api/*.test.mjs >/dev/null 2>&1; then
   suite "API tests on SQLite" node --test --test-reporter=spec --test-concurrency=1 tests/api/

@@ -1,0 +1,396 @@
+// ingest_loadgen: posts screening submissions over HTTP/1.1 keep-alive
+// connections, one submission per prepared (session, assignment) line, so
+// every request comes from a different signed-in student.
+//
+//   ingest_loadgen --port 8080 --work sessions.tsv --connections 256 --duration 10
+//                  [--rate 5000] [--warmup 2] [--from K] [--json out.json]
+//                  [--retry --ack-log acks.tsv]
+//
+// Work file: one line per submission,
+// "token<TAB>csrf<TAB>assignment_id<TAB>instrument" (phq9 or gad7).
+// Closed loop (no --rate): every connection sends its next request as soon
+// as the answer to the previous one has arrived (saturation). Open loop
+// (--rate R): connection k sends its j-th request at start + (j*C + k)/R; a
+// late answer does not delay the schedule's clock, and latency is measured
+// from the scheduled send time, so queueing is not hidden (no coordinated
+// omission).
+//
+// --retry (crash tests): a request that fails in any way (refused, reset,
+// 5xx) is sent again, with the same submission id, until it is answered;
+// every 200/201 answer is appended to --ack-log as
+// "assignment_id<TAB>submission_id<TAB>critical<TAB>status".
+//
+// Answers ("q1".."q9" for PHQ-9, "q1".."q7" for GAD-7, "0".."3") are
+// mostly low; a fixed share of the PHQ-9 assignments (--critical-per-mille,
+// chosen by a hash of the assignment id) answer item 9 with "1" or more,
+// which must raise an urgent warning.
+//
+// Single-threaded (one core of the two is the server's).
+#include <utility>  // before Asio's coroutine headers (GCC 12, Boost 1.74)
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "fmt/format.h"
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Args {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string work;
+  size_t from = 0;
+  int connections = 256;
+  double duration_s = 10;
+  double warmup_s = 2;
+  double rate = 0;  // 0 = closed loop
+  int critical_per_mille = 20;
+  bool retry = false;
+  std::string ack_log;
+  std::string json_out;
+  std::string label = "run";
+  std::string path;  // fixed target path (HTTP ceiling); empty = per assignment
+};
+
+struct WorkItem {
+  std::string token, csrf, assignment;
+  bool phq9 = true;
+};
+
+uint64_t Mix(uint64_t x) {  // splitmix64 finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+bool IsCritical(const std::string& assignment, int per_mille) {
+  return Mix(std::hash<std::string>{}(assignment)) % 1000 < static_cast<uint64_t>(per_mille);
+}
+
+std::string Body(const std::string& assignment, bool phq9, bool critical) {
+  uint64_t h = Mix(std::hash<std::string>{}(assignment) ^ 0x5bd1e995);
+  std::string answers;
+  for (int i = 1; i <= (phq9 ? 9 : 7); ++i) {
+    int v = static_cast<int>((h >> (i * 3)) & 7);
+    v = v < 5 ? 0 : v - 4;  // mostly 0, some 1..3
+    if (i == 9) v = critical ? 1 + static_cast<int>(h % 3) : 0;
+    answers += fmt::format("{}\"q{}\":\"{}\"", i == 1 ? "" : ",", i, v);
+  }
+  return fmt::format("{{\"submission_id\":\"bench-{}\",\"answers\":{{{}}},\"elapsed_seconds\":95}}",
+                     assignment, answers);
+}
+
+struct Stats {
+  std::vector<uint32_t> latency_us;  // measured requests (after warm-up)
+  int64_t ok = 0, repeats = 0, errors = 0, retries = 0, measured_ok = 0;
+  std::vector<std::string> first_errors;
+};
+
+class Run {
+ public:
+  Run(asio::io_context& io, const Args& a, std::vector<WorkItem>& work)
+      : io_(io), args_(a), work_(work) {
+    if (!a.ack_log.empty()) {
+      ack_ = std::fopen(a.ack_log.c_str(), "a");
+      if (!ack_) throw std::runtime_error("cannot open " + a.ack_log);
+    }
+  }
+  ~Run() {
+    if (ack_) std::fclose(ack_);
+  }
+
+  // on_done runs when every connection has finished.
+  void Start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
+    active_ = args_.connections;
+    start_ = Clock::now();
+    measure_from_ = start_ + Us(args_.warmup_s * 1e6);
+    end_ = start_ + Us((args_.warmup_s + args_.duration_s) * 1e6);
+    for (int k = 0; k < args_.connections; ++k)
+      asio::co_spawn(io_, Connection(k), [this](std::exception_ptr e) {
+        if (e) Error("connection failed unexpectedly");
+        if (--active_ == 0 && on_done_) on_done_();
+      });
+  }
+
+  void Stop() { stopped_ = true; }
+  const Stats& stats() const { return stats_; }
+  size_t next() const { return next_; }
+  double measured_seconds() const { return args_.duration_s; }
+
+ private:
+  static Clock::duration Us(double us) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::micro>(us));
+  }
+
+  std::optional<size_t> Take() {
+    if (next_ >= work_.size()) {
+      if (!exhausted_) std::fprintf(stderr, "loadgen: the work file ran out after %zu requests\n", next_);
+      exhausted_ = true;
+      return std::nullopt;
+    }
+    return next_++;
+  }
+
+  asio::awaitable<void> Connection(int k) {
+    auto ex = co_await asio::this_coro::executor;
+    tcp::resolver resolver(ex);
+    boost::system::error_code ec;
+    auto endpoints = co_await resolver.async_resolve(args_.host, std::to_string(args_.port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      Error(fmt::format("resolve: {}", ec.message()));
+      co_return;
+    }
+    std::optional<tcp::socket> sock;
+    boost::beast::flat_buffer buffer;
+    asio::steady_timer timer(ex);
+    int64_t j = 0;  // this connection's request count (open loop)
+    const double per_conn_interval_us = args_.rate > 0 ? 1e6 * args_.connections / args_.rate : 0;
+    while (!stopped_) {
+      Clock::time_point scheduled = Clock::now();
+      if (args_.rate > 0) {
+        scheduled = start_ + Us((static_cast<double>(j) + static_cast<double>(k) / args_.connections) *
+                                per_conn_interval_us);
+        ++j;
+        if (scheduled >= end_) break;
+        if (scheduled > Clock::now()) {
+          timer.expires_at(scheduled);
+          co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+      } else if (scheduled >= end_) {
+        break;
+      }
+      auto idx = Take();
+      if (!idx) break;
+      const WorkItem& w = work_[*idx];
+      const bool critical = w.phq9 && IsCritical(w.assignment, args_.critical_per_mille);
+      bhttp::request<bhttp::string_body> req{bhttp::verb::post,
+                                             args_.path.empty()
+                                                 ? "/api/v1/assignments/" + w.assignment + "/submission"
+                                                 : args_.path,
+                                             11};
+      req.set(bhttp::field::host, args_.host);
+      req.set(bhttp::field::content_type, "application/json");
+      req.set(bhttp::field::cookie, "xq_session=" + w.token);
+      req.set("X-CSRF-Token", w.csrf);
+      req.body() = Body(w.assignment, w.phq9, critical);
+      req.prepare_payload();
+      for (int attempt = 0;; ++attempt) {
+        if (stopped_) co_return;
+        if (!sock) {
+          sock.emplace(ex);
+          co_await asio::async_connect(*sock, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) {
+            sock.reset();
+            if (!args_.retry) {
+              Error(fmt::format("connect: {}", ec.message()));
+              co_return;
+            }
+            ++stats_.retries;
+            timer.expires_after(std::chrono::milliseconds(50));
+            co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            continue;
+          }
+          sock->set_option(tcp::no_delay(true));
+          buffer.clear();
+        }
+        co_await bhttp::async_write(*sock, req, asio::redirect_error(asio::use_awaitable, ec));
+        bhttp::response<bhttp::string_body> res;
+        if (!ec) co_await bhttp::async_read(*sock, buffer, res, asio::redirect_error(asio::use_awaitable, ec));
+        const unsigned status = ec ? 0 : res.result_int();
+        if (status == 200 || status == 201) {
+          const auto done = Clock::now();
+          ++stats_.ok;
+          if (status == 200) ++stats_.repeats;
+          if (scheduled >= measure_from_ && done <= end_ + std::chrono::seconds(5)) {
+            ++stats_.measured_ok;
+            stats_.latency_us.push_back(static_cast<uint32_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(done - scheduled).count()));
+          }
+          if (ack_) std::fprintf(ack_, "%s\tbench-%s\t%d\t%u\n", w.assignment.c_str(), w.assignment.c_str(),
+                                 critical ? 1 : 0, status);
+          if (!res.keep_alive()) sock.reset();
+          break;
+        }
+        sock.reset();
+        buffer.clear();
+        if (!args_.retry || (status >= 400 && status < 500)) {
+          Error(status ? fmt::format("HTTP {}: {}", status, res.body().substr(0, 300))
+                       : fmt::format("transport: {}", ec.message()));
+          break;
+        }
+        ++stats_.retries;
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+    }
+  }
+
+  void Error(std::string what) {
+    ++stats_.errors;
+    if (stats_.first_errors.size() < 5) stats_.first_errors.push_back(std::move(what));
+  }
+
+  asio::io_context& io_;
+  const Args& args_;
+  std::vector<WorkItem>& work_;
+  size_t next_ = 0;
+  bool exhausted_ = false;
+  bool stopped_ = false;
+  Clock::time_point start_, measure_from_, end_;
+  Stats stats_;
+  FILE* ack_ = nullptr;
+  int active_ = 0;
+  std::function<void()> on_done_;
+};
+
+double Percentile(const std::vector<uint32_t>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  size_t i = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+  return sorted[std::min(i, sorted.size() - 1)] / 1000.0;
+}
+
+int Usage(const char* msg) {
+  std::fprintf(stderr,
+               "ingest_loadgen: %s\nusage: ingest_loadgen --work FILE [--host H] [--port P] [--from K] "
+               "[--connections C] [--duration S] [--warmup S] [--rate R] [--critical-per-mille N] "
+               "[--retry] [--ack-log FILE] [--json FILE] [--label L] [--path /fixed]\n",
+               msg);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    auto val = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string(argv[++i]);
+    };
+    std::optional<std::string> v;
+    try {
+      if (k == "--retry") { a.retry = true; continue; }
+      if (!(v = val())) return Usage(("missing value for " + k).c_str());
+      if (k == "--host") a.host = *v;
+      else if (k == "--port") a.port = std::stoi(*v);
+      else if (k == "--work") a.work = *v;
+      else if (k == "--from") a.from = std::stoull(*v);
+      else if (k == "--connections") a.connections = std::stoi(*v);
+      else if (k == "--duration") a.duration_s = std::stod(*v);
+      else if (k == "--warmup") a.warmup_s = std::stod(*v);
+      else if (k == "--rate") a.rate = std::stod(*v);
+      else if (k == "--critical-per-mille") a.critical_per_mille = std::stoi(*v);
+      else if (k == "--ack-log") a.ack_log = *v;
+      else if (k == "--json") a.json_out = *v;
+      else if (k == "--label") a.label = *v;
+      else if (k == "--path") a.path = *v;
+      else return Usage(("unknown option " + k).c_str());
+    } catch (const std::exception&) {
+      return Usage(("bad value for " + k).c_str());
+    }
+  }
+  if (a.work.empty()) return Usage("--work is required");
+  if (a.connections < 1 || a.duration_s <= 0 || a.warmup_s < 0 || a.rate < 0) return Usage("bad numbers");
+
+  std::vector<WorkItem> work;
+  {
+    std::ifstream in(a.work);
+    if (!in) return Usage(("cannot read " + a.work).c_str());
+    std::string line;
+    size_t n = 0;
+    while (std::getline(in, line)) {
+      if (n++ < a.from) continue;
+      size_t t1 = line.find('\t'), t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+      size_t t3 = t2 == std::string::npos ? t2 : line.find('\t', t2 + 1);
+      if (t3 == std::string::npos) {
+        std::fprintf(stderr, "%s:%zu:1: expected token<TAB>csrf<TAB>assignment_id<TAB>instrument\n", a.work.c_str(), n);
+        return 2;
+      }
+      const std::string instrument = line.substr(t3 + 1);
+      if (instrument != "phq9" && instrument != "gad7") {
+        std::fprintf(stderr, "%s:%zu:%zu: instrument must be phq9 or gad7\n", a.work.c_str(), n, t3 + 2);
+        return 2;
+      }
+      work.push_back({line.substr(0, t1), line.substr(t1 + 1, t2 - t1 - 1), line.substr(t2 + 1, t3 - t2 - 1),
+                      instrument == "phq9"});
+    }
+  }
+
+  asio::io_context io(1);
+  Run run(io, a, work);
+  // Ctrl-C / SIGTERM end the run early; the figures so far are printed.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (!ec) run.Stop();
+    io.stop();
+  });
+  // A last answer may never come (a server killed for good): give up 30 s
+  // after the end of the schedule.
+  asio::steady_timer deadline(io);
+  deadline.expires_after(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(a.warmup_s + a.duration_s + 30)));
+  deadline.async_wait([&](boost::system::error_code ec) {
+    if (ec) return;
+    std::fprintf(stderr, "loadgen: gave up waiting for the last answers\n");
+    run.Stop();
+    io.stop();
+  });
+  const auto t0 = Clock::now();
+  run.Start([&] {
+    signals.cancel();
+    deadline.cancel();
+  });
+  io.run();
+  const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  Stats s = run.stats();
+  std::sort(s.latency_us.begin(), s.latency_us.end());
+  const double rate = static_cast<double>(s.measured_ok) / a.duration_s;
+  const std::string json = fmt::format(
+      "{{\"label\":\"{}\",\"mode\":\"{}\",\"target_rate\":{},\"connections\":{},\"duration_s\":{},"
+      "\"warmup_s\":{},\"requests_ok\":{},\"repeats\":{},\"errors\":{},\"retries\":{},\"measured_ok\":{},"
+      "\"rate_per_s\":{:.0f},\"p50_ms\":{:.2f},\"p90_ms\":{:.2f},\"p99_ms\":{:.2f},\"p999_ms\":{:.2f},"
+      "\"max_ms\":{:.2f},\"wall_s\":{:.1f},\"work_used\":{}}}",
+      a.label, a.rate > 0 ? "open" : "closed", a.rate, a.connections, a.duration_s, a.warmup_s, s.ok,
+      s.repeats, s.errors, s.retries, s.measured_ok, rate, Percentile(s.latency_us, 50),
+      Percentile(s.latency_us, 90), Percentile(s.latency_us, 99), Percentile(s.latency_us, 99.9),
+      s.latency_us.empty() ? 0.0 : s.latency_us.back() / 1000.0, wall, run.next());
+  std::cout << json << std::endl;
+  for (const auto& e : s.first_errors) std::fprintf(stderr, "loadgen: error: %s\n", e.c_str());
+  if (!a.json_out.empty()) {
+    std::ofstream out(a.json_out);
+    out << json << "\n";
+  }
+  return s.errors > 0 && !a.retry ? 1 : 0;
+}
