@@ -149,10 +149,10 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
 std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
   if (token.size() != 64) return std::nullopt;
   const std::string hash = HashToken(token);
-  auto session = store_.FindSession(hash);
-  if (!session.ok() || !*session) return std::nullopt;
+  auto signed_in = store_.FindSignedIn(hash);
+  if (!signed_in.ok() || !*signed_in) return std::nullopt;
   const int64_t now = clock_.NowMicros();
-  const Session& s = **session;
+  const Session& s = (*signed_in)->session;
   int64_t last_seen = s.last_seen_at;
   {
     std::lock_guard lk(seen_mu_);
@@ -167,11 +167,9 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
     (void)store_.DeleteSession(hash);
     return std::nullopt;
   }
-  auto account = store_.FindAccount(s.account_id);
-  if (!account.ok() || !*account || (*account)->disabled) return std::nullopt;
-  auto grants = store_.GrantsOf(s.account_id);
-  if (!grants.ok()) return std::nullopt;
-  auto actor = BuildActor(**account, *grants);
+  const Account& account = (*signed_in)->account;
+  if (account.disabled) return std::nullopt;
+  auto actor = BuildActor(account, (*signed_in)->grants);
   if (!actor.ok()) return std::nullopt;
   // The idle clock moves in memory; FlushSessionActivity writes it. Only
   // a minute's progress is worth a write.
@@ -181,8 +179,8 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
   }
   http::Principal p;
   p.account_id = s.account_id;
-  p.username = (*account)->username;
-  p.display_name = (*account)->display_name;
+  p.username = account.username;
+  p.display_name = account.display_name;
   p.csrf_token = s.csrf_token;
   p.session_key = hash;
   p.actor = std::move(*actor);

@@ -125,6 +125,52 @@ class SqlAuthStore final : public AuthStore {
     return out;
   }
 
+  absl::StatusOr<std::optional<SignedIn>> FindSignedIn(std::string_view token_hash) override {
+    // One row per grant (one row with NULL grant columns when none).
+    static const std::string sql = fmt::format(
+        "SELECT s.token_hash, s.csrf_token, s.created_at, s.last_seen_at, a.id, a.username, a.password_hash, "
+        "a.display_name, a.person_type, a.person_id, a.school_id, a.disabled, a.must_change_password, "
+        "a.failed_logins, a.locked_until, g.id, g.role, g.org_unit_id, u.name, u.kind, u.path, u.school_id "
+        "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+        "LEFT JOIN role_assignments g ON g.account_id = a.id LEFT JOIN org_units u ON u.id = g.org_unit_id "
+        "WHERE s.token_hash = :h ORDER BY g.id");
+    std::optional<SignedIn> out;
+    XQ_RETURN_IF_ERROR(db_.Query(sql, {std::string(token_hash)}, [&](const soci::row& r) {
+      if (!out) {
+        out.emplace();
+        Session& ss = out->session;
+        ss.token_hash = db::GetStr(r, std::size_t{0});
+        ss.csrf_token = db::GetStr(r, 1);
+        ss.created_at = db::GetInt(r, 2);
+        ss.last_seen_at = db::GetInt(r, 3);
+        Account& a = out->account;
+        a.id = ss.account_id = db::GetInt(r, 4);
+        a.username = db::GetStr(r, 5);
+        a.password_hash = db::GetStr(r, 6);
+        a.display_name = db::GetStr(r, 7);
+        a.person_type = db::GetStr(r, 8);
+        a.person_id = db::GetInt(r, 9);
+        a.school_id = db::GetInt(r, 10);
+        a.disabled = db::GetInt(r, 11) != 0;
+        a.must_change_password = db::GetInt(r, 12) != 0;
+        a.failed_logins = static_cast<int>(db::GetInt(r, 13));
+        a.locked_until = db::GetInt(r, 14);
+      }
+      if (r.get_indicator(15) == soci::i_null) return;
+      RoleGrant g;
+      g.id = db::GetInt(r, 15);
+      g.account_id = out->account.id;
+      g.role = db::GetStr(r, 16);
+      g.unit_id = db::GetInt(r, 17);
+      g.unit_name = db::GetStr(r, 18);
+      g.unit_kind = db::GetStr(r, 19);
+      g.unit_path = db::GetStr(r, 20);
+      g.school_id = db::GetInt(r, 21);
+      out->grants.push_back(std::move(g));
+    }));
+    return out;
+  }
+
   absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) override {
     if (seen.empty()) return absl::OkStatus();
     std::vector<std::string> hashes;

@@ -26,6 +26,8 @@ class AuthStore {
 
   virtual absl::Status CreateSession(const Session& session) = 0;
   virtual absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) = 0;
+  // The session with its account and grants (every signed-in request).
+  virtual absl::StatusOr<std::optional<SignedIn>> FindSignedIn(std::string_view token_hash) = 0;
   // Sets last_seen_at of each (token hash, time) in one transaction; a
   // session already gone is skipped.
   virtual absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) = 0;

@@ -41,6 +41,13 @@ struct Session {
   int64_t last_seen_at = 0;
 };
 
+// What a request's session token resolves to, read in one query.
+struct SignedIn {
+  Session session;
+  Account account;
+  std::vector<RoleGrant> grants;
+};
+
 struct UnitRef {
   int64_t id = 0;
   std::string name;

@@ -17,7 +17,9 @@ struct ServeArgs {
   std::string listen = "127.0.0.1:8080";
   std::string web = "web/dist";
   bool secure_cookies = false;
-  int handler_threads = 16;
+  // A handler blocks until its submission commits: 64 let one commit carry up
+  // to 64 submissions (group commit) on a 2-core machine.
+  int handler_threads = 64;
   int io_threads = 2;
   size_t max_body = 1 << 20;
   int max_connections = 10000;
@@ -53,9 +55,10 @@ void AddServeCommands(CLI::App& app) {
     }
     if (port < 0 || port > 65535) Die(2, "--listen: bad port");
     auto app = app::App::Create({.db_url = args->db, .secure_cookies = args->secure_cookies,
-                                 // A connection per handler, plus the submission writer's and
-                                 // the session-activity flusher's: no handler waits for one.
-                                 .pool_size = args->handler_threads + 2});
+                                 // Reads take microseconds: a few connections with large page
+                                 // caches serve many handlers; plus the writer's and the
+                                 // session-activity flusher's.
+                                 .pool_size = std::min(args->handler_threads, 6) + 2});
     if (!app.ok()) Die(1, std::string(app.status().message()));
     http::ServerOptions opt;
     opt.host = args->listen.substr(0, colon);

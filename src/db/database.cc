@@ -204,6 +204,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
         s.open(*soci::factory_sqlite3(), "db=" + path + " timeout=30 shared_cache=false");
         s << "PRAGMA journal_mode=WAL";
         s << "PRAGMA synchronous=" + options.sqlite_synchronous;
+        s << "PRAGMA cache_size=-" + std::to_string(std::max(options.sqlite_cache_kib, 64));
         s << "PRAGMA foreign_keys=ON";
         s << "PRAGMA busy_timeout=30000";
       }

@@ -27,6 +27,9 @@ struct OpenOptions {
   // SQLite: "FULL" makes a commit durable across power loss (the default:
   // acknowledged submissions must survive a crash).
   std::string sqlite_synchronous = "FULL";
+  // SQLite: page cache per connection, KiB. The hot reads (sessions,
+  // assignments, students) stay in memory instead of a pread() per page.
+  int sqlite_cache_kib = 32 * 1024;
 };
 
 class Database {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,15 @@ struct Submission {
   // Filled by listing queries.
   std::string student_name;
   std::string student_no;
+};
+
+// What a submission is checked against: the assignment, its student, the
+// submission already stored for it and the consent record, if any.
+struct SubmitContext {
+  Assignment assignment;
+  StudentInfo student;
+  std::optional<Submission> submission;
+  std::optional<Consent> consent;
 };
 
 // A campaign template.

@@ -659,6 +659,12 @@ absl::StatusOr<Json> ScreeningService::ConsentRequests(const http::Principal& p)
 // ---------------------------------------------------------------- answering
 
 absl::StatusOr<bool> ScreeningService::MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why) {
+  XQ_ASSIGN_OR_RETURN(auto consent, store_.GetConsent(c.id, s.id));
+  return MayAnswer(c, s, consent, why);
+}
+
+bool ScreeningService::MayAnswer(const Campaign& c, const StudentInfo& s, const std::optional<Consent>& consent,
+                                 std::string* why) const {
   const std::string today = DateOf(clock_.NowMicros());
   if (c.state != "open" || today > c.closes_on) {
     *why = "closed";
@@ -668,7 +674,6 @@ absl::StatusOr<bool> ScreeningService::MayAnswer(const Campaign& c, const Studen
     *why = "not_open";
     return false;
   }
-  XQ_ASSIGN_OR_RETURN(auto consent, store_.GetConsent(c.id, s.id));
   if (consent && consent->decision == "decline") {
     *why = "declined";
     return false;
@@ -897,13 +902,14 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
     return InvalidArgument("submission_id is required (at most 100 characters)", "submission_id");
   if (in.elapsed_seconds && (*in.elapsed_seconds < 0 || *in.elapsed_seconds > 86400))
     return InvalidArgument("elapsed_seconds must be 0..86400", "elapsed_seconds");
-  XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
-  if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
+  XQ_ASSIGN_OR_RETURN(auto ctx, store_.GetSubmitContext(id));
+  if (!ctx || p.actor.student_id == 0 || ctx->assignment.student_id != p.actor.student_id)
+    return NotFound("assessment not found");
+  const Assignment* a = &ctx->assignment;
+  const StudentInfo* s = &ctx->student;
+  const std::optional<Submission>& existing = ctx->submission;
   SubmitOutcome out;
-  XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(a->student_id));
-  if (!s) return NotFound("assessment not found");
   XQ_ASSIGN_OR_RETURN(out.hotlines, hotlines_.ForUnits({s->unit_path}));
-  XQ_ASSIGN_OR_RETURN(auto existing, store_.SubmissionOfAssignment(id));
   if (existing) {
     if (existing->client_key != in.submission_id)
       return Conflict("the answers are already submitted", "submission_id");
@@ -917,8 +923,8 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
   XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a->campaign_id));
   if (!c || a->position >= static_cast<int>(c->scales.size())) return NotFound("assessment not found");
   std::string why;
-  XQ_ASSIGN_OR_RETURN(bool ok, MayAnswer(*c, *s, &why));
-  if (!ok) return PermissionDenied("this assessment cannot be answered now: " + why);
+  if (!MayAnswer(*c, *s, ctx->consent, &why))
+    return PermissionDenied("this assessment cannot be answered now: " + why);
   XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online"));
   const int64_t fresh_id = w.submission.id;
   XQ_ASSIGN_OR_RETURN(out.submission, writer_.Write(std::move(w)));

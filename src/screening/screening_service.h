@@ -133,6 +133,8 @@ class ScreeningService {
                                      const Json& answers, std::optional<double> elapsed,
                                      std::string client_key, std::string source);
   absl::StatusOr<bool> MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why);
+  bool MayAnswer(const Campaign& c, const StudentInfo& s, const std::optional<Consent>& consent,
+                 std::string* why) const;
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x) const;
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, int64_t student_id, std::string outcome,

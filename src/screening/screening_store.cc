@@ -17,18 +17,18 @@ constexpr const char* kStudentSelect =
     "s.unit_path, g.grade_year, sc.school_kind FROM students s "
     "LEFT JOIN org_units g ON g.id = s.grade_id JOIN org_units sc ON sc.id = s.school_id ";
 
-StudentInfo StudentOf(const soci::row& r) {
+StudentInfo StudentOf(const soci::row& r, std::size_t o = 0) {
   StudentInfo s;
-  s.id = db::GetInt(r, 0);
-  s.school_id = db::GetInt(r, 1);
-  s.name = db::GetStr(r, 2);
-  s.student_no = db::GetStr(r, 3);
-  s.sex = db::GetStr(r, 4);
-  s.birth_date = db::GetStr(r, 5);
-  s.enrolment_date = db::GetStr(r, 6);
-  s.unit_path = db::GetStr(r, 7);
-  s.grade_year = static_cast<int>(db::GetInt(r, 8));
-  s.school_kind = db::GetStr(r, 9);
+  s.id = db::GetInt(r, o + 0);
+  s.school_id = db::GetInt(r, o + 1);
+  s.name = db::GetStr(r, o + 2);
+  s.student_no = db::GetStr(r, o + 3);
+  s.sex = db::GetStr(r, o + 4);
+  s.birth_date = db::GetStr(r, o + 5);
+  s.enrolment_date = db::GetStr(r, o + 6);
+  s.unit_path = db::GetStr(r, o + 7);
+  s.grade_year = static_cast<int>(db::GetInt(r, o + 8));
+  s.school_kind = db::GetStr(r, o + 9);
   if (HigherEd(s.school_kind)) {
     s.grade_year = s.enrolment_date.size() >= 4 ? std::atoi(s.enrolment_date.substr(0, 4).c_str()) : 0;
   }
@@ -42,29 +42,29 @@ constexpr const char* kSubmissionSelect =
     "FROM screening_assignments a JOIN screening_submissions x ON x.id = a.submission_id "
     "JOIN students s ON s.id = x.student_id ";  // through the assignments' indexes (migration 011)
 
-Submission SubmissionOf(const soci::row& r) {
+Submission SubmissionOf(const soci::row& r, std::size_t o = 0) {
   Submission x;
-  x.id = db::GetInt(r, 0);
-  x.assignment_id = db::GetInt(r, 1);
-  x.client_key = db::GetStr(r, 2);
-  x.campaign_id = db::GetInt(r, 3);
-  x.student_id = db::GetInt(r, 4);
-  x.school_id = db::GetInt(r, 5);
-  x.unit_path = db::GetStr(r, 6);
-  x.instrument_id = db::GetStr(r, 7);
-  x.version = db::GetStr(r, 8);
-  x.answers = db::GetStr(r, 9);
-  x.result = db::GetStr(r, 10);
-  x.positive = db::GetInt(r, 11) != 0;
-  x.critical = db::GetInt(r, 12) != 0;
-  x.valid = db::GetInt(r, 13) != 0;
-  x.source = db::GetStr(r, 14);
-  x.sex = db::GetStr(r, 15);
-  x.grade_year = static_cast<int>(db::GetInt(r, 16));
-  x.school_kind = db::GetStr(r, 17);
-  x.submitted_at = db::GetInt(r, 18);
-  x.student_name = db::GetStr(r, 19);
-  x.student_no = db::GetStr(r, 20);
+  x.id = db::GetInt(r, o + 0);
+  x.assignment_id = db::GetInt(r, o + 1);
+  x.client_key = db::GetStr(r, o + 2);
+  x.campaign_id = db::GetInt(r, o + 3);
+  x.student_id = db::GetInt(r, o + 4);
+  x.school_id = db::GetInt(r, o + 5);
+  x.unit_path = db::GetStr(r, o + 6);
+  x.instrument_id = db::GetStr(r, o + 7);
+  x.version = db::GetStr(r, o + 8);
+  x.answers = db::GetStr(r, o + 9);
+  x.result = db::GetStr(r, o + 10);
+  x.positive = db::GetInt(r, o + 11) != 0;
+  x.critical = db::GetInt(r, o + 12) != 0;
+  x.valid = db::GetInt(r, o + 13) != 0;
+  x.source = db::GetStr(r, o + 14);
+  x.sex = db::GetStr(r, o + 15);
+  x.grade_year = static_cast<int>(db::GetInt(r, o + 16));
+  x.school_kind = db::GetStr(r, o + 17);
+  x.submitted_at = db::GetInt(r, o + 18);
+  x.student_name = db::GetStr(r, o + 19);
+  x.student_no = db::GetStr(r, o + 20);
   return x;
 }
 
@@ -72,16 +72,16 @@ constexpr const char* kAssignmentSelect =
     "SELECT id, campaign_id, student_id, school_id, unit_path, position, state, submitted_at "
     "FROM screening_assignments ";
 
-Assignment AssignmentOf(const soci::row& r) {
+Assignment AssignmentOf(const soci::row& r, std::size_t o = 0) {
   Assignment a;
-  a.id = db::GetInt(r, 0);
-  a.campaign_id = db::GetInt(r, 1);
-  a.student_id = db::GetInt(r, 2);
-  a.school_id = db::GetInt(r, 3);
-  a.unit_path = db::GetStr(r, 4);
-  a.position = static_cast<int>(db::GetInt(r, 5));
-  a.state = db::GetStr(r, 6);
-  a.submitted_at = db::GetInt(r, 7);
+  a.id = db::GetInt(r, o + 0);
+  a.campaign_id = db::GetInt(r, o + 1);
+  a.student_id = db::GetInt(r, o + 2);
+  a.school_id = db::GetInt(r, o + 3);
+  a.unit_path = db::GetStr(r, o + 4);
+  a.position = static_cast<int>(db::GetInt(r, o + 5));
+  a.state = db::GetStr(r, o + 6);
+  a.submitted_at = db::GetInt(r, o + 7);
   return a;
 }
 
@@ -284,6 +284,36 @@ absl::StatusOr<bool> ScreeningStore::CloseCampaign(int64_t id) {
     return absl::OkStatus();
   }));
   return changed;
+}
+
+absl::StatusOr<std::optional<SubmitContext>> ScreeningStore::GetSubmitContext(int64_t assignment_id) {
+  // The student (10 columns), the assignment (8), its submission if any (21)
+  // and the consent record if any (4): one prepared read per submission.
+  static const std::string sql =
+      "SELECT s.id, s.school_id, s.name, s.student_no, s.sex, s.birth_date, s.enrolment_date, s.unit_path, "
+      "g.grade_year, sc.school_kind, "
+      "a.id, a.campaign_id, a.student_id, a.school_id, a.unit_path, a.position, a.state, a.submitted_at, "
+      "a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, x.unit_path, "
+      "x.instrument_id, x.version, x.answers, x.result, x.positive, x.critical, x.valid, x.source, x.sex, "
+      "x.grade_year, x.school_kind, x.submitted_at, s.name, s.student_no, "
+      "c.decision, c.source, c.recorded_by, c.recorded_at "
+      "FROM screening_assignments a JOIN students s ON s.id = a.student_id "
+      "LEFT JOIN org_units g ON g.id = s.grade_id JOIN org_units sc ON sc.id = s.school_id "
+      "LEFT JOIN screening_submissions x ON x.id = a.submission_id "
+      "LEFT JOIN screening_consents c ON c.campaign_id = a.campaign_id AND c.student_id = a.student_id "
+      "WHERE a.id = :a";
+  std::optional<SubmitContext> out;
+  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(assignment_id)}, [&](const soci::row& r) {
+    SubmitContext c;
+    c.student = StudentOf(r, 0);
+    c.assignment = AssignmentOf(r, 10);
+    if (r.get_indicator(19) != soci::i_null) c.submission = SubmissionOf(r, 18);
+    if (r.get_indicator(39) != soci::i_null)
+      c.consent = Consent{c.assignment.campaign_id, c.assignment.student_id, db::GetStr(r, 39), db::GetStr(r, 40),
+                          db::GetInt(r, 41), db::GetInt(r, 42)};
+    out = std::move(c);
+  }));
+  return out;
 }
 
 absl::StatusOr<std::optional<Assignment>> ScreeningStore::GetAssignment(int64_t id) {

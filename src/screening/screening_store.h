@@ -56,6 +56,8 @@ class ScreeningStore {
   absl::StatusOr<bool> CloseCampaign(int64_t id);
 
   absl::StatusOr<std::optional<Assignment>> GetAssignment(int64_t id);
+  // Everything a submission is checked against, in one read.
+  absl::StatusOr<std::optional<SubmitContext>> GetSubmitContext(int64_t assignment_id);
   absl::StatusOr<std::vector<Assignment>> AssignmentsOfStudent(int64_t student_id);
 
   absl::StatusOr<std::optional<Consent>> GetConsent(int64_t campaign_id, int64_t student_id);

@@ -65,6 +65,33 @@ TEST_P(ContractTest, AuthStoreAccountsGrantsSessions) {
   EXPECT_EQ(store->FindSession("hash1").value()->last_seen_at, 20);
   EXPECT_EQ(store->FindSession("hash2").value()->last_seen_at, 22);
   ASSERT_TRUE(store->TouchSessions({}).ok());
+
+  // A request's session, account and grants in one read; grants in id order.
+  auth::RoleGrant g2{g.id + 1, a.id, "psych_staff", 3, "", "", "", 3};
+  ASSERT_TRUE(store->AddGrant(g2, 0, 7).ok());
+  auto in = store->FindSignedIn("hash1").value();
+  ASSERT_TRUE(in);
+  EXPECT_EQ(in->session.account_id, a.id);
+  EXPECT_EQ(in->session.csrf_token, "csrf");
+  EXPECT_EQ(in->session.last_seen_at, 20);
+  EXPECT_EQ(in->account.username, "alice");
+  EXPECT_EQ(in->account.failed_logins, 3);
+  ASSERT_EQ(in->grants.size(), 2u);
+  EXPECT_EQ(in->grants[0].role, "head_teacher");
+  EXPECT_EQ(in->grants[0].unit_path, "/1/2/");
+  EXPECT_EQ(in->grants[1].role, "psych_staff");
+  EXPECT_EQ(in->grants[1].unit_name, "二中");
+  EXPECT_EQ(in->grants[1].school_id, 3);
+  EXPECT_FALSE(store->FindSignedIn("no such hash").value());
+  auto c = NewAccount("carol");  // no grant: the session still resolves
+  ASSERT_TRUE(store->CreateAccount(c, {}, 5).ok());
+  ASSERT_TRUE(store->CreateSession(auth::Session{"hash3", c.id, "csrf3", 10, 10}).ok());
+  auto bare = store->FindSignedIn("hash3").value();
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->account.username, "carol");
+  EXPECT_TRUE(bare->grants.empty());
+  ASSERT_TRUE(store->RemoveGrant(g2.id).ok());
+  EXPECT_EQ(store->FindSignedIn("hash1").value()->grants.size(), 1u);  // prepared, yet fresh
   ASSERT_TRUE(store->DeleteSessionsOf(a.id, "hash1").ok());
   EXPECT_TRUE(store->FindSession("hash1").value());
   EXPECT_FALSE(store->FindSession("hash2").value());
