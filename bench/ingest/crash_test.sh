@@ -27,7 +27,7 @@ rm -f "$DB" "$DB-wal" "$DB-shm" "$DIR/acks.tsv"
 
 echo "crash test: $SCALE demo city, $STUDENTS students, $KILLS kills" >&2
 "$BIN/xinqiao" demo --db "sqlite:$DB" --scale "$SCALE" --seed 7 >"$DIR/demo.log" 2>&1
-CAMPAIGN=$("$BIN/ingest_tool" prepare --db "sqlite:$DB" --out "$DIR/work.tsv" --students "$STUDENTS" 2>"$DIR/prepare.log")
+CAMPAIGN=$("$BIN/ingest_tool" prepare --db "sqlite:$DB" --out "$DIR/work.tsv" --students "$STUDENTS" 2>"$DIR/prepare.log" | tail -n1)
 
 SERVER_PID=""
 LOADGEN_PID=""

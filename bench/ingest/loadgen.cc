@@ -75,7 +75,8 @@ struct Args {
   std::string ack_log;
   std::string json_out;
   std::string label = "run";
-  std::string path;  // fixed target path (HTTP ceiling); empty = per assignment
+  std::string path;  // fixed target path; empty = per assignment
+  bool get = false;  // GET the fixed path instead (framework overhead without the database)
 };
 
 struct WorkItem {
@@ -193,7 +194,7 @@ class Run {
       if (!idx) break;
       const WorkItem& w = work_[*idx];
       const bool critical = w.phq9 && IsCritical(w.assignment, args_.critical_per_mille);
-      bhttp::request<bhttp::string_body> req{bhttp::verb::post,
+      bhttp::request<bhttp::string_body> req{args_.get ? bhttp::verb::get : bhttp::verb::post,
                                              args_.path.empty()
                                                  ? "/api/v1/assignments/" + w.assignment + "/submission"
                                                  : args_.path,
@@ -202,7 +203,7 @@ class Run {
       req.set(bhttp::field::content_type, "application/json");
       req.set(bhttp::field::cookie, "xq_session=" + w.token);
       req.set("X-CSRF-Token", w.csrf);
-      req.body() = Body(w.assignment, w.phq9, critical);
+      if (!args_.get) req.body() = Body(w.assignment, w.phq9, critical);
       req.prepare_payload();
       for (int attempt = 0;; ++attempt) {
         if (stopped_) co_return;
@@ -283,7 +284,7 @@ int Usage(const char* msg) {
   std::fprintf(stderr,
                "ingest_loadgen: %s\nusage: ingest_loadgen --work FILE [--host H] [--port P] [--from K] "
                "[--connections C] [--duration S] [--warmup S] [--rate R] [--critical-per-mille N] "
-               "[--retry] [--ack-log FILE] [--json FILE] [--label L] [--path /fixed]\n",
+               "[--retry] [--ack-log FILE] [--json FILE] [--label L] [--path /fixed [--get]]\n",
                msg);
   return 2;
 }
@@ -301,6 +302,7 @@ int main(int argc, char** argv) {
     std::optional<std::string> v;
     try {
       if (k == "--retry") { a.retry = true; continue; }
+      if (k == "--get") { a.get = true; continue; }
       if (!(v = val())) return Usage(("missing value for " + k).c_str());
       if (k == "--host") a.host = *v;
       else if (k == "--port") a.port = std::stoi(*v);
@@ -322,6 +324,7 @@ int main(int argc, char** argv) {
   }
   if (a.work.empty()) return Usage("--work is required");
   if (a.connections < 1 || a.duration_s <= 0 || a.warmup_s < 0 || a.rate < 0) return Usage("bad numbers");
+  if (a.get && a.path.empty()) return Usage("--get needs --path");
 
   std::vector<WorkItem> work;
   {

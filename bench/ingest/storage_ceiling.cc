@@ -52,9 +52,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) f[argv[i]] = argv[i + 1];
   if (!f.count("--db") || !f.count("--campaign") || !f.count("--rows") || !f.count("--batch"))
     return Fail("usage: ingest_storage_ceiling --db PATH --campaign ID --rows N --batch B [--synchronous FULL]");
-  const long long campaign = std::stoll(f["--campaign"]);
-  const long rows = std::stol(f["--rows"]);
-  const long batch = std::max(1L, std::stol(f["--batch"]));
+  long long campaign = 0;
+  long rows = 0, batch = 0;
+  try {
+    campaign = std::stoll(f["--campaign"]);
+    rows = std::stol(f["--rows"]);
+    batch = std::max(1L, std::stol(f["--batch"]));
+  } catch (const std::exception&) {
+    return Fail("--campaign, --rows and --batch take integers");
+  }
+  if (rows < 1) return Fail("--rows must be at least 1");
   const std::string sync = f.count("--synchronous") ? f["--synchronous"] : "FULL";
   if (sync != "FULL" && sync != "NORMAL" && sync != "OFF" && sync != "EXTRA") return Fail("bad --synchronous");
 

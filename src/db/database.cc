@@ -133,6 +133,14 @@ absl::Status Database::Query(std::string_view sql, const std::vector<Param>& par
   auto it = cache.find(key);
   try {
     if (it == cache.end()) {
+      // The first call anywhere fixes the parameter types of this text.
+      std::vector<int> kinds;
+      for (const Param& v : params) kinds.push_back(static_cast<int>(v.index()));
+      {
+        std::lock_guard lk(signatures_mu_);
+        auto [sig, fresh] = signatures_.emplace(key, kinds);
+        if (!fresh && sig->second != kinds) return Internal("query called with other parameter types");
+      }
       auto p = std::make_unique<Prepared>(s);
       for (const Param& v : params) {
         p->kinds.push_back(static_cast<int>(v.index()));
@@ -151,10 +159,10 @@ absl::Status Database::Query(std::string_view sql, const std::vector<Param>& par
       it = cache.emplace(key, std::move(p)).first;
     }
     Prepared& p = *it->second;
-    if (params.size() != p.kinds.size()) return Internal("query called with another number of parameters");
+    if (params.size() != p.kinds.size()) return Internal("query called with other parameter types");
     for (size_t i = 0; i < params.size(); ++i) {
       if (static_cast<int>(params[i].index()) != p.kinds[i])
-        return Internal("query called with another parameter type");
+        return Internal("query called with other parameter types");
       if (p.kinds[i] == 0) p.ints[p.slot[i]] = std::get<0>(params[i]);
       else p.strs[p.slot[i]] = std::get<1>(params[i]);
     }

@@ -10,8 +10,10 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -69,6 +71,8 @@ class Database {
   int pool_size_;
   soci::connection_pool pool_;
   std::vector<std::unique_ptr<Connection>> connections_;  // by pool position
+  std::mutex signatures_mu_;
+  std::unordered_map<std::string, std::vector<int>> signatures_;  // Query text -> parameter types
 };
 
 // Converts an in-flight exception (SOCI, std) to a Status; for use in catch(...).

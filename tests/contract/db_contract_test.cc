@@ -29,6 +29,44 @@ TEST_P(ContractTest, UniqueViolationIsConflict) {
   EXPECT_EQ(insert().code(), absl::StatusCode::kAlreadyExists);
 }
 
+TEST_P(ContractTest, PreparedQueriesAreReusedAndSeeFreshRows) {
+  auto insert = [&](long long id, const std::string& name) {
+    return Db().InTransaction([&](soci::session& s) {
+      std::string path = "/" + std::to_string(id) + "/";
+      s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (:i, 'city', :n, :p, 0)", soci::use(id),
+          soci::use(name), soci::use(path);
+      return absl::OkStatus();
+    });
+  };
+  const std::string sql = "SELECT name FROM org_units WHERE id >= :lo AND name <> :skip ORDER BY id";
+  auto names = [&](long long lo, std::string skip) {
+    std::vector<std::string> out;
+    auto st = Db().Query(sql, {lo, skip}, [&](const soci::row& r) { out.push_back(r.get<std::string>(0)); });
+    EXPECT_TRUE(st.ok()) << st;
+    return out;
+  };
+  EXPECT_TRUE(names(1, "").empty());  // no rows
+  ASSERT_TRUE(insert(1, "一").ok());
+  ASSERT_TRUE(insert(2, "二").ok());
+  // Many more calls than pooled connections: each reuses its prepared statement.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(names(1, ""), (std::vector<std::string>{"一", "二"}));
+    EXPECT_EQ(names(2, ""), (std::vector<std::string>{"二"}));
+    EXPECT_EQ(names(1, "一"), (std::vector<std::string>{"二"}));
+  }
+  // A row written after the statements were prepared is seen: no read
+  // transaction is left open between calls.
+  ASSERT_TRUE(insert(3, "三").ok());
+  EXPECT_EQ(names(2, ""), (std::vector<std::string>{"二", "三"}));
+  // The same text with other parameter types is refused, not misbound.
+  auto bad = Db().Query(sql, {std::string("1"), std::string("")}, [](const soci::row&) {});
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInternal);
+  // A statement that fails is reported and prepared again next time.
+  auto broken = Db().Query("SELECT nope FROM org_units WHERE id = :i", {1LL}, [](const soci::row&) {});
+  EXPECT_FALSE(broken.ok());
+  EXPECT_EQ(names(3, ""), (std::vector<std::string>{"三"}));
+}
+
 }  // namespace
 
 }  // namespace xq::testing
