@@ -48,6 +48,7 @@ App::App() : parts_(std::make_unique<Parts>()) {}
 App::~App() = default;
 
 const http::Router& App::router() const { return parts_->router; }
+void App::Stop() { parts_->submission_writer->Stop(); }
 http::SessionResolver* App::sessions() { return parts_->auth.get(); }
 
 absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {

@@ -27,6 +27,10 @@ class App {
 
   const http::Router& router() const;
   http::SessionResolver* sessions();
+  // Finishes queued work (the submission writer commits and answers every
+  // waiting submission); call after the server has stopped, while it still
+  // exists, so that late answers go to its (stopped) I/O context.
+  void Stop();
 
  private:
   App();

@@ -187,6 +187,27 @@ class ServerTest : public ::testing::Test {
     router_.Add("GET", "/api/v1/limited", [](Request&) {
       return Response::Error(WithRetryAfter(RateLimited("slow down"), 7));
     }, Public());
+    // Answered later from another thread, with no handler thread waiting.
+    router_.Add("GET", "/api/v1/later", [](Request& req) {
+      auto later = std::make_shared<Deferred>();
+      std::string n = req.query.count("n") ? req.query.at("n") : "";
+      std::thread([later, n] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        later->Complete([n] { return Response::Json({{"n", n}}, 201); });
+      }).detach();
+      return Response::Later(later);
+    }, Public());
+    // Completed before the handler returns.
+    router_.Add("GET", "/api/v1/later-now", [](Request&) {
+      auto later = std::make_shared<Deferred>();
+      later->Complete([] { return Response::Error(Conflict("already")); });
+      return Response::Later(later);
+    }, Public());
+    router_.Add("GET", "/api/v1/later-throws", [](Request&) {
+      auto later = std::make_shared<Deferred>();
+      later->Complete([]() -> Response { throw std::runtime_error("boom"); });
+      return Response::Later(later);
+    }, Public());
   }
 
   ~ServerTest() override { StopServer(); }
@@ -649,6 +670,40 @@ TEST_F(StaticTest, TraversalRefused) {
   r = c.Send("GET", "/.env");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.body.find("hidden"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace xq::http
+
+namespace xq::http {
+namespace {
+
+TEST_F(ServerTest, DeferredResponsesDoNotHoldHandlerThreads) {
+  StartServer();  // 4 handler threads
+  // Eight requests at once on eight connections, each answered 50 ms later
+  // from another thread, each with its own answer.
+  std::vector<std::thread> clients;
+  std::vector<int> status(8, 0);
+  std::vector<std::string> n(8);
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&, i] {
+      Client c = Connect();
+      Reply r = c.Send("GET", "/api/v1/later?n=" + std::to_string(i));
+      status[i] = r.status;
+      n[i] = r.Json()["n"].get<std::string>();
+    });
+  }
+  for (auto& t : clients) t.join();
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(status[i], 201);
+    EXPECT_EQ(n[i], std::to_string(i));
+  }
+  Client c = Connect();  // keep-alive across deferred and immediate answers
+  EXPECT_EQ(c.Send("GET", "/api/v1/later-now").status, 409);
+  EXPECT_EQ(c.Send("GET", "/api/v1/later?n=x").Json()["n"], "x");
+  Reply bad = c.Send("GET", "/api/v1/later-throws");
+  EXPECT_EQ(bad.status, 500);
+  EXPECT_EQ(bad.Json()["error"]["code"], "internal");
 }
 
 }  // namespace

@@ -127,6 +127,38 @@ Response Response::Json(const nlohmann::json& j, int status) {
   return r;
 }
 
+Response Response::Later(std::shared_ptr<Deferred> later) {
+  Response r;
+  r.later = std::move(later);
+  return r;
+}
+
+void Deferred::Complete(Make make) {
+  std::function<void(Make)> then;
+  {
+    std::lock_guard lk(mu_);
+    if (!then_) {
+      make_ = std::move(make);
+      return;
+    }
+    then = std::move(then_);
+  }
+  then(std::move(make));
+}
+
+void Deferred::OnComplete(std::function<void(Make)> then) {
+  Make make;
+  {
+    std::lock_guard lk(mu_);
+    if (!make_) {
+      then_ = std::move(then);
+      return;
+    }
+    make = std::move(make_);
+  }
+  then(std::move(make));
+}
+
 Response Response::NoContent() {
   Response r;
   r.status = 204;

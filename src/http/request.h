@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +50,8 @@ struct Request {
   std::optional<std::string> Query(std::string_view name) const;
 };
 
+class Deferred;
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json; charset=utf-8";
@@ -64,6 +69,30 @@ struct Response {
   static Response ErrorWithDetails(const absl::Status& status, nlohmann::json details);
   // A file download (Content-Disposition: attachment).
   static Response File(std::string body, std::string content_type, std::string filename);
+  // The answer comes later (Deferred::Complete), from any thread: the
+  // handler thread is free meanwhile. The rest of this Response is unused.
+  static Response Later(std::shared_ptr<Deferred> later);
+  std::shared_ptr<Deferred> later;
+};
+
+// A response completed after the handler has returned, e.g. once the
+// submission writer has committed: no thread waits for the commit. The
+// handler returns Response::Later(d); whoever finishes calls d->Complete
+// exactly once, from any thread, with a function that makes the response
+// (run on the connection's I/O thread, so completing is cheap for the
+// caller). Thread-safe.
+class Deferred {
+ public:
+  using Make = std::function<Response()>;
+  void Complete(Make make);
+  // For the server: `then` runs once, with `make`, as soon as both are here
+  // (on the thread of whichever call comes second).
+  void OnComplete(std::function<void(Make)> then);
+
+ private:
+  std::mutex mu_;
+  Make make_;
+  std::function<void(Make)> then_;
 };
 
 // Maps a status to (HTTP status, error code string). internal -> 500.

@@ -111,6 +111,30 @@ auto OnPool(asio::thread_pool& pool, F f) {
       asio::use_awaitable, std::move(f));
 }
 
+// Waits for a deferred response; the response is made on the awaiting
+// coroutine's executor.
+auto AwaitLater(std::shared_ptr<Deferred> later) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(Response)>(
+      [](auto handler, std::shared_ptr<Deferred> d) {
+        auto ex = asio::get_associated_executor(handler);
+        // std::function wants a copyable target; the handler is move-only.
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        d->OnComplete([h, ex](Deferred::Make make) mutable {
+          asio::post(ex, [h, make = std::move(make)]() mutable {
+            Response r;
+            try {
+              r = make();
+            } catch (const std::exception& e) {
+              spdlog::error("deferred response failed: {}", e.what());
+              r = Response::Error(Internal("request failed"));
+            }
+            std::move(*h)(std::move(r));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(later));
+}
+
 // One accepted connection. `idle` is touched only on the connection's strand.
 struct Conn {
   explicit Conn(tcp::socket s) : stream(std::move(s)) {}
@@ -399,6 +423,7 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
   Response res = co_await OnPool(pool, [this, &req, route, is_api] {
     return Process(req, route, is_api);
   });
+  if (res.later) res = co_await AwaitLater(std::move(res.later));
   log.account_id = req.account_id;
   keep_alive = keep_alive && !stopping;
   co_await Write(c, std::move(res), is_api, head, keep_alive, version, log);

@@ -270,18 +270,25 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
       if (!elapsed->is_number()) return Response::Error(InvalidArgument("elapsed_seconds must be a number", "elapsed_seconds"));
       in.elapsed_seconds = elapsed->get<double>();
     }
-    auto out = svc.Submit(*req.principal, *id, in);
-    if (!out.ok()) return Response::Error(out.status());
-    Json hotlines = Json::array();
-    for (const auto& h : out->hotlines)
-      hotlines.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
-    // Students see neutral feedback and hotlines, never scores (ACCESS.md D3).
-    return Response::Json({{"assignment_id", IdToString(out->submission.assignment_id)},
-                           {"submission_id", out->submission.client_key},
-                           {"submitted_at", FormatRfc3339(out->submission.submitted_at)},
-                           {"feedback", out->feedback},
-                           {"hotlines", hotlines}},
-                          out->repeat ? 200 : 201);
+    // Answered after the commit, without holding a handler thread meanwhile;
+    // the response is made on the connection's I/O thread.
+    auto later = std::make_shared<http::Deferred>();
+    svc.SubmitAsync(*req.principal, *id, in, [later](absl::StatusOr<SubmitOutcome> out) {
+      later->Complete([out = std::move(out)] {
+        if (!out.ok()) return Response::Error(out.status());
+        Json hotlines = Json::array();
+        for (const auto& h : out->hotlines)
+          hotlines.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
+        // Students see neutral feedback and hotlines, never scores (ACCESS.md D3).
+        return Response::Json({{"assignment_id", IdToString(out->submission.assignment_id)},
+                               {"submission_id", out->submission.client_key},
+                               {"submitted_at", FormatRfc3339(out->submission.submitted_at)},
+                               {"feedback", out->feedback},
+                               {"hotlines", hotlines}},
+                              out->repeat ? 200 : 201);
+      });
+    });
+    return Response::Later(later);
   });
 }
 

@@ -1,5 +1,7 @@
 #include "screening/screening_service.h"
 
+#include <future>
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -897,7 +899,9 @@ std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& ac
   return out;
 }
 
-absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p, int64_t id, const SubmitInput& in) {
+absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit(const http::Principal& p,
+                                                                                 int64_t id,
+                                                                                 const SubmitInput& in) {
   if (in.submission_id.empty() || in.submission_id.size() > 100)
     return InvalidArgument("submission_id is required (at most 100 characters)", "submission_id");
   if (in.elapsed_seconds && (*in.elapsed_seconds < 0 || *in.elapsed_seconds > 86400))
@@ -908,7 +912,8 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
   const Assignment* a = &ctx->assignment;
   const StudentInfo* s = &ctx->student;
   const std::optional<Submission>& existing = ctx->submission;
-  SubmitOutcome out;
+  PreparedSubmit prep;
+  SubmitOutcome& out = prep.out;
   XQ_ASSIGN_OR_RETURN(out.hotlines, hotlines_.ForUnits({s->unit_path}));
   if (existing) {
     if (existing->client_key != in.submission_id)
@@ -916,7 +921,7 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
     out.submission = *existing;
     out.repeat = true;
     out.feedback = FeedbackTexts(p.actor, *existing);
-    return out;
+    return prep;
   }
   auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
   if (!policy::Decide(p.actor, Action::kWrite, r).allowed) return NotFound("assessment not found");
@@ -926,11 +931,33 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
   if (!MayAnswer(*c, *s, ctx->consent, &why))
     return PermissionDenied("this assessment cannot be answered now: " + why);
   XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online"));
-  const int64_t fresh_id = w.submission.id;
-  XQ_ASSIGN_OR_RETURN(out.submission, writer_.Write(std::move(w)));
-  out.repeat = out.submission.id != fresh_id;  // a concurrent repeat committed first
-  out.feedback = FeedbackTexts(p.actor, out.submission);
-  return out;
+  // Worked out here, not on the writer thread after the commit.
+  out.feedback = FeedbackTexts(p.actor, w.submission);
+  out.submission = w.submission;
+  prep.write = std::move(w);
+  return prep;
+}
+
+void ScreeningService::SubmitAsync(const http::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done) {
+  auto prep = PrepareSubmit(p, id, in);
+  if (!prep.ok()) return done(prep.status());
+  if (!prep->write) return done(std::move(prep->out));
+  const int64_t fresh_id = prep->write->submission.id;
+  writer_.WriteAsync(std::move(*prep->write), [this, out = std::move(prep->out), actor = p.actor, fresh_id,
+                                               done = std::move(done)](absl::StatusOr<Submission> stored) mutable {
+    if (!stored.ok()) return done(stored.status());
+    out.repeat = stored->id != fresh_id;  // a concurrent repeat committed first
+    if (out.repeat) out.feedback = FeedbackTexts(actor, *stored);
+    out.submission = std::move(*stored);
+    done(std::move(out));
+  });
+}
+
+absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p, int64_t id, const SubmitInput& in) {
+  std::promise<absl::StatusOr<SubmitOutcome>> promise;
+  auto fut = promise.get_future();
+  SubmitAsync(p, id, in, [&promise](absl::StatusOr<SubmitOutcome> out) { promise.set_value(std::move(out)); });
+  return fut.get();
 }
 
 // ---------------------------------------------------------------- progress

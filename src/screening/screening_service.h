@@ -19,6 +19,8 @@
 // Thread-safe: stateless apart from its collaborators and a campaign cache.
 #pragma once
 
+#include <functional>
+
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -104,6 +106,11 @@ class ScreeningService {
   absl::StatusOr<Json> GetAssignment(const http::Principal& p, int64_t id);
   absl::Status SaveDraft(const http::Principal& p, int64_t id, const Json& answers, int position);
   absl::StatusOr<SubmitOutcome> Submit(const http::Principal& p, int64_t id, const SubmitInput& in);
+  // The same without waiting: checks and scores on the calling thread, then
+  // `done` runs on the submission writer's thread after the commit (or at
+  // once, on this thread, when there is nothing to write). Keep it short.
+  using SubmitDone = std::function<void(absl::StatusOr<SubmitOutcome>)>;
+  void SubmitAsync(const http::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done);
 
   // --- progress (D8) and names of non-respondents (D1)
   absl::StatusOr<Json> Progress(const http::Principal& p, int64_t campaign_id,
@@ -132,6 +139,11 @@ class ScreeningService {
   absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
                                      const Json& answers, std::optional<double> elapsed,
                                      std::string client_key, std::string source);
+  struct PreparedSubmit {
+    SubmitOutcome out;                 // complete unless `write` is set
+    std::optional<WriteRequest> write;  // the row to commit
+  };
+  absl::StatusOr<PreparedSubmit> PrepareSubmit(const http::Principal& p, int64_t id, const SubmitInput& in);
   absl::StatusOr<bool> MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why);
   bool MayAnswer(const Campaign& c, const StudentInfo& s, const std::optional<Consent>& consent,
                  std::string* why) const;

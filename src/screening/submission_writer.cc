@@ -16,9 +16,12 @@ SubmissionWriter::SubmissionWriter(db::Database& db, WriterOptions options)
   thread_ = std::thread([this] { Loop(); });
 }
 
-SubmissionWriter::~SubmissionWriter() {
+SubmissionWriter::~SubmissionWriter() { Stop(); }
+
+void SubmissionWriter::Stop() {
   {
     std::lock_guard lk(mu_);
+    if (stopping_ && !thread_.joinable()) return;
     stopping_ = true;
   }
   cv_.notify_all();
@@ -33,34 +36,46 @@ WriterStats SubmissionWriter::stats() const {
   return stats_;
 }
 
-absl::StatusOr<Submission> SubmissionWriter::Write(WriteRequest request) {
-  std::future<absl::StatusOr<Submission>> fut;
+void SubmissionWriter::WriteAsync(WriteRequest request, Done done) {
   {
     std::lock_guard lk(mu_);
-    if (stopping_) return absl::UnavailableError("the submission writer is stopping");
-    queue_.push_back(Pending{std::move(request), {}});
-    fut = queue_.back().done.get_future();
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(request), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
   }
-  cv_.notify_one();
+  done(absl::UnavailableError("the submission writer is stopping"));
+}
+
+absl::StatusOr<Submission> SubmissionWriter::Write(WriteRequest request) {
+  std::promise<absl::StatusOr<Submission>> promise;
+  auto fut = promise.get_future();
+  WriteAsync(std::move(request), [&promise](absl::StatusOr<Submission> r) { promise.set_value(std::move(r)); });
   return fut.get();
 }
 
 std::vector<absl::StatusOr<Submission>> SubmissionWriter::WriteMany(std::vector<WriteRequest> requests) {
+  std::vector<std::promise<absl::StatusOr<Submission>>> promises(requests.size());
   std::vector<std::future<absl::StatusOr<Submission>>> futures;
   futures.reserve(requests.size());
+  for (auto& p : promises) futures.push_back(p.get_future());
   {
     std::lock_guard lk(mu_);
-    for (auto& r : requests) {
-      if (stopping_) break;
-      queue_.push_back(Pending{std::move(r), {}});
-      futures.push_back(queue_.back().done.get_future());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      if (stopping_) {
+        promises[i].set_value(absl::UnavailableError("the submission writer is stopping"));
+        continue;
+      }
+      auto* promise = &promises[i];
+      queue_.push_back(Pending{std::move(requests[i]),
+                               [promise](absl::StatusOr<Submission> r) { promise->set_value(std::move(r)); }});
     }
   }
   cv_.notify_one();
   std::vector<absl::StatusOr<Submission>> out;
   out.reserve(requests.size());
   for (auto& f : futures) out.push_back(f.get());
-  while (out.size() < requests.size()) out.push_back(absl::UnavailableError("the submission writer is stopping"));
   return out;
 }
 
@@ -222,7 +237,7 @@ void SubmissionWriter::Commit(std::vector<Pending>& batch) {
     ++stats_.batches;
     stats_.rows += written;
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done.set_value(std::move(outcome[i]));
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcome[i]));
 }
 
 }  // namespace xq::screening

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -56,18 +57,25 @@ class SubmissionWriter {
   SubmissionWriter(const SubmissionWriter&) = delete;
   SubmissionWriter& operator=(const SubmissionWriter&) = delete;
 
-  // Blocks until committed. Returns the stored submission (the first one
-  // when this is a repeat with the same client key).
+  using Done = std::function<void(absl::StatusOr<Submission>)>;
+  // Queues the row; `done` runs on the writer thread once the batch holding
+  // it has committed (or failed) with the stored submission (the first one
+  // when this is a repeat with the same client key). Keep `done` short.
+  void WriteAsync(WriteRequest request, Done done);
+  // Blocks until committed; same outcome as WriteAsync.
   absl::StatusOr<Submission> Write(WriteRequest request);
   // Queues all requests at once (they share batches) and waits for every
   // one; results in the order given. For imports.
   std::vector<absl::StatusOr<Submission>> WriteMany(std::vector<WriteRequest> requests);
   WriterStats stats() const;
+  // Drains the queue (every waiting row is committed and completed), then
+  // stops the writer thread; later writes are refused. Idempotent.
+  void Stop();
 
  private:
   struct Pending {
     WriteRequest request;
-    std::promise<absl::StatusOr<Submission>> done;
+    Done done;
   };
   void Loop();
   void Commit(std::vector<Pending>& batch);
