@@ -77,6 +77,7 @@ struct Args {
   std::string label = "run";
   std::string path;  // fixed target path; empty = per assignment
   bool get = false;  // GET the fixed path instead (framework overhead without the database)
+  bool wrap = false;  // start the work file again when it runs out (nothing is stored: ceilings)
 };
 
 struct WorkItem {
@@ -153,6 +154,7 @@ class Run {
   }
 
   std::optional<size_t> Take() {
+    if (next_ >= work_.size() && args_.wrap && !work_.empty()) return next_++ % work_.size();
     if (next_ >= work_.size()) {
       if (!exhausted_) std::fprintf(stderr, "loadgen: the work file ran out after %zu requests\n", next_);
       exhausted_ = true;
@@ -284,7 +286,7 @@ int Usage(const char* msg) {
   std::fprintf(stderr,
                "ingest_loadgen: %s\nusage: ingest_loadgen --work FILE [--host H] [--port P] [--from K] "
                "[--connections C] [--duration S] [--warmup S] [--rate R] [--critical-per-mille N] "
-               "[--retry] [--ack-log FILE] [--json FILE] [--label L] [--path /fixed [--get]]\n",
+               "[--retry] [--ack-log FILE] [--json FILE] [--label L] [--path /fixed [--get]] [--wrap]\n",
                msg);
   return 2;
 }
@@ -303,6 +305,7 @@ int main(int argc, char** argv) {
     try {
       if (k == "--retry") { a.retry = true; continue; }
       if (k == "--get") { a.get = true; continue; }
+      if (k == "--wrap") { a.wrap = true; continue; }
       if (!(v = val())) return Usage(("missing value for " + k).c_str());
       if (k == "--host") a.host = *v;
       else if (k == "--port") a.port = std::stoi(*v);

@@ -100,7 +100,7 @@ echo "== HTTP ceiling: bare Beast server, same load" >&2
 SERVER_PID=$!
 wait_port $((PORT + 1))
 "$BIN/ingest_loadgen" --port $((PORT + 1)) --work "$OUT/work.tsv" --from 0 --connections "$CONNECTIONS" \
-  --duration "$DURATION" --warmup 2 --label http_ceiling --json "$OUT/http.json" >&2
+  --duration "$DURATION" --warmup 2 --wrap --label http_ceiling --json "$OUT/http.json" >&2
 stop
 
 num() { grep -o "\"$2\":[0-9.]*" "$1" | head -n1 | cut -d: -f2; }

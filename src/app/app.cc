@@ -40,8 +40,9 @@ struct App::Parts {
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
   http::Router router;
-  // Declared last, so stopped (with a last flush) before anything it uses.
+  // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
+  std::unique_ptr<Periodic> checkpoint;  // SQLite WAL, off the writer's commits
 };
 
 App::App() : parts_(std::make_unique<Parts>()) {}
@@ -55,7 +56,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   std::unique_ptr<App> app(new App());
   Parts& p = *app->parts_;
   const Clock& clock = SystemClock::Instance();
-  XQ_ASSIGN_OR_RETURN(p.db, db::Database::Open(options.db_url, {.pool_size = options.pool_size}));
+  XQ_ASSIGN_OR_RETURN(p.db, db::Database::Open(options.db_url, {.pool_size = options.pool_size,
+                                                                 .sqlite_background_checkpoint = true}));
   if (options.migrate) XQ_RETURN_IF_ERROR(db::Migrate(*p.db));
   p.audit = std::make_unique<audit::AuditLog>(*p.db, clock);
   p.auth_store = auth::NewSqlAuthStore(*p.db);
@@ -63,6 +65,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.session_activity = std::make_unique<Periodic>(std::chrono::seconds(2), [auth = p.auth.get()] {
     if (auto st = auth->FlushSessionActivity(); !st.ok())
       spdlog::warn("session activity not written yet: {}", st.ToString());
+  });
+  p.checkpoint = std::make_unique<Periodic>(std::chrono::seconds(1), [db = p.db.get()] {
+    if (auto st = db->Checkpoint(); !st.ok()) spdlog::warn("WAL checkpoint: {}", st.ToString());
   });
   p.hotlines = std::make_unique<counselling::HotlineService>(*p.db);
   p.org_store = org::NewSociOrgStore(*p.db, clock);

@@ -61,9 +61,9 @@ void AddServeCommands(CLI::App& app) {
     if (port < 0 || port > 65535) Die(2, "--listen: bad port");
     auto app = app::App::Create({.db_url = args->db, .secure_cookies = args->secure_cookies,
                                  // Reads take microseconds: a few connections with large page
-                                 // caches serve many handlers; plus the writer's and the
-                                 // session-activity flusher's.
-                                 .pool_size = std::min(args->handler_threads, 6) + 2});
+                                 // caches serve many handlers; plus the writer's, the
+                                 // session-activity flusher's and the checkpointer's.
+                                 .pool_size = std::min(args->handler_threads, 6) + 3});
     if (!app.ok()) Die(1, std::string(app.status().message()));
     http::ServerOptions opt;
     opt.host = args->listen.substr(0, colon);

@@ -120,6 +120,14 @@ Database::Database(Dialect d, std::string url, int pool_size)
 // Prepared statements go before their connections.
 Database::~Database() { connections_.clear(); }
 
+absl::Status Database::Checkpoint() {
+  if (dialect_ != Dialect::kSqlite) return absl::OkStatus();
+  return Run([](soci::session& s) {
+    s << "PRAGMA wal_checkpoint(PASSIVE)";
+    return absl::OkStatus();
+  });
+}
+
 absl::Status Database::Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row) {
   const size_t pos = pool_.lease();
   struct GiveBack {
@@ -213,6 +221,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
         s << "PRAGMA journal_mode=WAL";
         s << "PRAGMA synchronous=" + options.sqlite_synchronous;
         s << "PRAGMA cache_size=-" + std::to_string(std::max(options.sqlite_cache_kib, 64));
+        if (options.sqlite_background_checkpoint) s << "PRAGMA wal_autocheckpoint=0";
         s << "PRAGMA foreign_keys=ON";
         s << "PRAGMA busy_timeout=30000";
       }

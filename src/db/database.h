@@ -32,6 +32,10 @@ struct OpenOptions {
   // SQLite: page cache per connection, KiB. The hot reads (sessions,
   // assignments, students) stay in memory instead of a pread() per page.
   int sqlite_cache_kib = 32 * 1024;
+  // SQLite: no checkpoint inside a committing transaction (which stalls the
+  // writer for the copy and fsync); the owner calls Checkpoint() instead,
+  // from a background thread.
+  bool sqlite_background_checkpoint = false;
 };
 
 class Database {
@@ -58,6 +62,10 @@ class Database {
   // parameters bind by position, each an integer or a string, with the
   // same types at every call; every row is read, to the end, so no read
   // transaction stays open. Not inside a transaction.
+  // SQLite: copies committed WAL frames into the database file without
+  // blocking writers (PRAGMA wal_checkpoint(PASSIVE)). PostgreSQL: no-op.
+  absl::Status Checkpoint();
+
   using Param = std::variant<long long, std::string>;
   using RowFn = std::function<void(const soci::row&)>;
   absl::Status Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row);
