@@ -41,6 +41,10 @@ echo "== preparing: campaign and $STUDENTS signed-in students" >&2
 CAMPAIGN=$("$BIN/ingest_tool" prepare --db "sqlite:$RUN" --out "$OUT/work.tsv" --students "$STUDENTS" \
   2> >(tee "$OUT/prepare.log" >&2) | tail -n1)  # the last line is the id (logs come before)
 WORK=$(wc -l <"$OUT/work.tsv")
+# Copying and preparing leave ~1 GB of dirty pages; their writeback would
+# stall the measured fsyncs for tens of seconds. Measure from a clean slate.
+sync
+sleep 2
 
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null || true; }

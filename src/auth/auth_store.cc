@@ -172,17 +172,22 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) override {
-    if (seen.empty()) return absl::OkStatus();
-    std::vector<std::string> hashes;
-    std::vector<long long> times;
-    for (const auto& [h, t] : seen) {
-      hashes.push_back(h);
-      times.push_back(t);
+    // Short transactions: the submission writer never waits long for the
+    // write lock behind them.
+    constexpr size_t kChunk = 100;
+    for (size_t from = 0; from < seen.size(); from += kChunk) {
+      std::vector<std::string> hashes;
+      std::vector<long long> times;
+      for (size_t i = from; i < std::min(seen.size(), from + kChunk); ++i) {
+        hashes.push_back(seen[i].first);
+        times.push_back(seen[i].second);
+      }
+      XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
+        s << "UPDATE sessions SET last_seen_at = :t WHERE token_hash = :h", soci::use(times), soci::use(hashes);
+        return absl::OkStatus();
+      }));
     }
-    return db_.InTransaction([&](soci::session& s) {
-      s << "UPDATE sessions SET last_seen_at = :t WHERE token_hash = :h", soci::use(times), soci::use(hashes);
-      return absl::OkStatus();
-    });
+    return absl::OkStatus();
   }
 
   absl::Status DeleteSession(std::string_view token_hash) override {

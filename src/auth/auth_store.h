@@ -28,8 +28,8 @@ class AuthStore {
   virtual absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) = 0;
   // The session with its account and grants (every signed-in request).
   virtual absl::StatusOr<std::optional<SignedIn>> FindSignedIn(std::string_view token_hash) = 0;
-  // Sets last_seen_at of each (token hash, time) in one transaction; a
-  // session already gone is skipped.
+  // Sets last_seen_at of each (token hash, time), in short transactions of
+  // at most 100 sessions; a session already gone is skipped.
   virtual absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) = 0;
   virtual absl::Status DeleteSession(std::string_view token_hash) = 0;
   // Ends every session of the account except keep_hash (password change).
