@@ -268,6 +268,40 @@ absl::Status Database::InTransaction(const Fn& fn) {
   }
 }
 
+absl::Status Database::InLightTransaction(const Fn& fn) {
+  if (dialect_ == Dialect::kPostgres) {
+    return InTransaction([&](soci::session& s) {
+      s << "SET LOCAL synchronous_commit = off";
+      return fn(s);
+    });
+  }
+  // SQLite: per connection, outside a transaction; restored on every path.
+  return Run([&](soci::session& s) {
+    std::string before;
+    s << "PRAGMA synchronous", soci::into(before);
+    s << "PRAGMA synchronous=NORMAL";
+    bool open = false;
+    absl::Status st;
+    try {
+      s << "BEGIN IMMEDIATE";
+      open = true;
+      st = fn(s);
+      s << (st.ok() ? "COMMIT" : "ROLLBACK");
+      open = false;
+    } catch (...) {
+      st = StatusFromCurrentException("transaction");
+      if (open) {
+        try {
+          s << "ROLLBACK";
+        } catch (...) {
+        }
+      }
+    }
+    s << "PRAGMA synchronous=" + before;
+    return st;
+  });
+}
+
 int LatestSchemaVersion() {
   int v = 0;
   for (const auto& [name, sql] : EmbeddedFiles()) {

@@ -55,6 +55,11 @@ class Database {
   // Runs fn in a write transaction (SQLite: BEGIN IMMEDIATE); commits when
   // fn returns OK, rolls back otherwise. Nothing is half-written.
   absl::Status InTransaction(const Fn& fn);
+  // The same, but the commit does not wait for the disk (SQLite
+  // synchronous=NORMAL, PostgreSQL synchronous_commit=off): a power cut may
+  // lose it whole, never half. For data whose loss is harmless (session
+  // activity), so that it costs no fsync.
+  absl::Status InLightTransaction(const Fn& fn);
 
   // A read on the hot paths: `sql` is prepared once per pooled connection
   // and the prepared statement is reused by every later call with the same

@@ -18,6 +18,36 @@ TEST_P(ContractTest, TransactionRollsBackOnError) {
   EXPECT_EQ(n, 0);
 }
 
+TEST_P(ContractTest, LightTransactionsCommitOrRollBackWhole) {
+  auto insert = [&](long long id, bool fail) {
+    return Db().InLightTransaction([&](soci::session& s) {
+      std::string path = "/" + std::to_string(id) + "/";
+      s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (:i, 'city', 'x', :p, 0)", soci::use(id),
+          soci::use(path);
+      return fail ? absl::InvalidArgumentError("abort") : absl::OkStatus();
+    });
+  };
+  ASSERT_TRUE(insert(1, false).ok());
+  EXPECT_EQ(insert(2, true).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(insert(1, false).code(), absl::StatusCode::kAlreadyExists);  // a statement failing rolls back too
+  long long n = -1;
+  ASSERT_TRUE(Db().Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM org_units", soci::into(n);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(n, 1);
+  if (Db().dialect() == db::Dialect::kSqlite) {  // every connection is back to FULL (2)
+    for (int i = 0; i < 8; ++i) {
+      int sync = -1;
+      ASSERT_TRUE(Db().Run([&](soci::session& s) {
+                      s << "PRAGMA synchronous", soci::into(sync);
+                      return absl::OkStatus();
+                    }).ok());
+      EXPECT_EQ(sync, 2);
+    }
+  }
+}
+
 TEST_P(ContractTest, UniqueViolationIsConflict) {
   auto insert = [&] {
     return Db().InTransaction([](soci::session& s) {
