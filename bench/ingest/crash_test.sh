@@ -7,7 +7,8 @@
 #   bench/ingest/crash_test.sh [KILLS]      (default 20)
 #
 # Environment: XQ_CRASH_SCALE (demo scale, default district),
-# XQ_CRASH_STUDENTS (signed-in students, default 20000), XQ_CRASH_DIR
+# XQ_CRASH_STUDENTS (signed-in students, default 20000), XQ_CRASH_RATE
+# (submissions/s offered, default 1000), XQ_CRASH_DIR
 # (work directory, default build/bench/crash), XQ_BIN_DIR (binaries,
 # default build/release/bin). The load generator runs in --retry mode: a
 # request that fails because the server died is sent again, with the same
@@ -21,6 +22,7 @@ STUDENTS=${XQ_CRASH_STUDENTS:-20000}
 DIR=${XQ_CRASH_DIR:-build/bench/crash}
 BIN=${XQ_BIN_DIR:-build/release/bin}
 PORT=${XQ_CRASH_PORT:-18090}
+RATE=${XQ_CRASH_RATE:-1000}  # submissions/s offered: the work lasts for 20 kills
 mkdir -p "$DIR"
 DB=$DIR/crash.db
 rm -f "$DB" "$DB-wal" "$DB-shm" "$DIR/acks.tsv"
@@ -50,11 +52,15 @@ start_server() {
 }
 
 start_server
-"$BIN/ingest_loadgen" --port "$PORT" --work "$DIR/work.tsv" --connections 64 --duration 3600 --warmup 0 \
+"$BIN/ingest_loadgen" --port "$PORT" --work "$DIR/work.tsv" --connections 64 --duration 3600 --warmup 0 --rate "$RATE" \
   --retry --ack-log "$DIR/acks.tsv" --label crash >"$DIR/loadgen.json" 2>"$DIR/loadgen.log" &
 LOADGEN_PID=$!
 
 for i in $(seq 1 "$KILLS"); do
+  if ! kill -0 "$LOADGEN_PID" 2>/dev/null; then
+    echo "crash test: the load generator stopped early (see $DIR/loadgen.log)" >&2
+    exit 1
+  fi
   # A random moment 0.3 .. 1.5 s into this server's life, under load.
   sleep "$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 0.3 + (r % 1200) / 1000 }')"
   kill -9 "$SERVER_PID"
@@ -65,7 +71,7 @@ for i in $(seq 1 "$KILLS"); do
 done
 # Let the retried requests of the last kill finish, then stop the load.
 sleep 1
-kill -TERM "$LOADGEN_PID"
+kill -TERM "$LOADGEN_PID" 2>/dev/null || true
 wait "$LOADGEN_PID" || true
 LOADGEN_PID=""
 kill -TERM "$SERVER_PID"
