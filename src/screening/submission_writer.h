@@ -35,7 +35,10 @@ namespace xq::screening {
 
 struct WriterOptions {
   size_t max_batch = 2048;  // rows per transaction
-  int64_t max_wait_us = 0;  // extra wait to fill a batch (0: take what is queued)
+  // Extra wait to fill a batch when fewer rows are queued (0: take what is
+  // queued). 1 ms: commits of ~80 rows instead of ~50 at saturation
+  // (bench/ingest: +10-15 % submissions/s); a lone submission waits 1 ms more.
+  int64_t max_wait_us = 1000;
 };
 
 struct WriteRequest {
