@@ -34,17 +34,33 @@ constexpr const char* kGrantSelect =
     "u.name AS unit_name, u.kind AS unit_kind, u.path AS unit_path, u.school_id AS school_id "
     "FROM role_assignments g JOIN org_units u ON u.id = g.org_unit_id ";
 
-RoleGrant ReadGrant(const soci::row& r) {
+// `prefix`: the column aliases carry it in a join (FindSignedIn).
+RoleGrant ReadGrant(const soci::row& r, const std::string& prefix = "") {
   RoleGrant g;
-  g.id = db::GetInt(r, "id");
-  g.account_id = db::GetInt(r, "account_id");
-  g.role = db::GetStr(r, "role");
-  g.unit_id = db::GetInt(r, "unit_id");
-  g.unit_name = db::GetStr(r, "unit_name");
-  g.unit_kind = db::GetStr(r, "unit_kind");
-  g.unit_path = db::GetStr(r, "unit_path");
-  g.school_id = db::GetInt(r, "school_id");
+  g.id = db::GetInt(r, prefix + "id");
+  g.account_id = db::GetInt(r, prefix + "account_id");
+  g.role = db::GetStr(r, prefix + "role");
+  g.unit_id = db::GetInt(r, prefix + "unit_id");
+  g.unit_name = db::GetStr(r, prefix + "unit_name");
+  g.unit_kind = db::GetStr(r, prefix + "unit_kind");
+  g.unit_path = db::GetStr(r, prefix + "unit_path");
+  g.school_id = db::GetInt(r, prefix + "school_id");
   return g;
+}
+
+// "a.id AS id, a.username AS username, ..." for kAccountColumns in a join.
+std::string AccountColumnsOf(const std::string& table) {
+  std::string out, column;
+  std::string all = std::string(kAccountColumns) + ",";
+  for (char c : all) {
+    if (c == ',') {
+      out += fmt::format("{}{}.{} AS {}", out.empty() ? "" : ", ", table, column, column);
+      column.clear();
+    } else if (c != ' ') {
+      column += c;
+    }
+  }
+  return out;
 }
 
 // Escapes LIKE wildcards so user text matches literally (ESCAPE '\').
@@ -128,45 +144,23 @@ class SqlAuthStore final : public AuthStore {
   absl::StatusOr<std::optional<SignedIn>> FindSignedIn(std::string_view token_hash) override {
     // One row per grant (one row with NULL grant columns when none).
     static const std::string sql = fmt::format(
-        "SELECT s.token_hash, s.csrf_token, s.created_at, s.last_seen_at, a.id, a.username, a.password_hash, "
-        "a.display_name, a.person_type, a.person_id, a.school_id, a.disabled, a.must_change_password, "
-        "a.failed_logins, a.locked_until, g.id, g.role, g.org_unit_id, u.name, u.kind, u.path, u.school_id "
+        "SELECT s.token_hash AS token_hash, s.csrf_token AS csrf_token, s.created_at AS created_at, "
+        "s.last_seen_at AS last_seen_at, {}, g.id AS g_id, g.account_id AS g_account_id, g.role AS g_role, "
+        "g.org_unit_id AS g_unit_id, u.name AS g_unit_name, u.kind AS g_unit_kind, u.path AS g_unit_path, "
+        "u.school_id AS g_school_id "
         "FROM sessions s JOIN accounts a ON a.id = s.account_id "
         "LEFT JOIN role_assignments g ON g.account_id = a.id LEFT JOIN org_units u ON u.id = g.org_unit_id "
-        "WHERE s.token_hash = :h ORDER BY g.id");
+        "WHERE s.token_hash = :h ORDER BY g.id",
+        AccountColumnsOf("a"));
     std::optional<SignedIn> out;
     XQ_RETURN_IF_ERROR(db_.Query(sql, {std::string(token_hash)}, [&](const soci::row& r) {
       if (!out) {
         out.emplace();
-        Session& ss = out->session;
-        ss.token_hash = db::GetStr(r, std::size_t{0});
-        ss.csrf_token = db::GetStr(r, 1);
-        ss.created_at = db::GetInt(r, 2);
-        ss.last_seen_at = db::GetInt(r, 3);
-        Account& a = out->account;
-        a.id = ss.account_id = db::GetInt(r, 4);
-        a.username = db::GetStr(r, 5);
-        a.password_hash = db::GetStr(r, 6);
-        a.display_name = db::GetStr(r, 7);
-        a.person_type = db::GetStr(r, 8);
-        a.person_id = db::GetInt(r, 9);
-        a.school_id = db::GetInt(r, 10);
-        a.disabled = db::GetInt(r, 11) != 0;
-        a.must_change_password = db::GetInt(r, 12) != 0;
-        a.failed_logins = static_cast<int>(db::GetInt(r, 13));
-        a.locked_until = db::GetInt(r, 14);
+        out->account = ReadAccount(r);
+        out->session = Session{db::GetStr(r, "token_hash"), out->account.id, db::GetStr(r, "csrf_token"),
+                               db::GetInt(r, "created_at"), db::GetInt(r, "last_seen_at")};
       }
-      if (r.get_indicator(15) == soci::i_null) return;
-      RoleGrant g;
-      g.id = db::GetInt(r, 15);
-      g.account_id = out->account.id;
-      g.role = db::GetStr(r, 16);
-      g.unit_id = db::GetInt(r, 17);
-      g.unit_name = db::GetStr(r, 18);
-      g.unit_kind = db::GetStr(r, 19);
-      g.unit_path = db::GetStr(r, 20);
-      g.school_id = db::GetInt(r, 21);
-      out->grants.push_back(std::move(g));
+      if (r.get_indicator("g_id") != soci::i_null) out->grants.push_back(ReadGrant(r, "g_"));
     }));
     return out;
   }

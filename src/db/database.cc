@@ -242,19 +242,17 @@ absl::Status Database::Run(const Fn& fn) {
   }
 }
 
-absl::Status Database::InTransaction(const Fn& fn) {
-  soci::session s(pool_);
+namespace {
+
+// BEGIN (SQLite: IMMEDIATE), fn, COMMIT when fn returns OK; ROLLBACK when
+// it fails or throws. Nothing is half-written.
+absl::Status Transact(soci::session& s, Dialect dialect, const Database::Fn& fn) {
   bool open = false;
   try {
-    s << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    s << (dialect == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
     open = true;
     absl::Status st = fn(s);
-    if (st.ok()) {
-      s << "COMMIT";
-      open = false;
-      return st;
-    }
-    s << "ROLLBACK";
+    s << (st.ok() ? "COMMIT" : "ROLLBACK");
     return st;
   } catch (...) {
     absl::Status st = StatusFromCurrentException("transaction");
@@ -268,6 +266,13 @@ absl::Status Database::InTransaction(const Fn& fn) {
   }
 }
 
+}  // namespace
+
+absl::Status Database::InTransaction(const Fn& fn) {
+  soci::session s(pool_);
+  return Transact(s, dialect_, fn);
+}
+
 absl::Status Database::InLightTransaction(const Fn& fn) {
   if (dialect_ == Dialect::kPostgres) {
     return InTransaction([&](soci::session& s) {
@@ -275,28 +280,13 @@ absl::Status Database::InLightTransaction(const Fn& fn) {
       return fn(s);
     });
   }
-  // SQLite: per connection, outside a transaction; restored on every path.
+  // SQLite: a per-connection setting, changed outside the transaction and
+  // restored on every path.
   return Run([&](soci::session& s) {
     std::string before;
     s << "PRAGMA synchronous", soci::into(before);
     s << "PRAGMA synchronous=NORMAL";
-    bool open = false;
-    absl::Status st;
-    try {
-      s << "BEGIN IMMEDIATE";
-      open = true;
-      st = fn(s);
-      s << (st.ok() ? "COMMIT" : "ROLLBACK");
-      open = false;
-    } catch (...) {
-      st = StatusFromCurrentException("transaction");
-      if (open) {
-        try {
-          s << "ROLLBACK";
-        } catch (...) {
-        }
-      }
-    }
+    absl::Status st = Transact(s, dialect_, fn);
     s << "PRAGMA synchronous=" + before;
     return st;
   });
