@@ -8,7 +8,8 @@
 //       in N students aged 14 or more (no guardian consent needed) from
 //       classes taken in a random order; writes
 //       "token<TAB>csrf<TAB>assignment_id<TAB>instrument" per assignment
-//       (two per student), shuffled, and prints the campaign id.
+//       (two per student, one after the other; students shuffled), and
+//       prints the campaign id.
 //   ingest_tool verify --db URL --campaign ID --acks acks.tsv
 //       Every acknowledged submission is stored exactly once with its
 //       submission id; every stored submission is whole (assignment marked
@@ -120,7 +121,7 @@ int Prepare(const std::map<std::string, std::string>& f) {
   std::shuffle(classes.begin(), classes.end(), rng);
 
   t0 = Steady::now();
-  std::vector<std::string> lines;
+  std::vector<std::string> sittings;  // one student's lines each
   int64_t classes_used = 0;
   long students = 0;
   for (int64_t class_id : classes) {
@@ -136,21 +137,26 @@ int Prepare(const std::map<std::string, std::string>& f) {
         continue;
       auto login = slips.Login(slip.login, slip.code, std::nullopt, "127.0.0.1");
       if (!login.ok()) return Fail(fmt::format("slip login {}: {}", slip.login, login.status().ToString()));
+      std::string& sitting = sittings.emplace_back();
       for (const auto& [id, instrument] : it->second.assignments)
-        lines.push_back(fmt::format("{}\t{}\t{}\t{}", login->token, login->csrf_token, xq::IdToString(id), instrument));
+        sitting += fmt::format("{}\t{}\t{}\t{}\n", login->token, login->csrf_token, xq::IdToString(id), instrument);
       if (++students >= students_wanted) break;
     }
     if (classes_used % 500 == 0)
       std::fprintf(stderr, "  %ld students signed in (%lld classes, %.0f s)\n", students,
                    static_cast<long long>(classes_used), Since(t0));
   }
-  std::shuffle(lines.begin(), lines.end(), rng);
+  std::shuffle(sittings.begin(), sittings.end(), rng);
+  size_t assignments = 0;
   std::ofstream out(f.at("--out"));
-  for (const auto& l : lines) out << l << "\n";
+  for (const auto& sitting : sittings) {
+    out << sitting;
+    assignments += static_cast<size_t>(std::count(sitting.begin(), sitting.end(), '\n'));
+  }
   out.close();
   if (!out) return Fail("cannot write " + f.at("--out"));
   std::fprintf(stderr, "%ld students of %lld classes signed in with login slips in %.1f s; %zu assignments\n",
-               students, static_cast<long long>(classes_used), Since(t0), lines.size());
+               students, static_cast<long long>(classes_used), Since(t0), assignments);
   std::printf("%s\n", xq::IdToString(campaign->id).c_str());
   return 0;
 }

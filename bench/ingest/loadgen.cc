@@ -1,6 +1,8 @@
 // ingest_loadgen: posts screening submissions over HTTP/1.1 keep-alive
-// connections, one submission per prepared (session, assignment) line, so
-// every request comes from a different signed-in student.
+// connections, one submission per prepared (session, assignment) line.
+// Consecutive lines with the same session are one student's sitting: they
+// go one after another on one connection, as a student answers the
+// campaign's scales in turn; students come in the file's (random) order.
 //
 //   ingest_loadgen --port 8080 --work sessions.tsv --connections 256 --duration 10
 //                  [--rate 5000] [--warmup 2] [--from K] [--json out.json]
@@ -153,14 +155,22 @@ class Run {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::micro>(us));
   }
 
-  std::optional<size_t> Take() {
-    if (next_ >= work_.size() && args_.wrap && !work_.empty()) return next_++ % work_.size();
-    if (next_ >= work_.size()) {
+  // The next student's sitting: consecutive work lines with the same
+  // session, answered one after another on one connection as a student
+  // answers a campaign's scales in turn. [begin, end) as indexes.
+  std::optional<std::pair<size_t, size_t>> TakeSitting() {
+    if (work_.empty()) return std::nullopt;
+    if (next_ >= work_.size() && !args_.wrap) {
       if (!exhausted_) std::fprintf(stderr, "loadgen: the work file ran out after %zu requests\n", next_);
       exhausted_ = true;
       return std::nullopt;
     }
-    return next_++;
+    const size_t begin = next_;
+    const std::string& token = work_[begin % work_.size()].token;
+    do ++next_;
+    while ((args_.wrap || next_ < work_.size()) && next_ - begin < work_.size() &&
+           work_[next_ % work_.size()].token == token);
+    return std::make_pair(begin, next_);
   }
 
   asio::awaitable<void> Connection(int k) {
@@ -177,6 +187,7 @@ class Run {
     boost::beast::flat_buffer buffer;
     asio::steady_timer timer(ex);
     int64_t j = 0;  // this connection's request count (open loop)
+    size_t at = 0, sitting_end = 0;  // the sitting in progress
     const double per_conn_interval_us = args_.rate > 0 ? 1e6 * args_.connections / args_.rate : 0;
     while (!stopped_) {
       Clock::time_point scheduled = Clock::now();
@@ -192,9 +203,12 @@ class Run {
       } else if (scheduled >= end_) {
         break;
       }
-      auto idx = Take();
-      if (!idx) break;
-      const WorkItem& w = work_[*idx];
+      if (at == sitting_end) {
+        auto sitting = TakeSitting();
+        if (!sitting) break;
+        std::tie(at, sitting_end) = *sitting;
+      }
+      const WorkItem& w = work_[at++ % work_.size()];
       const bool critical = w.phq9 && IsCritical(w.assignment, args_.critical_per_mille);
       bhttp::request<bhttp::string_body> req{args_.get ? bhttp::verb::get : bhttp::verb::post,
                                              args_.path.empty()

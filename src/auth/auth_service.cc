@@ -146,48 +146,97 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   return result;
 }
 
+std::shared_ptr<const AuthService::Resolved> AuthService::CachedSession(const std::string& hash,
+                                                                       int64_t now) {
+  if (options_.principal_cache_s <= 0) return nullptr;
+  std::lock_guard lk(cache_mu_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end()) return nullptr;
+  if (now - it->second->loaded_at >= options_.principal_cache_s * 1'000'000) {
+    cache_.erase(it);
+    return nullptr;
+  }
+  return it->second;
+}
+
+std::shared_ptr<const AuthService::Resolved> AuthService::LoadSession(const std::string& hash,
+                                                                     int64_t now) {
+  auto signed_in = store_.FindSignedIn(hash);
+  if (!signed_in.ok() || !*signed_in) return nullptr;
+  const Account& account = (*signed_in)->account;
+  if (account.disabled) return nullptr;
+  auto actor = BuildActor(account, (*signed_in)->grants);
+  if (!actor.ok()) return nullptr;
+  const Session& s = (*signed_in)->session;
+  auto r = std::make_shared<Resolved>();
+  r->principal.account_id = s.account_id;
+  r->principal.username = account.username;
+  r->principal.display_name = account.display_name;
+  r->principal.csrf_token = s.csrf_token;
+  r->principal.session_key = hash;
+  r->principal.actor = std::move(*actor);
+  r->created_at = s.created_at;
+  r->loaded_at = now;
+  r->last_seen_at = s.last_seen_at;
+  if (options_.principal_cache_s > 0) {
+    std::lock_guard lk(cache_mu_);
+    cache_[hash] = r;
+  }
+  return r;
+}
+
+void AuthService::ForgetSession(const std::string& hash) {
+  std::lock_guard lk(cache_mu_);
+  cache_.erase(hash);
+}
+
+void AuthService::ForgetAccount(int64_t account_id) {
+  std::lock_guard lk(cache_mu_);
+  std::erase_if(cache_, [&](const auto& e) { return e.second->principal.account_id == account_id; });
+}
+
+void AuthService::DropStaleSessions(int64_t now) {
+  const int64_t ttl = options_.principal_cache_s * 1'000'000;
+  std::lock_guard lk(cache_mu_);
+  if (now - cache_swept_at_ < ttl) return;
+  cache_swept_at_ = now;
+  std::erase_if(cache_, [&](const auto& e) { return now - e.second->loaded_at >= ttl; });
+}
+
 std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
   if (token.size() != 64) return std::nullopt;
   const std::string hash = HashToken(token);
-  auto signed_in = store_.FindSignedIn(hash);
-  if (!signed_in.ok() || !*signed_in) return std::nullopt;
   const int64_t now = clock_.NowMicros();
-  const Session& s = (*signed_in)->session;
-  int64_t last_seen = s.last_seen_at;
+  std::shared_ptr<const Resolved> r = CachedSession(hash, now);
+  if (!r) r = LoadSession(hash, now);
+  if (!r) return std::nullopt;
+  int64_t last_seen = r->last_seen_at.load(std::memory_order_relaxed);
   {
     std::lock_guard lk(seen_mu_);
     if (auto it = seen_.find(hash); it != seen_.end()) last_seen = std::max(last_seen, it->second);
   }
   if (now - last_seen > options_.idle_timeout_s * 1'000'000 ||
-      now - s.created_at > options_.absolute_timeout_s * 1'000'000) {
+      now - r->created_at > options_.absolute_timeout_s * 1'000'000) {
     {
       std::lock_guard lk(seen_mu_);
       seen_.erase(hash);
     }
+    ForgetSession(hash);
     (void)store_.DeleteSession(hash);
     return std::nullopt;
   }
-  const Account& account = (*signed_in)->account;
-  if (account.disabled) return std::nullopt;
-  auto actor = BuildActor(account, (*signed_in)->grants);
-  if (!actor.ok()) return std::nullopt;
   // The idle clock moves in memory; FlushSessionActivity writes it. Only
   // a minute's progress is worth a write.
   if (now - last_seen > 60'000'000) {
+    r->last_seen_at.store(now, std::memory_order_relaxed);
     std::lock_guard lk(seen_mu_);
     seen_[hash] = now;
   }
-  http::Principal p;
-  p.account_id = s.account_id;
-  p.username = account.username;
-  p.display_name = account.display_name;
-  p.csrf_token = s.csrf_token;
-  p.session_key = hash;
-  p.actor = std::move(*actor);
-  return p;
+  return r->principal;
 }
 
 absl::Status AuthService::FlushSessionActivity() {
+  if (options_.principal_cache_s > 0) DropStaleSessions(clock_.NowMicros());
   std::unordered_map<std::string, int64_t> seen;
   {
     std::lock_guard lk(seen_mu_);
@@ -207,6 +256,7 @@ absl::Status AuthService::FlushSessionActivity() {
 }
 
 absl::Status AuthService::Logout(const http::Principal& p) {
+  ForgetSession(p.session_key);
   XQ_RETURN_IF_ERROR(store_.DeleteSession(p.session_key));
   Audit(&p, "logout", "account", IdToString(p.account_id), "ok");
   return absl::OkStatus();
@@ -234,6 +284,7 @@ absl::Status AuthService::ChangePassword(const http::Principal& p, std::string_v
   XQ_RETURN_IF_ERROR(store_.SetPassword(p.account_id, hash, false, clock_.NowMicros()));
   // Other sessions of this account end; this one stays.
   XQ_RETURN_IF_ERROR(store_.DeleteSessionsOf(p.account_id, p.session_key));
+  ForgetAccount(p.account_id);
   Audit(&p, "password_change", "account", IdToString(p.account_id), "ok");
   return absl::OkStatus();
 }
@@ -342,6 +393,7 @@ absl::StatusOr<RoleGrant> AuthService::Grant(const http::Principal& p, int64_t a
   auto st = store_.AddGrant(g, p.account_id, clock_.NowMicros());
   if (st.code() == absl::StatusCode::kAlreadyExists) return Conflict("the account already has this role here", "role");
   XQ_RETURN_IF_ERROR(st);
+  ForgetAccount(account_id);
   Audit(&p, "grant", "account", IdToString(account_id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
   return g;
 }
@@ -358,6 +410,7 @@ absl::Status AuthService::Revoke(const http::Principal& p, int64_t account_id, i
   if (account_id == p.account_id && target.grants.size() == 1)
     return WithField(absl::FailedPreconditionError("you cannot remove your own last role"), "role_id");
   XQ_RETURN_IF_ERROR(store_.RemoveGrant(grant_id));
+  ForgetAccount(account_id);
   Audit(&p, "revoke", "account", IdToString(account_id), "ok",
         fmt::format("{}@{}", grant->role, grant->unit_id));
   return absl::OkStatus();
@@ -378,6 +431,7 @@ absl::Status AuthService::ResetPassword(const http::Principal& p, int64_t accoun
   XQ_ASSIGN_OR_RETURN(auto hash, HashPassword(new_password));
   XQ_RETURN_IF_ERROR(store_.SetPassword(account_id, hash, true, clock_.NowMicros()));
   XQ_RETURN_IF_ERROR(store_.DeleteSessionsOf(account_id, ""));
+  ForgetAccount(account_id);
   Audit(&p, "password_reset", "account", IdToString(account_id), "ok");
   return absl::OkStatus();
 }

@@ -5,13 +5,14 @@
 // The session token (128+ bits, CSPRNG) lives only in the client's
 // HttpOnly cookie; the database keeps its BLAKE2b hash.
 // Thread-safe: stateless apart from the store and audit log it is given,
-// and the session activity not yet written (guarded by a mutex).
+// the session activity not yet written and the resolved sessions kept in
+// memory (each guarded by a mutex).
 #pragma once
 
+#include <atomic>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
-
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,12 @@ struct AuthOptions {
   int64_t absolute_timeout_s = 12 * 3600;
   int max_failed_logins = 5;      // lock-out starts after this many failures
   int64_t max_lockout_s = 3600;   // back-off doubles from 60 s up to this
+  // A resolved session is kept in memory and read again from the store
+  // after this many seconds (0: every request reads the store). Logout,
+  // password changes and grant changes made through this service take
+  // effect at once; changes made elsewhere (another process, guardian
+  // links, peer pairs) within this bound.
+  int64_t principal_cache_s = 30;
 };
 
 // The signed-in user, as GET /auth/me shows it.
@@ -95,6 +102,19 @@ class AuthService final : public http::SessionResolver {
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, std::string outcome, std::string detail = {});
 
+  // A session as Resolve last read it from the store.
+  struct Resolved {
+    http::Principal principal;
+    int64_t created_at = 0;
+    int64_t loaded_at = 0;
+    mutable std::atomic<int64_t> last_seen_at{0};  // moves with each request
+  };
+  std::shared_ptr<const Resolved> CachedSession(const std::string& hash, int64_t now);
+  std::shared_ptr<const Resolved> LoadSession(const std::string& hash, int64_t now);
+  void ForgetSession(const std::string& hash);
+  void ForgetAccount(int64_t account_id);
+  void DropStaleSessions(int64_t now);
+
   AuthStore& store_;
   audit::AuditLog& audit_;
   const Clock& clock_;
@@ -103,6 +123,10 @@ class AuthService final : public http::SessionResolver {
   // Token hash -> last request time not yet written (FlushSessionActivity).
   std::mutex seen_mu_;
   std::unordered_map<std::string, int64_t> seen_;
+  // Token hash -> resolved session (AuthOptions::principal_cache_s).
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Resolved>> cache_;
+  int64_t cache_swept_at_ = 0;
 };
 
 std::string HashToken(std::string_view token);

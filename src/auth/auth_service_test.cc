@@ -161,6 +161,7 @@ TEST_F(AuthServiceTest, LogoutEndsSession) {
 TEST_F(AuthServiceTest, PasswordChange) {
   auto p = LoginAs("teacher");
   auto other = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_TRUE(svc_->Resolve(other.token));  // now held in memory
   EXPECT_EQ(FieldOf(svc_->ChangePassword(p, "wrong", "NewPass#2026")).value(), "current_password");
   EXPECT_EQ(FieldOf(svc_->ChangePassword(p, "Xinqiao@2026", "short")).value(), "new_password");
   ASSERT_TRUE(svc_->ChangePassword(p, "Xinqiao@2026", "NewPass#2026").ok());
@@ -220,8 +221,55 @@ TEST_F(AuthServiceTest, AdminOfAnotherSchoolCannotSeeOrResetAccounts) {
   auto admin = LoginAs("admin3");
   auto page = svc_->ListAccounts(admin, std::nullopt, "teach", "", 50).value();
   ASSERT_EQ(page.items.size(), 1u);
+  auto teacher = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_TRUE(svc_->Resolve(teacher.token));  // now held in memory
   ASSERT_TRUE(svc_->ResetPassword(admin, page.items[0].account.id, "Another#2026").ok());
+  EXPECT_FALSE(svc_->Resolve(teacher.token));  // the reset ends it at once
   EXPECT_TRUE(svc_->Login("teacher", "Another#2026", "x").ok());
+}
+
+TEST_F(AuthServiceTest, ResolvedSessionIsReadAgainAfterTheCacheBound) {
+  auto r = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_TRUE(svc_->Resolve(r.token));
+  // Another process ends the session: this one notices within 30 s.
+  Exec("DELETE FROM sessions");
+  EXPECT_TRUE(svc_->Resolve(r.token));
+  clock_.Advance(29'000'000);
+  EXPECT_TRUE(svc_->Resolve(r.token));
+  clock_.Advance(2'000'000);
+  EXPECT_FALSE(svc_->Resolve(r.token));
+
+  // With the cache off every request reads the store.
+  AuthService uncached(*store_, *audit_, clock_, AuthOptions{.principal_cache_s = 0});
+  auto r2 = uncached.Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_TRUE(uncached.Resolve(r2.token));
+  Exec("DELETE FROM sessions");
+  EXPECT_FALSE(uncached.Resolve(r2.token));
+}
+
+TEST_F(AuthServiceTest, GrantChangesReachSignedInSessionsAtOnce) {
+  auto admin = LoginAs("admin3");
+  auto teacher = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 1u);
+  const int64_t id = teacher.me.account.id;
+  auto g = svc_->Grant(admin, id, "subject_teacher", 5);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 2u);
+  ASSERT_TRUE(svc_->Revoke(admin, id, g->id).ok());
+  EXPECT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 1u);
+}
+
+TEST_F(AuthServiceTest, IdleClockSurvivesFlushWhileHeldInMemory) {
+  AuthService svc(*store_, *audit_, clock_, AuthOptions{.principal_cache_s = 24 * 3600});
+  auto r = svc.Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_TRUE(svc.Resolve(r.token));
+  for (int i = 0; i < 4; ++i) {  // active every 20 min for 80 min
+    clock_.Advance(20 * kMinute);
+    ASSERT_TRUE(svc.Resolve(r.token)) << i;
+    ASSERT_TRUE(svc.FlushSessionActivity().ok());
+  }
+  clock_.Advance(31 * kMinute);
+  EXPECT_FALSE(svc.Resolve(r.token));
 }
 
 }  // namespace

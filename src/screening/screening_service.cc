@@ -623,6 +623,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p
   if (!InCampaign(*c, s->unit_path)) return NotFound("the student is not part of this campaign");
   Consent rec{campaign_id, student_id, std::string(decision), source, p.account_id, clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutConsent(rec));
+  contexts_.ForgetStudent(campaign_id, student_id);
   Audit(&p, "consent", "campaign", IdToString(campaign_id), student_id, "ok",
         fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source));
   return rec;
@@ -800,7 +801,8 @@ absl::Status ScreeningService::SaveDraft(const http::Principal& p, int64_t id, c
 absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const Assignment& a,
                                                      const StudentInfo& s, const Json& answers,
                                                      std::optional<double> elapsed,
-                                                     std::string client_key, std::string source) {
+                                                     std::string client_key, std::string source,
+                                                     Json* result_out) {
   const auto* e = FindScale(c.scales[a.position]);
   if (!e) return Internal("the campaign's scale version is not available");
   XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
@@ -834,6 +836,7 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
   x.positive = IsPositive(result);
   x.critical = !scored->critical.empty();
   x.valid = scored->valid;
+  if (result_out) *result_out = std::move(result);
   x.source = std::move(source);
   x.sex = s.sex;
   x.grade_year = s.grade_year;
@@ -877,9 +880,13 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
 }
 
 std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& actor, const Submission& x) const {
+  return FeedbackTexts(actor, x, ParseJson(x.result));
+}
+
+std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& actor, const Submission& x,
+                                                         const absl::StatusOr<Json>& result) const {
   std::vector<std::string> out;
   const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
-  auto result = ParseJson(x.result);
   // D3 for a student: the neutral feedback text only, and only if the scale
   // has feedback written for students.
   policy::Resource r = StudentRes(DataClass::kResults, x.student_id, x.unit_path);
@@ -906,9 +913,19 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
     return InvalidArgument("submission_id is required (at most 100 characters)", "submission_id");
   if (in.elapsed_seconds && (*in.elapsed_seconds < 0 || *in.elapsed_seconds > 86400))
     return InvalidArgument("elapsed_seconds must be 0..86400", "elapsed_seconds");
-  XQ_ASSIGN_OR_RETURN(auto ctx, store_.GetSubmitContext(id));
-  if (!ctx || p.actor.student_id == 0 || ctx->assignment.student_id != p.actor.student_id)
-    return NotFound("assessment not found");
+  if (p.actor.student_id == 0) return NotFound("assessment not found");
+  const int64_t now = clock_.NowMicros();
+  std::optional<SubmitContext> ctx = contexts_.Find(id, now);
+  if (!ctx) {
+    XQ_ASSIGN_OR_RETURN(ctx, store_.GetSubmitContext(id));
+    // The rest of the class is likely to follow: read its open assignments
+    // once (a failed read only means no cache).
+    if (ctx && !ctx->submission && !contexts_.UnitHeld(ctx->assignment.campaign_id, ctx->assignment.unit_path, now)) {
+      auto unit = store_.UnsubmittedContextsOf(ctx->assignment.campaign_id, ctx->assignment.unit_path);
+      if (unit.ok()) contexts_.PutUnit(ctx->assignment.campaign_id, ctx->assignment.unit_path, std::move(*unit), now);
+    }
+  }
+  if (!ctx || ctx->assignment.student_id != p.actor.student_id) return NotFound("assessment not found");
   const Assignment* a = &ctx->assignment;
   const StudentInfo* s = &ctx->student;
   const std::optional<Submission>& existing = ctx->submission;
@@ -930,9 +947,10 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   std::string why;
   if (!MayAnswer(*c, *s, ctx->consent, &why))
     return PermissionDenied("this assessment cannot be answered now: " + why);
-  XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online"));
+  Json result;
+  XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online", &result));
   // Worked out here, not on the writer thread after the commit.
-  out.feedback = FeedbackTexts(p.actor, w.submission);
+  out.feedback = FeedbackTexts(p.actor, w.submission, absl::StatusOr<Json>(std::move(result)));
   out.submission = w.submission;
   prep.write = std::move(w);
   return prep;
@@ -943,8 +961,9 @@ void ScreeningService::SubmitAsync(const http::Principal& p, int64_t id, const S
   if (!prep.ok()) return done(prep.status());
   if (!prep->write) return done(std::move(prep->out));
   const int64_t fresh_id = prep->write->submission.id;
-  writer_.WriteAsync(std::move(*prep->write), [this, out = std::move(prep->out), actor = p.actor, fresh_id,
+  writer_.WriteAsync(std::move(*prep->write), [this, out = std::move(prep->out), actor = p.actor, fresh_id, id,
                                                done = std::move(done)](absl::StatusOr<Submission> stored) mutable {
+    contexts_.Forget(id);  // submitted, or to be read again
     if (!stored.ok()) return done(stored.status());
     out.repeat = stored->id != fresh_id;  // a concurrent repeat committed first
     if (out.repeat) out.feedback = FeedbackTexts(actor, *stored);

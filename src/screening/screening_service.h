@@ -34,6 +34,7 @@
 #include "core/json.h"
 #include "counselling/hotlines.h"
 #include "http/request.h"
+#include "screening/context_cache.h"
 #include "screening/model.h"
 #include "screening/screening_store.h"
 #include "screening/submission_writer.h"
@@ -138,7 +139,7 @@ class ScreeningService {
   // Builds the stored submission with its warnings and follow-ups.
   absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
                                      const Json& answers, std::optional<double> elapsed,
-                                     std::string client_key, std::string source);
+                                     std::string client_key, std::string source, Json* result_out = nullptr);
   struct PreparedSubmit {
     SubmitOutcome out;                 // complete unless `write` is set
     std::optional<WriteRequest> write;  // the row to commit
@@ -148,6 +149,9 @@ class ScreeningService {
   bool MayAnswer(const Campaign& c, const StudentInfo& s, const std::optional<Consent>& consent,
                  std::string* why) const;
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x) const;
+  // The same with x.result already parsed.
+  std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x,
+                                         const absl::StatusOr<Json>& result) const;
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, int64_t student_id, std::string outcome,
              std::string detail = {}, std::string purpose = {});
@@ -159,6 +163,8 @@ class ScreeningService {
   const Clock& clock_;
   std::mutex cache_mu_;
   std::map<int64_t, Campaign> campaigns_;
+  // Unsubmitted assignments of classes answering now (two minutes).
+  ContextCache contexts_{120'000'000};
 };
 
 // Screen-positive rule over a ResultToJson document: any critical hit, an

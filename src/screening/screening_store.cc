@@ -286,33 +286,51 @@ absl::StatusOr<bool> ScreeningStore::CloseCampaign(int64_t id) {
   return changed;
 }
 
+namespace {
+
+// The student (10 columns), the assignment (8), its submission if any (21)
+// and the consent record if any (4).
+constexpr const char* kSubmitContextSelect =
+    "SELECT s.id, s.school_id, s.name, s.student_no, s.sex, s.birth_date, s.enrolment_date, s.unit_path, "
+    "g.grade_year, sc.school_kind, "
+    "a.id, a.campaign_id, a.student_id, a.school_id, a.unit_path, a.position, a.state, a.submitted_at, "
+    "a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, x.unit_path, "
+    "x.instrument_id, x.version, x.answers, x.result, x.positive, x.critical, x.valid, x.source, x.sex, "
+    "x.grade_year, x.school_kind, x.submitted_at, s.name, s.student_no, "
+    "c.decision, c.source, c.recorded_by, c.recorded_at "
+    "FROM screening_assignments a JOIN students s ON s.id = a.student_id "
+    "LEFT JOIN org_units g ON g.id = s.grade_id JOIN org_units sc ON sc.id = s.school_id "
+    "LEFT JOIN screening_submissions x ON x.id = a.submission_id "
+    "LEFT JOIN screening_consents c ON c.campaign_id = a.campaign_id AND c.student_id = a.student_id ";
+
+SubmitContext SubmitContextOf(const soci::row& r) {
+  SubmitContext c;
+  c.student = StudentOf(r, 0);
+  c.assignment = AssignmentOf(r, 10);
+  if (r.get_indicator(19) != soci::i_null) c.submission = SubmissionOf(r, 18);
+  if (r.get_indicator(39) != soci::i_null)
+    c.consent = Consent{c.assignment.campaign_id, c.assignment.student_id, db::GetStr(r, 39), db::GetStr(r, 40),
+                        db::GetInt(r, 41), db::GetInt(r, 42)};
+  return c;
+}
+
+}  // namespace
+
 absl::StatusOr<std::optional<SubmitContext>> ScreeningStore::GetSubmitContext(int64_t assignment_id) {
-  // The student (10 columns), the assignment (8), its submission if any (21)
-  // and the consent record if any (4): one prepared read per submission.
-  static const std::string sql =
-      "SELECT s.id, s.school_id, s.name, s.student_no, s.sex, s.birth_date, s.enrolment_date, s.unit_path, "
-      "g.grade_year, sc.school_kind, "
-      "a.id, a.campaign_id, a.student_id, a.school_id, a.unit_path, a.position, a.state, a.submitted_at, "
-      "a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, x.unit_path, "
-      "x.instrument_id, x.version, x.answers, x.result, x.positive, x.critical, x.valid, x.source, x.sex, "
-      "x.grade_year, x.school_kind, x.submitted_at, s.name, s.student_no, "
-      "c.decision, c.source, c.recorded_by, c.recorded_at "
-      "FROM screening_assignments a JOIN students s ON s.id = a.student_id "
-      "LEFT JOIN org_units g ON g.id = s.grade_id JOIN org_units sc ON sc.id = s.school_id "
-      "LEFT JOIN screening_submissions x ON x.id = a.submission_id "
-      "LEFT JOIN screening_consents c ON c.campaign_id = a.campaign_id AND c.student_id = a.student_id "
-      "WHERE a.id = :a";
+  static const std::string sql = std::string(kSubmitContextSelect) + "WHERE a.id = :a";
   std::optional<SubmitContext> out;
-  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(assignment_id)}, [&](const soci::row& r) {
-    SubmitContext c;
-    c.student = StudentOf(r, 0);
-    c.assignment = AssignmentOf(r, 10);
-    if (r.get_indicator(19) != soci::i_null) c.submission = SubmissionOf(r, 18);
-    if (r.get_indicator(39) != soci::i_null)
-      c.consent = Consent{c.assignment.campaign_id, c.assignment.student_id, db::GetStr(r, 39), db::GetStr(r, 40),
-                          db::GetInt(r, 41), db::GetInt(r, 42)};
-    out = std::move(c);
-  }));
+  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(assignment_id)},
+                               [&](const soci::row& r) { out = SubmitContextOf(r); }));
+  return out;
+}
+
+absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf(int64_t campaign_id,
+                                                                                 const std::string& unit_path) {
+  static const std::string sql = std::string(kSubmitContextSelect) +
+                                 "WHERE a.campaign_id = :c AND a.unit_path = :p AND a.submission_id IS NULL";
+  std::vector<SubmitContext> out;
+  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(campaign_id), unit_path},
+                               [&](const soci::row& r) { out.push_back(SubmitContextOf(r)); }));
   return out;
 }
 
