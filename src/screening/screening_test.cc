@@ -10,6 +10,7 @@
 #include "db/database.h"
 #include "gtest/gtest.h"
 #include "demo/demo.h"
+#include "screening/context_cache.h"
 #include "screening/demo_data.h"
 #include "screening/screening_service.h"
 #include "screening/submission_writer.h"
@@ -283,6 +284,66 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   // After the window nothing is open to answer; what was submitted stays listed.
   clock_.Advance(int64_t{10} * 86400 * 1'000'000);
   for (const auto& item : svc.ListAssignments(student).value()["items"]) EXPECT_EQ(item["state"], "submitted");
+}
+
+TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
+  audit::AuditLog audit(*db_, clock_);
+  counselling::HotlineService hotlines(*db_);
+  ScreeningStore store(*db_);
+  SubmissionWriter writer(*db_);
+  ScreeningService svc(store, writer, audit, hotlines, clock_);
+  const auto psych = As("psych_staff"), student = As("student");
+  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-01"},
+                                          {"closes_on", "2026-09-10"}, {"scales", {{{"instrument_id", "phq9"}}}}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
+  auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
+  ASSERT_EQ(mine.size(), 1u);
+  // A first, incomplete try reads the class's open assignments into memory.
+  auto partial = svc.Submit(student, mine[0].id, {"k0", Json{{"q1", "0"}}, std::nullopt});
+  ASSERT_EQ(partial.status().code(), absl::StatusCode::kInvalidArgument);
+  // The guardian's decline, recorded afterwards, holds at once.
+  ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "decline").ok());
+  Json answers = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
+                  {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "0"}};
+  EXPECT_EQ(svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
+  auto first = svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt});
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->repeat);
+  // Once submitted, a repeat returns the stored answer and another key conflicts.
+  auto again = svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->repeat);
+  EXPECT_EQ(again->submission.id, first->submission.id);
+  EXPECT_EQ(svc.Submit(student, mine[0].id, {"k2", answers, std::nullopt}).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST(ContextCache, ServesUnsubmittedAssignmentsUntilForgottenOrOld) {
+  ContextCache cache(1'000'000);
+  std::vector<SubmitContext> unit(3);
+  for (int i = 0; i < 3; ++i) {
+    unit[i].assignment.id = 10 + i;
+    unit[i].assignment.campaign_id = 1;
+    unit[i].assignment.student_id = 100 + i;
+    unit[i].assignment.state = "pending";
+  }
+  unit[2].assignment.state = "submitted";  // never served from memory
+  EXPECT_FALSE(cache.UnitHeld(1, "/1/2/", 0));
+  cache.PutUnit(1, "/1/2/", unit, 0);
+  EXPECT_TRUE(cache.UnitHeld(1, "/1/2/", 500'000));
+  ASSERT_TRUE(cache.Find(10, 500'000));
+  EXPECT_EQ(cache.Find(11, 500'000)->assignment.student_id, 101);
+  EXPECT_FALSE(cache.Find(12, 500'000));
+  cache.Forget(10);
+  EXPECT_FALSE(cache.Find(10, 500'000));
+  cache.ForgetStudent(1, 101);
+  EXPECT_FALSE(cache.Find(11, 500'000));
+  cache.PutUnit(1, "/1/2/", unit, 0);
+  EXPECT_FALSE(cache.Find(10, 1'000'000)) << "older than the bound";
+  EXPECT_FALSE(cache.UnitHeld(1, "/1/2/", 1'000'000));
 }
 
 // Throughput of the writer alone (run with --gtest_also_run_disabled_tests):
