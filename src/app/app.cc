@@ -1,5 +1,7 @@
 #include "app/app.h"
 
+#include <thread>
+
 #include "core/periodic.h"
 #include "spdlog/spdlog.h"
 
@@ -42,7 +44,9 @@ struct App::Parts {
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
+  std::unique_ptr<Periodic> auth_changes;  // sessions and accounts changed by any server
   std::unique_ptr<Periodic> checkpoint;  // SQLite WAL, off the writer's commits
+  std::jthread hold_sessions;             // AuthService::HoldSignedInSessions at start
 };
 
 App::App() : parts_(std::make_unique<Parts>()) {}
@@ -65,6 +69,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.session_activity = std::make_unique<Periodic>(std::chrono::seconds(2), [auth = p.auth.get()] {
     if (auto st = auth->FlushSessionActivity(); !st.ok())
       spdlog::warn("session activity not written yet: {}", st.ToString());
+  });
+  // In the background: requests meanwhile read their sessions from the database.
+  p.hold_sessions = std::jthread([auth = p.auth.get()] {
+    if (auto held = auth->HoldSignedInSessions(); !held.ok())
+      spdlog::warn("signed-in sessions not held in memory: {}", held.status().ToString());
+    else if (*held > 0)
+      spdlog::info("{} signed-in sessions held in memory", *held);
+  });
+  p.auth_changes = std::make_unique<Periodic>(std::chrono::seconds(1), [auth = p.auth.get()] {
+    if (auto st = auth->ApplyAuthChanges(); !st.ok()) spdlog::warn("auth changes not read: {}", st.ToString());
   });
   p.checkpoint = std::make_unique<Periodic>(std::chrono::seconds(1), [db = p.db.get()] {
     if (auto st = db->Checkpoint(); !st.ok()) spdlog::warn("WAL checkpoint: {}", st.ToString());

@@ -7,6 +7,7 @@
 
 #include "auth/password.h"
 #include "core/ids.h"
+#include "db/auth_changes.h"
 #include "core/status.h"
 #include "fmt/format.h"
 #include "policy/policy.h"
@@ -136,6 +137,14 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   XQ_RETURN_IF_ERROR(store_.CreateSession(session));
   XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account->id));
   XQ_ASSIGN_OR_RETURN(auto actor, BuildActor(*account, grants));
+  {
+    uint64_t generation;
+    {
+      std::lock_guard lk(cache_mu_);
+      generation = generation_;
+    }
+    (void)Hold(SignedIn{session, *account, grants}, now, generation);  // its first request needs no read
+  }
   http::Principal p;
   p.account_id = account->id;
   p.username = account->username;
@@ -161,37 +170,89 @@ std::shared_ptr<const AuthService::Resolved> AuthService::CachedSession(const st
 
 std::shared_ptr<const AuthService::Resolved> AuthService::LoadSession(const std::string& hash,
                                                                      int64_t now) {
+  uint64_t generation;
+  {
+    std::lock_guard lk(cache_mu_);
+    generation = generation_;
+  }
   auto signed_in = store_.FindSignedIn(hash);
   if (!signed_in.ok() || !*signed_in) return nullptr;
-  const Account& account = (*signed_in)->account;
+  return Hold(**signed_in, now, generation);
+}
+
+std::shared_ptr<const AuthService::Resolved> AuthService::Hold(const SignedIn& signed_in, int64_t now,
+                                                              uint64_t generation) {
+  const Account& account = signed_in.account;
   if (account.disabled) return nullptr;
-  auto actor = BuildActor(account, (*signed_in)->grants);
+  auto actor = BuildActor(account, signed_in.grants);
   if (!actor.ok()) return nullptr;
-  const Session& s = (*signed_in)->session;
+  const Session& s = signed_in.session;
   auto r = std::make_shared<Resolved>();
   r->principal.account_id = s.account_id;
   r->principal.username = account.username;
   r->principal.display_name = account.display_name;
   r->principal.csrf_token = s.csrf_token;
-  r->principal.session_key = hash;
+  r->principal.session_key = s.token_hash;
   r->principal.actor = std::move(*actor);
   r->created_at = s.created_at;
   r->loaded_at = now;
   r->last_seen_at = s.last_seen_at;
   if (options_.principal_cache_s > 0) {
     std::lock_guard lk(cache_mu_);
-    cache_[hash] = r;
+    if (generation == generation_) cache_[s.token_hash] = r;
   }
   return r;
 }
 
+absl::StatusOr<size_t> AuthService::HoldSignedInSessions(size_t limit) {
+  if (options_.principal_cache_s <= 0) return 0;
+  const int64_t now = clock_.NowMicros();
+  uint64_t generation;
+  {
+    std::lock_guard lk(cache_mu_);
+    generation = generation_;
+  }
+  XQ_ASSIGN_OR_RETURN(auto sessions, store_.SignedInSince(now - options_.idle_timeout_s * 1'000'000, limit));
+  size_t held = 0;
+  for (const auto& si : sessions) {
+    if (now - si.session.created_at > options_.absolute_timeout_s * 1'000'000) continue;
+    if (Hold(si, now, generation)) ++held;
+  }
+  return held;
+}
+
+absl::Status AuthService::ApplyAuthChanges() {
+  constexpr int64_t kOverlap = 10'000'000;  // a change commits within 10 s of its time
+  constexpr int64_t kKeep = int64_t{24} * 3600 * 1'000'000;
+  std::lock_guard lk(changes_mu_);
+  const int64_t now = db::WallMicros();
+  if (changes_read_at_ == 0) changes_read_at_ = now;
+  const int64_t since = changes_read_at_ - kOverlap;
+  XQ_ASSIGN_OR_RETURN(auto changes, store_.ChangesSince(since));
+  changes_read_at_ = now;
+  std::erase_if(changes_applied_, [&](const auto& k) { return std::get<0>(k) < since; });
+  for (auto& c : changes) {
+    auto [it, fresh] = changes_applied_.emplace(c.at, c.account_id, c.token_hash);
+    if (!fresh) continue;
+    if (!c.token_hash.empty()) ForgetSession(c.token_hash);
+    else ForgetAccount(c.account_id);
+  }
+  if (now - changes_pruned_at_ > 3600'000'000) {
+    changes_pruned_at_ = now;
+    XQ_RETURN_IF_ERROR(store_.PruneChanges(now - kKeep));
+  }
+  return absl::OkStatus();
+}
+
 void AuthService::ForgetSession(const std::string& hash) {
   std::lock_guard lk(cache_mu_);
+  ++generation_;
   cache_.erase(hash);
 }
 
 void AuthService::ForgetAccount(int64_t account_id) {
   std::lock_guard lk(cache_mu_);
+  ++generation_;
   std::erase_if(cache_, [&](const auto& e) { return e.second->principal.account_id == account_id; });
 }
 
@@ -208,15 +269,28 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
   const std::string hash = HashToken(token);
   const int64_t now = clock_.NowMicros();
   std::shared_ptr<const Resolved> r = CachedSession(hash, now);
+  const bool held = r != nullptr;
   if (!r) r = LoadSession(hash, now);
   if (!r) return std::nullopt;
-  int64_t last_seen = r->last_seen_at.load(std::memory_order_relaxed);
-  {
+  auto last_seen_of = [&](const Resolved& x) {
+    int64_t t = x.last_seen_at.load(std::memory_order_relaxed);
     std::lock_guard lk(seen_mu_);
-    if (auto it = seen_.find(hash); it != seen_.end()) last_seen = std::max(last_seen, it->second);
+    if (auto it = seen_.find(hash); it != seen_.end()) t = std::max(t, it->second);
+    return t;
+  };
+  int64_t last_seen = last_seen_of(*r);
+  auto expired = [&] {
+    return now - last_seen > options_.idle_timeout_s * 1'000'000 ||
+           now - r->created_at > options_.absolute_timeout_s * 1'000'000;
+  };
+  if (expired() && held) {
+    // Another server may have seen the session since it was read here.
+    ForgetSession(hash);
+    r = LoadSession(hash, now);
+    if (!r) return std::nullopt;
+    last_seen = last_seen_of(*r);
   }
-  if (now - last_seen > options_.idle_timeout_s * 1'000'000 ||
-      now - r->created_at > options_.absolute_timeout_s * 1'000'000) {
+  if (expired()) {
     {
       std::lock_guard lk(seen_mu_);
       seen_.erase(hash);

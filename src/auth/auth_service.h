@@ -10,6 +10,8 @@
 #pragma once
 
 #include <atomic>
+#include <set>
+#include <tuple>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -34,10 +36,9 @@ struct AuthOptions {
   int64_t max_lockout_s = 3600;   // back-off doubles from 60 s up to this
   // A resolved session is kept in memory and read again from the store
   // after this many seconds (0: every request reads the store). Logout,
-  // password changes and grant changes made through this service take
-  // effect at once; changes made elsewhere (another process, guardian
-  // links, peer pairs) within this bound.
-  int64_t principal_cache_s = 30;
+  // password, grant and pairing changes reach it sooner: at once in this
+  // server, within a second (ApplyAuthChanges) from any other.
+  int64_t principal_cache_s = 600;
 };
 
 // The signed-in user, as GET /auth/me shows it.
@@ -81,6 +82,13 @@ class AuthService final : public http::SessionResolver {
   // every few seconds and at shutdown. A crash loses at most that much
   // activity: a session may then end a few seconds early, never late.
   absl::Status FlushSessionActivity();
+  // Drops the sessions and accounts that any server changed lately (the
+  // auth_changes log); the server calls this every second.
+  absl::Status ApplyAuthChanges();
+  // At start: holds the sessions active within the idle timeout (at most
+  // limit, most recent first) so a restart under load does not send every
+  // request to the database at once. Returns how many.
+  absl::StatusOr<size_t> HoldSignedInSessions(size_t limit = 500'000);
 
   // Account administration (policy DataClass::kAccounts / DecideGrant).
   absl::StatusOr<AccountPage> ListAccounts(const http::Principal& p, std::optional<int64_t> unit_id,
@@ -111,6 +119,9 @@ class AuthService final : public http::SessionResolver {
   };
   std::shared_ptr<const Resolved> CachedSession(const std::string& hash, int64_t now);
   std::shared_ptr<const Resolved> LoadSession(const std::string& hash, int64_t now);
+  // The session as read (nullptr: not a valid session); held in memory
+  // unless something was forgotten since `generation` was taken.
+  std::shared_ptr<const Resolved> Hold(const SignedIn& signed_in, int64_t now, uint64_t generation);
   void ForgetSession(const std::string& hash);
   void ForgetAccount(int64_t account_id);
   void DropStaleSessions(int64_t now);
@@ -127,6 +138,13 @@ class AuthService final : public http::SessionResolver {
   std::mutex cache_mu_;
   std::unordered_map<std::string, std::shared_ptr<const Resolved>> cache_;
   int64_t cache_swept_at_ = 0;
+  uint64_t generation_ = 0;  // moves with every forget (a read in flight may be stale)
+  // ApplyAuthChanges: wall clock of the last read, the changes applied
+  // within the overlap window, the last pruning of the log.
+  std::mutex changes_mu_;
+  int64_t changes_read_at_ = 0;
+  std::set<std::tuple<int64_t, int64_t, std::string>> changes_applied_;
+  int64_t changes_pruned_at_ = 0;
 };
 
 std::string HashToken(std::string_view token);

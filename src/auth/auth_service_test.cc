@@ -229,15 +229,16 @@ TEST_F(AuthServiceTest, AdminOfAnotherSchoolCannotSeeOrResetAccounts) {
 }
 
 TEST_F(AuthServiceTest, ResolvedSessionIsReadAgainAfterTheCacheBound) {
-  auto r = svc_->Login("teacher", "Xinqiao@2026", "x").value();
-  ASSERT_TRUE(svc_->Resolve(r.token));
-  // Another process ends the session: this one notices within 30 s.
+  AuthService svc(*store_, *audit_, clock_, AuthOptions{.principal_cache_s = 30});
+  auto r = svc.Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_TRUE(svc.Resolve(r.token));
+  // Removed behind its back (no change logged): noticed within the bound.
   Exec("DELETE FROM sessions");
-  EXPECT_TRUE(svc_->Resolve(r.token));
+  EXPECT_TRUE(svc.Resolve(r.token));
   clock_.Advance(29'000'000);
-  EXPECT_TRUE(svc_->Resolve(r.token));
+  EXPECT_TRUE(svc.Resolve(r.token));
   clock_.Advance(2'000'000);
-  EXPECT_FALSE(svc_->Resolve(r.token));
+  EXPECT_FALSE(svc.Resolve(r.token));
 
   // With the cache off every request reads the store.
   AuthService uncached(*store_, *audit_, clock_, AuthOptions{.principal_cache_s = 0});
@@ -245,6 +246,47 @@ TEST_F(AuthServiceTest, ResolvedSessionIsReadAgainAfterTheCacheBound) {
   ASSERT_TRUE(uncached.Resolve(r2.token));
   Exec("DELETE FROM sessions");
   EXPECT_FALSE(uncached.Resolve(r2.token));
+}
+
+TEST_F(AuthServiceTest, ChangesMadeByAnotherServerReachHeldSessions) {
+  AuthService other(*store_, *audit_, clock_);  // a second server on the same database
+  ASSERT_TRUE(svc_->ApplyAuthChanges().ok());
+  auto admin = LoginAs("admin3");
+  auto t1 = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  auto t2 = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  ASSERT_TRUE(svc_->Resolve(t1.token));
+  ASSERT_TRUE(svc_->Resolve(t2.token));
+  // Logged out on the other server: held here until the log is read.
+  auto on_other = other.Resolve(t1.token).value();
+  ASSERT_TRUE(other.Logout(on_other).ok());
+  EXPECT_TRUE(svc_->Resolve(t1.token));
+  ASSERT_TRUE(svc_->ApplyAuthChanges().ok());
+  EXPECT_FALSE(svc_->Resolve(t1.token));
+  EXPECT_TRUE(svc_->Resolve(t2.token));
+  // A role revoked on the other server.
+  auto admin_there = other.Resolve(other.Login("admin3", "Xinqiao@2026", "x").value().token).value();
+  auto g = other.Grant(admin_there, t2.me.account.id, "subject_teacher", 5);
+  ASSERT_TRUE(g.ok()) << g.status();
+  ASSERT_TRUE(svc_->ApplyAuthChanges().ok());
+  ASSERT_EQ(svc_->Resolve(t2.token)->actor.grants.size(), 2u);
+  ASSERT_TRUE(other.Revoke(admin_there, t2.me.account.id, g->id).ok());
+  EXPECT_EQ(svc_->Resolve(t2.token)->actor.grants.size(), 2u) << "held";
+  ASSERT_TRUE(svc_->ApplyAuthChanges().ok());
+  EXPECT_EQ(svc_->Resolve(t2.token)->actor.grants.size(), 1u);
+  (void)admin;
+}
+
+TEST_F(AuthServiceTest, SignedInSessionsAreHeldAtStart) {
+  auto r = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  clock_.Advance(31 * kMinute);
+  auto fresh = svc_->Login("admin3", "Xinqiao@2026", "x").value();
+  AuthService restarted(*store_, *audit_, clock_);
+  auto held = restarted.HoldSignedInSessions();
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(*held, 1u) << "only sessions active within the idle timeout";
+  Exec("DELETE FROM sessions");  // behind its back: the held one still resolves
+  EXPECT_TRUE(restarted.Resolve(fresh.token));
+  EXPECT_FALSE(restarted.Resolve(r.token));
 }
 
 TEST_F(AuthServiceTest, GrantChangesReachSignedInSessionsAtOnce) {

@@ -1,8 +1,11 @@
 #include "auth/auth_store.h"
 
 #include <algorithm>
+#include <functional>
+#include <unordered_map>
 
 #include "core/status.h"
+#include "db/auth_changes.h"
 #include "db/row.h"
 #include "fmt/format.h"
 
@@ -74,6 +77,42 @@ std::string LikePrefix(std::string_view s) {
   return out;
 }
 
+// A session with its account and grants: one row per grant (one row with
+// NULL grant columns when none).
+std::string SignedInSelect() {
+  return fmt::format(
+      "SELECT s.token_hash AS token_hash, s.csrf_token AS csrf_token, s.created_at AS created_at, "
+      "s.last_seen_at AS last_seen_at, {}, g.id AS g_id, g.account_id AS g_account_id, g.role AS g_role, "
+      "g.org_unit_id AS g_unit_id, u.name AS g_unit_name, u.kind AS g_unit_kind, u.path AS g_unit_path, "
+      "u.school_id AS g_school_id "
+      "FROM sessions s JOIN accounts a ON a.id = s.account_id "
+      "LEFT JOIN role_assignments g ON g.account_id = a.id LEFT JOIN org_units u ON u.id = g.org_unit_id ",
+      AccountColumnsOf("a"));
+}
+
+// Appends rows of SignedInSelect to out, one SignedIn per session; the
+// grants in id order (sorted here: an ORDER BY would make SQLite set up a
+// sorter on every request).
+std::function<void(const soci::row&)> SignedInReader(std::vector<SignedIn>& out) {
+  return [&out, index = std::unordered_map<std::string, size_t>()](const soci::row& r) mutable {
+    std::string hash = db::GetStr(r, "token_hash");
+    auto [it, fresh] = index.emplace(hash, out.size());
+    if (fresh) {
+      SignedIn& si = out.emplace_back();
+      si.account = ReadAccount(r);
+      si.session = Session{std::move(hash), si.account.id, db::GetStr(r, "csrf_token"), db::GetInt(r, "created_at"),
+                           db::GetInt(r, "last_seen_at")};
+    }
+    std::vector<RoleGrant>& grants = out[it->second].grants;
+    if (r.get_indicator("g_id") != soci::i_null) {
+      RoleGrant g = ReadGrant(r, "g_");
+      auto at = std::upper_bound(grants.begin(), grants.end(), g.id,
+                                 [](int64_t id, const RoleGrant& x) { return id < x.id; });
+      grants.insert(at, std::move(g));
+    }
+  };
+}
+
 class SqlAuthStore final : public AuthStore {
  public:
   explicit SqlAuthStore(db::Database& db) : db_(db) {}
@@ -110,6 +149,7 @@ class SqlAuthStore final : public AuthStore {
       s << "UPDATE accounts SET password_hash = :h, must_change_password = :m, failed_logins = 0, "
            "locked_until = 0, updated_at = :t WHERE id = :id",
           soci::use(h), soci::use(must), soci::use(t), soci::use(id);
+      db::RecordAccountChanged(s, account_id);
       return absl::OkStatus();
     });
   }
@@ -142,32 +182,31 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::StatusOr<std::optional<SignedIn>> FindSignedIn(std::string_view token_hash) override {
-    // One row per grant (one row with NULL grant columns when none).
-    static const std::string sql = fmt::format(
-        "SELECT s.token_hash AS token_hash, s.csrf_token AS csrf_token, s.created_at AS created_at, "
-        "s.last_seen_at AS last_seen_at, {}, g.id AS g_id, g.account_id AS g_account_id, g.role AS g_role, "
-        "g.org_unit_id AS g_unit_id, u.name AS g_unit_name, u.kind AS g_unit_kind, u.path AS g_unit_path, "
-        "u.school_id AS g_school_id "
-        "FROM sessions s JOIN accounts a ON a.id = s.account_id "
-        "LEFT JOIN role_assignments g ON g.account_id = a.id LEFT JOIN org_units u ON u.id = g.org_unit_id "
-        "WHERE s.token_hash = :h",
-        AccountColumnsOf("a"));
-    std::optional<SignedIn> out;
-    XQ_RETURN_IF_ERROR(db_.Query(sql, {std::string(token_hash)}, [&](const soci::row& r) {
-      if (!out) {
-        out.emplace();
-        out->account = ReadAccount(r);
-        out->session = Session{db::GetStr(r, "token_hash"), out->account.id, db::GetStr(r, "csrf_token"),
-                               db::GetInt(r, "created_at"), db::GetInt(r, "last_seen_at")};
-      }
-      if (r.get_indicator("g_id") != soci::i_null) out->grants.push_back(ReadGrant(r, "g_"));
+    static const std::string sql = SignedInSelect() + "WHERE s.token_hash = :h";
+    std::vector<SignedIn> out;
+    XQ_RETURN_IF_ERROR(db_.Query(sql, {std::string(token_hash)}, SignedInReader(out)));
+    if (out.empty()) return std::nullopt;
+    return std::move(out.front());
+  }
+
+  absl::StatusOr<std::vector<SignedIn>> SignedInSince(int64_t since, size_t limit) override {
+    std::string sql = SignedInSelect() + "WHERE s.token_hash IN (SELECT token_hash FROM sessions "
+                      "WHERE last_seen_at > :t ORDER BY last_seen_at DESC LIMIT :n)";
+    std::vector<SignedIn> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long t = since, n = static_cast<long long>(limit);
+      soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(t), soci::use(n));
+      auto read = SignedInReader(out);
+      for (const auto& r : rows) read(r);
+      return absl::OkStatus();
     }));
-    // In id order, as GrantsOf gives them (sorted here: an ORDER BY would
-    // make SQLite set up a sorter on every request).
-    if (out) std::sort(out->grants.begin(), out->grants.end(),
-                       [](const RoleGrant& a, const RoleGrant& b) { return a.id < b.id; });
     return out;
   }
+
+  absl::StatusOr<std::vector<db::AuthChange>> ChangesSince(int64_t since) override {
+    return db::AuthChangesSince(db_, since);
+  }
+  absl::Status PruneChanges(int64_t before) override { return db::PruneAuthChanges(db_, before); }
 
   absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) override {
     // Short transactions: the submission writer never waits long for the
@@ -193,6 +232,7 @@ class SqlAuthStore final : public AuthStore {
     return db_.InTransaction([&](soci::session& s) {
       std::string h(token_hash);
       s << "DELETE FROM sessions WHERE token_hash = :h", soci::use(h);
+      db::RecordSessionEnded(s, 0, h);
       return absl::OkStatus();
     });
   }
@@ -203,6 +243,7 @@ class SqlAuthStore final : public AuthStore {
       long long id = account_id;
       s << "DELETE FROM sessions WHERE account_id = :a AND token_hash <> :h", soci::use(id),
           soci::use(h);
+      db::RecordAccountChanged(s, account_id);
       return absl::OkStatus();
     });
   }
@@ -340,13 +381,21 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::Status AddGrant(const RoleGrant& g, int64_t granted_by, int64_t now) override {
-    return db_.InTransaction([&](soci::session& s) { return InsertGrant(s, g, granted_by, now); });
+    return db_.InTransaction([&](soci::session& s) {
+      db::RecordAccountChanged(s, g.account_id);
+      return InsertGrant(s, g, granted_by, now);
+    });
   }
 
   absl::Status RemoveGrant(int64_t grant_id) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = grant_id;
+      long long account = 0;
+      soci::indicator ind = soci::i_null;
+      s << "SELECT account_id FROM role_assignments WHERE id = :id", soci::use(id), soci::into(account, ind);
+      const bool found = s.got_data() && ind == soci::i_ok;
       s << "DELETE FROM role_assignments WHERE id = :id", soci::use(id);
+      if (found) db::RecordAccountChanged(s, account);
       return absl::OkStatus();
     });
   }

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "auth/model.h"
+#include "db/auth_changes.h"
 #include "db/database.h"
 
 namespace xq::auth {
@@ -28,6 +29,14 @@ class AuthStore {
   virtual absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) = 0;
   // The session with its account and grants (every signed-in request).
   virtual absl::StatusOr<std::optional<SignedIn>> FindSignedIn(std::string_view token_hash) = 0;
+  // Sessions seen after `since` (most recent first, at most limit), as
+  // FindSignedIn reads them: AuthService holds them in memory at start.
+  virtual absl::StatusOr<std::vector<SignedIn>> SignedInSince(int64_t since, size_t limit) = 0;
+  // Sessions ended and accounts changed at or after `since` (wall clock,
+  // microseconds), by any server (migration 012); PruneChanges drops the
+  // log before `before`.
+  virtual absl::StatusOr<std::vector<db::AuthChange>> ChangesSince(int64_t since) = 0;
+  virtual absl::Status PruneChanges(int64_t before) = 0;
   // Sets last_seen_at of each (token hash, time), in short transactions of
   // at most 100 sessions; a session already gone is skipped.
   virtual absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) = 0;

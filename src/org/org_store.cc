@@ -6,6 +6,7 @@
 
 #include "core/ids.h"
 #include "core/status.h"
+#include "db/auth_changes.h"
 #include "db/row.h"
 #include "fmt/format.h"
 
@@ -495,6 +496,7 @@ class SociOrgStore final : public OrgStore {
       s << "INSERT INTO pairings (id, school_id, staff_id, student_id, created_at) "
            "VALUES (:id, :sc, :t, :s, :c)",
           soci::use(id), soci::use(school), soci::use(tid), soci::use(sid), soci::use(created);
+      db::RecordStaffChanged(s, staff_id);  // the teacher's signed-in sessions gain the student
       return absl::OkStatus();
     }));
     return p;
@@ -507,6 +509,7 @@ class SociOrgStore final : public OrgStore {
                             soci::use(sid), soci::use(tid));
       st.execute(true);
       if (st.get_affected_rows() == 0) return NotFound("no such pairing");
+      db::RecordStaffChanged(s, staff_id);  // and lose them at once
       return absl::OkStatus();
     });
   }

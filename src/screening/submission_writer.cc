@@ -159,11 +159,15 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
       soci::use(valid), soci::use(sources), soci::use(sexes), soci::use(grades), soci::use(kinds),
       soci::use(at);
   s << "DELETE FROM screening_drafts WHERE assignment_id = :a", soci::use(assignment_ids);
+  std::vector<const warning::Warning*> warnings;
+  std::vector<const warning::FollowUp*> follow_ups;
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!taken[i]) continue;
-    for (const auto& w : rows[i]->request.warnings) warning::InsertWarningIn(s, w);
-    for (const auto& f : rows[i]->request.follow_ups) warning::InsertFollowUpIn(s, f);
+    for (const auto& w : rows[i]->request.warnings) warnings.push_back(&w);
+    for (const auto& f : rows[i]->request.follow_ups) follow_ups.push_back(&f);
   }
+  warning::InsertWarningsIn(s, warnings);  // one statement each per batch
+  warning::InsertFollowUpsIn(s, follow_ups);
   return absl::OkStatus();
 }
 

@@ -92,25 +92,53 @@ std::string_view DefaultGuidance(int level) {
   }
 }
 
-void InsertWarningIn(soci::session& s, const Warning& w) {
-  long long id = w.id, school = w.school_id, student = w.student_id, sub = w.submission_id,
-            camp = w.campaign_id, at = w.created_at;
+void InsertWarningsIn(soci::session& s, const std::vector<const Warning*>& ws) {
+  if (ws.empty()) return;
+  std::vector<long long> ids, schools, students, subs, camps, ats;
+  std::vector<std::string> paths, instruments, items, criticals, urgencies, labels;
+  for (const Warning* w : ws) {
+    ids.push_back(w->id);
+    schools.push_back(w->school_id);
+    students.push_back(w->student_id);
+    paths.push_back(w->unit_path);
+    subs.push_back(w->submission_id);
+    camps.push_back(w->campaign_id);
+    instruments.push_back(w->instrument_id);
+    items.push_back(w->item_id);
+    criticals.push_back(w->critical_id);
+    urgencies.push_back(w->urgency);
+    labels.push_back(w->label);
+    ats.push_back(w->created_at);
+  }
   s << "INSERT INTO warnings (id, school_id, student_id, unit_path, submission_id, campaign_id, "
        "instrument_id, item_id, critical_id, urgency, label, state, created_at) VALUES "
        "(:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'open', :l)",
-      soci::use(id), soci::use(school), soci::use(student), soci::use(w.unit_path), soci::use(sub),
-      soci::use(camp), soci::use(w.instrument_id), soci::use(w.item_id), soci::use(w.critical_id),
-      soci::use(w.urgency), soci::use(w.label), soci::use(at);
+      soci::use(ids), soci::use(schools), soci::use(students), soci::use(paths), soci::use(subs), soci::use(camps),
+      soci::use(instruments), soci::use(items), soci::use(criticals), soci::use(urgencies), soci::use(labels),
+      soci::use(ats);
 }
 
-void InsertFollowUpIn(soci::session& s, const FollowUp& f) {
-  long long id = f.id, school = f.school_id, student = f.student_id, sub = f.submission_id,
-            camp = f.campaign_id, due = f.due_at, at = f.created_at;
+void InsertFollowUpsIn(soci::session& s, const std::vector<const FollowUp*>& fs) {
+  if (fs.empty()) return;
+  std::vector<long long> ids, schools, students, subs, camps, dues, ats;
+  std::vector<std::string> paths, instruments, reasons;
+  for (const FollowUp* f : fs) {
+    ids.push_back(f->id);
+    schools.push_back(f->school_id);
+    students.push_back(f->student_id);
+    paths.push_back(f->unit_path);
+    subs.push_back(f->submission_id);
+    camps.push_back(f->campaign_id);
+    instruments.push_back(f->instrument_id);
+    reasons.push_back(f->reason);
+    dues.push_back(f->due_at);
+    ats.push_back(f->created_at);
+  }
   s << "INSERT INTO follow_ups (id, school_id, student_id, unit_path, submission_id, campaign_id, "
        "instrument_id, reason, due_at, state, created_at) VALUES "
        "(:a, :b, :c, :d, :e, :f, :g, :h, :i, 'open', :j)",
-      soci::use(id), soci::use(school), soci::use(student), soci::use(f.unit_path), soci::use(sub),
-      soci::use(camp), soci::use(f.instrument_id), soci::use(f.reason), soci::use(due), soci::use(at);
+      soci::use(ids), soci::use(schools), soci::use(students), soci::use(paths), soci::use(subs), soci::use(camps),
+      soci::use(instruments), soci::use(reasons), soci::use(dues), soci::use(ats);
 }
 
 absl::StatusOr<std::vector<Warning>> WarningStore::ListWarnings(

@@ -17,8 +17,8 @@
 namespace xq::warning {
 
 // Inside an open transaction.
-void InsertWarningIn(soci::session& s, const Warning& w);
-void InsertFollowUpIn(soci::session& s, const FollowUp& f);
+void InsertWarningsIn(soci::session& s, const std::vector<const Warning*>& warnings);
+void InsertFollowUpsIn(soci::session& s, const std::vector<const FollowUp*>& follow_ups);
 
 class WarningStore {
  public:
