@@ -57,10 +57,17 @@ wait_port() {
   echo "nothing listens on $1" >&2
   exit 1
 }
-serve() {  # serve LOG
+serve() {  # serve LOG: returns once the server listens and holds the signed-in sessions
   "$BIN/xinqiao" serve --db "sqlite:$RUN" --listen "127.0.0.1:$PORT" --web "" >"$1" 2>&1 &
   SERVER_PID=$!
   wait_port "$PORT"
+  # It reads the sessions active within the idle timeout in the background
+  # after it starts listening (AuthService::HoldSignedInSessions).
+  for _ in $(seq 1 1200); do
+    grep -q "signed-in sessions held in memory" "$1" && return 0
+    sleep 0.1
+  done
+  echo "the server did not report its held sessions" >&2
 }
 stop() {
   kill -TERM "$SERVER_PID"

@@ -162,6 +162,7 @@ std::shared_ptr<const AuthService::Resolved> AuthService::CachedSession(const st
   auto it = cache_.find(hash);
   if (it == cache_.end()) return nullptr;
   if (now - it->second->loaded_at >= options_.principal_cache_s * 1'000'000) {
+    KeepIdleClock(*it->second);
     cache_.erase(it);
     return nullptr;
   }
@@ -197,6 +198,7 @@ std::shared_ptr<const AuthService::Resolved> AuthService::Hold(const SignedIn& s
   r->created_at = s.created_at;
   r->loaded_at = now;
   r->last_seen_at = s.last_seen_at;
+  r->persisted_seen_at = s.last_seen_at;
   if (options_.principal_cache_s > 0) {
     std::lock_guard lk(cache_mu_);
     if (generation == generation_) cache_[s.token_hash] = r;
@@ -253,7 +255,11 @@ void AuthService::ForgetSession(const std::string& hash) {
 void AuthService::ForgetAccount(int64_t account_id) {
   std::lock_guard lk(cache_mu_);
   ++generation_;
-  std::erase_if(cache_, [&](const auto& e) { return e.second->principal.account_id == account_id; });
+  std::erase_if(cache_, [&](const auto& e) {
+    if (e.second->principal.account_id != account_id) return false;
+    KeepIdleClock(*e.second);  // the session itself goes on
+    return true;
+  });
 }
 
 void AuthService::DropStaleSessions(int64_t now) {
@@ -261,7 +267,19 @@ void AuthService::DropStaleSessions(int64_t now) {
   std::lock_guard lk(cache_mu_);
   if (now - cache_swept_at_ < ttl) return;
   cache_swept_at_ = now;
-  std::erase_if(cache_, [&](const auto& e) { return now - e.second->loaded_at >= ttl; });
+  std::erase_if(cache_, [&](const auto& e) {
+    if (now - e.second->loaded_at < ttl) return false;
+    KeepIdleClock(*e.second);
+    return true;
+  });
+}
+
+void AuthService::KeepIdleClock(const Resolved& r) {
+  const int64_t t = r.last_seen_at.load(std::memory_order_relaxed);
+  if (t <= r.persisted_seen_at.load(std::memory_order_relaxed)) return;
+  std::lock_guard lk(seen_mu_);
+  int64_t& kept = seen_[r.principal.session_key];
+  kept = std::max(kept, t);
 }
 
 std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
@@ -299,10 +317,16 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
     (void)store_.DeleteSession(hash);
     return std::nullopt;
   }
-  // The idle clock moves in memory; FlushSessionActivity writes it. Only
-  // a minute's progress is worth a write.
-  if (now - last_seen > 60'000'000) {
-    r->last_seen_at.store(now, std::memory_order_relaxed);
+  // The idle clock moves in memory with every request. FlushSessionActivity
+  // writes it for restarts and other servers, only once it has moved on by
+  // a sixth of the idle timeout (at least a minute): with every request
+  // writing, the session table took as many random page writes as the
+  // submissions did. A crash or another server may so end a session up to
+  // that much early, never late.
+  r->last_seen_at.store(now, std::memory_order_relaxed);
+  const int64_t persist_after = std::max<int64_t>(60'000'000, options_.idle_timeout_s * 1'000'000 / 6);
+  if (now - r->persisted_seen_at.load(std::memory_order_relaxed) > persist_after) {
+    r->persisted_seen_at.store(now, std::memory_order_relaxed);
     std::lock_guard lk(seen_mu_);
     seen_[hash] = now;
   }

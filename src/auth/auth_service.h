@@ -78,9 +78,10 @@ class AuthService final : public http::SessionResolver {
   // http::SessionResolver
   std::optional<http::Principal> Resolve(std::string_view token) override;
   // Session activity (the idle clock) is kept in memory by Resolve and
-  // written here, all sessions in one transaction; the server calls this
-  // every few seconds and at shutdown. A crash loses at most that much
-  // activity: a session may then end a few seconds early, never late.
+  // written here once it has moved on by a sixth of the idle timeout (at
+  // least a minute); the server calls this every few seconds and at
+  // shutdown. After a crash, or on another server, a session may so end up
+  // to that much early, never late.
   absl::Status FlushSessionActivity();
   // Drops the sessions and accounts that any server changed lately (the
   // auth_changes log); the server calls this every second.
@@ -115,7 +116,8 @@ class AuthService final : public http::SessionResolver {
     http::Principal principal;
     int64_t created_at = 0;
     int64_t loaded_at = 0;
-    mutable std::atomic<int64_t> last_seen_at{0};  // moves with each request
+    mutable std::atomic<int64_t> last_seen_at{0};       // moves with each request
+    mutable std::atomic<int64_t> persisted_seen_at{0};  // as last given to FlushSessionActivity
   };
   std::shared_ptr<const Resolved> CachedSession(const std::string& hash, int64_t now);
   std::shared_ptr<const Resolved> LoadSession(const std::string& hash, int64_t now);
@@ -125,6 +127,9 @@ class AuthService final : public http::SessionResolver {
   void ForgetSession(const std::string& hash);
   void ForgetAccount(int64_t account_id);
   void DropStaleSessions(int64_t now);
+  // A held session leaves memory: its unwritten idle clock goes to seen_
+  // (under cache_mu_; takes seen_mu_).
+  void KeepIdleClock(const Resolved& r);
 
   AuthStore& store_;
   audit::AuditLog& audit_;

@@ -301,6 +301,25 @@ TEST_F(AuthServiceTest, GrantChangesReachSignedInSessionsAtOnce) {
   EXPECT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 1u);
 }
 
+TEST_F(AuthServiceTest, IdleClockIsWrittenOncePerSixthOfTheTimeout) {
+  auto r = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  const int64_t t0 = clock_.NowMicros();
+  auto stored = [&] { return store_->FindSession(HashToken(r.token)).value().value().last_seen_at; };
+  clock_.Advance(2 * kMinute);
+  ASSERT_TRUE(svc_->Resolve(r.token));
+  ASSERT_TRUE(svc_->FlushSessionActivity().ok());
+  EXPECT_EQ(stored(), t0) << "two minutes on: not worth a write";
+  clock_.Advance(4 * kMinute);
+  ASSERT_TRUE(svc_->Resolve(r.token));
+  ASSERT_TRUE(svc_->FlushSessionActivity().ok());
+  EXPECT_EQ(stored(), t0 + 6 * kMinute);
+  // In memory the clock is exact: 29 minutes after the last request it lives.
+  clock_.Advance(3 * kMinute);
+  ASSERT_TRUE(svc_->Resolve(r.token));
+  clock_.Advance(29 * kMinute);
+  EXPECT_TRUE(svc_->Resolve(r.token));
+}
+
 TEST_F(AuthServiceTest, IdleClockSurvivesFlushWhileHeldInMemory) {
   AuthService svc(*store_, *audit_, clock_, AuthOptions{.principal_cache_s = 24 * 3600});
   auto r = svc.Login("teacher", "Xinqiao@2026", "x").value();
