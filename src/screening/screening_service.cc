@@ -916,14 +916,16 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   if (p.actor.student_id == 0) return NotFound("assessment not found");
   const int64_t now = clock_.NowMicros();
   std::optional<SubmitContext> ctx = contexts_.Find(id, now);
+  if (!ctx && !contexts_.StudentHeld(p.actor.student_id, now)) {
+    // The student's other scales are likely to follow: read all of the
+    // student's open assignments at once.
+    XQ_ASSIGN_OR_RETURN(auto mine, store_.UnsubmittedContextsOf(p.actor.student_id));
+    contexts_.PutStudent(p.actor.student_id, std::move(mine), now);
+    ctx = contexts_.Find(id, now);
+  }
+  // Submitted, someone else's or no such assignment: as stored.
   if (!ctx) {
     XQ_ASSIGN_OR_RETURN(ctx, store_.GetSubmitContext(id));
-    // The rest of the class is likely to follow: read its open assignments
-    // once (a failed read only means no cache).
-    if (ctx && !ctx->submission && !contexts_.UnitHeld(ctx->assignment.campaign_id, ctx->assignment.unit_path, now)) {
-      auto unit = store_.UnsubmittedContextsOf(ctx->assignment.campaign_id, ctx->assignment.unit_path);
-      if (unit.ok()) contexts_.PutUnit(ctx->assignment.campaign_id, ctx->assignment.unit_path, std::move(*unit), now);
-    }
   }
   if (!ctx || ctx->assignment.student_id != p.actor.student_id) return NotFound("assessment not found");
   const Assignment* a = &ctx->assignment;

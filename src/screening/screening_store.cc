@@ -324,12 +324,11 @@ absl::StatusOr<std::optional<SubmitContext>> ScreeningStore::GetSubmitContext(in
   return out;
 }
 
-absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf(int64_t campaign_id,
-                                                                                 const std::string& unit_path) {
-  static const std::string sql = std::string(kSubmitContextSelect) +
-                                 "WHERE a.campaign_id = :c AND a.unit_path = :p AND a.submission_id IS NULL";
+absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf(int64_t student_id) {
+  static const std::string sql =
+      std::string(kSubmitContextSelect) + "WHERE a.student_id = :s AND a.submission_id IS NULL";
   std::vector<SubmitContext> out;
-  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(campaign_id), unit_path},
+  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(student_id)},
                                [&](const soci::row& r) { out.push_back(SubmitContextOf(r)); }));
   return out;
 }

@@ -58,9 +58,9 @@ class ScreeningStore {
   absl::StatusOr<std::optional<Assignment>> GetAssignment(int64_t id);
   // Everything a submission is checked against, in one read.
   absl::StatusOr<std::optional<SubmitContext>> GetSubmitContext(int64_t assignment_id);
-  // The same for every unsubmitted assignment of a campaign in one unit (a
-  // class): ContextCache fills itself with them.
-  absl::StatusOr<std::vector<SubmitContext>> UnsubmittedContextsOf(int64_t campaign_id, const std::string& unit_path);
+  // The same for every unsubmitted assignment of a student: ContextCache
+  // fills itself with them.
+  absl::StatusOr<std::vector<SubmitContext>> UnsubmittedContextsOf(int64_t student_id);
   absl::StatusOr<std::vector<Assignment>> AssignmentsOfStudent(int64_t student_id);
 
   absl::StatusOr<std::optional<Consent>> GetConsent(int64_t campaign_id, int64_t student_id);

@@ -299,7 +299,7 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
   auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
   ASSERT_EQ(mine.size(), 1u);
-  // A first, incomplete try reads the class's open assignments into memory.
+  // A first, incomplete try reads the student's open assignments into memory.
   auto partial = svc.Submit(student, mine[0].id, {"k0", Json{{"q1", "0"}}, std::nullopt});
   ASSERT_EQ(partial.status().code(), absl::StatusCode::kInvalidArgument);
   // The guardian's decline, recorded afterwards, holds at once.
@@ -323,27 +323,27 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
 
 TEST(ContextCache, ServesUnsubmittedAssignmentsUntilForgottenOrOld) {
   ContextCache cache(1'000'000);
-  std::vector<SubmitContext> unit(3);
+  std::vector<SubmitContext> mine(3);
   for (int i = 0; i < 3; ++i) {
-    unit[i].assignment.id = 10 + i;
-    unit[i].assignment.campaign_id = 1;
-    unit[i].assignment.student_id = 100 + i;
-    unit[i].assignment.state = "pending";
+    mine[i].assignment.id = 10 + i;
+    mine[i].assignment.campaign_id = 1 + i;
+    mine[i].assignment.student_id = 100;
+    mine[i].assignment.state = "pending";
   }
-  unit[2].assignment.state = "submitted";  // never served from memory
-  EXPECT_FALSE(cache.UnitHeld(1, "/1/2/", 0));
-  cache.PutUnit(1, "/1/2/", unit, 0);
-  EXPECT_TRUE(cache.UnitHeld(1, "/1/2/", 500'000));
+  mine[2].assignment.state = "submitted";  // never served from memory
+  EXPECT_FALSE(cache.StudentHeld(100, 0));
+  cache.PutStudent(100, mine, 0);
+  EXPECT_TRUE(cache.StudentHeld(100, 500'000));
   ASSERT_TRUE(cache.Find(10, 500'000));
-  EXPECT_EQ(cache.Find(11, 500'000)->assignment.student_id, 101);
+  EXPECT_EQ(cache.Find(11, 500'000)->assignment.campaign_id, 2);
   EXPECT_FALSE(cache.Find(12, 500'000));
   cache.Forget(10);
   EXPECT_FALSE(cache.Find(10, 500'000));
-  cache.ForgetStudent(1, 101);
+  cache.ForgetStudent(2, 100);
   EXPECT_FALSE(cache.Find(11, 500'000));
-  cache.PutUnit(1, "/1/2/", unit, 0);
+  cache.PutStudent(100, mine, 0);
   EXPECT_FALSE(cache.Find(10, 1'000'000)) << "older than the bound";
-  EXPECT_FALSE(cache.UnitHeld(1, "/1/2/", 1'000'000));
+  EXPECT_FALSE(cache.StudentHeld(100, 1'000'000));
 }
 
 // Throughput of the writer alone (run with --gtest_also_run_disabled_tests):
