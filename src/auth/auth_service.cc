@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <unordered_set>
 
 #include "auth/password.h"
 #include "core/ids.h"
@@ -15,6 +16,9 @@
 
 namespace xq::auth {
 namespace {
+
+// A change is committed within this long of the time it records.
+constexpr int64_t kAuthChangeOverlapUs = 10'000'000;
 
 absl::Status LockedOut(int64_t seconds) {
   return http::WithRetryAfter(RateLimited("too many failed logins; try again later"),
@@ -143,7 +147,7 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
       std::lock_guard lk(cache_mu_);
       generation = generation_;
     }
-    (void)Hold(SignedIn{session, *account, grants}, now, generation);  // its first request needs no read
+    if (auto r = Build(SignedIn{session, *account, grants}, now)) Hold(r, generation);  // its first request needs no read
   }
   http::Principal p;
   p.account_id = account->id;
@@ -178,11 +182,18 @@ std::shared_ptr<const AuthService::Resolved> AuthService::LoadSession(const std:
   }
   auto signed_in = store_.FindSignedIn(hash);
   if (!signed_in.ok() || !*signed_in) return nullptr;
-  return Hold(**signed_in, now, generation);
+  auto r = Build(**signed_in, now);
+  if (r) Hold(r, generation);
+  return r;
 }
 
-std::shared_ptr<const AuthService::Resolved> AuthService::Hold(const SignedIn& signed_in, int64_t now,
-                                                              uint64_t generation) {
+void AuthService::Hold(const std::shared_ptr<const Resolved>& r, uint64_t generation) {
+  if (options_.principal_cache_s <= 0) return;
+  std::lock_guard lk(cache_mu_);
+  if (generation == generation_) cache_[r->principal.session_key] = r;
+}
+
+std::shared_ptr<const AuthService::Resolved> AuthService::Build(const SignedIn& signed_in, int64_t now) {
   const Account& account = signed_in.account;
   if (account.disabled) return nullptr;
   auto actor = BuildActor(account, signed_in.grants);
@@ -199,32 +210,40 @@ std::shared_ptr<const AuthService::Resolved> AuthService::Hold(const SignedIn& s
   r->loaded_at = now;
   r->last_seen_at = s.last_seen_at;
   r->persisted_seen_at = s.last_seen_at;
-  if (options_.principal_cache_s > 0) {
-    std::lock_guard lk(cache_mu_);
-    if (generation == generation_) cache_[s.token_hash] = r;
-  }
   return r;
 }
 
 absl::StatusOr<size_t> AuthService::HoldSignedInSessions(size_t limit) {
   if (options_.principal_cache_s <= 0) return 0;
   const int64_t now = clock_.NowMicros();
-  uint64_t generation;
-  {
-    std::lock_guard lk(cache_mu_);
-    generation = generation_;
-  }
+  const int64_t read_at = db::WallMicros();
   XQ_ASSIGN_OR_RETURN(auto sessions, store_.SignedInSince(now - options_.idle_timeout_s * 1'000'000, limit));
-  size_t held = 0;
+  std::vector<std::shared_ptr<const Resolved>> built;
   for (const auto& si : sessions) {
     if (now - si.session.created_at > options_.absolute_timeout_s * 1'000'000) continue;
-    if (Hold(si, now, generation)) ++held;
+    if (auto r = Build(si, now)) built.push_back(std::move(r));
+  }
+  // Sessions may have ended and accounts changed while they were read: those
+  // logged since are left out. Under the lock no forget can come between the
+  // log and the insert; what is logged later is forgotten by ApplyAuthChanges.
+  std::lock_guard lk(cache_mu_);
+  XQ_ASSIGN_OR_RETURN(auto changes, store_.ChangesSince(read_at - kAuthChangeOverlapUs));
+  std::unordered_set<std::string> ended;
+  std::unordered_set<int64_t> changed;
+  for (const auto& c : changes) {
+    if (c.token_hash.empty()) changed.insert(c.account_id);
+    else ended.insert(c.token_hash);
+  }
+  size_t held = 0;
+  for (auto& r : built) {
+    if (ended.count(r->principal.session_key) || changed.count(r->principal.account_id)) continue;
+    if (cache_.try_emplace(r->principal.session_key, std::move(r)).second) ++held;  // never over a fresher read
   }
   return held;
 }
 
 absl::Status AuthService::ApplyAuthChanges() {
-  constexpr int64_t kOverlap = 10'000'000;  // a change commits within 10 s of its time
+  constexpr int64_t kOverlap = kAuthChangeOverlapUs;
   constexpr int64_t kKeep = int64_t{24} * 3600 * 1'000'000;
   std::lock_guard lk(changes_mu_);
   const int64_t now = db::WallMicros();

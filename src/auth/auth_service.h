@@ -121,9 +121,11 @@ class AuthService final : public http::SessionResolver {
   };
   std::shared_ptr<const Resolved> CachedSession(const std::string& hash, int64_t now);
   std::shared_ptr<const Resolved> LoadSession(const std::string& hash, int64_t now);
-  // The session as read (nullptr: not a valid session); held in memory
-  // unless something was forgotten since `generation` was taken.
-  std::shared_ptr<const Resolved> Hold(const SignedIn& signed_in, int64_t now, uint64_t generation);
+  // The session as read (nullptr: not a valid session).
+  std::shared_ptr<const Resolved> Build(const SignedIn& signed_in, int64_t now);
+  // Holds r unless something was forgotten since `generation` was taken
+  // (the read may be older than the forget).
+  void Hold(const std::shared_ptr<const Resolved>& r, uint64_t generation);
   void ForgetSession(const std::string& hash);
   void ForgetAccount(int64_t account_id);
   void DropStaleSessions(int64_t now);

@@ -7,6 +7,7 @@
 #include "auth/password.h"
 #include "core/ids.h"
 #include "core/status.h"
+#include "db/auth_changes.h"
 #include "gtest/gtest.h"
 
 namespace xq::auth {
@@ -280,13 +281,18 @@ TEST_F(AuthServiceTest, SignedInSessionsAreHeldAtStart) {
   auto r = svc_->Login("teacher", "Xinqiao@2026", "x").value();
   clock_.Advance(31 * kMinute);
   auto fresh = svc_->Login("admin3", "Xinqiao@2026", "x").value();
+  auto ending = svc_->Login("other_admin", "Xinqiao@2026", "x").value();
+  // Logged as ended by another server while this one was reading.
+  Exec("INSERT INTO auth_changes (at, account_id, token_hash) VALUES (" + std::to_string(db::WallMicros()) +
+       ", 0, '" + HashToken(ending.token) + "')");
   AuthService restarted(*store_, *audit_, clock_);
   auto held = restarted.HoldSignedInSessions();
   ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_EQ(*held, 1u) << "only sessions active within the idle timeout";
+  EXPECT_EQ(*held, 1u) << "only sessions active within the idle timeout and not ended";
   Exec("DELETE FROM sessions");  // behind its back: the held one still resolves
   EXPECT_TRUE(restarted.Resolve(fresh.token));
   EXPECT_FALSE(restarted.Resolve(r.token));
+  EXPECT_FALSE(restarted.Resolve(ending.token));
 }
 
 TEST_F(AuthServiceTest, GrantChangesReachSignedInSessionsAtOnce) {
