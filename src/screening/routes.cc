@@ -2,6 +2,10 @@
 #include "screening/routes.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/ids.h"
 #include "core/json.h"
@@ -23,21 +27,46 @@ Response Reply(const absl::StatusOr<Json>& j, int status = 200) {
   return j.ok() ? Response::Json(*j, status) : Response::Error(j.status());
 }
 
+// "sex,grade" -> {"sex", "grade"} (empty parts dropped).
+std::vector<std::string> SplitList(std::string_view list) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : std::string(list) + ",") {
+    if (c == ',') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  return out;
+}
+
+// A unit id given as a JSON string in a body.
+absl::StatusOr<int64_t> BodyUnitId(const std::string& s) {
+  auto id = IdFromString(s);
+  if (!id) return InvalidArgument("unit_id must be an id", "unit_id");
+  return *id;
+}
+
+// GET /campaigns/{id}/...?unit_id=: the campaign and the optional unit.
+struct CampaignUnit {
+  int64_t campaign_id = 0;
+  std::optional<int64_t> unit_id;
+};
+
+absl::StatusOr<CampaignUnit> ParseCampaignUnit(const Request& req) {
+  XQ_RETURN_IF_ERROR(CheckQuery(req, {"unit_id"}));
+  CampaignUnit out;
+  XQ_ASSIGN_OR_RETURN(out.campaign_id, PathId(req));
+  XQ_ASSIGN_OR_RETURN(out.unit_id, QueryId(req, "unit_id"));
+  return out;
+}
+
 absl::StatusOr<AggregateQuery> ParseAggregateQuery(const Request& req) {
   AggregateQuery q;
   XQ_ASSIGN_OR_RETURN(q.unit_id, QueryId(req, "unit_id"));
-  if (auto by = req.Query("by")) {
-    q.by.clear();
-    std::string cur;
-    for (char c : *by + ",") {
-      if (c == ',') {
-        if (!cur.empty()) q.by.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
-    }
-  }
+  if (auto by = req.Query("by")) q.by = SplitList(*by);
   q.instrument_id = req.Query("instrument_id").value_or("");
   if (auto k = req.Query("k")) {
     char* end = nullptr;
@@ -127,22 +156,16 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/progress", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"unit_id"}); !st.ok()) return Response::Error(st);
-    auto id = PathId(req);
-    if (!id.ok()) return Response::Error(id.status());
-    auto unit = QueryId(req, "unit_id");
-    if (!unit.ok()) return Response::Error(unit.status());
-    return Reply(svc.Progress(*req.principal, *id, *unit));
+    auto cu = ParseCampaignUnit(req);
+    if (!cu.ok()) return Response::Error(cu.status());
+    return Reply(svc.Progress(*req.principal, cu->campaign_id, cu->unit_id));
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/non-respondents", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"unit_id"}); !st.ok()) return Response::Error(st);
-    auto id = PathId(req);
-    if (!id.ok()) return Response::Error(id.status());
-    auto unit = QueryId(req, "unit_id");
-    if (!unit.ok()) return Response::Error(unit.status());
-    if (!*unit) return Response::Error(InvalidArgument("unit_id is required", "unit_id"));
-    return Reply(svc.NonRespondents(*req.principal, *id, **unit));
+    auto cu = ParseCampaignUnit(req);
+    if (!cu.ok()) return Response::Error(cu.status());
+    if (!cu->unit_id) return Response::Error(InvalidArgument("unit_id is required", "unit_id"));
+    return Reply(svc.NonRespondents(*req.principal, cu->campaign_id, *cu->unit_id));
   });
 
   router.Add("POST", "/api/v1/campaigns/{id}/reminders", [&svc](Request& req) {
@@ -154,18 +177,15 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     std::string unit;
     r.Required("unit_id", &unit);
     if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
-    auto uid = IdFromString(unit);
-    if (!uid) return Response::Error(InvalidArgument("unit_id must be an id", "unit_id"));
+    auto uid = BodyUnitId(unit);
+    if (!uid.ok()) return Response::Error(uid.status());
     return Reply(svc.Remind(*req.principal, *id, *uid), 201);
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/results", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"unit_id"}); !st.ok()) return Response::Error(st);
-    auto id = PathId(req);
-    if (!id.ok()) return Response::Error(id.status());
-    auto unit = QueryId(req, "unit_id");
-    if (!unit.ok()) return Response::Error(unit.status());
-    return Reply(svc.Results(*req.principal, *id, *unit));
+    auto cu = ParseCampaignUnit(req);
+    if (!cu.ok()) return Response::Error(cu.status());
+    return Reply(svc.Results(*req.principal, cu->campaign_id, cu->unit_id));
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/aggregates", [&svc](Request& req) {
@@ -195,22 +215,11 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
     AggregateQuery q;
     if (unit) {
-      auto uid = IdFromString(*unit);
-      if (!uid) return Response::Error(InvalidArgument("unit_id must be an id", "unit_id"));
+      auto uid = BodyUnitId(*unit);
+      if (!uid.ok()) return Response::Error(uid.status());
       q.unit_id = *uid;
     }
-    if (by) {
-      q.by.clear();
-      std::string cur;
-      for (char c : *by + ",") {
-        if (c == ',') {
-          if (!cur.empty()) q.by.push_back(cur);
-          cur.clear();
-        } else {
-          cur += c;
-        }
-      }
-    }
+    if (by) q.by = SplitList(*by);
     q.instrument_id = instrument.value_or("");
     if (k) q.k = static_cast<int>(std::clamp<int64_t>(*k, -1, 100000));
     auto file = svc.ExportXlsx(*req.principal, *id, kind, reason.value_or(""), q);
