@@ -8,9 +8,10 @@
 #    $OUT/city.db) is copied; ingest_tool creates a city-wide PHQ-9 + GAD-7
 #    campaign as the city admin and signs in STUDENTS students with login
 #    slips: one session per student, two submissions each.
-# 2. Saturation: `xinqiao serve` on that copy; ingest_loadgen posts with
-#    CONNECTIONS keep-alive connections in a closed loop, every request a
-#    different (session, assignment). Submissions/s, p50/p99.
+# 2. Saturation: `xinqiao serve` on that copy, measured once it holds the
+#    signed-in sessions; ingest_loadgen posts with CONNECTIONS keep-alive
+#    connections in a closed loop, students in random order, each student's
+#    two scales one after the other on one connection. Submissions/s, p50/p99.
 # 3. Fixed rate: a fresh server, 5,000 submissions/s open loop (latency from
 #    the scheduled send time), then 80% of the saturation rate. p50/p99.
 # 4. Storage ceiling: ingest_storage_ceiling inserts the same rows into the
