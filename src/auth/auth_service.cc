@@ -8,7 +8,6 @@
 
 #include "auth/password.h"
 #include "core/ids.h"
-#include "db/auth_changes.h"
 #include "core/status.h"
 #include "fmt/format.h"
 #include "policy/policy.h"
@@ -141,14 +140,7 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   XQ_RETURN_IF_ERROR(store_.CreateSession(session));
   XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account->id));
   XQ_ASSIGN_OR_RETURN(auto actor, BuildActor(*account, grants));
-  {
-    uint64_t generation;
-    {
-      std::lock_guard lk(cache_mu_);
-      generation = generation_;
-    }
-    if (auto r = Build(SignedIn{session, *account, grants}, now)) Hold(r, generation);  // its first request needs no read
-  }
+  if (auto r = Build(SignedIn{session, *account, grants}, now)) Hold(r, Generation());  // its first request needs no read
   http::Principal p;
   p.account_id = account->id;
   p.username = account->username;
@@ -175,16 +167,17 @@ std::shared_ptr<const AuthService::Resolved> AuthService::CachedSession(const st
 
 std::shared_ptr<const AuthService::Resolved> AuthService::LoadSession(const std::string& hash,
                                                                      int64_t now) {
-  uint64_t generation;
-  {
-    std::lock_guard lk(cache_mu_);
-    generation = generation_;
-  }
+  const uint64_t generation = Generation();
   auto signed_in = store_.FindSignedIn(hash);
   if (!signed_in.ok() || !*signed_in) return nullptr;
   auto r = Build(**signed_in, now);
   if (r) Hold(r, generation);
   return r;
+}
+
+uint64_t AuthService::Generation() {
+  std::lock_guard lk(cache_mu_);
+  return generation_;
 }
 
 void AuthService::Hold(const std::shared_ptr<const Resolved>& r, uint64_t generation) {
@@ -216,7 +209,7 @@ std::shared_ptr<const AuthService::Resolved> AuthService::Build(const SignedIn& 
 absl::StatusOr<size_t> AuthService::HoldSignedInSessions(size_t limit) {
   if (options_.principal_cache_s <= 0) return 0;
   const int64_t now = clock_.NowMicros();
-  const int64_t read_at = db::WallMicros();
+  const int64_t read_at = SystemClock::Instance().NowMicros();
   XQ_ASSIGN_OR_RETURN(auto sessions, store_.SignedInSince(now - options_.idle_timeout_s * 1'000'000, limit));
   std::vector<std::shared_ptr<const Resolved>> built;
   for (const auto& si : sessions) {
@@ -246,7 +239,7 @@ absl::Status AuthService::ApplyAuthChanges() {
   constexpr int64_t kOverlap = kAuthChangeOverlapUs;
   constexpr int64_t kKeep = int64_t{24} * 3600 * 1'000'000;
   std::lock_guard lk(changes_mu_);
-  const int64_t now = db::WallMicros();
+  const int64_t now = SystemClock::Instance().NowMicros();
   if (changes_read_at_ == 0) changes_read_at_ = now;
   const int64_t since = changes_read_at_ - kOverlap;
   XQ_ASSIGN_OR_RETURN(auto changes, store_.ChangesSince(since));

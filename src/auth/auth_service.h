@@ -125,6 +125,7 @@ class AuthService final : public http::SessionResolver {
   std::shared_ptr<const Resolved> Build(const SignedIn& signed_in, int64_t now);
   // Holds r unless something was forgotten since `generation` was taken
   // (the read may be older than the forget).
+  uint64_t Generation();
   void Hold(const std::shared_ptr<const Resolved>& r, uint64_t generation);
   void ForgetSession(const std::string& hash);
   void ForgetAccount(int64_t account_id);

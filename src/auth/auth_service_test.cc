@@ -6,8 +6,8 @@
 
 #include "auth/password.h"
 #include "core/ids.h"
+#include "core/clock.h"
 #include "core/status.h"
-#include "db/auth_changes.h"
 #include "gtest/gtest.h"
 
 namespace xq::auth {
@@ -283,7 +283,7 @@ TEST_F(AuthServiceTest, SignedInSessionsAreHeldAtStart) {
   auto fresh = svc_->Login("admin3", "Xinqiao@2026", "x").value();
   auto ending = svc_->Login("other_admin", "Xinqiao@2026", "x").value();
   // Logged as ended by another server while this one was reading.
-  Exec("INSERT INTO auth_changes (at, account_id, token_hash) VALUES (" + std::to_string(db::WallMicros()) +
+  Exec("INSERT INTO auth_changes (at, account_id, token_hash) VALUES (" + std::to_string(SystemClock::Instance().NowMicros()) +
        ", 0, '" + HashToken(ending.token) + "')");
   AuthService restarted(*store_, *audit_, clock_);
   auto held = restarted.HoldSignedInSessions();

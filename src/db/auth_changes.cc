@@ -1,30 +1,24 @@
 #include "db/auth_changes.h"
 
-#include <chrono>
-
+#include "core/clock.h"
 #include "core/status.h"
 #include "db/row.h"
 
 namespace xq::db {
 
-int64_t WallMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 void RecordSessionEnded(soci::session& s, int64_t account_id, const std::string& token_hash) {
-  long long at = WallMicros(), id = account_id;
+  long long at = SystemClock::Instance().NowMicros(), id = account_id;
   s << "INSERT INTO auth_changes (at, account_id, token_hash) VALUES (:t, :a, :h)", soci::use(at), soci::use(id),
       soci::use(token_hash);
 }
 
 void RecordAccountChanged(soci::session& s, int64_t account_id) {
-  long long at = WallMicros(), id = account_id;
+  long long at = SystemClock::Instance().NowMicros(), id = account_id;
   s << "INSERT INTO auth_changes (at, account_id) VALUES (:t, :a)", soci::use(at), soci::use(id);
 }
 
 void RecordStaffChanged(soci::session& s, int64_t staff_id) {
-  long long at = WallMicros(), id = staff_id;
+  long long at = SystemClock::Instance().NowMicros(), id = staff_id;
   s << "INSERT INTO auth_changes (at, account_id) SELECT :t, id FROM accounts "
        "WHERE person_type = 'staff' AND person_id = :s",
       soci::use(at), soci::use(id);

@@ -19,7 +19,8 @@ struct AuthChange {
   std::string token_hash;  // empty: every session of the account
 };
 
-// Inside the transaction that makes the change; `at` is the wall clock.
+// Inside the transaction that makes the change; `at` is the wall clock
+// (SystemClock, whatever clock the caller's service runs on).
 void RecordSessionEnded(soci::session& s, int64_t account_id, const std::string& token_hash);
 void RecordAccountChanged(soci::session& s, int64_t account_id);
 // Every account of a staff member (pairings change what it may see).
@@ -29,6 +30,5 @@ void RecordStaffChanged(soci::session& s, int64_t staff_id);
 absl::StatusOr<std::vector<AuthChange>> AuthChangesSince(Database& db, int64_t since);
 // Removes changes older than `before`.
 absl::Status PruneAuthChanges(Database& db, int64_t before);
-int64_t WallMicros();
 
 }  // namespace xq::db

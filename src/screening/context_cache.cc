@@ -46,11 +46,6 @@ void ContextCache::ForgetStudent(int64_t campaign_id, int64_t student_id) {
   });
 }
 
-size_t ContextCache::size() {
-  std::lock_guard lk(mu_);
-  return entries_.size();
-}
-
 void ContextCache::SweepLocked(int64_t now) {
   if (now - swept_at_ < ttl_us_) return;
   swept_at_ = now;

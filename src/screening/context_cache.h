@@ -37,7 +37,6 @@ class ContextCache {
   void PutStudent(int64_t student_id, std::vector<SubmitContext> contexts, int64_t now);
   void Forget(int64_t assignment_id);
   void ForgetStudent(int64_t campaign_id, int64_t student_id);
-  size_t size();
 
  private:
   struct Entry {

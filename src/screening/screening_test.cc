@@ -206,8 +206,18 @@ class ServiceClockTest : public ::testing::Test {
     int64_t t = 0;
     ASSERT_TRUE(ParseRfc3339("2026-09-01T08:00:00+08:00", &t));
     clock_.Set(t);
+    audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
+    hotlines_ = std::make_unique<counselling::HotlineService>(*db_);
+    store_ = std::make_unique<ScreeningStore>(*db_);
+    writer_ = std::make_unique<SubmissionWriter>(*db_);
+    svc_ = std::make_unique<ScreeningService>(*store_, *writer_, *audit_, *hotlines_, clock_);
   }
   void TearDown() override {
+    svc_.reset();
+    writer_.reset();
+    store_.reset();
+    hotlines_.reset();
+    audit_.reset();
     db_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -234,16 +244,18 @@ class ServiceClockTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<db::Database> db_;
   FakeClock clock_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<counselling::HotlineService> hotlines_;
+  std::unique_ptr<ScreeningStore> store_;
+  std::unique_ptr<SubmissionWriter> writer_;
+  std::unique_ptr<ScreeningService> svc_;
 };
 
 TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
-  audit::AuditLog audit(*db_, clock_);
-  counselling::HotlineService hotlines(*db_);
-  ScreeningStore store(*db_);
-  SubmissionWriter writer(*db_);
-  ScreeningService svc(store, writer, audit, hotlines, clock_);
+  ScreeningStore& store = *store_;
+  ScreeningService& svc = *svc_;
   warning::WarningStore wstore(*db_);
-  warning::WarningService warnings(wstore, audit, clock_);
+  warning::WarningService warnings(wstore, *audit_, clock_);
   const auto psych = As("psych_staff"), student = As("student"), head = As("head_teacher");
   auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-02"},
                                           {"closes_on", "2026-09-10"}, {"scales", {{{"instrument_id", "phq9"}}}}});
@@ -287,11 +299,8 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
 }
 
 TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
-  audit::AuditLog audit(*db_, clock_);
-  counselling::HotlineService hotlines(*db_);
-  ScreeningStore store(*db_);
-  SubmissionWriter writer(*db_);
-  ScreeningService svc(store, writer, audit, hotlines, clock_);
+  ScreeningStore& store = *store_;
+  ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
   auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-01"},
                                           {"closes_on", "2026-09-10"}, {"scales", {{{"instrument_id", "phq9"}}}}});
