@@ -22,6 +22,16 @@ target_include_directories(xq_soci INTERFACE ${SOCI_INCLUDE_DIR} ${PostgreSQL_IN
 target_link_libraries(xq_soci INTERFACE ${SOCI_CORE_LIB} ${SOCI_SQLITE_LIB} ${SOCI_PG_LIB}
                       PkgConfig::SQLITE3 ${PostgreSQL_LIBRARIES} ${CMAKE_DL_LIBS})
 
+# jemalloc as the server's allocator: glibc malloc/free took about a fifth
+# of the server's cycles on the submission path (docs/performance.md).
+# Sanitizer builds keep the sanitizer's allocator.
+option(XQ_JEMALLOC "Link xinqiao with jemalloc" ON)
+add_library(xq_allocator INTERFACE)
+if(XQ_JEMALLOC AND NOT XQ_FUZZ)
+  find_library(JEMALLOC_LIB jemalloc REQUIRED)
+  target_link_libraries(xq_allocator INTERFACE ${JEMALLOC_LIB})
+endif()
+
 if(NOT TARGET CLI11::CLI11)
   add_library(CLI11::CLI11 INTERFACE IMPORTED)
 endif()
