@@ -62,13 +62,14 @@ serve() {  # serve LOG: returns once the server listens and holds the signed-in 
   "$BIN/xinqiao" serve --db "sqlite:$RUN" --listen "127.0.0.1:$PORT" --web "" >"$1" 2>&1 &
   SERVER_PID=$!
   wait_port "$PORT"
-  # It reads the sessions active within the idle timeout in the background
-  # after it starts listening (AuthService::HoldSignedInSessions).
+  # It reads the sessions active within the idle timeout, then their
+  # students' open assessments, in the background after it starts listening
+  # (AuthService::HoldSignedInSessions, ScreeningService::HoldOpenAssessments).
   for _ in $(seq 1 1200); do
-    grep -q "signed-in sessions held in memory" "$1" && return 0
+    grep -q "open assessments of .* held in memory" "$1" && return 0
     sleep 0.1
   done
-  echo "the server did not report its held sessions" >&2
+  echo "the server did not report its held sessions and assessments" >&2
 }
 stop() {
   kill -TERM "$SERVER_PID"

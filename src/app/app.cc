@@ -46,7 +46,7 @@ struct App::Parts {
   std::unique_ptr<Periodic> session_activity;
   std::unique_ptr<Periodic> auth_changes;  // sessions and accounts changed by any server
   std::unique_ptr<Periodic> checkpoint;  // SQLite WAL, off the writer's commits
-  std::jthread hold_sessions;             // AuthService::HoldSignedInSessions at start
+  std::jthread hold_sessions;  // at start: HoldSignedInSessions, then HoldOpenAssessments
 };
 
 App::App() : parts_(std::make_unique<Parts>()) {}
@@ -70,13 +70,6 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
     if (auto st = auth->FlushSessionActivity(); !st.ok())
       spdlog::warn("session activity not written yet: {}", st.ToString());
   });
-  // In the background: requests meanwhile read their sessions from the database.
-  p.hold_sessions = std::jthread([auth = p.auth.get()] {
-    if (auto held = auth->HoldSignedInSessions(); !held.ok())
-      spdlog::warn("signed-in sessions not held in memory: {}", held.status().ToString());
-    else if (*held > 0)
-      spdlog::info("{} signed-in sessions held in memory", *held);
-  });
   p.auth_changes = std::make_unique<Periodic>(std::chrono::seconds(1), [auth = p.auth.get()] {
     if (auto st = auth->ApplyAuthChanges(); !st.ok()) spdlog::warn("auth changes not read: {}", st.ToString());
   });
@@ -94,6 +87,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(*p.db);
   p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
                                                                *p.audit, *p.hotlines, clock);
+  // In the background: requests meanwhile read their sessions and
+  // assessments from the database.
+  p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {
+    auto held = auth->HoldSignedInSessions();
+    if (!held.ok()) return spdlog::warn("signed-in sessions not held in memory: {}", held.status().ToString());
+    if (held->sessions == 0) return;
+    spdlog::info("{} signed-in sessions held in memory", held->sessions);
+    auto open = screening->HoldOpenAssessments(held->student_ids);
+    if (!open.ok()) return spdlog::warn("open assessments not held in memory: {}", open.status().ToString());
+    spdlog::info("{} open assessments of {} signed-in students held in memory", *open, held->student_ids.size());
+  });
 
   const int schema = db::LatestSchemaVersion();
   p.router.Add(

@@ -206,8 +206,8 @@ std::shared_ptr<const AuthService::Resolved> AuthService::Build(const SignedIn& 
   return r;
 }
 
-absl::StatusOr<size_t> AuthService::HoldSignedInSessions(size_t limit) {
-  if (options_.principal_cache_s <= 0) return 0;
+absl::StatusOr<AuthService::HeldSessions> AuthService::HoldSignedInSessions(size_t limit) {
+  if (options_.principal_cache_s <= 0) return HeldSessions{};
   const int64_t now = clock_.NowMicros();
   const int64_t read_at = SystemClock::Instance().NowMicros();
   XQ_ASSIGN_OR_RETURN(auto sessions, store_.SignedInSince(now - options_.idle_timeout_s * 1'000'000, limit));
@@ -227,10 +227,14 @@ absl::StatusOr<size_t> AuthService::HoldSignedInSessions(size_t limit) {
     if (c.token_hash.empty()) changed.insert(c.account_id);
     else ended.insert(c.token_hash);
   }
-  size_t held = 0;
+  HeldSessions held;
   for (auto& r : built) {
     if (ended.count(r->principal.session_key) || changed.count(r->principal.account_id)) continue;
-    if (cache_.try_emplace(r->principal.session_key, std::move(r)).second) ++held;  // never over a fresher read
+    const int64_t student = r->principal.actor.student_id;
+    if (cache_.try_emplace(r->principal.session_key, std::move(r)).second) {  // never over a fresher read
+      ++held.sessions;
+      if (student != 0) held.student_ids.push_back(student);
+    }
   }
   return held;
 }

@@ -88,8 +88,13 @@ class AuthService final : public http::SessionResolver {
   absl::Status ApplyAuthChanges();
   // At start: holds the sessions active within the idle timeout (at most
   // limit, most recent first) so a restart under load does not send every
-  // request to the database at once. Returns how many.
-  absl::StatusOr<size_t> HoldSignedInSessions(size_t limit = 500'000);
+  // request to the database at once. Returns how many, and the students
+  // among them (ScreeningService::HoldOpenAssessments).
+  struct HeldSessions {
+    size_t sessions = 0;
+    std::vector<int64_t> student_ids;
+  };
+  absl::StatusOr<HeldSessions> HoldSignedInSessions(size_t limit = 500'000);
 
   // Account administration (policy DataClass::kAccounts / DecideGrant).
   absl::StatusOr<AccountPage> ListAccounts(const http::Principal& p, std::optional<int64_t> unit_id,

@@ -288,7 +288,8 @@ TEST_F(AuthServiceTest, SignedInSessionsAreHeldAtStart) {
   AuthService restarted(*store_, *audit_, clock_);
   auto held = restarted.HoldSignedInSessions();
   ASSERT_TRUE(held.ok()) << held.status();
-  EXPECT_EQ(*held, 1u) << "only sessions active within the idle timeout and not ended";
+  EXPECT_EQ(held->sessions, 1u) << "only sessions active within the idle timeout and not ended";
+  EXPECT_TRUE(held->student_ids.empty()) << "admin3 is staff";
   Exec("DELETE FROM sessions");  // behind its back: the held one still resolves
   EXPECT_TRUE(restarted.Resolve(fresh.token));
   EXPECT_FALSE(restarted.Resolve(r.token));

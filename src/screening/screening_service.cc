@@ -623,7 +623,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p
   if (!InCampaign(*c, s->unit_path)) return NotFound("the student is not part of this campaign");
   Consent rec{campaign_id, student_id, std::string(decision), source, p.account_id, clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutConsent(rec));
-  contexts_.ForgetStudent(campaign_id, student_id);
+  contexts_.ForgetStudent(student_id);
   Audit(&p, "consent", "campaign", IdToString(campaign_id), student_id, "ok",
         fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source));
   return rec;
@@ -681,18 +681,43 @@ bool ScreeningService::MayAnswer(const Campaign& c, const StudentInfo& s, const 
     *why = "declined";
     return false;
   }
-  int age = AgeOn(s.birth_date, today);
-  if ((age < 0 || age < c.consent_age) && !(consent && consent->decision == "consent")) {
+  if (NeedsConsent(c, s) && !(consent && consent->decision == "consent")) {
     *why = "awaiting_consent";
     return false;
   }
   return true;
 }
 
+bool ScreeningService::NeedsConsent(const Campaign& c, const StudentInfo& s) const {
+  const int age = AgeOn(s.birth_date, DateOf(clock_.NowMicros()));
+  return age < 0 || age < c.consent_age;
+}
+
+absl::Status ScreeningService::HoldContextsOf(int64_t student_id, int64_t now) {
+  if (contexts_.StudentHeld(student_id, now)) return absl::OkStatus();
+  XQ_ASSIGN_OR_RETURN(auto mine, store_.UnsubmittedContextsOf(student_id));
+  contexts_.PutStudent(student_id, std::move(mine), now);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> ScreeningService::HoldOpenAssessments(const std::vector<int64_t>& student_ids) {
+  constexpr size_t kChunk = 500;  // students per query
+  for (size_t i = 0; i < student_ids.size(); i += kChunk) {
+    std::vector<int64_t> chunk(student_ids.begin() + static_cast<std::ptrdiff_t>(i),
+                               student_ids.begin() + static_cast<std::ptrdiff_t>(std::min(i + kChunk, student_ids.size())));
+    const int64_t now = clock_.NowMicros();  // before the read: never held longer than read
+    XQ_ASSIGN_OR_RETURN(auto contexts, store_.UnsubmittedContextsOf(chunk));
+    contexts_.PutStudents(chunk, std::move(contexts), now);
+  }
+  return contexts_.size();
+}
+
 absl::StatusOr<Json> ScreeningService::ListAssignments(const http::Principal& p) {
   if (p.actor.student_id == 0) return PermissionDenied("only students have assessments to answer");
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(p.actor.student_id));
   if (!s) return NotFound("student not found");
+  // Answering follows the list: its submissions then read nothing.
+  XQ_RETURN_IF_ERROR(HoldContextsOf(s->id, clock_.NowMicros()));
   XQ_ASSIGN_OR_RETURN(auto assignments, store_.AssignmentsOfStudent(s->id));
   std::map<int64_t, std::optional<Campaign>> campaigns;
   Json items = Json::array();
@@ -919,10 +944,10 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   if (!ctx && !contexts_.StudentHeld(p.actor.student_id, now)) {
     // The student's other scales are likely to follow: read all of the
     // student's open assignments at once.
-    XQ_ASSIGN_OR_RETURN(auto mine, store_.UnsubmittedContextsOf(p.actor.student_id));
-    contexts_.PutStudent(p.actor.student_id, std::move(mine), now);
+    XQ_RETURN_IF_ERROR(HoldContextsOf(p.actor.student_id, now));
     ctx = contexts_.Find(id, now);
   }
+  bool from_memory = ctx.has_value();
   // Submitted, someone else's or no such assignment: as stored.
   if (!ctx) {
     XQ_ASSIGN_OR_RETURN(ctx, store_.GetSubmitContext(id));
@@ -947,13 +972,25 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a->campaign_id));
   if (!c || a->position >= static_cast<int>(c->scales.size())) return NotFound("assessment not found");
   std::string why;
-  if (!MayAnswer(*c, *s, ctx->consent, &why))
+  if (!MayAnswer(*c, *s, ctx->consent, &why) && from_memory) {
+    // A consent recorded on another server since the read: decide again as stored.
+    contexts_.ForgetStudent(a->student_id);
+    XQ_ASSIGN_OR_RETURN(ctx, store_.GetSubmitContext(id));
+    if (!ctx || ctx->assignment.student_id != p.actor.student_id) return NotFound("assessment not found");
+    if (ctx->submission) return PrepareSubmit(p, id, in);  // submitted meanwhile: a repeat or a conflict
+    a = &ctx->assignment;
+    s = &ctx->student;
+    from_memory = false;
+  }
+  if (!from_memory && !MayAnswer(*c, *s, ctx->consent, &why))
     return PermissionDenied("this assessment cannot be answered now: " + why);
   Json result;
   XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online", &result));
   // Worked out here, not on the writer thread after the commit.
   out.feedback = FeedbackTexts(p.actor, w.submission, absl::StatusOr<Json>(std::move(result)));
   out.submission = w.submission;
+  // Checked again by the writer's claim, in the committing transaction.
+  w.needs_consent = NeedsConsent(*c, *s);
   prep.write = std::move(w);
   return prep;
 }
@@ -966,6 +1003,7 @@ void ScreeningService::SubmitAsync(const http::Principal& p, int64_t id, const S
   writer_.WriteAsync(std::move(*prep->write), [this, out = std::move(prep->out), actor = p.actor, fresh_id, id,
                                                done = std::move(done)](absl::StatusOr<Submission> stored) mutable {
     contexts_.Forget(id);  // submitted, or to be read again
+    if (stored.status().code() == absl::StatusCode::kPermissionDenied) contexts_.ForgetStudent(actor.student_id);
     if (!stored.ok()) return done(stored.status());
     out.repeat = stored->id != fresh_id;  // a concurrent repeat committed first
     if (out.repeat) out.feedback = FeedbackTexts(actor, *stored);

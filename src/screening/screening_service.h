@@ -103,6 +103,7 @@ class ScreeningService {
   absl::StatusOr<Json> ConsentRequests(const http::Principal& p);
 
   // --- answering (students)
+  // Also holds the student's open assessments in memory for submitting.
   absl::StatusOr<Json> ListAssignments(const http::Principal& p);
   absl::StatusOr<Json> GetAssignment(const http::Principal& p, int64_t id);
   absl::Status SaveDraft(const http::Principal& p, int64_t id, const Json& answers, int position);
@@ -128,6 +129,11 @@ class ScreeningService {
   absl::StatusOr<Export> ExportXlsx(const http::Principal& p, int64_t campaign_id, std::string_view kind,
                                     std::string_view reason, const AggregateQuery& q);
 
+  // At start: holds the open assessments of these students (those with a
+  // held session) in memory, so their first submission reads nothing.
+  // Returns how many assessments are held.
+  absl::StatusOr<size_t> HoldOpenAssessments(const std::vector<int64_t>& student_ids);
+
   // --- paper screenings (CLI): same validation, scoring and warning path.
   absl::StatusOr<ImportResult> ImportPaper(int64_t campaign_id, std::string_view csv);
 
@@ -148,6 +154,11 @@ class ScreeningService {
   absl::StatusOr<bool> MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why);
   bool MayAnswer(const Campaign& c, const StudentInfo& s, const std::optional<Consent>& consent,
                  std::string* why) const;
+  // Under the campaign's consent age (or of unknown age): answers only after
+  // a guardian's consent.
+  bool NeedsConsent(const Campaign& c, const StudentInfo& s) const;
+  // Reads a student's open assessments into contexts_ unless held.
+  absl::Status HoldContextsOf(int64_t student_id, int64_t now);
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x) const;
   // The same with x.result already parsed.
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x,
@@ -163,8 +174,8 @@ class ScreeningService {
   const Clock& clock_;
   std::mutex cache_mu_;
   std::map<int64_t, Campaign> campaigns_;
-  // Unsubmitted assignments of classes answering now (two minutes).
-  ContextCache contexts_{120'000'000};
+  // Unsubmitted assignments of students answering now (30 minutes).
+  ContextCache contexts_{int64_t{30} * 60 * 1'000'000};
 };
 
 // Screen-positive rule over a ResultToJson document: any critical hit, an

@@ -333,6 +333,21 @@ absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf
   return out;
 }
 
+absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf(
+    const std::vector<int64_t>& student_ids) {
+  std::vector<SubmitContext> out;
+  if (student_ids.empty()) return out;
+  std::string sql = std::string(kSubmitContextSelect) + "WHERE a.submission_id IS NULL AND a.student_id IN (";
+  for (size_t i = 0; i < student_ids.size(); ++i) sql += (i ? "," : "") + std::to_string(student_ids[i]);
+  sql += ") ORDER BY a.student_id";
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    soci::rowset<soci::row> rows = s.prepare << sql;
+    for (const auto& r : rows) out.push_back(SubmitContextOf(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<std::optional<Assignment>> ScreeningStore::GetAssignment(int64_t id) {
   static const std::string sql = std::string(kAssignmentSelect) + "WHERE id = :id";
   std::optional<Assignment> out;

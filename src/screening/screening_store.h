@@ -61,6 +61,8 @@ class ScreeningStore {
   // The same for every unsubmitted assignment of a student: ContextCache
   // fills itself with them.
   absl::StatusOr<std::vector<SubmitContext>> UnsubmittedContextsOf(int64_t student_id);
+  // The same for many students at once, ordered by student.
+  absl::StatusOr<std::vector<SubmitContext>> UnsubmittedContextsOf(const std::vector<int64_t>& student_ids);
   absl::StatusOr<std::vector<Assignment>> AssignmentsOfStudent(int64_t student_id);
 
   absl::StatusOr<std::optional<Consent>> GetConsent(int64_t campaign_id, int64_t student_id);

@@ -167,6 +167,30 @@ TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
   EXPECT_EQ(Count("screening_submissions"), 50);
 }
 
+TEST_F(WriterTest, TheClaimChecksConsentAsCommitted) {
+  SubmissionWriter writer(*db_);
+  auto needing = Request(101, "k1");
+  needing.needs_consent = true;
+  auto r = writer.Write(needing);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(r.status().message().find("awaiting_consent"), std::string::npos) << r.status();
+  ASSERT_TRUE(db_->Run([](soci::session& s) {
+                   s << "INSERT INTO screening_consents (campaign_id, student_id, decision, source, recorded_by, "
+                        "recorded_at) VALUES (9, 5, 'decline', 'guardian', 1, 0)";
+                   return absl::OkStatus();
+                 }).ok());
+  r = writer.Write(Request(102, "k2"));  // no consent needed, but declined
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_NE(r.status().message().find("declined"), std::string::npos) << r.status();
+  EXPECT_EQ(Count("screening_submissions"), 0) << "nothing of a refused claim is written";
+  ASSERT_TRUE(db_->Run([](soci::session& s) {
+                   s << "UPDATE screening_consents SET decision = 'consent'";
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_TRUE(writer.Write(needing).ok());
+  EXPECT_EQ(Count("screening_submissions"), 1);
+}
+
 // The demo seeding goes through campaign creation and the paper path.
 TEST(DemoScreening, SeedsACampaignWithAnswers) {
   auto dir = std::filesystem::temp_directory_path() / ("xq-demo-" + RandomHex(6));
@@ -330,6 +354,49 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
             absl::StatusCode::kAlreadyExists);
 }
 
+// Consent recorded by another server (straight into the database here):
+// memory never loosens what is committed, nor keeps refusing once allowed.
+TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
+  ScreeningService& svc = *svc_;
+  const auto psych = As("psych_staff"), student = As("student");
+  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-01"},
+                                          {"closes_on", "2026-09-10"}, {"consent_age", 18},
+                                          {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto mine = store_->AssignmentsOfStudent(student.actor.student_id).value();
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(svc.HoldOpenAssessments({student.actor.student_id}).value(), 2u);
+  auto set_consent = [&](const std::string& decision) {
+    ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                     long long camp = c->id, st = student.actor.student_id;
+                     s << "DELETE FROM screening_consents WHERE campaign_id = :c AND student_id = :s", soci::use(camp),
+                         soci::use(st);
+                     s << "INSERT INTO screening_consents (campaign_id, student_id, decision, source, recorded_by, "
+                          "recorded_at) VALUES (:c, :s, :d, 'guardian', 1, 0)",
+                         soci::use(camp), soci::use(st), soci::use(decision);
+                     return absl::OkStatus();
+                   }).ok());
+  };
+  Json phq = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
+              {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "0"}};
+  Json gad = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"}, {"q6", "0"}, {"q7", "0"}};
+  const int64_t phq_id = mine[0].position == 0 ? mine[0].id : mine[1].id;
+  const int64_t gad_id = mine[0].position == 0 ? mine[1].id : mine[0].id;
+  // Held without consent; the consent recorded since is read and honoured.
+  set_consent("consent");
+  auto first = svc.Submit(student, phq_id, {"k1", phq, std::nullopt});
+  ASSERT_TRUE(first.ok()) << first.status();
+  // The other scale is held with the consent; a decline recorded since is
+  // refused by the writer's claim, and nothing is stored.
+  ASSERT_TRUE(svc.ListAssignments(student).ok());
+  set_consent("decline");
+  auto refused = svc.Submit(student, gad_id, {"k2", gad, std::nullopt});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied) << refused.status();
+  EXPECT_FALSE(store_->SubmissionOfAssignment(gad_id).value());
+  set_consent("consent");
+  EXPECT_TRUE(svc.Submit(student, gad_id, {"k2", gad, std::nullopt}).ok());
+}
+
 TEST(ContextCache, ServesUnsubmittedAssignmentsUntilForgottenOrOld) {
   ContextCache cache(1'000'000);
   std::vector<SubmitContext> mine(3);
@@ -348,8 +415,13 @@ TEST(ContextCache, ServesUnsubmittedAssignmentsUntilForgottenOrOld) {
   EXPECT_FALSE(cache.Find(12, 500'000));
   cache.Forget(10);
   EXPECT_FALSE(cache.Find(10, 500'000));
-  cache.ForgetStudent(2, 100);
+  cache.ForgetStudent(100);
   EXPECT_FALSE(cache.Find(11, 500'000));
+  EXPECT_FALSE(cache.StudentHeld(100, 500'000)) << "read again on the next submission";
+  // Many students at once: each is held, with or without open assignments.
+  cache.PutStudents({100, 200}, mine, 0);
+  EXPECT_TRUE(cache.StudentHeld(200, 1));
+  EXPECT_EQ(cache.size(), 2u);
   cache.PutStudent(100, mine, 0);
   EXPECT_FALSE(cache.Find(10, 1'000'000)) << "older than the bound";
   EXPECT_FALSE(cache.StudentHeld(100, 1'000'000));

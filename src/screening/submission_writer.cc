@@ -109,15 +109,19 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
   taken.assign(rows.size(), false);
   {
     long long at = 0, sid = 0, aid = 0;
+    std::string unrecorded;  // the decision taken when no consent is recorded
     soci::statement claim =
         (s.prepare << "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a, submission_id = :s "
-                      "WHERE id = :b AND submission_id IS NULL",
-         soci::use(at), soci::use(sid), soci::use(aid));
+                      "WHERE id = :b AND submission_id IS NULL AND COALESCE((SELECT c.decision FROM "
+                      "screening_consents c WHERE c.campaign_id = screening_assignments.campaign_id AND "
+                      "c.student_id = screening_assignments.student_id), :u) = 'consent'",
+         soci::use(at), soci::use(sid), soci::use(aid), soci::use(unrecorded));
     for (size_t i = 0; i < rows.size(); ++i) {
       const Submission& x = rows[i]->request.submission;
       at = x.submitted_at;
       sid = x.id;
       aid = x.assignment_id;
+      unrecorded = rows[i]->request.needs_consent ? "none" : "consent";
       claim.execute(true);
       taken[i] = claim.get_affected_rows() == 1;
     }
@@ -176,7 +180,15 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
 absl::StatusOr<Submission> SubmissionWriter::Existing(const Pending& p) {
   ScreeningStore store(db_);
   XQ_ASSIGN_OR_RETURN(auto existing, store.SubmissionOfAssignment(p.request.submission.assignment_id));
-  if (!existing) return NotFound("assessment not found");
+  if (!existing) {
+    // Refused by the consent check (or no such assignment).
+    const Submission& x = p.request.submission;
+    XQ_ASSIGN_OR_RETURN(auto consent, store.GetConsent(x.campaign_id, x.student_id));
+    if (consent && consent->decision == "decline")
+      return PermissionDenied("this assessment cannot be answered now: declined");
+    if (p.request.needs_consent && !consent) return PermissionDenied("this assessment cannot be answered now: awaiting_consent");
+    return NotFound("assessment not found");
+  }
   if (existing->client_key == p.request.submission.client_key) return *existing;
   return Conflict("the answers are already submitted", "submission_id");
 }

@@ -11,7 +11,10 @@
 // takes an assignment without a submission), so a submission for an
 // assignment that already has one (in the database or earlier in the same
 // batch) is not written: it completes with the stored row when the client
-// key matches, and with conflict otherwise. Nothing is written twice.
+// key matches, and with conflict otherwise. Nothing is written twice. The
+// claim also refuses an assignment whose consent is declined, or missing
+// when needed (permission denied): the request threads decide from
+// contexts held in memory, the claim from what is committed.
 //
 // Thread-safe: Write() may be called from any number of threads.
 #pragma once
@@ -43,6 +46,9 @@ struct WriterOptions {
 
 struct WriteRequest {
   Submission submission;
+  // The student may answer only with a guardian's consent on record; the
+  // claim checks it (and that no decline is recorded) when it commits.
+  bool needs_consent = false;
   std::vector<warning::Warning> warnings;
   std::vector<warning::FollowUp> follow_ups;
 };
