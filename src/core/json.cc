@@ -166,4 +166,20 @@ absl::Status JsonReader::Finish() {
   return absl::OkStatus();
 }
 
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  size_t plain = 0;  // printable ASCII needs no escape; anything else goes through the DOM's writer
+  while (plain < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[plain]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+    ++plain;
+  }
+  out.append(s.substr(0, plain));
+  if (plain < s.size()) {
+    const std::string rest = Json(s.substr(plain)).dump(-1, ' ', false, Json::error_handler_t::replace);
+    out.append(rest, 1, rest.size() - 2);  // without its quotes
+  }
+  out += '"';
+}
+
 }  // namespace xq

@@ -31,6 +31,10 @@ absl::StatusOr<Json> ParseJsonObject(std::string_view text);
 absl::StatusOr<Json> ParseJson(std::string_view text);
 // True if s is well-formed UTF-8.
 bool IsValidUtf8(std::string_view s);
+// Appends s as a JSON string, quotes included; invalid UTF-8 is replaced
+// (U+FFFD), as Json::dump with error_handler_t::replace does. For answers
+// written without a Json DOM on hot paths.
+void AppendJsonString(std::string& out, std::string_view s);
 
 class JsonReader {
  public:

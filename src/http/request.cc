@@ -127,6 +127,13 @@ Response Response::Json(const nlohmann::json& j, int status) {
   return r;
 }
 
+Response Response::JsonText(std::string body, int status) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 Response Response::Later(std::shared_ptr<Deferred> later) {
   Response r;
   r.later = std::move(later);

@@ -59,6 +59,8 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Set-Cookie, ...)
 
   static Response Json(const nlohmann::json& j, int status = 200);
+  // A JSON body already written (hot paths that build no DOM).
+  static Response JsonText(std::string body, int status = 200);
   static Response NoContent();
   // The one status -> HTTP mapping (API.md), body {"error":{code,message,field}}.
   // rate_limited carries Retry-After when the status has one (WithRetryAfter).

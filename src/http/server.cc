@@ -38,6 +38,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/ids.h"
+#include "core/json.h"
 #include "core/status.h"
 #include "fmt/format.h"
 #include "http/static_files.h"
@@ -123,11 +124,6 @@ std::shared_ptr<spdlog::logger> AccessLogger() {
   spdlog::register_logger(l);
   spdlog::flush_every(std::chrono::seconds(1));
   return l;
-}
-
-// s as a JSON string (quotes included); invalid UTF-8 is replaced.
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // Runs `f` on `pool` and resumes the awaiting coroutine on its own

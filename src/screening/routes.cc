@@ -79,6 +79,38 @@ absl::StatusOr<AggregateQuery> ParseAggregateQuery(const Request& req) {
 
 }  // namespace
 
+std::string SubmitAnswer(const SubmitOutcome& out) {
+  std::string b;
+  b.reserve(1024);
+  b += "{\"assignment_id\":\"";
+  b += IdToString(out.submission.assignment_id);
+  b += "\",\"feedback\":[";
+  for (size_t i = 0; i < out.feedback.size(); ++i) {
+    if (i) b += ',';
+    AppendJsonString(b, out.feedback[i]);
+  }
+  b += "],\"hotlines\":[";
+  for (size_t i = 0; i < out.hotlines.size(); ++i) {
+    const auto& h = out.hotlines[i];
+    b += i ? ",{\"hours\":" : "{\"hours\":";
+    AppendJsonString(b, h.hours);
+    b += ",\"name\":";
+    AppendJsonString(b, h.name);
+    b += ",\"number\":";
+    AppendJsonString(b, h.number);
+    b += ",\"scope\":";
+    AppendJsonString(b, h.scope);
+    b += '}';
+  }
+  b += "],\"submission_id\":";
+  AppendJsonString(b, out.submission.client_key);
+  b += ",\"submitted_at\":\"";
+  b += FormatRfc3339(out.submission.submitted_at);
+  b += "\"}";
+  return b;
+}
+
+
 void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   router.Add("GET", "/api/v1/screening-templates", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
@@ -285,16 +317,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     svc.SubmitAsync(*req.principal, *id, in, [later](absl::StatusOr<SubmitOutcome> out) {
       later->Complete([out = std::move(out)] {
         if (!out.ok()) return Response::Error(out.status());
-        Json hotlines = Json::array();
-        for (const auto& h : out->hotlines)
-          hotlines.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
-        // Students see neutral feedback and hotlines, never scores (ACCESS.md D3).
-        return Response::Json({{"assignment_id", IdToString(out->submission.assignment_id)},
-                               {"submission_id", out->submission.client_key},
-                               {"submitted_at", FormatRfc3339(out->submission.submitted_at)},
-                               {"feedback", out->feedback},
-                               {"hotlines", hotlines}},
-                              out->repeat ? 200 : 201);
+        return Response::JsonText(SubmitAnswer(*out), out->repeat ? 200 : 201);
       });
     });
     return Response::Later(later);

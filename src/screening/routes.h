@@ -8,6 +8,12 @@
 
 namespace xq::screening {
 
+// The body answering a submission, written without a Json DOM (every
+// student's submission makes one): the bytes Response::Json gives for the
+// same object. Students see neutral feedback and hotlines, never scores
+// (ACCESS.md D3).
+std::string SubmitAnswer(const SubmitOutcome& out);
+
 void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc);
 
 }  // namespace xq::screening

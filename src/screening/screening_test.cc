@@ -11,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "demo/demo.h"
 #include "screening/context_cache.h"
+#include "screening/routes.h"
 #include "screening/demo_data.h"
 #include "screening/screening_service.h"
 #include "screening/submission_writer.h"
@@ -66,6 +67,29 @@ TEST(IsPositive, CriticalBandsAndClasses) {
   EXPECT_TRUE(IsPositive(Json::parse(R"({"classes":{"category":{"id":"I"}},"critical":[]})")));
   // Secondary band sets do not decide.
   EXPECT_FALSE(IsPositive(Json::parse(R"({"bands":{"total.x":{"id":"severe"}},"critical":[]})")));
+}
+
+TEST(SubmitAnswer, SameBytesAsTheJsonDom) {
+  SubmitOutcome out;
+  out.submission.assignment_id = 123456789012345;
+  out.submission.client_key = "key \"quoted\" \\ \x01 \xff";  // escapes and invalid UTF-8
+  out.submission.submitted_at = 1'790'000'000'000'000;
+  out.feedback = {"谢谢你认真完成这份问卷。", "line\nbreak"};
+  out.hotlines = {{"阳光心理热线", "4001060525", "city", "24小时"}, {"School \"A\"", "1", "school", ""}};
+  Json hotlines = Json::array();
+  for (const auto& h : out.hotlines)
+    hotlines.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
+  Json dom = {{"assignment_id", IdToString(out.submission.assignment_id)},
+              {"submission_id", out.submission.client_key},
+              {"submitted_at", FormatRfc3339(out.submission.submitted_at)},
+              {"feedback", out.feedback},
+              {"hotlines", hotlines}};
+  EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
+  out.feedback.clear();
+  out.hotlines.clear();
+  dom["feedback"] = Json::array();
+  dom["hotlines"] = Json::array();
+  EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 class WriterTest : public ::testing::Test {
