@@ -30,6 +30,7 @@ add_library(xq_allocator INTERFACE)
 if(XQ_JEMALLOC AND NOT XQ_FUZZ)
   find_library(JEMALLOC_LIB jemalloc REQUIRED)
   target_link_libraries(xq_allocator INTERFACE ${JEMALLOC_LIB})
+  target_sources(xq_allocator INTERFACE ${CMAKE_SOURCE_DIR}/src/core/jemalloc_conf.cc)
 endif()
 
 if(NOT TARGET CLI11::CLI11)
