@@ -182,4 +182,25 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
 }
 
+JsonObjectWriter& JsonObjectWriter::Key(std::string_view key) {
+  if (!first_) out_ += ',';
+  first_ = false;
+  out_ += '"';
+  out_ += key;
+  out_ += "\":";
+  return *this;
+}
+
+JsonObjectWriter& JsonObjectWriter::Str(std::string_view key, std::string_view value) {
+  Key(key);
+  AppendJsonString(out_, value);
+  return *this;
+}
+
+JsonObjectWriter& JsonObjectWriter::Raw(std::string_view key, std::string_view json) {
+  Key(key);
+  out_ += json;
+  return *this;
+}
+
 }  // namespace xq

@@ -537,18 +537,13 @@ void Server::Impl::Log(const LogEntry& e) {
   // One JSON object per line, keys in a fixed order.
   std::string line;
   line.reserve(256);
-  line += "{\"ts\":\"";
-  line += UtcNowMillis();
-  line += "\",\"request_id\":";
-  AppendJsonString(line, e.request_id);
-  line += ",\"method\":";
-  AppendJsonString(line, e.method);
-  line += ",\"path\":";
-  AppendJsonString(line, e.path);
-  fmt::format_to(std::back_inserter(line), ",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}", e.status,
-                 e.bytes, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - e.start).count());
-  if (e.account_id != 0) fmt::format_to(std::back_inserter(line), ",\"account_id\":\"{}\"", IdToString(e.account_id));
-  line += '}';
+  JsonObjectWriter o(line);
+  o.Str("ts", UtcNowMillis()).Str("request_id", e.request_id).Str("method", e.method).Str("path", e.path);
+  o.Raw("status", std::to_string(e.status)).Raw("bytes", std::to_string(e.bytes));
+  o.Raw("duration_ms", fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(
+                                                 std::chrono::steady_clock::now() - e.start).count()));
+  if (e.account_id != 0) o.Str("account_id", IdToString(e.account_id));
+  o.End();
   access->info(line);
 }
 

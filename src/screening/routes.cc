@@ -82,34 +82,27 @@ absl::StatusOr<AggregateQuery> ParseAggregateQuery(const Request& req) {
 std::string SubmitAnswer(const SubmitOutcome& out) {
   std::string b;
   b.reserve(1024);
-  b += "{\"assignment_id\":\"";
-  b += IdToString(out.submission.assignment_id);
-  b += "\",\"feedback\":[";
+  JsonObjectWriter o(b);  // keys in the DOM's (sorted) order
+  o.Str("assignment_id", IdToString(out.submission.assignment_id)).Key("feedback");
+  b += '[';
   for (size_t i = 0; i < out.feedback.size(); ++i) {
     if (i) b += ',';
     AppendJsonString(b, out.feedback[i]);
   }
-  b += "],\"hotlines\":[";
+  b += ']';
+  o.Key("hotlines");
+  b += '[';
   for (size_t i = 0; i < out.hotlines.size(); ++i) {
     const auto& h = out.hotlines[i];
-    b += i ? ",{\"hours\":" : "{\"hours\":";
-    AppendJsonString(b, h.hours);
-    b += ",\"name\":";
-    AppendJsonString(b, h.name);
-    b += ",\"number\":";
-    AppendJsonString(b, h.number);
-    b += ",\"scope\":";
-    AppendJsonString(b, h.scope);
-    b += '}';
+    if (i) b += ',';
+    JsonObjectWriter line(b);
+    line.Str("hours", h.hours).Str("name", h.name).Str("number", h.number).Str("scope", h.scope).End();
   }
-  b += "],\"submission_id\":";
-  AppendJsonString(b, out.submission.client_key);
-  b += ",\"submitted_at\":\"";
-  b += FormatRfc3339(out.submission.submitted_at);
-  b += "\"}";
+  b += ']';
+  o.Str("submission_id", out.submission.client_key).Str("submitted_at", FormatRfc3339(out.submission.submitted_at));
+  o.End();
   return b;
 }
-
 
 void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   router.Add("GET", "/api/v1/screening-templates", [&svc](Request& req) {
