@@ -941,9 +941,9 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   if (p.actor.student_id == 0) return NotFound("assessment not found");
   const int64_t now = clock_.NowMicros();
   std::optional<SubmitContext> ctx = contexts_.Find(id, now);
-  if (!ctx && !contexts_.StudentHeld(p.actor.student_id, now)) {
+  if (!ctx) {
     // The student's other scales are likely to follow: read all of the
-    // student's open assignments at once.
+    // student's open assignments at once (unless held already).
     XQ_RETURN_IF_ERROR(HoldContextsOf(p.actor.student_id, now));
     ctx = contexts_.Find(id, now);
   }
