@@ -241,6 +241,18 @@ TEST(Properties, ScoresStayInRangeAndEveryScoreHasABand) {
   }
 }
 
+TEST(Properties, ResultTextIsTheDomDumped) {
+  std::mt19937_64 rng(11);
+  for (const auto& plan : AllPlans()) {
+    SCOPED_TRACE(plan->definition().id);
+    for (int n = 0; n < 300; ++n) {
+      auto res = plan->Score(RandomResponse(*plan, rng, 0.2));
+      ASSERT_TRUE(res.ok()) << res.status();
+      ASSERT_EQ(ResultJsonText(*plan, *res), ResultToJson(*plan, *res).dump());
+    }
+  }
+}
+
 TEST(Properties, BatchAgreesWithSingle) {
   std::mt19937_64 rng(7);
   for (const auto& plan : AllPlans()) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 
+#include "core/json.h"
 #include "core/status.h"
 #include "fmt/format.h"
 
@@ -1235,6 +1236,107 @@ json ResultToJson(const ScoringPlan& plan, const Result& r) {
   out["valid"] = r.valid;
   out["flags"] = std::move(flags);
   out["feedback"] = std::move(feedback);
+  return out;
+}
+
+namespace {
+
+// Writes {"key":value,...} with the keys in the DOM's order (sorted; of
+// equal keys the last one, as repeated assignment leaves it).
+template <class WriteValue>
+void AppendSortedObject(std::string& out, std::vector<std::pair<std::string_view, size_t>>& fields,
+                        const WriteValue& value) {
+  std::stable_sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  out += '{';
+  bool first = true;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i + 1 < fields.size() && fields[i + 1].first == fields[i].first) continue;
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, fields[i].first);
+    out += ':';
+    value(fields[i].second);
+  }
+  out += '}';
+}
+
+void AppendIdAndIndex(std::string& out, std::string_view id, int index) {
+  out += "{\"id\":";
+  AppendJsonString(out, id);
+  out += ",\"index\":";
+  out += std::to_string(index);
+  out += '}';
+}
+
+}  // namespace
+
+std::string ResultJsonText(const ScoringPlan& plan, const Result& r) {
+  const Definition& d = plan.definition();
+  std::string out;
+  out.reserve(512);
+  std::vector<std::pair<std::string_view, size_t>> fields;
+  out += "{\"bands\":";
+  const auto& refs = plan.band_sets();
+  for (size_t k = 0; k < r.bands.size() && k < refs.size(); ++k)
+    if (r.bands[k] >= 0 && d.scores[refs[k].score].report) fields.emplace_back(refs[k].name, k);
+  AppendSortedObject(out, fields, [&](size_t k) {
+    const Band& b = d.scores[refs[k].score].band_sets[refs[k].set].bands[r.bands[k]];
+    AppendIdAndIndex(out, b.id, r.bands[k]);
+  });
+  out += ",\"classes\":";
+  fields.clear();
+  for (size_t c = 0; c < r.classes.size() && c < d.classes.size(); ++c)
+    if (r.classes[c] >= 0) fields.emplace_back(d.classes[c].id, c);
+  AppendSortedObject(out, fields, [&](size_t c) {
+    AppendIdAndIndex(out, d.classes[c].levels[r.classes[c]].id, r.classes[c]);
+  });
+  out += ",\"critical\":[";
+  for (size_t i = 0; i < r.critical.size(); ++i) {
+    const Critical& c = d.critical[r.critical[i].index];
+    if (i) out += ',';
+    out += "{\"id\":";
+    AppendJsonString(out, c.id);
+    if (!c.item.empty()) {
+      out += ",\"item\":";
+      AppendJsonString(out, c.item);
+    }
+    out += ",\"urgency\":";
+    AppendJsonString(out, UrgencyName(r.critical[i].urgency));
+    out += '}';
+  }
+  out += "],\"feedback\":[";
+  for (size_t i = 0; i < r.feedback.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(out, d.feedback[r.feedback[i]].key);
+  }
+  out += "],\"flags\":[";
+  bool first = true;
+  for (int v : r.validity_flags) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, d.validity[v].id);
+  }
+  for (int s : r.insufficient) {
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(out, "insufficient:" + d.scores[s].id);
+  }
+  out += ']';
+  if (!d.norms.empty()) {
+    out += ",\"norms\":";
+    fields.clear();
+    for (size_t k = 0; k < r.norms.size() && k < d.norms.size(); ++k)
+      if (r.norms[k]) fields.emplace_back(d.norms[k].id, k);
+    AppendSortedObject(out, fields, [&](size_t k) { out += json(*r.norms[k]).dump(); });
+  }
+  out += ",\"scores\":";
+  fields.clear();
+  for (size_t s = 0; s < r.scores.size() && s < d.scores.size(); ++s)
+    if (d.scores[s].report) fields.emplace_back(d.scores[s].id, s);
+  AppendSortedObject(out, fields, [&](size_t s) {
+    out += r.scores[s].available ? ScoreJson(d.scores[s], r.scores[s].value).dump() : "null";
+  });
+  out += r.valid ? ",\"valid\":true}" : ",\"valid\":false}";
   return out;
 }
 

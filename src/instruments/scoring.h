@@ -132,6 +132,9 @@ class ScoringPlan {
 // {"scores":{...},"bands":{...},"norms":{...},"classes":{...},"critical":[...],
 //  "valid":true,"flags":[...],"feedback":[...]}
 nlohmann::json ResultToJson(const ScoringPlan& plan, const Result& r);
+// ResultToJson(plan, r).dump(), byte for byte (keys sorted as the DOM sorts
+// them), written without a DOM: the submission path stores it as is.
+std::string ResultJsonText(const ScoringPlan& plan, const Result& r);
 // The printed value of a score (integer, or rounded to the score's decimals).
 nlohmann::json ScoreJson(const Score& s, const Rational& v);
 
