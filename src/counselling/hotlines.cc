@@ -15,8 +15,26 @@ const std::vector<Hotline>& CityHotlines() {
   return kLines;
 }
 
-absl::StatusOr<std::vector<Hotline>> HotlineService::ForUnits(
-    const std::vector<std::string>& unit_paths) {
+absl::Status HotlineService::RefreshLocked() {
+  const auto now = std::chrono::steady_clock::now();
+  if (loaded_ && now - loaded_at_ <= refresh_after_) return absl::OkStatus();
+  std::unordered_map<int64_t, std::vector<Hotline>> fresh;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    soci::rowset<soci::row> rows =
+        (s.prepare << "SELECT h.org_unit_id, h.name, h.number, h.hours, u.kind FROM hotlines h "
+                      "JOIN org_units u ON u.id = h.org_unit_id ORDER BY h.org_unit_id, h.name");
+    for (const auto& r : rows)
+      fresh[db::GetInt(r, 0)].push_back({db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 4), db::GetStr(r, 3)});
+    return absl::OkStatus();
+  }));
+  by_unit_ = std::move(fresh);
+  by_path_.clear();
+  loaded_at_ = now;
+  loaded_ = true;
+  return absl::OkStatus();
+}
+
+std::vector<Hotline> HotlineService::LinesLocked(const std::vector<std::string>& unit_paths) const {
   std::vector<Hotline> out = CityHotlines();
   // Ancestor ids of every unit: the path segments.
   std::set<long long> ids;
@@ -32,27 +50,24 @@ absl::StatusOr<std::vector<Hotline>> HotlineService::ForUnits(
       i = j + 1;
     }
   }
-  if (ids.empty()) return out;
-  std::lock_guard lk(mu_);
-  const auto now = std::chrono::steady_clock::now();
-  if (!loaded_ || now - loaded_at_ > refresh_after_) {
-    std::unordered_map<int64_t, std::vector<Hotline>> fresh;
-    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT h.org_unit_id, h.name, h.number, h.hours, u.kind FROM hotlines h "
-                        "JOIN org_units u ON u.id = h.org_unit_id ORDER BY h.org_unit_id, h.name");
-      for (const auto& r : rows)
-        fresh[db::GetInt(r, 0)].push_back({db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 4), db::GetStr(r, 3)});
-      return absl::OkStatus();
-    }));
-    by_unit_ = std::move(fresh);
-    loaded_at_ = now;
-    loaded_ = true;
-  }
   for (long long id : ids) {
     if (auto it = by_unit_.find(id); it != by_unit_.end()) out.insert(out.end(), it->second.begin(), it->second.end());
   }
   return out;
+}
+
+absl::StatusOr<std::vector<Hotline>> HotlineService::ForUnits(const std::vector<std::string>& unit_paths) {
+  std::lock_guard lk(mu_);
+  XQ_RETURN_IF_ERROR(RefreshLocked());
+  return LinesLocked(unit_paths);
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<Hotline>>> HotlineService::ForUnit(const std::string& unit_path) {
+  std::lock_guard lk(mu_);
+  XQ_RETURN_IF_ERROR(RefreshLocked());
+  auto& held = by_path_[unit_path];
+  if (!held) held = std::make_shared<const std::vector<Hotline>>(LinesLocked({unit_path}));
+  return held;
 }
 
 }  // namespace xq::counselling

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -34,14 +35,21 @@ class HotlineService {
       : db_(db), refresh_after_(refresh_after) {}
   // City lines, then the lines configured on the given units' ancestors.
   absl::StatusOr<std::vector<Hotline>> ForUnits(const std::vector<std::string>& unit_paths);
+  // The same for one unit, shared (every submission answer lists them).
+  absl::StatusOr<std::shared_ptr<const std::vector<Hotline>>> ForUnit(const std::string& unit_path);
 
  private:
+  absl::Status RefreshLocked();  // reads the table when older than refresh_after
+  std::vector<Hotline> LinesLocked(const std::vector<std::string>& unit_paths) const;
+
   db::Database& db_;
   const std::chrono::seconds refresh_after_;
   std::mutex mu_;
   std::chrono::steady_clock::time_point loaded_at_;
   bool loaded_ = false;
   std::unordered_map<int64_t, std::vector<Hotline>> by_unit_;  // ordered by name
+  // ForUnit's answers since the last read of the table.
+  std::unordered_map<std::string, std::shared_ptr<const std::vector<Hotline>>> by_path_;
 };
 
 }  // namespace xq::counselling

@@ -11,7 +11,7 @@ std::optional<SubmitContext> ContextCache::Find(int64_t assignment_id, int64_t n
     return std::nullopt;
   }
   const Entry& e = it->second;
-  return SubmitContext{e.assignment, *e.student, std::nullopt, e.consent};
+  return SubmitContext{e.assignment, e.student, std::nullopt, e.consent};
 }
 
 bool ContextCache::StudentHeld(int64_t student_id, int64_t now) {
@@ -40,7 +40,7 @@ void ContextCache::KeepLocked(std::vector<SubmitContext>& contexts, int64_t now)
   std::shared_ptr<const StudentInfo> student;
   for (auto& c : contexts) {
     if (c.submission || c.assignment.state != "pending") continue;  // served by the database
-    if (!student || student->id != c.student.id) student = std::make_shared<const StudentInfo>(std::move(c.student));
+    if (!student || student->id != c.student->id) student = std::move(c.student);  // one copy per student
     const int64_t id = c.assignment.id;
     students_[c.assignment.student_id].assignments.push_back(id);
     entries_.insert_or_assign(id, Entry{std::move(c.assignment), student, std::move(c.consent), now});

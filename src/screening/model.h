@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,7 +117,7 @@ struct Submission {
 // submission already stored for it and the consent record, if any.
 struct SubmitContext {
   Assignment assignment;
-  StudentInfo student;
+  std::shared_ptr<const StudentInfo> student;  // never null; shared by the student's scales
   std::optional<Submission> submission;
   std::optional<Consent> consent;
 };

@@ -92,8 +92,9 @@ std::string SubmitAnswer(const SubmitOutcome& out) {
   b += ']';
   o.Key("hotlines");
   b += '[';
-  for (size_t i = 0; i < out.hotlines.size(); ++i) {
-    const auto& h = out.hotlines[i];
+  const auto& hotlines = out.hotlines ? *out.hotlines : counselling::CityHotlines();
+  for (size_t i = 0; i < hotlines.size(); ++i) {
+    const auto& h = hotlines[i];
     if (i) b += ',';
     JsonObjectWriter line(b);
     line.Str("hours", h.hours).Str("name", h.name).Str("number", h.number).Str("scope", h.scope).End();

@@ -122,47 +122,54 @@ std::string StudentTitle(int position) { return fmt::format("心理健康小调�
 
 struct ParsedAnswers {
   instruments::Response response;
-  Json stored = Json::object();
+  std::string stored;  // the answers given (nulls left out), as JSON
 };
 
 // Answers JSON → scoring response. Codes are option codes (strings); multi
 // items take an array of codes; text items take free text (stored, not
-// scored); null = unanswered.
+// scored); null = unanswered. The stored text is the answers object
+// without its nulls, written as Json::dump would (keys sorted).
 absl::StatusOr<ParsedAnswers> ParseAnswers(const instruments::ScoringPlan& plan, const Json& answers) {
   if (!answers.is_object()) return InvalidArgument("answers must be an object", "answers");
   ParsedAnswers out;
   out.response = plan.NewResponse();
+  out.stored.reserve(16 * answers.size() + 2);
+  JsonObjectWriter stored(out.stored);
   const auto& def = plan.definition();
   for (const auto& [key, value] : answers.items()) {
-    const std::string field = "answers." + key;
     int idx = plan.ItemIndex(key);
-    if (idx < 0) return InvalidArgument(fmt::format("unknown item '{}'", key), field);
+    if (idx < 0) return InvalidArgument(fmt::format("unknown item '{}'", key), "answers." + key);
     if (value.is_null()) continue;
     const auto& item = def.items[idx];
     if (item.type == instruments::ItemType::kText) {
       if (!value.is_string() || value.get_ref<const std::string&>().size() > 2000)
-        return InvalidArgument("a text answer must be a string of at most 2000 bytes", field);
-      out.stored[key] = value;
+        return InvalidArgument("a text answer must be a string of at most 2000 bytes", "answers." + key);
+      stored.Str(key, value.get_ref<const std::string&>());
       continue;
     }
     if (item.type == instruments::ItemType::kMulti) {
-      if (!value.is_array()) return InvalidArgument("a multiple-choice answer is an array of codes", field);
+      if (!value.is_array()) return InvalidArgument("a multiple-choice answer is an array of codes", "answers." + key);
       int32_t mask = 0;
+      stored.Key(key);
+      out.stored += '[';
       for (const auto& v : value) {
-        auto opt = v.is_string() ? plan.OptionByCode(idx, v.get<std::string>()) : std::nullopt;
-        if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), field);
+        auto opt = v.is_string() ? plan.OptionByCode(idx, v.get_ref<const std::string&>()) : std::nullopt;
+        if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), "answers." + key);
         mask |= int32_t{1} << *opt;
+        if (out.stored.back() != '[') out.stored += ',';
+        AppendJsonString(out.stored, v.get_ref<const std::string&>());
       }
+      out.stored += ']';
       out.response.answers[idx] = mask;
-      out.stored[key] = value;
       continue;
     }
     std::optional<int32_t> opt;
-    if (value.is_string()) opt = plan.OptionByCode(idx, value.get<std::string>());
-    if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), field);
+    if (value.is_string()) opt = plan.OptionByCode(idx, value.get_ref<const std::string&>());
+    if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), "answers." + key);
     out.response.answers[idx] = *opt;
-    out.stored[key] = value;
+    stored.Str(key, value.get_ref<const std::string&>());
   }
+  stored.End();
   return out;
 }
 
@@ -256,18 +263,19 @@ Json ScreeningService::ListTemplates() const {
 
 // ---------------------------------------------------------------- positivity
 
-bool IsPositive(const Json& result) {
-  static const std::set<std::string> kBands = {"moderate", "moderately_severe", "severe", "high",
-                                               "very_high", "at_or_above_cutoff"};
-  static const std::set<std::string> kLevels = {"I", "high", "moderate"};
-  if (result.contains("critical") && !result["critical"].empty()) return true;
-  if (result.contains("bands"))
-    for (const auto& [name, b] : result["bands"].items())
-      if (name.find('.') == std::string::npos && b.contains("id") && kBands.count(b["id"].get<std::string>()))
-        return true;
-  if (result.contains("classes"))
-    for (const auto& [name, c] : result["classes"].items())
-      if (c.contains("id") && kLevels.count(c["id"].get<std::string>())) return true;
+bool IsPositive(const instruments::ScoringPlan& plan, const instruments::Result& r) {
+  static const std::set<std::string, std::less<>> kBands = {"moderate", "moderately_severe", "severe", "high",
+                                                            "very_high", "at_or_above_cutoff"};
+  static const std::set<std::string, std::less<>> kLevels = {"I", "high", "moderate"};
+  if (!r.critical.empty()) return true;
+  const auto& d = plan.definition();
+  const auto& refs = plan.band_sets();
+  for (size_t k = 0; k < r.bands.size() && k < refs.size(); ++k) {
+    if (r.bands[k] < 0 || !d.scores[refs[k].score].report || refs[k].name.find('.') != std::string::npos) continue;
+    if (kBands.contains(d.scores[refs[k].score].band_sets[refs[k].set].bands[r.bands[k]].id)) return true;
+  }
+  for (size_t c = 0; c < r.classes.size() && c < d.classes.size(); ++c)
+    if (r.classes[c] >= 0 && kLevels.contains(d.classes[c].levels[r.classes[c]].id)) return true;
   return false;
 }
 
@@ -348,18 +356,18 @@ Suppression Suppress(const std::vector<std::vector<int64_t>>& counts, int k) {
 
 // ---------------------------------------------------------------- cache
 
-absl::StatusOr<std::optional<Campaign>> ScreeningService::CampaignById(int64_t id) {
+absl::StatusOr<std::shared_ptr<const Campaign>> ScreeningService::CampaignById(int64_t id) {
   {
     std::lock_guard lk(cache_mu_);
-    if (auto it = campaigns_.find(id); it != campaigns_.end()) return std::optional<Campaign>(it->second);
+    if (auto it = campaigns_.find(id); it != campaigns_.end()) return it->second;
   }
   XQ_ASSIGN_OR_RETURN(auto c, store_.GetCampaign(id));
-  if (c) {
-    std::lock_guard lk(cache_mu_);
-    if (campaigns_.size() > 10000) campaigns_.clear();
-    campaigns_[id] = *c;
-  }
-  return c;
+  if (!c) return std::shared_ptr<const Campaign>();
+  auto held = std::make_shared<const Campaign>(std::move(*c));
+  std::lock_guard lk(cache_mu_);
+  if (campaigns_.size() > 10000) campaigns_.clear();
+  campaigns_[id] = held;
+  return held;
 }
 
 // ---------------------------------------------------------------- audit
@@ -719,7 +727,7 @@ absl::StatusOr<Json> ScreeningService::ListAssignments(const http::Principal& p)
   // Answering follows the list: its submissions then read nothing.
   XQ_RETURN_IF_ERROR(HoldContextsOf(s->id, clock_.NowMicros()));
   XQ_ASSIGN_OR_RETURN(auto assignments, store_.AssignmentsOfStudent(s->id));
-  std::map<int64_t, std::optional<Campaign>> campaigns;
+  std::map<int64_t, std::shared_ptr<const Campaign>> campaigns;
   Json items = Json::array();
   for (const auto& a : assignments) {
     if (!campaigns.count(a.campaign_id)) {
@@ -820,14 +828,14 @@ absl::Status ScreeningService::SaveDraft(const http::Principal& p, int64_t id, c
   if (position < 0 || position > static_cast<int>(e->definition.items.size()))
     return InvalidArgument("position is outside the scale", "position");
   XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
-  return store_.PutDraft(id, Draft{parsed.stored.dump(), position, clock_.NowMicros()});
+  return store_.PutDraft(id, Draft{std::move(parsed.stored), position, clock_.NowMicros()});
 }
 
 absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const Assignment& a,
                                                      const StudentInfo& s, const Json& answers,
                                                      std::optional<double> elapsed,
                                                      std::string client_key, std::string source,
-                                                     Json* result_out) {
+                                                     std::vector<std::string>* feedback_keys) {
   const auto* e = FindScale(c.scales[a.position]);
   if (!e) return Internal("the campaign's scale version is not available");
   XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
@@ -844,7 +852,6 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
     return InvalidArgument(std::string(scored.status().message()), f);
   }
   const auto& def = e->definition;
-  Json result = instruments::ResultToJson(e->plan, *scored);
   WriteRequest w;
   Submission& x = w.submission;
   x.id = NewId();
@@ -856,12 +863,13 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
   x.unit_path = a.unit_path;
   x.instrument_id = def.id;
   x.version = def.version;
-  x.answers = parsed.stored.dump();
-  x.result = result.dump();
-  x.positive = IsPositive(result);
+  x.answers = std::move(parsed.stored);
+  x.result = instruments::ResultJsonText(e->plan, *scored);
+  x.positive = IsPositive(e->plan, *scored);
   x.critical = !scored->critical.empty();
   x.valid = scored->valid;
-  if (result_out) *result_out = std::move(result);
+  if (feedback_keys)
+    for (int f : scored->feedback) feedback_keys->push_back(def.feedback[f].key);
   x.source = std::move(source);
   x.sex = s.sex;
   x.grade_year = s.grade_year;
@@ -905,11 +913,16 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
 }
 
 std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& actor, const Submission& x) const {
-  return FeedbackTexts(actor, x, ParseJson(x.result));
+  std::vector<std::string> keys;
+  auto result = ParseJson(x.result);
+  if (result.ok() && result->contains("feedback"))
+    for (const auto& key : (*result)["feedback"])
+      if (key.is_string()) keys.push_back(key.get<std::string>());
+  return FeedbackTexts(actor, x, keys);
 }
 
 std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& actor, const Submission& x,
-                                                         const absl::StatusOr<Json>& result) const {
+                                                         const std::vector<std::string>& keys) const {
   std::vector<std::string> out;
   const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
   // D3 for a student: the neutral feedback text only, and only if the scale
@@ -920,8 +933,8 @@ std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& ac
       r.feedback_allowed = r.feedback_allowed || f.audience == instruments::Audience::kStudent;
   }
   auto d = policy::Decide(actor, Action::kRead, r);
-  if (d.allowed && d.view == policy::View::kFeedbackOnly && e && result.ok() && result->contains("feedback")) {
-    for (const auto& key : (*result)["feedback"]) {
+  if (d.allowed && d.view == policy::View::kFeedbackOnly && e) {
+    for (const auto& key : keys) {
       for (const auto& f : e->definition.feedback) {
         if (f.key == key && f.audience == instruments::Audience::kStudent) out.push_back(TextOf(f.text));
       }
@@ -954,11 +967,11 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   }
   if (!ctx || ctx->assignment.student_id != p.actor.student_id) return NotFound("assessment not found");
   const Assignment* a = &ctx->assignment;
-  const StudentInfo* s = &ctx->student;
+  const StudentInfo* s = ctx->student.get();
   const std::optional<Submission>& existing = ctx->submission;
   PreparedSubmit prep;
   SubmitOutcome& out = prep.out;
-  XQ_ASSIGN_OR_RETURN(out.hotlines, hotlines_.ForUnits({s->unit_path}));
+  XQ_ASSIGN_OR_RETURN(out.hotlines, hotlines_.ForUnit(s->unit_path));
   if (existing) {
     if (existing->client_key != in.submission_id)
       return Conflict("the answers are already submitted", "submission_id");
@@ -979,16 +992,17 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
     if (!ctx || ctx->assignment.student_id != p.actor.student_id) return NotFound("assessment not found");
     if (ctx->submission) return PrepareSubmit(p, id, in);  // submitted meanwhile: a repeat or a conflict
     a = &ctx->assignment;
-    s = &ctx->student;
+    s = ctx->student.get();
     from_memory = false;
   }
   if (!from_memory && !MayAnswer(*c, *s, ctx->consent, &why))
     return PermissionDenied("this assessment cannot be answered now: " + why);
-  Json result;
-  XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online", &result));
+  std::vector<std::string> feedback_keys;
+  XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online",
+                                    &feedback_keys));
   // Worked out here, not on the writer thread after the commit.
-  out.feedback = FeedbackTexts(p.actor, w.submission, absl::StatusOr<Json>(std::move(result)));
-  out.submission = w.submission;
+  out.feedback = FeedbackTexts(p.actor, w.submission, feedback_keys);
+  // out.submission is the stored row, given when the write completes.
   // Checked again by the writer's claim, in the committing transaction.
   w.needs_consent = NeedsConsent(*c, *s);
   prep.write = std::move(w);

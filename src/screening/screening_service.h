@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -34,6 +35,7 @@
 #include "core/json.h"
 #include "counselling/hotlines.h"
 #include "http/request.h"
+#include "instruments/scoring.h"
 #include "screening/context_cache.h"
 #include "screening/model.h"
 #include "screening/screening_store.h"
@@ -51,7 +53,7 @@ struct SubmitOutcome {
   Submission submission;
   bool repeat = false;
   std::vector<std::string> feedback;  // neutral student feedback texts
-  std::vector<counselling::Hotline> hotlines;
+  std::shared_ptr<const std::vector<counselling::Hotline>> hotlines;  // never null once answered
 };
 
 struct AggregateQuery {
@@ -139,13 +141,14 @@ class ScreeningService {
 
  private:
   // Campaigns do not change once created (the submission path reads them
-  // on every request), so they are cached.
-  absl::StatusOr<std::optional<Campaign>> CampaignById(int64_t id);
+  // on every request), so they are cached and shared (null: no such campaign).
+  absl::StatusOr<std::shared_ptr<const Campaign>> CampaignById(int64_t id);
   absl::StatusOr<Campaign> VisibleCampaign(const http::Principal& p, int64_t id);
   // Builds the stored submission with its warnings and follow-ups.
   absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
                                      const Json& answers, std::optional<double> elapsed,
-                                     std::string client_key, std::string source, Json* result_out = nullptr);
+                                     std::string client_key, std::string source,
+                                     std::vector<std::string>* feedback_keys = nullptr);
   struct PreparedSubmit {
     SubmitOutcome out;                 // complete unless `write` is set
     std::optional<WriteRequest> write;  // the row to commit
@@ -160,9 +163,9 @@ class ScreeningService {
   // Reads a student's open assessments into contexts_ unless held.
   absl::Status HoldContextsOf(int64_t student_id, int64_t now);
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x) const;
-  // The same with x.result already parsed.
+  // The same with the result's feedback keys at hand.
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x,
-                                         const absl::StatusOr<Json>& result) const;
+                                         const std::vector<std::string>& keys) const;
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, int64_t student_id, std::string outcome,
              std::string detail = {}, std::string purpose = {});
@@ -173,14 +176,14 @@ class ScreeningService {
   counselling::HotlineService& hotlines_;
   const Clock& clock_;
   std::mutex cache_mu_;
-  std::map<int64_t, Campaign> campaigns_;
+  std::map<int64_t, std::shared_ptr<const Campaign>> campaigns_;
   // Unsubmitted assignments of students answering now (30 minutes).
   ContextCache contexts_{int64_t{30} * 60 * 1'000'000};
 };
 
-// Screen-positive rule over a ResultToJson document: any critical hit, an
-// upper band of the primary score, or an attention class level.
-bool IsPositive(const Json& result);
+// Screen-positive rule: any critical hit, an upper band of a reported
+// score's primary band set, or an attention class level.
+bool IsPositive(const instruments::ScoringPlan& plan, const instruments::Result& r);
 // The detail JSON of a campaign (GET /campaigns/{id}).
 Json CampaignToJson(const Campaign& c);
 // Small-cell suppression of a table of counts[r][c] with row totals (when

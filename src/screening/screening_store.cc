@@ -305,7 +305,7 @@ constexpr const char* kSubmitContextSelect =
 
 SubmitContext SubmitContextOf(const soci::row& r) {
   SubmitContext c;
-  c.student = StudentOf(r, 0);
+  c.student = std::make_shared<const StudentInfo>(StudentOf(r, 0));
   c.assignment = AssignmentOf(r, 10);
   if (r.get_indicator(19) != soci::i_null) c.submission = SubmissionOf(r, 18);
   if (r.get_indicator(39) != soci::i_null)

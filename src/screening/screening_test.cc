@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "core/ids.h"
@@ -18,6 +20,7 @@
 #include "warning/warning_service.h"
 #include "audit/audit.h"
 #include "counselling/hotlines.h"
+#include "instruments/registry.h"
 #include "db/row.h"
 
 namespace xq::screening {
@@ -60,13 +63,59 @@ TEST(Suppress, ZeroCellsAndLargeCellsStay) {
   EXPECT_FALSE(s.grand_total);
 }
 
-TEST(IsPositive, CriticalBandsAndClasses) {
-  EXPECT_FALSE(IsPositive(Json::parse(R"({"bands":{"total":{"id":"mild"}},"critical":[]})")));
-  EXPECT_TRUE(IsPositive(Json::parse(R"({"bands":{"total":{"id":"moderate"}},"critical":[]})")));
-  EXPECT_TRUE(IsPositive(Json::parse(R"({"bands":{},"critical":[{"id":"q9"}]})")));
-  EXPECT_TRUE(IsPositive(Json::parse(R"({"classes":{"category":{"id":"I"}},"critical":[]})")));
-  // Secondary band sets do not decide.
-  EXPECT_FALSE(IsPositive(Json::parse(R"({"bands":{"total.x":{"id":"severe"}},"critical":[]})")));
+instruments::Result ScorePhq9(std::vector<int32_t> answers) {
+  const auto& plan = instruments::BundledDefinitions().Find("phq9")->plan;
+  instruments::Response r = plan.NewResponse();
+  for (size_t i = 0; i < answers.size(); ++i) r.answers[i] = answers[i];
+  return *plan.Score(r);
+}
+
+TEST(IsPositive, CriticalAndUpperBands) {
+  const auto& plan = instruments::BundledDefinitions().Find("phq9")->plan;
+  EXPECT_FALSE(IsPositive(plan, ScorePhq9({0, 0, 0, 0, 0, 0, 0, 0, 0})));
+  EXPECT_FALSE(IsPositive(plan, ScorePhq9({1, 1, 1, 1, 1, 1, 1, 1, 0})));  // 8: mild
+  EXPECT_TRUE(IsPositive(plan, ScorePhq9({2, 2, 1, 1, 1, 1, 1, 1, 0})));   // 10: moderate
+  EXPECT_TRUE(IsPositive(plan, ScorePhq9({0, 0, 0, 0, 0, 0, 0, 0, 1})));   // item 9: critical
+}
+
+// The rule as read from the stored result document: it must agree with
+// the rule over the scored result for every bundled scale.
+bool IsPositiveDocument(const Json& result) {
+  static const std::set<std::string> kBands = {"moderate", "moderately_severe", "severe", "high",
+                                               "very_high", "at_or_above_cutoff"};
+  static const std::set<std::string> kLevels = {"I", "high", "moderate"};
+  if (!result["critical"].empty()) return true;
+  for (const auto& [name, b] : result["bands"].items())
+    if (name.find('.') == std::string::npos && kBands.count(b["id"].get<std::string>())) return true;
+  for (const auto& [name, c] : result["classes"].items())
+    if (kLevels.count(c["id"].get<std::string>())) return true;
+  return false;
+}
+
+TEST(IsPositive, AgreesWithTheStoredDocumentOnEveryBundledScale) {
+  std::mt19937_64 rng(5);
+  int positives = 0, negatives = 0;
+  for (const auto& e : instruments::BundledDefinitions().entries()) {
+    SCOPED_TRACE(e.definition.id);
+    for (int n = 0; n < 400; ++n) {
+      instruments::Response r = e.plan.NewResponse();
+      for (size_t i = 0; i < e.definition.items.size(); ++i) {
+        const auto& item = e.definition.items[i];
+        if (item.type == instruments::ItemType::kText) continue;
+        // Skewed to low options, so that both outcomes occur.
+        uint64_t n_opt = item.options.size();
+        r.answers[i] = item.type == instruments::ItemType::kMulti ? static_cast<int32_t>(rng() % (uint64_t{1} << n_opt))
+                                                                   : static_cast<int32_t>((rng() % n_opt) * (rng() % 2));
+      }
+      auto res = e.plan.Score(r);
+      if (!res.ok()) continue;
+      bool positive = IsPositive(e.plan, *res);
+      ASSERT_EQ(positive, IsPositiveDocument(Json::parse(instruments::ResultJsonText(e.plan, *res))));
+      (positive ? positives : negatives) += 1;
+    }
+  }
+  EXPECT_GT(positives, 100);
+  EXPECT_GT(negatives, 100);
 }
 
 TEST(SubmitAnswer, SameBytesAsTheJsonDom) {
@@ -75,9 +124,10 @@ TEST(SubmitAnswer, SameBytesAsTheJsonDom) {
   out.submission.client_key = "key \"quoted\" \\ \x01 \xff";  // escapes and invalid UTF-8
   out.submission.submitted_at = 1'790'000'000'000'000;
   out.feedback = {"谢谢你认真完成这份问卷。", "line\nbreak"};
-  out.hotlines = {{"阳光心理热线", "4001060525", "city", "24小时"}, {"School \"A\"", "1", "school", ""}};
+  out.hotlines = std::make_shared<const std::vector<counselling::Hotline>>(std::vector<counselling::Hotline>{
+      {"阳光心理热线", "4001060525", "city", "24小时"}, {"School \"A\"", "1", "school", ""}});
   Json hotlines = Json::array();
-  for (const auto& h : out.hotlines)
+  for (const auto& h : *out.hotlines)
     hotlines.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
   Json dom = {{"assignment_id", IdToString(out.submission.assignment_id)},
               {"submission_id", out.submission.client_key},
@@ -86,7 +136,7 @@ TEST(SubmitAnswer, SameBytesAsTheJsonDom) {
               {"hotlines", hotlines}};
   EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
   out.feedback.clear();
-  out.hotlines.clear();
+  out.hotlines = std::make_shared<const std::vector<counselling::Hotline>>();
   dom["feedback"] = Json::array();
   dom["hotlines"] = Json::array();
   EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
@@ -429,6 +479,7 @@ TEST(ContextCache, ServesUnsubmittedAssignmentsUntilForgottenOrOld) {
     mine[i].assignment.campaign_id = 1 + i;
     mine[i].assignment.student_id = 100;
     mine[i].assignment.state = "pending";
+    mine[i].student = std::make_shared<const StudentInfo>();
   }
   mine[2].assignment.state = "submitted";  // never served from memory
   EXPECT_FALSE(cache.StudentHeld(100, 0));
