@@ -62,6 +62,19 @@ TEST(Json, StrictReader) {
   EXPECT_EQ(FieldOf(s).value(), "extra");
 }
 
+TEST(Json, OwningReaderMovesValuesOutAndStillChecksFields) {
+  JsonReader r(ParseJsonObject(R"({"answers":{"q1":"2","q2":["a","b"]},"extra":1})").value());
+  Json answers, missing;
+  r.Required("answers", &answers);
+  EXPECT_EQ(answers, Json::parse(R"({"q1":"2","q2":["a","b"]})"));
+  auto s = r.Finish();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(FieldOf(s).value(), "extra");
+  JsonReader q(ParseJsonObject(R"({"a":1})").value());
+  q.Required("answers", &missing);
+  EXPECT_EQ(FieldOf(q.Finish()).value(), "answers");
+}
+
 TEST(Json, WrongTypeNamesField) {
   auto j = ParseJsonObject(R"({"age":"12"})").value();
   JsonReader r(j);

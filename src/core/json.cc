@@ -73,6 +73,11 @@ JsonReader::JsonReader(const Json& object, std::string prefix)
   if (!obj_.is_object()) status_ = InvalidArgument("expected a JSON object", prefix_);
 }
 
+JsonReader::JsonReader(Json&& object, std::string prefix)
+    : owned_(std::move(object)), obj_(owned_), owns_(true), prefix_(std::move(prefix)) {
+  if (!obj_.is_object()) status_ = InvalidArgument("expected a JSON object", prefix_);
+}
+
 void JsonReader::Fail(absl::Status s) {
   if (status_.ok()) status_ = std::move(s);
 }
@@ -113,7 +118,9 @@ void JsonReader::Required(std::string_view key, bool* out) {
 
 void JsonReader::Required(std::string_view key, Json* out) {
   const Json* v = Find(key, true);
-  if (v) *out = *v;
+  if (!v) return;
+  if (owns_) *out = std::move(const_cast<Json&>(*v));  // owned_ is not const; read once
+  else *out = *v;
 }
 
 void JsonReader::Optional(std::string_view key, std::optional<std::string>* out) {

@@ -62,6 +62,9 @@ class JsonReader {
  public:
   // prefix is prepended to field names in errors, e.g. "items[2].".
   explicit JsonReader(const Json& object, std::string prefix = "");
+  // Owns the object: Required(key, Json*) moves the value out instead of
+  // copying it (a request body read once).
+  explicit JsonReader(Json&& object, std::string prefix = "");
 
   void Required(std::string_view key, std::string* out);
   void Required(std::string_view key, int64_t* out);
@@ -85,7 +88,9 @@ class JsonReader {
   const Json* Find(std::string_view key, bool required);
   std::string Name(std::string_view key) const { return prefix_ + std::string(key); }
 
+  Json owned_;  // the object, when the reader owns it
   const Json& obj_;
+  bool owns_ = false;
   std::string prefix_;
   std::set<std::string, std::less<>> seen_;
   absl::Status status_;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "core/json.h"
 #include "core/status.h"
 #include "db/row.h"
 
@@ -13,6 +14,17 @@ const std::vector<Hotline>& CityHotlines() {
       {"阳光家庭教育热线", "4000716515", "city", ""},
   };
   return kLines;
+}
+
+std::string HotlinesJsonText(const std::vector<Hotline>& lines) {
+  std::string out = "[";
+  for (const auto& h : lines) {
+    if (out.size() > 1) out += ',';
+    JsonObjectWriter line(out);  // keys in the DOM's (sorted) order
+    line.Str("hours", h.hours).Str("name", h.name).Str("number", h.number).Str("scope", h.scope).End();
+  }
+  out += ']';
+  return out;
 }
 
 absl::Status HotlineService::RefreshLocked() {
@@ -62,11 +74,15 @@ absl::StatusOr<std::vector<Hotline>> HotlineService::ForUnits(const std::vector<
   return LinesLocked(unit_paths);
 }
 
-absl::StatusOr<std::shared_ptr<const std::vector<Hotline>>> HotlineService::ForUnit(const std::string& unit_path) {
+absl::StatusOr<std::shared_ptr<const UnitHotlines>> HotlineService::ForUnit(const std::string& unit_path) {
   std::lock_guard lk(mu_);
   XQ_RETURN_IF_ERROR(RefreshLocked());
   auto& held = by_path_[unit_path];
-  if (!held) held = std::make_shared<const std::vector<Hotline>>(LinesLocked({unit_path}));
+  if (!held) {
+    UnitHotlines h{LinesLocked({unit_path}), ""};
+    h.json = HotlinesJsonText(h.lines);
+    held = std::make_shared<const UnitHotlines>(std::move(h));
+  }
   return held;
 }
 

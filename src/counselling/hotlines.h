@@ -26,6 +26,16 @@ struct Hotline {
 // The city-wide lines named in the action plan.
 const std::vector<Hotline>& CityHotlines();
 
+// The lines as a JSON array of {"hours","name","number","scope"} objects.
+std::string HotlinesJsonText(const std::vector<Hotline>& lines);
+
+// A unit's lines, with their JSON written once: every submission answer
+// carries them.
+struct UnitHotlines {
+  std::vector<Hotline> lines;
+  std::string json;  // HotlinesJsonText(lines)
+};
+
 // Every submission answer lists hotlines, so the (small) table is held in
 // memory and read again when it is older than refresh_after.
 // Thread-safe.
@@ -36,7 +46,7 @@ class HotlineService {
   // City lines, then the lines configured on the given units' ancestors.
   absl::StatusOr<std::vector<Hotline>> ForUnits(const std::vector<std::string>& unit_paths);
   // The same for one unit, shared (every submission answer lists them).
-  absl::StatusOr<std::shared_ptr<const std::vector<Hotline>>> ForUnit(const std::string& unit_path);
+  absl::StatusOr<std::shared_ptr<const UnitHotlines>> ForUnit(const std::string& unit_path);
 
  private:
   absl::Status RefreshLocked();  // reads the table when older than refresh_after
@@ -49,7 +59,7 @@ class HotlineService {
   bool loaded_ = false;
   std::unordered_map<int64_t, std::vector<Hotline>> by_unit_;  // ordered by name
   // ForUnit's answers since the last read of the table.
-  std::unordered_map<std::string, std::shared_ptr<const std::vector<Hotline>>> by_path_;
+  std::unordered_map<std::string, std::shared_ptr<const UnitHotlines>> by_path_;
 };
 
 }  // namespace xq::counselling

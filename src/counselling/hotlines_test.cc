@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "core/json.h"
 #include "gtest/gtest.h"
 
 namespace xq::counselling {
@@ -47,6 +48,16 @@ TEST(Hotlines, CityLinesAlwaysFirstThenAncestors) {
   EXPECT_EQ(now[2].number, "022-3");  // unit 2 first, by name within a unit
   EXPECT_EQ(now[3].number, "022-1");
   EXPECT_EQ(now[4].number, "022-2");
+
+  // One unit's lines, shared until the table is read again, with their JSON.
+  auto unit = fresh.ForUnit("/1/3/").value();
+  ASSERT_EQ(unit->lines.size(), 3u);
+  EXPECT_EQ(unit->lines[2].number, "022-2");
+  Json items = Json::parse(unit->json);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[2], Json({{"name", "河西区心理热线"}, {"number", "022-2"}, {"scope", "district"}, {"hours", ""}}));
+  EXPECT_EQ(unit->json, items.dump());
+  EXPECT_EQ(svc.ForUnit("/1/3/").value(), svc.ForUnit("/1/3/").value()) << "held while the table is";
   db.reset();
   std::filesystem::remove(path);
 }

@@ -17,10 +17,7 @@ void RegisterCounsellingRoutes(http::Router& router, HotlineService& hotlines) {
           for (const auto& g : req.principal->actor.grants) paths.push_back(g.unit_path);
         auto lines = hotlines.ForUnits(paths);
         if (!lines.ok()) return http::Response::Error(lines.status());
-        Json items = Json::array();
-        for (const auto& h : *lines)
-          items.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
-        return http::Response::Json({{"items", items}});
+        return http::Response::JsonText("{\"items\":" + HotlinesJsonText(*lines) + "}");
       },
       {.auth = http::Auth::kNone});
 }

@@ -90,16 +90,7 @@ std::string SubmitAnswer(const SubmitOutcome& out) {
     AppendJsonString(b, out.feedback[i]);
   }
   b += ']';
-  o.Key("hotlines");
-  b += '[';
-  const auto& hotlines = out.hotlines ? *out.hotlines : counselling::CityHotlines();
-  for (size_t i = 0; i < hotlines.size(); ++i) {
-    const auto& h = hotlines[i];
-    if (i) b += ',';
-    JsonObjectWriter line(b);
-    line.Str("hours", h.hours).Str("name", h.name).Str("number", h.number).Str("scope", h.scope).End();
-  }
-  b += ']';
+  o.Raw("hotlines", out.hotlines ? out.hotlines->json : counselling::HotlinesJsonText(counselling::CityHotlines()));
   o.Str("submission_id", out.submission.client_key).Str("submitted_at", FormatRfc3339(out.submission.submitted_at));
   o.End();
   return b;
@@ -278,7 +269,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (!id.ok()) return Response::Error(id.status());
     auto body = Body(req);
     if (!body.ok()) return Response::Error(body.status());
-    JsonReader r(*body);
+    JsonReader r(std::move(*body));
     Json answers;
     std::optional<int64_t> position;
     r.Required("answers", &answers);
@@ -294,7 +285,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (!id.ok()) return Response::Error(id.status());
     auto body = Body(req);
     if (!body.ok()) return Response::Error(body.status());
-    JsonReader r(*body);
+    JsonReader r(std::move(*body));
     SubmitInput in;
     std::optional<Json> elapsed;
     r.Required("submission_id", &in.submission_id);

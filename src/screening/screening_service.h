@@ -53,7 +53,7 @@ struct SubmitOutcome {
   Submission submission;
   bool repeat = false;
   std::vector<std::string> feedback;  // neutral student feedback texts
-  std::shared_ptr<const std::vector<counselling::Hotline>> hotlines;  // never null once answered
+  std::shared_ptr<const counselling::UnitHotlines> hotlines;  // the student's unit's; never null once answered
 };
 
 struct AggregateQuery {

@@ -124,10 +124,12 @@ TEST(SubmitAnswer, SameBytesAsTheJsonDom) {
   out.submission.client_key = "key \"quoted\" \\ \x01 \xff";  // escapes and invalid UTF-8
   out.submission.submitted_at = 1'790'000'000'000'000;
   out.feedback = {"谢谢你认真完成这份问卷。", "line\nbreak"};
-  out.hotlines = std::make_shared<const std::vector<counselling::Hotline>>(std::vector<counselling::Hotline>{
-      {"阳光心理热线", "4001060525", "city", "24小时"}, {"School \"A\"", "1", "school", ""}});
+  counselling::UnitHotlines unit;
+  unit.lines = {{"阳光心理热线", "4001060525", "city", "24小时"}, {"School \"A\"", "1", "school", ""}};
+  unit.json = counselling::HotlinesJsonText(unit.lines);
+  out.hotlines = std::make_shared<const counselling::UnitHotlines>(unit);
   Json hotlines = Json::array();
-  for (const auto& h : *out.hotlines)
+  for (const auto& h : unit.lines)
     hotlines.push_back({{"name", h.name}, {"number", h.number}, {"scope", h.scope}, {"hours", h.hours}});
   Json dom = {{"assignment_id", IdToString(out.submission.assignment_id)},
               {"submission_id", out.submission.client_key},
@@ -136,7 +138,7 @@ TEST(SubmitAnswer, SameBytesAsTheJsonDom) {
               {"hotlines", hotlines}};
   EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
   out.feedback.clear();
-  out.hotlines = std::make_shared<const std::vector<counselling::Hotline>>();
+  out.hotlines = std::make_shared<const counselling::UnitHotlines>(counselling::UnitHotlines{{}, "[]"});
   dom["feedback"] = Json::array();
   dom["hotlines"] = Json::array();
   EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
