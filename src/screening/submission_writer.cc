@@ -4,7 +4,6 @@
 #include <unordered_map>
 
 #include "core/status.h"
-#include "db/sqlite_native.h"
 #include "screening/screening_store.h"
 #include "spdlog/spdlog.h"
 #include "warning/warning_store.h"
@@ -102,65 +101,27 @@ void SubmissionWriter::Loop() {
   }
 }
 
-namespace {
-
-// The statements of a batch, the same text on SQLite and PostgreSQL.
-// The claim takes an assignment without a submission whose consent, as
-// committed, allows answering: no decline, and a consent when :u (the
-// decision taken when none is recorded) is 'none'.
-constexpr std::string_view kClaimSql =
-    "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a, submission_id = :s "
-    "WHERE id = :b AND submission_id IS NULL AND COALESCE((SELECT c.decision FROM "
-    "screening_consents c WHERE c.campaign_id = screening_assignments.campaign_id AND "
-    "c.student_id = screening_assignments.student_id), :u) = 'consent'";
-constexpr std::string_view kInsertSql =
-    "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, "
-    "school_id, unit_path, instrument_id, version, answers, result, positive, critical, valid, "
-    "source, sex, grade_year, school_kind, submitted_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, "
-    ":i, :j, :k, :l, :m, :n, :o, :p, :q, :r, :s)";
-constexpr std::string_view kDeleteDraftSql = "DELETE FROM screening_drafts WHERE assignment_id = :a";
-
-std::string_view Unrecorded(const WriteRequest& w) { return w.needs_consent ? "none" : "consent"; }
-
-}  // namespace
-
-// SQLite: through the C API, statements prepared once per connection.
-absl::Status SubmissionWriter::ClaimAndInsertSqlite(soci::session& s, std::vector<Pending*>& rows,
-                                                    std::vector<bool>& taken) {
-  XQ_ASSIGN_OR_RETURN(auto* claim, sqlite_.Get(s, kClaimSql));
-  XQ_ASSIGN_OR_RETURN(auto* insert, sqlite_.Get(s, kInsertSql));
-  XQ_ASSIGN_OR_RETURN(auto* drop_draft, sqlite_.Get(s, kDeleteDraftSql));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const WriteRequest& w = rows[i]->request;
-    const Submission& x = w.submission;
-    claim->Bind(1, x.submitted_at).Bind(2, x.id).Bind(3, x.assignment_id).Bind(4, Unrecorded(w));
-    XQ_ASSIGN_OR_RETURN(int claimed, claim->Run());
-    taken[i] = claimed == 1;
-    if (!taken[i]) continue;
-    insert->Bind(1, x.id).Bind(2, x.assignment_id).Bind(3, x.client_key).Bind(4, x.campaign_id);
-    insert->Bind(5, x.student_id).Bind(6, x.school_id).Bind(7, x.unit_path).Bind(8, x.instrument_id);
-    insert->Bind(9, x.version).Bind(10, x.answers).Bind(11, x.result).Bind(12, int64_t{x.positive});
-    insert->Bind(13, int64_t{x.critical}).Bind(14, int64_t{x.valid}).Bind(15, x.source).Bind(16, x.sex);
-    insert->Bind(17, int64_t{x.grade_year}).Bind(18, x.school_kind).Bind(19, x.submitted_at);
-    XQ_RETURN_IF_ERROR(insert->Run().status());
-    XQ_RETURN_IF_ERROR(drop_draft->Bind(1, x.assignment_id).Run().status());
-  }
-  return absl::OkStatus();
-}
-
-// PostgreSQL: through SOCI, all claimed rows in one statement each.
-void SubmissionWriter::ClaimAndInsertSoci(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
+// Claims each row's assignment (only one without a submission is taken:
+// exactly one submission per assignment, on SQLite and PostgreSQL alike),
+// then appends the claimed rows with their warnings and follow-ups.
+// taken[i] tells whether rows[i] was written.
+absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
+  taken.assign(rows.size(), false);
   {
     long long at = 0, sid = 0, aid = 0;
-    std::string unrecorded;
-    soci::statement claim = (s.prepare << std::string(kClaimSql), soci::use(at), soci::use(sid), soci::use(aid),
-                             soci::use(unrecorded));
+    std::string unrecorded;  // the decision taken when no consent is recorded
+    soci::statement claim =
+        (s.prepare << "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a, submission_id = :s "
+                      "WHERE id = :b AND submission_id IS NULL AND COALESCE((SELECT c.decision FROM "
+                      "screening_consents c WHERE c.campaign_id = screening_assignments.campaign_id AND "
+                      "c.student_id = screening_assignments.student_id), :u) = 'consent'",
+         soci::use(at), soci::use(sid), soci::use(aid), soci::use(unrecorded));
     for (size_t i = 0; i < rows.size(); ++i) {
       const Submission& x = rows[i]->request.submission;
       at = x.submitted_at;
       sid = x.id;
       aid = x.assignment_id;
-      unrecorded = Unrecorded(rows[i]->request);
+      unrecorded = rows[i]->request.needs_consent ? "none" : "consent";
       claim.execute(true);
       taken[i] = claim.get_affected_rows() == 1;
     }
@@ -191,25 +152,17 @@ void SubmissionWriter::ClaimAndInsertSoci(soci::session& s, std::vector<Pending*
     kinds.push_back(x.school_kind);
     at.push_back(x.submitted_at);
   }
-  if (ids.empty()) return;
-  s << std::string(kInsertSql), soci::use(ids), soci::use(assignment_ids), soci::use(keys), soci::use(camps),
-      soci::use(studs), soci::use(schools), soci::use(paths), soci::use(instruments), soci::use(versions),
-      soci::use(answers), soci::use(results), soci::use(positive), soci::use(critical), soci::use(valid),
-      soci::use(sources), soci::use(sexes), soci::use(grades), soci::use(kinds), soci::use(at);
-  s << std::string(kDeleteDraftSql), soci::use(assignment_ids);
-}
-
-// Claims each row's assignment (only one without a submission is taken:
-// exactly one submission per assignment, on SQLite and PostgreSQL alike),
-// then appends the claimed rows with their warnings and follow-ups.
-// taken[i] tells whether rows[i] was written.
-absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
-  taken.assign(rows.size(), false);
-  if (db_.dialect() == db::Dialect::kSqlite) {
-    XQ_RETURN_IF_ERROR(ClaimAndInsertSqlite(s, rows, taken));
-  } else {
-    ClaimAndInsertSoci(s, rows, taken);
-  }
+  if (ids.empty()) return absl::OkStatus();
+  s << "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, "
+       "school_id, unit_path, instrument_id, version, answers, result, positive, critical, valid, "
+       "source, sex, grade_year, school_kind, submitted_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, "
+       ":i, :j, :k, :l, :m, :n, :o, :p, :q, :r, :s)",
+      soci::use(ids), soci::use(assignment_ids), soci::use(keys), soci::use(camps), soci::use(studs),
+      soci::use(schools), soci::use(paths), soci::use(instruments), soci::use(versions),
+      soci::use(answers), soci::use(results), soci::use(positive), soci::use(critical),
+      soci::use(valid), soci::use(sources), soci::use(sexes), soci::use(grades), soci::use(kinds),
+      soci::use(at);
+  s << "DELETE FROM screening_drafts WHERE assignment_id = :a", soci::use(assignment_ids);
   std::vector<const warning::Warning*> warnings;
   std::vector<const warning::FollowUp*> follow_ups;
   for (size_t i = 0; i < rows.size(); ++i) {

@@ -31,7 +31,6 @@
 
 #include "absl/status/statusor.h"
 #include "db/database.h"
-#include "db/sqlite_native.h"
 #include "screening/model.h"
 #include "warning/model.h"
 
@@ -90,14 +89,11 @@ class SubmissionWriter {
   void Loop();
   void Commit(std::vector<Pending>& batch);
   absl::Status InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
-  absl::Status ClaimAndInsertSqlite(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
-  void ClaimAndInsertSoci(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
   absl::StatusOr<Submission> WriteOne(Pending& p);
   absl::StatusOr<Submission> Existing(const Pending& p);
 
   db::Database& db_;
   WriterOptions options_;
-  db::SqliteStatements sqlite_;  // the writer thread's; destroyed after it stops
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;
