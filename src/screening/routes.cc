@@ -90,7 +90,8 @@ std::string SubmitAnswer(const SubmitOutcome& out) {
     AppendJsonString(b, out.feedback[i]);
   }
   b += ']';
-  o.Raw("hotlines", out.hotlines ? out.hotlines->json : counselling::HotlinesJsonText(counselling::CityHotlines()));
+  if (out.hotlines) o.Raw("hotlines", out.hotlines->json);  // as held, not copied
+  else o.Raw("hotlines", counselling::HotlinesJsonText(counselling::CityHotlines()));
   o.Str("submission_id", out.submission.client_key).Str("submitted_at", FormatRfc3339(out.submission.submitted_at));
   o.End();
   return b;

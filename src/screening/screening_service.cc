@@ -128,7 +128,9 @@ struct ParsedAnswers {
 // Answers JSON → scoring response. Codes are option codes (strings); multi
 // items take an array of codes; text items take free text (stored, not
 // scored); null = unanswered. The stored text is the answers object
-// without its nulls, written as Json::dump would (keys sorted).
+// without its nulls, written as Json::dump would (keys sorted). Keys are
+// written unescaped: only item ids of the scale get there, and a
+// definition's ids are plain ([A-Za-z0-9_./-]).
 absl::StatusOr<ParsedAnswers> ParseAnswers(const instruments::ScoringPlan& plan, const Json& answers) {
   if (!answers.is_object()) return InvalidArgument("answers must be an object", "answers");
   ParsedAnswers out;
