@@ -8,6 +8,7 @@
 #include "CLI/CLI.hpp"
 #include "app/app.h"
 #include "cli/cli.h"
+#include "db/database.h"
 #include "http/server.h"
 #include "spdlog/spdlog.h"
 
@@ -64,7 +65,7 @@ void AddServeCommands(CLI::App& app) {
     if (port < 0 || port > 65535) Die(2, "--listen: bad port");
     if (args->handler_threads == 0) {
       const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-      args->handler_threads = args->db.starts_with("postgresql") ? 4 * cores : std::max(2, cores);
+      args->handler_threads = db::DialectOf(args->db) == db::Dialect::kPostgres ? 4 * cores : std::max(2, cores);
     }
     auto app = app::App::Create({.db_url = args->db, .secure_cookies = args->secure_cookies,
                                  // Reads take microseconds: a few connections with large page

@@ -187,6 +187,10 @@ absl::Status Database::Query(std::string_view sql, const std::vector<Param>& par
   }
 }
 
+Dialect DialectOf(std::string_view url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://") ? Dialect::kPostgres : Dialect::kSqlite;
+}
+
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
                                                          const OpenOptions& options) {
   // SQLite keeps global allocation statistics under one mutex by default,
@@ -196,7 +200,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
   std::call_once(sqlite_config, [] { sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   int n = std::max(1, options.pool_size);
   std::string_view u = url;
-  bool is_pg = u.starts_with("postgresql://") || u.starts_with("postgres://");
+  const bool is_pg = DialectOf(url) == Dialect::kPostgres;
   std::string path;
   if (!is_pg) {
     if (u.starts_with("sqlite:")) u.remove_prefix(7);

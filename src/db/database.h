@@ -24,6 +24,10 @@ namespace xq::db {
 
 enum class Dialect { kSqlite, kPostgres };
 
+// The database a URL names (see Database::Open): PostgreSQL for
+// "postgresql://" and "postgres://", SQLite otherwise.
+Dialect DialectOf(std::string_view url);
+
 struct OpenOptions {
   int pool_size = 4;
   // SQLite: "FULL" makes a commit durable across power loss (the default:

@@ -20,6 +20,13 @@ TEST(Database, RejectsBadUrls) {
   EXPECT_FALSE(Database::Open("postgresql://host:1").ok());
 }
 
+TEST(Database, DialectOfUrl) {
+  EXPECT_EQ(DialectOf("postgresql://u@h:5432/x"), Dialect::kPostgres);
+  EXPECT_EQ(DialectOf("postgres://u@h/x"), Dialect::kPostgres);
+  EXPECT_EQ(DialectOf("sqlite:demo.db"), Dialect::kSqlite);
+  EXPECT_EQ(DialectOf("demo.db"), Dialect::kSqlite);
+}
+
 TEST(Database, MigrateIsIdempotentAndTransactionsRollBack) {
   auto db = Database::Open(TempDbUrl("xq_db_test")).value();
   ASSERT_TRUE(Migrate(*db).ok());
