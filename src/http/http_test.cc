@@ -3,6 +3,7 @@
 // client. Covers routing, the middleware chain's answers, limits,
 // timeouts, static files and graceful shutdown.
 #include "http/server.h"
+#include "http/wire.h"
 
 #include <utility>
 
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -574,6 +576,17 @@ TEST_F(ServerTest, AccessLogIsOneJsonLinePerRequestWithoutQueryOrBody) {
   EXPECT_EQ(e["status"], 200);
   EXPECT_EQ(e["account_id"], "42");
   EXPECT_TRUE(e.contains("ts") && e.contains("bytes") && e.contains("duration_ms"));
+  for (const auto& x : entries) {
+    // UTC to the millisecond; a duration in milliseconds; the id generated
+    // when the client sent none is 16 hex digits.
+    EXPECT_TRUE(std::regex_match(x["ts"].get<std::string>(),
+                                 std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")))
+        << x.dump();
+    EXPECT_TRUE(x["duration_ms"].is_number() && x["duration_ms"].get<double>() >= 0) << x.dump();
+    EXPECT_TRUE(x["bytes"].is_number_unsigned()) << x.dump();
+  }
+  EXPECT_TRUE(std::regex_match(entries[1]["request_id"].get<std::string>(), std::regex("[0-9a-f]{16}")))
+      << entries[1].dump();
   EXPECT_FALSE(entries[1].contains("account_id"));
   EXPECT_EQ(lines.str().find("张"), std::string::npos);
   EXPECT_EQ(lines.str().find("%E5"), std::string::npos);
@@ -704,6 +717,87 @@ TEST_F(ServerTest, DeferredResponsesDoNotHoldHandlerThreads) {
   Reply bad = c.Send("GET", "/api/v1/later-throws");
   EXPECT_EQ(bad.status, 500);
   EXPECT_EQ(bad.Json()["error"]["code"], "internal");
+}
+
+}  // namespace
+}  // namespace xq::http
+
+namespace xq::http {
+namespace {
+
+std::string Head(const Response& r, HeadOptions o) {
+  std::string out;
+  AppendResponseHead(out, r, o);
+  return out;
+}
+
+TEST(ResponseHead, ExactBytesOfAnApiAnswer) {
+  Response r = Response::JsonText("{\"a\":1}", 201);
+  r.headers.emplace_back("Set-Cookie", "k=v; HttpOnly");
+  EXPECT_EQ(Head(r, {.version = 11, .keep_alive = true, .is_api = true, .request_id = "abc"}),
+            "HTTP/1.1 201 Created\r\n"
+            "Content-Type: application/json; charset=utf-8\r\n"
+            "Set-Cookie: k=v; HttpOnly\r\n"
+            "Content-Security-Policy: default-src 'self'; img-src 'self' data:; style-src 'self' "
+            "'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+            "form-action 'self'\r\n"
+            "X-Content-Type-Options: nosniff\r\n"
+            "Referrer-Policy: no-referrer\r\n"
+            "X-Frame-Options: DENY\r\n"
+            "Cache-Control: no-store\r\n"
+            "X-Request-Id: abc\r\n"
+            "Content-Length: 7\r\n"
+            "\r\n");
+}
+
+TEST(ResponseHead, HandlersCannotSplitOrWeakenTheHead) {
+  Response r = Response::JsonText("{}");
+  r.headers = {{"X-Frame-Options", "ALLOWALL"},          {"content-security-policy", "script-src *"},
+               {"Cache-Control", "public"},              {"Content-Length", "99"},
+               {"Connection", "keep-alive"},             {"X-Request-Id", "spoofed"},
+               {"X-Evil", "a\r\nInjected: 1"},           {"Bad\nName", "v"},
+               {"Colon:Name", "v"},                      {"", "v"},
+               {"Retry-After", "5"}};
+  std::string h = Head(r, {.version = 11, .keep_alive = false, .is_api = true, .request_id = "id1"});
+  EXPECT_EQ(h.find("ALLOWALL"), std::string::npos);
+  EXPECT_EQ(h.find("script-src *"), std::string::npos);
+  EXPECT_EQ(h.find("public"), std::string::npos);
+  EXPECT_EQ(h.find("99"), std::string::npos);
+  EXPECT_EQ(h.find("spoofed"), std::string::npos);
+  EXPECT_EQ(h.find("Injected"), std::string::npos);
+  EXPECT_EQ(h.find("Name"), std::string::npos);
+  EXPECT_NE(h.find("\r\nRetry-After: 5\r\n"), std::string::npos);
+  EXPECT_NE(h.find("\r\nConnection: close\r\n"), std::string::npos);
+  EXPECT_NE(h.find("\r\nContent-Length: 2\r\n\r\n"), std::string::npos);
+  EXPECT_NE(h.find("\r\nX-Frame-Options: DENY\r\n"), std::string::npos);
+}
+
+TEST(ResponseHead, VersionsLengthsAndCaching) {
+  // HTTP/1.0 says keep-alive when kept; 1.1 says nothing then.
+  std::string h10 = Head(Response::JsonText("{}"), {.version = 10, .keep_alive = true});
+  EXPECT_EQ(h10.rfind("HTTP/1.0 200 OK\r\n", 0), 0u);
+  EXPECT_NE(h10.find("\r\nConnection: keep-alive\r\n"), std::string::npos);
+  std::string h11 = Head(Response::JsonText("{}"), {.version = 11, .keep_alive = true});
+  EXPECT_EQ(h11.find("Connection:"), std::string::npos);
+  // No length on 204 and 304.
+  EXPECT_EQ(Head(Response::NoContent(), {}).find("Content-Length"), std::string::npos);
+  Response not_modified;
+  not_modified.status = 304;
+  EXPECT_EQ(Head(not_modified, {}).find("Content-Length"), std::string::npos);
+  // Outside /api a file's own Cache-Control stays; no-store is /api's.
+  Response file;
+  file.content_type = "text/css";
+  file.body = "body{}";
+  file.headers = {{"Cache-Control", "public, max-age=31536000, immutable"}};
+  std::string hf = Head(file, {.is_api = false});
+  EXPECT_NE(hf.find("\r\nCache-Control: public, max-age=31536000, immutable\r\n"), std::string::npos);
+  EXPECT_EQ(hf.find("no-store"), std::string::npos);
+  // Secure is added to cookies that lack it, once.
+  Response login = Response::NoContent();
+  login.headers = {{"Set-Cookie", "a=1"}, {"set-cookie", "b=2; Secure"}};
+  std::string hc = Head(login, {.secure_cookies = true});
+  EXPECT_NE(hc.find("\r\nSet-Cookie: a=1; Secure\r\n"), std::string::npos);
+  EXPECT_NE(hc.find("\r\nset-cookie: b=2; Secure\r\n"), std::string::npos);
 }
 
 }  // namespace

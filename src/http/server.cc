@@ -3,7 +3,9 @@
 // Asio's coroutine headers in Boost 1.74 need std::exchange & co first.
 #include <utility>
 
+#include <array>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
@@ -33,6 +35,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -42,6 +45,7 @@
 #include "core/status.h"
 #include "fmt/format.h"
 #include "http/static_files.h"
+#include "http/wire.h"
 #include "spdlog/sinks/base_sink.h"
 #include "spdlog/spdlog.h"
 
@@ -55,9 +59,6 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-constexpr std::string_view kCsp =
-    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 // Bytes of an unread request body read and discarded before closing, so
 // that the client sees our error response rather than a reset.
 constexpr size_t kMaxDrainBytes = 8 << 20;
@@ -77,16 +78,51 @@ bool ValidRequestId(std::string_view id) {
   return true;
 }
 
-bool HasCrLf(std::string_view s) { return s.find_first_of("\r\n") != std::string_view::npos; }
+// "2026-11-29T05:21:15.123Z". The text up to the second is kept per thread
+// and made again only when the second changes (once per second, not per
+// request).
+void AppendUtcNowMillis(std::string& out) {
+  thread_local int64_t cached_sec = -1;
+  thread_local char prefix[24];  // "YYYY-MM-DDTHH:MM:SS."
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  const int64_t sec = ms / 1000;
+  if (sec != cached_sec) {
+    std::time_t t = static_cast<std::time_t>(sec);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    fmt::format_to_n(prefix, sizeof prefix, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_sec = sec;
+  }
+  out.append(prefix, 20);
+  const int milli = static_cast<int>(ms % 1000);
+  out += static_cast<char>('0' + milli / 100);
+  out += static_cast<char>('0' + milli / 10 % 10);
+  out += static_cast<char>('0' + milli % 10);
+  out += 'Z';
+}
 
-std::string UtcNowMillis() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+// A request id: 16 hex digits from a per-thread generator seeded from the
+// system's random source. Ids only tell requests apart in logs; they guard
+// nothing, so one system call per thread is enough (not one per request).
+std::string NewRequestId() {
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    const std::string hex = RandomHex(8);
+    for (char ch : hex) seed = seed * 16 + static_cast<uint64_t>(ch <= '9' ? ch - '0' : ch - 'a' + 10);
+    return seed;
+  }();
+  // splitmix64
+  uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, z >>= 4) id[static_cast<size_t>(i)] = kHex[z & 15];
+  return id;
 }
 
 // Access log lines to stdout in blocks of up to 64 KiB: a write per line
@@ -369,7 +405,7 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
   c.stream.expires_after(std::chrono::seconds(opts.header_timeout_s));
   co_await bhttp::async_read_header(c.stream, buffer, parser,
                                     asio::redirect_error(asio::use_awaitable, ec));
-  log.request_id = RandomHex(8);
+  log.request_id = NewRequestId();
   if (ec) {
     const bool parse_error =
         ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
@@ -482,39 +518,23 @@ asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bo
     spdlog::error("request {}: handler returned HTTP status {}", log.request_id, res.status);
     res = Response::Error(Internal("bad status"));
   }
-  bhttp::response<bhttp::string_body> out;
-  out.version(version == 10 ? 10 : 11);
-  out.result(static_cast<unsigned>(res.status));
-  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
-  for (auto& [name, value] : res.headers) {
-    // A handler's value must never split the header block.
-    if (name.empty() || HasCrLf(name) || HasCrLf(value)) continue;
-    if (opts.secure_cookies && beast::iequals(name, "set-cookie") &&
-        value.find("Secure") == std::string::npos) {
-      value += "; Secure";
-    }
-    out.insert(name, value);
-  }
-  out.set("Content-Security-Policy", beast::string_view(kCsp.data(), kCsp.size()));
-  out.set("X-Content-Type-Options", "nosniff");
-  out.set("Referrer-Policy", "no-referrer");
-  out.set(bhttp::field::x_frame_options, "DENY");
-  if (is_api) out.set(bhttp::field::cache_control, "no-store");
-  out.set("X-Request-Id", log.request_id);
-  out.keep_alive(keep_alive);
   log.status = res.status;
-  log.bytes = res.body.size();
-  if (head) {
-    // HEAD: the length the GET would have, no body.
-    if (res.status != 204 && res.status != 304) out.content_length(res.body.size());
-  } else {
-    out.body() = std::move(res.body);
-    out.prepare_payload();
-  }
-  if (head) log.bytes = 0;
+  // 204 and 304 carry no body (and no length); HEAD sends the length only.
+  const bool send_body = !head && res.status != 204 && res.status != 304;
+  log.bytes = send_body ? res.body.size() : 0;
+  std::string wire;
+  wire.reserve(640);
+  AppendResponseHead(wire, res, HeadOptions{.version = version == 10 ? 10u : 11u,
+                                            .keep_alive = keep_alive,
+                                            .is_api = is_api,
+                                            .secure_cookies = opts.secure_cookies,
+                                            .request_id = log.request_id});
+  // One gathered write: the head, then the body.
+  std::array<asio::const_buffer, 2> buffers = {
+      asio::buffer(wire), asio::buffer(res.body.data(), send_body ? res.body.size() : 0)};
   error_code ec;
   c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
-  co_await bhttp::async_write(c.stream, out, asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(c.stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
   Log(log);
 }
 
@@ -538,10 +558,22 @@ void Server::Impl::Log(const LogEntry& e) {
   std::string line;
   line.reserve(256);
   JsonObjectWriter o(line);
-  o.Str("ts", UtcNowMillis()).Str("request_id", e.request_id).Str("method", e.method).Str("path", e.path);
-  o.Raw("status", std::to_string(e.status)).Raw("bytes", std::to_string(e.bytes));
-  o.Raw("duration_ms", fmt::format("{:.3f}", std::chrono::duration<double, std::milli>(
-                                                 std::chrono::steady_clock::now() - e.start).count()));
+  o.Key("ts");
+  line += '"';
+  AppendUtcNowMillis(line);
+  line += '"';
+  o.Str("request_id", e.request_id).Str("method", e.method).Str("path", e.path);
+  char num[32];
+  o.Raw("status", std::string_view(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, e.status).ptr - num)));
+  o.Raw("bytes", std::string_view(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, e.bytes).ptr - num)));
+  // Milliseconds with three decimals, from whole microseconds.
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - e.start).count();
+  char* end = std::to_chars(num, num + sizeof num, us / 1000).ptr;
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + us % 1000 / 100);
+  *end++ = static_cast<char>('0' + us % 100 / 10);
+  *end++ = static_cast<char>('0' + us % 10);
+  o.Raw("duration_ms", std::string_view(num, static_cast<size_t>(end - num)));
   if (e.account_id != 0) o.Str("account_id", IdToString(e.account_id));
   o.End();
   access->info(line);
