@@ -98,6 +98,9 @@ void SubmissionWriter::Loop() {
       }
     }
     Commit(batch);
+    // Between two transactions, once the answers are out: lets the WAL
+    // start over when the background checkpoint asks (Database::Checkpoint).
+    db_.CheckpointTail();
   }
 }
 
