@@ -31,7 +31,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -203,7 +202,7 @@ auto AwaitLater(std::shared_ptr<Deferred> later) {
       asio::use_awaitable, std::move(later));
 }
 
-// One accepted connection. `idle` is touched only on the connection's strand.
+// One accepted connection. `idle` is touched only on the connection's loop.
 struct Conn {
   explicit Conn(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
@@ -229,7 +228,7 @@ struct Server::Impl {
       : router(r),
         sessions(s),
         opts(std::move(o)),
-        ioc(std::max(1, opts.io_threads)),
+        iocs(static_cast<size_t>(std::max(1, opts.io_threads))),
         pool(static_cast<size_t>(std::max(1, opts.handler_threads))) {
     if (opts.access_log) access = AccessLogger();
   }
@@ -255,8 +254,15 @@ struct Server::Impl {
   const ServerOptions opts;
   std::shared_ptr<spdlog::logger> access;
 
-  // Destroyed last: pending handlers and sockets refer to it.
-  asio::io_context ioc;
+  // One event loop per I/O thread, each run by its thread alone: a
+  // connection lives on one loop, so its handlers never run concurrently
+  // and need no strand. The acceptor is on the first. Destroyed last:
+  // pending handlers and sockets refer to them.
+  struct Loop {
+    asio::io_context ioc{1};
+  };
+  std::vector<Loop> iocs;
+  size_t next_loop = 0;  // the acceptor's: connections are dealt round robin
   std::optional<tcp::acceptor> acceptor;
   uint16_t bound_port = 0;
   bool ran = false;
@@ -277,7 +283,7 @@ absl::Status Server::Impl::Start() {
   error_code ec;
   asio::ip::address addr = asio::ip::make_address(opts.host, ec);
   if (ec) {
-    tcp::resolver resolver(ioc);
+    tcp::resolver resolver(iocs[0].ioc);
     auto results = resolver.resolve(opts.host, std::to_string(opts.port), ec);
     if (ec || results.empty()) {
       return InvalidArgument(fmt::format("cannot resolve listen host '{}'", opts.host), "host");
@@ -285,7 +291,7 @@ absl::Status Server::Impl::Start() {
     addr = results.begin()->endpoint().address();
   }
   tcp::endpoint ep(addr, opts.port);
-  acceptor.emplace(asio::make_strand(ioc));
+  acceptor.emplace(iocs[0].ioc);
   auto fail = [&](std::string_view what) {
     std::string msg = fmt::format("cannot {} {}:{}: {}", what, opts.host, opts.port, ec.message());
     acceptor.reset();
@@ -315,7 +321,7 @@ asio::awaitable<void> Server::Impl::AcceptLoop() {
   for (;;) {
     error_code ec;
     tcp::socket sock = co_await acceptor->async_accept(
-        asio::any_io_executor(asio::make_strand(ioc)), asio::redirect_error(asio::use_awaitable, ec));
+        iocs[next_loop++ % iocs.size()].ioc, asio::redirect_error(asio::use_awaitable, ec));
     if (stopping || !acceptor->is_open()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -586,17 +592,19 @@ void Server::Impl::Run() {
   }
   if (ran) return;
   ran = true;
-  auto guard = asio::make_work_guard(ioc);  // handlers on the pool keep no I/O work alive
+  // Handlers on the pool keep no I/O work alive.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& l : iocs) guards.push_back(asio::make_work_guard(l.ioc));
   std::optional<asio::signal_set> signals;
   if (opts.handle_signals) {
-    signals.emplace(ioc, SIGINT, SIGTERM);
+    signals.emplace(iocs[0].ioc, SIGINT, SIGTERM);
     signals->async_wait([this](const error_code& ec, int) {
       if (!ec) Stop();
     });
   }
   std::vector<std::thread> threads;
-  for (int i = 0; i < std::max(1, opts.io_threads); ++i) {
-    threads.emplace_back([this] {
+  for (auto& l : iocs) {
+    threads.emplace_back([&ioc = l.ioc] {
       for (;;) {
         try {
           ioc.run();
@@ -633,8 +641,8 @@ void Server::Impl::Run() {
       spdlog::warn("http server: {} connection(s) still open at shutdown", conns.size());
     }
   }
-  guard.reset();
-  ioc.stop();
+  guards.clear();
+  for (auto& l : iocs) l.ioc.stop();
   for (auto& t : threads) t.join();
   // Handlers already running finish; queued ones are dropped.
   pool.stop();
@@ -656,7 +664,7 @@ Server::~Server() {
   if (impl_) {
     impl_->pool.stop();
     impl_->pool.join();
-    impl_->ioc.stop();
+    for (auto& l : impl_->iocs) l.ioc.stop();
   }
 }
 
