@@ -97,7 +97,7 @@ int Prepare(const std::map<std::string, std::string>& f) {
   auto st = (*db)->Run([&](soci::session& s) {
     long long cid = campaign->id;
     soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT a.id, a.student_id, st.class_id, st.birth_date, u.path, a.position "
+        (s.prepare << "SELECT CAST(a.id AS BIGINT), a.student_id, st.class_id, st.birth_date, u.path, a.position "
                       "FROM screening_assignments a "
                       "JOIN students st ON st.id = a.student_id JOIN org_units u ON u.id = st.class_id "
                       "WHERE a.campaign_id = :c",
@@ -229,7 +229,7 @@ int Verify(const std::map<std::string, std::string>& f) {
     }
     {
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT id, submission_id FROM screening_assignments WHERE campaign_id = :c AND "
+          (s.prepare << "SELECT CAST(id AS BIGINT), submission_id FROM screening_assignments WHERE campaign_id = :c AND "
                         "(state = 'submitted' OR submission_id IS NOT NULL)",
            soci::use(c));
       for (const auto& r : rows) {

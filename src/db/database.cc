@@ -349,8 +349,9 @@ int LatestSchemaVersion() {
   return v;
 }
 
-absl::Status Migrate(Database& db) {
-  const std::string dir = db.dialect() == Dialect::kSqlite ? "/sqlite/" : "/postgresql/";
+absl::Status Migrate(Database& db, int up_to) {
+  const bool sqlite = db.dialect() == Dialect::kSqlite;
+  const std::string dir = sqlite ? "/sqlite/" : "/postgresql/";
   std::map<int, std::pair<std::string, std::string_view>> todo;
   for (const auto& [name, sql] : EmbeddedFiles()) {
     if (!Contains(name, dir)) continue;
@@ -371,9 +372,13 @@ absl::Status Migrate(Database& db) {
     return absl::OkStatus();
   }));
   for (const auto& [version, entry] : todo) {
-    if (version <= current) continue;
+    if (version <= current || version > up_to) continue;
     const auto& [file, sql] = entry;
-    XQ_RETURN_IF_ERROR(db.InTransaction([&](soci::session& s) {
+    // A SQLite migration that rebuilds a table other tables refer to runs
+    // with foreign keys off (they cannot be switched inside a transaction),
+    // and commits only if every reference still holds.
+    const bool keys_off = sqlite && sql.starts_with(kForeignKeysOff);
+    auto apply = [&](soci::session& s) -> absl::Status {
       // Statements are separated by lines holding only "--;;" so that
       // bodies may contain semicolons.
       std::string_view rest = sql;
@@ -384,11 +389,28 @@ absl::Status Migrate(Database& db) {
         if (pos == std::string_view::npos) break;
         rest.remove_prefix(pos + 5);
       }
+      if (keys_off) {
+        soci::rowset<soci::row> broken = (s.prepare << "PRAGMA foreign_key_check");
+        for (const auto& row : broken) {
+          return absl::FailedPreconditionError(fmt::format(
+              "migration {} would leave a row of {} without its parent", file, row.get<std::string>(0)));
+        }
+      }
       long long now = SystemClock::Instance().NowMicros();
       s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
           soci::use(version), soci::use(file), soci::use(now);
       return absl::OkStatus();
-    }));
+    };
+    if (keys_off) {
+      XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) {
+        s << "PRAGMA foreign_keys=OFF";
+        absl::Status st = Transact(s, Dialect::kSqlite, apply);
+        s << "PRAGMA foreign_keys=ON";
+        return st;
+      }));
+    } else {
+      XQ_RETURN_IF_ERROR(db.InTransaction(apply));
+    }
     spdlog::info("applied migration {}", file);
   }
   return absl::OkStatus();

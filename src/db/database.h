@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -117,9 +118,13 @@ class Database {
 // Converts an in-flight exception (SOCI, std) to a Status; for use in catch(...).
 absl::Status StatusFromCurrentException(std::string_view context);
 
-// Applies every migration newer than the database's version, each in its
-// own transaction. Idempotent.
-absl::Status Migrate(Database& db);
+// Applies every migration newer than the database's version (and not
+// newer than up_to), each in its own transaction. Idempotent. A SQLite
+// migration whose first line is kForeignKeysOff runs with foreign keys
+// off (to rebuild a table others refer to) and commits only when
+// PRAGMA foreign_key_check finds nothing.
+inline constexpr std::string_view kForeignKeysOff = "-- xq:foreign-keys-off";
+absl::Status Migrate(Database& db, int up_to = std::numeric_limits<int>::max());
 // The highest migration version compiled into this binary.
 int LatestSchemaVersion();
 

@@ -58,6 +58,94 @@ TEST(Database, MigrateIsIdempotentAndTransactionsRollBack) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
 }
 
+// 013 makes the assignments' id their rowid: the rows, the references of
+// drafts and submissions, and foreign-key enforcement all survive it.
+TEST(Database, AssignmentsRebuiltOnTheirRowidKeepRowsAndReferences) {
+  auto db = Database::Open(TempDbUrl("xq_db_013")).value();
+  ASSERT_TRUE(Migrate(*db, 12).ok());
+  ASSERT_TRUE(db->InTransaction([](soci::session& s) {
+                  s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'school', 's', '/1/', 0)";
+                  s << "INSERT INTO students (id, school_id, student_no, name, sex, unit_path, created_at, updated_at) "
+                       "VALUES (2, 1, '001', 'n', 'F', '/1/', 0, 0)";
+                  s << "INSERT INTO screening_campaigns (id, name, owner_unit_id, owner_path, opens_on, closes_on, "
+                       "created_by, created_at) VALUES (3, 'c', 1, '/1/', '2026-09-01', '2026-09-30', 1, 0)";
+                  s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, unit_path, position, "
+                       "state, submitted_at, submission_id) VALUES (385303697778066308, 3, 2, 1, '/1/', 0, "
+                       "'submitted', 77, 9)";
+                  s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, unit_path, position) "
+                       "VALUES (385303697778066309, 3, 2, 1, '/1/', 1)";
+                  s << "INSERT INTO screening_drafts (assignment_id, answers, updated_at) VALUES (385303697778066309, '{}', 0)";
+                  s << "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, school_id, "
+                       "unit_path, instrument_id, version, answers, result, positive, critical, valid, source, submitted_at) "
+                       "VALUES (9, 385303697778066308, 'k', 3, 2, 1, '/1/', 'phq9', '1', '{}', '{}', 0, 0, 1, 'online', 77)";
+                  return absl::OkStatus();
+                }).ok());
+  ASSERT_TRUE(Migrate(*db).ok());
+  ASSERT_TRUE(db->Run([](soci::session& s) {
+                  // Every row as it was; the id is the rowid; no index of the key is left.
+                  long long rowid = 0, submission = 0, submitted_at = 0;
+                  std::string state;
+                  s << "SELECT rowid, state, submitted_at, submission_id FROM screening_assignments WHERE id = 385303697778066308",
+                      soci::into(rowid), soci::into(state), soci::into(submitted_at), soci::into(submission);
+                  EXPECT_EQ(rowid, 385303697778066308LL);
+                  EXPECT_EQ(state, "submitted");
+                  EXPECT_EQ(submitted_at, 77);
+                  EXPECT_EQ(submission, 9);
+                  int n = -1;
+                  s << "SELECT COUNT(*) FROM screening_assignments", soci::into(n);
+                  EXPECT_EQ(n, 2);
+                  s << "SELECT COUNT(*) FROM pragma_index_list('screening_assignments') WHERE origin = 'pk'", soci::into(n);
+                  EXPECT_EQ(n, 0);
+                  s << "SELECT COUNT(*) FROM pragma_index_list('screening_assignments') WHERE name IN "
+                       "('screening_assignments_student', 'screening_assignments_path')",
+                      soci::into(n);
+                  EXPECT_EQ(n, 2);
+                  s << "SELECT COUNT(*) FROM pragma_foreign_key_list('screening_drafts') WHERE \"table\" = 'screening_assignments'",
+                      soci::into(n);
+                  EXPECT_EQ(n, 1);
+                  int keys = 0;
+                  s << "PRAGMA foreign_keys", soci::into(keys);
+                  EXPECT_EQ(keys, 1);  // back on for the connection that migrated
+                  return absl::OkStatus();
+                }).ok());
+  // Still enforced: no draft for an assignment that does not exist, and an
+  // assignment with a draft cannot go.
+  EXPECT_FALSE(db->InTransaction([](soci::session& s) {
+                   s << "INSERT INTO screening_drafts (assignment_id, answers, updated_at) VALUES (42, '{}', 0)";
+                   return absl::OkStatus();
+                 }).ok());
+  EXPECT_FALSE(db->InTransaction([](soci::session& s) {
+                   s << "DELETE FROM screening_assignments WHERE id = 385303697778066309";
+                   return absl::OkStatus();
+                 }).ok());
+}
+
+// A migration that would leave a reference broken rolls back whole.
+TEST(Database, MigrationWithKeysOffRefusesBrokenReferences) {
+  auto db = Database::Open(TempDbUrl("xq_db_013_broken")).value();
+  ASSERT_TRUE(Migrate(*db, 12).ok());
+  // A draft whose assignment is missing (written with keys off, as only a
+  // damaged database could hold it).
+  ASSERT_TRUE(db->Run([](soci::session& s) {
+                  s << "PRAGMA foreign_keys=OFF";
+                  s << "INSERT INTO screening_drafts (assignment_id, answers, updated_at) VALUES (42, '{}', 0)";
+                  s << "PRAGMA foreign_keys=ON";
+                  return absl::OkStatus();
+                }).ok());
+  absl::Status st = Migrate(*db);
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition) << st;
+  EXPECT_NE(st.message().find("screening_drafts"), std::string_view::npos) << st;
+  int version = 0, pk_indexes = -1;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT MAX(version) FROM schema_migrations", soci::into(version);
+                  s << "SELECT COUNT(*) FROM pragma_index_list('screening_assignments') WHERE origin = 'pk'",
+                      soci::into(pk_indexes);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(version, 12);
+  EXPECT_EQ(pk_indexes, 1);  // the old table, untouched
+}
+
 // The WAL starts over only when a transaction begins with every frame
 // copied. A reader holding an old snapshot keeps the background checkpoint
 // from copying everything, as a steady stream of commits does in service;

@@ -68,8 +68,11 @@ Submission SubmissionOf(const soci::row& r, std::size_t o = 0) {
   return x;
 }
 
+// SQLite: an assignment's id is its rowid (INTEGER PRIMARY KEY, migration
+// 013), a column SOCI reads as a 32-bit int; read through CAST, an
+// expression, it comes whole. Every read of the id goes this way.
 constexpr const char* kAssignmentSelect =
-    "SELECT id, campaign_id, student_id, school_id, unit_path, position, state, submitted_at "
+    "SELECT CAST(id AS BIGINT), campaign_id, student_id, school_id, unit_path, position, state, submitted_at "
     "FROM screening_assignments ";
 
 Assignment AssignmentOf(const soci::row& r, std::size_t o = 0) {
@@ -293,8 +296,8 @@ namespace {
 constexpr const char* kSubmitContextSelect =
     "SELECT s.id, s.school_id, s.name, s.student_no, s.sex, s.birth_date, s.enrolment_date, s.unit_path, "
     "g.grade_year, sc.school_kind, "
-    "a.id, a.campaign_id, a.student_id, a.school_id, a.unit_path, a.position, a.state, a.submitted_at, "
-    "a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, x.unit_path, "
+    "CAST(a.id AS BIGINT), a.campaign_id, a.student_id, a.school_id, a.unit_path, a.position, a.state, "
+    "a.submitted_at, a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, x.unit_path, "
     "x.instrument_id, x.version, x.answers, x.result, x.positive, x.critical, x.valid, x.source, x.sex, "
     "x.grade_year, x.school_kind, x.submitted_at, s.name, s.student_no, "
     "c.decision, c.source, c.recorded_by, c.recorded_at "
