@@ -1,6 +1,9 @@
 #include <atomic>
+#include <random>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/ids.h"
@@ -83,6 +86,25 @@ TEST(Json, WrongTypeNamesField) {
   auto s = r.Finish();
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(FieldOf(s).value(), "age");
+}
+
+// AppendJsonString writes what the DOM's writer writes (ensure_ascii off,
+// invalid UTF-8 replaced), for random mixes of ASCII, escapes, well-formed
+// and broken UTF-8.
+TEST(Json, AppendJsonStringIsTheDomsWriter) {
+  const std::vector<std::string> pieces = {
+      "a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f", "心", "桥", "é", "😀",
+      "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8", "\xff", "\x80", "\xc3",
+      "\xe5\xbf", "\xf0\x9f\x98", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", "\xc2\x80"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5000; ++round) {
+    std::string s;
+    const int n = static_cast<int>(rng() % 8);
+    for (int i = 0; i < n; ++i) s += pieces[rng() % pieces.size()];
+    std::string got;
+    AppendJsonString(got, s);
+    EXPECT_EQ(got, Json(s).dump(-1, ' ', false, Json::error_handler_t::replace)) << "input bytes: " << Json(s).dump(-1, ' ', true, Json::error_handler_t::replace);
+  }
 }
 
 TEST(Json, RejectsMalformedAndBadUtf8) {

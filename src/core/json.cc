@@ -173,13 +173,44 @@ absl::Status JsonReader::Finish() {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Bytes [i, i + n) of s are one well-formed UTF-8 sequence (no overlong
+// form, surrogate or code point past U+10FFFF); returns n, or 0.
+size_t Utf8Sequence(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u; };
+  auto cont = [](unsigned c) { return c >= 0x80 && c <= 0xBF; };
+  const unsigned c = at(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(at(1)) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+    return at(1) >= lo && at(1) <= hi && cont(at(2)) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+    return at(1) >= lo && at(1) <= hi && cont(at(2)) && cont(at(3)) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
-  size_t plain = 0;  // printable ASCII needs no escape; anything else goes through the DOM's writer
+  // Printable ASCII and well-formed UTF-8 go out as they are (the DOM's
+  // writer, with ensure_ascii off, does the same); from the first byte that
+  // needs an escape or a replacement on, the DOM's writer does the rest.
+  size_t plain = 0;
   while (plain < s.size()) {
     const unsigned char c = static_cast<unsigned char>(s[plain]);
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
-    ++plain;
+    if (c < 0x80) {
+      if (c < 0x20 || c == '"' || c == '\\') break;
+      ++plain;
+    } else if (size_t n = Utf8Sequence(s, plain)) {
+      plain += n;
+    } else {
+      break;
+    }
   }
   out.append(s.substr(0, plain));
   if (plain < s.size()) {
