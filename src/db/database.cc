@@ -112,64 +112,20 @@ struct Database::Connection {
   std::unordered_map<std::string, std::unique_ptr<Prepared>> prepared;
 };
 
-Database::Database(Dialect d, std::string url, int pool_size, long long wal_restart_frames)
-    : dialect_(d),
-      url_(std::move(url)),
-      pool_size_(pool_size),
-      wal_restart_frames_(wal_restart_frames),
-      pool_(pool_size) {
+Database::Database(Dialect d, std::string url, int pool_size)
+    : dialect_(d), url_(std::move(url)), pool_size_(pool_size), pool_(pool_size) {
   for (int i = 0; i < pool_size; ++i) connections_.push_back(std::make_unique<Connection>());
 }
 
 // Prepared statements go before their connections.
 Database::~Database() { connections_.clear(); }
 
-namespace {
-
-// Frames a checkpoint pass may find new and still leave the rest to the
-// writer's tail (4 MiB of 4 KiB pages): the writer's pause stays short.
-constexpr long long kWalTailFrames = 1024;
-
-struct WalProgress {
-  long long log = 0;   // frames in the WAL
-  long long done = 0;  // frames copied into the database file
-};
-
-WalProgress PassiveCheckpoint(soci::session& s) {
-  int busy = 0;
-  WalProgress w;
-  s << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(w.log), soci::into(w.done);
-  return w;
-}
-
-}  // namespace
-
 absl::Status Database::Checkpoint() {
   if (dialect_ != Dialect::kSqlite) return absl::OkStatus();
-  return Run([this](soci::session& s) {
-    WalProgress w = PassiveCheckpoint(s);
-    if (w.log < wal_restart_frames_) return absl::OkStatus();
-    // Each pass copies what was committed during the one before; stop
-    // once a pass finds little new (or what is left is held by a reader).
-    for (int pass = 0; pass < 8; ++pass) {
-      const long long before = w.done;
-      w = PassiveCheckpoint(s);
-      if (w.done - before <= kWalTailFrames) {
-        tail_wanted_.store(true, std::memory_order_release);
-        break;
-      }
-    }
+  return Run([](soci::session& s) {
+    s << "PRAGMA wal_checkpoint(PASSIVE)";
     return absl::OkStatus();
   });
-}
-
-void Database::CheckpointTail() {
-  if (!tail_wanted_.load(std::memory_order_acquire) || !tail_wanted_.exchange(false)) return;
-  absl::Status st = Run([](soci::session& s) {
-    PassiveCheckpoint(s);
-    return absl::OkStatus();
-  });
-  if (!st.ok()) spdlog::warn("WAL checkpoint (tail): {}", st.ToString());
 }
 
 absl::Status Database::Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row) {
@@ -253,7 +209,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
     path = std::string(u);
   }
   std::unique_ptr<Database> db(new Database(is_pg ? Dialect::kPostgres : Dialect::kSqlite,
-                                            std::string(url), n, options.sqlite_wal_restart_frames));
+                                            std::string(url), n));
   try {
     std::string conn;
     if (is_pg) {

@@ -8,7 +8,6 @@
 // Thread-safe: any thread may call Run/InTransaction concurrently.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -42,10 +41,6 @@ struct OpenOptions {
   // writer for the copy and fsync); the owner calls Checkpoint() instead,
   // from a background thread.
   bool sqlite_background_checkpoint = false;
-  // SQLite, with background checkpoints: the WAL size, in frames (pages),
-  // from which Checkpoint() makes the WAL start over (128 MiB of 4 KiB
-  // pages).
-  long long sqlite_wal_restart_frames = 32768;
 };
 
 class Database {
@@ -74,21 +69,7 @@ class Database {
   // SQLite: copies committed WAL frames into the database file without
   // blocking writers (PRAGMA wal_checkpoint(PASSIVE)); for a background
   // thread. PostgreSQL: no-op.
-  //
-  // SQLite starts the WAL over (writes it again from its first frame) only
-  // when a transaction begins after every frame has been copied. Under a
-  // steady stream of commits a background checkpoint never quite catches
-  // up, so the file would grow for as long as the stream lasts, and every
-  // append past its end costs the kernel fresh zeroed pages. So once the
-  // WAL holds sqlite_wal_restart_frames, Checkpoint() copies again until a
-  // pass finds little new, then asks the main writer to copy what is left
-  // between two of its transactions (CheckpointTail).
   absl::Status Checkpoint();
-  // For the thread that commits most (the submission writer), between its
-  // transactions: when Checkpoint() has asked for it, copies the frames
-  // committed since its last pass (a few MiB at most), so that the next
-  // transaction starts the WAL over. An atomic load when not asked.
-  void CheckpointTail();
 
   // A read on the hot paths: `sql` is prepared once per pooled connection
   // and the prepared statement is reused by every later call with the same
@@ -101,14 +82,12 @@ class Database {
   absl::Status Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row);
 
  private:
-  Database(Dialect d, std::string url, int pool_size, long long wal_restart_frames);
+  Database(Dialect d, std::string url, int pool_size);
   struct Prepared;
   struct Connection;  // a pooled connection's prepared statements
   Dialect dialect_;
   std::string url_;
   int pool_size_;
-  const long long wal_restart_frames_;
-  std::atomic<bool> tail_wanted_{false};  // Checkpoint() asks CheckpointTail() to run
   soci::connection_pool pool_;
   std::vector<std::unique_ptr<Connection>> connections_;  // by pool position
   std::mutex signatures_mu_;

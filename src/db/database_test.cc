@@ -146,60 +146,6 @@ TEST(Database, MigrationWithKeysOffRefusesBrokenReferences) {
   EXPECT_EQ(pk_indexes, 1);  // the old table, untouched
 }
 
-// The WAL starts over only when a transaction begins with every frame
-// copied. A reader holding an old snapshot keeps the background checkpoint
-// from copying everything, as a steady stream of commits does in service;
-// the writer's CheckpointTail() then copies the rest, when asked.
-// Returns the WAL's frames after one more commit.
-long long WalAfterOneMoreCommit(const char* name, bool ask, bool tail) {
-  auto db = Database::Open(TempDbUrl(name), {.pool_size = 3,
-                                             .sqlite_background_checkpoint = true,
-                                             .sqlite_wal_restart_frames = 16})
-                .value();
-  auto commit = [&](int n) {
-    for (int i = 0; i < n; ++i) {
-      EXPECT_TRUE(db->InTransaction([](soci::session& s) {
-                      s << "INSERT INTO t VALUES (randomblob(3000))";  // about a page each
-                      return absl::OkStatus();
-                    }).ok());
-    }
-  };
-  EXPECT_TRUE(db->Run([](soci::session& s) {
-                  s << "CREATE TABLE t (x BLOB)";
-                  return absl::OkStatus();
-                }).ok());
-  commit(40);
-  EXPECT_TRUE(db->Run([&](soci::session& reader) {
-                  int n = 0;
-                  reader << "BEGIN";
-                  reader << "SELECT COUNT(*) FROM t", soci::into(n);
-                  commit(40);
-                  if (ask) {
-                    EXPECT_TRUE(db->Checkpoint().ok());
-                  }
-                  reader << "COMMIT";
-                  return absl::OkStatus();
-                }).ok());
-  if (tail) db->CheckpointTail();
-  commit(1);
-  long long log = -1, done = -1;
-  int busy = 0;
-  EXPECT_TRUE(db->Run([&](soci::session& s) {
-                  s << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(log), soci::into(done);
-                  return absl::OkStatus();
-                }).ok());
-  return log;
-}
-
-TEST(Database, CheckpointTailLetsTheWalStartOver) {
-  // Asked and copied: the last commit starts the WAL over.
-  EXPECT_LE(WalAfterOneMoreCommit("xq_wal_tail", true, true), 4);
-  // Not asked: CheckpointTail does nothing; the WAL only grows.
-  EXPECT_GE(WalAfterOneMoreCommit("xq_wal_unasked", false, true), 80);
-  // Asked but the tail never copied: the reader's frames stay, and so does the WAL.
-  EXPECT_GE(WalAfterOneMoreCommit("xq_wal_no_tail", true, false), 80);
-}
-
 }  // namespace
 }  // namespace xq::db
 

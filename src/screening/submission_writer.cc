@@ -98,9 +98,6 @@ void SubmissionWriter::Loop() {
       }
     }
     Commit(batch);
-    // Between two transactions, once the answers are out: lets the WAL
-    // start over when the background checkpoint asks (Database::Checkpoint).
-    db_.CheckpointTail();
   }
 }
 
