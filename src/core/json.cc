@@ -74,7 +74,7 @@ JsonReader::JsonReader(const Json& object, std::string prefix)
 }
 
 JsonReader::JsonReader(Json&& object, std::string prefix)
-    : owned_(std::move(object)), obj_(owned_), owns_(true), prefix_(std::move(prefix)) {
+    : owned_(std::move(object)), obj_(owned_), prefix_(std::move(prefix)) {
   if (!obj_.is_object()) status_ = InvalidArgument("expected a JSON object", prefix_);
 }
 
@@ -119,7 +119,7 @@ void JsonReader::Required(std::string_view key, bool* out) {
 void JsonReader::Required(std::string_view key, Json* out) {
   const Json* v = Find(key, true);
   if (!v) return;
-  if (owns_) *out = std::move(const_cast<Json&>(*v));  // owned_ is not const; read once
+  if (&obj_ == &owned_) *out = std::move(const_cast<Json&>(*v));  // owned_ is not const; read once
   else *out = *v;
 }
 

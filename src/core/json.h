@@ -88,9 +88,8 @@ class JsonReader {
   const Json* Find(std::string_view key, bool required);
   std::string Name(std::string_view key) const { return prefix_ + std::string(key); }
 
-  Json owned_;  // the object, when the reader owns it
+  Json owned_;  // the object, when the reader owns it (obj_ then refers to it)
   const Json& obj_;
-  bool owns_ = false;
   std::string prefix_;
   std::set<std::string, std::less<>> seen_;
   absl::Status status_;

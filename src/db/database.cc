@@ -347,9 +347,9 @@ absl::Status Migrate(Database& db, int up_to) {
       }
       if (keys_off) {
         soci::rowset<soci::row> broken = (s.prepare << "PRAGMA foreign_key_check");
-        for (const auto& row : broken) {
+        if (auto row = broken.begin(); row != broken.end()) {
           return absl::FailedPreconditionError(fmt::format(
-              "migration {} would leave a row of {} without its parent", file, row.get<std::string>(0)));
+              "migration {} would leave a row of {} without its parent", file, row->get<std::string>(0)));
         }
       }
       long long now = SystemClock::Instance().NowMicros();

@@ -18,6 +18,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -104,15 +105,10 @@ void AppendUtcNowMillis(std::string& out) {
 }
 
 // A request id: 16 hex digits from a per-thread generator seeded from the
-// system's random source. Ids only tell requests apart in logs; they guard
+// system's random source (std::random_device). Ids only tell requests apart in logs; they guard
 // nothing, so one system call per thread is enough (not one per request).
 std::string NewRequestId() {
-  thread_local uint64_t state = [] {
-    uint64_t seed = 0;
-    const std::string hex = RandomHex(8);
-    for (char ch : hex) seed = seed * 16 + static_cast<uint64_t>(ch <= '9' ? ch - '0' : ch - 'a' + 10);
-    return seed;
-  }();
+  thread_local uint64_t state = (uint64_t{std::random_device{}()} << 32) | std::random_device{}();
   // splitmix64
   uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -569,11 +565,10 @@ void Server::Impl::Log(const LogEntry& e) {
   AppendUtcNowMillis(line);
   line += '"';
   o.Str("request_id", e.request_id).Str("method", e.method).Str("path", e.path);
-  char num[32];
-  o.Raw("status", std::string_view(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, e.status).ptr - num)));
-  o.Raw("bytes", std::string_view(num, static_cast<size_t>(std::to_chars(num, num + sizeof num, e.bytes).ptr - num)));
+  o.Raw("status", std::to_string(e.status)).Raw("bytes", std::to_string(e.bytes));
   // Milliseconds with three decimals, from whole microseconds.
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - e.start).count();
+  char num[32];
   char* end = std::to_chars(num, num + sizeof num, us / 1000).ptr;
   *end++ = '.';
   *end++ = static_cast<char>('0' + us % 1000 / 100);

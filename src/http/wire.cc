@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 
 
@@ -18,13 +19,9 @@ constexpr std::string_view kSecurityHeaders =
     "Referrer-Policy: no-referrer\r\n"
     "X-Frame-Options: DENY\r\n";
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
+bool IEquals(std::string_view a, std::string_view b) {
+  return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()),
+                               boost::beast::string_view(b.data(), b.size()));
 }
 
 // Headers only the server writes.
@@ -37,7 +34,7 @@ bool ServerOwned(std::string_view name, bool is_api) {
   for (std::string_view owned : kServerOwned) {
     // Static files set their own Cache-Control; /api answers never cache.
     if (owned == "cache-control" && !is_api) continue;
-    if (EqualsIgnoreCase(name, owned)) return true;
+    if (IEquals(name, owned)) return true;
   }
   return false;
 }
@@ -72,7 +69,7 @@ void AppendResponseHead(std::string& out, const Response& res, const HeadOptions
     out += name;
     out += ": ";
     out += value;
-    if (o.secure_cookies && EqualsIgnoreCase(name, "set-cookie") &&
+    if (o.secure_cookies && IEquals(name, "set-cookie") &&
         value.find("Secure") == std::string::npos) {
       out += "; Secure";
     }
