@@ -1,5 +1,11 @@
 #include "db/database.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <mutex>
 
 #include <algorithm>
@@ -118,7 +124,56 @@ Database::Database(Dialect d, std::string url, int pool_size)
 }
 
 // Prepared statements go before their connections.
-Database::~Database() { connections_.clear(); }
+Database::~Database() {
+  connections_.clear();
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+}
+
+namespace {
+
+absl::Status SyncError(std::string_view what, const std::string& path) {
+  return absl::UnavailableError(fmt::format("cannot sync {} {}: {}", what, path, std::strerror(errno)));
+}
+
+// fsync of the directory holding `file`: a new file's name is durable.
+absl::Status SyncDirectoryOf(const std::string& file) {
+  const size_t slash = file.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : file.substr(0, slash);
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return SyncError("the directory", dir);
+  const int rc = ::fsync(fd);
+  absl::Status st = rc == 0 ? absl::OkStatus() : SyncError("the directory", dir);
+  ::close(fd);
+  return st;
+}
+
+}  // namespace
+
+absl::Status Database::SyncCommitted() {
+  if (dialect_ != Dialect::kSqlite) return absl::OkStatus();
+  std::lock_guard lk(sync_mu_);
+  std::string target = sqlite_file_ + "-wal";
+  struct stat now {};
+  if (::stat(target.c_str(), &now) != 0) {
+    if (errno != ENOENT) return SyncError("the write-ahead log", target);
+    target = sqlite_file_;  // not in WAL mode: commits are in the database file
+    if (::stat(target.c_str(), &now) != 0) return SyncError("the database", target);
+  }
+  if (wal_fd_ < 0 || wal_dev_ != now.st_dev || wal_ino_ != now.st_ino) {
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+    wal_fd_ = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0) return SyncError("the write-ahead log", target);
+    wal_dev_ = now.st_dev;
+    wal_ino_ = now.st_ino;
+    if (absl::Status st = SyncDirectoryOf(target); !st.ok()) {
+      ::close(wal_fd_);
+      wal_fd_ = -1;
+      return st;
+    }
+  }
+  if (::fdatasync(wal_fd_) != 0) return SyncError("the write-ahead log", target);
+  return absl::OkStatus();
+}
 
 absl::Status Database::Checkpoint() {
   if (dialect_ != Dialect::kSqlite) return absl::OkStatus();
@@ -228,6 +283,12 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
         if (options.sqlite_background_checkpoint) s << "PRAGMA wal_autocheckpoint=0";
         s << "PRAGMA foreign_keys=ON";
         s << "PRAGMA busy_timeout=30000";
+        if (i == 0) {
+          // Absolute, as SQLite resolved it: the WAL is this name + "-wal".
+          auto* be = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
+          const char* file = sqlite_api::sqlite3_db_filename(be->conn_, "main");
+          db->sqlite_file_ = file != nullptr && *file != '\0' ? file : path;
+        }
       }
     }
   } catch (...) {
@@ -284,12 +345,21 @@ absl::Status Database::InLightTransaction(const Fn& fn) {
       return fn(s);
     });
   }
-  // SQLite: a per-connection setting, changed outside the transaction and
-  // restored on every path.
+  return WithSqliteSynchronous("NORMAL", fn);
+}
+
+absl::Status Database::InUnsyncedTransaction(const Fn& fn) {
+  if (dialect_ == Dialect::kPostgres) return InTransaction(fn);
+  return WithSqliteSynchronous("NORMAL", fn);
+}
+
+// A transaction under another synchronous level: a per-connection setting,
+// changed outside the transaction and restored on every path.
+absl::Status Database::WithSqliteSynchronous(std::string_view level, const Fn& fn) {
   return Run([&](soci::session& s) {
     std::string before;
     s << "PRAGMA synchronous", soci::into(before);
-    s << "PRAGMA synchronous=NORMAL";
+    s << "PRAGMA synchronous=" + std::string(level);
     absl::Status st = Transact(s, dialect_, fn);
     s << "PRAGMA synchronous=" + before;
     return st;

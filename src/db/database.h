@@ -65,6 +65,20 @@ class Database {
   // lose it whole, never half. For data whose loss is harmless (session
   // activity), so that it costs no fsync.
   absl::Status InLightTransaction(const Fn& fn);
+  // A write transaction whose commit is made durable later, by
+  // SyncCommitted(), so that one thread can commit the next transaction
+  // while another waits for the disk (the submission writer's pipeline).
+  // SQLite: synchronous=NORMAL for this commit; the WAL holds the same
+  // bytes as under FULL, minus the fsync. PostgreSQL: an ordinary, durable
+  // commit. Say nothing is durable before SyncCommitted() returns OK.
+  absl::Status InUnsyncedTransaction(const Fn& fn);
+  // Makes every transaction committed before this call durable. SQLite:
+  // fdatasync of the WAL (the database file when there is no WAL), the
+  // same sync a synchronous=FULL commit ends with; the directory is synced
+  // once per WAL file, so that its name survives too. PostgreSQL: nothing
+  // to do. An error means the disk may have lost committed data: the
+  // caller must stop acknowledging writes (a later sync may not report it).
+  absl::Status SyncCommitted();
 
   // SQLite: copies committed WAL frames into the database file without
   // blocking writers (PRAGMA wal_checkpoint(PASSIVE)); for a background
@@ -83,6 +97,7 @@ class Database {
 
  private:
   Database(Dialect d, std::string url, int pool_size);
+  absl::Status WithSqliteSynchronous(std::string_view level, const Fn& fn);
   struct Prepared;
   struct Connection;  // a pooled connection's prepared statements
   Dialect dialect_;
@@ -92,6 +107,10 @@ class Database {
   std::vector<std::unique_ptr<Connection>> connections_;  // by pool position
   std::mutex signatures_mu_;
   std::unordered_map<std::string, std::vector<int>> signatures_;  // Query text -> parameter types
+  std::string sqlite_file_;  // SQLite: the database file's path
+  std::mutex sync_mu_;       // SyncCommitted: one at a time
+  int wal_fd_ = -1;          // the WAL file SyncCommitted syncs, kept open
+  uint64_t wal_dev_ = 0, wal_ino_ = 0;
 };
 
 // Converts an in-flight exception (SOCI, std) to a Status; for use in catch(...).

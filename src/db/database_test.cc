@@ -58,6 +58,41 @@ TEST(Database, MigrateIsIdempotentAndTransactionsRollBack) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInternal);
 }
 
+// An unsynced transaction commits (and rolls back) like any other, leaves
+// its connection at FULL, and SyncCommitted syncs the WAL; with the files
+// gone it fails, naming the file.
+TEST(Database, UnsyncedTransactionsAndTheirSync) {
+  const std::string url = TempDbUrl("xq_db_sync");
+  const std::string file = url.substr(7);
+  auto db = Database::Open(url, {.pool_size = 1}).value();
+  ASSERT_TRUE(Migrate(*db).ok());
+  ASSERT_TRUE(db->InUnsyncedTransaction([](soci::session& s) {
+                  s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', 'x', '/1/', 0)";
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(db->InUnsyncedTransaction([](soci::session& s) {
+              s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (2, 'city', 'y', '/2/', 0)";
+              return absl::InvalidArgumentError("abort");
+            }).code(),
+            absl::StatusCode::kInvalidArgument);
+  int n = -1, sync = -1;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM org_units", soci::into(n);
+                  s << "PRAGMA synchronous", soci::into(sync);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(sync, 2) << "the connection is back at FULL";
+  ASSERT_TRUE(std::filesystem::exists(file + "-wal"));
+  EXPECT_TRUE(db->SyncCommitted().ok());
+  EXPECT_TRUE(db->SyncCommitted().ok());
+  std::filesystem::remove(file + "-wal");
+  std::filesystem::remove(file);
+  absl::Status gone = db->SyncCommitted();
+  EXPECT_EQ(gone.code(), absl::StatusCode::kUnavailable) << gone;
+  EXPECT_NE(gone.message().find(file), std::string::npos) << gone;
+}
+
 // 013 makes the assignments' id their rowid: the rows, the references of
 // drafts and submissions, and foreign-key enforcement all survive it.
 TEST(Database, AssignmentsRebuiltOnTheirRowidKeepRowsAndReferences) {

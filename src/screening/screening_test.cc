@@ -1,9 +1,12 @@
 // Unit tests: small-cell suppression, the screen-positive rule, and the
 // group-commit writer (idempotent repeats, warnings in the same commit).
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
@@ -265,6 +268,86 @@ TEST_F(WriterTest, TheClaimChecksConsentAsCommitted) {
                  }).ok());
   EXPECT_TRUE(writer.Write(needing).ok());
   EXPECT_EQ(Count("screening_submissions"), 1);
+}
+
+// A row is acknowledged only after the sync that follows its commit: the
+// row is committed (visible) while the sync is held, and its writer is not
+// answered until the sync returns. Meanwhile the writer commits the next
+// batch instead of waiting.
+TEST_F(WriterTest, AcknowledgesOnlyAfterTheSyncAndCommitsMeanwhile) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  int syncs = 0;
+  WriterOptions options;
+  options.max_wait_us = 0;
+  options.sync = [&] {
+    std::unique_lock lk(mu);
+    ++syncs;
+    cv.notify_all();
+    cv.wait(lk, [&] { return release; });
+    return db_->SyncCommitted();
+  };
+  SubmissionWriter writer(*db_, options);
+  std::atomic<int> answered = 0;
+  writer.WriteAsync(Request(100, "k0"), [&](absl::StatusOr<Submission> r) {
+    EXPECT_TRUE(r.ok()) << r.status();
+    ++answered;
+  });
+  {
+    std::unique_lock lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(30), [&] { return syncs == 1; }));
+  }
+  EXPECT_EQ(Count("screening_submissions"), 1) << "committed before the sync";
+  writer.WriteAsync(Request(101, "k1"), [&](absl::StatusOr<Submission> r) {
+    EXPECT_TRUE(r.ok()) << r.status();
+    ++answered;
+  });
+  for (int i = 0; i < 3000 && Count("screening_submissions") < 2; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(Count("screening_submissions"), 2) << "the next batch commits while the sync waits";
+  EXPECT_EQ(answered.load(), 0) << "nothing is acknowledged before its sync";
+  {
+    std::lock_guard lk(mu);
+    release = true;
+  }
+  cv.notify_all();
+  writer.Stop();
+  EXPECT_EQ(answered.load(), 2);
+  EXPECT_GE(syncs, 1);
+  EXPECT_LE(syncs, 2) << "one sync may cover several batches";
+}
+
+// A failed sync: the rows waiting for it fail (unavailable) although they
+// are committed, and the writer refuses every later row; a restarted
+// writer answers a repeat with the committed row, once.
+TEST_F(WriterTest, AFailedSyncStopsTheWriter) {
+  std::atomic<int> calls = 0;
+  WriterOptions options;
+  options.sync = [&]() -> absl::Status {
+    ++calls;
+    return absl::UnavailableError("cannot sync the write-ahead log x: Input/output error");
+  };
+  {
+    SubmissionWriter writer(*db_, options);
+    auto r = writer.Write(Request(100, "k0", true));
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+    EXPECT_EQ(r.status().message().find("Input/output"), std::string::npos) << "no disk detail to the client";
+    auto later = writer.Write(Request(101, "k1"));
+    EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable);
+    auto many = writer.WriteMany({Request(102, "k2"), Request(103, "k3")});
+    for (const auto& m : many) EXPECT_EQ(m.status().code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(calls.load(), 1) << "no sync is trusted after a failed one";
+  }
+  EXPECT_EQ(Count("screening_submissions"), 1);
+  EXPECT_EQ(Count("warnings"), 1);
+  SubmissionWriter restarted(*db_);
+  auto again = restarted.Write(Request(100, "k0", true));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(Count("screening_submissions"), 1);
+  EXPECT_EQ(Count("warnings"), 1);
+  EXPECT_TRUE(restarted.Write(Request(101, "k1")).ok());
+  EXPECT_EQ(Count("screening_submissions"), 2);
 }
 
 // The demo seeding goes through campaign creation and the paper path.

@@ -13,6 +13,8 @@ namespace xq::screening {
 SubmissionWriter::SubmissionWriter(db::Database& db, WriterOptions options)
     : db_(db), options_(options) {
   if (options_.max_batch == 0) options_.max_batch = 1;
+  if (!options_.sync) options_.sync = [&db] { return db.SyncCommitted(); };
+  sync_thread_ = std::thread([this] { SyncLoop(); });
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -26,6 +28,12 @@ void SubmissionWriter::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lk(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_all();
+  if (sync_thread_.joinable()) sync_thread_.join();
   if (stats_.batches > 0)
     spdlog::info("submission writer: {} rows in {} commits ({:.1f} rows per commit)", stats_.rows, stats_.batches,
                  static_cast<double>(stats_.rows) / static_cast<double>(stats_.batches));
@@ -37,15 +45,17 @@ WriterStats SubmissionWriter::stats() const {
 }
 
 void SubmissionWriter::WriteAsync(WriteRequest request, Done done) {
+  absl::Status refused;
   {
     std::lock_guard lk(mu_);
-    if (!stopping_) {
+    if (!stopping_ && broken_.ok()) {
       queue_.push_back(Pending{std::move(request), std::move(done)});
       cv_.notify_one();
       return;
     }
+    refused = broken_.ok() ? absl::UnavailableError("the submission writer is stopping") : broken_;
   }
-  done(absl::UnavailableError("the submission writer is stopping"));
+  done(refused);
 }
 
 absl::StatusOr<Submission> SubmissionWriter::Write(WriteRequest request) {
@@ -63,8 +73,8 @@ std::vector<absl::StatusOr<Submission>> SubmissionWriter::WriteMany(std::vector<
   {
     std::lock_guard lk(mu_);
     for (size_t i = 0; i < requests.size(); ++i) {
-      if (stopping_) {
-        promises[i].set_value(absl::UnavailableError("the submission writer is stopping"));
+      if (stopping_ || !broken_.ok()) {
+        promises[i].set_value(broken_.ok() ? absl::UnavailableError("the submission writer is stopping") : broken_);
         continue;
       }
       auto* promise = &promises[i];
@@ -82,6 +92,7 @@ std::vector<absl::StatusOr<Submission>> SubmissionWriter::WriteMany(std::vector<
 void SubmissionWriter::Loop() {
   for (;;) {
     std::vector<Pending> batch;
+    absl::Status broken;
     {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
@@ -96,8 +107,47 @@ void SubmissionWriter::Loop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      broken = broken_;
+    }
+    if (!broken.ok()) {  // nothing more is written once a sync has failed
+      for (Pending& p : batch) p.done(broken);
+      continue;
     }
     Commit(batch);
+  }
+}
+
+// Syncs everything committed so far, then completes the rows of every
+// batch that had committed before the sync began, in commit order.
+void SubmissionWriter::SyncLoop() {
+  for (;;) {
+    std::vector<Committed> ready;
+    {
+      std::unique_lock lk(sync_mu_);
+      sync_cv_.wait(lk, [this] { return sync_stopping_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // stopping, and nothing left
+      ready.swap(committed_);
+    }
+    absl::Status failed;
+    {
+      std::lock_guard lk(mu_);
+      failed = broken_;
+    }
+    if (failed.ok()) {
+      if (absl::Status st = options_.sync(); !st.ok()) {
+        spdlog::critical("submission writer stopped: {}; submissions are refused until the server restarts",
+                         st.ToString());
+        failed = absl::UnavailableError("submissions cannot be stored now; please try again later");
+        std::lock_guard lk(mu_);
+        broken_ = failed;
+      }
+    }
+    for (Committed& c : ready) {
+      for (size_t i = 0; i < c.batch.size(); ++i) {
+        if (failed.ok()) c.batch[i].done(std::move(c.outcome[i]));
+        else c.batch[i].done(failed);
+      }
+    }
   }
 }
 
@@ -196,7 +246,7 @@ absl::StatusOr<Submission> SubmissionWriter::Existing(const Pending& p) {
 absl::StatusOr<Submission> SubmissionWriter::WriteOne(Pending& p) {
   std::vector<Pending*> one = {&p};
   std::vector<bool> taken;
-  XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) { return InsertAll(s, one, taken); }));
+  XQ_RETURN_IF_ERROR(db_.InUnsyncedTransaction([&](soci::session& s) { return InsertAll(s, one, taken); }));
   if (taken[0]) return std::move(p.request.submission);
   return Existing(p);
 }
@@ -218,7 +268,7 @@ void SubmissionWriter::Commit(std::vector<Pending>& batch) {
   }
   std::vector<absl::StatusOr<Submission>> outcome(batch.size(), Internal("not written"));
   std::vector<bool> taken;
-  absl::Status st = db_.InTransaction([&](soci::session& s) { return InsertAll(s, rows, taken); });
+  absl::Status st = db_.InUnsyncedTransaction([&](soci::session& s) { return InsertAll(s, rows, taken); });
   int64_t written = 0;
   if (st.ok()) {
     for (size_t k = 0; k < rows.size(); ++k) {
@@ -254,7 +304,11 @@ void SubmissionWriter::Commit(std::vector<Pending>& batch) {
     ++stats_.batches;
     stats_.rows += written;
   }
-  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcome[i]));
+  {
+    std::lock_guard lk(sync_mu_);
+    committed_.push_back(Committed{std::move(batch), std::move(outcome)});
+  }
+  sync_cv_.notify_one();
 }
 
 }  // namespace xq::screening

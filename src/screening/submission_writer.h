@@ -2,10 +2,22 @@
 //
 // Request threads validate and score in memory, then call Write(), which
 // queues the row and blocks until the writer thread has committed the
-// batch holding it: one transaction per batch (group commit), so an
-// acknowledgement always means the submission is durable. A critical item's
-// warning and follow-up are inserted in the same transaction. On
+// batch holding it: one transaction per batch (group commit). A critical
+// item's warning and follow-up are inserted in the same transaction. On
 // PostgreSQL the same code commits per batch too.
+//
+// Durable before acknowledged, in a pipeline: the writer thread commits a
+// batch without waiting for the disk (Database::InUnsyncedTransaction) and
+// goes on with the next one, while the sync thread makes everything
+// committed so far durable (Database::SyncCommitted: one fdatasync of the
+// WAL for all the batches that finished meanwhile) and only then completes
+// their rows, in commit order. A row is therefore acknowledged only once
+// it is on disk, as with a synchronous=FULL commit, but the fsync no
+// longer stops the next batch. A failed sync stops the writer for good:
+// every row not yet acknowledged, and every later one, fails with
+// unavailable (the disk may have dropped committed pages, and a later
+// fsync need not say so); a restart recovers from the WAL, and clients
+// repeat with their client keys.
 //
 // Idempotency: each row first claims its assignment (an UPDATE that only
 // takes an assignment without a submission), so a submission for an
@@ -42,6 +54,8 @@ struct WriterOptions {
   // queued). 1 ms: commits of ~80 rows instead of ~50 at saturation
   // (bench/ingest: +10-15 % submissions/s); a lone submission waits 1 ms more.
   int64_t max_wait_us = 1000;
+  // Makes every committed batch durable; empty: Database::SyncCommitted.
+  std::function<absl::Status()> sync;
 };
 
 struct WriteRequest {
@@ -67,9 +81,10 @@ class SubmissionWriter {
   SubmissionWriter& operator=(const SubmissionWriter&) = delete;
 
   using Done = std::function<void(absl::StatusOr<Submission>)>;
-  // Queues the row; `done` runs on the writer thread once the batch holding
-  // it has committed (or failed) with the stored submission (the first one
-  // when this is a repeat with the same client key). Keep `done` short.
+  // Queues the row; `done` runs on the sync thread once the batch holding
+  // it is committed and durable (or failed) with the stored submission
+  // (the first one when this is a repeat with the same client key). Keep
+  // `done` short.
   void WriteAsync(WriteRequest request, Done done);
   // Blocks until committed; same outcome as WriteAsync.
   absl::StatusOr<Submission> Write(WriteRequest request);
@@ -77,8 +92,9 @@ class SubmissionWriter {
   // one; results in the order given. For imports.
   std::vector<absl::StatusOr<Submission>> WriteMany(std::vector<WriteRequest> requests);
   WriterStats stats() const;
-  // Drains the queue (every waiting row is committed and completed), then
-  // stops the writer thread; later writes are refused. Idempotent.
+  // Drains the queue (every waiting row is committed, synced and
+  // completed), then stops both threads; later writes are refused.
+  // Idempotent.
   void Stop();
 
  private:
@@ -86,7 +102,13 @@ class SubmissionWriter {
     WriteRequest request;
     Done done;
   };
+  // A committed batch waiting for the sync.
+  struct Committed {
+    std::vector<Pending> batch;
+    std::vector<absl::StatusOr<Submission>> outcome;
+  };
   void Loop();
+  void SyncLoop();
   void Commit(std::vector<Pending>& batch);
   absl::Status InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
   absl::StatusOr<Submission> WriteOne(Pending& p);
@@ -98,8 +120,14 @@ class SubmissionWriter {
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
+  absl::Status broken_;  // set by a failed sync; guarded by mu_
   WriterStats stats_;
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<Committed> committed_;  // guarded by sync_mu_
+  bool sync_stopping_ = false;        // guarded by sync_mu_
   std::thread thread_;
+  std::thread sync_thread_;
 };
 
 }  // namespace xq::screening
