@@ -271,7 +271,7 @@ void AuthService::ForgetSession(const std::string& hash) {
 void AuthService::ForgetAccount(int64_t account_id) {
   std::lock_guard lk(cache_mu_);
   ++generation_;
-  std::erase_if(cache_, [&](const auto& e) {
+  absl::erase_if(cache_, [&](const auto& e) {
     if (e.second->principal.account_id != account_id) return false;
     KeepIdleClock(*e.second);  // the session itself goes on
     return true;
@@ -283,7 +283,7 @@ void AuthService::DropStaleSessions(int64_t now) {
   std::lock_guard lk(cache_mu_);
   if (now - cache_swept_at_ < ttl) return;
   cache_swept_at_ = now;
-  std::erase_if(cache_, [&](const auto& e) {
+  absl::erase_if(cache_, [&](const auto& e) {
     if (now - e.second->loaded_at < ttl) return false;
     KeepIdleClock(*e.second);
     return true;

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "auth/auth_store.h"
@@ -149,7 +150,7 @@ class AuthService final : public http::SessionResolver {
   std::unordered_map<std::string, int64_t> seen_;
   // Token hash -> resolved session (AuthOptions::principal_cache_s).
   std::mutex cache_mu_;
-  std::unordered_map<std::string, std::shared_ptr<const Resolved>> cache_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const Resolved>> cache_;
   int64_t cache_swept_at_ = 0;
   uint64_t generation_ = 0;  // moves with every forget (a read in flight may be stale)
   // ApplyAuthChanges: wall clock of the last read, the changes applied

@@ -68,8 +68,8 @@ size_t ContextCache::size() {
 void ContextCache::SweepLocked(int64_t now) {
   if (now - swept_at_ < ttl_us_) return;
   swept_at_ = now;
-  std::erase_if(entries_, [&](const auto& e) { return now - e.second.loaded_at >= ttl_us_; });
-  std::erase_if(students_, [&](const auto& u) { return now - u.second.read_at >= ttl_us_; });
+  absl::erase_if(entries_, [&](const auto& e) { return now - e.second.loaded_at >= ttl_us_; });
+  absl::erase_if(students_, [&](const auto& u) { return now - u.second.read_at >= ttl_us_; });
 }
 
 }  // namespace xq::screening

@@ -21,10 +21,10 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "screening/model.h"
 
 namespace xq::screening {
@@ -60,12 +60,12 @@ class ContextCache {
   const int64_t ttl_us_;
   const size_t max_entries_;
   std::mutex mu_;
-  std::unordered_map<int64_t, Entry> entries_;  // by assignment id
+  absl::flat_hash_map<int64_t, Entry> entries_;  // by assignment id
   struct Student {
     int64_t read_at = 0;
     std::vector<int64_t> assignments;  // held for the student
   };
-  std::unordered_map<int64_t, Student> students_;
+  absl::flat_hash_map<int64_t, Student> students_;
   int64_t swept_at_ = 0;
 };
 

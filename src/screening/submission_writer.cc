@@ -50,7 +50,9 @@ void SubmissionWriter::WriteAsync(WriteRequest request, Done done) {
     std::lock_guard lk(mu_);
     if (!stopping_ && broken_.ok()) {
       queue_.push_back(Pending{std::move(request), std::move(done)});
-      cv_.notify_one();
+      // Woken only when there is news for Loop's waits: the first row, or
+      // a full batch (not at every row while it waits to fill a batch).
+      if (queue_.size() == 1 || queue_.size() == options_.max_batch) cv_.notify_one();
       return;
     }
     refused = broken_.ok() ? absl::UnavailableError("the submission writer is stopping") : broken_;
