@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "db/database.h"
 
@@ -59,7 +60,7 @@ class HotlineService {
   bool loaded_ = false;
   std::unordered_map<int64_t, std::vector<Hotline>> by_unit_;  // ordered by name
   // ForUnit's answers since the last read of the table.
-  std::unordered_map<std::string, std::shared_ptr<const UnitHotlines>> by_path_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const UnitHotlines>> by_path_;
 };
 
 }  // namespace xq::counselling

@@ -33,27 +33,45 @@ std::string TextOf(const instruments::Text& t) {
   return t.empty() ? std::string() : t.begin()->second;
 }
 
+// The number written with the decimal digits d (checked by the caller).
+int Digits(std::string_view d) {
+  int n = 0;
+  for (char c : d) n = n * 10 + (c - '0');
+  return n;
+}
+
+// "YYYY-MM-DD" of a civil date (years 0-9999), written by hand: on every
+// submission (the student's age), where formatting showed in profiles.
+std::string DateText(int y, unsigned m, unsigned d) {
+  char out[10] = {static_cast<char>('0' + y / 1000 % 10), static_cast<char>('0' + y / 100 % 10),
+                  static_cast<char>('0' + y / 10 % 10),   static_cast<char>('0' + y % 10),
+                  '-',
+                  static_cast<char>('0' + m / 10),        static_cast<char>('0' + m % 10),
+                  '-',
+                  static_cast<char>('0' + d / 10),        static_cast<char>('0' + d % 10)};
+  return std::string(out, sizeof out);
+}
+
 // "YYYY-MM-DD" of a time in Asia/Shanghai (UTC+8, no daylight saving).
 std::string DateOf(int64_t micros) {
   using namespace std::chrono;
   auto days = floor<std::chrono::days>(sys_time<microseconds>(microseconds(micros + 8 * kHourMicros)));
   year_month_day ymd(days);
-  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return DateText(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
 }
 
 bool IsDate(std::string_view d) {
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (d[i] < '0' || d[i] > '9') return false;
-  int m = std::atoi(std::string(d.substr(5, 2)).c_str()), day = std::atoi(std::string(d.substr(8, 2)).c_str());
+  const int m = Digits(d.substr(5, 2)), day = Digits(d.substr(8, 2));
   return m >= 1 && m <= 12 && day >= 1 && day <= 31;
 }
 
 // Whole years between birth and date ("YYYY-MM-DD"); -1 when unknown.
 int AgeOn(std::string_view birth, std::string_view date) {
   if (!IsDate(birth) || !IsDate(date)) return -1;
-  int age = std::atoi(std::string(date.substr(0, 4)).c_str()) - std::atoi(std::string(birth.substr(0, 4)).c_str());
+  int age = Digits(date.substr(0, 4)) - Digits(birth.substr(0, 4));
   if (date.substr(5) < birth.substr(5)) --age;
   return age;
 }
@@ -64,8 +82,7 @@ std::string AddDays(std::string_view date, int n) {
                      month(static_cast<unsigned>(std::atoi(std::string(date.substr(5, 2)).c_str()))),
                      day(static_cast<unsigned>(std::atoi(std::string(date.substr(8, 2)).c_str())))};
   year_month_day out(sys_days(ymd) + days(n));
-  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(out.year()), static_cast<unsigned>(out.month()),
-                     static_cast<unsigned>(out.day()));
+  return DateText(static_cast<int>(out.year()), static_cast<unsigned>(out.month()), static_cast<unsigned>(out.day()));
 }
 
 const instruments::Registry::Entry* FindScale(const CampaignScale& s) {
