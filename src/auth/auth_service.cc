@@ -299,13 +299,19 @@ void AuthService::KeepIdleClock(const Resolved& r) {
 }
 
 std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
-  if (token.size() != 64) return std::nullopt;
+  auto p = ResolveShared(token);
+  if (!p) return std::nullopt;
+  return *p;
+}
+
+std::shared_ptr<const http::Principal> AuthService::ResolveShared(std::string_view token) {
+  if (token.size() != 64) return nullptr;
   const std::string hash = HashToken(token);
   const int64_t now = clock_.NowMicros();
   std::shared_ptr<const Resolved> r = CachedSession(hash, now);
   const bool held = r != nullptr;
   if (!r) r = LoadSession(hash, now);
-  if (!r) return std::nullopt;
+  if (!r) return nullptr;
   auto last_seen_of = [&](const Resolved& x) {
     int64_t t = x.last_seen_at.load(std::memory_order_relaxed);
     std::lock_guard lk(seen_mu_);
@@ -321,7 +327,7 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
     // Another server may have seen the session since it was read here.
     ForgetSession(hash);
     r = LoadSession(hash, now);
-    if (!r) return std::nullopt;
+    if (!r) return nullptr;
     last_seen = last_seen_of(*r);
   }
   if (expired()) {
@@ -331,7 +337,7 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
     }
     ForgetSession(hash);
     (void)store_.DeleteSession(hash);
-    return std::nullopt;
+    return nullptr;
   }
   // The idle clock moves in memory with every request. FlushSessionActivity
   // writes it for restarts and other servers, only once it has moved on by
@@ -346,7 +352,7 @@ std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
     std::lock_guard lk(seen_mu_);
     seen_[hash] = now;
   }
-  return r->principal;
+  return std::shared_ptr<const http::Principal>(r, &r->principal);  // shares r's ownership
 }
 
 absl::Status AuthService::FlushSessionActivity() {

@@ -78,6 +78,8 @@ class AuthService final : public http::SessionResolver {
 
   // http::SessionResolver
   std::optional<http::Principal> Resolve(std::string_view token) override;
+  // The held principal itself, not a copy (it lives as long as the pointer).
+  std::shared_ptr<const http::Principal> ResolveShared(std::string_view token) override;
   // Session activity (the idle clock) is kept in memory by Resolve and
   // written here once it has moved on by a sixth of the idle timeout (at
   // least a minute); the server calls this every few seconds and at

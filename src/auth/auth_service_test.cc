@@ -155,8 +155,20 @@ TEST_F(AuthServiceTest, IdleAndAbsoluteTimeouts) {
 TEST_F(AuthServiceTest, LogoutEndsSession) {
   auto r = svc_->Login("admin3", "Xinqiao@2026", "x").value();
   auto p = svc_->Resolve(r.token).value();
+  // Requests share the held principal: the same one each time, and the
+  // same as Resolve's copy; a pointer kept past the logout stays valid
+  // but resolves nothing new.
+  auto shared = svc_->ResolveShared(r.token);
+  ASSERT_NE(shared, nullptr);
+  EXPECT_EQ(shared.get(), svc_->ResolveShared(r.token).get());
+  EXPECT_EQ(shared->account_id, p.account_id);
+  EXPECT_EQ(shared->csrf_token, p.csrf_token);
+  EXPECT_EQ(shared->session_key, p.session_key);
   ASSERT_TRUE(svc_->Logout(p).ok());
   EXPECT_FALSE(svc_->Resolve(r.token));
+  EXPECT_EQ(svc_->ResolveShared(r.token), nullptr);
+  EXPECT_EQ(shared->account_id, p.account_id);
+  EXPECT_EQ(svc_->ResolveShared("short"), nullptr);
 }
 
 TEST_F(AuthServiceTest, PasswordChange) {

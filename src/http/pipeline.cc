@@ -143,14 +143,14 @@ Response RunRoute(const Route& route, SessionResolver* sessions, Request& req) {
       return Response::Error(WithField(
           UnsupportedMediaType("Content-Type not accepted for this endpoint"), "Content-Type"));
     }
-    std::optional<Principal> principal;
+    std::shared_ptr<const Principal> principal;  // held until the handler returns
     if (sessions) {
       if (std::string_view token = req.Cookie(kSessionCookie); !token.empty()) {
-        principal = sessions->Resolve(token);
+        principal = sessions->ResolveShared(token);
       }
     }
     if (principal) {
-      req.principal = &*principal;
+      req.principal = principal.get();
       req.account_id = principal->account_id;
     }
     if (route.options.auth == Auth::kRequired && !principal) {
