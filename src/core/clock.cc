@@ -74,11 +74,24 @@ std::string FormatRfc3339(int64_t unix_micros) {
   }
   int y, m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d,
-                static_cast<int>(rem / 3600), static_cast<int>(rem % 3600 / 60),
-                static_cast<int>(rem % 60));
-  return buf;
+  const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem % 3600 / 60), ss = static_cast<int>(rem % 60);
+  if (y < 0 || y > 9999) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, hh, mm, ss);
+    return buf;
+  }
+  // By hand: written on every submission's answer.
+  std::string out = "0000-00-00T00:00:00+08:00";
+  auto put = [&out](size_t at, int v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) out[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, hh, 2);
+  put(14, mm, 2);
+  put(17, ss, 2);
+  return out;
 }
 
 bool IsValidDate(std::string_view s) {
