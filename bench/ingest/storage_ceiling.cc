@@ -6,7 +6,7 @@
 // No server, no scoring, no SOCI: the ceiling for bench/ingest's durable
 // rate.
 //
-//   ingest_storage_ceiling --db PATH --campaign ID --rows N --batch B
+//   ingest_storage_ceiling --db PATH --campaign ID --rows N --batch B   (N at most)
 //                          [--synchronous FULL]
 //
 // The rows go to assignments of the campaign still pending; answers and
@@ -109,8 +109,11 @@ int main(int argc, char** argv) {
       targets.push_back({sqlite3_column_int64(q.s, 0), sqlite3_column_int64(q.s, 1), sqlite3_column_int64(q.s, 2),
                          reinterpret_cast<const char*>(sqlite3_column_text(q.s, 3))});
   }
-  if (static_cast<long>(targets.size()) < rows)
+  // The rate runs before may have left fewer: then all of them, if enough
+  // for a steady measure (20 batches).
+  if (static_cast<long>(targets.size()) < std::min(rows, 20 * batch))
     return Fail("only " + std::to_string(targets.size()) + " pending assignments left");
+  rows = std::min<long>(rows, static_cast<long>(targets.size()));
   std::shuffle(targets.begin(), targets.end(), std::mt19937_64(7));
 
   Stmt ins, upd, del;
