@@ -1,5 +1,6 @@
 #include "screening/submission_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
@@ -99,9 +100,18 @@ void SubmissionWriter::Loop() {
       std::unique_lock lk(mu_);
       cv_.wait(lk, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
+      // Waits for more rows while they keep coming: in slices of a fifth of
+      // max_wait, and no longer once a slice brings none (every request in
+      // flight is then queued, and waiting on would only leave the CPU idle).
       if (options_.max_wait_us > 0 && queue_.size() < options_.max_batch && !stopping_) {
-        cv_.wait_for(lk, std::chrono::microseconds(options_.max_wait_us),
-                     [this] { return stopping_ || queue_.size() >= options_.max_batch; });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(options_.max_wait_us);
+        const auto slice = std::chrono::microseconds(std::max<int64_t>(options_.max_wait_us / 5, 1));
+        for (size_t seen = queue_.size();;) {
+          const auto until = std::min(deadline, std::chrono::steady_clock::now() + slice);
+          if (cv_.wait_until(lk, until, [this] { return stopping_ || queue_.size() >= options_.max_batch; })) break;
+          if (queue_.size() == seen || std::chrono::steady_clock::now() >= deadline) break;
+          seen = queue_.size();
+        }
       }
       const size_t n = std::min(queue_.size(), options_.max_batch);
       batch.reserve(n);
