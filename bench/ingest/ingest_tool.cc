@@ -4,7 +4,7 @@
 // issued for each class and signed in with, exactly as in a school lab.
 //
 //   ingest_tool prepare --db URL --out work.tsv [--students N] [--seed S]
-//       Creates a city-wide PHQ-9 + GAD-7 campaign for grades 10-12 and signs
+//       Creates a city-wide PHQ-9 + GAD-7 campaign for grades 9-12 and signs
 //       in N students aged 14 or more (no guardian consent needed) from
 //       classes taken in a random order; writes
 //       "token<TAB>csrf<TAB>assignment_id<TAB>instrument" per assignment
@@ -82,7 +82,7 @@ int Prepare(const std::map<std::string, std::string>& f) {
   auto campaign = svc.CreateCampaign(
       *admin, xq::Json{{"name", "基准测试：高中心理健康小调查"},
                        {"scales", xq::Json::array({{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}})},
-                       {"grades", xq::Json::array({10, 11, 12})}});
+                       {"grades", xq::Json::array({9, 10, 11, 12})}});
   if (!campaign.ok()) return Fail("create campaign: " + campaign.status().ToString());
   std::fprintf(stderr, "campaign %s: %lld assignments created in %.1f s\n",
                xq::IdToString(campaign->id).c_str(), static_cast<long long>(campaign->assignments), Since(t0));
