@@ -60,9 +60,8 @@ int DaysInMonth(int y, int m) {
   return kDays[m - 1];
 }
 
-}  // namespace
-
-std::string FormatRfc3339(int64_t unix_micros) {
+// The civil date and second of the day of a time in Asia/Shanghai (+08:00).
+void ShanghaiParts(int64_t unix_micros, int* y, int* m, int* d, int* second_of_day) {
   int64_t secs = unix_micros / 1'000'000;
   if (unix_micros < 0 && unix_micros % 1'000'000 != 0) --secs;
   secs += 8 * 3600;
@@ -72,25 +71,46 @@ std::string FormatRfc3339(int64_t unix_micros) {
     rem += 86400;
     --days;
   }
-  int y, m, d;
-  CivilFromDays(days, &y, &m, &d);
-  const int hh = static_cast<int>(rem / 3600), mm = static_cast<int>(rem % 3600 / 60), ss = static_cast<int>(rem % 60);
+  CivilFromDays(days, y, m, d);
+  *second_of_day = static_cast<int>(rem);
+}
+
+// v as `width` decimal digits at out[at, at + width).
+void PutDigits(std::string& out, size_t at, int v, int width) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) out[at + static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+}
+
+// "YYYY-MM-DD", by hand for years 0-9999 (written on every submission).
+std::string DateText(int y, int m, int d) {
   if (y < 0 || y > 9999) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d, hh, mm, ss);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
     return buf;
   }
-  // By hand: written on every submission's answer.
-  std::string out = "0000-00-00T00:00:00+08:00";
-  auto put = [&out](size_t at, int v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) out[at + i] = static_cast<char>('0' + v % 10);
-  };
-  put(0, y, 4);
-  put(5, m, 2);
-  put(8, d, 2);
-  put(11, hh, 2);
-  put(14, mm, 2);
-  put(17, ss, 2);
+  std::string out = "0000-00-00";
+  PutDigits(out, 0, y, 4);
+  PutDigits(out, 5, m, 2);
+  PutDigits(out, 8, d, 2);
+  return out;
+}
+
+}  // namespace
+
+std::string FormatDate(int64_t unix_micros) {
+  int y, m, d, sod;
+  ShanghaiParts(unix_micros, &y, &m, &d, &sod);
+  return DateText(y, m, d);
+}
+
+std::string FormatRfc3339(int64_t unix_micros) {
+  int y, m, d, sod;
+  ShanghaiParts(unix_micros, &y, &m, &d, &sod);
+  std::string out = DateText(y, m, d);
+  const size_t t = out.size();
+  out += "T00:00:00+08:00";
+  PutDigits(out, t + 1, sod / 3600, 2);
+  PutDigits(out, t + 4, sod % 3600 / 60, 2);
+  PutDigits(out, t + 7, sod % 60, 2);
   return out;
 }
 

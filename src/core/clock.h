@@ -36,6 +36,8 @@ class FakeClock final : public Clock {
 // RFC 3339 in Asia/Shanghai (+08:00), the school calendar's zone,
 // e.g. "2026-09-01T08:00:00+08:00".
 std::string FormatRfc3339(int64_t unix_micros);
+// The date part of FormatRfc3339: "YYYY-MM-DD" in Asia/Shanghai.
+std::string FormatDate(int64_t unix_micros);
 // Parses "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm|-hh:mm)"; false if malformed.
 bool ParseRfc3339(std::string_view s, int64_t* unix_micros);
 // "YYYY-MM-DD" check, including day-of-month validity.

@@ -150,7 +150,7 @@ absl::Status SyncDirectoryOf(const std::string& file) {
 }  // namespace
 
 absl::Status Database::SyncCommitted() {
-  if (dialect_ != Dialect::kSqlite) return absl::OkStatus();
+  if (dialect_ != Dialect::kSqlite || sqlite_file_.empty()) return absl::OkStatus();  // in memory: no disk
   std::lock_guard lk(sync_mu_);
   std::string target = sqlite_file_ + "-wal";
   struct stat now {};
@@ -287,7 +287,7 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
           // Absolute, as SQLite resolved it: the WAL is this name + "-wal".
           auto* be = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
           const char* file = sqlite_api::sqlite3_db_filename(be->conn_, "main");
-          db->sqlite_file_ = file != nullptr && *file != '\0' ? file : path;
+          db->sqlite_file_ = file != nullptr ? file : "";  // empty: in memory
         }
       }
     }

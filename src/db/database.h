@@ -75,8 +75,8 @@ class Database {
   // Makes every transaction committed before this call durable. SQLite:
   // fdatasync of the WAL (the database file when there is no WAL), the
   // same sync a synchronous=FULL commit ends with; the directory is synced
-  // once per WAL file, so that its name survives too. PostgreSQL: nothing
-  // to do. An error means the disk may have lost committed data: the
+  // once per WAL file, so that its name survives too. PostgreSQL, or a
+  // SQLite database in memory: nothing to do. An error means the disk may have lost committed data: the
   // caller must stop acknowledging writes (a later sync may not report it).
   absl::Status SyncCommitted();
 
@@ -107,7 +107,7 @@ class Database {
   std::vector<std::unique_ptr<Connection>> connections_;  // by pool position
   std::mutex signatures_mu_;
   std::unordered_map<std::string, std::vector<int>> signatures_;  // Query text -> parameter types
-  std::string sqlite_file_;  // SQLite: the database file's path
+  std::string sqlite_file_;  // SQLite: the database file's path; empty in memory
   std::mutex sync_mu_;       // SyncCommitted: one at a time
   int wal_fd_ = -1;          // the WAL file SyncCommitted syncs, kept open
   uint64_t wal_dev_ = 0, wal_ino_ = 0;

@@ -40,26 +40,6 @@ int Digits(std::string_view d) {
   return n;
 }
 
-// "YYYY-MM-DD" of a civil date (years 0-9999), written by hand: on every
-// submission (the student's age), where formatting showed in profiles.
-std::string DateText(int y, unsigned m, unsigned d) {
-  char out[10] = {static_cast<char>('0' + y / 1000 % 10), static_cast<char>('0' + y / 100 % 10),
-                  static_cast<char>('0' + y / 10 % 10),   static_cast<char>('0' + y % 10),
-                  '-',
-                  static_cast<char>('0' + m / 10),        static_cast<char>('0' + m % 10),
-                  '-',
-                  static_cast<char>('0' + d / 10),        static_cast<char>('0' + d % 10)};
-  return std::string(out, sizeof out);
-}
-
-// "YYYY-MM-DD" of a time in Asia/Shanghai (UTC+8, no daylight saving).
-std::string DateOf(int64_t micros) {
-  using namespace std::chrono;
-  auto days = floor<std::chrono::days>(sys_time<microseconds>(microseconds(micros + 8 * kHourMicros)));
-  year_month_day ymd(days);
-  return DateText(static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-}
-
 bool IsDate(std::string_view d) {
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
   for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
@@ -81,8 +61,8 @@ std::string AddDays(std::string_view date, int n) {
   year_month_day ymd{year(std::atoi(std::string(date.substr(0, 4)).c_str())),
                      month(static_cast<unsigned>(std::atoi(std::string(date.substr(5, 2)).c_str()))),
                      day(static_cast<unsigned>(std::atoi(std::string(date.substr(8, 2)).c_str())))};
-  year_month_day out(sys_days(ymd) + days(n));
-  return DateText(static_cast<int>(out.year()), static_cast<unsigned>(out.month()), static_cast<unsigned>(out.day()));
+  const int64_t day_number = (sys_days(ymd) + days(n)).time_since_epoch().count();
+  return FormatDate(day_number * 24 * kHourMicros);  // that day's 08:00 in Asia/Shanghai
 }
 
 const instruments::Registry::Entry* FindScale(const CampaignScale& s) {
@@ -480,7 +460,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
 
   c.name = name.value_or(t ? t->name : "");
   if (c.name.empty() || c.name.size() > 200) return InvalidArgument("name is required (at most 200 bytes)", "name");
-  const std::string today = DateOf(clock_.NowMicros());
+  const std::string today = FormatDate(clock_.NowMicros());
   c.opens_on = opens.value_or(today);
   if (!IsDate(c.opens_on)) return InvalidArgument("opens_on must be YYYY-MM-DD", "opens_on");
   c.closes_on = closes.value_or(AddDays(c.opens_on, t ? t->window_days : 30));
@@ -659,7 +639,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p
 absl::StatusOr<Json> ScreeningService::ConsentRequests(const http::Principal& p) {
   if (p.actor.child_ids.empty()) return PermissionDenied("only guardians have consent requests");
   Json items = Json::array();
-  const std::string today = DateOf(clock_.NowMicros());
+  const std::string today = FormatDate(clock_.NowMicros());
   for (int64_t child : p.actor.child_ids) {
     XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(child));
     if (!s) continue;
@@ -695,7 +675,7 @@ absl::StatusOr<bool> ScreeningService::MayAnswer(const Campaign& c, const Studen
 
 bool ScreeningService::MayAnswer(const Campaign& c, const StudentInfo& s, const std::optional<Consent>& consent,
                                  std::string* why) const {
-  const std::string today = DateOf(clock_.NowMicros());
+  const std::string today = FormatDate(clock_.NowMicros());
   if (c.state != "open" || today > c.closes_on) {
     *why = "closed";
     return false;
@@ -716,7 +696,7 @@ bool ScreeningService::MayAnswer(const Campaign& c, const StudentInfo& s, const 
 }
 
 bool ScreeningService::NeedsConsent(const Campaign& c, const StudentInfo& s) const {
-  const int age = AgeOn(s.birth_date, DateOf(clock_.NowMicros()));
+  const int age = AgeOn(s.birth_date, FormatDate(clock_.NowMicros()));
   return age < 0 || age < c.consent_age;
 }
 
@@ -860,7 +840,7 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
   XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
   parsed.response.elapsed_seconds = elapsed;
   parsed.response.sex = SexOf(s.sex);
-  int age = AgeOn(s.birth_date, DateOf(clock_.NowMicros()));
+  int age = AgeOn(s.birth_date, FormatDate(clock_.NowMicros()));
   if (age >= 0) parsed.response.age = age;
   if (s.grade_year >= 1 && s.grade_year <= 12) parsed.response.grade = s.grade_year;
   auto scored = e->plan.Score(parsed.response);
@@ -1244,7 +1224,7 @@ std::string DimValue(const Submission& x, std::string_view dim) {
   if (dim == "school_kind") return x.school_kind;
   if (dim == "grade") return std::to_string(x.grade_year);
   if (dim == "sex") return x.sex;
-  return DateOf(x.submitted_at).substr(0, 4);  // year
+  return FormatDate(x.submitted_at).substr(0, 4);  // year
 }
 
 std::string DimLabel(std::string_view dim, const std::string& v) {

@@ -45,6 +45,10 @@ WriterStats SubmissionWriter::stats() const {
   return stats_;
 }
 
+absl::Status SubmissionWriter::RefusalLocked() const {
+  return broken_.ok() ? absl::UnavailableError("the submission writer is stopping") : broken_;
+}
+
 void SubmissionWriter::WriteAsync(WriteRequest request, Done done) {
   absl::Status refused;
   {
@@ -56,7 +60,7 @@ void SubmissionWriter::WriteAsync(WriteRequest request, Done done) {
       if (queue_.size() == 1 || queue_.size() == options_.max_batch) cv_.notify_one();
       return;
     }
-    refused = broken_.ok() ? absl::UnavailableError("the submission writer is stopping") : broken_;
+    refused = RefusalLocked();
   }
   done(refused);
 }
@@ -77,7 +81,7 @@ std::vector<absl::StatusOr<Submission>> SubmissionWriter::WriteMany(std::vector<
     std::lock_guard lk(mu_);
     for (size_t i = 0; i < requests.size(); ++i) {
       if (stopping_ || !broken_.ok()) {
-        promises[i].set_value(broken_.ok() ? absl::UnavailableError("the submission writer is stopping") : broken_);
+        promises[i].set_value(RefusalLocked());
         continue;
       }
       auto* promise = &promises[i];

@@ -108,6 +108,8 @@ class SubmissionWriter {
     std::vector<Pending> batch;
     std::vector<absl::StatusOr<Submission>> outcome;
   };
+  // Why a row is refused (stopping, or a failed sync); under mu_.
+  absl::Status RefusalLocked() const;
   void Loop();
   void SyncLoop();
   void Commit(std::vector<Pending>& batch);
