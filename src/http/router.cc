@@ -3,12 +3,17 @@
 #include <algorithm>
 #include <cassert>
 
+#include "absl/container/inlined_vector.h"
+
 namespace xq::http {
 
 namespace {
 
-std::vector<std::string_view> SplitPath(std::string_view path) {
-  std::vector<std::string_view> out;
+// Paths have a few segments: no allocation per request.
+using Parts = absl::InlinedVector<std::string_view, 8>;
+
+Parts SplitPath(std::string_view path) {
+  Parts out;
   if (path.empty() || path.front() != '/') return out;
   path.remove_prefix(1);
   for (;;) {
@@ -33,6 +38,8 @@ void Router::Add(std::string method, std::string path_template, Handler handler,
       segs.push_back({std::string(s), false});
     }
   }
+  if (by_count_.size() <= segs.size()) by_count_.resize(segs.size() + 1);
+  by_count_[segs.size()].push_back(routes_.size());
   segments_.push_back(std::move(segs));
   routes_.push_back(std::make_unique<Route>(
       Route{std::move(method), std::move(path_template), std::move(handler), std::move(options)}));
@@ -41,12 +48,12 @@ void Router::Add(std::string method, std::string path_template, Handler handler,
 template <typename MethodOk>
 const Route* Router::Best(std::string_view path, MethodOk method_ok,
                           std::map<std::string, std::string>* params) const {
-  const std::vector<std::string_view> parts = SplitPath(path);
-  if (parts.empty()) return nullptr;
+  const Parts parts = SplitPath(path);
+  if (parts.empty() || parts.size() >= by_count_.size()) return nullptr;
   size_t best = routes_.size();
-  for (size_t i = 0; i < routes_.size(); ++i) {
+  for (size_t i : by_count_[parts.size()]) {  // in the order added
     const auto& segs = segments_[i];
-    if (segs.size() != parts.size() || !method_ok(routes_[i]->method)) continue;
+    if (!method_ok(routes_[i]->method)) continue;
     bool ok = true;
     for (size_t k = 0; k < segs.size() && ok; ++k) {
       ok = segs[k].param ? !parts[k].empty() : segs[k].text == parts[k];
@@ -91,7 +98,7 @@ const Route* Router::Match(std::string_view method, std::string_view path,
 
 std::vector<std::string> Router::AllowedMethods(std::string_view path) const {
   std::vector<std::string> out;
-  const std::vector<std::string_view> parts = SplitPath(path);
+  const Parts parts = SplitPath(path);
   for (size_t i = 0; i < routes_.size(); ++i) {
     const auto& segs = segments_[i];
     if (segs.size() != parts.size()) continue;

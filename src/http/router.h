@@ -69,6 +69,7 @@ class Router {
 
   std::vector<std::unique_ptr<Route>> routes_;
   std::vector<std::vector<Segment>> segments_;
+  std::vector<std::vector<size_t>> by_count_;  // route indexes by segment count
 };
 
 }  // namespace xq::http

@@ -79,6 +79,94 @@ absl::StatusOr<AggregateQuery> ParseAggregateQuery(const Request& req) {
 
 }  // namespace
 
+// Read as ParseJsonObject and JsonReader would (same errors, in the same
+// order: submission_id, answers, unknown fields, elapsed_seconds), but in
+// one pass without a DOM: this is the body of every submission.
+absl::StatusOr<SubmitInput> ParseSubmitInput(std::string_view body) {
+  if (!IsValidUtf8(body)) return InvalidArgument("body is not valid UTF-8");
+  using Kind = JsonScanner::Kind;
+  JsonScanner j(body);
+  if (j.Peek() != Kind::kObject) {
+    if (j.Skip() && j.Finish()) return InvalidArgument("expected a JSON object");
+    return j.status();
+  }
+  SubmitInput in;
+  // The kind of each known field as last given; kError: absent.
+  Kind id_kind = Kind::kError, answers_kind = Kind::kError, elapsed_kind = Kind::kError;
+  std::optional<std::string> unknown;  // the first in byte order, as JsonReader::Finish names it
+  std::string key;
+  double elapsed = 0;
+  j.BeginObject();
+  while (j.NextKey(&key)) {
+    const Kind k = j.Peek();
+    if (key == "submission_id") {
+      id_kind = k;
+      if (k == Kind::kString) j.ReadString(&in.submission_id);
+      else j.Skip();
+    } else if (key == "answers") {
+      answers_kind = k;
+      in.answers.clear();
+      in.answers.reserve(32);
+      if (k != Kind::kObject) {
+        j.Skip();
+        continue;
+      }
+      j.BeginObject();
+      for (std::string item; j.NextKey(&item);) {
+        GivenAnswer a;
+        switch (j.Peek()) {
+          case Kind::kNull:
+            j.ReadNull();
+            break;
+          case Kind::kString:
+            a.kind = GivenAnswer::Kind::kString;
+            j.ReadString(&a.text);
+            break;
+          case Kind::kArray:
+            a.kind = GivenAnswer::Kind::kArray;
+            j.BeginArray();
+            while (j.NextElement()) {
+              if (j.Peek() == Kind::kString) {
+                std::string code;
+                j.ReadString(&code);
+                a.codes.emplace_back(std::move(code));
+              } else {
+                j.Skip();
+                a.codes.emplace_back(std::nullopt);
+              }
+            }
+            break;
+          default:
+            a.kind = GivenAnswer::Kind::kOther;
+            j.Skip();
+        }
+        in.answers.emplace_back(std::move(item), std::move(a));
+      }
+    } else if (key == "elapsed_seconds") {
+      elapsed_kind = k;
+      if (k == Kind::kNumber) j.ReadNumber(&elapsed);
+      else j.Skip();
+    } else {
+      if (!unknown || key < *unknown) unknown = key;
+      j.Skip();
+    }
+  }
+  j.Finish();
+  XQ_RETURN_IF_ERROR(j.status());
+  if (id_kind == Kind::kError) return InvalidArgument("submission_id is required", "submission_id");
+  if (id_kind != Kind::kString) return InvalidArgument("submission_id must be a string", "submission_id");
+  if (in.submission_id.size() > 10000) return InvalidArgument("submission_id is too long", "submission_id");
+  if (answers_kind == Kind::kError) return InvalidArgument("answers is required", "answers");
+  if (unknown) return InvalidArgument("unknown field " + *unknown, *unknown);
+  if (elapsed_kind != Kind::kError && elapsed_kind != Kind::kNull) {
+    if (elapsed_kind != Kind::kNumber) return InvalidArgument("elapsed_seconds must be a number", "elapsed_seconds");
+    in.elapsed_seconds = elapsed;
+  }
+  if (answers_kind != Kind::kObject) return InvalidArgument("answers must be an object", "answers");
+  SortGivenAnswers(in.answers);
+  return in;
+}
+
 std::string SubmitAnswer(const SubmitOutcome& out) {
   std::string b;
   b.reserve(1024);
@@ -284,23 +372,12 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   router.Add("POST", "/api/v1/assignments/{id}/submission", [&svc](Request& req) {
     auto id = PathId(req);
     if (!id.ok()) return Response::Error(id.status());
-    auto body = Body(req);
-    if (!body.ok()) return Response::Error(body.status());
-    JsonReader r(std::move(*body));
-    SubmitInput in;
-    std::optional<Json> elapsed;
-    r.Required("submission_id", &in.submission_id);
-    r.Required("answers", &in.answers);
-    r.Optional("elapsed_seconds", &elapsed);
-    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
-    if (elapsed) {
-      if (!elapsed->is_number()) return Response::Error(InvalidArgument("elapsed_seconds must be a number", "elapsed_seconds"));
-      in.elapsed_seconds = elapsed->get<double>();
-    }
+    auto in = ParseSubmitInput(req.body);
+    if (!in.ok()) return Response::Error(in.status());
     // Answered after the commit, without holding a handler thread meanwhile;
     // the response is made on the connection's I/O thread.
     auto later = std::make_shared<http::Deferred>();
-    svc.SubmitAsync(*req.principal, *id, in, [later](absl::StatusOr<SubmitOutcome> out) {
+    svc.SubmitAsync(*req.principal, *id, *in, [later](absl::StatusOr<SubmitOutcome> out) {
       later->Complete([out = std::move(out)] {
         if (!out.ok()) return Response::Error(out.status());
         return Response::JsonText(SubmitAnswer(*out), out->repeat ? 200 : 201);

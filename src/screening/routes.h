@@ -12,6 +12,8 @@ namespace xq::screening {
 // student's submission makes one): the bytes Response::Json gives for the
 // same object. Students see neutral feedback and hotlines, never scores
 // (ACCESS.md D3).
+// The body of POST /api/v1/assignments/{id}/submission.
+absl::StatusOr<SubmitInput> ParseSubmitInput(std::string_view body);
 std::string SubmitAnswer(const SubmitOutcome& out);
 
 void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc);

@@ -122,51 +122,51 @@ struct ParsedAnswers {
   std::string stored;  // the answers given (nulls left out), as JSON
 };
 
-// Answers JSON → scoring response. Codes are option codes (strings); multi
+// Answers → scoring response. Codes are option codes (strings); multi
 // items take an array of codes; text items take free text (stored, not
 // scored); null = unanswered. The stored text is the answers object
-// without its nulls, written as Json::dump would (keys sorted). Keys are
-// written unescaped: only item ids of the scale get there, and a
-// definition's ids are plain ([A-Za-z0-9_./-]).
-absl::StatusOr<ParsedAnswers> ParseAnswers(const instruments::ScoringPlan& plan, const Json& answers) {
-  if (!answers.is_object()) return InvalidArgument("answers must be an object", "answers");
+// without its nulls, written as Json::dump would (keys sorted, as given
+// answers are). Keys are written unescaped: only item ids of the scale get
+// there, and a definition's ids are plain ([A-Za-z0-9_./-]).
+absl::StatusOr<ParsedAnswers> ParseAnswers(const instruments::ScoringPlan& plan, const GivenAnswers& answers) {
   ParsedAnswers out;
   out.response = plan.NewResponse();
   out.stored.reserve(16 * answers.size() + 2);
   JsonObjectWriter stored(out.stored);
   const auto& def = plan.definition();
-  for (const auto& [key, value] : answers.items()) {
+  using Kind = GivenAnswer::Kind;
+  for (const auto& [key, value] : answers) {
     int idx = plan.ItemIndex(key);
     if (idx < 0) return InvalidArgument(fmt::format("unknown item '{}'", key), "answers." + key);
-    if (value.is_null()) continue;
+    if (value.kind == Kind::kNull) continue;
     const auto& item = def.items[idx];
     if (item.type == instruments::ItemType::kText) {
-      if (!value.is_string() || value.get_ref<const std::string&>().size() > 2000)
+      if (value.kind != Kind::kString || value.text.size() > 2000)
         return InvalidArgument("a text answer must be a string of at most 2000 bytes", "answers." + key);
-      stored.Str(key, value.get_ref<const std::string&>());
+      stored.Str(key, value.text);
       continue;
     }
     if (item.type == instruments::ItemType::kMulti) {
-      if (!value.is_array()) return InvalidArgument("a multiple-choice answer is an array of codes", "answers." + key);
+      if (value.kind != Kind::kArray) return InvalidArgument("a multiple-choice answer is an array of codes", "answers." + key);
       int32_t mask = 0;
       stored.Key(key);
       out.stored += '[';
-      for (const auto& v : value) {
-        auto opt = v.is_string() ? plan.OptionByCode(idx, v.get_ref<const std::string&>()) : std::nullopt;
+      for (const auto& code : value.codes) {
+        auto opt = code ? plan.OptionByCode(idx, *code) : std::nullopt;
         if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), "answers." + key);
         mask |= int32_t{1} << *opt;
         if (out.stored.back() != '[') out.stored += ',';
-        AppendJsonString(out.stored, v.get_ref<const std::string&>());
+        AppendJsonString(out.stored, *code);
       }
       out.stored += ']';
       out.response.answers[idx] = mask;
       continue;
     }
     std::optional<int32_t> opt;
-    if (value.is_string()) opt = plan.OptionByCode(idx, value.get_ref<const std::string&>());
+    if (value.kind == Kind::kString) opt = plan.OptionByCode(idx, value.text);
     if (!opt) return InvalidArgument(fmt::format("unknown option for item '{}'", key), "answers." + key);
     out.response.answers[idx] = *opt;
-    stored.Str(key, value.get_ref<const std::string&>());
+    stored.Str(key, value.text);
   }
   stored.End();
   return out;
@@ -179,6 +179,46 @@ instruments::Sex SexOf(std::string_view s) {
 }
 
 }  // namespace
+
+void SortGivenAnswers(GivenAnswers& answers) {
+  auto before = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (std::adjacent_find(answers.begin(), answers.end(), [](const auto& a, const auto& b) {
+        return !(a.first < b.first);
+      }) == answers.end())
+    return;  // in order already, no key twice (as clients send them)
+  std::stable_sort(answers.begin(), answers.end(), before);
+  // Of equal keys (adjacent now, in document order) the last one stays.
+  size_t out = 0;
+  for (size_t i = 0; i < answers.size(); ++i) {
+    if (i + 1 < answers.size() && answers[i + 1].first == answers[i].first) continue;
+    if (out != i) answers[out] = std::move(answers[i]);
+    ++out;
+  }
+  answers.resize(out);
+}
+
+absl::StatusOr<GivenAnswers> GivenAnswersOf(const Json& answers) {
+  if (!answers.is_object()) return InvalidArgument("answers must be an object", "answers");
+  GivenAnswers out;
+  out.reserve(answers.size());
+  for (const auto& [key, value] : answers.items()) {  // in key order, unique
+    GivenAnswer a;
+    if (value.is_null()) {
+      a.kind = GivenAnswer::Kind::kNull;
+    } else if (value.is_string()) {
+      a.kind = GivenAnswer::Kind::kString;
+      a.text = value.get<std::string>();
+    } else if (value.is_array()) {
+      a.kind = GivenAnswer::Kind::kArray;
+      for (const auto& v : value)
+        a.codes.push_back(v.is_string() ? std::optional<std::string>(v.get<std::string>()) : std::nullopt);
+    } else {
+      a.kind = GivenAnswer::Kind::kOther;
+    }
+    out.emplace_back(key, std::move(a));
+  }
+  return out;
+}
 
 Json CampaignToJson(const Campaign& c) {
   Json scales = Json::array();
@@ -210,8 +250,6 @@ Json CampaignToJson(const Campaign& c) {
   return j;
 }
 
-namespace {
-}  // namespace
 
 // ---------------------------------------------------------------- templates
 
@@ -826,12 +864,13 @@ absl::Status ScreeningService::SaveDraft(const http::Principal& p, int64_t id, c
   if (!e) return Internal("the campaign's scale version is not available");
   if (position < 0 || position > static_cast<int>(e->definition.items.size()))
     return InvalidArgument("position is outside the scale", "position");
-  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
+  XQ_ASSIGN_OR_RETURN(auto given, GivenAnswersOf(answers));
+  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, given));
   return store_.PutDraft(id, Draft{std::move(parsed.stored), position, clock_.NowMicros()});
 }
 
 absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const Assignment& a,
-                                                     const StudentInfo& s, const Json& answers,
+                                                     const StudentInfo& s, const GivenAnswers& answers,
                                                      std::optional<double> elapsed,
                                                      std::string client_key, std::string source,
                                                      std::vector<std::string>* feedback_keys) {
@@ -1456,15 +1495,16 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
     }
     const auto* e = FindScale(c->scales[pos]);
     if (!e) return Internal("the campaign's scale version is not available");
-    Json answers = Json::object();
+    GivenAnswers answers;
     bool bad = false;
     for (size_t i = 0; i < header.size() && !bad; ++i) {
       if (static_cast<int>(i) == col_school || static_cast<int>(i) == col_no || static_cast<int>(i) == col_inst) continue;
       int idx = e->plan.ItemIndex(header[i]);
       if (idx < 0) continue;  // columns of other scales
       if (cells[i].empty()) continue;
-      answers[header[i]] = cells[i];
+      answers.push_back({header[i], GivenAnswer{GivenAnswer::Kind::kString, cells[i], {}}});
     }
+    SortGivenAnswers(answers);
     auto w = Score(*c, *a, *s, answers, std::nullopt, key, "paper");
     if (!w.ok()) {
       auto field = FieldOf(w.status()).value_or("");

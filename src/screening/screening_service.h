@@ -43,9 +43,27 @@
 
 namespace xq::screening {
 
+// One answer as a request gives it: null (unanswered), a string (an option
+// code, or free text), an array (multiple choice: codes; an element that is
+// not a string is kept as nullopt), or another JSON value (refused when
+// scored, naming the item).
+struct GivenAnswer {
+  enum class Kind { kNull, kString, kArray, kOther };
+  Kind kind = Kind::kNull;
+  std::string text;                               // kString
+  std::vector<std::optional<std::string>> codes;  // kArray
+};
+// By item id in byte order, one per item (as a JSON object holds them).
+using GivenAnswers = std::vector<std::pair<std::string, GivenAnswer>>;
+// Sorts answers given in document order; of a repeated item the last counts.
+void SortGivenAnswers(GivenAnswers& answers);
+// The answers object of a request body already parsed; invalid_argument
+// ("answers") when it is not an object.
+absl::StatusOr<GivenAnswers> GivenAnswersOf(const Json& answers);
+
 struct SubmitInput {
   std::string submission_id;  // client-generated idempotency key
-  Json answers;               // {"q1": "2", "q10": ["a","b"], ...}
+  GivenAnswers answers;       // {"q1": "2", "q10": ["a","b"], ...}
   std::optional<double> elapsed_seconds;
 };
 
@@ -146,7 +164,7 @@ class ScreeningService {
   absl::StatusOr<Campaign> VisibleCampaign(const http::Principal& p, int64_t id);
   // Builds the stored submission with its warnings and follow-ups.
   absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
-                                     const Json& answers, std::optional<double> elapsed,
+                                     const GivenAnswers& answers, std::optional<double> elapsed,
                                      std::string client_key, std::string source,
                                      std::vector<std::string>* feedback_keys = nullptr);
   struct PreparedSubmit {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/ids.h"
+#include "core/status.h"
 #include "db/database.h"
 #include "gtest/gtest.h"
 #include "demo/demo.h"
@@ -145,6 +146,79 @@ TEST(SubmitAnswer, SameBytesAsTheJsonDom) {
   dom["feedback"] = Json::array();
   dom["hotlines"] = Json::array();
   EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+SubmitInput Input(std::string key, const Json& answers) {
+  return SubmitInput{std::move(key), GivenAnswersOf(answers).value(), std::nullopt};
+}
+
+// The submission body read through the DOM: ParseJsonObject, JsonReader
+// and GivenAnswersOf, as the route read it before it had a scanner.
+absl::StatusOr<SubmitInput> ParseSubmitInputByDom(std::string_view body) {
+  XQ_ASSIGN_OR_RETURN(Json j, ParseJsonObject(body));
+  JsonReader r(std::move(j));
+  SubmitInput in;
+  Json answers;
+  std::optional<Json> elapsed;
+  r.Required("submission_id", &in.submission_id);
+  r.Required("answers", &answers);
+  r.Optional("elapsed_seconds", &elapsed);
+  XQ_RETURN_IF_ERROR(r.Finish());
+  if (elapsed) {
+    if (!elapsed->is_number()) return InvalidArgument("elapsed_seconds must be a number", "elapsed_seconds");
+    in.elapsed_seconds = elapsed->get<double>();
+  }
+  XQ_ASSIGN_OR_RETURN(in.answers, GivenAnswersOf(answers));
+  return in;
+}
+
+std::string Describe(const absl::StatusOr<SubmitInput>& in) {
+  if (!in.ok()) {
+    std::string s(in.status().message());
+    // The position of a syntax error is the scanner's own (the DOM's lexer
+    // counts differently); that it is one, with a line and column, is compared.
+    if (auto at = s.find("malformed JSON at line"); at != std::string::npos) s.resize(at + 22);
+    return absl::StatusCodeToString(in.status().code()) + ": " + s + " field=" + FieldOf(in.status()).value_or("-");
+  }
+  Json a = Json::array();
+  for (const auto& [k, v] : in->answers) {
+    Json codes = Json::array();
+    for (const auto& c : v.codes) codes.push_back(c ? Json(*c) : Json(nullptr));
+    a.push_back({k, static_cast<int>(v.kind), v.text, codes});
+  }
+  return Json{in->submission_id, in->elapsed_seconds ? Json(*in->elapsed_seconds) : Json(nullptr), a}.dump();
+}
+
+TEST(ParseSubmitInput, ReadsTheBodyAsTheDomReaderDid) {
+  const std::vector<std::string> fields = {
+      R"("submission_id":"k-1")", R"("submission_id":7)", R"("submission_id":null)", R"("answers":{})",
+      R"("answers":{"q2":"1","q1":"0"})", R"("answers":{"q1":"0","q1":"2"})", R"("answers":{"q3":["a",1,"b"]})",
+      R"("answers":{"q4":null,"q5":5,"q6":{"x":[]}})", R"("answers":[])", R"("answers":null)",
+      R"("elapsed_seconds":95)", R"("elapsed_seconds":1.5e2)", R"("elapsed_seconds":"9")",
+      R"("elapsed_seconds":null)", R"("zeta":1)", R"("alpha":[1,{"b":2}])", R"("answers":{"t":"心\n\"x\"\u00e9"})",
+      R"("submission_id":"\ud83d\ude00")", R"("answers":{"q1":"0",})", R"("answers":{"q1" "0"})"};
+  std::mt19937 rng(5);
+  int accepted = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string body = "{";
+    const int n = static_cast<int>(rng() % 5);
+    for (int i = 0; i < n; ++i) body += (i ? "," : "") + fields[rng() % fields.size()];
+    body += "}";
+    if (round % 50 == 0) body = "[" + body + "]";
+    if (round % 77 == 0) body += " x";
+    if (round % 91 == 0) body = "{\"answers\":{\"q\":\"\xff\"}}";
+    auto got = ParseSubmitInput(body);
+    EXPECT_EQ(Describe(got), Describe(ParseSubmitInputByDom(body))) << body;
+    accepted += got.ok();
+  }
+  EXPECT_GT(accepted, 500);  // well-formed bodies were compared too
+  auto in = ParseSubmitInput(R"({"answers":{"q2":"1","q1":"0","q1":"2"},"submission_id":"k"})");
+  ASSERT_TRUE(in.ok());
+  ASSERT_EQ(in->answers.size(), 2u);
+  EXPECT_EQ(in->answers[0].first, "q1");
+  EXPECT_EQ(in->answers[0].second.text, "2");  // the last of a repeated item
+  auto bad = ParseSubmitInput("{\n \"answers\": {,}}");
+  EXPECT_EQ(bad.status().message(), "malformed JSON at line 2, column 14");
 }
 
 class WriterTest : public ::testing::Test {
@@ -451,12 +525,12 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   ASSERT_EQ(mine.size(), 1u);
   Json answers = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
                   {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "2"}};
-  EXPECT_EQ(svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt}).status().code(),
+  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k1", answers)).status().code(),
             absl::StatusCode::kPermissionDenied);
 
   clock_.Advance(int64_t{24} * 3600 * 1'000'000);
   ASSERT_EQ(svc.ListAssignments(student).value()["items"].size(), 1u);
-  auto sub = svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt});
+  auto sub = svc.Submit(student, mine[0].id, Input("k1", answers));
   ASSERT_TRUE(sub.ok()) << sub.status();
   auto fus = warnings.ListFollowUps(psych, "open", false).value();
   ASSERT_EQ(fus.size(), 1u);
@@ -492,24 +566,24 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
   ASSERT_EQ(mine.size(), 1u);
   // A first, incomplete try reads the student's open assignments into memory.
-  auto partial = svc.Submit(student, mine[0].id, {"k0", Json{{"q1", "0"}}, std::nullopt});
+  auto partial = svc.Submit(student, mine[0].id, Input("k0", Json{{"q1", "0"}}));
   ASSERT_EQ(partial.status().code(), absl::StatusCode::kInvalidArgument);
   // The guardian's decline, recorded afterwards, holds at once.
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "decline").ok());
   Json answers = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
                   {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "0"}};
-  EXPECT_EQ(svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt}).status().code(),
+  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k1", answers)).status().code(),
             absl::StatusCode::kPermissionDenied);
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
-  auto first = svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt});
+  auto first = svc.Submit(student, mine[0].id, Input("k1", answers));
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->repeat);
   // Once submitted, a repeat returns the stored answer and another key conflicts.
-  auto again = svc.Submit(student, mine[0].id, {"k1", answers, std::nullopt});
+  auto again = svc.Submit(student, mine[0].id, Input("k1", answers));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->repeat);
   EXPECT_EQ(again->submission.id, first->submission.id);
-  EXPECT_EQ(svc.Submit(student, mine[0].id, {"k2", answers, std::nullopt}).status().code(),
+  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k2", answers)).status().code(),
             absl::StatusCode::kAlreadyExists);
 }
 
@@ -543,17 +617,17 @@ TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
   const int64_t gad_id = mine[0].position == 0 ? mine[1].id : mine[0].id;
   // Held without consent; the consent recorded since is read and honoured.
   set_consent("consent");
-  auto first = svc.Submit(student, phq_id, {"k1", phq, std::nullopt});
+  auto first = svc.Submit(student, phq_id, Input("k1", phq));
   ASSERT_TRUE(first.ok()) << first.status();
   // The other scale is held with the consent; a decline recorded since is
   // refused by the writer's claim, and nothing is stored.
   ASSERT_TRUE(svc.ListAssignments(student).ok());
   set_consent("decline");
-  auto refused = svc.Submit(student, gad_id, {"k2", gad, std::nullopt});
+  auto refused = svc.Submit(student, gad_id, Input("k2", gad));
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied) << refused.status();
   EXPECT_FALSE(store_->SubmissionOfAssignment(gad_id).value());
   set_consent("consent");
-  EXPECT_TRUE(svc.Submit(student, gad_id, {"k2", gad, std::nullopt}).ok());
+  EXPECT_TRUE(svc.Submit(student, gad_id, Input("k2", gad)).ok());
 }
 
 TEST(ContextCache, ServesUnsubmittedAssignmentsUntilForgottenOrOld) {
