@@ -177,10 +177,28 @@ absl::Status Database::SyncCommitted() {
 
 absl::Status Database::Checkpoint() {
   if (dialect_ != Dialect::kSqlite) return absl::OkStatus();
-  return Run([](soci::session& s) {
-    s << "PRAGMA wal_checkpoint(PASSIVE)";
+  int busy = 0, frames = -1, copied = -1;
+  XQ_RETURN_IF_ERROR(Run([&](soci::session& s) {
+    s << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy), soci::into(frames), soci::into(copied);
     return absl::OkStatus();
-  });
+  }));
+  // The frames copied are not read again (readers read those pages from
+  // the database file) unless the log starts over: then it is cut to
+  // sqlite_wal_kept_bytes (journal_size_limit) and written anew from its
+  // start. Their cached pages past that size are dropped, so that the page
+  // cache does not grow with a log that grows under a sustained load (each
+  // new page of it zeroed on first use); the first kept bytes stay, for the
+  // rewrite after a restart.
+  if (sqlite_file_.empty() || wal_kept_bytes_ <= 0 || copied <= 0 || sqlite_page_size_ <= 0)
+    return absl::OkStatus();
+  const int64_t end = 32 + int64_t{copied} * (sqlite_page_size_ + 24);
+  if (end <= wal_kept_bytes_) return absl::OkStatus();
+  const std::string wal = sqlite_file_ + "-wal";
+  const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return absl::OkStatus();  // no log (yet): nothing cached
+  ::posix_fadvise(fd, wal_kept_bytes_, end - wal_kept_bytes_, POSIX_FADV_DONTNEED);
+  ::close(fd);
+  return absl::OkStatus();
 }
 
 absl::Status Database::Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row) {
@@ -280,7 +298,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
         s << "PRAGMA journal_mode=WAL";
         s << "PRAGMA synchronous=" + options.sqlite_synchronous;
         s << "PRAGMA cache_size=-" + std::to_string(std::max(options.sqlite_cache_kib, 64));
-        if (options.sqlite_background_checkpoint) s << "PRAGMA wal_autocheckpoint=0";
+        if (options.sqlite_background_checkpoint) {
+          s << "PRAGMA wal_autocheckpoint=0";
+          s << "PRAGMA journal_size_limit=" + std::to_string(options.sqlite_wal_kept_bytes);
+        }
         s << "PRAGMA foreign_keys=ON";
         s << "PRAGMA busy_timeout=30000";
         if (i == 0) {
@@ -288,6 +309,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
           auto* be = static_cast<soci::sqlite3_session_backend*>(s.get_backend());
           const char* file = sqlite_api::sqlite3_db_filename(be->conn_, "main");
           db->sqlite_file_ = file != nullptr ? file : "";  // empty: in memory
+          s << "PRAGMA page_size", soci::into(db->sqlite_page_size_);
+          if (options.sqlite_background_checkpoint) db->wal_kept_bytes_ = options.sqlite_wal_kept_bytes;
         }
       }
     }

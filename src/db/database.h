@@ -41,6 +41,10 @@ struct OpenOptions {
   // writer for the copy and fsync); the owner calls Checkpoint() instead,
   // from a background thread.
   bool sqlite_background_checkpoint = false;
+  // SQLite with a background checkpoint: the log is cut to this size when
+  // it starts over (journal_size_limit), and Checkpoint() keeps only this
+  // much of it in the page cache.
+  int64_t sqlite_wal_kept_bytes = int64_t{64} << 20;
 };
 
 class Database {
@@ -82,8 +86,10 @@ class Database {
 
   // SQLite: copies committed WAL frames into the database file without
   // blocking writers (PRAGMA wal_checkpoint(PASSIVE)); for a background
-  // thread. PostgreSQL: no-op.
+  // thread. The copied part of the log past sqlite_wal_kept_bytes leaves
+  // the page cache. PostgreSQL: no-op.
   absl::Status Checkpoint();
+
 
   // A read on the hot paths: `sql` is prepared once per pooled connection
   // and the prepared statement is reused by every later call with the same
@@ -108,6 +114,8 @@ class Database {
   std::mutex signatures_mu_;
   std::unordered_map<std::string, std::vector<int>> signatures_;  // Query text -> parameter types
   std::string sqlite_file_;  // SQLite: the database file's path; empty in memory
+  int sqlite_page_size_ = 0;
+  int64_t wal_kept_bytes_ = 0;
   std::mutex sync_mu_;       // SyncCommitted: one at a time
   int wal_fd_ = -1;          // the WAL file SyncCommitted syncs, kept open
   uint64_t wal_dev_ = 0, wal_ino_ = 0;

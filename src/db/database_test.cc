@@ -2,6 +2,11 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "gtest/gtest.h"
 
@@ -94,6 +99,65 @@ TEST(Database, UnsyncedTransactionsAndTheirSync) {
   // A database in memory has nothing on disk to sync.
   auto memory = Database::Open("sqlite::memory:", {.pool_size = 1}).value();
   EXPECT_TRUE(memory->SyncCommitted().ok());
+}
+
+// Resident pages of [from, to) of a file, by mincore.
+size_t ResidentPages(const std::string& file, int64_t from, int64_t to) {
+  const int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0) return 0;
+  void* map = ::mmap(nullptr, static_cast<size_t>(to), PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (map == MAP_FAILED) return 0;
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in((static_cast<size_t>(to) + page - 1) / page);
+  size_t n = 0;
+  if (::mincore(map, static_cast<size_t>(to), in.data()) == 0)
+    for (size_t i = static_cast<size_t>(from) / page; i < in.size(); ++i) n += in[i] & 1;
+  ::munmap(map, static_cast<size_t>(to));
+  return n;
+}
+
+TEST(Database, CheckpointDropsTheCopiedLogPastTheKeptSizeAndARestartCutsIt) {
+  const std::string url = TempDbUrl("xq_db_wal");
+  const std::string wal = url.substr(7) + "-wal";
+  const int64_t kept = 256 << 10;
+  auto db = Database::Open(url, {.pool_size = 2, .sqlite_background_checkpoint = true,
+                                 .sqlite_wal_kept_bytes = kept})
+                .value();
+  ASSERT_TRUE(db->Run([](soci::session& s) {
+                  s << "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)";
+                  return absl::OkStatus();
+                }).ok());
+  // About 4 MB of log, in transactions of fresh pages.
+  const std::string v(3000, 'x');
+  for (int t = 0; t < 20; ++t) {
+    ASSERT_TRUE(db->InTransaction([&](soci::session& s) {
+                    for (int i = 0; i < 60; ++i) s << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
+                    return absl::OkStatus();
+                  }).ok());
+  }
+  const int64_t size = static_cast<int64_t>(std::filesystem::file_size(wal));
+  ASSERT_GT(size, 12 * kept);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  EXPECT_GT(ResidentPages(wal, kept, size), static_cast<size_t>(size - kept) / page / 2) << "written, so cached";
+  ASSERT_TRUE(db->Checkpoint().ok());
+  EXPECT_LT(ResidentPages(wal, kept, size), static_cast<size_t>(size - kept) / page / 10) << "copied, so dropped";
+  EXPECT_GT(ResidentPages(wal, 0, kept), static_cast<size_t>(kept) / page / 2) << "the kept start stays";
+  int rows = 0;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM t", soci::into(rows);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(rows, 1200);
+  // Everything was copied: the next commit starts the log over, cut to the kept size.
+  ASSERT_TRUE(db->InTransaction([&](soci::session& s) {
+                  s << "INSERT INTO t (v) VALUES ('y')";
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_LE(static_cast<int64_t>(std::filesystem::file_size(wal)), kept);
+  // Without a background checkpoint nothing is dropped or cut.
+  auto plain = Database::Open(url, {.pool_size = 1}).value();
+  EXPECT_TRUE(plain->Checkpoint().ok());
 }
 
 // 013 makes the assignments' id their rowid: the rows, the references of
