@@ -1334,7 +1334,14 @@ std::string ResultJsonText(const ScoringPlan& plan, const Result& r) {
   for (size_t s = 0; s < r.scores.size() && s < d.scores.size(); ++s)
     if (d.scores[s].report) fields.emplace_back(d.scores[s].id, s);
   AppendSortedObject(out, fields, [&](size_t s) {
-    out += r.scores[s].available ? ScoreJson(d.scores[s], r.scores[s].value).dump() : "null";
+    if (!r.scores[s].available) {
+      out += "null";
+      return;
+    }
+    const json v = ScoreJson(d.scores[s], r.scores[s].value);
+    // Whole numbers as the DOM writes them, without its serializer.
+    if (v.is_number_integer()) out += std::to_string(v.get<int64_t>());
+    else out += v.dump();
   });
   out += r.valid ? ",\"valid\":true}" : ",\"valid\":false}";
   return out;
