@@ -80,8 +80,9 @@ class Database {
   // fdatasync of the WAL (the database file when there is no WAL), the
   // same sync a synchronous=FULL commit ends with; the directory is synced
   // once per WAL file, so that its name survives too. PostgreSQL, or a
-  // SQLite database in memory: nothing to do. An error means the disk may have lost committed data: the
-  // caller must stop acknowledging writes (a later sync may not report it).
+  // SQLite database in memory: nothing to do. An error means the disk may
+  // have lost committed data: the caller must stop acknowledging writes (a
+  // later sync may not report it).
   absl::Status SyncCommitted();
 
   // SQLite: copies committed WAL frames into the database file without
@@ -89,7 +90,6 @@ class Database {
   // thread. The copied part of the log past sqlite_wal_kept_bytes leaves
   // the page cache. PostgreSQL: no-op.
   absl::Status Checkpoint();
-
 
   // A read on the hot paths: `sql` is prepared once per pooled connection
   // and the prepared statement is reused by every later call with the same
@@ -114,8 +114,8 @@ class Database {
   std::mutex signatures_mu_;
   std::unordered_map<std::string, std::vector<int>> signatures_;  // Query text -> parameter types
   std::string sqlite_file_;  // SQLite: the database file's path; empty in memory
-  int sqlite_page_size_ = 0;
-  int64_t wal_kept_bytes_ = 0;
+  int sqlite_page_size_ = 0;  // SQLite: PRAGMA page_size, for the WAL's frame offsets
+  int64_t wal_kept_bytes_ = 0;  // with a background checkpoint; 0: Checkpoint() drops nothing
   std::mutex sync_mu_;       // SyncCommitted: one at a time
   int wal_fd_ = -1;          // the WAL file SyncCommitted syncs, kept open
   uint64_t wal_dev_ = 0, wal_ino_ = 0;

@@ -25,6 +25,15 @@ Parts SplitPath(std::string_view path) {
   return out;
 }
 
+// A template's segments against a path's, as many of each: a literal
+// equal, a parameter not empty.
+template <typename Segments>
+bool SegmentsMatch(const Segments& segs, const Parts& parts) {
+  for (size_t k = 0; k < segs.size(); ++k)
+    if (segs[k].param ? parts[k].empty() : segs[k].text != parts[k]) return false;
+  return true;
+}
+
 }  // namespace
 
 void Router::Add(std::string method, std::string path_template, Handler handler,
@@ -53,12 +62,7 @@ const Route* Router::Best(std::string_view path, MethodOk method_ok,
   size_t best = routes_.size();
   for (size_t i : by_count_[parts.size()]) {  // in the order added
     const auto& segs = segments_[i];
-    if (!method_ok(routes_[i]->method)) continue;
-    bool ok = true;
-    for (size_t k = 0; k < segs.size() && ok; ++k) {
-      ok = segs[k].param ? !parts[k].empty() : segs[k].text == parts[k];
-    }
-    if (!ok) continue;
+    if (!method_ok(routes_[i]->method) || !SegmentsMatch(segs, parts)) continue;
     if (best == routes_.size()) {
       best = i;
       continue;
@@ -99,15 +103,9 @@ const Route* Router::Match(std::string_view method, std::string_view path,
 std::vector<std::string> Router::AllowedMethods(std::string_view path) const {
   std::vector<std::string> out;
   const Parts parts = SplitPath(path);
-  for (size_t i = 0; i < routes_.size(); ++i) {
-    const auto& segs = segments_[i];
-    if (segs.size() != parts.size()) continue;
-    bool ok = true;
-    for (size_t k = 0; k < segs.size() && ok; ++k) {
-      ok = segs[k].param ? !parts[k].empty() : segs[k].text == parts[k];
-    }
-    if (ok) out.push_back(routes_[i]->method);
-  }
+  if (parts.empty() || parts.size() >= by_count_.size()) return out;
+  for (size_t i : by_count_[parts.size()])
+    if (SegmentsMatch(segments_[i], parts)) out.push_back(routes_[i]->method);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

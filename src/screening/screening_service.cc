@@ -56,11 +56,11 @@ int AgeOn(std::string_view birth, std::string_view date) {
   return age;
 }
 
+// `date` has passed IsDate.
 std::string AddDays(std::string_view date, int n) {
   using namespace std::chrono;
-  year_month_day ymd{year(std::atoi(std::string(date.substr(0, 4)).c_str())),
-                     month(static_cast<unsigned>(std::atoi(std::string(date.substr(5, 2)).c_str()))),
-                     day(static_cast<unsigned>(std::atoi(std::string(date.substr(8, 2)).c_str())))};
+  year_month_day ymd{year(Digits(date.substr(0, 4))), month(static_cast<unsigned>(Digits(date.substr(5, 2)))),
+                     day(static_cast<unsigned>(Digits(date.substr(8, 2))))};
   const int64_t day_number = (sys_days(ymd) + days(n)).time_since_epoch().count();
   return FormatDate(day_number * 24 * kHourMicros);  // that day's 08:00 in Asia/Shanghai
 }
@@ -182,9 +182,8 @@ instruments::Sex SexOf(std::string_view s) {
 
 void SortGivenAnswers(GivenAnswers& answers) {
   auto before = [](const auto& a, const auto& b) { return a.first < b.first; };
-  if (std::adjacent_find(answers.begin(), answers.end(), [](const auto& a, const auto& b) {
-        return !(a.first < b.first);
-      }) == answers.end())
+  auto not_before = [&](const auto& a, const auto& b) { return !before(a, b); };
+  if (std::adjacent_find(answers.begin(), answers.end(), not_before) == answers.end())
     return;  // in order already, no key twice (as clients send them)
   std::stable_sort(answers.begin(), answers.end(), before);
   // Of equal keys (adjacent now, in document order) the last one stays.
@@ -249,7 +248,6 @@ Json CampaignToJson(const Campaign& c) {
   if (c.assignments) j["assignments"] = c.assignments;
   return j;
 }
-
 
 // ---------------------------------------------------------------- templates
 
