@@ -1,4 +1,5 @@
 #include "db/database.h"
+#include "db/wal_vfs.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -270,7 +271,10 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
   // so every allocation of every connection would take it: off, before the
   // first connection opens (later calls are refused by SQLite, harmlessly).
   static std::once_flag sqlite_config;
-  std::call_once(sqlite_config, [] { sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  std::call_once(sqlite_config, [] {
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    UseGatheredWalWrites();  // see wal_vfs.h
+  });
   int n = std::max(1, options.pool_size);
   std::string_view u = url;
   const bool is_pg = DialectOf(url) == Dialect::kPostgres;
