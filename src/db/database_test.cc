@@ -1,4 +1,5 @@
 #include "db/database.h"
+#include "db/sqlite_statement.h"
 #include "db/wal_vfs.h"
 
 #include <cstdlib>
@@ -246,6 +247,53 @@ TEST(Database, GatheredWalWritesAreOneWritePerCommitAndVisibleAtOnce) {
                   return absl::OkStatus();
                 }).ok());
   EXPECT_EQ(check, "ok");
+}
+
+// The writer's statements on SQLite: values bound from the caller's memory,
+// the changed rows counted, and an error (a constraint, a bad statement) a
+// status that rolls the whole transaction back.
+TEST(SqliteStatement, BindsRunsCountsAndFailsIntoARollback) {
+  auto db = Database::Open(TempDbUrl("xq_db_stmt"), {.pool_size = 1}).value();
+  ASSERT_TRUE(db->Run([](soci::session& s) {
+                  EXPECT_TRUE(SqliteStatement::Serves(s));
+                  s << "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL, n INTEGER)";
+                  return absl::OkStatus();
+                }).ok());
+  ASSERT_TRUE(db->InTransaction([](soci::session& s) {
+                  SqliteStatement insert(s, "INSERT INTO t (id, v, n) VALUES (:a, :b, :c)");
+                  std::string v = "心桥";
+                  for (int64_t i = 1; i <= 3; ++i) {
+                    v += "!";
+                    EXPECT_EQ(insert.Bind(1, i).Bind(2, v).Bind(3, i * 10).Run(), 1);
+                  }
+                  SqliteStatement update(s, "UPDATE t SET n = n + 1 WHERE n >= :a");
+                  EXPECT_EQ(update.Bind(1, int64_t{20}).Run(), 2);
+                  EXPECT_EQ(update.Run(), 2) << "the bindings stay";
+                  return absl::OkStatus();
+                }).ok());
+  std::string got;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT group_concat(v || '=' || n, ',') FROM t", soci::into(got);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(got, "心桥!=10,心桥!!=22,心桥!!!=32");
+  absl::Status dup = db->InTransaction([](soci::session& s) {
+    SqliteStatement insert(s, "INSERT INTO t (id, v) VALUES (:a, :b)");
+    insert.Bind(1, int64_t{9}).Bind(2, std::string_view("x")).Run();
+    insert.Bind(1, int64_t{1}).Run();  // the key is taken
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(dup.code(), absl::StatusCode::kAlreadyExists) << dup << " (mapped as SOCI's errors are)";
+  EXPECT_FALSE(db->InTransaction([](soci::session& s) {
+                   SqliteStatement bad(s, "INSERT INTO nowhere VALUES (1)");
+                   return absl::OkStatus();
+                 }).ok());
+  int64_t n = 0;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM t", soci::into(n);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(n, 3) << "row 9 rolled back with the failed transaction";
 }
 
 // 013 makes the assignments' id their rowid: the rows, the references of

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/status.h"
+#include "db/sqlite_statement.h"
 #include "screening/screening_store.h"
 #include "spdlog/spdlog.h"
 #include "warning/warning_store.h"
@@ -167,27 +168,86 @@ void SubmissionWriter::SyncLoop() {
   }
 }
 
-// Claims each row's assignment (only one without a submission is taken:
-// exactly one submission per assignment, on SQLite and PostgreSQL alike),
-// then appends the claimed rows with their warnings and follow-ups.
-// taken[i] tells whether rows[i] was written.
+namespace {
+
+// The claim: only an assignment without a submission is taken (exactly one
+// submission per assignment, on SQLite and PostgreSQL alike), and only with
+// a recorded consent, or with none when none is needed (:u).
+constexpr const char* kClaimSql =
+    "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a, submission_id = :s "
+    "WHERE id = :b AND submission_id IS NULL AND COALESCE((SELECT c.decision FROM "
+    "screening_consents c WHERE c.campaign_id = screening_assignments.campaign_id AND "
+    "c.student_id = screening_assignments.student_id), :u) = 'consent'";
+constexpr const char* kInsertSql =
+    "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, "
+    "school_id, unit_path, instrument_id, version, answers, result, positive, critical, valid, "
+    "source, sex, grade_year, school_kind, submitted_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, "
+    ":i, :j, :k, :l, :m, :n, :o, :p, :q, :r, :s)";
+constexpr const char* kDeleteDraftSql = "DELETE FROM screening_drafts WHERE assignment_id = :a";
+
+const char* DecisionWithoutConsent(const WriteRequest& r) { return r.needs_consent ? "none" : "consent"; }
+
+}  // namespace
+
+// Claims each row's assignment, then appends the claimed rows with their
+// warnings and follow-ups. taken[i] tells whether rows[i] was written.
 absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
   taken.assign(rows.size(), false);
+  if (db::SqliteStatement::Serves(s)) {
+    InsertAllSqlite(s, rows, taken);
+  } else {
+    InsertAllSoci(s, rows, taken);
+  }
+  std::vector<const warning::Warning*> warnings;
+  std::vector<const warning::FollowUp*> follow_ups;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!taken[i]) continue;
+    for (const auto& w : rows[i]->request.warnings) warnings.push_back(&w);
+    for (const auto& f : rows[i]->request.follow_ups) follow_ups.push_back(&f);
+  }
+  warning::InsertWarningsIn(s, warnings);  // one statement each per batch
+  warning::InsertFollowUpsIn(s, follow_ups);
+  return absl::OkStatus();
+}
+
+// SQLite: the rows' own strings are bound where they are, row by row, on
+// statements prepared once per batch.
+void SubmissionWriter::InsertAllSqlite(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
+  db::SqliteStatement claim(s, kClaimSql);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const Submission& x = rows[i]->request.submission;
+    claim.Bind(1, x.submitted_at).Bind(2, x.id).Bind(3, x.assignment_id);
+    claim.Bind(4, DecisionWithoutConsent(rows[i]->request));
+    taken[i] = claim.Run() == 1;
+  }
+  db::SqliteStatement insert(s, kInsertSql);
+  db::SqliteStatement forget_draft(s, kDeleteDraftSql);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!taken[i]) continue;
+    const Submission& x = rows[i]->request.submission;
+    insert.Bind(1, x.id).Bind(2, x.assignment_id).Bind(3, x.client_key).Bind(4, x.campaign_id);
+    insert.Bind(5, x.student_id).Bind(6, x.school_id).Bind(7, x.unit_path).Bind(8, x.instrument_id);
+    insert.Bind(9, x.version).Bind(10, x.answers).Bind(11, x.result).Bind(12, int64_t{x.positive});
+    insert.Bind(13, int64_t{x.critical}).Bind(14, int64_t{x.valid}).Bind(15, x.source).Bind(16, x.sex);
+    insert.Bind(17, int64_t{x.grade_year}).Bind(18, x.school_kind).Bind(19, x.submitted_at);
+    insert.Run();
+    forget_draft.Bind(1, x.assignment_id).Run();
+  }
+}
+
+// PostgreSQL: the same statements through SOCI, the rows in bulk.
+void SubmissionWriter::InsertAllSoci(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
   {
     long long at = 0, sid = 0, aid = 0;
     std::string unrecorded;  // the decision taken when no consent is recorded
-    soci::statement claim =
-        (s.prepare << "UPDATE screening_assignments SET state = 'submitted', submitted_at = :a, submission_id = :s "
-                      "WHERE id = :b AND submission_id IS NULL AND COALESCE((SELECT c.decision FROM "
-                      "screening_consents c WHERE c.campaign_id = screening_assignments.campaign_id AND "
-                      "c.student_id = screening_assignments.student_id), :u) = 'consent'",
-         soci::use(at), soci::use(sid), soci::use(aid), soci::use(unrecorded));
+    soci::statement claim = (s.prepare << kClaimSql, soci::use(at), soci::use(sid), soci::use(aid),
+                             soci::use(unrecorded));
     for (size_t i = 0; i < rows.size(); ++i) {
       const Submission& x = rows[i]->request.submission;
       at = x.submitted_at;
       sid = x.id;
       aid = x.assignment_id;
-      unrecorded = rows[i]->request.needs_consent ? "none" : "consent";
+      unrecorded = DecisionWithoutConsent(rows[i]->request);
       claim.execute(true);
       taken[i] = claim.get_affected_rows() == 1;
     }
@@ -218,27 +278,12 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
     kinds.push_back(x.school_kind);
     at.push_back(x.submitted_at);
   }
-  if (ids.empty()) return absl::OkStatus();
-  s << "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, "
-       "school_id, unit_path, instrument_id, version, answers, result, positive, critical, valid, "
-       "source, sex, grade_year, school_kind, submitted_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, "
-       ":i, :j, :k, :l, :m, :n, :o, :p, :q, :r, :s)",
-      soci::use(ids), soci::use(assignment_ids), soci::use(keys), soci::use(camps), soci::use(studs),
-      soci::use(schools), soci::use(paths), soci::use(instruments), soci::use(versions),
-      soci::use(answers), soci::use(results), soci::use(positive), soci::use(critical),
-      soci::use(valid), soci::use(sources), soci::use(sexes), soci::use(grades), soci::use(kinds),
-      soci::use(at);
-  s << "DELETE FROM screening_drafts WHERE assignment_id = :a", soci::use(assignment_ids);
-  std::vector<const warning::Warning*> warnings;
-  std::vector<const warning::FollowUp*> follow_ups;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (!taken[i]) continue;
-    for (const auto& w : rows[i]->request.warnings) warnings.push_back(&w);
-    for (const auto& f : rows[i]->request.follow_ups) follow_ups.push_back(&f);
-  }
-  warning::InsertWarningsIn(s, warnings);  // one statement each per batch
-  warning::InsertFollowUpsIn(s, follow_ups);
-  return absl::OkStatus();
+  if (ids.empty()) return;
+  s << kInsertSql, soci::use(ids), soci::use(assignment_ids), soci::use(keys), soci::use(camps), soci::use(studs),
+      soci::use(schools), soci::use(paths), soci::use(instruments), soci::use(versions), soci::use(answers),
+      soci::use(results), soci::use(positive), soci::use(critical), soci::use(valid), soci::use(sources),
+      soci::use(sexes), soci::use(grades), soci::use(kinds), soci::use(at);
+  s << kDeleteDraftSql, soci::use(assignment_ids);
 }
 
 // A row whose assignment was already claimed: the stored submission when

@@ -114,6 +114,8 @@ class SubmissionWriter {
   void SyncLoop();
   void Commit(std::vector<Pending>& batch);
   absl::Status InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
+  void InsertAllSqlite(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
+  void InsertAllSoci(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken);
   absl::StatusOr<Submission> WriteOne(Pending& p);
   absl::StatusOr<Submission> Existing(const Pending& p);
 
