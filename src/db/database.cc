@@ -117,6 +117,7 @@ struct Database::Prepared {
 struct Database::Connection {
   // Used by one thread at a time: the one that leased the connection.
   std::unordered_map<std::string, std::unique_ptr<Prepared>> prepared;
+  std::unordered_map<const char*, std::unique_ptr<SqliteStatement>> statements;  // by the text's address
 };
 
 Database::Database(Dialect d, std::string url, int pool_size)
@@ -200,6 +201,17 @@ absl::Status Database::Checkpoint() {
   ::posix_fadvise(fd, wal_kept_bytes_, end - wal_kept_bytes_, POSIX_FADV_DONTNEED);
   ::close(fd);
   return absl::OkStatus();
+}
+
+SqliteStatement& Database::Statement(soci::session& s, const char* sql) {
+  for (int i = 0; i < pool_size_; ++i) {
+    if (pool_.at(i).get_backend() != s.get_backend()) continue;
+    auto& cache = connections_[static_cast<size_t>(i)]->statements;
+    auto it = cache.find(sql);
+    if (it == cache.end()) it = cache.emplace(sql, std::make_unique<SqliteStatement>(s, sql)).first;
+    return *it->second;
+  }
+  throw soci::soci_error("not a session of this database");
 }
 
 absl::Status Database::Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row) {

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "soci/soci.h"
+#include "db/sqlite_statement.h"
 
 namespace xq::db {
 
@@ -97,6 +98,13 @@ class Database {
   // parameters bind by position, each an integer or a string, with the
   // same types at every call; every row is read, to the end, so no read
   // transaction stays open. Not inside a transaction.
+  // SQLite, inside Run or a transaction: `sql` prepared once on the
+  // connection `s` holds and kept for every later call with the same text
+  // there (the submission writer's statements, run for every row of every
+  // batch). `sql` is a constant: it is kept by its address. Throws, as
+  // SOCI does, on a PostgreSQL session, another database's or a bad text.
+  SqliteStatement& Statement(soci::session& s, const char* sql);
+
   using Param = std::variant<long long, std::string>;
   using RowFn = std::function<void(const soci::row&)>;
   absl::Status Query(std::string_view sql, const std::vector<Param>& params, const RowFn& row);

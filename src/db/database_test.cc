@@ -294,6 +294,23 @@ TEST(SqliteStatement, BindsRunsCountsAndFailsIntoARollback) {
                   return absl::OkStatus();
                 }).ok());
   EXPECT_EQ(n, 3) << "row 9 rolled back with the failed transaction";
+  // Kept per connection: the same statement at the next call with the text.
+  static constexpr const char* kCount = "UPDATE t SET n = n WHERE id <= :a";
+  SqliteStatement* first = nullptr;
+  for (int64_t round = 1; round <= 2; ++round) {
+    ASSERT_TRUE(db->InTransaction([&](soci::session& s) {
+                    SqliteStatement& st = db->Statement(s, kCount);
+                    if (first == nullptr) first = &st;
+                    EXPECT_EQ(&st, first);
+                    EXPECT_EQ(st.Bind(1, round).Run(), round);
+                    return absl::OkStatus();
+                  }).ok());
+  }
+  auto other = Database::Open(TempDbUrl("xq_db_stmt_other"), {.pool_size = 1}).value();
+  EXPECT_FALSE(other->Run([&](soci::session& s) {
+                      db->Statement(s, kCount);
+                      return absl::OkStatus();
+                    }).ok()) << "a session of another database";
 }
 
 // 013 makes the assignments' id their rowid: the rows, the references of

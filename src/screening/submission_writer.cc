@@ -211,17 +211,17 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
 }
 
 // SQLite: the rows' own strings are bound where they are, row by row, on
-// statements prepared once per batch.
+// statements prepared once per connection.
 void SubmissionWriter::InsertAllSqlite(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
-  db::SqliteStatement claim(s, kClaimSql);
+  db::SqliteStatement& claim = db_.Statement(s, kClaimSql);
   for (size_t i = 0; i < rows.size(); ++i) {
     const Submission& x = rows[i]->request.submission;
     claim.Bind(1, x.submitted_at).Bind(2, x.id).Bind(3, x.assignment_id);
     claim.Bind(4, DecisionWithoutConsent(rows[i]->request));
     taken[i] = claim.Run() == 1;
   }
-  db::SqliteStatement insert(s, kInsertSql);
-  db::SqliteStatement forget_draft(s, kDeleteDraftSql);
+  db::SqliteStatement& insert = db_.Statement(s, kInsertSql);
+  db::SqliteStatement& forget_draft = db_.Statement(s, kDeleteDraftSql);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (!taken[i]) continue;
     const Submission& x = rows[i]->request.submission;
