@@ -163,13 +163,15 @@ TEST(Database, CheckpointDropsTheCopiedLogPastTheKeptSizeAndARestartCutsIt) {
   EXPECT_TRUE(plain->Checkpoint().ok());
 }
 
-int64_t CountRows(Database& db, const char* sql) {
-  int64_t n = -1;
+// The one value a query reads.
+template <typename T>
+T ReadOne(Database& db, const char* sql) {
+  T v{};
   EXPECT_TRUE(db.Run([&](soci::session& s) {
-                  s << sql, soci::into(n);
+                  s << sql, soci::into(v);
                   return absl::OkStatus();
                 }).ok());
-  return n;
+  return v;
 }
 
 // The WAL's appends of a commit reach the file together, and another
@@ -195,13 +197,13 @@ TEST(Database, GatheredWalWritesAreOneWritePerCommitAndVisibleAtOnce) {
   const WalWriteCounts after = GatheredWalWriteCounts();
   EXPECT_GE(after.asked - before.asked, 80) << "a header and a page per frame";
   EXPECT_LE(after.made - before.made, 2) << "the commit's 120 KB in pieces of 124 KiB";
-  EXPECT_EQ(CountRows(*reader, "SELECT COUNT(*) FROM t"), 40);
+  EXPECT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t"), 40);
   for (int i = 1; i <= 30; ++i) {
     ASSERT_TRUE(writer->InUnsyncedTransaction([&](soci::session& s) {
                     s << "INSERT INTO t (v) VALUES ('y')";
                     return absl::OkStatus();
                   }).ok());
-    ASSERT_EQ(CountRows(*reader, "SELECT COUNT(*) FROM t"), 40 + i) << "seen at once";
+    ASSERT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t"), 40 + i) << "seen at once";
   }
   // About 12 MB in one transaction through a 64 KiB cache: spilled frames
   // are read back before the commit; the gathered bytes go out past 4 MiB.
@@ -212,14 +214,14 @@ TEST(Database, GatheredWalWritesAreOneWritePerCommitAndVisibleAtOnce) {
                   EXPECT_EQ(n, 4040 * 3000 + 30);
                   return absl::OkStatus();
                 }).ok());
-  EXPECT_EQ(CountRows(*reader, "SELECT COUNT(*) FROM t"), 4070);
+  EXPECT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t"), 4070);
   EXPECT_EQ(writer->InUnsyncedTransaction([&](soci::session& s) {
               for (int i = 0; i < 2000; ++i) s << "UPDATE t SET v = 'z' WHERE id = :i", soci::use(i);
               return absl::InvalidArgumentError("abort");
             }).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(CountRows(*reader, "SELECT COUNT(*) FROM t WHERE v = 'z'"), 0);
-  EXPECT_EQ(CountRows(*writer, "SELECT SUM(LENGTH(v)) FROM t"), 4040 * 3000 + 30);
+  EXPECT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t WHERE v = 'z'"), 0);
+  EXPECT_EQ(ReadOne<int64_t>(*writer, "SELECT SUM(LENGTH(v)) FROM t"), 4040 * 3000 + 30);
   // A process that commits and dies with its log unclosed.
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
@@ -240,13 +242,8 @@ TEST(Database, GatheredWalWritesAreOneWritePerCommitAndVisibleAtOnce) {
   reader.reset();
   writer.reset();
   auto reopened = Database::Open(url, {.pool_size = 1}).value();
-  EXPECT_EQ(CountRows(*reopened, "SELECT COUNT(*) FROM t"), 4120);
-  std::string check;
-  ASSERT_TRUE(reopened->Run([&](soci::session& s) {
-                  s << "PRAGMA integrity_check", soci::into(check);
-                  return absl::OkStatus();
-                }).ok());
-  EXPECT_EQ(check, "ok");
+  EXPECT_EQ(ReadOne<int64_t>(*reopened, "SELECT COUNT(*) FROM t"), 4120);
+  EXPECT_EQ(ReadOne<std::string>(*reopened, "PRAGMA integrity_check"), "ok");
 }
 
 // The writer's statements on SQLite: values bound from the caller's memory,
@@ -255,7 +252,6 @@ TEST(Database, GatheredWalWritesAreOneWritePerCommitAndVisibleAtOnce) {
 TEST(SqliteStatement, BindsRunsCountsAndFailsIntoARollback) {
   auto db = Database::Open(TempDbUrl("xq_db_stmt"), {.pool_size = 1}).value();
   ASSERT_TRUE(db->Run([](soci::session& s) {
-                  EXPECT_TRUE(SqliteStatement::Serves(s));
                   s << "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL, n INTEGER)";
                   return absl::OkStatus();
                 }).ok());
@@ -271,12 +267,8 @@ TEST(SqliteStatement, BindsRunsCountsAndFailsIntoARollback) {
                   EXPECT_EQ(update.Run(), 2) << "the bindings stay";
                   return absl::OkStatus();
                 }).ok());
-  std::string got;
-  ASSERT_TRUE(db->Run([&](soci::session& s) {
-                  s << "SELECT group_concat(v || '=' || n, ',') FROM t", soci::into(got);
-                  return absl::OkStatus();
-                }).ok());
-  EXPECT_EQ(got, "心桥!=10,心桥!!=22,心桥!!!=32");
+  EXPECT_EQ(ReadOne<std::string>(*db, "SELECT group_concat(v || '=' || n, ',') FROM t"),
+            "心桥!=10,心桥!!=22,心桥!!!=32");
   absl::Status dup = db->InTransaction([](soci::session& s) {
     SqliteStatement insert(s, "INSERT INTO t (id, v) VALUES (:a, :b)");
     insert.Bind(1, int64_t{9}).Bind(2, std::string_view("x")).Run();
@@ -288,12 +280,7 @@ TEST(SqliteStatement, BindsRunsCountsAndFailsIntoARollback) {
                    SqliteStatement bad(s, "INSERT INTO nowhere VALUES (1)");
                    return absl::OkStatus();
                  }).ok());
-  int64_t n = 0;
-  ASSERT_TRUE(db->Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM t", soci::into(n);
-                  return absl::OkStatus();
-                }).ok());
-  EXPECT_EQ(n, 3) << "row 9 rolled back with the failed transaction";
+  EXPECT_EQ(ReadOne<int64_t>(*db, "SELECT COUNT(*) FROM t"), 3) << "row 9 rolled back with the failed transaction";
   // Kept per connection: the same statement at the next call with the text.
   static constexpr const char* kCount = "UPDATE t SET n = n WHERE id <= :a";
   SqliteStatement* first = nullptr;

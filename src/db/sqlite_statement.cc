@@ -23,8 +23,6 @@ sqlite3* HandleOf(soci::session& s) {
 
 }  // namespace
 
-bool SqliteStatement::Serves(soci::session& s) { return HandleOf(s) != nullptr; }
-
 SqliteStatement::SqliteStatement(soci::session& s, const char* sql) : db_(HandleOf(s)), stmt_(nullptr) {
   if (db_ == nullptr) throw soci::soci_error("not a SQLite session");
   sqlite3_stmt* stmt = nullptr;

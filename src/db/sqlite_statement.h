@@ -14,8 +14,6 @@ namespace xq::db {
 
 class SqliteStatement {
  public:
-  // Whether `s` is a SQLite session (the only kind this class serves).
-  static bool Serves(soci::session& s);
   // Prepares `sql` on the SQLite connection of `s`. Failures throw
   // soci::sqlite3_soci_error, as SOCI's own statements do, for the
   // Database's callers to turn into a status (and a rollback).

@@ -68,12 +68,6 @@ int Close(sqlite3_file* f) {
   return rc != SQLITE_OK ? rc : closed;
 }
 
-int Read(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xRead(w->real, buf, amt, off);
-}
-
 int Write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
   WalFile* w = W(f);
   g_asked.fetch_add(1, std::memory_order_relaxed);
@@ -113,92 +107,47 @@ int Write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
   return SQLITE_OK;
 }
 
-int Truncate(sqlite3_file* f, sqlite3_int64 size) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xTruncate(w->real, size);
-}
+// The wrapped file's method M, after writing out what is gathered when
+// `flush` (anything that reads, sizes, syncs or changes the file) or not
+// (locks on shared memory, sector size and the like).
+template <auto M, bool flush>
+struct Forward;
+template <typename Ret, typename... A, Ret (*sqlite3_io_methods::*M)(sqlite3_file*, A...), bool flush>
+struct Forward<M, flush> {
+  static Ret Call(sqlite3_file* f, A... a) {
+    WalFile* w = W(f);
+    if constexpr (flush) {
+      if (int rc = Flush(w); rc != SQLITE_OK) return rc;
+    }
+    return (w->real->pMethods->*M)(w->real, a...);
+  }
+};
+template <auto M>
+constexpr auto kFlushed = &Forward<M, true>::Call;
+template <auto M>
+constexpr auto kPlain = &Forward<M, false>::Call;
 
-int Sync(sqlite3_file* f, int flags) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xSync(w->real, flags);
-}
-
-int FileSize(sqlite3_file* f, sqlite3_int64* size) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xFileSize(w->real, size);
-}
-
-int Lock(sqlite3_file* f, int level) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xLock(w->real, level);
-}
-
-int Unlock(sqlite3_file* f, int level) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xUnlock(w->real, level);
-}
-
-int CheckReservedLock(sqlite3_file* f, int* out) {
-  WalFile* w = W(f);
-  return R(w)->xCheckReservedLock(w->real, out);
-}
-
-int FileControl(sqlite3_file* f, int op, void* arg) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xFileControl(w->real, op, arg);
-}
-
-int SectorSize(sqlite3_file* f) {
-  WalFile* w = W(f);
-  return R(w)->xSectorSize(w->real);
-}
-
-int DeviceCharacteristics(sqlite3_file* f) {
-  WalFile* w = W(f);
-  return R(w)->xDeviceCharacteristics(w->real);
-}
-
-int ShmMap(sqlite3_file* f, int page, int size, int extend, void volatile** out) {
-  WalFile* w = W(f);
-  return R(w)->xShmMap(w->real, page, size, extend, out);
-}
-
-int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
-  WalFile* w = W(f);
-  return R(w)->xShmLock(w->real, offset, n, flags);
-}
-
-void ShmBarrier(sqlite3_file* f) {
-  WalFile* w = W(f);
-  R(w)->xShmBarrier(w->real);
-}
-
-int ShmUnmap(sqlite3_file* f, int del) {
-  WalFile* w = W(f);
-  return R(w)->xShmUnmap(w->real, del);
-}
-
-int Fetch(sqlite3_file* f, sqlite3_int64 off, int amt, void** out) {
-  WalFile* w = W(f);
-  if (int rc = Flush(w); rc != SQLITE_OK) return rc;
-  return R(w)->xFetch(w->real, off, amt, out);
-}
-
-int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
-  WalFile* w = W(f);
-  return R(w)->xUnfetch(w->real, off, p);
-}
-
+using Io = sqlite3_io_methods;
 const sqlite3_io_methods kWalMethods = {
-    3,        Close,     Read,   Write,    Truncate, Sync,       FileSize,   Lock,
-    Unlock,   CheckReservedLock, FileControl,       SectorSize, DeviceCharacteristics,
-    ShmMap,   ShmLock,   ShmBarrier,        ShmUnmap, Fetch,    Unfetch,
+    3,
+    Close,
+    kFlushed<&Io::xRead>,
+    Write,
+    kFlushed<&Io::xTruncate>,
+    kFlushed<&Io::xSync>,
+    kFlushed<&Io::xFileSize>,
+    kFlushed<&Io::xLock>,
+    kFlushed<&Io::xUnlock>,
+    kPlain<&Io::xCheckReservedLock>,
+    kFlushed<&Io::xFileControl>,
+    kPlain<&Io::xSectorSize>,
+    kPlain<&Io::xDeviceCharacteristics>,
+    kPlain<&Io::xShmMap>,
+    kPlain<&Io::xShmLock>,
+    kPlain<&Io::xShmBarrier>,
+    kPlain<&Io::xShmUnmap>,
+    kFlushed<&Io::xFetch>,
+    kPlain<&Io::xUnfetch>,
 };
 
 size_t RealOffset() { return (sizeof(WalFile) + 15) & ~size_t{15}; }

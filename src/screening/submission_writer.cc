@@ -193,7 +193,7 @@ const char* DecisionWithoutConsent(const WriteRequest& r) { return r.needs_conse
 // warnings and follow-ups. taken[i] tells whether rows[i] was written.
 absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
   taken.assign(rows.size(), false);
-  if (db::SqliteStatement::Serves(s)) {
+  if (db_.dialect() == db::Dialect::kSqlite) {
     InsertAllSqlite(s, rows, taken);
   } else {
     InsertAllSoci(s, rows, taken);
