@@ -55,6 +55,32 @@ struct Reply {
   nlohmann::json Json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
+// Reads straight from the descriptor, so that the socket's receive timeout
+// holds (Asio's own blocking reads wait on without one): a server that does
+// not answer fails the test instead of hanging it.
+struct TimedReader {
+  tcp::socket& sock;
+  template <typename Buffers>
+  size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+    asio::mutable_buffer b = *asio::buffer_sequence_begin(buffers);
+    const ssize_t n = ::recv(sock.native_handle(), b.data(), b.size(), 0);
+    if (n > 0) {
+      ec = {};
+      return static_cast<size_t>(n);
+    }
+    ec = n == 0 ? boost::system::error_code(asio::error::eof)
+                : boost::system::error_code(errno, boost::system::system_category());
+    return 0;
+  }
+  template <typename Buffers>
+  size_t read_some(const Buffers& buffers) {
+    boost::system::error_code ec;
+    const size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+};
+
 // A blocking HTTP/1.1 client on one connection.
 class Client {
  public:
@@ -75,7 +101,8 @@ class Client {
     parser.body_limit(64 << 20);
     parser.skip(head);
     boost::system::error_code ec;
-    bhttp::read(sock_, buffer_, parser, ec);
+    TimedReader reader{sock_};
+    bhttp::read(reader, buffer_, parser, ec);
     if (ec) return std::nullopt;
     Reply r;
     auto& msg = parser.get();
@@ -115,7 +142,7 @@ class Client {
   bool ClosedByPeer() {
     char c;
     boost::system::error_code ec;
-    sock_.read_some(asio::buffer(&c, 1), ec);
+    TimedReader{sock_}.read_some(asio::buffer(&c, 1), ec);
     return ec == asio::error::eof || ec == asio::error::connection_reset;
   }
 
@@ -188,6 +215,13 @@ class ServerTest : public ::testing::Test {
     }, Public());
     router_.Add("GET", "/api/v1/limited", [](Request&) {
       return Response::Error(WithRetryAfter(RateLimited("slow down"), 7));
+    }, Public());
+    // More than a socket takes at once.
+    router_.Add("GET", "/api/v1/big", [](Request&) {
+      std::string body = "\"";
+      for (int i = 0; body.size() < (8u << 20); ++i) body += std::to_string(i) + ' ';
+      body += '"';
+      return Response::JsonText(std::move(body));
     }, Public());
     // Answered later from another thread, with no handler thread waiting.
     router_.Add("GET", "/api/v1/later", [](Request& req) {
@@ -452,6 +486,56 @@ TEST_F(ServerTest, HeaderAndReadTimeoutsClose) {
                      "Content-Length: 10\r\n\r\nab");
   EXPECT_TRUE(slow_body.ClosedByPeer());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
+// Most requests arrive whole and are parsed from what was read; these
+// arrive in pieces, or two at once, and must be answered the same.
+TEST_F(ServerTest, RequestsInPiecesAndBackToBackAreEachAnsweredOnce) {
+  StartServer();
+  Client c = Connect();
+  c.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHo");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  c.WriteRaw("st: x\r\nContent-Type: text/csv\r\nContent-Length: 10\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  c.WriteRaw("\r\nabcd");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  c.WriteRaw("efghij");
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->Json()["bytes"], 10);
+  EXPECT_TRUE(r->keep_alive);
+
+  // Two requests in one write, the second with a body cut short that
+  // comes later: answered in order on the same connection.
+  c.WriteRaw("GET /api/v1/items/7 HTTP/1.1\r\nHost: x\r\n\r\n"
+             "POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 3\r\n\r\nx");
+  auto first = c.Read();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->Json()["id"], "7");
+  c.WriteRaw("yz");
+  auto second = c.Read();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->Json()["bytes"], 3);
+  EXPECT_EQ(c.Send("GET", "/api/v1/items/8").Json()["id"], "8");
+}
+
+// An answer the socket does not take at once is written in full once the
+// client reads, and the connection goes on.
+TEST_F(ServerTest, LargeAnswerToASlowReaderArrivesWhole) {
+  StartServer();
+  Client c = Connect();
+  c.WriteRaw("GET /api/v1/big HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the socket fills
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  ASSERT_GE(r->body.size(), 8u << 20);
+  EXPECT_EQ(r->body.substr(0, 9), "\"0 1 2 3 ");
+  EXPECT_EQ(r->body.back(), '"');
+  EXPECT_EQ(r->Json().is_string(), true);  // every byte, in order
+  EXPECT_EQ(c.Send("GET", "/api/v1/items/9").Json()["id"], "9");
 }
 
 TEST_F(ServerTest, ConnectionCap) {

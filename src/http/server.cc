@@ -198,9 +198,34 @@ auto AwaitLater(std::shared_ptr<Deferred> later) {
       asio::use_awaitable, std::move(later));
 }
 
+// Parses what `buffer` already holds until `done(parser)`: true when it
+// holds then, false when more bytes must be read (ec clear) or the bytes
+// are bad (ec set). A request that arrived whole, as most do, is parsed
+// without an asynchronous read: Beast's read operations would complete
+// through the event loop (a post each) and arm the stream's timers.
+template <typename Parser, typename Done>
+bool ParseBuffered(Parser& parser, beast::flat_buffer& buffer, error_code& ec, Done done) {
+  while (!done(parser)) {
+    if (buffer.size() == 0) return false;
+    const size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec || used == 0) return false;
+  }
+  return true;
+}
+
 // One accepted connection. `idle` is touched only on the connection's loop.
 struct Conn {
-  explicit Conn(tcp::socket s) : stream(std::move(s)) {}
+  explicit Conn(tcp::socket s) : stream(std::move(s)) {
+    // Answers are first written without waiting (Write): a full socket
+    // buffer must say so instead of blocking the loop.
+    error_code ignored;
+    stream.socket().non_blocking(true, ignored);
+  }
   beast::tcp_stream stream;
   bool idle = true;
   std::string remote;
@@ -404,9 +429,12 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
   // 1.74 treats an unset limit as zero for Content-Length, hence max().)
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
   error_code ec;
-  c.stream.expires_after(std::chrono::seconds(opts.header_timeout_s));
-  co_await bhttp::async_read_header(c.stream, buffer, parser,
-                                    asio::redirect_error(asio::use_awaitable, ec));
+  auto header_done = [](const auto& p) { return p.is_header_done(); };
+  if (!ParseBuffered(parser, buffer, ec, header_done) && !ec) {
+    c.stream.expires_after(std::chrono::seconds(opts.header_timeout_s));
+    co_await bhttp::async_read_header(c.stream, buffer, parser,
+                                      asio::redirect_error(asio::use_awaitable, ec));
+  }
   log.request_id = NewRequestId();
   if (ec) {
     const bool parse_error =
@@ -475,9 +503,12 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
     }
   }
   if (!parser.is_done()) {
-    c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
-    co_await bhttp::async_read(c.stream, buffer, parser,
-                               asio::redirect_error(asio::use_awaitable, ec));
+    auto done = [](const auto& p) { return p.is_done(); };
+    if (!ParseBuffered(parser, buffer, ec, done) && !ec) {
+      c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+      co_await bhttp::async_read(c.stream, buffer, parser,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
     if (ec == bhttp::error::body_limit) {
       co_await Write(c, Response::Error(PayloadTooLarge(fmt::format(
                             "request body larger than {} bytes", limit))),
@@ -489,7 +520,8 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
   }
   req.body = std::move(parser.get().body());
 
-  c.stream.expires_never();  // handlers may take their time; no socket op pending
+  // Handlers may take their time: no socket operation, and so no timer,
+  // is pending meanwhile (each one below sets its own expiry).
   Response res = co_await OnPool(pool, [this, &req, route, is_api] {
     return Process(req, route, is_api);
   });
@@ -531,12 +563,26 @@ asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bo
                                             .is_api = is_api,
                                             .secure_cookies = opts.secure_cookies,
                                             .request_id = log.request_id});
-  // One gathered write: the head, then the body.
+  // One gathered write: the head, then the body. Written at once when the
+  // socket takes it all, as it does unless the client reads slowly; what
+  // it does not take is written asynchronously, under the write timeout.
   std::array<asio::const_buffer, 2> buffers = {
       asio::buffer(wire), asio::buffer(res.body.data(), send_body ? res.body.size() : 0)};
   error_code ec;
-  c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
-  co_await asio::async_write(c.stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  size_t sent = c.stream.socket().write_some(buffers, ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  if (!ec && sent < asio::buffer_size(buffers)) {
+    for (auto& b : buffers) {
+      const size_t skip = std::min(sent, b.size());
+      b += skip;
+      sent -= skip;
+    }
+    c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
+    co_await asio::async_write(c.stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+  }
   Log(log);
 }
 
