@@ -346,6 +346,16 @@ TEST_F(ServerTest, SessionRequiredAndCsrf) {
   // No session at all: 401 comes before CSRF.
   r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"X-CSRF-Token", "c1"}});
   EXPECT_EQ(r.status, 401);
+
+  // A header larger than the connection keeps for fields, among many:
+  // every field is read whole (the session cookie comes last).
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 40; ++i) many.emplace_back(fmt::format("X-Pad-{}", i), std::string(40, 'a' + i % 26));
+  many.emplace_back("X-CSRF-Token", "c1");
+  many.emplace_back("Cookie", "big=" + std::string(3000, 'x') + "; xq_session=tok");
+  r = c.Send("POST", "/api/v1/items", R"({"b":2})", many);
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.Json()["by"], 42);
 }
 
 TEST_F(ServerTest, BodyLimits) {
