@@ -9,6 +9,10 @@
 namespace soci {
 class session;
 }
+namespace sqlite_api {  // SOCI's namespace for SQLite's C API
+struct sqlite3;
+struct sqlite3_stmt;
+}  // namespace sqlite_api
 
 namespace xq::db {
 
@@ -31,8 +35,8 @@ class SqliteStatement {
   int Run();
 
  private:
-  void* db_;    // sqlite3*
-  void* stmt_;  // sqlite3_stmt*
+  sqlite_api::sqlite3* db_;
+  sqlite_api::sqlite3_stmt* stmt_;
 };
 
 }  // namespace xq::db

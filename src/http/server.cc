@@ -37,6 +37,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -585,13 +586,10 @@ asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bo
     sent = 0;
   }
   if (!ec && sent < asio::buffer_size(buffers)) {
-    for (auto& b : buffers) {
-      const size_t skip = std::min(sent, b.size());
-      b += skip;
-      sent -= skip;
-    }
+    beast::buffers_suffix<decltype(buffers)> rest(buffers);
+    rest.consume(sent);
     c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
-    co_await asio::async_write(c.stream, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(c.stream, rest, asio::redirect_error(asio::use_awaitable, ec));
   }
   Log(log);
 }
