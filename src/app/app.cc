@@ -18,6 +18,7 @@
 #include "db/database.h"
 #include "auth/slips.h"
 #include "screening/routes.h"
+#include "screening/todos.h"
 #include "screening/screening_service.h"
 #include "warning/routes.h"
 #include "warning/warning_service.h"
@@ -41,6 +42,7 @@ struct App::Parts {
   std::unique_ptr<screening::ScreeningStore> screening_store;
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
+  std::unique_ptr<screening::TodoService> todos;
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
@@ -87,6 +89,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(*p.db);
   p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
                                                                *p.audit, *p.hotlines, clock);
+  p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warning_store, clock);
   // In the background: requests meanwhile read their sessions and
   // assessments from the database.
   p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {
@@ -113,6 +116,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   auth::RegisterSlipRoutes(p.router, *p.slips, options.secure_cookies);
   warning::RegisterWarningRoutes(p.router, *p.warnings);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
+  screening::RegisterTodoRoutes(p.router, *p.todos);
   return app;
 }
 

@@ -186,11 +186,23 @@ absl::StatusOr<StudentList> OrgService::ListStudents(const policy::Actor& actor,
         std::find(q.path_prefixes.begin(), q.path_prefixes.end(), g.unit_path) == q.path_prefixes.end())
       q.path_prefixes.push_back(g.unit_path);
   }
-  // Particular students the policy may allow (self, own children, paired).
-  if (actor.student_id) q.student_ids.push_back(actor.student_id);
-  q.student_ids.insert(q.student_ids.end(), actor.child_ids.begin(), actor.child_ids.end());
-  q.student_ids.insert(q.student_ids.end(), actor.paired_student_ids.begin(),
-                       actor.paired_student_ids.end());
+  // Particular students the policy may allow (self, own children, paired),
+  // each asked about without a place, so only a rule about that very
+  // student can allow it: a head teacher's 包联 pairings count only with a
+  // subject teacher grant. The count and the pages then cover exactly what
+  // the caller may see.
+  std::vector<int64_t> candidates;
+  if (actor.student_id) candidates.push_back(actor.student_id);
+  candidates.insert(candidates.end(), actor.child_ids.begin(), actor.child_ids.end());
+  candidates.insert(candidates.end(), actor.paired_student_ids.begin(), actor.paired_student_ids.end());
+  for (int64_t id : candidates) {
+    policy::Resource probe;
+    probe.data_class = DataClass::kRoster;
+    probe.student_id = id;
+    if (policy::Decide(actor, Action::kRead, probe).allowed &&
+        std::find(q.student_ids.begin(), q.student_ids.end(), id) == q.student_ids.end())
+      q.student_ids.push_back(id);
+  }
 
   XQ_ASSIGN_OR_RETURN(StudentPage page, store_.ListStudents(q));
   StudentList out;

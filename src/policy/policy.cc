@@ -434,14 +434,32 @@ Decision DecideGrantRule(const Ctx& c) {
   return d;
 }
 
+// Every student account is judged as a student, whatever other roles it
+// holds: a 心理委员, 寝室长 or student cadre answers their own assessments
+// like any classmate even when the account carries only that role's grant.
+// The student row decides by the account's own student id, not by a unit,
+// so the implied grant has no scope of its own. An account without any
+// grant stays without access (facts alone give nothing).
+bool NeedsImpliedStudentGrant(const Actor& actor) {
+  if (actor.student_id == 0 || actor.grants.empty()) return false;
+  return std::none_of(actor.grants.begin(), actor.grants.end(),
+                      [](const Grant& g) { return g.role == Role::kStudent; });
+}
+
 Decision Combine(const Actor& actor, Action action, const Resource& res) {
+  static const Grant kImpliedStudent{Role::kStudent, 0, ""};
+  const bool implied = NeedsImpliedStudentGrant(actor);
   if (actor.grants.empty()) {
     return Deny(fmt::format("no role may {} {} for this account (default deny)",
                             ActionName(action), DataClassName(res.data_class)));
   }
+  std::vector<const Grant*> grants;
+  for (const Grant& g : actor.grants) grants.push_back(&g);
+  if (implied) grants.push_back(&kImpliedStudent);
   Decision best;
   std::string denials;
-  for (const Grant& g : actor.grants) {
+  for (const Grant* gp : grants) {
+    const Grant& g = *gp;
     Decision d = DecideGrantRule(Ctx{actor, g, action, res});
     if (d.allowed) {
       if (!best.allowed || Better(d, best)) best = std::move(d);

@@ -924,5 +924,64 @@ TEST(PolicyGrantTest, MultiGrantGranterUsesTheFittingGrant) {
   EXPECT_EQ(d.via, Role::kSchoolDataAdmin);
 }
 
+// A student account answers its own assessments whatever role its grants
+// name (the demo 心理委员 holds only a peer_reporter grant): the student row
+// applies by the account's own student id, and to nothing else.
+TEST(PolicyStudentAccountTest, PeerReporterWhoIsAStudentAnswersOwnAssessments) {
+  Actor a;
+  a.account_id = 42;
+  a.student_id = kMyStudent;
+  a.grants = {Grant{Role::kPeerReporter, 5, std::string(kClass)}};
+  Resource own{.data_class = DataClass::kRawAnswers, .unit_path = std::string(kClass), .student_id = kMyStudent};
+  Decision w = Decide(a, Action::kWrite, own);
+  EXPECT_TRUE(w.allowed) << w.reason;
+  EXPECT_EQ(w.via, Role::kStudent);
+  EXPECT_TRUE(Decide(a, Action::kRead, own).allowed);
+  own.submitted = true;
+  EXPECT_FALSE(Decide(a, Action::kWrite, own).allowed);
+  EXPECT_FALSE(Decide(a, Action::kRead, own).allowed);
+  // A classmate's answers stay closed; the reporter's own role is unchanged.
+  Resource other{.data_class = DataClass::kRawAnswers, .unit_path = std::string(kClass), .student_id = kOtherStudent};
+  EXPECT_FALSE(Decide(a, Action::kWrite, other).allowed);
+  EXPECT_FALSE(Decide(a, Action::kRead, other).allowed);
+  Resource names{.data_class = DataClass::kRoster, .unit_path = std::string(kClass) + "77/", .student_id = kOtherStudent};
+  Decision n = Decide(a, Action::kRead, names);
+  EXPECT_TRUE(n.allowed);
+  EXPECT_EQ(ViewName(n.view), "names_only");
+  Resource feedback{.data_class = DataClass::kResults, .unit_path = std::string(kClass), .student_id = kMyStudent,
+                    .feedback_allowed = true};
+  EXPECT_EQ(ViewName(Decide(a, Action::kRead, feedback).view), "feedback_only");
+  feedback.student_id = kOtherStudent;
+  EXPECT_FALSE(Decide(a, Action::kRead, feedback).allowed);
+  // The own roster record, not a dormmate's full record.
+  Resource self{.data_class = DataClass::kRoster, .unit_path = std::string(kClass), .student_id = kMyStudent};
+  EXPECT_EQ(ViewName(Decide(a, Action::kRead, self).view), "full");
+}
+
+TEST(PolicyStudentAccountTest, DormLeaderAnswersOwnOnlyAndGrantlessAccountsNothing) {
+  // A 寝室长: a peer reporter bound to a dorm, whose class is elsewhere.
+  Actor a;
+  a.account_id = 43;
+  a.student_id = kMyStudent;
+  a.grants = {Grant{Role::kPeerReporter, 9, "/1/2/3/9/"}};
+  Resource own{.data_class = DataClass::kRawAnswers, .unit_path = std::string(kClass), .student_id = kMyStudent};
+  EXPECT_TRUE(Decide(a, Action::kWrite, own).allowed);
+  own.student_id = kOtherStudent;
+  EXPECT_FALSE(Decide(a, Action::kWrite, own).allowed);
+  // No export of anything through the implied student row.
+  own.student_id = kMyStudent;
+  EXPECT_FALSE(Decide(a, Action::kExport, own).allowed);
+  // Without any grant the student facts give nothing (as for every account).
+  Actor bare;
+  bare.account_id = 44;
+  bare.student_id = kMyStudent;
+  EXPECT_FALSE(Decide(bare, Action::kWrite, own).allowed);
+  // Not a student account: nothing implied.
+  Actor staff;
+  staff.account_id = 45;
+  staff.grants = {Grant{Role::kPeerReporter, 5, std::string(kClass)}};
+  EXPECT_FALSE(Decide(staff, Action::kWrite, own).allowed);
+}
+
 }  // namespace
 }  // namespace xq::policy

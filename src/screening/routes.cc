@@ -180,6 +180,7 @@ std::string SubmitAnswer(const SubmitOutcome& out) {
   b += ']';
   if (out.hotlines) o.Raw("hotlines", out.hotlines->json);  // as held, not copied
   else o.Raw("hotlines", counselling::HotlinesJsonText(counselling::CityHotlines()));
+  if (out.reach_out_now) o.Raw("reach_out_now", "true");
   o.Str("submission_id", out.submission.client_key).Str("submitted_at", FormatRfc3339(out.submission.submitted_at));
   o.End();
   return b;

@@ -1,5 +1,7 @@
 #include "screening/screening_service.h"
 
+#include "screening/todos.h"
+
 #include <future>
 
 #include <algorithm>
@@ -26,6 +28,10 @@ using warning::PathsOf;
 using warning::ScopesFor;
 
 constexpr int64_t kHourMicros = 3'600'000'000;
+constexpr std::string_view kReachOutNowText =
+    "谢谢你如实说出自己的感受，这需要勇气。你现在的感受很重要，你不是一个人在面对。"
+    "请现在就找人说一说：拨打这里列出的热线（有人会认真听你说），或者马上告诉一位你信任的老师、家长或学校心理老师。"
+    "如果你此刻觉得可能会伤害自己，请立即拨打热线或 120，并请身边的人陪着你。学校心理老师也会尽快来关心你。";
 constexpr const char* kLang = "zh-CN";
 
 std::string TextOf(const instruments::Text& t) {
@@ -680,15 +686,25 @@ absl::StatusOr<Json> ScreeningService::ConsentRequests(const http::Principal& p)
     XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(child));
     if (!s) continue;
     XQ_ASSIGN_OR_RETURN(auto assignments, store_.AssignmentsOfStudent(child));
+    // A campaign the child has answered in full asks nothing any more.
+    std::map<int64_t, bool> open_scales;
+    for (const auto& a : assignments) open_scales[a.campaign_id] |= a.state != "submitted";
+    XQ_ASSIGN_OR_RETURN(auto school, store_.GetUnit(s->school_id));
     std::set<int64_t> seen;
     for (const auto& a : assignments) {
       if (!seen.insert(a.campaign_id).second) continue;
+      if (!open_scales[a.campaign_id]) continue;
       XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a.campaign_id));
       if (!c || c->state != "open" || c->closes_on < today) continue;
       XQ_ASSIGN_OR_RETURN(auto consent, store_.GetConsent(a.campaign_id, child));
+      XQ_ASSIGN_OR_RETURN(auto owner, store_.GetUnit(c->owner_unit_id));
       int age = AgeOn(s->birth_date, today);
+      // Campaigns of the same name are told apart by who runs them and when.
       Json j = {{"campaign_id", IdToString(c->id)},
                 {"campaign_name", c->name},
+                {"owner_name", owner ? owner->name : std::string()},
+                {"school_name", school ? school->name : std::string()},
+                {"opens_on", c->opens_on},
                 {"student_id", IdToString(child)},
                 {"student_name", s->name},
                 {"notice", c->notice},
@@ -733,6 +749,12 @@ bool ScreeningService::MayAnswer(const Campaign& c, const StudentInfo& s, const 
 
 bool ScreeningService::NeedsConsent(const Campaign& c, const StudentInfo& s) const {
   const int age = AgeOn(s.birth_date, FormatDate(clock_.NowMicros()));
+  return age < 0 || age < c.consent_age;
+}
+
+bool ScreeningService::AwaitsConsent(const Campaign& c, const ProgressRow& r) const {
+  if (r.consent == "consent" || r.consent == "decline") return false;
+  const int age = AgeOn(r.birth_date, FormatDate(clock_.NowMicros()));
   return age < 0 || age < c.consent_age;
 }
 
@@ -960,6 +982,10 @@ std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& ac
 std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& actor, const Submission& x,
                                                          const std::vector<std::string>& keys) const {
   std::vector<std::string> out;
+  // After a critical answer the student reads one caring text that urges
+  // reaching out now (the hotlines follow at once), not the scale's
+  // everyday advice; it names no condition and no score.
+  if (x.critical) return {std::string(kReachOutNowText)};
   const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
   // D3 for a student: the neutral feedback text only, and only if the scale
   // has feedback written for students.
@@ -1013,6 +1039,7 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
       return Conflict("the answers are already submitted", "submission_id");
     out.submission = *existing;
     out.repeat = true;
+    out.reach_out_now = existing->critical;
     out.feedback = FeedbackTexts(p.actor, *existing);
     return prep;
   }
@@ -1038,6 +1065,7 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
                                     &feedback_keys));
   // Worked out here, not on the writer thread after the commit.
   out.feedback = FeedbackTexts(p.actor, w.submission, feedback_keys);
+  out.reach_out_now = w.submission.critical;
   // out.submission is the stored row, given when the write completes.
   // Checked again by the writer's claim, in the committing transaction.
   w.needs_consent = NeedsConsent(*c, *s);
@@ -1057,6 +1085,7 @@ void ScreeningService::SubmitAsync(const http::Principal& p, int64_t id, const S
     if (!stored.ok()) return done(stored.status());
     out.repeat = stored->id != fresh_id;  // a concurrent repeat committed first
     if (out.repeat) out.feedback = FeedbackTexts(actor, *stored);
+    if (out.repeat) out.reach_out_now = stored->critical;
     out.submission = std::move(*stored);
     done(std::move(out));
   });
@@ -1093,12 +1122,13 @@ absl::StatusOr<Json> ScreeningService::Progress(const http::Principal& p, int64_
   }
   XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, root.path));
   struct Tally {
-    int64_t students = 0, completed = 0, declined = 0;
+    int64_t students = 0, completed = 0, declined = 0, awaiting_consent = 0;
   };
-  auto add = [](Tally& t, const ProgressRow& r) {
+  auto add = [&](Tally& t, const ProgressRow& r) {
     ++t.students;
     if (r.submitted >= r.assigned) ++t.completed;
     else if (r.consent == "decline") ++t.declined;
+    else if (AwaitsConsent(c, r)) ++t.awaiting_consent;
   };
   Tally total;
   std::map<int64_t, Tally> children;
@@ -1115,7 +1145,8 @@ absl::StatusOr<Json> ScreeningService::Progress(const http::Principal& p, int64_
     return Json{{"students", t.students},
                 {"completed", t.completed},
                 {"declined", t.declined},
-                {"pending", t.students - t.completed - t.declined},
+                {"awaiting_consent", t.awaiting_consent},
+                {"pending", t.students - t.completed - t.declined - t.awaiting_consent},
                 {"rate", expected > 0 ? static_cast<double>(t.completed) / static_cast<double>(expected) : 0.0}};
   };
   XQ_ASSIGN_OR_RETURN(auto units, store_.GetUnits(order));
@@ -1149,17 +1180,70 @@ absl::StatusOr<Json> ScreeningService::NonRespondents(const http::Principal& p, 
   Json items = Json::array();
   for (const auto& r : rows) {
     if (r.submitted >= r.assigned || r.consent == "decline") continue;  // declines are not chased
-    items.push_back({{"student_id", IdToString(r.student_id)}, {"name", r.name}, {"student_no", r.student_no}});
+    items.push_back({{"student_id", IdToString(r.student_id)}, {"name", r.name}, {"student_no", r.student_no},
+                     {"awaiting_consent", AwaitsConsent(c, r)}});
   }
   return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
 }
 
 absl::StatusOr<Json> ScreeningService::Remind(const http::Principal& p, int64_t campaign_id, int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto list, NonRespondents(p, campaign_id, unit_id));
-  const int64_t n = static_cast<int64_t>(list["items"].size());
+  XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
+  XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
+  if (!u) return NotFound("unit not found");
+  XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, u->path));
+  std::map<int64_t, const ProgressRow*> by_student;
+  for (const auto& r : rows) by_student[r.student_id] = &r;
+  // Reminders become to-dos on home pages (GET /api/v1/todos); no outbound
+  // channel exists yet, so nothing is reported as delivered. A student who
+  // may answer gets the to-do, and a minor's guardian too; for a student
+  // still waiting for consent only the guardian can act.
+  const int64_t now = clock_.NowMicros();
+  const std::string today = FormatDate(now);
+  std::vector<Reminder> out;
+  std::vector<int64_t> ids;
+  int64_t students = 0, awaiting = 0;
+  for (const auto& item : list["items"]) {
+    const int64_t sid = IdFromString(item["student_id"].get<std::string>()).value_or(0);
+    auto it = by_student.find(sid);
+    if (it == by_student.end()) continue;
+    const ProgressRow& r = *it->second;
+    ids.push_back(sid);
+    const bool consent = AwaitsConsent(c, r);
+    const int age = AgeOn(r.birth_date, today);
+    const bool minor = age < 0 || age < 18;
+    const int64_t school = u->school_id;
+    if (consent) {
+      ++awaiting;
+      out.push_back({NewId(), school, campaign_id, sid, "guardian", "consent", p.account_id, now});
+      continue;
+    }
+    ++students;
+    out.push_back({NewId(), school, campaign_id, sid, "student", "answer", p.account_id, now});
+    if (minor) out.push_back({NewId(), school, campaign_id, sid, "guardian", "answer", p.account_id, now});
+  }
+  ReminderStore reminders(store_.db());
+  XQ_ASSIGN_OR_RETURN(auto with_guardian, reminders.WithGuardianAccount(ids));
+  int64_t guardians = 0, no_guardian_account = 0;
+  for (const auto& r : out) {
+    if (r.recipient != "guardian") continue;
+    if (with_guardian.contains(r.student_id)) ++guardians;
+    else ++no_guardian_account;
+  }
+  XQ_RETURN_IF_ERROR(reminders.Add(out));
   Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
-        fmt::format("{{\"unit_id\":\"{}\",\"students\":{}}}", unit_id, n));
-  return Json{{"reminded", n}, {"at", FormatRfc3339(clock_.NowMicros())}};
+        fmt::format("{{\"unit_id\":\"{}\",\"students\":{},\"guardians\":{},\"awaiting_consent\":{}}}", unit_id,
+                    students, guardians, awaiting));
+  // `reminded`: students covered (a to-do for them or their guardian);
+  // `delivered`: by an outbound channel, none yet.
+  return Json{{"reminded", students + awaiting},
+              {"students", students},
+              {"guardians", guardians},
+              {"awaiting_consent", awaiting},
+              {"no_guardian_account", no_guardian_account},
+              {"delivered", 0},
+              {"channels", Json::array({"home"})},
+              {"at", FormatRfc3339(now)}};
 }
 
 // ---------------------------------------------------------------- results

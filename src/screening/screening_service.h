@@ -72,6 +72,8 @@ struct SubmitOutcome {
   bool repeat = false;
   std::vector<std::string> feedback;  // neutral student feedback texts
   std::shared_ptr<const counselling::UnitHotlines> hotlines;  // the student's unit's; never null once answered
+  // A critical answer: the feedback urges reaching out now, hotlines first.
+  bool reach_out_now = false;
 };
 
 struct AggregateQuery {
@@ -178,6 +180,8 @@ class ScreeningService {
   // Under the campaign's consent age (or of unknown age): answers only after
   // a guardian's consent.
   bool NeedsConsent(const Campaign& c, const StudentInfo& s) const;
+  // Not completed, not declined and still without the consent it needs.
+  bool AwaitsConsent(const Campaign& c, const ProgressRow& r) const;
   // Reads a student's open assessments into contexts_ unless held.
   absl::Status HoldContextsOf(int64_t student_id, int64_t now);
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x) const;

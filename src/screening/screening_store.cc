@@ -468,11 +468,11 @@ absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campai
     long long cid = campaign_id;
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT a.student_id, a.unit_path, s.name, s.student_no, COUNT(*), "
-                      "SUM(CASE WHEN a.state = 'submitted' THEN 1 ELSE 0 END), c.decision "
+                      "SUM(CASE WHEN a.state = 'submitted' THEN 1 ELSE 0 END), c.decision, s.birth_date "
                       "FROM screening_assignments a JOIN students s ON s.id = a.student_id "
                       "LEFT JOIN screening_consents c ON c.campaign_id = a.campaign_id AND c.student_id = a.student_id "
                       "WHERE a.campaign_id = :c AND " + db::PathScopeClause("a.unit_path", {std::string(path)}) +
-                      " GROUP BY a.student_id, a.unit_path, s.name, s.student_no, c.decision "
+                      " GROUP BY a.student_id, a.unit_path, s.name, s.student_no, c.decision, s.birth_date "
                       "ORDER BY a.unit_path, s.student_no",
          soci::use(cid));
     for (const auto& r : rows) {
@@ -484,6 +484,7 @@ absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campai
       p.assigned = static_cast<int>(db::GetInt(r, 4));
       p.submitted = static_cast<int>(db::GetInt(r, 5));
       p.consent = db::GetStr(r, 6);
+      p.birth_date = db::GetStr(r, 7);
       out.push_back(std::move(p));
     }
     return absl::OkStatus();

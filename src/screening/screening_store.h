@@ -33,6 +33,7 @@ struct ProgressRow {
   int assigned = 0;
   int submitted = 0;
   std::string consent;  // "", consent, decline
+  std::string birth_date;
 };
 
 class ScreeningStore {

@@ -693,5 +693,24 @@ TEST_F(WriterTest, DISABLED_Throughput) {
   EXPECT_EQ(Count("screening_submissions"), kRows);
 }
 
+// After a critical answer the answer says so (reach_out_now), in the
+// DOM's key order like every other field.
+TEST(SubmitAnswer, ReachOutNowSameBytesAsTheJsonDom) {
+  SubmitOutcome out;
+  out.submission.assignment_id = 42;
+  out.submission.client_key = "k";
+  out.submission.submitted_at = 1'790'000'000'000'000;
+  out.feedback = {"请现在就找人说一说。"};
+  out.hotlines = std::make_shared<const counselling::UnitHotlines>(counselling::UnitHotlines{{}, "[]"});
+  out.reach_out_now = true;
+  Json dom = {{"assignment_id", "42"},
+              {"submission_id", "k"},
+              {"submitted_at", FormatRfc3339(out.submission.submitted_at)},
+              {"feedback", out.feedback},
+              {"hotlines", Json::array()},
+              {"reach_out_now", true}};
+  EXPECT_EQ(SubmitAnswer(out), dom.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
 }  // namespace
 }  // namespace xq::screening

@@ -55,16 +55,30 @@ Json FollowUpJson(const FollowUp& f, int64_t now) {
   return j;
 }
 
+// page_size: 1..200, default 200 (the most a page holds).
+absl::StatusOr<int> PageSize(const Request& req) {
+  auto ps = req.Query("page_size");
+  if (!ps) return 200;
+  auto n = IdFromString(std::string(*ps));
+  if (!n || *n < 1 || *n > 200) return InvalidArgument("page_size must be 1..200", "page_size");
+  return static_cast<int>(*n);
+}
+
 }  // namespace
 
 void RegisterWarningRoutes(http::Router& router, WarningService& svc) {
   router.Add("GET", "/api/v1/warnings", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"state"}); !st.ok()) return Response::Error(st);
-    auto items = svc.ListWarnings(*req.principal, req.Query("state").value_or("open"));
-    if (!items.ok()) return Response::Error(items.status());
+    if (auto st = CheckQuery(req, {"state", "page_size", "after"}); !st.ok()) return Response::Error(st);
+    auto size = PageSize(req);
+    if (!size.ok()) return Response::Error(size.status());
+    auto page = svc.ListWarningsPage(*req.principal, req.Query("state").value_or("open"), *size,
+                                     req.Query("after").value_or(""));
+    if (!page.ok()) return Response::Error(page.status());
     Json out = Json::array();
-    for (const auto& w : *items) out.push_back(WarningJson(w));
-    return Response::Json({{"items", out}, {"next", nullptr}, {"total", out.size()}});
+    for (const auto& w : page->items) out.push_back(WarningJson(w));
+    return Response::Json({{"items", out},
+                           {"next", page->next.empty() ? Json(nullptr) : Json(page->next)},
+                           {"total", page->total}});
   });
 
   router.Add("POST", "/api/v1/warnings/{id}/acknowledgement", [&svc](Request& req) {
@@ -81,16 +95,22 @@ void RegisterWarningRoutes(http::Router& router, WarningService& svc) {
   });
 
   router.Add("GET", "/api/v1/follow-ups", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"state", "overdue"}); !st.ok()) return Response::Error(st);
+    if (auto st = CheckQuery(req, {"state", "overdue", "page_size", "after"}); !st.ok())
+      return Response::Error(st);
     auto overdue = req.Query("overdue").value_or("false");
     if (overdue != "true" && overdue != "false")
       return Response::Error(InvalidArgument("overdue must be true or false", "overdue"));
-    auto items = svc.ListFollowUps(*req.principal, req.Query("state").value_or("open"), overdue == "true");
-    if (!items.ok()) return Response::Error(items.status());
+    auto size = PageSize(req);
+    if (!size.ok()) return Response::Error(size.status());
+    auto page = svc.ListFollowUpsPage(*req.principal, req.Query("state").value_or("open"), overdue == "true",
+                                      *size, req.Query("after").value_or(""));
+    if (!page.ok()) return Response::Error(page.status());
     const int64_t now = SystemClock::Instance().NowMicros();
     Json out = Json::array();
-    for (const auto& f : *items) out.push_back(FollowUpJson(f, now));
-    return Response::Json({{"items", out}, {"next", nullptr}, {"total", out.size()}});
+    for (const auto& f : page->items) out.push_back(FollowUpJson(f, now));
+    return Response::Json({{"items", out},
+                           {"next", page->next.empty() ? Json(nullptr) : Json(page->next)},
+                           {"total", page->total}});
   });
 
   router.Add("POST", "/api/v1/follow-ups/{id}/interview", [&svc](Request& req) {

@@ -65,6 +65,99 @@ absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const http::Pr
   return items;
 }
 
+namespace {
+
+// Cursor "<position>.<id>" of keyset paging; false when malformed.
+bool ParseCursor(std::string_view c, int64_t* pos, int64_t* id) {
+  auto dot = c.find('.');
+  if (dot == std::string_view::npos) return false;
+  auto a = IdFromString(std::string(c.substr(0, dot)));
+  auto b = IdFromString(std::string(c.substr(dot + 1)));
+  if (!a || !b) return false;
+  *pos = *a;
+  *id = *b;
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<Page<Warning>> WarningService::ListWarningsPage(const http::Principal& p, std::string_view state,
+                                                               int page_size, std::string_view after) {
+  if (!state.empty() && state != "open" && state != "acknowledged" && state != "all")
+    return InvalidArgument("state must be open, acknowledged or all", "state");
+  if (page_size < 1 || page_size > 200) return InvalidArgument("page_size must be 1..200", "page_size");
+  int64_t at = 0, last = 0;
+  if (!after.empty() && !ParseCursor(after, &at, &last))
+    return InvalidArgument("after is not a cursor from this listing", "after");
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
+  if (scopes.empty()) {
+    Audit(p, "denied", "warnings", "", 0, "denied", "list warnings");
+    return PermissionDenied("only psychology staff see warnings");
+  }
+  const std::string st = state == "all" ? "" : std::string(state);
+  const auto paths = PathsOf(scopes);
+  Page<Warning> out;
+  // One more than asked: whether a page follows.
+  auto items = after.empty() ? store_.ListWarnings(paths, st, page_size + 1)
+                             : store_.ListWarningsAfter(paths, st, at, last, page_size + 1);
+  if (!items.ok()) return items.status();
+  out.items = std::move(*items);
+  if (static_cast<int>(out.items.size()) > page_size) {
+    out.items.pop_back();
+    const auto& w = out.items.back();
+    out.next = fmt::format("{}.{}", w.created_at, w.id);
+  }
+  XQ_ASSIGN_OR_RETURN(out.total, store_.CountWarnings(paths, st));
+  if (!out.items.empty()) {
+    std::vector<int64_t> ids;
+    for (const auto& w : out.items) ids.push_back(w.student_id);
+    Audit(p, "read", "warnings", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
+          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+  }
+  return out;
+}
+
+absl::StatusOr<Page<FollowUp>> WarningService::ListFollowUpsPage(const http::Principal& p, std::string_view state,
+                                                                 bool overdue_only, int page_size,
+                                                                 std::string_view after) {
+  if (!state.empty() && state != "open" && state != "done" && state != "all")
+    return InvalidArgument("state must be open, done or all", "state");
+  if (page_size < 1 || page_size > 200) return InvalidArgument("page_size must be 1..200", "page_size");
+  int64_t at = 0, last = 0;
+  if (!after.empty() && !ParseCursor(after, &at, &last))
+    return InvalidArgument("after is not a cursor from this listing", "after");
+  auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
+  if (scopes.empty()) {
+    Audit(p, "denied", "follow_ups", "", 0, "denied", "list follow-ups");
+    return PermissionDenied("only psychology staff see the follow-up queue");
+  }
+  std::optional<int64_t> due_before;
+  std::string st = state == "all" ? "" : std::string(state);
+  if (overdue_only) {
+    due_before = clock_.NowMicros();
+    st = "open";
+  }
+  const auto paths = PathsOf(scopes);
+  Page<FollowUp> out;
+  auto items = after.empty() ? store_.ListFollowUps(paths, st, due_before, page_size + 1)
+                             : store_.ListFollowUpsAfter(paths, st, due_before, at, last, page_size + 1);
+  if (!items.ok()) return items.status();
+  out.items = std::move(*items);
+  if (static_cast<int>(out.items.size()) > page_size) {
+    out.items.pop_back();
+    const auto& f = out.items.back();
+    out.next = fmt::format("{}.{}", f.due_at, f.id);
+  }
+  XQ_ASSIGN_OR_RETURN(out.total, store_.CountFollowUps(paths, st, due_before));
+  if (!out.items.empty()) {
+    std::vector<int64_t> ids;
+    for (const auto& f : out.items) ids.push_back(f.student_id);
+    Audit(p, "read", "follow_ups", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
+          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+  }
+  return out;
+}
+
 absl::StatusOr<Warning> WarningService::Acknowledge(const http::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto w, store_.GetWarning(id));
   if (!w) return NotFound("warning not found");

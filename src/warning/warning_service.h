@@ -31,16 +31,30 @@ struct InterviewInput {
   int valid_days = 180; // a level lapses unless renewed by a review
 };
 
+// One page of a list: `total` counts every item in the caller's scope,
+// `next` (empty at the end) is the cursor of the following page.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  int64_t total = 0;
+  std::string next;
+};
+
 class WarningService {
  public:
   WarningService(WarningStore& store, audit::AuditLog& audit, const Clock& clock)
       : store_(store), audit_(audit), clock_(clock) {}
 
   absl::StatusOr<std::vector<Warning>> ListWarnings(const http::Principal& p, std::string_view state);
+  // The same a page at a time (page_size 1..200; after: a `next` cursor).
+  absl::StatusOr<Page<Warning>> ListWarningsPage(const http::Principal& p, std::string_view state,
+                                                 int page_size, std::string_view after);
   absl::StatusOr<Warning> Acknowledge(const http::Principal& p, int64_t warning_id);
 
   absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const http::Principal& p,
                                                       std::string_view state, bool overdue_only);
+  absl::StatusOr<Page<FollowUp>> ListFollowUpsPage(const http::Principal& p, std::string_view state,
+                                                   bool overdue_only, int page_size, std::string_view after);
   absl::StatusOr<FollowUp> RecordInterview(const http::Principal& p, int64_t follow_up_id,
                                            const InterviewInput& in);
 

@@ -156,6 +156,36 @@ absl::StatusOr<std::vector<Warning>> WarningStore::ListWarnings(
   return out;
 }
 
+absl::StatusOr<int64_t> WarningStore::CountWarnings(const std::vector<std::string>& scope_paths,
+                                                    std::string_view state) {
+  long long n = 0;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    std::string st(state.empty() ? "%" : std::string(state));
+    s << "SELECT COUNT(*) FROM warnings w WHERE " + db::PathScopeClause("w.unit_path", scope_paths) +
+             " AND w.state LIKE :st",
+        soci::use(st), soci::into(n);
+    return absl::OkStatus();
+  }));
+  return n;
+}
+
+absl::StatusOr<std::vector<Warning>> WarningStore::ListWarningsAfter(const std::vector<std::string>& scope_paths,
+                                                                     std::string_view state, int64_t created_at,
+                                                                     int64_t id, int limit) {
+  std::vector<Warning> out;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    std::string sql = std::string(kWarningSelect) + "WHERE " + db::PathScopeClause("w.unit_path", scope_paths);
+    std::string st(state.empty() ? "%" : std::string(state));
+    long long at = created_at, after = id;
+    sql += " AND w.state LIKE :st AND (w.created_at < :at1 OR (w.created_at = :at2 AND w.id < :id))";
+    sql += fmt::format(" ORDER BY w.created_at DESC, w.id DESC LIMIT {}", limit);
+    soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(st), soci::use(at), soci::use(at), soci::use(after));
+    for (const auto& r : rows) out.push_back(WarningOf(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 absl::StatusOr<std::optional<Warning>> WarningStore::GetWarning(int64_t id) {
   std::optional<Warning> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
@@ -193,6 +223,39 @@ absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUps(
     sql += " AND f.state LIKE :st AND f.due_at < :due";
     sql += fmt::format(" ORDER BY f.due_at, f.id LIMIT {}", limit);
     soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(st), soci::use(due));
+    for (const auto& r : rows) out.push_back(FollowUpOf(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<int64_t> WarningStore::CountFollowUps(const std::vector<std::string>& scope_paths,
+                                                     std::string_view state, std::optional<int64_t> due_before) {
+  long long n = 0;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    std::string st(state.empty() ? "%" : std::string(state));
+    long long due = due_before.value_or(std::numeric_limits<int64_t>::max());
+    s << "SELECT COUNT(*) FROM follow_ups f WHERE " + db::PathScopeClause("f.unit_path", scope_paths) +
+             " AND f.state LIKE :st AND f.due_at < :due",
+        soci::use(st), soci::use(due), soci::into(n);
+    return absl::OkStatus();
+  }));
+  return n;
+}
+
+absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUpsAfter(const std::vector<std::string>& scope_paths,
+                                                                       std::string_view state,
+                                                                       std::optional<int64_t> due_before,
+                                                                       int64_t due_at, int64_t id, int limit) {
+  std::vector<FollowUp> out;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    std::string sql = std::string(kFollowUpSelect) + "WHERE " + db::PathScopeClause("f.unit_path", scope_paths);
+    std::string st(state.empty() ? "%" : std::string(state));
+    long long due = due_before.value_or(std::numeric_limits<int64_t>::max()), at = due_at, after = id;
+    sql += " AND f.state LIKE :st AND f.due_at < :due AND (f.due_at > :at1 OR (f.due_at = :at2 AND f.id > :id))";
+    sql += fmt::format(" ORDER BY f.due_at, f.id LIMIT {}", limit);
+    soci::rowset<soci::row> rows =
+        (s.prepare << sql, soci::use(st), soci::use(due), soci::use(at), soci::use(at), soci::use(after));
     for (const auto& r : rows) out.push_back(FollowUpOf(r));
     return absl::OkStatus();
   }));

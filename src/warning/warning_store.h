@@ -28,6 +28,12 @@ class WarningStore {
   // state "" = any. Newest first.
   absl::StatusOr<std::vector<Warning>> ListWarnings(const std::vector<std::string>& scope_paths,
                                                     std::string_view state, int limit);
+  // How many warnings ListWarnings would give without a limit.
+  absl::StatusOr<int64_t> CountWarnings(const std::vector<std::string>& scope_paths, std::string_view state);
+  // The page after (created_at, id) in ListWarnings' order, at most limit.
+  absl::StatusOr<std::vector<Warning>> ListWarningsAfter(const std::vector<std::string>& scope_paths,
+                                                         std::string_view state, int64_t created_at,
+                                                         int64_t id, int limit);
   absl::StatusOr<std::optional<Warning>> GetWarning(int64_t id);
   // Sets acknowledged_by/at once; false when it was already acknowledged.
   absl::StatusOr<bool> Acknowledge(int64_t id, int64_t account_id, int64_t now);
@@ -35,6 +41,14 @@ class WarningStore {
   absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const std::vector<std::string>& scope_paths,
                                                       std::string_view state,
                                                       std::optional<int64_t> due_before, int limit);
+  // How many follow-ups ListFollowUps would give without a limit.
+  absl::StatusOr<int64_t> CountFollowUps(const std::vector<std::string>& scope_paths, std::string_view state,
+                                         std::optional<int64_t> due_before);
+  // The page after (due_at, id) in ListFollowUps' order, at most limit.
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUpsAfter(const std::vector<std::string>& scope_paths,
+                                                           std::string_view state,
+                                                           std::optional<int64_t> due_before, int64_t due_at,
+                                                           int64_t id, int limit);
   absl::StatusOr<std::optional<FollowUp>> GetFollowUp(int64_t id);
   // Records the interview, closes the follow-up and sets or clears the
   // student's attention level, in one transaction.

@@ -121,6 +121,9 @@ test('the student answers on a phone, resumes where they left, submits and sees 
     const card = page.getByTestId('assignment').filter({ hasText: kCampaignName });
     await card.waitFor();
     await card.getByRole('button').click();
+    // The campaign's notice comes before the first question.
+    await page.getByTestId('answer-notice').waitFor();
+    await page.getByTestId('answer-notice-continue').click();
     await page.getByTestId('question-q1').waitFor();
     assert.match(await page.getByTestId('answer-position').textContent(), /第 1 \/ 10 题/);
 

@@ -88,6 +88,8 @@ export const exportCampaign = (id, body) => download('POST', `/campaigns/${enc(i
 export const getStudentScreeningHistory = (studentId) =>
   request('GET', `/students/${enc(studentId)}/screening-results`);
 export const listAssignments = () => request('GET', '/assignments');
+// The caller's to-dos for the home page and the menu's badge counts.
+export const getTodos = () => request('GET', '/todos');
 export const getAssignment = (id) => request('GET', `/assignments/${enc(id)}`);
 export const saveDraft = (id, answers, position) =>
   request('PUT', `/assignments/${enc(id)}/draft`, { json: { answers, position } });

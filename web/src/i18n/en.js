@@ -1,5 +1,6 @@
 // English UI strings (same keys as zh-CN.js).
 import screening from './screening.en.js';
+import flow from './flow.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -256,4 +257,5 @@ export default {
     auditor: 'Auditor',
   },
   ...screening,
+  ...flow,
 };

@@ -1,5 +1,6 @@
 // Simplified Chinese UI strings (the default language).
 import screening from './screening.zh-CN.js';
+import flow from './flow.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
@@ -255,4 +256,5 @@ export default {
     auditor: '审计员',
   },
   ...screening,
+  ...flow,
 };

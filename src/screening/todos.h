@@ -1,0 +1,83 @@
+// Reminders and the home page's to-dos.
+//
+// 提醒未完成的同学 writes one reminder per recipient (ReminderStore): the
+// student, and for a minor the guardian; for a student still waiting for
+// consent only the guardian. A reminder is a to-do on the recipient's home
+// page; delivered_at stays empty until an outbound channel (SMS, WeChat)
+// sends it, so staff are never told that something was delivered.
+//
+// TodoService::ForHome gathers what the caller has to do today, each part
+// decided by the service that owns it:
+//   student         open surveys (ScreeningService::ListAssignments)
+//   guardian        consents to give (ConsentRequests) and surveys of a
+//                   child the guardian was reminded of
+//   psychology staff open urgent warnings, follow-ups due within a day,
+//                   campaigns in progress (D3 / D8 in scope)
+// and the menu's badge counts.
+// Thread-safe: stateless apart from its collaborators.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "core/json.h"
+#include "db/database.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "warning/warning_store.h"
+
+namespace xq::screening {
+
+class ScreeningService;
+
+struct Reminder {
+  int64_t id = 0;
+  int64_t school_id = 0;
+  int64_t campaign_id = 0;
+  int64_t student_id = 0;
+  std::string recipient;  // student | guardian
+  std::string reason;     // answer | consent
+  int64_t created_by = 0;
+  int64_t created_at = 0;
+};
+
+class ReminderStore {
+ public:
+  explicit ReminderStore(db::Database& db) : db_(db) {}
+  // In one transaction.
+  absl::Status Add(const std::vector<Reminder>& reminders);
+  // Those of student_ids with at least one guardian who has an account.
+  absl::StatusOr<std::set<int64_t>> WithGuardianAccount(const std::vector<int64_t>& student_ids);
+  // Latest reminder per campaign for the student and recipient: campaign → created_at.
+  absl::StatusOr<std::map<int64_t, int64_t>> Latest(int64_t student_id, std::string_view recipient);
+
+ private:
+  db::Database& db_;
+};
+
+class TodoService {
+ public:
+  TodoService(ScreeningService& screening, db::Database& db, warning::WarningStore& warnings, const Clock& clock)
+      : screening_(screening), reminders_(db), warnings_(warnings), clock_(clock) {}
+
+  // {"items":[{"kind":..., ...}], "badges":{"warnings":n}}; kinds:
+  // survey, consent, child_survey, urgent_warnings, follow_ups_due,
+  // campaigns_in_progress.
+  absl::StatusOr<Json> ForHome(const http::Principal& p);
+
+ private:
+  ScreeningService& screening_;
+  ReminderStore reminders_;
+  warning::WarningStore& warnings_;
+  const Clock& clock_;
+};
+
+// GET /api/v1/todos
+void RegisterTodoRoutes(http::Router& router, TodoService& svc);
+
+}  // namespace xq::screening
