@@ -438,9 +438,12 @@ Decision DecideGrantRule(const Ctx& c) {
 // holds: a 心理委员, 寝室长 or student cadre answers their own assessments
 // like any classmate even when the account carries only that role's grant.
 // The student row decides by the account's own student id, not by a unit,
-// so the implied grant has no scope of its own. An account without any
+// so the implied grant has no scope of its own. It covers what answering
+// needs: own answers (D2), own feedback (D3) and own appointments (D5); the
+// roster (D1) stays as the account's roles give it. An account without any
 // grant stays without access (facts alone give nothing).
-bool NeedsImpliedStudentGrant(const Actor& actor) {
+bool NeedsImpliedStudentGrant(const Actor& actor, DataClass k) {
+  if (k != DataClass::kRawAnswers && k != DataClass::kResults && k != DataClass::kClinical) return false;
   if (actor.student_id == 0 || actor.grants.empty()) return false;
   return std::none_of(actor.grants.begin(), actor.grants.end(),
                       [](const Grant& g) { return g.role == Role::kStudent; });
@@ -448,7 +451,7 @@ bool NeedsImpliedStudentGrant(const Actor& actor) {
 
 Decision Combine(const Actor& actor, Action action, const Resource& res) {
   static const Grant kImpliedStudent{Role::kStudent, 0, ""};
-  const bool implied = NeedsImpliedStudentGrant(actor);
+  const bool implied = NeedsImpliedStudentGrant(actor, res.data_class);
   if (actor.grants.empty()) {
     return Deny(fmt::format("no role may {} {} for this account (default deny)",
                             ActionName(action), DataClassName(res.data_class)));

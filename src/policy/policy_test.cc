@@ -953,9 +953,14 @@ TEST(PolicyStudentAccountTest, PeerReporterWhoIsAStudentAnswersOwnAssessments) {
   EXPECT_EQ(ViewName(Decide(a, Action::kRead, feedback).view), "feedback_only");
   feedback.student_id = kOtherStudent;
   EXPECT_FALSE(Decide(a, Action::kRead, feedback).allowed);
-  // The own roster record, not a dormmate's full record.
-  Resource self{.data_class = DataClass::kRoster, .unit_path = std::string(kClass), .student_id = kMyStudent};
-  EXPECT_EQ(ViewName(Decide(a, Action::kRead, self).view), "full");
+  // Own appointments, as any student; the roster stays as the role gives it
+  // (names in the class, the own record included).
+  Resource appt{.data_class = DataClass::kClinical, .unit_path = std::string(kClass), .student_id = kMyStudent};
+  EXPECT_EQ(ViewName(Decide(a, Action::kRead, appt).view), "summary");
+  appt.student_id = kOtherStudent;
+  EXPECT_FALSE(Decide(a, Action::kRead, appt).allowed);
+  Resource self{.data_class = DataClass::kRoster, .unit_path = std::string(kClass) + "77/", .student_id = kMyStudent};
+  EXPECT_EQ(ViewName(Decide(a, Action::kRead, self).view), "names_only");
 }
 
 TEST(PolicyStudentAccountTest, DormLeaderAnswersOwnOnlyAndGrantlessAccountsNothing) {
