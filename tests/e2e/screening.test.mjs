@@ -227,7 +227,9 @@ test('the head teacher sees completion and the confirmed level, and no score any
     assert.ok(names.length > 0);
     assert.doesNotMatch(await page.locator('body').innerText(), kForbidden);
     await page.getByTestId('remind').click();
-    await page.getByText(/已提醒 \d+ 名同学/).waitFor();
+    // The reminder says what happened: to-dos on home pages, nothing sent elsewhere.
+    await page.getByText(/已加入首页待办：\d+ 名同学，\d+ 位监护人/).waitFor();
+    assert.match(await page.locator('body').innerText(), /没有另外送达/);
 
     await page.getByTestId('menu-attention.read').click();
     const item = page.getByTestId('attention-item').filter({ hasText: '二级关注' });
