@@ -157,6 +157,13 @@ test('the psychology teacher\'s home lists the day\'s work, the menu shows the c
     await mine.waitFor({ state: 'detached' });
     const left = await psychApi.get('/api/v1/warnings?state=open');
     assert.equal(left.body.total, open.body.total - 2, 'both of the student\'s warnings acknowledged');
+    // The menu's count follows the inbox.
+    const want = String(left.body.total);
+    await page.waitForFunction(
+      (n) => (document.querySelector('[data-testid="badge-warnings"]')?.textContent.trim() || '0') === n,
+      want,
+      { timeout: 10_000 },
+    );
   } finally {
     await context.close();
   }
