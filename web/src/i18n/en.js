@@ -1,4 +1,5 @@
 // English UI strings (same keys as zh-CN.js).
+import twoFactor from './twofactor.en.js';
 import screening from './screening.en.js';
 
 export default {
@@ -256,4 +257,5 @@ export default {
     auditor: 'Auditor',
   },
   ...screening,
+  ...twoFactor,
 };

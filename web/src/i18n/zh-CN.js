@@ -1,4 +1,5 @@
 // Simplified Chinese UI strings (the default language).
+import twoFactor from './twofactor.zh-CN.js';
 import screening from './screening.zh-CN.js';
 
 export default {
@@ -255,4 +256,5 @@ export default {
     auditor: '审计员',
   },
   ...screening,
+  ...twoFactor,
 };
