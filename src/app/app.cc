@@ -10,6 +10,7 @@
 #include "auth/auth_service.h"
 #include "auth/auth_store.h"
 #include "auth/routes.h"
+#include "auth/two_factor.h"
 #include "core/clock.h"
 #include "core/json.h"
 #include "counselling/hotlines.h"
@@ -33,6 +34,8 @@ struct App::Parts {
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<auth::AuthStore> auth_store;
   std::unique_ptr<auth::AuthService> auth;
+  std::unique_ptr<auth::TwoFactorStore> two_factor_store;
+  std::unique_ptr<auth::TwoFactorService> two_factor;  // the auth service's login gate
   std::unique_ptr<counselling::HotlineService> hotlines;
   std::unique_ptr<org::OrgStore> org_store;
   std::unique_ptr<org::OrgService> org;
@@ -68,6 +71,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.audit = std::make_unique<audit::AuditLog>(*p.db, clock);
   p.auth_store = auth::NewSqlAuthStore(*p.db);
   p.auth = std::make_unique<auth::AuthService>(*p.auth_store, *p.audit, clock);
+  p.two_factor_store = auth::NewSqlTwoFactorStore(*p.db);
+  p.two_factor = std::make_unique<auth::TwoFactorService>(*p.two_factor_store, *p.auth_store, *p.auth,
+                                                          *p.audit, clock);
+  p.auth->SetLoginGate(p.two_factor.get());
   p.session_activity = std::make_unique<Periodic>(std::chrono::seconds(2), [auth = p.auth.get()] {
     if (auto st = auth->FlushSessionActivity(); !st.ok())
       spdlog::warn("session activity not written yet: {}", st.ToString());
@@ -110,6 +117,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
       },
       {.auth = http::Auth::kNone});
   auth::RegisterAuthRoutes(p.router, *p.auth, options.secure_cookies);
+  auth::RegisterTwoFactorRoutes(p.router, *p.two_factor, options.secure_cookies);
   counselling::RegisterCounsellingRoutes(p.router, *p.hotlines);
   audit::RegisterAuditRoutes(p.router, *p.audit);
   org::RegisterOrgRoutes(p.router, *p.org);

@@ -134,6 +134,27 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   if (account->failed_logins != 0 || account->locked_until != 0) {
     XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, 0, 0));
   }
+  if (gate_) {
+    XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account->id));
+    XQ_ASSIGN_OR_RETURN(auto challenge, gate_->AfterPassword(*account, grants));
+    if (challenge) {
+      Audit(nullptr, "login_second_step", "account", IdToString(account->id), "ok",
+            fmt::format("{{\"remote\":\"{}\",\"step\":\"{}\"}}", remote_addr, challenge->step));
+      LoginResult result;
+      result.challenge = std::move(challenge);
+      return result;
+    }
+  }
+  return OpenSession(*account, remote_addr);
+}
+
+absl::StatusOr<LoginResult> AuthService::OpenSession(const Account& signed_in,
+                                                     std::string_view remote_addr,
+                                                     std::string_view how) {
+  const int64_t now = clock_.NowMicros();
+  std::string detail = fmt::format("{{\"remote\":\"{}\"}}", remote_addr);
+  if (how != "password") detail = fmt::format("{{\"remote\":\"{}\",\"second_factor\":\"{}\"}}", remote_addr, how);
+  auto account = std::make_optional(signed_in);
   LoginResult result;
   result.token = RandomHex(32);  // 256 bits
   Session session{HashToken(result.token), account->id, RandomHex(16), now, now};

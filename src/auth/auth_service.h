@@ -50,9 +50,27 @@ struct Me {
   std::string csrf_token;
 };
 
+// A second sign-in step the password opened (two_factor.h): no session
+// exists until the client answers it.
+struct LoginChallenge {
+  std::string token;  // the client sends it back with the code; never stored
+  std::string step;   // "totp" (enter a code) or "enrol" (set up first)
+  int64_t expires_in_s = 0;
+};
+
 struct LoginResult {
   std::string token;  // cookie value; never stored
   Me me;
+  std::optional<LoginChallenge> challenge;  // set: no session yet, token and me empty
+};
+
+// Asked after a right password, before a session is made (TwoFactorService).
+class LoginGate {
+ public:
+  virtual ~LoginGate() = default;
+  // nullopt: sign in now; otherwise the step the client must take first.
+  virtual absl::StatusOr<std::optional<LoginChallenge>> AfterPassword(
+      const Account& account, const std::vector<RoleGrant>& grants) = 0;
 };
 
 struct NewAccount {
@@ -71,6 +89,12 @@ class AuthService final : public http::SessionResolver {
   // account answers rate_limited with the seconds to wait (RetryAfterOf).
   absl::StatusOr<LoginResult> Login(std::string_view username, std::string_view password,
                                     std::string_view remote_addr);
+  // Set once at start, before serving (nullptr: no second step).
+  void SetLoginGate(LoginGate* gate) { gate_ = gate; }
+  // The session of an account whose sign-in steps all passed (Login, and
+  // the second step of TwoFactorService); `how` goes to the audit log.
+  absl::StatusOr<LoginResult> OpenSession(const Account& account, std::string_view remote_addr,
+                                          std::string_view how = "password");
   absl::Status Logout(const http::Principal& p);
   absl::StatusOr<Me> GetMe(const http::Principal& p);
   absl::Status ChangePassword(const http::Principal& p, std::string_view current,
@@ -147,6 +171,7 @@ class AuthService final : public http::SessionResolver {
   const Clock& clock_;
   AuthOptions options_;
   std::string dummy_hash_;  // verified against for unknown users (equal timing)
+  LoginGate* gate_ = nullptr;
   // Token hash -> last request time not yet written (FlushSessionActivity).
   std::mutex seen_mu_;
   std::unordered_map<std::string, int64_t> seen_;

@@ -40,6 +40,8 @@ Json AccountJson(const AccountView& v) {
           {"roles", roles}};
 }
 
+}  // namespace
+
 Json MeJson(const Me& me) {
   Json j = AccountJson(AccountView{me.account, me.grants});
   j.erase("disabled");
@@ -54,6 +56,8 @@ std::string SessionCookie(const std::string& token, bool secure, int max_age) {
   if (secure) c += "; Secure";
   return c;
 }
+
+namespace {
 
 Response Fail(const absl::Status& s) { return Response::Error(s); }
 
@@ -72,6 +76,11 @@ void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cook
         if (auto st = r.Finish(); !st.ok()) return Fail(st);
         auto res = svc.Login(username, password, req.remote_addr);
         if (!res.ok()) return Fail(res.status());
+        if (res->challenge) {  // no session yet: the second step (two_factor_routes.cc)
+          return Response::Json({{"second_step", res->challenge->step},
+                                 {"challenge", res->challenge->token},
+                                 {"expires_in", res->challenge->expires_in_s}});
+        }
         Response out = Response::Json(MeJson(res->me));
         out.headers.emplace_back("Set-Cookie", SessionCookie(res->token, secure_cookies, 12 * 3600));
         return out;

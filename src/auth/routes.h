@@ -1,11 +1,22 @@
 // Registers /api/v1/auth/* and /api/v1/accounts* on the router.
 #pragma once
 
+#include <string>
+
 #include "auth/auth_service.h"
+#include "auth/two_factor.h"
+#include "core/json.h"
 #include "http/router.h"
 
 namespace xq::auth {
 
 void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cookies);
+// /api/v1/auth/two-factor/*, /api/v1/accounts/{id}/two-factor/reset and
+// /api/v1/settings/two-factor (two_factor_routes.cc).
+void RegisterTwoFactorRoutes(http::Router& router, TwoFactorService& svc, bool secure_cookies);
+
+// Shared by both: the signed-in user as /auth/me shows it, and the cookie.
+Json MeJson(const Me& me);
+std::string SessionCookie(const std::string& token, bool secure, int max_age);
 
 }  // namespace xq::auth

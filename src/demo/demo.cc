@@ -801,6 +801,15 @@ absl::Status InsertAccounts(soci::session& s, Generator& gen, const Anchors& a, 
         soci::use(created);
     ++sum.accounts;
   }
+  // The demo accounts sign in with their password alone: the city's
+  // two-factor switch (migration 021) starts off here; the city admin turns
+  // it on (PUT /api/v1/settings/two-factor). A real city has it on.
+  {
+    long long at = kDemoTime;
+    s << "INSERT INTO city_settings (key, value, updated_by, updated_at) VALUES ('two_factor', "
+         "'off', NULL, :t)",
+        soci::use(at);
+  }
   return absl::OkStatus();
 }
 

@@ -670,4 +670,41 @@ Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path
   return Deny(std::move(denials));
 }
 
+bool RequiresSecondFactor(Role role) {
+  switch (role) {
+    case Role::kPsychStaff:
+    case Role::kCrisisGroup:
+    case Role::kExpert:
+    case Role::kHospitalLiaison:
+    case Role::kSchoolDataAdmin:
+    case Role::kDistrictAdmin:
+    case Role::kCityAdmin:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool RequiresSecondFactor(const Actor& actor) {
+  return std::any_of(actor.grants.begin(), actor.grants.end(),
+                     [](const Grant& g) { return RequiresSecondFactor(g.role); });
+}
+
+Decision DecideCitySettings(const Actor& actor, Action action) {
+  for (const Grant& g : actor.grants) {
+    const bool may = action == Action::kWrite
+                         ? g.role == Role::kCityAdmin
+                         : action == Action::kRead && (IsAccountsAdmin(g.role) || g.role == Role::kAuditor);
+    if (!may) continue;
+    Decision d;
+    d.allowed = true;
+    d.view = View::kFull;
+    d.via = g.role;
+    d.reason = fmt::format("{} may {} the city's settings", RoleName(g.role), ActionName(action));
+    return d;
+  }
+  return Deny(action == Action::kWrite ? "only the city admin changes the city's settings"
+                                       : "the city's settings are for administrators and the auditor");
+}
+
 }  // namespace xq::policy

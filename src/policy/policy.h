@@ -29,4 +29,16 @@ std::vector<std::string> Capabilities(const Actor& actor);
 // (account administration within scope).
 Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path);
 
+// Two-factor sign-in (docs/design/access.md "Two-factor sign-in"): whether
+// an account holding `role` must give a TOTP code after its password while
+// the city requires it. True for the roles that read D2, D3 or D5
+// (psychology staff, crisis group, expert, hospital liaison) and for the
+// account administrators (school data admin, district admin, city admin).
+bool RequiresSecondFactor(Role role);
+bool RequiresSecondFactor(const Actor& actor);
+
+// The city's settings (the two-factor switch): read by account
+// administrators and the auditor, changed (kWrite) by the city admin only.
+Decision DecideCitySettings(const Actor& actor, Action action);
+
 }  // namespace xq::policy

@@ -3,6 +3,7 @@
 // choices ACCESS.md leaves open); they are never derived from the code.
 #include "policy/policy.h"
 
+#include <algorithm>
 #include <array>
 #include <set>
 #include <sstream>
@@ -986,6 +987,44 @@ TEST(PolicyStudentAccountTest, DormLeaderAnswersOwnOnlyAndGrantlessAccountsNothi
   staff.account_id = 45;
   staff.grants = {Grant{Role::kPeerReporter, 5, std::string(kClass)}};
   EXPECT_FALSE(Decide(staff, Action::kWrite, own).allowed);
+}
+
+// Two-factor sign-in (docs/design/access.md): the roles reading D2/D3/D5 and
+// the account administrators need it; every other role does not.
+TEST(PolicySecondFactorTest, SensitiveRolesAndAdministratorsOnly) {
+  const std::vector<Role> needs = {Role::kPsychStaff,      Role::kCrisisGroup,     Role::kExpert,
+                                   Role::kHospitalLiaison, Role::kSchoolDataAdmin, Role::kDistrictAdmin,
+                                   Role::kCityAdmin};
+  for (Role r : kRoles) {
+    const bool expected = std::find(needs.begin(), needs.end(), r) != needs.end();
+    EXPECT_EQ(RequiresSecondFactor(r), expected) << RoleName(r);
+    EXPECT_EQ(RequiresSecondFactor(ActorFor(r)), expected) << RoleName(r);
+  }
+  // Any sensitive grant among several makes the account need it.
+  Actor mixed;
+  mixed.grants = {Grant{Role::kHeadTeacher, 5, "/1/2/3/5/"}, Grant{Role::kSchoolDataAdmin, 3, "/1/2/3/"}};
+  EXPECT_TRUE(RequiresSecondFactor(mixed));
+  Actor teachers;
+  teachers.grants = {Grant{Role::kHeadTeacher, 5, "/1/2/3/5/"}, Grant{Role::kGradeHead, 4, "/1/2/3/4/"}};
+  EXPECT_FALSE(RequiresSecondFactor(teachers));
+  EXPECT_FALSE(RequiresSecondFactor(Actor{}));
+}
+
+TEST(PolicySecondFactorTest, OnlyTheCityAdminChangesTheCitySettings) {
+  for (Role r : kRoles) {
+    const Actor a = ActorFor(r);
+    EXPECT_EQ(DecideCitySettings(a, Action::kWrite).allowed, r == Role::kCityAdmin) << RoleName(r);
+    const bool reads = r == Role::kCityAdmin || r == Role::kDistrictAdmin ||
+                       r == Role::kSchoolDataAdmin || r == Role::kAuditor;
+    EXPECT_EQ(DecideCitySettings(a, Action::kRead).allowed, reads) << RoleName(r);
+    EXPECT_FALSE(DecideCitySettings(a, Action::kExport).allowed) << RoleName(r);
+  }
+  EXPECT_FALSE(DecideCitySettings(Actor{}, Action::kRead).allowed);
+  Actor both;
+  both.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kCityAdmin, 1, "/1/"}};
+  const Decision d = DecideCitySettings(both, Action::kWrite);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.via, Role::kCityAdmin);
 }
 
 }  // namespace

@@ -117,3 +117,21 @@ export const slipLogin = (login, code, newPassword) =>
     json: { login, code, new_password: newPassword || undefined },
     allow401: true,
   });
+
+// --- two-factor sign-in (the challenge token from the login answer is the
+// credential of these three calls; no session exists yet)
+export const verifyTwoFactor = (challenge, { code, recoveryCode } = {}) =>
+  request('POST', '/auth/two-factor/verify', {
+    json: { challenge, code: code || undefined, recovery_code: recoveryCode || undefined },
+    allow401: true,
+  });
+export const startTwoFactorEnrolment = (challenge) =>
+  request('POST', '/auth/two-factor/enrol', { json: { challenge }, allow401: true });
+export const confirmTwoFactorEnrolment = (challenge, code) =>
+  request('POST', '/auth/two-factor/enrol/confirm', { json: { challenge, code }, allow401: true });
+export const getTwoFactorState = () => request('GET', '/auth/two-factor');
+export const resetTwoFactor = (accountId) =>
+  request('POST', `/accounts/${encodeURIComponent(accountId)}/two-factor/reset`);
+export const getTwoFactorSetting = () => request('GET', '/settings/two-factor');
+export const setTwoFactorSetting = (required) =>
+  request('PUT', '/settings/two-factor', { json: { required } });

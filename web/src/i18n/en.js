@@ -1,4 +1,5 @@
 // English UI strings (same keys as zh-CN.js).
+import twoFactor from './twofactor.en.js';
 import screening from './screening.en.js';
 import flow from './flow.en.js';
 
@@ -258,4 +259,5 @@ export default {
   },
   ...screening,
   ...flow,
+  ...twoFactor,
 };

@@ -1,4 +1,5 @@
 // Simplified Chinese UI strings (the default language).
+import twoFactor from './twofactor.zh-CN.js';
 import screening from './screening.zh-CN.js';
 import flow from './flow.zh-CN.js';
 
@@ -257,4 +258,5 @@ export default {
   },
   ...screening,
   ...flow,
+  ...twoFactor,
 };

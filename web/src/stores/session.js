@@ -33,8 +33,12 @@ export const useSessionStore = defineStore('session', {
       }
       return this.me;
     },
+    // Signs in; returns the signed-in user, or {second_step, challenge}
+    // when two-factor sign-in must come first (no session yet).
     async login(username, password) {
-      this.setMe(await api.login(username, password));
+      const res = await api.login(username, password);
+      if (res && res.second_step) return res;
+      this.setMe(res);
       return this.me;
     },
     async logout() {

@@ -1,0 +1,32 @@
+// English strings of two-factor sign-in (merged into en.js); keys equal
+// those of twofactor.zh-CN.js.
+export default {
+  twoFactor: {
+    title: 'Two-factor sign-in',
+    codeLabel: 'Verification code',
+    codeHint: 'Open your authenticator app and enter the 6-digit code it shows.',
+    codePlaceholder: '6 digits',
+    verify: 'Verify and sign in',
+    useRecovery: 'No authenticator at hand? Use a recovery code',
+    useCode: 'Use a verification code',
+    recoveryLabel: 'Recovery code',
+    recoveryHint: 'Each recovery code works once.',
+    wrongCode: 'The code is not right; please try again',
+    expired: 'This step has expired; please sign in again',
+    rateLimited: 'Too many wrong codes; try again in {n} s',
+    restart: 'Back to sign-in',
+    enrolTitle: 'Set up two-factor sign-in',
+    enrolIntro: 'Your account can see sensitive student information or administer accounts, so signing in needs a second step. Scan the QR code below with an authenticator app on your phone (or type the key), then enter the code the app shows.',
+    secretLabel: 'Key (for typing in)',
+    confirm: 'Confirm and sign in',
+    codesTitle: 'Keep your recovery codes',
+    codesIntro: 'If your phone is lost or the authenticator fails, sign in with one of these codes; each works once. They are shown only now: write them down or print them and keep them safe.',
+    codesSaved: 'I have kept them; continue',
+    reset: 'Reset two-factor sign-in',
+    resetConfirm: 'After the reset {name} sets up two-factor sign-in again at the next sign-in, and the current sessions end. Reset?',
+    resetDone: 'Two-factor sign-in reset',
+    citySwitch: 'Two-factor sign-in in the whole city',
+    citySwitchHint: 'When on, psychology centre staff, crisis group members, experts, hospital liaisons and account administrators enter a verification code when signing in. Only the city admin changes it; each change is audited.',
+    citySwitchSaved: 'Setting saved',
+  },
+};
