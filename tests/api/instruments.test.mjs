@@ -216,7 +216,7 @@ test('the C-SSRS is refused until the school enables it under its own licence; a
   assert.ok(events.some((e) => e.outcome === 'denied'), 'denials are audited');
 });
 
-test('an account holding two roles: psychologist rights come from the psychology grant only', async () => {
+test('accounts holding two roles: psychologist rights come from the psychology grant only', async () => {
   const admin = await as('school_data_admin');
   const created = await admin.post('/api/v1/accounts', {
     json: {
@@ -230,6 +230,22 @@ test('an account holding two roles: psychologist rights come from the psychology
   const url = `/api/v1/schools/${schoolOf()}/instrument-licences/cssrs-screen`;
   assert.equal((await two.request('PUT', url, { json: { licence_ref: 'x' } })).status, 404);
 
+  // Psychology staff who are also a class's head teacher act as psychology staff.
+  const both = await admin.post('/api/v1/accounts', {
+    json: {
+      username: 'psych.and.head', display_name: '心理兼班主任', password: 'Welcome#2026',
+      roles: [{ role: 'head_teacher', unit_id: classOf() }, { role: 'psych_staff', unit_id: schoolOf() }],
+    },
+  });
+  assert.equal(both.status, 201, JSON.stringify(both.body));
+  const ph = await as('psych.and.head', 'Welcome#2026');
+  const lib = await ph.get('/api/v1/instruments');
+  assert.equal(lib.status, 200, JSON.stringify(lib.body));
+  assert.ok(!lib.body.items.some((s) => s.instrument_id === 'cssrs-screen'));
+  const on = await ph.request('PUT', url, { json: { licence_ref: 'Columbia licence 2026-120' } });
+  assert.equal(on.status, 200, JSON.stringify(on.body));
+  assert.equal((await ph.delete(url)).status, 204);
+
   // The CLI enables it for a school, audited as the system.
   const cli = spawnSync(xqBin(), ['screening', 'enable-instrument', '--db', srv.db, '--school', schoolOf(),
     '--instrument', 'cssrs-screen', '--licence', 'Columbia licence 2026-119'], { cwd: kRepoRoot, encoding: 'utf8' });
@@ -238,6 +254,6 @@ test('an account holding two roles: psychologist rights come from the psychology
     '--instrument', 'phq9', '--licence', 'x'], { cwd: kRepoRoot, encoding: 'utf8' });
   assert.equal(cliFree.status, 1);
   assert.match(cliFree.stderr, /ships enabled/);
-  const lib = await (await as('psych_staff')).get('/api/v1/instruments');
-  assert.ok(lib.body.items.some((s) => s.instrument_id === 'cssrs-screen'));
+  const after = await (await as('psych_staff')).get('/api/v1/instruments');
+  assert.ok(after.body.items.some((s) => s.instrument_id === 'cssrs-screen'));
 });
