@@ -78,12 +78,18 @@ void AddInstrumentsCommands(CLI::App& app) {
     for (const auto& e : reg.entries()) {
       const auto& d = e.definition;
       if (*list_json) {
+        nlohmann::json sets = nlohmann::json::array();
+        for (const auto& ns : d.norm_sets) sets.push_back(ns.id);
         out.push_back({{"id", d.id}, {"version", d.version}, {"title", d.title}, {"items", d.items.size()},
                        {"languages", d.languages}, {"wording_status", d.provenance.wording_status},
-                       {"licence", d.provenance.licence}});
+                       {"licence", {{"holder", d.provenance.licence.holder}, {"terms", d.provenance.licence.terms},
+                                    {"requires_licence", d.provenance.licence.requires_licence}}},
+                       {"enabled_by_default", d.enabled_by_default()}, {"norm_sets", sets},
+                       {"default_norm_set", d.default_norm_set}});
       } else {
-        std::printf("%-14s %-7s %3zu items  %-11s %s\n", d.id.c_str(), d.version.c_str(), d.items.size(),
-                    d.provenance.wording_status.c_str(), TextOf(d.title).c_str());
+        std::printf("%-14s %-7s %3zu items  %-13s %-9s %s\n", d.id.c_str(), d.version.c_str(), d.items.size(),
+                    d.provenance.wording_status.c_str(), d.enabled_by_default() ? "free" : "licensed",
+                    TextOf(d.title).c_str());
       }
     }
     if (*list_json) std::printf("%s\n", out.dump(2).c_str());
@@ -92,9 +98,29 @@ void AddInstrumentsCommands(CLI::App& app) {
   auto* show = group->add_subcommand("show", "Print a bundled definition (ID or ID@VERSION) as JSON");
   auto show_ref = std::make_shared<std::string>();
   show->add_option("ID", *show_ref, "Instrument id")->required();
-  show->callback([show_ref] {
+  auto show_summary = std::make_shared<bool>(false);
+  show->add_flag("--summary", *show_summary, "Print licence, wording and norm sets instead of the JSON");
+  show->callback([show_ref, show_summary] {
     auto def = LoadDefinition("instruments show", *show_ref);
-    std::printf("%s\n", def.source.dump(2).c_str());
+    if (!*show_summary) {
+      std::printf("%s\n", def.source.dump(2).c_str());
+      return;
+    }
+    const auto& p = def.provenance;
+    std::printf("%s %s  %s\n", def.id.c_str(), def.version.c_str(), TextOf(def.title).c_str());
+    std::printf("source:           %s\n", p.citation.c_str());
+    std::printf("licence holder:   %s\n", p.licence.holder.c_str());
+    std::printf("licence terms:    %s\n", p.licence.terms.c_str());
+    std::printf("enabled:          %s\n", def.enabled_by_default() ? "by default"
+                                                                    : "no: a school enables it under its own licence");
+    std::printf("wording status:   %s\n", p.wording_status.c_str());
+    std::printf("wording source:   %s\n", p.wording_source.c_str());
+    if (!p.wording_citation.empty()) std::printf("wording citation: %s\n", p.wording_citation.c_str());
+    if (!p.validation.empty()) std::printf("validation:       %s\n", p.validation.c_str());
+    for (const auto& ns : def.norm_sets)
+      std::printf("norm set:         %s%s  %s — %s\n", ns.id.c_str(), ns.id == def.default_norm_set ? " (default)" : "",
+                  TextOf(ns.population).c_str(), ns.citation.c_str());
+    if (!p.notes.empty()) std::printf("notes:            %s\n", p.notes.c_str());
   });
 
   auto* validate = group->add_subcommand("validate", "Check a definition file; exit 0 when valid");
@@ -142,10 +168,12 @@ void AddInstrumentsCommands(CLI::App& app) {
   score->add_option("--input", *input, "CSV: respondent_id plus one column per item id")->required();
   score->add_flag("--by-value", *by_value, "Cells hold option values instead of option codes");
   score->add_option("--format", *format, "Output format")->check(CLI::IsMember({"csv", "jsonl"}))->capture_default_str();
-  score->callback([instrument, input, by_value, format] {
+  auto norm_set = std::make_shared<std::string>();
+  score->add_option("--norm-set", *norm_set, "Norm set whose cut-offs classify (default: the definition's)");
+  score->callback([instrument, input, by_value, format, norm_set] {
     const std::string cmd = "score";
     auto def = LoadDefinition(cmd, *instrument);
-    auto plan = ins::Compile(def);
+    auto plan = ins::Compile(def, *norm_set);
     if (!plan.ok()) Fail(cmd, std::string(plan.status().message()), 1);
     ins::CsvScoreOptions opt{*by_value, *format == "csv" ? ins::OutputFormat::kCsv : ins::OutputFormat::kJsonl};
     auto out = ins::ScoreCsv(*plan, ReadFileOrFail(cmd, *input), opt);

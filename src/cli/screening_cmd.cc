@@ -71,6 +71,41 @@ void AddScreeningCommands(CLI::App& app) {
                                     out->rows, out->written, out->repeats, out->warnings)
                             .c_str());
   });
+
+  // A school enables a scale that does not ship active (the C-SSRS
+  // screener) under its own licence; audited like the API's PUT.
+  auto* enable = screening->add_subcommand(
+      "enable-instrument", "Enable a licensed scale (e.g. cssrs-screen) for a school under its own licence");
+  struct EnableArgs {
+    std::string url = "sqlite:data/xinqiao.db";
+    std::string school, instrument, licence;
+  };
+  auto eargs = std::make_shared<EnableArgs>();
+  enable->add_option("--school", eargs->school, "school unit id")->required();
+  enable->add_option("--instrument", eargs->instrument, "instrument id, e.g. cssrs-screen")->required();
+  enable->add_option("--licence", eargs->licence, "the school's licence: agreement, holder, term")->required();
+  enable->add_option("--db", eargs->url, "sqlite:PATH or postgresql://...");
+  enable->callback([eargs] {
+    auto fail = [](int code, const std::string& msg) {
+      std::fprintf(stderr, "xinqiao screening enable-instrument: %s\n", msg.c_str());
+      throw CLI::RuntimeError(code);
+    };
+    auto school = IdFromString(eargs->school);
+    if (!school) fail(2, "--school is not an id");
+    auto db = db::Database::Open(eargs->url, {.pool_size = 2});
+    if (!db.ok()) fail(2, std::string(db.status().message()));
+    if (auto st = db::Migrate(**db); !st.ok()) fail(1, std::string(st.message()));
+    const Clock& clock = SystemClock::Instance();
+    audit::AuditLog audit(**db, clock);
+    counselling::HotlineService hotlines(**db);
+    screening::ScreeningStore store(**db);
+    screening::SubmissionWriter writer(**db);
+    screening::ScreeningService svc(store, writer, audit, hotlines, clock);
+    auto l = svc.EnableInstrumentCli(*school, eargs->instrument, eargs->licence);
+    if (!l.ok()) fail(1, std::string(l.status().message()));
+    std::printf("%s enabled for school %s under licence: %s\n", l->instrument_id.c_str(), eargs->school.c_str(),
+                l->licence_ref.c_str());
+  });
 }
 
 }  // namespace xq::cli

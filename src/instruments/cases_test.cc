@@ -33,13 +33,15 @@ std::string ReadFile(const fs::path& p) {
   return ss.str();
 }
 
-// Loads a bundled id or a path relative to tests/cases.
-const ScoringPlan* LoadPlan(const std::string& ref, std::vector<std::unique_ptr<ScoringPlan>>& keep) {
+// Loads a bundled id or a path relative to tests/cases, scoring with norm
+// set `norm_set` (empty: the definition's default).
+const ScoringPlan* LoadPlan(const std::string& ref, const std::string& norm_set,
+                            std::vector<std::unique_ptr<ScoringPlan>>& keep) {
   if (ref.ends_with(".json")) {
     auto def = ParseDefinition(ReadFile(CasesDir() / ref));
     EXPECT_TRUE(def.ok()) << ref << ": " << def.status();
     if (!def.ok()) return nullptr;
-    auto plan = Compile(*def);
+    auto plan = Compile(*def, norm_set);
     EXPECT_TRUE(plan.ok()) << plan.status();
     if (!plan.ok()) return nullptr;
     keep.push_back(std::make_unique<ScoringPlan>(std::move(*plan)));
@@ -47,7 +49,10 @@ const ScoringPlan* LoadPlan(const std::string& ref, std::vector<std::unique_ptr<
   }
   const auto* e = BundledDefinitions().Find(ref);
   EXPECT_NE(e, nullptr) << "no bundled definition " << ref;
-  return e ? &e->plan : nullptr;
+  if (!e) return nullptr;
+  const ScoringPlan* plan = e->PlanFor(norm_set);
+  EXPECT_NE(plan, nullptr) << ref << " has no norm set " << norm_set;
+  return plan;
 }
 
 std::string CellOf(const json& v) {
@@ -91,6 +96,21 @@ void CheckCase(const ScoringPlan& plan, const json& c, const std::string& where)
   if (c.contains("sex")) r.sex = c["sex"] == "male" ? Sex::kMale : Sex::kFemale;
 
   absl::StatusOr<Result> res = parse_error.ok() ? plan.Score(r) : absl::StatusOr<Result>(parse_error);
+  // The batch (compiled, column-wise) path must agree on every case.
+  if (parse_error.ok()) {
+    ColumnBatch batch;
+    batch.rows = 1;
+    for (int32_t a : r.answers) batch.answers.push_back({a});
+    if (r.elapsed_seconds) batch.elapsed_seconds = {*r.elapsed_seconds};
+    if (r.sex != Sex::kUnknown) batch.sex = {r.sex};
+    if (r.age) batch.age = {static_cast<int16_t>(*r.age)};
+    if (r.grade) batch.grade = {static_cast<int16_t>(*r.grade)};
+    BatchResult br = plan.ScoreBatch(batch);
+    ASSERT_EQ(br.ok.at(0) == 1, res.ok()) << where << ": batch and single disagree on success";
+    if (res.ok()) {
+      EXPECT_EQ(ResultToJson(plan, plan.RowOf(br, 0)), ResultToJson(plan, *res)) << where << ": batch path differs";
+    }
+  }
   if (c.contains("error")) {
     ASSERT_FALSE(res.ok()) << where << ": expected error " << c["error"];
     EXPECT_THAT(std::string(res.status().message()), ::testing::HasSubstr(c["error"].get<std::string>())) << where;
@@ -138,6 +158,8 @@ void CheckCase(const ScoringPlan& plan, const json& c, const std::string& where)
       auto w = want.get<std::vector<std::string>>();
       EXPECT_EQ(std::multiset<std::string>(g.begin(), g.end()), std::multiset<std::string>(w.begin(), w.end()))
           << where << ": flags " << got["flags"];
+    } else if (key == "norm_set") {
+      EXPECT_EQ(got.value("norm_set", json()), want) << where << ": norm set";
     } else if (key == "valid") {
       EXPECT_EQ(got["valid"], want) << where;
     } else if (key == "feedback_includes") {
@@ -152,17 +174,19 @@ void CheckCase(const ScoringPlan& plan, const json& c, const std::string& where)
 
 TEST(GoldenCases, AllFiles) {
   std::vector<std::unique_ptr<ScoringPlan>> keep;
-  std::set<std::string> covered;
+  std::set<std::string> covered, covered_sets;
   size_t count = 0;
   for (const auto& entry : fs::directory_iterator(CasesDir())) {
     if (!entry.path().string().ends_with(".cases.json")) continue;
     auto doc = json::parse(ReadFile(entry.path()));
     const std::string ref = doc.at("definition");
-    const ScoringPlan* plan = LoadPlan(ref, keep);
-    ASSERT_NE(plan, nullptr) << entry.path();
-    covered.insert(plan->definition().id);
     for (const auto& c : doc.at("cases")) {
       SCOPED_TRACE(c.value("name", "?"));
+      const std::string norm_set = c.value("norm_set", doc.value("norm_set", ""));
+      const ScoringPlan* plan = LoadPlan(ref, norm_set, keep);
+      ASSERT_NE(plan, nullptr) << entry.path();
+      covered.insert(plan->definition().id);
+      if (!norm_set.empty()) covered_sets.insert(plan->definition().id + "#" + norm_set);
       CheckCase(*plan, c, entry.path().filename().string() + ": " + c.value("name", "?"));
       ++count;
     }
@@ -170,6 +194,12 @@ TEST(GoldenCases, AllFiles) {
   EXPECT_GT(count, 100u);
   // Every bundled definition and every test definition has golden cases.
   for (const auto& e : BundledDefinitions().entries()) EXPECT_TRUE(covered.contains(e.definition.id)) << e.definition.id;
+  // ... and every norm set of the newest bundled versions has cases naming it.
+  for (const auto& e : BundledDefinitions().entries()) {
+    if (BundledDefinitions().Find(e.definition.id) != &e) continue;
+    for (const auto& ns : e.definition.norm_sets)
+      EXPECT_TRUE(covered_sets.contains(e.definition.id + "#" + ns.id)) << e.definition.id << " norm set " << ns.id;
+  }
   for (const auto& entry : fs::directory_iterator(CasesDir() / "defs")) {
     auto def = ParseDefinition(ReadFile(entry.path()));
     ASSERT_TRUE(def.ok()) << entry.path() << ": " << def.status();
@@ -203,6 +233,10 @@ std::vector<std::unique_ptr<ScoringPlan>> AllPlans() {
   for (const auto& e : BundledDefinitions().entries()) {
     auto p = Compile(e.definition);
     plans.push_back(std::make_unique<ScoringPlan>(std::move(*p)));
+    for (const auto& ns : e.definition.norm_sets) {
+      auto q = Compile(e.definition, ns.id);
+      plans.push_back(std::make_unique<ScoringPlan>(std::move(*q)));
+    }
   }
   for (const auto& entry : fs::directory_iterator(CasesDir() / "defs")) {
     auto def = ParseDefinition(ReadFile(entry.path()));

@@ -268,7 +268,8 @@ absl::StatusOr<CsvScoreOutput> ScoreCsv(const ScoringPlan& plan, std::string_vie
       // Keys in a fixed, readable order: respondent_id first.
       nlohmann::ordered_json line;
       line["respondent_id"] = ids[row];
-      for (const char* key : {"scores", "bands", "norms", "classes", "critical", "valid", "flags", "feedback"})
+      for (const char* key :
+           {"scores", "bands", "norms", "classes", "critical", "valid", "flags", "feedback", "norm_set"})
         if (j.contains(key)) line[key] = nlohmann::ordered_json::parse(j[key].dump());
       out.output += line.dump() + "\n";
       continue;

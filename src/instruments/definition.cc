@@ -104,6 +104,9 @@ struct Ctx {
   absl::Status st;
   std::vector<std::string> languages;
   std::set<std::string> all_item_ids;  // every item id in the document, for messages
+  // Band and class level ids that some norm set gives a score / class:
+  // conditions may name them although the definition's own bands lack them.
+  std::map<std::string, std::set<std::string>> norm_band_ids, norm_level_ids;
   bool ok() const { return st.ok(); }
   void Fail(const std::string& path, std::string_view msg) {
     if (st.ok()) st = InvalidArgument(fmt::format("{}: {}", path.empty() ? "definition" : path, msg), path);
@@ -578,7 +581,8 @@ void Resolve(Ctx& c, const Definition& d, const Condition& cond, const std::stri
       }
       if (!set) return c.Fail(path, fmt::format("unknown band set \"{}\" (a score with bands, or score.set)", cond.ref));
       for (const auto& code : cond.codes)
-        if (std::none_of(set->bands.begin(), set->bands.end(), [&](const Band& b) { return b.id == code; }))
+        if (std::none_of(set->bands.begin(), set->bands.end(), [&](const Band& b) { return b.id == code; }) &&
+            !(set->id.empty() && c.norm_band_ids[cond.ref].contains(code)))
           return c.Fail(path, fmt::format("band set \"{}\" has no band \"{}\"", cond.ref, code));
       return;
     }
@@ -590,7 +594,8 @@ void Resolve(Ctx& c, const Definition& d, const Condition& cond, const std::stri
       if (ci >= sc.classes) return c.Fail(path, fmt::format("class \"{}\" is not an earlier class", cond.ref));
       for (const auto& code : cond.codes)
         if (std::none_of(d.classes[ci].levels.begin(), d.classes[ci].levels.end(),
-                         [&](const ClassLevel& l) { return l.id == code; }))
+                         [&](const ClassLevel& l) { return l.id == code; }) &&
+            !c.norm_level_ids[cond.ref].contains(code))
           return c.Fail(path, fmt::format("class \"{}\" has no level \"{}\"", cond.ref, code));
       return;
     }
@@ -850,7 +855,7 @@ Definition ParseAll(Ctx& c, const json& doc) {
   Definition d;
   Obj o(c, doc, "", {"$schema", "format", "id", "version", "languages", "title", "description", "instructions",
                      "provenance", "option_sets", "items", "missing", "scores", "norms", "classes", "critical",
-                     "validity", "feedback"});
+                     "validity", "feedback", "norm_sets", "default_norm_set"});
   if (!c.ok()) return d;
   std::string format = o.Str("format");
   if (c.ok() && format != kFormat) c.Fail("format", fmt::format("must be \"{}\"", kFormat));
@@ -875,16 +880,28 @@ Definition ParseAll(Ctx& c, const json& doc) {
   if (o.Has("description")) d.description = ParseText(c, o.Get("description", false), "description");
   if (o.Has("instructions")) d.instructions = ParseText(c, o.Get("instructions", false), "instructions");
   if (const json* pj = o.Get("provenance", true)) {
-    Obj p(c, *pj, "provenance", {"citation", "licence", "source_version", "validation", "wording_status", "notes"});
+    Obj p(c, *pj, "provenance", {"citation", "licence", "source_version", "validation", "wording_status",
+                                 "wording_source", "wording_citation", "notes"});
     d.provenance.citation = p.Str("citation");
-    d.provenance.licence = p.Str("licence");
+    if (const json* lj = p.Get("licence", true)) {
+      Obj l(c, *lj, "provenance.licence", {"holder", "terms", "requires_licence"});
+      d.provenance.licence.holder = l.Str("holder");
+      d.provenance.licence.terms = l.Str("terms");
+      d.provenance.licence.requires_licence = l.Bool("requires_licence").value_or(false);
+      if (c.ok() && d.provenance.licence.holder.empty()) c.Fail("provenance.licence.holder", "must not be empty");
+      if (c.ok() && d.provenance.licence.terms.empty()) c.Fail("provenance.licence.terms", "must not be empty");
+    }
     d.provenance.source_version = p.Str("source_version", false);
     d.provenance.validation = p.Str("validation", false);
     d.provenance.wording_status = p.Str("wording_status");
+    d.provenance.wording_source = p.Str("wording_source");
+    d.provenance.wording_citation = p.Str("wording_citation", false);
     d.provenance.notes = p.Str("notes", false);
     const auto& ws = d.provenance.wording_status;
-    if (c.ok() && ws != "published" && ws != "translation" && ws != "placeholder")
-      c.Fail("provenance.wording_status", "must be published, translation or placeholder");
+    if (c.ok() && ws != "validated" && ws != "translation" && ws != "by_permission" && ws != "placeholder")
+      c.Fail("provenance.wording_status", "must be validated, translation, by_permission or placeholder");
+    if (c.ok() && (ws == "validated" || ws == "by_permission") && d.provenance.wording_citation.empty())
+      c.Fail("provenance.wording_citation", fmt::format("is required when the wording is {}", ws));
   }
   if (!c.ok()) return d;
 
@@ -1245,9 +1262,156 @@ json BandsJson(const std::vector<Band>& bands) {
 
 }  // namespace
 
+namespace {
+
+// Ids that norm sets give to scores' bands and classes' levels, read
+// leniently (structure errors are reported by ParseNormSets).
+void CollectNormIds(const json& doc, Ctx& c) {
+  if (!doc.is_object() || !doc.contains("norm_sets") || !doc["norm_sets"].is_array()) return;
+  // The definition's own ids too: a set's document must accept conditions
+  // naming the definition's bands and levels that the set replaces.
+  auto own = [](const json& list, const char* key, std::map<std::string, std::set<std::string>>& out) {
+    if (!list.is_array()) return;
+    for (const auto& x : list) {
+      if (!x.is_object() || !x.contains("id") || !x["id"].is_string() || !x.contains(key) || !x[key].is_array())
+        continue;
+      for (const auto& b : x[key])
+        if (b.is_object() && b.contains("id") && b["id"].is_string())
+          out[x["id"].get<std::string>()].insert(b["id"].get<std::string>());
+    }
+  };
+  if (doc.contains("scores")) own(doc["scores"], "bands", c.norm_band_ids);
+  if (doc.contains("classes")) own(doc["classes"], "levels", c.norm_level_ids);
+  auto collect = [](const json& ns, const char* key, std::map<std::string, std::set<std::string>>& out) {
+    if (!ns.contains(key) || !ns[key].is_object()) return;
+    for (auto it = ns[key].begin(); it != ns[key].end(); ++it) {
+      if (!it->is_array()) continue;
+      for (const auto& b : *it)
+        if (b.is_object() && b.contains("id") && b["id"].is_string()) out[it.key()].insert(b["id"].get<std::string>());
+    }
+  };
+  for (const auto& ns : doc["norm_sets"]) {
+    if (!ns.is_object()) continue;
+    collect(ns, "bands", c.norm_band_ids);
+    collect(ns, "classes", c.norm_level_ids);
+  }
+}
+
+// Parses `norm_sets` and `default_norm_set`. Each set is validated by
+// loading the document with the set's bands and levels in place, so a set
+// obeys every rule the definition's own bands and classes obey.
+void ParseNormSets(Ctx& c, const json& doc, Definition& d) {
+  const bool has_sets = doc.contains("norm_sets") && !doc["norm_sets"].is_null();
+  const bool has_default = doc.contains("default_norm_set") && !doc["default_norm_set"].is_null();
+  if (!has_sets) {
+    if (has_default) c.Fail("default_norm_set", "needs norm_sets");
+    return;
+  }
+  const json& a = doc["norm_sets"];
+  if (!a.is_array() || a.empty()) return c.Fail("norm_sets", "must be a non-empty array of norm sets");
+  if (a.size() > 32) return c.Fail("norm_sets", "at most 32 norm sets");
+  for (size_t i = 0; i < a.size() && c.ok(); ++i) {
+    const std::string p = Idx("norm_sets", i);
+    Obj o(c, a[i], p, {"id", "label", "population", "citation", "notes", "bands", "classes"});
+    NormSet ns;
+    ns.id = CheckedId(c, o);
+    ns.label = ParseText(c, o.Get("label", true), o.At("label"));
+    ns.population = ParseText(c, o.Get("population", true), o.At("population"));
+    ns.citation = o.Str("citation");
+    ns.notes = o.Str("notes", false);
+    if (!c.ok()) return;
+    if (ns.citation.empty()) return c.Fail(o.At("citation"), "must not be empty");
+    if (d.FindNormSet(ns.id)) return c.Fail(o.At("id"), fmt::format("duplicate norm set id \"{}\"", ns.id));
+    json copy = doc;
+    copy.erase("norm_sets");
+    copy.erase("default_norm_set");
+    if (const json* bj = o.Get("bands", false)) {
+      if (!bj->is_object()) return c.Fail(o.At("bands"), "must be an object of score id → bands");
+      for (auto it = bj->begin(); it != bj->end(); ++it) {
+        int si = d.ScoreIndex(it.key());
+        if (si < 0) return c.Fail(Key(o.At("bands"), it.key()), fmt::format("unknown score \"{}\"", it.key()));
+        const auto& sets = d.scores[si].band_sets;
+        if (sets.empty() || !sets[0].id.empty())
+          return c.Fail(Key(o.At("bands"), it.key()),
+                        fmt::format("score \"{}\" has no bands of its own to replace", it.key()));
+        copy["scores"][si]["bands"] = *it;
+      }
+    }
+    if (const json* cj = o.Get("classes", false)) {
+      if (!cj->is_object()) return c.Fail(o.At("classes"), "must be an object of class id → levels");
+      for (auto it = cj->begin(); it != cj->end(); ++it) {
+        int ci = -1;
+        for (size_t k = 0; k < d.classes.size(); ++k)
+          if (d.classes[k].id == it.key()) ci = static_cast<int>(k);
+        if (ci < 0) return c.Fail(Key(o.At("classes"), it.key()), fmt::format("unknown class \"{}\"", it.key()));
+        copy["classes"][ci]["levels"] = *it;
+      }
+    }
+    Ctx c2;
+    c2.norm_band_ids = c.norm_band_ids;
+    c2.norm_level_ids = c.norm_level_ids;
+    Definition with = ParseAll(c2, copy);
+    if (!c2.ok()) return c.Fail(p, fmt::format("with this norm set, {}", std::string(c2.st.message())));
+    if (const json* bj = o.Get("bands", false))
+      for (auto it = bj->begin(); it != bj->end(); ++it)
+        ns.bands[it.key()] = with.scores[with.ScoreIndex(it.key())].band_sets[0].bands;
+    if (const json* cj = o.Get("classes", false))
+      for (auto it = cj->begin(); it != cj->end(); ++it)
+        for (const auto& cl : with.classes)
+          if (cl.id == it.key()) ns.classes[it.key()] = cl.levels;
+    d.norm_sets.push_back(std::move(ns));
+  }
+  if (!c.ok()) return;
+  if (!has_default || !doc["default_norm_set"].is_string())
+    return c.Fail("default_norm_set", "is required (a norm set id) when norm_sets are given");
+  d.default_norm_set = doc["default_norm_set"].get<std::string>();
+  if (!d.FindNormSet(d.default_norm_set))
+    return c.Fail("default_norm_set", fmt::format("unknown norm set \"{}\"", d.default_norm_set));
+  // A set that leaves a score or class alone keeps the definition's own
+  // cut-offs for it: written out, so that applying any set undoes another.
+  for (auto& ns : d.norm_sets)
+    for (const auto& other : d.norm_sets) {
+      for (const auto& [sid, unused] : other.bands)
+        if (!ns.bands.contains(sid)) ns.bands[sid] = d.scores[d.ScoreIndex(sid)].band_sets[0].bands;
+      for (const auto& [cid, unused] : other.classes)
+        if (!ns.classes.contains(cid))
+          for (const auto& cl : d.classes)
+            if (cl.id == cid) ns.classes[cid] = cl.levels;
+    }
+}
+
+}  // namespace
+
+const NormSet* Definition::FindNormSet(std::string_view id) const {
+  for (const auto& n : norm_sets)
+    if (n.id == id) return &n;
+  return nullptr;
+}
+
+absl::StatusOr<Definition> WithNormSet(const Definition& def, std::string_view id) {
+  if (def.norm_sets.empty()) {
+    if (id.empty()) return def;
+    return WithField(NotFound(fmt::format("{} has no norm sets", def.id)), "norm_set");
+  }
+  const NormSet* ns = def.FindNormSet(id.empty() ? std::string_view(def.default_norm_set) : id);
+  if (!ns) return WithField(NotFound(fmt::format("{} has no norm set \"{}\"", def.id, id)), "norm_set");
+  // Every set names the same scores and classes (ParseNormSets completes
+  // them), so applying one replaces whatever another set put in place.
+  Definition out = def;
+  for (const auto& [sid, bands] : ns->bands) out.scores[out.ScoreIndex(sid)].band_sets[0].bands = bands;
+  for (const auto& [cid, levels] : ns->classes)
+    for (auto& cl : out.classes)
+      if (cl.id == cid) cl.levels = levels;
+  out.applied_norm_set = ns->id;
+  return out;
+}
+
 absl::StatusOr<Definition> DefinitionFromJson(const json& doc) {
   Ctx c;
+  CollectNormIds(doc, c);
   Definition d = ParseAll(c, doc);
+  if (!c.ok()) return c.st;
+  ParseNormSets(c, doc, d);
   if (!c.ok()) return c.st;
   d.source = doc;
   return d;
@@ -1267,8 +1431,11 @@ json DefinitionToJson(const Definition& d) {
   j["title"] = TextJson(d.title);
   if (!d.description.empty()) j["description"] = TextJson(d.description);
   if (!d.instructions.empty()) j["instructions"] = TextJson(d.instructions);
-  json p = {{"citation", d.provenance.citation}, {"licence", d.provenance.licence},
-            {"wording_status", d.provenance.wording_status}};
+  json lic = {{"holder", d.provenance.licence.holder}, {"terms", d.provenance.licence.terms}};
+  if (d.provenance.licence.requires_licence) lic["requires_licence"] = true;
+  json p = {{"citation", d.provenance.citation}, {"licence", lic},
+            {"wording_status", d.provenance.wording_status}, {"wording_source", d.provenance.wording_source}};
+  if (!d.provenance.wording_citation.empty()) p["wording_citation"] = d.provenance.wording_citation;
   if (!d.provenance.source_version.empty()) p["source_version"] = d.provenance.source_version;
   if (!d.provenance.validation.empty()) p["validation"] = d.provenance.validation;
   if (!d.provenance.notes.empty()) p["notes"] = d.provenance.notes;
@@ -1337,16 +1504,20 @@ json DefinitionToJson(const Definition& d) {
     }
     j["norms"] = norms;
   }
+  auto levels_json = [](const std::vector<ClassLevel>& ls) {
+    json levels = json::array();
+    for (const auto& l : ls) {
+      json lj = {{"id", l.id}};
+      if (!l.label.empty()) lj["label"] = TextJson(l.label);
+      if (l.when) lj["when"] = ConditionJson(*l.when);
+      levels.push_back(lj);
+    }
+    return levels;
+  };
   if (!d.classes.empty()) {
     json classes = json::array();
     for (const auto& c : d.classes) {
-      json levels = json::array();
-      for (const auto& l : c.levels) {
-        json lj = {{"id", l.id}};
-        if (!l.label.empty()) lj["label"] = TextJson(l.label);
-        if (l.when) lj["when"] = ConditionJson(*l.when);
-        levels.push_back(lj);
-      }
+      json levels = levels_json(c.levels);
       json cj = {{"id", c.id}, {"levels", levels}};
       if (!c.label.empty()) cj["label"] = TextJson(c.label);
       classes.push_back(cj);
@@ -1402,6 +1573,27 @@ json DefinitionToJson(const Definition& d) {
       val.push_back(vj);
     }
     j["validity"] = val;
+  }
+  if (!d.norm_sets.empty()) {
+    json sets = json::array();
+    for (const auto& ns : d.norm_sets) {
+      json nj = {{"id", ns.id}, {"label", TextJson(ns.label)}, {"population", TextJson(ns.population)},
+                 {"citation", ns.citation}};
+      if (!ns.notes.empty()) nj["notes"] = ns.notes;
+      if (!ns.bands.empty()) {
+        json b = json::object();
+        for (const auto& [sid, bands] : ns.bands) b[sid] = BandsJson(bands);
+        nj["bands"] = b;
+      }
+      if (!ns.classes.empty()) {
+        json cl = json::object();
+        for (const auto& [cid, levels] : ns.classes) cl[cid] = levels_json(levels);
+        nj["classes"] = cl;
+      }
+      sets.push_back(std::move(nj));
+    }
+    j["norm_sets"] = sets;
+    j["default_norm_set"] = d.default_norm_set;
   }
   if (!d.feedback.empty()) {
     json fb = json::array();

@@ -174,13 +174,42 @@ struct Feedback {
   Text text;
 };
 
+// Who holds the rights to a scale and on what terms it may be used.
+struct Licence {
+  std::string holder;
+  std::string terms;
+  // The terms forbid shipping the scale active (e.g. electronic versions
+  // licensed per customer): the definition is disabled until a school
+  // enables it under its own licence.
+  bool requires_licence = false;
+};
+
 struct Provenance {
   std::string citation;
-  std::string licence;
+  Licence licence;
   std::string source_version;
   std::string validation;
-  std::string wording_status;  // published | translation | placeholder
+  // validated (the published validated wording, wording_citation says
+  // where) | translation (our own, unvalidated) | by_permission (wording
+  // used with the holder's permission) | placeholder (test definitions).
+  std::string wording_status;
+  std::string wording_source;
+  std::string wording_citation;
   std::string notes;
+};
+
+// A named set of cut-offs normed on one population (e.g. Chinese secondary
+// students). It replaces the primary bands of the scores it names and the
+// levels of the classes it names; every other score and class is scored as
+// the definition says. A campaign picks one; the result records it.
+struct NormSet {
+  std::string id;
+  Text label;
+  Text population;
+  std::string citation;
+  std::string notes;
+  std::map<std::string, std::vector<Band>> bands;           // score id -> bands
+  std::map<std::string, std::vector<ClassLevel>> classes;   // class id -> levels
 };
 
 struct Definition {
@@ -197,12 +226,27 @@ struct Definition {
   std::vector<Critical> critical;
   std::vector<ValidityRule> validity;
   std::vector<Feedback> feedback;
+  std::vector<NormSet> norm_sets;
+  std::string default_norm_set;  // set when norm_sets is not empty
+  std::string applied_norm_set;  // the set whose cut-offs are in place (WithNormSet)
   nlohmann::json source;  // the document as loaded (for `instruments show`)
 
   // -1 when absent.
   int ItemIndex(std::string_view id) const;
   int ScoreIndex(std::string_view id) const;
+  const NormSet* FindNormSet(std::string_view id) const;
+  // False when the licence forbids shipping the scale active.
+  bool enabled_by_default() const { return !provenance.licence.requires_licence; }
+  // The wording is not a validated or licensed text: campaigns warn.
+  bool unvalidated_wording() const {
+    return provenance.wording_status != "validated" && provenance.wording_status != "by_permission";
+  }
 };
+
+// The definition as scored under norm set `id` (empty: the default set, or
+// the definition itself when it has none): the set's bands and class levels
+// in place of the definition's. not_found for an unknown set.
+[[nodiscard]] absl::StatusOr<Definition> WithNormSet(const Definition& def, std::string_view id);
 
 // Parses and validates a definition document (UTF-8 JSON text).
 [[nodiscard]] absl::StatusOr<Definition> ParseDefinition(std::string_view json);

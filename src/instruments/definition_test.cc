@@ -18,7 +18,8 @@ json Base() {
   return json::parse(R"({
     "format": "xinqiao-instrument/1", "id": "t", "version": "1", "languages": ["en"],
     "title": {"en": "T"},
-    "provenance": {"citation": "c", "licence": "l", "wording_status": "placeholder"},
+    "provenance": {"citation": "c", "licence": {"holder": "h", "terms": "l"}, "wording_status": "placeholder",
+                   "wording_source": "s"},
     "option_sets": {"o": [{"code": "0", "value": 0, "text": {"en": "a"}},
                           {"code": "1", "value": 1, "text": {"en": "b"}},
                           {"code": "2", "value": 2, "text": {"en": "c"}}]},
@@ -159,6 +160,118 @@ TEST(Registry, EveryBundledDefinitionLoads) {
     auto again = DefinitionFromJson(DefinitionToJson(e.definition));
     EXPECT_TRUE(again.ok()) << e.path << ": " << again.status();
   }
+}
+
+TEST(Definition, ProvenanceRecordsLicenceAndWording) {
+  json j = Base();
+  j["provenance"]["licence"] = "free";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("provenance.licence: must be an object"));
+  j = Base();
+  j["provenance"]["licence"].erase("holder");
+  EXPECT_THAT(ErrorOf(j), HasSubstr("provenance.licence.holder: is required"));
+  j = Base();
+  j["provenance"].erase("wording_source");
+  EXPECT_THAT(ErrorOf(j), HasSubstr("provenance.wording_source: is required"));
+  j = Base();
+  j["provenance"]["wording_status"] = "published";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("must be validated, translation, by_permission or placeholder"));
+  j = Base();
+  j["provenance"]["wording_status"] = "validated";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("provenance.wording_citation: is required when the wording is validated"));
+  j["provenance"]["wording_citation"] = "Author 2010";
+  auto d = DefinitionFromJson(j);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->unvalidated_wording());
+  EXPECT_TRUE(d->enabled_by_default());
+  j["provenance"]["licence"]["requires_licence"] = true;
+  d = DefinitionFromJson(j);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_FALSE(d->enabled_by_default());
+  auto again = DefinitionFromJson(DefinitionToJson(*d));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->enabled_by_default());
+}
+
+json WithSets() {
+  json j = Base();
+  j["norm_sets"] = json::parse(R"([
+    {"id": "orig", "label": {"en": "Original"}, "population": {"en": "P1"}, "citation": "c1"},
+    {"id": "local", "label": {"en": "Local"}, "population": {"en": "P2"}, "citation": "c2",
+     "bands": {"total": [{"id": "low", "min": 0, "max": 2}, {"id": "high", "min": 3, "max": 3},
+                         {"id": "top", "min": 4, "max": 4}]}}])");
+  j["default_norm_set"] = "local";
+  j["feedback"] = json::parse(R"([{"key": "k.top", "audience": "counsellor", "when": {"band": "total", "is": "top"},
+                                   "text": {"en": "top"}}])");
+  return j;
+}
+
+TEST(Definition, NormSetsAreCheckedLikeTheDefinitionsOwnBands) {
+  EXPECT_EQ(ErrorOf(WithSets()), "OK");
+  json j = WithSets();
+  j["norm_sets"][1]["bands"]["total"][0]["max"] = 1;
+  EXPECT_THAT(ErrorOf(j), HasSubstr("norm_sets[1]: with this norm set, scores[0].bands[1].min: gap"));
+  j = WithSets();
+  j["norm_sets"][1]["bands"]["nope"] = j["norm_sets"][1]["bands"]["total"];
+  EXPECT_THAT(ErrorOf(j), HasSubstr("norm_sets[1].bands.nope: unknown score"));
+  j = WithSets();
+  j.erase("default_norm_set");
+  EXPECT_THAT(ErrorOf(j), HasSubstr("default_norm_set: is required"));
+  j = WithSets();
+  j["default_norm_set"] = "elsewhere";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("default_norm_set: unknown norm set"));
+  j = WithSets();
+  j["norm_sets"][1]["id"] = "orig";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("duplicate norm set id"));
+  j = WithSets();
+  j["norm_sets"][0].erase("citation");
+  EXPECT_THAT(ErrorOf(j), HasSubstr("norm_sets[0].citation: is required"));
+  j = WithSets();
+  j["feedback"][0]["when"]["is"] = "nowhere";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("has no band \"nowhere\""));
+  j = Base();
+  j["default_norm_set"] = "x";
+  EXPECT_THAT(ErrorOf(j), HasSubstr("default_norm_set: needs norm_sets"));
+}
+
+TEST(Definition, NormSetReplacesBandsAndIsReported) {
+  auto d = DefinitionFromJson(WithSets());
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_EQ(d->norm_sets.size(), 2u);
+  // The set without bands keeps the definition's own, written out.
+  ASSERT_EQ(d->norm_sets[0].bands.at("total").size(), 2u);
+  auto local = WithNormSet(*d, "");
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->applied_norm_set, "local");
+  EXPECT_EQ(local->scores[0].band_sets[0].bands.size(), 3u);
+  auto orig = WithNormSet(*local, "orig");  // applying one set undoes another
+  ASSERT_TRUE(orig.ok());
+  EXPECT_EQ(orig->scores[0].band_sets[0].bands.size(), 2u);
+  EXPECT_EQ(WithNormSet(*d, "nope").status().code(), absl::StatusCode::kNotFound);
+  auto again = DefinitionFromJson(DefinitionToJson(*d));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(DefinitionToJson(*again), DefinitionToJson(*d));
+}
+
+TEST(Registry, ScalesWhoseLicenceForbidsActiveBundlingAreDisabledByDefault) {
+  const Registry& reg = BundledDefinitions();
+  const auto* cssrs = reg.Find("cssrs-screen");
+  ASSERT_NE(cssrs, nullptr);
+  EXPECT_TRUE(cssrs->definition.provenance.licence.requires_licence);
+  EXPECT_FALSE(cssrs->definition.enabled_by_default());
+  size_t disabled = 0;
+  for (const auto& e : reg.entries()) {
+    EXPECT_FALSE(e.definition.provenance.licence.holder.empty()) << e.path;
+    EXPECT_FALSE(e.definition.provenance.licence.terms.empty()) << e.path;
+    EXPECT_FALSE(e.definition.provenance.wording_source.empty()) << e.path;
+    EXPECT_NE(e.definition.provenance.wording_status, "placeholder") << e.path;
+    EXPECT_EQ(e.definition.enabled_by_default(), !e.definition.provenance.licence.requires_licence) << e.path;
+    if (!e.definition.enabled_by_default()) ++disabled;
+    // One plan per norm set; the default plan reports the default set.
+    EXPECT_EQ(e.norm_plans.size(), e.definition.norm_sets.size()) << e.path;
+    EXPECT_EQ(e.plan.definition().applied_norm_set, e.definition.default_norm_set) << e.path;
+    for (const auto& [id, plan] : e.norm_plans) EXPECT_EQ(plan.definition().applied_norm_set, id) << e.path;
+  }
+  EXPECT_EQ(disabled, 1u);  // the C-SSRS screener, nothing else
 }
 
 TEST(Registry, VersionsCompareNumerically) {

@@ -365,10 +365,16 @@ absl::StatusOr<Definition> ImportQuestionnaireJson(const json& q) {
   std::string publisher = Str(q, "publisher");
   std::string citation = fmt::format("FHIR Questionnaire {}{}{}", url.empty() ? id : url,
                                      publisher.empty() ? "" : ", published by ", publisher);
+  // Nothing in a Questionnaire says whether its texts are a validated
+  // version: an import is `translation` until a person checks the source.
   d["provenance"] = {{"citation", citation},
-                     {"licence", Str(q, "copyright").empty() ? "unspecified (see the source Questionnaire)" : Str(q, "copyright")},
-                     {"wording_status", "published"},
-                     {"notes", "Imported from a FHIR R4 Questionnaire; option values are the answer weights."}};
+                     {"licence", {{"holder", publisher.empty() ? "unspecified (see the source Questionnaire)" : publisher},
+                                  {"terms", Str(q, "copyright").empty() ? "unspecified (see the source Questionnaire)"
+                                                                        : Str(q, "copyright")}}},
+                     {"wording_status", "translation"},
+                     {"wording_source", citation},
+                     {"notes", "Imported from a FHIR R4 Questionnaire; option values are the answer weights. "
+                               "Wording not checked against a validated version."}};
   d["items"] = im.items;
   json scores = json::array();
   if (!im.weighted.empty() && im.score_items.size() <= 1) {
@@ -489,7 +495,8 @@ json ExportQuestionnaire(const Definition& def, std::string_view lang_in) {
             {"language", lang}};
   if (auto ext = TranslationExt(def.title, lang); !ext.empty()) q["_title"] = {{"extension", ext}};
   if (!def.provenance.citation.empty()) q["description"] = def.provenance.citation;
-  if (!def.provenance.licence.empty()) q["copyright"] = def.provenance.licence;
+  if (!def.provenance.licence.terms.empty()) q["copyright"] = def.provenance.licence.terms;
+  if (!def.provenance.licence.holder.empty()) q["publisher"] = def.provenance.licence.holder;
   json items = json::array();
   for (const Item& it : def.items) {
     json j = {{"linkId", LinkOf(it)}, {"text", TextIn(it.text, lang)}};

@@ -26,6 +26,13 @@ int CompareVersions(std::string_view a, std::string_view b) {
   return 0;
 }
 
+const ScoringPlan* Registry::Entry::PlanFor(std::string_view norm_set) const {
+  if (norm_set.empty()) return &plan;
+  for (const auto& [id, p] : norm_plans)
+    if (id == norm_set) return &p;
+  return nullptr;
+}
+
 const Registry::Entry* Registry::Find(std::string_view id, std::string_view version) const {
   const Entry* best = nullptr;
   for (const auto& e : entries_) {
@@ -53,7 +60,21 @@ Registry Registry::FromFiles(const std::vector<std::pair<std::string_view, std::
       reg.errors_.emplace_back(std::string(path), std::string(plan.status().message()));
       continue;
     }
-    reg.entries_.push_back(Entry{std::string(path), std::move(*def), std::move(*plan)});
+    std::vector<std::pair<std::string, ScoringPlan>> norm_plans;
+    absl::Status st;
+    for (const auto& ns : def->norm_sets) {
+      auto p = Compile(*def, ns.id);
+      if (!p.ok()) {
+        st = p.status();
+        break;
+      }
+      norm_plans.emplace_back(ns.id, std::move(*p));
+    }
+    if (!st.ok()) {
+      reg.errors_.emplace_back(std::string(path), std::string(st.message()));
+      continue;
+    }
+    reg.entries_.push_back(Entry{std::string(path), std::move(*def), std::move(*plan), std::move(norm_plans)});
   }
   std::sort(reg.entries_.begin(), reg.entries_.end(), [](const Entry& a, const Entry& b) {
     if (a.definition.id != b.definition.id) return a.definition.id < b.definition.id;

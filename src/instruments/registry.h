@@ -20,7 +20,13 @@ class Registry {
   struct Entry {
     std::string path;  // e.g. "instruments/phq9.json"
     Definition definition;
-    ScoringPlan plan;
+    ScoringPlan plan;  // with the default norm set
+    // One plan per norm set (the default's included), in definition order.
+    std::vector<std::pair<std::string, ScoringPlan>> norm_plans;
+
+    // The plan scoring with norm set `id` (empty: the default); nullptr
+    // when the definition has no such set.
+    const ScoringPlan* PlanFor(std::string_view norm_set) const;
   };
 
   // The entry with this id; with an empty version, the highest version

@@ -1231,6 +1231,7 @@ json ResultToJson(const ScoringPlan& plan, const Result& r) {
   out["scores"] = std::move(scores);
   out["bands"] = std::move(bands);
   if (!d.norms.empty()) out["norms"] = std::move(norms);
+  if (!d.applied_norm_set.empty()) out["norm_set"] = d.applied_norm_set;
   out["classes"] = std::move(classes);
   out["critical"] = std::move(critical);
   out["valid"] = r.valid;
@@ -1322,6 +1323,10 @@ std::string ResultJsonText(const ScoringPlan& plan, const Result& r) {
     AppendJsonString(out, "insufficient:" + d.scores[s].id);
   }
   out += ']';
+  if (!d.applied_norm_set.empty()) {  // "norm_set" sorts before "norms"
+    out += ",\"norm_set\":";
+    AppendJsonString(out, d.applied_norm_set);
+  }
   if (!d.norms.empty()) {
     out += ",\"norms\":";
     fields.clear();
@@ -1349,9 +1354,19 @@ std::string ResultJsonText(const ScoringPlan& plan, const Result& r) {
 
 absl::StatusOr<ScoringPlan> Compile(const Definition& def) {
   auto impl = std::make_unique<ScoringPlan::Impl>();
-  impl->def = def;
+  if (!def.norm_sets.empty() && def.applied_norm_set.empty()) {
+    XQ_ASSIGN_OR_RETURN(impl->def, WithNormSet(def, def.default_norm_set));
+  } else {
+    impl->def = def;
+  }
   XQ_RETURN_IF_ERROR(impl->Init());
   return ScoringPlan(std::move(impl));
+}
+
+absl::StatusOr<ScoringPlan> Compile(const Definition& def, std::string_view norm_set) {
+  if (norm_set.empty()) return Compile(def);
+  XQ_ASSIGN_OR_RETURN(Definition with, WithNormSet(def, norm_set));
+  return Compile(with);
 }
 
 }  // namespace xq::instruments

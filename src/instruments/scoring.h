@@ -123,11 +123,17 @@ class ScoringPlan {
 
  private:
   friend absl::StatusOr<ScoringPlan> Compile(const Definition& def);
+  friend absl::StatusOr<ScoringPlan> Compile(const Definition& def, std::string_view norm_set);
   explicit ScoringPlan(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
+// A definition with norm sets compiles with its default set unless
+// WithNormSet() has put another in place; the second form picks the set
+// (empty: the default). Both scoring paths of the plan use the set's
+// cut-offs, and every result names it ("norm_set").
 [[nodiscard]] absl::StatusOr<ScoringPlan> Compile(const Definition& def);
+[[nodiscard]] absl::StatusOr<ScoringPlan> Compile(const Definition& def, std::string_view norm_set);
 
 // {"scores":{...},"bands":{...},"norms":{...},"classes":{...},"critical":[...],
 //  "valid":true,"flags":[...],"feedback":[...]}

@@ -15,6 +15,7 @@ namespace xq::screening {
 struct CampaignScale {
   std::string instrument_id;
   std::string version;
+  std::string norm_set;  // the definition's norm set that classifies ("": its default)
 };
 
 struct CampaignUnit {

@@ -187,6 +187,7 @@ std::string SubmitAnswer(const SubmitOutcome& out) {
 }
 
 void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
+  RegisterInstrumentRoutes(router, svc);
   router.Add("GET", "/api/v1/screening-templates", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
     return Response::Json(svc.ListTemplates());

@@ -17,5 +17,8 @@ absl::StatusOr<SubmitInput> ParseSubmitInput(std::string_view body);
 std::string SubmitAnswer(const SubmitOutcome& out);
 
 void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc);
+// GET /api/v1/instruments and a school's instrument licences (instrument_routes.cc);
+// called by RegisterScreeningRoutes.
+void RegisterInstrumentRoutes(http::Router& router, ScreeningService& svc);
 
 }  // namespace xq::screening

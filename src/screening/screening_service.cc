@@ -75,6 +75,13 @@ const instruments::Registry::Entry* FindScale(const CampaignScale& s) {
   return instruments::BundledDefinitions().Find(s.instrument_id, s.version);
 }
 
+// The plan that classifies with the campaign scale's norm set (its
+// definition's default when the campaign predates norm sets).
+const instruments::ScoringPlan& PlanOf(const instruments::Registry::Entry& e, const CampaignScale& s) {
+  const instruments::ScoringPlan* p = e.PlanFor(s.norm_set);
+  return p ? *p : e.plan;
+}
+
 policy::Resource StudentRes(DataClass k, int64_t student_id, const std::string& path) {
   policy::Resource r;
   r.data_class = k;
@@ -225,11 +232,37 @@ absl::StatusOr<GivenAnswers> GivenAnswersOf(const Json& answers) {
   return out;
 }
 
+// What the psychologist must know about the campaign's scales: wording that
+// is not a validated (or licensed) text (issue 22).
+Json ScaleWarnings(const Campaign& c) {
+  Json out = Json::array();
+  for (const auto& s : c.scales) {
+    const auto* e = FindScale(s);
+    if (!e || !e->definition.unvalidated_wording()) continue;
+    out.push_back({{"code", "unvalidated_wording"},
+                   {"instrument_id", s.instrument_id},
+                   {"version", s.version},
+                   {"wording_status", e->definition.provenance.wording_status},
+                   {"message", fmt::format("{} {}: the Chinese wording is our own translation, not a validated "
+                                           "version; interpret results with care",
+                                           s.instrument_id, s.version)}});
+  }
+  return out;
+}
+
 Json CampaignToJson(const Campaign& c) {
   Json scales = Json::array();
   for (const auto& s : c.scales) {
     Json j = {{"instrument_id", s.instrument_id}, {"version", s.version}};
-    if (const auto* e = FindScale(s)) j["title"] = TextOf(e->definition.title);
+    if (const auto* e = FindScale(s)) {
+      j["title"] = TextOf(e->definition.title);
+      j["wording_status"] = e->definition.provenance.wording_status;
+      const std::string& ns = s.norm_set.empty() ? e->definition.default_norm_set : s.norm_set;
+      if (const auto* set = e->definition.FindNormSet(ns)) {
+        j["norm_set"] = set->id;
+        j["norm_set_label"] = TextOf(set->label);
+      }
+    }
     scales.push_back(std::move(j));
   }
   Json units = Json::array();
@@ -252,6 +285,7 @@ Json CampaignToJson(const Campaign& c) {
             {"state", c.state},
             {"created_at", FormatRfc3339(c.created_at)}};
   if (c.assignments) j["assignments"] = c.assignments;
+  j["warnings"] = ScaleWarnings(c);
   return j;
 }
 
@@ -290,8 +324,8 @@ Json ScreeningService::ListTemplates() const {
     for (const auto& id : t.instruments) {
       const auto* e = instruments::BundledDefinitions().Find(id);
       if (!e) continue;
-      scales.push_back({{"instrument_id", id}, {"version", e->definition.version},
-                        {"title", TextOf(e->definition.title)}});
+      if (!e->definition.enabled_by_default()) continue;  // only under a school's own licence
+      scales.push_back(InstrumentSummary(*e));
     }
     Json j = {{"id", t.id}, {"name", t.name}, {"description", t.description},
               {"school_kinds", t.school_kinds}, {"grades", t.grades}, {"scales", scales},
@@ -489,6 +523,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   }
   c.owner_unit_id = owner_unit.id;
   c.owner_path = owner_unit.path;
+  std::vector<int64_t> school_ids;  // of the campaign's units
   if (unit_ids.empty()) unit_ids.push_back(IdToString(owner_unit.id));
   if (unit_ids.size() > 500) return InvalidArgument("at most 500 units", "unit_ids");
   for (size_t i = 0; i < unit_ids.size(); ++i) {
@@ -498,6 +533,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
     XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(*id));
     if (!u || !policy::InScope(owner_unit.path, u->path)) return WithField(NotFound("unit not found"), field);
     c.units.push_back({u->id, u->path, u->name});
+    school_ids.push_back(u->school_id);  // 0: a unit above schools
   }
 
   c.name = name.value_or(t ? t->name : "");
@@ -547,24 +583,33 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
       if (!(*scales)[i].is_object()) return InvalidArgument("a scale is an object", fmt::format("scales[{}]", i));
       JsonReader sr((*scales)[i], prefix);
       std::string id;
-      std::optional<std::string> version;
+      std::optional<std::string> version, norm_set;
       sr.Required("instrument_id", &id);
       sr.Optional("version", &version);
+      sr.Optional("norm_set", &norm_set);
       XQ_RETURN_IF_ERROR(sr.Finish());
       const auto* e = instruments::BundledDefinitions().Find(id, version.value_or(""));
       if (!e) return InvalidArgument("unknown instrument or version", prefix + (version ? "version" : "instrument_id"));
-      c.scales.push_back({e->definition.id, e->definition.version});
+      // The chosen norm set, or the definition's default (for Chinese
+      // schools: the Chinese student norms where published), stored by name.
+      std::string ns = norm_set.value_or("");
+      if (!ns.empty() && !e->definition.FindNormSet(ns))
+        return InvalidArgument(fmt::format("{} {} has no norm set '{}'", e->definition.id, e->definition.version, ns),
+                               prefix + "norm_set");
+      if (ns.empty()) ns = e->definition.default_norm_set;
+      c.scales.push_back({e->definition.id, e->definition.version, ns});
     }
   } else if (t) {
     for (const auto& id : t->instruments)
       if (const auto* e = instruments::BundledDefinitions().Find(id))
-        c.scales.push_back({e->definition.id, e->definition.version});
+        c.scales.push_back({e->definition.id, e->definition.version, e->definition.default_norm_set});
   }
   if (c.scales.empty()) return InvalidArgument("at least one scale is required", "scales");
   for (size_t i = 0; i < c.scales.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (c.scales[i].instrument_id == c.scales[j].instrument_id)
         return InvalidArgument("a scale appears twice", fmt::format("scales[{}]", i));
+  XQ_RETURN_IF_ERROR(CheckScaleLicences(c, school_ids));
   c.notice = notice.value_or("");
   c.consent_text = consent_text.value_or("");
   if (c.notice.size() > 10000) return InvalidArgument("notice is too long", "notice");
@@ -896,17 +941,18 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
                                                      std::vector<std::string>* feedback_keys) {
   const auto* e = FindScale(c.scales[a.position]);
   if (!e) return Internal("the campaign's scale version is not available");
-  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
+  const instruments::ScoringPlan& plan = PlanOf(*e, c.scales[a.position]);
+  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(plan, answers));
   parsed.response.elapsed_seconds = elapsed;
   parsed.response.sex = SexOf(s.sex);
   int age = AgeOn(s.birth_date, FormatDate(clock_.NowMicros()));
   if (age >= 0) parsed.response.age = age;
   if (s.grade_year >= 1 && s.grade_year <= 12) parsed.response.grade = s.grade_year;
-  auto scored = e->plan.Score(parsed.response);
+  auto scored = plan.Score(parsed.response);
   if (!scored.ok()) {
     auto field = FieldOf(scored.status());
     std::string f = field ? *field : "answers";
-    if (field && e->plan.ItemIndex(*field) >= 0) f = "answers." + *field;
+    if (field && plan.ItemIndex(*field) >= 0) f = "answers." + *field;
     return InvalidArgument(std::string(scored.status().message()), f);
   }
   const auto& def = e->definition;
@@ -922,8 +968,8 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
   x.instrument_id = def.id;
   x.version = def.version;
   x.answers = std::move(parsed.stored);
-  x.result = instruments::ResultJsonText(e->plan, *scored);
-  x.positive = IsPositive(e->plan, *scored);
+  x.result = instruments::ResultJsonText(plan, *scored);  // names the norm set
+  x.positive = IsPositive(plan, *scored);
   x.critical = !scored->critical.empty();
   x.valid = scored->valid;
   if (feedback_keys)
@@ -1269,6 +1315,8 @@ Json ResultRow(const Submission& x) {
             {"positive", x.positive},
             {"source", x.source},
             {"submitted_at", FormatRfc3339(x.submitted_at)}};
+  // The norm set that classified the result (stored inside the result).
+  if (r.contains("norm_set")) j["norm_set"] = r["norm_set"];
   return j;
 }
 

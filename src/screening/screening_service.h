@@ -35,6 +35,7 @@
 #include "core/json.h"
 #include "counselling/hotlines.h"
 #include "http/request.h"
+#include "instruments/registry.h"
 #include "instruments/scoring.h"
 #include "screening/context_cache.h"
 #include "screening/model.h"
@@ -124,6 +125,19 @@ class ScreeningService {
   // Guardian: campaigns of own children that ask for consent.
   absl::StatusOr<Json> ConsentRequests(const http::Principal& p);
 
+  // --- instrument library (issue 22; instrument_licences.cc)
+  // The scale picker: the newest version of every bundled scale that may be
+  // used in the actor's schools, with licence, wording status and norm sets.
+  absl::StatusOr<Json> ListInstruments(const http::Principal& p);
+  // A school enables (or withdraws) a scale that does not ship active, under
+  // its own licence; psychology staff of the school; audited.
+  absl::StatusOr<InstrumentLicence> EnableInstrument(const http::Principal& p, int64_t school_id,
+                                                     std::string_view instrument_id, std::string_view licence_ref);
+  absl::Status DisableInstrument(const http::Principal& p, int64_t school_id, std::string_view instrument_id);
+  // The same for the command line (no actor; audited as the system).
+  absl::StatusOr<InstrumentLicence> EnableInstrumentCli(int64_t school_id, std::string_view instrument_id,
+                                                        std::string_view licence_ref);
+
   // --- answering (students)
   // Also holds the student's open assessments in memory for submitting.
   absl::StatusOr<Json> ListAssignments(const http::Principal& p);
@@ -188,6 +202,9 @@ class ScreeningService {
   // The same with the result's feedback keys at hand.
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x,
                                          const std::vector<std::string>& keys) const;
+  // Refuses a scale that does not ship active unless every school of the
+  // campaign has enabled it under its own licence.
+  absl::Status CheckScaleLicences(const Campaign& c, const std::vector<int64_t>& school_ids);
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, int64_t student_id, std::string outcome,
              std::string detail = {}, std::string purpose = {});
@@ -206,6 +223,9 @@ class ScreeningService {
 // Screen-positive rule: any critical hit, an upper band of a reported
 // score's primary band set, or an attention class level.
 bool IsPositive(const instruments::ScoringPlan& plan, const instruments::Result& r);
+// A scale as the picker shows it: id, version, title, licence, wording
+// status, whether it ships enabled, and its norm sets (instrument_licences.cc).
+Json InstrumentSummary(const instruments::Registry::Entry& e);
 // The detail JSON of a campaign (GET /campaigns/{id}).
 Json CampaignToJson(const Campaign& c);
 // Small-cell suppression of a table of counts[r][c] with row totals (when

@@ -91,10 +91,10 @@ Assignment AssignmentOf(const soci::row& r, std::size_t o = 0) {
 absl::Status LoadCampaignParts(soci::session& s, Campaign& c) {
   long long id = c.id;
   soci::rowset<soci::row> scales =
-      (s.prepare << "SELECT instrument_id, version FROM screening_campaign_scales WHERE campaign_id = :c "
+      (s.prepare << "SELECT instrument_id, version, norm_set FROM screening_campaign_scales WHERE campaign_id = :c "
                     "ORDER BY position",
        soci::use(id));
-  for (const auto& r : scales) c.scales.push_back({db::GetStr(r, 0), db::GetStr(r, 1)});
+  for (const auto& r : scales) c.scales.push_back({db::GetStr(r, 0), db::GetStr(r, 1), db::GetStr(r, 2)});
   soci::rowset<soci::row> units =
       (s.prepare << "SELECT cu.unit_id, cu.unit_path, u.name FROM screening_campaign_units cu "
                     "JOIN org_units u ON u.id = cu.unit_id WHERE cu.campaign_id = :c ORDER BY cu.unit_path",
@@ -211,9 +211,10 @@ absl::Status ScreeningStore::CreateCampaign(const Campaign& c, const std::vector
         soci::use(uh), soci::use(od), soci::use(by), soci::use(at);
     for (size_t i = 0; i < c.scales.size(); ++i) {
       int pos = static_cast<int>(i);
-      s << "INSERT INTO screening_campaign_scales (campaign_id, position, instrument_id, version) "
-           "VALUES (:a, :b, :c, :d)",
-          soci::use(id), soci::use(pos), soci::use(c.scales[i].instrument_id), soci::use(c.scales[i].version);
+      s << "INSERT INTO screening_campaign_scales (campaign_id, position, instrument_id, version, norm_set) "
+           "VALUES (:a, :b, :c, :d, :e)",
+          soci::use(id), soci::use(pos), soci::use(c.scales[i].instrument_id), soci::use(c.scales[i].version),
+          soci::use(c.scales[i].norm_set);
     }
     for (const auto& u : c.units) {
       long long uid = u.id;

@@ -36,6 +36,15 @@ struct ProgressRow {
   std::string birth_date;
 };
 
+// A school's own licence for a scale that does not ship active (issue 22).
+struct InstrumentLicence {
+  int64_t school_id = 0;
+  std::string instrument_id;
+  std::string licence_ref;
+  int64_t enabled_by = 0;
+  int64_t enabled_at = 0;
+};
+
 class ScreeningStore {
  public:
   explicit ScreeningStore(db::Database& db) : db_(db) {}
@@ -51,6 +60,10 @@ class ScreeningStore {
   // Inserts the campaign, its scales and units, and one assignment per
   // student and scale, in one transaction.
   absl::Status CreateCampaign(const Campaign& c, const std::vector<StudentInfo>& students);
+  // Schools' licences for scales that ship disabled (instrument_licence_store.cc).
+  absl::StatusOr<std::vector<InstrumentLicence>> InstrumentLicencesOf(const std::vector<int64_t>& school_ids);
+  absl::Status PutInstrumentLicence(const InstrumentLicence& l);
+  absl::StatusOr<bool> DeleteInstrumentLicence(int64_t school_id, std::string_view instrument_id);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns();
   absl::StatusOr<std::optional<Campaign>> GetCampaign(int64_t id);
   // Ends answering early; false when it was already closed.

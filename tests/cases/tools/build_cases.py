@@ -1,3 +1,6 @@
+# NOTE: since issue 22 (licences, norm sets, wording) the instruments/*.json files
+# and the golden cases were edited by hand and by a one-off script: do not rerun this
+# generator over them; it would drop the licence records and norm sets.
 # Writes tests/cases/*.cases.json. Expected values follow the published
 # scoring rules, written out here independently of the definitions.
 import os

@@ -1,3 +1,6 @@
+# NOTE: since issue 22 (licences, norm sets, wording) the instruments/*.json files
+# and the golden cases were edited by hand and by a one-off script: do not rerun this
+# generator over them; it would drop the licence records and norm sets.
 # Writes instruments/*.json (bundled) and, with --tests, tests/cases/defs/*.json.
 # The JSON files are the source of truth once written; this script documents
 # how they were laid out and regenerates them consistently.

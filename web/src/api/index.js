@@ -59,6 +59,8 @@ export const listAuditEvents = (params) => request('GET', '/audit-events', { que
 // --- screening (campaigns, answering, progress, results, aggregates)
 const enc = encodeURIComponent;
 export const listScreeningTemplates = () => request('GET', '/screening-templates');
+// The scale library (licence, wording status, norm sets) for the picker.
+export const listInstruments = () => request('GET', '/instruments');
 export const listCampaigns = () => request('GET', '/campaigns');
 export const getCampaign = (id) => request('GET', `/campaigns/${enc(id)}`);
 // campaign: {template, name, scales:[{instrument_id}], unit_ids, opens_on,

@@ -201,4 +201,17 @@ export default {
     guidance: 'Guidance',
     since: 'From {from} until {to}',
   },
+  library: {
+    wording: { validated: 'Validated Chinese version', translation: 'Own translation (not validated)', by_permission: 'Wording used by permission' },
+    licence: 'Licence',
+    licenceLine: 'Licence: {holder}. {terms}',
+    sourceLine: 'Wording source: {source}',
+    normDefaultLabel: '{label} (default)',
+    requiresLicence: 'Enabled only after the school obtains its own licence',
+    normSet: 'Norms (cut-offs)',
+    normDefault: 'default',
+    source: 'Wording source',
+    unvalidated: 'Some chosen scales use Chinese wording that is not validated: {names}. Interpret results with care and confirm in an interview.',
+    createdWarning: 'Note: the Chinese wording of {names} is not validated; interpret results with care.',
+  },
 };

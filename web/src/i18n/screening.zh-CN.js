@@ -202,4 +202,17 @@ export default {
     guidance: '指导意见',
     since: '{from} 起，至 {to}',
   },
+  library: {
+    wording: { validated: '已验证中文版', translation: '自译文本（未经验证）', by_permission: '经授权文本' },
+    licence: '版权与许可',
+    licenceLine: '版权与许可：{holder}。{terms}',
+    sourceLine: '文本来源：{source}',
+    normDefaultLabel: '{label}（默认）',
+    requiresLicence: '需学校自行取得授权后启用',
+    normSet: '常模（划界分）',
+    normDefault: '默认',
+    source: '文本来源',
+    unvalidated: '所选量表中有未经验证的中文文本：{names}。结果解读请谨慎，必要时结合访谈。',
+    createdWarning: '提示：{names} 的中文文本未经验证，结果解读请谨慎。',
+  },
 };
