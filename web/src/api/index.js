@@ -115,3 +115,11 @@ export const slipLogin = (login, code, newPassword) =>
     json: { login, code, new_password: newPassword || undefined },
     allow401: true,
   });
+
+// --- what staff see of screening
+// params: {unit_id, class_id, band, sort, page_size, after} → {items, next, total, bands, classes}
+export const listCampaignResults = (id, params) =>
+  request('GET', `/campaigns/${encodeURIComponent(id)}/results`, { query: params });
+export const getDiagnosticWords = () => request('GET', '/diagnostic-words');
+export const getSuppressionSetting = () => request('GET', '/settings/suppression');
+export const putSuppressionSetting = (k) => request('PUT', '/settings/suppression', { json: { k } });

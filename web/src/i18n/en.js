@@ -1,5 +1,6 @@
 // English UI strings (same keys as zh-CN.js).
 import screening from './screening.en.js';
+import scrviews from './scrviews.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -49,6 +50,7 @@ export default {
     required: 'Required',
   },
   errors: {
+    diagnostic_wording: 'Contains diagnostic words; please rephrase',
     invalid_argument: 'Invalid input',
     unauthenticated: 'Your session has ended; please sign in again',
     permission_denied: 'You may not do this',
@@ -256,4 +258,5 @@ export default {
     auditor: 'Auditor',
   },
   ...screening,
+  ...scrviews,
 };
