@@ -222,6 +222,10 @@ test('aggregates: grades in order as staff write them, enrolment years, district
   assert.equal(byDistrict.status, 200);
   assert.deepEqual(byDistrict.body.rows.map((r) => r.label), [srv.accounts.district_admin.scope_name]);
   assert.equal((await da.get(`/api/v1/campaigns/${paper.id}/aggregates?by=class`)).status, 400);
+  // Progress lists the school's grades in grade order.
+  const progress = await (await as('psych_staff')).get(`/api/v1/campaigns/${paper.id}/progress`);
+  assert.equal(progress.status, 200);
+  assert.deepEqual(progress.body.children.map((c) => c.name), ['七年级', '八年级', '九年级']);
 });
 
 test('results speak Chinese; filter by class and band, sort and page', async () => {
