@@ -69,3 +69,32 @@ test('the results tab shows the scale name, band labels and classes in Chinese',
     await context.close();
   }
 });
+
+test('the city admin sets k on the statistics page; the table follows it', { timeout: 120_000 }, async () => {
+  const { context, page } = await newPage(browser, server.baseUrl);
+  try {
+    await uiLogin(page, 'city_admin', server.accounts.city_admin.password);
+    await page.goto('/screening/stats');
+    const input = page.getByTestId('suppression-k-input').locator('input');
+    await input.waitFor();
+    assert.equal(await input.inputValue(), '10');
+    await input.fill('15');
+    await input.blur();
+    await page.getByTestId('suppression-k-save').click();
+    await page.waitForFunction(() => /k = 15/.test(document.querySelector('[data-testid="suppression-note"]')?.textContent || ''));
+    assert.match(await page.getByTestId('suppression-note').innerText(), /少于 15/);
+  } finally {
+    await context.close();
+  }
+  // Nobody else is offered the setting.
+  const other = await newPage(browser, server.baseUrl);
+  try {
+    await uiLogin(other.page, 'district_admin', server.accounts.district_admin.password);
+    await other.page.goto('/screening/stats');
+    await other.page.getByTestId('suppression-note').waitFor();
+    assert.equal(await other.page.getByTestId('suppression-k').count(), 0);
+    assert.match(await other.page.getByTestId('suppression-note').innerText(), /k = 15/);
+  } finally {
+    await other.context.close();
+  }
+});
