@@ -100,6 +100,8 @@ std::string_view ViewName(View v) {
       return "summary";
     case View::kOwnOnly:
       return "own_only";
+    case View::kNeutral:
+      return "neutral";
   }
   return "unknown";
 }

@@ -107,8 +107,10 @@ enum class View {
   kFeedbackOnly,  // D3 for a student: the neutral feedback text
   kSummary,       // D5 for crisis group / school leader: status, not notes
   kOwnOnly,       // D6 for reporters: only what they wrote
+  kNeutral,       // campaign scales: the neutral titles students see, not the scale names
 };
 // "none" "full" "names_only" "counts_only" "feedback_only" "summary" "own_only"
+// "neutral"
 std::string_view ViewName(View v);
 
 struct Decision {

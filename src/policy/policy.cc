@@ -35,6 +35,7 @@ int ViewRank(View v) {
     case View::kNone:
       return 0;
     case View::kFeedbackOnly:
+    case View::kNeutral:
       return 1;
     case View::kCountsOnly:
       return 2;
@@ -637,6 +638,31 @@ std::vector<std::string> Capabilities(const Actor& actor) {
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+namespace {
+
+// Roles that create screening campaigns (psychology staff for their school,
+// district and city admins for their scope); they choose the scales and so
+// see their names.
+bool CreatesCampaigns(Role r) {
+  return r == Role::kPsychStaff || r == Role::kDistrictAdmin || r == Role::kCityAdmin;
+}
+
+}  // namespace
+
+bool MayUseCampaignTemplates(const Actor& actor) {
+  return std::any_of(actor.grants.begin(), actor.grants.end(),
+                     [](const Grant& g) { return CreatesCampaigns(g.role); });
+}
+
+View ScaleTitleView(const Actor& actor, std::string_view owner_path) {
+  for (const Grant& g : actor.grants) {
+    if (!CreatesCampaigns(g.role)) continue;
+    // The campaign is the grant's own, or one cascading into the grant's unit.
+    if (InScope(g.unit_path, owner_path) || InScope(owner_path, g.unit_path)) return View::kFull;
+  }
+  return View::kNeutral;
 }
 
 Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path) {

@@ -25,6 +25,19 @@ Decision Decide(const Actor& actor, Action action, const Resource& resource);
 //   self.profile children.read hotlines.read
 std::vector<std::string> Capabilities(const Actor& actor);
 
+// Whether the actor sees the campaign templates (GET /screening-templates):
+// only roles that create campaigns (psychology staff, district and city
+// admins). Their titles name diagnostic scales.
+bool MayUseCampaignTemplates(const Actor& actor);
+
+// How the scales of a campaign owned by the unit at owner_path are titled
+// for the actor: kFull (the scale's own title, e.g. a PHQ-9 name) for
+// psychology staff and district/city admins whose scope holds the campaign
+// or lies under it; kNeutral (心理健康小调查（n）, as students see them) for
+// everybody else: head teachers, grade heads, school leaders, data admins,
+// district liaisons and any other role (default: neutral).
+View ScaleTitleView(const Actor& actor, std::string_view owner_path);
+
 // Whether granter may grant role at a unit with path unit_path
 // (account administration within scope).
 Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path);

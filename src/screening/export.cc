@@ -2,6 +2,8 @@
 // watermark: who exported it and when, in each sheet's header and footer
 // and on a cover sheet, with the stated purpose. Identified results are for
 // psychology staff only and need a reason; every export is audited.
+#include <algorithm>
+#include <set>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "core/ids.h"
 #include "core/status.h"
 #include "fmt/format.h"
+#include "instruments/registry.h"
 #include "screening/screening_service.h"
 #include "warning/access.h"
 #include "xlsxwriter.h"
@@ -41,8 +44,10 @@ class Book {
     std::remove(path_.c_str());
   }
   bool ok() const { return wb_ != nullptr; }
+  int sheets() const { return sheets_; }
   lxw_worksheet* Sheet(const char* name, const std::string& watermark) {
     lxw_worksheet* ws = workbook_add_worksheet(wb_, name);
+    ++sheets_;
     const std::string w = HeaderSafe(watermark);
     worksheet_set_header(ws, ("&L" + w + "&R心桥 · 仅限授权用途").c_str());
     worksheet_set_footer(ws, ("&L" + w + "&R&P / &N").c_str());
@@ -61,6 +66,7 @@ class Book {
  private:
   std::string path_;
   lxw_workbook* wb_ = nullptr;
+  int sheets_ = 0;
 };
 
 void Str(lxw_worksheet* ws, int r, int c, const std::string& s) {
@@ -70,10 +76,42 @@ void Num(lxw_worksheet* ws, int r, int c, double v) {
   worksheet_write_number(ws, static_cast<lxw_row_t>(r), static_cast<lxw_col_t>(c), v, nullptr);
 }
 
-std::string Printed(const Json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return "";
-  return v.dump();
+// The one mark of a suppressed cell, in the web UI and in exports.
+constexpr const char* kSuppressedMark = "—";
+
+std::string SuppressionLegend(int k) {
+  return fmt::format("“—”：为保护个人隐私不显示（人数、需关注人数或其余人数少于 {}，或为防止由合计推算而一并隐藏）", k);
+}
+
+// Excel sheet names: at most 31 characters, none of []:*?/\, unique.
+std::string SheetName(std::string_view title, std::set<std::string>& used) {
+  std::string out;
+  int chars = 0;
+  for (size_t i = 0; i < title.size() && chars < 28;) {
+    const unsigned char c = static_cast<unsigned char>(title[i]);
+    const size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    std::string_view ch = title.substr(i, len);
+    if (!(len == 1 && std::string_view("[]:*?/\\").find(ch[0]) != std::string_view::npos)) out += ch;
+    i += len;
+    ++chars;
+  }
+  if (out.empty()) out = "结果";
+  const std::string base = out;
+  for (int n = 2; used.count(out); ++n) out = base + std::to_string(n);
+  used.insert(out);
+  return out;
+}
+
+// A file name without path separators or control characters.
+std::string FileSafe(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == '"') out += '_';
+    else out += c;
+  }
+  size_t cut = std::min<size_t>(out.size(), 180);
+  while (cut < out.size() && cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  return out.substr(0, cut);
 }
 
 }  // namespace
@@ -120,30 +158,94 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const http::Principal& p, in
 
   if (identified) {
     XQ_ASSIGN_OR_RETURN(auto res, Results(p, campaign_id, q.unit_id));
-    lxw_worksheet* ws = book.Sheet("结果", watermark);
-    const char* head[] = {"学号", "姓名", "量表", "版本", "分数", "分段", "分类", "有效", "标记", "关键条目", "需跟进", "提交时间"};
-    for (int i = 0; i < 12; ++i) Str(ws, 0, i, head[i]);
-    int r = 1;
-    for (const auto& row : res["items"]) {
-      Str(ws, r, 0, row["student_no"]);
-      Str(ws, r, 1, row["student_name"]);
-      Str(ws, r, 2, row["instrument_id"]);
-      Str(ws, r, 3, row["version"]);
-      Str(ws, r, 4, Printed(row["scores"]));
-      Str(ws, r, 5, Printed(row["bands"]));
-      Str(ws, r, 6, Printed(row["classes"]));
-      Str(ws, r, 7, row["valid"].get<bool>() ? "是" : "否");
-      Str(ws, r, 8, Printed(row["flags"]));
-      Str(ws, r, 9, Printed(row["critical"]));
-      Str(ws, r, 10, row["positive"].get<bool>() ? "是" : "否");
-      Str(ws, r, 11, row["submitted_at"]);
-      ++r;
+    // One sheet per scale (in the campaign's order), named after it; one
+    // column per score and per band, the class beside the name; no codes
+    // and no JSON in cells.
+    std::set<std::string> used = {"说明"};
+    for (const auto& scale : c.scales) {
+      std::vector<const Json*> rows;
+      for (const auto& row : res["items"])
+        if (row["instrument_id"] == scale.instrument_id) rows.push_back(&row);
+      std::string title = scale.instrument_id;
+      if (!rows.empty()) title = rows.front()->value("instrument_title", title);
+      else if (const auto* e = instruments::BundledDefinitions().Find(scale.instrument_id, scale.version))
+        title = e->definition.title.count("zh-CN") ? e->definition.title.at("zh-CN") : title;
+      lxw_worksheet* ws = book.Sheet(SheetName(title, used).c_str(), watermark);
+      // Columns: score values and band labels as they occur.
+      struct Col {
+        std::string id;
+        bool band;
+        std::string head;
+      };
+      std::vector<Col> cols;
+      auto has = [&](const std::string& id, bool band) {
+        return std::any_of(cols.begin(), cols.end(), [&](const Col& x) { return x.id == id && x.band == band; });
+      };
+      std::vector<std::pair<std::string, std::string>> class_cols;  // id, label
+      for (const Json* row : rows) {
+        for (const auto& sc : (*row)["score_list"]) {
+          const std::string id = sc.value("id", ""), label = sc.value("label", id);
+          if (sc.contains("value") && !has(id, false)) cols.push_back({id, false, label});
+          if (sc.contains("band_label") && !has(id, true)) cols.push_back({id, true, label + "分段"});
+        }
+        for (const auto& cl : (*row)["class_list"]) {
+          const std::string id = cl.value("id", "");
+          if (std::none_of(class_cols.begin(), class_cols.end(), [&](const auto& x) { return x.first == id; }))
+            class_cols.emplace_back(id, cl.value("label", id));
+        }
+      }
+      std::vector<std::string> head = {"学号", "姓名", "班级"};
+      for (const auto& col : cols) head.push_back(col.head);
+      for (const auto& cl : class_cols) head.push_back(cl.second);
+      for (const char* h : {"关键条目", "有效", "作答提示", "需跟进", "来源", "提交时间"}) head.push_back(h);
+      for (size_t i = 0; i < head.size(); ++i) Str(ws, 0, static_cast<int>(i), head[i]);
+      int r = 1;
+      for (const Json* rowp : rows) {
+        const Json& row = *rowp;
+        int col = 0;
+        Str(ws, r, col++, row.value("student_no", ""));
+        Str(ws, r, col++, row.value("student_name", ""));
+        Str(ws, r, col++, row.value("class_name", ""));
+        for (const auto& cdef : cols) {
+          const Json* hit = nullptr;
+          for (const auto& sc : row["score_list"])
+            if (sc.value("id", "") == cdef.id) hit = &sc;
+          if (hit && !cdef.band && hit->contains("value") && (*hit)["value"].is_number()) {
+            Num(ws, r, col, (*hit)["value"].get<double>());
+          } else if (hit && cdef.band) {
+            Str(ws, r, col, hit->value("band_label", ""));
+          }
+          ++col;
+        }
+        for (const auto& cl : class_cols) {
+          for (const auto& x : row["class_list"])
+            if (x.value("id", "") == cl.first) Str(ws, r, col, x.value("level_label", ""));
+          ++col;
+        }
+        std::string critical;
+        for (const auto& hit : row["critical"]) {
+          std::string one = hit.value("label", "");
+          if (hit.contains("item_text")) one += "（" + hit.value("item_text", "") + "）";
+          critical += (critical.empty() ? "" : "；") + one;
+        }
+        std::string flags;
+        for (const auto& f : row["flag_labels"]) flags += (flags.empty() ? "" : "；") + f.get<std::string>();
+        Str(ws, r, col++, critical);
+        Str(ws, r, col++, row["valid"].get<bool>() ? "是" : "否");
+        Str(ws, r, col++, flags);
+        Str(ws, r, col++, row["positive"].get<bool>() ? "是" : "否");
+        Str(ws, r, col++, row.value("source", "") == "paper" ? "纸质" : "线上");
+        Str(ws, r, col++, row.value("submitted_at", ""));
+        ++r;
+      }
     }
   } else {
     XQ_ASSIGN_OR_RETURN(auto agg, Aggregates(p, campaign_id, q));
     lxw_worksheet* ws = book.Sheet("汇总", watermark);
-    Str(ws, 0, 0, fmt::format("量表 {}，k = {}；“*”为抑制的单元格", agg["instrument_id"].get<std::string>(),
-                              agg["k"].get<int>()));
+    std::string title = agg["instrument_id"].get<std::string>();
+    for (const auto& sj : CampaignToJson(c)["scales"])
+      if (sj["instrument_id"] == title) title = sj.value("title", title);
+    Str(ws, 0, 0, fmt::format("{}；{}", title, SuppressionLegend(agg["k"].get<int>())));
     int col = 1;
     for (const auto& cdef : agg["columns"]) {
       Str(ws, 1, col, cdef["label"].get<std::string>() + " 筛查人数");
@@ -153,8 +255,8 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const http::Principal& p, in
     int r = 2;
     auto put = [&](int row, int col0, const Json& cell) {
       if (cell.contains("suppressed")) {
-        Str(ws, row, col0, "*");
-        Str(ws, row, col0 + 1, "*");
+        Str(ws, row, col0, kSuppressedMark);
+        Str(ws, row, col0 + 1, kSuppressedMark);
       } else {
         Num(ws, row, col0, cell["screened"].get<double>());
         Num(ws, row, col0 + 1, cell["positive"].get<double>());
@@ -179,7 +281,21 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const http::Principal& p, in
   XQ_ASSIGN_OR_RETURN(auto bytes, book.Finish());
   Audit(&p, "export", identified ? "screening_results" : "screening_aggregates", IdToString(campaign_id), 0,
         "ok", fmt::format("{{\"kind\":\"{}\",\"bytes\":{}}}", kind, bytes.size()), std::string(reason));
-  return Export{fmt::format("campaign-{}-{}.xlsx", IdToString(campaign_id), kind), std::move(bytes)};
+  // Named after the unit (the school for psychology staff), the campaign
+  // and the date; sent with an RFC 5987 UTF-8 filename*.
+  std::string unit_name;
+  {
+    int64_t unit = q.unit_id.value_or(0);
+    if (!unit) {
+      for (const auto& g : p.actor.grants)
+        if (g.unit_path == scopes.front().path) unit = g.unit_id;
+    }
+    XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit));
+    if (u) unit_name = u->name;
+  }
+  std::string name = FileSafe(unit_name.empty() ? c.name : unit_name + "-" + c.name);
+  name += "-" + FormatDate(clock_.NowMicros()) + (identified ? "-筛查结果" : "-汇总统计") + ".xlsx";
+  return Export{std::move(name), std::move(bytes)};
 }
 
 }  // namespace xq::screening

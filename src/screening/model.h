@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "policy/model.h"
+
 namespace xq::screening {
 
 // A scale of a campaign, pinned to one version of its definition.
@@ -45,6 +47,11 @@ struct Campaign {
   std::vector<CampaignScale> scales;
   std::vector<CampaignUnit> units;
   int64_t assignments = 0;  // filled on creation
+  // Filled for the caller by ScreeningService (not stored): how the scales
+  // are titled for this caller (policy::ScaleTitleView) and the owner unit.
+  policy::View scale_titles = policy::View::kNeutral;
+  std::string owner_name;
+  std::string owner_kind;
 };
 
 // Facts about a student that screening needs (roster data, D1).

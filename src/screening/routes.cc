@@ -11,6 +11,7 @@
 #include "core/json.h"
 #include "http/params.h"
 #include "core/status.h"
+#include "policy/neutral_words.h"
 
 namespace xq::screening {
 namespace {
@@ -73,6 +74,24 @@ absl::StatusOr<AggregateQuery> ParseAggregateQuery(const Request& req) {
     long v = std::strtol(k->c_str(), &end, 10);
     if (k->empty() || *end != '\0') return InvalidArgument("k must be an integer", "k");
     q.k = static_cast<int>(std::clamp<long>(v, -1, 100000));
+  }
+  return q;
+}
+
+// GET /campaigns/{id}/results?unit_id=&class_id=&band=&sort=&page_size=&after=
+absl::StatusOr<ResultsQuery> ParseResultsQuery(const Request& req) {
+  XQ_RETURN_IF_ERROR(CheckQuery(req, {"unit_id", "class_id", "band", "sort", "page_size", "after"}));
+  ResultsQuery q;
+  XQ_ASSIGN_OR_RETURN(q.unit_id, QueryId(req, "unit_id"));
+  XQ_ASSIGN_OR_RETURN(q.class_id, QueryId(req, "class_id"));
+  q.band = req.Query("band").value_or("");
+  q.sort = req.Query("sort").value_or("");
+  q.after = req.Query("after").value_or("");
+  if (auto ps = req.Query("page_size"); ps && !ps->empty()) {
+    char* end = nullptr;
+    long v = std::strtol(ps->c_str(), &end, 10);
+    if (*end != '\0') return InvalidArgument("page_size must be a number", "page_size");
+    q.page_size = static_cast<int>(std::clamp<long>(v, -1, 100000));
   }
   return q;
 }
@@ -190,7 +209,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   RegisterInstrumentRoutes(router, svc);
   router.Add("GET", "/api/v1/screening-templates", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
-    return Response::Json(svc.ListTemplates());
+    return Reply(svc.ListTemplatesFor(*req.principal));
   });
 
   router.Add("GET", "/api/v1/campaigns", [&svc](Request& req) {
@@ -202,9 +221,11 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
       Json j = {{"id", IdToString(c.id)}, {"name", c.name}, {"template", c.template_id},
                 {"opens_on", c.opens_on}, {"closes_on", c.closes_on}, {"state", c.state},
                 {"owner_unit_id", IdToString(c.owner_unit_id)}};
-      Json scales = Json::array();
-      for (const auto& s : c.scales) scales.push_back({{"instrument_id", s.instrument_id}, {"version", s.version}});
-      j["scales"] = scales;
+      // Titles as the policy's view for this caller has them (CampaignToJson).
+      const Json detail = CampaignToJson(c);
+      j["scales"] = detail["scales"];
+      j["grades"] = c.grades;
+      if (!c.owner_name.empty()) j["owner_unit_name"] = c.owner_name;
       items.push_back(std::move(j));
     }
     return Response::Json({{"items", items}, {"next", nullptr}, {"total", items.size()}});
@@ -291,9 +312,33 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/results", [&svc](Request& req) {
-    auto cu = ParseCampaignUnit(req);
-    if (!cu.ok()) return Response::Error(cu.status());
-    return Reply(svc.Results(*req.principal, cu->campaign_id, cu->unit_id));
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto q = ParseResultsQuery(req);
+    if (!q.ok()) return Response::Error(q.status());
+    return Reply(svc.ResultsPage(*req.principal, *id, *q));
+  });
+
+  router.Add("GET", "/api/v1/settings/suppression", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    return Reply(svc.SuppressionSetting(*req.principal));
+  });
+
+  router.Add("PUT", "/api/v1/settings/suppression", [&svc](Request& req) {
+    auto body = Body(req);
+    if (!body.ok()) return Response::Error(body.status());
+    JsonReader r(*body);
+    int64_t k = 0;
+    r.Required("k", &k);
+    if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    return Reply(svc.SetSuppressionSetting(*req.principal, static_cast<int>(std::clamp<int64_t>(k, -1, 100000))));
+  });
+
+  router.Add("GET", "/api/v1/diagnostic-words", [](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    Json items = Json::array();
+    for (auto w : policy::DiagnosticWords()) items.push_back(std::string(w));
+    return Response::Json({{"items", items}});
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/aggregates", [&svc](Request& req) {

@@ -14,6 +14,8 @@
 #include "fmt/format.h"
 #include "instruments/registry.h"
 #include "instruments/scoring.h"
+#include "policy/neutral_words.h"
+#include "screening/suppression.h"
 #include "spdlog/spdlog.h"
 #include "warning/access.h"
 
@@ -252,9 +254,14 @@ Json ScaleWarnings(const Campaign& c) {
 
 Json CampaignToJson(const Campaign& c) {
   Json scales = Json::array();
-  for (const auto& s : c.scales) {
+  for (size_t i = 0; i < c.scales.size(); ++i) {
+    const auto& s = c.scales[i];
     Json j = {{"instrument_id", s.instrument_id}, {"version", s.version}};
-    if (const auto* e = FindScale(s)) {
+    // The policy decides the view (ScaleTitleView); neutral by default. The
+    // wording status and norm set are for those who see the real title.
+    if (c.scale_titles != policy::View::kFull) {
+      j["title"] = StudentTitle(static_cast<int>(i));
+    } else if (const auto* e = FindScale(s)) {
       j["title"] = TextOf(e->definition.title);
       j["wording_status"] = e->definition.provenance.wording_status;
       const std::string& ns = s.norm_set.empty() ? e->definition.default_norm_set : s.norm_set;
@@ -285,7 +292,8 @@ Json CampaignToJson(const Campaign& c) {
             {"state", c.state},
             {"created_at", FormatRfc3339(c.created_at)}};
   if (c.assignments) j["assignments"] = c.assignments;
-  j["warnings"] = ScaleWarnings(c);
+  if (c.scale_titles == policy::View::kFull) j["warnings"] = ScaleWarnings(c);
+  if (!c.owner_name.empty()) j["owner_unit_name"] = c.owner_name;
   return j;
 }
 
@@ -470,6 +478,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   Campaign c;
   std::optional<std::string> name, tmpl, owner, opens, closes, notice, consent_text;
   std::optional<int64_t> consent_age, urgent_h, other_d;
+  std::optional<bool> confirm_duplicate_name;
   std::vector<std::string> unit_ids;
   std::optional<Json> grades, scales, kinds;
   r.Optional("name", &name);
@@ -486,6 +495,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   r.Optional("consent_age", &consent_age);
   r.Optional("urgent_due_hours", &urgent_h);
   r.Optional("other_due_days", &other_d);
+  r.Optional("confirm_duplicate_name", &confirm_duplicate_name);
   XQ_RETURN_IF_ERROR(r.Finish());
 
   const Template* t = nullptr;
@@ -614,6 +624,10 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   c.consent_text = consent_text.value_or("");
   if (c.notice.size() > 10000) return InvalidArgument("notice is too long", "notice");
   if (c.consent_text.size() > 10000) return InvalidArgument("consent_text is too long", "consent_text");
+  // Students and guardians read the name, notice and consent text.
+  XQ_RETURN_IF_ERROR(policy::CheckNeutralText(c.name, "name"));
+  XQ_RETURN_IF_ERROR(policy::CheckNeutralText(c.notice, "notice"));
+  XQ_RETURN_IF_ERROR(policy::CheckNeutralText(c.consent_text, "consent_text"));
   c.consent_age = static_cast<int>(consent_age.value_or(14));
   if (c.consent_age < 14 || c.consent_age > 18) return InvalidArgument("consent_age must be 14..18", "consent_age");
   c.urgent_due_hours = static_cast<int>(urgent_h.value_or(24));
@@ -623,6 +637,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   if (c.other_due_days < 1 || c.other_due_days > 90)
     return InvalidArgument("other_due_days must be 1..90", "other_due_days");
 
+  XQ_RETURN_IF_ERROR(CheckCampaignName(c, confirm_duplicate_name.value_or(false)));
   std::vector<std::string> paths;
   for (const auto& u : c.units) paths.push_back(u.path);
   XQ_ASSIGN_OR_RETURN(auto students, store_.StudentsUnder(paths));
@@ -653,6 +668,7 @@ absl::StatusOr<std::vector<Campaign>> ScreeningService::ListCampaigns(const http
     for (const auto& s : scopes) visible = visible || Touches(c, s.path);
     if (visible) out.push_back(std::move(c));
   }
+  XQ_RETURN_IF_ERROR(DecorateCampaigns(p, out));
   return out;
 }
 
@@ -667,7 +683,10 @@ absl::StatusOr<Campaign> ScreeningService::VisibleCampaign(const http::Principal
 }
 
 absl::StatusOr<Campaign> ScreeningService::GetCampaign(const http::Principal& p, int64_t id) {
-  return VisibleCampaign(p, id);
+  XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, id));
+  std::vector<Campaign> one{std::move(c)};
+  XQ_RETURN_IF_ERROR(DecorateCampaigns(p, one));
+  return std::move(one.front());
 }
 
 absl::StatusOr<Campaign> ScreeningService::CloseCampaign(const http::Principal& p, int64_t id) {
@@ -1196,6 +1215,7 @@ absl::StatusOr<Json> ScreeningService::Progress(const http::Principal& p, int64_
                 {"rate", expected > 0 ? static_cast<double>(t.completed) / static_cast<double>(expected) : 0.0}};
   };
   XQ_ASSIGN_OR_RETURN(auto units, store_.GetUnits(order));
+  SortUnitsForDisplay(units);  // 七年级 八年级 九年级, not in path order
   Json kids = Json::array();
   for (const auto& u : units) {
     Json j = tally_json(children[u.id]);
@@ -1314,9 +1334,11 @@ Json ResultRow(const Submission& x) {
             {"flags", r.value("flags", Json::array())},
             {"positive", x.positive},
             {"source", x.source},
-            {"submitted_at", FormatRfc3339(x.submitted_at)}};
+            {"submitted_at", FormatRfc3339(x.submitted_at)},
+            {"unit_path", x.unit_path}};  // replaced by class_name (FillClassNames)
   // The norm set that classified the result (stored inside the result).
   if (r.contains("norm_set")) j["norm_set"] = r["norm_set"];
+  AddResultLabels(j, x);
   return j;
 }
 
@@ -1351,6 +1373,7 @@ absl::StatusOr<Json> ScreeningService::Results(const http::Principal& p, int64_t
   XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOf(campaign_id, paths));
   Json items = Json::array();
   for (const auto& x : subs) items.push_back(ResultRow(x));
+  XQ_RETURN_IF_ERROR(FillClassNames(items));
   if (!subs.empty())
     Audit(&p, "read", "screening_results", IdToString(campaign_id), subs.size() == 1 ? subs[0].student_id : 0,
           "ok", fmt::format("{{\"rows\":{},\"students\":\"{}\"}}", subs.size(), StudentIds(subs)));
@@ -1376,10 +1399,14 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const http::Principal& p, 
     j["campaign_id"] = IdToString(x.campaign_id);
     if (answers) {
       auto a = ParseJson(x.answers);
-      if (a.ok()) j["answers"] = *a;
+      if (a.ok()) {
+        j["answers"] = *a;
+        j["answer_list"] = ItemAnswerLabels(x, *a);
+      }
     }
     items.push_back(std::move(j));
   }
+  XQ_RETURN_IF_ERROR(FillClassNames(items));
   Audit(&p, "read", "screening_history", IdToString(student_id), student_id, "ok",
         fmt::format("{{\"rows\":{}}}", subs.size()));
   return Json{{"student_id", IdToString(student_id)}, {"student_name", s->name}, {"items", items}};
@@ -1406,11 +1433,7 @@ std::string DimLabel(std::string_view dim, const std::string& v) {
     return it == kKinds.end() ? v : it->second;
   }
   if (dim == "sex") return v == "M" ? "男" : v == "F" ? "女" : "未知";
-  if (dim == "grade") {
-    int g = std::atoi(v.c_str());
-    if (g >= 1 && g <= 12) return fmt::format("{}年级", g);
-    return fmt::format("{}级", v);
-  }
+  if (dim == "grade") return GradeLabel(std::atoi(v.c_str()));
   return v + "年";
 }
 
@@ -1418,12 +1441,12 @@ std::string DimLabel(std::string_view dim, const std::string& v) {
 
 absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int64_t campaign_id,
                                                   const AggregateQuery& q) {
-  static const std::set<std::string> kDims = {"school_kind", "grade", "sex", "year"};
+  static const std::set<std::string> kDims = {"school_kind", "grade", "sex", "year", "district", "school"};
   if (q.by.empty() || q.by.size() > 2) return InvalidArgument("by takes one or two dimensions", "by");
   for (const auto& d : q.by)
     if (!kDims.count(d)) return InvalidArgument("unknown dimension " + d, "by");
   if (q.by.size() == 2 && q.by[0] == q.by[1]) return InvalidArgument("the two dimensions are equal", "by");
-  if (q.k < 5 || q.k > 1000) return InvalidArgument("k must be at least 5", "k");
+  if (q.k && (*q.k < kMinSuppressionK || *q.k > 1000)) return InvalidArgument("k must be at least 5", "k");
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAggregate);
   if (scopes.empty()) {
@@ -1442,21 +1465,71 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int6
   bool known = false;
   for (const auto& s : c.scales) known = known || s.instrument_id == instrument;
   if (!known) return InvalidArgument("the campaign has no such scale", "instrument_id");
+  // The city's k; a caller may raise it for a table, never lower it.
+  XQ_ASSIGN_OR_RETURN(const int city_k, CityK(scopes.front().path));
+  if (q.k && *q.k < city_k)
+    return InvalidArgument(fmt::format("k may not be below the city's threshold {}", city_k), "k");
+  const int k = std::max(city_k, q.k.value_or(city_k));
   XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOf(campaign_id, paths));
   std::erase_if(subs, [&](const Submission& x) { return x.instrument_id != instrument || !x.valid; });
   const std::string row_dim = q.by[0], col_dim = q.by.size() > 1 ? q.by[1] : "";
+  // 入学年份 is the student's enrolment year (not the year of answering).
+  std::map<int64_t, std::string> enrolled;
+  if (row_dim == "year" || col_dim == "year") {
+    XQ_ASSIGN_OR_RETURN(enrolled, store_.EnrolmentDatesOf(campaign_id, paths));
+  }
+  std::map<std::string, std::string> unit_names;  // district / school id → name
+  auto value = [&](const Submission& x, const std::string& dim) -> std::string {
+    if (dim == "year") {
+      auto it = enrolled.find(x.student_id);
+      return it != enrolled.end() && it->second.size() >= 4 ? it->second.substr(0, 4) : "";
+    }
+    if (dim == "school") return IdToString(x.school_id);
+    if (dim == "district") {
+      // The unit above the school on the student's path.
+      const std::string school = "/" + IdToString(x.school_id) + "/";
+      const auto at = x.unit_path.find(school);
+      if (at == std::string::npos || at == 0) return "";
+      return IdToString(LastIdOf(x.unit_path.substr(0, at + 1)));
+    }
+    return DimValue(x, dim);
+  };
   std::vector<std::string> row_keys, col_keys;
   for (const auto& x : subs) {
-    row_keys.push_back(DimValue(x, row_dim));
-    col_keys.push_back(col_dim.empty() ? "all" : DimValue(x, col_dim));
+    row_keys.push_back(value(x, row_dim));
+    col_keys.push_back(col_dim.empty() ? "all" : value(x, col_dim));
   }
+  for (const auto& [dim, keys] : {std::pair{row_dim, &row_keys}, std::pair{col_dim, &col_keys}}) {
+    if (dim != "district" && dim != "school") continue;
+    std::set<int64_t> ids;
+    for (const auto& key : *keys)
+      if (auto id = IdFromString(key)) ids.insert(*id);
+    XQ_ASSIGN_OR_RETURN(auto units, store_.GetUnits(std::vector<int64_t>(ids.begin(), ids.end())));
+    for (const auto& u : units) unit_names[IdToString(u.id)] = u.name;
+  }
+  auto label = [&](const std::string& dim, const std::string& key) -> std::string {
+    if (dim == "district" || dim == "school") {
+      auto it = unit_names.find(key);
+      return it == unit_names.end() ? "未知" : it->second;
+    }
+    if (dim == "year" && key.empty()) return "未知";
+    return DimLabel(dim, key);
+  };
   std::vector<std::string> rows(row_keys), cols(col_keys);
-  std::sort(rows.begin(), rows.end());
+  // Numbers (grades, years) in numeric order: 七 八 九 … 十二, not "10" < "7".
+  auto before = [](const std::string& x, const std::string& y) {
+    auto digits = [](const std::string& v) {
+      return !v.empty() && v.size() < 10 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (digits(x) && digits(y) && x.size() != y.size()) return x.size() < y.size();
+    return x < y;
+  };
+  std::sort(rows.begin(), rows.end(), before);
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-  std::sort(cols.begin(), cols.end());
+  std::sort(cols.begin(), cols.end(), before);
   cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
-  auto index = [](const std::vector<std::string>& v, const std::string& k) {
-    return static_cast<size_t>(std::lower_bound(v.begin(), v.end(), k) - v.begin());
+  auto index = [&](const std::vector<std::string>& v, const std::string& k) {
+    return static_cast<size_t>(std::lower_bound(v.begin(), v.end(), k, before) - v.begin());
   };
   std::vector<std::vector<int64_t>> n(rows.size(), std::vector<int64_t>(cols.size(), 0)), pos = n;
   for (size_t i = 0; i < subs.size(); ++i) {
@@ -1464,7 +1537,7 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int6
     ++n[r][cc];
     if (subs[i].positive) ++pos[r][cc];
   }
-  Suppression sup = Suppress(n, q.k);
+  RateSuppression sup = SuppressRates(n, pos, k);
   auto cell = [](int64_t screened, int64_t positive, bool hidden) {
     if (hidden) return Json{{"suppressed", true}};
     return Json{{"screened", screened},
@@ -1485,20 +1558,20 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int6
       col_n[cc] += n[r][cc], col_p[cc] += pos[r][cc];
     }
     all_n += rn, all_p += rp;
-    Json row = {{"key", rows[r]}, {"label", DimLabel(row_dim, rows[r])}, {"cells", cells}};
+    Json row = {{"key", rows[r]}, {"label", label(row_dim, rows[r])}, {"cells", cells}};
     if (cols.size() > 1) row["total"] = cell(rn, rp, sup.row_total[r]);
     out_rows.push_back(std::move(row));
   }
   Json out_cols = Json::array(), col_totals = Json::array();
   for (size_t cc = 0; cc < cols.size(); ++cc) {
-    out_cols.push_back({{"key", cols[cc]}, {"label", col_dim.empty() ? "合计" : DimLabel(col_dim, cols[cc])}});
+    out_cols.push_back({{"key", cols[cc]}, {"label", col_dim.empty() ? "合计" : label(col_dim, cols[cc])}});
     Json t = cell(col_n[cc], col_p[cc], sup.col_total[cc]);
     t["key"] = cols[cc];
     col_totals.push_back(std::move(t));
   }
   return Json{{"campaign_id", IdToString(campaign_id)},
               {"instrument_id", instrument},
-              {"k", q.k},
+              {"k", k},
               {"by", q.by},
               {"columns", out_cols},
               {"rows", out_rows},

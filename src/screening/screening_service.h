@@ -77,11 +77,28 @@ struct SubmitOutcome {
   bool reach_out_now = false;
 };
 
+// The city's small-cell threshold: at least kMinSuppressionK, kDefault
+// until the city admin sets it (suppression_settings).
+inline constexpr int kMinSuppressionK = 5;
+inline constexpr int kDefaultSuppressionK = 10;
+
 struct AggregateQuery {
   std::optional<int64_t> unit_id;
-  std::vector<std::string> by = {"school_kind"};  // school_kind grade sex year (1 or 2)
+  // school_kind grade sex year (enrolment year) district school (1 or 2)
+  std::vector<std::string> by = {"school_kind"};
   std::string instrument_id;                      // default: the first scale
-  int k = 10;
+  // A caller may ask for a higher k than the city's, never a lower one.
+  std::optional<int> k;
+};
+
+// GET /campaigns/{id}/results: filters, order and a page.
+struct ResultsQuery {
+  std::optional<int64_t> unit_id;
+  std::optional<int64_t> class_id;
+  std::string band;  // a band id (e.g. "moderate"), "positive" or "critical"; empty: all
+  std::string sort;  // class | band | name | submitted_at, "-" first for descending; empty: class
+  int page_size = 50;
+  std::string after;  // cursor from `next`
 };
 
 // One line of a paper import that failed validation.
@@ -113,6 +130,9 @@ class ScreeningService {
 
   // --- campaigns (D8)
   Json ListTemplates() const;
+  // The templates for those who create campaigns (policy::MayUseCampaignTemplates);
+  // permission_denied for everybody else.
+  absl::StatusOr<Json> ListTemplatesFor(const http::Principal& p) const;
   absl::StatusOr<Campaign> CreateCampaign(const http::Principal& p, const Json& body);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns(const http::Principal& p);
   absl::StatusOr<Campaign> GetCampaign(const http::Principal& p, int64_t id);
@@ -165,6 +185,13 @@ class ScreeningService {
   absl::StatusOr<Export> ExportXlsx(const http::Principal& p, int64_t campaign_id, std::string_view kind,
                                     std::string_view reason, const AggregateQuery& q);
 
+  // Results with labels, filtered by class and band, ordered and paged.
+  absl::StatusOr<Json> ResultsPage(const http::Principal& p, int64_t campaign_id, const ResultsQuery& q);
+  // The city's suppression k: read by those who read aggregates, changed
+  // by the city admin only (audited).
+  absl::StatusOr<Json> SuppressionSetting(const http::Principal& p);
+  absl::StatusOr<Json> SetSuppressionSetting(const http::Principal& p, int k);
+
   // At start: holds the open assessments of these students (those with a
   // held session) in memory, so their first submission reads nothing.
   // Returns how many assessments are held.
@@ -205,6 +232,14 @@ class ScreeningService {
   // Refuses a scale that does not ship active unless every school of the
   // campaign has enabled it under its own licence.
   absl::Status CheckScaleLicences(const Campaign& c, const std::vector<int64_t>& school_ids);
+  // Owner names and the caller's scale-title view of campaigns.
+  absl::Status DecorateCampaigns(const http::Principal& p, std::vector<Campaign>& cs);
+  // The k of the city holding path.
+  absl::StatusOr<int> CityK(std::string_view path);
+  // Replaces each row's unit_path by class_name ("七年级1班").
+  absl::Status FillClassNames(Json& items);
+  // Conflict (field name) when the owner unit has a campaign of that name.
+  absl::Status CheckCampaignName(const Campaign& c, bool confirmed);
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, int64_t student_id, std::string outcome,
              std::string detail = {}, std::string purpose = {});
@@ -219,6 +254,18 @@ class ScreeningService {
   // Unsubmitted assignments of students answering now (30 minutes).
   ContextCache contexts_{int64_t{30} * 60 * 1'000'000};
 };
+
+// Chinese labels of a result row (ResultRow JSON): the scale's title,
+// scores with their bands' labels, classes, critical items with the item's
+// text and validity flags; band_rank orders rows by severity.
+void AddResultLabels(Json& row, const Submission& x);
+// Item text and the chosen option's text of each answered item.
+Json ItemAnswerLabels(const Submission& x, const Json& answers);
+// Units as staff list them: grades by grade year, then by name with
+// numbers in numeric order (2班 before 10班).
+void SortUnitsForDisplay(std::vector<UnitInfo>& units);
+// Grade labels as staff write them: 7 → "七年级"; an enrolment year → "2025级".
+std::string GradeLabel(int grade);
 
 // Screen-positive rule: any critical hit, an upper band of a reported
 // score's primary band set, or an attention class level.

@@ -148,12 +148,12 @@ absl::StatusOr<std::vector<UnitInfo>> ScreeningStore::GetUnits(const std::vector
     for (int64_t id : ids) {
       long long uid = id;
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT u.id, u.kind, u.name, u.path, sc.school_kind, u.school_id FROM org_units u "
+          (s.prepare << "SELECT u.id, u.kind, u.name, u.path, sc.school_kind, u.school_id, u.grade_year FROM org_units u "
                         "LEFT JOIN org_units sc ON sc.id = u.school_id WHERE u.id = :id",
            soci::use(uid));
       for (const auto& r : rows)
         out.push_back({db::GetInt(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3),
-                       db::GetStr(r, 4), db::GetInt(r, 5)});
+                       db::GetStr(r, 4), db::GetInt(r, 5), static_cast<int>(db::GetInt(r, 6))});
     }
     return absl::OkStatus();
   }));
@@ -491,6 +491,45 @@ absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campai
     return absl::OkStatus();
   }));
   return out;
+}
+
+absl::StatusOr<std::map<int64_t, std::string>> ScreeningStore::EnrolmentDatesOf(
+    int64_t campaign_id, const std::vector<std::string>& paths) {
+  std::map<int64_t, std::string> out;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    long long cid = campaign_id;
+    soci::rowset<soci::row> rows =
+        (s.prepare << "SELECT DISTINCT s.id, s.enrolment_date FROM screening_assignments a "
+                      "JOIN students s ON s.id = a.student_id "
+                      "WHERE a.campaign_id = :c AND a.submission_id IS NOT NULL AND " +
+                          db::PathScopeClause("a.unit_path", paths),
+         soci::use(cid));
+    for (const auto& r : rows) out[db::GetInt(r, 0)] = db::GetStr(r, 1);
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::optional<int>> ScreeningStore::SuppressionK(int64_t city_unit_id) {
+  std::optional<int> out;
+  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+    long long uid = city_unit_id;
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT k FROM suppression_settings WHERE unit_id = :u", soci::use(uid));
+    for (const auto& r : rows) out = static_cast<int>(db::GetInt(r, 0));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::Status ScreeningStore::PutSuppressionK(int64_t city_unit_id, int k, int64_t by, int64_t at) {
+  return db_.InTransaction([&](soci::session& s) {
+    long long uid = city_unit_id, b = by, t = at;
+    int kk = k;
+    s << "DELETE FROM suppression_settings WHERE unit_id = :u", soci::use(uid);
+    s << "INSERT INTO suppression_settings (unit_id, k, updated_by, updated_at) VALUES (:u, :k, :b, :t)",
+        soci::use(uid), soci::use(kk), soci::use(b), soci::use(t);
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace xq::screening

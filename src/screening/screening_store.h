@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@ struct UnitInfo {
   std::string path;
   std::string school_kind;  // of the unit's school
   int64_t school_id = 0;
+  int grade_year = 0;  // grades: 1..12 (K-12) or the enrolment year; 0 otherwise
 };
 
 // One student's standing in a campaign.
@@ -94,6 +96,14 @@ class ScreeningStore {
 
   // Per-student progress of a campaign under path.
   absl::StatusOr<std::vector<ProgressRow>> Progress(int64_t campaign_id, std::string_view path);
+
+  // Enrolment date (YYYY-MM-DD) of each student with a submission of the
+  // campaign under one of paths, by student id.
+  absl::StatusOr<std::map<int64_t, std::string>> EnrolmentDatesOf(int64_t campaign_id,
+                                                                  const std::vector<std::string>& paths);
+  // The city's suppression k (suppression_settings), if set.
+  absl::StatusOr<std::optional<int>> SuppressionK(int64_t city_unit_id);
+  absl::Status PutSuppressionK(int64_t city_unit_id, int k, int64_t by, int64_t at);
 
  private:
   db::Database& db_;

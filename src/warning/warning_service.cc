@@ -4,6 +4,7 @@
 
 #include "core/ids.h"
 #include "core/status.h"
+#include "policy/neutral_words.h"
 #include "fmt/format.h"
 #include "spdlog/spdlog.h"
 #include "warning/access.h"
@@ -208,6 +209,9 @@ absl::StatusOr<FollowUp> WarningService::RecordInterview(const http::Principal& 
     return InvalidArgument("a cleared follow-up has no level", "level");
   if (in.valid_days < 1 || in.valid_days > 366)
     return InvalidArgument("valid_days must be 1..366", "valid_days");
+  // Head teachers and grade heads read the guidance: no diagnostic words
+  // (refused, naming them, so the writer rephrases; policy/neutral_words.h).
+  XQ_RETURN_IF_ERROR(policy::CheckNeutralText(in.guidance, "guidance"));
   XQ_ASSIGN_OR_RETURN(auto f, store_.GetFollowUp(id));
   if (!f) return NotFound("follow-up not found");
   auto d = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kClinical, f->student_id, f->unit_path));

@@ -137,3 +137,10 @@ export const resetTwoFactor = (accountId) =>
 export const getTwoFactorSetting = () => request('GET', '/settings/two-factor');
 export const setTwoFactorSetting = (required) =>
   request('PUT', '/settings/two-factor', { json: { required } });
+// --- what staff see of screening
+// params: {unit_id, class_id, band, sort, page_size, after} → {items, next, total, bands, classes}
+export const listCampaignResults = (id, params) =>
+  request('GET', `/campaigns/${encodeURIComponent(id)}/results`, { query: params });
+export const getDiagnosticWords = () => request('GET', '/diagnostic-words');
+export const getSuppressionSetting = () => request('GET', '/settings/suppression');
+export const putSuppressionSetting = (k) => request('PUT', '/settings/suppression', { json: { k } });

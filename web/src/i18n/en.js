@@ -2,6 +2,7 @@
 import twoFactor from './twofactor.en.js';
 import screening from './screening.en.js';
 import flow from './flow.en.js';
+import scrviews from './scrviews.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -51,6 +52,7 @@ export default {
     required: 'Required',
   },
   errors: {
+    diagnostic_wording: 'Contains diagnostic words; please rephrase',
     invalid_argument: 'Invalid input',
     unauthenticated: 'Your session has ended; please sign in again',
     permission_denied: 'You may not do this',
@@ -260,4 +262,5 @@ export default {
   ...screening,
   ...flow,
   ...twoFactor,
+  ...scrviews,
 };

@@ -2,6 +2,7 @@
 import twoFactor from './twofactor.zh-CN.js';
 import screening from './screening.zh-CN.js';
 import flow from './flow.zh-CN.js';
+import scrviews from './scrviews.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
@@ -51,6 +52,7 @@ export default {
     required: '此项为必填',
   },
   errors: {
+    diagnostic_wording: '含有诊断性词语，请换一种说法',
     invalid_argument: '输入有误',
     unauthenticated: '登录已失效，请重新登录',
     permission_denied: '无权执行此操作',
@@ -259,4 +261,5 @@ export default {
   ...screening,
   ...flow,
   ...twoFactor,
+  ...scrviews,
 };
