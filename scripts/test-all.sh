@@ -55,6 +55,9 @@ PG_STOP=""
 pg_cleanup() { if [ -n "$PG_STOP" ]; then eval "$PG_STOP" >/dev/null 2>&1 || true; fi; }
 trap pg_cleanup EXIT
 
+# The include graph against docs/design.md "Layering".
+suite "layering" python3 scripts/check-layering.py
+
 suite "unit tests and SQLite store contract (ctest)" \
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 600
 

@@ -184,9 +184,9 @@ class ScreeningService {
   // The same with the result's feedback keys at hand.
   std::vector<std::string> FeedbackTexts(const policy::Actor& actor, const Submission& x,
                                          const std::vector<std::string>& keys) const;
-  void Audit(const http::Principal* p, std::string action, std::string object_type,
-             std::string object_id, int64_t student_id, std::string outcome,
-             std::string detail = {}, std::string purpose = {});
+  absl::Status Audit(const http::Principal* p, std::string action, std::string object_type,
+                     std::string object_id, int64_t student_id, std::string outcome,
+                     std::string detail = {}, std::string purpose = {});
 
   ScreeningStore& store_;
   SubmissionWriter& writer_;
