@@ -31,6 +31,7 @@
 #include "org/routes.h"
 
 namespace xq::app {
+namespace {
 
 // Every module's logs and subscriptions (docs/design.md "Events").
 void SubscribeModules(events::Dispatcher& d, db::Database& db) {
@@ -49,6 +50,8 @@ absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock) {
   });
   return runner.DeclarePeriodic("events.forget_handled", "all", int64_t{3600} * 1'000'000, clock.NowMicros());
 }
+
+}  // namespace
 
 absl::Status DeliverEvents(db::Database& db) {
   events::Dispatcher d(db, SystemClock::Instance());
@@ -148,11 +151,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
       "GET", "/api/v1/health",
       [schema, migrations, events = p.events.get()](http::Request&) {
         // Each subscriber's lag: the age of the oldest event it has not
-        // handled yet (0 when caught up), and its failing attempts.
+        // handled yet (0 when caught up), and its failing attempts (the
+        // errors themselves go to the server log, not to this public page).
         nlohmann::json subscribers = nlohmann::json::array();
         for (const auto& l : events->Lags())
           subscribers.push_back({{"name", l.subscriber}, {"log", l.log}, {"lag_ms", l.lag_us / 1000},
-                                 {"delivered", l.delivered}, {"attempts", l.attempts}, {"last_error", l.last_error}});
+                                 {"delivered", l.delivered}, {"attempts", l.attempts}});
         return http::Response::Json({{"status", "ok"},
                                      {"version", "0.1.0"},
                                      {"schema", schema},

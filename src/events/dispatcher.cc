@@ -81,7 +81,7 @@ void Dispatcher::Loop() {
     for (auto& sub : subs_) {
       const int64_t now = clock_.NowMicros();
       if (now < sub->retry_at) continue;
-      if (absl::Status st = Pass(*sub, full, now); !st.ok() && st.code() != absl::StatusCode::kAborted)
+      if (absl::Status st = Pass(*sub, full, now); !st.ok())
         spdlog::warn("events: {} not delivered yet: {}", sub->def.name, st.ToString());
     }
   }
