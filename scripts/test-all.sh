@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite: unit (ctest: GoogleTest binaries and the SQLite half
+# Runs every test suite: the layering check, unit (ctest: GoogleTest binaries and the SQLite half
 # of the store contract), the store contract on a throwaway PostgreSQL
 # cluster, a short kill -9 crash test, API tests against a real server
 # (SQLite, then PostgreSQL), and browser tests. Ends with one line "tests: N passed, N failed".
