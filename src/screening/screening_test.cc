@@ -327,6 +327,30 @@ TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
   EXPECT_EQ(Count("screening_submissions"), 50);
 }
 
+// As the server wires it: the writer wakes the dispatcher once a critical
+// row is durable, and the warning is raised well within a second of the
+// acknowledgement, without waiting for the dispatcher's poll.
+TEST_F(WriterTest, ACriticalAnswersWarningFollowsItsAcknowledgementWithinASecond) {
+  events::Dispatcher d(*db_, SystemClock::Instance(), {.poll = std::chrono::milliseconds(60'000)});
+  d.AddLog(NewSubmissionLog(*db_));
+  d.Subscribe(warning::ScreeningResultsSubscription());
+  d.Start();
+  SubmissionWriter writer(*db_, {.followed_durable = [&d] { d.Wake(); }});
+  ASSERT_TRUE(writer.Write(Request(100, "k0")).ok());  // not critical, not positive: nothing to raise
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Count("follow_ups"), 0);
+  ASSERT_TRUE(writer.Write(Request(101, "k1", true)).ok());
+  const auto acknowledged = std::chrono::steady_clock::now();
+  while (Count("warnings") == 0 && std::chrono::steady_clock::now() - acknowledged < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto took = std::chrono::steady_clock::now() - acknowledged;
+  EXPECT_EQ(Count("warnings"), 1);
+  EXPECT_EQ(Count("follow_ups"), 1);
+  EXPECT_LT(took, std::chrono::seconds(1)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                                           << " ms";
+  d.Stop();
+}
+
 TEST_F(WriterTest, TheClaimChecksConsentAsCommitted) {
   SubmissionWriter writer(*db_);
   auto needing = Request(101, "k1");
