@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite: unit (ctest: GoogleTest binaries and the SQLite half
+# Runs every test suite: the layering check, unit (ctest: GoogleTest binaries and the SQLite half
 # of the store contract), the store contract on a throwaway PostgreSQL
 # cluster, a short kill -9 crash test, API tests against a real server
 # (SQLite, then PostgreSQL), and browser tests. Ends with one line "tests: N passed, N failed".
@@ -54,6 +54,9 @@ suite() {  # suite NAME CMD...
 PG_STOP=""
 pg_cleanup() { if [ -n "$PG_STOP" ]; then eval "$PG_STOP" >/dev/null 2>&1 || true; fi; }
 trap pg_cleanup EXIT
+
+# The include graph against docs/design.md "Layering".
+suite "layering" python3 scripts/check-layering.py
 
 suite "unit tests and SQLite store contract (ctest)" \
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 600

@@ -17,21 +17,56 @@
 #include "counselling/routes.h"
 #include "core/status.h"
 #include "db/database.h"
+#include "db/migrations.h"
+#include "events/dispatcher.h"
+#include "jobs/jobs.h"
 #include "auth/slips.h"
+#include "screening/events.h"
 #include "screening/routes.h"
 #include "screening/todos.h"
 #include "screening/screening_service.h"
 #include "warning/routes.h"
+#include "warning/subscriptions.h"
 #include "warning/warning_service.h"
 #include "org/org_service.h"
 #include "org/org_store.h"
 #include "org/routes.h"
 
 namespace xq::app {
+namespace {
+
+// Every module's logs and subscriptions (docs/design.md "Events").
+void SubscribeModules(events::Dispatcher& d, db::Database& db) {
+  d.AddLog(screening::NewSubmissionLog(db));
+  d.Subscribe(warning::ScreeningResultsSubscription());
+}
+
+// Every module's periodic jobs (docs/design.md "Jobs").
+absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock) {
+  // Event ids handled more than a week ago are read again by no one (the
+  // cursors are minutes ahead of them).
+  runner.Handle("events.forget_handled", [&clock](soci::session& s, const jobs::Job&) {
+    long long before = clock.NowMicros() - int64_t{7} * 86400 * 1'000'000;
+    s << "DELETE FROM event_handled WHERE handled_at < :t", soci::use(before);
+    return absl::OkStatus();
+  });
+  return runner.DeclarePeriodic("events.forget_handled", "all", int64_t{3600} * 1'000'000, clock.NowMicros());
+}
+
+}  // namespace
+
+absl::Status DeliverEvents(db::Database& db) {
+  events::Dispatcher d(db, SystemClock::Instance());
+  SubscribeModules(d, db);
+  return d.DeliverPending();
+}
 
 struct App::Parts {
   std::unique_ptr<db::Database> db;
   std::unique_ptr<audit::AuditLog> audit;
+  // Before the modules: stopped after them (the writer wakes the dispatcher).
+  std::unique_ptr<events::Dispatcher> events;
+  std::unique_ptr<jobs::JobRunner> jobs;
   std::unique_ptr<auth::AuthStore> auth_store;
   std::unique_ptr<auth::AuthService> auth;
   std::unique_ptr<auth::TwoFactorStore> two_factor_store;
@@ -93,7 +128,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.warning_store = std::make_unique<warning::WarningStore>(*p.db);
   p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
   p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
-  p.submission_writer = std::make_unique<screening::SubmissionWriter>(*p.db);
+  // Events: the urgent warning of a critical answer is raised from the
+  // submissions log; the writer wakes the dispatcher once such a row is
+  // durable (well under a second from the acknowledgement).
+  p.events = std::make_unique<events::Dispatcher>(*p.db, clock);
+  SubscribeModules(*p.events, *p.db);
+  p.events->Start();
+  p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
+  XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock));
+  p.jobs->Start();
+  p.submission_writer = std::make_unique<screening::SubmissionWriter>(
+      *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
   p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
                                                                *p.audit, *p.hotlines, clock);
   p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warning_store, clock);
@@ -110,10 +155,23 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   });
 
   const int schema = db::LatestSchemaVersion();
+  nlohmann::json migrations = nlohmann::json::object();
+  for (const auto& [module, version] : db::LatestModuleVersions()) migrations[module] = version;
   p.router.Add(
       "GET", "/api/v1/health",
-      [schema](http::Request&) {
-        return http::Response::Json({{"status", "ok"}, {"version", "0.1.0"}, {"schema", schema}});
+      [schema, migrations, events = p.events.get()](http::Request&) {
+        // Each subscriber's lag: the age of the oldest event it has not
+        // handled yet (0 when caught up), and its failing attempts (the
+        // errors themselves go to the server log, not to this public page).
+        nlohmann::json subscribers = nlohmann::json::array();
+        for (const auto& l : events->Lags())
+          subscribers.push_back({{"name", l.subscriber}, {"log", l.log}, {"lag_ms", l.lag_us / 1000},
+                                 {"delivered", l.delivered}, {"attempts", l.attempts}});
+        return http::Response::Json({{"status", "ok"},
+                                     {"version", "0.1.0"},
+                                     {"schema", schema},
+                                     {"migrations", migrations},
+                                     {"events", {{"subscribers", subscribers}}}});
       },
       {.auth = http::Auth::kNone});
   auth::RegisterAuthRoutes(p.router, *p.auth, options.secure_cookies);

@@ -11,6 +11,10 @@
 #include "http/router.h"
 #include "http/server.h"
 
+namespace xq::db {
+class Database;
+}
+
 namespace xq::app {
 
 struct AppOptions {
@@ -19,6 +23,10 @@ struct AppOptions {
   bool secure_cookies = false;
   int pool_size = 8;
 };
+
+// Delivers every pending event (tools that write and exit: paper import,
+// demo seeding), with the subscriptions the server has.
+absl::Status DeliverEvents(db::Database& db);
 
 class App {
  public:

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "app/app.h"
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/ids.h"
@@ -111,6 +112,12 @@ void AddDemoCommands(CLI::App& app) {
       auto ss = screening::SeedDemoScreening(*db, SystemClock::Instance(), so);
       if (!ss.ok()) {
         std::fprintf(stderr, "xinqiao demo: screening: %s\n", std::string(ss.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      // The urgent warnings and follow-ups, raised here rather than by the
+      // next server start.
+      if (auto st = app::DeliverEvents(*db); !st.ok()) {
+        std::fprintf(stderr, "xinqiao demo: screening: %s\n", std::string(st.message()).c_str());
         throw CLI::RuntimeError(1);
       }
       std::printf("%s\n", fmt::format("demo screening campaign {}: {} submissions, {} urgent warnings",

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "app/app.h"
 #include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -67,6 +68,10 @@ void AddScreeningCommands(CLI::App& app) {
       std::fprintf(stderr, "%zu problem(s); nothing was imported\n", out->errors.size());
       throw CLI::RuntimeError(1);
     }
+    // The warnings of what was written, before the import reports it done
+    // (a running server would raise them too, within its poll interval).
+    writer.Stop();
+    if (auto st = app::DeliverEvents(**db); !st.ok()) fail(1, std::string(st.message()));
     std::printf("%s\n", fmt::format("imported {} rows: {} written, {} already present, {} urgent warnings",
                                     out->rows, out->written, out->repeats, out->warnings)
                             .c_str());

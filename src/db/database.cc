@@ -1,4 +1,5 @@
 #include "db/database.h"
+#include "db/migrations.h"
 #include "db/wal_vfs.h"
 
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -405,40 +408,140 @@ absl::Status Database::WithSqliteSynchronous(std::string_view level, const Fn& f
   });
 }
 
+namespace {
+
+// One migration file as embedded: src/<module>/migrations/<dialect>/NNN_name.sql.
+struct MigrationFile {
+  std::string module;
+  int version = 0;
+  std::string file;  // NNN_name.sql
+  std::string path;  // as embedded, for messages
+  std::string_view sql;
+};
+
+// The legacy folder src/db/migrations holds the foundation's migrations
+// (and every module's that came before migrations belonged to modules):
+// the module "db", also recorded in schema_migrations as before.
+constexpr std::string_view kLegacyModule = "db";
+
+using Files = std::vector<std::pair<std::string_view, std::string_view>>;
+
+absl::StatusOr<std::vector<MigrationFile>> MigrationFiles(const Files& files, std::string_view dialect_dir) {
+  std::vector<MigrationFile> out;
+  for (const auto& [name, sql] : files) {
+    // name: src/<module>/migrations/<dialect>/<file>
+    std::string_view n = name;
+    if (n.starts_with("src/")) n.remove_prefix(4);
+    auto slash = n.find('/');
+    if (slash == std::string_view::npos) continue;
+    std::string module(n.substr(0, slash));
+    std::string_view rest = n.substr(slash + 1);
+    if (!rest.starts_with("migrations/")) continue;
+    rest.remove_prefix(11);
+    if (!rest.starts_with(dialect_dir)) continue;
+    rest.remove_prefix(dialect_dir.size());
+    if (rest.size() < 5 || !std::isdigit(static_cast<unsigned char>(rest[0])) ||
+        !std::isdigit(static_cast<unsigned char>(rest[1])) || !std::isdigit(static_cast<unsigned char>(rest[2])) ||
+        rest[3] != '_')
+      return absl::FailedPreconditionError(fmt::format("migration {}: the file name must start with three digits and '_'", name));
+    out.push_back(MigrationFile{module, std::atoi(std::string(rest.substr(0, 3)).c_str()), std::string(rest),
+                                std::string(name), sql});
+  }
+  return out;
+}
+
+// Every migration of this binary for one dialect, in the order they apply:
+// by number, then module. Refuses two files with one id (module + number),
+// and a migration that exists for one dialect only.
+absl::StatusOr<std::vector<MigrationFile>> Plan(bool sqlite, const Files& files = EmbeddedFiles()) {
+  XQ_ASSIGN_OR_RETURN(auto mine, MigrationFiles(files, sqlite ? "sqlite/" : "postgresql/"));
+  XQ_ASSIGN_OR_RETURN(auto other, MigrationFiles(files, sqlite ? "postgresql/" : "sqlite/"));
+  std::map<std::pair<std::string, int>, std::string> seen;
+  for (const auto* list : {&mine, &other}) {
+    seen.clear();
+    for (const auto& m : *list) {
+      auto [it, fresh] = seen.emplace(std::make_pair(m.module, m.version), m.path);
+      if (!fresh)
+        return absl::FailedPreconditionError(fmt::format("duplicate migration {}/{:03}: {} and {} have the same id; give one of "
+                                              "them another number",
+                                              m.module, m.version, it->second, m.path));
+    }
+  }
+  std::map<std::pair<std::string, int>, std::string> theirs;
+  for (const auto& m : other) theirs.emplace(std::make_pair(m.module, m.version), m.file);
+  for (const auto& m : mine) {
+    auto it = theirs.find({m.module, m.version});
+    if (it == theirs.end())
+      return absl::FailedPreconditionError(
+          fmt::format("migration {} has no counterpart for the other database (each migration needs a "
+                      "sqlite/ and a postgresql/ file with the same number)",
+                      m.path));
+    theirs.erase(it);
+  }
+  if (!theirs.empty())
+    return absl::FailedPreconditionError(fmt::format("migration {}/{:03} ({}) exists for the other database only",
+                                          theirs.begin()->first.first, theirs.begin()->first.second,
+                                          theirs.begin()->second));
+  std::sort(mine.begin(), mine.end(), [](const MigrationFile& a, const MigrationFile& b) {
+    return std::tie(a.version, a.module) < std::tie(b.version, b.module);
+  });
+  return mine;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> MigrationOrder(
+    const std::vector<std::pair<std::string_view, std::string_view>>& files, bool sqlite) {
+  XQ_ASSIGN_OR_RETURN(auto plan, Plan(sqlite, files));
+  std::vector<std::string> out;
+  for (const auto& m : plan) out.push_back(fmt::format("{}/{}", m.module, m.file));
+  return out;
+}
+
 int LatestSchemaVersion() {
   int v = 0;
-  for (const auto& [name, sql] : EmbeddedFiles()) {
-    auto slash = name.rfind('/');
-    v = std::max(v, std::atoi(std::string(name.substr(slash + 1, 3)).c_str()));
-  }
+  auto plan = Plan(true);
+  if (!plan.ok()) return 0;
+  for (const auto& m : *plan)
+    if (m.module == kLegacyModule) v = std::max(v, m.version);
   return v;
+}
+
+std::map<std::string, int> LatestModuleVersions() {
+  std::map<std::string, int> out;
+  auto plan = Plan(true);
+  if (!plan.ok()) return out;
+  for (const auto& m : *plan) out[m.module] = std::max(out[m.module], m.version);
+  return out;
 }
 
 absl::Status Migrate(Database& db, int up_to) {
   const bool sqlite = db.dialect() == Dialect::kSqlite;
-  const std::string dir = sqlite ? "/sqlite/" : "/postgresql/";
-  std::map<int, std::pair<std::string, std::string_view>> todo;
-  for (const auto& [name, sql] : EmbeddedFiles()) {
-    if (!Contains(name, dir)) continue;
-    auto slash = name.rfind('/');
-    std::string file(name.substr(slash + 1));
-    todo[std::atoi(file.substr(0, 3).c_str())] = {file, sql};
-  }
-  XQ_RETURN_IF_ERROR(db.Run([](soci::session& s) {
+  XQ_ASSIGN_OR_RETURN(auto plan, Plan(sqlite));
+  // schema_migrations: the legacy module's versions, as the runner before
+  // module migrations kept them (and older binaries read them).
+  // applied_migrations: every module's, by id (module + number); on a
+  // database migrated before it existed, it starts from schema_migrations.
+  XQ_RETURN_IF_ERROR(db.InTransaction([](soci::session& s) {
     s << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
          "name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+    s << "CREATE TABLE IF NOT EXISTS applied_migrations (module TEXT NOT NULL, version INTEGER NOT NULL, "
+         "name TEXT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (module, version))";
+    s << "INSERT INTO applied_migrations (module, version, name, applied_at) SELECT 'db', m.version, m.name, "
+         "m.applied_at FROM schema_migrations m WHERE NOT EXISTS (SELECT 1 FROM applied_migrations a WHERE "
+         "a.module = 'db' AND a.version = m.version)";
     return absl::OkStatus();
   }));
-  int current = 0;
+  std::set<std::pair<std::string, int>> applied;
   XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) {
-    soci::indicator ind;
-    s << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
-    if (ind != soci::i_ok) current = 0;
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT module, version FROM applied_migrations");
+    for (const auto& r : rows) applied.emplace(r.get<std::string>(0), r.get<int>(1));
     return absl::OkStatus();
   }));
-  for (const auto& [version, entry] : todo) {
-    if (version <= current || version > up_to) continue;
-    const auto& [file, sql] = entry;
+  for (const MigrationFile& m : plan) {
+    if (applied.contains({m.module, m.version}) || m.version > up_to) continue;
+    const std::string& file = m.file;
+    const std::string_view sql = m.sql;
     // A SQLite migration that rebuilds a table other tables refer to runs
     // with foreign keys off (they cannot be switched inside a transaction),
     // and commits only if every reference still holds.
@@ -462,8 +565,13 @@ absl::Status Migrate(Database& db, int up_to) {
         }
       }
       long long now = SystemClock::Instance().NowMicros();
-      s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
-          soci::use(version), soci::use(file), soci::use(now);
+      int version = m.version;
+      if (m.module == kLegacyModule) {
+        s << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)", soci::use(version),
+            soci::use(file), soci::use(now);
+      }
+      s << "INSERT INTO applied_migrations (module, version, name, applied_at) VALUES (:m, :v, :n, :t)",
+          soci::use(m.module), soci::use(version), soci::use(file), soci::use(now);
       return absl::OkStatus();
     };
     if (keys_off) {
@@ -476,7 +584,7 @@ absl::Status Migrate(Database& db, int up_to) {
     } else {
       XQ_RETURN_IF_ERROR(db.InTransaction(apply));
     }
-    spdlog::info("applied migration {}", file);
+    spdlog::info("applied migration {}/{}", m.module, file);
   }
   return absl::OkStatus();
 }

@@ -29,7 +29,7 @@ constexpr ApiCode kApiCodes[] = {
     {"invalid_argument", 400},   {"unauthenticated", 401},        {"permission_denied", 403},
     {"not_found", 404},          {"conflict", 409},               {"payload_too_large", 413},
     {"unsupported_media_type", 415}, {"rate_limited", 429},       {"internal", 500},
-    {"unavailable", 503},
+    {"unavailable", 503},        {"audit_unavailable", 503},
 };
 
 std::pair<int, std::string> CanonicalOf(absl::StatusCode code) {

@@ -110,6 +110,7 @@ TEST(HttpStatusOfTest, MapsEveryCanonicalCode) {
       {absl::AbortedError("x"), 409, "conflict"},
       {absl::ResourceExhaustedError("x"), 429, "rate_limited"},
       {absl::UnavailableError("x"), 503, "unavailable"},
+      {WithCode(absl::UnavailableError("x"), "audit_unavailable"), 503, "audit_unavailable"},
       {absl::InternalError("x"), 500, "internal"},
       {absl::UnknownError("x"), 500, "internal"},
       {absl::DataLossError("x"), 500, "internal"},

@@ -128,8 +128,8 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const http::Principal& p, in
                                    identified ? std::vector<policy::Role>{policy::Role::kPsychStaff}
                                               : std::vector<policy::Role>{});
   if (scopes.empty()) {
-    Audit(&p, "denied", "export", IdToString(campaign_id), 0, "denied",
-          fmt::format("{{\"kind\":\"{}\"}}", kind), std::string(reason));
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "export", IdToString(campaign_id), 0, "denied",
+                             fmt::format("{{\"kind\":\"{}\"}}", kind), std::string(reason)));
     return PermissionDenied(identified ? "identified results are exported by psychology staff only"
                                        : "no role of this account exports aggregates");
   }
@@ -279,8 +279,10 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const http::Principal& p, in
     }
   }
   XQ_ASSIGN_OR_RETURN(auto bytes, book.Finish());
-  Audit(&p, "export", identified ? "screening_results" : "screening_aggregates", IdToString(campaign_id), 0,
-        "ok", fmt::format("{{\"kind\":\"{}\",\"bytes\":{}}}", kind, bytes.size()), std::string(reason));
+  XQ_RETURN_IF_ERROR(Audit(&p, "export", identified ? "screening_results" : "screening_aggregates",
+                           IdToString(campaign_id), 0, "ok",
+                           fmt::format("{{\"kind\":\"{}\",\"bytes\":{}}}", kind, bytes.size()),
+                           std::string(reason)));
   // Named after the unit (the school for psychology staff), the campaign
   // and the date; sent with an RFC 5987 UTF-8 filename*.
   std::string unit_name;

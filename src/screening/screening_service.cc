@@ -18,6 +18,7 @@
 #include "screening/suppression.h"
 #include "spdlog/spdlog.h"
 #include "warning/access.h"
+#include "audit/audited.h"
 
 namespace xq::screening {
 namespace {
@@ -455,9 +456,9 @@ absl::StatusOr<std::shared_ptr<const Campaign>> ScreeningService::CampaignById(i
 
 // ---------------------------------------------------------------- audit
 
-void ScreeningService::Audit(const http::Principal* p, std::string action, std::string object_type,
-                             std::string object_id, int64_t student_id, std::string outcome,
-                             std::string detail, std::string purpose) {
+absl::Status ScreeningService::Audit(const http::Principal* p, std::string action, std::string object_type,
+                                     std::string object_id, int64_t student_id, std::string outcome,
+                                     std::string detail, std::string purpose) {
   audit::Event e;
   e.actor_id = p ? p->account_id : 0;
   e.actor_role = p ? warning::PrimaryRole(p->actor) : "system";
@@ -468,7 +469,7 @@ void ScreeningService::Audit(const http::Principal* p, std::string action, std::
   e.outcome = std::move(outcome);
   e.detail = std::move(detail);
   e.purpose = std::move(purpose);
-  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+  return audit::Record(audit_, e);  // a failed audit write fails the request
 }
 
 // ---------------------------------------------------------------- campaigns
@@ -509,7 +510,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   auto scopes = ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
                           {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
   if (scopes.empty()) {
-    Audit(&p, "denied", "campaign", "", 0, "denied", "create campaign");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "campaign", "", 0, "denied", "create campaign"));
     return PermissionDenied("only psychology staff and district or city admins create campaigns");
   }
   UnitInfo owner_unit;
@@ -653,8 +654,8 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   c.created_at = clock_.NowMicros();
   XQ_RETURN_IF_ERROR(store_.CreateCampaign(c, students));
   c.assignments = static_cast<int64_t>(students.size() * c.scales.size());
-  Audit(&p, "create", "campaign", IdToString(c.id), 0, "ok",
-        fmt::format("{{\"students\":{},\"scales\":{}}}", students.size(), c.scales.size()));
+  XQ_RETURN_IF_ERROR(Audit(&p, "create", "campaign", IdToString(c.id), 0, "ok",
+          fmt::format("{{\"students\":{},\"scales\":{}}}", students.size(), c.scales.size())));
   return c;
 }
 
@@ -678,7 +679,7 @@ absl::StatusOr<Campaign> ScreeningService::VisibleCampaign(const http::Principal
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
   for (const auto& s : scopes)
     if (Touches(*c, s.path)) return *c;
-  Audit(&p, "denied", "campaign", IdToString(id), 0, "denied", "campaign outside scope");
+  XQ_RETURN_IF_ERROR(Audit(&p, "denied", "campaign", IdToString(id), 0, "denied", "campaign outside scope"));
   return NotFound("campaign not found");
 }
 
@@ -694,7 +695,7 @@ absl::StatusOr<Campaign> ScreeningService::CloseCampaign(const http::Principal& 
   auto scopes = ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
                           {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
   if (!Covering(scopes, c.owner_path)) {
-    Audit(&p, "denied", "campaign", IdToString(id), 0, "denied", "close campaign");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "campaign", IdToString(id), 0, "denied", "close campaign"));
     return PermissionDenied("only the campaign's owners close it");
   }
   XQ_ASSIGN_OR_RETURN(bool changed, store_.CloseCampaign(id));
@@ -702,7 +703,7 @@ absl::StatusOr<Campaign> ScreeningService::CloseCampaign(const http::Principal& 
     std::lock_guard lk(cache_mu_);
     campaigns_.erase(id);
   }
-  if (changed) Audit(&p, "close", "campaign", IdToString(id), 0, "ok");
+  if (changed) XQ_RETURN_IF_ERROR(Audit(&p, "close", "campaign", IdToString(id), 0, "ok"));
   return VisibleCampaign(p, id);
 }
 
@@ -728,7 +729,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p
                             {Role::kPsychStaff, Role::kHeadTeacher, Role::kSchoolDataAdmin});
     auto roster = policy::Decide(p.actor, Action::kRead, StudentRes(DataClass::kRoster, student_id, s->unit_path));
     if (!Covering(scopes, s->unit_path) || !roster.allowed) {
-      Audit(&p, "denied", "consent", IdToString(campaign_id), student_id, "denied", roster.reason);
+      XQ_RETURN_IF_ERROR(Audit(&p, "denied", "consent", IdToString(campaign_id), student_id, "denied", roster.reason));
       return NotFound("not found");
     }
     source = "paper";
@@ -737,8 +738,8 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p
   Consent rec{campaign_id, student_id, std::string(decision), source, p.account_id, clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutConsent(rec));
   contexts_.ForgetStudent(student_id);
-  Audit(&p, "consent", "campaign", IdToString(campaign_id), student_id, "ok",
-        fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source));
+  XQ_RETURN_IF_ERROR(Audit(&p, "consent", "campaign", IdToString(campaign_id), student_id, "ok",
+          fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source)));
   return rec;
 }
 
@@ -998,40 +999,9 @@ absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const As
   x.grade_year = s.grade_year;
   x.school_kind = s.school_kind;
   x.submitted_at = clock_.NowMicros();
-  bool urgent = false;
-  for (const auto& hit : scored->critical) {
-    const auto& cr = def.critical[hit.index];
-    warning::Warning wr;
-    wr.id = NewId();
-    wr.school_id = s.school_id;
-    wr.student_id = s.id;
-    wr.unit_path = a.unit_path;
-    wr.submission_id = x.id;
-    wr.campaign_id = c.id;
-    wr.instrument_id = def.id;
-    wr.item_id = cr.item;
-    wr.critical_id = cr.id;
-    wr.urgency = std::string(instruments::UrgencyName(hit.urgency));
-    wr.label = TextOf(cr.label);
-    wr.created_at = x.submitted_at;
-    w.warnings.push_back(std::move(wr));
-    urgent = true;
-  }
-  if (urgent || x.positive) {
-    warning::FollowUp f;
-    f.id = NewId();
-    f.school_id = s.school_id;
-    f.student_id = s.id;
-    f.unit_path = a.unit_path;
-    f.submission_id = x.id;
-    f.campaign_id = c.id;
-    f.instrument_id = def.id;
-    f.reason = urgent ? "critical" : "positive";
-    f.due_at = x.submitted_at + (urgent ? int64_t{c.urgent_due_hours} * kHourMicros
-                                        : int64_t{c.other_due_days} * 24 * kHourMicros);
-    f.created_at = x.submitted_at;
-    w.follow_ups.push_back(std::move(f));
-  }
+  // The urgent warnings and the follow-up are the warning module's: it
+  // raises them from the submissions log (screening/events.h).
+  w.urgent_warnings = static_cast<int>(scored->critical.size());
   return w;
 }
 
@@ -1239,7 +1209,7 @@ absl::StatusOr<Json> ScreeningService::NonRespondents(const http::Principal& p, 
   auto work = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
   auto names = policy::Decide(p.actor, Action::kRead, UnitRes(DataClass::kRoster, u->path));
   if (!Covering(work, u->path) || !names.allowed) {
-    Audit(&p, "denied", "non_respondents", IdToString(campaign_id), 0, "denied", names.reason);
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "non_respondents", IdToString(campaign_id), 0, "denied", names.reason));
     return NotFound("unit not found");
   }
   XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, u->path));
@@ -1297,9 +1267,9 @@ absl::StatusOr<Json> ScreeningService::Remind(const http::Principal& p, int64_t 
     else ++no_guardian_account;
   }
   XQ_RETURN_IF_ERROR(reminders.Add(out));
-  Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
-        fmt::format("{{\"unit_id\":\"{}\",\"students\":{},\"guardians\":{},\"awaiting_consent\":{}}}", unit_id,
-                    students, guardians, awaiting));
+  XQ_RETURN_IF_ERROR(Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
+                           fmt::format("{{\"unit_id\":\"{}\",\"students\":{},\"guardians\":{},\"awaiting_consent\":{}}}",
+                                       unit_id, students, guardians, awaiting)));
   // `reminded`: students covered (a to-do for them or their guardian);
   // `delivered`: by an outbound channel, none yet.
   return Json{{"reminded", students + awaiting},
@@ -1361,7 +1331,7 @@ absl::StatusOr<Json> ScreeningService::Results(const http::Principal& p, int64_t
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {Role::kPsychStaff});
   if (scopes.empty()) {
-    Audit(&p, "denied", "screening_results", IdToString(campaign_id), 0, "denied", "results need D3");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "screening_results", IdToString(campaign_id), 0, "denied", "results need D3"));
     return PermissionDenied("only psychology staff see screening results");
   }
   std::vector<std::string> paths = PathsOf(scopes);
@@ -1375,8 +1345,8 @@ absl::StatusOr<Json> ScreeningService::Results(const http::Principal& p, int64_t
   for (const auto& x : subs) items.push_back(ResultRow(x));
   XQ_RETURN_IF_ERROR(FillClassNames(items));
   if (!subs.empty())
-    Audit(&p, "read", "screening_results", IdToString(campaign_id), subs.size() == 1 ? subs[0].student_id : 0,
-          "ok", fmt::format("{{\"rows\":{},\"students\":\"{}\"}}", subs.size(), StudentIds(subs)));
+    XQ_RETURN_IF_ERROR(Audit(&p, "read", "screening_results", IdToString(campaign_id), subs.size() == 1 ? subs[0].student_id : 0,
+            "ok", fmt::format("{{\"rows\":{},\"students\":\"{}\"}}", subs.size(), StudentIds(subs))));
   return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
 }
 
@@ -1385,7 +1355,7 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const http::Principal& p, 
   if (!s) return NotFound("student not found");
   auto d = policy::Decide(p.actor, Action::kRead, StudentRes(DataClass::kResults, student_id, s->unit_path));
   if (!d.allowed || d.view != policy::View::kFull) {
-    Audit(&p, "denied", "screening_history", IdToString(student_id), student_id, "denied", d.reason);
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "screening_history", IdToString(student_id), student_id, "denied", d.reason));
     return NotFound("student not found");
   }
   XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOfStudent(student_id));
@@ -1407,8 +1377,8 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const http::Principal& p, 
     items.push_back(std::move(j));
   }
   XQ_RETURN_IF_ERROR(FillClassNames(items));
-  Audit(&p, "read", "screening_history", IdToString(student_id), student_id, "ok",
-        fmt::format("{{\"rows\":{}}}", subs.size()));
+  XQ_RETURN_IF_ERROR(Audit(&p, "read", "screening_history", IdToString(student_id), student_id, "ok",
+          fmt::format("{{\"rows\":{}}}", subs.size())));
   return Json{{"student_id", IdToString(student_id)}, {"student_name", s->name}, {"items", items}};
 }
 
@@ -1450,7 +1420,7 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int6
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAggregate);
   if (scopes.empty()) {
-    Audit(&p, "denied", "screening_aggregates", IdToString(campaign_id), 0, "denied", "aggregates need D7");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "screening_aggregates", IdToString(campaign_id), 0, "denied", "aggregates need D7"));
     return PermissionDenied("no role of this account sees aggregates");
   }
   std::vector<std::string> paths = PathsOf(scopes);
@@ -1722,7 +1692,7 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
   }
   if (!out.errors.empty()) return out;
   std::vector<std::pair<int64_t, size_t>> fresh;  // (submission id, warnings)
-  for (const auto& w : ready) fresh.emplace_back(w.submission.id, w.warnings.size());
+  for (const auto& w : ready) fresh.emplace_back(w.submission.id, w.urgent_warnings);
   auto stored = writer_.WriteMany(std::move(ready));
   for (size_t i = 0; i < stored.size(); ++i) {
     if (!stored[i].ok()) return stored[i].status();
@@ -1733,8 +1703,8 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
       ++out.repeats;
     }
   }
-  Audit(nullptr, "import", "screening_paper", IdToString(campaign_id), 0, "ok",
-        fmt::format("{{\"rows\":{},\"written\":{},\"repeats\":{}}}", out.rows, out.written, out.repeats));
+  XQ_RETURN_IF_ERROR(Audit(nullptr, "import", "screening_paper", IdToString(campaign_id), 0, "ok",
+          fmt::format("{{\"rows\":{},\"written\":{},\"repeats\":{}}}", out.rows, out.written, out.repeats)));
   return out;
 }
 

@@ -240,9 +240,9 @@ class ScreeningService {
   absl::Status FillClassNames(Json& items);
   // Conflict (field name) when the owner unit has a campaign of that name.
   absl::Status CheckCampaignName(const Campaign& c, bool confirmed);
-  void Audit(const http::Principal* p, std::string action, std::string object_type,
-             std::string object_id, int64_t student_id, std::string outcome,
-             std::string detail = {}, std::string purpose = {});
+  absl::Status Audit(const http::Principal* p, std::string action, std::string object_type,
+                     std::string object_id, int64_t student_id, std::string outcome,
+                     std::string detail = {}, std::string purpose = {});
 
   ScreeningStore& store_;
   SubmissionWriter& writer_;

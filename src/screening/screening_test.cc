@@ -1,5 +1,5 @@
 // Unit tests: small-cell suppression, the screen-positive rule, and the
-// group-commit writer (idempotent repeats, warnings in the same commit).
+// group-commit writer (idempotent repeats; warnings raised once from the log).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -16,11 +16,14 @@
 #include "db/database.h"
 #include "gtest/gtest.h"
 #include "demo/demo.h"
+#include "events/dispatcher.h"
 #include "screening/context_cache.h"
+#include "screening/events.h"
 #include "screening/routes.h"
 #include "screening/demo_data.h"
 #include "screening/screening_service.h"
 #include "screening/submission_writer.h"
+#include "warning/subscriptions.h"
 #include "warning/warning_service.h"
 #include "audit/audit.h"
 #include "counselling/hotlines.h"
@@ -267,21 +270,20 @@ class WriterTest : public ::testing::Test {
     w.submission.source = "online";
     w.submission.submitted_at = 1;
     if (critical) {
-      warning::Warning wr;
-      wr.id = NewId();
-      wr.school_id = 1;
-      wr.student_id = 5;
-      wr.unit_path = "/1/";
-      wr.submission_id = w.submission.id;
-      wr.campaign_id = 9;
-      wr.instrument_id = "phq9";
-      wr.item_id = "q9";
-      wr.critical_id = "q9_self_harm";
-      wr.urgency = "urgent";
-      wr.label = "x";
-      w.warnings.push_back(wr);
+      // A critical item: the warning module raises its warning from the
+      // submissions log (DeliverEvents).
+      w.submission.critical = true;
+      w.submission.result = R"({"critical":[{"id":"q9_self_harm","item":"q9","urgency":"urgent"}]})";
+      w.urgent_warnings = 1;
     }
     return w;
+  }
+  // What a server's dispatcher does after the writer wakes it.
+  void DeliverEvents() {
+    events::Dispatcher d(*db_, SystemClock::Instance());
+    d.AddLog(NewSubmissionLog(*db_));
+    d.Subscribe(warning::ScreeningResultsSubscription());
+    ASSERT_TRUE(d.DeliverPending().ok());
   }
   int64_t Count(const std::string& table) {
     long long n = 0;
@@ -309,7 +311,12 @@ TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(out[i].ok()) << i << " " << out[i].status();
   for (int i = 0; i < 100; i += 2) EXPECT_EQ(out[i]->id, out[i + 1]->id);
   EXPECT_EQ(Count("screening_submissions"), 50);
+  EXPECT_EQ(Count("warnings"), 0) << "the writer writes no other module's tables";
+  DeliverEvents();
   EXPECT_EQ(Count("warnings"), 1);
+  EXPECT_EQ(Count("follow_ups"), 1);
+  DeliverEvents();
+  EXPECT_EQ(Count("warnings"), 1) << "raised once";
   EXPECT_LE(writer.stats().batches, 100);
   // A different key for a submitted assignment is a conflict.
   auto again = writer.Write(Request(100, "other"));
@@ -318,6 +325,30 @@ TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
   ASSERT_TRUE(same.ok());
   EXPECT_EQ(same->id, out[0]->id);
   EXPECT_EQ(Count("screening_submissions"), 50);
+}
+
+// As the server wires it: the writer wakes the dispatcher once a critical
+// row is durable, and the warning is raised well within a second of the
+// acknowledgement, without waiting for the dispatcher's poll.
+TEST_F(WriterTest, ACriticalAnswersWarningFollowsItsAcknowledgementWithinASecond) {
+  events::Dispatcher d(*db_, SystemClock::Instance(), {.poll = std::chrono::milliseconds(60'000)});
+  d.AddLog(NewSubmissionLog(*db_));
+  d.Subscribe(warning::ScreeningResultsSubscription());
+  d.Start();
+  SubmissionWriter writer(*db_, {.followed_durable = [&d] { d.Wake(); }});
+  ASSERT_TRUE(writer.Write(Request(100, "k0")).ok());  // not critical, not positive: nothing to raise
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(Count("follow_ups"), 0);
+  ASSERT_TRUE(writer.Write(Request(101, "k1", true)).ok());
+  const auto acknowledged = std::chrono::steady_clock::now();
+  while (Count("warnings") == 0 && std::chrono::steady_clock::now() - acknowledged < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto took = std::chrono::steady_clock::now() - acknowledged;
+  EXPECT_EQ(Count("warnings"), 1);
+  EXPECT_EQ(Count("follow_ups"), 1);
+  EXPECT_LT(took, std::chrono::seconds(1)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                                           << " ms";
+  d.Stop();
 }
 
 TEST_F(WriterTest, TheClaimChecksConsentAsCommitted) {
@@ -414,11 +445,13 @@ TEST_F(WriterTest, AFailedSyncStopsTheWriter) {
     EXPECT_EQ(calls.load(), 1) << "no sync is trusted after a failed one";
   }
   EXPECT_EQ(Count("screening_submissions"), 1);
+  DeliverEvents();
   EXPECT_EQ(Count("warnings"), 1);
   SubmissionWriter restarted(*db_);
   auto again = restarted.Write(Request(100, "k0", true));
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(Count("screening_submissions"), 1);
+  DeliverEvents();
   EXPECT_EQ(Count("warnings"), 1);
   EXPECT_TRUE(restarted.Write(Request(101, "k1")).ok());
   EXPECT_EQ(Count("screening_submissions"), 2);
@@ -532,6 +565,13 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   ASSERT_EQ(svc.ListAssignments(student).value()["items"].size(), 1u);
   auto sub = svc.Submit(student, mine[0].id, Input("k1", answers));
   ASSERT_TRUE(sub.ok()) << sub.status();
+  EXPECT_TRUE(warnings.ListFollowUps(psych, "open", false).value().empty()) << "raised from the event path";
+  {
+    events::Dispatcher d(*db_, clock_);
+    d.AddLog(NewSubmissionLog(*db_));
+    d.Subscribe(warning::ScreeningResultsSubscription());
+    ASSERT_TRUE(d.DeliverPending().ok());
+  }
   auto fus = warnings.ListFollowUps(psych, "open", false).value();
   ASSERT_EQ(fus.size(), 1u);
   EXPECT_EQ(fus[0].due_at - fus[0].created_at, int64_t{24} * 3600 * 1'000'000);

@@ -8,7 +8,6 @@
 #include "db/sqlite_statement.h"
 #include "screening/screening_store.h"
 #include "spdlog/spdlog.h"
-#include "warning/warning_store.h"
 
 namespace xq::screening {
 
@@ -159,12 +158,16 @@ void SubmissionWriter::SyncLoop() {
         broken_ = failed;
       }
     }
+    bool followed = false;
     for (Committed& c : ready) {
       for (size_t i = 0; i < c.batch.size(); ++i) {
+        const Submission& x = c.batch[i].request.submission;
+        followed |= failed.ok() && (x.critical || x.positive);
         if (failed.ok()) c.batch[i].done(std::move(c.outcome[i]));
         else c.batch[i].done(failed);
       }
     }
+    if (followed && options_.followed_durable) options_.followed_durable();
   }
 }
 
@@ -189,8 +192,8 @@ const char* DecisionWithoutConsent(const WriteRequest& r) { return r.needs_conse
 
 }  // namespace
 
-// Claims each row's assignment, then appends the claimed rows with their
-// warnings and follow-ups. taken[i] tells whether rows[i] was written.
+// Claims each row's assignment, then appends the claimed rows. taken[i]
+// tells whether rows[i] was written.
 absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>& rows, std::vector<bool>& taken) {
   taken.assign(rows.size(), false);
   if (db_.dialect() == db::Dialect::kSqlite) {
@@ -198,15 +201,6 @@ absl::Status SubmissionWriter::InsertAll(soci::session& s, std::vector<Pending*>
   } else {
     InsertAllSoci(s, rows, taken);
   }
-  std::vector<const warning::Warning*> warnings;
-  std::vector<const warning::FollowUp*> follow_ups;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (!taken[i]) continue;
-    for (const auto& w : rows[i]->request.warnings) warnings.push_back(&w);
-    for (const auto& f : rows[i]->request.follow_ups) follow_ups.push_back(&f);
-  }
-  warning::InsertWarningsIn(s, warnings);  // one statement each per batch
-  warning::InsertFollowUpsIn(s, follow_ups);
   return absl::OkStatus();
 }
 

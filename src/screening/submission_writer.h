@@ -2,9 +2,12 @@
 //
 // Request threads validate and score in memory, then call Write(), which
 // queues the row and blocks until the writer thread has committed the
-// batch holding it: one transaction per batch (group commit). A critical
-// item's warning and follow-up are inserted in the same transaction. On
-// PostgreSQL the same code commits per batch too.
+// batch holding it: one transaction per batch (group commit). On
+// PostgreSQL the same code commits per batch too. The writer touches no
+// other module's tables: a critical or positive submission is read back
+// by cursor from the submissions table itself (screening/events.h), and
+// the writer only wakes that reader (followed_durable) once such a row is
+// durable.
 //
 // Durable before acknowledged, in a pipeline: the writer thread commits a
 // batch without waiting for the disk (Database::InUnsyncedTransaction) and
@@ -44,7 +47,6 @@
 #include "absl/status/statusor.h"
 #include "db/database.h"
 #include "screening/model.h"
-#include "warning/model.h"
 
 namespace xq::screening {
 
@@ -57,6 +59,9 @@ struct WriterOptions {
   int64_t max_wait_us = 1000;
   // Makes every committed batch durable; empty: Database::SyncCommitted.
   std::function<absl::Status()> sync;
+  // Called on the sync thread after rows holding a critical or positive
+  // result became durable (e.g. events::Dispatcher::Wake); may be empty.
+  std::function<void()> followed_durable;
 };
 
 struct WriteRequest {
@@ -64,8 +69,9 @@ struct WriteRequest {
   // The student may answer only with a guardian's consent on record; the
   // claim checks it (and that no decline is recorded) when it commits.
   bool needs_consent = false;
-  std::vector<warning::Warning> warnings;
-  std::vector<warning::FollowUp> follow_ups;
+  // The critical items hit: the urgent warnings the warning module will
+  // raise from this submission (for reports such as the paper import's).
+  int urgent_warnings = 0;
 };
 
 struct WriterStats {

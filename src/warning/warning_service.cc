@@ -1,5 +1,7 @@
 #include "warning/warning_service.h"
 
+#include "audit/audited.h"
+
 #include <map>
 
 #include "core/ids.h"
@@ -31,9 +33,9 @@ std::string IdList(const std::vector<int64_t>& ids) {
 
 }  // namespace
 
-void WarningService::Audit(const http::Principal& p, std::string action, std::string object_type,
-                           std::string object_id, int64_t student_id, std::string outcome,
-                           std::string detail) {
+audit::Event WarningService::AuditEvent(const http::Principal& p, std::string action, std::string object_type,
+                                        std::string object_id, int64_t student_id, std::string outcome,
+                                        std::string detail) const {
   audit::Event e;
   e.actor_id = p.account_id;
   e.actor_role = PrimaryRole(p.actor);
@@ -43,7 +45,14 @@ void WarningService::Audit(const http::Principal& p, std::string action, std::st
   e.student_id = student_id;
   e.outcome = std::move(outcome);
   e.detail = std::move(detail);
-  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+  return e;
+}
+
+absl::Status WarningService::Audit(const http::Principal& p, std::string action, std::string object_type,
+                                   std::string object_id, int64_t student_id, std::string outcome,
+                                   std::string detail) {
+  return audit::Record(audit_, AuditEvent(p, std::move(action), std::move(object_type), std::move(object_id),
+                                          student_id, std::move(outcome), std::move(detail)));
 }
 
 absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const http::Principal& p,
@@ -52,7 +61,7 @@ absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const http::Pr
     return InvalidArgument("state must be open, acknowledged or all", "state");
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
   if (scopes.empty()) {
-    Audit(p, "denied", "warnings", "", 0, "denied", "list warnings");
+    XQ_RETURN_IF_ERROR(Audit(p, "denied", "warnings", "", 0, "denied", "list warnings"));
     return PermissionDenied("only psychology staff see warnings");
   }
   XQ_ASSIGN_OR_RETURN(auto items,
@@ -60,8 +69,8 @@ absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const http::Pr
   if (!items.empty()) {
     std::vector<int64_t> ids;
     for (const auto& w : items) ids.push_back(w.student_id);
-    Audit(p, "read", "warnings", "", items.size() == 1 ? items[0].student_id : 0, "ok",
-          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+    XQ_RETURN_IF_ERROR(Audit(p, "read", "warnings", "", items.size() == 1 ? items[0].student_id : 0, "ok",
+                             fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
   }
   return items;
 }
@@ -164,11 +173,14 @@ absl::StatusOr<Warning> WarningService::Acknowledge(const http::Principal& p, in
   if (!w) return NotFound("warning not found");
   auto d = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kResults, w->student_id, w->unit_path));
   if (!d.allowed || d.via != policy::Role::kPsychStaff) {
-    Audit(p, "denied", "warning", IdToString(id), w->student_id, "denied", d.reason);
+    XQ_RETURN_IF_ERROR(Audit(p, "denied", "warning", IdToString(id), w->student_id, "denied", d.reason));
     return NotFound("warning not found");
   }
-  XQ_ASSIGN_OR_RETURN(bool changed, store_.Acknowledge(id, p.account_id, clock_.NowMicros()));
-  if (changed) Audit(p, "acknowledge", "warning", IdToString(id), w->student_id, "ok");
+  XQ_RETURN_IF_ERROR(store_.Acknowledge(
+                         id, p.account_id, clock_.NowMicros(),
+                         audit::RecordingIn(audit_, AuditEvent(p, "acknowledge", "warning", IdToString(id),
+                                                               w->student_id, "ok")))
+                         .status());
   XQ_ASSIGN_OR_RETURN(w, store_.GetWarning(id));
   return *w;
 }
@@ -180,7 +192,7 @@ absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const http::
     return InvalidArgument("state must be open, done or all", "state");
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
   if (scopes.empty()) {
-    Audit(p, "denied", "follow_ups", "", 0, "denied", "list follow-ups");
+    XQ_RETURN_IF_ERROR(Audit(p, "denied", "follow_ups", "", 0, "denied", "list follow-ups"));
     return PermissionDenied("only psychology staff see the follow-up queue");
   }
   std::optional<int64_t> due_before;
@@ -193,8 +205,8 @@ absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const http::
   if (!items.empty()) {
     std::vector<int64_t> ids;
     for (const auto& f : items) ids.push_back(f.student_id);
-    Audit(p, "read", "follow_ups", "", items.size() == 1 ? items[0].student_id : 0, "ok",
-          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+    XQ_RETURN_IF_ERROR(Audit(p, "read", "follow_ups", "", items.size() == 1 ? items[0].student_id : 0, "ok",
+                             fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
   }
   return items;
 }
@@ -217,16 +229,17 @@ absl::StatusOr<FollowUp> WarningService::RecordInterview(const http::Principal& 
   auto d = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kClinical, f->student_id, f->unit_path));
   auto d4 = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kAttention, f->student_id, f->unit_path));
   if (!d.allowed || !d4.allowed) {
-    Audit(p, "denied", "follow_up", IdToString(id), f->student_id, "denied", d.reason);
+    XQ_RETURN_IF_ERROR(Audit(p, "denied", "follow_up", IdToString(id), f->student_id, "denied", d.reason));
     return NotFound("follow-up not found");
   }
   std::string guidance = in.guidance.empty() ? std::string(DefaultGuidance(in.level)) : in.guidance;
   const int64_t now = clock_.NowMicros();
-  XQ_RETURN_IF_ERROR(store_.RecordInterview(*f, NewId(), in.outcome, in.level, guidance, in.notes,
-                                            p.account_id, now,
-                                            now + int64_t{in.valid_days} * 86'400'000'000));
-  Audit(p, "interview", "follow_up", IdToString(id), f->student_id, "ok",
-        fmt::format("{{\"outcome\":\"{}\",\"level\":{}}}", in.outcome, in.level));
+  XQ_RETURN_IF_ERROR(store_.RecordInterview(
+      *f, NewId(), in.outcome, in.level, guidance, in.notes, p.account_id, now,
+      now + int64_t{in.valid_days} * 86'400'000'000,
+      audit::RecordingIn(audit_, AuditEvent(p, "interview", "follow_up", IdToString(id), f->student_id, "ok",
+                                            fmt::format("{{\"outcome\":\"{}\",\"level\":{}}}", in.outcome,
+                                                        in.level)))));
   XQ_ASSIGN_OR_RETURN(f, store_.GetFollowUp(id));
   return *f;
 }
@@ -234,7 +247,7 @@ absl::StatusOr<FollowUp> WarningService::RecordInterview(const http::Principal& 
 absl::StatusOr<nlohmann::json> WarningService::ListLevels(const http::Principal& p) {
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAttention);
   if (scopes.empty()) {
-    Audit(p, "denied", "attention_levels", "", 0, "denied", "list attention levels");
+    XQ_RETURN_IF_ERROR(Audit(p, "denied", "attention_levels", "", 0, "denied", "list attention levels"));
     return PermissionDenied("no role of this account sees attention levels");
   }
   XQ_ASSIGN_OR_RETURN(auto levels, store_.ListLevels(PathsOf(scopes), clock_.NowMicros()));

@@ -4,7 +4,9 @@
 //   interview records         D5 write, setting a D4 level
 //   attention levels          D4 read; school leaders see counts, named for 一级
 // Objects outside the caller's scope are not found (404); reads naming a
-// student and every denial are written to the audit log.
+// student and every denial are written to the audit log; a write's entry
+// commits in the write's transaction (audit/audited.h), and a failed audit
+// write fails the request.
 // Thread-safe: stateless apart from the store, audit log and clock.
 #pragma once
 
@@ -63,8 +65,12 @@ class WarningService {
   absl::StatusOr<nlohmann::json> ListLevels(const http::Principal& p);
 
  private:
-  void Audit(const http::Principal& p, std::string action, std::string object_type,
-             std::string object_id, int64_t student_id, std::string outcome, std::string detail = {});
+  audit::Event AuditEvent(const http::Principal& p, std::string action, std::string object_type,
+                          std::string object_id, int64_t student_id, std::string outcome,
+                          std::string detail = {}) const;
+  // Records a read or a denial; a failure fails the request (audit::Record).
+  absl::Status Audit(const http::Principal& p, std::string action, std::string object_type,
+                     std::string object_id, int64_t student_id, std::string outcome, std::string detail = {});
 
   WarningStore& store_;
   audit::AuditLog& audit_;

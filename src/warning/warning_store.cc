@@ -198,7 +198,8 @@ absl::StatusOr<std::optional<Warning>> WarningStore::GetWarning(int64_t id) {
   return out;
 }
 
-absl::StatusOr<bool> WarningStore::Acknowledge(int64_t id, int64_t account_id, int64_t now) {
+absl::StatusOr<bool> WarningStore::Acknowledge(int64_t id, int64_t account_id, int64_t now,
+                                               const audit::InTransaction& also) {
   bool changed = false;
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
     long long wid = id, acc = account_id, at = now;
@@ -207,7 +208,7 @@ absl::StatusOr<bool> WarningStore::Acknowledge(int64_t id, int64_t account_id, i
                           soci::use(acc), soci::use(at), soci::use(wid));
     st.execute(true);
     changed = st.get_affected_rows() > 0;
-    return absl::OkStatus();
+    return changed ? also(s) : absl::OkStatus();
   }));
   return changed;
 }
@@ -277,7 +278,8 @@ absl::StatusOr<std::optional<FollowUp>> WarningStore::GetFollowUp(int64_t id) {
 absl::Status WarningStore::RecordInterview(const FollowUp& f, int64_t interview_id,
                                            std::string_view outcome, int level,
                                            std::string_view guidance, std::string_view notes,
-                                           int64_t interviewer, int64_t now, int64_t expires_at) {
+                                           int64_t interviewer, int64_t now, int64_t expires_at,
+                                           const audit::InTransaction& also) {
   return db_.InTransaction([&](soci::session& s) {
     long long fid = f.id, iid = interview_id, school = f.school_id, student = f.student_id,
               by = interviewer, at = now, exp = expires_at;
@@ -298,7 +300,7 @@ absl::Status WarningStore::RecordInterview(const FollowUp& f, int64_t interview_
          "set_by, set_at, expires_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)",
         soci::use(student), soci::use(school), soci::use(f.unit_path), soci::use(lvl), soci::use(g),
         soci::use(state), soci::use(by), soci::use(at), soci::use(exp);
-    return absl::OkStatus();
+    return also(s);
   });
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "audit/audited.h"
 #include "db/database.h"
 #include "warning/model.h"
 
@@ -36,7 +37,8 @@ class WarningStore {
                                                          int64_t id, int limit);
   absl::StatusOr<std::optional<Warning>> GetWarning(int64_t id);
   // Sets acknowledged_by/at once; false when it was already acknowledged.
-  absl::StatusOr<bool> Acknowledge(int64_t id, int64_t account_id, int64_t now);
+  // `also` (the audit entry) runs in the same transaction when it changed.
+  absl::StatusOr<bool> Acknowledge(int64_t id, int64_t account_id, int64_t now, const audit::InTransaction& also);
 
   absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const std::vector<std::string>& scope_paths,
                                                       std::string_view state,
@@ -51,10 +53,12 @@ class WarningStore {
                                                            int64_t id, int limit);
   absl::StatusOr<std::optional<FollowUp>> GetFollowUp(int64_t id);
   // Records the interview, closes the follow-up and sets or clears the
-  // student's attention level, in one transaction.
+  // student's attention level, in one transaction, which ends with `also`
+  // (the audit entry).
   absl::Status RecordInterview(const FollowUp& f, int64_t interview_id, std::string_view outcome,
                                int level, std::string_view guidance, std::string_view notes,
-                               int64_t interviewer, int64_t now, int64_t expires_at);
+                               int64_t interviewer, int64_t now, int64_t expires_at,
+                               const audit::InTransaction& also);
 
   // Active, unexpired levels under one of scope_paths.
   absl::StatusOr<std::vector<AttentionLevel>> ListLevels(const std::vector<std::string>& scope_paths,

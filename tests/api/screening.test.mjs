@@ -285,6 +285,19 @@ test('the urgent warning reaches the psychology centre within seconds; acknowled
   assert.ok(!open.body.items.some((w) => w.id === warning.id));
 });
 
+test('the warning comes from the event path, whose subscriber reports its lag in /health', async () => {
+  const h = await new ApiClient(srv.baseUrl).get('/api/v1/health');
+  assert.equal(h.status, 200);
+  const sub = h.body.events.subscribers.find((x) => x.name === 'warning.screening_results');
+  assert.ok(sub, JSON.stringify(h.body));
+  assert.equal(sub.log, 'screening.submissions');
+  assert.ok(sub.delivered >= 1, 'the critical answer was delivered by this server');
+  assert.equal(sub.attempts, 0);
+  assert.equal(sub.lag_ms, 0);
+  assert.equal(typeof h.body.schema, 'number');
+  assert.ok(h.body.migrations.db >= 13 && h.body.migrations.events >= 30, JSON.stringify(h.body.migrations));
+});
+
 test('follow-up queue, interview record, neutral attention levels by role', async () => {
   const psych = await as('psych_staff');
   const q = await psych.get('/api/v1/follow-ups');

@@ -27,6 +27,7 @@ void ContractTest::SetUp() {
     }
     std::string u = std::string(url) + (std::string(url).find('?') == std::string::npos ? "?" : "&") +
                     "search_path=" + pg_schema_;
+    url_ = u;
     auto db = db::Database::Open(u, {.pool_size = 2});
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
@@ -36,7 +37,8 @@ void ContractTest::SetUp() {
                      std::to_string(counter++) + ".db"))
                        .string();
     std::filesystem::remove(sqlite_path_);
-    auto db = db::Database::Open("sqlite:" + sqlite_path_, {.pool_size = 2});
+    url_ = "sqlite:" + sqlite_path_;
+    auto db = db::Database::Open(url_, {.pool_size = 2});
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
   }

@@ -21,11 +21,14 @@ class ContractTest : public ::testing::TestWithParam<std::string> {
   void TearDown() override;
   db::Database& Db() { return *db_; }
   bool IsPostgres() const { return GetParam() == "postgresql"; }
+  // The URL of this test's database, for a second handle (a second server).
+  const std::string& Url() const { return url_; }
 
  private:
   std::unique_ptr<db::Database> db_;
   std::string sqlite_path_;
   std::string pg_schema_;
+  std::string url_;
 };
 
 }  // namespace xq::testing

@@ -1,11 +1,16 @@
 // ScreeningStore, SubmissionWriter and WarningStore contract on every backend:
 // campaigns with assignments, consent and draft upserts, idempotent group
-// commit with warnings in the same transaction, scoped listings, progress,
-// acknowledgement once, interviews setting attention levels.
+// commit, the warning and follow-up raised once from the submissions log,
+// scoped listings, progress, acknowledgement once, interviews setting
+// attention levels.
 #include "contract/fixture.h"
 #include "core/ids.h"
+#include "core/clock.h"
+#include "events/dispatcher.h"
+#include "screening/events.h"
 #include "screening/screening_store.h"
 #include "screening/submission_writer.h"
+#include "warning/subscriptions.h"
 #include "warning/warning_store.h"
 
 namespace xq::testing {
@@ -72,39 +77,15 @@ screening::WriteRequest Request(const screening::Assignment& a, const std::strin
   x.version = "1.0.0";
   x.answers = R"({"q9":"1"})";
   x.result = R"({"scores":{"total":12}})";
-  x.positive = true;
+  x.positive = critical;  // a positive result without a critical item would have a follow-up too
   x.critical = critical;
   x.sex = "F";
   x.grade_year = 7;
   x.school_kind = "junior";
   x.submitted_at = 1000;
   if (critical) {
-    warning::Warning wr;
-    wr.id = NewId();
-    wr.school_id = a.school_id;
-    wr.student_id = a.student_id;
-    wr.unit_path = a.unit_path;
-    wr.submission_id = x.id;
-    wr.campaign_id = a.campaign_id;
-    wr.instrument_id = "phq9";
-    wr.item_id = "q9";
-    wr.critical_id = "q9_self_harm";
-    wr.urgency = "urgent";
-    wr.label = "自伤或轻生念头";
-    wr.created_at = 1000;
-    w.warnings.push_back(wr);
-    warning::FollowUp f;
-    f.id = NewId();
-    f.school_id = a.school_id;
-    f.student_id = a.student_id;
-    f.unit_path = a.unit_path;
-    f.submission_id = x.id;
-    f.campaign_id = a.campaign_id;
-    f.instrument_id = "phq9";
-    f.reason = "critical";
-    f.due_at = 5000;
-    f.created_at = 1000;
-    w.follow_ups.push_back(f);
+    x.result = R"({"scores":{"total":12},"critical":[{"id":"q9_self_harm","item":"q9","urgency":"urgent"}]})";
+    w.urgent_warnings = 1;
   }
   return w;
 }
@@ -177,15 +158,35 @@ TEST_P(ContractTest, ScreeningCampaignsConsentDraftsAndGroupCommit) {
     EXPECT_EQ(p.consent, p.student_id == 100 ? "consent" : "");
   }
 
-  // The warning and follow-up were committed with the submission.
+  // The warning and follow-up are raised from the submissions log, once.
   warning::WarningStore ws(Db());
+  EXPECT_TRUE(ws.ListWarnings({"/1/2/"}, "", 50).value().empty()) << "the writer writes no warning";
+  for (int i = 0; i < 2; ++i) {
+    events::Dispatcher d(Db(), SystemClock::Instance());
+    d.AddLog(screening::NewSubmissionLog(Db()));
+    d.Subscribe(warning::ScreeningResultsSubscription());
+    ASSERT_TRUE(d.DeliverPending().ok());
+  }
   auto open = ws.ListWarnings({"/1/2/"}, "open", 50).value();
   ASSERT_EQ(open.size(), 1u);
   EXPECT_EQ(open[0].student_name, "学生0");
   EXPECT_EQ(open[0].submission_id, sub->id);
   EXPECT_TRUE(ws.ListWarnings({"/1/3/"}, "", 50).value().empty());
-  EXPECT_TRUE(ws.Acknowledge(open[0].id, 1, 2000).value());
-  EXPECT_FALSE(ws.Acknowledge(open[0].id, 2, 3000).value()) << "acknowledged once";
+  EXPECT_EQ(open[0].critical_id, "q9_self_harm");
+  EXPECT_EQ(open[0].item_id, "q9");
+  EXPECT_EQ(open[0].urgency, "urgent");
+  EXPECT_EQ(open[0].created_at, 1000);
+  int audited = 0;
+  auto audit = [&](soci::session&) {
+    ++audited;
+    return absl::OkStatus();
+  };
+  auto failing = [](soci::session&) { return absl::UnavailableError("the audit log is away"); };
+  EXPECT_EQ(ws.Acknowledge(open[0].id, 1, 1500, failing).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ws.GetWarning(open[0].id).value()->state, "open") << "no change without its audit entry";
+  EXPECT_TRUE(ws.Acknowledge(open[0].id, 1, 2000, audit).value());
+  EXPECT_FALSE(ws.Acknowledge(open[0].id, 2, 3000, audit).value()) << "acknowledged once";
+  EXPECT_EQ(audited, 1) << "the entry goes with the change only";
   auto w = ws.GetWarning(open[0].id).value();
   EXPECT_EQ(w->acknowledged_by, 1);
   EXPECT_EQ(w->acknowledged_at, 2000);
@@ -193,11 +194,15 @@ TEST_P(ContractTest, ScreeningCampaignsConsentDraftsAndGroupCommit) {
 
   auto fus = ws.ListFollowUps({"/1/2/"}, "open", std::nullopt, 50).value();
   ASSERT_EQ(fus.size(), 1u);
-  EXPECT_EQ(ws.ListFollowUps({"/1/2/"}, "open", int64_t{6000}, 50).value().size(), 1u) << "overdue";
-  EXPECT_TRUE(ws.ListFollowUps({"/1/2/"}, "open", int64_t{4000}, 50).value().empty());
-  ASSERT_TRUE(ws.RecordInterview(fus[0], NewId(), "confirmed", 2, "每周谈心", "", 1, 7000, 90000).ok());
-  EXPECT_EQ(ws.RecordInterview(fus[0], NewId(), "cleared", 0, "", "", 1, 7001, 90000).code(),
+  EXPECT_EQ(fus[0].reason, "critical");
+  const int64_t due = 1000 + int64_t{24} * 3'600'000'000;  // the campaign's urgent_due_hours
+  EXPECT_EQ(fus[0].due_at, due);
+  EXPECT_EQ(ws.ListFollowUps({"/1/2/"}, "open", due + 1, 50).value().size(), 1u) << "overdue";
+  EXPECT_TRUE(ws.ListFollowUps({"/1/2/"}, "open", due - 1, 50).value().empty());
+  ASSERT_TRUE(ws.RecordInterview(fus[0], NewId(), "confirmed", 2, "每周谈心", "", 1, 7000, 90000, audit).ok());
+  EXPECT_EQ(ws.RecordInterview(fus[0], NewId(), "cleared", 0, "", "", 1, 7001, 90000, audit).code(),
             absl::StatusCode::kAlreadyExists);
+
   auto levels = ws.ListLevels({"/1/2/4/5/"}, 8000).value();
   ASSERT_EQ(levels.size(), 1u);
   EXPECT_EQ(levels[0].level, 2);

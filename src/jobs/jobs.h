@@ -1,0 +1,116 @@
+// Durable jobs (docs/design.md "Jobs"): a module schedules a one-off job
+// for a deadline (idempotent on kind + key) or declares a periodic one;
+// every server runs a JobRunner, and each due job runs once.
+//
+// Taking a job writes a lease (holder, expiry) on its row: PostgreSQL
+// picks the row with SELECT … FOR UPDATE SKIP LOCKED, SQLite inside
+// BEGIN IMMEDIATE, so two servers never take the same job at once. A
+// holder that dies leaves its lease behind; the job is taken over once the
+// lease has expired. The handler runs in a transaction that ends by
+// completing the job only while the lease is still the runner's, so the
+// handler's database effect commits exactly once: if the lease was lost
+// (expired and taken over), the effect rolls back. A failing handler rolls
+// back, the error is kept on the row, and the job is due again after a
+// back-off (attempts × 10 s, at most 10 min). Handlers should finish well
+// within the lease (default 60 s).
+//
+// Times come from the injected Clock, so tests drive deadlines with a
+// FakeClock. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "core/clock.h"
+#include "db/database.h"
+
+namespace xq::jobs {
+
+struct Job {
+  std::string kind;  // "<module>.<what>", e.g. "warning.follow_up_overdue"
+  std::string key;   // unique within the kind, e.g. the follow-up's id
+  int64_t school_id = 0;
+  std::string payload;
+  int64_t due_at = 0;     // microseconds since the epoch
+  int64_t period_us = 0;  // 0: one-off
+  int attempts = 0;       // failed runs before this one
+  int64_t runs = 0;
+};
+
+struct JobState {
+  Job job;
+  std::string state;  // pending | done | cancelled
+  std::string lease_holder;
+  int64_t lease_expires_at = 0;
+  std::string last_error;
+};
+
+// Schedules a one-off job inside the caller's transaction (so the deadline
+// exists exactly when the change does). Idempotent on kind + key: false
+// when such a job exists already (whatever its state), which is left as it is.
+absl::StatusOr<bool> ScheduleIn(soci::session& s, const Job& job, int64_t now);
+// Cancels a pending job inside the caller's transaction; false if none.
+absl::StatusOr<bool> CancelIn(soci::session& s, std::string_view kind, std::string_view key, int64_t now);
+absl::StatusOr<std::optional<JobState>> GetJob(db::Database& db, std::string_view kind, std::string_view key);
+
+// Runs inside the job's transaction; an error rolls it back and the job is
+// retried later.
+using JobHandler = std::function<absl::Status(soci::session& s, const Job& job)>;
+
+struct RunnerOptions {
+  std::string holder;  // this server's name in leases; empty: host:pid:random
+  int64_t lease_us = 60'000'000;
+  std::chrono::milliseconds poll{1000};
+};
+
+class JobRunner {
+ public:
+  JobRunner(db::Database& db, const Clock& clock, RunnerOptions options = {});
+  ~JobRunner();
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  // Before Start(): the handler of a kind. A runner takes only jobs of the
+  // kinds it handles.
+  void Handle(std::string kind, JobHandler handler);
+  // Declares a periodic job (kind + key), first due `first_due_at`, then
+  // every period after each run; idempotent (an existing job keeps its
+  // schedule, with the new period).
+  absl::Status DeclarePeriodic(std::string kind, std::string key, int64_t period_us, int64_t first_due_at);
+  absl::Status Schedule(const Job& job);
+
+  void Start();
+  void Stop();
+  // Takes and runs due jobs on the calling thread until none is due;
+  // returns how many ran to completion (tests, tools).
+  absl::StatusOr<int> RunDue();
+
+  const std::string& holder() const { return options_.holder; }
+
+ private:
+  // Takes one due job (writes this runner's lease); nullopt when none.
+  absl::StatusOr<std::optional<Job>> Claim();
+  absl::Status Run(const Job& job);
+  void Loop();
+
+  db::Database& db_;
+  const Clock& clock_;
+  RunnerOptions options_;
+  std::map<std::string, JobHandler> handlers_;  // fixed after Start()
+  std::string kinds_sql_;                       // "'a', 'b'"
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace xq::jobs

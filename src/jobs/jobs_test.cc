@@ -1,0 +1,121 @@
+#include "jobs/jobs.h"
+
+#include <filesystem>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "gtest/gtest.h"
+
+namespace xq::jobs {
+namespace {
+
+class JobsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("xq-jobs-" + RandomHex(6));
+    std::filesystem::create_directories(dir_);
+    db_ = db::Database::Open("sqlite:" + (dir_ / "j.db").string()).value();
+    ASSERT_TRUE(db::Migrate(*db_).ok());
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<db::Database> db_;
+  FakeClock clock_;
+};
+
+TEST_F(JobsTest, AOneOffJobRunsAtItsDeadlineOnceAndSchedulingIsIdempotent) {
+  JobRunner runner(*db_, clock_);
+  std::vector<std::string> ran;
+  runner.Handle("test.deadline", [&](soci::session&, const Job& job) {
+    ran.push_back(job.key + ":" + job.payload);
+    return absl::OkStatus();
+  });
+  const int64_t hour = 3'600'000'000;
+  ASSERT_TRUE(runner.Schedule({.kind = "test.deadline", .key = "f1", .payload = "first", .due_at = clock_.NowMicros() + hour}).ok());
+  ASSERT_TRUE(runner.Schedule({.kind = "test.deadline", .key = "f1", .payload = "second", .due_at = clock_.NowMicros()}).ok());
+  EXPECT_EQ(runner.RunDue().value(), 0) << "the second schedule changed nothing";
+  clock_.Advance(hour - 1);
+  EXPECT_EQ(runner.RunDue().value(), 0);
+  clock_.Advance(1);
+  EXPECT_EQ(runner.RunDue().value(), 1);
+  EXPECT_EQ(ran, (std::vector<std::string>{"f1:first"}));
+  clock_.Advance(hour);
+  EXPECT_EQ(runner.RunDue().value(), 0);
+  auto state = GetJob(*db_, "test.deadline", "f1").value();
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->state, "done");
+  EXPECT_EQ(state->job.runs, 1);
+}
+
+TEST_F(JobsTest, AFailingJobRollsBackKeepsItsErrorAndIsRetriedLater) {
+  JobRunner runner(*db_, clock_);
+  int calls = 0;
+  runner.Handle("test.flaky", [&](soci::session& s, const Job&) -> absl::Status {
+    s << "CREATE TABLE IF NOT EXISTS flaky_effects (n INTEGER)";
+    s << "INSERT INTO flaky_effects (n) VALUES (1)";
+    if (++calls < 3) return absl::UnavailableError("not yet");
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(runner.Schedule({.kind = "test.flaky", .key = "x", .due_at = clock_.NowMicros()}).ok());
+  EXPECT_EQ(runner.RunDue().value(), 0);
+  auto state = GetJob(*db_, "test.flaky", "x").value();
+  EXPECT_EQ(state->job.attempts, 1);
+  EXPECT_EQ(state->last_error, "not yet");
+  EXPECT_EQ(state->state, "pending");
+  EXPECT_EQ(state->job.due_at, clock_.NowMicros() + 10'000'000) << "back-off";
+  EXPECT_EQ(runner.RunDue().value(), 0) << "not before the back-off";
+  clock_.Advance(10'000'000);
+  EXPECT_EQ(runner.RunDue().value(), 0);
+  clock_.Advance(20'000'000);
+  EXPECT_EQ(runner.RunDue().value(), 1);
+  EXPECT_EQ(calls, 3);
+  long long effects = 0;
+  ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM flaky_effects", soci::into(effects);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(effects, 1) << "only the successful run's effect stays";
+  state = GetJob(*db_, "test.flaky", "x").value();
+  EXPECT_EQ(state->job.attempts, 0);
+  EXPECT_EQ(state->last_error, "");
+}
+
+TEST_F(JobsTest, ACancelledJobDoesNotRunAndOtherKindsAreLeftAlone) {
+  JobRunner runner(*db_, clock_);
+  int calls = 0;
+  runner.Handle("test.mine", [&](soci::session&, const Job&) {
+    ++calls;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(runner.Schedule({.kind = "test.mine", .key = "a", .due_at = clock_.NowMicros()}).ok());
+  ASSERT_TRUE(runner.Schedule({.kind = "test.theirs", .key = "b", .due_at = clock_.NowMicros()}).ok());
+  ASSERT_TRUE(db_->InTransaction([&](soci::session& s) {
+                  EXPECT_TRUE(CancelIn(s, "test.mine", "a", clock_.NowMicros()).value());
+                  EXPECT_FALSE(CancelIn(s, "test.mine", "missing", clock_.NowMicros()).value());
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(runner.RunDue().value(), 0);
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(GetJob(*db_, "test.theirs", "b").value()->state, "pending") << "no runner here handles it";
+  EXPECT_FALSE(runner.Schedule({.kind = "Bad Kind", .key = "b", .due_at = 0}).ok());
+}
+
+TEST_F(JobsTest, TheBackgroundRunnerTakesDueJobs) {
+  JobRunner runner(*db_, SystemClock::Instance(), {.poll = std::chrono::milliseconds(20)});
+  std::atomic<int> calls = 0;
+  runner.Handle("test.soon", [&](soci::session&, const Job&) {
+    ++calls;
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(runner.Schedule({.kind = "test.soon", .key = "a", .due_at = SystemClock::Instance().NowMicros()}).ok());
+  runner.Start();
+  for (int i = 0; i < 200 && calls == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  runner.Stop();
+  EXPECT_EQ(calls.load(), 1);
+}
+
+}  // namespace
+}  // namespace xq::jobs
