@@ -73,7 +73,7 @@ def main():
                         problems.append(where + "%s may not depend on %s (it may include: %s)"
                                         % (module, target, ", ".join(may) or "nothing"))
                         continue
-                    if target == "http" and module not in ("http", "app", "cli") and not f.startswith("routes."):
+                    if target == "http" and module not in ("http", "app", "cli") and not re.match(r"(\w+_)?routes\.(h|cc)$", f):
                         problems.append(where + "only a module's routes.h/routes.cc include http/; "
                                         "services and stores speak the domain (%s -> http)" % module)
                         continue

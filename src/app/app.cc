@@ -141,7 +141,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
   p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
                                                                *p.audit, *p.hotlines, clock);
-  p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warning_store, clock);
+  p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warnings, clock);
   // In the background: requests meanwhile read their sessions and
   // assessments from the database.
   p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {

@@ -103,7 +103,7 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrument(const http:
   auto scopes = warning::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords, {Role::kPsychStaff});
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(school_id));
   if (!u || u->school_id != u->id || !warning::Covering(scopes, u->path)) {
-    Audit(&p, "denied", "instrument_licence", object, 0, "denied", "enable");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "instrument_licence", object, 0, "denied", "enable"));
     return NotFound("school not found");  // the same whether absent or not the actor's
   }
   const auto* e = instruments::BundledDefinitions().Find(instrument_id);
@@ -117,7 +117,7 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrument(const http:
   InstrumentLicence l{school_id, std::string(instrument_id), std::string(licence_ref), p.account_id,
                       clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutInstrumentLicence(l));
-  Audit(&p, "enable", "instrument_licence", object, 0, "ok", Json{{"licence_ref", l.licence_ref}}.dump());
+  XQ_RETURN_IF_ERROR(Audit(&p, "enable", "instrument_licence", object, 0, "ok", Json{{"licence_ref", l.licence_ref}}.dump()));
   return l;
 }
 
@@ -134,8 +134,8 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrumentCli(int64_t 
     return InvalidArgument("the school's licence reference is required (at most 500 bytes)", "licence");
   InstrumentLicence l{school_id, std::string(instrument_id), std::string(licence_ref), 0, clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutInstrumentLicence(l));
-  Audit(nullptr, "enable", "instrument_licence", fmt::format("{}:{}", IdToString(school_id), instrument_id), 0, "ok",
-        Json{{"licence_ref", l.licence_ref}, {"via", "cli"}}.dump());
+  XQ_RETURN_IF_ERROR(Audit(nullptr, "enable", "instrument_licence", fmt::format("{}:{}", IdToString(school_id), instrument_id), 0, "ok",
+        Json{{"licence_ref", l.licence_ref}, {"via", "cli"}}.dump()));
   return l;
 }
 
@@ -145,13 +145,13 @@ absl::Status ScreeningService::DisableInstrument(const http::Principal& p, int64
   auto scopes = warning::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords, {Role::kPsychStaff});
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(school_id));
   if (!u || u->school_id != u->id || !warning::Covering(scopes, u->path)) {
-    Audit(&p, "denied", "instrument_licence", object, 0, "denied", "disable");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "instrument_licence", object, 0, "denied", "disable"));
     return NotFound("school not found");
   }
   XQ_ASSIGN_OR_RETURN(bool found, store_.DeleteInstrumentLicence(school_id, instrument_id));
   if (!found) return WithField(NotFound("the school has not enabled this instrument"), "instrument_id");
   // Campaigns already created keep their scales; new ones are refused.
-  Audit(&p, "disable", "instrument_licence", object, 0, "ok");
+  XQ_RETURN_IF_ERROR(Audit(&p, "disable", "instrument_licence", object, 0, "ok"));
   return absl::OkStatus();
 }
 

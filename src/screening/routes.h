@@ -21,4 +21,8 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc);
 // called by RegisterScreeningRoutes.
 void RegisterInstrumentRoutes(http::Router& router, ScreeningService& svc);
 
+class TodoService;
+// GET /api/v1/todos (todo_routes.cc).
+void RegisterTodoRoutes(http::Router& router, TodoService& svc);
+
 }  // namespace xq::screening

@@ -249,15 +249,15 @@ absl::StatusOr<Json> ScreeningService::SetSuppressionSetting(const http::Princip
   for (const auto& g : p.actor.grants)
     if (g.role == Role::kCityAdmin && !city) city = &g;
   if (!city) {
-    Audit(&p, "denied", "suppression_setting", "", 0, "denied", "only the city admin sets k");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "suppression_setting", "", 0, "denied", "only the city admin sets k"));
     return PermissionDenied("only the city admin changes the suppression threshold");
   }
   if (k < kMinSuppressionK || k > 1000) return InvalidArgument("k must be 5..1000", "k");
   const int64_t root = RootIdOf(city->unit_path);
   XQ_ASSIGN_OR_RETURN(int before, CityK(city->unit_path));
   XQ_RETURN_IF_ERROR(store_.PutSuppressionK(root, k, p.account_id, clock_.NowMicros()));
-  Audit(&p, "update", "suppression_setting", IdToString(root), 0, "ok",
-        fmt::format("{{\"k\":{},\"previous\":{}}}", k, before));
+  XQ_RETURN_IF_ERROR(Audit(&p, "update", "suppression_setting", IdToString(root), 0, "ok",
+        fmt::format("{{\"k\":{},\"previous\":{}}}", k, before)));
   return Json{{"k", k}, {"min_k", kMinSuppressionK}, {"default_k", kDefaultSuppressionK}};
 }
 

@@ -7,9 +7,7 @@
 #include "db/row.h"
 #include "db/scope.h"
 #include "fmt/format.h"
-#include "http/params.h"
 #include "screening/screening_service.h"
-#include "warning/access.h"
 
 namespace xq::screening {
 namespace {
@@ -142,12 +140,9 @@ absl::StatusOr<Json> TodoService::ForHome(const http::Principal& p) {
   }
 
   // Psychology staff: the day's work in their school.
-  auto scopes = warning::ScopesFor(p.actor, Action::kRead, DataClass::kResults, {Role::kPsychStaff});
-  if (!scopes.empty()) {
-    const auto paths = warning::PathsOf(scopes);
-    XQ_ASSIGN_OR_RETURN(int64_t open, warnings_.CountWarnings(paths, "open"));
-    XQ_ASSIGN_OR_RETURN(int64_t due, warnings_.CountFollowUps(paths, "open", now + kDayMicros));
-    XQ_ASSIGN_OR_RETURN(int64_t overdue, warnings_.CountFollowUps(paths, "open", now));
+  XQ_ASSIGN_OR_RETURN(auto work, warnings_.OpenWorkOf(p, now, now + kDayMicros));
+  if (work) {
+    const int64_t open = work->open_warnings, due = work->follow_ups_due, overdue = work->follow_ups_overdue;
     XQ_ASSIGN_OR_RETURN(auto campaigns, screening_.ListCampaigns(p));
     Json running = Json::array();
     for (const auto& c : campaigns) {
@@ -162,14 +157,6 @@ absl::StatusOr<Json> TodoService::ForHome(const http::Principal& p) {
     badges["follow_ups"] = due;
   }
   return Json{{"items", items}, {"badges", badges}};
-}
-
-void RegisterTodoRoutes(http::Router& router, TodoService& svc) {
-  router.Add("GET", "/api/v1/todos", [&svc](http::Request& req) {
-    if (auto st = http::CheckQuery(req, {}); !st.ok()) return http::Response::Error(st);
-    auto out = svc.ForHome(*req.principal);
-    return out.ok() ? http::Response::Json(*out) : http::Response::Error(out.status());
-  });
 }
 
 }  // namespace xq::screening

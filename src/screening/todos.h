@@ -28,8 +28,7 @@
 #include "core/json.h"
 #include "db/database.h"
 #include "http/request.h"
-#include "http/router.h"
-#include "warning/warning_store.h"
+#include "warning/warning_service.h"
 
 namespace xq::screening {
 
@@ -62,7 +61,7 @@ class ReminderStore {
 
 class TodoService {
  public:
-  TodoService(ScreeningService& screening, db::Database& db, warning::WarningStore& warnings, const Clock& clock)
+  TodoService(ScreeningService& screening, db::Database& db, warning::WarningService& warnings, const Clock& clock)
       : screening_(screening), reminders_(db), warnings_(warnings), clock_(clock) {}
 
   // {"items":[{"kind":..., ...}], "badges":{"warnings":n}}; kinds:
@@ -73,11 +72,8 @@ class TodoService {
  private:
   ScreeningService& screening_;
   ReminderStore reminders_;
-  warning::WarningStore& warnings_;
+  warning::WarningService& warnings_;
   const Clock& clock_;
 };
-
-// GET /api/v1/todos
-void RegisterTodoRoutes(http::Router& router, TodoService& svc);
 
 }  // namespace xq::screening

@@ -101,7 +101,7 @@ absl::StatusOr<Page<Warning>> WarningService::ListWarningsPage(const http::Princ
     return InvalidArgument("after is not a cursor from this listing", "after");
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
   if (scopes.empty()) {
-    Audit(p, "denied", "warnings", "", 0, "denied", "list warnings");
+    XQ_RETURN_IF_ERROR(Audit(p, "denied", "warnings", "", 0, "denied", "list warnings"));
     return PermissionDenied("only psychology staff see warnings");
   }
   const std::string st = state == "all" ? "" : std::string(state);
@@ -121,8 +121,8 @@ absl::StatusOr<Page<Warning>> WarningService::ListWarningsPage(const http::Princ
   if (!out.items.empty()) {
     std::vector<int64_t> ids;
     for (const auto& w : out.items) ids.push_back(w.student_id);
-    Audit(p, "read", "warnings", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
-          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+    XQ_RETURN_IF_ERROR(Audit(p, "read", "warnings", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
+          fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
   }
   return out;
 }
@@ -138,7 +138,7 @@ absl::StatusOr<Page<FollowUp>> WarningService::ListFollowUpsPage(const http::Pri
     return InvalidArgument("after is not a cursor from this listing", "after");
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
   if (scopes.empty()) {
-    Audit(p, "denied", "follow_ups", "", 0, "denied", "list follow-ups");
+    XQ_RETURN_IF_ERROR(Audit(p, "denied", "follow_ups", "", 0, "denied", "list follow-ups"));
     return PermissionDenied("only psychology staff see the follow-up queue");
   }
   std::optional<int64_t> due_before;
@@ -162,8 +162,8 @@ absl::StatusOr<Page<FollowUp>> WarningService::ListFollowUpsPage(const http::Pri
   if (!out.items.empty()) {
     std::vector<int64_t> ids;
     for (const auto& f : out.items) ids.push_back(f.student_id);
-    Audit(p, "read", "follow_ups", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
-          fmt::format("{{\"students\":\"{}\"}}", IdList(ids)));
+    XQ_RETURN_IF_ERROR(Audit(p, "read", "follow_ups", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
+          fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
   }
   return out;
 }
@@ -270,6 +270,18 @@ absl::StatusOr<nlohmann::json> WarningService::ListLevels(const http::Principal&
                      {"expires_at", FormatRfc3339(l.expires_at)}});
   }
   return nlohmann::json{{"items", items}, {"counts", counts}};
+}
+
+absl::StatusOr<std::optional<WarningService::OpenWork>> WarningService::OpenWorkOf(const http::Principal& p,
+                                                                                 int64_t now, int64_t due_before) {
+  auto scopes = ScopesFor(p.actor, policy::Action::kRead, policy::DataClass::kResults, {policy::Role::kPsychStaff});
+  if (scopes.empty()) return std::nullopt;
+  const auto paths = PathsOf(scopes);
+  OpenWork w;
+  XQ_ASSIGN_OR_RETURN(w.open_warnings, store_.CountWarnings(paths, "open"));
+  XQ_ASSIGN_OR_RETURN(w.follow_ups_due, store_.CountFollowUps(paths, "open", due_before));
+  XQ_ASSIGN_OR_RETURN(w.follow_ups_overdue, store_.CountFollowUps(paths, "open", now));
+  return w;
 }
 
 }  // namespace xq::warning

@@ -63,6 +63,14 @@ class WarningService {
   // {"items":[...], "counts":{"1":n,"2":n,"3":n}}; items carry names only
   // where the caller's view allows (school leaders: 一级 only).
   absl::StatusOr<nlohmann::json> ListLevels(const http::Principal& p);
+  // The psychology staff's open work in their scope (home page to-dos and
+  // menu badges); nullopt for an account without that role.
+  struct OpenWork {
+    int64_t open_warnings = 0;
+    int64_t follow_ups_due = 0;      // open, due before `due_before`
+    int64_t follow_ups_overdue = 0;  // open, due before now
+  };
+  absl::StatusOr<std::optional<OpenWork>> OpenWorkOf(const http::Principal& p, int64_t now, int64_t due_before);
 
  private:
   audit::Event AuditEvent(const http::Principal& p, std::string action, std::string object_type,
