@@ -85,7 +85,11 @@ TEST_F(MigrateTest, ADatabaseOfTheVersionRunnerIsUpgraded) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM schema_migrations"), 5);
   absl::Status st = Migrate(*db_);
   ASSERT_TRUE(st.ok()) << st;
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM applied_migrations WHERE module = 'db'"), 5);
+  // 001-013 taken over from schema_migrations, and the db module's later
+  // files applied (schema_migrations keeps recording the db module).
+  EXPECT_GT(Count("SELECT COUNT(*) FROM applied_migrations WHERE module = 'db'"), 5);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM applied_migrations WHERE module = 'db'"),
+            Count("SELECT COUNT(*) FROM schema_migrations"));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM applied_migrations WHERE module = 'events' AND version = 30"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM applied_migrations WHERE module = 'jobs' AND version = 31"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM jobs"), 0) << "the new modules' tables exist";
