@@ -2,7 +2,7 @@
 // cache, from navigation start until the first question of an assessment is
 // on screen and can be tapped — on a throttled phone-like connection and CPU.
 //
-//   node bench/firstload/firstload.mjs [--runs 5] [--cpu 4]
+//   node bench/firstload/firstload.mjs [--runs 5] [--cpu 4] [--web DIR]
 //
 // Needs the release binary (XQ_BIN, default build/release/bin/xinqiao) and the
 // built web UI (web/dist, `bash scripts/build-web.sh`). It starts a server on a
@@ -37,6 +37,9 @@ function arg(name, fallback) {
 }
 
 const kRuns = arg('runs', 5);
+// Another build of the web UI (e.g. of an older commit) instead of web/dist.
+const kWebAt = process.argv.indexOf('--web');
+const kWeb = kWebAt >= 0 ? process.argv[kWebAt + 1] : '';
 const kCpu = arg('cpu', 4);
 
 function median(xs) {
@@ -130,7 +133,7 @@ async function measure(browser, baseUrl, target, profile) {
 }
 
 async function main() {
-  const server = await startServer();
+  const server = await startServer(kWeb ? { web: false, extraArgs: ['--web', kWeb] } : {});
   const browser = await launchBrowser();
   try {
     const target = await prepareAssignment(server);
