@@ -699,8 +699,15 @@ class StaticTest : public ServerTest {
     Write(base_ / "web" / "assets" / "app.3f2a.js", "console.log(1)");
     Write(base_ / "web" / "assets" / "app.3f2a.css", "body{}");
     Write(base_ / "web" / ".env", "hidden");
+    // Precompressed copies as the web build writes them (contents stand in).
+    Write(base_ / "web" / "assets" / "app.3f2a.js.br", "BR-bytes");
+    Write(base_ / "web" / "assets" / "app.3f2a.js.gz", "GZ-bytes");
+    Write(base_ / "web" / "index.html.gz", "GZ-index");
+    Write(base_ / "web" / "assets" / "only.js.gz", "GZ-orphan");
     std::error_code ec;
     fs::create_symlink(base_ / "secret.txt", base_ / "web" / "leak.txt", ec);
+    // A compressed copy that leads out of the root is never sent.
+    fs::create_symlink(base_ / "secret.txt", base_ / "web" / "assets" / "app.3f2a.css.br", ec);
   }
   ~StaticTest() override {
     StopServer();
@@ -746,6 +753,71 @@ TEST_F(StaticTest, ServesFilesWithTypesAndCaching) {
   r = c.Send("GET", "/api/v1/unknown");
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.Json()["error"]["code"], "not_found");
+}
+
+TEST_F(StaticTest, SendsPrecompressedCopiesPerAcceptEncoding) {
+  StartStatic();
+  Client c = Connect();
+  struct Case {
+    std::string accept;
+    std::string body;
+    std::string encoding;
+  };
+  const Case cases[] = {
+      {"gzip, deflate, br", "BR-bytes", "br"},
+      {"br", "BR-bytes", "br"},
+      {"gzip", "GZ-bytes", "gzip"},
+      {"GZIP", "GZ-bytes", "gzip"},
+      {"br;q=0, gzip", "GZ-bytes", "gzip"},
+      {"gzip;q=1.0, br;q=0.5", "GZ-bytes", "gzip"},
+      {"br;q=0.8, gzip;q=0.8", "BR-bytes", "br"},
+      {"*", "BR-bytes", "br"},
+      {"*;q=0, gzip", "GZ-bytes", "gzip"},
+      {"identity", "console.log(1)", ""},
+      {"deflate", "console.log(1)", ""},
+      {"br;q=0, gzip;q=0", "console.log(1)", ""},
+      {"br;q=x", "console.log(1)", ""},
+      {"", "console.log(1)", ""},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE("Accept-Encoding: " + k.accept);
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!k.accept.empty()) headers.emplace_back("Accept-Encoding", k.accept);
+    Reply r = c.Send("GET", "/assets/app.3f2a.js", {}, headers);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, k.body);
+    EXPECT_EQ(r.Header("content-encoding"), k.encoding);
+    // The type is the original file's, whatever the encoding.
+    EXPECT_EQ(r.Header("content-type"), "text/javascript; charset=utf-8");
+    EXPECT_EQ(r.Header("vary"), "Accept-Encoding");
+    EXPECT_EQ(r.Header("cache-control"), "public, max-age=31536000, immutable");
+  }
+  // HEAD announces the length of what GET would send.
+  Reply r = c.Send("HEAD", "/assets/app.3f2a.js", {}, {{"Accept-Encoding", "br"}});
+  EXPECT_EQ(r.Header("content-encoding"), "br");
+  EXPECT_EQ(r.Header("content-length"), "8");
+  EXPECT_TRUE(r.body.empty());
+  // No copy beside the file: the file itself, uncompressed.
+  r = c.Send("GET", "/favicon.ico", {}, {{"Accept-Encoding", "gzip, br"}});
+  EXPECT_EQ(r.body, "ico");
+  EXPECT_EQ(r.Header("content-encoding"), "");
+  EXPECT_EQ(r.Header("vary"), "Accept-Encoding");
+  // The copy is a symlink out of the root: ignored, the CSS itself is sent.
+  r = c.Send("GET", "/assets/app.3f2a.css", {}, {{"Accept-Encoding", "br"}});
+  EXPECT_EQ(r.body, "body{}");
+  EXPECT_EQ(r.Header("content-encoding"), "");
+  // index.html, directly and as the history fallback, stays no-cache.
+  for (std::string target : {"/", "/index.html", "/screening/mine/12"}) {
+    SCOPED_TRACE(target);
+    r = c.Send("GET", target, {}, {{"Accept-Encoding", "gzip, br"}});
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, "GZ-index");
+    EXPECT_EQ(r.Header("content-encoding"), "gzip");
+    EXPECT_EQ(r.Header("content-type"), "text/html; charset=utf-8");
+    EXPECT_EQ(r.Header("cache-control"), "no-cache");
+  }
+  // A missing file with only a compressed copy is still missing.
+  EXPECT_EQ(c.Send("GET", "/assets/only.js", {}, {{"Accept-Encoding", "br"}}).status, 404);
 }
 
 TEST_F(StaticTest, HistoryFallback) {

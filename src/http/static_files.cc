@@ -1,10 +1,15 @@
 #include "http/static_files.h"
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <system_error>
+#include <utility>
+
 
 #include "core/status.h"
 
@@ -64,11 +69,85 @@ bool Within(const fs::path& root, const fs::path& p) {
   return rit == rc.end();
 }
 
-Response FileResponse(const fs::path& p, std::string cache_control) {
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The q-value the Accept-Encoding header gives `coding` ("br", "gzip"):
+// its own entry, else "*", else 0. Malformed q-values count as 0.
+double AcceptQ(std::string_view accept, std::string_view coding) {
+  std::optional<double> own;
+  std::optional<double> star;
+  while (!accept.empty()) {
+    size_t comma = accept.find(',');
+    std::string_view entry = accept.substr(0, comma);
+    accept = comma == std::string_view::npos ? std::string_view() : accept.substr(comma + 1);
+    size_t semi = entry.find(';');
+    std::string_view name = Trim(entry.substr(0, semi));
+    double q = 1.0;
+    if (semi != std::string_view::npos) {
+      std::string_view param = Trim(entry.substr(semi + 1));
+      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        std::string_view v = param.substr(2);
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), q);
+        if (ec != std::errc() || end != v.data() + v.size() || q < 0 || q > 1) q = 0;
+      }
+    }
+    if (EqualsIgnoreCase(name, coding)) {
+      own = q;
+    } else if (name == "*") {
+      star = q;
+    }
+  }
+  if (own) return *own;
+  return star.value_or(0);
+}
+
+// The precompressed copy of `p` to send (name.br or name.gz beside it, inside
+// the root), preferring brotli when the client takes both equally.
+struct Encoded {
+  fs::path path;
+  std::string_view coding;  // "" = send `p` as it is
+};
+Encoded ChooseEncoding(const fs::path& root, const fs::path& p, std::string_view accept) {
+  if (accept.empty()) return {p, ""};
+  const double br = AcceptQ(accept, "br");
+  const double gz = AcceptQ(accept, "gzip");
+  struct Option {
+    std::string_view coding;
+    std::string_view suffix;
+    double q;
+  };
+  Option options[] = {{"br", ".br", br}, {"gzip", ".gz", gz}};
+  if (gz > br) std::swap(options[0], options[1]);
+  for (const Option& o : options) {
+    if (o.q <= 0) continue;
+    fs::path candidate = p;
+    candidate += std::string(o.suffix);
+    if (IsRegularFile(candidate) && Within(root, candidate)) return {candidate, o.coding};
+  }
+  return {p, ""};
+}
+
+Response FileResponse(const fs::path& root, const fs::path& p, const Request& req,
+                      std::string cache_control) {
+  Encoded enc = ChooseEncoding(root, p, req.Header("accept-encoding"));
   Response r;
-  if (!ReadFile(p, &r.body)) return Response::Error(NotFound("no such file"));
+  if (!ReadFile(enc.path, &r.body)) return Response::Error(NotFound("no such file"));
   r.content_type = ContentTypeFor(p.filename().string());
   r.headers.emplace_back("Cache-Control", std::move(cache_control));
+  if (!enc.coding.empty()) r.headers.emplace_back("Content-Encoding", std::string(enc.coding));
+  // Caches must key on Accept-Encoding whenever the answer could differ.
+  r.headers.emplace_back("Vary", "Accept-Encoding");
   return r;
 }
 
@@ -111,7 +190,7 @@ Response ServeStatic(const std::string& web_root, const Request& req) {
   if (!rel.empty()) {
     fs::path p = root / rel;
     if (IsRegularFile(p) && Within(root, p)) {
-      return FileResponse(p, is_asset ? "public, max-age=31536000, immutable" : "no-cache");
+      return FileResponse(root, p, req, is_asset ? "public, max-age=31536000, immutable" : "no-cache");
     }
     // A client-side route (/students/12) has no extension; a missing
     // asset (/assets/app.123.js) must stay a 404, not become HTML.
@@ -121,7 +200,7 @@ Response ServeStatic(const std::string& web_root, const Request& req) {
   }
   fs::path index = root / "index.html";
   if (!IsRegularFile(index)) return Response::Error(NotFound("no such file"));
-  return FileResponse(index, "no-cache");
+  return FileResponse(root, index, req, "no-cache");
 }
 
 }  // namespace xq::http

@@ -244,3 +244,37 @@ export async function visibleMenu(page) {
     );
   return ids.sort();
 }
+
+// Signs in through the API and hands the session cookie to the page's
+// context (faster than the form when a test visits many pages).
+export async function apiLoginInto(context, baseUrl, username, password = kPassword) {
+  const api = new ApiClient(baseUrl);
+  const me = await api.login(username, password);
+  const { hostname } = new URL(baseUrl);
+  await context.addCookies(
+    [...api.cookies].map(([name, value]) => ({ name, value, domain: hostname, path: '/' })),
+  );
+  return { api, me };
+}
+
+// Waits until the view has loaded: no request in flight, no loading mask.
+export async function settle(page) {
+  await page.waitForLoadState('networkidle');
+  await page
+    .waitForFunction(() => ![...document.querySelectorAll('.el-loading-mask')].some((e) => e.offsetParent !== null), null, {
+      timeout: 10_000,
+    })
+    .catch(() => {});
+}
+
+// axe-core's serious and critical violations on the page now, as
+// "rule: target, target …" lines (empty when there are none). Rules and
+// impacts as axe-core ships them; nothing is switched off.
+export async function axeViolations(page) {
+  const require = createRequire(path.join(kRepoRoot, 'web/package.json'));
+  const { AxeBuilder } = require('@axe-core/playwright');
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(' | ')} — ${v.help}`);
+}

@@ -1,9 +1,12 @@
 // Entry point of the xinqiao web UI.
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
-import ElementPlus from 'element-plus';
-import 'element-plus/dist/index.css';
-import * as Icons from '@element-plus/icons-vue';
+// Element Plus components and icons are imported on demand where templates
+// use them (vite.config.js); ElMessage and ElMessageBox are called from
+// scripts, so their styles are loaded here.
+import 'element-plus/theme-chalk/base.css';
+import 'element-plus/es/components/message/style/css';
+import 'element-plus/es/components/message-box/style/css';
 import App from './App.vue';
 import { router } from './router/index.js';
 import { i18n } from './i18n/index.js';
@@ -16,8 +19,6 @@ const pinia = createPinia();
 app.use(pinia);
 app.use(i18n);
 app.use(router);
-app.use(ElementPlus);
-for (const [name, component] of Object.entries(Icons)) app.component(name, component);
 
 // Any 401 means the session ended: forget it and go to the login page.
 setUnauthenticatedHandler(() => {

@@ -29,6 +29,7 @@ export default {
     password: 'Change password',
     logout: 'Sign out',
     open: 'Open menu',
+    label: 'Navigation',
   },
   common: {
     back: 'Back',
@@ -102,6 +103,7 @@ export default {
   },
   forbidden: { title: 'Access denied', text: 'Your account may not open this page.' },
   notFound: { title: 'Page not found', text: 'This page does not exist.' },
+  pageTitle: { answer: 'Answering', campaign: 'Screening details', studentHistory: 'Screening history', slip: 'Sign in with a slip' },
   home: {
     welcome: 'Hello, {name}',
     intro:

@@ -29,6 +29,7 @@ export default {
     password: '修改密码',
     logout: '退出登录',
     open: '打开菜单',
+    label: '导航菜单',
   },
   common: {
     back: '返回',
@@ -102,6 +103,7 @@ export default {
   },
   forbidden: { title: '无权访问', text: '您的账号没有访问此页面的权限。' },
   notFound: { title: '页面不存在', text: '您访问的页面不存在。' },
+  pageTitle: { answer: '答题', campaign: '测评详情', studentHistory: '测评记录', slip: '登录条登录' },
   home: {
     welcome: '您好，{name}',
     intro: '心桥帮助学校、家庭和各级教育部门共同关心学生的心理健康。请从菜单中选择要办理的事项。',

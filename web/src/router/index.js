@@ -1,4 +1,5 @@
-// Routes. `meta.capability` names the capability a view needs; the layout
+// Routes. `meta.title` is the i18n key of the page title (router/title.js);
+// `meta.capability` names the capability a view needs; the layout
 // shows the 无权访问 page instead of the view when the user lacks it (the
 // URL stays, so the user sees why). Every signed-in route loads /auth/me
 // first; without a session the user is sent to /login.
@@ -8,142 +9,144 @@ import AppLayout from '../layout/AppLayout.vue';
 import LoginView from '../views/auth/LoginView.vue';
 
 const routes = [
-  { path: '/login', name: 'login', component: LoginView, meta: { public: true } },
+  { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: 'login.title' } },
   {
     path: '/slip',
     name: 'slip',
     component: () => import('../views/screening/SlipLoginView.vue'),
-    meta: { public: true },
+    meta: { public: true, title: 'pageTitle.slip' },
   },
   {
     path: '/',
     component: AppLayout,
     children: [
-      { path: '', name: 'home', component: () => import('../views/home/HomeView.vue') },
+      { path: '', name: 'home', component: () => import('../views/home/HomeView.vue'), meta: { title: 'menu.home' } },
       {
         path: 'org',
         name: 'org',
         component: () => import('../views/org/OrgView.vue'),
-        meta: { capability: 'org.browse' },
+        meta: { capability: 'org.browse', title: 'menu.org' },
       },
       {
         path: 'roster',
         name: 'roster',
         component: () => import('../views/roster/RosterView.vue'),
-        meta: { capability: 'roster.read' },
+        meta: { capability: 'roster.read', title: 'menu.roster' },
       },
       {
         path: 'roster/import',
         name: 'import',
         component: () => import('../views/roster/ImportView.vue'),
-        meta: { capability: 'roster.import' },
+        meta: { capability: 'roster.import', title: 'menu.import' },
       },
       {
         path: 'accounts',
         name: 'accounts',
         component: () => import('../views/accounts/AccountsView.vue'),
-        meta: { capability: 'accounts.manage' },
+        meta: { capability: 'accounts.manage', title: 'menu.accounts' },
       },
       {
         path: 'audit',
         name: 'audit',
         component: () => import('../views/audit/AuditView.vue'),
-        meta: { capability: 'audit.read' },
+        meta: { capability: 'audit.read', title: 'menu.audit' },
       },
       {
         path: 'me',
         name: 'profile',
         component: () => import('../views/self/ProfileView.vue'),
-        meta: { capability: 'self.profile' },
+        meta: { capability: 'self.profile', title: 'menu.profile' },
       },
       {
         path: 'children',
         name: 'children',
         component: () => import('../views/self/ChildrenView.vue'),
-        meta: { capability: 'children.read' },
+        meta: { capability: 'children.read', title: 'menu.children' },
       },
       {
         path: 'hotlines',
         name: 'hotlines',
         component: () => import('../views/hotlines/HotlinesView.vue'),
-        meta: { capability: 'hotlines.read' },
+        meta: { capability: 'hotlines.read', title: 'menu.hotlines' },
       },
       // --- screening (capabilities from policy::Capabilities on the server)
       {
         path: 'screening/mine',
         name: 'my-screenings',
         component: () => import('../views/screening/MyScreeningsView.vue'),
-        meta: { capability: 'screening.answer' },
+        meta: { capability: 'screening.answer', title: 'menu.myScreenings' },
       },
       {
         path: 'screening/mine/:id',
         name: 'answer',
         component: () => import('../views/screening/AnswerView.vue'),
-        meta: { capability: 'screening.answer' },
+        meta: { capability: 'screening.answer', title: 'pageTitle.answer' },
       },
       {
         path: 'screening/consents',
         name: 'consents',
         component: () => import('../views/screening/ConsentView.vue'),
-        meta: { capability: 'consent.respond' },
+        meta: { capability: 'consent.respond', title: 'menu.consents' },
       },
       {
         path: 'screening/campaigns',
         name: 'campaigns',
         component: () => import('../views/screening/CampaignsView.vue'),
-        meta: { capability: 'screening.campaign' },
+        meta: { capability: 'screening.campaign', title: 'menu.batches' },
       },
       {
         path: 'screening/campaigns/:id',
         name: 'campaign',
         component: () => import('../views/screening/CampaignDetailView.vue'),
-        meta: { capability: 'screening.campaign' },
+        meta: { capability: 'screening.campaign', title: 'pageTitle.campaign' },
       },
       {
         path: 'screening/students/:id',
         name: 'student-history',
         component: () => import('../views/screening/StudentHistoryView.vue'),
-        meta: { capability: 'screening.manage' },
+        meta: { capability: 'screening.manage', title: 'pageTitle.studentHistory' },
       },
       {
         path: 'screening/progress',
         name: 'progress',
         component: () => import('../views/screening/ProgressView.vue'),
-        meta: { capability: 'screening.progress' },
+        meta: { capability: 'screening.progress', title: 'menu.progress' },
       },
       {
         path: 'screening/stats',
         name: 'stats',
         component: () => import('../views/screening/StatsView.vue'),
-        meta: { capability: 'screening.stats' },
+        meta: { capability: 'screening.stats', title: 'menu.stats' },
       },
       {
         path: 'warnings',
         name: 'warnings',
         component: () => import('../views/warning/WarningsView.vue'),
-        meta: { capability: 'warnings.inbox' },
+        meta: { capability: 'warnings.inbox', title: 'menu.warnings' },
       },
       {
         path: 'follow-ups',
         name: 'follow-ups',
         component: () => import('../views/warning/FollowUpsView.vue'),
-        meta: { capability: 'followups.review' },
+        meta: { capability: 'followups.review', title: 'menu.followUps' },
       },
       {
         path: 'attention',
         name: 'attention',
         component: () => import('../views/warning/AttentionView.vue'),
-        meta: { capability: 'attention.read' },
+        meta: { capability: 'attention.read', title: 'menu.attention' },
       },
       {
         path: 'password',
         name: 'password',
         component: () => import('../views/auth/PasswordView.vue'),
+        meta: { title: 'menu.password' },
       },
       {
         path: ':rest(.*)*',
         name: 'not-found',
         component: () => import('../views/common/NotFoundView.vue'),
+        meta: { title: 'notFound.title' },
       },
     ],
   },
@@ -159,6 +162,12 @@ router.beforeEach(async (to) => {
   if (to.hash.startsWith('#/slip')) {
     const params = new URLSearchParams(to.hash.slice(to.hash.indexOf('?') + 1));
     return { name: 'slip', query: Object.fromEntries(params) };
+  }
+  // Fetch the view's code while /auth/me is asked, not after it answered
+  // (first load: one round trip less; the router reuses the same module).
+  for (const record of to.matched) {
+    const view = record.components?.default;
+    if (typeof view === 'function') view().catch(() => {});
   }
   const session = useSessionStore();
   try {
