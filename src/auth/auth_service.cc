@@ -538,19 +538,23 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
     }
   }
   XQ_ASSIGN_OR_RETURN(a.password_hash, HashPassword(in.password));
-  auto st = store_.CreateAccount(a, grants, clock_.NowMicros());
+  // The account, its grants and its pending requests with their notices
+  // are written together or not at all.
+  std::vector<notice::Notice> notices;
+  for (const auto& r : created.pending) {
+    XQ_ASSIGN_OR_RETURN(auto n, GrantNotices(p, "grant_requested", r));
+    notices.insert(notices.end(), n.begin(), n.end());
+  }
+  auto st = store_.CreateAccount(a, grants, clock_.NowMicros(), created.pending, notices);
   if (st.code() == absl::StatusCode::kAlreadyExists)
     return Conflict("username is taken", "username");
   XQ_RETURN_IF_ERROR(st);
   Audit(&p, "account_create", "account", IdToString(a.id), "ok", a.username);
   for (const auto& g : grants)
     Audit(&p, "grant", "account", IdToString(a.id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
-  for (const auto& r : created.pending) {
-    XQ_ASSIGN_OR_RETURN(auto notices, GrantNotices(p, "grant_requested", r));
-    XQ_RETURN_IF_ERROR(store_.CreateGrantRequest(r, notices));
+  for (const auto& r : created.pending)
     Audit(&p, "grant_requested", "account", IdToString(a.id), "ok",
-          fmt::format("{}@{}", r.role, r.unit.id));
-  }
+          fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id)));
   a.password_hash.clear();
   created.account = a;
   return created;

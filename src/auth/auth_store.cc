@@ -374,8 +374,9 @@ class SqlAuthStore final : public AuthStore {
     return page;
   }
 
-  absl::Status CreateAccount(const Account& a, const std::vector<RoleGrant>& grants,
-                             int64_t now) override {
+  absl::Status CreateAccount(const Account& a, const std::vector<RoleGrant>& grants, int64_t now,
+                             const std::vector<GrantRequest>& requests,
+                             const std::vector<notice::Notice>& notices) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = a.id, pid = a.person_id, sid = a.school_id, t = now;
       soci::indicator ipid = pid ? soci::i_ok : soci::i_null;
@@ -389,6 +390,8 @@ class SqlAuthStore final : public AuthStore {
           soci::use(a.display_name), soci::use(a.person_type), soci::use(pid, ipid),
           soci::use(sid, isid), soci::use(must), soci::use(t), soci::use(t);
       for (const auto& g : grants) XQ_RETURN_IF_ERROR(InsertGrant(s, g, 0, now));
+      for (const auto& r : requests) InsertRequest(s, r);
+      notice::PostNotices(s, notices, now);
       return absl::OkStatus();
     });
   }
@@ -416,13 +419,7 @@ class SqlAuthStore final : public AuthStore {
   absl::Status CreateGrantRequest(const GrantRequest& r,
                                   const std::vector<notice::Notice>& notices) override {
     return db_.InTransaction([&](soci::session& s) {
-      long long id = r.id, acc = r.account_id, unit = r.unit.id, school = r.unit.school_id,
-                by = r.requested_by, at = r.requested_at;
-      soci::indicator ischool = school ? soci::i_ok : soci::i_null;
-      s << "INSERT INTO role_grant_requests (id, school_id, account_id, role, org_unit_id, requested_by, "
-           "requested_at, state) VALUES (:i, :s, :a, :r, :u, :b, :t, 'pending')",
-          soci::use(id), soci::use(school, ischool), soci::use(acc), soci::use(r.role), soci::use(unit),
-          soci::use(by), soci::use(at);
+      InsertRequest(s, r);
       notice::PostNotices(s, notices, r.requested_at);
       return absl::OkStatus();
     });
@@ -561,6 +558,16 @@ class SqlAuthStore final : public AuthStore {
       }
       return absl::OkStatus();
     });
+  }
+
+  static void InsertRequest(soci::session& s, const GrantRequest& r) {
+    long long id = r.id, acc = r.account_id, unit = r.unit.id, school = r.unit.school_id,
+              by = r.requested_by, at = r.requested_at;
+    soci::indicator ischool = school ? soci::i_ok : soci::i_null;
+    s << "INSERT INTO role_grant_requests (id, school_id, account_id, role, org_unit_id, requested_by, "
+         "requested_at, state) VALUES (:i, :s, :a, :r, :u, :b, :t, 'pending')",
+        soci::use(id), soci::use(school, ischool), soci::use(acc), soci::use(r.role), soci::use(unit),
+        soci::use(by), soci::use(at);
   }
 
   static absl::Status InsertGrant(soci::session& s, const RoleGrant& g, int64_t granted_by,

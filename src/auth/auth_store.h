@@ -57,9 +57,11 @@ class AuthStore {
   virtual absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths,
                                                    std::string_view q, std::string_view after,
                                                    int limit) = 0;
-  // Creates the account and its grants atomically (conflict on username).
+  // Creates the account, its grants, its grant requests (four-eyes) and
+  // their notices atomically (conflict on username).
   virtual absl::Status CreateAccount(const Account& account, const std::vector<RoleGrant>& grants,
-                                     int64_t now) = 0;
+                                     int64_t now, const std::vector<GrantRequest>& requests = {},
+                                     const std::vector<notice::Notice>& notices = {}) = 0;
   virtual absl::Status AddGrant(const RoleGrant& grant, int64_t granted_by, int64_t now) = 0;
   virtual absl::Status RemoveGrant(int64_t grant_id) = 0;
 

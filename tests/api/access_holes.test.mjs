@@ -191,6 +191,8 @@ test('staff roles go only to staff of that unit; roster accounts get none', asyn
   assert.equal(created.body.pending_roles[0].role, 'psych_staff');
   assert.equal(created.body.pending_roles[0].state, 'pending');
   assert.ok((await accountOf(admin, 'new.psych')).pending_roles.length === 1);
+  const told = await (await as('psych_staff')).get('/api/v1/notices');
+  assert.ok(told.body.items.some((n) => n.kind === 'grant_requested' && n.params.username === 'new.psych'), 'the centre is told');
 });
 
 test('a temporary password allows only the change', async () => {
