@@ -20,6 +20,9 @@
 #include "db/migrations.h"
 #include "events/dispatcher.h"
 #include "jobs/jobs.h"
+#include "notice/notice_service.h"
+#include "notice/notice_store.h"
+#include "notice/routes.h"
 #include "auth/slips.h"
 #include "screening/events.h"
 #include "screening/routes.h"
@@ -75,6 +78,8 @@ struct App::Parts {
   std::unique_ptr<org::OrgStore> org_store;
   std::unique_ptr<org::OrgService> org;
   std::unique_ptr<auth::SlipService> slips;
+  std::unique_ptr<notice::NoticeStore> notice_store;
+  std::unique_ptr<notice::NoticeService> notices;
   std::unique_ptr<warning::WarningStore> warning_store;
   std::unique_ptr<warning::WarningService> warnings;
   std::unique_ptr<screening::ScreeningStore> screening_store;
@@ -124,7 +129,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.org_store = org::NewSociOrgStore(*p.db, clock);
   p.org = std::make_unique<org::OrgService>(*p.org_store, *p.audit, clock);
 
-  p.slips = std::make_unique<auth::SlipService>(*p.db, *p.auth_store, *p.audit, clock);
+  p.slips = std::make_unique<auth::SlipService>(*p.db, *p.auth_store, *p.audit, clock, *p.auth);
+  p.notice_store = notice::NewSqlNoticeStore(*p.db);
+  p.notices = std::make_unique<notice::NoticeService>(*p.notice_store, clock);
   p.warning_store = std::make_unique<warning::WarningStore>(*p.db);
   p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
   p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
@@ -180,6 +187,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   audit::RegisterAuditRoutes(p.router, *p.audit);
   org::RegisterOrgRoutes(p.router, *p.org);
   auth::RegisterSlipRoutes(p.router, *p.slips, options.secure_cookies);
+  notice::RegisterNoticeRoutes(p.router, *p.notices);
   warning::RegisterWarningRoutes(p.router, *p.warnings);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
   screening::RegisterTodoRoutes(p.router, *p.todos);

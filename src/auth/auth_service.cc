@@ -48,6 +48,13 @@ bool InAnyScope(const policy::Actor& actor, std::string_view path) {
                      [&](const policy::Grant& g) { return policy::InScope(g.unit_path, path); });
 }
 
+// A password an administrator chose (created or reset): it allows only the
+// change. An account without a password ("!slip": a student who signs in
+// with login slips) has nothing to change.
+bool HasTemporaryPassword(const Account& a) {
+  return a.must_change_password && !a.password_hash.empty() && a.password_hash.front() != '!';
+}
+
 }  // namespace
 
 std::string HashToken(std::string_view token) {
@@ -66,7 +73,12 @@ int AuthService::RetryAfterOf(const absl::Status& s) {
 
 AuthService::AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock,
                          AuthOptions options)
-    : store_(store), audit_(audit), clock_(clock), options_(options) {
+    : store_(store),
+      audit_(audit),
+      clock_(clock),
+      options_(options),
+      throttle_(ThrottleOptions{options.max_failed_logins_per_address, options.address_window_s,
+                                options.max_failed_logins, options.max_lockout_s, true}) {
   dummy_hash_ = HashPassword("not-a-real-password-" + RandomHex(8)).value_or("");
 }
 
@@ -106,12 +118,23 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
                                                std::string_view remote_addr) {
   if (username.empty() || username.size() > 64) return InvalidArgument("username is required", "username");
   if (password.empty() || password.size() > 128) return InvalidArgument("password is required", "password");
-  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccountByUsername(username));
   const int64_t now = clock_.NowMicros();
   const std::string detail = fmt::format("{{\"remote\":\"{}\"}}", remote_addr);
+  if (int64_t wait = throttle_.AddressWait(remote_addr, now)) {
+    Audit(nullptr, "login_failed", "address", std::string(remote_addr), "denied", detail);
+    return LockedOut(wait);
+  }
+  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccountByUsername(username));
   if (!account || account->disabled) {
+    // A name without an account locks out like a real one (no enumeration).
+    if (int64_t wait = throttle_.NameWait(username, now)) {
+      Audit(nullptr, "login_failed", "account", std::string(username), "denied", detail);
+      return LockedOut(wait);
+    }
     (void)VerifyPassword(dummy_hash_, password);  // same cost as a real check
     Audit(nullptr, "login_failed", "account", std::string(username), "failed", detail);
+    throttle_.AddressFailed(remote_addr, now);
+    if (int64_t secs = throttle_.NameFailed(username, now)) return LockedOut(secs);
     return Unauthenticated("wrong username or password");
   }
   if (account->locked_until > now) {
@@ -120,15 +143,13 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   }
   if (!VerifyPassword(account->password_hash, password)) {
     int failed = account->failed_logins + 1;
-    int64_t locked_until = 0;
-    if (failed >= options_.max_failed_logins) {
-      int shift = std::min(failed - options_.max_failed_logins, 16);
-      int64_t secs = std::min<int64_t>(int64_t{60} << shift, options_.max_lockout_s);
-      locked_until = now + secs * 1'000'000;
-    }
+    const int64_t secs =
+        LoginThrottle::LockSeconds(failed, options_.max_failed_logins, options_.max_lockout_s, true);
+    const int64_t locked_until = secs ? now + secs * 1'000'000 : 0;
     XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, failed, locked_until));
     Audit(nullptr, "login_failed", "account", IdToString(account->id), "failed", detail);
-    if (locked_until) return LockedOut((locked_until - now) / 1'000'000);
+    throttle_.AddressFailed(remote_addr, now);
+    if (locked_until) return LockedOut(secs);
     return Unauthenticated("wrong username or password");
   }
   if (account->failed_logins != 0 || account->locked_until != 0) {
@@ -220,6 +241,7 @@ std::shared_ptr<const AuthService::Resolved> AuthService::Build(const SignedIn& 
   r->principal.csrf_token = s.csrf_token;
   r->principal.session_key = s.token_hash;
   r->principal.actor = std::move(*actor);
+  r->principal.must_change_password = HasTemporaryPassword(account);
   r->created_at = s.created_at;
   r->loaded_at = now;
   r->last_seen_at = s.last_seen_at;
@@ -455,14 +477,18 @@ absl::StatusOr<AccountView> AuthService::VisibleAccount(const http::Principal& p
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(account_id));
   if (!account) return NotFound("account not found");
   XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account_id));
+  XQ_ASSIGN_OR_RETURN(auto pending, store_.PendingRequestsOf(account_id));
   const auto scopes = AdminScopes(p.actor);
-  bool visible = std::any_of(grants.begin(), grants.end(), [&](const RoleGrant& g) {
+  auto in_scope = [&](const std::string& path) {
     return std::any_of(scopes.begin(), scopes.end(),
-                       [&](const std::string& s) { return policy::InScope(s, g.unit_path); });
-  });
+                       [&](const std::string& s) { return policy::InScope(s, path); });
+  };
+  bool visible =
+      std::any_of(grants.begin(), grants.end(), [&](const RoleGrant& g) { return in_scope(g.unit_path); }) ||
+      std::any_of(pending.begin(), pending.end(), [&](const GrantRequest& r) { return in_scope(r.unit.path); });
   if (!visible) return NotFound("account not found");
   account->password_hash.clear();
-  return AccountView{*account, std::move(grants)};
+  return AccountView{*account, std::move(grants), std::move(pending)};
 }
 
 absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
@@ -484,6 +510,8 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
   a.person_type = "staff";
   a.must_change_password = true;  // the administrator set it; the user replaces it
   std::vector<RoleGrant> grants;
+  std::vector<UnitRef> units;
+  std::vector<policy::Role> roles;
   for (size_t i = 0; i < in.roles.size(); ++i) {
     const auto& [role_name, unit_id] = in.roles[i];
     const std::string field = fmt::format("roles[{}]", i);
@@ -493,50 +521,225 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
       return InvalidArgument("student and guardian accounts come from the roster", field + ".role");
     XQ_ASSIGN_OR_RETURN(auto unit, store_.FindUnit(unit_id));
     if (!unit) return NotFound("org unit not found");
-    auto d = policy::DecideGrant(p.actor, *role, unit->path);
+    if (!a.school_id && unit->school_id) a.school_id = unit->school_id;
+    units.push_back(std::move(*unit));
+    roles.push_back(*role);
+  }
+  // The new account is staff of the first role's school (or of none above
+  // schools); every role is then decided as a grant to it.
+  AccountView created{a, {}, {}};
+  for (size_t i = 0; i < roles.size(); ++i) {
+    const std::string field = fmt::format("roles[{}]", i);
+    const UnitRef& unit = units[i];
+    auto d = policy::DecideGrantTo(p.actor, roles[i], unit.path, TargetOf(created, unit));
     if (!d.allowed) {
-      Audit(&p, "denied", "role_grant", IdToString(unit_id), "denied", d.reason);
+      Audit(&p, "denied", "role_grant", IdToString(unit.id), "denied", d.reason);
       // The caller may know units inside its scope exist; others stay hidden.
-      if (!InAnyScope(p.actor, unit->path)) return NotFound("org unit not found");
+      if (!InAnyScope(p.actor, unit.path)) return NotFound("org unit not found");
       return WithField(PermissionDenied("you may not grant this role here"), field + ".role");
     }
-    if (!a.school_id && unit->school_id) a.school_id = unit->school_id;
-    grants.push_back(RoleGrant{NewId(), a.id, std::string(policy::RoleName(*role)), unit->id,
-                               unit->name, unit->kind, unit->path, unit->school_id});
+    if (d.needs_approval) {
+      GrantRequest r;
+      r.id = NewId();
+      r.account_id = a.id;
+      r.account_username = a.username;
+      r.account_display_name = a.display_name;
+      r.role = std::string(policy::RoleName(roles[i]));
+      r.unit = unit;
+      r.requested_by = p.account_id;
+      r.requested_by_name = p.display_name;
+      r.requested_at = clock_.NowMicros();
+      r.state = "pending";
+      created.pending.push_back(std::move(r));
+    } else {
+      RoleGrant g{NewId(), a.id, std::string(policy::RoleName(roles[i])), unit.id, unit.name,
+                  unit.kind, unit.path, unit.school_id};
+      created.grants.push_back(g);
+      grants.push_back(std::move(g));
+    }
   }
   XQ_ASSIGN_OR_RETURN(a.password_hash, HashPassword(in.password));
-  auto st = store_.CreateAccount(a, grants, clock_.NowMicros());
+  // The account, its grants and its pending requests with their notices
+  // are written together or not at all.
+  std::vector<notice::Notice> notices;
+  for (const auto& r : created.pending) {
+    XQ_ASSIGN_OR_RETURN(auto n, GrantNotices(p, "grant_requested", r));
+    notices.insert(notices.end(), n.begin(), n.end());
+  }
+  auto st = store_.CreateAccount(a, grants, clock_.NowMicros(), created.pending, notices);
   if (st.code() == absl::StatusCode::kAlreadyExists)
     return Conflict("username is taken", "username");
   XQ_RETURN_IF_ERROR(st);
   Audit(&p, "account_create", "account", IdToString(a.id), "ok", a.username);
   for (const auto& g : grants)
     Audit(&p, "grant", "account", IdToString(a.id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
+  for (const auto& r : created.pending)
+    Audit(&p, "grant_requested", "account", IdToString(a.id), "ok",
+          fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id)));
   a.password_hash.clear();
-  return AccountView{a, grants};
+  created.account = a;
+  return created;
 }
 
-absl::StatusOr<RoleGrant> AuthService::Grant(const http::Principal& p, int64_t account_id,
-                                             std::string_view role_name, int64_t unit_id) {
+policy::GrantTarget AuthService::TargetOf(const AccountView& v, const UnitRef& unit) {
+  policy::GrantTarget t;
+  t.account_id = v.account.id;
+  t.person_type = v.account.person_type;
+  // Staff of a school get roles of that school; staff above schools
+  // (district, city) roles above schools.
+  t.member_of_unit = v.account.school_id == unit.school_id;
+  for (const auto& g : v.grants)
+    if (auto r = policy::RoleFromName(g.role)) t.roles.push_back(*r);
+  return t;
+}
+
+absl::StatusOr<std::vector<notice::Notice>> AuthService::GrantNotices(const http::Principal& p,
+                                                                      std::string kind,
+                                                                      const GrantRequest& r,
+                                                                      std::vector<int64_t> extra) {
+  XQ_ASSIGN_OR_RETURN(auto to, store_.AccountsToTell(r.unit.school_id, r.unit.path));
+  to.insert(to.end(), extra.begin(), extra.end());
+  std::sort(to.begin(), to.end());
+  to.erase(std::unique(to.begin(), to.end()), to.end());
+  std::vector<notice::Notice> out;
+  for (int64_t id : to) {
+    notice::Notice n;
+    n.account_id = id;
+    n.school_id = r.unit.school_id;
+    n.kind = kind;
+    n.actor_id = p.account_id;
+    n.actor_name = p.display_name.empty() ? p.username : p.display_name;
+    n.params = {{"account", r.account_display_name},
+                {"username", r.account_username},
+                {"role", r.role},
+                {"unit", r.unit.name},
+                {"requested_by", r.requested_by_name},
+                {"request_id", IdToString(r.id)}};
+    if (auto role = policy::RoleFromName(r.role)) n.params["role_label"] = std::string(policy::RoleLabelZh(*role));
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const http::Principal& p,
+                                                             int64_t account_id,
+                                                             std::string_view role_name,
+                                                             int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
   auto role = policy::RoleFromName(role_name);
   if (!role) return InvalidArgument("unknown role", "role");
   XQ_ASSIGN_OR_RETURN(auto unit, store_.FindUnit(unit_id));
   if (!unit) return NotFound("org unit not found");
-  auto d = policy::DecideGrant(p.actor, *role, unit->path);
+  auto d = policy::DecideGrantTo(p.actor, *role, unit->path, TargetOf(target, *unit));
   if (!d.allowed) {
     Audit(&p, "denied", "role_grant", IdToString(account_id), "denied", d.reason);
     if (!InAnyScope(p.actor, unit->path)) return NotFound("org unit not found");
-    return WithField(PermissionDenied("you may not grant this role here"), "role");
+    if (account_id == p.account_id)
+      return WithField(PermissionDenied("nobody grants a role to its own account"), "account");
+    return WithField(PermissionDenied("you may not grant this role to this account here"), "role");
+  }
+  const int64_t now = clock_.NowMicros();
+  GrantOutcome out;
+  if (d.needs_approval) {
+    const std::string name(policy::RoleName(*role));
+    if (std::any_of(target.grants.begin(), target.grants.end(),
+                    [&](const RoleGrant& g) { return g.role == name && g.unit_id == unit->id; }))
+      return Conflict("the account already has this role here", "role");
+    GrantRequest r;
+    r.id = NewId();
+    r.account_id = account_id;
+    r.account_username = target.account.username;
+    r.account_display_name = target.account.display_name;
+    r.role = name;
+    r.unit = *unit;
+    r.requested_by = p.account_id;
+    r.requested_by_name = p.display_name;
+    r.requested_at = now;
+    r.state = "pending";
+    XQ_ASSIGN_OR_RETURN(auto notices, GrantNotices(p, "grant_requested", r));
+    auto st = store_.CreateGrantRequest(r, notices);
+    if (st.code() == absl::StatusCode::kAlreadyExists)
+      return Conflict("this grant already waits for approval", "role");
+    XQ_RETURN_IF_ERROR(st);
+    Audit(&p, "grant_requested", "account", IdToString(account_id), "ok",
+          fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id)));
+    out.request = std::move(r);
+    return out;
   }
   RoleGrant g{NewId(), account_id, std::string(policy::RoleName(*role)), unit->id, unit->name,
               unit->kind, unit->path, unit->school_id};
-  auto st = store_.AddGrant(g, p.account_id, clock_.NowMicros());
+  auto st = store_.AddGrant(g, p.account_id, now);
   if (st.code() == absl::StatusCode::kAlreadyExists) return Conflict("the account already has this role here", "role");
   XQ_RETURN_IF_ERROR(st);
   ForgetAccount(account_id);
   Audit(&p, "grant", "account", IdToString(account_id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
-  return g;
+  out.grant = std::move(g);
+  return out;
+}
+
+absl::StatusOr<std::vector<GrantRequest>> AuthService::ListGrantRequests(const http::Principal& p,
+                                                                         std::string_view state,
+                                                                         int limit) {
+  if (!state.empty() && state != "pending" && state != "approved" && state != "rejected")
+    return InvalidArgument("state must be pending, approved or rejected", "state");
+  // Administrators see requests in their scope; the psychology centre of a
+  // school sees those of its school (it is told of every such grant).
+  std::vector<std::string> scopes = AdminScopes(p.actor);
+  for (const auto& g : p.actor.grants)
+    if (g.role == policy::Role::kPsychStaff) scopes.push_back(g.unit_path);
+  if (scopes.empty()) {
+    Audit(&p, "denied", "grant_requests", "", "denied", "list grant requests");
+    return PermissionDenied("you do not administer accounts");
+  }
+  return store_.GrantRequests(scopes, state, std::clamp(limit, 1, 200));
+}
+
+absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const http::Principal& p,
+                                                             int64_t request_id, bool approve) {
+  XQ_ASSIGN_OR_RETURN(auto req, store_.FindGrantRequest(request_id));
+  const auto scopes = AdminScopes(p.actor);
+  if (!req || std::none_of(scopes.begin(), scopes.end(),
+                           [&](const std::string& s) { return policy::InScope(s, req->unit.path); }))
+    return NotFound("grant request not found");
+  if (req->state != "pending") return Conflict("the request is no longer pending", "state");
+  auto role = policy::RoleFromName(req->role);
+  if (!role) return Internal("unknown role in a grant request");
+  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(req->account_id));
+  if (!account) return NotFound("grant request not found");
+  XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(req->account_id));
+  AccountView target{*account, std::move(grants), {}};
+  auto d = policy::DecideApproval(p.actor, req->requested_by, *role, req->unit.path,
+                                  TargetOf(target, req->unit));
+  // Rejecting needs only the four-eyes part: a second administrator in scope.
+  const bool may_reject = !approve && p.account_id != req->requested_by &&
+                          p.account_id != req->account_id &&
+                          policy::DecideGrant(p.actor, *role, req->unit.path).allowed;
+  if (!d.allowed && !may_reject) {
+    Audit(&p, "denied", "grant_request", IdToString(request_id), "denied", d.reason);
+    if (p.account_id == req->requested_by)
+      return WithField(PermissionDenied("a second administrator must decide this request"), "request");
+    if (p.account_id == req->account_id)
+      return WithField(PermissionDenied("nobody decides a grant to its own account"), "request");
+    return WithField(PermissionDenied("you may not approve this grant"), "request");
+  }
+  const int64_t now = clock_.NowMicros();
+  req->state = approve ? "approved" : "rejected";
+  req->decided_by = p.account_id;
+  req->decided_by_name = p.display_name;
+  req->decided_at = now;
+  XQ_ASSIGN_OR_RETURN(auto notices, GrantNotices(p, approve ? "grant_approved" : "grant_rejected", *req,
+                                                 {req->account_id, req->requested_by}));
+  auto st = store_.DecideGrantRequest(request_id, approve, p.account_id, now, notices);
+  if (st.code() == absl::StatusCode::kAlreadyExists)
+    return Conflict(approve ? "the request is no longer pending, or the account already has this role"
+                            : "the request is no longer pending",
+                    "state");
+  XQ_RETURN_IF_ERROR(st);
+  if (approve) ForgetAccount(req->account_id);
+  Audit(&p, approve ? "grant_approved" : "grant_rejected", "account", IdToString(req->account_id), "ok",
+        fmt::format("{}@{} request {} asked by {}", req->role, req->unit.id, IdToString(request_id),
+                    IdToString(req->requested_by)));
+  return *req;
 }
 
 absl::Status AuthService::Revoke(const http::Principal& p, int64_t account_id, int64_t grant_id) {
@@ -544,12 +747,14 @@ absl::Status AuthService::Revoke(const http::Principal& p, int64_t account_id, i
   XQ_ASSIGN_OR_RETURN(auto grant, store_.FindGrant(grant_id));
   if (!grant || grant->account_id != account_id) return NotFound("role grant not found");
   auto role = policy::RoleFromName(grant->role);
-  if (!role || !policy::DecideGrant(p.actor, *role, grant->unit_path).allowed) {
-    Audit(&p, "denied", "role_grant", IdToString(grant_id), "denied", "revoke");
+  policy::Decision d;
+  if (role) d = policy::DecideRevoke(p.actor, *role, grant->unit_path, account_id);
+  if (!d.allowed) {
+    Audit(&p, "denied", "role_grant", IdToString(grant_id), "denied", "revoke: " + d.reason);
+    if (account_id == p.account_id)
+      return WithField(PermissionDenied("nobody revokes a role of its own account"), "account");
     return PermissionDenied("you may not revoke this role");
   }
-  if (account_id == p.account_id && target.grants.size() == 1)
-    return WithField(absl::FailedPreconditionError("you cannot remove your own last role"), "role_id");
   XQ_RETURN_IF_ERROR(store_.RemoveGrant(grant_id));
   ForgetAccount(account_id);
   Audit(&p, "revoke", "account", IdToString(account_id), "ok",
@@ -561,19 +766,30 @@ absl::Status AuthService::ResetPassword(const http::Principal& p, int64_t accoun
                                         std::string_view new_password) {
   XQ_RETURN_IF_ERROR(CheckPasswordStrength(new_password, "new_password"));
   XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
-  bool may = std::all_of(target.grants.begin(), target.grants.end(), [&](const RoleGrant& g) {
-    auto role = policy::RoleFromName(g.role);
-    return role && policy::DecideGrant(p.actor, *role, g.unit_path).allowed;
-  });
+  // Every role of the account must be one the caller may revoke: never its
+  // own account (it changes its own password with the current one).
+  bool may = account_id != p.account_id &&
+             std::all_of(target.grants.begin(), target.grants.end(), [&](const RoleGrant& g) {
+               auto role = policy::RoleFromName(g.role);
+               return role && policy::DecideRevoke(p.actor, *role, g.unit_path, account_id).allowed;
+             });
   if (!may) {
     Audit(&p, "denied", "account", IdToString(account_id), "denied", "password reset");
+    if (account_id == p.account_id)
+      return WithField(PermissionDenied("change your own password with the current one"), "account");
     return PermissionDenied("you may not reset this account's password");
   }
   XQ_ASSIGN_OR_RETURN(auto hash, HashPassword(new_password));
-  XQ_RETURN_IF_ERROR(store_.SetPassword(account_id, hash, true, clock_.NowMicros()));
-  XQ_RETURN_IF_ERROR(store_.DeleteSessionsOf(account_id, ""));
+  // Its holder is told on the next sign-in who reset it and when.
+  notice::Notice n;
+  n.account_id = account_id;
+  n.school_id = target.account.school_id;
+  n.kind = "password_reset";
+  n.actor_id = p.account_id;
+  n.actor_name = p.display_name.empty() ? p.username : p.display_name;
+  XQ_RETURN_IF_ERROR(store_.ResetPassword(account_id, hash, clock_.NowMicros(), {n}));
   ForgetAccount(account_id);
-  Audit(&p, "password_reset", "account", IdToString(account_id), "ok");
+  Audit(&p, "password_reset", "account", IdToString(account_id), "ok", "sessions ended");
   return absl::OkStatus();
 }
 

@@ -24,9 +24,11 @@
 #include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "auth/auth_store.h"
+#include "auth/throttle.h"
 #include "core/clock.h"
 #include "http/request.h"
 #include "http/server.h"
+#include "policy/policy.h"
 
 namespace xq::auth {
 
@@ -40,6 +42,10 @@ struct AuthOptions {
   // password, grant and pairing changes reach it sooner: at once in this
   // server, within a second (ApplyAuthChanges) from any other.
   int64_t principal_cache_s = 600;
+  // Failed sign-ins (password and slip) from one client address within
+  // address_window_s before that address waits (429 with Retry-After).
+  int max_failed_logins_per_address = 50;
+  int64_t address_window_s = 600;
 };
 
 // The signed-in user, as GET /auth/me shows it.
@@ -127,11 +133,32 @@ class AuthService final : public http::SessionResolver {
   absl::StatusOr<AccountPage> ListAccounts(const http::Principal& p, std::optional<int64_t> unit_id,
                                            std::string_view q, std::string_view after, int limit);
   absl::StatusOr<AccountView> CreateAccount(const http::Principal& p, const NewAccount& a);
-  absl::StatusOr<RoleGrant> Grant(const http::Principal& p, int64_t account_id,
-                                  std::string_view role, int64_t unit_id);
+  // A role that needs a second administrator (policy::NeedsSecondApproval)
+  // comes back as a pending request and has no effect until approved; the
+  // psychology centre of the unit's school and the auditors are told.
+  struct GrantOutcome {
+    std::optional<RoleGrant> grant;      // in effect now
+    std::optional<GrantRequest> request;  // waiting for approval
+  };
+  absl::StatusOr<GrantOutcome> Grant(const http::Principal& p, int64_t account_id,
+                                     std::string_view role, int64_t unit_id);
   absl::Status Revoke(const http::Principal& p, int64_t account_id, int64_t grant_id);
+  // Ends every session of the account; its holder is told who and when.
   absl::Status ResetPassword(const http::Principal& p, int64_t account_id,
                              std::string_view new_password);
+  // Grant requests at units the caller administers, or (psychology centre
+  // staff) of its school; state "" for all.
+  absl::StatusOr<std::vector<GrantRequest>> ListGrantRequests(const http::Principal& p,
+                                                              std::string_view state, int limit);
+  // Approval or rejection by a second administrator (policy::DecideApproval).
+  absl::StatusOr<GrantRequest> DecideGrantRequest(const http::Principal& p, int64_t request_id,
+                                                  bool approve);
+
+  // Per-address failure count shared with slip sign-in.
+  LoginThrottle& throttle() { return throttle_; }
+  // Drops what this server holds of the account's sessions (another module
+  // changed the account; the auth change log tells the other servers).
+  void AccountChanged(int64_t account_id) { ForgetAccount(account_id); }
 
   // Seconds a rate_limited status asks the client to wait (0 if none).
   static int RetryAfterOf(const absl::Status& s);
@@ -140,6 +167,12 @@ class AuthService final : public http::SessionResolver {
   absl::StatusOr<policy::Actor> BuildActor(const Account& a, const std::vector<RoleGrant>& grants);
   // The account if the caller administers at least one of its grants' units.
   absl::StatusOr<AccountView> VisibleAccount(const http::Principal& p, int64_t account_id);
+  // The facts policy::DecideGrantTo needs about the account and the unit.
+  static policy::GrantTarget TargetOf(const AccountView& v, const UnitRef& unit);
+  // Notices to the psychology centre and auditors of unit (and extra).
+  absl::StatusOr<std::vector<notice::Notice>> GrantNotices(const http::Principal& p,
+                                                           std::string kind, const GrantRequest& r,
+                                                           std::vector<int64_t> extra = {});
   void Audit(const http::Principal* p, std::string action, std::string object_type,
              std::string object_id, std::string outcome, std::string detail = {});
 
@@ -172,6 +205,7 @@ class AuthService final : public http::SessionResolver {
   AuthOptions options_;
   std::string dummy_hash_;  // verified against for unknown users (equal timing)
   LoginGate* gate_ = nullptr;
+  LoginThrottle throttle_;
   // Token hash -> last request time not yet written (FlushSessionActivity).
   std::mutex seen_mu_;
   std::unordered_map<std::string, int64_t> seen_;

@@ -30,9 +30,9 @@ class AuthServiceTest : public ::testing::Test {
     Exec("INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) VALUES (3, 2, 'school', '一中', 'junior', 3, 2, '/1/2/3/', 0)");
     Exec("INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) VALUES (4, 2, 'school', '二中', 'junior', 4, 2, '/1/2/4/', 0)");
     Exec("INSERT INTO org_units (id, parent_id, kind, name, school_id, district_id, path, created_at) VALUES (5, 3, 'class', '初一(1)班', 3, 2, '/1/2/3/5/', 0)");
-    admin_ = AddAccount("admin3", "school_data_admin", 3);
-    AddAccount("teacher", "head_teacher", 5);
-    AddAccount("other_admin", "school_data_admin", 4);
+    admin_ = AddAccount("admin3", "school_data_admin", 3, 3);
+    AddAccount("teacher", "head_teacher", 5, 3);
+    AddAccount("other_admin", "school_data_admin", 4, 4);
     store_ = NewSqlAuthStore(*db_);
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
     svc_ = std::make_unique<AuthService>(*store_, *audit_, clock_);
@@ -51,11 +51,12 @@ class AuthServiceTest : public ::testing::Test {
                 }).ok())
         << sql;
   }
-  int64_t AddAccount(const std::string& user, const std::string& role, int64_t unit) {
+  // A staff account of `school` (its accounts.school_id) with one role.
+  int64_t AddAccount(const std::string& user, const std::string& role, int64_t unit, int64_t school) {
     static const std::string hash = HashPassword("Xinqiao@2026").value();
     int64_t id = NewId();
-    Exec("INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, updated_at) VALUES (" +
-         std::to_string(id) + ", '" + user + "', '" + hash + "', '" + user + "', 'staff', 0, 0)");
+    Exec("INSERT INTO accounts (id, username, password_hash, display_name, person_type, school_id, created_at, updated_at) VALUES (" +
+         std::to_string(id) + ", '" + user + "', '" + hash + "', '" + user + "', 'staff', " + std::to_string(school) + ", 0, 0)");
     Exec("INSERT INTO role_assignments (id, account_id, role, org_unit_id, created_at) VALUES (" +
          std::to_string(NewId()) + ", " + std::to_string(id) + ", '" + role + "', " +
          std::to_string(unit) + ", 0)");
@@ -210,10 +211,11 @@ TEST_F(AuthServiceTest, AccountsAdministeredWithinScope) {
   // Grant and revoke.
   auto g = svc_->Grant(admin, created->account.id, "subject_teacher", 5);
   ASSERT_TRUE(g.ok()) << g.status();
+  ASSERT_TRUE(g->grant.has_value()) << "not a four-eyes role: in effect at once";
   EXPECT_EQ(svc_->Grant(admin, created->account.id, "subject_teacher", 5).status().code(),
             absl::StatusCode::kAlreadyExists);
-  ASSERT_TRUE(svc_->Revoke(admin, created->account.id, g->id).ok());
-  EXPECT_EQ(svc_->Revoke(admin, created->account.id, g->id).code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(svc_->Revoke(admin, created->account.id, g->grant->id).ok());
+  EXPECT_EQ(svc_->Revoke(admin, created->account.id, g->grant->id).code(), absl::StatusCode::kNotFound);
   EXPECT_GE(AuditCount("grant"), 2);
   EXPECT_EQ(AuditCount("revoke"), 1);
 }
@@ -280,9 +282,10 @@ TEST_F(AuthServiceTest, ChangesMadeByAnotherServerReachHeldSessions) {
   auto admin_there = other.Resolve(other.Login("admin3", "Xinqiao@2026", "x").value().token).value();
   auto g = other.Grant(admin_there, t2.me.account.id, "subject_teacher", 5);
   ASSERT_TRUE(g.ok()) << g.status();
+  ASSERT_TRUE(g->grant.has_value());
   ASSERT_TRUE(svc_->ApplyAuthChanges().ok());
   ASSERT_EQ(svc_->Resolve(t2.token)->actor.grants.size(), 2u);
-  ASSERT_TRUE(other.Revoke(admin_there, t2.me.account.id, g->id).ok());
+  ASSERT_TRUE(other.Revoke(admin_there, t2.me.account.id, g->grant->id).ok());
   EXPECT_EQ(svc_->Resolve(t2.token)->actor.grants.size(), 2u) << "held";
   ASSERT_TRUE(svc_->ApplyAuthChanges().ok());
   EXPECT_EQ(svc_->Resolve(t2.token)->actor.grants.size(), 1u);
@@ -315,9 +318,77 @@ TEST_F(AuthServiceTest, GrantChangesReachSignedInSessionsAtOnce) {
   const int64_t id = teacher.me.account.id;
   auto g = svc_->Grant(admin, id, "subject_teacher", 5);
   ASSERT_TRUE(g.ok()) << g.status();
+  ASSERT_TRUE(g->grant.has_value());
   EXPECT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 2u);
-  ASSERT_TRUE(svc_->Revoke(admin, id, g->id).ok());
+  ASSERT_TRUE(svc_->Revoke(admin, id, g->grant->id).ok());
   EXPECT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 1u);
+}
+
+TEST_F(AuthServiceTest, PsychologyRoleWaitsForASecondAdministrator) {
+  AddAccount("admin3b", "school_data_admin", 3, 3);
+  auto admin = LoginAs("admin3");
+  auto second = LoginAs("admin3b");
+  auto teacher = svc_->Login("teacher", "Xinqiao@2026", "x").value();
+  const int64_t id = teacher.me.account.id;
+  // Never on one's own account, four-eyes role or not.
+  EXPECT_EQ(svc_->Grant(admin, admin_, "head_teacher", 5).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc_->Grant(admin, admin_, "psych_staff", 3).status().code(), absl::StatusCode::kPermissionDenied);
+  auto asked = svc_->Grant(admin, id, "psych_staff", 3);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  ASSERT_TRUE(asked->request.has_value());
+  EXPECT_FALSE(asked->grant.has_value());
+  EXPECT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 1u) << "no effect while pending";
+  EXPECT_EQ(svc_->DecideGrantRequest(admin, asked->request->id, true).status().code(),
+            absl::StatusCode::kPermissionDenied)
+      << "the requester does not approve";
+  EXPECT_EQ(svc_->DecideGrantRequest(svc_->Resolve(teacher.token).value(), asked->request->id, true).status().code(),
+            absl::StatusCode::kNotFound);
+  auto other = LoginAs("other_admin");
+  EXPECT_EQ(svc_->DecideGrantRequest(other, asked->request->id, true).status().code(), absl::StatusCode::kNotFound);
+  auto done = svc_->DecideGrantRequest(second, asked->request->id, true);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, "approved");
+  EXPECT_EQ(svc_->Resolve(teacher.token)->actor.grants.size(), 2u) << "in effect once approved";
+  EXPECT_EQ(svc_->DecideGrantRequest(second, asked->request->id, false).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(AuditCount("grant_requested"), 1);
+  EXPECT_EQ(AuditCount("grant_approved"), 1);
+}
+
+TEST_F(AuthServiceTest, TemporaryPasswordAllowsOnlyTheChange) {
+  auto admin = LoginAs("admin3");
+  NewAccount a{"temp.teacher", "临时", "Welcome#2026", {{"head_teacher", 5}}};
+  ASSERT_TRUE(svc_->CreateAccount(admin, a).ok());
+  auto r = svc_->Login("temp.teacher", "Welcome#2026", "x").value();
+  auto p = svc_->Resolve(r.token).value();
+  EXPECT_TRUE(p.must_change_password);
+  ASSERT_TRUE(svc_->ChangePassword(p, "Welcome#2026", "Mine#2026abc").ok());
+  EXPECT_FALSE(svc_->Resolve(r.token).value().must_change_password);
+  EXPECT_FALSE(LoginAs("teacher").must_change_password);
+}
+
+TEST_F(AuthServiceTest, UnknownNamesLockOutLikeRealOnes) {
+  std::vector<absl::StatusCode> real, unknown;
+  for (int i = 0; i < 6; ++i) {
+    real.push_back(svc_->Login("teacher", "wrong-pass", "a").status().code());
+    unknown.push_back(svc_->Login("no.such", "wrong-pass", "b").status().code());
+  }
+  EXPECT_EQ(real, unknown);
+  EXPECT_EQ(real[3], absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(real[4], absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(AuthServiceTest, FailuresPerAddressAreThrottled) {
+  AuthService svc(*store_, *audit_, clock_, AuthOptions{.max_failed_logins_per_address = 3});
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(svc.Login("guess" + std::to_string(i), "wrong-pass", "10.0.0.1").status().code(),
+              absl::StatusCode::kUnauthenticated);
+  auto blocked = svc.Login("teacher", "Xinqiao@2026", "10.0.0.1");
+  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_GT(AuthService::RetryAfterOf(blocked.status()), 0);
+  EXPECT_TRUE(svc.Login("teacher", "Xinqiao@2026", "10.0.0.2").ok()) << "another address";
+  clock_.Advance(601'000'000);
+  EXPECT_TRUE(svc.Login("teacher", "Xinqiao@2026", "10.0.0.1").ok()) << "the window passed";
 }
 
 TEST_F(AuthServiceTest, IdleClockIsWrittenOncePerSixthOfTheTimeout) {

@@ -4,10 +4,12 @@
 #include <functional>
 #include <unordered_map>
 
+#include "core/ids.h"
 #include "core/status.h"
 #include "db/auth_changes.h"
 #include "db/row.h"
 #include "fmt/format.h"
+#include "notice/notice_store.h"
 
 namespace xq::auth {
 namespace {
@@ -307,16 +309,26 @@ class SqlAuthStore final : public AuthStore {
         where += fmt::format("u.path LIKE :p{}", i);
       }
       where += ")";
+      std::string where2 = "(";
+      for (size_t i = 0; i < scope_paths.size(); ++i) {
+        if (i) where2 += " OR ";
+        where2 += fmt::format("u.path LIKE :r{}", i);
+      }
+      where2 += ")";
       std::vector<std::string> patterns;
       for (const auto& p : scope_paths) patterns.push_back(LikePrefix(p));
       std::string qpat = LikePrefix(q);
       std::string cursor(after);
+      // An account whose only roles still wait for approval is listed too.
       std::string base = fmt::format(
-          "FROM accounts a WHERE EXISTS (SELECT 1 FROM role_assignments g JOIN org_units u ON "
-          "u.id = g.org_unit_id WHERE g.account_id = a.id AND {}) AND (a.username LIKE :q "
+          "FROM accounts a WHERE (EXISTS (SELECT 1 FROM role_assignments g JOIN org_units u ON "
+          "u.id = g.org_unit_id WHERE g.account_id = a.id AND {0}) OR EXISTS (SELECT 1 FROM "
+          "role_grant_requests g JOIN org_units u ON u.id = g.org_unit_id WHERE g.account_id = "
+          "a.id AND g.state = 'pending' AND {1})) AND (a.username LIKE :q "
           "ESCAPE '\\' OR a.display_name LIKE :q2 ESCAPE '\\')",
-          where);
+          where, where2);
       auto bind_all = [&](auto& st) {
+        for (auto& p : patterns) st.exchange(soci::use(p));
         for (auto& p : patterns) st.exchange(soci::use(p));
         st.exchange(soci::use(qpat));
         st.exchange(soci::use(qpat));
@@ -357,12 +369,14 @@ class SqlAuthStore final : public AuthStore {
     for (auto& v : page.items) {
       v.account.password_hash.clear();
       XQ_ASSIGN_OR_RETURN(v.grants, GrantsOf(v.account.id));
+      XQ_ASSIGN_OR_RETURN(v.pending, PendingRequestsOf(v.account.id));
     }
     return page;
   }
 
-  absl::Status CreateAccount(const Account& a, const std::vector<RoleGrant>& grants,
-                             int64_t now) override {
+  absl::Status CreateAccount(const Account& a, const std::vector<RoleGrant>& grants, int64_t now,
+                             const std::vector<GrantRequest>& requests,
+                             const std::vector<notice::Notice>& notices) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = a.id, pid = a.person_id, sid = a.school_id, t = now;
       soci::indicator ipid = pid ? soci::i_ok : soci::i_null;
@@ -376,6 +390,8 @@ class SqlAuthStore final : public AuthStore {
           soci::use(a.display_name), soci::use(a.person_type), soci::use(pid, ipid),
           soci::use(sid, isid), soci::use(must), soci::use(t), soci::use(t);
       for (const auto& g : grants) XQ_RETURN_IF_ERROR(InsertGrant(s, g, 0, now));
+      for (const auto& r : requests) InsertRequest(s, r);
+      notice::PostNotices(s, notices, now);
       return absl::OkStatus();
     });
   }
@@ -400,7 +416,160 @@ class SqlAuthStore final : public AuthStore {
     });
   }
 
+  absl::Status CreateGrantRequest(const GrantRequest& r,
+                                  const std::vector<notice::Notice>& notices) override {
+    return db_.InTransaction([&](soci::session& s) {
+      InsertRequest(s, r);
+      notice::PostNotices(s, notices, r.requested_at);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::optional<GrantRequest>> FindGrantRequest(int64_t id) override {
+    std::vector<GrantRequest> out;
+    XQ_RETURN_IF_ERROR(ReadRequests("WHERE q.id = :k", static_cast<long long>(id), {}, out));
+    if (out.empty()) return std::nullopt;
+    return out.front();
+  }
+
+  absl::StatusOr<std::vector<GrantRequest>> GrantRequests(const std::vector<std::string>& scope_paths,
+                                                          std::string_view state, int limit) override {
+    std::vector<GrantRequest> out;
+    if (scope_paths.empty()) return out;
+    std::string where = "WHERE (";
+    for (size_t i = 0; i < scope_paths.size(); ++i) {
+      if (i) where += " OR ";
+      where += fmt::format("u.path LIKE :p{}", i);
+    }
+    where += ")";
+    std::vector<std::string> binds;
+    for (const auto& p : scope_paths) binds.push_back(LikePrefix(p));
+    if (!state.empty()) {
+      where += " AND q.state = :st";
+      binds.emplace_back(state);
+    }
+    where += fmt::format(" ORDER BY q.requested_at DESC, q.id DESC LIMIT {}", limit);
+    XQ_RETURN_IF_ERROR(ReadRequests(where, std::nullopt, binds, out));
+    return out;
+  }
+
+  absl::StatusOr<std::vector<GrantRequest>> PendingRequestsOf(int64_t account_id) override {
+    std::vector<GrantRequest> out;
+    XQ_RETURN_IF_ERROR(ReadRequests("WHERE q.account_id = :k AND q.state = 'pending' ORDER BY q.id",
+                                    static_cast<long long>(account_id), {}, out));
+    return out;
+  }
+
+  absl::Status DecideGrantRequest(int64_t id, bool approve, int64_t decided_by, int64_t now,
+                                  const std::vector<notice::Notice>& notices) override {
+    return db_.InTransaction([&](soci::session& s) -> absl::Status {
+      long long rid = id, by = decided_by, at = now;
+      std::string state = approve ? "approved" : "rejected";
+      soci::statement st = (s.prepare << "UPDATE role_grant_requests SET state = :s, decided_by = :b, "
+                                         "decided_at = :t WHERE id = :i AND state = 'pending'",
+                            soci::use(state), soci::use(by), soci::use(at), soci::use(rid));
+      st.execute(true);
+      if (st.get_affected_rows() == 0) return Conflict("the request is no longer pending");
+      if (approve) {
+        long long acc = 0, unit = 0, school = 0;
+        std::string role;
+        soci::indicator ischool = soci::i_null;
+        s << "SELECT account_id, role, org_unit_id, school_id FROM role_grant_requests WHERE id = :i",
+            soci::use(rid), soci::into(acc), soci::into(role), soci::into(unit), soci::into(school, ischool);
+        RoleGrant g;
+        g.id = NewId();
+        g.account_id = acc;
+        g.role = role;
+        g.unit_id = unit;
+        g.school_id = ischool == soci::i_ok ? school : 0;
+        XQ_RETURN_IF_ERROR(InsertGrant(s, g, decided_by, now));
+        db::RecordAccountChanged(s, acc);
+      }
+      notice::PostNotices(s, notices, now);
+      return absl::OkStatus();
+    });
+  }
+
+  absl::StatusOr<std::vector<int64_t>> AccountsToTell(int64_t school_id, const std::string& unit_path) override {
+    std::vector<int64_t> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      out = notice::PsychCentreAndAuditors(s, school_id, unit_path);
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::Status ResetPassword(int64_t account_id, std::string_view hash, int64_t now,
+                             const std::vector<notice::Notice>& notices) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long id = account_id, t = now;
+      std::string h(hash);
+      s << "UPDATE accounts SET password_hash = :h, must_change_password = 1, failed_logins = 0, "
+           "locked_until = 0, updated_at = :t WHERE id = :id",
+          soci::use(h), soci::use(t), soci::use(id);
+      s << "DELETE FROM sessions WHERE account_id = :a", soci::use(id);
+      db::RecordAccountChanged(s, account_id);
+      notice::PostNotices(s, notices, now);
+      return absl::OkStatus();
+    });
+  }
+
  private:
+  // Grant requests with names: `where` binds :k (key) or the strings.
+  absl::Status ReadRequests(const std::string& where, std::optional<long long> key,
+                            std::vector<std::string> binds, std::vector<GrantRequest>& out) {
+    const std::string sql =
+        "SELECT q.id AS id, q.account_id AS account_id, a.username AS username, a.display_name AS "
+        "display_name, q.role AS role, u.id AS unit_id, u.name AS unit_name, u.kind AS unit_kind, "
+        "u.path AS unit_path, u.school_id AS school_id, q.requested_by AS requested_by, "
+        "rb.display_name AS requested_by_name, q.requested_at AS requested_at, q.state AS state, "
+        "q.decided_by AS decided_by, dby.display_name AS decided_by_name, q.decided_at AS decided_at "
+        "FROM role_grant_requests q JOIN accounts a ON a.id = q.account_id JOIN org_units u ON "
+        "u.id = q.org_unit_id LEFT JOIN accounts rb ON rb.id = q.requested_by LEFT JOIN accounts dby "
+        "ON dby.id = q.decided_by " + where;
+    return db_.Run([&](soci::session& s) {
+      soci::row r;
+      soci::statement st(s);
+      long long k = key.value_or(0);
+      if (key) st.exchange(soci::use(k));
+      for (auto& b : binds) st.exchange(soci::use(b));
+      st.exchange(soci::into(r));
+      st.alloc();
+      st.prepare(sql);
+      st.define_and_bind();
+      st.execute();
+      while (st.fetch()) {
+        GrantRequest g;
+        g.id = db::GetInt(r, "id");
+        g.account_id = db::GetInt(r, "account_id");
+        g.account_username = db::GetStr(r, "username");
+        g.account_display_name = db::GetStr(r, "display_name");
+        g.role = db::GetStr(r, "role");
+        g.unit = UnitRef{db::GetInt(r, "unit_id"), db::GetStr(r, "unit_name"), db::GetStr(r, "unit_kind"),
+                         db::GetStr(r, "unit_path"), db::GetInt(r, "school_id")};
+        g.requested_by = db::GetInt(r, "requested_by");
+        g.requested_by_name = db::GetStr(r, "requested_by_name");
+        g.requested_at = db::GetInt(r, "requested_at");
+        g.state = db::GetStr(r, "state");
+        g.decided_by = db::GetInt(r, "decided_by");
+        g.decided_by_name = db::GetStr(r, "decided_by_name");
+        g.decided_at = db::GetInt(r, "decided_at");
+        out.push_back(std::move(g));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+  static void InsertRequest(soci::session& s, const GrantRequest& r) {
+    long long id = r.id, acc = r.account_id, unit = r.unit.id, school = r.unit.school_id,
+              by = r.requested_by, at = r.requested_at;
+    soci::indicator ischool = school ? soci::i_ok : soci::i_null;
+    s << "INSERT INTO role_grant_requests (id, school_id, account_id, role, org_unit_id, requested_by, "
+         "requested_at, state) VALUES (:i, :s, :a, :r, :u, :b, :t, 'pending')",
+        soci::use(id), soci::use(school, ischool), soci::use(acc), soci::use(r.role), soci::use(unit),
+        soci::use(by), soci::use(at);
+  }
+
   static absl::Status InsertGrant(soci::session& s, const RoleGrant& g, int64_t granted_by,
                                   int64_t now) {
     long long id = g.id, acc = g.account_id, unit = g.unit_id, sid = g.school_id, by = granted_by,

@@ -13,6 +13,7 @@
 #include "auth/model.h"
 #include "db/auth_changes.h"
 #include "db/database.h"
+#include "notice/model.h"
 
 namespace xq::auth {
 
@@ -56,11 +57,36 @@ class AuthStore {
   virtual absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths,
                                                    std::string_view q, std::string_view after,
                                                    int limit) = 0;
-  // Creates the account and its grants atomically (conflict on username).
+  // Creates the account, its grants, its grant requests (four-eyes) and
+  // their notices atomically (conflict on username).
   virtual absl::Status CreateAccount(const Account& account, const std::vector<RoleGrant>& grants,
-                                     int64_t now) = 0;
+                                     int64_t now, const std::vector<GrantRequest>& requests = {},
+                                     const std::vector<notice::Notice>& notices = {}) = 0;
   virtual absl::Status AddGrant(const RoleGrant& grant, int64_t granted_by, int64_t now) = 0;
   virtual absl::Status RemoveGrant(int64_t grant_id) = 0;
+
+  // Four-eyes grants (migration 020). The notices are posted in the same
+  // transaction. CreateGrantRequest: conflict when the same grant is
+  // already pending. DecideGrantRequest: conflict when it is no longer
+  // pending; on approval the grant is added (conflict if already held).
+  virtual absl::Status CreateGrantRequest(const GrantRequest& r,
+                                          const std::vector<notice::Notice>& notices) = 0;
+  virtual absl::StatusOr<std::optional<GrantRequest>> FindGrantRequest(int64_t id) = 0;
+  // Requests at units inside one of scope_paths, newest first; state ""
+  // for every state.
+  virtual absl::StatusOr<std::vector<GrantRequest>> GrantRequests(
+      const std::vector<std::string>& scope_paths, std::string_view state, int limit) = 0;
+  virtual absl::StatusOr<std::vector<GrantRequest>> PendingRequestsOf(int64_t account_id) = 0;
+  virtual absl::Status DecideGrantRequest(int64_t id, bool approve, int64_t decided_by, int64_t now,
+                                          const std::vector<notice::Notice>& notices) = 0;
+  // Psychology centre staff of school_id and auditors over unit_path (the
+  // ones told of a grant there).
+  virtual absl::StatusOr<std::vector<int64_t>> AccountsToTell(int64_t school_id,
+                                                              const std::string& unit_path) = 0;
+  // Sets a password an administrator chose (must be changed), ends every
+  // session of the account and posts the notices, in one transaction.
+  virtual absl::Status ResetPassword(int64_t account_id, std::string_view hash, int64_t now,
+                                     const std::vector<notice::Notice>& notices) = 0;
 };
 
 std::unique_ptr<AuthStore> NewSqlAuthStore(db::Database& db);

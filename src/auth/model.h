@@ -56,10 +56,29 @@ struct UnitRef {
   int64_t school_id = 0;
 };
 
+// A role grant waiting for a second administrator (four-eyes, migration 020):
+// the policy never sees it until approved.
+struct GrantRequest {
+  int64_t id = 0;
+  int64_t account_id = 0;
+  std::string account_username;
+  std::string account_display_name;
+  std::string role;
+  UnitRef unit;
+  int64_t requested_by = 0;
+  std::string requested_by_name;
+  int64_t requested_at = 0;
+  std::string state;  // "pending" | "approved" | "rejected"
+  int64_t decided_by = 0;
+  std::string decided_by_name;
+  int64_t decided_at = 0;
+};
+
 // An account with its grants, as listed to administrators.
 struct AccountView {
   Account account;
   std::vector<RoleGrant> grants;
+  std::vector<GrantRequest> pending;  // grants waiting for a second administrator
 };
 
 struct AccountPage {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/json.h"
 #include "http/params.h"
@@ -28,16 +29,41 @@ Json GrantJson(const RoleGrant& g) {
   return j;
 }
 
+Json RequestJson(const GrantRequest& r) {
+  Json j = {{"id", IdToString(r.id)},
+            {"account_id", IdToString(r.account_id)},
+            {"username", r.account_username},
+            {"display_name", r.account_display_name},
+            {"role", r.role},
+            {"unit_id", IdToString(r.unit.id)},
+            {"unit_name", r.unit.name},
+            {"unit_kind", r.unit.kind},
+            {"requested_by", IdToString(r.requested_by)},
+            {"requested_by_name", r.requested_by_name},
+            {"requested_at", FormatRfc3339(r.requested_at)},
+            {"state", r.state}};
+  if (auto role = policy::RoleFromName(r.role)) j["role_label"] = std::string(policy::RoleLabelZh(*role));
+  if (r.decided_by) {
+    j["decided_by"] = IdToString(r.decided_by);
+    j["decided_by_name"] = r.decided_by_name;
+    j["decided_at"] = FormatRfc3339(r.decided_at);
+  }
+  return j;
+}
+
 Json AccountJson(const AccountView& v) {
   Json roles = Json::array();
   for (const auto& g : v.grants) roles.push_back(GrantJson(g));
+  Json pending = Json::array();
+  for (const auto& r : v.pending) pending.push_back(RequestJson(r));
   return {{"id", IdToString(v.account.id)},
           {"username", v.account.username},
           {"display_name", v.account.display_name},
           {"person_type", v.account.person_type},
           {"disabled", v.account.disabled},
           {"must_change_password", v.account.must_change_password},
-          {"roles", roles}};
+          {"roles", roles},
+          {"pending_roles", pending}};
 }
 
 }  // namespace
@@ -45,6 +71,7 @@ Json AccountJson(const AccountView& v) {
 Json MeJson(const Me& me) {
   Json j = AccountJson(AccountView{me.account, me.grants});
   j.erase("disabled");
+  j.erase("pending_roles");
   j["capabilities"] = me.capabilities;
   j["csrf_token"] = me.csrf_token;
   return j;
@@ -87,17 +114,24 @@ void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cook
       },
       {.auth = http::Auth::kNone, .csrf = false, .max_body = 4096});
 
-  router.Add("GET", "/api/v1/auth/me", [&svc](Request& req) {
-    auto me = svc.GetMe(*req.principal);
-    return me.ok() ? Response::Json(MeJson(*me)) : Fail(me.status());
-  });
+  // These three answer while a temporary password waits to be changed.
+  router.Add(
+      "GET", "/api/v1/auth/me",
+      [&svc](Request& req) {
+        auto me = svc.GetMe(*req.principal);
+        return me.ok() ? Response::Json(MeJson(*me)) : Fail(me.status());
+      },
+      {.during_password_change = true});
 
-  router.Add("POST", "/api/v1/auth/logout", [&svc, secure_cookies](Request& req) {
-    if (auto st = svc.Logout(*req.principal); !st.ok()) return Fail(st);
-    Response out = Response::NoContent();
-    out.headers.emplace_back("Set-Cookie", SessionCookie("", secure_cookies, 0));
-    return out;
-  });
+  router.Add(
+      "POST", "/api/v1/auth/logout",
+      [&svc, secure_cookies](Request& req) {
+        if (auto st = svc.Logout(*req.principal); !st.ok()) return Fail(st);
+        Response out = Response::NoContent();
+        out.headers.emplace_back("Set-Cookie", SessionCookie("", secure_cookies, 0));
+        return out;
+      },
+      {.during_password_change = true});
 
   router.Add("POST", "/api/v1/auth/password", [&svc](Request& req) {
     auto body = ParseJsonObject(req.body);
@@ -109,7 +143,7 @@ void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cook
     if (auto st = r.Finish(); !st.ok()) return Fail(st);
     auto st = svc.ChangePassword(*req.principal, current, next);
     return st.ok() ? Response::NoContent() : Fail(st);
-  });
+  }, {.during_password_change = true});
 
   router.Add("GET", "/api/v1/accounts", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"q", "unit_id", "page_size", "after"}); !st.ok()) return Fail(st);
@@ -173,8 +207,44 @@ void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cook
     auto unit_id = IdFromString(unit);
     if (!unit_id) return Fail(InvalidArgument("unit_id must be an id", "unit_id"));
     auto g = svc.Grant(*req.principal, *id, role, *unit_id);
-    return g.ok() ? Response::Json(GrantJson(*g), 201) : Fail(g.status());
+    if (!g.ok()) return Fail(g.status());
+    // 202: the role waits for a second administrator and has no effect yet.
+    if (g->request) return Response::Json(RequestJson(*g->request), 202);
+    return Response::Json(GrantJson(*g->grant), 201);
   });
+
+  router.Add("GET", "/api/v1/grant-requests", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"state", "page_size"}); !st.ok()) return Fail(st);
+    int limit = 100;
+    if (auto ps = req.Query("page_size")) {
+      auto n = IdFromString(*ps);
+      if (!n) return Fail(InvalidArgument("page_size must be a positive number", "page_size"));
+      limit = static_cast<int>(std::min<int64_t>(*n, 200));
+    }
+    std::string state = req.Query("state").value_or("pending");
+    if (state == "all") state.clear();
+    auto list = svc.ListGrantRequests(*req.principal, state, limit);
+    if (!list.ok()) return Fail(list.status());
+    Json items = Json::array();
+    for (const auto& r : *list) items.push_back(RequestJson(r));
+    return Response::Json({{"items", items}});
+  });
+
+  for (const bool approve : {true, false}) {
+    router.Add("POST", approve ? "/api/v1/grant-requests/{id}/approval" : "/api/v1/grant-requests/{id}/rejection",
+               [&svc, approve](Request& req) {
+                 auto id = PathId(req, "id");
+                 if (!id.ok()) return Fail(NotFound("grant request not found"));
+                 if (!req.body.empty()) {
+                   auto body = ParseJsonObject(req.body);
+                   if (!body.ok()) return Fail(body.status());
+                   JsonReader r(*body);
+                   if (auto st = r.Finish(); !st.ok()) return Fail(st);
+                 }
+                 auto out = svc.DecideGrantRequest(*req.principal, *id, approve);
+                 return out.ok() ? Response::Json(RequestJson(*out)) : Fail(out.status());
+               });
+  }
 
   router.Add("DELETE", "/api/v1/accounts/{id}/roles/{role_id}", [&svc](Request& req) {
     auto id = PathId(req, "id");

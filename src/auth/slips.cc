@@ -8,7 +8,9 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "db/row.h"
+#include "db/auth_changes.h"
 #include "fmt/format.h"
+#include "notice/notice_store.h"
 #include "policy/policy.h"
 #include "spdlog/spdlog.h"
 
@@ -40,6 +42,15 @@ std::string NormaliseCode(std::string_view code) {
 }
 
 }  // namespace
+
+SlipService::SlipService(db::Database& db, AuthStore& store, audit::AuditLog& audit, const Clock& clock,
+                         AuthService& auth)
+    : db_(db),
+      store_(store),
+      audit_(audit),
+      clock_(clock),
+      auth_(auth),
+      names_(ThrottleOptions{.max_failed_logins = kMaxFailures, .doubling = false}) {}
 
 void SlipService::Audit(int64_t actor, std::string role, std::string action, std::string object_id,
                         int64_t student_id, std::string outcome, std::string detail) {
@@ -137,27 +148,82 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
   if (code.empty() || code.size() > 32) return InvalidArgument("code is required", "code");
   if (new_password) XQ_RETURN_IF_ERROR(CheckPasswordStrength(*new_password, "new_password"));
   const std::string detail = fmt::format("{{\"remote\":\"{}\",\"method\":\"slip\"}}", remote_addr);
-  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccountByUsername(login));
   const int64_t now = clock_.NowMicros();
+  LoginThrottle& addresses = auth_.throttle();
+  auto locked_out = [](int64_t secs) {
+    return http::WithRetryAfter(RateLimited("too many failed logins; try again later"),
+                                static_cast<int>(std::max<int64_t>(secs, 1)));
+  };
+  if (int64_t wait = addresses.AddressWait(remote_addr, now)) {
+    Audit(0, "", "login_failed", std::string(remote_addr), 0, "denied", detail);
+    return locked_out(wait);
+  }
+  XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccountByUsername(login));
   if (!account || account->disabled || account->person_type != "student") {
+    // Same answers as a real login name (no enumeration).
+    if (int64_t wait = names_.NameWait(login, now)) {
+      Audit(0, "", "login_failed", std::string(login), 0, "denied", detail);
+      return locked_out(wait);
+    }
     Audit(0, "", "login_failed", std::string(login), 0, "failed", detail);
+    addresses.AddressFailed(remote_addr, now);
+    if (int64_t secs = names_.NameFailed(login, now)) return locked_out(secs);
     return Unauthenticated("wrong login or code");
   }
   if (account->locked_until > now) {
     Audit(0, "", "login_failed", IdToString(account->id), account->person_id, "denied", detail);
-    return http::WithRetryAfter(RateLimited("too many failed logins; try again later"),
-                                static_cast<int>(std::max<int64_t>((account->locked_until - now) / 1'000'000, 1)));
+    return locked_out((account->locked_until - now + 999'999) / 1'000'000);
   }
   const std::string hash = HashToken(NormaliseCode(code));
+  // A student who set a password: this sign-in is a reset of it.
+  const bool had_password = !account->password_hash.empty() && account->password_hash.front() != '!';
+  std::string new_hash = "!slip";
+  if (new_password) {
+    XQ_ASSIGN_OR_RETURN(new_hash, HashPassword(*new_password));
+  }
   bool used = false;
+  int64_t issued_by = 0, issued_at = 0;
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
     long long id = account->id, at = now;
+    long long by = 0, when = 0;
+    soci::indicator ind = soci::i_null;
+    s << "SELECT issued_by, issued_at FROM student_login_codes WHERE account_id = :a AND code_hash = :h "
+         "AND expires_at > :t",
+        soci::use(id), soci::use(hash), soci::use(at), soci::into(by, ind), soci::into(when);
+    if (!s.got_data() || ind != soci::i_ok) return absl::OkStatus();
     // Single use: the row is consumed by the sign-in that matches it.
     soci::statement st = (s.prepare << "DELETE FROM student_login_codes WHERE account_id = :a AND "
                                        "code_hash = :h AND expires_at > :t",
                           soci::use(id), soci::use(hash), soci::use(at));
     st.execute(true);
     used = st.get_affected_rows() > 0;
+    if (!used) return absl::OkStatus();
+    issued_by = by;
+    issued_at = when;
+    if (!had_password) return absl::OkStatus();
+    int must = new_password ? 0 : 1;
+    s << "UPDATE accounts SET password_hash = :h, must_change_password = :m, failed_logins = 0, "
+         "locked_until = 0, updated_at = :t WHERE id = :id",
+        soci::use(new_hash), soci::use(must), soci::use(at), soci::use(id);
+    s << "DELETE FROM sessions WHERE account_id = :a", soci::use(id);
+    db::RecordAccountChanged(s, account->id);
+    // The drafts are the student's answers (D2); the holder of the slip
+    // may be someone else, so they go rather than be shown.
+    long long student = account->person_id;
+    s << "DELETE FROM screening_drafts WHERE assignment_id IN (SELECT id FROM screening_assignments "
+         "WHERE student_id = :s AND state <> 'submitted')",
+        soci::use(student);
+    std::string issuer;
+    ind = soci::i_null;
+    s << "SELECT display_name FROM accounts WHERE id = :b", soci::use(by), soci::into(issuer, ind);
+    notice::Notice n;
+    n.account_id = account->id;
+    n.school_id = account->school_id;
+    n.kind = "slip_reset";
+    n.actor_id = by;
+    n.actor_name = ind == soci::i_ok ? issuer : "";
+    n.params = {{"issued_at", FormatRfc3339(when)}, {"signed_in_at", FormatRfc3339(at)}};
+    notice::PostNotices(s, {n}, now);
     return absl::OkStatus();
   }));
   if (!used) {
@@ -165,14 +231,25 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
     int64_t locked_until = failed >= kMaxFailures ? now + int64_t{60} * 1'000'000 : 0;
     XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, failed, locked_until));
     Audit(0, "", "login_failed", IdToString(account->id), account->person_id, "failed", detail);
+    addresses.AddressFailed(remote_addr, now);
+    if (locked_until) return locked_out(60);
     return Unauthenticated("wrong login or code");
   }
-  if (account->failed_logins != 0 || account->locked_until != 0)
-    XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, 0, 0));
-  if (new_password) {
-    XQ_ASSIGN_OR_RETURN(auto ph, HashPassword(*new_password));
-    XQ_RETURN_IF_ERROR(store_.SetPassword(account->id, ph, false, now));
-    account->must_change_password = false;
+  if (had_password) {
+    auth_.AccountChanged(account->id);
+    account->password_hash = new_hash;
+    account->must_change_password = !new_password;
+    Audit(issued_by, "", "password_reset", IdToString(account->id), account->person_id, "ok",
+          fmt::format("{{\"remote\":\"{}\",\"method\":\"slip\",\"issued_at\":\"{}\",\"sessions\":\"ended\","
+                      "\"drafts\":\"discarded\"}}",
+                      remote_addr, FormatRfc3339(issued_at)));
+  } else {
+    if (account->failed_logins != 0 || account->locked_until != 0)
+      XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, 0, 0));
+    if (new_password) {
+      XQ_RETURN_IF_ERROR(store_.SetPassword(account->id, new_hash, false, now));
+      account->must_change_password = false;
+    }
   }
   SlipLoginResult out;
   out.token = RandomHex(32);

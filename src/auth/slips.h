@@ -8,6 +8,13 @@
 // earlier code. Only the code's BLAKE2b hash is stored; a code is single
 // use and expires after 7 days. Sessions are created exactly as a password
 // login creates them; logins and failures are audited.
+//
+// Whoever holds the code (the teacher who printed it) must not read what
+// the student answered: a slip sign-in on a student who already set a
+// password is a reset. The password stops working, the student's other
+// sessions end, the unsubmitted draft answers are discarded (they are D2
+// and the person at the keyboard is not known to be the student), it is
+// audited, and the student is told at the next sign-in.
 // Thread-safe: stateless apart from its collaborators.
 #pragma once
 
@@ -19,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "auth/auth_store.h"
+#include "auth/throttle.h"
 #include "core/clock.h"
 #include "db/database.h"
 #include "http/request.h"
@@ -43,10 +51,14 @@ struct SlipLoginResult {
   std::string csrf_token;
 };
 
+class AuthService;
+
 class SlipService {
  public:
-  SlipService(db::Database& db, AuthStore& store, audit::AuditLog& audit, const Clock& clock)
-      : db_(db), store_(store), audit_(audit), clock_(clock) {}
+  // auth: its per-address throttle is shared with password sign-in, and it
+  // forgets the sessions a slip reset ends.
+  SlipService(db::Database& db, AuthStore& store, audit::AuditLog& audit, const Clock& clock,
+              AuthService& auth);
 
   // Head teachers, psychology staff and school data admins of the class.
   absl::StatusOr<std::vector<Slip>> IssueSlips(const http::Principal& p, int64_t class_id);
@@ -64,6 +76,9 @@ class SlipService {
   AuthStore& store_;
   audit::AuditLog& audit_;
   const Clock& clock_;
+  AuthService& auth_;
+  // Login names without a student account lock out as real ones do.
+  LoginThrottle names_;
 };
 
 // POST /api/v1/login-slips and POST /api/v1/auth/slip-login.

@@ -156,11 +156,12 @@ class FakeSessions : public SessionResolver {
  public:
   std::optional<Principal> Resolve(std::string_view token) override {
     ++calls;
-    if (token != "tok") return std::nullopt;
+    if (token != "tok" && token != "temp") return std::nullopt;
     Principal p;
     p.account_id = 42;
     p.username = "head_teacher";
     p.csrf_token = "c1";
+    p.must_change_password = token == "temp";  // signed in with a temporary password
     return p;
   }
   std::atomic<int> calls{0};
@@ -190,6 +191,8 @@ class ServerTest : public ::testing::Test {
     router_.Add("GET", "/api/v1/me", [](Request& req) {
       return Response::Json({{"account_id", req.principal->account_id}});
     });
+    router_.Add("POST", "/api/v1/password", [](Request&) { return Response::NoContent(); },
+                RouteOptions{.during_password_change = true});
     router_.Add("POST", "/api/v1/small", [](Request&) { return Response::NoContent(); },
                 Public(16));
     router_.Add("POST", "/api/v1/csv", [](Request& req) {
@@ -356,6 +359,25 @@ TEST_F(ServerTest, SessionRequiredAndCsrf) {
   r = c.Send("POST", "/api/v1/items", R"({"b":2})", many);
   EXPECT_EQ(r.status, 201);
   EXPECT_EQ(r.Json()["by"], 42);
+}
+
+TEST_F(ServerTest, TemporaryPasswordAllowsOnlyMarkedRoutes) {
+  StartServer();
+  Client c = Connect();
+  Reply r = c.Send("GET", "/api/v1/me", {}, {{"Cookie", "xq_session=temp"}});
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.Json(), nlohmann::json::parse(
+                          R"({"error":{"code":"password_change_required","message":"change the temporary password first"}})"));
+  r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"Cookie", "xq_session=temp"}, {"X-CSRF-Token", "c1"}});
+  EXPECT_EQ(r.status, 403);
+  // CSRF is still checked first on the allowed route.
+  r = c.Send("POST", "/api/v1/password", "", {{"Cookie", "xq_session=temp"}});
+  EXPECT_EQ(r.Json()["error"]["code"], "permission_denied");
+  r = c.Send("POST", "/api/v1/password", "", {{"Cookie", "xq_session=temp"}, {"X-CSRF-Token", "c1"}});
+  EXPECT_EQ(r.status, 204);
+  // Public routes answer as ever; a normal session is not affected.
+  EXPECT_EQ(c.Send("GET", "/api/v1/items/special", {}, {{"Cookie", "xq_session=temp"}}).status, 200);
+  EXPECT_EQ(c.Send("GET", "/api/v1/me", {}, {{"Cookie", "xq_session=tok"}}).status, 200);
 }
 
 TEST_F(ServerTest, BodyLimits) {

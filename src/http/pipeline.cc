@@ -164,6 +164,11 @@ Response RunRoute(const Route& route, SessionResolver* sessions, Request& req) {
             WithField(PermissionDenied("CSRF token missing or wrong"), "X-CSRF-Token"));
       }
     }
+    if (principal && principal->must_change_password && route.options.auth == Auth::kRequired &&
+        !route.options.during_password_change) {
+      return Response::Error(WithCode(PermissionDenied("change the temporary password first"),
+                                      "password_change_required"));
+    }
     return route.handler(req);
   } catch (const std::exception& e) {
     spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method,

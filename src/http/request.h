@@ -28,6 +28,9 @@ struct Principal {
   std::string csrf_token;
   std::string session_key;  // hash of the session token (for logout)
   policy::Actor actor;
+  // Signed in with a password an administrator set: only the password
+  // change (and the routes marked during_password_change) answer.
+  bool must_change_password = false;
 };
 
 struct Request {

@@ -33,6 +33,10 @@ struct RouteOptions {
   size_t max_body = 0;  // 0: the server's default limit (1 MiB)
   // Content types accepted for a body; empty means application/json.
   std::vector<std::string> content_types;
+  // Answers a session that must change its temporary password first
+  // (Principal::must_change_password); every other route refuses it with
+  // 403 password_change_required.
+  bool during_password_change = false;
 };
 
 struct Route {

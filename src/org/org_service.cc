@@ -295,7 +295,7 @@ absl::StatusOr<ImportOutcome> OrgService::ImportRosterAsOperator(std::optional<i
   if (school_id) {
     auto s = store_.GetUnit(*school_id);
     if (!s.ok() || s->kind != kSchool)
-      return WithField(NotFound(fmt::format("school {} not found", *school_id)), "school_id");
+      return WithField(NotFound("school not found"), "school_id");
     school = *s;
   } else {
     // The school named in the file's 学校 column.

@@ -93,7 +93,7 @@ absl::StatusOr<OrgUnit> LoadUnit(soci::session& s, int64_t id) {
       (s.prepare << fmt::format("SELECT {} FROM org_units u WHERE u.id = :id", kUnitCols),
        soci::use(lid));
   for (const auto& r : rs) return UnitFromRow(r);
-  return NotFound(fmt::format("org unit {} not found", id));
+  return NotFound("org unit not found");
 }
 
 absl::Status InsertUnit(soci::session& s, const OrgUnit& u) {
@@ -259,7 +259,7 @@ class SociOrgStore final : public OrgStore {
       for (const auto& r : rs) out = StudentFromRow(r);
       return absl::OkStatus();
     }));
-    if (!out) return NotFound(fmt::format("student {} not found", id));
+    if (!out) return NotFound("student not found");  // one message: existence is not revealed
     return *out;
   }
 

@@ -122,6 +122,9 @@ struct Decision {
   // reason): the service must flag the access and notify the school's
   // psychology centre and the auditor (ACCESS.md).
   bool break_glass = false;
+  // DecideGrantTo: the grant is allowed as a request only; it takes effect
+  // when a second administrator approves it (DecideApproval, four-eyes).
+  bool needs_approval = false;
   explicit operator bool() const { return allowed; }
 };
 

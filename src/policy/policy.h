@@ -40,6 +40,7 @@ View ScaleTitleView(const Actor& actor, std::string_view owner_path);
 
 // Whether granter may grant role at a unit with path unit_path
 // (account administration within scope).
+// Scope and role power only; DecideGrantTo adds the rules about the account.
 Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path);
 
 // Two-factor sign-in (docs/design/access.md "Two-factor sign-in"): whether
@@ -53,5 +54,39 @@ bool RequiresSecondFactor(const Actor& actor);
 // The city's settings (the two-factor switch): read by account
 // administrators and the auditor, changed (kWrite) by the city admin only.
 Decision DecideCitySettings(const Actor& actor, Action action);
+// Roles that read D2, D3, D5 or D6 beyond the holder's own reports (psychology
+// centre staff, crisis group, expert, hospital liaison): a grant takes effect
+// only after a second administrator approves it (four-eyes, R-73).
+bool NeedsSecondApproval(Role role);
+// Roles whose ACCESS.md row reads identified screening, clinical or report
+// data of others (D2/D3/D5/D6). An account administrator never holds one.
+bool ReadsIdentifiedData(Role role);
+// school_data_admin, district_admin, city_admin.
+bool AdministersAccounts(Role role);
+
+// The account a role would be granted to, as the service read it.
+struct GrantTarget {
+  int64_t account_id = 0;
+  std::string person_type;      // "staff" | "student" | "guardian"
+  bool member_of_unit = false;  // belongs to the unit's school (above schools: to none)
+  std::vector<Role> roles;      // roles it holds now (pending requests not included)
+};
+
+// Whether granter may give role at unit_path to target: never to its own
+// account; staff roles only to staff members of that unit, 心理委员
+// (peer_reporter) only to a student of it; an administrator never ends up
+// with a role of ReadsIdentifiedData (nor such a holder with an admin role).
+// Allowed with needs_approval set for NeedsSecondApproval roles.
+Decision DecideGrantTo(const Actor& granter, Role role, std::string_view unit_path,
+                       const GrantTarget& target);
+// Whether granter may revoke target's role at unit_path (in scope; never a
+// role of its own account).
+Decision DecideRevoke(const Actor& granter, Role role, std::string_view unit_path,
+                      int64_t target_account_id);
+// Whether approver may approve or reject the pending grant requested_by asked
+// for: a second administrator with the power to grant it, who is neither the
+// requester nor the account concerned.
+Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role,
+                        std::string_view unit_path, const GrantTarget& target);
 
 }  // namespace xq::policy

@@ -1027,5 +1027,143 @@ TEST(PolicySecondFactorTest, OnlyTheCityAdminChangesTheCitySettings) {
   EXPECT_EQ(d.via, Role::kCityAdmin);
 }
 
+// --- account administration rules (ACCESS.md, R-73; issue 17) ----------------
+
+GrantTarget StaffTarget(int64_t id, std::vector<Role> roles = {}) {
+  GrantTarget t;
+  t.account_id = id;
+  t.person_type = "staff";
+  t.member_of_unit = true;
+  t.roles = std::move(roles);
+  return t;
+}
+
+TEST(PolicyGrantToTest, NobodyGrantsOrRevokesOnItsOwnAccount) {
+  int checked = 0;
+  for (Role admin : {Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}) {
+    const Actor a = ActorFor(admin);
+    for (Role role : kRoles) {
+      // Even a role the admin may grant to others, at its own unit.
+      const Decision d = DecideGrantTo(a, role, UnitOf(admin), StaffTarget(a.account_id, {admin}));
+      EXPECT_FALSE(d.allowed) << RoleName(admin) << " grants itself " << RoleName(role);
+      EXPECT_FALSE(d.reason.empty());
+      EXPECT_FALSE(DecideRevoke(a, role, UnitOf(admin), a.account_id).allowed)
+          << RoleName(admin) << " revokes own " << RoleName(role);
+      ++checked;
+    }
+    // The same admin may revoke another account's role in scope.
+    EXPECT_TRUE(DecideRevoke(a, Role::kSubjectTeacher, UnitOf(admin), a.account_id + 1000).allowed);
+  }
+  EXPECT_EQ(checked, 3 * kRoleCount);
+}
+
+TEST(PolicyGrantToTest, SensitiveRolesNeedASecondAdministrator) {
+  const Actor school_admin = ActorFor(Role::kSchoolDataAdmin);  // at /1/2/3/
+  const Actor district_admin = ActorFor(Role::kDistrictAdmin);  // at /1/2/
+  const Actor city_admin = ActorFor(Role::kCityAdmin);          // at /1/
+  struct Row {
+    const Actor* granter;
+    Role role;
+    std::string_view unit;
+    bool approval;
+  };
+  const std::vector<Row> rows = {
+      {&school_admin, Role::kPsychStaff, "/1/2/3/", true},
+      {&school_admin, Role::kHeadTeacher, "/1/2/3/4/5/", false},
+      {&school_admin, Role::kSubjectTeacher, "/1/2/3/", false},
+      {&school_admin, Role::kSchoolLeader, "/1/2/3/", false},
+      {&district_admin, Role::kPsychStaff, "/1/2/3/", true},
+      {&district_admin, Role::kCrisisGroup, "/1/2/", true},
+      {&district_admin, Role::kExpert, "/1/2/", true},
+      {&district_admin, Role::kHospitalLiaison, "/1/2/", true},
+      {&district_admin, Role::kDistrictLiaison, "/1/2/", false},
+      {&city_admin, Role::kHospitalLiaison, "/1/8/", true},
+      {&city_admin, Role::kAuditor, "/1/", false},
+  };
+  for (const Row& r : rows) {
+    const Decision d = DecideGrantTo(*r.granter, r.role, r.unit, StaffTarget(500));
+    EXPECT_TRUE(d.allowed) << RoleName(r.role) << " at " << r.unit << ": " << d.reason;
+    EXPECT_EQ(d.needs_approval, r.approval) << RoleName(r.role);
+    EXPECT_EQ(NeedsSecondApproval(r.role), r.approval) << RoleName(r.role);
+  }
+  // Scope still applies before anything else.
+  EXPECT_FALSE(DecideGrantTo(school_admin, Role::kPsychStaff, "/1/2/30/", StaffTarget(500)).allowed);
+  EXPECT_FALSE(DecideGrantTo(district_admin, Role::kPsychStaff, "/1/20/3/", StaffTarget(500)).allowed);
+}
+
+TEST(PolicyGrantToTest, OnlyStaffOfTheUnitGetStaffRoles) {
+  const Actor admin = ActorFor(Role::kSchoolDataAdmin);
+  GrantTarget student = StaffTarget(501);
+  student.person_type = "student";
+  GrantTarget guardian = StaffTarget(502);
+  guardian.person_type = "guardian";
+  GrantTarget elsewhere = StaffTarget(503);
+  elsewhere.member_of_unit = false;
+  for (Role role : {Role::kPsychStaff, Role::kHeadTeacher, Role::kSubjectTeacher, Role::kSchoolLeader}) {
+    EXPECT_FALSE(DecideGrantTo(admin, role, "/1/2/3/", student).allowed) << RoleName(role);
+    EXPECT_FALSE(DecideGrantTo(admin, role, "/1/2/3/", guardian).allowed) << RoleName(role);
+    EXPECT_FALSE(DecideGrantTo(admin, role, "/1/2/3/", elsewhere).allowed) << RoleName(role);
+    EXPECT_TRUE(DecideGrantTo(admin, role, "/1/2/3/", StaffTarget(504)).allowed) << RoleName(role);
+  }
+  // 心理委员 is a student of that school; roster roles are never granted here.
+  EXPECT_TRUE(DecideGrantTo(admin, Role::kPeerReporter, "/1/2/3/4/5/", student).allowed);
+  EXPECT_FALSE(DecideGrantTo(admin, Role::kPeerReporter, "/1/2/3/4/5/", StaffTarget(504)).allowed);
+  EXPECT_FALSE(DecideGrantTo(admin, Role::kStudent, "/1/2/3/4/5/", student).allowed);
+  EXPECT_FALSE(DecideGrantTo(admin, Role::kGuardian, "/1/2/3/4/5/", guardian).allowed);
+}
+
+TEST(PolicyGrantToTest, AdministratorsNeverHoldIdentifiedData) {
+  const Actor city = ActorFor(Role::kCityAdmin);
+  int checked = 0;
+  for (Role admin : {Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}) {
+    for (Role role : kRoles) {
+      if (!ReadsIdentifiedData(role)) continue;
+      // Another administrator grants it: still refused to an admin account.
+      EXPECT_FALSE(DecideGrantTo(city, role, "/1/2/3/", StaffTarget(600, {admin})).allowed)
+          << RoleName(role) << " to a " << RoleName(admin);
+      // And the other way round.
+      EXPECT_FALSE(DecideGrantTo(city, admin, "/1/2/3/", StaffTarget(601, {role})).allowed)
+          << RoleName(admin) << " to a " << RoleName(role);
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 3 * 4);
+  // Roles without identified data stay possible for an administrator (a
+  // data admin who also heads a class or teaches).
+  EXPECT_TRUE(DecideGrantTo(city, Role::kSubjectTeacher, "/1/2/3/", StaffTarget(600, {Role::kSchoolDataAdmin})).allowed);
+  EXPECT_TRUE(DecideGrantTo(city, Role::kHeadTeacher, "/1/2/3/", StaffTarget(600, {Role::kSchoolDataAdmin})).allowed);
+  EXPECT_TRUE(DecideGrantTo(city, Role::kSchoolDataAdmin, "/1/2/3/", StaffTarget(601, {Role::kHeadTeacher})).allowed);
+}
+
+TEST(PolicyGrantToTest, ApprovalIsByASecondAdministratorInScope) {
+  Actor requester = ActorFor(Role::kSchoolDataAdmin);  // at /1/2/3/
+  Actor second = requester;
+  second.account_id = requester.account_id + 1;
+  const Actor district = ActorFor(Role::kDistrictAdmin);  // at /1/2/
+  const Actor other_school = [] {
+    Actor a;
+    a.account_id = 77;
+    a.grants = {Grant{Role::kSchoolDataAdmin, 9, "/1/2/9/"}};
+    return a;
+  }();
+  const GrantTarget target = StaffTarget(700);
+  EXPECT_FALSE(DecideApproval(requester, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+  const Decision ok = DecideApproval(second, requester.account_id, Role::kPsychStaff, "/1/2/3/", target);
+  EXPECT_TRUE(ok.allowed) << ok.reason;
+  EXPECT_FALSE(ok.needs_approval);
+  EXPECT_TRUE(DecideApproval(district, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+  // Outside the approver's scope, by a non-admin, or by the grantee itself.
+  EXPECT_FALSE(DecideApproval(other_school, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+  EXPECT_FALSE(DecideApproval(ActorFor(Role::kPsychStaff), requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+  EXPECT_FALSE(DecideApproval(second, requester.account_id, Role::kPsychStaff, "/1/2/3/", StaffTarget(second.account_id)).allowed);
+  // A multi-role approver: its admin grant decides, its other role does not help.
+  Actor multi;
+  multi.account_id = 88;
+  multi.grants = {Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kSchoolDataAdmin, 3, "/1/2/3/"}};
+  EXPECT_TRUE(DecideApproval(multi, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+  multi.grants.pop_back();
+  EXPECT_FALSE(DecideApproval(multi, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+}
+
 }  // namespace
 }  // namespace xq::policy

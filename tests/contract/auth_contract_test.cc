@@ -4,6 +4,9 @@
 #include "contract/fixture.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "notice/notice_store.h"
+
+#include <algorithm>
 
 namespace xq::testing {
 namespace {
@@ -110,6 +113,97 @@ TEST_P(ContractTest, AuthStoreAccountsGrantsSessions) {
   EXPECT_EQ(store->ListAccounts({"/1/2/", "/1/3/"}, "bo", "", 10).value().total, 1);
   EXPECT_EQ(store->ListAccounts({"/1/"}, "%", "", 10).value().total, 0);  // wildcards match literally
   EXPECT_EQ(store->ListAccounts({}, "", "", 10).value().total, 0);
+}
+
+TEST_P(ContractTest, AuthStoreGrantRequestsAndNotices) {
+  SeedUnits(Db());
+  auto store = auth::NewSqlAuthStore(Db());
+  auto admin = NewAccount("admin");
+  ASSERT_TRUE(store->CreateAccount(admin, {auth::RoleGrant{NewId(), admin.id, "school_data_admin", 2, "", "", "", 2}}, 5).ok());
+  auto psych = NewAccount("psych");
+  ASSERT_TRUE(store->CreateAccount(psych, {auth::RoleGrant{NewId(), psych.id, "psych_staff", 2, "", "", "", 2}}, 5).ok());
+  auto other_psych = NewAccount("psych3");
+  ASSERT_TRUE(store->CreateAccount(other_psych, {auth::RoleGrant{NewId(), other_psych.id, "psych_staff", 3, "", "", "", 3}}, 5).ok());
+  auto auditor = NewAccount("auditor");
+  ASSERT_TRUE(store->CreateAccount(auditor, {auth::RoleGrant{NewId(), auditor.id, "auditor", 1, "", "", "", 0}}, 5).ok());
+  auto t = NewAccount("teacher");  // only a pending grant: still listed in scope
+  ASSERT_TRUE(store->CreateAccount(t, {}, 5).ok());
+
+  // Told of a grant at school 2: its psychology staff and the city's auditor.
+  auto to = store->AccountsToTell(2, "/1/2/").value();
+  std::sort(to.begin(), to.end());
+  std::vector<int64_t> want = {psych.id, auditor.id};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(to, want);
+
+  auth::GrantRequest r;
+  r.id = NewId();
+  r.account_id = t.id;
+  r.role = "psych_staff";
+  r.unit = auth::UnitRef{2, "一中", "school", "/1/2/", 2};
+  r.requested_by = admin.id;
+  r.requested_at = 100;
+  notice::Notice n;
+  n.account_id = psych.id;
+  n.school_id = 2;
+  n.kind = "grant_requested";
+  n.actor_id = admin.id;
+  n.actor_name = "admin 老师";
+  n.params = {{"role", "psych_staff"}, {"account", "teacher 老师"}};
+  ASSERT_TRUE(store->CreateGrantRequest(r, {n}).ok());
+  auth::GrantRequest dup = r;
+  dup.id = NewId();
+  EXPECT_EQ(store->CreateGrantRequest(dup, {}).code(), absl::StatusCode::kAlreadyExists) << "one open request per grant";
+
+  auto found = store->FindGrantRequest(r.id).value();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->state, "pending");
+  EXPECT_EQ(found->account_username, "teacher");
+  EXPECT_EQ(found->requested_by_name, "admin 老师");
+  EXPECT_EQ(found->unit.path, "/1/2/");
+  EXPECT_EQ(store->GrantRequests({"/1/2/"}, "pending", 10).value().size(), 1u);
+  EXPECT_EQ(store->GrantRequests({"/1/3/"}, "", 10).value().size(), 0u);
+  EXPECT_EQ(store->PendingRequestsOf(t.id).value().size(), 1u);
+  auto listed = store->ListAccounts({"/1/2/"}, "teach", "", 10).value();
+  ASSERT_EQ(listed.items.size(), 1u);
+  EXPECT_EQ(listed.items[0].pending.size(), 1u);
+  EXPECT_TRUE(store->GrantsOf(t.id).value().empty()) << "no effect while pending";
+
+  ASSERT_TRUE(store->DecideGrantRequest(r.id, true, psych.id, 200, {}).ok());
+  EXPECT_EQ(store->DecideGrantRequest(r.id, false, psych.id, 201, {}).code(), absl::StatusCode::kAlreadyExists);
+  auto grants = store->GrantsOf(t.id).value();
+  ASSERT_EQ(grants.size(), 1u);
+  EXPECT_EQ(grants[0].role, "psych_staff");
+  EXPECT_EQ(grants[0].school_id, 2);
+  EXPECT_EQ(store->FindGrantRequest(r.id).value()->state, "approved");
+  EXPECT_TRUE(store->PendingRequestsOf(t.id).value().empty());
+  // Approved, a new request for the same grant may be made again (and would conflict on approval).
+  EXPECT_TRUE(store->CreateGrantRequest(dup, {}).ok());
+
+  auto notices = notice::NewSqlNoticeStore(Db());
+  auto page = notices->List(psych.id, true, 10).value();
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.unread, 1);
+  EXPECT_EQ(page.items[0].kind, "grant_requested");
+  EXPECT_EQ(page.items[0].params.at("account"), "teacher 老师");
+  EXPECT_EQ(page.items[0].created_at, 100);
+  EXPECT_FALSE(notices->MarkRead(t.id, page.items[0].id, 300).value()) << "only the recipient's own";
+  EXPECT_TRUE(notices->MarkRead(psych.id, page.items[0].id, 300).value());
+  EXPECT_EQ(notices->List(psych.id, true, 10).value().items.size(), 0u);
+  EXPECT_EQ(notices->List(psych.id, false, 10).value().items[0].read_at, 300);
+
+  // A reset ends every session and tells the holder.
+  ASSERT_TRUE(store->CreateSession(auth::Session{"h1", t.id, "c", 10, 10}).ok());
+  notice::Notice reset;
+  reset.account_id = t.id;
+  reset.kind = "password_reset";
+  reset.actor_name = "admin 老师";
+  ASSERT_TRUE(store->ResetPassword(t.id, "$argon2id$new", 400, {reset}).ok());
+  EXPECT_FALSE(store->FindSession("h1").value());
+  auto acc = store->FindAccount(t.id).value();
+  EXPECT_TRUE(acc->must_change_password);
+  EXPECT_EQ(acc->password_hash, "$argon2id$new");
+  EXPECT_EQ(notices->List(t.id, true, 10).value().items.at(0).kind, "password_reset");
 }
 
 TEST_P(ContractTest, AuditChainOnBackend) {

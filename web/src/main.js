@@ -10,7 +10,7 @@ import 'element-plus/es/components/message-box/style/css';
 import App from './App.vue';
 import { router } from './router/index.js';
 import { i18n } from './i18n/index.js';
-import { setUnauthenticatedHandler } from './api/index.js';
+import { setPasswordChangeHandler, setUnauthenticatedHandler } from './api/index.js';
 import { useSessionStore } from './stores/session.js';
 import './styles.css';
 
@@ -28,6 +28,13 @@ setUnauthenticatedHandler(() => {
   if (current.name !== 'login') {
     router.push({ name: 'login', query: { redirect: current.fullPath } });
   }
+});
+
+// A temporary password allows only the change: go to the password form.
+setPasswordChangeHandler(() => {
+  const session = useSessionStore(pinia);
+  if (session.me) session.me = { ...session.me, must_change_password: true };
+  if (router.currentRoute.value.name !== 'password') router.push({ name: 'password' });
 });
 
 document.documentElement.lang = i18n.global.locale.value;

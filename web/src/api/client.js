@@ -8,6 +8,7 @@ const kUnsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 let csrfToken = '';
 let onUnauthenticated = () => {};
+let onPasswordChangeRequired = () => {};
 
 // The token comes with the login and /auth/me answers.
 export function setCsrfToken(token) {
@@ -17,6 +18,12 @@ export function setCsrfToken(token) {
 // Installed by the app (router redirect to /login).
 export function setUnauthenticatedHandler(fn) {
   onUnauthenticated = fn;
+}
+
+// Installed by the app: a 403 password_change_required (a temporary
+// password allows only the change) sends the user to the password form.
+export function setPasswordChangeHandler(fn) {
+  onPasswordChangeRequired = fn;
 }
 
 export class ApiError extends Error {
@@ -77,6 +84,7 @@ export async function request(method, path, opts = {}) {
   if (!res.ok) {
     const error = new ApiError(res.status, data, res.headers);
     if (res.status === 401 && !opts.allow401) onUnauthenticated();
+    if (res.status === 403 && error.code === 'password_change_required') onPasswordChangeRequired();
     throw error;
   }
   return data;
@@ -107,6 +115,7 @@ export async function download(method, path, opts = {}) {
     }
     const error = new ApiError(res.status, data, res.headers);
     if (res.status === 401) onUnauthenticated();
+    if (res.status === 403 && error.code === 'password_change_required') onPasswordChangeRequired();
     throw error;
   }
   const disposition = res.headers.get('Content-Disposition') || '';

@@ -2,7 +2,7 @@
 // returns the decoded JSON answer or throws ApiError (see client.js).
 import { download, request } from './client.js';
 
-export { ApiError, setCsrfToken, setUnauthenticatedHandler } from './client.js';
+export { ApiError, setCsrfToken, setPasswordChangeHandler, setUnauthenticatedHandler } from './client.js';
 
 // --- health and auth
 export const getHealth = () => request('GET', '/health');
@@ -51,6 +51,20 @@ export const removeRoleGrant = (accountId, roleId) =>
     'DELETE',
     `/accounts/${encodeURIComponent(accountId)}/roles/${encodeURIComponent(roleId)}`,
   );
+
+// Psychology staff, crisis group, expert and hospital liaison answer 202
+// with a pending grant request ({state: 'pending', …}) instead of a grant.
+// state: 'pending' (default) | 'approved' | 'rejected' | 'all'
+export const listGrantRequests = (state) => request('GET', '/grant-requests', { query: { state } });
+export const approveGrantRequest = (id) =>
+  request('POST', `/grant-requests/${encodeURIComponent(id)}/approval`);
+export const rejectGrantRequest = (id) =>
+  request('POST', `/grant-requests/${encodeURIComponent(id)}/rejection`);
+
+// --- notices (the signed-in account's own)
+export const listNotices = (unread) =>
+  request('GET', '/notices', { query: { unread: unread ? 'true' : undefined } });
+export const markNoticeRead = (id) => request('POST', `/notices/${encodeURIComponent(id)}/read`);
 
 // --- audit
 // params: {before, page_size}

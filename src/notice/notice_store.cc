@@ -1,0 +1,119 @@
+#include "notice/notice_store.h"
+
+#include "core/ids.h"
+#include "core/status.h"
+#include "core/json.h"
+#include "db/row.h"
+#include "fmt/format.h"
+
+namespace xq::notice {
+namespace {
+
+std::string ParamsText(const std::map<std::string, std::string>& params) {
+  Json j = Json::object();
+  for (const auto& [k, v] : params) j[k] = v;
+  return j.dump();
+}
+
+std::map<std::string, std::string> ParamsOf(const std::string& text) {
+  std::map<std::string, std::string> out;
+  auto j = ParseJson(text);
+  if (!j.ok() || !j->is_object()) return out;
+  for (const auto& [k, v] : j->items())
+    if (v.is_string()) out[k] = v.get<std::string>();
+  return out;
+}
+
+class SqlNoticeStore final : public NoticeStore {
+ public:
+  explicit SqlNoticeStore(db::Database& db) : db_(db) {}
+
+  absl::StatusOr<NoticePage> List(int64_t account_id, bool unread_only, int limit) override {
+    NoticePage page;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long id = account_id, unread = 0;
+      s << "SELECT COUNT(*) FROM notices WHERE account_id = :a AND read_at IS NULL", soci::use(id),
+          soci::into(unread);
+      page.unread = unread;
+      soci::rowset<soci::row> rows =
+          (s.prepare << fmt::format("SELECT id, school_id, account_id, kind, actor_id, actor_name, params, "
+                                    "created_at, read_at FROM notices WHERE account_id = :a {} "
+                                    "ORDER BY created_at DESC, id DESC LIMIT {}",
+                                    unread_only ? "AND read_at IS NULL" : "", limit),
+           soci::use(id));
+      for (const auto& r : rows) {
+        Notice n;
+        n.id = db::GetInt(r, "id");
+        n.school_id = db::GetInt(r, "school_id");
+        n.account_id = db::GetInt(r, "account_id");
+        n.kind = db::GetStr(r, "kind");
+        n.actor_id = db::GetInt(r, "actor_id");
+        n.actor_name = db::GetStr(r, "actor_name");
+        n.params = ParamsOf(db::GetStr(r, "params"));
+        n.created_at = db::GetInt(r, "created_at");
+        n.read_at = db::GetInt(r, "read_at");
+        page.items.push_back(std::move(n));
+      }
+      return absl::OkStatus();
+    }));
+    return page;
+  }
+
+  absl::StatusOr<bool> MarkRead(int64_t account_id, int64_t notice_id, int64_t now) override {
+    bool found = false;
+    XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
+      long long a = account_id, id = notice_id, t = now;
+      long long n = 0;
+      s << "SELECT COUNT(*) FROM notices WHERE id = :id AND account_id = :a", soci::use(id), soci::use(a),
+          soci::into(n);
+      found = n > 0;
+      if (found) {
+        s << "UPDATE notices SET read_at = :t WHERE id = :id AND account_id = :a AND read_at IS NULL",
+            soci::use(t), soci::use(id), soci::use(a);
+      }
+      return absl::OkStatus();
+    }));
+    return found;
+  }
+
+ private:
+  db::Database& db_;
+};
+
+}  // namespace
+
+void PostNotices(soci::session& s, const std::vector<Notice>& notices, int64_t now) {
+  for (const Notice& n : notices) {
+    long long id = n.id ? n.id : NewId(), school = n.school_id, account = n.account_id, actor = n.actor_id,
+              at = n.created_at ? n.created_at : now;
+    soci::indicator ischool = school ? soci::i_ok : soci::i_null;
+    soci::indicator iactor = actor ? soci::i_ok : soci::i_null;
+    std::string params = ParamsText(n.params);
+    s << "INSERT INTO notices (id, school_id, account_id, kind, actor_id, actor_name, params, created_at) "
+         "VALUES (:i, :s, :a, :k, :b, :n, :p, :t)",
+        soci::use(id), soci::use(school, ischool), soci::use(account), soci::use(n.kind),
+        soci::use(actor, iactor), soci::use(n.actor_name), soci::use(params), soci::use(at);
+  }
+}
+
+std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id,
+                                            const std::string& unit_path) {
+  std::vector<int64_t> out;
+  long long school = school_id;
+  std::string path = unit_path;
+  // The auditor's unit path is a prefix of the unit's (its scope holds it).
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT DISTINCT g.account_id FROM role_assignments g JOIN org_units u ON u.id = "
+                    "g.org_unit_id JOIN accounts a ON a.id = g.account_id WHERE a.disabled = 0 AND "
+                    "((g.role = 'psych_staff' AND u.school_id = :s) OR (g.role = 'auditor' AND "
+                    "SUBSTR(CAST(:p AS TEXT), 1, LENGTH(u.path)) = u.path)) ORDER BY g.account_id",
+       soci::use(school), soci::use(path));
+  for (const auto& r : rows) out.push_back(db::GetInt(r, std::size_t{0}));
+  return out;
+}
+
+std::unique_ptr<NoticeStore> NewSqlNoticeStore(db::Database& db) {
+  return std::make_unique<SqlNoticeStore>(db);
+}
+
+}  // namespace xq::notice
