@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "audit/audit.h"
+#include "auth/auth_service.h"
 #include "auth/auth_store.h"
 #include "auth/slips.h"
 #include "core/clock.h"
@@ -74,7 +75,8 @@ int Prepare(const std::map<std::string, std::string>& f) {
   xq::screening::SubmissionWriter writer(**db);
   xq::screening::ScreeningService svc(store, writer, audit, hotlines, clock);
   auto auth_store = xq::auth::NewSqlAuthStore(**db);
-  xq::auth::SlipService slips(**db, *auth_store, audit, clock);
+  xq::auth::AuthService auth(*auth_store, audit, clock);
+  xq::auth::SlipService slips(**db, *auth_store, audit, clock, auth);
 
   auto admin = xq::screening::StaffPrincipal(**db, "city_admin");
   if (!admin.ok()) return Fail(admin.status().ToString());
