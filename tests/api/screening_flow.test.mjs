@@ -255,7 +255,8 @@ test('item 4: the consent list keeps the decision, drops completed campaigns and
     json: { name: '同名调查', unit_ids: [classId], scales: [{ instrument_id: 'gad7' }], opens_on: '2026-11-20', closes_on: '2027-01-10' },
   });
   const b = await psych.post('/api/v1/campaigns', {
-    json: { name: '同名调查', unit_ids: [classId], scales: [{ instrument_id: 'phq-a' }], opens_on: '2026-12-01', closes_on: '2027-01-31' },
+    // A second campaign of the same name needs the creator's confirmation.
+    json: { name: '同名调查', unit_ids: [classId], scales: [{ instrument_id: 'phq-a' }], opens_on: '2026-12-01', closes_on: '2027-01-31', confirm_duplicate_name: true },
   });
   assert.equal(a.status, 201, JSON.stringify(a.body));
   assert.equal(b.status, 201, JSON.stringify(b.body));
