@@ -31,6 +31,15 @@ after(async () => {
   await srv?.stop();
 });
 
+// Signs in with the temporary password an administrator set and changes it.
+async function signInOwnPassword(username) {
+  const c = await as(username, 'Welcome#2026');
+  const changed = await c.post('/api/v1/auth/password', { json: { current_password: 'Welcome#2026', new_password: 'MyOwn#2026x' } });
+  assert.equal(changed.status, 204, JSON.stringify(changed.body));
+  delete clients[username];
+  return as(username, 'MyOwn#2026x');
+}
+
 const schoolOf = () => String(srv.accounts.psych_staff.scope_unit_id);
 const classOf = () => String(srv.accounts.head_teacher.scope_unit_id);
 
@@ -226,7 +235,8 @@ test('accounts holding two roles: psychologist rights come from the psychology g
     },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  const two = await as('two.roles', 'Welcome#2026');
+  // A password an administrator chose allows only the change.
+  const two = await signInOwnPassword('two.roles');
   assert.equal((await two.get('/api/v1/instruments')).status, 403);
   const url = `/api/v1/schools/${schoolOf()}/instrument-licences/cssrs-screen`;
   assert.equal((await two.request('PUT', url, { json: { licence_ref: 'x' } })).status, 404);
@@ -239,7 +249,13 @@ test('accounts holding two roles: psychologist rights come from the psychology g
     },
   });
   assert.equal(both.status, 201, JSON.stringify(both.body));
-  const ph = await as('psych.and.head', 'Welcome#2026');
+  // The psychology grant takes effect once a second administrator approves it.
+  const district = await as('district_admin');
+  const pending = await district.get('/api/v1/grant-requests');
+  const ask = pending.body.items.find((r) => r.role === 'psych_staff' && r.account_id === both.body.id);
+  assert.ok(ask, JSON.stringify(pending.body));
+  assert.equal((await district.post(`/api/v1/grant-requests/${ask.id}/approval`)).status, 200);
+  const ph = await signInOwnPassword('psych.and.head');
   const lib = await ph.get('/api/v1/instruments');
   assert.equal(lib.status, 200, JSON.stringify(lib.body));
   assert.ok(!lib.body.items.some((s) => s.instrument_id === 'cssrs-screen'));
