@@ -86,6 +86,9 @@ async function pathsOf(api, me) {
 test('axe-core: no serious or critical violation on any page for any demo role', {
   timeout: 1_500_000,
   todo: 'views still have labelling violations',
+  // Every page for every role takes many minutes on two cores: while it can
+  // only report (todo), it runs on demand (XQ_A11Y_SCAN=1), not in every CI run.
+  skip: process.env.XQ_A11Y_SCAN === '1' ? false : 'the full scan runs with XQ_A11Y_SCAN=1',
 }, async () => {
   const found = [];
   // Signed out: the sign-in pages.
