@@ -251,6 +251,10 @@ test('after 下一题 the focus is on the new question and its position is annou
     const a = list.body.items.find((x) => x.campaign_id === campaignId);
     assert.ok(a, 'the student has the screening');
     await page.goto(`/screening/mine/${a.id}`);
+    // The campaign's notice (告知书) stands before the first question.
+    const notice = page.getByTestId('answer-notice');
+    await Promise.race([notice.waitFor(), page.getByTestId('question-q1').waitFor()]);
+    if (await notice.isVisible()) await page.getByTestId('answer-notice-continue').click();
     await page.getByTestId('question-q1').waitFor();
     await page.waitForFunction(() => document.title === '答题 - 心桥');
     const announce = page.getByTestId('question-announce');

@@ -35,12 +35,14 @@ async function api(username) {
 test('setup: two campaigns of the same name for the class', async () => {
   const psych = await api('psych_staff');
   const classId = String(server.accounts.head_teacher.scope_unit_id);
-  const make = (opens, closes) =>
+  // The second of the same name is confirmed by its creator (the form asks).
+  const make = (opens, closes, confirm) =>
     psych.post('/api/v1/campaigns', {
-      json: { name: kName, unit_ids: [classId], scales: [{ instrument_id: 'phq9' }], notice: kNotice, opens_on: opens, closes_on: closes },
+      json: { name: kName, unit_ids: [classId], scales: [{ instrument_id: 'phq9' }], notice: kNotice, opens_on: opens, closes_on: closes,
+        ...(confirm ? { confirm_duplicate_name: true } : {}) },
     });
-  const a = await make('2026-11-25', '2027-01-15');
-  const b = await make('2026-12-01', '2027-02-28');
+  const a = await make('2026-11-25', '2027-01-15', false);
+  const b = await make('2026-12-01', '2027-02-28', true);
   assert.equal(a.status, 201, JSON.stringify(a.body));
   assert.equal(b.status, 201, JSON.stringify(b.body));
   first = a.body;
