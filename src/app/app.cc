@@ -16,6 +16,7 @@
 #include "counselling/hotlines.h"
 #include "counselling/routes.h"
 #include "core/status.h"
+#include "crypto/keyring.h"
 #include "db/database.h"
 #include "db/migrations.h"
 #include "events/dispatcher.h"
@@ -67,6 +68,7 @@ absl::Status DeliverEvents(db::Database& db) {
 struct App::Parts {
   std::unique_ptr<db::Database> db;
   std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<crypto::KeyRing> keys;  // D5 at rest
   // Before the modules: stopped after them (the writer wakes the dispatcher).
   std::unique_ptr<events::Dispatcher> events;
   std::unique_ptr<jobs::JobRunner> jobs;
@@ -101,6 +103,18 @@ const http::Router& App::router() const { return parts_->router; }
 void App::Stop() { parts_->submission_writer->Stop(); }
 http::SessionResolver* App::sessions() { return parts_->auth.get(); }
 
+std::string KeyFileFor(const AppOptions& options) {
+  if (!options.key_file.empty()) return options.key_file;
+  constexpr std::string_view kSqlite = "sqlite:";
+  std::string_view url = options.db_url;
+  if (url.substr(0, kSqlite.size()) == kSqlite) {
+    std::string_view file = url.substr(kSqlite.size());
+    if (file == ":memory:") return "";
+    if (!file.empty()) return std::string(file) + ".key";
+  }
+  return "data/xinqiao.key";
+}
+
 absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   std::unique_ptr<App> app(new App());
   Parts& p = *app->parts_;
@@ -108,6 +122,15 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   XQ_ASSIGN_OR_RETURN(p.db, db::Database::Open(options.db_url, {.pool_size = options.pool_size,
                                                                  .sqlite_background_checkpoint = true}));
   if (options.migrate) XQ_RETURN_IF_ERROR(db::Migrate(*p.db));
+  {
+    const std::string key_file = KeyFileFor(options);
+    if (key_file.empty()) {  // an in-memory database: its data dies with the process, so may its key
+      p.keys = std::make_unique<crypto::KeyRing>(crypto::KeyRing::Ephemeral());
+    } else {
+      XQ_ASSIGN_OR_RETURN(crypto::KeyRing keys, crypto::KeyRing::LoadOrCreate(key_file));
+      p.keys = std::make_unique<crypto::KeyRing>(std::move(keys));
+    }
+  }
   p.audit = std::make_unique<audit::AuditLog>(*p.db, clock);
   p.auth_store = auth::NewSqlAuthStore(*p.db);
   p.auth = std::make_unique<auth::AuthService>(*p.auth_store, *p.audit, clock);

@@ -22,7 +22,15 @@ struct AppOptions {
   bool migrate = true;        // apply migrations at start
   bool secure_cookies = false;
   int pool_size = 8;
+  // Key file of the D5 encryption keys (crypto/keyring.h), outside the
+  // database. Empty: beside a SQLite file ("<file>.key"), else
+  // data/xinqiao.key; created with one key when missing. An in-memory
+  // database gets a key that lives as long as the process.
+  std::string key_file;
 };
+
+// The key file a server with these options uses ("" for an in-memory database).
+std::string KeyFileFor(const AppOptions& options);
 
 // Delivers every pending event (tools that write and exit: paper import,
 // demo seeding), with the subscriptions the server has.

@@ -19,6 +19,7 @@ struct ServeArgs {
   std::string db = "sqlite:data/xinqiao.db";
   std::string listen = "127.0.0.1:8080";
   std::string web = "web/dist";
+  std::string key_file;
   bool secure_cookies = false;
   // 0: one per core on SQLite, four per core on PostgreSQL. Submissions do
   // not hold a handler while they wait for the commit (http::Deferred) and
@@ -44,6 +45,9 @@ void AddServeCommands(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   auto* serve = app.add_subcommand("serve", "Serve the API and the web UI");
   serve->add_option("--db", args->db, "sqlite:PATH or postgresql://user@host:port/db")->capture_default_str();
+  serve->add_option("--key-file", args->key_file,
+                    "key file of the encryption keys of counselling and crisis records, outside the database "
+                    "(default: beside a SQLite file, else data/xinqiao.key; created when missing)");
   serve->add_option("--listen", args->listen, "HOST:PORT (port 0 = any free port)")->capture_default_str();
   serve->add_option("--web", args->web, "directory of the built web UI (empty: API only)")->capture_default_str();
   serve->add_flag("--secure-cookies", args->secure_cookies, "mark cookies Secure (behind TLS)");
@@ -71,7 +75,8 @@ void AddServeCommands(CLI::App& app) {
                                  // Reads take microseconds: a few connections with large page
                                  // caches serve many handlers; plus the writer's, the
                                  // session-activity flusher's and the checkpointer's.
-                                 .pool_size = std::min(args->handler_threads, 6) + 3});
+                                 .pool_size = std::min(args->handler_threads, 6) + 3,
+                                 .key_file = args->key_file});
     if (!app.ok()) Die(1, std::string(app.status().message()));
     http::ServerOptions opt;
     opt.host = args->listen.substr(0, colon);
