@@ -16,7 +16,8 @@
 // Emulation.setCPUThrottlingRate. Each profile is run --runs times; the median
 // is reported because the machine may be busy with other work.
 //
-// "Usable" is when the first answer option of the first question is visible,
+// "Usable" is when the notice before the questions (or, without one, the
+// first answer option of the first question) is visible,
 // enabled and not covered by anything (the element at its centre is the
 // option or inside it). The time is the page's performance.now() at that
 // frame, i.e. milliseconds since navigation start. "Bytes" are the encoded
@@ -115,7 +116,11 @@ async function measure(browser, baseUrl, target, profile) {
   await page.goto(`/screening/mine/${target.id}`, { waitUntil: 'commit', timeout: 120_000 });
   const usable = await page.waitForFunction(
     () => {
-      const el = document.querySelector('[data-testid^="question-"] [data-testid^="option-"]');
+      // The first thing the student acts on: the campaign's notice (告知书,
+      // which stands before the first question) or the first answer option.
+      const el = document.querySelector(
+        '[data-testid="answer-notice-continue"], [data-testid^="question-"] [data-testid^="option-"]',
+      );
       if (!el || el.disabled) return false;
       const r = el.getBoundingClientRect();
       if (r.width === 0 || r.height === 0) return false;

@@ -48,6 +48,23 @@ export function query(params) {
   return s ? `?${s}` : '';
 }
 
+// The answer of a GET that public/early.js started before the modules
+// arrived, taken once; undefined when there is none.
+// Any other request (a sign-in, a sign-out …) may change what they would
+// answer, so it drops those not yet taken.
+function takeEarly(method, path, opts) {
+  const early = typeof window !== 'undefined' ? window.__xqEarly : undefined;
+  if (!early) return undefined;
+  if (method !== 'GET') {
+    window.__xqEarly = undefined;
+    return undefined;
+  }
+  if (opts.query || !early[path]) return undefined;
+  const promise = early[path];
+  delete early[path];
+  return promise;
+}
+
 // request('GET', '/students', {query, json, body, contentType, allow401})
 export async function request(method, path, opts = {}) {
   const headers = { Accept: 'application/json' };
@@ -63,12 +80,13 @@ export async function request(method, path, opts = {}) {
 
   let res;
   try {
-    res = await fetch(kBase + path + query(opts.query), {
-      method,
-      headers,
-      body,
-      credentials: 'same-origin',
-    });
+    res = await (takeEarly(method, path, opts) ??
+      fetch(kBase + path + query(opts.query), {
+        method,
+        headers,
+        body,
+        credentials: 'same-origin',
+      }));
   } catch (e) {
     throw new ApiError(0, { error: { code: 'network', message: String(e) } });
   }

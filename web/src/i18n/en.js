@@ -45,6 +45,8 @@ export default {
     add: 'Add',
     total: '{n} in total',
     nextPage: 'Next page',
+    prevPage: 'Previous page',
+    tableRegion: 'Table (scrollable)',
     firstPage: 'First page',
     pageSize: 'Page size',
     backHome: 'Back to home',

@@ -45,6 +45,8 @@ export default {
     add: '添加',
     total: '共 {n} 条',
     nextPage: '下一页',
+    prevPage: '上一页',
+    tableRegion: '表格（可滚动）',
     firstPage: '第一页',
     pageSize: '每页条数',
     backHome: '返回首页',
