@@ -29,4 +29,19 @@ InTransaction RecordingIn(AuditLog& log, Event e) {
   };
 }
 
+InTransaction RecordingIn(AuditLog& log, std::vector<Event> events) {
+  return [&log, events = std::move(events)](soci::session& s) -> absl::Status {
+    for (const Event& e : events) {
+      absl::Status st;
+      try {
+        st = log.RecordIn(s, e);
+      } catch (...) {
+        st = db::StatusFromCurrentException("audit");
+      }
+      if (!st.ok()) return Unavailable(st);
+    }
+    return absl::OkStatus();
+  };
+}
+
 }  // namespace xq::audit

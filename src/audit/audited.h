@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "audit/audit.h"
@@ -30,5 +31,8 @@ using InTransaction = std::function<absl::Status(soci::session& s)>;
 // Records e inside that transaction; a failure is Unavailable and rolls
 // the change back.
 InTransaction RecordingIn(AuditLog& log, Event e);
+// The same for several entries (one change that is several facts, e.g. an
+// account created with its role grants).
+InTransaction RecordingIn(AuditLog& log, std::vector<Event> events);
 
 }  // namespace xq::audit

@@ -82,8 +82,8 @@ AuthService::AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& 
   dummy_hash_ = HashPassword("not-a-real-password-" + RandomHex(8)).value_or("");
 }
 
-void AuthService::Audit(const http::Principal* p, std::string action, std::string object_type,
-                        std::string object_id, std::string outcome, std::string detail) {
+audit::Event AuthService::AuditEvent(const http::Principal* p, std::string action, std::string object_type,
+                                     std::string object_id, std::string outcome, std::string detail) const {
   audit::Event e;
   e.actor_id = p ? p->account_id : 0;
   e.actor_role = PrimaryRole(p);
@@ -92,7 +92,13 @@ void AuthService::Audit(const http::Principal* p, std::string action, std::strin
   e.object_id = std::move(object_id);
   e.outcome = std::move(outcome);
   e.detail = std::move(detail);
-  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+  return e;
+}
+
+absl::Status AuthService::Audit(const http::Principal* p, std::string action, std::string object_type,
+                                std::string object_id, std::string outcome, std::string detail) {
+  return audit::Record(audit_, AuditEvent(p, std::move(action), std::move(object_type), std::move(object_id),
+                                          std::move(outcome), std::move(detail)));
 }
 
 absl::StatusOr<policy::Actor> AuthService::BuildActor(const Account& a,
@@ -121,24 +127,24 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   const int64_t now = clock_.NowMicros();
   const std::string detail = fmt::format("{{\"remote\":\"{}\"}}", remote_addr);
   if (int64_t wait = throttle_.AddressWait(remote_addr, now)) {
-    Audit(nullptr, "login_failed", "address", std::string(remote_addr), "denied", detail);
+    XQ_RETURN_IF_ERROR(Audit(nullptr, "login_failed", "address", std::string(remote_addr), "denied", detail));
     return LockedOut(wait);
   }
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccountByUsername(username));
   if (!account || account->disabled) {
     // A name without an account locks out like a real one (no enumeration).
     if (int64_t wait = throttle_.NameWait(username, now)) {
-      Audit(nullptr, "login_failed", "account", std::string(username), "denied", detail);
+      XQ_RETURN_IF_ERROR(Audit(nullptr, "login_failed", "account", std::string(username), "denied", detail));
       return LockedOut(wait);
     }
     (void)VerifyPassword(dummy_hash_, password);  // same cost as a real check
-    Audit(nullptr, "login_failed", "account", std::string(username), "failed", detail);
+    XQ_RETURN_IF_ERROR(Audit(nullptr, "login_failed", "account", std::string(username), "failed", detail));
     throttle_.AddressFailed(remote_addr, now);
     if (int64_t secs = throttle_.NameFailed(username, now)) return LockedOut(secs);
     return Unauthenticated("wrong username or password");
   }
   if (account->locked_until > now) {
-    Audit(nullptr, "login_failed", "account", IdToString(account->id), "denied", detail);
+    XQ_RETURN_IF_ERROR(Audit(nullptr, "login_failed", "account", IdToString(account->id), "denied", detail));
     return LockedOut((account->locked_until - now + 999'999) / 1'000'000);
   }
   if (!VerifyPassword(account->password_hash, password)) {
@@ -147,7 +153,7 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
         LoginThrottle::LockSeconds(failed, options_.max_failed_logins, options_.max_lockout_s, true);
     const int64_t locked_until = secs ? now + secs * 1'000'000 : 0;
     XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, failed, locked_until));
-    Audit(nullptr, "login_failed", "account", IdToString(account->id), "failed", detail);
+    XQ_RETURN_IF_ERROR(Audit(nullptr, "login_failed", "account", IdToString(account->id), "failed", detail));
     throttle_.AddressFailed(remote_addr, now);
     if (locked_until) return LockedOut(secs);
     return Unauthenticated("wrong username or password");
@@ -159,8 +165,8 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
     XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account->id));
     XQ_ASSIGN_OR_RETURN(auto challenge, gate_->AfterPassword(*account, grants));
     if (challenge) {
-      Audit(nullptr, "login_second_step", "account", IdToString(account->id), "ok",
-            fmt::format("{{\"remote\":\"{}\",\"step\":\"{}\"}}", remote_addr, challenge->step));
+      XQ_RETURN_IF_ERROR(Audit(nullptr, "login_second_step", "account", IdToString(account->id), "ok",
+            fmt::format("{{\"remote\":\"{}\",\"step\":\"{}\"}}", remote_addr, challenge->step)));
       LoginResult result;
       result.challenge = std::move(challenge);
       return result;
@@ -179,15 +185,16 @@ absl::StatusOr<LoginResult> AuthService::OpenSession(const Account& signed_in,
   LoginResult result;
   result.token = RandomHex(32);  // 256 bits
   Session session{HashToken(result.token), account->id, RandomHex(16), now, now};
-  XQ_RETURN_IF_ERROR(store_.CreateSession(session));
   XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account->id));
   XQ_ASSIGN_OR_RETURN(auto actor, BuildActor(*account, grants));
-  if (auto r = Build(SignedIn{session, *account, grants}, now)) Hold(r, Generation());  // its first request needs no read
   http::Principal p;
   p.account_id = account->id;
   p.username = account->username;
   p.actor = actor;
-  Audit(&p, "login", "account", IdToString(account->id), "ok", detail);
+  // The session and its audit entry are written together.
+  XQ_RETURN_IF_ERROR(store_.CreateSession(
+      session, audit::RecordingIn(audit_, AuditEvent(&p, "login", "account", IdToString(account->id), "ok", detail))));
+  if (auto r = Build(SignedIn{session, *account, grants}, now)) Hold(r, Generation());  // its first request needs no read
   account->password_hash.clear();
   result.me = Me{*account, std::move(grants), policy::Capabilities(actor), session.csrf_token};
   return result;
@@ -420,8 +427,8 @@ absl::Status AuthService::FlushSessionActivity() {
 
 absl::Status AuthService::Logout(const http::Principal& p) {
   ForgetSession(p.session_key);
-  XQ_RETURN_IF_ERROR(store_.DeleteSession(p.session_key));
-  Audit(&p, "logout", "account", IdToString(p.account_id), "ok");
+  XQ_RETURN_IF_ERROR(store_.DeleteSession(
+      p.session_key, audit::RecordingIn(audit_, AuditEvent(&p, "logout", "account", IdToString(p.account_id), "ok"))));
   return absl::OkStatus();
 }
 
@@ -439,16 +446,17 @@ absl::Status AuthService::ChangePassword(const http::Principal& p, std::string_v
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(p.account_id));
   if (!account) return Unauthenticated();
   if (!VerifyPassword(account->password_hash, current)) {
-    Audit(&p, "password_change", "account", IdToString(p.account_id), "failed");
+    XQ_RETURN_IF_ERROR(Audit(&p, "password_change", "account", IdToString(p.account_id), "failed"));
     return InvalidArgument("current password is wrong", "current_password");
   }
   if (current == next) return InvalidArgument("new password equals the current one", "new_password");
   XQ_ASSIGN_OR_RETURN(auto hash, HashPassword(next));
-  XQ_RETURN_IF_ERROR(store_.SetPassword(p.account_id, hash, false, clock_.NowMicros()));
+  XQ_RETURN_IF_ERROR(store_.SetPassword(
+      p.account_id, hash, false, clock_.NowMicros(),
+      audit::RecordingIn(audit_, AuditEvent(&p, "password_change", "account", IdToString(p.account_id), "ok"))));
   // Other sessions of this account end; this one stays.
   XQ_RETURN_IF_ERROR(store_.DeleteSessionsOf(p.account_id, p.session_key));
   ForgetAccount(p.account_id);
-  Audit(&p, "password_change", "account", IdToString(p.account_id), "ok");
   return absl::OkStatus();
 }
 
@@ -458,7 +466,7 @@ absl::StatusOr<AccountPage> AuthService::ListAccounts(const http::Principal& p,
                                                       int limit) {
   std::vector<std::string> scopes = AdminScopes(p.actor);
   if (scopes.empty()) {
-    Audit(&p, "denied", "accounts", "", "denied", "list accounts");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "accounts", "", "denied", "list accounts"));
     return PermissionDenied("you do not administer accounts");
   }
   if (unit_id) {
@@ -533,7 +541,7 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
     const UnitRef& unit = units[i];
     auto d = policy::DecideGrantTo(p.actor, roles[i], unit.path, TargetOf(created, unit));
     if (!d.allowed) {
-      Audit(&p, "denied", "role_grant", IdToString(unit.id), "denied", d.reason);
+      XQ_RETURN_IF_ERROR(Audit(&p, "denied", "role_grant", IdToString(unit.id), "denied", d.reason));
       // The caller may know units inside its scope exist; others stay hidden.
       if (!InAnyScope(p.actor, unit.path)) return NotFound("org unit not found");
       return WithField(PermissionDenied("you may not grant this role here"), field + ".role");
@@ -566,16 +574,17 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
     XQ_ASSIGN_OR_RETURN(auto n, GrantNotices(p, "grant_requested", r));
     notices.insert(notices.end(), n.begin(), n.end());
   }
-  auto st = store_.CreateAccount(a, grants, clock_.NowMicros(), created.pending, notices);
+  std::vector<audit::Event> entries{AuditEvent(&p, "account_create", "account", IdToString(a.id), "ok", a.username)};
+  for (const auto& g : grants)
+    entries.push_back(AuditEvent(&p, "grant", "account", IdToString(a.id), "ok", fmt::format("{}@{}", g.role, g.unit_id)));
+  for (const auto& r : created.pending)
+    entries.push_back(AuditEvent(&p, "grant_requested", "account", IdToString(a.id), "ok",
+                                 fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id))));
+  auto st = store_.CreateAccount(a, grants, clock_.NowMicros(), created.pending, notices,
+                                 audit::RecordingIn(audit_, std::move(entries)));
   if (st.code() == absl::StatusCode::kAlreadyExists)
     return Conflict("username is taken", "username");
   XQ_RETURN_IF_ERROR(st);
-  Audit(&p, "account_create", "account", IdToString(a.id), "ok", a.username);
-  for (const auto& g : grants)
-    Audit(&p, "grant", "account", IdToString(a.id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
-  for (const auto& r : created.pending)
-    Audit(&p, "grant_requested", "account", IdToString(a.id), "ok",
-          fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id)));
   a.password_hash.clear();
   created.account = a;
   return created;
@@ -632,7 +641,7 @@ absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const http::Princip
   if (!unit) return NotFound("org unit not found");
   auto d = policy::DecideGrantTo(p.actor, *role, unit->path, TargetOf(target, *unit));
   if (!d.allowed) {
-    Audit(&p, "denied", "role_grant", IdToString(account_id), "denied", d.reason);
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "role_grant", IdToString(account_id), "denied", d.reason));
     if (!InAnyScope(p.actor, unit->path)) return NotFound("org unit not found");
     if (account_id == p.account_id)
       return WithField(PermissionDenied("nobody grants a role to its own account"), "account");
@@ -657,22 +666,24 @@ absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const http::Princip
     r.requested_at = now;
     r.state = "pending";
     XQ_ASSIGN_OR_RETURN(auto notices, GrantNotices(p, "grant_requested", r));
-    auto st = store_.CreateGrantRequest(r, notices);
+    auto st = store_.CreateGrantRequest(
+        r, notices,
+        audit::RecordingIn(audit_, AuditEvent(&p, "grant_requested", "account", IdToString(account_id), "ok",
+                                              fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id)))));
     if (st.code() == absl::StatusCode::kAlreadyExists)
       return Conflict("this grant already waits for approval", "role");
     XQ_RETURN_IF_ERROR(st);
-    Audit(&p, "grant_requested", "account", IdToString(account_id), "ok",
-          fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id)));
     out.request = std::move(r);
     return out;
   }
   RoleGrant g{NewId(), account_id, std::string(policy::RoleName(*role)), unit->id, unit->name,
               unit->kind, unit->path, unit->school_id};
-  auto st = store_.AddGrant(g, p.account_id, now);
+  auto st = store_.AddGrant(g, p.account_id, now,
+                            audit::RecordingIn(audit_, AuditEvent(&p, "grant", "account", IdToString(account_id), "ok",
+                                                                  fmt::format("{}@{}", g.role, g.unit_id))));
   if (st.code() == absl::StatusCode::kAlreadyExists) return Conflict("the account already has this role here", "role");
   XQ_RETURN_IF_ERROR(st);
   ForgetAccount(account_id);
-  Audit(&p, "grant", "account", IdToString(account_id), "ok", fmt::format("{}@{}", g.role, g.unit_id));
   out.grant = std::move(g);
   return out;
 }
@@ -688,7 +699,7 @@ absl::StatusOr<std::vector<GrantRequest>> AuthService::ListGrantRequests(const h
   for (const auto& g : p.actor.grants)
     if (g.role == policy::Role::kPsychStaff) scopes.push_back(g.unit_path);
   if (scopes.empty()) {
-    Audit(&p, "denied", "grant_requests", "", "denied", "list grant requests");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "grant_requests", "", "denied", "list grant requests"));
     return PermissionDenied("you do not administer accounts");
   }
   return store_.GrantRequests(scopes, state, std::clamp(limit, 1, 200));
@@ -715,7 +726,7 @@ absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const http::Princip
                           p.account_id != req->account_id &&
                           policy::DecideGrant(p.actor, *role, req->unit.path).allowed;
   if (!d.allowed && !may_reject) {
-    Audit(&p, "denied", "grant_request", IdToString(request_id), "denied", d.reason);
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "grant_request", IdToString(request_id), "denied", d.reason));
     if (p.account_id == req->requested_by)
       return WithField(PermissionDenied("a second administrator must decide this request"), "request");
     if (p.account_id == req->account_id)
@@ -729,16 +740,18 @@ absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const http::Princip
   req->decided_at = now;
   XQ_ASSIGN_OR_RETURN(auto notices, GrantNotices(p, approve ? "grant_approved" : "grant_rejected", *req,
                                                  {req->account_id, req->requested_by}));
-  auto st = store_.DecideGrantRequest(request_id, approve, p.account_id, now, notices);
+  auto st = store_.DecideGrantRequest(
+      request_id, approve, p.account_id, now, notices,
+      audit::RecordingIn(audit_, AuditEvent(&p, approve ? "grant_approved" : "grant_rejected", "account",
+                                            IdToString(req->account_id), "ok",
+                                            fmt::format("{}@{} request {} asked by {}", req->role, req->unit.id,
+                                                        IdToString(request_id), IdToString(req->requested_by)))));
   if (st.code() == absl::StatusCode::kAlreadyExists)
     return Conflict(approve ? "the request is no longer pending, or the account already has this role"
                             : "the request is no longer pending",
                     "state");
   XQ_RETURN_IF_ERROR(st);
   if (approve) ForgetAccount(req->account_id);
-  Audit(&p, approve ? "grant_approved" : "grant_rejected", "account", IdToString(req->account_id), "ok",
-        fmt::format("{}@{} request {} asked by {}", req->role, req->unit.id, IdToString(request_id),
-                    IdToString(req->requested_by)));
   return *req;
 }
 
@@ -750,15 +763,15 @@ absl::Status AuthService::Revoke(const http::Principal& p, int64_t account_id, i
   policy::Decision d;
   if (role) d = policy::DecideRevoke(p.actor, *role, grant->unit_path, account_id);
   if (!d.allowed) {
-    Audit(&p, "denied", "role_grant", IdToString(grant_id), "denied", "revoke: " + d.reason);
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "role_grant", IdToString(grant_id), "denied", "revoke: " + d.reason));
     if (account_id == p.account_id)
       return WithField(PermissionDenied("nobody revokes a role of its own account"), "account");
     return PermissionDenied("you may not revoke this role");
   }
-  XQ_RETURN_IF_ERROR(store_.RemoveGrant(grant_id));
+  XQ_RETURN_IF_ERROR(store_.RemoveGrant(
+      grant_id, audit::RecordingIn(audit_, AuditEvent(&p, "revoke", "account", IdToString(account_id), "ok",
+                                                      fmt::format("{}@{}", grant->role, grant->unit_id)))));
   ForgetAccount(account_id);
-  Audit(&p, "revoke", "account", IdToString(account_id), "ok",
-        fmt::format("{}@{}", grant->role, grant->unit_id));
   return absl::OkStatus();
 }
 
@@ -774,7 +787,7 @@ absl::Status AuthService::ResetPassword(const http::Principal& p, int64_t accoun
                return role && policy::DecideRevoke(p.actor, *role, g.unit_path, account_id).allowed;
              });
   if (!may) {
-    Audit(&p, "denied", "account", IdToString(account_id), "denied", "password reset");
+    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "account", IdToString(account_id), "denied", "password reset"));
     if (account_id == p.account_id)
       return WithField(PermissionDenied("change your own password with the current one"), "account");
     return PermissionDenied("you may not reset this account's password");
@@ -787,9 +800,11 @@ absl::Status AuthService::ResetPassword(const http::Principal& p, int64_t accoun
   n.kind = "password_reset";
   n.actor_id = p.account_id;
   n.actor_name = p.display_name.empty() ? p.username : p.display_name;
-  XQ_RETURN_IF_ERROR(store_.ResetPassword(account_id, hash, clock_.NowMicros(), {n}));
+  XQ_RETURN_IF_ERROR(store_.ResetPassword(
+      account_id, hash, clock_.NowMicros(), {n},
+      audit::RecordingIn(audit_,
+                         AuditEvent(&p, "password_reset", "account", IdToString(account_id), "ok", "sessions ended"))));
   ForgetAccount(account_id);
-  Audit(&p, "password_reset", "account", IdToString(account_id), "ok", "sessions ended");
   return absl::OkStatus();
 }
 

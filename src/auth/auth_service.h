@@ -173,8 +173,13 @@ class AuthService final : public http::SessionResolver {
   absl::StatusOr<std::vector<notice::Notice>> GrantNotices(const http::Principal& p,
                                                            std::string kind, const GrantRequest& r,
                                                            std::vector<int64_t> extra = {});
-  void Audit(const http::Principal* p, std::string action, std::string object_type,
-             std::string object_id, std::string outcome, std::string detail = {});
+  audit::Event AuditEvent(const http::Principal* p, std::string action, std::string object_type,
+                          std::string object_id, std::string outcome, std::string detail = {}) const;
+  // Records a denial or a failed sign-in in its own transaction; a change
+  // records its entry in its own transaction instead (audit::RecordingIn).
+  // A failed audit write fails the request (503 audit_unavailable).
+  absl::Status Audit(const http::Principal* p, std::string action, std::string object_type,
+                     std::string object_id, std::string outcome, std::string detail = {});
 
   // A session as Resolve last read it from the store.
   struct Resolved {

@@ -220,6 +220,36 @@ TEST_F(AuthServiceTest, AccountsAdministeredWithinScope) {
   EXPECT_EQ(AuditCount("revoke"), 1);
 }
 
+// Account changes record their audit entry in their own transaction: when
+// the audit log cannot be written, the change fails (503 audit_unavailable)
+// and nothing of it is kept; a denial that cannot be audited fails too.
+TEST_F(AuthServiceTest, AccountChangesAreNotKeptWithoutTheirAuditEntry) {
+  auto admin = LoginAs("admin3");
+  Exec("ALTER TABLE audit_log RENAME TO audit_log_away");
+  NewAccount a{"unaudited", "未审计", "Xinqiao@2026", {{"head_teacher", 5}}};
+  auto created = svc_->CreateAccount(admin, a);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kUnavailable) << created.status();
+  EXPECT_EQ(CodeOf(created.status()).value_or(""), "audit_unavailable");
+  EXPECT_FALSE(store_->FindAccountByUsername("unaudited").value().has_value()) << "no account without its entry";
+  // A denial is audited before it is answered; unaudited, it is not answered as a denial.
+  NewAccount city{"x.city", "X", "Xinqiao@2026", {{"city_admin", 3}}};
+  EXPECT_EQ(CodeOf(svc_->CreateAccount(admin, city).status()).value_or(""), "audit_unavailable");
+  // Sign-in: no session is opened without its entry.
+  auto login = svc_->Login("teacher", "Xinqiao@2026", "127.0.0.1");
+  EXPECT_EQ(CodeOf(login.status()).value_or(""), "audit_unavailable") << login.status();
+  long long sessions = -1;
+  ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'teacher'",
+                      soci::into(sessions);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(sessions, 0);
+  Exec("ALTER TABLE audit_log_away RENAME TO audit_log");
+  ASSERT_TRUE(svc_->CreateAccount(admin, a).ok());
+  EXPECT_EQ(AuditCount("account_create"), 1);
+  EXPECT_TRUE(audit_->Verify().value().ok);
+}
+
 TEST_F(AuthServiceTest, NonAdminsCannotAdministerAccounts) {
   auto teacher = LoginAs("teacher");
   EXPECT_EQ(svc_->ListAccounts(teacher, std::nullopt, "", "", 50).status().code(),

@@ -142,8 +142,8 @@ class SqlAuthStore final : public AuthStore {
     });
   }
 
-  absl::Status SetPassword(int64_t account_id, std::string_view hash, bool must_change,
-                           int64_t now) override {
+  absl::Status SetPassword(int64_t account_id, std::string_view hash, bool must_change, int64_t now,
+                           audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = account_id, t = now;
       int must = must_change ? 1 : 0;
@@ -152,18 +152,18 @@ class SqlAuthStore final : public AuthStore {
            "locked_until = 0, updated_at = :t WHERE id = :id",
           soci::use(h), soci::use(must), soci::use(t), soci::use(id);
       db::RecordAccountChanged(s, account_id);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
-  absl::Status CreateSession(const Session& ss) override {
+  absl::Status CreateSession(const Session& ss, audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       long long acc = ss.account_id, c = ss.created_at, l = ss.last_seen_at;
       s << "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at) "
            "VALUES (:h, :a, :c, :t1, :t2)",
           soci::use(ss.token_hash), soci::use(acc), soci::use(ss.csrf_token), soci::use(c),
           soci::use(l);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
@@ -230,12 +230,12 @@ class SqlAuthStore final : public AuthStore {
     return absl::OkStatus();
   }
 
-  absl::Status DeleteSession(std::string_view token_hash) override {
+  absl::Status DeleteSession(std::string_view token_hash, audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       std::string h(token_hash);
       s << "DELETE FROM sessions WHERE token_hash = :h", soci::use(h);
       db::RecordSessionEnded(s, 0, h);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
@@ -376,7 +376,7 @@ class SqlAuthStore final : public AuthStore {
 
   absl::Status CreateAccount(const Account& a, const std::vector<RoleGrant>& grants, int64_t now,
                              const std::vector<GrantRequest>& requests,
-                             const std::vector<notice::Notice>& notices) override {
+                             const std::vector<notice::Notice>& notices, audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = a.id, pid = a.person_id, sid = a.school_id, t = now;
       soci::indicator ipid = pid ? soci::i_ok : soci::i_null;
@@ -392,18 +392,19 @@ class SqlAuthStore final : public AuthStore {
       for (const auto& g : grants) XQ_RETURN_IF_ERROR(InsertGrant(s, g, 0, now));
       for (const auto& r : requests) InsertRequest(s, r);
       notice::PostNotices(s, notices, now);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
-  absl::Status AddGrant(const RoleGrant& g, int64_t granted_by, int64_t now) override {
+  absl::Status AddGrant(const RoleGrant& g, int64_t granted_by, int64_t now, audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       db::RecordAccountChanged(s, g.account_id);
-      return InsertGrant(s, g, granted_by, now);
+      XQ_RETURN_IF_ERROR(InsertGrant(s, g, granted_by, now));
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
-  absl::Status RemoveGrant(int64_t grant_id) override {
+  absl::Status RemoveGrant(int64_t grant_id, audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = grant_id;
       long long account = 0;
@@ -412,16 +413,16 @@ class SqlAuthStore final : public AuthStore {
       const bool found = s.got_data() && ind == soci::i_ok;
       s << "DELETE FROM role_assignments WHERE id = :id", soci::use(id);
       if (found) db::RecordAccountChanged(s, account);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
-  absl::Status CreateGrantRequest(const GrantRequest& r,
-                                  const std::vector<notice::Notice>& notices) override {
+  absl::Status CreateGrantRequest(const GrantRequest& r, const std::vector<notice::Notice>& notices,
+                                  audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       InsertRequest(s, r);
       notice::PostNotices(s, notices, r.requested_at);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
@@ -461,7 +462,7 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::Status DecideGrantRequest(int64_t id, bool approve, int64_t decided_by, int64_t now,
-                                  const std::vector<notice::Notice>& notices) override {
+                                  const std::vector<notice::Notice>& notices, audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) -> absl::Status {
       long long rid = id, by = decided_by, at = now;
       std::string state = approve ? "approved" : "rejected";
@@ -486,7 +487,7 @@ class SqlAuthStore final : public AuthStore {
         db::RecordAccountChanged(s, acc);
       }
       notice::PostNotices(s, notices, now);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 
@@ -500,7 +501,7 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::Status ResetPassword(int64_t account_id, std::string_view hash, int64_t now,
-                             const std::vector<notice::Notice>& notices) override {
+                             const std::vector<notice::Notice>& notices, audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = account_id, t = now;
       std::string h(hash);
@@ -510,7 +511,7 @@ class SqlAuthStore final : public AuthStore {
       s << "DELETE FROM sessions WHERE account_id = :a", soci::use(id);
       db::RecordAccountChanged(s, account_id);
       notice::PostNotices(s, notices, now);
-      return absl::OkStatus();
+      return audit ? audit(s) : absl::OkStatus();
     });
   }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "audit/audited.h"
 #include "auth/model.h"
 #include "db/auth_changes.h"
 #include "db/database.h"
@@ -23,10 +24,12 @@ class AuthStore {
   virtual absl::StatusOr<std::optional<Account>> FindAccountByUsername(std::string_view username) = 0;
   virtual absl::StatusOr<std::optional<Account>> FindAccount(int64_t id) = 0;
   virtual absl::Status SetLoginFailures(int64_t account_id, int failed_logins, int64_t locked_until) = 0;
+  // A change takes the audit entry to record in its transaction
+  // (audit/audited.h): both commit or neither.
   virtual absl::Status SetPassword(int64_t account_id, std::string_view hash, bool must_change,
-                                   int64_t now) = 0;
+                                   int64_t now, audit::InTransaction audit = {}) = 0;
 
-  virtual absl::Status CreateSession(const Session& session) = 0;
+  virtual absl::Status CreateSession(const Session& session, audit::InTransaction audit = {}) = 0;
   virtual absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) = 0;
   // The session with its account and grants (every signed-in request).
   virtual absl::StatusOr<std::optional<SignedIn>> FindSignedIn(std::string_view token_hash) = 0;
@@ -41,7 +44,7 @@ class AuthStore {
   // Sets last_seen_at of each (token hash, time), in short transactions of
   // at most 100 sessions; a session already gone is skipped.
   virtual absl::Status TouchSessions(const std::vector<std::pair<std::string, int64_t>>& seen) = 0;
-  virtual absl::Status DeleteSession(std::string_view token_hash) = 0;
+  virtual absl::Status DeleteSession(std::string_view token_hash, audit::InTransaction audit = {}) = 0;
   // Ends every session of the account except keep_hash (password change).
   virtual absl::Status DeleteSessionsOf(int64_t account_id, std::string_view keep_hash) = 0;
 
@@ -61,16 +64,18 @@ class AuthStore {
   // their notices atomically (conflict on username).
   virtual absl::Status CreateAccount(const Account& account, const std::vector<RoleGrant>& grants,
                                      int64_t now, const std::vector<GrantRequest>& requests = {},
-                                     const std::vector<notice::Notice>& notices = {}) = 0;
-  virtual absl::Status AddGrant(const RoleGrant& grant, int64_t granted_by, int64_t now) = 0;
-  virtual absl::Status RemoveGrant(int64_t grant_id) = 0;
+                                     const std::vector<notice::Notice>& notices = {},
+                                     audit::InTransaction audit = {}) = 0;
+  virtual absl::Status AddGrant(const RoleGrant& grant, int64_t granted_by, int64_t now,
+                                audit::InTransaction audit = {}) = 0;
+  virtual absl::Status RemoveGrant(int64_t grant_id, audit::InTransaction audit = {}) = 0;
 
   // Four-eyes grants (migration 020). The notices are posted in the same
   // transaction. CreateGrantRequest: conflict when the same grant is
   // already pending. DecideGrantRequest: conflict when it is no longer
   // pending; on approval the grant is added (conflict if already held).
-  virtual absl::Status CreateGrantRequest(const GrantRequest& r,
-                                          const std::vector<notice::Notice>& notices) = 0;
+  virtual absl::Status CreateGrantRequest(const GrantRequest& r, const std::vector<notice::Notice>& notices,
+                                          audit::InTransaction audit = {}) = 0;
   virtual absl::StatusOr<std::optional<GrantRequest>> FindGrantRequest(int64_t id) = 0;
   // Requests at units inside one of scope_paths, newest first; state ""
   // for every state.
@@ -78,7 +83,8 @@ class AuthStore {
       const std::vector<std::string>& scope_paths, std::string_view state, int limit) = 0;
   virtual absl::StatusOr<std::vector<GrantRequest>> PendingRequestsOf(int64_t account_id) = 0;
   virtual absl::Status DecideGrantRequest(int64_t id, bool approve, int64_t decided_by, int64_t now,
-                                          const std::vector<notice::Notice>& notices) = 0;
+                                          const std::vector<notice::Notice>& notices,
+                                          audit::InTransaction audit = {}) = 0;
   // Psychology centre staff of school_id and auditors over unit_path (the
   // ones told of a grant there).
   virtual absl::StatusOr<std::vector<int64_t>> AccountsToTell(int64_t school_id,
@@ -86,7 +92,8 @@ class AuthStore {
   // Sets a password an administrator chose (must be changed), ends every
   // session of the account and posts the notices, in one transaction.
   virtual absl::Status ResetPassword(int64_t account_id, std::string_view hash, int64_t now,
-                                     const std::vector<notice::Notice>& notices) = 0;
+                                     const std::vector<notice::Notice>& notices,
+                                     audit::InTransaction audit = {}) = 0;
 };
 
 std::unique_ptr<AuthStore> NewSqlAuthStore(db::Database& db);

@@ -52,8 +52,8 @@ SlipService::SlipService(db::Database& db, AuthStore& store, audit::AuditLog& au
       auth_(auth),
       names_(ThrottleOptions{.max_failed_logins = kMaxFailures, .doubling = false}) {}
 
-void SlipService::Audit(int64_t actor, std::string role, std::string action, std::string object_id,
-                        int64_t student_id, std::string outcome, std::string detail) {
+audit::Event SlipService::AuditEvent(int64_t actor, std::string role, std::string action, std::string object_id,
+                                     int64_t student_id, std::string outcome, std::string detail) const {
   audit::Event e;
   e.actor_id = actor;
   e.actor_role = std::move(role);
@@ -63,7 +63,13 @@ void SlipService::Audit(int64_t actor, std::string role, std::string action, std
   e.student_id = student_id;
   e.outcome = std::move(outcome);
   e.detail = std::move(detail);
-  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+  return e;
+}
+
+absl::Status SlipService::Audit(int64_t actor, std::string role, std::string action, std::string object_id,
+                                int64_t student_id, std::string outcome, std::string detail) {
+  return audit::Record(audit_, AuditEvent(actor, std::move(role), std::move(action), std::move(object_id),
+                                          student_id, std::move(outcome), std::move(detail)));
 }
 
 absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const http::Principal& p, int64_t class_id) {
@@ -88,7 +94,7 @@ absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const http::Principal&
     }
   }
   if (!allowed) {
-    Audit(p.account_id, "", "denied", IdToString(class_id), 0, "denied", "issue login slips");
+    XQ_RETURN_IF_ERROR(Audit(p.account_id, "", "denied", IdToString(class_id), 0, "denied", "issue login slips"));
     return NotFound("class not found");
   }
   const int64_t now = clock_.NowMicros();
@@ -134,10 +140,11 @@ absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const http::Principal&
           soci::use(account), soci::use(hash), soci::use(exp), soci::use(by), soci::use(at);
       out.push_back(std::move(slip));
     }
-    return absl::OkStatus();
+    // The codes and their audit entry commit together.
+    return audit::RecordingIn(audit_, AuditEvent(p.account_id, role, "slips_issued", IdToString(class_id), 0, "ok",
+                                                 fmt::format("{{\"class_id\":\"{}\",\"slips\":{}}}",
+                                                             IdToString(class_id), out.size())))(s);
   }));
-  Audit(p.account_id, role, "slips_issued", IdToString(class_id), 0, "ok",
-        fmt::format("{{\"class_id\":\"{}\",\"slips\":{}}}", IdToString(class_id), out.size()));
   return out;
 }
 
@@ -155,23 +162,23 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
                                 static_cast<int>(std::max<int64_t>(secs, 1)));
   };
   if (int64_t wait = addresses.AddressWait(remote_addr, now)) {
-    Audit(0, "", "login_failed", std::string(remote_addr), 0, "denied", detail);
+    XQ_RETURN_IF_ERROR(Audit(0, "", "login_failed", std::string(remote_addr), 0, "denied", detail));
     return locked_out(wait);
   }
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccountByUsername(login));
   if (!account || account->disabled || account->person_type != "student") {
     // Same answers as a real login name (no enumeration).
     if (int64_t wait = names_.NameWait(login, now)) {
-      Audit(0, "", "login_failed", std::string(login), 0, "denied", detail);
+      XQ_RETURN_IF_ERROR(Audit(0, "", "login_failed", std::string(login), 0, "denied", detail));
       return locked_out(wait);
     }
-    Audit(0, "", "login_failed", std::string(login), 0, "failed", detail);
+    XQ_RETURN_IF_ERROR(Audit(0, "", "login_failed", std::string(login), 0, "failed", detail));
     addresses.AddressFailed(remote_addr, now);
     if (int64_t secs = names_.NameFailed(login, now)) return locked_out(secs);
     return Unauthenticated("wrong login or code");
   }
   if (account->locked_until > now) {
-    Audit(0, "", "login_failed", IdToString(account->id), account->person_id, "denied", detail);
+    XQ_RETURN_IF_ERROR(Audit(0, "", "login_failed", IdToString(account->id), account->person_id, "denied", detail));
     return locked_out((account->locked_until - now + 999'999) / 1'000'000);
   }
   const std::string hash = HashToken(NormaliseCode(code));
@@ -182,7 +189,6 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
     XQ_ASSIGN_OR_RETURN(new_hash, HashPassword(*new_password));
   }
   bool used = false;
-  int64_t issued_by = 0, issued_at = 0;
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
     long long id = account->id, at = now;
     long long by = 0, when = 0;
@@ -198,8 +204,6 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
     st.execute(true);
     used = st.get_affected_rows() > 0;
     if (!used) return absl::OkStatus();
-    issued_by = by;
-    issued_at = when;
     if (!had_password) return absl::OkStatus();
     int must = new_password ? 0 : 1;
     s << "UPDATE accounts SET password_hash = :h, must_change_password = :m, failed_logins = 0, "
@@ -224,13 +228,18 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
     n.actor_name = ind == soci::i_ok ? issuer : "";
     n.params = {{"issued_at", FormatRfc3339(when)}, {"signed_in_at", FormatRfc3339(at)}};
     notice::PostNotices(s, {n}, now);
-    return absl::OkStatus();
+    // The reset and its audit entry commit together.
+    return audit::RecordingIn(
+        audit_, AuditEvent(by, "", "password_reset", IdToString(account->id), account->person_id, "ok",
+                           fmt::format("{{\"remote\":\"{}\",\"method\":\"slip\",\"issued_at\":\"{}\",\"sessions\":"
+                                       "\"ended\",\"drafts\":\"discarded\"}}",
+                                       remote_addr, FormatRfc3339(when))))(s);
   }));
   if (!used) {
     int failed = account->failed_logins + 1;
     int64_t locked_until = failed >= kMaxFailures ? now + int64_t{60} * 1'000'000 : 0;
     XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, failed, locked_until));
-    Audit(0, "", "login_failed", IdToString(account->id), account->person_id, "failed", detail);
+    XQ_RETURN_IF_ERROR(Audit(0, "", "login_failed", IdToString(account->id), account->person_id, "failed", detail));
     addresses.AddressFailed(remote_addr, now);
     if (locked_until) return locked_out(60);
     return Unauthenticated("wrong login or code");
@@ -239,10 +248,6 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
     auth_.AccountChanged(account->id);
     account->password_hash = new_hash;
     account->must_change_password = !new_password;
-    Audit(issued_by, "", "password_reset", IdToString(account->id), account->person_id, "ok",
-          fmt::format("{{\"remote\":\"{}\",\"method\":\"slip\",\"issued_at\":\"{}\",\"sessions\":\"ended\","
-                      "\"drafts\":\"discarded\"}}",
-                      remote_addr, FormatRfc3339(issued_at)));
   } else {
     if (account->failed_logins != 0 || account->locked_until != 0)
       XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, 0, 0));
@@ -254,7 +259,9 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
   SlipLoginResult out;
   out.token = RandomHex(32);
   Session session{HashToken(out.token), account->id, RandomHex(16), now, now};
-  XQ_RETURN_IF_ERROR(store_.CreateSession(session));
+  XQ_RETURN_IF_ERROR(store_.CreateSession(
+      session, audit::RecordingIn(audit_, AuditEvent(account->id, "student", "login", IdToString(account->id),
+                                                     account->person_id, "ok", detail))));
   XQ_ASSIGN_OR_RETURN(out.grants, store_.GrantsOf(account->id));
   policy::Actor actor;
   actor.account_id = account->id;
@@ -263,7 +270,6 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
     if (auto role = policy::RoleFromName(g.role)) actor.grants.push_back({*role, g.unit_id, g.unit_path});
   out.capabilities = policy::Capabilities(actor);
   out.csrf_token = session.csrf_token;
-  Audit(account->id, "student", "login", IdToString(account->id), account->person_id, "ok", detail);
   account->password_hash.clear();
   out.account = *account;
   return out;

@@ -69,8 +69,12 @@ class SlipService {
                                         std::string_view remote_addr);
 
  private:
-  void Audit(int64_t actor, std::string role, std::string action, std::string object_id,
-             int64_t student_id, std::string outcome, std::string detail = {});
+  audit::Event AuditEvent(int64_t actor, std::string role, std::string action, std::string object_id,
+                          int64_t student_id, std::string outcome, std::string detail = {}) const;
+  // A failed sign-in or a denial, in its own transaction; a failed audit
+  // write fails the request (audit/audited.h).
+  absl::Status Audit(int64_t actor, std::string role, std::string action, std::string object_id,
+                     int64_t student_id, std::string outcome, std::string detail = {});
 
   db::Database& db_;
   AuthStore& store_;
