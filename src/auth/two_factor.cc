@@ -1,11 +1,14 @@
 #include "auth/two_factor.h"
 
+#include "audit/audited.h"
+
 #include <sodium.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
+#include "audit/audited.h"
 #include "auth/totp.h"
 #include "core/ids.h"
 #include "core/status.h"
@@ -284,8 +287,8 @@ TwoFactorService::TwoFactorService(TwoFactorStore& store, AuthStore& accounts, A
                                    audit::AuditLog& audit, const Clock& clock)
     : store_(store), accounts_(accounts), auth_(auth), audit_(audit), clock_(clock) {}
 
-void TwoFactorService::Audit(const http::Principal* p, int64_t actor_id, std::string action,
-                             std::string object_id, std::string outcome, std::string detail) {
+absl::Status TwoFactorService::Audit(const http::Principal* p, int64_t actor_id, std::string action,
+                                     std::string object_id, std::string outcome, std::string detail) {
   audit::Event e;
   e.actor_id = p ? p->account_id : actor_id;
   if (p && !p->actor.grants.empty()) e.actor_role = std::string(policy::RoleName(p->actor.grants.front().role));
@@ -294,7 +297,7 @@ void TwoFactorService::Audit(const http::Principal* p, int64_t actor_id, std::st
   e.object_id = std::move(object_id);
   e.outcome = std::move(outcome);
   e.detail = std::move(detail);
-  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+  return audit::Record(audit_, e);
 }
 
 absl::StatusOr<bool> TwoFactorService::CityRequires() {
@@ -360,8 +363,8 @@ absl::Status TwoFactorService::WrongCode(const TwoFactorChallenge& c, const TwoF
     }
     XQ_RETURN_IF_ERROR(store_.SetFailures(e->account_id, failures, locked_until));
   }
-  Audit(nullptr, 0, "two_factor_failed", IdToString(c.account_id), "failed",
-        fmt::format("{{\"step\":\"{}\",\"with\":\"{}\"}}", c.step, what));
+  XQ_RETURN_IF_ERROR(Audit(nullptr, 0, "two_factor_failed", IdToString(c.account_id), "failed",
+        fmt::format("{{\"step\":\"{}\",\"with\":\"{}\"}}", c.step, what)));
   if (locked_until) {
     return http::WithRetryAfter(RateLimited("too many wrong codes; try again later"),
                                 static_cast<int>((locked_until - clock_.NowMicros()) / 1'000'000));
@@ -405,8 +408,8 @@ absl::StatusOr<LoginResult> TwoFactorService::Verify(std::string_view token, std
     if (!ok) return WrongCode(c, &*e, "recovery_code");
     how = "recovery_code";
     XQ_ASSIGN_OR_RETURN(int left, store_.RecoveryCodesLeft(c.account_id));
-    Audit(nullptr, c.account_id, "two_factor_recovery_code_used", IdToString(c.account_id), "ok",
-          fmt::format("{{\"left\":{}}}", left));
+    XQ_RETURN_IF_ERROR(Audit(nullptr, c.account_id, "two_factor_recovery_code_used", IdToString(c.account_id), "ok",
+          fmt::format("{{\"left\":{}}}", left)));
   }
   XQ_RETURN_IF_ERROR(store_.DeleteChallenge(c.token_hash));
   return auth_.OpenSession(*account, remote_addr, how);
@@ -422,7 +425,7 @@ absl::StatusOr<EnrolmentStart> TwoFactorService::StartEnrolment(std::string_view
   e.school_id = account->school_id;
   e.secret = totp::Base32(secret);
   XQ_RETURN_IF_ERROR(store_.SavePending(e, clock_.NowMicros()));
-  Audit(nullptr, account->id, "two_factor_enrol_started", IdToString(account->id), "ok");
+  XQ_RETURN_IF_ERROR(Audit(nullptr, account->id, "two_factor_enrol_started", IdToString(account->id), "ok"));
   return EnrolmentStart{e.secret, totp::OtpauthUri(kIssuer, account->username, secret), account->username};
 }
 
@@ -450,7 +453,7 @@ absl::StatusOr<EnrolmentDone> TwoFactorService::ConfirmEnrolment(std::string_vie
   XQ_ASSIGN_OR_RETURN(bool ok, store_.Confirm(account->id, *step, hashes, now));
   if (!ok) return WithField(absl::FailedPreconditionError("start the set-up first"), "challenge");
   XQ_RETURN_IF_ERROR(store_.DeleteChallenge(c.token_hash));
-  Audit(nullptr, account->id, "two_factor_enrolled", IdToString(account->id), "ok");
+  XQ_RETURN_IF_ERROR(Audit(nullptr, account->id, "two_factor_enrolled", IdToString(account->id), "ok"));
   XQ_ASSIGN_OR_RETURN(done.login, auth_.OpenSession(*account, remote_addr, "totp"));
   return done;
 }
@@ -480,7 +483,7 @@ absl::Status TwoFactorService::Reset(const http::Principal& p, int64_t account_i
   });
   if (!visible) return NotFound("account not found");
   if (account_id == p.account_id) {
-    Audit(&p, 0, "denied", IdToString(account_id), "denied", "two-factor reset of own account");
+    XQ_RETURN_IF_ERROR(Audit(&p, 0, "denied", IdToString(account_id), "denied", "two-factor reset of own account"));
     return PermissionDenied("another administrator must reset your two-factor sign-in");
   }
   const bool may = std::all_of(grants.begin(), grants.end(), [&](const RoleGrant& g) {
@@ -488,11 +491,11 @@ absl::Status TwoFactorService::Reset(const http::Principal& p, int64_t account_i
     return role && policy::DecideGrant(p.actor, *role, g.unit_path).allowed;
   });
   if (!may) {
-    Audit(&p, 0, "denied", IdToString(account_id), "denied", "two-factor reset");
+    XQ_RETURN_IF_ERROR(Audit(&p, 0, "denied", IdToString(account_id), "denied", "two-factor reset"));
     return PermissionDenied("you may not reset this account's two-factor sign-in");
   }
   XQ_RETURN_IF_ERROR(store_.Reset(account_id));
-  Audit(&p, 0, "two_factor_reset", IdToString(account_id), "ok");
+  XQ_RETURN_IF_ERROR(Audit(&p, 0, "two_factor_reset", IdToString(account_id), "ok"));
   return absl::OkStatus();
 }
 
@@ -513,7 +516,7 @@ absl::Status TwoFactorService::SetCitySetting(const http::Principal& p, bool req
     e.action = "denied";
     e.outcome = "denied";
     e.detail = d.reason;
-    if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
+    XQ_RETURN_IF_ERROR(audit::Record(audit_, e));
     return PermissionDenied("only the city admin changes the city's settings");
   }
   XQ_ASSIGN_OR_RETURN(auto before, store_.SetSetting(kSettingKey, required ? "on" : "off",
@@ -523,8 +526,7 @@ absl::Status TwoFactorService::SetCitySetting(const http::Principal& p, bool req
   e.outcome = "ok";
   e.detail = fmt::format("{{\"key\":\"{}\",\"from\":\"{}\",\"to\":\"{}\"}}", kSettingKey,
                          before.value_or("on"), required ? "on" : "off");
-  if (auto st = audit_.Record(e); !st.ok()) spdlog::error("audit write failed: {}", st.ToString());
-  return absl::OkStatus();
+  return audit::Record(audit_, e);
 }
 
 }  // namespace xq::auth

@@ -147,8 +147,9 @@ class TwoFactorService final : public LoginGate {
  private:
   absl::StatusOr<TwoFactorChallenge> OpenChallenge(std::string_view token, std::string_view step);
   absl::Status WrongCode(const TwoFactorChallenge& c, const TwoFactorEnrolment* e, std::string_view what);
-  void Audit(const http::Principal* p, int64_t actor_id, std::string action, std::string object_id,
-             std::string outcome, std::string detail = {});
+  // A failed audit write fails the request (audit/audited.h).
+  absl::Status Audit(const http::Principal* p, int64_t actor_id, std::string action, std::string object_id,
+                     std::string outcome, std::string detail = {});
 
   TwoFactorStore& store_;
   AuthStore& accounts_;
