@@ -5,6 +5,10 @@
 #include "core/periodic.h"
 #include "spdlog/spdlog.h"
 
+#include "archive/archive_service.h"
+#include "archive/archive_store.h"
+#include "archive/routes.h"
+#include "archive/subscriptions.h"
 #include "audit/audit.h"
 #include "audit/routes.h"
 #include "auth/auth_service.h"
@@ -42,6 +46,7 @@ namespace {
 void SubscribeModules(events::Dispatcher& d, db::Database& db) {
   d.AddLog(screening::NewSubmissionLog(db));
   d.Subscribe(warning::ScreeningResultsSubscription());
+  d.Subscribe(archive::TimelineSubscription());
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
@@ -86,6 +91,8 @@ struct App::Parts {
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
   std::unique_ptr<screening::TodoService> todos;
+  std::unique_ptr<archive::ArchiveStore> archive_store;
+  std::unique_ptr<archive::ArchiveService> archive;
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
@@ -149,6 +156,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
                                                                *p.audit, *p.hotlines, clock);
   p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warnings, clock);
+  p.archive_store = archive::NewSociArchiveStore(*p.db);
+  p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);
   // In the background: requests meanwhile read their sessions and
   // assessments from the database.
   p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {
@@ -191,6 +200,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   warning::RegisterWarningRoutes(p.router, *p.warnings);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
   screening::RegisterTodoRoutes(p.router, *p.todos);
+  archive::RegisterArchiveRoutes(p.router, *p.archive);
   return app;
 }
 
