@@ -278,3 +278,104 @@ test('transfers: without consent the archive stays; with consent it follows and 
   const log = await auditEntries((e) => e.action === 'transfer' && e.student_id === s.id);
   assert.equal(log.length, 2);
 });
+
+test('plans: the psych centre writes, class teachers read in scope, nobody else; text stays neutral', async () => {
+  const psych = await as('psych_staff');
+  const head = await as('head_teacher');
+  const s = (await studentsOf('head_teacher'))[4];
+  const next = new Date(Date.now() + 8 * 3600e3 + 14 * 86400e3).toISOString().slice(0, 10);
+  const plan = {
+    goals: '稳定作息，恢复学习节奏',
+    measures: '每周谈心一次；家校每两周沟通',
+    responsible: [{ role: 'head_teacher', name: '班主任' }, { role: 'guardian', name: '家长' }],
+    next_review_date: next,
+  };
+  assert.equal((await head.post(`/api/v1/students/${s.id}/plan`, { json: plan })).status, 403);
+  const bad = await psych.post(`/api/v1/students/${s.id}/plan`, { json: { ...plan, goals: '缓解抑郁情绪' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.field, 'goals');
+  assert.equal(bad.body.error.code, 'diagnostic_wording');
+  for (const [json, field] of [
+    [{ ...plan, next_review_date: '2020-01-01' }, 'next_review_date'],
+    [{ ...plan, responsible: [{ role: 'wizard', name: 'x' }] }, 'responsible[0].role'],
+    [{ ...plan, responsible: [] }, 'responsible'],
+    [{ ...plan, level: 7 }, 'level'],
+    [{ ...plan, colour: 'red' }, 'colour'],
+  ]) {
+    const res = await psych.post(`/api/v1/students/${s.id}/plan`, { json });
+    assert.equal(res.status, 400, JSON.stringify(json));
+    assert.equal(res.body.error.field, field);
+  }
+  assert.equal((await psych.get(`/api/v1/students/${s.id}/plan`)).status, 404);  // nothing written
+  const created = await psych.post(`/api/v1/students/${s.id}/plan`, { json: plan });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal((await psych.post(`/api/v1/students/${s.id}/plan`, { json: plan })).status, 409);
+  const id = created.body.id;
+  const note = await psych.post(`/api/v1/plans/${id}/notes`, { json: { note: '本周状态平稳，按时到校' } });
+  assert.equal(note.status, 201);
+  assert.equal(note.body.notes.length, 1);
+  assert.equal((await psych.post(`/api/v1/plans/${id}/notes`, { json: { note: '' } })).body.error.field, 'note');
+
+  const seen = await head.get(`/api/v1/students/${s.id}/plan`);
+  assert.equal(seen.status, 200);
+  assert.equal(seen.body.goals, plan.goals);
+  for (const u of ['head_teacher2', 'guardian', 'subject_teacher', 'school_leader', 'univ_psych_staff']) {
+    const c = await as(u);
+    assert.equal((await c.get(`/api/v1/students/${s.id}/plan`)).status, 404, u);
+    assert.equal((await c.get(`/api/v1/plans/${id}`)).status, 404, u);
+  }
+  const closed = await psych.post(`/api/v1/plans/${id}/closure`, { json: { reason: '状态恢复良好，经研判结案' } });
+  assert.equal(closed.status, 200);
+  assert.equal(closed.body.state, 'closed');
+  assert.equal((await psych.post(`/api/v1/plans/${id}/closure`, { json: { reason: '再次' } })).status, 409);
+  const tl = await timelineUntil(psych, s.id, (b) => b.items.some((e) => e.kind === 'plans.closed'));
+  assert.ok(tl.body.items.some((e) => e.kind === 'plans.created' && e.data_class === 'D4'));
+  assert.equal((await psych.get('/api/v1/overdue-plan-reviews')).status, 200);
+  assert.equal((await (await as('guardian')).get('/api/v1/overdue-plan-reviews')).status, 403);
+});
+
+test('review meetings move, renew and clear attention levels; a cleared level is no longer shown', async () => {
+  const grade = await as('grade_head');
+  const head = await as('head_teacher');
+  const psych = await as('psych_staff');
+  const s = (await studentsOf('head_teacher'))[5];
+  const unit = srv.accounts.grade_head.scope_unit_id;
+  const next = new Date(Date.now() + 8 * 3600e3 + 30 * 86400e3).toISOString().slice(0, 10);
+  const meeting = (decision) => ({
+    unit_id: unit, held_on: today(), attendees: ['年级组长', '班主任'], next_review_date: next,
+    decisions: [{ student_id: s.id, decision, note: '' }],
+  });
+  // A student without a level can only be raised.
+  const keep0 = await grade.post('/api/v1/review-meetings', { json: meeting('keep') });
+  assert.equal(keep0.status, 400);
+  assert.equal(keep0.body.error.field, 'decisions[0].decision');
+  const bad = await grade.post('/api/v1/review-meetings', { json: { ...meeting('raise'), held_on: '2999-01-01' } });
+  assert.equal(bad.body.error.field, 'held_on');
+  const other = (await studentsOf('univ_psych_staff'))[0];
+  const foreign = await grade.post('/api/v1/review-meetings', {
+    json: { ...meeting('raise'), decisions: [{ student_id: other.id, decision: 'raise' }] },
+  });
+  assert.equal(foreign.status, 404);
+  assert.equal((await (await as('guardian')).post('/api/v1/review-meetings', { json: meeting('raise') })).status, 404);
+
+  const raised = await grade.post('/api/v1/review-meetings', { json: meeting('raise') });
+  assert.equal(raised.status, 201, JSON.stringify(raised.body));
+  assert.equal(raised.body.decisions[0].level_after, 3);
+  let h = await head.get(`/api/v1/students/${s.id}/timeline`);
+  assert.equal(h.body.student.attention.level, 3);
+  const raised2 = await grade.post('/api/v1/review-meetings', { json: meeting('raise') });
+  assert.equal(raised2.body.decisions[0].level_after, 2);
+  const kept = await grade.post('/api/v1/review-meetings', { json: { ...meeting('keep'), valid_days: 30 } });
+  assert.equal(kept.body.decisions[0].level_after, 2);
+  h = await head.get(`/api/v1/students/${s.id}/timeline`);
+  const exp = Date.parse(h.body.student.attention.expires_at);
+  assert.ok(Math.abs(exp - (Date.now() + 30 * 86400e3)) < 3600e3, 'keep renews for valid_days');
+  const cleared = await grade.post('/api/v1/review-meetings', { json: meeting('clear') });
+  assert.equal(cleared.status, 201);
+  h = await head.get(`/api/v1/students/${s.id}/timeline`);
+  assert.equal(h.body.student.attention, null);
+  const list = await psych.get('/api/v1/review-meetings');
+  assert.equal(list.status, 200);
+  assert.ok(list.body.items.length >= 4);
+  assert.equal((await head.get('/api/v1/review-meetings?page_size=x')).status, 400);
+});
