@@ -143,7 +143,7 @@ class SociArchiveStore final : public ArchiveStore {
         "'submission', CAST(sub.id AS TEXT), 0, sub.submitted_at FROM screening_assignments a "
         "JOIN screening_submissions sub ON sub.id = a.submission_id WHERE a.student_id = :s2"
         ") t WHERE ({}) AND (:m1 = '' OR t.kind LIKE :m2) AND "
-        "(:b0 = 0 OR t.occurred_at < :b1 OR (t.occurred_at = :b2 AND t.event_id < :b3)) "
+        "(CAST(:b0 AS BIGINT) = 0 OR t.occurred_at < :b1 OR (t.occurred_at = :b2 AND t.event_id < :b3)) "
         "ORDER BY t.occurred_at DESC, t.event_id DESC LIMIT :n",
         visible);
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
@@ -205,7 +205,7 @@ class SociArchiveStore final : public ArchiveStore {
       soci::rowset<soci::row> rs =
           (s.prepare << fmt::format("SELECT {} FROM archive_contacts c JOIN students s ON s.id = c.student_id "
                                     "WHERE c.student_id = :st AND (:k0 = '' OR c.kind = :k1) AND "
-                                    "(:a0 = 0 OR c.author_account_id = :a1) AND (:b0 = 0 OR c.id < :b1) "
+                                    "(CAST(:a0 AS BIGINT) = 0 OR c.author_account_id = :a1) AND (CAST(:b0 AS BIGINT) = 0 OR c.id < :b1) "
                                     "ORDER BY c.id DESC LIMIT :n",
                                     kContactCols),
            soci::use(student), soci::use(k0), soci::use(k1), soci::use(a0), soci::use(a1), soci::use(b0),
@@ -320,8 +320,8 @@ absl::StatusOr<std::vector<std::pair<StaffQuota, QuotaCounts>>> CountsIn(soci::s
   long long s0 = school_id, s1 = school_id, a0 = account_id, a1 = account_id, year = school_year;
   soci::rowset<soci::row> roles =
       (s.prepare << "SELECT r.account_id, r.role, r.org_unit_id, a.display_name FROM role_assignments r "
-                    "JOIN accounts a ON a.id = r.account_id WHERE (:s0 = 0 OR r.school_id = :s1) AND "
-                    "(:a0 = 0 OR r.account_id = :a1) AND a.disabled = 0 AND r.role IN "
+                    "JOIN accounts a ON a.id = r.account_id WHERE (CAST(:s0 AS BIGINT) = 0 OR r.school_id = :s1) AND "
+                    "(CAST(:a0 AS BIGINT) = 0 OR r.account_id = :a1) AND a.disabled = 0 AND r.role IN "
                     "('school_leader', 'grade_head', 'head_teacher', 'subject_teacher') ORDER BY a.display_name",
        soci::use(s0), soci::use(s1), soci::use(a0), soci::use(a1));
   std::vector<std::pair<std::pair<int64_t, std::string>, int64_t>> classes;
@@ -336,7 +336,7 @@ absl::StatusOr<std::vector<std::pair<StaffQuota, QuotaCounts>>> CountsIn(soci::s
   // Home visits per author and role in the school year.
   soci::rowset<soci::row> visits =
       (s.prepare << "SELECT author_account_id, author_role, contact_date FROM archive_contacts "
-                    "WHERE (:s0 = 0 OR school_id = :s1) AND (:a0 = 0 OR author_account_id = :a1) AND "
+                    "WHERE (CAST(:s0 AS BIGINT) = 0 OR school_id = :s1) AND (CAST(:a0 AS BIGINT) = 0 OR author_account_id = :a1) AND "
                     "school_year = :y AND kind = 'home_visit'",
        soci::use(s0), soci::use(s1), soci::use(a0), soci::use(a1), soci::use(year));
   for (const auto& r : visits) {

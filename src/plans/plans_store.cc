@@ -270,7 +270,7 @@ class SociPlansStore final : public PlansStore {
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
       const std::string sql = fmt::format(
           "SELECT id, school_id, unit_id, unit_path, held_on, attendees, next_review_date, recorded_by, created_at "
-          "FROM review_meetings m WHERE {} AND (:b0 = 0 OR id < :b1) ORDER BY id DESC LIMIT :n",
+          "FROM review_meetings m WHERE {} AND (CAST(:b0 AS BIGINT) = 0 OR id < :b1) ORDER BY id DESC LIMIT :n",
           PrefixClause(prefixes, "m.unit_path"));
       soci::statement st = (s.prepare << sql);
       soci::row r;
