@@ -5,6 +5,14 @@
 #include "core/periodic.h"
 #include "spdlog/spdlog.h"
 
+#include "archive/archive_service.h"
+#include "archive/archive_store.h"
+#include "archive/routes.h"
+#include "archive/subscriptions.h"
+#include "plans/plans_service.h"
+#include "plans/plans_store.h"
+#include "plans/routes.h"
+#include "plans/subscriptions.h"
 #include "audit/audit.h"
 #include "audit/routes.h"
 #include "auth/auth_service.h"
@@ -43,6 +51,8 @@ namespace {
 void SubscribeModules(events::Dispatcher& d, db::Database& db) {
   d.AddLog(screening::NewSubmissionLog(db));
   d.Subscribe(warning::ScreeningResultsSubscription());
+  d.Subscribe(archive::TimelineSubscription());
+  d.Subscribe(plans::ReturnPlanSubscription());
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
@@ -88,6 +98,10 @@ struct App::Parts {
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
   std::unique_ptr<screening::TodoService> todos;
+  std::unique_ptr<archive::ArchiveStore> archive_store;
+  std::unique_ptr<archive::ArchiveService> archive;
+  std::unique_ptr<plans::PlansStore> plans_store;
+  std::unique_ptr<plans::PlansService> plans;
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
@@ -172,6 +186,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
                                                                *p.audit, *p.hotlines, clock);
   p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warnings, clock);
+  p.archive_store = archive::NewSociArchiveStore(*p.db);
+  p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);
+  p.plans_store = plans::NewSociPlansStore(*p.db);
+  p.plans = std::make_unique<plans::PlansService>(*p.plans_store, *p.archive, *p.audit, clock);
   // In the background: requests meanwhile read their sessions and
   // assessments from the database.
   p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {
@@ -214,6 +232,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   warning::RegisterWarningRoutes(p.router, *p.warnings);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
   screening::RegisterTodoRoutes(p.router, *p.todos);
+  archive::RegisterArchiveRoutes(p.router, *p.archive);
+  plans::RegisterPlansRoutes(p.router, *p.plans);
   return app;
 }
 

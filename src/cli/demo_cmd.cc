@@ -13,6 +13,7 @@
 #include "core/json.h"
 #include "db/database.h"
 #include "demo/demo.h"
+#include "plans/demo_data.h"
 #include "screening/demo_data.h"
 #include "fmt/format.h"
 
@@ -112,6 +113,11 @@ void AddDemoCommands(CLI::App& app) {
       auto ss = screening::SeedDemoScreening(*db, SystemClock::Instance(), so);
       if (!ss.ok()) {
         std::fprintf(stderr, "xinqiao demo: screening: %s\n", std::string(ss.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      auto sa = plans::SeedDemoArchive(*db, SystemClock::Instance());
+      if (!sa.ok()) {
+        std::fprintf(stderr, "xinqiao demo: archive: %s\n", std::string(sa.status().message()).c_str());
         throw CLI::RuntimeError(1);
       }
       // The urgent warnings and follow-ups, raised here rather than by the

@@ -577,6 +577,14 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"screening.campaign", {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin}},
       {"consent.respond", {Role::kGuardian}},
       {"screening.answer", {Role::kStudent}},
+      // Archive: the psychology centre's archive
+      // pages; talks and home visits for every teacher; review meetings for
+      // grade heads and the psychology centre; guardians' child's visits.
+      {"archive.read", {Role::kPsychStaff}},
+      {"contacts.record",
+       {Role::kSchoolLeader, Role::kGradeHead, Role::kHeadTeacher, Role::kSubjectTeacher, Role::kPsychStaff}},
+      {"reviews.record", {Role::kGradeHead, Role::kPsychStaff}},
+      {"children.visits", {Role::kGuardian}},
   };
   return kTable;
 }

@@ -793,17 +793,20 @@ TEST(PolicyCapabilitiesTest, PerRole) {
   };
   const std::vector<Row> rows = {
       {Role::kStudent, V({"hotlines.read", "screening.answer", "self.profile"})},
-      {Role::kGuardian, V({"children.read", "consent.respond", "hotlines.read"})},
+      {Role::kGuardian, V({"children.read", "children.visits", "consent.respond", "hotlines.read"})},
       {Role::kPeerReporter, V({"hotlines.read", "roster.read", "screening.answer"})},  // a student
-      {Role::kSubjectTeacher, V({"hotlines.read", "roster.read"})},
+      {Role::kSubjectTeacher, V({"contacts.record", "hotlines.read", "roster.read"})},
       {Role::kHeadTeacher,
-       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "contacts.record", "hotlines.read", "org.browse", "roster.read",
+          "screening.progress"})},
       {Role::kGradeHead,
-       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "contacts.record", "hotlines.read", "org.browse", "reviews.record", "roster.read",
+          "screening.progress"})},
       {Role::kPsychStaff,
-       V({"followups.review", "hotlines.read", "org.browse", "roster.read", "screening.campaign",
-          "screening.manage", "warnings.inbox"})},
-      {Role::kSchoolLeader, V({"hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"archive.read", "contacts.record", "followups.review", "hotlines.read", "org.browse",
+          "reviews.record", "roster.read", "screening.campaign", "screening.manage", "warnings.inbox"})},
+      {Role::kSchoolLeader,
+       V({"contacts.record", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
       {Role::kSchoolDataAdmin,
        V({"accounts.manage", "hotlines.read", "org.browse", "roster.import", "roster.read"})},
       {Role::kDistrictAdmin,
@@ -829,8 +832,9 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   Actor a;
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
-  EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "consent.respond",
-                                "hotlines.read", "org.browse", "roster.read", "screening.progress"}));
+  EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "children.visits",
+                                "consent.respond", "contacts.record", "hotlines.read", "org.browse",
+                                "roster.read", "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);
   peer.student_id = 42;

@@ -29,6 +29,11 @@ const kCapabilityRoles = {
   'attention.read': ['head_teacher', 'grade_head'],
   'screening.campaigns': ['district_admin', 'city_admin'],
   'screening.stats': ['district_admin', 'city_admin'],
+  // Archive entries.
+  'archive.read': ['psych_staff'],
+  'contacts.record': ['school_leader', 'grade_head', 'head_teacher', 'subject_teacher', 'psych_staff'],
+  'reviews.record': ['grade_head', 'psych_staff'],
+  'children.visits': ['guardian'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

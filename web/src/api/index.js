@@ -158,3 +158,28 @@ export const listCampaignResults = (id, params) =>
 export const getDiagnosticWords = () => request('GET', '/diagnostic-words');
 export const getSuppressionSetting = () => request('GET', '/settings/suppression');
 export const putSuppressionSetting = (k) => request('PUT', '/settings/suppression', { json: { k } });
+
+// --- archive (一人一档) and plans (一生一策)
+// params: {module, page_size, after}
+export const getTimeline = (studentId, params) =>
+  request('GET', `/students/${encodeURIComponent(studentId)}/timeline`, { query: params });
+export const listContacts = (studentId, params) =>
+  request('GET', `/students/${encodeURIComponent(studentId)}/contacts`, { query: params });
+export const recordContact = (body) => request('POST', '/contacts', { json: body });
+export const getMyQuota = (schoolYear) => request('GET', '/contact-quota', { query: { school_year: schoolYear } });
+export const getSchoolQuota = (schoolYear) =>
+  request('GET', '/contact-quota/school', { query: { school_year: schoolYear } });
+export const listTransfers = (studentId) => request('GET', `/students/${encodeURIComponent(studentId)}/transfers`);
+export const recordTransfer = (studentId, body) =>
+  request('POST', `/students/${encodeURIComponent(studentId)}/transfers`, { json: body });
+export const getStudentPlan = (studentId) => request('GET', `/students/${encodeURIComponent(studentId)}/plan`);
+export const createPlan = (studentId, body) =>
+  request('POST', `/students/${encodeURIComponent(studentId)}/plan`, { json: body });
+export const getPlan = (id) => request('GET', `/plans/${encodeURIComponent(id)}`);
+export const updatePlan = (id, body) => request('PUT', `/plans/${encodeURIComponent(id)}`, { json: body });
+export const addPlanNote = (id, note) => request('POST', `/plans/${encodeURIComponent(id)}/notes`, { json: { note } });
+export const closePlan = (id, reason) =>
+  request('POST', `/plans/${encodeURIComponent(id)}/closure`, { json: { reason } });
+export const listOverdueReviews = (params) => request('GET', '/overdue-plan-reviews', { query: params });
+export const listReviewMeetings = (params) => request('GET', '/review-meetings', { query: params });
+export const recordReviewMeeting = (body) => request('POST', '/review-meetings', { json: body });

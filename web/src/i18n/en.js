@@ -3,11 +3,16 @@ import twoFactor from './twofactor.en.js';
 import screening from './screening.en.js';
 import flow from './flow.en.js';
 import scrviews from './scrviews.en.js';
+import archive from './archive.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
   lang: { label: 'Language', zh: '中文', en: 'English' },
   menu: {
+    archive: 'Student archive',
+    contacts: 'Talks & visits',
+    reviews: 'Periodic review',
+    childVisits: 'Home visits',
     home: 'Home',
     org: 'Organisation',
     roster: 'Student roster',
@@ -308,4 +313,5 @@ export default {
   ...flow,
   ...twoFactor,
   ...scrviews,
+  ...archive,
 };

@@ -3,11 +3,16 @@ import twoFactor from './twofactor.zh-CN.js';
 import screening from './screening.zh-CN.js';
 import flow from './flow.zh-CN.js';
 import scrviews from './scrviews.zh-CN.js';
+import archive from './archive.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
   lang: { label: '语言', zh: '中文', en: 'English' },
   menu: {
+    archive: '学生档案',
+    contacts: '谈话与家访',
+    reviews: '定期研判',
+    childVisits: '家访记录',
     home: '首页',
     org: '组织架构',
     roster: '学生名册',
@@ -307,4 +312,5 @@ export default {
   ...flow,
   ...twoFactor,
   ...scrviews,
+  ...archive,
 };

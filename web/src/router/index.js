@@ -64,6 +64,36 @@ const routes = [
         meta: { capability: 'children.read', title: 'menu.children' },
       },
       {
+        path: 'archive',
+        name: 'archive',
+        component: () => import('../views/archive/ArchiveView.vue'),
+        meta: { capability: 'archive.read', title: 'menu.archive' },
+      },
+      {
+        path: 'plans/:id/print',
+        name: 'plan-print',
+        component: () => import('../views/archive/PlanPrintView.vue'),
+        meta: { capability: 'archive.read', title: 'archive.printTitle' },
+      },
+      {
+        path: 'contacts',
+        name: 'contacts',
+        component: () => import('../views/archive/ContactsView.vue'),
+        meta: { capability: 'contacts.record', title: 'menu.contacts' },
+      },
+      {
+        path: 'reviews',
+        name: 'reviews',
+        component: () => import('../views/archive/ReviewsView.vue'),
+        meta: { capability: 'reviews.record', title: 'menu.reviews' },
+      },
+      {
+        path: 'children/visits',
+        name: 'child-visits',
+        component: () => import('../views/archive/ChildVisitsView.vue'),
+        meta: { capability: 'children.visits', title: 'menu.childVisits' },
+      },
+      {
         path: 'hotlines',
         name: 'hotlines',
         component: () => import('../views/hotlines/HotlinesView.vue'),
