@@ -29,6 +29,7 @@ const kCapabilityRoles = {
   'attention.read': ['head_teacher', 'grade_head'],
   'screening.campaigns': ['district_admin', 'city_admin'],
   'screening.stats': ['district_admin', 'city_admin'],
+  'indicators.dashboard': ['school_leader', 'district_admin', 'district_liaison', 'city_admin'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

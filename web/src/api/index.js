@@ -158,3 +158,23 @@ export const listCampaignResults = (id, params) =>
 export const getDiagnosticWords = () => request('GET', '/diagnostic-words');
 export const getSuppressionSetting = () => request('GET', '/settings/suppression');
 export const putSuppressionSetting = (k) => request('PUT', '/settings/suppression', { json: { k } });
+
+// --- indicators, dashboards and sign-off (R-60…R-62)
+export const listIndicators = () => request('GET', '/indicators');
+export const getIndicatorHome = () => request('GET', '/indicators/home');
+export const getIndicatorUnit = (id, schoolYear) =>
+  request('GET', `/indicators/units/${enc(id)}`, { query: { school_year: schoolYear } });
+export const getIndicatorTrend = (id) => request('GET', `/indicators/units/${enc(id)}/trend`);
+// params: {indicator, school_year, page_size, after}
+export const getIndicatorEvidence = (id, params) =>
+  request('GET', `/indicators/units/${enc(id)}/evidence`, { query: params });
+export const exportIndicators = (id, schoolYear) =>
+  download('GET', `/indicators/units/${enc(id)}/export`, { query: { school_year: schoolYear } });
+export const listSignOffs = (id, schoolYear) =>
+  request('GET', `/indicators/units/${enc(id)}/signoffs`, { query: { school_year: schoolYear } });
+export const submitSignOff = (schoolId, schoolYear) =>
+  request('POST', '/indicator-signoffs', { json: { school_id: schoolId, school_year: schoolYear } });
+export const approveSignOff = (id) => request('POST', `/indicator-signoffs/${enc(id)}/approve`);
+export const returnSignOff = (id, comment) =>
+  request('POST', `/indicator-signoffs/${enc(id)}/return`, { json: { comment } });
+export const acceptSignOff = (id) => request('POST', `/indicator-signoffs/${enc(id)}/accept`);

@@ -3,6 +3,7 @@ import twoFactor from './twofactor.en.js';
 import screening from './screening.en.js';
 import flow from './flow.en.js';
 import scrviews from './scrviews.en.js';
+import indicators from './indicators.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -26,6 +27,7 @@ export default {
     attention: 'Students to look after',
     batches: 'Screening campaigns',
     stats: 'Statistics',
+    dashboard: 'Dashboard',
     password: 'Change password',
     logout: 'Sign out',
     open: 'Open menu',
@@ -306,4 +308,5 @@ export default {
   ...flow,
   ...twoFactor,
   ...scrviews,
+  ...indicators,
 };
