@@ -43,9 +43,26 @@
 #include "org/org_service.h"
 #include "org/org_store.h"
 #include "org/routes.h"
+#include "indicators/engine.h"
+#include "indicators/indicator_store.h"
+#include "indicators/indicators_service.h"
+#include "indicators/routes.h"
 
 namespace xq::app {
+
+// Every module's indicator facts (contract 3: a module's facts.h). Add a
+// module's source here when it lands.
+std::vector<indicators::FactSource> IndicatorFactSources() { return {indicators::CoreFactSource()}; }
+
 namespace {
+
+// The indicators engine has no state besides its sources and its store, so
+// one per process serves the dispatcher, the jobs and the service.
+indicators::Engine& IndicatorEngine() {
+  static std::unique_ptr<indicators::IndicatorStore> store = indicators::NewSociIndicatorStore();
+  static indicators::Engine engine(*store, IndicatorFactSources(), SystemClock::Instance());
+  return engine;
+}
 
 // Every module's logs and subscriptions (docs/design.md "Events").
 void SubscribeModules(events::Dispatcher& d, db::Database& db) {
@@ -53,6 +70,7 @@ void SubscribeModules(events::Dispatcher& d, db::Database& db) {
   d.Subscribe(warning::ScreeningResultsSubscription());
   d.Subscribe(archive::TimelineSubscription());
   d.Subscribe(plans::ReturnPlanSubscription());
+  d.Subscribe(IndicatorEngine().Subscription());
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
@@ -64,7 +82,14 @@ absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock) {
     s << "DELETE FROM event_handled WHERE handled_at < :t", soci::use(before);
     return absl::OkStatus();
   });
-  return runner.DeclarePeriodic("events.forget_handled", "all", int64_t{3600} * 1'000'000, clock.NowMicros());
+  XQ_RETURN_IF_ERROR(
+      runner.DeclarePeriodic("events.forget_handled", "all", int64_t{3600} * 1'000'000, clock.NowMicros()));
+  // Facts whose changes publish no event (rosters, grants, submissions,
+  // closed follow-ups) are caught up hourly, through the same increments.
+  runner.Handle(indicators::kRefreshJob, [&clock](soci::session& s, const jobs::Job&) {
+    return IndicatorEngine().RefreshAllIn(s, indicators::SchoolYearOf(clock.NowMicros()));
+  });
+  return runner.DeclarePeriodic(indicators::kRefreshJob, "all", int64_t{3600} * 1'000'000, clock.NowMicros());
 }
 
 }  // namespace
@@ -102,6 +127,8 @@ struct App::Parts {
   std::unique_ptr<archive::ArchiveService> archive;
   std::unique_ptr<plans::PlansStore> plans_store;
   std::unique_ptr<plans::PlansService> plans;
+  std::unique_ptr<indicators::IndicatorStore> indicator_store;
+  std::unique_ptr<indicators::IndicatorsService> indicators;
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
@@ -190,6 +217,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);
   p.plans_store = plans::NewSociPlansStore(*p.db);
   p.plans = std::make_unique<plans::PlansService>(*p.plans_store, *p.archive, *p.audit, clock);
+  p.indicator_store = indicators::NewSociIndicatorStore();
+  p.indicators = std::make_unique<indicators::IndicatorsService>(*p.db, *p.indicator_store, IndicatorEngine(),
+                                                                 *p.audit, clock);
   // In the background: requests meanwhile read their sessions and
   // assessments from the database.
   p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {
@@ -234,6 +264,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   screening::RegisterTodoRoutes(p.router, *p.todos);
   archive::RegisterArchiveRoutes(p.router, *p.archive);
   plans::RegisterPlansRoutes(p.router, *p.plans);
+  indicators::RegisterIndicatorRoutes(p.router, *p.indicators);
   return app;
 }
 

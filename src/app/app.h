@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "indicators/facts.h"
 
 namespace xq::db {
 class Database;
@@ -35,6 +36,9 @@ std::string KeyFileFor(const AppOptions& options);
 // Delivers every pending event (tools that write and exit: paper import,
 // demo seeding), with the subscriptions the server has.
 absl::Status DeliverEvents(db::Database& db);
+
+// The indicator fact sources of every module (the server's, the CLI's).
+std::vector<indicators::FactSource> IndicatorFactSources();
 
 class App {
  public:

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "indicators/engine.h"
+#include "indicators/indicator_store.h"
 #include "app/app.h"
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -129,6 +131,14 @@ void AddDemoCommands(CLI::App& app) {
       std::printf("%s\n", fmt::format("demo screening campaign {}: {} submissions, {} urgent warnings",
                                       IdToString(ss->campaign_id), ss->submissions, ss->warnings)
                               .c_str());
+    }
+    // The supervision dashboards' figures (this school year and the last).
+    auto indicator_store = indicators::NewSociIndicatorStore();
+    if (auto st = indicators::Engine(*indicator_store, app::IndicatorFactSources(), SystemClock::Instance())
+                      .SeedDemo(*db);
+        !st.ok()) {
+      std::fprintf(stderr, "xinqiao demo: indicators: %s\n", std::string(st.message()).c_str());
+      throw CLI::RuntimeError(1);
     }
   });
 }

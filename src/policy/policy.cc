@@ -585,6 +585,12 @@ const std::vector<CapabilityRow>& CapabilityTable() {
        {Role::kSchoolLeader, Role::kGradeHead, Role::kHeadTeacher, Role::kSubjectTeacher, Role::kPsychStaff}},
       {"reviews.record", {Role::kGradeHead, Role::kPsychStaff}},
       {"children.visits", {Role::kGuardian}},
+      // Indicators and sign-off (R-60…R-62): the dashboards for the school's
+      // leaders, the district and the city; sign-off for those who sign.
+      {"indicators.dashboard",
+       {Role::kSchoolLeader, Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
+      {"indicators.signoff",
+       {Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
   };
   return kTable;
 }
@@ -598,6 +604,40 @@ bool WellFormedPath(std::string_view p) {
 }
 
 }  // namespace
+
+Decision DecideSignOff(const Actor& actor, SignOffStep step, std::string_view school_path,
+                       bool school_has_district) {
+  if (!WellFormedPath(school_path)) return Deny(fmt::format("'{}' is not an org unit path", school_path));
+  // Each step belongs to one level: the school signs its own figures (a
+  // grant at the school itself), the district reviews its schools (the city
+  // reviews a school that has no district, e.g. a university), the city
+  // accepts. A grant at a higher level never stands in for a lower one.
+  for (const Grant& g : actor.grants) {
+    bool ok = false;
+    switch (step) {
+      case SignOffStep::kSubmit:
+        ok = (g.role == Role::kSchoolLeader || g.role == Role::kSchoolDataAdmin) && g.unit_path == school_path;
+        break;
+      case SignOffStep::kReview:
+        ok = ((g.role == Role::kDistrictAdmin && school_has_district) ||
+              (g.role == Role::kCityAdmin && !school_has_district)) &&
+             InScope(g.unit_path, school_path) && g.unit_path != school_path;
+        break;
+      case SignOffStep::kAccept:
+        ok = g.role == Role::kCityAdmin && InScope(g.unit_path, school_path);
+        break;
+    }
+    if (ok) {
+      Decision d;
+      d.allowed = true;
+      d.view = View::kFull;
+      d.via = g.role;
+      d.reason = fmt::format("{} at {} signs for {}", RoleName(g.role), g.unit_path, school_path);
+      return d;
+    }
+  }
+  return Deny(fmt::format("no grant of the actor may take this sign-off step for {}", school_path));
+}
 
 bool InScope(std::string_view scope_path, std::string_view unit_path) {
   // Both paths end in '/', so a prefix match cannot confuse "/1/7/" with

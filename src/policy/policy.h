@@ -25,6 +25,14 @@ Decision Decide(const Actor& actor, Action action, const Resource& resource);
 //   self.profile children.read hotlines.read
 std::vector<std::string> Capabilities(const Actor& actor);
 
+// Sign-off of a school's indicator figures: submit (and re-submit)
+// by the school's leader or data admin bound to the school itself; review
+// (approve or return) by a district admin whose district holds the school,
+// or the city admin for a school with no district; accept by the city admin.
+enum class SignOffStep { kSubmit, kReview, kAccept };
+Decision DecideSignOff(const Actor& actor, SignOffStep step, std::string_view school_path,
+                       bool school_has_district);
+
 // Whether the actor sees the campaign templates (GET /screening-templates):
 // only roles that create campaigns (psychology staff, district and city
 // admins). Their titles name diagnostic scales.

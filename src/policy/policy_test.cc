@@ -806,19 +806,21 @@ TEST(PolicyCapabilitiesTest, PerRole) {
        V({"archive.read", "contacts.record", "followups.review", "hotlines.read", "org.browse",
           "reviews.record", "roster.read", "screening.campaign", "screening.manage", "warnings.inbox"})},
       {Role::kSchoolLeader,
-       V({"contacts.record", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"contacts.record", "hotlines.read", "indicators.dashboard", "indicators.signoff", "org.browse",
+          "roster.read", "screening.progress"})},
       {Role::kSchoolDataAdmin,
-       V({"accounts.manage", "hotlines.read", "org.browse", "roster.import", "roster.read"})},
+       V({"accounts.manage", "hotlines.read", "indicators.signoff", "org.browse", "roster.import",
+          "roster.read"})},
       {Role::kDistrictAdmin,
-       V({"accounts.manage", "hotlines.read", "org.browse", "screening.campaign", "screening.campaigns",
-          "screening.stats"})},
-      {Role::kDistrictLiaison, V({"hotlines.read", "org.browse"})},
+       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff", "org.browse",
+          "screening.campaign", "screening.campaigns", "screening.stats"})},
+      {Role::kDistrictLiaison, V({"hotlines.read", "indicators.dashboard", "org.browse"})},
       {Role::kCrisisGroup, V({"hotlines.read"})},
       {Role::kExpert, V({"hotlines.read"})},
       {Role::kHospitalLiaison, V({"hotlines.read"})},
       {Role::kCityAdmin,
-       V({"accounts.manage", "hotlines.read", "org.browse", "screening.campaign", "screening.campaigns",
-          "screening.stats"})},
+       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff", "org.browse",
+          "screening.campaign", "screening.campaigns", "screening.stats"})},
       {Role::kAuditor, V({"audit.read", "hotlines.read"})},
   };
   ASSERT_EQ(rows.size(), static_cast<size_t>(kRoleCount));
@@ -1167,6 +1169,40 @@ TEST(PolicyGrantToTest, ApprovalIsByASecondAdministratorInScope) {
   EXPECT_TRUE(DecideApproval(multi, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
   multi.grants.pop_back();
   EXPECT_FALSE(DecideApproval(multi, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+}
+
+
+// Sign-off of indicator figures: each step at its own level, in scope.
+TEST(PolicySignOffTest, EachStepAtItsLevelInScope) {
+  const std::string city = "/1/", district = "/1/2/", other = "/1/9/", school = "/1/2/3/", univ = "/1/4/";
+  auto actor = [](Role r, std::string path) {
+    Actor a;
+    a.account_id = 7;
+    a.grants.push_back({r, 1, std::move(path)});
+    return a;
+  };
+  using enum SignOffStep;
+  EXPECT_TRUE(DecideSignOff(actor(Role::kSchoolLeader, school), kSubmit, school, true));
+  EXPECT_TRUE(DecideSignOff(actor(Role::kSchoolDataAdmin, school), kSubmit, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kPsychStaff, school), kSubmit, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kSchoolLeader, "/1/2/5/"), kSubmit, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kDistrictAdmin, district), kSubmit, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kSchoolLeader, school), kReview, school, true));
+  EXPECT_TRUE(DecideSignOff(actor(Role::kDistrictAdmin, district), kReview, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kDistrictAdmin, other), kReview, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kDistrictLiaison, district), kReview, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kCityAdmin, city), kReview, school, true));  // the district reviews
+  EXPECT_TRUE(DecideSignOff(actor(Role::kCityAdmin, city), kReview, univ, false));    // no district: the city
+  EXPECT_FALSE(DecideSignOff(actor(Role::kDistrictAdmin, district), kAccept, school, true));
+  EXPECT_TRUE(DecideSignOff(actor(Role::kCityAdmin, city), kAccept, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kCityAdmin, "/8/"), kAccept, school, true));
+  EXPECT_FALSE(DecideSignOff(actor(Role::kCityAdmin, city), kAccept, "bad", true));
+  // An account holding two roles signs with the one that fits the step.
+  Actor both = actor(Role::kSchoolLeader, school);
+  both.grants.push_back({Role::kDistrictAdmin, 2, district});
+  EXPECT_TRUE(DecideSignOff(both, kSubmit, school, true));
+  EXPECT_TRUE(DecideSignOff(both, kReview, school, true));
+  EXPECT_FALSE(DecideSignOff(both, kAccept, school, true));
 }
 
 }  // namespace

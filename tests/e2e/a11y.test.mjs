@@ -210,7 +210,8 @@ test('every page is titled after its view, in the chosen language', { timeout: 1
     await page.goto('/login');
     await page.waitForFunction(() => document.title === '登录 - 心桥');
     await uiLogin(page, 'district_admin', server.accounts.district_admin.password);
-    await page.waitForFunction(() => document.title === '首页 - 心桥');
+    // District officials land on their dashboard.
+    await page.waitForFunction(() => document.title === '工作看板 - 心桥');
     const titled = async (p, title) => {
       await page.goto(p);
       await page.getByTestId('user-name').waitFor();

@@ -34,6 +34,7 @@ const kCapabilityRoles = {
   'contacts.record': ['school_leader', 'grade_head', 'head_teacher', 'subject_teacher', 'psych_staff'],
   'reviews.record': ['grade_head', 'psych_staff'],
   'children.visits': ['guardian'],
+  'indicators.dashboard': ['school_leader', 'district_admin', 'district_liaison', 'city_admin'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

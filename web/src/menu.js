@@ -3,6 +3,7 @@
 // "menu-<capability>" or "menu-<name>" for entries everyone has.
 export const kMenu = [
   { key: 'home', path: '/', label: 'menu.home', icon: 'HomeFilled', capability: null },
+  { key: 'dashboard', path: '/dashboard', label: 'menu.dashboard', icon: 'TrendCharts', capability: 'indicators.dashboard' },
   { key: 'org', path: '/org', label: 'menu.org', icon: 'OfficeBuilding', capability: 'org.browse' },
   { key: 'roster', path: '/roster', label: 'menu.roster', icon: 'User', capability: 'roster.read' },
   { key: 'import', path: '/roster/import', label: 'menu.import', icon: 'Upload', capability: 'roster.import' },

@@ -183,3 +183,22 @@ export const closePlan = (id, reason) =>
 export const listOverdueReviews = (params) => request('GET', '/overdue-plan-reviews', { query: params });
 export const listReviewMeetings = (params) => request('GET', '/review-meetings', { query: params });
 export const recordReviewMeeting = (body) => request('POST', '/review-meetings', { json: body });
+// --- indicators, dashboards and sign-off (R-60…R-62)
+export const listIndicators = () => request('GET', '/indicators');
+export const getIndicatorHome = () => request('GET', '/indicators/home');
+export const getIndicatorUnit = (id, schoolYear) =>
+  request('GET', `/indicators/units/${enc(id)}`, { query: { school_year: schoolYear } });
+export const getIndicatorTrend = (id) => request('GET', `/indicators/units/${enc(id)}/trend`);
+// params: {indicator, school_year, page_size, after}
+export const getIndicatorEvidence = (id, params) =>
+  request('GET', `/indicators/units/${enc(id)}/evidence`, { query: params });
+export const exportIndicators = (id, schoolYear) =>
+  download('GET', `/indicators/units/${enc(id)}/export`, { query: { school_year: schoolYear } });
+export const listSignOffs = (id, schoolYear) =>
+  request('GET', `/indicators/units/${enc(id)}/signoffs`, { query: { school_year: schoolYear } });
+export const submitSignOff = (schoolId, schoolYear) =>
+  request('POST', '/indicator-signoffs', { json: { school_id: schoolId, school_year: schoolYear } });
+export const approveSignOff = (id) => request('POST', `/indicator-signoffs/${enc(id)}/approve`);
+export const returnSignOff = (id, comment) =>
+  request('POST', `/indicator-signoffs/${enc(id)}/return`, { json: { comment } });
+export const acceptSignOff = (id) => request('POST', `/indicator-signoffs/${enc(id)}/accept`);

@@ -4,6 +4,7 @@ import screening from './screening.en.js';
 import flow from './flow.en.js';
 import scrviews from './scrviews.en.js';
 import archive from './archive.en.js';
+import indicators from './indicators.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -31,6 +32,7 @@ export default {
     attention: 'Students to look after',
     batches: 'Screening campaigns',
     stats: 'Statistics',
+    dashboard: 'Dashboard',
     password: 'Change password',
     logout: 'Sign out',
     open: 'Open menu',
@@ -314,4 +316,5 @@ export default {
   ...twoFactor,
   ...scrviews,
   ...archive,
+  ...indicators,
 };

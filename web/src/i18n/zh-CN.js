@@ -4,6 +4,7 @@ import screening from './screening.zh-CN.js';
 import flow from './flow.zh-CN.js';
 import scrviews from './scrviews.zh-CN.js';
 import archive from './archive.zh-CN.js';
+import indicators from './indicators.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
@@ -31,6 +32,7 @@ export default {
     attention: '关注名单',
     batches: '测评批次',
     stats: '统计',
+    dashboard: '工作看板',
     password: '修改密码',
     logout: '退出登录',
     open: '打开菜单',
@@ -313,4 +315,5 @@ export default {
   ...twoFactor,
   ...scrviews,
   ...archive,
+  ...indicators,
 };

@@ -167,6 +167,13 @@ const routes = [
         meta: { capability: 'attention.read', title: 'menu.attention' },
       },
       {
+        // Loaded on demand: the charts stay out of the first load.
+        path: 'dashboard/:unit?',
+        name: 'dashboard',
+        component: () => import('../views/indicators/DashboardView.vue'),
+        meta: { capability: 'indicators.dashboard', title: 'menu.dashboard' },
+      },
+      {
         path: 'password',
         name: 'password',
         component: () => import('../views/auth/PasswordView.vue'),
@@ -187,7 +194,7 @@ export const router = createRouter({
   routes,
 });
 
-router.beforeEach(async (to) => {
+router.beforeEach(async (to, from) => {
   // Login slips link to /#/slip?login=…&code=… (works with any routing).
   if (to.hash.startsWith('#/slip')) {
     const params = new URLSearchParams(to.hash.slice(to.hash.indexOf('?') + 1));
@@ -211,6 +218,11 @@ router.beforeEach(async (to) => {
   }
   if (!session.signedIn) {
     return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
+  }
+  // City and district officials land on their dashboard after signing in
+  // (school staff keep their home page with its to-dos).
+  if (to.name === 'home' && from.name === 'login' && session.has('indicators.dashboard') && !session.has('roster.read')) {
+    return { name: 'dashboard' };
   }
   return true;
 });

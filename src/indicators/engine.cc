@@ -1,0 +1,199 @@
+#include "indicators/engine.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/status.h"
+#include "fmt/format.h"
+#include "indicators/definitions.h"
+#include "nlohmann/json.hpp"
+
+namespace xq::indicators {
+namespace {
+
+// The units whose values a contribution of `unit` counts in: itself and
+// every ancestor (its district, the city).
+std::vector<int64_t> Rollup(const UnitRef& unit) {
+  std::vector<int64_t> ids;
+  size_t i = 1;
+  const std::string& p = unit.path;
+  while (i < p.size()) {
+    size_t j = p.find('/', i);
+    if (j == std::string::npos) break;
+    ids.push_back(std::stoll(p.substr(i, j - i)));
+    i = j + 1;
+  }
+  return ids;
+}
+
+bool Takes(const Indicator& ind, const UnitRef& u) {
+  if (u.kind == "school") return ind.level == Level::kSchool;
+  return ind.level == Level::kDistrict && (u.kind == "district" || u.kind == "city");
+}
+
+}  // namespace
+
+Engine::Engine(IndicatorStore& store, std::vector<FactSource> sources, const Clock& clock)
+    : store_(store), sources_(std::move(sources)), clock_(clock) {}
+
+absl::StatusOr<Facts> Engine::Compute(soci::session& s, const UnitRef& unit, int year) {
+  Facts all;
+  for (const FactSource& src : sources_) {
+    const auto& fn = unit.kind == "school" ? src.school_facts : src.unit_facts;
+    if (!fn) continue;
+    auto f = fn(s, unit.id, year);
+    if (!f.ok()) return WithField(absl::Status(f.status().code(), fmt::format("facts of {}: {}", src.name, std::string(
+                                                                              f.status().message()))),
+                                  "facts");
+    for (auto& [k, v] : *f) all[k] = v;
+  }
+  return all;
+}
+
+absl::Status Engine::Refresh(soci::session& s, const UnitRef& unit, int year) {
+  if (unit.kind != "school" && unit.kind != "district" && unit.kind != "city") return absl::OkStatus();
+  XQ_ASSIGN_OR_RETURN(Facts before, store_.ReadFacts(s, unit.id, year));
+  XQ_ASSIGN_OR_RETURN(Facts after, Compute(s, unit, year));
+  if (before == after) return absl::OkStatus();
+  const int64_t now = clock_.NowMicros();
+  const unsigned stage = StageOf(unit.school_kind);
+  const std::vector<int64_t> up = Rollup(unit);
+  for (const Indicator& ind : Indicators()) {
+    if (!Takes(ind, unit)) continue;
+    Contribution o = Contribute(ind, before, stage), n = Contribute(ind, after, stage);
+    const double dn = n.num - o.num, dd = n.den - o.den;
+    const int64_t du = int64_t{n.known} - int64_t{o.known};
+    if (dn == 0 && dd == 0 && du == 0) continue;
+    for (int64_t id : up) {
+      const int64_t school = id == unit.id && unit.kind == "school" ? unit.id : 0;
+      XQ_RETURN_IF_ERROR(store_.AddValue(s, id, school, year, ind.id, dn, dd, du, now));
+    }
+  }
+  return store_.WriteFacts(s, unit.id, unit.kind == "school" ? unit.id : 0, year, after, now);
+}
+
+absl::Status Engine::RefreshId(soci::session& s, int64_t unit_id, int year) {
+  XQ_ASSIGN_OR_RETURN(auto unit, store_.Unit(s, unit_id));
+  if (!unit) return absl::OkStatus();
+  return Refresh(s, *unit, year);
+}
+
+absl::Status Engine::Handle(soci::session& s, const events::Event& e) {
+  int year = SchoolYearOf(e.created_at);
+  int64_t unit = e.school_id;
+  // Payloads are JSON objects (the timeline convention); a school_year or
+  // unit_id in them names the period and the unit.
+  auto j = nlohmann::json::parse(e.payload, nullptr, false);
+  if (j.is_object()) {
+    if (auto it = j.find("school_year"); it != j.end() && it->is_number_integer()) year = it->get<int>();
+    if (unit == 0)
+      if (auto it = j.find("unit_id"); it != j.end() && it->is_number_integer()) unit = it->get<int64_t>();
+  }
+  if (unit == 0 && e.subject.starts_with("unit:")) {
+    try {
+      unit = std::stoll(e.subject.substr(5));
+    } catch (...) {
+      unit = 0;
+    }
+  }
+  if (unit == 0) return absl::OkStatus();
+  return RefreshId(s, unit, year);
+}
+
+events::Subscription Engine::Subscription() {
+  std::set<std::string> kinds;
+  for (const auto& src : sources_) kinds.insert(src.event_kinds.begin(), src.event_kinds.end());
+  return events::Subscription{
+      .name = kSubscriber,
+      .log = events::kOutbox,
+      .kinds = {kinds.begin(), kinds.end()},
+      .handler = [this](soci::session& s, const events::Event& e) { return Handle(s, e); },
+  };
+}
+
+absl::Status Engine::RefreshAll(db::Database& db, int year) {
+  for (bool schools : {true, false}) {
+    int64_t after = 0;
+    for (;;) {
+      std::vector<UnitRef> page;
+      XQ_RETURN_IF_ERROR(db.InTransaction([&](soci::session& s) -> absl::Status {
+        XQ_ASSIGN_OR_RETURN(page, store_.UnitsUnder(s, "/", schools, after, 200));
+        for (const UnitRef& u : page) XQ_RETURN_IF_ERROR(Refresh(s, u, year));
+        return absl::OkStatus();
+      }));
+      if (page.empty()) break;
+      after = page.back().id;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::RefreshAllIn(soci::session& s, int year) {
+  for (bool schools : {true, false}) {
+    int64_t after = 0;
+    for (;;) {
+      XQ_ASSIGN_OR_RETURN(std::vector<UnitRef> page, store_.UnitsUnder(s, "/", schools, after, 1000));
+      if (page.empty()) break;
+      after = page.back().id;
+      for (const UnitRef& u : page) XQ_RETURN_IF_ERROR(Refresh(s, u, year));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Engine::SeedDemo(db::Database& db) {
+  const int year = SchoolYearOf(clock_.NowMicros());
+  for (int y : {year - 1, year}) XQ_RETURN_IF_ERROR(Recompute(db, y).status());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Engine::RecomputeStats> Engine::Recompute(db::Database& db, int year) {
+  RecomputeStats stats;
+  XQ_RETURN_IF_ERROR(db.InTransaction([&](soci::session& s) -> absl::Status {
+    XQ_RETURN_IF_ERROR(store_.ClearYear(s, year));
+    const int64_t now = clock_.NowMicros();
+    struct Sum {
+      int64_t school_id = 0;
+      double num = 0, den = 0;
+      int64_t units = 0;
+    };
+    std::map<std::pair<int64_t, std::string>, Sum> sums;
+    for (bool schools : {true, false}) {
+      int64_t after = 0;
+      for (;;) {
+        XQ_ASSIGN_OR_RETURN(std::vector<UnitRef> page, store_.UnitsUnder(s, "/", schools, after, 1000));
+        if (page.empty()) break;
+        after = page.back().id;
+        for (const UnitRef& u : page) {
+          XQ_ASSIGN_OR_RETURN(Facts f, Compute(s, u, year));
+          ++stats.units;
+          if (f.empty()) continue;
+          XQ_RETURN_IF_ERROR(store_.WriteFacts(s, u.id, schools ? u.id : 0, year, f, now));
+          const unsigned stage = StageOf(u.school_kind);
+          const std::vector<int64_t> up = Rollup(u);
+          for (const Indicator& ind : Indicators()) {
+            if (!Takes(ind, u)) continue;
+            Contribution c = Contribute(ind, f, stage);
+            if (!c.known) continue;
+            for (int64_t id : up) {
+              Sum& sum = sums[{id, ind.id}];
+              if (id == u.id && schools) sum.school_id = u.id;
+              sum.num += c.num;
+              sum.den += c.den;
+              sum.units += 1;
+            }
+          }
+        }
+      }
+    }
+    for (const auto& [key, sum] : sums) {
+      XQ_RETURN_IF_ERROR(store_.AddValue(s, key.first, sum.school_id, year, key.second, sum.num, sum.den, sum.units, now));
+      ++stats.values;
+    }
+    return absl::OkStatus();
+  }));
+  return stats;
+}
+
+}  // namespace xq::indicators

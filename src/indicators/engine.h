@@ -1,0 +1,63 @@
+// Keeps indicator values up to date (docs/design.md "Indicators"). After an
+// event of a source's kinds, the facts of the event's school (or unit) are
+// recomputed from every FactSource and stored; each indicator's
+// contribution of that unit is compared with the one before, and only the
+// difference is added to the unit's, its district's and the city's values
+// (a city row is never recomputed from its 1,450 schools). Recompute
+// rebuilds a school year from scratch; it must agree with the increments.
+// Thread-safe (no state besides the sources).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/clock.h"
+#include "db/database.h"
+#include "events/dispatcher.h"
+#include "indicators/facts.h"
+#include "indicators/indicator_store.h"
+
+namespace xq::indicators {
+
+inline constexpr char kSubscriber[] = "indicators.facts";
+inline constexpr char kRefreshJob[] = "indicators.refresh";
+
+class Engine {
+ public:
+  Engine(IndicatorStore& store, std::vector<FactSource> sources, const Clock& clock);
+
+  // Recomputes the facts of unit (a school, district or the city) for a
+  // school year inside the caller's transaction and applies the deltas.
+  absl::Status Refresh(soci::session& s, const UnitRef& unit, int year);
+  // Refresh of the unit with this id (no-op for an unknown unit).
+  absl::Status RefreshId(soci::session& s, int64_t unit_id, int year);
+  // The outbox subscription for the union of the sources' kinds.
+  events::Subscription Subscription();
+  // Refreshes every school and district of a year (the periodic catch-up
+  // for facts whose changes publish no event), one transaction per 200 units.
+  absl::Status RefreshAll(db::Database& db, int year);
+  // The same inside the caller's transaction (the periodic job).
+  absl::Status RefreshAllIn(soci::session& s, int year);
+  // Rebuilds a school year from scratch in one transaction.
+  struct RecomputeStats {
+    int64_t units = 0;
+    int64_t values = 0;
+  };
+  absl::StatusOr<RecomputeStats> Recompute(db::Database& db, int year);
+
+  const std::vector<FactSource>& sources() const { return sources_; }
+
+  // For `xinqiao demo`: the figures of the current and the previous school
+  // year, so the dashboards have a trend to show.
+  absl::Status SeedDemo(db::Database& db);
+
+ private:
+  absl::StatusOr<Facts> Compute(soci::session& s, const UnitRef& unit, int year);
+  absl::Status Handle(soci::session& s, const events::Event& e);
+
+  IndicatorStore& store_;
+  std::vector<FactSource> sources_;
+  const Clock& clock_;
+};
+
+}  // namespace xq::indicators
