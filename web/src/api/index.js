@@ -75,6 +75,7 @@ export const rejectGrantRequest = (id) =>
 export const listNotices = (unread) =>
   request('GET', '/notices', { query: { unread: unread ? 'true' : undefined } });
 export const markNoticeRead = (id) => request('POST', `/notices/${encodeURIComponent(id)}/read`);
+export const markAllNoticesRead = () => request('POST', '/notices/read-all', { json: {} });
 
 // --- audit
 // params: {before, page_size}

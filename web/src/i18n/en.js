@@ -250,6 +250,7 @@ export default {
     rejected: 'Rejected',
   },
   notices: {
+    openLink: 'Open',
     title: 'Notices',
     open: 'Show notices',
     none: 'No notices',

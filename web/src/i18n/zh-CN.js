@@ -249,6 +249,7 @@ export default {
     rejected: '已驳回',
   },
   notices: {
+    openLink: '查看',
     title: '通知',
     open: '查看通知',
     none: '暂无通知',
