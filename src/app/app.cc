@@ -21,6 +21,9 @@
 #include "auth/two_factor.h"
 #include "core/clock.h"
 #include "core/json.h"
+#include "counselling/hotline_routes.h"
+#include "counselling/hotline_service.h"
+#include "counselling/hotline_store.h"
 #include "counselling/hotlines.h"
 #include "counselling/routes.h"
 #include "core/status.h"
@@ -32,11 +35,16 @@
 #include "notice/notice_service.h"
 #include "notice/notice_store.h"
 #include "notice/routes.h"
+#include "notify/notify_service.h"
+#include "notify/notify_store.h"
+#include "notify/routes.h"
 #include "auth/slips.h"
 #include "screening/events.h"
 #include "screening/routes.h"
 #include "screening/todos.h"
 #include "screening/screening_service.h"
+#include "screening/screening_store.h"
+#include "screening/suppression.h"
 #include "warning/routes.h"
 #include "warning/subscriptions.h"
 #include "warning/warning_service.h"
@@ -71,12 +79,14 @@ void SubscribeModules(events::Dispatcher& d, db::Database& db) {
   d.Subscribe(archive::TimelineSubscription());
   d.Subscribe(plans::ReturnPlanSubscription());
   d.Subscribe(IndicatorEngine().Subscription());
+  d.Subscribe(notify::UrgentNoticeSubscription(SystemClock::Instance()));
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
 absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock) {
   // Event ids handled more than a week ago are read again by no one (the
   // cursors are minutes ahead of them).
+  notify::HandleSendJobs(runner, clock);
   runner.Handle("events.forget_handled", [&clock](soci::session& s, const jobs::Job&) {
     long long before = clock.NowMicros() - int64_t{7} * 86400 * 1'000'000;
     s << "DELETE FROM event_handled WHERE handled_at < :t", soci::use(before);
@@ -100,6 +110,34 @@ absl::Status DeliverEvents(db::Database& db) {
   return d.DeliverPending();
 }
 
+// Awareness rates are aggregates (D7): the screening module's small-cell
+// rule and the city's k apply.
+static counselling::RateGuard HotlineRateGuard(screening::ScreeningStore& store) {
+  return {.k = [&store](const std::string& path) -> absl::StatusOr<int> {
+            const auto ids = counselling::PathIds(path);
+            if (ids.empty()) return screening::kDefaultSuppressionK;
+            XQ_ASSIGN_OR_RETURN(auto k, store.SuppressionK(ids.front()));
+            return k.value_or(screening::kDefaultSuppressionK);
+          },
+          .suppress = [](const std::vector<int64_t>& students, const std::vector<int64_t>& confirmed, int k,
+                         bool& total_hidden) {
+            std::vector<std::vector<int64_t>> n, yes;
+            for (size_t i = 0; i < students.size(); ++i) {
+              n.push_back({students[i]});
+              yes.push_back({confirmed[i]});
+            }
+            std::vector<bool> hidden(students.size(), false);
+            if (students.empty()) {
+              total_hidden = false;
+              return hidden;
+            }
+            const auto sup = screening::SuppressRates(n, yes, k);
+            for (size_t i = 0; i < students.size(); ++i) hidden[i] = sup.cell[i][0];
+            total_hidden = sup.col_total[0];
+            return hidden;
+          }};
+}
+
 struct App::Parts {
   std::unique_ptr<db::Database> db;
   std::unique_ptr<audit::AuditLog> audit;
@@ -112,11 +150,15 @@ struct App::Parts {
   std::unique_ptr<auth::TwoFactorStore> two_factor_store;
   std::unique_ptr<auth::TwoFactorService> two_factor;  // the auth service's login gate
   std::unique_ptr<counselling::HotlineService> hotlines;
+  std::unique_ptr<counselling::HotlineStore> hotline_store;
+  std::unique_ptr<counselling::HotlineEditor> hotline_editor;
   std::unique_ptr<org::OrgStore> org_store;
   std::unique_ptr<org::OrgService> org;
   std::unique_ptr<auth::SlipService> slips;
   std::unique_ptr<notice::NoticeStore> notice_store;
   std::unique_ptr<notice::NoticeService> notices;
+  std::unique_ptr<notify::NotifyStore> notify_store;
+  std::unique_ptr<notify::NotifyService> notify;
   std::unique_ptr<warning::WarningStore> warning_store;
   std::unique_ptr<warning::WarningService> warnings;
   std::unique_ptr<screening::ScreeningStore> screening_store;
@@ -196,9 +238,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.slips = std::make_unique<auth::SlipService>(*p.db, *p.auth_store, *p.audit, clock, *p.auth);
   p.notice_store = notice::NewSqlNoticeStore(*p.db);
   p.notices = std::make_unique<notice::NoticeService>(*p.notice_store, clock);
+  p.notify_store = notify::NewSociNotifyStore(*p.db);
+  p.notify = std::make_unique<notify::NotifyService>(*p.notify_store, *p.audit, clock);
   p.warning_store = std::make_unique<warning::WarningStore>(*p.db);
   p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
   p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
+  p.hotline_store = counselling::NewSociHotlineStore(*p.db);
+  p.hotline_editor = std::make_unique<counselling::HotlineEditor>(
+      *p.hotline_store, *p.hotlines, *p.audit, clock, HotlineRateGuard(*p.screening_store));
   // Events: the urgent warning of a critical answer is raised from the
   // submissions log; the writer wakes the dispatcher once such a row is
   // durable (well under a second from the acknowledgement).
@@ -255,10 +302,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   auth::RegisterAuthRoutes(p.router, *p.auth, options.secure_cookies);
   auth::RegisterTwoFactorRoutes(p.router, *p.two_factor, options.secure_cookies);
   counselling::RegisterCounsellingRoutes(p.router, *p.hotlines);
+  counselling::RegisterHotlineRoutes(p.router, *p.hotline_editor);
   audit::RegisterAuditRoutes(p.router, *p.audit);
   org::RegisterOrgRoutes(p.router, *p.org);
   auth::RegisterSlipRoutes(p.router, *p.slips, options.secure_cookies);
   notice::RegisterNoticeRoutes(p.router, *p.notices);
+  notify::RegisterNotifyRoutes(p.router, *p.notify);
   warning::RegisterWarningRoutes(p.router, *p.warnings);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
   screening::RegisterTodoRoutes(p.router, *p.todos);

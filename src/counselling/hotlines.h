@@ -22,12 +22,15 @@ struct Hotline {
   std::string number;
   std::string scope;  // "city" | "district" | "school"
   std::string hours;  // e.g. "24小时"
+  std::string note;   // optional, e.g. "寒暑假照常接听"
 };
 
-// The city-wide lines named in the action plan.
+// The city-wide lines named in the action plan: shown until the city admin
+// edits the city's lines (then the city unit's rows apply).
 const std::vector<Hotline>& CityHotlines();
 
-// The lines as a JSON array of {"hours","name","number","scope"} objects.
+// The lines as a JSON array of {"hours","name","number","scope"} objects
+// (with "note" when a line has one).
 std::string HotlinesJsonText(const std::vector<Hotline>& lines);
 
 // A unit's lines, with their JSON written once: every submission answer
@@ -48,6 +51,8 @@ class HotlineService {
   absl::StatusOr<std::vector<Hotline>> ForUnits(const std::vector<std::string>& unit_paths);
   // The same for one unit, shared (every submission answer lists them).
   absl::StatusOr<std::shared_ptr<const UnitHotlines>> ForUnit(const std::string& unit_path);
+  // Reads the table again at the next call (after an edit in this process).
+  void Invalidate();
 
  private:
   absl::Status RefreshLocked();  // reads the table when older than refresh_after
@@ -58,7 +63,8 @@ class HotlineService {
   std::mutex mu_;
   std::chrono::steady_clock::time_point loaded_at_;
   bool loaded_ = false;
-  std::unordered_map<int64_t, std::vector<Hotline>> by_unit_;  // ordered by name
+  std::unordered_map<int64_t, std::vector<Hotline>> by_unit_;  // in the editor's order
+  std::vector<Hotline> city_;  // the city unit's rows, else CityHotlines()
   // ForUnit's answers since the last read of the table.
   absl::flat_hash_map<std::string, std::shared_ptr<const UnitHotlines>> by_path_;
 };

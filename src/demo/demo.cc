@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "db/row.h"
 #include "demo/names.h"
+#include "counselling/hotline_demo.h"
 #include "fmt/format.h"
 #include "policy/model.h"
 
@@ -852,6 +853,11 @@ absl::StatusOr<Summary> Generate(db::Database& db, const Options& options) {
       if (st.ok()) {
         s.begin();
         st = InsertAccounts(s, gen, gen.anchors(), sum);
+        const Anchors& a = gen.anchors();
+        if (st.ok())
+          st = counselling::SeedHotlineDemo(
+              s, {a.city.id, a.district.id, a.school.id, a.class1.id, a.class2.id, a.student, kDemoTime},
+              [](void* g) -> int64_t { return static_cast<Generator*>(g)->NextId(); }, &gen);
         if (st.ok()) s.commit();
         else s.rollback();
       }

@@ -18,6 +18,13 @@ class NoticeService {
   NoticeService(NoticeStore& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   absl::StatusOr<NoticePage> List(int64_t account_id, bool unread_only, int limit);
+  // A page of the inbox: after is the `next` of the previous page (empty:
+  // the newest); kind narrows the items. invalid_argument (field "after")
+  // for a malformed cursor.
+  absl::StatusOr<NoticePage> Page(int64_t account_id, bool unread_only, const std::string& kind, int limit,
+                                  const std::string& after);
+  // Marks all the account's unread notices (of kind, if not empty) read.
+  absl::StatusOr<int64_t> MarkAllRead(int64_t account_id, const std::string& kind);
   // not_found when the account has no such notice (another's included).
   absl::Status MarkRead(int64_t account_id, int64_t notice_id);
 

@@ -1,9 +1,12 @@
 #include "notice/notice_store.h"
 
+#include <stdexcept>
+
 #include "core/ids.h"
 #include "core/status.h"
 #include "core/json.h"
 #include "db/row.h"
+#include "events/events.h"
 #include "fmt/format.h"
 
 namespace xq::notice {
@@ -29,18 +32,36 @@ class SqlNoticeStore final : public NoticeStore {
   explicit SqlNoticeStore(db::Database& db) : db_(db) {}
 
   absl::StatusOr<NoticePage> List(int64_t account_id, bool unread_only, int limit) override {
+    return Page(account_id, unread_only, "", limit, std::nullopt);
+  }
+
+  absl::StatusOr<NoticePage> Page(int64_t account_id, bool unread_only, const std::string& kind, int limit,
+                                  const std::optional<NoticeCursor>& after) override {
     NoticePage page;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      long long id = account_id, unread = 0;
-      s << "SELECT COUNT(*) FROM notices WHERE account_id = :a AND read_at IS NULL", soci::use(id),
-          soci::into(unread);
-      page.unread = unread;
+      long long id = account_id;
+      soci::rowset<soci::row> counts =
+          (s.prepare << "SELECT kind, COUNT(*), SUM(urgent) FROM notices WHERE account_id = :a AND read_at IS NULL "
+                        "GROUP BY kind",
+           soci::use(id));
+      for (const auto& r : counts) {
+        const int64_t n = db::GetInt(r, 1);
+        page.unread_by_kind[db::GetStr(r, 0)] = n;
+        page.unread += n;
+        page.unread_urgent += db::GetInt(r, 2);
+      }
+      long long at = after ? after->created_at : 0, aid = after ? after->id : 0;
+      std::string k = kind;
       soci::rowset<soci::row> rows =
           (s.prepare << fmt::format("SELECT id, school_id, account_id, kind, actor_id, actor_name, params, "
-                                    "created_at, read_at FROM notices WHERE account_id = :a {} "
+                                    "created_at, read_at, link, urgent FROM notices WHERE account_id = :a {} {} {} "
                                     "ORDER BY created_at DESC, id DESC LIMIT {}",
-                                    unread_only ? "AND read_at IS NULL" : "", limit),
-           soci::use(id));
+                                    unread_only ? "AND read_at IS NULL" : "",
+                                    kind.empty() ? "AND :k = ''" : "AND kind = :k",
+                                    after ? "AND (created_at < :t OR (created_at = :t2 AND id < :i))"
+                                          : "AND :t = :t2 AND :i = 0",
+                                    limit + 1),
+           soci::use(id), soci::use(k), soci::use(at), soci::use(at), soci::use(aid));
       for (const auto& r : rows) {
         Notice n;
         n.id = db::GetInt(r, "id");
@@ -52,11 +73,44 @@ class SqlNoticeStore final : public NoticeStore {
         n.params = ParamsOf(db::GetStr(r, "params"));
         n.created_at = db::GetInt(r, "created_at");
         n.read_at = db::GetInt(r, "read_at");
+        n.link = db::GetStr(r, "link");
+        n.urgent = db::GetInt(r, "urgent") != 0;
         page.items.push_back(std::move(n));
       }
       return absl::OkStatus();
     }));
+    if (page.items.size() > static_cast<size_t>(limit)) {
+      page.items.resize(limit);
+      page.next = fmt::format("{}.{}", page.items.back().created_at, page.items.back().id);
+    }
     return page;
+  }
+
+  absl::StatusOr<int64_t> MarkAllRead(int64_t account_id, const std::string& kind, int64_t now) override {
+    int64_t changed = 0;
+    XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
+      long long a = account_id, t = now;
+      std::string k = kind;
+      soci::statement st =
+          (s.prepare << fmt::format("UPDATE notices SET read_at = :t WHERE account_id = :a AND read_at IS NULL {}",
+                                    kind.empty() ? "AND :k = ''" : "AND kind = :k"),
+           soci::use(t), soci::use(a), soci::use(k));
+      st.execute(true);
+      changed = st.get_affected_rows();
+      return absl::OkStatus();
+    }));
+    return changed;
+  }
+
+  absl::StatusOr<int64_t> UnreadUrgent(int64_t account_id) override {
+    long long n = 0;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long a = account_id;
+      s << "SELECT COUNT(*) FROM notices WHERE account_id = :a AND read_at IS NULL AND urgent = 1", soci::use(a),
+          soci::into(n);
+      return absl::OkStatus();
+    }));
+    return n;
   }
 
   absl::StatusOr<bool> MarkRead(int64_t account_id, int64_t notice_id, int64_t now) override {
@@ -86,13 +140,22 @@ void PostNotices(soci::session& s, const std::vector<Notice>& notices, int64_t n
   for (const Notice& n : notices) {
     long long id = n.id ? n.id : NewId(), school = n.school_id, account = n.account_id, actor = n.actor_id,
               at = n.created_at ? n.created_at : now;
+    int urgent = n.urgent ? 1 : 0;
     soci::indicator ischool = school ? soci::i_ok : soci::i_null;
     soci::indicator iactor = actor ? soci::i_ok : soci::i_null;
     std::string params = ParamsText(n.params);
-    s << "INSERT INTO notices (id, school_id, account_id, kind, actor_id, actor_name, params, created_at) "
-         "VALUES (:i, :s, :a, :k, :b, :n, :p, :t)",
+    s << "INSERT INTO notices (id, school_id, account_id, kind, actor_id, actor_name, params, created_at, link, "
+         "urgent) VALUES (:i, :s, :a, :k, :b, :n, :p, :t, :l, :u)",
         soci::use(id), soci::use(school, ischool), soci::use(account), soci::use(n.kind),
-        soci::use(actor, iactor), soci::use(n.actor_name), soci::use(params), soci::use(at);
+        soci::use(actor, iactor), soci::use(n.actor_name), soci::use(params), soci::use(at), soci::use(n.link),
+        soci::use(urgent);
+    if (!n.urgent) continue;
+    Json payload = {{"notice_id", id}, {"account_id", account}, {"school_id", school}, {"kind", n.kind},
+                    {"link", n.link}};
+    auto published = events::Publish(s, {.school_id = school, .kind = std::string(kNoticePosted),
+                                          .subject = fmt::format("account:{}", account), .payload = payload.dump(),
+                                          .created_at = at});
+    if (!published.ok()) throw std::runtime_error("notice.posted not published: " + published.status().ToString());
   }
 }
 

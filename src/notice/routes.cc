@@ -17,7 +17,9 @@ Json NoticeJson(const Notice& n) {
             {"actor_name", n.actor_name},
             {"params", params},
             {"created_at", FormatRfc3339(n.created_at)},
-            {"read", n.read_at != 0}};
+            {"read", n.read_at != 0},
+            {"urgent", n.urgent}};
+  if (!n.link.empty()) j["link"] = n.link;
   return j;
 }
 
@@ -29,7 +31,8 @@ void RegisterNoticeRoutes(http::Router& router, NoticeService& svc) {
   router.Add(
       "GET", "/api/v1/notices",
       [&svc](http::Request& req) {
-        if (auto st = http::CheckQuery(req, {"unread", "page_size"}); !st.ok()) return http::Response::Error(st);
+        if (auto st = http::CheckQuery(req, {"unread", "page_size", "kind", "after"}); !st.ok())
+          return http::Response::Error(st);
         bool unread = false;
         if (auto u = req.Query("unread")) {
           if (*u != "true" && *u != "false")
@@ -42,11 +45,38 @@ void RegisterNoticeRoutes(http::Router& router, NoticeService& svc) {
           if (!n) return http::Response::Error(InvalidArgument("page_size must be a positive number", "page_size"));
           limit = static_cast<int>(std::min<int64_t>(*n, 200));
         }
-        auto page = svc.List(req.principal->account_id, unread, limit);
+        auto page = svc.Page(req.principal->account_id, unread, req.Query("kind").value_or(""), limit,
+                             req.Query("after").value_or(""));
         if (!page.ok()) return http::Response::Error(page.status());
         Json items = Json::array();
         for (const auto& n : page->items) items.push_back(NoticeJson(n));
-        return http::Response::Json({{"items", items}, {"unread", page->unread}});
+        Json by_kind = Json::object();
+        for (const auto& [k, n] : page->unread_by_kind) by_kind[k] = n;
+        return http::Response::Json({{"items", items},
+                                     {"unread", page->unread},
+                                     {"unread_by_kind", by_kind},
+                                     {"unread_urgent", page->unread_urgent},
+                                     {"next", page->next.empty() ? Json(nullptr) : Json(page->next)}});
+      },
+      {.during_password_change = true});
+
+  router.Add(
+      "POST", "/api/v1/notices/read-all",
+      [&svc](http::Request& req) {
+        if (auto st = http::CheckQuery(req, {}); !st.ok()) return http::Response::Error(st);
+        std::string kind;
+        if (!req.body.empty()) {
+          auto body = ParseJsonObject(req.body);
+          if (!body.ok()) return http::Response::Error(body.status());
+          JsonReader r(*body);
+          std::optional<std::string> k;
+          r.Optional("kind", &k);
+          if (auto st = r.Finish(); !st.ok()) return http::Response::Error(st);
+          kind = k.value_or("");
+        }
+        auto n = svc.MarkAllRead(req.principal->account_id, kind);
+        if (!n.ok()) return http::Response::Error(n.status());
+        return http::Response::Json({{"marked", *n}});
       },
       {.during_password_change = true});
 

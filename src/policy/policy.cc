@@ -861,4 +861,52 @@ Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role,
   return d;
 }
 
+namespace {
+
+Decision AllowVia(Role r, std::string reason) {
+  Decision d;
+  d.allowed = true;
+  d.view = View::kFull;
+  d.via = r;
+  d.reason = std::move(reason);
+  return d;
+}
+
+}  // namespace
+
+Decision DecideHotlineEdit(const Actor& actor, std::string_view unit_kind, std::string_view unit_path) {
+  if (!WellFormedPath(unit_path)) return Deny(fmt::format("'{}' is not an org unit path", unit_path));
+  for (const Grant& g : actor.grants) {
+    if (g.unit_path != unit_path) continue;
+    const bool may = (unit_kind == "city" && g.role == Role::kCityAdmin) ||
+                     (unit_kind == "district" && g.role == Role::kDistrictAdmin) ||
+                     (unit_kind == "school" && (g.role == Role::kSchoolDataAdmin || g.role == Role::kSchoolLeader ||
+                                                g.role == Role::kPsychStaff));
+    if (may) return AllowVia(g.role, fmt::format("{} edits the hotlines of its {} {}", RoleName(g.role), unit_kind, unit_path));
+  }
+  return Deny(fmt::format("no role bound to the {} {} edits its hotlines", unit_kind, unit_path));
+}
+
+Decision DecideHotlineClassMeeting(const Actor& actor, std::string_view class_path) {
+  if (!WellFormedPath(class_path)) return Deny(fmt::format("'{}' is not an org unit path", class_path));
+  for (const Grant& g : actor.grants) {
+    const bool role = g.role == Role::kHeadTeacher || g.role == Role::kGradeHead || g.role == Role::kPsychStaff;
+    if (role && InScope(g.unit_path, class_path))
+      return AllowVia(g.role, fmt::format("{} at {} holds class meetings of {}", RoleName(g.role), g.unit_path, class_path));
+  }
+  return Deny(fmt::format("only the class's head teacher, grade head or psychology staff mark a meeting of {}", class_path));
+}
+
+Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, std::string_view unit_path) {
+  if (!WellFormedPath(unit_path)) return Deny(fmt::format("'{}' is not an org unit path", unit_path));
+  for (const Grant& g : actor.grants) {
+    if (g.unit_path != unit_path) continue;
+    const bool may = (unit_kind == "city" && g.role == Role::kCityAdmin) ||
+                     (unit_kind == "district" && g.role == Role::kDistrictAdmin) ||
+                     (unit_kind == "school" && g.role == Role::kSchoolDataAdmin);
+    if (may) return AllowVia(g.role, fmt::format("{} sets the channels of its {} {}", RoleName(g.role), unit_kind, unit_path));
+  }
+  return Deny(fmt::format("no administrator bound to the {} {} sets its channels", unit_kind, unit_path));
+}
+
 }  // namespace xq::policy

@@ -97,4 +97,19 @@ Decision DecideRevoke(const Actor& granter, Role role, std::string_view unit_pat
 Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role,
                         std::string_view unit_path, const GrantTarget& target);
 
+// Hotlines are public (D0) but kept per level: the city admin edits
+// the city's lines, the district admin its district's, and the school data
+// admin, a school leader or psychology centre staff their school's. The
+// grant must be bound to that very unit (a district admin does not edit a
+// school's lines). unit_kind: "city" | "district" | "school".
+Decision DecideHotlineEdit(const Actor& actor, std::string_view unit_kind, std::string_view unit_path);
+// Who marks a class meeting on the hotlines held (students then confirm on
+// their phones): a head teacher or grade head whose scope holds the class,
+// or the school's psychology centre staff.
+Decision DecideHotlineClassMeeting(const Actor& actor, std::string_view class_path);
+// The channel settings of outbound messages (webhook, SMTP) of a unit: the
+// school data admin for its school, the district admin for its district,
+// the city admin for the city; bound to that very unit.
+Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, std::string_view unit_path);
+
 }  // namespace xq::policy

@@ -1205,5 +1205,64 @@ TEST(PolicySignOffTest, EachStepAtItsLevelInScope) {
   EXPECT_FALSE(DecideSignOff(both, kAccept, school, true));
 }
 
+Actor Holding(std::vector<Grant> grants) {
+  Actor a;
+  a.account_id = 77;
+  a.grants = std::move(grants);
+  return a;
+}
+
+TEST(PolicyHotlinesTest, EachLevelEditsOnlyItsOwnLines) {
+  const Actor city = Holding({{Role::kCityAdmin, 1, "/1/"}});
+  const Actor district = Holding({{Role::kDistrictAdmin, 2, "/1/2/"}});
+  EXPECT_TRUE(DecideHotlineEdit(city, "city", "/1/").allowed);
+  EXPECT_FALSE(DecideHotlineEdit(city, "district", "/1/2/").allowed) << "the city does not edit a district's lines";
+  EXPECT_TRUE(DecideHotlineEdit(district, "district", "/1/2/").allowed);
+  EXPECT_FALSE(DecideHotlineEdit(district, "district", "/1/3/").allowed);
+  EXPECT_FALSE(DecideHotlineEdit(district, "school", "/1/2/5/").allowed);
+  EXPECT_FALSE(DecideHotlineEdit(district, "city", "/1/").allowed);
+  for (Role r : {Role::kSchoolDataAdmin, Role::kSchoolLeader, Role::kPsychStaff}) {
+    const Actor a = Holding({{r, 5, "/1/2/5/"}});
+    EXPECT_TRUE(DecideHotlineEdit(a, "school", "/1/2/5/").allowed) << RoleName(r);
+    EXPECT_FALSE(DecideHotlineEdit(a, "school", "/1/2/6/").allowed) << RoleName(r);
+    EXPECT_FALSE(DecideHotlineEdit(a, "district", "/1/2/").allowed) << RoleName(r);
+  }
+  // A head teacher who is also psychology staff of the school edits through
+  // the latter grant only.
+  const Actor both = Holding({{Role::kHeadTeacher, 9, "/1/2/5/8/9/"}, {Role::kPsychStaff, 5, "/1/2/5/"}});
+  auto d = DecideHotlineEdit(both, "school", "/1/2/5/");
+  ASSERT_TRUE(d.allowed);
+  EXPECT_EQ(d.via, Role::kPsychStaff);
+  for (Role r : {Role::kHeadTeacher, Role::kGradeHead, Role::kStudent, Role::kGuardian, Role::kAuditor,
+                 Role::kDistrictLiaison, Role::kSubjectTeacher}) {
+    EXPECT_FALSE(DecideHotlineEdit(Holding({{r, 5, "/1/2/5/"}}), "school", "/1/2/5/").allowed) << RoleName(r);
+  }
+  EXPECT_FALSE(DecideHotlineEdit(city, "city", "1/").allowed) << "malformed path";
+  EXPECT_FALSE(DecideHotlineEdit(Holding({{Role::kSchoolDataAdmin, 9, "/1/2/5/8/9/"}}), "class", "/1/2/5/8/9/").allowed);
+}
+
+TEST(PolicyHotlinesTest, ClassMeetingsByTheClassStaff) {
+  const Actor head = Holding({{Role::kHeadTeacher, 9, "/1/2/5/8/9/"}});
+  EXPECT_TRUE(DecideHotlineClassMeeting(head, "/1/2/5/8/9/").allowed);
+  EXPECT_FALSE(DecideHotlineClassMeeting(head, "/1/2/5/8/10/").allowed);
+  EXPECT_TRUE(DecideHotlineClassMeeting(Holding({{Role::kGradeHead, 8, "/1/2/5/8/"}}), "/1/2/5/8/10/").allowed);
+  EXPECT_TRUE(DecideHotlineClassMeeting(Holding({{Role::kPsychStaff, 5, "/1/2/5/"}}), "/1/2/5/8/10/").allowed);
+  EXPECT_FALSE(DecideHotlineClassMeeting(Holding({{Role::kSchoolLeader, 5, "/1/2/5/"}}), "/1/2/5/8/10/").allowed);
+  // A peer reporter who is a student of the class does not hold the meeting.
+  Actor peer = Holding({{Role::kPeerReporter, 9, "/1/2/5/8/9/"}, {Role::kStudent, 9, "/1/2/5/8/9/"}});
+  peer.student_id = 4;
+  EXPECT_FALSE(DecideHotlineClassMeeting(peer, "/1/2/5/8/9/").allowed);
+}
+
+TEST(PolicyChannelsTest, AdministratorsOfTheUnitOnly) {
+  EXPECT_TRUE(DecideChannelSettings(Holding({{Role::kSchoolDataAdmin, 5, "/1/2/5/"}}), "school", "/1/2/5/").allowed);
+  EXPECT_FALSE(DecideChannelSettings(Holding({{Role::kPsychStaff, 5, "/1/2/5/"}}), "school", "/1/2/5/").allowed);
+  EXPECT_FALSE(DecideChannelSettings(Holding({{Role::kSchoolLeader, 5, "/1/2/5/"}}), "school", "/1/2/5/").allowed);
+  EXPECT_FALSE(DecideChannelSettings(Holding({{Role::kDistrictAdmin, 2, "/1/2/"}}), "school", "/1/2/5/").allowed);
+  EXPECT_TRUE(DecideChannelSettings(Holding({{Role::kDistrictAdmin, 2, "/1/2/"}}), "district", "/1/2/").allowed);
+  EXPECT_TRUE(DecideChannelSettings(Holding({{Role::kCityAdmin, 1, "/1/"}}), "city", "/1/").allowed);
+  EXPECT_FALSE(DecideChannelSettings(Holding({{Role::kCityAdmin, 1, "/1/"}}), "district", "/1/2/").allowed);
+}
+
 }  // namespace
 }  // namespace xq::policy

@@ -19,6 +19,16 @@ export const changePassword = (currentPassword, newPassword) =>
 
 // --- public
 export const listHotlines = () => request('GET', '/hotlines');
+export const listEditableHotlines = () => request('GET', '/hotlines/editable');
+export const saveHotlines = (unitId, lines) =>
+  request('PUT', `/hotlines/units/${encodeURIComponent(unitId)}`, { json: { lines } });
+export const getHotlineAwareness = () => request('GET', '/hotlines/awareness/me');
+export const confirmHotlineAwareness = (via = 'sign_in') =>
+  request('POST', '/hotlines/awareness/confirm', { json: { via } });
+export const markHotlineClassMeeting = (classId) =>
+  request('POST', '/hotlines/awareness/class-meetings', { json: { class_id: classId } });
+export const getHotlineAwarenessRates = (unitId) =>
+  request('GET', '/hotlines/awareness/rates', { query: unitId ? { unit_id: unitId } : {} });
 
 // --- organisation
 // No parentId: the caller's scope roots.
@@ -65,6 +75,7 @@ export const rejectGrantRequest = (id) =>
 export const listNotices = (unread) =>
   request('GET', '/notices', { query: { unread: unread ? 'true' : undefined } });
 export const markNoticeRead = (id) => request('POST', `/notices/${encodeURIComponent(id)}/read`);
+export const markAllNoticesRead = () => request('POST', '/notices/read-all', { json: {} });
 
 // --- audit
 // params: {before, page_size}
