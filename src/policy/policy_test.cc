@@ -794,23 +794,27 @@ TEST(PolicyCapabilitiesTest, PerRole) {
   const std::vector<Row> rows = {
       {Role::kStudent, V({"hotlines.read", "screening.answer", "self.profile"})},
       {Role::kGuardian, V({"children.read", "consent.respond", "hotlines.read"})},
-      {Role::kPeerReporter, V({"hotlines.read", "roster.read", "screening.answer"})},  // a student
-      {Role::kSubjectTeacher, V({"hotlines.read", "roster.read"})},
+      {Role::kPeerReporter,
+       V({"hotlines.read", "network.report", "network.weekly", "roster.read", "screening.answer"})},  // a student
+      {Role::kSubjectTeacher, V({"hotlines.read", "network.report", "roster.read"})},
       {Role::kHeadTeacher,
-       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "hotlines.read", "network.class", "network.report", "org.browse", "roster.read",
+          "screening.progress"})},
       {Role::kGradeHead,
-       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "hotlines.read", "network.class", "network.report", "org.browse", "roster.read",
+          "screening.progress"})},
       {Role::kPsychStaff,
-       V({"followups.review", "hotlines.read", "org.browse", "roster.read", "screening.campaign",
-          "screening.manage", "warnings.inbox"})},
-      {Role::kSchoolLeader, V({"hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"followups.review", "hotlines.read", "network.board", "network.report", "org.browse", "roster.read",
+          "screening.campaign", "screening.manage", "warnings.inbox"})},
+      {Role::kSchoolLeader,
+       V({"hotlines.read", "network.board", "org.browse", "roster.read", "screening.progress"})},
       {Role::kSchoolDataAdmin,
        V({"accounts.manage", "hotlines.read", "org.browse", "roster.import", "roster.read"})},
       {Role::kDistrictAdmin,
        V({"accounts.manage", "hotlines.read", "org.browse", "screening.campaign", "screening.campaigns",
           "screening.stats"})},
       {Role::kDistrictLiaison, V({"hotlines.read", "org.browse"})},
-      {Role::kCrisisGroup, V({"hotlines.read"})},
+      {Role::kCrisisGroup, V({"hotlines.read", "network.board"})},
       {Role::kExpert, V({"hotlines.read"})},
       {Role::kHospitalLiaison, V({"hotlines.read"})},
       {Role::kCityAdmin,
@@ -830,11 +834,13 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
   EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "consent.respond",
-                                "hotlines.read", "org.browse", "roster.read", "screening.progress"}));
+                                "hotlines.read", "network.class", "network.report", "org.browse", "roster.read",
+                                "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);
   peer.student_id = 42;
-  EXPECT_EQ(Capabilities(peer), V({"hotlines.read", "roster.read", "screening.answer"}));
+  EXPECT_EQ(Capabilities(peer),
+            V({"hotlines.read", "network.report", "network.weekly", "roster.read", "screening.answer"}));
 }
 
 // --- granting roles -----------------------------------------------------------
@@ -1163,6 +1169,31 @@ TEST(PolicyGrantToTest, ApprovalIsByASecondAdministratorInScope) {
   EXPECT_TRUE(DecideApproval(multi, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
   multi.grants.pop_back();
   EXPECT_FALSE(DecideApproval(multi, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+}
+
+
+TEST(PolicyWarningDeadlinesTest, PsychCentreAndLeaderChangeThemStaffOfTheSchoolRead) {
+  const std::string school = "/1/2/3/";
+  for (Role r : kRoles) {
+    Actor a;
+    a.account_id = 7;
+    a.grants.push_back(Grant{r, 3, r == Role::kHeadTeacher || r == Role::kGradeHead ? "/1/2/3/4/" : school});
+    const bool writes = r == Role::kPsychStaff || r == Role::kSchoolLeader;
+    const bool reads = writes || r == Role::kGradeHead || r == Role::kHeadTeacher;
+    EXPECT_EQ(DecideWarningDeadlines(a, Action::kWrite, school).allowed, writes) << RoleName(r);
+    EXPECT_EQ(DecideWarningDeadlines(a, Action::kRead, school).allowed, reads) << RoleName(r);
+    EXPECT_FALSE(DecideWarningDeadlines(a, Action::kExport, school).allowed) << RoleName(r);
+  }
+  // Another school's psychology centre: neither.
+  Actor other;
+  other.grants = {Grant{Role::kPsychStaff, 9, "/1/2/9/"}};
+  EXPECT_FALSE(DecideWarningDeadlines(other, Action::kRead, school).allowed);
+  EXPECT_FALSE(DecideWarningDeadlines(other, Action::kWrite, school).allowed);
+  // A head teacher who is also a peer reporter still only reads.
+  Actor both;
+  both.grants = {Grant{Role::kPeerReporter, 4, "/1/2/3/4/"}, Grant{Role::kHeadTeacher, 4, "/1/2/3/4/"}};
+  EXPECT_TRUE(DecideWarningDeadlines(both, Action::kRead, school).allowed);
+  EXPECT_FALSE(DecideWarningDeadlines(both, Action::kWrite, school).allowed);
 }
 
 }  // namespace
