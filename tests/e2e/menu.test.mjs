@@ -29,6 +29,11 @@ const kCapabilityRoles = {
   'attention.read': ['head_teacher', 'grade_head'],
   'screening.campaigns': ['district_admin', 'city_admin'],
   'screening.stats': ['district_admin', 'city_admin'],
+  // The warning network.
+  'network.report': ['peer_reporter', 'subject_teacher', 'head_teacher', 'grade_head', 'psych_staff'],
+  'network.weekly': ['peer_reporter'],
+  'network.class': ['head_teacher', 'grade_head'],
+  'network.board': ['psych_staff', 'school_leader', 'crisis_group'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 
