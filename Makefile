@@ -23,7 +23,7 @@ web: deps
 
 run: build web
 	@mkdir -p data
-	@[ -f $(DB) ] || $(BIN) demo --db sqlite:$(DB) --scale small --seed 1 --with-screening
+	@[ -f $(DB) ] || $(BIN) demo --db sqlite:$(DB) --scale small --seed 1 --with-screening --with-network
 	@$(BIN) demo accounts --db sqlite:$(DB)
 	@echo "Two-factor sign-in (双重验证) is OFF in the demo city; city_admin turns it on above the list in 账号管理 (PUT /api/v1/settings/two-factor)."
 	@$(BIN) serve --db sqlite:$(DB) --listen $(LISTEN) --web web/dist

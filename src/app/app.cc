@@ -1,5 +1,8 @@
 #include "app/app.h"
 
+#include <atomic>
+#include <cstdlib>
+#include <string_view>
 #include <thread>
 
 #include "core/periodic.h"
@@ -34,6 +37,9 @@
 #include "jobs/jobs.h"
 #include "notice/notice_service.h"
 #include "notice/notice_store.h"
+#include "network/network_service.h"
+#include "network/network_store.h"
+#include "network/routes.h"
 #include "notice/routes.h"
 #include "notify/notify_service.h"
 #include "notify/notify_store.h"
@@ -45,6 +51,8 @@
 #include "screening/screening_service.h"
 #include "screening/screening_store.h"
 #include "screening/suppression.h"
+#include "warning/escalation.h"
+#include "warning/escalation_service.h"
 #include "warning/routes.h"
 #include "warning/subscriptions.h"
 #include "warning/warning_service.h"
@@ -80,10 +88,17 @@ void SubscribeModules(events::Dispatcher& d, db::Database& db) {
   d.Subscribe(plans::ReturnPlanSubscription());
   d.Subscribe(IndicatorEngine().Subscription());
   d.Subscribe(notify::UrgentNoticeSubscription(SystemClock::Instance()));
+  d.Subscribe(warning::ObservationsSubscription());
+  d.Subscribe(warning::CounsellingRiskSubscription());
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
-absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock) {
+absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::AuditLog& audit) {
+  // A missed warning deadline escalates one step (warning/escalation.h).
+  for (const char* kind : {warning::kAckDueJob, warning::kActionDueJob})
+    runner.Handle(kind, [&clock, &audit](soci::session& s, const jobs::Job& job) {
+      return warning::HandleDueIn(s, job, audit, clock.NowMicros());
+    });
   // Event ids handled more than a week ago are read again by no one (the
   // cursors are minutes ahead of them).
   notify::HandleSendJobs(runner, clock);
@@ -138,7 +153,25 @@ static counselling::RateGuard HotlineRateGuard(screening::ScreeningStore& store)
           }};
 }
 
+// Test-only (docs/design.md "Warning escalation"): with XQ_TEST_CLOCK=1 the
+// server's clock can be moved forward by POST /api/v1/test/clock, so that
+// browser and API tests watch deadlines pass. Never set in production.
+class OffsetClock final : public Clock {
+ public:
+  int64_t NowMicros() const override { return SystemClock::Instance().NowMicros() + offset_.load(); }
+  void Advance(int64_t micros) { offset_ += micros; }
+
+ private:
+  std::atomic<int64_t> offset_{0};
+};
+
+bool TestClockEnabled() {
+  const char* v = std::getenv("XQ_TEST_CLOCK");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
 struct App::Parts {
+  OffsetClock test_clock;
   std::unique_ptr<db::Database> db;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<crypto::KeyRing> keys;  // D5 at rest
@@ -161,6 +194,9 @@ struct App::Parts {
   std::unique_ptr<notify::NotifyService> notify;
   std::unique_ptr<warning::WarningStore> warning_store;
   std::unique_ptr<warning::WarningService> warnings;
+  std::unique_ptr<warning::EscalationService> escalation;
+  std::unique_ptr<network::NetworkStore> network_store;
+  std::unique_ptr<network::NetworkService> network;
   std::unique_ptr<screening::ScreeningStore> screening_store;
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
@@ -201,7 +237,8 @@ std::string KeyFileFor(const AppOptions& options) {
 absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   std::unique_ptr<App> app(new App());
   Parts& p = *app->parts_;
-  const Clock& clock = SystemClock::Instance();
+  const bool test_clock = TestClockEnabled();
+  const Clock& clock = test_clock ? static_cast<const Clock&>(p.test_clock) : SystemClock::Instance();
   XQ_ASSIGN_OR_RETURN(p.db, db::Database::Open(options.db_url, {.pool_size = options.pool_size,
                                                                  .sqlite_background_checkpoint = true}));
   if (options.migrate) XQ_RETURN_IF_ERROR(db::Migrate(*p.db));
@@ -242,6 +279,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.notify = std::make_unique<notify::NotifyService>(*p.notify_store, *p.audit, clock);
   p.warning_store = std::make_unique<warning::WarningStore>(*p.db);
   p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
+  p.escalation = std::make_unique<warning::EscalationService>(*p.db, *p.audit, clock);
+  p.network_store = network::NewSociNetworkStore(*p.db);
+  p.network = std::make_unique<network::NetworkService>(*p.network_store, *p.audit, clock);
   p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
   p.hotline_store = counselling::NewSociHotlineStore(*p.db);
   p.hotline_editor = std::make_unique<counselling::HotlineEditor>(
@@ -253,7 +293,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   SubscribeModules(*p.events, *p.db);
   p.events->Start();
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
-  XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock));
+  XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit));
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
@@ -299,6 +339,28 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
                                      {"events", {{"subscribers", subscribers}}}});
       },
       {.auth = http::Auth::kNone});
+  // Served always, so the route list is the same everywhere; answers 404
+  // unless the server was started with XQ_TEST_CLOCK=1.
+  if (test_clock) spdlog::warn("XQ_TEST_CLOCK=1: POST /api/v1/test/clock moves the clock forward (tests only)");
+  p.router.Add(
+      "POST", "/api/v1/test/clock",
+      [test_clock, &tc = p.test_clock, jobs = p.jobs.get()](http::Request& req) {
+        if (!test_clock) return http::Response::Error(NotFound("not found"));
+        auto body = ParseJsonObject(req.body);
+        if (!body.ok()) return http::Response::Error(body.status());
+        JsonReader r(*body);
+        int64_t seconds = 0;
+        r.Required("advance_seconds", &seconds);
+        if (auto st = r.Finish(); !st.ok()) return http::Response::Error(st);
+        if (seconds < 0 || seconds > 365 * 86400)
+          return http::Response::Error(InvalidArgument("advance_seconds must be 0..31536000", "advance_seconds"));
+        tc.Advance(seconds * 1'000'000);
+        // Run what fell due before answering, so the caller sees its effect.
+        auto ran = jobs->RunDue();
+        if (!ran.ok()) return http::Response::Error(ran.status());
+        return http::Response::Json({{"now", FormatRfc3339(tc.NowMicros())}, {"jobs_run", *ran}});
+      },
+      {.auth = http::Auth::kNone, .csrf = false, .max_body = 1024});
   auth::RegisterAuthRoutes(p.router, *p.auth, options.secure_cookies);
   auth::RegisterTwoFactorRoutes(p.router, *p.two_factor, options.secure_cookies);
   counselling::RegisterCounsellingRoutes(p.router, *p.hotlines);
@@ -309,6 +371,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   notice::RegisterNoticeRoutes(p.router, *p.notices);
   notify::RegisterNotifyRoutes(p.router, *p.notify);
   warning::RegisterWarningRoutes(p.router, *p.warnings);
+  warning::RegisterEscalationRoutes(p.router, *p.escalation);
+  network::RegisterNetworkRoutes(p.router, *p.network);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
   screening::RegisterTodoRoutes(p.router, *p.todos);
   archive::RegisterArchiveRoutes(p.router, *p.archive);

@@ -16,6 +16,7 @@
 #include "db/database.h"
 #include "demo/demo.h"
 #include "plans/demo_data.h"
+#include "network/demo_data.h"
 #include "screening/demo_data.h"
 #include "fmt/format.h"
 
@@ -45,6 +46,7 @@ void AddDemoCommands(CLI::App& app) {
     uint64_t seed = 1;
     bool json = false;
     bool with_screening = false;
+    bool with_network = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--db", args->url, "sqlite:PATH or postgresql://...");
@@ -53,6 +55,8 @@ void AddDemoCommands(CLI::App& app) {
   cmd->add_option("--seed", args->seed, "random seed (same seed, same city)");
   cmd->add_flag("--with-screening", args->with_screening,
                 "also run a demo screening campaign (answers, warnings, follow-ups)");
+  cmd->add_flag("--with-network", args->with_network,
+                "also fill the warning network (observations, weekly reports, ledger, warnings at every step)");
 
   auto* accounts = cmd->add_subcommand("accounts", "List the demo accounts (password included)");
   accounts->add_option("--db", args->url, "sqlite:PATH or postgresql://...");
@@ -130,6 +134,17 @@ void AddDemoCommands(CLI::App& app) {
       }
       std::printf("%s\n", fmt::format("demo screening campaign {}: {} submissions, {} urgent warnings",
                                       IdToString(ss->campaign_id), ss->submissions, ss->warnings)
+                              .c_str());
+    }
+    if (args->with_network) {
+      auto ns = network::SeedDemoNetwork(*db, SystemClock::Instance());
+      if (!ns.ok()) {
+        std::fprintf(stderr, "xinqiao demo: network: %s\n", std::string(ns.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      std::printf("%s\n", fmt::format("demo network: {} observations, {} weekly reports, {} ledger entries, "
+                                      "{} warnings",
+                                      ns->observations, ns->weekly_reports, ns->risk_factors, ns->warnings)
                               .c_str());
     }
     // The supervision dashboards' figures (this school year and the last).

@@ -591,6 +591,16 @@ const std::vector<CapabilityRow>& CapabilityTable() {
        {Role::kSchoolLeader, Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
       {"indicators.signoff",
        {Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
+      // The warning network: the report form and
+      // one's own reports; the weekly class report; a head teacher's or
+      // grade head's classes; the board of warnings (the psychology
+      // centre; school leaders counts and 一级; crisis groups what was
+      // escalated to them).
+      {"network.report",
+       {Role::kPeerReporter, Role::kSubjectTeacher, Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff}},
+      {"network.weekly", {Role::kPeerReporter}},
+      {"network.class", {Role::kHeadTeacher, Role::kGradeHead}},
+      {"network.board", {Role::kPsychStaff, Role::kSchoolLeader, Role::kCrisisGroup}},
   };
   return kTable;
 }
@@ -779,6 +789,25 @@ Decision DecideCitySettings(const Actor& actor, Action action) {
   }
   return Deny(action == Action::kWrite ? "only the city admin changes the city's settings"
                                        : "the city's settings are for administrators and the auditor");
+}
+
+Decision DecideWarningDeadlines(const Actor& actor, Action action, std::string_view school_path) {
+  for (const Grant& g : actor.grants) {
+    const bool owner = g.role == Role::kPsychStaff || g.role == Role::kSchoolLeader;
+    const bool reader = owner || g.role == Role::kGradeHead || g.role == Role::kHeadTeacher;
+    const bool may = action == Action::kWrite ? owner && InScope(g.unit_path, school_path)
+                                              : action == Action::kRead && reader &&
+                                                    (InScope(g.unit_path, school_path) || InScope(school_path, g.unit_path));
+    if (!may) continue;
+    Decision d;
+    d.allowed = true;
+    d.view = View::kFull;
+    d.via = g.role;
+    d.reason = fmt::format("{} may {} the school's warning deadlines", RoleName(g.role), ActionName(action));
+    return d;
+  }
+  return Deny(action == Action::kWrite ? "only the psychology centre and the school leader change warning deadlines"
+                                       : "warning deadlines are for the school's staff");
 }
 
 bool NeedsSecondApproval(Role role) {

@@ -62,6 +62,13 @@ bool RequiresSecondFactor(const Actor& actor);
 // The city's settings (the two-factor switch): read by account
 // administrators and the auditor, changed (kWrite) by the city admin only.
 Decision DecideCitySettings(const Actor& actor, Action action);
+// A school's warning deadlines (R-31: how long each level may wait for
+// acknowledgement and action): read by the psychology centre, the school
+// leader, grade heads and head teachers of the school; changed (kWrite) by
+// the psychology centre and the school leader. school_path is the school's
+// materialised path; a grant must hold it or lie under it (reads) or hold
+// it (writes).
+Decision DecideWarningDeadlines(const Actor& actor, Action action, std::string_view school_path);
 // Roles that read D2, D3, D5 or D6 beyond the holder's own reports (psychology
 // centre staff, crisis group, expert, hospital liaison): a grant takes effect
 // only after a second administrator approves it (four-eyes, R-73).

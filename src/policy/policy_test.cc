@@ -794,28 +794,29 @@ TEST(PolicyCapabilitiesTest, PerRole) {
   const std::vector<Row> rows = {
       {Role::kStudent, V({"hotlines.read", "screening.answer", "self.profile"})},
       {Role::kGuardian, V({"children.read", "children.visits", "consent.respond", "hotlines.read"})},
-      {Role::kPeerReporter, V({"hotlines.read", "roster.read", "screening.answer"})},  // a student
-      {Role::kSubjectTeacher, V({"contacts.record", "hotlines.read", "roster.read"})},
+      {Role::kPeerReporter, V({"hotlines.read", "network.report", "network.weekly", "roster.read", "screening.answer"})},  // a student
+      {Role::kSubjectTeacher, V({"contacts.record", "hotlines.read", "network.report", "roster.read"})},
       {Role::kHeadTeacher,
-       V({"attention.read", "contacts.record", "hotlines.read", "org.browse", "roster.read",
-          "screening.progress"})},
+       V({"attention.read", "contacts.record", "hotlines.read", "network.class", "network.report",
+          "org.browse", "roster.read", "screening.progress"})},
       {Role::kGradeHead,
-       V({"attention.read", "contacts.record", "hotlines.read", "org.browse", "reviews.record", "roster.read",
-          "screening.progress"})},
+       V({"attention.read", "contacts.record", "hotlines.read", "network.class", "network.report",
+          "org.browse", "reviews.record", "roster.read", "screening.progress"})},
       {Role::kPsychStaff,
-       V({"archive.read", "contacts.record", "followups.review", "hotlines.read", "org.browse",
-          "reviews.record", "roster.read", "screening.campaign", "screening.manage", "warnings.inbox"})},
+       V({"archive.read", "contacts.record", "followups.review", "hotlines.read", "network.board",
+          "network.report", "org.browse", "reviews.record", "roster.read", "screening.campaign",
+          "screening.manage", "warnings.inbox"})},
       {Role::kSchoolLeader,
-       V({"contacts.record", "hotlines.read", "indicators.dashboard", "indicators.signoff", "org.browse",
-          "roster.read", "screening.progress"})},
+       V({"contacts.record", "hotlines.read", "indicators.dashboard", "indicators.signoff",
+          "network.board", "org.browse", "roster.read", "screening.progress"})},
       {Role::kSchoolDataAdmin,
        V({"accounts.manage", "hotlines.read", "indicators.signoff", "org.browse", "roster.import",
           "roster.read"})},
       {Role::kDistrictAdmin,
-       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff", "org.browse",
-          "screening.campaign", "screening.campaigns", "screening.stats"})},
+       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff",
+          "org.browse", "screening.campaign", "screening.campaigns", "screening.stats"})},
       {Role::kDistrictLiaison, V({"hotlines.read", "indicators.dashboard", "org.browse"})},
-      {Role::kCrisisGroup, V({"hotlines.read"})},
+      {Role::kCrisisGroup, V({"hotlines.read", "network.board"})},
       {Role::kExpert, V({"hotlines.read"})},
       {Role::kHospitalLiaison, V({"hotlines.read"})},
       {Role::kCityAdmin,
@@ -834,13 +835,14 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   Actor a;
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
-  EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "children.visits",
-                                "consent.respond", "contacts.record", "hotlines.read", "org.browse",
+  EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "children.visits", "consent.respond",
+                                "contacts.record", "hotlines.read", "network.class", "network.report", "org.browse",
                                 "roster.read", "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);
   peer.student_id = 42;
-  EXPECT_EQ(Capabilities(peer), V({"hotlines.read", "roster.read", "screening.answer"}));
+  EXPECT_EQ(Capabilities(peer),
+            V({"hotlines.read", "network.report", "network.weekly", "roster.read", "screening.answer"}));
 }
 
 // --- granting roles -----------------------------------------------------------
@@ -1262,6 +1264,30 @@ TEST(PolicyChannelsTest, AdministratorsOfTheUnitOnly) {
   EXPECT_TRUE(DecideChannelSettings(Holding({{Role::kDistrictAdmin, 2, "/1/2/"}}), "district", "/1/2/").allowed);
   EXPECT_TRUE(DecideChannelSettings(Holding({{Role::kCityAdmin, 1, "/1/"}}), "city", "/1/").allowed);
   EXPECT_FALSE(DecideChannelSettings(Holding({{Role::kCityAdmin, 1, "/1/"}}), "district", "/1/2/").allowed);
+}
+
+TEST(PolicyWarningDeadlinesTest, PsychCentreAndLeaderChangeThemStaffOfTheSchoolRead) {
+  const std::string school = "/1/2/3/";
+  for (Role r : kRoles) {
+    Actor a;
+    a.account_id = 7;
+    a.grants.push_back(Grant{r, 3, r == Role::kHeadTeacher || r == Role::kGradeHead ? "/1/2/3/4/" : school});
+    const bool writes = r == Role::kPsychStaff || r == Role::kSchoolLeader;
+    const bool reads = writes || r == Role::kGradeHead || r == Role::kHeadTeacher;
+    EXPECT_EQ(DecideWarningDeadlines(a, Action::kWrite, school).allowed, writes) << RoleName(r);
+    EXPECT_EQ(DecideWarningDeadlines(a, Action::kRead, school).allowed, reads) << RoleName(r);
+    EXPECT_FALSE(DecideWarningDeadlines(a, Action::kExport, school).allowed) << RoleName(r);
+  }
+  // Another school's psychology centre: neither.
+  Actor other;
+  other.grants = {Grant{Role::kPsychStaff, 9, "/1/2/9/"}};
+  EXPECT_FALSE(DecideWarningDeadlines(other, Action::kRead, school).allowed);
+  EXPECT_FALSE(DecideWarningDeadlines(other, Action::kWrite, school).allowed);
+  // A head teacher who is also a peer reporter still only reads.
+  Actor both;
+  both.grants = {Grant{Role::kPeerReporter, 4, "/1/2/3/4/"}, Grant{Role::kHeadTeacher, 4, "/1/2/3/4/"}};
+  EXPECT_TRUE(DecideWarningDeadlines(both, Action::kRead, school).allowed);
+  EXPECT_FALSE(DecideWarningDeadlines(both, Action::kWrite, school).allowed);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include "core/status.h"
 #include "fmt/format.h"
 #include "screening/events.h"
+#include "nlohmann/json.hpp"
+#include "warning/escalation.h"
 #include "warning/model.h"
 #include "warning/warning_store.h"
 
@@ -40,23 +42,86 @@ absl::Status RaiseFromResult(soci::session& s, const events::Event& e) {
   f.reason = r.critical ? "critical" : "positive";
   f.due_at = r.follow_up_due_at;
   f.created_at = r.submitted_at;
-  std::vector<const Warning*> ws;
-  for (const auto& w : warnings) ws.push_back(&w);
-  InsertWarningsIn(s, ws);
   InsertFollowUpsIn(s, {&f});
-  for (const auto& w : warnings) {
-    XQ_RETURN_IF_ERROR(events::Publish(s, {.school_id = w.school_id,
-                                           .kind = kWarningRaised,
-                                           .subject = fmt::format("student:{}", w.student_id),
-                                           .payload = fmt::format("{{\"warning_id\":\"{}\",\"follow_up_id\":\"{}\"}}",
-                                                                  IdToString(w.id), IdToString(f.id)),
-                                           .created_at = w.created_at})
-                           .status());
+  // A critical answer is a 一级 warning owned by the psychology centre from
+  // the start (head teachers never see screening results).
+  for (auto& w : warnings) {
+    w.source = "screening";
+    w.level = 1;
+    w.owner_step = std::string(kStepPsychCentre);
+    w.summary = "一次测评后需要尽快关心";
+    w.ref_type = "submission";
+    w.ref_id = w.submission_id;
+    XQ_RETURN_IF_ERROR(RaiseIn(s, w, e.created_at ? e.created_at : w.created_at,
+                               fmt::format("{{\"follow_up_id\":\"{}\"}}", IdToString(f.id))));
   }
   return absl::OkStatus();
 }
 
+// network.observation_reported with urgency "immediate": an urgent 一级
+// warning at once, owned first by the class (R-30, issue 19 item 1).
+absl::Status RaiseFromObservation(soci::session& s, const events::Event& e) {
+  auto j = nlohmann::json::parse(e.payload, nullptr, false);
+  if (!j.is_object() || j.value("urgency", "") != "immediate") return absl::OkStatus();
+  Warning w;
+  w.school_id = e.school_id;
+  w.student_id = j.value("student_id", int64_t{0});
+  w.unit_path = j.value("unit_path", "");
+  if (w.student_id == 0 || w.unit_path.empty()) return absl::OkStatus();
+  w.urgency = "immediate";
+  w.label = j.value("category_label", "");
+  w.source = "observation";
+  w.level = 1;
+  w.owner_step = std::string(kStepClass);
+  w.summary = "观察报告提示需要立即关心";
+  w.ref_type = "observation";
+  w.ref_id = j.value("observation_id", int64_t{0});
+  return RaiseIn(s, w, e.created_at);
+}
+
+// counselling.risk_recorded: high → 二级, imminent → 一级 (owned by the
+// psychology centre, whose counsellor recorded it).
+absl::Status RaiseFromCounselling(soci::session& s, const events::Event& e) {
+  auto j = nlohmann::json::parse(e.payload, nullptr, false);
+  if (!j.is_object()) return absl::OkStatus();
+  const std::string risk = j.value("risk", "");
+  const int level = risk == "imminent" ? 1 : risk == "high" ? 2 : 0;
+  if (level == 0) return absl::OkStatus();
+  Warning w;
+  w.school_id = e.school_id;
+  w.student_id = j.value("student_id", int64_t{0});
+  if (w.student_id == 0) return absl::OkStatus();
+  {
+    long long sid = w.student_id;
+    soci::indicator ind = soci::i_ok;
+    s << "SELECT unit_path FROM students WHERE id = :id", soci::use(sid), soci::into(w.unit_path, ind);
+    if (!s.got_data() || w.unit_path.empty()) return absl::OkStatus();
+  }
+  w.urgency = risk;
+  w.source = "counselling";
+  w.level = level;
+  w.owner_step = std::string(kStepPsychCentre);
+  w.summary = "心理辅导后需要持续关心";
+  w.ref_type = "counselling_record";
+  w.ref_id = j.value("record_id", int64_t{0});
+  return RaiseIn(s, w, e.created_at);
+}
+
 }  // namespace
+
+events::Subscription ObservationsSubscription() {
+  return events::Subscription{.name = kObservationsSubscriber,
+                              .log = events::kOutbox,
+                              .kinds = {"network.observation_reported"},
+                              .handler = RaiseFromObservation};
+}
+
+events::Subscription CounsellingRiskSubscription() {
+  return events::Subscription{.name = kCounsellingRiskSubscriber,
+                              .log = events::kOutbox,
+                              .kinds = {"counselling.risk_recorded"},
+                              .handler = RaiseFromCounselling};
+}
 
 events::Subscription ScreeningResultsSubscription() {
   return events::Subscription{.name = kScreeningResultsSubscriber,

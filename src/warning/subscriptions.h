@@ -13,7 +13,14 @@ namespace xq::warning {
 inline constexpr char kScreeningResultsSubscriber[] = "warning.screening_results";
 inline constexpr char kWarningRaised[] = "warning.raised";
 
+inline constexpr char kObservationsSubscriber[] = "warning.observations";
+inline constexpr char kCounsellingRiskSubscriber[] = "warning.counselling_risk";
+
 // Reads the log screening::kSubmissionLog.
 events::Subscription ScreeningResultsSubscription();
+// network.observation_reported (urgency immediate) → an urgent 一级 warning.
+events::Subscription ObservationsSubscription();
+// counselling.risk_recorded: high → 二级, imminent → 一级.
+events::Subscription CounsellingRiskSubscription();
 
 }  // namespace xq::warning

@@ -10,6 +10,7 @@
 #include "fmt/format.h"
 #include "spdlog/spdlog.h"
 #include "warning/access.h"
+#include "warning/escalation.h"
 
 namespace xq::warning {
 namespace {
@@ -176,10 +177,14 @@ absl::StatusOr<Warning> WarningService::Acknowledge(const http::Principal& p, in
     XQ_RETURN_IF_ERROR(Audit(p, "denied", "warning", IdToString(id), w->student_id, "denied", d.reason));
     return NotFound("warning not found");
   }
-  XQ_RETURN_IF_ERROR(store_.Acknowledge(
-                         id, p.account_id, clock_.NowMicros(),
-                         audit::RecordingIn(audit_, AuditEvent(p, "acknowledge", "warning", IdToString(id),
-                                                               w->student_id, "ok")))
+  const int64_t now = clock_.NowMicros();
+  auto record = audit::RecordingIn(audit_, AuditEvent(p, "acknowledge", "warning", IdToString(id), w->student_id, "ok"));
+  // Acknowledging stops the escalation of the warning's current step.
+  XQ_RETURN_IF_ERROR(store_.Acknowledge(id, p.account_id, now,
+                                        [&](soci::session& s) -> absl::Status {
+                                          XQ_RETURN_IF_ERROR(AcknowledgedIn(s, *w, p.account_id, now));
+                                          return record(s);
+                                        })
                          .status());
   XQ_ASSIGN_OR_RETURN(w, store_.GetWarning(id));
   return *w;

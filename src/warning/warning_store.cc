@@ -27,6 +27,13 @@ Warning WarningOf(const soci::row& r) {
   w.created_at = db::GetInt(r, "created_at");
   w.acknowledged_by = db::GetInt(r, "acknowledged_by");
   w.acknowledged_at = db::GetInt(r, "acknowledged_at");
+  w.source = db::GetStr(r, "source");
+  w.level = static_cast<int>(db::GetInt(r, "level"));
+  w.owner_step = db::GetStr(r, "owner_step");
+  w.higher_ed = db::GetInt(r, "higher_ed") != 0;
+  w.ack_due_at = db::GetInt(r, "ack_due_at");
+  w.action_due_at = db::GetInt(r, "action_due_at");
+  w.summary = db::GetStr(r, "summary");
   w.student_name = db::GetStr(r, "student_name");
   w.student_no = db::GetStr(r, "student_no");
   w.acknowledged_by_name = db::GetStr(r, "ack_name");
@@ -55,7 +62,8 @@ FollowUp FollowUpOf(const soci::row& r) {
 constexpr const char* kWarningSelect =
     "SELECT w.id, w.school_id, w.student_id, w.unit_path, w.submission_id, w.campaign_id, "
     "w.instrument_id, w.item_id, w.critical_id, w.urgency, w.label, w.state, w.created_at, "
-    "w.acknowledged_by, w.acknowledged_at, s.name AS student_name, s.student_no, "
+    "w.acknowledged_by, w.acknowledged_at, w.source, w.level, w.owner_step, w.higher_ed, w.ack_due_at, "
+    "w.action_due_at, w.summary, s.name AS student_name, s.student_no, "
     "a.display_name AS ack_name FROM warnings w JOIN students s ON s.id = w.student_id "
     "LEFT JOIN accounts a ON a.id = w.acknowledged_by ";
 
@@ -93,29 +101,20 @@ std::string_view DefaultGuidance(int level) {
 }
 
 void InsertWarningsIn(soci::session& s, const std::vector<const Warning*>& ws) {
-  if (ws.empty()) return;
-  std::vector<long long> ids, schools, students, subs, camps, ats;
-  std::vector<std::string> paths, instruments, items, criticals, urgencies, labels;
   for (const Warning* w : ws) {
-    ids.push_back(w->id);
-    schools.push_back(w->school_id);
-    students.push_back(w->student_id);
-    paths.push_back(w->unit_path);
-    subs.push_back(w->submission_id);
-    camps.push_back(w->campaign_id);
-    instruments.push_back(w->instrument_id);
-    items.push_back(w->item_id);
-    criticals.push_back(w->critical_id);
-    urgencies.push_back(w->urgency);
-    labels.push_back(w->label);
-    ats.push_back(w->created_at);
+    long long id = w->id, school = w->school_id, student = w->student_id, sub = w->submission_id,
+              camp = w->campaign_id, at = w->created_at, level = w->level, he = w->higher_ed ? 1 : 0,
+              ack = w->ack_due_at, act = w->action_due_at, ref = w->ref_id;
+    s << "INSERT INTO warnings (id, school_id, student_id, unit_path, submission_id, campaign_id, "
+         "instrument_id, item_id, critical_id, urgency, label, state, created_at, source, level, owner_step, "
+         "higher_ed, ack_due_at, action_due_at, summary, ref_type, ref_id) VALUES "
+         "(:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'open', :l, :m, :n, :o, :p, :q, :r, :s, :t, :u)",
+        soci::use(id), soci::use(school), soci::use(student), soci::use(w->unit_path), soci::use(sub),
+        soci::use(camp), soci::use(w->instrument_id), soci::use(w->item_id), soci::use(w->critical_id),
+        soci::use(w->urgency), soci::use(w->label), soci::use(at), soci::use(w->source), soci::use(level),
+        soci::use(w->owner_step), soci::use(he), soci::use(ack), soci::use(act), soci::use(w->summary),
+        soci::use(w->ref_type), soci::use(ref);
   }
-  s << "INSERT INTO warnings (id, school_id, student_id, unit_path, submission_id, campaign_id, "
-       "instrument_id, item_id, critical_id, urgency, label, state, created_at) VALUES "
-       "(:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'open', :l)",
-      soci::use(ids), soci::use(schools), soci::use(students), soci::use(paths), soci::use(subs), soci::use(camps),
-      soci::use(instruments), soci::use(items), soci::use(criticals), soci::use(urgencies), soci::use(labels),
-      soci::use(ats);
 }
 
 void InsertFollowUpsIn(soci::session& s, const std::vector<const FollowUp*>& fs) {

@@ -35,6 +35,11 @@ const kCapabilityRoles = {
   'reviews.record': ['grade_head', 'psych_staff'],
   'children.visits': ['guardian'],
   'indicators.dashboard': ['school_leader', 'district_admin', 'district_liaison', 'city_admin'],
+  // The warning network.
+  'network.report': ['peer_reporter', 'subject_teacher', 'head_teacher', 'grade_head', 'psych_staff'],
+  'network.weekly': ['peer_reporter'],
+  'network.class': ['head_teacher', 'grade_head'],
+  'network.board': ['psych_staff', 'school_leader', 'crisis_group'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

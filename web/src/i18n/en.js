@@ -5,6 +5,7 @@ import flow from './flow.en.js';
 import scrviews from './scrviews.en.js';
 import archive from './archive.en.js';
 import indicators from './indicators.en.js';
+import network from './network.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -273,6 +274,8 @@ export default {
       grant_rejected: '{actor} rejected the role "{role}" ({unit}) for {account} ({username}), requested by {requested_by}.',
       password_reset: 'Your password was reset by {actor} at {at}; every device signed in before was signed out. If you did not expect this, contact your school administrator.',
       slip_reset: 'At {at} someone signed in to your account with a login slip printed by {actor}: your old password no longer works and unsubmitted draft answers were cleared. If it was not you, tell your teacher.',
+      warning_raised: 'You have 1 task: a new warning waits for you to acknowledge it (Warning network or My class).',
+      warning_escalated: 'You have 1 urgent task: a warning not acknowledged in time has been passed to you. Please look at it now.',
       other: '{actor}: {kind}',
     },
   },
@@ -342,4 +345,5 @@ export default {
   ...scrviews,
   ...archive,
   ...indicators,
+  ...network,
 };

@@ -5,6 +5,7 @@ import flow from './flow.zh-CN.js';
 import scrviews from './scrviews.zh-CN.js';
 import archive from './archive.zh-CN.js';
 import indicators from './indicators.zh-CN.js';
+import network from './network.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
@@ -272,6 +273,8 @@ export default {
       grant_rejected: '{actor} 驳回了授予 {account}（{username}）的“{role}”角色（{unit}），申请人：{requested_by}。',
       password_reset: '你的密码已于 {at} 被 {actor} 重置，之前登录的设备都已退出。如你不知情，请联系学校管理员。',
       slip_reset: '{at} 有人用 {actor} 打印的登录条登录了你的账号：原密码已失效，未提交的作答草稿已清除。如果不是你本人，请告诉老师。',
+      warning_raised: '您有 1 条待办：一条新的预警需要您接收，请在“预警网络”或“我的班级”中查看。',
+      warning_escalated: '您有 1 条紧急待办：一条未按时接收的预警已转到您这里，请尽快查看并接收。',
       other: '{actor}：{kind}',
     },
   },
@@ -341,4 +344,5 @@ export default {
   ...scrviews,
   ...archive,
   ...indicators,
+  ...network,
 };

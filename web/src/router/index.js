@@ -99,6 +99,31 @@ const routes = [
         component: () => import('../views/hotlines/HotlinesView.vue'),
         meta: { capability: 'hotlines.read', title: 'menu.hotlines' },
       },
+      // --- the warning network
+      {
+        path: 'network/report',
+        name: 'network-report',
+        component: () => import('../views/network/ReportView.vue'),
+        meta: { capability: 'network.report', title: 'network.menu.report' },
+      },
+      {
+        path: 'network/weekly',
+        name: 'network-weekly',
+        component: () => import('../views/network/WeeklyView.vue'),
+        meta: { capability: 'network.weekly', title: 'network.menu.weekly' },
+      },
+      {
+        path: 'network/class',
+        name: 'network-class',
+        component: () => import('../views/network/MyClassView.vue'),
+        meta: { capability: 'network.class', title: 'network.menu.class' },
+      },
+      {
+        path: 'network/board',
+        name: 'network-board',
+        component: () => import('../views/network/BoardView.vue'),
+        meta: { capability: 'network.board', title: 'network.menu.board' },
+      },
       // --- screening (capabilities from policy::Capabilities on the server)
       {
         path: 'screening/mine',
