@@ -34,6 +34,9 @@
 #include "org/org_service.h"
 #include "org/org_store.h"
 #include "org/routes.h"
+#include "records/records_service.h"
+#include "records/records_store.h"
+#include "records/routes.h"
 
 namespace xq::app {
 namespace {
@@ -86,6 +89,8 @@ struct App::Parts {
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
   std::unique_ptr<screening::TodoService> todos;
+  std::unique_ptr<records::RecordsStore> records_store;
+  std::unique_ptr<records::RecordsService> records;
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
@@ -149,6 +154,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
                                                                *p.audit, *p.hotlines, clock);
   p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warnings, clock);
+  p.records_store = records::NewSociRecordsStore(*p.db);
+  p.records = std::make_unique<records::RecordsService>(*p.records_store, *p.audit, clock);
   // In the background: requests meanwhile read their sessions and
   // assessments from the database.
   p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {
@@ -191,6 +198,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   warning::RegisterWarningRoutes(p.router, *p.warnings);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
   screening::RegisterTodoRoutes(p.router, *p.todos);
+  records::RegisterRecordsRoutes(p.router, *p.records);
   return app;
 }
 

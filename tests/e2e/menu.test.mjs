@@ -29,6 +29,11 @@ const kCapabilityRoles = {
   'attention.read': ['head_teacher', 'grade_head'],
   'screening.campaigns': ['district_admin', 'city_admin'],
   'screening.stats': ['district_admin', 'city_admin'],
+  // 工作台账 (work records of the unit itself).
+  'records.manage': [
+    'psych_staff', 'school_leader', 'school_data_admin', 'district_admin',
+    'district_liaison', 'expert', 'city_admin',
+  ],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

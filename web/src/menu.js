@@ -19,6 +19,7 @@ export const kMenu = [
   { key: 'attention', path: '/attention', label: 'menu.attention', icon: 'Star', capability: 'attention.read' },
   { key: 'batches', path: '/screening/campaigns', label: 'menu.batches', icon: 'List', capability: 'screening.campaigns' },
   { key: 'stats', path: '/screening/stats', label: 'menu.stats', icon: 'PieChart', capability: 'screening.stats' },
+  { key: 'records', path: '/records', label: 'menu.records', icon: 'Notebook', capability: 'records.manage' },
   { key: 'hotlines', path: '/hotlines', label: 'menu.hotlines', icon: 'Phone', capability: 'hotlines.read' },
   { key: 'password', path: '/password', label: 'menu.password', icon: 'Lock', capability: null },
   { key: 'logout', path: null, label: 'menu.logout', icon: 'SwitchButton', capability: null },

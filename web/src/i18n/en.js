@@ -3,11 +3,13 @@ import twoFactor from './twofactor.en.js';
 import screening from './screening.en.js';
 import flow from './flow.en.js';
 import scrviews from './scrviews.en.js';
+import records from './records.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
   lang: { label: 'Language', zh: '中文', en: 'English' },
   menu: {
+    records: 'Work records',
     home: 'Home',
     org: 'Organisation',
     roster: 'Student roster',
@@ -306,4 +308,5 @@ export default {
   ...flow,
   ...twoFactor,
   ...scrviews,
+  ...records,
 };

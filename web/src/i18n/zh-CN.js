@@ -3,11 +3,13 @@ import twoFactor from './twofactor.zh-CN.js';
 import screening from './screening.zh-CN.js';
 import flow from './flow.zh-CN.js';
 import scrviews from './scrviews.zh-CN.js';
+import records from './records.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
   lang: { label: '语言', zh: '中文', en: 'English' },
   menu: {
+    records: '工作台账',
     home: '首页',
     org: '组织架构',
     roster: '学生名册',
@@ -305,4 +307,5 @@ export default {
   ...flow,
   ...twoFactor,
   ...scrviews,
+  ...records,
 };

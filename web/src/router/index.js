@@ -69,6 +69,12 @@ const routes = [
         component: () => import('../views/hotlines/HotlinesView.vue'),
         meta: { capability: 'hotlines.read', title: 'menu.hotlines' },
       },
+      {
+        path: 'records',
+        name: 'records',
+        component: () => import('../views/records/RecordsView.vue'),
+        meta: { capability: 'records.manage', title: 'menu.records' },
+      },
       // --- screening (capabilities from policy::Capabilities on the server)
       {
         path: 'screening/mine',
