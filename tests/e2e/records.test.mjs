@@ -89,7 +89,8 @@ test('a district admin reads its schools but adds only district records; a head 
     await page.getByTestId('records-tab-research').click();
     await settle(page);
     await page.getByTestId('records-add').click();
-    await page.getByTestId('records-field-name').locator('input').fill('钱教研');
+    // el-input hands its attributes (the test id) to the native input.
+    await page.getByTestId('records-field-name').fill('钱教研');
     await page.getByTestId('records-save').click();
     await page.getByTestId('records-dialog').waitFor({ state: 'hidden' });
     await settle(page);
