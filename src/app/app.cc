@@ -63,6 +63,9 @@
 #include "indicators/indicator_store.h"
 #include "indicators/indicators_service.h"
 #include "indicators/routes.h"
+#include "records/records_service.h"
+#include "records/records_store.h"
+#include "records/routes.h"
 
 namespace xq::app {
 
@@ -207,6 +210,8 @@ struct App::Parts {
   std::unique_ptr<plans::PlansService> plans;
   std::unique_ptr<indicators::IndicatorStore> indicator_store;
   std::unique_ptr<indicators::IndicatorsService> indicators;
+  std::unique_ptr<records::RecordsStore> records_store;
+  std::unique_ptr<records::RecordsService> records;
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
@@ -307,6 +312,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.indicator_store = indicators::NewSociIndicatorStore();
   p.indicators = std::make_unique<indicators::IndicatorsService>(*p.db, *p.indicator_store, IndicatorEngine(),
                                                                  *p.audit, clock);
+  p.records_store = records::NewSociRecordsStore(*p.db);
+  p.records = std::make_unique<records::RecordsService>(*p.records_store, *p.audit, clock);
   // In the background: requests meanwhile read their sessions and
   // assessments from the database.
   p.hold_sessions = std::jthread([auth = p.auth.get(), screening = p.screening.get()] {
@@ -378,6 +385,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   archive::RegisterArchiveRoutes(p.router, *p.archive);
   plans::RegisterPlansRoutes(p.router, *p.plans);
   indicators::RegisterIndicatorRoutes(p.router, *p.indicators);
+  records::RegisterRecordsRoutes(p.router, *p.records);
   return app;
 }
 

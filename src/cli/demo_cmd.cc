@@ -1,6 +1,7 @@
 // `xinqiao demo --db URL --scale small|district|city --seed N` fills a new
 // database with a deterministic synthetic city; `xinqiao demo accounts`
 // lists the demo accounts (a table, or JSON with --json).
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include "demo/demo.h"
 #include "plans/demo_data.h"
 #include "network/demo_data.h"
+#include "records/demo_data.h"
 #include "screening/demo_data.h"
 #include "fmt/format.h"
 
@@ -47,6 +49,7 @@ void AddDemoCommands(CLI::App& app) {
     bool json = false;
     bool with_screening = false;
     bool with_network = false;
+    bool with_records = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("--db", args->url, "sqlite:PATH or postgresql://...");
@@ -57,6 +60,9 @@ void AddDemoCommands(CLI::App& app) {
                 "also run a demo screening campaign (answers, warnings, follow-ups)");
   cmd->add_flag("--with-network", args->with_network,
                 "also fill the warning network (observations, weekly reports, ledger, warnings at every step)");
+  cmd->add_flag("--with-records", args->with_records,
+                "also fill a school year of work records (工作台账) for every school and district "
+                "(always on for --scale small)");
 
   auto* accounts = cmd->add_subcommand("accounts", "List the demo accounts (password included)");
   accounts->add_option("--db", args->url, "sqlite:PATH or postgresql://...");
@@ -113,6 +119,20 @@ void AddDemoCommands(CLI::App& app) {
                             sum->students, sum->guardians, sum->staff, sum->pairings, sum->accounts,
                             demo::kDemoPassword, args->url)
                     .c_str());
+    if (args->with_records || o.scale == demo::Scale::kSmall) {
+      const auto started = std::chrono::steady_clock::now();
+      auto rs = records::SeedDemoRecords(*db, SystemClock::Instance(), {.seed = args->seed});
+      if (!rs.ok()) {
+        std::fprintf(stderr, "xinqiao demo: records: %s\n", std::string(rs.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::printf("%s\n", fmt::format("demo work records {}–{}: {} records ({} values) for {} schools and {} "
+                                      "districts/city in {:.1f} s",
+                                      rs->school_year, rs->school_year + 1, rs->records, rs->values, rs->schools,
+                                      rs->units, secs)
+                              .c_str());
+    }
     if (args->with_screening) {
       screening::DemoScreeningOptions so;
       so.seed = args->seed;

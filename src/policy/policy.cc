@@ -601,6 +601,10 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"network.weekly", {Role::kPeerReporter}},
       {"network.class", {Role::kHeadTeacher, Role::kGradeHead}},
       {"network.board", {Role::kPsychStaff, Role::kSchoolLeader, Role::kCrisisGroup}},
+      // 工作台账 (R-50…R-55): the unit's own work records.
+      {"records.manage",
+       {Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin,
+        Role::kDistrictLiaison, Role::kCityAdmin, Role::kExpert}},
   };
   return kTable;
 }
@@ -901,6 +905,25 @@ Decision AllowVia(Role r, std::string reason) {
   return d;
 }
 
+bool UnitRecordReader(Role r) {
+  switch (r) {
+    case Role::kPsychStaff:
+    case Role::kSchoolLeader:
+    case Role::kSchoolDataAdmin:
+    case Role::kDistrictAdmin:
+    case Role::kDistrictLiaison:
+    case Role::kCityAdmin:
+    case Role::kExpert:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool SchoolRecordWriter(Role r) {
+  return r == Role::kPsychStaff || r == Role::kSchoolLeader || r == Role::kSchoolDataAdmin;
+}
+
 }  // namespace
 
 Decision DecideHotlineEdit(const Actor& actor, std::string_view unit_kind, std::string_view unit_path) {
@@ -936,6 +959,52 @@ Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, s
     if (may) return AllowVia(g.role, fmt::format("{} sets the channels of its {} {}", RoleName(g.role), unit_kind, unit_path));
   }
   return Deny(fmt::format("no administrator bound to the {} {} sets its channels", unit_kind, unit_path));
+}
+
+Decision DecideUnitRecord(const Actor& actor, Action action, std::string_view unit_path) {
+  Resource res;
+  res.data_class = DataClass::kWorkRecords;
+  res.unit_path = std::string(unit_path);
+  std::string denials;
+  for (const Grant& g : actor.grants) {
+    const Ctx c{actor, g, action == Action::kExport ? Action::kRead : action, res};
+    Decision d;
+    if (!UnitRecordReader(g.role)) {
+      d = Deny(fmt::format("{} keeps no unit work records", RoleName(g.role)));
+    } else if (action == Action::kWrite && !SchoolRecordWriter(g.role)) {
+      // District and city admins write their own unit's records only.
+      if ((g.role == Role::kDistrictAdmin || g.role == Role::kCityAdmin) && g.unit_path == unit_path) {
+        d = RoleRule(c);
+      } else {
+        d = Deny(fmt::format("{} may write work records of its own unit only ({}); object at '{}'",
+                             RoleName(g.role), g.unit_path, unit_path));
+      }
+    } else {
+      d = RoleRule(c);
+    }
+    if (d.allowed) return d;
+    if (!denials.empty()) denials += "; ";
+    denials += d.reason;
+  }
+  if (denials.empty()) denials = "no role may access work records for this account (default deny)";
+  return Deny(denials);
+}
+
+std::vector<Grant> UnitRecordScopes(const Actor& actor) {
+  std::vector<Grant> out;
+  for (const Grant& g : actor.grants) {
+    if (!UnitRecordReader(g.role) || !DecideUnitRecord(actor, Action::kRead, g.unit_path)) continue;
+    out.push_back(g);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Grant& a, const Grant& b) { return a.unit_path.size() < b.unit_path.size(); });
+  std::vector<Grant> kept;
+  for (const Grant& g : out) {
+    const bool inside = std::any_of(kept.begin(), kept.end(),
+                                    [&](const Grant& k) { return InScope(k.unit_path, g.unit_path); });
+    if (!inside) kept.push_back(g);
+  }
+  return kept;
 }
 
 }  // namespace xq::policy

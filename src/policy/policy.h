@@ -118,5 +118,20 @@ Decision DecideHotlineClassMeeting(const Actor& actor, std::string_view class_pa
 // school data admin for its school, the district admin for its district,
 // the city admin for the city; bound to that very unit.
 Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, std::string_view unit_path);
+// 工作台账 (work records about a unit itself: staffing, training, rooms,
+// courses, activities, family education, funding, research staff; R-50…R-55,
+// D8). unit_path is the unit the record belongs to (a school, or a
+// district/city for their own records). Read: the roles whose D8 covers the
+// whole unit (psychology staff, school leader, school data admin of the
+// school; district admin/liaison, city admin and experts over their scope);
+// a head teacher's or teacher's D8 (own and classes) does not reach them.
+// Write: psychology staff, school leader and school data admin for their
+// school; district and city admins for their own unit only (never a
+// school's record). Every other role is denied.
+Decision DecideUnitRecord(const Actor& actor, Action action, std::string_view unit_path);
+// The units whose records the actor may read (the scopes of the grants
+// DecideUnitRecord would allow reading), widest first, without duplicates
+// or units inside another listed one.
+std::vector<Grant> UnitRecordScopes(const Actor& actor);
 
 }  // namespace xq::policy

@@ -3,6 +3,7 @@
 // choices ACCESS.md leaves open); they are never derived from the code.
 #include "policy/policy.h"
 
+#include <map>
 #include <algorithm>
 #include <array>
 #include <set>
@@ -804,24 +805,26 @@ TEST(PolicyCapabilitiesTest, PerRole) {
           "org.browse", "reviews.record", "roster.read", "screening.progress"})},
       {Role::kPsychStaff,
        V({"archive.read", "contacts.record", "followups.review", "hotlines.read", "network.board",
-          "network.report", "org.browse", "reviews.record", "roster.read", "screening.campaign",
-          "screening.manage", "warnings.inbox"})},
+          "network.report", "org.browse", "records.manage", "reviews.record", "roster.read",
+          "screening.campaign", "screening.manage", "warnings.inbox"})},
       {Role::kSchoolLeader,
        V({"contacts.record", "hotlines.read", "indicators.dashboard", "indicators.signoff",
-          "network.board", "org.browse", "roster.read", "screening.progress"})},
+          "network.board", "org.browse", "records.manage", "roster.read", "screening.progress"})},
       {Role::kSchoolDataAdmin,
-       V({"accounts.manage", "hotlines.read", "indicators.signoff", "org.browse", "roster.import",
-          "roster.read"})},
+       V({"accounts.manage", "hotlines.read", "indicators.signoff", "org.browse", "records.manage",
+          "roster.import", "roster.read"})},
       {Role::kDistrictAdmin,
        V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff",
-          "org.browse", "screening.campaign", "screening.campaigns", "screening.stats"})},
-      {Role::kDistrictLiaison, V({"hotlines.read", "indicators.dashboard", "org.browse"})},
+          "org.browse", "records.manage", "screening.campaign", "screening.campaigns",
+          "screening.stats"})},
+      {Role::kDistrictLiaison, V({"hotlines.read", "indicators.dashboard", "org.browse", "records.manage"})},
       {Role::kCrisisGroup, V({"hotlines.read", "network.board"})},
-      {Role::kExpert, V({"hotlines.read"})},
+      {Role::kExpert, V({"hotlines.read", "records.manage"})},
       {Role::kHospitalLiaison, V({"hotlines.read"})},
       {Role::kCityAdmin,
-       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff", "org.browse",
-          "screening.campaign", "screening.campaigns", "screening.stats"})},
+       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff",
+          "org.browse", "records.manage", "screening.campaign", "screening.campaigns",
+          "screening.stats"})},
       {Role::kAuditor, V({"audit.read", "hotlines.read"})},
   };
   ASSERT_EQ(rows.size(), static_cast<size_t>(kRoleCount));
@@ -1288,6 +1291,50 @@ TEST(PolicyWarningDeadlinesTest, PsychCentreAndLeaderChangeThemStaffOfTheSchoolR
   both.grants = {Grant{Role::kPeerReporter, 4, "/1/2/3/4/"}, Grant{Role::kHeadTeacher, 4, "/1/2/3/4/"}};
   EXPECT_TRUE(DecideWarningDeadlines(both, Action::kRead, school).allowed);
   EXPECT_FALSE(DecideWarningDeadlines(both, Action::kWrite, school).allowed);
+}
+
+// 工作台账 (DecideUnitRecord): every role against a school's record, its
+// district's and another school's, reading and writing.
+TEST(PolicyUnitRecordTest, WhoReadsAndWritesUnitRecords) {
+  struct Want {
+    bool read_school, write_school, read_district, write_district;
+  };
+  const std::map<Role, Want> want = {
+      {Role::kPsychStaff, {true, true, false, false}},
+      {Role::kSchoolLeader, {true, true, false, false}},
+      {Role::kSchoolDataAdmin, {true, true, false, false}},
+      {Role::kDistrictAdmin, {true, false, true, true}},
+      {Role::kDistrictLiaison, {true, false, true, false}},
+      {Role::kExpert, {true, false, true, false}},
+      {Role::kCityAdmin, {true, false, true, false}},
+  };
+  int checked = 0;
+  for (Role r : kRoles) {
+    const Actor a = ActorFor(r);
+    const Want w = want.count(r) ? want.at(r) : Want{false, false, false, false};
+    EXPECT_EQ(DecideUnitRecord(a, Action::kRead, kSchool).allowed, w.read_school) << RoleName(r);
+    EXPECT_EQ(DecideUnitRecord(a, Action::kWrite, kSchool).allowed, w.write_school) << RoleName(r);
+    EXPECT_EQ(DecideUnitRecord(a, Action::kRead, kDistrict).allowed, w.read_district) << RoleName(r);
+    EXPECT_EQ(DecideUnitRecord(a, Action::kWrite, kDistrict).allowed, w.write_district) << RoleName(r);
+    // Never another school's (a sibling path that shares the prefix).
+    EXPECT_EQ(DecideUnitRecord(a, Action::kRead, OutOf(std::string(kSchool))).allowed,
+              r == Role::kDistrictAdmin || r == Role::kDistrictLiaison || r == Role::kExpert ||
+                  r == Role::kCityAdmin)
+        << RoleName(r);
+    EXPECT_FALSE(DecideUnitRecord(a, Action::kWrite, OutOf(std::string(kSchool))).allowed) << RoleName(r);
+    EXPECT_EQ(UnitRecordScopes(a).empty(), !want.count(r)) << RoleName(r);
+    ++checked;
+  }
+  EXPECT_EQ(checked, kRoleCount);
+  // A psychology teacher who heads a class: the school's records through
+  // the psych_staff grant; a head teacher alone reaches none.
+  Actor both = ActorFor(Role::kPsychStaff);
+  both.grants.push_back(Grant{Role::kHeadTeacher, 5, std::string(kClass)});
+  EXPECT_TRUE(DecideUnitRecord(both, Action::kWrite, kSchool).allowed);
+  ASSERT_EQ(UnitRecordScopes(both).size(), 1u);
+  EXPECT_EQ(UnitRecordScopes(both)[0].unit_path, kSchool);
+  EXPECT_FALSE(DecideUnitRecord(ActorFor(Role::kHeadTeacher), Action::kRead, kClass).allowed);
+  EXPECT_FALSE(DecideUnitRecord(Actor{}, Action::kRead, kSchool).allowed);
 }
 
 }  // namespace

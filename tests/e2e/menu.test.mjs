@@ -40,6 +40,11 @@ const kCapabilityRoles = {
   'network.weekly': ['peer_reporter'],
   'network.class': ['head_teacher', 'grade_head'],
   'network.board': ['psych_staff', 'school_leader', 'crisis_group'],
+  // 工作台账 (work records of the unit itself).
+  'records.manage': [
+    'psych_staff', 'school_leader', 'school_data_admin', 'district_admin',
+    'district_liaison', 'expert', 'city_admin',
+  ],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

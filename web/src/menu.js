@@ -28,6 +28,7 @@ export const kMenu = [
   { key: 'network-weekly', path: '/network/weekly', label: 'network.menu.weekly', icon: 'Calendar', capability: 'network.weekly' },
   { key: 'network-class', path: '/network/class', label: 'network.menu.class', icon: 'UserFilled', capability: 'network.class' },
   { key: 'network-board', path: '/network/board', label: 'network.menu.board', icon: 'Bell', capability: 'network.board' },
+  { key: 'records', path: '/records', label: 'menu.records', icon: 'Notebook', capability: 'records.manage' },
   { key: 'hotlines', path: '/hotlines', label: 'menu.hotlines', icon: 'Phone', capability: 'hotlines.read' },
   { key: 'password', path: '/password', label: 'menu.password', icon: 'Lock', capability: null },
   { key: 'logout', path: null, label: 'menu.logout', icon: 'SwitchButton', capability: null },

@@ -213,3 +213,23 @@ export const approveSignOff = (id) => request('POST', `/indicator-signoffs/${enc
 export const returnSignOff = (id, comment) =>
   request('POST', `/indicator-signoffs/${enc(id)}/return`, { json: { comment } });
 export const acceptSignOff = (id) => request('POST', `/indicator-signoffs/${enc(id)}/accept`);
+// --- work records (工作台账)
+export const listRecordKinds = () => request('GET', '/work-record-kinds');
+export const listRecordScopes = () => request('GET', '/work-record-scopes');
+// params: {kind, unit_id, school_year, page_size, after}
+export const listRecords = (params) => request('GET', '/work-records', { query: params });
+export const createRecord = (record) => request('POST', '/work-records', { json: record });
+export const updateRecord = (id, fields) =>
+  request('PUT', `/work-records/${encodeURIComponent(id)}`, { json: { fields } });
+export const deleteRecord = (id) => request('DELETE', `/work-records/${encodeURIComponent(id)}`);
+export const downloadRecordTemplate = (kind) =>
+  download('GET', `/work-record-kinds/${encodeURIComponent(kind)}/template.xlsx`);
+// file: a File (.xlsx or .csv), sent unchanged; dryRun: check only.
+export const importRecords = (kind, { unitId, schoolYear, file, dryRun }) =>
+  request('POST', `/work-record-kinds/${encodeURIComponent(kind)}/import`, {
+    query: { unit_id: unitId, school_year: schoolYear, dry_run: dryRun ? 1 : 0, file_name: file.name },
+    body: file,
+    contentType: /\.csv$/i.test(file.name)
+      ? 'text/csv'
+      : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  });

@@ -6,6 +6,7 @@ import scrviews from './scrviews.en.js';
 import archive from './archive.en.js';
 import indicators from './indicators.en.js';
 import network from './network.en.js';
+import records from './records.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -15,6 +16,7 @@ export default {
     contacts: 'Talks & visits',
     reviews: 'Periodic review',
     childVisits: 'Home visits',
+    records: 'Work records',
     home: 'Home',
     org: 'Organisation',
     roster: 'Student roster',
@@ -346,4 +348,5 @@ export default {
   ...archive,
   ...indicators,
   ...network,
+  ...records,
 };

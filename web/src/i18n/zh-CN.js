@@ -6,6 +6,7 @@ import scrviews from './scrviews.zh-CN.js';
 import archive from './archive.zh-CN.js';
 import indicators from './indicators.zh-CN.js';
 import network from './network.zh-CN.js';
+import records from './records.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
@@ -15,6 +16,7 @@ export default {
     contacts: '谈话与家访',
     reviews: '定期研判',
     childVisits: '家访记录',
+    records: '工作台账',
     home: '首页',
     org: '组织架构',
     roster: '学生名册',
@@ -345,4 +347,5 @@ export default {
   ...archive,
   ...indicators,
   ...network,
+  ...records,
 };

@@ -124,6 +124,12 @@ const routes = [
         component: () => import('../views/network/BoardView.vue'),
         meta: { capability: 'network.board', title: 'network.menu.board' },
       },
+      {
+        path: 'records',
+        name: 'records',
+        component: () => import('../views/records/RecordsView.vue'),
+        meta: { capability: 'records.manage', title: 'menu.records' },
+      },
       // --- screening (capabilities from policy::Capabilities on the server)
       {
         path: 'screening/mine',
