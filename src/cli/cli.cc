@@ -17,6 +17,7 @@ int Main(int argc, char** argv) {
   AddImportCommands(app);
   AddInstrumentsCommands(app);
   AddScreeningCommands(app);
+  AddKeysCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

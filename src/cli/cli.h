@@ -18,5 +18,6 @@ void AddDemoCommands(CLI::App& app);         // demo, demo accounts
 void AddImportCommands(CLI::App& app);       // import roster
 void AddInstrumentsCommands(CLI::App& app);  // instruments ..., score
 void AddScreeningCommands(CLI::App& app);    // screening import
+void AddKeysCommands(CLI::App& app);         // keys init, keys rotate
 
 }  // namespace xq::cli
