@@ -251,10 +251,10 @@ test('a head teacher who is also on the centre staff reads only own records unti
 
   // Only an account administrator names the centre head; only psych_staff can be one.
   const psych = await as('psych_staff');
-  assert.equal((await psych.put('/api/v1/counselling/centre-head', { json: { school_id: schoolUnit, account_id: both.me.id } })).status, 403);
+  assert.equal((await psych.request('PUT', '/api/v1/counselling/centre-head', { json: { school_id: schoolUnit, account_id: both.me.id } })).status, 403);
   const ht = await as('head_teacher');
-  assertError(await admin.put('/api/v1/counselling/centre-head', { json: { school_id: schoolUnit, account_id: ht.me.id } }), 400, 'invalid_argument', 'account_id');
-  assert.equal((await admin.put('/api/v1/counselling/centre-head', { json: { school_id: schoolUnit, account_id: both.me.id } })).status, 200);
+  assertError(await admin.request('PUT', '/api/v1/counselling/centre-head', { json: { school_id: schoolUnit, account_id: ht.me.id } }), 400, 'invalid_argument', 'account_id');
+  assert.equal((await admin.request('PUT', '/api/v1/counselling/centre-head', { json: { school_id: schoolUnit, account_id: both.me.id } })).status, 200);
   const now = await both.get(`/api/v1/counselling/records/${me.record.id}`);
   assert.equal(now.status, 200, JSON.stringify(now.body));
   assert.equal(now.body.notes, kMarker);
