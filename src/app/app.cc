@@ -27,8 +27,12 @@
 #include "counselling/hotline_routes.h"
 #include "counselling/hotline_service.h"
 #include "counselling/hotline_store.h"
+#include "counselling/booking_routes.h"
+#include "counselling/counselling_service.h"
+#include "counselling/counselling_store.h"
 #include "counselling/hotlines.h"
 #include "counselling/routes.h"
+#include "crypto/key_source.h"
 #include "core/status.h"
 #include "crypto/keyring.h"
 #include "db/database.h"
@@ -178,6 +182,7 @@ struct App::Parts {
   std::unique_ptr<db::Database> db;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<crypto::KeyRing> keys;  // D5 at rest
+  std::unique_ptr<crypto::KeySource> key_source;  // the same, re-read after a rotation
   // Before the modules: stopped after them (the writer wakes the dispatcher).
   std::unique_ptr<events::Dispatcher> events;
   std::unique_ptr<jobs::JobRunner> jobs;
@@ -188,6 +193,8 @@ struct App::Parts {
   std::unique_ptr<counselling::HotlineService> hotlines;
   std::unique_ptr<counselling::HotlineStore> hotline_store;
   std::unique_ptr<counselling::HotlineEditor> hotline_editor;
+  std::unique_ptr<counselling::CounsellingStore> counselling_store;
+  std::unique_ptr<counselling::CounsellingService> counselling;
   std::unique_ptr<org::OrgStore> org_store;
   std::unique_ptr<org::OrgService> org;
   std::unique_ptr<auth::SlipService> slips;
@@ -217,6 +224,7 @@ struct App::Parts {
   std::unique_ptr<Periodic> session_activity;
   std::unique_ptr<Periodic> auth_changes;  // sessions and accounts changed by any server
   std::unique_ptr<Periodic> checkpoint;  // SQLite WAL, off the writer's commits
+  std::unique_ptr<Periodic> key_reload;  // the key file after `xinqiao keys rotate`
   std::jthread hold_sessions;  // at start: HoldSignedInSessions, then HoldOpenAssessments
 };
 
@@ -255,6 +263,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
       XQ_ASSIGN_OR_RETURN(crypto::KeyRing keys, crypto::KeyRing::LoadOrCreate(key_file));
       p.keys = std::make_unique<crypto::KeyRing>(std::move(keys));
     }
+    p.key_source = std::make_unique<crypto::KeySource>(*p.keys, key_file);
   }
   p.audit = std::make_unique<audit::AuditLog>(*p.db, clock);
   p.auth_store = auth::NewSqlAuthStore(*p.db);
@@ -274,6 +283,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
     if (auto st = db->Checkpoint(); !st.ok()) spdlog::warn("WAL checkpoint: {}", st.ToString());
   });
   p.hotlines = std::make_unique<counselling::HotlineService>(*p.db);
+  p.counselling_store = counselling::NewSociCounsellingStore(*p.db);
+  p.counselling = std::make_unique<counselling::CounsellingService>(*p.counselling_store, *p.audit,
+                                                                     *p.key_source, clock);
+  p.key_reload = std::make_unique<Periodic>(std::chrono::seconds(2), [keys = p.key_source.get()] {
+    if (auto st = keys->ReloadIfChanged(); !st.ok()) spdlog::warn("key file not re-read: {}", st.ToString());
+  });
   p.org_store = org::NewSociOrgStore(*p.db, clock);
   p.org = std::make_unique<org::OrgService>(*p.org_store, *p.audit, clock);
 
@@ -372,6 +387,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   auth::RegisterTwoFactorRoutes(p.router, *p.two_factor, options.secure_cookies);
   counselling::RegisterCounsellingRoutes(p.router, *p.hotlines);
   counselling::RegisterHotlineRoutes(p.router, *p.hotline_editor);
+  counselling::RegisterBookingRoutes(p.router, *p.counselling);
   audit::RegisterAuditRoutes(p.router, *p.audit);
   org::RegisterOrgRoutes(p.router, *p.org);
   auth::RegisterSlipRoutes(p.router, *p.slips, options.secure_cookies);

@@ -18,6 +18,7 @@ int Main(int argc, char** argv) {
   AddInstrumentsCommands(app);
   AddScreeningCommands(app);
   AddIndicatorsCommands(app);
+  AddKeysCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

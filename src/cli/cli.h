@@ -19,5 +19,6 @@ void AddImportCommands(CLI::App& app);       // import roster
 void AddInstrumentsCommands(CLI::App& app);  // instruments ..., score
 void AddScreeningCommands(CLI::App& app);    // screening import
 void AddIndicatorsCommands(CLI::App& app);   // indicators recompute
+void AddKeysCommands(CLI::App& app);         // keys init, keys rotate
 
 }  // namespace xq::cli

@@ -20,6 +20,8 @@
 #include "network/demo_data.h"
 #include "records/demo_data.h"
 #include "screening/demo_data.h"
+#include "counselling/demo_data.h"
+#include "crypto/keyring.h"
 #include "fmt/format.h"
 
 namespace xq::cli {
@@ -154,6 +156,20 @@ void AddDemoCommands(CLI::App& app) {
       }
       std::printf("%s\n", fmt::format("demo screening campaign {}: {} submissions, {} urgent warnings",
                                       IdToString(ss->campaign_id), ss->submissions, ss->warnings)
+                              .c_str());
+      // The psychology centre's week, sealed with the key file the server
+      // will open (`<db>.key` beside a SQLite file).
+      const std::string key_file = app::KeyFileFor({.db_url = args->url});
+      auto keys = key_file.empty() ? absl::StatusOr<crypto::KeyRing>(crypto::KeyRing::Ephemeral())
+                                   : crypto::KeyRing::LoadOrCreate(key_file);
+      auto cs = keys.ok() ? counselling::SeedDemoCounselling(*db, *keys, SystemClock::Instance())
+                          : absl::StatusOr<counselling::DemoCounsellingSummary>(keys.status());
+      if (!cs.ok()) {
+        std::fprintf(stderr, "xinqiao demo: counselling: %s\n", std::string(cs.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      std::printf("%s\n", fmt::format("demo counselling: {} slots, {} bookings, {} sealed session records",
+                                      cs->slots, cs->bookings, cs->records)
                               .c_str());
     }
     if (args->with_network) {

@@ -96,6 +96,13 @@ struct Resource {
   bool level_one = false;         // D4: the attention level is 一级 (school leader sees names)
   bool break_glass = false;       // emergency access with a written reason
   bool closed = false;            // escalated case closed: access ends
+  // D5 counselling session notes (concern, notes, next steps): psychology
+  // staff read them only as their author or as head of the school's
+  // psychology centre; no other role reads them (school leaders, crisis
+  // group and students included). An expert reads a shared summary, which
+  // is not session_notes but `consulted`.
+  bool session_notes = false;
+  bool centre_head = false;  // the actor heads the psychology centre of the object's school
 };
 
 // How much of the object the actor may see when allowed.

@@ -146,6 +146,7 @@ Decision StudentRule(const Ctx& c) {
       if (!c.res.feedback_allowed) return Deny(Head(c) + " only if the scale shows feedback");
       return Allow(c, View::kFeedbackOnly, "own feedback text");
     case DataClass::kClinical:
+      if (c.res.session_notes) return Deny(Head(c) + " never session notes");
       // Own appointments: read, and book or cancel (R-40 self-booking).
       // The service never returns notes to a student.
       return Only(c, c.Self(), View::kSummary, "for own appointments");
@@ -248,7 +249,16 @@ Decision GradeHeadRule(const Ctx& c) {
 }
 
 // The "school" column: read D1, read and write D2..D8 in the school.
+// Session notes (D5): written by any of the centre's staff in scope, read
+// and changed only by their author or the head of the centre.
 Decision PsychStaffRule(const Ctx& c) {
+  if (c.Class() == DataClass::kClinical && c.res.session_notes) {
+    if (c.Write() && c.res.author_account_id == 0) return InScopeOnly(c, View::kFull);
+    if (!c.OwnAuthor() && !c.res.centre_head) {
+      return Deny(Head(c) + " session notes only as their author or head of the psychology centre");
+    }
+    return InScopeOnly(c, View::kFull);
+  }
   switch (c.Class()) {
     case DataClass::kRoster:
       if (c.Read()) return InScopeOnly(c, View::kFull);
@@ -280,6 +290,7 @@ Decision SchoolLeaderRule(const Ctx& c) {
       }
       return InScopeOnly(c, View::kCountsOnly);
     case DataClass::kClinical:
+      if (c.res.session_notes) return Deny(Head(c) + " never session notes");
       if (c.Read()) return InScopeOnly(c, View::kSummary);  // crisis case status, not notes
       break;
     case DataClass::kWorkRecords:
@@ -330,6 +341,7 @@ Decision CrisisGroupRule(const Ctx& c) {
     case DataClass::kAggregate:
       return InScopeOnly(c, View::kFull);
     case DataClass::kClinical:
+      if (c.res.session_notes) return Deny(Head(c) + " never session notes");
       view = View::kSummary;
       [[fallthrough]];
     case DataClass::kRoster:
@@ -348,6 +360,9 @@ Decision ExpertRule(const Ctx& c) {
   if (!c.Read()) return Never(c);
   switch (c.Class()) {
     case DataClass::kClinical:
+      // Session notes themselves never; a summary shared for supervision is
+      // `consulted`.
+      if (c.res.session_notes) return Deny(Head(c) + " never session notes, only shared summaries");
       return Only(c, c.res.consulted, View::kFull, "for consulted cases");
     case DataClass::kAggregate:
     case DataClass::kWorkRecords:
@@ -368,6 +383,7 @@ Decision HospitalLiaisonRule(const Ctx& c) {
       }
       break;
     case DataClass::kClinical:
+      if (c.res.session_notes) return Deny(Head(c) + " never session notes");
       // Reads the referral and writes the hospital's feedback.
       return Only(c, c.res.referred_here, View::kFull, "for referrals to this hospital");
     default:

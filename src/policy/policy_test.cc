@@ -1339,3 +1339,59 @@ TEST(PolicyUnitRecordTest, WhoReadsAndWritesUnitRecords) {
 
 }  // namespace
 }  // namespace xq::policy
+
+namespace xq::policy {
+namespace {
+
+// Counselling session notes (docs/design/access.md "Counselling"): the
+// author and the head of the psychology centre only.
+TEST(PolicySessionNotesTest, AuthorAndCentreHeadOnly) {
+  const std::string cls = "/1/2/3/4/5/";
+  Resource notes{.data_class = DataClass::kClinical, .unit_path = cls, .student_id = 100,
+                 .author_account_id = 60, .session_notes = true};
+  Actor author{.account_id = 60, .grants = {Grant{Role::kPsychStaff, 3, "/1/2/3/"}}};
+  Actor colleague{.account_id = 61, .grants = {Grant{Role::kPsychStaff, 3, "/1/2/3/"}}};
+  // A head teacher of the student's class who is also on the centre staff.
+  Actor both{.account_id = 62,
+             .grants = {Grant{Role::kHeadTeacher, 5, cls}, Grant{Role::kPsychStaff, 3, "/1/2/3/"}}};
+  EXPECT_TRUE(Decide(author, Action::kRead, notes));
+  EXPECT_TRUE(Decide(author, Action::kWrite, notes));
+  EXPECT_FALSE(Decide(colleague, Action::kRead, notes));
+  EXPECT_FALSE(Decide(colleague, Action::kWrite, notes));
+  EXPECT_FALSE(Decide(both, Action::kRead, notes));
+  Resource as_head = notes;
+  as_head.centre_head = true;
+  EXPECT_TRUE(Decide(colleague, Action::kRead, as_head));
+  EXPECT_TRUE(Decide(both, Action::kRead, as_head));
+  // The head of another school's centre: out of scope.
+  Actor other{.account_id = 63, .grants = {Grant{Role::kPsychStaff, 9, "/1/2/9/"}}};
+  EXPECT_FALSE(Decide(other, Action::kRead, as_head));
+  // A new record: any of the centre's staff in scope writes it.
+  Resource fresh = notes;
+  fresh.author_account_id = 0;
+  EXPECT_TRUE(Decide(colleague, Action::kWrite, fresh));
+  EXPECT_TRUE(Decide(both, Action::kWrite, fresh));
+  EXPECT_FALSE(Decide(other, Action::kWrite, fresh));
+  // Never: school leader, crisis group (even escalated), expert (even
+  // consulted), hospital liaison, the student, a head teacher alone.
+  Resource wide = as_head;
+  wide.escalated = wide.consulted = wide.referred_here = true;
+  for (Role r : {Role::kSchoolLeader, Role::kCrisisGroup, Role::kExpert, Role::kHospitalLiaison,
+                 Role::kHeadTeacher, Role::kGradeHead}) {
+    Actor a{.account_id = 60, .grants = {Grant{r, 1, "/1/"}}};
+    EXPECT_FALSE(Decide(a, Action::kRead, wide)) << RoleName(r);
+  }
+  Actor student{.account_id = 70, .grants = {Grant{Role::kStudent, 5, cls}}, .student_id = 100};
+  EXPECT_FALSE(Decide(student, Action::kRead, wide));
+  // Without session_notes the same facts keep the old D5 rules (a school
+  // leader's crisis summary, an expert's consulted case).
+  Resource plain = wide;
+  plain.session_notes = false;
+  Actor leader{.account_id = 80, .grants = {Grant{Role::kSchoolLeader, 3, "/1/2/3/"}}};
+  EXPECT_EQ(Decide(leader, Action::kRead, plain).view, View::kSummary);
+  Actor expert{.account_id = 81, .grants = {Grant{Role::kExpert, 2, "/1/2/"}}};
+  EXPECT_TRUE(Decide(expert, Action::kRead, plain));
+}
+
+}  // namespace
+}  // namespace xq::policy
