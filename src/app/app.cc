@@ -9,6 +9,7 @@
 #include "spdlog/spdlog.h"
 
 #include "archive/archive_service.h"
+#include "archive/facts.h"
 #include "archive/archive_store.h"
 #include "archive/routes.h"
 #include "archive/subscriptions.h"
@@ -30,6 +31,7 @@
 #include "counselling/booking_routes.h"
 #include "counselling/counselling_service.h"
 #include "counselling/counselling_store.h"
+#include "counselling/hotline_facts.h"
 #include "counselling/hotlines.h"
 #include "counselling/routes.h"
 #include "crypto/key_source.h"
@@ -67,6 +69,7 @@
 #include "indicators/indicator_store.h"
 #include "indicators/indicators_service.h"
 #include "indicators/routes.h"
+#include "records/facts.h"
 #include "records/records_service.h"
 #include "records/records_store.h"
 #include "records/routes.h"
@@ -75,7 +78,17 @@ namespace xq::app {
 
 // Every module's indicator facts (contract 3: a module's facts.h). Add a
 // module's source here when it lands.
-std::vector<indicators::FactSource> IndicatorFactSources() { return {indicators::CoreFactSource()}; }
+std::vector<indicators::FactSource> IndicatorFactSources() {
+  return {
+      indicators::CoreFactSource(),
+      {.name = "records", .event_kinds = records::kFactEventKinds, .school_facts = records::SchoolFacts,
+       .unit_facts = records::UnitFacts},
+      {.name = "archive", .event_kinds = archive::kFactEventKinds, .school_facts = archive::SchoolFacts},
+      // A district's or the city's hotline change (school_id 0) reaches the
+      // schools' awareness through the hourly refresh.
+      {.name = "hotlines", .event_kinds = counselling::kFactEventKinds, .school_facts = counselling::SchoolFacts},
+  };
+}
 
 namespace {
 
