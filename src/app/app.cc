@@ -14,6 +14,10 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "counselling/hotlines.h"
+#include "crisis/crisis_service.h"
+#include "crisis/crisis_store.h"
+#include "crisis/routes.h"
+#include "crisis/subscriptions.h"
 #include "counselling/routes.h"
 #include "core/status.h"
 #include "crypto/keyring.h"
@@ -43,6 +47,7 @@ namespace {
 void SubscribeModules(events::Dispatcher& d, db::Database& db) {
   d.AddLog(screening::NewSubmissionLog(db));
   d.Subscribe(warning::ScreeningResultsSubscription());
+  d.Subscribe(crisis::RiskRecordedSubscription(SystemClock::Instance()));
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
@@ -84,6 +89,8 @@ struct App::Parts {
   std::unique_ptr<notice::NoticeService> notices;
   std::unique_ptr<warning::WarningStore> warning_store;
   std::unique_ptr<warning::WarningService> warnings;
+  std::unique_ptr<crisis::CrisisStore> crisis_store;
+  std::unique_ptr<crisis::CrisisService> crisis;
   std::unique_ptr<screening::ScreeningStore> screening_store;
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
@@ -166,6 +173,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.events->Start();
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
   XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock));
+  p.crisis_store = crisis::NewSociCrisisStore(*p.db);
+  p.crisis = std::make_unique<crisis::CrisisService>(*p.crisis_store, *p.audit, *p.keys, clock);
+  crisis::HandleCrisisJobs(*p.jobs, *p.crisis);
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
@@ -214,6 +224,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   warning::RegisterWarningRoutes(p.router, *p.warnings);
   screening::RegisterScreeningRoutes(p.router, *p.screening);
   screening::RegisterTodoRoutes(p.router, *p.todos);
+  crisis::RegisterCrisisRoutes(p.router, *p.crisis);
   return app;
 }
 
