@@ -577,6 +577,14 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"screening.campaign", {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin}},
       {"consent.respond", {Role::kGuardian}},
       {"screening.answer", {Role::kStudent}},
+      // Crisis cases (R-41…R-43): the case board (full for psychology staff,
+      // status only for school leaders and crisis groups, consulted cases for
+      // experts), referrals (psychology staff, hospital liaisons), the
+      // break-glass review (auditors) and the 告知书 to confirm (guardians).
+      {"crisis.cases", {Role::kPsychStaff, Role::kSchoolLeader, Role::kCrisisGroup, Role::kExpert}},
+      {"crisis.referrals", {Role::kPsychStaff, Role::kHospitalLiaison}},
+      {"crisis.review", {Role::kAuditor}},
+      {"crisis.notices", {Role::kGuardian}},
   };
   return kTable;
 }

@@ -793,7 +793,7 @@ TEST(PolicyCapabilitiesTest, PerRole) {
   };
   const std::vector<Row> rows = {
       {Role::kStudent, V({"hotlines.read", "screening.answer", "self.profile"})},
-      {Role::kGuardian, V({"children.read", "consent.respond", "hotlines.read"})},
+      {Role::kGuardian, V({"children.read", "consent.respond", "crisis.notices", "hotlines.read"})},
       {Role::kPeerReporter, V({"hotlines.read", "roster.read", "screening.answer"})},  // a student
       {Role::kSubjectTeacher, V({"hotlines.read", "roster.read"})},
       {Role::kHeadTeacher,
@@ -801,22 +801,22 @@ TEST(PolicyCapabilitiesTest, PerRole) {
       {Role::kGradeHead,
        V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
       {Role::kPsychStaff,
-       V({"followups.review", "hotlines.read", "org.browse", "roster.read", "screening.campaign",
-          "screening.manage", "warnings.inbox"})},
-      {Role::kSchoolLeader, V({"hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"crisis.cases", "crisis.referrals", "followups.review", "hotlines.read", "org.browse", "roster.read",
+          "screening.campaign", "screening.manage", "warnings.inbox"})},
+      {Role::kSchoolLeader, V({"crisis.cases", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
       {Role::kSchoolDataAdmin,
        V({"accounts.manage", "hotlines.read", "org.browse", "roster.import", "roster.read"})},
       {Role::kDistrictAdmin,
        V({"accounts.manage", "hotlines.read", "org.browse", "screening.campaign", "screening.campaigns",
           "screening.stats"})},
       {Role::kDistrictLiaison, V({"hotlines.read", "org.browse"})},
-      {Role::kCrisisGroup, V({"hotlines.read"})},
-      {Role::kExpert, V({"hotlines.read"})},
-      {Role::kHospitalLiaison, V({"hotlines.read"})},
+      {Role::kCrisisGroup, V({"crisis.cases", "hotlines.read"})},
+      {Role::kExpert, V({"crisis.cases", "hotlines.read"})},
+      {Role::kHospitalLiaison, V({"crisis.referrals", "hotlines.read"})},
       {Role::kCityAdmin,
        V({"accounts.manage", "hotlines.read", "org.browse", "screening.campaign", "screening.campaigns",
           "screening.stats"})},
-      {Role::kAuditor, V({"audit.read", "hotlines.read"})},
+      {Role::kAuditor, V({"audit.read", "crisis.review", "hotlines.read"})},
   };
   ASSERT_EQ(rows.size(), static_cast<size_t>(kRoleCount));
   for (const Row& row : rows) {
@@ -830,7 +830,8 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
   EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "consent.respond",
-                                "hotlines.read", "org.browse", "roster.read", "screening.progress"}));
+                                "crisis.notices", "crisis.review", "hotlines.read", "org.browse", "roster.read",
+                                "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);
   peer.student_id = 42;

@@ -29,6 +29,11 @@ const kCapabilityRoles = {
   'attention.read': ['head_teacher', 'grade_head'],
   'screening.campaigns': ['district_admin', 'city_admin'],
   'screening.stats': ['district_admin', 'city_admin'],
+  // Crisis cases, referrals, break-glass review, notices to confirm.
+  'crisis.cases': ['psych_staff', 'school_leader', 'crisis_group', 'expert'],
+  'crisis.referrals': ['psych_staff', 'hospital_liaison'],
+  'crisis.review': ['auditor'],
+  'crisis.notices': ['guardian'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

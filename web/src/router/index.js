@@ -69,6 +69,37 @@ const routes = [
         component: () => import('../views/hotlines/HotlinesView.vue'),
         meta: { capability: 'hotlines.read', title: 'menu.hotlines' },
       },
+      // --- crisis cases, green channel, break-glass
+      {
+        path: 'crisis/cases',
+        name: 'crisis-cases',
+        component: () => import('../views/crisis/CrisisCasesView.vue'),
+        meta: { capability: 'crisis.cases', title: 'menu.crisisCases' },
+      },
+      {
+        path: 'crisis/cases/:id',
+        name: 'crisis-case',
+        component: () => import('../views/crisis/CrisisCaseView.vue'),
+        meta: { capability: 'crisis.cases', title: 'menu.crisisCases' },
+      },
+      {
+        path: 'crisis/referrals',
+        name: 'crisis-referrals',
+        component: () => import('../views/crisis/ReferralsView.vue'),
+        meta: { capability: 'crisis.referrals', title: 'menu.crisisReferrals' },
+      },
+      {
+        path: 'crisis/break-glass',
+        name: 'crisis-review',
+        component: () => import('../views/crisis/BreakGlassReviewView.vue'),
+        meta: { capability: 'crisis.review', title: 'menu.crisisReview' },
+      },
+      {
+        path: 'crisis/notices',
+        name: 'crisis-notices',
+        component: () => import('../views/crisis/GuardianNoticesView.vue'),
+        meta: { capability: 'crisis.notices', title: 'menu.crisisNotices' },
+      },
       // --- screening (capabilities from policy::Capabilities on the server)
       {
         path: 'screening/mine',
