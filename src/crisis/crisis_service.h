@@ -131,6 +131,21 @@ class CrisisService {
   absl::StatusOr<Referral> AnswerReferral(const policy::Actor& a, int64_t id, const std::string& clinical,
                                           const std::string& advice);
 
+  // Return to school (复学): the hospital certificate (sealed file), the
+  // psychology staff's assessment (sealed) and the neutral return plan,
+  // which goes to the student's 一生一策 (crisis.return_plan_written) and is
+  // the head teacher's guidance; follow-ups at 1 week, 1 month and 3 months
+  // put a to-do in the psychology staff's inbox (`crisis.return_checkpoint`).
+  absl::StatusOr<Return> AttachCertificate(const policy::Actor& a, int64_t case_id, const FileInput& f);
+  absl::StatusOr<FileInput> CertificateFile(const policy::Actor& a, int64_t case_id);
+  absl::StatusOr<Return> WriteReturnPlan(const policy::Actor& a, int64_t case_id, const std::string& assessment,
+                                         const std::string& plan);
+  // Psychology staff: everything; others: nullopt-equivalent not found.
+  absl::StatusOr<Return> GetReturn(const policy::Actor& a, int64_t case_id);
+  // Head teachers (own classes) and psychology staff: the neutral plans of
+  // students back at school; no certificate, no assessment.
+  absl::StatusOr<std::vector<Return>> Guidance(const policy::Actor& a);
+
   // Break-glass.
   absl::StatusOr<BreakGlass> BreakGlassOpen(const policy::Actor& a, int64_t case_id, const std::string& reason);
   absl::StatusOr<std::vector<BreakGlass>> BreakGlassList(const policy::Actor& a, bool unreviewed_only);
@@ -139,6 +154,7 @@ class CrisisService {
   // Job handlers (run in the job's transaction).
   absl::Status OnStepDeadline(soci::session& s, const jobs::Job& job);
   absl::Status OnReferralDeadline(soci::session& s, const jobs::Job& job);
+  absl::Status OnReturnCheckpoint(soci::session& s, const jobs::Job& job);
 
  private:
   struct Access {
@@ -149,6 +165,7 @@ class CrisisService {
   // The case when the actor may write it (psychology staff in scope).
   absl::StatusOr<Case> WritableCase(const policy::Actor& a, int64_t case_id);
   absl::StatusOr<Referral> LiaisonReferral(const policy::Actor& a, int64_t id);
+  absl::Status CheckFile(const FileInput& f) const;
   absl::StatusOr<std::string> Seal(std::string_view text, std::string_view where) const;
   absl::StatusOr<std::string> Open(std::string_view sealed, std::string_view where) const;
   audit::Event AuditEvent(const policy::Actor& a, std::string action, std::string type, int64_t id,

@@ -313,5 +313,47 @@ TEST_F(CrisisServiceTest, BadInputIsRejectedWithoutWriting) {
             absl::StatusCode::kAlreadyExists);  // not at intervene yet (conflict)
 }
 
+TEST_F(CrisisServiceTest, ReturnPlanIsNeutralPublishedAndFollowedUpAt1w1m3m) {
+  const int64_t id = OpenCase();
+  auto& p = actors_["psych"];
+  EXPECT_EQ(svc_->WriteReturnPlan(p, id, "评估", "计划").status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(svc_->AttachCertificate(p, id, {.name = "c.png", .content_type = "image/png", .bytes = "GIF89a"})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);  // unsupported_media_type (415)
+  ASSERT_TRUE(svc_->AttachCertificate(p, id, {.name = "c.pdf", .content_type = "application/pdf",
+                                              .bytes = "%PDF-1.4 CERT-SECRET"})
+                  .ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM crisis_returns WHERE certificate LIKE '%CERT-SECRET%'"), 0);
+  EXPECT_EQ(svc_->WriteReturnPlan(p, id, "评估", "每周与心理老师谈话，留意抑郁情绪").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  auto r = svc_->WriteReturnPlan(p, id, "住院两周后复诊，状态平稳 ASSESS-SECRET", "每周与心理老师谈心一次，班主任多鼓励");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE kind = 'crisis.return_plan_written' AND payload LIKE "
+                  "'%plan_text_neutral%'"),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM crisis_returns WHERE assessment LIKE '%ASSESS-SECRET%'"), 0);
+  // The head teacher (here the same psychology teacher heads the class) and
+  // the leader: the leader has no names, so no guidance.
+  EXPECT_EQ(svc_->Guidance(p)->size(), 1u);
+  EXPECT_TRUE(svc_->Guidance(actors_["leader"])->empty());
+  auto todos = [&] { return NoticesOf(10, "crisis_return_checkpoint"); };
+  clock_.Advance(7 * 24 * kHour - 1);
+  ASSERT_TRUE(runner_->RunDue().ok());
+  EXPECT_EQ(todos(), 0);
+  clock_.Advance(2);
+  ASSERT_TRUE(runner_->RunDue().ok());
+  EXPECT_EQ(todos(), 1);
+  clock_.Advance(23 * 24 * kHour);
+  ASSERT_TRUE(runner_->RunDue().ok());
+  EXPECT_EQ(todos(), 2);
+  clock_.Advance(61 * 24 * kHour);
+  ASSERT_TRUE(runner_->RunDue().ok());
+  EXPECT_EQ(todos(), 3);
+  clock_.Advance(365 * 24 * kHour);
+  ASSERT_TRUE(runner_->RunDue().ok());
+  EXPECT_EQ(todos(), 3);
+}
+
 }  // namespace
 }  // namespace xq::crisis

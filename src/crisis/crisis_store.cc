@@ -90,6 +90,31 @@ Referral ReferralOf(const soci::row& row) {
   return r;
 }
 
+constexpr const char* kReturnSelect =
+    "SELECT r.id, r.school_id, r.case_id, r.student_id, r.unit_path, r.certificate, r.certificate_name, "
+    "r.certificate_type, r.assessment, r.plan_neutral, r.state, r.created_by, r.created_at, r.planned_at, "
+    "s.name AS student_name FROM crisis_returns r JOIN students s ON s.id = r.student_id ";
+
+Return ReturnOf(const soci::row& row) {
+  Return r;
+  r.id = db::GetInt(row, "id");
+  r.school_id = db::GetInt(row, "school_id");
+  r.case_id = db::GetInt(row, "case_id");
+  r.student_id = db::GetInt(row, "student_id");
+  r.unit_path = db::GetStr(row, "unit_path");
+  r.certificate = db::GetStr(row, "certificate");
+  r.certificate_name = db::GetStr(row, "certificate_name");
+  r.certificate_type = db::GetStr(row, "certificate_type");
+  r.assessment = db::GetStr(row, "assessment");
+  r.plan_neutral = db::GetStr(row, "plan_neutral");
+  r.state = db::GetStr(row, "state");
+  r.created_by = db::GetInt(row, "created_by");
+  r.created_at = db::GetInt(row, "created_at");
+  r.planned_at = db::GetInt(row, "planned_at");
+  r.student_name = db::GetStr(row, "student_name");
+  return r;
+}
+
 constexpr const char* kBreakGlassSelect =
     "SELECT b.id, b.school_id, b.case_id, b.account_id, b.role, b.reason, b.opened_at, b.expires_at, "
     "b.reviewed_by, b.reviewed_at, b.review_comment, a.display_name AS account_name "
@@ -450,6 +475,60 @@ class SociCrisisStore final : public CrisisStore {
     });
   }
 
+  absl::Status CreateReturn(const Return& r, const audit::InTransaction& also) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long id = r.id, school = r.school_id, cid = r.case_id, sid = r.student_id, by = r.created_by,
+                at = r.created_at;
+      std::string path = r.unit_path, cert = r.certificate, name = r.certificate_name, type = r.certificate_type,
+                  state = r.state;
+      int n = 0;
+      s << "SELECT COUNT(*) FROM crisis_returns WHERE case_id = :c", soci::use(cid), soci::into(n);
+      if (n > 0) return Conflict("the certificate of this case is on file already", "file");
+      s << "INSERT INTO crisis_returns (id, school_id, case_id, student_id, unit_path, certificate, certificate_name, "
+           "certificate_type, state, created_by, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k)",
+          soci::use(id), soci::use(school), soci::use(cid), soci::use(sid), soci::use(path), soci::use(cert),
+          soci::use(name), soci::use(type), soci::use(state), soci::use(by), soci::use(at);
+      return also(s);
+    });
+  }
+
+  absl::StatusOr<std::optional<Return>> ReturnOfCase(int64_t case_id) override {
+    std::optional<Return> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long id = case_id;
+      soci::rowset<soci::row> rows = (s.prepare << std::string(kReturnSelect) + "WHERE r.case_id = :c", soci::use(id));
+      for (const auto& r : rows) out = ReturnOf(r);
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
+  absl::Status PlanReturn(const Return& r, const audit::InTransaction& also) override {
+    return db_.InTransaction([&](soci::session& s) {
+      long long id = r.id, at = r.planned_at;
+      std::string a = r.assessment, p = r.plan_neutral;
+      s << "UPDATE crisis_returns SET assessment = :a, plan_neutral = :p, state = 'planned', planned_at = :t "
+           "WHERE id = :id",
+          soci::use(a), soci::use(p), soci::use(at), soci::use(id);
+      return also(s);
+    });
+  }
+
+  absl::StatusOr<std::vector<Return>> ListReturns(const std::vector<std::string>& paths, int limit) override {
+    std::vector<Return> out;
+    if (paths.empty()) return out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      int lim = limit;
+      soci::rowset<soci::row> rows =
+          (s.prepare << std::string(kReturnSelect) + "WHERE " + db::PathScopeClause("r.unit_path", paths) +
+                            " ORDER BY r.created_at DESC, r.id DESC LIMIT :l",
+           soci::use(lim));
+      for (const auto& r : rows) out.push_back(ReturnOf(r));
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
   absl::Status CreateBreakGlass(const BreakGlass& b, const audit::InTransaction& also) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = b.id, school = b.school_id, cid = b.case_id, acc = b.account_id, at = b.opened_at,
@@ -624,6 +703,26 @@ absl::StatusOr<std::optional<StudentPlace>> StudentPlaceIn(soci::session& s, int
   soci::rowset<soci::row> rows =
       (s.prepare << "SELECT school_id, unit_path FROM students WHERE id = :id", soci::use(id));
   for (const auto& r : rows) out = StudentPlace{db::GetInt(r, 0), db::GetStr(r, 1)};
+  return out;
+}
+
+absl::StatusOr<std::optional<Return>> GetReturnIn(soci::session& s, int64_t id) {
+  std::optional<Return> out;
+  long long i = id;
+  soci::rowset<soci::row> rows = (s.prepare << std::string(kReturnSelect) + "WHERE r.id = :id", soci::use(i));
+  for (const auto& r : rows) out = ReturnOf(r);
+  return out;
+}
+
+absl::StatusOr<std::vector<int64_t>> AccountsWithRoleIn(soci::session& s, std::string_view role, int64_t school_id) {
+  std::vector<int64_t> out;
+  std::string r(role);
+  long long school = school_id;
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT DISTINCT ra.account_id FROM role_assignments ra JOIN org_units u ON u.id = ra.org_unit_id "
+                    "JOIN accounts a ON a.id = ra.account_id WHERE ra.role = :r AND u.school_id = :s AND a.disabled = 0",
+       soci::use(r), soci::use(school));
+  for (const auto& row : rows) out.push_back(db::GetInt(row, 0));
   return out;
 }
 

@@ -52,6 +52,9 @@ struct StudentPlace {
   std::string unit_path;  // the class path
 };
 absl::StatusOr<std::optional<StudentPlace>> StudentPlaceIn(soci::session& s, int64_t student_id);
+absl::StatusOr<std::optional<Return>> GetReturnIn(soci::session& s, int64_t id);
+// Accounts holding `role` in the school.
+absl::StatusOr<std::vector<int64_t>> AccountsWithRoleIn(soci::session& s, std::string_view role, int64_t school_id);
 // Accounts of the student's guardians.
 absl::StatusOr<std::vector<int64_t>> GuardianAccountsIn(soci::session& s, int64_t student_id);
 // Whether the account holds the role anywhere.
@@ -109,6 +112,13 @@ class CrisisStore {
   // Writes the hospital's side (state, accepted/appointment/answer fields).
   virtual absl::Status UpdateReferral(const Referral& r, std::string_view from_state,
                                       const audit::InTransaction& also) = 0;
+
+  // Returns to school.
+  virtual absl::Status CreateReturn(const Return& r, const audit::InTransaction& also) = 0;
+  virtual absl::StatusOr<std::optional<Return>> ReturnOfCase(int64_t case_id) = 0;
+  virtual absl::Status PlanReturn(const Return& r, const audit::InTransaction& also) = 0;
+  // Returns under these class paths, newest first.
+  virtual absl::StatusOr<std::vector<Return>> ListReturns(const std::vector<std::string>& paths, int limit) = 0;
 
   // Break-glass.
   virtual absl::Status CreateBreakGlass(const BreakGlass& b, const audit::InTransaction& also) = 0;

@@ -87,6 +87,25 @@ struct Referral {
   std::string student_name;
 };
 
+// The return to school after a hospital stay (复学, R-43).
+struct Return {
+  int64_t id = 0;
+  int64_t school_id = 0;
+  int64_t case_id = 0;
+  int64_t student_id = 0;
+  std::string unit_path;
+  std::string certificate;  // the file's bytes (sealed in the store)
+  std::string certificate_name;
+  std::string certificate_type;
+  std::string assessment;    // plaintext after open
+  std::string plan_neutral;  // what the head teacher sees
+  std::string state = "certificate";  // certificate | planned
+  int64_t created_by = 0;
+  int64_t created_at = 0;
+  int64_t planned_at = 0;
+  std::string student_name;
+};
+
 struct BreakGlass {
   int64_t id = 0;
   int64_t school_id = 0;

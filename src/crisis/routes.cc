@@ -114,6 +114,20 @@ Json BreakGlassJson(const BreakGlass& b) {
   return j;
 }
 
+Json ReturnJson(const Return& r, bool staff) {
+  Json j = {{"id", IdToString(r.id)},
+            {"case_id", IdToString(r.case_id)},
+            {"student", {{"id", IdToString(r.student_id)}, {"name", r.student_name}}},
+            {"state", r.state},
+            {"plan", r.plan_neutral},
+            {"planned_at", Time(r.planned_at)}};
+  if (!staff) return j;
+  j["certificate"] = {{"name", r.certificate_name}, {"content_type", r.certificate_type}};
+  j["assessment"] = r.assessment;
+  j["created_at"] = Time(r.created_at);
+  return j;
+}
+
 // A string id in a body ("123"), or absent.
 void ReadId(JsonReader& r, std::string_view key, bool required, int64_t* out) {
   std::optional<std::string> s;
@@ -396,6 +410,62 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
       auto ref = svc.AnswerReferral(ActorOf(req), *id, clinical, advice);
       return ref.ok() ? Response::Json(ReferralJson(*ref)) : Response::Error(ref.status());
     });
+  });
+
+  router.Add(
+      "POST", "/api/v1/crisis/cases/{id}/return/certificate",
+      [&svc](Request& req) {
+        if (auto st = CheckQuery(req, {"name"}); !st.ok()) return Response::Error(st);
+        auto id = PathId(req);
+        if (!id.ok()) return Response::Error(id.status());
+        FileInput f;
+        f.name = req.Query("name").value_or("certificate");
+        std::string_view ct = req.Header("content-type");
+        f.content_type = std::string(ct.substr(0, ct.find(';')));
+        f.bytes = std::move(req.body);
+        auto r = svc.AttachCertificate(ActorOf(req), *id, f);
+        return r.ok() ? Response::Json(ReturnJson(*r, true), 201) : Response::Error(r.status());
+      },
+      {.max_body = kMaxFileBytes, .content_types = {"application/pdf", "image/jpeg", "image/png"}});
+
+  router.Add("GET", "/api/v1/crisis/cases/{id}/return/certificate", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto f = svc.CertificateFile(ActorOf(req), *id);
+    if (!f.ok()) return Response::Error(f.status());
+    return Response::File(std::move(f->bytes), f->content_type, f->name);
+  });
+
+  router.Add("GET", "/api/v1/crisis/cases/{id}/return", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    auto r = svc.GetReturn(ActorOf(req), *id);
+    return r.ok() ? Response::Json(ReturnJson(*r, true)) : Response::Error(r.status());
+  });
+
+  router.Add("POST", "/api/v1/crisis/cases/{id}/return/plan", [&svc](Request& req) {
+    auto id = PathId(req);
+    if (!id.ok()) return Response::Error(id.status());
+    return WithBody(req, [&](JsonReader& r) {
+      std::string assessment, plan;
+      r.MaxLength(kMaxText);
+      r.Required("assessment", &assessment);
+      r.Required("plan", &plan);
+      if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+      auto ret = svc.WriteReturnPlan(ActorOf(req), *id, assessment, plan);
+      return ret.ok() ? Response::Json(ReturnJson(*ret, true)) : Response::Error(ret.status());
+    });
+  });
+
+  router.Add("GET", "/api/v1/crisis/guidance", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
+    auto list = svc.Guidance(ActorOf(req));
+    if (!list.ok()) return Response::Error(list.status());
+    Json items = Json::array();
+    for (const Return& r : *list) items.push_back(ReturnJson(r, false));
+    return Response::Json({{"items", items}, {"next", nullptr}});
   });
 
   router.Add("GET", "/api/v1/crisis/break-glass", [&svc](Request& req) {

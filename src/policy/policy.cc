@@ -585,6 +585,7 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"crisis.referrals", {Role::kPsychStaff, Role::kHospitalLiaison}},
       {"crisis.review", {Role::kAuditor}},
       {"crisis.notices", {Role::kGuardian}},
+      {"crisis.guidance", {Role::kHeadTeacher, Role::kGradeHead}},
   };
   return kTable;
 }

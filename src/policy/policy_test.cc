@@ -797,9 +797,9 @@ TEST(PolicyCapabilitiesTest, PerRole) {
       {Role::kPeerReporter, V({"hotlines.read", "roster.read", "screening.answer"})},  // a student
       {Role::kSubjectTeacher, V({"hotlines.read", "roster.read"})},
       {Role::kHeadTeacher,
-       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "crisis.guidance", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
       {Role::kGradeHead,
-       V({"attention.read", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "crisis.guidance", "hotlines.read", "org.browse", "roster.read", "screening.progress"})},
       {Role::kPsychStaff,
        V({"crisis.cases", "crisis.referrals", "followups.review", "hotlines.read", "org.browse", "roster.read",
           "screening.campaign", "screening.manage", "warnings.inbox"})},
@@ -830,7 +830,7 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
   EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "consent.respond",
-                                "crisis.notices", "crisis.review", "hotlines.read", "org.browse", "roster.read",
+                                "crisis.guidance", "crisis.notices", "crisis.review", "hotlines.read", "org.browse", "roster.read",
                                 "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);

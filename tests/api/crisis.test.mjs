@@ -15,6 +15,9 @@ const kCaseMarker = 'MARKER-CASE-7Q2Z-夜间情绪记录';
 const kSummaryMarker = 'MARKER-REFERRAL-K8P1';
 const kClinicalMarker = 'MARKER-CLINICAL-Z9Y3';
 const kFileMarker = 'MARKER-SCAN-4B7W';
+const kCertMarker = 'MARKER-CERT-Q5N2';
+const kAssessMarker = 'MARKER-ASSESS-H6T8';
+const kPlan = '每周与心理老师谈心一次，班主任多鼓励，体育课量力而行';
 const kDiagnostic = ['抑郁', '焦虑', '精神疾病', '阳性', '自杀'];
 
 before(async () => {
@@ -337,13 +340,56 @@ test('break-glass: other school psych staff with a reason, flagged, told, review
   assert.equal((await own.post(`/api/v1/crisis/break-glass/${bg.body.id}/review`, { json: { comment: 'x' } })).status, 404);
 });
 
+test('return to school: certificate sealed, neutral plan, head teacher sees guidance only', async () => {
+  const psych = await as('psych_staff');
+  const base = `/api/v1/crisis/cases/${ids.case}`;
+  const noCert = await psych.post(`${base}/return/plan`, { json: { assessment: 'a', plan: '多鼓励' } });
+  assert.equal(noCert.status, 409);
+  const wrong = await psych.post(`${base}/return/certificate?name=c.jpg`, { body: 'plain text', headers: { 'Content-Type': 'image/jpeg' } });
+  assert.equal(wrong.status, 415);
+  const cert = Buffer.from(`%PDF-1.4\n${kCertMarker}\n%%EOF\n`);
+  const up = await psych.post(`${base}/return/certificate?name=cert.pdf`, { body: cert, headers: { 'Content-Type': 'application/pdf' } });
+  assert.equal(up.status, 201, JSON.stringify(up.body));
+  const again = await psych.post(`${base}/return/certificate?name=cert.pdf`, { body: cert, headers: { 'Content-Type': 'application/pdf' } });
+  assert.equal(again.status, 409);
+  const file = await psych.get(`${base}/return/certificate`);
+  assert.equal(file.status, 200);
+  assert.ok(String(file.body).includes(kCertMarker));
+  const diag = await psych.post(`${base}/return/plan`, { json: { assessment: kAssessMarker, plan: '注意抑郁情绪' } });
+  assert.equal(diag.status, 400);
+  assert.equal(diag.body.error.field, 'plan');
+  const plan = await psych.post(`${base}/return/plan`, { json: { assessment: kAssessMarker, plan: kPlan } });
+  assert.equal(plan.status, 200, JSON.stringify(plan.body));
+  assert.equal(plan.body.state, 'planned');
+  assert.equal(plan.body.assessment, kAssessMarker);
+  // The head teacher of the class: the plan, nothing else.
+  const head = await as('head_teacher');
+  const g = await head.get('/api/v1/crisis/guidance');
+  assert.equal(g.status, 200);
+  const mine = g.body.items.find((x) => x.case_id === ids.case);
+  assert.ok(mine);
+  assert.equal(mine.plan, kPlan);
+  assert.equal(mine.assessment, undefined);
+  assert.equal(mine.certificate, undefined);
+  noDiagnosticWords(g.body);
+  assert.equal((await head.get(`${base}/return`)).status, 404);
+  assert.equal((await head.get(`${base}/return/certificate`)).status, 404);
+  // Another class's head teacher and the school leader: no guidance for it.
+  for (const user of ['head_teacher2', 'school_leader', 'student', 'guardian']) {
+    const c = await as(user);
+    const res = await c.get('/api/v1/crisis/guidance');
+    assert.equal(res.status, 200);
+    assert.ok(!res.body.items.some((x) => x.case_id === ids.case), user);
+  }
+});
+
 test('no plaintext of a case record, a referral or a scanned file in the SQLite file', async () => {
   assert.ok(srv.db.startsWith('sqlite:'), 'runs on SQLite');
   const file = srv.db.slice('sqlite:'.length);
   let bytes = Buffer.alloc(0);
   for (const f of [file, `${file}-wal`]) if (existsSync(f)) bytes = Buffer.concat([bytes, readFileSync(f)]);
   assert.ok(bytes.length > 0);
-  for (const m of [kCaseMarker, kSummaryMarker, kClinicalMarker, kFileMarker]) {
+  for (const m of [kCaseMarker, kSummaryMarker, kClinicalMarker, kFileMarker, kCertMarker, kAssessMarker]) {
     assert.equal(bytes.indexOf(Buffer.from(m)), -1, `${m} found in plaintext`);
   }
   // The sealed rows are there.

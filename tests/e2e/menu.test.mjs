@@ -34,6 +34,7 @@ const kCapabilityRoles = {
   'crisis.referrals': ['psych_staff', 'hospital_liaison'],
   'crisis.review': ['auditor'],
   'crisis.notices': ['guardian'],
+  'crisis.guidance': ['head_teacher', 'grade_head'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

@@ -22,6 +22,7 @@ export const kMenu = [
   { key: 'crisis-cases', path: '/crisis/cases', label: 'menu.crisisCases', icon: 'FirstAidKit', capability: 'crisis.cases' },
   { key: 'crisis-referrals', path: '/crisis/referrals', label: 'menu.crisisReferrals', icon: 'Van', capability: 'crisis.referrals' },
   { key: 'crisis-review', path: '/crisis/break-glass', label: 'menu.crisisReview', icon: 'View', capability: 'crisis.review' },
+  { key: 'crisis-guidance', path: '/crisis/guidance', label: 'menu.crisisGuidance', icon: 'Message', capability: 'crisis.guidance' },
   { key: 'crisis-notices', path: '/crisis/notices', label: 'menu.crisisNotices', icon: 'Message', capability: 'crisis.notices' },
   { key: 'hotlines', path: '/hotlines', label: 'menu.hotlines', icon: 'Phone', capability: 'hotlines.read' },
   { key: 'password', path: '/password', label: 'menu.password', icon: 'Lock', capability: null },

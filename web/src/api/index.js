@@ -195,3 +195,13 @@ export const listBreakGlass = (unreviewed) =>
   request('GET', '/crisis/break-glass', { query: { unreviewed: unreviewed ? 'true' : 'false' } });
 export const reviewBreakGlass = (id, comment) =>
   request('POST', `/crisis/break-glass/${enc(id)}/review`, { json: { comment } });
+export const uploadCertificate = (caseId, file) =>
+  request('POST', `/crisis/cases/${enc(caseId)}/return/certificate`, {
+    query: { name: file.name },
+    body: file,
+    contentType: file.type,
+  });
+export const getReturn = (caseId) => request('GET', `/crisis/cases/${enc(caseId)}/return`);
+export const writeReturnPlan = (caseId, assessment, plan) =>
+  request('POST', `/crisis/cases/${enc(caseId)}/return/plan`, { json: { assessment, plan } });
+export const listGuidance = () => request('GET', '/crisis/guidance');

@@ -9,6 +9,7 @@ export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
   lang: { label: 'Language', zh: '中文', en: 'English' },
   menu: {
+    crisisGuidance: 'Return guidance',
     crisisCases: 'Crisis cases',
     crisisReferrals: 'Referrals',
     crisisReview: 'Emergency access review',
@@ -239,6 +240,7 @@ export default {
     close: 'Close',
     unreadTitle: 'You have new notices',
     kinds: {
+      crisis_return_checkpoint: 'Return follow-up due: meet a student back at school as planned and record it.',
       crisis_opened: 'A crisis case was opened at your school; please follow it up.',
       crisis_step_overdue: 'A step of a crisis case is overdue; the group above has been asked to help.',
       crisis_escalated: 'A crisis case was escalated to your group.',

@@ -9,6 +9,7 @@ export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
   lang: { label: '语言', zh: '中文', en: 'English' },
   menu: {
+    crisisGuidance: '复学关心指引',
     crisisCases: '危机个案',
     crisisReferrals: '转介跟踪',
     crisisReview: '紧急调阅审核',
@@ -238,6 +239,7 @@ export default {
     close: '关闭',
     unreadTitle: '你有新的通知',
     kinds: {
+      crisis_return_checkpoint: '复学随访提醒：请按计划与一位复学学生面谈并记录。',
       crisis_opened: '学校开启了一个危机干预个案，请及时跟进。',
       crisis_step_overdue: '一个危机个案的步骤已超时，已提请上级工作组协同。',
       crisis_escalated: '一个危机个案已提请您所在的工作组协同处置。',

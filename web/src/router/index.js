@@ -95,6 +95,12 @@ const routes = [
         meta: { capability: 'crisis.review', title: 'menu.crisisReview' },
       },
       {
+        path: 'crisis/guidance',
+        name: 'crisis-guidance',
+        component: () => import('../views/crisis/GuidanceView.vue'),
+        meta: { capability: 'crisis.guidance', title: 'menu.crisisGuidance' },
+      },
+      {
         path: 'crisis/notices',
         name: 'crisis-notices',
         component: () => import('../views/crisis/GuardianNoticesView.vue'),
