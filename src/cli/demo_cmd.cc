@@ -14,6 +14,8 @@
 #include "db/database.h"
 #include "demo/demo.h"
 #include "screening/demo_data.h"
+#include "crisis/demo_data.h"
+#include "crypto/keyring.h"
 #include "fmt/format.h"
 
 namespace xq::cli {
@@ -123,6 +125,16 @@ void AddDemoCommands(CLI::App& app) {
       std::printf("%s\n", fmt::format("demo screening campaign {}: {} submissions, {} urgent warnings",
                                       IdToString(ss->campaign_id), ss->submissions, ss->warnings)
                               .c_str());
+      // Crisis cases, referrals and a return to school, sealed with the key
+      // file the server will use for this database.
+      auto keys = crypto::KeyRing::LoadOrCreate(app::KeyFileFor({.db_url = args->url}));
+      auto cs = keys.ok() ? crisis::SeedDemoCrisis(*db, *keys, SystemClock::Instance())
+                          : absl::StatusOr<crisis::DemoCrisisSummary>(keys.status());
+      if (!cs.ok()) {
+        std::fprintf(stderr, "xinqiao demo: crisis: %s\n", std::string(cs.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      std::printf("%s\n", fmt::format("demo crisis: {} cases, {} referrals", cs->cases, cs->referrals).c_str());
     }
   });
 }
