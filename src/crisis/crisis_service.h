@@ -146,6 +146,14 @@ class CrisisService {
   // students back at school; no certificate, no assessment.
   absl::StatusOr<std::vector<Return>> Guidance(const policy::Actor& a);
 
+  // 倒查: who knew what and did what, and when, for a student
+  // (student_id) or a case (case_id, then its student): the audit entries
+  // naming the student and the events about it, by time, checked against
+  // the audit hash chain (a tampered entry is named; lines after it are
+  // marked unverified). Auditors in scope, the school's psychology staff,
+  // the crisis group of an escalated case. The run itself is audited.
+  absl::StatusOr<TraceReport> Trace(const policy::Actor& a, int64_t student_id, int64_t case_id);
+
   // Break-glass.
   absl::StatusOr<BreakGlass> BreakGlassOpen(const policy::Actor& a, int64_t case_id, const std::string& reason);
   absl::StatusOr<std::vector<BreakGlass>> BreakGlassList(const policy::Actor& a, bool unreviewed_only);

@@ -529,6 +529,50 @@ class SociCrisisStore final : public CrisisStore {
     return out;
   }
 
+  absl::StatusOr<std::vector<TraceLine>> TraceOfStudent(int64_t student_id, int limit) override {
+    std::vector<TraceLine> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      long long sid = student_id;
+      int lim = limit;
+      soci::rowset<soci::row> rows =
+          (s.prepare << "SELECT l.seq, l.at, l.actor_id, l.actor_role, l.action, l.object_type, l.object_id, "
+                        "l.outcome, l.purpose, l.detail, a.display_name FROM audit_log l LEFT JOIN accounts a "
+                        "ON a.id = l.actor_id WHERE l.student_id = :s ORDER BY l.seq LIMIT :l",
+           soci::use(sid), soci::use(lim));
+      for (const auto& r : rows) {
+        TraceLine t;
+        t.source = "audit";
+        t.seq = db::GetInt(r, 0);
+        t.at = db::GetInt(r, 1);
+        t.actor_id = db::GetInt(r, 2);
+        t.actor_role = db::GetStr(r, 3);
+        t.action = db::GetStr(r, 4);
+        t.object_type = db::GetStr(r, 5);
+        t.object_id = db::GetStr(r, 6);
+        t.outcome = db::GetStr(r, 7);
+        t.purpose = db::GetStr(r, 8);
+        t.detail = db::GetStr(r, 9);
+        t.actor_name = db::GetStr(r, 10);
+        out.push_back(std::move(t));
+      }
+      std::string subject = "student:" + std::to_string(student_id);
+      soci::rowset<soci::row> evs =
+          (s.prepare << "SELECT seq, created_at, kind, payload FROM events WHERE subject = :s ORDER BY seq LIMIT :l",
+           soci::use(subject), soci::use(lim));
+      for (const auto& r : evs) {
+        TraceLine t;
+        t.source = "event";
+        t.seq = db::GetInt(r, 0);
+        t.at = db::GetInt(r, 1);
+        t.action = db::GetStr(r, 2);
+        t.detail = db::GetStr(r, 3);  // the payload; the service keeps its summary
+        out.push_back(std::move(t));
+      }
+      return absl::OkStatus();
+    }));
+    return out;
+  }
+
   absl::Status CreateBreakGlass(const BreakGlass& b, const audit::InTransaction& also) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = b.id, school = b.school_id, cid = b.case_id, acc = b.account_id, at = b.opened_at,

@@ -120,6 +120,10 @@ class CrisisStore {
   // Returns under these class paths, newest first.
   virtual absl::StatusOr<std::vector<Return>> ListReturns(const std::vector<std::string>& paths, int limit) = 0;
 
+  // 倒查: the audit entries naming the student and the events about it
+  // (subject "student:<id>"), oldest first, at most limit each.
+  virtual absl::StatusOr<std::vector<TraceLine>> TraceOfStudent(int64_t student_id, int limit) = 0;
+
   // Break-glass.
   virtual absl::Status CreateBreakGlass(const BreakGlass& b, const audit::InTransaction& also) = 0;
   // The account's unexpired break-glass on the case, if any.

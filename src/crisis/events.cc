@@ -29,6 +29,12 @@ absl::Status PublishCaseEvent(soci::session& s, const CaseEvent& e) {
       .status();
 }
 
+std::string EventSummary(const std::string& payload) {
+  nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
+  if (!j.is_object() || !j.contains("summary_zh") || !j["summary_zh"].is_string()) return "";
+  return j["summary_zh"].get<std::string>();
+}
+
 absl::StatusOr<RiskRecorded> DecodeRiskRecorded(const std::string& payload) {
   nlohmann::json j = nlohmann::json::parse(payload, nullptr, false);
   if (!j.is_object()) return InvalidArgument("payload is not a JSON object", "payload");

@@ -37,6 +37,9 @@ std::string EncodeCaseEvent(const CaseEvent& e);
 // Publishes e in the caller's transaction.
 absl::Status PublishCaseEvent(soci::session& s, const CaseEvent& e);
 
+// The summary_zh of a timeline event's payload ("" when it has none).
+std::string EventSummary(const std::string& payload);
+
 // counselling.risk_recorded, as the crisis module reads it.
 struct RiskRecorded {
   int64_t student_id = 0;

@@ -106,6 +106,34 @@ struct Return {
   std::string student_name;
 };
 
+// One line of a 倒查 report: an audit entry or an event.
+struct TraceLine {
+  int64_t at = 0;
+  std::string source;  // audit | event
+  int64_t seq = 0;     // audit seq or event position
+  int64_t actor_id = 0;
+  std::string actor_name;
+  std::string actor_role;
+  std::string action;  // audit action or event kind
+  std::string object_type;
+  std::string object_id;
+  std::string outcome;
+  std::string purpose;
+  std::string detail;  // audit detail; event summary_zh
+  bool verified = true;  // audit rows: inside the verified part of the chain
+};
+
+struct TraceReport {
+  int64_t student_id = 0;
+  int64_t case_id = 0;
+  std::string student_name;
+  std::vector<TraceLine> lines;  // by time
+  bool chain_ok = true;
+  int64_t first_bad_seq = 0;
+  std::string problem;
+  int64_t generated_at = 0;
+};
+
 struct BreakGlass {
   int64_t id = 0;
   int64_t school_id = 0;

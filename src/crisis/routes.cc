@@ -468,6 +468,38 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
     return Response::Json({{"items", items}, {"next", nullptr}});
   });
 
+  router.Add("GET", "/api/v1/crisis/trace", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"student_id", "case_id"}); !st.ok()) return Response::Error(st);
+    auto sid = QueryId(req, "student_id");
+    if (!sid.ok()) return Response::Error(sid.status());
+    auto cid = QueryId(req, "case_id");
+    if (!cid.ok()) return Response::Error(cid.status());
+    auto rep = svc.Trace(ActorOf(req), sid->value_or(0), cid->value_or(0));
+    if (!rep.ok()) return Response::Error(rep.status());
+    Json lines = Json::array();
+    for (const TraceLine& t : rep->lines) {
+      Json j = {{"at", Time(t.at)},       {"source", t.source}, {"seq", t.seq},       {"action", t.action},
+                {"detail", t.detail},     {"verified", t.verified}};
+      if (t.source == "audit") {
+        j["actor"] = {{"id", IdToString(t.actor_id)}, {"name", t.actor_name}, {"role", t.actor_role}};
+        j["object"] = {{"type", t.object_type}, {"id", t.object_id}};
+        j["outcome"] = t.outcome;
+        if (!t.purpose.empty()) j["purpose"] = t.purpose;
+      }
+      lines.push_back(j);
+    }
+    Json chain = {{"ok", rep->chain_ok}};
+    if (!rep->chain_ok) {
+      chain["first_bad_seq"] = rep->first_bad_seq;
+      chain["problem"] = rep->problem;
+    }
+    return Response::Json({{"student_id", IdToString(rep->student_id)},
+                           {"case_id", rep->case_id ? Json(IdToString(rep->case_id)) : Json(nullptr)},
+                           {"generated_at", Time(rep->generated_at)},
+                           {"chain", chain},
+                           {"lines", lines}});
+  });
+
   router.Add("GET", "/api/v1/crisis/break-glass", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"unreviewed"}); !st.ok()) return Response::Error(st);
     std::string u = req.Query("unreviewed").value_or("false");

@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { startServer, ApiClient } from '../e2e/helpers.mjs';
 
 let srv;
@@ -394,4 +395,50 @@ test('no plaintext of a case record, a referral or a scanned file in the SQLite 
   }
   // The sealed rows are there.
   assert.ok(bytes.indexOf(Buffer.from('xq1:')) >= 0);
+});
+
+test('倒查: the report of the scripted case matches what happened and names a tampered audit row', async () => {
+  const auditor = await as('auditor');
+  assert.equal((await auditor.get('/api/v1/crisis/trace')).status, 400);
+  assert.equal((await auditor.get('/api/v1/crisis/trace?case_id=abc')).status, 400);
+  for (const user of ['head_teacher', 'school_leader', 'student', 'hospital_liaison', 'expert']) {
+    const c = await as(user);
+    assert.equal((await c.get(`/api/v1/crisis/trace?case_id=${ids.case}`)).status, 404, user);
+  }
+  const psych = await as('psych_staff');
+  assert.equal((await psych.get(`/api/v1/crisis/trace?case_id=${ids.case}`)).status, 200);
+  const rep = await auditor.get(`/api/v1/crisis/trace?case_id=${ids.case}`);
+  assert.equal(rep.status, 200, JSON.stringify(rep.body));
+  assert.equal(rep.body.chain.ok, true);
+  const audit = rep.body.lines.filter((l) => l.source === 'audit');
+  const at = (action, detail) => audit.findIndex((l) => l.action === action && (!detail || String(l.detail).includes(detail)));
+  // Step by step, in the order it happened.
+  const order = [
+    at('create'), at('advance', 'report->assess'), at('advance', 'assess->intervene'), at('write', 'watch'),
+    at('write', 'guardian_notified'), at('write', 'notice_scan'), at('write', 'safety_plan'),
+    at('advance', 'intervene->refer'), at('refer'), at('accept'), at('appointment'), at('answer'),
+    at('break_glass'), at('review'),
+  ];
+  for (const i of order) assert.ok(i >= 0, JSON.stringify(order));
+  for (let i = 1; i < order.length; i++) assert.ok(order[i - 1] < order[i], `order ${JSON.stringify(order)}`);
+  // Reads and denials are there too: the leader's summary read, the head teacher's denial.
+  assert.ok(audit.some((l) => l.action === 'read' && l.actor.role === 'school_leader'));
+  assert.ok(audit.some((l) => l.outcome === 'denied' && l.actor.role === 'head_teacher'));
+  assert.ok(audit.some((l) => l.action === 'break_glass' && l.purpose === '学生在我校活动中出现紧急情况需要了解'));
+  const events = rep.body.lines.filter((l) => l.source === 'event').map((l) => l.action);
+  for (const k of ['crisis.case_opened', 'crisis.referral_sent', 'crisis.referral_answered', 'crisis.return_plan_written'])
+    assert.ok(events.includes(k), k);
+  for (const l of rep.body.lines) for (const m of [kCaseMarker, kSummaryMarker, kClinicalMarker]) assert.ok(!JSON.stringify(l).includes(m));
+
+  // Someone edits the audit row of the referral in the database file.
+  const referSeq = audit[at('refer')].seq;
+  const file = srv.db.slice('sqlite:'.length);
+  execFileSync('sqlite3', [file, `UPDATE audit_log SET detail = 'hospital=0' WHERE seq = ${referSeq}`]);
+  const after = await auditor.get(`/api/v1/crisis/trace?case_id=${ids.case}`);
+  assert.equal(after.status, 200);
+  assert.equal(after.body.chain.ok, false);
+  assert.equal(after.body.chain.first_bad_seq, referSeq);
+  const line = after.body.lines.find((l) => l.source === 'audit' && l.seq === referSeq);
+  assert.equal(line.verified, false);
+  assert.ok(after.body.lines.find((l) => l.source === 'audit' && l.seq < referSeq).verified);
 });
