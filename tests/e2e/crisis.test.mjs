@@ -124,6 +124,9 @@ test('a case opens, is referred, answered by the hospital, and the student retur
   await page.getByTestId('crisis-return-plan-input').fill(plan);
   await page.getByTestId('crisis-return-submit').click();
   await page.getByTestId('crisis-return-plan').filter({ hasText: plan }).waitFor();
+  // The 倒查 page of the case, its chain verified.
+  await page.getByTestId('crisis-trace-link').click();
+  await page.getByTestId('trace-chain').filter({ hasText: '校验通过' }).waitFor();
   await staff.context.close();
 
   // The head teacher sees the neutral plan on a phone, nothing more.

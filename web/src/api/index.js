@@ -205,3 +205,5 @@ export const getReturn = (caseId) => request('GET', `/crisis/cases/${enc(caseId)
 export const writeReturnPlan = (caseId, assessment, plan) =>
   request('POST', `/crisis/cases/${enc(caseId)}/return/plan`, { json: { assessment, plan } });
 export const listGuidance = () => request('GET', '/crisis/guidance');
+// params: {case_id} or {student_id}
+export const getTrace = (params) => request('GET', '/crisis/trace', { query: params });

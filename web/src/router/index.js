@@ -100,6 +100,13 @@ const routes = [
         component: () => import('../views/crisis/GuidanceView.vue'),
         meta: { capability: 'crisis.guidance', title: 'menu.crisisGuidance' },
       },
+      // 倒查: the server decides who may run it (auditors, psychology staff, crisis groups).
+      {
+        path: 'crisis/trace',
+        name: 'crisis-trace',
+        component: () => import('../views/crisis/TraceView.vue'),
+        meta: { title: 'crisis.traceTitle' },
+      },
       {
         path: 'crisis/notices',
         name: 'crisis-notices',
