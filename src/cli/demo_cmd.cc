@@ -2,6 +2,7 @@
 // database with a deterministic synthetic city; `xinqiao demo accounts`
 // lists the demo accounts (a table, or JSON with --json).
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -127,7 +128,12 @@ void AddDemoCommands(CLI::App& app) {
                               .c_str());
       // Crisis cases, referrals and a return to school, sealed with the key
       // file the server will use for this database.
-      auto keys = crypto::KeyRing::LoadOrCreate(app::KeyFileFor({.db_url = args->url}));
+      const std::string key_file = app::KeyFileFor({.db_url = args->url});
+      if (auto dir = std::filesystem::path(key_file).parent_path(); !dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+      }
+      auto keys = crypto::KeyRing::LoadOrCreate(key_file);
       auto cs = keys.ok() ? crisis::SeedDemoCrisis(*db, *keys, SystemClock::Instance())
                           : absl::StatusOr<crisis::DemoCrisisSummary>(keys.status());
       if (!cs.ok()) {
