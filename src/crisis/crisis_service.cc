@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "audit/audited.h"
+#include "core/clock.h"
 #include "core/ids.h"
 #include "core/status.h"
 #include "crisis/events.h"
+#include "crisis/trace_export.h"
 #include "fmt/format.h"
 #include "notice/notice_store.h"
 #include "policy/neutral_words.h"
@@ -1016,6 +1018,16 @@ absl::StatusOr<TraceReport> CrisisService::Trace(const policy::Actor& a, int64_t
       audit_, AuditEvent(a, "trace", case_id ? "crisis_case" : "student", case_id ? case_id : student_id, student_id,
                          place->school_id, "ok", fmt::format("{} lines, chain {}", rep.lines.size(), v.ok ? "ok" : "broken"))));
   return rep;
+}
+
+absl::StatusOr<std::string> CrisisService::TraceExport(const policy::Actor& a, int64_t student_id,
+                                                       int64_t case_id) {
+  XQ_ASSIGN_OR_RETURN(TraceReport rep, Trace(a, student_id, case_id));
+  XQ_ASSIGN_OR_RETURN(std::string xlsx,
+                      TraceWorkbook(rep, fmt::format("导出：账号 {} · {}", a.account_id, FormatRfc3339(rep.generated_at))));
+  XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "export", "trace", case_id ? case_id : rep.student_id,
+                                                      rep.student_id, 0, "ok", "倒查 xlsx")));
+  return xlsx;
 }
 
 // --- break-glass -----------------------------------------------------------

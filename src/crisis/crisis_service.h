@@ -153,6 +153,9 @@ class CrisisService {
   // marked unverified). Auditors in scope, the school's psychology staff,
   // the crisis group of an escalated case. The run itself is audited.
   absl::StatusOr<TraceReport> Trace(const policy::Actor& a, int64_t student_id, int64_t case_id);
+  // The same as an Excel workbook watermarked with who and when (audited
+  // as an export).
+  absl::StatusOr<std::string> TraceExport(const policy::Actor& a, int64_t student_id, int64_t case_id);
 
   // Break-glass.
   absl::StatusOr<BreakGlass> BreakGlassOpen(const policy::Actor& a, int64_t case_id, const std::string& reason);

@@ -500,6 +500,18 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
                            {"lines", lines}});
   });
 
+  router.Add("GET", "/api/v1/crisis/trace/export", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"student_id", "case_id"}); !st.ok()) return Response::Error(st);
+    auto sid = QueryId(req, "student_id");
+    if (!sid.ok()) return Response::Error(sid.status());
+    auto cid = QueryId(req, "case_id");
+    if (!cid.ok()) return Response::Error(cid.status());
+    auto x = svc.TraceExport(ActorOf(req), sid->value_or(0), cid->value_or(0));
+    if (!x.ok()) return Response::Error(x.status());
+    return Response::File(std::move(*x), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          "trace.xlsx");
+  });
+
   router.Add("GET", "/api/v1/crisis/break-glass", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"unreviewed"}); !st.ok()) return Response::Error(st);
     std::string u = req.Query("unreviewed").value_or("false");

@@ -430,6 +430,16 @@ test('倒查: the report of the scripted case matches what happened and names a 
     assert.ok(events.includes(k), k);
   for (const l of rep.body.lines) for (const m of [kCaseMarker, kSummaryMarker, kClinicalMarker]) assert.ok(!JSON.stringify(l).includes(m));
 
+  // The same as Excel (a zip), for the auditor only among these.
+  const xlsx = await fetch(`${srv.baseUrl}/api/v1/crisis/trace/export?case_id=${ids.case}`, {
+    headers: { Cookie: [...auditor.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+  });
+  assert.equal(xlsx.status, 200);
+  assert.match(xlsx.headers.get('content-type'), /spreadsheetml/);
+  const bytes = Buffer.from(await xlsx.arrayBuffer());
+  assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+  assert.equal((await (await as('head_teacher')).get(`/api/v1/crisis/trace/export?case_id=${ids.case}`)).status, 404);
+
   // Someone edits the audit row of the referral in the database file.
   const referSeq = audit[at('refer')].seq;
   const file = srv.db.slice('sqlite:'.length);

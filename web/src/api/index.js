@@ -207,3 +207,4 @@ export const writeReturnPlan = (caseId, assessment, plan) =>
 export const listGuidance = () => request('GET', '/crisis/guidance');
 // params: {case_id} or {student_id}
 export const getTrace = (params) => request('GET', '/crisis/trace', { query: params });
+export const downloadTrace = (params) => download('GET', '/crisis/trace/export', { query: params });

@@ -117,6 +117,7 @@ export default {
     traceVerified: 'Verified',
     system: 'system',
     trace: 'Accountability',
+    exportXlsx: 'Export to Excel',
     none: 'None',
   },
 };

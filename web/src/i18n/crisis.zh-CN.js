@@ -118,6 +118,7 @@ export default {
     traceVerified: '已校验',
     system: '系统',
     trace: '倒查',
+    exportXlsx: '导出 Excel',
     none: '暂无',
   },
 };
