@@ -33,6 +33,10 @@
 #include "counselling/counselling_store.h"
 #include "counselling/hotline_facts.h"
 #include "counselling/hotlines.h"
+#include "crisis/crisis_service.h"
+#include "crisis/crisis_store.h"
+#include "crisis/routes.h"
+#include "crisis/subscriptions.h"
 #include "counselling/routes.h"
 #include "crypto/key_source.h"
 #include "core/status.h"
@@ -110,6 +114,7 @@ void SubscribeModules(events::Dispatcher& d, db::Database& db) {
   d.Subscribe(notify::UrgentNoticeSubscription(SystemClock::Instance()));
   d.Subscribe(warning::ObservationsSubscription());
   d.Subscribe(warning::CounsellingRiskSubscription());
+  d.Subscribe(crisis::RiskRecordedSubscription(SystemClock::Instance()));
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
@@ -220,6 +225,8 @@ struct App::Parts {
   std::unique_ptr<warning::EscalationService> escalation;
   std::unique_ptr<network::NetworkStore> network_store;
   std::unique_ptr<network::NetworkService> network;
+  std::unique_ptr<crisis::CrisisStore> crisis_store;
+  std::unique_ptr<crisis::CrisisService> crisis;
   std::unique_ptr<screening::ScreeningStore> screening_store;
   std::unique_ptr<screening::SubmissionWriter> submission_writer;
   std::unique_ptr<screening::ScreeningService> screening;
@@ -327,6 +334,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.events->Start();
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
   XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit));
+  p.crisis_store = crisis::NewSociCrisisStore(*p.db);
+  p.crisis = std::make_unique<crisis::CrisisService>(*p.crisis_store, *p.audit, *p.keys, clock);
+  crisis::HandleCrisisJobs(*p.jobs, *p.crisis);
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
@@ -415,6 +425,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   plans::RegisterPlansRoutes(p.router, *p.plans);
   indicators::RegisterIndicatorRoutes(p.router, *p.indicators);
   records::RegisterRecordsRoutes(p.router, *p.records);
+  crisis::RegisterCrisisRoutes(p.router, *p.crisis);
   return app;
 }
 

@@ -3,6 +3,7 @@
 // lists the demo accounts (a table, or JSON with --json).
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,7 @@
 #include "records/demo_data.h"
 #include "screening/demo_data.h"
 #include "counselling/demo_data.h"
+#include "crisis/demo_data.h"
 #include "crypto/keyring.h"
 #include "fmt/format.h"
 
@@ -171,6 +173,21 @@ void AddDemoCommands(CLI::App& app) {
       std::printf("%s\n", fmt::format("demo counselling: {} slots, {} bookings, {} sealed session records",
                                       cs->slots, cs->bookings, cs->records)
                               .c_str());
+      // Crisis cases, referrals and a return to school, sealed with the key
+      // file the server will use for this database.
+      const std::string key_file = app::KeyFileFor({.db_url = args->url});
+      if (auto dir = std::filesystem::path(key_file).parent_path(); !dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+      }
+      auto keys = crypto::KeyRing::LoadOrCreate(key_file);
+      auto cs = keys.ok() ? crisis::SeedDemoCrisis(*db, *keys, SystemClock::Instance())
+                          : absl::StatusOr<crisis::DemoCrisisSummary>(keys.status());
+      if (!cs.ok()) {
+        std::fprintf(stderr, "xinqiao demo: crisis: %s\n", std::string(cs.status().message()).c_str());
+        throw CLI::RuntimeError(1);
+      }
+      std::printf("%s\n", fmt::format("demo crisis: {} cases, {} referrals", cs->cases, cs->referrals).c_str());
     }
     if (args->with_network) {
       auto ns = network::SeedDemoNetwork(*db, SystemClock::Instance());

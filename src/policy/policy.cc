@@ -621,6 +621,15 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"records.manage",
        {Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin,
         Role::kDistrictLiaison, Role::kCityAdmin, Role::kExpert}},
+      // Crisis cases (R-41…R-43): the case board (full for psychology staff,
+      // status only for school leaders and crisis groups, consulted cases for
+      // experts), referrals (psychology staff, hospital liaisons), the
+      // break-glass review (auditors) and the 告知书 to confirm (guardians).
+      {"crisis.cases", {Role::kPsychStaff, Role::kSchoolLeader, Role::kCrisisGroup, Role::kExpert}},
+      {"crisis.referrals", {Role::kPsychStaff, Role::kHospitalLiaison}},
+      {"crisis.review", {Role::kAuditor}},
+      {"crisis.notices", {Role::kGuardian}},
+      {"crisis.guidance", {Role::kHeadTeacher, Role::kGradeHead}},
   };
   return kTable;
 }

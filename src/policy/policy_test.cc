@@ -794,22 +794,23 @@ TEST(PolicyCapabilitiesTest, PerRole) {
   };
   const std::vector<Row> rows = {
       {Role::kStudent, V({"hotlines.read", "screening.answer", "self.profile"})},
-      {Role::kGuardian, V({"children.read", "children.visits", "consent.respond", "hotlines.read"})},
+      {Role::kGuardian, V({"children.read", "children.visits", "consent.respond", "crisis.notices", "hotlines.read"})},
       {Role::kPeerReporter, V({"hotlines.read", "network.report", "network.weekly", "roster.read", "screening.answer"})},  // a student
       {Role::kSubjectTeacher, V({"contacts.record", "hotlines.read", "network.report", "roster.read"})},
       {Role::kHeadTeacher,
-       V({"attention.read", "contacts.record", "hotlines.read", "network.class", "network.report",
-          "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "contacts.record", "crisis.guidance", "hotlines.read", "network.class",
+          "network.report", "org.browse", "roster.read", "screening.progress"})},
       {Role::kGradeHead,
-       V({"attention.read", "contacts.record", "hotlines.read", "network.class", "network.report",
-          "org.browse", "reviews.record", "roster.read", "screening.progress"})},
+       V({"attention.read", "contacts.record", "crisis.guidance", "hotlines.read", "network.class",
+          "network.report", "org.browse", "reviews.record", "roster.read", "screening.progress"})},
       {Role::kPsychStaff,
-       V({"archive.read", "contacts.record", "followups.review", "hotlines.read", "network.board",
-          "network.report", "org.browse", "records.manage", "reviews.record", "roster.read",
-          "screening.campaign", "screening.manage", "warnings.inbox"})},
+       V({"archive.read", "contacts.record", "crisis.cases", "crisis.referrals", "followups.review",
+          "hotlines.read", "network.board", "network.report", "org.browse", "records.manage",
+          "reviews.record", "roster.read", "screening.campaign", "screening.manage", "warnings.inbox"})},
       {Role::kSchoolLeader,
-       V({"contacts.record", "hotlines.read", "indicators.dashboard", "indicators.signoff",
-          "network.board", "org.browse", "records.manage", "roster.read", "screening.progress"})},
+       V({"contacts.record", "crisis.cases", "hotlines.read", "indicators.dashboard",
+          "indicators.signoff", "network.board", "org.browse", "records.manage", "roster.read",
+          "screening.progress"})},
       {Role::kSchoolDataAdmin,
        V({"accounts.manage", "hotlines.read", "indicators.signoff", "org.browse", "records.manage",
           "roster.import", "roster.read"})},
@@ -818,14 +819,14 @@ TEST(PolicyCapabilitiesTest, PerRole) {
           "org.browse", "records.manage", "screening.campaign", "screening.campaigns",
           "screening.stats"})},
       {Role::kDistrictLiaison, V({"hotlines.read", "indicators.dashboard", "org.browse", "records.manage"})},
-      {Role::kCrisisGroup, V({"hotlines.read", "network.board"})},
-      {Role::kExpert, V({"hotlines.read", "records.manage"})},
-      {Role::kHospitalLiaison, V({"hotlines.read"})},
+      {Role::kCrisisGroup, V({"crisis.cases", "hotlines.read", "network.board"})},
+      {Role::kExpert, V({"crisis.cases", "hotlines.read", "records.manage"})},
+      {Role::kHospitalLiaison, V({"crisis.referrals", "hotlines.read"})},
       {Role::kCityAdmin,
        V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff",
           "org.browse", "records.manage", "screening.campaign", "screening.campaigns",
           "screening.stats"})},
-      {Role::kAuditor, V({"audit.read", "hotlines.read"})},
+      {Role::kAuditor, V({"audit.read", "crisis.review", "hotlines.read"})},
   };
   ASSERT_EQ(rows.size(), static_cast<size_t>(kRoleCount));
   for (const Row& row : rows) {
@@ -839,8 +840,8 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
   EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "children.visits", "consent.respond",
-                                "contacts.record", "hotlines.read", "network.class", "network.report", "org.browse",
-                                "roster.read", "screening.progress"}));
+                                "contacts.record", "crisis.guidance", "crisis.notices", "crisis.review", "hotlines.read",
+                                "network.class", "network.report", "org.browse", "roster.read", "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);
   peer.student_id = 42;

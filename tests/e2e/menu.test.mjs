@@ -45,6 +45,12 @@ const kCapabilityRoles = {
     'psych_staff', 'school_leader', 'school_data_admin', 'district_admin',
     'district_liaison', 'expert', 'city_admin',
   ],
+  // Crisis cases, referrals, break-glass review, notices to confirm.
+  'crisis.cases': ['psych_staff', 'school_leader', 'crisis_group', 'expert'],
+  'crisis.referrals': ['psych_staff', 'hospital_liaison'],
+  'crisis.review': ['auditor'],
+  'crisis.notices': ['guardian'],
+  'crisis.guidance': ['head_teacher', 'grade_head'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

@@ -233,3 +233,52 @@ export const importRecords = (kind, { unitId, schoolYear, file, dryRun }) =>
       ? 'text/csv'
       : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   });
+// --- crisis cases, green channel, break-glass (R-41, R-42)
+// params: {status, page_size, after}
+export const listCrisisCases = (params) => request('GET', '/crisis/cases', { query: params });
+// c: {student_id, source, source_id, level, record}
+export const openCrisisCase = (c) => request('POST', '/crisis/cases', { json: c });
+export const getCrisisCase = (id) => request('GET', `/crisis/cases/${enc(id)}`);
+// a: {to, record, owner_account_id}
+export const advanceCrisisCase = (id, a) => request('POST', `/crisis/cases/${enc(id)}/advance`, { json: a });
+// item: {kind, text, starts_at, ends_at}
+export const addCrisisItem = (id, item) => request('POST', `/crisis/cases/${enc(id)}/items`, { json: item });
+export const uploadGuardianNotice = (id, file) =>
+  request('POST', `/crisis/cases/${enc(id)}/guardian-notice`, {
+    query: { name: file.name },
+    body: file,
+    contentType: file.type,
+  });
+export const downloadGuardianNotice = (id, itemId) =>
+  download('GET', `/crisis/cases/${enc(id)}/guardian-notice/${enc(itemId)}`);
+export const consultExpert = (id, accountId) =>
+  request('POST', `/crisis/cases/${enc(id)}/consults`, { json: { account_id: accountId } });
+export const breakGlass = (id, reason) => request('POST', `/crisis/cases/${enc(id)}/break-glass`, { json: { reason } });
+export const listGuardianNotices = () => request('GET', '/crisis/guardian-notices');
+export const confirmGuardianNotice = (id) => request('POST', `/crisis/guardian-notices/${enc(id)}/confirmation`);
+export const listHospitals = () => request('GET', '/crisis/hospitals');
+export const listReferrals = (caseId) => request('GET', '/crisis/referrals', { query: { case_id: caseId } });
+export const refer = (caseId, hospitalId, summary) =>
+  request('POST', `/crisis/cases/${enc(caseId)}/referrals`, { json: { hospital_id: hospitalId, summary } });
+export const acceptReferral = (id) => request('POST', `/crisis/referrals/${enc(id)}/acceptance`);
+export const recordAppointment = (id, kind, at) =>
+  request('POST', `/crisis/referrals/${enc(id)}/appointment`, { json: { kind, at } });
+export const answerReferral = (id, clinical, advice) =>
+  request('POST', `/crisis/referrals/${enc(id)}/feedback`, { json: { clinical_summary: clinical, advice } });
+export const listBreakGlass = (unreviewed) =>
+  request('GET', '/crisis/break-glass', { query: { unreviewed: unreviewed ? 'true' : 'false' } });
+export const reviewBreakGlass = (id, comment) =>
+  request('POST', `/crisis/break-glass/${enc(id)}/review`, { json: { comment } });
+export const uploadCertificate = (caseId, file) =>
+  request('POST', `/crisis/cases/${enc(caseId)}/return/certificate`, {
+    query: { name: file.name },
+    body: file,
+    contentType: file.type,
+  });
+export const getReturn = (caseId) => request('GET', `/crisis/cases/${enc(caseId)}/return`);
+export const writeReturnPlan = (caseId, assessment, plan) =>
+  request('POST', `/crisis/cases/${enc(caseId)}/return/plan`, { json: { assessment, plan } });
+export const listGuidance = () => request('GET', '/crisis/guidance');
+// params: {case_id} or {student_id}
+export const getTrace = (params) => request('GET', '/crisis/trace', { query: params });
+export const downloadTrace = (params) => download('GET', '/crisis/trace/export', { query: params });

@@ -7,6 +7,7 @@ import archive from './archive.en.js';
 import indicators from './indicators.en.js';
 import network from './network.en.js';
 import records from './records.en.js';
+import crisis from './crisis.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -17,6 +18,11 @@ export default {
     reviews: 'Periodic review',
     childVisits: 'Home visits',
     records: 'Work records',
+    crisisGuidance: 'Return guidance',
+    crisisCases: 'Crisis cases',
+    crisisReferrals: 'Referrals',
+    crisisReview: 'Emergency access review',
+    crisisNotices: 'Notices from school',
     home: 'Home',
     org: 'Organisation',
     roster: 'Student roster',
@@ -271,6 +277,17 @@ export default {
     close: 'Close',
     unreadTitle: 'You have new notices',
     kinds: {
+      crisis_return_checkpoint: 'Return follow-up due: meet a student back at school as planned and record it.',
+      crisis_opened: 'A crisis case was opened at your school; please follow it up.',
+      crisis_step_overdue: 'A step of a crisis case is overdue; the group above has been asked to help.',
+      crisis_escalated: 'A crisis case was escalated to your group.',
+      crisis_step_owner: 'You own the next step of a crisis case.',
+      crisis_consulted: 'You were asked to consult on a crisis case.',
+      crisis_guardian_notice: 'The school sent a notice; please read and confirm it under "Notices from school".',
+      crisis_referral: 'A new green channel referral waits for you.',
+      crisis_referral_answered: 'A hospital answered a referral.',
+      crisis_referral_overdue: 'A referral has no answer by its deadline; the group above has been asked to help.',
+      crisis_break_glass: '{actor} opened a crisis case in an emergency; please review it.',
       grant_requested: '{actor} asked to grant {account} ({username}) the role "{role}" ({unit}); a second administrator must approve it.',
       grant_approved: '{actor} approved the role "{role}" ({unit}) for {account} ({username}), requested by {requested_by}.',
       grant_rejected: '{actor} rejected the role "{role}" ({unit}) for {account} ({username}), requested by {requested_by}.',
@@ -349,4 +366,5 @@ export default {
   ...indicators,
   ...network,
   ...records,
+  ...crisis,
 };

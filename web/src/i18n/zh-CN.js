@@ -7,6 +7,7 @@ import archive from './archive.zh-CN.js';
 import indicators from './indicators.zh-CN.js';
 import network from './network.zh-CN.js';
 import records from './records.zh-CN.js';
+import crisis from './crisis.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
@@ -17,6 +18,11 @@ export default {
     reviews: '定期研判',
     childVisits: '家访记录',
     records: '工作台账',
+    crisisGuidance: '复学关心指引',
+    crisisCases: '危机个案',
+    crisisReferrals: '转介跟踪',
+    crisisReview: '紧急调阅审核',
+    crisisNotices: '学校告知书',
     home: '首页',
     org: '组织架构',
     roster: '学生名册',
@@ -270,6 +276,17 @@ export default {
     close: '关闭',
     unreadTitle: '你有新的通知',
     kinds: {
+      crisis_return_checkpoint: '复学随访提醒：请按计划与一位复学学生面谈并记录。',
+      crisis_opened: '学校开启了一个危机干预个案，请及时跟进。',
+      crisis_step_overdue: '一个危机个案的步骤已超时，已提请上级工作组协同。',
+      crisis_escalated: '一个危机个案已提请您所在的工作组协同处置。',
+      crisis_step_owner: '您被指定为一个危机个案下一步骤的负责人。',
+      crisis_consulted: '您被邀请参与一个危机个案的会诊。',
+      crisis_guardian_notice: '学校发来一份告知书，请在“学校告知书”中查看并确认。',
+      crisis_referral: '有一份新的绿色通道转介待您接收。',
+      crisis_referral_answered: '医院已反馈一份转介。',
+      crisis_referral_overdue: '一份转介已超过回复时限，已提请上级协同。',
+      crisis_break_glass: '{actor} 紧急调阅了一个危机个案，请留意并审核。',
       grant_requested: '{actor} 申请授予 {account}（{username}）“{role}”角色（{unit}），等待另一位管理员审批。',
       grant_approved: '{actor} 批准了授予 {account}（{username}）的“{role}”角色（{unit}），申请人：{requested_by}。',
       grant_rejected: '{actor} 驳回了授予 {account}（{username}）的“{role}”角色（{unit}），申请人：{requested_by}。',
@@ -348,4 +365,5 @@ export default {
   ...indicators,
   ...network,
   ...records,
+  ...crisis,
 };

@@ -130,6 +130,50 @@ const routes = [
         component: () => import('../views/records/RecordsView.vue'),
         meta: { capability: 'records.manage', title: 'menu.records' },
       },
+      // --- crisis cases, green channel, break-glass
+      {
+        path: 'crisis/cases',
+        name: 'crisis-cases',
+        component: () => import('../views/crisis/CrisisCasesView.vue'),
+        meta: { capability: 'crisis.cases', title: 'menu.crisisCases' },
+      },
+      {
+        path: 'crisis/cases/:id',
+        name: 'crisis-case',
+        component: () => import('../views/crisis/CrisisCaseView.vue'),
+        meta: { capability: 'crisis.cases', title: 'menu.crisisCases' },
+      },
+      {
+        path: 'crisis/referrals',
+        name: 'crisis-referrals',
+        component: () => import('../views/crisis/ReferralsView.vue'),
+        meta: { capability: 'crisis.referrals', title: 'menu.crisisReferrals' },
+      },
+      {
+        path: 'crisis/break-glass',
+        name: 'crisis-review',
+        component: () => import('../views/crisis/BreakGlassReviewView.vue'),
+        meta: { capability: 'crisis.review', title: 'menu.crisisReview' },
+      },
+      {
+        path: 'crisis/guidance',
+        name: 'crisis-guidance',
+        component: () => import('../views/crisis/GuidanceView.vue'),
+        meta: { capability: 'crisis.guidance', title: 'menu.crisisGuidance' },
+      },
+      // 倒查: the server decides who may run it (auditors, psychology staff, crisis groups).
+      {
+        path: 'crisis/trace',
+        name: 'crisis-trace',
+        component: () => import('../views/crisis/TraceView.vue'),
+        meta: { title: 'crisis.traceTitle' },
+      },
+      {
+        path: 'crisis/notices',
+        name: 'crisis-notices',
+        component: () => import('../views/crisis/GuardianNoticesView.vue'),
+        meta: { capability: 'crisis.notices', title: 'menu.crisisNotices' },
+      },
       // --- screening (capabilities from policy::Capabilities on the server)
       {
         path: 'screening/mine',
