@@ -43,13 +43,14 @@ export default defineConfig({
         // Fewer, larger shared chunks: on a slow phone network each extra
         // request of the first page costs a round trip (HTTP/1.1, six
         // connections). The Vue runtime and the Element Plus core that every
-        // page uses form two chunks; components stay with the views that use them.
+        // page uses form two chunks; components and the libraries only some
+        // use (dates, form validation, lodash) stay with the views that use them.
         codeSplitting: {
           groups: [
             { name: 'vue', test: /node_modules[\\/](@vue|vue|vue-router|pinia|vue-i18n|@intlify)[\\/]/, priority: 20 },
             {
               name: 'ep-core',
-              test: /node_modules[\\/](element-plus[\\/]es[\\/](hooks|utils|constants|tokens|directives|locale|make-installer)|lodash-es|lodash-unified|@vueuse|@floating-ui|@ctrl|@popperjs|async-validator|dayjs|normalize-wheel-es|memoize-one|escape-html)/,
+              test: /node_modules[\\/](element-plus[\\/]es[\\/](hooks|utils|constants|tokens|directives|locale|make-installer)|@vueuse|@floating-ui|@ctrl|@popperjs)/,
               priority: 10,
             },
           ],

@@ -159,9 +159,15 @@ void AddDemoCommands(CLI::App& app) {
       std::printf("%s\n", fmt::format("demo screening campaign {}: {} submissions, {} urgent warnings",
                                       IdToString(ss->campaign_id), ss->submissions, ss->warnings)
                               .c_str());
-      // The psychology centre's week, sealed with the key file the server
-      // will open (`<db>.key` beside a SQLite file).
+      // The psychology centre's week, crisis cases, referrals and a return
+      // to school, sealed with the key file the server will open (`<db>.key`
+      // beside a SQLite file; data/xinqiao.key for PostgreSQL, whose folder
+      // may not exist yet).
       const std::string key_file = app::KeyFileFor({.db_url = args->url});
+      if (auto dir = std::filesystem::path(key_file).parent_path(); !dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+      }
       auto keys = key_file.empty() ? absl::StatusOr<crypto::KeyRing>(crypto::KeyRing::Ephemeral())
                                    : crypto::KeyRing::LoadOrCreate(key_file);
       auto cs = keys.ok() ? counselling::SeedDemoCounselling(*db, *keys, SystemClock::Instance())
@@ -173,21 +179,14 @@ void AddDemoCommands(CLI::App& app) {
       std::printf("%s\n", fmt::format("demo counselling: {} slots, {} bookings, {} sealed session records",
                                       cs->slots, cs->bookings, cs->records)
                               .c_str());
-      // Crisis cases, referrals and a return to school, sealed with the key
-      // file the server will use for this database.
-      const std::string key_file = app::KeyFileFor({.db_url = args->url});
-      if (auto dir = std::filesystem::path(key_file).parent_path(); !dir.empty()) {
-        std::error_code ec;
-        std::filesystem::create_directories(dir, ec);
-      }
-      auto keys = crypto::KeyRing::LoadOrCreate(key_file);
-      auto cs = keys.ok() ? crisis::SeedDemoCrisis(*db, *keys, SystemClock::Instance())
-                          : absl::StatusOr<crisis::DemoCrisisSummary>(keys.status());
-      if (!cs.ok()) {
-        std::fprintf(stderr, "xinqiao demo: crisis: %s\n", std::string(cs.status().message()).c_str());
+      auto crisis_demo = crisis::SeedDemoCrisis(*db, *keys, SystemClock::Instance());
+      if (!crisis_demo.ok()) {
+        std::fprintf(stderr, "xinqiao demo: crisis: %s\n", std::string(crisis_demo.status().message()).c_str());
         throw CLI::RuntimeError(1);
       }
-      std::printf("%s\n", fmt::format("demo crisis: {} cases, {} referrals", cs->cases, cs->referrals).c_str());
+      std::printf("%s\n", fmt::format("demo crisis: {} cases, {} referrals", crisis_demo->cases,
+                                      crisis_demo->referrals)
+                              .c_str());
     }
     if (args->with_network) {
       auto ns = network::SeedDemoNetwork(*db, SystemClock::Instance());
