@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -139,6 +140,11 @@ absl::Status KeyRing::Init(const std::string& path) {
 absl::StatusOr<KeyRing> KeyRing::LoadOrCreate(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+    // data/xinqiao.key on a fresh checkout: its folder may not exist yet.
+    if (auto dir = std::filesystem::path(path).parent_path(); !dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+    }
     absl::Status s = Init(path);
     if (!s.ok() && !absl::IsAlreadyExists(s)) return s;
   }

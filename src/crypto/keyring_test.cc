@@ -84,6 +84,8 @@ TEST(KeyRing, RefusesOpenPermissionsAndMalformedFiles) {
   ASSERT_TRUE(absl::IsInvalidArgument(bad.status()));
   EXPECT_NE(bad.status().message().find(":3:"), std::string::npos) << bad.status();
   EXPECT_TRUE(absl::IsNotFound(KeyRing::Load(TempPath("missing")).status()));
+  auto nested = KeyRing::LoadOrCreate(TempPath("sub") + "/dir/keys");  // its folder is made
+  ASSERT_TRUE(nested.ok()) << nested.status();
   auto created = KeyRing::LoadOrCreate(TempPath("fresh"));
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->size(), 1u);

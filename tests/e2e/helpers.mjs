@@ -218,6 +218,18 @@ export async function newPage(browser, baseUrl, { viewport, locale = 'zh-CN' } =
   return { context, page };
 }
 
+// Acknowledges the notices dialog whenever it stands over the page (staff
+// who receive warnings are told of them by notices, and the dialog opens
+// by itself after sign-in): for tests about other screens. Tests about
+// notices look at the dialog themselves and do not use this.
+export async function acknowledgeNoticesWhenShown(page) {
+  const ackAll = page.getByTestId('notices-ack-all');
+  await page.addLocatorHandler(ackAll, async () => {
+    await ackAll.click();
+    await ackAll.waitFor({ state: 'hidden' });
+  });
+}
+
 // Signs in through the login form and waits for the signed-in shell.
 export async function uiLogin(page, username, password = kPassword) {
   await page.goto('/login');

@@ -8,7 +8,15 @@
 // district admin sees suppressed aggregates.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, startServer, uiLogin } from './helpers.mjs';
+import {
+  acknowledgeNoticesWhenShown,
+  ApiClient,
+  kPhoneViewport,
+  launchBrowser,
+  newPage,
+  startServer,
+  uiLogin,
+} from './helpers.mjs';
 
 let server;
 let browser;
@@ -107,6 +115,7 @@ test('psychology staff set up a class screening; the guardian agrees in the brow
 test('the student answers on a phone, resumes where they left, submits and sees neutral feedback', { timeout: 180_000 }, async () => {
   // The inbox is open before the answers arrive.
   inbox = await newPage(browser, server.baseUrl);
+  await acknowledgeNoticesWhenShown(inbox.page);
   await uiLogin(inbox.page, 'psych_staff', server.accounts.psych_staff.password);
   await inbox.page.goto('/warnings');
   await inbox.page.getByTestId('warnings').waitFor();
@@ -215,6 +224,7 @@ test('the urgent warning reaches the inbox within seconds; acknowledged; intervi
 
 test('the head teacher sees completion and the confirmed level, and no score anywhere', { timeout: 120_000 }, async () => {
   const { context, page } = await newPage(browser, server.baseUrl);
+  await acknowledgeNoticesWhenShown(page);
   const seen = recordApi(page);
   try {
     await uiLogin(page, 'head_teacher', server.accounts.head_teacher.password);

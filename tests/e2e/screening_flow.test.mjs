@@ -6,7 +6,15 @@
 // menu carries the count, and one student's warnings make one card.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, startServer, uiLogin } from './helpers.mjs';
+import {
+  acknowledgeNoticesWhenShown,
+  ApiClient,
+  kPhoneViewport,
+  launchBrowser,
+  newPage,
+  startServer,
+  uiLogin,
+} from './helpers.mjs';
 
 let server;
 let browser;
@@ -133,6 +141,7 @@ test('the psychology teacher\'s home lists the day\'s work, the menu shows the c
   assert.ok(open.body.total >= 2);
 
   const { context, page } = await newPage(browser, server.baseUrl);
+  await acknowledgeNoticesWhenShown(page);
   try {
     await uiLogin(page, 'psych_staff', server.accounts.psych_staff.password);
     await page.goto('/');
