@@ -192,6 +192,14 @@ TEST(Smtp, SpeaksThePlainDialogueAndRetriesAfterARefusal) {
                     .recipients = {"psych@school.local", "leader@school.local"}};
   EXPECT_EQ(ch->Send(m).code(), absl::StatusCode::kUnavailable) << "a 451 fails (the job retries)";
   ASSERT_TRUE(ch->Send(m).ok());
+  // The client is done at "221 bye"; the receiver records the session just after.
+  for (int wait = 0; wait < 500; ++wait) {
+    {
+      std::lock_guard lk(mu);
+      if (sessions.size() >= 2) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   std::lock_guard lk(mu);
   ASSERT_EQ(sessions.size(), 2u);
   EXPECT_EQ(sessions[0], (std::vector<std::string>{"EHLO xinqiao", "MAIL FROM:<xinqiao@school.local>"}));

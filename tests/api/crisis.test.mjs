@@ -384,7 +384,9 @@ test('return to school: certificate sealed, neutral plan, head teacher sees guid
   }
 });
 
-test('no plaintext of a case record, a referral or a scanned file in the SQLite file', async () => {
+test('no plaintext of a case record, a referral or a scanned file in the SQLite file', {
+  skip: process.env.XQ_TEST_DB_KIND === 'postgresql' ? 'reads the SQLite file (the SQLite run checks it)' : false,
+}, async () => {
   assert.ok(srv.db.startsWith('sqlite:'), 'runs on SQLite');
   const file = srv.db.slice('sqlite:'.length);
   let bytes = Buffer.alloc(0);
@@ -442,8 +444,9 @@ test('倒查: the report of the scripted case matches what happened and names a 
 
   // Someone edits the audit row of the referral in the database file.
   const referSeq = audit[at('refer')].seq;
-  const file = srv.db.slice('sqlite:'.length);
-  execFileSync('sqlite3', [file, `UPDATE audit_log SET detail = 'hospital=0' WHERE seq = ${referSeq}`]);
+  const tamper = `UPDATE audit_log SET detail = 'hospital=0' WHERE seq = ${referSeq}`;
+  if (srv.db.startsWith('sqlite:')) execFileSync('sqlite3', [srv.db.slice('sqlite:'.length), tamper]);
+  else execFileSync('psql', [srv.db, '-v', 'ON_ERROR_STOP=1', '-q', '-c', tamper]);
   const after = await auditor.get(`/api/v1/crisis/trace?case_id=${ids.case}`);
   assert.equal(after.status, 200);
   assert.equal(after.body.chain.ok, false);
