@@ -7,6 +7,7 @@
 #include "core/ids.h"
 #include "core/status.h"
 #include "crisis/events.h"
+#include "crisis/internal.h"
 #include "crisis/trace_export.h"
 #include "fmt/format.h"
 #include "notice/notice_store.h"
@@ -20,8 +21,6 @@ using policy::DataClass;
 using policy::Role;
 using policy::View;
 
-constexpr char kStepDeadline[] = "crisis.step_deadline";
-constexpr char kReferralDeadline[] = "crisis.referral_deadline";
 
 bool Has(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
@@ -40,16 +39,6 @@ bool EscalatedFor(const policy::Actor& a, const std::string& escalated_path, con
   return false;
 }
 
-policy::Resource ResourceOf(const policy::Actor& a, const Case& c) {
-  policy::Resource r;
-  r.data_class = DataClass::kClinical;
-  r.unit_path = c.unit_path;
-  r.student_id = c.student_id;
-  r.escalated = EscalatedFor(a, c.escalated_path, c.unit_path);
-  r.consulted = Has(c.consulted, a.account_id);
-  r.closed = c.status == "closed";
-  return r;
-}
 
 // Only psychology staff write cases (the student's own-appointments row and
 // the hospital's feedback row are not about cases).
@@ -60,22 +49,6 @@ bool MayWrite(const policy::Actor& a, const Case& c) {
 
 std::string NoticeParam(int64_t v) { return IdToString(v); }
 
-std::vector<notice::Notice> NoticesTo(const std::vector<int64_t>& to, int64_t school_id, std::string kind,
-                                      std::map<std::string, std::string> params) {
-  std::vector<notice::Notice> out;
-  std::vector<int64_t> seen;
-  for (int64_t acc : to) {
-    if (acc == 0 || Has(seen, acc)) continue;
-    seen.push_back(acc);
-    notice::Notice n;
-    n.school_id = school_id;
-    n.account_id = acc;
-    n.kind = kind;
-    n.params = params;
-    out.push_back(std::move(n));
-  }
-  return out;
-}
 
 // Lifts a case one level (district, then city) and tells that level's
 // crisis group; returns the path reached ("" when there is no higher level).
@@ -105,6 +78,34 @@ absl::StatusOr<std::string> EscalateIn(soci::session& s, const Case& c, int64_t 
 }
 
 }  // namespace
+
+policy::Resource ResourceOf(const policy::Actor& a, const Case& c) {
+  policy::Resource r;
+  r.data_class = DataClass::kClinical;
+  r.unit_path = c.unit_path;
+  r.student_id = c.student_id;
+  r.escalated = EscalatedFor(a, c.escalated_path, c.unit_path);
+  r.consulted = Has(c.consulted, a.account_id);
+  r.closed = c.status == "closed";
+  return r;
+}
+
+std::vector<notice::Notice> NoticesTo(const std::vector<int64_t>& to, int64_t school_id, std::string kind,
+                                      std::map<std::string, std::string> params) {
+  std::vector<notice::Notice> out;
+  std::vector<int64_t> seen;
+  for (int64_t acc : to) {
+    if (acc == 0 || Has(seen, acc)) continue;
+    seen.push_back(acc);
+    notice::Notice n;
+    n.school_id = school_id;
+    n.account_id = acc;
+    n.kind = kind;
+    n.params = params;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
 
 // --- steps ---------------------------------------------------------------
 
@@ -586,234 +587,6 @@ absl::Status CrisisService::ConfirmGuardianNotice(const policy::Actor& a, int64_
                                                                    c.school_id, "ok", "guardian notice")));
 }
 
-// --- hospitals and referrals ----------------------------------------------
-
-absl::StatusOr<Hospital> CrisisService::CreateHospital(const policy::Actor& a, const std::string& name,
-                                                       int64_t unit_id, const std::vector<int64_t>& liaisons) {
-  if (name.empty() || name.size() > 200) return InvalidArgument("name is 1..200 characters", "name");
-  XQ_ASSIGN_OR_RETURN(std::optional<std::string> unit_path, store_.UnitPath(unit_id));
-  if (!unit_path) return WithField(NotFound("no such unit"), "unit_id");
-  policy::Resource r;
-  r.data_class = DataClass::kWorkRecords;
-  r.unit_path = *unit_path;
-  policy::Decision d = policy::Decide(a, Action::kWrite, r);
-  if (!d.allowed || (d.via != Role::kCityAdmin && d.via != Role::kDistrictAdmin)) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "create", "crisis_hospital", 0, 0, 0, "denied", name)));
-    return PermissionDenied("partner hospitals are listed by the city or district administration");
-  }
-  Hospital h{NewId(), unit_id, name, liaisons};
-  XQ_RETURN_IF_ERROR(store_.CreateHospital(h, [&](soci::session& s) -> absl::Status {
-    for (int64_t acc : liaisons) {
-      XQ_ASSIGN_OR_RETURN(bool ok, HasRoleIn(s, acc, "hospital_liaison"));
-      if (!ok) return WithField(NotFound("no such hospital liaison account"), "liaison_account_ids");
-    }
-    return audit::RecordingIn(audit_, AuditEvent(a, "create", "crisis_hospital", h.id, 0, 0, "ok", name))(s);
-  }));
-  return h;
-}
-
-absl::StatusOr<std::vector<Hospital>> CrisisService::ListHospitals(const policy::Actor& a) {
-  // The names of partner hospitals are no secret; liaison accounts are
-  // shown to administrators only.
-  if (a.grants.empty()) return PermissionDenied("sign in with a staff role");
-  XQ_ASSIGN_OR_RETURN(std::vector<Hospital> all, store_.ListHospitals());
-  bool admin = std::any_of(a.grants.begin(), a.grants.end(),
-                           [](const policy::Grant& g) { return policy::AdministersAccounts(g.role); });
-  if (!admin)
-    for (Hospital& h : all) h.liaisons.clear();
-  return all;
-}
-
-absl::StatusOr<Referral> CrisisService::Refer(const policy::Actor& a, int64_t case_id, int64_t hospital_id,
-                                              const std::string& summary) {
-  if (summary.empty()) return InvalidArgument("the referral carries a short summary", "summary");
-  if (summary.size() > 4000) return InvalidArgument("keep the summary to the minimum needed (4000 bytes)", "summary");
-  if (hospital_id <= 0) return InvalidArgument("hospital_id is required", "hospital_id");
-  XQ_ASSIGN_OR_RETURN(Case c, WritableCase(a, case_id));
-  XQ_ASSIGN_OR_RETURN(std::optional<Hospital> h, store_.GetHospital(hospital_id));
-  if (!h) return WithField(NotFound("no such hospital"), "hospital_id");
-  if (c.step != "refer" && c.step != "intervene")
-    return WithField(Conflict("a referral is made while intervening or at the refer step"), "step");
-  const int64_t now = clock_.NowMicros();
-  Referral r;
-  r.id = NewId();
-  r.school_id = c.school_id;
-  r.case_id = c.id;
-  r.student_id = c.student_id;
-  r.unit_path = c.unit_path;
-  r.hospital_id = hospital_id;
-  r.state = "sent";
-  r.due_at = now + kReferralAnswerWithin;
-  r.created_by = a.account_id;
-  r.created_at = now;
-  XQ_ASSIGN_OR_RETURN(r.summary, Seal(summary, fmt::format("crisis_referrals:{}", r.id)));
-  XQ_RETURN_IF_ERROR(store_.CreateReferral(r, [&](soci::session& s) -> absl::Status {
-    XQ_RETURN_IF_ERROR(jobs::ScheduleIn(s,
-                                        {.kind = kReferralDeadline,
-                                         .key = IdToString(r.id),
-                                         .school_id = r.school_id,
-                                         .due_at = r.due_at},
-                                        now)
-                           .status());
-    notice::PostNotices(s, NoticesTo(h->liaisons, 0, "crisis_referral", {{"referral_id", NoticeParam(r.id)}}), now);
-    XQ_RETURN_IF_ERROR(PublishCaseEvent(s, {.kind = kReferralSent,
-                                            .school_id = c.school_id,
-                                            .student_id = c.student_id,
-                                            .case_id = c.id,
-                                            .summary_zh = "通过绿色通道进行了转介",
-                                            .ref_type = "crisis_referral",
-                                            .ref_id = r.id,
-                                            .occurred_at = now,
-                                            .referral_id = r.id}));
-    return audit::RecordingIn(audit_, AuditEvent(a, "refer", "crisis_referral", r.id, c.student_id, c.school_id, "ok",
-                                                 fmt::format("hospital={}", hospital_id)))(s);
-  }));
-  r.summary = summary;
-  r.hospital_name = h->name;
-  return r;
-}
-
-absl::StatusOr<std::vector<Referral>> CrisisService::ListReferrals(const policy::Actor& a, int64_t case_id) {
-  std::vector<std::string> paths;
-  for (const auto& g : a.grants) {
-    policy::Actor one = a;
-    one.grants = {g};
-    policy::Resource r;
-    r.data_class = DataClass::kClinical;
-    r.unit_path = g.unit_path;
-    policy::Decision d = policy::Decide(one, Action::kWrite, r);
-    if (d.allowed && d.via == Role::kPsychStaff) paths.push_back(g.unit_path);
-  }
-  XQ_ASSIGN_OR_RETURN(std::vector<int64_t> hospitals, store_.HospitalsOfLiaison(a.account_id));
-  std::vector<int64_t> mine;
-  for (int64_t h : hospitals) {
-    policy::Resource r;
-    r.data_class = DataClass::kClinical;
-    r.referred_here = true;
-    policy::Decision d = policy::Decide(a, Action::kRead, r);
-    if (d.allowed && d.via == Role::kHospitalLiaison) mine.push_back(h);
-  }
-  XQ_ASSIGN_OR_RETURN(std::vector<Referral> rows, store_.ListReferrals(paths, mine, case_id, 200));
-  std::vector<Referral> out;
-  for (Referral& r : rows) {
-    XQ_ASSIGN_OR_RETURN(r.summary, Open(r.summary, fmt::format("crisis_referrals:{}", r.id)));
-    XQ_ASSIGN_OR_RETURN(r.clinical, Open(r.clinical, fmt::format("crisis_referrals:{}:clinical", r.id)));
-    out.push_back(std::move(r));
-  }
-  if (!out.empty())
-    XQ_RETURN_IF_ERROR(audit::Record(
-        audit_, AuditEvent(a, "list", "crisis_referral", case_id, 0, 0, "ok", fmt::format("{} referrals", out.size()))));
-  return out;
-}
-
-absl::StatusOr<Referral> CrisisService::GetReferral(const policy::Actor& a, int64_t id) {
-  XQ_ASSIGN_OR_RETURN(std::optional<Referral> r, store_.GetReferral(id));
-  if (!r) return NotFound("no such referral");
-  XQ_ASSIGN_OR_RETURN(std::vector<int64_t> hospitals, store_.HospitalsOfLiaison(a.account_id));
-  policy::Resource res;
-  res.data_class = DataClass::kClinical;
-  res.unit_path = r->unit_path;
-  res.student_id = r->student_id;
-  res.referred_here = Has(hospitals, r->hospital_id);
-  policy::Decision d = policy::Decide(a, Action::kRead, res);
-  const bool psych = policy::Decide(a, Action::kWrite, res).via == Role::kPsychStaff;
-  if (!d.allowed || d.view != View::kFull || (d.via != Role::kHospitalLiaison && !psych)) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "read", "crisis_referral", id, r->student_id, r->school_id,
-                                                        "denied", d.reason)));
-    return NotFound("no such referral");
-  }
-  XQ_ASSIGN_OR_RETURN(r->summary, Open(r->summary, fmt::format("crisis_referrals:{}", r->id)));
-  XQ_ASSIGN_OR_RETURN(r->clinical, Open(r->clinical, fmt::format("crisis_referrals:{}:clinical", r->id)));
-  XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "read", "crisis_referral", id, r->student_id, r->school_id)));
-  return *r;
-}
-
-absl::StatusOr<Referral> CrisisService::LiaisonReferral(const policy::Actor& a, int64_t id) {
-  XQ_ASSIGN_OR_RETURN(std::optional<Referral> r, store_.GetReferral(id));
-  if (!r) return NotFound("no such referral");
-  XQ_ASSIGN_OR_RETURN(std::vector<int64_t> hospitals, store_.HospitalsOfLiaison(a.account_id));
-  policy::Resource res;
-  res.data_class = DataClass::kClinical;
-  res.unit_path = r->unit_path;
-  res.student_id = r->student_id;
-  res.referred_here = Has(hospitals, r->hospital_id);
-  policy::Decision d = policy::Decide(a, Action::kWrite, res);
-  if (!d.allowed || d.via != Role::kHospitalLiaison) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "write", "crisis_referral", id, r->student_id,
-                                                        r->school_id, "denied", "not this hospital's referral")));
-    return NotFound("no such referral");
-  }
-  return *r;
-}
-
-absl::StatusOr<Referral> CrisisService::AcceptReferral(const policy::Actor& a, int64_t id) {
-  XQ_ASSIGN_OR_RETURN(Referral r, LiaisonReferral(a, id));
-  if (r.state != "sent") return WithField(Conflict("the referral was accepted already"), "state");
-  const int64_t now = clock_.NowMicros();
-  Referral n = r;
-  n.state = "accepted";
-  n.accepted_at = now;
-  XQ_RETURN_IF_ERROR(store_.UpdateReferral(n, "sent", [&](soci::session& s) -> absl::Status {
-    XQ_RETURN_IF_ERROR(jobs::CancelIn(s, kReferralDeadline, IdToString(r.id), now).status());
-    XQ_RETURN_IF_ERROR(
-        jobs::CancelIn(s, kReferralDeadline, IdToString(r.id) + ":up", now).status());
-    return audit::RecordingIn(audit_, AuditEvent(a, "accept", "crisis_referral", r.id, r.student_id, r.school_id))(s);
-  }));
-  return GetReferral(a, id);
-}
-
-absl::StatusOr<Referral> CrisisService::RecordAppointment(const policy::Actor& a, int64_t id, std::string_view kind,
-                                                          int64_t at) {
-  if (kind != "appointment" && kind != "admission")
-    return InvalidArgument("kind is appointment or admission", "kind");
-  if (at <= 0) return InvalidArgument("at is required", "at");
-  XQ_ASSIGN_OR_RETURN(Referral r, LiaisonReferral(a, id));
-  if (r.state != "accepted" && r.state != "appointed" && r.state != "admitted")
-    return WithField(Conflict("accept the referral first"), "state");
-  Referral n = r;
-  n.state = kind == "admission" ? "admitted" : "appointed";
-  n.appointment_at = at;
-  XQ_RETURN_IF_ERROR(store_.UpdateReferral(
-      n, r.state,
-      audit::RecordingIn(audit_, AuditEvent(a, "appointment", "crisis_referral", r.id, r.student_id, r.school_id, "ok",
-                                            std::string(kind)))));
-  return GetReferral(a, id);
-}
-
-absl::StatusOr<Referral> CrisisService::AnswerReferral(const policy::Actor& a, int64_t id, const std::string& clinical,
-                                                       const std::string& advice) {
-  if (clinical.empty()) return InvalidArgument("the clinical summary is required", "clinical_summary");
-  if (advice.empty()) return InvalidArgument("advice for the school is required", "advice");
-  if (clinical.size() > kMaxText) return InvalidArgument("clinical_summary is too long", "clinical_summary");
-  if (advice.size() > 4000) return InvalidArgument("advice is too long", "advice");
-  XQ_RETURN_IF_ERROR(policy::CheckNeutralText(advice, "advice"));
-  XQ_ASSIGN_OR_RETURN(Referral r, LiaisonReferral(a, id));
-  if (r.state == "sent") return WithField(Conflict("accept the referral first"), "state");
-  if (r.state == "answered") return WithField(Conflict("the referral was answered already"), "state");
-  const int64_t now = clock_.NowMicros();
-  Referral n = r;
-  n.state = "answered";
-  n.answered_at = now;
-  n.advice = advice;
-  XQ_ASSIGN_OR_RETURN(n.clinical, Seal(clinical, fmt::format("crisis_referrals:{}:clinical", r.id)));
-  XQ_RETURN_IF_ERROR(store_.UpdateReferral(n, r.state, [&](soci::session& s) -> absl::Status {
-    notice::PostNotices(s, NoticesTo({r.created_by}, r.school_id, "crisis_referral_answered",
-                                     {{"referral_id", NoticeParam(r.id)}, {"case_id", NoticeParam(r.case_id)}}),
-                        now);
-    XQ_RETURN_IF_ERROR(PublishCaseEvent(s, {.kind = kReferralAnswered,
-                                            .school_id = r.school_id,
-                                            .student_id = r.student_id,
-                                            .case_id = r.case_id,
-                                            .summary_zh = "医院反馈了转介结果",
-                                            .ref_type = "crisis_referral",
-                                            .ref_id = r.id,
-                                            .occurred_at = now,
-                                            .referral_id = r.id}));
-    return audit::RecordingIn(audit_, AuditEvent(a, "answer", "crisis_referral", r.id, r.student_id, r.school_id))(s);
-  }));
-  return GetReferral(a, id);
-}
-
 // --- return to school -------------------------------------------------------
 
 namespace {
@@ -1028,82 +801,6 @@ absl::StatusOr<std::string> CrisisService::TraceExport(const policy::Actor& a, i
   XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "export", "trace", case_id ? case_id : rep.student_id,
                                                       rep.student_id, 0, "ok", "倒查 xlsx")));
   return xlsx;
-}
-
-// --- break-glass -----------------------------------------------------------
-
-absl::StatusOr<BreakGlass> CrisisService::BreakGlassOpen(const policy::Actor& a, int64_t case_id,
-                                                         const std::string& reason) {
-  // Characters, not bytes: a Chinese reason of ten characters is enough.
-  size_t chars = 0;
-  for (unsigned char ch : reason)
-    if ((ch & 0xC0) != 0x80 && ch > ' ') ++chars;
-  if (chars < 10) return InvalidArgument("write the reason (at least 10 characters)", "reason");
-  if (reason.size() > 2000) return InvalidArgument("reason is too long", "reason");
-  XQ_ASSIGN_OR_RETURN(std::optional<Case> c, store_.GetCase(case_id));
-  if (!c) return NotFound("no such crisis case");
-  policy::Resource r = ResourceOf(a, *c);
-  policy::Decision normal = policy::Decide(a, Action::kRead, r);
-  if (normal.allowed && normal.view == View::kFull && normal.via != Role::kStudent &&
-      normal.via != Role::kHospitalLiaison)
-    return WithField(Conflict("you have access to this case already"), "case_id");
-  r.break_glass = true;
-  policy::Decision d = policy::Decide(a, Action::kRead, r);
-  if (!d.allowed || !d.break_glass)
-    return Deny(a, "break_glass", "crisis_case", c->id, c->student_id, c->school_id, d.reason);
-  const int64_t now = clock_.NowMicros();
-  BreakGlass b;
-  b.id = NewId();
-  b.school_id = c->school_id;
-  b.case_id = c->id;
-  b.account_id = a.account_id;
-  b.role = d.via ? std::string(policy::RoleName(*d.via)) : "";
-  b.reason = reason;
-  b.opened_at = now;
-  b.expires_at = now + kBreakGlassFor;
-  audit::Event e = AuditEvent(a, "break_glass", "crisis_case", c->id, c->student_id, c->school_id, "ok",
-                              fmt::format("until {}", b.expires_at));
-  e.purpose = reason;
-  XQ_RETURN_IF_ERROR(store_.CreateBreakGlass(b, [&](soci::session& s) -> absl::Status {
-    std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, c->school_id, c->unit_path);
-    notice::PostNotices(s, NoticesTo(to, c->school_id, "crisis_break_glass", {{"case_id", NoticeParam(c->id)}}),
-                        now);
-    return audit::RecordingIn(audit_, e)(s);
-  }));
-  return b;
-}
-
-absl::StatusOr<std::vector<BreakGlass>> CrisisService::BreakGlassList(const policy::Actor& a, bool unreviewed_only) {
-  XQ_ASSIGN_OR_RETURN(std::vector<BreakGlass> all, store_.ListBreakGlass(unreviewed_only, 500));
-  std::vector<BreakGlass> out;
-  for (BreakGlass& b : all) {
-    XQ_ASSIGN_OR_RETURN(std::optional<Case> c, store_.GetCase(b.case_id));
-    if (!c) continue;
-    policy::Resource r;
-    r.data_class = DataClass::kAudit;
-    r.unit_path = c->unit_path;
-    if (policy::Decide(a, Action::kRead, r).allowed) out.push_back(std::move(b));
-  }
-  return out;
-}
-
-absl::StatusOr<BreakGlass> CrisisService::BreakGlassReview(const policy::Actor& a, int64_t id,
-                                                           const std::string& comment) {
-  if (comment.empty()) return InvalidArgument("the review keeps a comment", "comment");
-  if (comment.size() > 2000) return InvalidArgument("comment is too long", "comment");
-  XQ_ASSIGN_OR_RETURN(std::optional<BreakGlass> b, store_.GetBreakGlass(id));
-  if (!b) return NotFound("no such break-glass access");
-  XQ_ASSIGN_OR_RETURN(std::optional<Case> c, store_.GetCase(b->case_id));
-  policy::Resource r;
-  r.data_class = DataClass::kAudit;
-  r.unit_path = c ? c->unit_path : "";
-  if (!c || !policy::Decide(a, Action::kRead, r).allowed) return NotFound("no such break-glass access");
-  const int64_t now = clock_.NowMicros();
-  XQ_RETURN_IF_ERROR(store_.ReviewBreakGlass(
-      id, a.account_id, comment, now,
-      audit::RecordingIn(audit_, AuditEvent(a, "review", "crisis_break_glass", id, c->student_id, c->school_id))));
-  XQ_ASSIGN_OR_RETURN(b, store_.GetBreakGlass(id));
-  return *b;
 }
 
 // --- deadlines -------------------------------------------------------------

@@ -39,6 +39,9 @@ inline constexpr int64_t kBreakGlassFor = 4 * kHour;
 inline constexpr int64_t kReferralAnswerWithin = 72 * kHour;
 inline constexpr size_t kMaxFileBytes = 5 * 1024 * 1024;
 inline constexpr size_t kMaxText = 20000;
+// Job kinds of the step and referral deadlines.
+inline constexpr char kStepDeadline[] = "crisis.step_deadline";
+inline constexpr char kReferralDeadline[] = "crisis.referral_deadline";
 
 // A case as the caller may see it: notes (items) only with View kFull.
 struct CaseView {
