@@ -9,6 +9,7 @@
 #include "auth/password.h"
 #include "core/status.h"
 #include "db/row.h"
+#include "demo/accounts.h"
 #include "demo/names.h"
 #include "counselling/hotline_demo.h"
 #include "fmt/format.h"
@@ -697,35 +698,6 @@ class Generator {
   std::chrono::steady_clock::time_point started_;
 };
 
-struct AccountSpec {
-  std::string_view username;
-  policy::Role role;
-};
-
-// The demo accounts, in the order they are listed.
-constexpr std::array<AccountSpec, 20> kAccounts = {{
-    {"city_admin", policy::Role::kCityAdmin},
-    {"district_admin", policy::Role::kDistrictAdmin},
-    {"district_liaison", policy::Role::kDistrictLiaison},
-    {"crisis_group", policy::Role::kCrisisGroup},
-    {"expert", policy::Role::kExpert},
-    {"hospital_liaison", policy::Role::kHospitalLiaison},
-    {"auditor", policy::Role::kAuditor},
-    {"school_leader", policy::Role::kSchoolLeader},
-    {"psych_staff", policy::Role::kPsychStaff},
-    {"school_data_admin", policy::Role::kSchoolDataAdmin},
-    {"grade_head", policy::Role::kGradeHead},
-    {"head_teacher", policy::Role::kHeadTeacher},
-    {"head_teacher2", policy::Role::kHeadTeacher},
-    {"subject_teacher", policy::Role::kSubjectTeacher},
-    {"peer_reporter", policy::Role::kPeerReporter},
-    {"student", policy::Role::kStudent},
-    {"guardian", policy::Role::kGuardian},
-    {"univ_psych_staff", policy::Role::kPsychStaff},
-    {"counsellor", policy::Role::kHeadTeacher},
-    {"dorm_leader", policy::Role::kPeerReporter},
-}};
-
 struct AccountRow {
   std::string_view username;
   policy::Role role;
@@ -879,35 +851,6 @@ absl::StatusOr<Summary> Generate(db::Database& db, const Options& options) {
     return st;
   }));
   return sum;
-}
-
-absl::StatusOr<std::vector<DemoAccount>> DemoAccounts(db::Database& db) {
-  std::vector<DemoAccount> out;
-  XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) -> absl::Status {
-    for (const AccountSpec& spec : kAccounts) {
-      std::string user(spec.username);
-      soci::rowset<soci::row> rs =
-          (s.prepare << "SELECT a.display_name, r.role, r.org_unit_id, u.name FROM accounts a "
-                        "JOIN role_assignments r ON r.account_id = a.id "
-                        "JOIN org_units u ON u.id = r.org_unit_id WHERE a.username = :u "
-                        "ORDER BY r.id",
-           soci::use(user));
-      for (const auto& r : rs) {
-        DemoAccount acc;
-        acc.username = user;
-        acc.password = std::string(kDemoPassword);
-        acc.display_name = r.get<std::string>(0);
-        acc.role = r.get<std::string>(1);
-        if (auto role = policy::RoleFromName(acc.role)) acc.role_label = std::string(policy::RoleLabelZh(*role));
-        acc.scope_unit_id = db::GetInt(r, 2);
-        acc.scope_name = r.get<std::string>(3);
-        out.push_back(std::move(acc));
-        break;
-      }
-    }
-    return absl::OkStatus();
-  }));
-  return out;
 }
 
 }  // namespace xq::demo
