@@ -121,83 +121,160 @@ absl::Status JobRunner::Schedule(const Job& job) {
   return db_.InTransaction([&](soci::session& s) { return ScheduleIn(s, job, now).status(); });
 }
 
-absl::StatusOr<std::optional<Job>> JobRunner::Claim() {
-  std::optional<Job> out;
+absl::StatusOr<std::vector<Job>> JobRunner::Claim() {
+  std::vector<Job> out;
   if (handlers_.empty()) return out;
   const bool pg = db_.dialect() == db::Dialect::kPostgres;
   const long long now = clock_.NowMicros();
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
+    out.clear();
     // Due, pending, and not leased (or its lease expired: its holder died
     // or is too slow, and loses it).
     std::string sql = fmt::format(
         "SELECT {} FROM jobs WHERE state = 'pending' AND due_at <= :n AND lease_expires_at <= :m AND kind IN ({}) "
-        "ORDER BY due_at LIMIT 1{}",
-        kColumns, kinds_sql_, pg ? " FOR UPDATE SKIP LOCKED" : "");
+        "ORDER BY due_at LIMIT {}{}",
+        kColumns, kinds_sql_, std::max(1, options_.batch), pg ? " FOR UPDATE SKIP LOCKED" : "");
     long long n = now, m = now;
-    soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(n), soci::use(m));
-    std::optional<JobState> found;
-    for (const auto& r : rows) found = StateOf(r);
-    if (!found) return absl::OkStatus();
-    if (!found->lease_holder.empty())
-      spdlog::warn("job {}/{}: the lease of {} expired; taken over", found->job.kind, found->job.key,
-                   found->lease_holder);
+    std::vector<JobState> found;
+    {
+      soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(n), soci::use(m));
+      for (const auto& r : rows) found.push_back(StateOf(r));
+    }
     long long expires = now + options_.lease_us, at = now;
-    s << "UPDATE jobs SET lease_holder = :h, lease_expires_at = :e, updated_at = :u WHERE kind = :k AND job_key = :j",
-        soci::use(options_.holder), soci::use(expires), soci::use(at), soci::use(found->job.kind),
-        soci::use(found->job.key);
-    out = found->job;
+    for (const JobState& j : found) {
+      if (!j.lease_holder.empty())
+        spdlog::warn("job {}/{}: the lease of {} expired; taken over", j.job.kind, j.job.key, j.lease_holder);
+      s << "UPDATE jobs SET lease_holder = :h, lease_expires_at = :e, updated_at = :u WHERE kind = :k AND "
+           "job_key = :j",
+          soci::use(options_.holder), soci::use(expires), soci::use(at), soci::use(j.job.kind),
+          soci::use(j.job.key);
+      out.push_back(j.job);
+    }
     return absl::OkStatus();
   }));
   return out;
 }
 
-absl::Status JobRunner::Run(const Job& job) {
+absl::Status JobRunner::RunIn(soci::session& s, const Job& job) {
   auto it = handlers_.find(job.kind);
   if (it == handlers_.end()) return Internal("no handler");
-  absl::Status st = db_.InTransaction([&](soci::session& s) -> absl::Status {
-    XQ_RETURN_IF_ERROR(it->second(s, job));
-    const long long now = clock_.NowMicros();
-    long long due = job.period_us > 0 ? now + job.period_us : job.due_at;
-    std::string state = job.period_us > 0 ? "pending" : "done";
-    long long at = now;
-    // Completes only while the lease is still this runner's: a runner that
-    // lost it (expired and taken over) rolls its effect back.
-    soci::statement done =
-        (s.prepare << "UPDATE jobs SET state = :s, due_at = :d, "
-                      "lease_holder = NULL, lease_expires_at = 0, attempts = 0, runs = runs + 1, last_error = '', "
-                      "updated_at = :u WHERE kind = :k AND job_key = :j AND lease_holder = :h AND "
-                      "lease_expires_at > :n",
-         soci::use(state), soci::use(due), soci::use(at), soci::use(job.kind), soci::use(job.key),
-         soci::use(options_.holder), soci::use(at));
-    done.execute(true);
-    if (done.get_affected_rows() != 1) return absl::AbortedError("the job's lease was lost; its effect is rolled back");
-    return absl::OkStatus();
-  });
-  if (st.ok()) return st;
-  // Failed: the lease goes, the error stays, and the job waits a while.
+  XQ_RETURN_IF_ERROR(it->second(s, job));
+  const long long now = clock_.NowMicros();
+  long long due = job.period_us > 0 ? now + job.period_us : job.due_at;
+  std::string state = job.period_us > 0 ? "pending" : "done";
+  long long at = now;
+  // Completes only while the lease is still this runner's: a runner that
+  // lost it (expired and taken over) rolls its effect back.
+  soci::statement done =
+      (s.prepare << "UPDATE jobs SET state = :s, due_at = :d, "
+                    "lease_holder = NULL, lease_expires_at = 0, attempts = 0, runs = runs + 1, last_error = '', "
+                    "updated_at = :u WHERE kind = :k AND job_key = :j AND lease_holder = :h AND "
+                    "lease_expires_at > :n",
+       soci::use(state), soci::use(due), soci::use(at), soci::use(job.kind), soci::use(job.key),
+       soci::use(options_.holder), soci::use(at));
+  done.execute(true);
+  if (done.get_affected_rows() != 1) return absl::AbortedError("the job's lease was lost; its effect is rolled back");
+  return absl::OkStatus();
+}
+
+void JobRunner::RecordFailureIn(soci::session& s, const Job& job, const absl::Status& st) {
   const long long now = clock_.NowMicros();
   const long long retry = now + std::min<int64_t>(int64_t{600'000'000}, int64_t{10'000'000} * (job.attempts + 1));
   std::string error(st.message());
+  s << "UPDATE jobs SET lease_holder = NULL, lease_expires_at = 0, attempts = attempts + 1, last_error = :e, "
+       "due_at = :d, updated_at = :u WHERE kind = :k AND job_key = :j AND lease_holder = :h",
+      soci::use(error), soci::use(retry), soci::use(now), soci::use(job.kind), soci::use(job.key),
+      soci::use(options_.holder);
+}
+
+absl::Status JobRunner::Run(const Job& job) {
+  absl::Status st = db_.InTransaction([&](soci::session& s) { return RunIn(s, job); });
+  if (st.ok()) return st;
   absl::Status recorded = db_.InTransaction([&](soci::session& s) {
-    s << "UPDATE jobs SET lease_holder = NULL, lease_expires_at = 0, attempts = attempts + 1, last_error = :e, "
-         "due_at = :d, updated_at = :u WHERE kind = :k AND job_key = :j AND lease_holder = :h",
-        soci::use(error), soci::use(retry), soci::use(now), soci::use(job.kind), soci::use(job.key),
-        soci::use(options_.holder);
+    RecordFailureIn(s, job, st);
     return absl::OkStatus();
   });
   if (!recorded.ok()) spdlog::warn("job {}/{}: failure not recorded: {}", job.kind, job.key, recorded.ToString());
   return st;
 }
 
+absl::StatusOr<int> JobRunner::RunSome(const std::vector<Job>& jobs, size_t* next) {
+  const size_t first = *next;
+  int completed = 0;
+  std::vector<std::pair<size_t, absl::Status>> failed;
+  absl::Status st = db_.InTransaction([&](soci::session& s) -> absl::Status {
+    *next = first;
+    completed = 0;
+    failed.clear();
+    const auto began = std::chrono::steady_clock::now();
+    while (*next < jobs.size() && (*next == first || std::chrono::steady_clock::now() - began < options_.batch_time)) {
+      const Job& job = jobs[(*next)++];
+      s << "SAVEPOINT xq_job";
+      absl::Status js;
+      try {
+        js = RunIn(s, job);
+      } catch (...) {
+        js = db::StatusFromCurrentException("job " + job.kind);
+      }
+      if (js.ok()) {
+        s << "RELEASE SAVEPOINT xq_job";
+        ++completed;
+        continue;
+      }
+      // Only this job's effect goes; the others in the transaction stay.
+      s << "ROLLBACK TO SAVEPOINT xq_job";
+      s << "RELEASE SAVEPOINT xq_job";
+      RecordFailureIn(s, job, js);
+      failed.emplace_back(*next - 1, js);
+    }
+    return absl::OkStatus();
+  });
+  if (!st.ok()) return st;
+  for (const auto& [i, js] : failed) spdlog::warn("job {}/{} failed: {}", jobs[i].kind, jobs[i].key, js.ToString());
+  return completed;
+}
+
+void JobRunner::Release(const std::vector<Job>& jobs, size_t from) {
+  absl::Status st = db_.InTransaction([&](soci::session& s) {
+    long long at = clock_.NowMicros();
+    for (size_t i = from; i < jobs.size(); ++i)
+      s << "UPDATE jobs SET lease_holder = NULL, lease_expires_at = 0, updated_at = :u WHERE kind = :k AND "
+           "job_key = :j AND lease_holder = :h",
+          soci::use(at), soci::use(jobs[i].kind), soci::use(jobs[i].key), soci::use(options_.holder);
+    return absl::OkStatus();
+  });
+  if (!st.ok()) spdlog::warn("job leases not given back (they expire by themselves): {}", st.ToString());
+}
+
 absl::StatusOr<int> JobRunner::RunDue() {
   int done = 0;
   for (;;) {
-    XQ_ASSIGN_OR_RETURN(auto job, Claim());
-    if (!job) return done;
-    if (absl::Status st = Run(*job); st.ok()) {
-      ++done;
-    } else {
-      spdlog::warn("job {}/{} failed: {}", job->kind, job->key, st.ToString());
+    XQ_ASSIGN_OR_RETURN(std::vector<Job> batch, Claim());
+    if (batch.empty()) return done;
+    const auto claimed = std::chrono::steady_clock::now();
+    const auto half_lease = std::chrono::microseconds(options_.lease_us / 2);
+    size_t next = 0;
+    while (next < batch.size()) {
+      if (std::chrono::steady_clock::now() - claimed > half_lease) {
+        Release(batch, next);  // the rest is taken again, with a fresh lease
+        break;
+      }
+      const size_t first = next;
+      absl::StatusOr<int> ran = RunSome(batch, &next);
+      if (ran.ok()) {
+        done += *ran;
+        continue;
+      }
+      // The transaction failed as a whole (its commit, say): its jobs run
+      // again one by one, each in its own transaction.
+      spdlog::warn("a batch of jobs rolled back ({}); running them one by one", ran.status().ToString());
+      for (size_t i = first; i < next; ++i) {
+        if (absl::Status st = Run(batch[i]); st.ok()) {
+          ++done;
+        } else {
+          spdlog::warn("job {}/{} failed: {}", batch[i].kind, batch[i].key, st.ToString());
+        }
+      }
     }
   }
 }

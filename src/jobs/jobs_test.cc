@@ -1,9 +1,11 @@
 #include "jobs/jobs.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "core/clock.h"
 #include "core/ids.h"
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 
 namespace xq::jobs {
@@ -101,6 +103,85 @@ TEST_F(JobsTest, ACancelledJobDoesNotRunAndOtherKindsAreLeftAlone) {
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(GetJob(*db_, "test.theirs", "b").value()->state, "pending") << "no runner here handles it";
   EXPECT_FALSE(runner.Schedule({.kind = "Bad Kind", .key = "b", .due_at = 0}).ok());
+}
+
+TEST_F(JobsTest, ABurstOfDueJobsRunsInBatchesAndAFailureRollsBackOnlyItsOwnEffect) {
+  // Batches of 8, so 100 jobs take several claims and transactions.
+  JobRunner runner(*db_, clock_, {.batch = 8});
+  ASSERT_TRUE(db_->Run([](soci::session& s) {
+                  s << "CREATE TABLE burst_effects (k TEXT)";
+                  return absl::OkStatus();
+                }).ok());
+  std::vector<std::string> order;
+  runner.Handle("test.burst", [&](soci::session& s, const Job& job) -> absl::Status {
+    s << "INSERT INTO burst_effects (k) VALUES (:k)", soci::use(job.key);
+    order.push_back(job.key);
+    if (job.key == "k013") return absl::UnavailableError("refused");
+    if (job.key == "k047") s << "INSERT INTO no_such_table VALUES (1)";  // throws
+    return absl::OkStatus();
+  });
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(
+        runner.Schedule({.kind = "test.burst", .key = fmt::format("k{:03}", i), .due_at = clock_.NowMicros() + i}).ok());
+  }
+  clock_.Advance(100);
+  EXPECT_EQ(runner.RunDue().value(), 98);
+  ASSERT_EQ(order.size(), 100u) << "each due job ran once";
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], fmt::format("k{:03}", i)) << "in due order";
+  std::vector<std::string> kept;
+  ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                  soci::rowset<std::string> rows = s.prepare << "SELECT k FROM burst_effects ORDER BY k";
+                  for (const auto& k : rows) kept.push_back(k);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(kept.size(), 98u);
+  EXPECT_EQ(std::count(kept.begin(), kept.end(), "k013"), 0);
+  EXPECT_EQ(std::count(kept.begin(), kept.end(), "k047"), 0);
+  EXPECT_EQ(GetJob(*db_, "test.burst", "k012").value()->state, "done");
+  auto refused = GetJob(*db_, "test.burst", "k013").value();
+  EXPECT_EQ(refused->state, "pending");
+  EXPECT_EQ(refused->job.attempts, 1);
+  EXPECT_EQ(refused->last_error, "refused");
+  EXPECT_TRUE(refused->lease_holder.empty());
+  auto thrown = GetJob(*db_, "test.burst", "k047").value();
+  EXPECT_EQ(thrown->job.attempts, 1);
+  EXPECT_EQ(thrown->last_error, "job test.burst: database error") << "an exception counts as a failure";
+  EXPECT_EQ(runner.RunDue().value(), 0) << "the two failures wait for their back-off";
+}
+
+TEST_F(JobsTest, AJobThatOutlivesItsLeaseRollsBackInABatchAndTheOthersStay) {
+  JobRunner slow(*db_, clock_, {.holder = "slow", .lease_us = 1'000'000});
+  ASSERT_TRUE(db_->Run([](soci::session& s) {
+                  s << "CREATE TABLE lease_effects (k TEXT)";
+                  return absl::OkStatus();
+                }).ok());
+  slow.Handle("test.lease", [&](soci::session& s, const Job& job) {
+    s << "INSERT INTO lease_effects (k) VALUES (:k)", soci::use(job.key);
+    if (job.key == "b") clock_.Advance(2'000'000);  // stalls past its lease
+    return absl::OkStatus();
+  });
+  for (const char* k : {"a", "b"})
+    ASSERT_TRUE(slow.Schedule({.kind = "test.lease", .key = k, .due_at = clock_.NowMicros()}).ok());
+  EXPECT_EQ(slow.RunDue().value(), 1);
+  EXPECT_EQ(GetJob(*db_, "test.lease", "a").value()->state, "done");
+  auto b = GetJob(*db_, "test.lease", "b").value();
+  EXPECT_EQ(b->state, "pending") << "its effect rolled back";
+  EXPECT_EQ(b->job.attempts, 1);
+  long long effects = 0;
+  ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                  s << "SELECT COUNT(*) FROM lease_effects", soci::into(effects);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_EQ(effects, 1);
+  JobRunner other(*db_, clock_, {.holder = "other"});
+  int other_calls = 0;
+  other.Handle("test.lease", [&](soci::session&, const Job&) {
+    ++other_calls;
+    return absl::OkStatus();
+  });
+  clock_.Advance(10'000'000);
+  EXPECT_EQ(other.RunDue().value(), 1) << "taken again after its back-off";
+  EXPECT_EQ(other_calls, 1);
 }
 
 TEST_F(JobsTest, TheBackgroundRunnerTakesDueJobs) {

@@ -10,6 +10,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "notice/notice_store.h"
+#include "org/model.h"
 #include "warning/warning_store.h"
 
 namespace xq::warning {
@@ -180,12 +181,16 @@ std::vector<int64_t> OwnersOf(soci::session& s, std::string_view step, const std
     return {};
   }
   std::vector<int64_t> out;
-  std::string path = unit_path;
+  // The owners sit on the unit or one of its ancestors, whose ids the path
+  // names: an index lookup per unit, whatever the size of the city.
+  std::string ids;
+  for (int64_t id : org::IdsOfPath(unit_path)) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  if (ids.empty()) return out;
   soci::rowset<soci::row> rows =
       (s.prepare << "SELECT DISTINCT g.account_id FROM role_assignments g JOIN org_units u ON u.id = g.org_unit_id "
                     "JOIN accounts a ON a.id = g.account_id WHERE a.disabled = 0 AND g.role = :r AND u.kind IN (" +
-                        kinds + ") AND SUBSTR(CAST(:p AS TEXT), 1, LENGTH(u.path)) = u.path ORDER BY g.account_id",
-       soci::use(role), soci::use(path));
+                        kinds + ") AND g.org_unit_id IN (" + ids + ") ORDER BY g.account_id",
+       soci::use(role));
   for (const auto& r : rows) out.push_back(db::GetInt(r, std::size_t{0}));
   return out;
 }
