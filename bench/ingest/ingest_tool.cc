@@ -128,7 +128,7 @@ int Prepare(const std::map<std::string, std::string>& f) {
   long students = 0;
   for (int64_t class_id : classes) {
     if (students >= students_wanted) break;
-    xq::http::Principal teacher = *admin;
+    xq::policy::Principal teacher = *admin;
     teacher.actor.grants = {{xq::policy::Role::kHeadTeacher, class_id, class_paths[class_id]}};
     auto issued = slips.IssueSlips(teacher, class_id);
     if (!issued.ok()) return Fail(fmt::format("slips for class {}: {}", class_id, issued.status().ToString()));

@@ -206,6 +206,7 @@ struct App::Parts {
   std::unique_ptr<jobs::JobRunner> jobs;
   std::unique_ptr<auth::AuthStore> auth_store;
   std::unique_ptr<auth::AuthService> auth;
+  std::unique_ptr<auth::HttpSessions> sessions;  // auth for the HTTP pipeline
   std::unique_ptr<auth::TwoFactorStore> two_factor_store;
   std::unique_ptr<auth::TwoFactorService> two_factor;  // the auth service's login gate
   std::unique_ptr<counselling::HotlineService> hotlines;
@@ -253,7 +254,7 @@ App::~App() = default;
 
 const http::Router& App::router() const { return parts_->router; }
 void App::Stop() { parts_->submission_writer->Stop(); }
-http::SessionResolver* App::sessions() { return parts_->auth.get(); }
+http::SessionResolver* App::sessions() { return parts_->sessions.get(); }
 
 std::string KeyFileFor(const AppOptions& options) {
   if (!options.key_file.empty()) return options.key_file;
@@ -288,6 +289,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.audit = std::make_unique<audit::AuditLog>(*p.db, clock);
   p.auth_store = auth::NewSqlAuthStore(*p.db);
   p.auth = std::make_unique<auth::AuthService>(*p.auth_store, *p.audit, clock);
+  p.sessions = std::make_unique<auth::HttpSessions>(*p.auth);
   p.two_factor_store = auth::NewSqlTwoFactorStore(*p.db);
   p.two_factor = std::make_unique<auth::TwoFactorService>(*p.two_factor_store, *p.auth_store, *p.auth,
                                                           *p.audit, clock);

@@ -20,11 +20,11 @@ namespace {
 constexpr int64_t kAuthChangeOverlapUs = 10'000'000;
 
 absl::Status LockedOut(int64_t seconds) {
-  return http::WithRetryAfter(RateLimited("too many failed logins; try again later"),
+  return WithRetryAfter(RateLimited("too many failed logins; try again later"),
                               static_cast<int>(std::max<int64_t>(seconds, 1)));
 }
 
-std::string PrimaryRole(const http::Principal* p) {
+std::string PrimaryRole(const policy::Principal* p) {
   if (!p || p->actor.grants.empty()) return {};
   return std::string(policy::RoleName(p->actor.grants.front().role));
 }
@@ -68,7 +68,7 @@ std::string HashToken(std::string_view token) {
 }
 
 int AuthService::RetryAfterOf(const absl::Status& s) {
-  return http::RetryAfterOf(s).value_or(0);
+  return xq::RetryAfterOf(s).value_or(0);
 }
 
 AuthService::AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock,
@@ -82,7 +82,7 @@ AuthService::AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& 
   dummy_hash_ = HashPassword("not-a-real-password-" + RandomHex(8)).value_or("");
 }
 
-audit::Event AuthService::AuditEvent(const http::Principal* p, std::string action, std::string object_type,
+audit::Event AuthService::AuditEvent(const policy::Principal* p, std::string action, std::string object_type,
                                      std::string object_id, std::string outcome, std::string detail) const {
   audit::Event e;
   e.actor_id = p ? p->account_id : 0;
@@ -95,7 +95,7 @@ audit::Event AuthService::AuditEvent(const http::Principal* p, std::string actio
   return e;
 }
 
-absl::Status AuthService::Audit(const http::Principal* p, std::string action, std::string object_type,
+absl::Status AuthService::Audit(const policy::Principal* p, std::string action, std::string object_type,
                                 std::string object_id, std::string outcome, std::string detail) {
   return audit::Record(audit_, AuditEvent(p, std::move(action), std::move(object_type), std::move(object_id),
                                           std::move(outcome), std::move(detail)));
@@ -187,7 +187,7 @@ absl::StatusOr<LoginResult> AuthService::OpenSession(const Account& signed_in,
   Session session{HashToken(result.token), account->id, RandomHex(16), now, now};
   XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account->id));
   XQ_ASSIGN_OR_RETURN(auto actor, BuildActor(*account, grants));
-  http::Principal p;
+  policy::Principal p;
   p.account_id = account->id;
   p.username = account->username;
   p.actor = actor;
@@ -348,13 +348,13 @@ void AuthService::KeepIdleClock(const Resolved& r) {
   kept = std::max(kept, t);
 }
 
-std::optional<http::Principal> AuthService::Resolve(std::string_view token) {
+std::optional<policy::Principal> AuthService::Resolve(std::string_view token) {
   auto p = ResolveShared(token);
   if (!p) return std::nullopt;
   return *p;
 }
 
-std::shared_ptr<const http::Principal> AuthService::ResolveShared(std::string_view token) {
+std::shared_ptr<const policy::Principal> AuthService::ResolveShared(std::string_view token) {
   if (token.size() != 64) return nullptr;
   const std::string hash = HashToken(token);
   const int64_t now = clock_.NowMicros();
@@ -402,7 +402,7 @@ std::shared_ptr<const http::Principal> AuthService::ResolveShared(std::string_vi
     std::lock_guard lk(seen_mu_);
     seen_[hash] = now;
   }
-  return std::shared_ptr<const http::Principal>(r, &r->principal);  // shares r's ownership
+  return std::shared_ptr<const policy::Principal>(r, &r->principal);  // shares r's ownership
 }
 
 absl::Status AuthService::FlushSessionActivity() {
@@ -425,14 +425,14 @@ absl::Status AuthService::FlushSessionActivity() {
   return st;
 }
 
-absl::Status AuthService::Logout(const http::Principal& p) {
+absl::Status AuthService::Logout(const policy::Principal& p) {
   ForgetSession(p.session_key);
   XQ_RETURN_IF_ERROR(store_.DeleteSession(
       p.session_key, audit::RecordingIn(audit_, AuditEvent(&p, "logout", "account", IdToString(p.account_id), "ok"))));
   return absl::OkStatus();
 }
 
-absl::StatusOr<Me> AuthService::GetMe(const http::Principal& p) {
+absl::StatusOr<Me> AuthService::GetMe(const policy::Principal& p) {
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(p.account_id));
   if (!account) return Unauthenticated();
   account->password_hash.clear();
@@ -440,7 +440,7 @@ absl::StatusOr<Me> AuthService::GetMe(const http::Principal& p) {
   return Me{*account, std::move(grants), policy::Capabilities(p.actor), p.csrf_token};
 }
 
-absl::Status AuthService::ChangePassword(const http::Principal& p, std::string_view current,
+absl::Status AuthService::ChangePassword(const policy::Principal& p, std::string_view current,
                                          std::string_view next) {
   XQ_RETURN_IF_ERROR(CheckPasswordStrength(next, "new_password"));
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(p.account_id));
@@ -460,7 +460,7 @@ absl::Status AuthService::ChangePassword(const http::Principal& p, std::string_v
   return absl::OkStatus();
 }
 
-absl::StatusOr<AccountPage> AuthService::ListAccounts(const http::Principal& p,
+absl::StatusOr<AccountPage> AuthService::ListAccounts(const policy::Principal& p,
                                                       std::optional<int64_t> unit_id,
                                                       std::string_view q, std::string_view after,
                                                       int limit) {
@@ -480,7 +480,7 @@ absl::StatusOr<AccountPage> AuthService::ListAccounts(const http::Principal& p,
   return store_.ListAccounts(scopes, q, after, std::clamp(limit, 1, 200));
 }
 
-absl::StatusOr<AccountView> AuthService::VisibleAccount(const http::Principal& p,
+absl::StatusOr<AccountView> AuthService::VisibleAccount(const policy::Principal& p,
                                                         int64_t account_id) {
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(account_id));
   if (!account) return NotFound("account not found");
@@ -499,7 +499,7 @@ absl::StatusOr<AccountView> AuthService::VisibleAccount(const http::Principal& p
   return AccountView{*account, std::move(grants), std::move(pending)};
 }
 
-absl::StatusOr<AccountView> AuthService::CreateAccount(const http::Principal& p,
+absl::StatusOr<AccountView> AuthService::CreateAccount(const policy::Principal& p,
                                                        const NewAccount& in) {
   if (in.username.size() < 3 || in.username.size() > 64 ||
       !std::all_of(in.username.begin(), in.username.end(), [](char c) {
@@ -602,7 +602,7 @@ policy::GrantTarget AuthService::TargetOf(const AccountView& v, const UnitRef& u
   return t;
 }
 
-absl::StatusOr<std::vector<notice::Notice>> AuthService::GrantNotices(const http::Principal& p,
+absl::StatusOr<std::vector<notice::Notice>> AuthService::GrantNotices(const policy::Principal& p,
                                                                       std::string kind,
                                                                       const GrantRequest& r,
                                                                       std::vector<int64_t> extra) {
@@ -630,7 +630,7 @@ absl::StatusOr<std::vector<notice::Notice>> AuthService::GrantNotices(const http
   return out;
 }
 
-absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const http::Principal& p,
+absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const policy::Principal& p,
                                                              int64_t account_id,
                                                              std::string_view role_name,
                                                              int64_t unit_id) {
@@ -688,7 +688,7 @@ absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const http::Princip
   return out;
 }
 
-absl::StatusOr<std::vector<GrantRequest>> AuthService::ListGrantRequests(const http::Principal& p,
+absl::StatusOr<std::vector<GrantRequest>> AuthService::ListGrantRequests(const policy::Principal& p,
                                                                          std::string_view state,
                                                                          int limit) {
   if (!state.empty() && state != "pending" && state != "approved" && state != "rejected")
@@ -705,7 +705,7 @@ absl::StatusOr<std::vector<GrantRequest>> AuthService::ListGrantRequests(const h
   return store_.GrantRequests(scopes, state, std::clamp(limit, 1, 200));
 }
 
-absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const http::Principal& p,
+absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const policy::Principal& p,
                                                              int64_t request_id, bool approve) {
   XQ_ASSIGN_OR_RETURN(auto req, store_.FindGrantRequest(request_id));
   const auto scopes = AdminScopes(p.actor);
@@ -755,7 +755,7 @@ absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const http::Princip
   return *req;
 }
 
-absl::Status AuthService::Revoke(const http::Principal& p, int64_t account_id, int64_t grant_id) {
+absl::Status AuthService::Revoke(const policy::Principal& p, int64_t account_id, int64_t grant_id) {
   XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
   XQ_ASSIGN_OR_RETURN(auto grant, store_.FindGrant(grant_id));
   if (!grant || grant->account_id != account_id) return NotFound("role grant not found");
@@ -775,7 +775,7 @@ absl::Status AuthService::Revoke(const http::Principal& p, int64_t account_id, i
   return absl::OkStatus();
 }
 
-absl::Status AuthService::ResetPassword(const http::Principal& p, int64_t account_id,
+absl::Status AuthService::ResetPassword(const policy::Principal& p, int64_t account_id,
                                         std::string_view new_password) {
   XQ_RETURN_IF_ERROR(CheckPasswordStrength(new_password, "new_password"));
   XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));

@@ -26,8 +26,7 @@
 #include "auth/auth_store.h"
 #include "auth/throttle.h"
 #include "core/clock.h"
-#include "http/request.h"
-#include "http/server.h"
+#include "policy/principal.h"
 #include "policy/policy.h"
 
 namespace xq::auth {
@@ -86,7 +85,7 @@ struct NewAccount {
   std::vector<std::pair<std::string, int64_t>> roles;  // (role name, unit id)
 };
 
-class AuthService final : public http::SessionResolver {
+class AuthService final {
  public:
   AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock,
               AuthOptions options = {});
@@ -101,15 +100,16 @@ class AuthService final : public http::SessionResolver {
   // the second step of TwoFactorService); `how` goes to the audit log.
   absl::StatusOr<LoginResult> OpenSession(const Account& account, std::string_view remote_addr,
                                           std::string_view how = "password");
-  absl::Status Logout(const http::Principal& p);
-  absl::StatusOr<Me> GetMe(const http::Principal& p);
-  absl::Status ChangePassword(const http::Principal& p, std::string_view current,
+  absl::Status Logout(const policy::Principal& p);
+  absl::StatusOr<Me> GetMe(const policy::Principal& p);
+  absl::Status ChangePassword(const policy::Principal& p, std::string_view current,
                               std::string_view next);
 
-  // http::SessionResolver
-  std::optional<http::Principal> Resolve(std::string_view token) override;
+  // The principal of a session token (the HTTP layer's session resolver,
+  // auth/routes.h HttpSessions); nullopt if unknown or expired.
+  std::optional<policy::Principal> Resolve(std::string_view token);
   // The held principal itself, not a copy (it lives as long as the pointer).
-  std::shared_ptr<const http::Principal> ResolveShared(std::string_view token) override;
+  std::shared_ptr<const policy::Principal> ResolveShared(std::string_view token);
   // Session activity (the idle clock) is kept in memory by Resolve and
   // written here once it has moved on by a sixth of the idle timeout (at
   // least a minute); the server calls this every few seconds and at
@@ -130,9 +130,9 @@ class AuthService final : public http::SessionResolver {
   absl::StatusOr<HeldSessions> HoldSignedInSessions(size_t limit = 500'000);
 
   // Account administration (policy DataClass::kAccounts / DecideGrant).
-  absl::StatusOr<AccountPage> ListAccounts(const http::Principal& p, std::optional<int64_t> unit_id,
+  absl::StatusOr<AccountPage> ListAccounts(const policy::Principal& p, std::optional<int64_t> unit_id,
                                            std::string_view q, std::string_view after, int limit);
-  absl::StatusOr<AccountView> CreateAccount(const http::Principal& p, const NewAccount& a);
+  absl::StatusOr<AccountView> CreateAccount(const policy::Principal& p, const NewAccount& a);
   // A role that needs a second administrator (policy::NeedsSecondApproval)
   // comes back as a pending request and has no effect until approved; the
   // psychology centre of the unit's school and the auditors are told.
@@ -140,18 +140,18 @@ class AuthService final : public http::SessionResolver {
     std::optional<RoleGrant> grant;      // in effect now
     std::optional<GrantRequest> request;  // waiting for approval
   };
-  absl::StatusOr<GrantOutcome> Grant(const http::Principal& p, int64_t account_id,
+  absl::StatusOr<GrantOutcome> Grant(const policy::Principal& p, int64_t account_id,
                                      std::string_view role, int64_t unit_id);
-  absl::Status Revoke(const http::Principal& p, int64_t account_id, int64_t grant_id);
+  absl::Status Revoke(const policy::Principal& p, int64_t account_id, int64_t grant_id);
   // Ends every session of the account; its holder is told who and when.
-  absl::Status ResetPassword(const http::Principal& p, int64_t account_id,
+  absl::Status ResetPassword(const policy::Principal& p, int64_t account_id,
                              std::string_view new_password);
   // Grant requests at units the caller administers, or (psychology centre
   // staff) of its school; state "" for all.
-  absl::StatusOr<std::vector<GrantRequest>> ListGrantRequests(const http::Principal& p,
+  absl::StatusOr<std::vector<GrantRequest>> ListGrantRequests(const policy::Principal& p,
                                                               std::string_view state, int limit);
   // Approval or rejection by a second administrator (policy::DecideApproval).
-  absl::StatusOr<GrantRequest> DecideGrantRequest(const http::Principal& p, int64_t request_id,
+  absl::StatusOr<GrantRequest> DecideGrantRequest(const policy::Principal& p, int64_t request_id,
                                                   bool approve);
 
   // Per-address failure count shared with slip sign-in.
@@ -166,24 +166,24 @@ class AuthService final : public http::SessionResolver {
  private:
   absl::StatusOr<policy::Actor> BuildActor(const Account& a, const std::vector<RoleGrant>& grants);
   // The account if the caller administers at least one of its grants' units.
-  absl::StatusOr<AccountView> VisibleAccount(const http::Principal& p, int64_t account_id);
+  absl::StatusOr<AccountView> VisibleAccount(const policy::Principal& p, int64_t account_id);
   // The facts policy::DecideGrantTo needs about the account and the unit.
   static policy::GrantTarget TargetOf(const AccountView& v, const UnitRef& unit);
   // Notices to the psychology centre and auditors of unit (and extra).
-  absl::StatusOr<std::vector<notice::Notice>> GrantNotices(const http::Principal& p,
+  absl::StatusOr<std::vector<notice::Notice>> GrantNotices(const policy::Principal& p,
                                                            std::string kind, const GrantRequest& r,
                                                            std::vector<int64_t> extra = {});
-  audit::Event AuditEvent(const http::Principal* p, std::string action, std::string object_type,
+  audit::Event AuditEvent(const policy::Principal* p, std::string action, std::string object_type,
                           std::string object_id, std::string outcome, std::string detail = {}) const;
   // Records a denial or a failed sign-in in its own transaction; a change
   // records its entry in its own transaction instead (audit::RecordingIn).
   // A failed audit write fails the request (503 audit_unavailable).
-  absl::Status Audit(const http::Principal* p, std::string action, std::string object_type,
+  absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type,
                      std::string object_id, std::string outcome, std::string detail = {});
 
   // A session as Resolve last read it from the store.
   struct Resolved {
-    http::Principal principal;
+    policy::Principal principal;
     int64_t created_at = 0;
     int64_t loaded_at = 0;
     mutable std::atomic<int64_t> last_seen_at{0};       // moves with each request

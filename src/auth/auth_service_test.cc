@@ -62,7 +62,7 @@ class AuthServiceTest : public ::testing::Test {
          std::to_string(unit) + ", 0)");
     return id;
   }
-  http::Principal LoginAs(const std::string& user) {
+  policy::Principal LoginAs(const std::string& user) {
     auto r = svc_->Login(user, "Xinqiao@2026", "127.0.0.1");
     EXPECT_TRUE(r.ok()) << r.status();
     auto p = svc_->Resolve(r->token);

@@ -72,7 +72,7 @@ absl::Status SlipService::Audit(int64_t actor, std::string role, std::string act
                                           student_id, std::move(outcome), std::move(detail)));
 }
 
-absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const http::Principal& p, int64_t class_id) {
+absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const policy::Principal& p, int64_t class_id) {
   XQ_ASSIGN_OR_RETURN(auto unit, store_.FindUnit(class_id));
   std::string role;
   bool allowed = false;
@@ -158,7 +158,7 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
   const int64_t now = clock_.NowMicros();
   LoginThrottle& addresses = auth_.throttle();
   auto locked_out = [](int64_t secs) {
-    return http::WithRetryAfter(RateLimited("too many failed logins; try again later"),
+    return WithRetryAfter(RateLimited("too many failed logins; try again later"),
                                 static_cast<int>(std::max<int64_t>(secs, 1)));
   };
   if (int64_t wait = addresses.AddressWait(remote_addr, now)) {
@@ -273,65 +273,6 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
   account->password_hash.clear();
   out.account = *account;
   return out;
-}
-
-void RegisterSlipRoutes(http::Router& router, SlipService& svc, bool secure_cookies) {
-  router.Add("POST", "/api/v1/login-slips", [&svc](http::Request& req) {
-    auto body = ParseJsonObject(req.body);
-    if (!body.ok()) return http::Response::Error(body.status());
-    JsonReader r(*body);
-    std::string class_id;
-    r.Required("class_id", &class_id);
-    if (auto st = r.Finish(); !st.ok()) return http::Response::Error(st);
-    auto id = IdFromString(class_id);
-    if (!id) return http::Response::Error(InvalidArgument("class_id must be an id", "class_id"));
-    auto slips = svc.IssueSlips(*req.principal, *id);
-    if (!slips.ok()) return http::Response::Error(slips.status());
-    Json items = Json::array();
-    for (const auto& s : *slips) {
-      items.push_back({{"student_id", IdToString(s.student_id)},
-                       {"student_no", s.student_no},
-                       {"name", s.name},
-                       {"login", s.login},
-                       {"code", s.code},
-                       {"qr_text", fmt::format("/#/slip?login={}&code={}", s.login, s.code)},
-                       {"expires_at", FormatRfc3339(s.expires_at)}});
-    }
-    return http::Response::Json({{"items", items}}, 201);
-  });
-
-  router.Add(
-      "POST", "/api/v1/auth/slip-login",
-      [&svc, secure_cookies](http::Request& req) {
-        auto body = ParseJsonObject(req.body);
-        if (!body.ok()) return http::Response::Error(body.status());
-        JsonReader r(*body);
-        std::string login, code;
-        std::optional<std::string> new_password;
-        r.Required("login", &login);
-        r.Required("code", &code);
-        r.Optional("new_password", &new_password);
-        if (auto st = r.Finish(); !st.ok()) return http::Response::Error(st);
-        auto res = svc.Login(login, code, new_password, req.remote_addr);
-        if (!res.ok()) return http::Response::Error(res.status());
-        Json roles = Json::array();
-        for (const auto& g : res->grants)
-          roles.push_back({{"id", IdToString(g.id)}, {"role", g.role}, {"unit_id", IdToString(g.unit_id)},
-                           {"unit_name", g.unit_name}, {"unit_kind", g.unit_kind}});
-        http::Response out = http::Response::Json({{"id", IdToString(res->account.id)},
-                                                   {"username", res->account.username},
-                                                   {"display_name", res->account.display_name},
-                                                   {"person_type", res->account.person_type},
-                                                   {"must_change_password", res->account.must_change_password},
-                                                   {"roles", roles},
-                                                   {"capabilities", res->capabilities},
-                                                   {"csrf_token", res->csrf_token}});
-        std::string cookie = "xq_session=" + res->token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200";
-        if (secure_cookies) cookie += "; Secure";
-        out.headers.emplace_back("Set-Cookie", cookie);
-        return out;
-      },
-      {.auth = http::Auth::kNone, .csrf = false, .max_body = 4096});
 }
 
 }  // namespace xq::auth

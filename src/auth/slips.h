@@ -29,8 +29,7 @@
 #include "auth/throttle.h"
 #include "core/clock.h"
 #include "db/database.h"
-#include "http/request.h"
-#include "http/router.h"
+#include "policy/principal.h"
 
 namespace xq::auth {
 
@@ -61,7 +60,7 @@ class SlipService {
               AuthService& auth);
 
   // Head teachers, psychology staff and school data admins of the class.
-  absl::StatusOr<std::vector<Slip>> IssueSlips(const http::Principal& p, int64_t class_id);
+  absl::StatusOr<std::vector<Slip>> IssueSlips(const policy::Principal& p, int64_t class_id);
   // Wrong login or code look alike (unauthenticated); repeated failures
   // lock the account like password logins do.
   absl::StatusOr<SlipLoginResult> Login(std::string_view login, std::string_view code,
@@ -84,8 +83,5 @@ class SlipService {
   // Login names without a student account lock out as real ones do.
   LoginThrottle names_;
 };
-
-// POST /api/v1/login-slips and POST /api/v1/auth/slip-login.
-void RegisterSlipRoutes(http::Router& router, SlipService& svc, bool secure_cookies);
 
 }  // namespace xq::auth

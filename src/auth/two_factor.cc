@@ -15,7 +15,7 @@
 #include "db/auth_changes.h"
 #include "db/row.h"
 #include "fmt/format.h"
-#include "http/request.h"
+#include "policy/principal.h"
 #include "policy/policy.h"
 #include "spdlog/spdlog.h"
 
@@ -287,7 +287,7 @@ TwoFactorService::TwoFactorService(TwoFactorStore& store, AuthStore& accounts, A
                                    audit::AuditLog& audit, const Clock& clock)
     : store_(store), accounts_(accounts), auth_(auth), audit_(audit), clock_(clock) {}
 
-absl::Status TwoFactorService::Audit(const http::Principal* p, int64_t actor_id, std::string action,
+absl::Status TwoFactorService::Audit(const policy::Principal* p, int64_t actor_id, std::string action,
                                      std::string object_id, std::string outcome, std::string detail) {
   audit::Event e;
   e.actor_id = p ? p->account_id : actor_id;
@@ -366,7 +366,7 @@ absl::Status TwoFactorService::WrongCode(const TwoFactorChallenge& c, const TwoF
   XQ_RETURN_IF_ERROR(Audit(nullptr, 0, "two_factor_failed", IdToString(c.account_id), "failed",
         fmt::format("{{\"step\":\"{}\",\"with\":\"{}\"}}", c.step, what)));
   if (locked_until) {
-    return http::WithRetryAfter(RateLimited("too many wrong codes; try again later"),
+    return WithRetryAfter(RateLimited("too many wrong codes; try again later"),
                                 static_cast<int>((locked_until - clock_.NowMicros()) / 1'000'000));
   }
   return WithField(Unauthenticated("the code is not right"), what == "recovery_code" ? "recovery_code" : "code");
@@ -388,7 +388,7 @@ absl::StatusOr<LoginResult> TwoFactorService::Verify(std::string_view token, std
   }
   const int64_t now = clock_.NowMicros();
   if (e->locked_until > now) {
-    return http::WithRetryAfter(RateLimited("too many wrong codes; try again later"),
+    return WithRetryAfter(RateLimited("too many wrong codes; try again later"),
                                 static_cast<int>((e->locked_until - now + 999'999) / 1'000'000));
   }
   std::string how;
@@ -458,7 +458,7 @@ absl::StatusOr<EnrolmentDone> TwoFactorService::ConfirmEnrolment(std::string_vie
   return done;
 }
 
-absl::StatusOr<TwoFactorState> TwoFactorService::StateOf(const http::Principal& p) {
+absl::StatusOr<TwoFactorState> TwoFactorService::StateOf(const policy::Principal& p) {
   TwoFactorState s;
   XQ_ASSIGN_OR_RETURN(s.city_requires, CityRequires());
   XQ_ASSIGN_OR_RETURN(auto e, store_.FindEnrolment(p.account_id));
@@ -470,7 +470,7 @@ absl::StatusOr<TwoFactorState> TwoFactorService::StateOf(const http::Principal& 
   return s;
 }
 
-absl::Status TwoFactorService::Reset(const http::Principal& p, int64_t account_id) {
+absl::Status TwoFactorService::Reset(const policy::Principal& p, int64_t account_id) {
   XQ_ASSIGN_OR_RETURN(auto account, accounts_.FindAccount(account_id));
   if (!account) return NotFound("account not found");
   XQ_ASSIGN_OR_RETURN(auto grants, accounts_.GrantsOf(account_id));
@@ -499,13 +499,13 @@ absl::Status TwoFactorService::Reset(const http::Principal& p, int64_t account_i
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> TwoFactorService::GetCitySetting(const http::Principal& p) {
+absl::StatusOr<bool> TwoFactorService::GetCitySetting(const policy::Principal& p) {
   if (!policy::DecideCitySettings(p.actor, policy::Action::kRead).allowed)
     return PermissionDenied("the city's settings are for administrators");
   return CityRequires();
 }
 
-absl::Status TwoFactorService::SetCitySetting(const http::Principal& p, bool required) {
+absl::Status TwoFactorService::SetCitySetting(const policy::Principal& p, bool required) {
   auto d = policy::DecideCitySettings(p.actor, policy::Action::kWrite);
   audit::Event e;
   e.actor_id = p.account_id;

@@ -32,7 +32,7 @@
 #include "auth/auth_store.h"
 #include "core/clock.h"
 #include "db/database.h"
-#include "http/request.h"
+#include "policy/principal.h"
 
 namespace xq::auth {
 
@@ -135,20 +135,20 @@ class TwoFactorService final : public LoginGate {
   absl::StatusOr<EnrolmentDone> ConfirmEnrolment(std::string_view challenge, std::string_view code,
                                                  std::string_view remote_addr);
 
-  absl::StatusOr<TwoFactorState> StateOf(const http::Principal& p);
+  absl::StatusOr<TwoFactorState> StateOf(const policy::Principal& p);
   // Another administrator of the account resets its enrolment.
-  absl::Status Reset(const http::Principal& p, int64_t account_id);
+  absl::Status Reset(const policy::Principal& p, int64_t account_id);
 
   // The city switch (missing: required).
   absl::StatusOr<bool> CityRequires();
-  absl::StatusOr<bool> GetCitySetting(const http::Principal& p);
-  absl::Status SetCitySetting(const http::Principal& p, bool required);
+  absl::StatusOr<bool> GetCitySetting(const policy::Principal& p);
+  absl::Status SetCitySetting(const policy::Principal& p, bool required);
 
  private:
   absl::StatusOr<TwoFactorChallenge> OpenChallenge(std::string_view token, std::string_view step);
   absl::Status WrongCode(const TwoFactorChallenge& c, const TwoFactorEnrolment* e, std::string_view what);
   // A failed audit write fails the request (audit/audited.h).
-  absl::Status Audit(const http::Principal* p, int64_t actor_id, std::string action, std::string object_id,
+  absl::Status Audit(const policy::Principal* p, int64_t actor_id, std::string action, std::string object_id,
                      std::string outcome, std::string detail = {});
 
   TwoFactorStore& store_;

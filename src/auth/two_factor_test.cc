@@ -73,10 +73,10 @@ class TwoFactorTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : LoginResult{};
   }
-  http::Principal PrincipalOf(const LoginResult& r) {
+  policy::Principal PrincipalOf(const LoginResult& r) {
     auto p = auth_->Resolve(r.token);
     EXPECT_TRUE(p.has_value());
-    return p.value_or(http::Principal{});
+    return p.value_or(policy::Principal{});
   }
   std::string CodeAt(const std::string& secret_b32, int64_t offset_steps = 0) {
     return totp::TotpAt(*totp::FromBase32(secret_b32), clock_.NowSeconds() + offset_steps * 30).value();

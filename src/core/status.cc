@@ -1,5 +1,7 @@
 #include "core/status.h"
 
+#include <charconv>
+
 #include "absl/strings/cord.h"
 
 namespace xq {
@@ -53,6 +55,22 @@ absl::Status PayloadTooLarge(std::string_view message) {
 }
 absl::Status UnsupportedMediaType(std::string_view message) {
   return WithCode(absl::InvalidArgumentError(Sv(message)), "unsupported_media_type");
+}
+
+absl::Status WithRetryAfter(absl::Status status, int seconds) {
+  if (status.ok() || seconds <= 0) return status;
+  status.SetPayload(Sv(kRetryAfterPayload), absl::Cord(std::to_string(seconds)));
+  return status;
+}
+
+std::optional<int> RetryAfterOf(const absl::Status& status) {
+  auto p = status.GetPayload(Sv(kRetryAfterPayload));
+  if (!p) return std::nullopt;
+  std::string s(*p);
+  int v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
 }
 
 }  // namespace xq

@@ -37,6 +37,13 @@ absl::Status RateLimited(std::string_view message);
 absl::Status PayloadTooLarge(std::string_view message);
 absl::Status UnsupportedMediaType(std::string_view message);
 
+// Payload key carrying the seconds a rate-limited caller should wait (the
+// HTTP layer sends them as Retry-After).
+inline constexpr std::string_view kRetryAfterPayload = "xq.retry_after";
+// Attaches the Retry-After seconds (> 0) to a status (no-op on OK).
+absl::Status WithRetryAfter(absl::Status status, int seconds);
+std::optional<int> RetryAfterOf(const absl::Status& status);
+
 }  // namespace xq
 
 // Propagates a non-OK status to the caller.

@@ -12,7 +12,6 @@ namespace xq::http {
 namespace {
 
 // Debian's Abseil has its own string_view type, distinct from std::string_view.
-absl::string_view Sv(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -216,22 +215,6 @@ std::pair<int, std::string> HttpStatusOf(const absl::Status& status) {
     if (canonical.first < 500) return {canonical.first, *code};
   }
   return canonical;
-}
-
-absl::Status WithRetryAfter(absl::Status status, int seconds) {
-  if (status.ok() || seconds <= 0) return status;
-  status.SetPayload(Sv(kRetryAfterPayload), absl::Cord(std::to_string(seconds)));
-  return status;
-}
-
-std::optional<int> RetryAfterOf(const absl::Status& status) {
-  auto p = status.GetPayload(Sv(kRetryAfterPayload));
-  if (!p) return std::nullopt;
-  std::string s(*p);
-  int v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
 }
 
 }  // namespace xq::http

@@ -17,21 +17,13 @@
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 #include "policy/model.h"
+#include "policy/principal.h"
 
 namespace xq::http {
 
-// The signed-in user behind a request, resolved from the xq_session cookie.
-struct Principal {
-  int64_t account_id = 0;
-  std::string username;
-  std::string display_name;
-  std::string csrf_token;
-  std::string session_key;  // hash of the session token (for logout)
-  policy::Actor actor;
-  // Signed in with a password an administrator set: only the password
-  // change (and the routes marked during_password_change) answer.
-  bool must_change_password = false;
-};
+// The signed-in user behind a request, resolved from the xq_session cookie
+// (policy/principal.h: services take the same type without HTTP).
+using Principal = policy::Principal;
 
 struct Request {
   std::string method;  // "GET", "POST", ...
@@ -111,10 +103,6 @@ class Deferred {
 // sent as the code string with the canonical HTTP status, except for 500.
 std::pair<int, std::string> HttpStatusOf(const absl::Status& status);
 
-// Payload key carrying the seconds a rate-limited caller should wait.
-inline constexpr std::string_view kRetryAfterPayload = "xq.retry_after";
-// Attaches the Retry-After seconds (> 0) to a status (no-op on OK).
-absl::Status WithRetryAfter(absl::Status status, int seconds);
-std::optional<int> RetryAfterOf(const absl::Status& status);
+// WithRetryAfter / RetryAfterOf: core/status.h.
 
 }  // namespace xq::http

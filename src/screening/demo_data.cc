@@ -14,8 +14,8 @@
 
 namespace xq::screening {
 
-absl::StatusOr<http::Principal> StaffPrincipal(db::Database& db, const std::string& username) {
-  http::Principal p;
+absl::StatusOr<policy::Principal> StaffPrincipal(db::Database& db, const std::string& username) {
+  policy::Principal p;
   XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) {
     std::string user = username;
     soci::rowset<soci::row> rows =
@@ -38,7 +38,7 @@ absl::StatusOr<http::Principal> StaffPrincipal(db::Database& db, const std::stri
 
 absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const Clock& clock,
                                                        const DemoScreeningOptions& options) {
-  XQ_ASSIGN_OR_RETURN(http::Principal p, StaffPrincipal(db, options.owner_username));
+  XQ_ASSIGN_OR_RETURN(policy::Principal p, StaffPrincipal(db, options.owner_username));
 
   audit::AuditLog audit(db, clock);
   counselling::HotlineService hotlines(db);

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "core/clock.h"
 #include "db/database.h"
-#include "http/request.h"
+#include "policy/principal.h"
 
 namespace xq::screening {
 
@@ -30,7 +30,7 @@ struct DemoScreeningSummary {
 
 // The principal of a staff account with all its grants, as a session would
 // resolve it; for seeding and benchmarks that act without signing in.
-absl::StatusOr<http::Principal> StaffPrincipal(db::Database& db, const std::string& username);
+absl::StatusOr<policy::Principal> StaffPrincipal(db::Database& db, const std::string& username);
 
 absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const Clock& clock,
                                                        const DemoScreeningOptions& options = {});

@@ -116,7 +116,7 @@ std::string FileSafe(std::string_view s) {
 
 }  // namespace
 
-absl::StatusOr<Export> ScreeningService::ExportXlsx(const http::Principal& p, int64_t campaign_id,
+absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, int64_t campaign_id,
                                                     std::string_view kind, std::string_view reason,
                                                     const AggregateQuery& q) {
   if (kind != "aggregates" && kind != "results")

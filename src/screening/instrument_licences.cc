@@ -63,7 +63,7 @@ Json InstrumentSummary(const instruments::Registry::Entry& e) {
   return j;
 }
 
-absl::StatusOr<Json> ScreeningService::ListInstruments(const http::Principal& p) {
+absl::StatusOr<Json> ScreeningService::ListInstruments(const policy::Principal& p) {
   auto scopes = warning::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
                                    {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
   if (scopes.empty()) return PermissionDenied("only those who create campaigns see the scale library");
@@ -96,7 +96,7 @@ absl::StatusOr<Json> ScreeningService::ListInstruments(const http::Principal& p)
   return Json{{"items", items}, {"licensable", licensable}};
 }
 
-absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrument(const http::Principal& p, int64_t school_id,
+absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrument(const policy::Principal& p, int64_t school_id,
                                                                      std::string_view instrument_id,
                                                                      std::string_view licence_ref) {
   const std::string object = fmt::format("{}:{}", IdToString(school_id), instrument_id);
@@ -139,7 +139,7 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrumentCli(int64_t 
   return l;
 }
 
-absl::Status ScreeningService::DisableInstrument(const http::Principal& p, int64_t school_id,
+absl::Status ScreeningService::DisableInstrument(const policy::Principal& p, int64_t school_id,
                                                  std::string_view instrument_id) {
   const std::string object = fmt::format("{}:{}", IdToString(school_id), instrument_id);
   auto scopes = warning::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords, {Role::kPsychStaff});

@@ -456,7 +456,7 @@ absl::StatusOr<std::shared_ptr<const Campaign>> ScreeningService::CampaignById(i
 
 // ---------------------------------------------------------------- audit
 
-absl::Status ScreeningService::Audit(const http::Principal* p, std::string action, std::string object_type,
+absl::Status ScreeningService::Audit(const policy::Principal* p, std::string action, std::string object_type,
                                      std::string object_id, int64_t student_id, std::string outcome,
                                      std::string detail, std::string purpose) {
   audit::Event e;
@@ -474,7 +474,7 @@ absl::Status ScreeningService::Audit(const http::Principal* p, std::string actio
 
 // ---------------------------------------------------------------- campaigns
 
-absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal& p, const Json& body) {
+absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principal& p, const Json& body) {
   JsonReader r(body);
   Campaign c;
   std::optional<std::string> name, tmpl, owner, opens, closes, notice, consent_text;
@@ -659,7 +659,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const http::Principal&
   return c;
 }
 
-absl::StatusOr<std::vector<Campaign>> ScreeningService::ListCampaigns(const http::Principal& p) {
+absl::StatusOr<std::vector<Campaign>> ScreeningService::ListCampaigns(const policy::Principal& p) {
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
   if (scopes.empty()) return PermissionDenied("no role of this account sees campaigns");
   XQ_ASSIGN_OR_RETURN(auto all, store_.ListCampaigns());
@@ -673,7 +673,7 @@ absl::StatusOr<std::vector<Campaign>> ScreeningService::ListCampaigns(const http
   return out;
 }
 
-absl::StatusOr<Campaign> ScreeningService::VisibleCampaign(const http::Principal& p, int64_t id) {
+absl::StatusOr<Campaign> ScreeningService::VisibleCampaign(const policy::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto c, CampaignById(id));
   if (!c) return NotFound("campaign not found");
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
@@ -683,14 +683,14 @@ absl::StatusOr<Campaign> ScreeningService::VisibleCampaign(const http::Principal
   return NotFound("campaign not found");
 }
 
-absl::StatusOr<Campaign> ScreeningService::GetCampaign(const http::Principal& p, int64_t id) {
+absl::StatusOr<Campaign> ScreeningService::GetCampaign(const policy::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, id));
   std::vector<Campaign> one{std::move(c)};
   XQ_RETURN_IF_ERROR(DecorateCampaigns(p, one));
   return std::move(one.front());
 }
 
-absl::StatusOr<Campaign> ScreeningService::CloseCampaign(const http::Principal& p, int64_t id) {
+absl::StatusOr<Campaign> ScreeningService::CloseCampaign(const policy::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, id));
   auto scopes = ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
                           {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
@@ -707,7 +707,7 @@ absl::StatusOr<Campaign> ScreeningService::CloseCampaign(const http::Principal& 
   return VisibleCampaign(p, id);
 }
 
-absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p, int64_t campaign_id,
+absl::StatusOr<Consent> ScreeningService::RecordConsent(const policy::Principal& p, int64_t campaign_id,
                                                         int64_t student_id, std::string_view decision) {
   if (decision != "consent" && decision != "decline")
     return InvalidArgument("decision must be consent or decline", "decision");
@@ -743,7 +743,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const http::Principal& p
   return rec;
 }
 
-absl::StatusOr<Json> ScreeningService::ConsentRequests(const http::Principal& p) {
+absl::StatusOr<Json> ScreeningService::ConsentRequests(const policy::Principal& p) {
   if (p.actor.child_ids.empty()) return PermissionDenied("only guardians have consent requests");
   Json items = Json::array();
   const std::string today = FormatDate(clock_.NowMicros());
@@ -842,7 +842,7 @@ absl::StatusOr<size_t> ScreeningService::HoldOpenAssessments(const std::vector<i
   return contexts_.size();
 }
 
-absl::StatusOr<Json> ScreeningService::ListAssignments(const http::Principal& p) {
+absl::StatusOr<Json> ScreeningService::ListAssignments(const policy::Principal& p) {
   if (p.actor.student_id == 0) return PermissionDenied("only students have assessments to answer");
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(p.actor.student_id));
   if (!s) return NotFound("student not found");
@@ -882,7 +882,7 @@ absl::StatusOr<Json> ScreeningService::ListAssignments(const http::Principal& p)
   return Json{{"items", items}, {"next", nullptr}};
 }
 
-absl::StatusOr<Json> ScreeningService::GetAssignment(const http::Principal& p, int64_t id) {
+absl::StatusOr<Json> ScreeningService::GetAssignment(const policy::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
   if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
   XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a->campaign_id));
@@ -932,7 +932,7 @@ absl::StatusOr<Json> ScreeningService::GetAssignment(const http::Principal& p, i
   return out;
 }
 
-absl::Status ScreeningService::SaveDraft(const http::Principal& p, int64_t id, const Json& answers, int position) {
+absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id, const Json& answers, int position) {
   XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
   if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
   auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
@@ -1041,7 +1041,7 @@ std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& ac
   return out;
 }
 
-absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit(const http::Principal& p,
+absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit(const policy::Principal& p,
                                                                                  int64_t id,
                                                                                  const SubmitInput& in) {
   if (in.submission_id.empty() || in.submission_id.size() > 100)
@@ -1108,7 +1108,7 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   return prep;
 }
 
-void ScreeningService::SubmitAsync(const http::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done) {
+void ScreeningService::SubmitAsync(const policy::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done) {
   auto prep = PrepareSubmit(p, id, in);
   if (!prep.ok()) return done(prep.status());
   if (!prep->write) return done(std::move(prep->out));
@@ -1126,7 +1126,7 @@ void ScreeningService::SubmitAsync(const http::Principal& p, int64_t id, const S
   });
 }
 
-absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p, int64_t id, const SubmitInput& in) {
+absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const policy::Principal& p, int64_t id, const SubmitInput& in) {
   std::promise<absl::StatusOr<SubmitOutcome>> promise;
   auto fut = promise.get_future();
   SubmitAsync(p, id, in, [&promise](absl::StatusOr<SubmitOutcome> out) { promise.set_value(std::move(out)); });
@@ -1135,7 +1135,7 @@ absl::StatusOr<SubmitOutcome> ScreeningService::Submit(const http::Principal& p,
 
 // ---------------------------------------------------------------- progress
 
-absl::StatusOr<Json> ScreeningService::Progress(const http::Principal& p, int64_t campaign_id,
+absl::StatusOr<Json> ScreeningService::Progress(const policy::Principal& p, int64_t campaign_id,
                                                 std::optional<int64_t> unit_id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
@@ -1201,7 +1201,7 @@ absl::StatusOr<Json> ScreeningService::Progress(const http::Principal& p, int64_
   return out;
 }
 
-absl::StatusOr<Json> ScreeningService::NonRespondents(const http::Principal& p, int64_t campaign_id,
+absl::StatusOr<Json> ScreeningService::NonRespondents(const policy::Principal& p, int64_t campaign_id,
                                                       int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
@@ -1222,7 +1222,7 @@ absl::StatusOr<Json> ScreeningService::NonRespondents(const http::Principal& p, 
   return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
 }
 
-absl::StatusOr<Json> ScreeningService::Remind(const http::Principal& p, int64_t campaign_id, int64_t unit_id) {
+absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto list, NonRespondents(p, campaign_id, unit_id));
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
@@ -1326,7 +1326,7 @@ std::string StudentIds(const std::vector<Submission>& xs) {
 
 }  // namespace
 
-absl::StatusOr<Json> ScreeningService::Results(const http::Principal& p, int64_t campaign_id,
+absl::StatusOr<Json> ScreeningService::Results(const policy::Principal& p, int64_t campaign_id,
                                                std::optional<int64_t> unit_id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {Role::kPsychStaff});
@@ -1350,7 +1350,7 @@ absl::StatusOr<Json> ScreeningService::Results(const http::Principal& p, int64_t
   return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
 }
 
-absl::StatusOr<Json> ScreeningService::StudentHistory(const http::Principal& p, int64_t student_id) {
+absl::StatusOr<Json> ScreeningService::StudentHistory(const policy::Principal& p, int64_t student_id) {
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(student_id));
   if (!s) return NotFound("student not found");
   auto d = policy::Decide(p.actor, Action::kRead, StudentRes(DataClass::kResults, student_id, s->unit_path));
@@ -1409,7 +1409,7 @@ std::string DimLabel(std::string_view dim, const std::string& v) {
 
 }  // namespace
 
-absl::StatusOr<Json> ScreeningService::Aggregates(const http::Principal& p, int64_t campaign_id,
+absl::StatusOr<Json> ScreeningService::Aggregates(const policy::Principal& p, int64_t campaign_id,
                                                   const AggregateQuery& q) {
   static const std::set<std::string> kDims = {"school_kind", "grade", "sex", "year", "district", "school"};
   if (q.by.empty() || q.by.size() > 2) return InvalidArgument("by takes one or two dimensions", "by");

@@ -34,7 +34,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "counselling/hotlines.h"
-#include "http/request.h"
+#include "policy/principal.h"
 #include "instruments/registry.h"
 #include "instruments/scoring.h"
 #include "screening/context_cache.h"
@@ -132,65 +132,65 @@ class ScreeningService {
   Json ListTemplates() const;
   // The templates for those who create campaigns (policy::MayUseCampaignTemplates);
   // permission_denied for everybody else.
-  absl::StatusOr<Json> ListTemplatesFor(const http::Principal& p) const;
-  absl::StatusOr<Campaign> CreateCampaign(const http::Principal& p, const Json& body);
-  absl::StatusOr<std::vector<Campaign>> ListCampaigns(const http::Principal& p);
-  absl::StatusOr<Campaign> GetCampaign(const http::Principal& p, int64_t id);
+  absl::StatusOr<Json> ListTemplatesFor(const policy::Principal& p) const;
+  absl::StatusOr<Campaign> CreateCampaign(const policy::Principal& p, const Json& body);
+  absl::StatusOr<std::vector<Campaign>> ListCampaigns(const policy::Principal& p);
+  absl::StatusOr<Campaign> GetCampaign(const policy::Principal& p, int64_t id);
   // Ends answering before closes_on; by those who may create campaigns at
   // the campaign's owner unit.
-  absl::StatusOr<Campaign> CloseCampaign(const http::Principal& p, int64_t id);
+  absl::StatusOr<Campaign> CloseCampaign(const policy::Principal& p, int64_t id);
   // Guardian (own child), student (decline for self) or staff (paper form).
-  absl::StatusOr<Consent> RecordConsent(const http::Principal& p, int64_t campaign_id,
+  absl::StatusOr<Consent> RecordConsent(const policy::Principal& p, int64_t campaign_id,
                                         int64_t student_id, std::string_view decision);
   // Guardian: campaigns of own children that ask for consent.
-  absl::StatusOr<Json> ConsentRequests(const http::Principal& p);
+  absl::StatusOr<Json> ConsentRequests(const policy::Principal& p);
 
   // --- instrument library (issue 22; instrument_licences.cc)
   // The scale picker: the newest version of every bundled scale that may be
   // used in the actor's schools, with licence, wording status and norm sets.
-  absl::StatusOr<Json> ListInstruments(const http::Principal& p);
+  absl::StatusOr<Json> ListInstruments(const policy::Principal& p);
   // A school enables (or withdraws) a scale that does not ship active, under
   // its own licence; psychology staff of the school; audited.
-  absl::StatusOr<InstrumentLicence> EnableInstrument(const http::Principal& p, int64_t school_id,
+  absl::StatusOr<InstrumentLicence> EnableInstrument(const policy::Principal& p, int64_t school_id,
                                                      std::string_view instrument_id, std::string_view licence_ref);
-  absl::Status DisableInstrument(const http::Principal& p, int64_t school_id, std::string_view instrument_id);
+  absl::Status DisableInstrument(const policy::Principal& p, int64_t school_id, std::string_view instrument_id);
   // The same for the command line (no actor; audited as the system).
   absl::StatusOr<InstrumentLicence> EnableInstrumentCli(int64_t school_id, std::string_view instrument_id,
                                                         std::string_view licence_ref);
 
   // --- answering (students)
   // Also holds the student's open assessments in memory for submitting.
-  absl::StatusOr<Json> ListAssignments(const http::Principal& p);
-  absl::StatusOr<Json> GetAssignment(const http::Principal& p, int64_t id);
-  absl::Status SaveDraft(const http::Principal& p, int64_t id, const Json& answers, int position);
-  absl::StatusOr<SubmitOutcome> Submit(const http::Principal& p, int64_t id, const SubmitInput& in);
+  absl::StatusOr<Json> ListAssignments(const policy::Principal& p);
+  absl::StatusOr<Json> GetAssignment(const policy::Principal& p, int64_t id);
+  absl::Status SaveDraft(const policy::Principal& p, int64_t id, const Json& answers, int position);
+  absl::StatusOr<SubmitOutcome> Submit(const policy::Principal& p, int64_t id, const SubmitInput& in);
   // The same without waiting: checks and scores on the calling thread, then
   // `done` runs on the submission writer's thread after the commit (or at
   // once, on this thread, when there is nothing to write). Keep it short.
   using SubmitDone = std::function<void(absl::StatusOr<SubmitOutcome>)>;
-  void SubmitAsync(const http::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done);
+  void SubmitAsync(const policy::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done);
 
   // --- progress (D8) and names of non-respondents (D1)
-  absl::StatusOr<Json> Progress(const http::Principal& p, int64_t campaign_id,
+  absl::StatusOr<Json> Progress(const policy::Principal& p, int64_t campaign_id,
                                 std::optional<int64_t> unit_id);
-  absl::StatusOr<Json> NonRespondents(const http::Principal& p, int64_t campaign_id, int64_t unit_id);
-  absl::StatusOr<Json> Remind(const http::Principal& p, int64_t campaign_id, int64_t unit_id);
+  absl::StatusOr<Json> NonRespondents(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
+  absl::StatusOr<Json> Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
 
   // --- results (D3) and aggregates (D7)
-  absl::StatusOr<Json> Results(const http::Principal& p, int64_t campaign_id,
+  absl::StatusOr<Json> Results(const policy::Principal& p, int64_t campaign_id,
                                std::optional<int64_t> unit_id);
-  absl::StatusOr<Json> StudentHistory(const http::Principal& p, int64_t student_id);
-  absl::StatusOr<Json> Aggregates(const http::Principal& p, int64_t campaign_id, const AggregateQuery& q);
+  absl::StatusOr<Json> StudentHistory(const policy::Principal& p, int64_t student_id);
+  absl::StatusOr<Json> Aggregates(const policy::Principal& p, int64_t campaign_id, const AggregateQuery& q);
   // kind: "aggregates" | "results"
-  absl::StatusOr<Export> ExportXlsx(const http::Principal& p, int64_t campaign_id, std::string_view kind,
+  absl::StatusOr<Export> ExportXlsx(const policy::Principal& p, int64_t campaign_id, std::string_view kind,
                                     std::string_view reason, const AggregateQuery& q);
 
   // Results with labels, filtered by class and band, ordered and paged.
-  absl::StatusOr<Json> ResultsPage(const http::Principal& p, int64_t campaign_id, const ResultsQuery& q);
+  absl::StatusOr<Json> ResultsPage(const policy::Principal& p, int64_t campaign_id, const ResultsQuery& q);
   // The city's suppression k: read by those who read aggregates, changed
   // by the city admin only (audited).
-  absl::StatusOr<Json> SuppressionSetting(const http::Principal& p);
-  absl::StatusOr<Json> SetSuppressionSetting(const http::Principal& p, int k);
+  absl::StatusOr<Json> SuppressionSetting(const policy::Principal& p);
+  absl::StatusOr<Json> SetSuppressionSetting(const policy::Principal& p, int k);
 
   // At start: holds the open assessments of these students (those with a
   // held session) in memory, so their first submission reads nothing.
@@ -204,7 +204,7 @@ class ScreeningService {
   // Campaigns do not change once created (the submission path reads them
   // on every request), so they are cached and shared (null: no such campaign).
   absl::StatusOr<std::shared_ptr<const Campaign>> CampaignById(int64_t id);
-  absl::StatusOr<Campaign> VisibleCampaign(const http::Principal& p, int64_t id);
+  absl::StatusOr<Campaign> VisibleCampaign(const policy::Principal& p, int64_t id);
   // Builds the stored submission with its warnings and follow-ups.
   absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
                                      const GivenAnswers& answers, std::optional<double> elapsed,
@@ -214,7 +214,7 @@ class ScreeningService {
     SubmitOutcome out;                 // complete unless `write` is set
     std::optional<WriteRequest> write;  // the row to commit
   };
-  absl::StatusOr<PreparedSubmit> PrepareSubmit(const http::Principal& p, int64_t id, const SubmitInput& in);
+  absl::StatusOr<PreparedSubmit> PrepareSubmit(const policy::Principal& p, int64_t id, const SubmitInput& in);
   absl::StatusOr<bool> MayAnswer(const Campaign& c, const StudentInfo& s, std::string* why);
   bool MayAnswer(const Campaign& c, const StudentInfo& s, const std::optional<Consent>& consent,
                  std::string* why) const;
@@ -233,14 +233,14 @@ class ScreeningService {
   // campaign has enabled it under its own licence.
   absl::Status CheckScaleLicences(const Campaign& c, const std::vector<int64_t>& school_ids);
   // Owner names and the caller's scale-title view of campaigns.
-  absl::Status DecorateCampaigns(const http::Principal& p, std::vector<Campaign>& cs);
+  absl::Status DecorateCampaigns(const policy::Principal& p, std::vector<Campaign>& cs);
   // The k of the city holding path.
   absl::StatusOr<int> CityK(std::string_view path);
   // Replaces each row's unit_path by class_name ("七年级1班").
   absl::Status FillClassNames(Json& items);
   // Conflict (field name) when the owner unit has a campaign of that name.
   absl::Status CheckCampaignName(const Campaign& c, bool confirmed);
-  absl::Status Audit(const http::Principal* p, std::string action, std::string object_type,
+  absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type,
                      std::string object_id, int64_t student_id, std::string outcome,
                      std::string detail = {}, std::string purpose = {});
 

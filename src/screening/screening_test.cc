@@ -511,8 +511,8 @@ class ServiceClockTest : public ::testing::Test {
     db_.reset();
     std::filesystem::remove_all(dir_);
   }
-  http::Principal As(const std::string& username) {
-    http::Principal p;
+  policy::Principal As(const std::string& username) {
+    policy::Principal p;
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
                      soci::rowset<soci::row> rows =
                          (s.prepare << "SELECT a.id, a.person_type, a.person_id, r.role, r.org_unit_id, u.path "

@@ -209,13 +209,13 @@ Json ItemAnswerLabels(const Submission& x, const Json& answers) {
   return out;
 }
 
-absl::StatusOr<Json> ScreeningService::ListTemplatesFor(const http::Principal& p) const {
+absl::StatusOr<Json> ScreeningService::ListTemplatesFor(const policy::Principal& p) const {
   if (!policy::MayUseCampaignTemplates(p.actor))
     return PermissionDenied("campaign templates are for those who create campaigns");
   return ListTemplates();
 }
 
-absl::Status ScreeningService::DecorateCampaigns(const http::Principal& p, std::vector<Campaign>& cs) {
+absl::Status ScreeningService::DecorateCampaigns(const policy::Principal& p, std::vector<Campaign>& cs) {
   std::set<int64_t> ids;
   for (const auto& c : cs) ids.insert(c.owner_unit_id);
   XQ_ASSIGN_OR_RETURN(auto units, store_.GetUnits(std::vector<int64_t>(ids.begin(), ids.end())));
@@ -236,7 +236,7 @@ absl::StatusOr<int> ScreeningService::CityK(std::string_view path) {
   return k.value_or(kDefaultSuppressionK);
 }
 
-absl::StatusOr<Json> ScreeningService::SuppressionSetting(const http::Principal& p) {
+absl::StatusOr<Json> ScreeningService::SuppressionSetting(const policy::Principal& p) {
   // Those who read aggregates, and the city admin who sets it.
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAggregate);
   if (scopes.empty()) return PermissionDenied("no role of this account sees aggregates");
@@ -244,7 +244,7 @@ absl::StatusOr<Json> ScreeningService::SuppressionSetting(const http::Principal&
   return Json{{"k", k}, {"min_k", kMinSuppressionK}, {"default_k", kDefaultSuppressionK}};
 }
 
-absl::StatusOr<Json> ScreeningService::SetSuppressionSetting(const http::Principal& p, int k) {
+absl::StatusOr<Json> ScreeningService::SetSuppressionSetting(const policy::Principal& p, int k) {
   const policy::Grant* city = nullptr;
   for (const auto& g : p.actor.grants)
     if (g.role == Role::kCityAdmin && !city) city = &g;
@@ -261,7 +261,7 @@ absl::StatusOr<Json> ScreeningService::SetSuppressionSetting(const http::Princip
   return Json{{"k", k}, {"min_k", kMinSuppressionK}, {"default_k", kDefaultSuppressionK}};
 }
 
-absl::StatusOr<Json> ScreeningService::ResultsPage(const http::Principal& p, int64_t campaign_id,
+absl::StatusOr<Json> ScreeningService::ResultsPage(const policy::Principal& p, int64_t campaign_id,
                                                    const ResultsQuery& q) {
   static const std::set<std::string> kSorts = {"class", "-class", "band", "-band", "name", "-name",
                                                "submitted_at", "-submitted_at", ""};

@@ -72,7 +72,7 @@ absl::StatusOr<std::map<int64_t, int64_t>> ReminderStore::Latest(int64_t student
   return out;
 }
 
-absl::StatusOr<Json> TodoService::ForHome(const http::Principal& p) {
+absl::StatusOr<Json> TodoService::ForHome(const policy::Principal& p) {
   using policy::Action;
   using policy::DataClass;
   using policy::Role;

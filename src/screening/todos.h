@@ -27,7 +27,7 @@
 #include "core/clock.h"
 #include "core/json.h"
 #include "db/database.h"
-#include "http/request.h"
+#include "policy/principal.h"
 #include "warning/warning_service.h"
 
 namespace xq::screening {
@@ -67,7 +67,7 @@ class TodoService {
   // {"items":[{"kind":..., ...}], "badges":{"warnings":n}}; kinds:
   // survey, consent, child_survey, urgent_warnings, follow_ups_due,
   // campaigns_in_progress.
-  absl::StatusOr<Json> ForHome(const http::Principal& p);
+  absl::StatusOr<Json> ForHome(const policy::Principal& p);
 
  private:
   ScreeningService& screening_;

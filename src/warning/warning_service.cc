@@ -34,7 +34,7 @@ std::string IdList(const std::vector<int64_t>& ids) {
 
 }  // namespace
 
-audit::Event WarningService::AuditEvent(const http::Principal& p, std::string action, std::string object_type,
+audit::Event WarningService::AuditEvent(const policy::Principal& p, std::string action, std::string object_type,
                                         std::string object_id, int64_t student_id, std::string outcome,
                                         std::string detail) const {
   audit::Event e;
@@ -49,14 +49,14 @@ audit::Event WarningService::AuditEvent(const http::Principal& p, std::string ac
   return e;
 }
 
-absl::Status WarningService::Audit(const http::Principal& p, std::string action, std::string object_type,
+absl::Status WarningService::Audit(const policy::Principal& p, std::string action, std::string object_type,
                                    std::string object_id, int64_t student_id, std::string outcome,
                                    std::string detail) {
   return audit::Record(audit_, AuditEvent(p, std::move(action), std::move(object_type), std::move(object_id),
                                           student_id, std::move(outcome), std::move(detail)));
 }
 
-absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const http::Principal& p,
+absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const policy::Principal& p,
                                                                   std::string_view state) {
   if (!state.empty() && state != "open" && state != "acknowledged" && state != "all")
     return InvalidArgument("state must be open, acknowledged or all", "state");
@@ -92,7 +92,7 @@ bool ParseCursor(std::string_view c, int64_t* pos, int64_t* id) {
 
 }  // namespace
 
-absl::StatusOr<Page<Warning>> WarningService::ListWarningsPage(const http::Principal& p, std::string_view state,
+absl::StatusOr<Page<Warning>> WarningService::ListWarningsPage(const policy::Principal& p, std::string_view state,
                                                                int page_size, std::string_view after) {
   if (!state.empty() && state != "open" && state != "acknowledged" && state != "all")
     return InvalidArgument("state must be open, acknowledged or all", "state");
@@ -128,7 +128,7 @@ absl::StatusOr<Page<Warning>> WarningService::ListWarningsPage(const http::Princ
   return out;
 }
 
-absl::StatusOr<Page<FollowUp>> WarningService::ListFollowUpsPage(const http::Principal& p, std::string_view state,
+absl::StatusOr<Page<FollowUp>> WarningService::ListFollowUpsPage(const policy::Principal& p, std::string_view state,
                                                                  bool overdue_only, int page_size,
                                                                  std::string_view after) {
   if (!state.empty() && state != "open" && state != "done" && state != "all")
@@ -169,7 +169,7 @@ absl::StatusOr<Page<FollowUp>> WarningService::ListFollowUpsPage(const http::Pri
   return out;
 }
 
-absl::StatusOr<Warning> WarningService::Acknowledge(const http::Principal& p, int64_t id) {
+absl::StatusOr<Warning> WarningService::Acknowledge(const policy::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto w, store_.GetWarning(id));
   if (!w) return NotFound("warning not found");
   auto d = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kResults, w->student_id, w->unit_path));
@@ -190,7 +190,7 @@ absl::StatusOr<Warning> WarningService::Acknowledge(const http::Principal& p, in
   return *w;
 }
 
-absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const http::Principal& p,
+absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const policy::Principal& p,
                                                                     std::string_view state,
                                                                     bool overdue_only) {
   if (!state.empty() && state != "open" && state != "done" && state != "all")
@@ -216,7 +216,7 @@ absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const http::
   return items;
 }
 
-absl::StatusOr<FollowUp> WarningService::RecordInterview(const http::Principal& p, int64_t id,
+absl::StatusOr<FollowUp> WarningService::RecordInterview(const policy::Principal& p, int64_t id,
                                                          const InterviewInput& in) {
   if (in.outcome != "confirmed" && in.outcome != "cleared")
     return InvalidArgument("outcome must be confirmed or cleared", "outcome");
@@ -249,7 +249,7 @@ absl::StatusOr<FollowUp> WarningService::RecordInterview(const http::Principal& 
   return *f;
 }
 
-absl::StatusOr<nlohmann::json> WarningService::ListLevels(const http::Principal& p) {
+absl::StatusOr<nlohmann::json> WarningService::ListLevels(const policy::Principal& p) {
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAttention);
   if (scopes.empty()) {
     XQ_RETURN_IF_ERROR(Audit(p, "denied", "attention_levels", "", 0, "denied", "list attention levels"));
@@ -277,7 +277,7 @@ absl::StatusOr<nlohmann::json> WarningService::ListLevels(const http::Principal&
   return nlohmann::json{{"items", items}, {"counts", counts}};
 }
 
-absl::StatusOr<std::optional<WarningService::OpenWork>> WarningService::OpenWorkOf(const http::Principal& p,
+absl::StatusOr<std::optional<WarningService::OpenWork>> WarningService::OpenWorkOf(const policy::Principal& p,
                                                                                  int64_t now, int64_t due_before) {
   auto scopes = ScopesFor(p.actor, policy::Action::kRead, policy::DataClass::kResults, {policy::Role::kPsychStaff});
   if (scopes.empty()) return std::nullopt;

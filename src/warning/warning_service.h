@@ -18,7 +18,7 @@
 #include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "core/clock.h"
-#include "http/request.h"
+#include "policy/principal.h"
 #include "nlohmann/json.hpp"
 #include "warning/model.h"
 #include "warning/warning_store.h"
@@ -47,22 +47,22 @@ class WarningService {
   WarningService(WarningStore& store, audit::AuditLog& audit, const Clock& clock)
       : store_(store), audit_(audit), clock_(clock) {}
 
-  absl::StatusOr<std::vector<Warning>> ListWarnings(const http::Principal& p, std::string_view state);
+  absl::StatusOr<std::vector<Warning>> ListWarnings(const policy::Principal& p, std::string_view state);
   // The same a page at a time (page_size 1..200; after: a `next` cursor).
-  absl::StatusOr<Page<Warning>> ListWarningsPage(const http::Principal& p, std::string_view state,
+  absl::StatusOr<Page<Warning>> ListWarningsPage(const policy::Principal& p, std::string_view state,
                                                  int page_size, std::string_view after);
-  absl::StatusOr<Warning> Acknowledge(const http::Principal& p, int64_t warning_id);
+  absl::StatusOr<Warning> Acknowledge(const policy::Principal& p, int64_t warning_id);
 
-  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const http::Principal& p,
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const policy::Principal& p,
                                                       std::string_view state, bool overdue_only);
-  absl::StatusOr<Page<FollowUp>> ListFollowUpsPage(const http::Principal& p, std::string_view state,
+  absl::StatusOr<Page<FollowUp>> ListFollowUpsPage(const policy::Principal& p, std::string_view state,
                                                    bool overdue_only, int page_size, std::string_view after);
-  absl::StatusOr<FollowUp> RecordInterview(const http::Principal& p, int64_t follow_up_id,
+  absl::StatusOr<FollowUp> RecordInterview(const policy::Principal& p, int64_t follow_up_id,
                                            const InterviewInput& in);
 
   // {"items":[...], "counts":{"1":n,"2":n,"3":n}}; items carry names only
   // where the caller's view allows (school leaders: 一级 only).
-  absl::StatusOr<nlohmann::json> ListLevels(const http::Principal& p);
+  absl::StatusOr<nlohmann::json> ListLevels(const policy::Principal& p);
   // The psychology staff's open work in their scope (home page to-dos and
   // menu badges); nullopt for an account without that role.
   struct OpenWork {
@@ -70,14 +70,14 @@ class WarningService {
     int64_t follow_ups_due = 0;      // open, due before `due_before`
     int64_t follow_ups_overdue = 0;  // open, due before now
   };
-  absl::StatusOr<std::optional<OpenWork>> OpenWorkOf(const http::Principal& p, int64_t now, int64_t due_before);
+  absl::StatusOr<std::optional<OpenWork>> OpenWorkOf(const policy::Principal& p, int64_t now, int64_t due_before);
 
  private:
-  audit::Event AuditEvent(const http::Principal& p, std::string action, std::string object_type,
+  audit::Event AuditEvent(const policy::Principal& p, std::string action, std::string object_type,
                           std::string object_id, int64_t student_id, std::string outcome,
                           std::string detail = {}) const;
   // Records a read or a denial; a failure fails the request (audit::Record).
-  absl::Status Audit(const http::Principal& p, std::string action, std::string object_type,
+  absl::Status Audit(const policy::Principal& p, std::string action, std::string object_type,
                      std::string object_id, int64_t student_id, std::string outcome, std::string detail = {});
 
   WarningStore& store_;
