@@ -62,8 +62,15 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
   const int64_t today = (now + 8 * kHour) / kDay * kDay - 8 * kHour;
   XQ_RETURN_IF_ERROR(store->SetCentreHead(p.school, p.psych, p.psych, now, None));
 
+  // Today (whatever the weekday: the demo has something to see now) and
+  // the next four school days; no weekend after today.
+  std::vector<int> days{0};
+  for (int d = 1; days.size() < 5; ++d) {
+    const int64_t weekday = ((today + 8 * kHour) / kDay + d + 4) % 7;  // 1970-01-01 was a Thursday
+    if (weekday != 0 && weekday != 6) days.push_back(d);
+  }
   std::vector<Slot> slots;
-  for (int day = 0; day < 5; ++day)
+  for (int day : days)
     for (int hour : {9, 10, 11, 14, 15, 16}) {
       Slot s;
       s.id = NewId();
@@ -78,7 +85,7 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
   XQ_RETURN_IF_ERROR(store->CreateSlots(slots, None));
   sum.slots = static_cast<int64_t>(slots.size());
 
-  // Today: four students; tomorrow 10:00 the demo student.
+  // Today: four students; the next school day at 10:00 the demo student.
   auto book = [&](const Slot& slot, const StudentRef& st, std::string source) -> absl::StatusOr<Booking> {
     Booking b;
     b.id = NewId();
