@@ -1,5 +1,6 @@
 #include "counselling/demo_data.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -134,7 +135,8 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
        "一周后再次面谈；与班主任沟通课堂观察（不透露谈话内容）。"},
   };
   for (const Demo& d : records) {
-    if (d.booking->slot_id == slots[3].id && slots[3].starts_at > now) continue;  // not held yet
+    const auto held = std::find_if(slots.begin(), slots.end(), [&](const Slot& x) { return x.id == d.booking->slot_id; });
+    if (held == slots.end() || held->starts_at > now) continue;  // not held yet
     SealedRecord r;
     r.id = NewId();
     r.school_id = d.student->school_id;
@@ -143,13 +145,14 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
     r.booking_id = d.booking->id;
     r.author_account_id = p.psych;
     r.risk = d.risk;
-    r.held_at = std::min(now, today + 9 * kHour);
+    r.held_at = held->starts_at;
     r.created_at = r.updated_at = now;
     const std::string ad = "counselling_records:" + std::to_string(r.id);
     XQ_ASSIGN_OR_RETURN(r.concern_sealed, keys.Seal(d.concern, ad));
     XQ_ASSIGN_OR_RETURN(r.notes_sealed, keys.Seal(d.notes, ad));
     XQ_ASSIGN_OR_RETURN(r.next_steps_sealed, keys.Seal(d.next, ad));
     XQ_RETURN_IF_ERROR(store->InsertRecord(r, None));
+    XQ_RETURN_IF_ERROR(store->SetBookingState(d.booking->id, "attended", now, None).status());
     ++sum.records;
   }
   return sum;

@@ -52,6 +52,8 @@ async function publishTwo() {
       slots: [
         { room: '心理辅导室 3', starts_at: at(30), ends_at: at(31) },
         { room: '心理辅导室 3', starts_at: at(31), ends_at: at(32) },
+        // Begins within the hour: a walk-in and its record.
+        { room: '心理辅导室 3', starts_at: at(1), ends_at: at(2) },
       ],
     },
   });
@@ -139,7 +141,7 @@ test('a psychology teacher who heads a class records a walk-in; high and imminen
     await page.getByTestId('menu-network.class').waitFor();
     await page.getByTestId('menu-counselling.schedule').click();
     await settle(page);
-    const actions = page.getByTestId(`slot-actions-${slots[1].id}`);
+    const actions = page.getByTestId(`slot-actions-${slots[2].id}`);
     if (!(await actions.isVisible())) {
       await page.getByTestId('next-week').click();
       await settle(page);
@@ -168,8 +170,8 @@ test('a psychology teacher who heads a class records a walk-in; high and imminen
     recordId = (await page.getByTestId('record-link').getAttribute('href')).split('/').pop();
     await page.getByTestId('crisis-case-link').click();
     await page.waitForURL(/\/crisis\/cases\/\d+/);
-    await settle(page);
-    assert.match(await page.locator('.xq-page').first().textContent(), new RegExp(student.name));
+    await page.getByTestId('crisis-step').waitFor();
+    assert.match(await page.getByTestId('crisis-case').textContent(), new RegExp(student.name));
 
     // High risk: a 二级 warning on the centre's board, no crisis case.
     await page.goto('/counselling/records/new');
