@@ -256,3 +256,35 @@ test('denials: a head teacher and a school leader cannot reach the notes; anothe
     await context.close();
   }
 });
+
+test('supervision: the author shares a summary with an expert, who reads only the summary', { timeout: 120_000 }, async () => {
+  assert.ok(recordId, 'the record of the walk-in test');
+  const expert = await api('expert');
+  const author = await newPage(browser, server.baseUrl);
+  try {
+    await uiLogin(author.page, 'head_teacher2');
+    await acknowledgeNoticesWhenShown(author.page);
+    await author.page.goto(`/counselling/records/${recordId}`);
+    await author.page.getByTestId('share-form').waitFor();
+    await author.page.getByTestId('share-expert').fill(expert.me.id);
+    await author.page.getByTestId('share-summary').fill('初二学生，来访时情绪激动，已开启危机个案，请督导建议');
+    await author.page.getByTestId('share-save').click();
+    await author.page.getByTestId('share').first().waitFor();
+    assert.match(await author.page.getByTestId('share').first().textContent(), new RegExp(expert.me.display_name));
+  } finally {
+    await author.context.close();
+  }
+  const { context, page } = await newPage(browser, server.baseUrl);
+  try {
+    await uiLogin(page, 'expert');
+    await acknowledgeNoticesWhenShown(page);
+    await page.getByTestId('menu-counselling.shares').click();
+    await page.getByTestId('share').first().waitFor();
+    assert.match(await page.getByTestId('share').first().textContent(), /请督导建议/);
+    assert.ok(!(await page.content()).includes('已陪同至心理中心'), 'the notes stay with their author');
+    await page.goto(`/counselling/records/${recordId}`);
+    await page.getByTestId('forbidden').waitFor();
+  } finally {
+    await context.close();
+  }
+});
