@@ -293,6 +293,7 @@ export default {
     close: 'Close',
     unreadTitle: 'You have new notices',
     kinds: {
+      counselling_waitlist_booked: 'A time you were waiting for came free and is booked for you; see Talk to a counsellor for when and where.',
       crisis_return_checkpoint: 'Return follow-up due: meet a student back at school as planned and record it.',
       crisis_opened: 'A crisis case was opened at your school; please follow it up.',
       crisis_step_overdue: 'A step of a crisis case is overdue; the group above has been asked to help.',

@@ -292,6 +292,7 @@ export default {
     close: '关闭',
     unreadTitle: '你有新的通知',
     kinds: {
+      counselling_waitlist_booked: '你候补的时间空出来了，已为你约好，请在“预约心理老师”中查看时间和地点。',
       crisis_return_checkpoint: '复学随访提醒：请按计划与一位复学学生面谈并记录。',
       crisis_opened: '学校开启了一个危机干预个案，请及时跟进。',
       crisis_step_overdue: '一个危机个案的步骤已超时，已提请上级工作组协同。',
