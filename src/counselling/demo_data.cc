@@ -1,5 +1,6 @@
 #include "counselling/demo_data.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -62,8 +63,15 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
   const int64_t today = (now + 8 * kHour) / kDay * kDay - 8 * kHour;
   XQ_RETURN_IF_ERROR(store->SetCentreHead(p.school, p.psych, p.psych, now, None));
 
+  // Today (whatever the weekday: the demo has something to see now) and
+  // the next four school days; no weekend after today.
+  std::vector<int> days{0};
+  for (int d = 1; days.size() < 5; ++d) {
+    const int64_t weekday = ((today + 8 * kHour) / kDay + d + 4) % 7;  // 1970-01-01 was a Thursday
+    if (weekday != 0 && weekday != 6) days.push_back(d);
+  }
   std::vector<Slot> slots;
-  for (int day = 0; day < 5; ++day)
+  for (int day : days)
     for (int hour : {9, 10, 11, 14, 15, 16}) {
       Slot s;
       s.id = NewId();
@@ -78,7 +86,7 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
   XQ_RETURN_IF_ERROR(store->CreateSlots(slots, None));
   sum.slots = static_cast<int64_t>(slots.size());
 
-  // Today: four students; tomorrow 10:00 the demo student.
+  // Today: four students; the next school day at 10:00 the demo student.
   auto book = [&](const Slot& slot, const StudentRef& st, std::string source) -> absl::StatusOr<Booking> {
     Booking b;
     b.id = NewId();
@@ -127,7 +135,8 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
        "一周后再次面谈；与班主任沟通课堂观察（不透露谈话内容）。"},
   };
   for (const Demo& d : records) {
-    if (d.booking->slot_id == slots[3].id && slots[3].starts_at > now) continue;  // not held yet
+    const auto held = std::find_if(slots.begin(), slots.end(), [&](const Slot& x) { return x.id == d.booking->slot_id; });
+    if (held == slots.end() || held->starts_at > now) continue;  // not held yet
     SealedRecord r;
     r.id = NewId();
     r.school_id = d.student->school_id;
@@ -136,13 +145,14 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
     r.booking_id = d.booking->id;
     r.author_account_id = p.psych;
     r.risk = d.risk;
-    r.held_at = std::min(now, today + 9 * kHour);
+    r.held_at = held->starts_at;
     r.created_at = r.updated_at = now;
     const std::string ad = "counselling_records:" + std::to_string(r.id);
     XQ_ASSIGN_OR_RETURN(r.concern_sealed, keys.Seal(d.concern, ad));
     XQ_ASSIGN_OR_RETURN(r.notes_sealed, keys.Seal(d.notes, ad));
     XQ_ASSIGN_OR_RETURN(r.next_steps_sealed, keys.Seal(d.next, ad));
     XQ_RETURN_IF_ERROR(store->InsertRecord(r, None));
+    XQ_RETURN_IF_ERROR(store->SetBookingState(d.booking->id, "attended", now, None).status());
     ++sum.records;
   }
   return sum;

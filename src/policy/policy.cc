@@ -630,6 +630,16 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"crisis.review", {Role::kAuditor}},
       {"crisis.notices", {Role::kGuardian}},
       {"crisis.guidance", {Role::kHeadTeacher, Role::kGradeHead}},
+      // Counselling: booking for students (and every student
+      // account, below); the schedule and appointments, and the session
+      // records (D5: the author's own, the centre head's school), for the
+      // psychology centre; referrals to the centre for head teachers and
+      // grade heads; summaries shared for supervision for experts.
+      {"counselling.book", {Role::kStudent}},
+      {"counselling.schedule", {Role::kPsychStaff}},
+      {"counselling.records", {Role::kPsychStaff}},
+      {"counselling.refer", {Role::kHeadTeacher, Role::kGradeHead}},
+      {"counselling.shares", {Role::kExpert}},
   };
   return kTable;
 }
@@ -719,9 +729,12 @@ std::vector<std::string> Capabilities(const Actor& actor) {
     });
     if (has) out.emplace_back(row.capability);
   }
-  // Every student account answers its own assessments, whatever its roles
-  // (a 心理委员 is a student too).
-  if (actor.student_id != 0) out.emplace_back("screening.answer");
+  // Every student account answers its own assessments and books its own
+  // counselling, whatever its roles (a 心理委员 is a student too).
+  if (actor.student_id != 0) {
+    out.emplace_back("screening.answer");
+    out.emplace_back("counselling.book");
+  }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -793,18 +793,21 @@ TEST(PolicyCapabilitiesTest, PerRole) {
     std::vector<std::string> want;
   };
   const std::vector<Row> rows = {
-      {Role::kStudent, V({"hotlines.read", "screening.answer", "self.profile"})},
+      {Role::kStudent, V({"counselling.book", "hotlines.read", "screening.answer", "self.profile"})},
       {Role::kGuardian, V({"children.read", "children.visits", "consent.respond", "crisis.notices", "hotlines.read"})},
-      {Role::kPeerReporter, V({"hotlines.read", "network.report", "network.weekly", "roster.read", "screening.answer"})},  // a student
+      {Role::kPeerReporter,
+       V({"counselling.book", "hotlines.read", "network.report", "network.weekly", "roster.read",
+          "screening.answer"})},  // a student
       {Role::kSubjectTeacher, V({"contacts.record", "hotlines.read", "network.report", "roster.read"})},
       {Role::kHeadTeacher,
-       V({"attention.read", "contacts.record", "crisis.guidance", "hotlines.read", "network.class",
-          "network.report", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "contacts.record", "counselling.refer", "crisis.guidance", "hotlines.read",
+          "network.class", "network.report", "org.browse", "roster.read", "screening.progress"})},
       {Role::kGradeHead,
-       V({"attention.read", "contacts.record", "crisis.guidance", "hotlines.read", "network.class",
-          "network.report", "org.browse", "reviews.record", "roster.read", "screening.progress"})},
+       V({"attention.read", "contacts.record", "counselling.refer", "crisis.guidance", "hotlines.read",
+          "network.class", "network.report", "org.browse", "reviews.record", "roster.read",
+          "screening.progress"})},
       {Role::kPsychStaff,
-       V({"archive.read", "contacts.record", "crisis.cases", "crisis.referrals", "followups.review",
+       V({"archive.read", "contacts.record", "counselling.records", "counselling.schedule", "crisis.cases", "crisis.referrals", "followups.review",
           "hotlines.read", "network.board", "network.report", "org.browse", "records.manage",
           "reviews.record", "roster.read", "screening.campaign", "screening.manage", "warnings.inbox"})},
       {Role::kSchoolLeader,
@@ -820,7 +823,7 @@ TEST(PolicyCapabilitiesTest, PerRole) {
           "screening.stats"})},
       {Role::kDistrictLiaison, V({"hotlines.read", "indicators.dashboard", "org.browse", "records.manage"})},
       {Role::kCrisisGroup, V({"crisis.cases", "hotlines.read", "network.board"})},
-      {Role::kExpert, V({"crisis.cases", "hotlines.read", "records.manage"})},
+      {Role::kExpert, V({"counselling.shares", "crisis.cases", "hotlines.read", "records.manage"})},
       {Role::kHospitalLiaison, V({"crisis.referrals", "hotlines.read"})},
       {Role::kCityAdmin,
        V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff",
@@ -840,13 +843,14 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
   EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "children.visits", "consent.respond",
-                                "contacts.record", "crisis.guidance", "crisis.notices", "crisis.review", "hotlines.read",
+                                "contacts.record", "counselling.refer", "crisis.guidance", "crisis.notices", "crisis.review", "hotlines.read",
                                 "network.class", "network.report", "org.browse", "roster.read", "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);
   peer.student_id = 42;
   EXPECT_EQ(Capabilities(peer),
-            V({"hotlines.read", "network.report", "network.weekly", "roster.read", "screening.answer"}));
+            V({"counselling.book", "hotlines.read", "network.report", "network.weekly", "roster.read",
+               "screening.answer"}));
 }
 
 // --- granting roles -----------------------------------------------------------

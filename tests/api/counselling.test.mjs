@@ -46,6 +46,25 @@ async function classmates() {
 
 let slots = [];
 let me = {};
+test('the menu capabilities of counselling follow the roles (a 心理委员 books as a student)', async () => {
+  const want = {
+    student: ['counselling.book'],
+    peer_reporter: ['counselling.book'],
+    psych_staff: ['counselling.records', 'counselling.schedule'],
+    head_teacher: ['counselling.refer'],
+    grade_head: ['counselling.refer'],
+    expert: ['counselling.shares'],
+    school_leader: [],
+    subject_teacher: [],
+    guardian: [],
+  };
+  for (const [user, caps] of Object.entries(want)) {
+    const c = await as(user);
+    const got = c.me.capabilities.filter((x) => x.startsWith('counselling.')).sort();
+    assert.deepEqual(got, caps, user);
+  }
+});
+
 test('a counsellor publishes a week; students see free slots, never who booked', async () => {
   const psych = await as('psych_staff');
   const res = await psych.post('/api/v1/counselling/slots', {

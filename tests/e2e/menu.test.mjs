@@ -51,6 +51,13 @@ const kCapabilityRoles = {
   'crisis.review': ['auditor'],
   'crisis.notices': ['guardian'],
   'crisis.guidance': ['head_teacher', 'grade_head'],
+  // Counselling: booking (every student account), the centre's schedule and
+  // records, referrals from teachers, supervision summaries.
+  'counselling.book': ['student', 'peer_reporter'],
+  'counselling.schedule': ['psych_staff'],
+  'counselling.records': ['psych_staff'],
+  'counselling.refer': ['head_teacher', 'grade_head'],
+  'counselling.shares': ['expert'],
 };
 const kEveryone = ['menu-home', 'menu-hotlines.read', 'menu-password', 'menu-logout'];
 

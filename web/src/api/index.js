@@ -282,3 +282,31 @@ export const listGuidance = () => request('GET', '/crisis/guidance');
 // params: {case_id} or {student_id}
 export const getTrace = (params) => request('GET', '/crisis/trace', { query: params });
 export const downloadTrace = (params) => download('GET', '/crisis/trace/export', { query: params });
+
+// --- counselling (R-40): schedules, booking, waitlist, referrals, session
+// records (D5), supervision shares
+export const listCounsellingSlots = (params) => request('GET', '/counselling/slots', { query: params });
+export const publishCounsellingSlots = (slots) => request('POST', '/counselling/slots', { json: { slots } });
+export const withdrawCounsellingSlot = (id) => request('DELETE', `/counselling/slots/${enc(id)}`);
+// studentId/source: a walk-in or a referral booked by the centre's staff.
+export const bookCounselling = (slotId, studentId, source) =>
+  request('POST', '/counselling/bookings', {
+    json: studentId ? { slot_id: slotId, student_id: studentId, source } : { slot_id: slotId },
+  });
+export const listMyCounsellingBookings = (params) => request('GET', '/counselling/bookings', { query: params });
+export const cancelCounselling = (id) => request('POST', `/counselling/bookings/${enc(id)}/cancellation`);
+export const markCounselling = (id, state) =>
+  request('POST', `/counselling/bookings/${enc(id)}/attendance`, { json: { state } });
+export const listCounsellingWaitlist = () => request('GET', '/counselling/waitlist');
+export const joinCounsellingWaitlist = (slotId) => request('POST', '/counselling/waitlist', { json: { slot_id: slotId } });
+export const leaveCounsellingWaitlist = (id) => request('DELETE', `/counselling/waitlist/${enc(id)}`);
+export const referToCounselling = (studentId, reason) =>
+  request('POST', '/counselling/referrals', { json: { student_id: studentId, reason } });
+export const listCounsellingReferrals = (params) => request('GET', '/counselling/referrals', { query: params });
+export const receiveCounsellingReferral = (id) => request('POST', `/counselling/referrals/${enc(id)}/receipt`);
+export const createCounsellingRecord = (body) => request('POST', '/counselling/records', { json: body });
+export const listCounsellingRecords = (params) => request('GET', '/counselling/records', { query: params });
+export const getCounsellingRecord = (id) => request('GET', `/counselling/records/${enc(id)}`);
+export const shareCounsellingRecord = (id, expertAccountId, summary) =>
+  request('POST', `/counselling/records/${enc(id)}/shares`, { json: { expert_account_id: expertAccountId, summary } });
+export const listCounsellingShares = (params) => request('GET', '/counselling/shares', { query: params });

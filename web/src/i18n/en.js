@@ -8,6 +8,7 @@ import indicators from './indicators.en.js';
 import network from './network.en.js';
 import records from './records.en.js';
 import crisis from './crisis.en.js';
+import counselling from './counselling.en.js';
 
 export default {
   app: { name: 'Xinqiao', subtitle: 'Student mental health platform' },
@@ -71,6 +72,10 @@ export default {
     required: 'Required',
   },
   errors: {
+    slot_taken: 'That time is already taken; pick another or join the waitlist',
+    slot_free: 'That time is free: book it',
+    already_waiting: 'You are already waiting for it',
+    already_booked: 'You already hold this time',
     diagnostic_wording: 'Contains diagnostic words; please rephrase',
     invalid_argument: 'Invalid input',
     unauthenticated: 'Your session has ended; please sign in again',
@@ -87,6 +92,17 @@ export default {
     field: ' ({field})',
   },
   fields: {
+    slot_id: 'slot',
+    student_id: 'student',
+    booking_id: 'booking',
+    presenting_concern: 'presenting concern',
+    risk: 'risk',
+    reason: 'reason',
+    summary: 'summary',
+    expert_account_id: 'expert account',
+    starts_at: 'start',
+    ends_at: 'end',
+    room: 'room',
     username: 'username',
     password: 'password',
     display_name: 'name',
@@ -277,6 +293,7 @@ export default {
     close: 'Close',
     unreadTitle: 'You have new notices',
     kinds: {
+      counselling_waitlist_booked: 'A time you were waiting for came free and is booked for you; see Talk to a counsellor for when and where.',
       crisis_return_checkpoint: 'Return follow-up due: meet a student back at school as planned and record it.',
       crisis_opened: 'A crisis case was opened at your school; please follow it up.',
       crisis_step_overdue: 'A step of a crisis case is overdue; the group above has been asked to help.',
@@ -367,4 +384,5 @@ export default {
   ...network,
   ...records,
   ...crisis,
+  ...counselling,
 };

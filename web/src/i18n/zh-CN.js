@@ -8,6 +8,7 @@ import indicators from './indicators.zh-CN.js';
 import network from './network.zh-CN.js';
 import records from './records.zh-CN.js';
 import crisis from './crisis.zh-CN.js';
+import counselling from './counselling.zh-CN.js';
 
 export default {
   app: { name: '心桥', subtitle: '学生心理健康工作平台' },
@@ -71,6 +72,10 @@ export default {
     required: '此项为必填',
   },
   errors: {
+    slot_taken: '这个时间已经被预约了，请换一个时间或加入候补',
+    slot_free: '这个时间还空着，可以直接预约',
+    already_waiting: '你已经在候补了',
+    already_booked: '这个时间已经是你的预约',
     diagnostic_wording: '含有诊断性词语，请换一种说法',
     invalid_argument: '输入有误',
     unauthenticated: '登录已失效，请重新登录',
@@ -87,6 +92,17 @@ export default {
     field: '（{field}）',
   },
   fields: {
+    slot_id: '时段',
+    student_id: '学生',
+    booking_id: '预约',
+    presenting_concern: '主要问题',
+    risk: '风险评估',
+    reason: '原因',
+    summary: '摘要',
+    expert_account_id: '专家账号',
+    starts_at: '开始时间',
+    ends_at: '结束时间',
+    room: '辅导室',
     username: '用户名',
     password: '密码',
     display_name: '姓名',
@@ -276,6 +292,7 @@ export default {
     close: '关闭',
     unreadTitle: '你有新的通知',
     kinds: {
+      counselling_waitlist_booked: '你候补的时间空出来了，已为你约好，请在“预约心理老师”中查看时间和地点。',
       crisis_return_checkpoint: '复学随访提醒：请按计划与一位复学学生面谈并记录。',
       crisis_opened: '学校开启了一个危机干预个案，请及时跟进。',
       crisis_step_overdue: '一个危机个案的步骤已超时，已提请上级工作组协同。',
@@ -366,4 +383,5 @@ export default {
   ...network,
   ...records,
   ...crisis,
+  ...counselling,
 };

@@ -130,6 +130,49 @@ const routes = [
         component: () => import('../views/records/RecordsView.vue'),
         meta: { capability: 'records.manage', title: 'menu.records' },
       },
+      // --- counselling: booking, schedule, session records, referrals, supervision
+      {
+        path: 'counselling',
+        name: 'counselling-book',
+        component: () => import('../views/counselling/BookView.vue'),
+        meta: { capability: 'counselling.book', title: 'counselling.menu.book' },
+      },
+      {
+        path: 'counselling/schedule',
+        name: 'counselling-schedule',
+        component: () => import('../views/counselling/ScheduleView.vue'),
+        meta: { capability: 'counselling.schedule', title: 'counselling.menu.schedule' },
+      },
+      {
+        path: 'counselling/records',
+        name: 'counselling-records',
+        component: () => import('../views/counselling/RecordsView.vue'),
+        meta: { capability: 'counselling.records', title: 'counselling.menu.records' },
+      },
+      {
+        path: 'counselling/records/new',
+        name: 'counselling-record-new',
+        component: () => import('../views/counselling/RecordFormView.vue'),
+        meta: { capability: 'counselling.records', title: 'counselling.records.formTitle' },
+      },
+      {
+        path: 'counselling/records/:id',
+        name: 'counselling-record',
+        component: () => import('../views/counselling/RecordView.vue'),
+        meta: { capability: 'counselling.records', title: 'counselling.records.formTitle' },
+      },
+      {
+        path: 'counselling/referral',
+        name: 'counselling-refer',
+        component: () => import('../views/counselling/ReferView.vue'),
+        meta: { capability: 'counselling.refer', title: 'counselling.menu.refer' },
+      },
+      {
+        path: 'counselling/shares',
+        name: 'counselling-shares',
+        component: () => import('../views/counselling/SharesView.vue'),
+        meta: { capability: 'counselling.shares', title: 'counselling.menu.shares' },
+      },
       // --- crisis cases, green channel, break-glass
       {
         path: 'crisis/cases',
