@@ -28,6 +28,8 @@ export const kMenu = [
   { key: 'network-weekly', path: '/network/weekly', label: 'network.menu.weekly', icon: 'Calendar', capability: 'network.weekly' },
   { key: 'network-class', path: '/network/class', label: 'network.menu.class', icon: 'UserFilled', capability: 'network.class' },
   { key: 'network-board', path: '/network/board', label: 'network.menu.board', icon: 'Bell', capability: 'network.board' },
+  { key: 'network-deadlines', path: '/network/deadlines', label: 'network.menu.deadlines', icon: 'Calendar', capability: 'network.deadlines' },
+  { key: 'notify-channels', path: '/notify/channels', label: 'network.menu.channels', icon: 'Message', capability: 'notify.channels' },
   { key: 'records', path: '/records', label: 'menu.records', icon: 'Notebook', capability: 'records.manage' },
   { key: 'crisis-cases', path: '/crisis/cases', label: 'menu.crisisCases', icon: 'FirstAidKit', capability: 'crisis.cases' },
   { key: 'crisis-referrals', path: '/crisis/referrals', label: 'menu.crisisReferrals', icon: 'Van', capability: 'crisis.referrals' },
