@@ -2,7 +2,8 @@
 // psychology centre edits the school's warning deadlines (a bad pair is
 // refused on the form), a head teacher is denied the editor, adds a ledger
 // entry and resolves it, and the inbox pages through the notices, marks one
-// read, filters unread ones and marks all read.
+// read, filters unread ones and marks all read; the school data admin sets
+// the outbound channels; the psychology centre lowers a warning's level.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiClient, launchBrowser, newPage, settle, startServer, uiLogin, visibleMenu } from './helpers.mjs';
@@ -222,6 +223,46 @@ test('the school data admin sets the channels; the webhook address is never show
     await page.getByTestId('channels-error').waitFor();
     assert.match(await page.getByTestId('channels-error').textContent(), /smtp_port|端口/);
     assert.equal((await admin.get('/api/v1/notify/channels')).body.items[0].smtp_port, 2525);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the psychology centre lowers a warning\'s level with a reason', { timeout: 120_000 }, async () => {
+  const peer = await api('peer_reporter');
+  const students = (await peer.get('/api/v1/network/students')).body.items;
+  const student = students[students.length - 1];
+  const r = await peer.post('/api/v1/network/observations', {
+    json: { student_id: student.id, category: 'marked_abnormality', urgency: 'immediate', what_seen: '课间独自发呆，不与人交流' },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const psych = await api('psych_staff');
+  let w;
+  for (let i = 0; i < 60 && !w; i++) {
+    w = (await psych.get('/api/v1/network/warnings')).body.items.find((x) => x.student_id === student.id);
+    if (!w) await new Promise((res) => setTimeout(res, 250));
+  }
+  assert.ok(w, 'the warning');
+  assert.equal(w.level, 1);
+
+  const { context, page } = await newPage(browser, server.baseUrl);
+  try {
+    await uiLogin(page, 'psych_staff', server.accounts.psych_staff.password);
+    await dismissNotices(page);
+    await page.goto('/network/board');
+    await settle(page);
+    const card = page.getByTestId('network-warning').filter({ hasText: student.name }).first();
+    await card.getByTestId('network-warning-level').click();
+    const dialog = page.getByTestId('level-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('level-to-2').click();
+    // No reason, no change.
+    assert.equal(await page.getByTestId('level-save').isDisabled(), true);
+    await page.getByTestId('level-reason').fill('面谈后评估风险有所下降');
+    await page.getByTestId('level-save').click();
+    await dialog.waitFor({ state: 'hidden' });
+    const after = (await psych.get(`/api/v1/network/warnings/${w.id}`)).body;
+    assert.equal(after.level, 2);
   } finally {
     await context.close();
   }
