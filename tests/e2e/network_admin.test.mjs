@@ -6,7 +6,7 @@
 // the outbound channels; the psychology centre lowers a warning's level.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, launchBrowser, newPage, settle, startServer, uiLogin, visibleMenu } from './helpers.mjs';
+import { ApiClient, kPhoneViewport, launchBrowser, newPage, settle, startServer, uiLogin, visibleMenu } from './helpers.mjs';
 
 let server;
 let browser;
@@ -75,6 +75,11 @@ test('the psychology centre edits the warning deadlines', { timeout: 120_000 }, 
     await page.reload();
     await settle(page);
     assert.equal(await page.getByTestId('deadlines-ack-1').inputValue(), '30');
+
+    // On a phone the table fits the screen.
+    await page.setViewportSize(kPhoneViewport);
+    await settle(page);
+    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= kPhoneViewport.width, 'fits 375 px');
   } finally {
     await context.close();
   }
