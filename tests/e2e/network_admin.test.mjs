@@ -58,6 +58,8 @@ test('the psychology centre edits the warning deadlines', { timeout: 120_000 }, 
     assert.equal(await page.getByTestId('deadlines-save').isDisabled(), true);
     await page.getByTestId('deadlines-action-1').fill('0');
     assert.match(await page.getByTestId('deadlines-error-action-1').textContent(), /正整数/);
+    await page.getByTestId('deadlines-action-1').fill('200000');
+    assert.match(await page.getByTestId('deadlines-error-action-1').textContent(), /90 天/);
 
     await page.getByTestId('deadlines-action-1').fill('240');
     await page.getByTestId('deadlines-error-action-1').waitFor({ state: 'detached' });

@@ -95,6 +95,7 @@ export default {
       hours: 'about {n} h',
       days: '{n} days',
       positive: 'Enter a whole number of minutes above zero',
+      tooLong: 'At most {n} days',
       ackFirst: 'Acting cannot be due before acknowledging',
       save: 'Save',
       saved: 'Saved',

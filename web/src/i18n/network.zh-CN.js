@@ -96,6 +96,7 @@ export default {
       hours: '约 {n} 小时',
       days: '{n} 天',
       positive: '请填写正整数分钟数',
+      tooLong: '不能超过 {n} 天',
       ackFirst: '处置时限不能短于接收时限',
       save: '保存',
       saved: '已保存',
