@@ -154,6 +154,8 @@ test('the inbox pages through the notices and marks them read', { timeout: 180_0
     await settle(page);
     const items = page.getByTestId('inbox-notice');
     assert.equal(await items.count(), 20);
+    // The auditor may not open crisis cases: no link to them.
+    assert.equal(await page.getByTestId('inbox-link').count(), 0);
     assert.match(await page.getByTestId('inbox-unread').textContent(), new RegExp(`${total}`));
     assert.equal(await page.getByTestId('inbox-prev').isDisabled(), true);
 
@@ -191,6 +193,27 @@ test('the inbox pages through the notices and marks them read', { timeout: 180_0
     await page.reload();
     await settle(page);
     assert.equal(await dialog.isVisible(), false);
+  } finally {
+    await context.close();
+  }
+});
+
+test('a crisis group member follows the inbox link to the case escalated to it', { timeout: 120_000 }, async () => {
+  const psych = await api('psych_staff');
+  const unit = server.accounts.head_teacher2.scope_unit_id;
+  const [student] = (await psych.get(`/api/v1/students?unit_id=${unit}&page_size=1`)).body.items;
+  const opened = await psych.post('/api/v1/crisis/cases', { json: { student_id: student.id, source: 'hotline', level: 1, record: '来电' } });
+  assert.equal(opened.status, 201, JSON.stringify(opened.body));
+  const { context, page } = await newPage(browser, server.baseUrl);
+  try {
+    await uiLogin(page, 'crisis_group', server.accounts.crisis_group.password);
+    await dismissNotices(page);
+    await page.goto('/inbox');
+    await settle(page);
+    const n = page.getByTestId('inbox-notice').filter({ has: page.locator('[data-testid="inbox-link"]') }).first();
+    assert.equal(await n.getAttribute('data-kind'), 'crisis_escalated');
+    await n.getByTestId('inbox-link').click();
+    await page.waitForURL((url) => url.pathname === `/crisis/cases/${opened.body.id}`);
   } finally {
     await context.close();
   }

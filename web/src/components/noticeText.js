@@ -31,3 +31,14 @@ export const kAccountKinds = new Set(['password_reset', 'slip_reset', 'grant_req
 export function opensDialog(n) {
   return !n.read && (n.urgent || kAccountKinds.has(n.kind));
 }
+
+// Where a notice leads in the web UI: the server's link, else the crisis
+// case or the referrals named in its facts when the account may open them
+// (`can(capability)`: the session's check); null when nowhere.
+export function noticeLink(n, can) {
+  if (n.link && n.link.startsWith('/')) return n.link;
+  const p = n.params || {};
+  if (p.case_id && /^\d+$/.test(p.case_id) && can('crisis.cases')) return `/crisis/cases/${p.case_id}`;
+  if (p.referral_id && can('crisis.referrals')) return '/crisis/referrals';
+  return null;
+}
