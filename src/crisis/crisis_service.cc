@@ -66,7 +66,7 @@ absl::StatusOr<std::string> EscalateIn(soci::session& s, const Case& c, int64_t 
   if (next.empty()) return std::string();
   XQ_RETURN_IF_ERROR(SetEscalationIn(s, c.id, next, now));
   XQ_ASSIGN_OR_RETURN(std::vector<int64_t> group, AccountsWithRoleAtIn(s, "crisis_group", next));
-  notice::PostNotices(s, NoticesTo(group, 0, "crisis_escalated", {{"case_id", NoticeParam(c.id)}}), now);
+  notice::PostNotices(s, Urgent(NoticesTo(group, 0, "crisis_escalated", {{"case_id", NoticeParam(c.id)}})), now);
   XQ_RETURN_IF_ERROR(PublishCaseEvent(s, {.kind = kCaseEscalated,
                                           .school_id = c.school_id,
                                           .student_id = c.student_id,
@@ -105,6 +105,11 @@ std::vector<notice::Notice> NoticesTo(const std::vector<int64_t>& to, int64_t sc
     out.push_back(std::move(n));
   }
   return out;
+}
+
+std::vector<notice::Notice> Urgent(std::vector<notice::Notice> notices) {
+  for (notice::Notice& n : notices) n.urgent = true;
+  return notices;
 }
 
 // --- steps ---------------------------------------------------------------
@@ -161,7 +166,7 @@ absl::Status AfterCaseInsertedIn(soci::session& s, Case& c, int64_t now) {
                                           .occurred_at = now}));
   std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, c.school_id, c.unit_path);
   to.erase(std::remove_if(to.begin(), to.end(), [&](int64_t id) { return id == c.opened_by; }), to.end());
-  notice::PostNotices(s, NoticesTo(to, c.school_id, "crisis_opened", {{"case_id", NoticeParam(c.id)}}), now);
+  notice::PostNotices(s, Urgent(NoticesTo(to, c.school_id, "crisis_opened", {{"case_id", NoticeParam(c.id)}})), now);
   if (c.level == 1) {
     XQ_ASSIGN_OR_RETURN(std::string up, EscalateIn(s, c, now));
     c.escalated_path = up;
@@ -819,8 +824,8 @@ absl::Status CrisisService::OnStepDeadline(soci::session& s, const jobs::Job& jo
   const int64_t now = clock_.NowMicros();
   std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, c->school_id, c->unit_path);
   to.push_back(c->step_owner);
-  notice::PostNotices(s, NoticesTo(to, c->school_id, "crisis_step_overdue",
-                                   {{"case_id", NoticeParam(c->id)}, {"step", step}}),
+  notice::PostNotices(s, Urgent(NoticesTo(to, c->school_id, "crisis_step_overdue",
+                                   {{"case_id", NoticeParam(c->id)}, {"step", step}})),
                       now);
   XQ_ASSIGN_OR_RETURN(std::string up, EscalateIn(s, *c, now));
   audit::Event e;
@@ -855,8 +860,8 @@ absl::Status CrisisService::OnReferralDeadline(soci::session& s, const jobs::Job
   const int64_t now = clock_.NowMicros();
   // Surfaces to the psychology centre and escalates like a warning.
   std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, r->school_id, r->unit_path);
-  notice::PostNotices(s, NoticesTo(to, r->school_id, "crisis_referral_overdue",
-                                   {{"referral_id", NoticeParam(r->id)}, {"case_id", NoticeParam(r->case_id)}}),
+  notice::PostNotices(s, Urgent(NoticesTo(to, r->school_id, "crisis_referral_overdue",
+                                   {{"referral_id", NoticeParam(r->id)}, {"case_id", NoticeParam(r->case_id)}})),
                       now);
   std::string up;
   if (c->status == "open") {

@@ -19,5 +19,8 @@ policy::Resource ResourceOf(const policy::Actor& a, const Case& c);
 // One notice per distinct account of `to` (0s skipped), of one kind and params.
 std::vector<notice::Notice> NoticesTo(const std::vector<int64_t>& to, int64_t school_id, std::string kind,
                                       std::map<std::string, std::string> params);
+// The same notices marked urgent: also sent through the recipients' outbound
+// channels (module notify) and opening the notices dialog at sign-in.
+std::vector<notice::Notice> Urgent(std::vector<notice::Notice> notices);
 
 }  // namespace xq::crisis

@@ -617,6 +617,11 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"network.weekly", {Role::kPeerReporter}},
       {"network.class", {Role::kHeadTeacher, Role::kGradeHead}},
       {"network.board", {Role::kPsychStaff, Role::kSchoolLeader, Role::kCrisisGroup}},
+      // The school's warning deadlines: those who may change them
+      // (DecideWarningDeadlines); the outbound channels: the administrator
+      // bound to the unit (DecideChannelSettings).
+      {"network.deadlines", {Role::kPsychStaff, Role::kSchoolLeader}},
+      {"notify.channels", {Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
       // 工作台账 (R-50…R-55): the unit's own work records.
       {"records.manage",
        {Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin,

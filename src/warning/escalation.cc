@@ -85,7 +85,10 @@ absl::Status PublishIn(soci::session& s, const Warning& w, std::string_view kind
 
 // Notices to the owners of w's current step: kind warning_raised or
 // warning_escalated, with the level and step only (no name, no detail).
+// Urgent (also sent through the outbound channels, and the notices dialog
+// opens at sign-in), linked to the screen where the owner acknowledges it.
 void TellOwners(soci::session& s, const Warning& w, std::string_view kind, int64_t now) {
+  const bool class_step = w.owner_step == kStepClass || w.owner_step == kStepGrade || w.owner_step == kStepDepartment;
   std::vector<notice::Notice> notices;
   for (int64_t account : OwnersOf(s, w.owner_step, w.unit_path)) {
     notice::Notice n;
@@ -97,6 +100,8 @@ void TellOwners(soci::session& s, const Warning& w, std::string_view kind, int64
                 {"step", w.owner_step},
                 {"ack_due_at", std::to_string(w.ack_due_at)}};
     n.created_at = now;
+    n.urgent = true;
+    n.link = class_step ? "/network/class" : "/network/board";
     notices.push_back(std::move(n));
   }
   notice::PostNotices(s, notices, now);

@@ -40,6 +40,9 @@ const kCapabilityRoles = {
   'network.weekly': ['peer_reporter'],
   'network.class': ['head_teacher', 'grade_head'],
   'network.board': ['psych_staff', 'school_leader', 'crisis_group'],
+  // The school's warning deadlines; the outbound notice channels of a unit.
+  'network.deadlines': ['psych_staff', 'school_leader'],
+  'notify.channels': ['school_data_admin', 'district_admin', 'city_admin'],
   // 工作台账 (work records of the unit itself).
   'records.manage': [
     'psych_staff', 'school_leader', 'school_data_admin', 'district_admin',

@@ -28,6 +28,8 @@ export const kMenu = [
   { key: 'network-weekly', path: '/network/weekly', label: 'network.menu.weekly', icon: 'Calendar', capability: 'network.weekly' },
   { key: 'network-class', path: '/network/class', label: 'network.menu.class', icon: 'UserFilled', capability: 'network.class' },
   { key: 'network-board', path: '/network/board', label: 'network.menu.board', icon: 'Bell', capability: 'network.board' },
+  { key: 'network-deadlines', path: '/network/deadlines', label: 'network.menu.deadlines', icon: 'Calendar', capability: 'network.deadlines' },
+  { key: 'notify-channels', path: '/notify/channels', label: 'network.menu.channels', icon: 'Message', capability: 'notify.channels' },
   { key: 'records', path: '/records', label: 'menu.records', icon: 'Notebook', capability: 'records.manage' },
   { key: 'counselling-book', path: '/counselling', label: 'counselling.menu.book', icon: 'ChatDotRound', capability: 'counselling.book' },
   { key: 'counselling-schedule', path: '/counselling/schedule', label: 'counselling.menu.schedule', icon: 'Calendar', capability: 'counselling.schedule' },

@@ -74,6 +74,9 @@ export const rejectGrantRequest = (id) =>
 // --- notices (the signed-in account's own)
 export const listNotices = (unread) =>
   request('GET', '/notices', { query: { unread: unread ? 'true' : undefined } });
+// One page of the inbox: after is the previous page's `next`.
+export const pageNotices = ({ unread, after, pageSize } = {}) =>
+  request('GET', '/notices', { query: { unread: unread ? 'true' : undefined, after: after || undefined, page_size: pageSize } });
 export const markNoticeRead = (id) => request('POST', `/notices/${encodeURIComponent(id)}/read`);
 export const markAllNoticesRead = () => request('POST', '/notices/read-all', { json: {} });
 

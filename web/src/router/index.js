@@ -125,6 +125,25 @@ const routes = [
         meta: { capability: 'network.board', title: 'network.menu.board' },
       },
       {
+        path: 'network/deadlines',
+        name: 'network-deadlines',
+        component: () => import('../views/network/DeadlinesView.vue'),
+        meta: { capability: 'network.deadlines', title: 'network.menu.deadlines' },
+      },
+      {
+        path: 'notify/channels',
+        name: 'notify-channels',
+        component: () => import('../views/network/ChannelsView.vue'),
+        meta: { capability: 'notify.channels', title: 'network.menu.channels' },
+      },
+      // The signed-in account's notices, from the bell (every account).
+      {
+        path: 'inbox',
+        name: 'inbox',
+        component: () => import('../views/network/InboxView.vue'),
+        meta: { title: 'inbox.title' },
+      },
+      {
         path: 'records',
         name: 'records',
         component: () => import('../views/records/RecordsView.vue'),
