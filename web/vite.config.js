@@ -11,6 +11,7 @@ import Components from 'unplugin-vue-components/vite';
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers';
 import * as Icons from '@element-plus/icons-vue';
 import { precompress } from './tools/precompress.mjs';
+import { i18nMessages } from './tools/i18n-messages.mjs';
 
 // <ArrowLeft />, <Phone /> … in templates are Element Plus icons.
 const kIconNames = new Set(Object.keys(Icons));
@@ -28,6 +29,7 @@ export default defineConfig({
       // Only the shared components are registered by hand in the views.
       dirs: [],
     }),
+    i18nMessages(),
     precompress(),
   ],
   server: {

@@ -9,7 +9,7 @@ import 'element-plus/es/components/message/style/css';
 import 'element-plus/es/components/message-box/style/css';
 import App from './App.vue';
 import { router } from './router/index.js';
-import { i18n } from './i18n/index.js';
+import { i18n, i18nReady } from './i18n/index.js';
 import { setPasswordChangeHandler, setUnauthenticatedHandler } from './api/index.js';
 import { useSessionStore } from './stores/session.js';
 import './styles.css';
@@ -37,5 +37,8 @@ setPasswordChangeHandler(() => {
   if (router.currentRoute.value.name !== 'password') router.push({ name: 'password' });
 });
 
-document.documentElement.lang = i18n.global.locale.value;
-app.mount('#app');
+// The saved language's messages first (English is loaded on demand).
+i18nReady.then(() => {
+  document.documentElement.lang = i18n.global.locale.value;
+  app.mount('#app');
+});

@@ -1,8 +1,9 @@
 // vue-i18n setup: zh-CN by default, English on request; the choice is kept
 // in localStorage. Also maps API errors to translated messages.
+// Only the Chinese messages are in the first load; English comes in a chunk
+// of its own when chosen (docs/performance.md "First load of the web UI").
 import { createI18n } from 'vue-i18n';
 import zhCN from './zh-CN.js';
-import en from './en.js';
 
 const kStorageKey = 'xq_lang';
 export const kLanguages = ['zh-CN', 'en'];
@@ -21,11 +22,30 @@ export const i18n = createI18n({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'zh-CN',
-  messages: { 'zh-CN': zhCN, en },
+  messages: { 'zh-CN': zhCN },
 });
 
-export function setLocale(locale) {
+const kLoaders = { en: () => import('./en.js') };
+
+async function loadMessages(locale) {
+  if (!kLoaders[locale] || i18n.global.availableLocales.includes(locale)) return;
+  const { default: messages } = await kLoaders[locale]();
+  i18n.global.setLocaleMessage(locale, messages);
+}
+
+// The saved language's messages (main.js mounts the app once they are in).
+export const i18nReady = (async () => {
+  const locale = i18n.global.locale.value;
+  try {
+    await loadMessages(locale);
+  } catch {
+    i18n.global.locale.value = 'zh-CN'; // chunk unreachable: the default language
+  }
+})();
+
+export async function setLocale(locale) {
   if (!kLanguages.includes(locale)) return;
+  await loadMessages(locale);
   i18n.global.locale.value = locale;
   document.documentElement.lang = locale;
   try {

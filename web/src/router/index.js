@@ -6,10 +6,9 @@
 import { createRouter, createWebHistory } from 'vue-router';
 import { useSessionStore } from '../stores/session.js';
 import AppLayout from '../layout/AppLayout.vue';
-import LoginView from '../views/auth/LoginView.vue';
 
 const routes = [
-  { path: '/login', name: 'login', component: LoginView, meta: { public: true, title: 'login.title' } },
+  { path: '/login', name: 'login', component: () => import('../views/auth/LoginView.vue'), meta: { public: true, title: 'login.title' } },
   {
     path: '/slip',
     name: 'slip',
