@@ -60,8 +60,8 @@ absl::Status Engine::Refresh(soci::session& s, const UnitRef& unit, int year) {
     // in its own transaction) would both read the same facts before and
     // add the same difference twice: the second waits for the first, then
     // reads what it wrote. (SQLite writers are serialised already.)
-    long long key = unit.id;
-    s << "SELECT pg_advisory_xact_lock(727275, CAST(:u % 2147483647 AS INTEGER))", soci::use(key);
+    int key = static_cast<int>(unit.id % 2147483647);
+    s << "SELECT pg_advisory_xact_lock(727275, :u)", soci::use(key);
   }
   XQ_ASSIGN_OR_RETURN(Facts before, store_.ReadFacts(s, unit.id, year));
   XQ_ASSIGN_OR_RETURN(Facts after, Compute(s, unit, year));
