@@ -8,6 +8,7 @@
 // Thread-safe (no state besides the sources).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,13 +44,16 @@ class Engine {
   // One page of such a pass inside the caller's transaction (the periodic
   // job runs a page per job transaction, jobs::JobRunner::HandlePaged):
   // refreshes up to page_size units after `cursor` — schools first, then
-  // districts and the city — and returns the cursor to go on from, or ""
+  // districts and the city — stopping early once `budget` has passed (at
+  // least one unit a page), and returns the cursor to go on from, or ""
   // when the pass is over. A cursor is "<year>:<s|d>:<after id>"; "" starts
   // a pass of `year`. Each unit's refresh is complete in its page, so a
   // pass stopped between pages (a crash) leaves only correct values and
   // goes on from its last committed page.
-  absl::StatusOr<std::string> RefreshPageIn(soci::session& s, std::string_view cursor, int year, int page_size);
+  absl::StatusOr<std::string> RefreshPageIn(soci::session& s, std::string_view cursor, int year, int page_size,
+                                            std::chrono::milliseconds budget = kRefreshBudget);
   static constexpr int kRefreshPage = 50;
+  static constexpr std::chrono::milliseconds kRefreshBudget{1000};
   // Rebuilds a school year from scratch in one transaction.
   struct RecomputeStats {
     int64_t units = 0;

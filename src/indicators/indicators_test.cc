@@ -313,6 +313,21 @@ TEST_F(IndicatorsTest, ThePagedCatchUpAgreesWithRecompute) {
   facts_ = full;
   ASSERT_TRUE(engine_->RefreshAll(*db_, kYear).ok());
   ExpectFixture();
+  // Out of time: one unit a page, the pass still complete.
+  std::vector<std::string> slow;
+  cursor.clear();
+  do {
+    ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
+                     XQ_ASSIGN_OR_RETURN(cursor, engine_->RefreshPageIn(s, cursor, kYear, 50,
+                                                                        std::chrono::milliseconds(0)));
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    slow.push_back(cursor);
+  } while (!cursor.empty() && slow.size() < 20);
+  EXPECT_EQ(slow, (std::vector<std::string>{"2026:s:10", "2026:s:11", "2026:s:12", "2026:s:13", "2026:d:0",
+                                            "2026:d:1", "2026:d:2", ""}));
+  ExpectFixture();
   // A cursor that is not one is refused, not read as the start.
   for (const char* bad : {"x", "2026:q:1", "2026:s:", "2026:s:1:2"})
     EXPECT_EQ(db_->InTransaction([&](soci::session& s) { return engine_->RefreshPageIn(s, bad, kYear, 2).status(); })
