@@ -343,7 +343,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
   XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit));
   p.crisis_store = crisis::NewSociCrisisStore(*p.db);
-  p.crisis = std::make_unique<crisis::CrisisService>(*p.crisis_store, *p.audit, *p.keys, clock);
+  p.crisis = std::make_unique<crisis::CrisisService>(*p.crisis_store, *p.audit, *p.key_source, clock);
   crisis::HandleCrisisJobs(*p.jobs, *p.crisis);
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(

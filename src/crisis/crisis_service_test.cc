@@ -61,7 +61,7 @@ class CrisisServiceTest : public ::testing::Test {
                     .ok());
     store_ = NewSociCrisisStore(*db_);
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
-    svc_ = std::make_unique<CrisisService>(*store_, *audit_, keys_, clock_);
+    svc_ = std::make_unique<CrisisService>(*store_, *audit_, source_, clock_);
     runner_ = std::make_unique<jobs::JobRunner>(*db_, clock_);
     HandleCrisisJobs(*runner_, *svc_);
   }
@@ -128,6 +128,7 @@ class CrisisServiceTest : public ::testing::Test {
   // Key 1 of a key file; KeyRotationResealsEveryCrisisValue adds key 2.
   const std::string key1_ = std::string(32, 'a');
   crypto::KeyRing keys_ = crypto::KeyRing::FromKeys({{1, key1_}});
+  crypto::KeySource source_{keys_, ""};
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<CrisisStore> store_;
   std::unique_ptr<audit::AuditLog> audit_;
@@ -437,7 +438,8 @@ TEST_F(CrisisServiceTest, KeyRotationResealsEveryCrisisValue) {
 
   // With key 1 gone the case still opens, whole.
   crypto::KeyRing only_new = crypto::KeyRing::FromKeys({{2, key2}});
-  CrisisService after(*store_, *audit_, only_new, clock_);
+  crypto::KeySource only_new_source(only_new, "");
+  CrisisService after(*store_, *audit_, only_new_source, clock_);
   auto view = after.GetCase(p, id);
   ASSERT_TRUE(view.ok()) << view.status();
   bool note = false, record = false;
