@@ -135,10 +135,18 @@ absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::Aud
   XQ_RETURN_IF_ERROR(
       runner.DeclarePeriodic("events.forget_handled", "all", int64_t{3600} * 1'000'000, clock.NowMicros()));
   // Facts whose changes publish no event (rosters, grants, submissions,
-  // closed follow-ups) are caught up hourly, through the same increments.
-  runner.Handle(indicators::kRefreshJob, [&clock](soci::session& s, const jobs::Job&) {
-    return IndicatorEngine().RefreshAllIn(s, indicators::SchoolYearOf(clock.NowMicros()));
-  });
+  // closed follow-ups) are caught up hourly, through the same increments,
+  // a page of units per job transaction (a whole city in one held SQLite's
+  // write lock for minutes, and outlived the job's lease).
+  runner.HandlePaged(indicators::kRefreshJob,
+                     [&clock](soci::session& s, const jobs::Job& job) -> absl::StatusOr<std::optional<std::string>> {
+                       XQ_ASSIGN_OR_RETURN(std::string next,
+                                           IndicatorEngine().RefreshPageIn(s, job.payload,
+                                                                           indicators::SchoolYearOf(clock.NowMicros()),
+                                                                           indicators::Engine::kRefreshPage));
+                       if (next.empty()) return std::nullopt;
+                       return next;
+                     });
   return runner.DeclarePeriodic(indicators::kRefreshJob, "all", int64_t{3600} * 1'000'000, clock.NowMicros());
 }
 
@@ -337,7 +345,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
   XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit));
   p.crisis_store = crisis::NewSociCrisisStore(*p.db);
-  p.crisis = std::make_unique<crisis::CrisisService>(*p.crisis_store, *p.audit, *p.keys, clock);
+  p.crisis = std::make_unique<crisis::CrisisService>(*p.crisis_store, *p.audit, *p.key_source, clock);
   crisis::HandleCrisisJobs(*p.jobs, *p.crisis);
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(

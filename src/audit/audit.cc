@@ -74,11 +74,58 @@ constexpr const char* kColumns =
 }  // namespace
 
 absl::Status AuditLog::Record(const Event& e) {
-  return db_.InTransaction([&](soci::session& s) { return RecordIn(s, e); });
+  if (e.action.empty()) return Internal("audit event without action");
+  Waiter me{.event = &e};
+  std::unique_lock lk(mu_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (writing_) {
+      written_.wait(lk);
+      continue;
+    }
+    // Leader: write what is queued (this entry among it) in one transaction.
+    writing_ = true;
+    std::vector<Waiter*> group;
+    while (!queue_.empty() && group.size() < kMaxGroup) {
+      group.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lk.unlock();
+    std::vector<const Event*> events;
+    events.reserve(group.size());
+    for (const Waiter* w : group) events.push_back(w->event);
+    absl::Status st;
+    try {
+      st = db_.InTransaction([&](soci::session& s) { return AppendIn(s, events); });
+    } catch (...) {
+      st = db::StatusFromCurrentException("audit");
+    }
+    lk.lock();
+    for (Waiter* w : group) {
+      w->status = st;
+      w->done = true;
+    }
+    writing_ = false;
+    ++group_writes_;
+    written_.notify_all();
+  }
+  return me.status;
+}
+
+int64_t AuditLog::GroupWrites() {
+  std::lock_guard lk(mu_);
+  return group_writes_;
 }
 
 absl::Status AuditLog::RecordIn(soci::session& s, const Event& e) {
   if (e.action.empty()) return Internal("audit event without action");
+  return AppendIn(s, {&e});
+}
+
+absl::Status AuditLog::AppendIn(soci::session& s, const std::vector<const Event*>& events) {
+  if (events.empty()) return absl::OkStatus();
+  for (const Event* e : events)
+    if (e->action.empty()) return Internal("audit event without action");
   if (db_.dialect() == db::Dialect::kPostgres) {
     // Serialise appends: the chain needs the previous hash.
     s << "SELECT pg_advisory_xact_lock(727274)";
@@ -88,31 +135,37 @@ absl::Status AuditLog::RecordIn(soci::session& s, const Event& e) {
   soci::indicator ind_seq = soci::i_null, ind_hash = soci::i_null;
   s << "SELECT seq, hash FROM audit_head WHERE id = 1", soci::into(last_seq, ind_seq),
       soci::into(last_hash, ind_hash);
-  if (!s.got_data() || ind_seq != soci::i_ok) {
+  const bool had_head = s.got_data() && ind_seq == soci::i_ok;
+  if (!had_head) {
     last_seq = 0;
     last_hash = kGenesis;
   }
-  const long long seq = last_seq + 1;
-  const long long at = clock_.NowMicros();
-  const std::string hash = ComputeHash(seq, at, e, last_hash);
-  long long actor = e.actor_id, student = e.student_id, school = e.school_id;
-  soci::indicator i_actor = actor ? soci::i_ok : soci::i_null;
-  soci::indicator i_student = student ? soci::i_ok : soci::i_null;
-  soci::indicator i_school = school ? soci::i_ok : soci::i_null;
-  s << "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, "
-       "student_id, school_id, outcome, purpose, detail, prev_hash, hash) VALUES (:seq, :at, "
-       ":actor, :role, :action, :otype, :oid, :student, :school, :outcome, :purpose, :detail, "
-       ":prev, :hash)",
-      soci::use(seq), soci::use(at), soci::use(actor, i_actor), soci::use(e.actor_role),
-      soci::use(e.action), soci::use(e.object_type), soci::use(e.object_id),
-      soci::use(student, i_student), soci::use(school, i_school), soci::use(e.outcome),
-      soci::use(e.purpose), soci::use(e.detail), soci::use(last_hash), soci::use(hash);
-  if (seq == 1) {
-    s << "INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)", soci::use(seq),
-        soci::use(hash);
+  for (const Event* ev : events) {
+    const Event& e = *ev;
+    const long long seq = last_seq + 1;
+    const long long at = clock_.NowMicros();
+    const std::string hash = ComputeHash(seq, at, e, last_hash);
+    long long actor = e.actor_id, student = e.student_id, school = e.school_id;
+    soci::indicator i_actor = actor ? soci::i_ok : soci::i_null;
+    soci::indicator i_student = student ? soci::i_ok : soci::i_null;
+    soci::indicator i_school = school ? soci::i_ok : soci::i_null;
+    s << "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, "
+         "student_id, school_id, outcome, purpose, detail, prev_hash, hash) VALUES (:seq, :at, "
+         ":actor, :role, :action, :otype, :oid, :student, :school, :outcome, :purpose, :detail, "
+         ":prev, :hash)",
+        soci::use(seq), soci::use(at), soci::use(actor, i_actor), soci::use(e.actor_role),
+        soci::use(e.action), soci::use(e.object_type), soci::use(e.object_id),
+        soci::use(student, i_student), soci::use(school, i_school), soci::use(e.outcome),
+        soci::use(e.purpose), soci::use(e.detail), soci::use(last_hash), soci::use(hash);
+    last_seq = seq;
+    last_hash = hash;
+  }
+  if (!had_head) {
+    s << "INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)", soci::use(last_seq),
+        soci::use(last_hash);
   } else {
-    s << "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1", soci::use(seq),
-        soci::use(hash);
+    s << "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1", soci::use(last_seq),
+        soci::use(last_hash);
   }
   return absl::OkStatus();
 }

@@ -6,12 +6,26 @@
 // permission changes, reads of D2/D3/D5/D6 naming a student, and exports
 // are recorded.
 // Thread-safe: appends are serialised by the database transaction.
+//
+// Group commit: entries recorded on their own (Record — reads, denials)
+// by concurrent requests are written together, one transaction (one
+// fsync) for all that are waiting, instead of one each: the first caller
+// to find no write in progress writes everything queued so far, and
+// callers arriving meanwhile queue for the next write. Each caller returns
+// only when the transaction holding its entry has committed, and gets that
+// transaction's failure if it failed. Entries keep the order of the queue
+// in the chain.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
 
 #include "absl/status/statusor.h"
 #include "core/clock.h"
@@ -51,7 +65,8 @@ class AuditLog {
  public:
   AuditLog(db::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
-  // Appends in its own transaction.
+  // Appends in its own transaction, shared with the entries of concurrent
+  // callers (group commit); returns once that transaction has committed.
   absl::Status Record(const Event& e);
   // Appends inside the caller's open transaction (same commit as the change).
   absl::Status RecordIn(soci::session& s, const Event& e);
@@ -59,10 +74,29 @@ class AuditLog {
   absl::StatusOr<std::vector<Entry>> List(int64_t before_seq, int limit,
                                           std::optional<std::string> action = std::nullopt);
   absl::StatusOr<VerifyResult> Verify();
+  // Transactions Record has written so far (each holds one or more entries).
+  int64_t GroupWrites();
 
  private:
+  // Appends events (in order) inside an open transaction: the chain's head
+  // is read and written once.
+  absl::Status AppendIn(soci::session& s, const std::vector<const Event*>& events);
+
+  struct Waiter {
+    const Event* event = nullptr;
+    bool done = false;
+    absl::Status status;
+  };
+  // At most this many entries per group transaction.
+  static constexpr size_t kMaxGroup = 512;
+
   db::Database& db_;
   const Clock& clock_;
+  std::mutex mu_;
+  std::condition_variable written_;
+  std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t group_writes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace xq::audit

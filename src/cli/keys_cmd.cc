@@ -17,6 +17,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "counselling/sealed_columns.h"
+#include "crisis/sealed_columns.h"
 #include "crypto/keyring.h"
 #include "crypto/reseal.h"
 #include "db/database.h"
@@ -31,7 +32,10 @@ namespace {
 }
 
 // Every module's sealed columns (crypto/reseal.h).
-void RegisterAllSealedColumns() { counselling::RegisterSealedColumns(); }
+void RegisterAllSealedColumns() {
+  counselling::RegisterSealedColumns();
+  crisis::RegisterSealedColumns();
+}
 
 }  // namespace
 

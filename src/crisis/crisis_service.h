@@ -28,6 +28,7 @@
 #include "core/clock.h"
 #include "crisis/crisis_store.h"
 #include "crisis/model.h"
+#include "crypto/key_source.h"
 #include "crypto/keyring.h"
 #include "jobs/jobs.h"
 #include "policy/policy.h"
@@ -95,7 +96,9 @@ struct GuardianNotice {
 
 class CrisisService {
  public:
-  CrisisService(CrisisStore& store, audit::AuditLog& audit, const crypto::KeyRing& keys, const Clock& clock)
+  // keys: the server's KeySource, so a key added by `xinqiao keys rotate`
+  // opens without a restart.
+  CrisisService(CrisisStore& store, audit::AuditLog& audit, crypto::KeySource& keys, const Clock& clock)
       : store_(store), audit_(audit), keys_(keys), clock_(clock) {}
 
   // Cases.
@@ -190,7 +193,7 @@ class CrisisService {
 
   CrisisStore& store_;
   audit::AuditLog& audit_;
-  const crypto::KeyRing& keys_;
+  crypto::KeySource& keys_;
   const Clock& clock_;
 };
 

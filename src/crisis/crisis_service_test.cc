@@ -6,12 +6,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "audit/audit.h"
 #include "core/ids.h"
 #include "core/status.h"
+#include "crisis/sealed_columns.h"
 #include "crisis/subscriptions.h"
+#include "crypto/reseal.h"
 #include "db/row.h"
 #include "events/events.h"
 #include "gtest/gtest.h"
@@ -58,7 +61,7 @@ class CrisisServiceTest : public ::testing::Test {
                     .ok());
     store_ = NewSociCrisisStore(*db_);
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
-    svc_ = std::make_unique<CrisisService>(*store_, *audit_, keys_, clock_);
+    svc_ = std::make_unique<CrisisService>(*store_, *audit_, source_, clock_);
     runner_ = std::make_unique<jobs::JobRunner>(*db_, clock_);
     HandleCrisisJobs(*runner_, *svc_);
   }
@@ -122,7 +125,10 @@ class CrisisServiceTest : public ::testing::Test {
 
   std::string path_;
   FakeClock clock_{kStart};
-  crypto::KeyRing keys_ = crypto::KeyRing::Ephemeral();
+  // Key 1 of a key file; KeyRotationResealsEveryCrisisValue adds key 2.
+  const std::string key1_ = std::string(32, 'a');
+  crypto::KeyRing keys_ = crypto::KeyRing::FromKeys({{1, key1_}});
+  crypto::KeySource source_{keys_, ""};
   std::unique_ptr<db::Database> db_;
   std::unique_ptr<CrisisStore> store_;
   std::unique_ptr<audit::AuditLog> audit_;
@@ -353,6 +359,114 @@ TEST_F(CrisisServiceTest, ReturnPlanIsNeutralPublishedAndFollowedUpAt1w1m3m) {
   clock_.Advance(365 * 24 * kHour);
   ASSERT_TRUE(runner_->RunDue().ok());
   EXPECT_EQ(todos(), 3);
+}
+
+// `xinqiao keys rotate` re-seals every sealed crisis value (step records,
+// notes, the scanned guardian notice, the referral summary and clinical
+// summary, the certificate and the return assessment) under the new key,
+// and the case reads back the same with a ring that has only the new key.
+TEST_F(CrisisServiceTest, KeyRotationResealsEveryCrisisValue) {
+  auto& p = actors_["psych"];
+  auto h = svc_->CreateHospital(actors_["city_admin"], "市精神卫生中心", 1, {16});
+  ASSERT_TRUE(h.ok()) << h.status();
+  const int64_t id = OpenCase();
+  ASSERT_TRUE(svc_->Advance(p, id, {.to = "assess", .record = "评估记录"}).ok());
+  ASSERT_TRUE(svc_->Advance(p, id, {.to = "intervene", .record = "干预记录"}).ok());
+  ASSERT_TRUE(svc_->AddItem(p, id, {.kind = "guardian_notified", .text = "电话告知 NOTE-SECRET"}).ok());
+  auto scan = svc_->AttachGuardianNotice(p, id, {.name = "n.pdf", .content_type = "application/pdf",
+                                                 .bytes = "%PDF-1.4 NOTICE-SCAN"});
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  auto ref = svc_->Refer(p, id, h->id, "转介摘要 SUMMARY-SECRET");
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  auto unanswered = svc_->Refer(p, id, h->id, "第二次转介");  // its clinical summary stays empty
+  ASSERT_TRUE(unanswered.ok()) << unanswered.status();
+  ASSERT_TRUE(svc_->AcceptReferral(actors_["liaison"], ref->id).ok());
+  ASSERT_TRUE(svc_->AnswerReferral(actors_["liaison"], ref->id, "诊断 CLINICAL-SECRET", "建议家校配合").ok());
+  ASSERT_TRUE(svc_->AttachCertificate(p, id, {.name = "c.pdf", .content_type = "application/pdf",
+                                              .bytes = "%PDF-1.4 CERT-SECRET"})
+                  .ok());
+  ASSERT_TRUE(svc_->WriteReturnPlan(p, id, "状态平稳 ASSESS-SECRET", "每周与心理老师谈心一次，班主任多鼓励").ok());
+
+  // Every sealed crisis column is registered for rotation.
+  RegisterSealedColumns();
+  auto registered = crypto::RegisteredSealedColumns();
+  for (const auto& want : SealedColumns())
+    EXPECT_TRUE(std::any_of(registered.begin(), registered.end(), [&](const crypto::SealedColumn& c) {
+      return c.table == want.table && c.column == want.column;
+    })) << want.table << "." << want.column;
+
+  const int64_t sealed_values =
+      Count("SELECT COUNT(*) FROM crisis_items WHERE body <> ''") +
+      Count("SELECT COUNT(*) FROM crisis_referrals WHERE summary <> ''") +
+      Count("SELECT COUNT(*) FROM crisis_referrals WHERE clinical <> ''") +
+      Count("SELECT COUNT(*) FROM crisis_returns WHERE certificate <> ''") +
+      Count("SELECT COUNT(*) FROM crisis_returns WHERE assessment <> ''");
+  ASSERT_GE(sealed_values, 10);
+
+  // Key 2 joins key 1 and becomes current; small batches.
+  const std::string key2 = std::string(32, 'b');
+  crypto::KeyRing both = crypto::KeyRing::FromKeys({{1, key1_}, {2, key2}});
+  ASSERT_EQ(both.current_id(), 2u);
+  crypto::ResealOptions o;
+  o.batch_rows = 3;
+  auto report = crypto::Reseal(*db_, both, SealedColumns(), o);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_TRUE(report->complete);
+  EXPECT_EQ(report->scanned, sealed_values);
+  EXPECT_EQ(report->resealed, sealed_values);
+  // Run again: nothing left under key 1.
+  auto again = crypto::Reseal(*db_, both, SealedColumns(), o);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->resealed, 0);
+  EXPECT_EQ(again->current, sealed_values);
+
+  // Every stored value is under key 2 and still holds no plain text.
+  ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                   for (const auto& col : SealedColumns()) {
+                     soci::rowset<soci::row> rows =
+                         (s.prepare << "SELECT " + col.column + " FROM " + col.table + " WHERE " + col.column + " <> ''");
+                     for (const auto& r : rows) {
+                       const std::string v = db::GetStr(r, std::size_t{0});
+                       auto kid = crypto::SealedKeyId(v);
+                       EXPECT_TRUE(kid.ok() && *kid == 2u) << col.table << "." << col.column;
+                       EXPECT_EQ(v.find("SECRET"), std::string::npos);
+                     }
+                   }
+                   return absl::OkStatus();
+                 })
+                  .ok());
+
+  // With key 1 gone the case still opens, whole.
+  crypto::KeyRing only_new = crypto::KeyRing::FromKeys({{2, key2}});
+  crypto::KeySource only_new_source(only_new, "");
+  CrisisService after(*store_, *audit_, only_new_source, clock_);
+  auto view = after.GetCase(p, id);
+  ASSERT_TRUE(view.ok()) << view.status();
+  bool note = false, record = false;
+  for (const auto& i : view->items) {
+    if (i.body.find("NOTE-SECRET") != std::string::npos) note = true;
+    if (i.body == "干预记录") record = true;
+  }
+  EXPECT_TRUE(note);
+  EXPECT_TRUE(record);
+  auto file = after.GuardianNoticeFile(p, id, scan->id);
+  ASSERT_TRUE(file.ok()) << file.status();
+  EXPECT_EQ(file->bytes, "%PDF-1.4 NOTICE-SCAN");
+  auto got = after.GetReferral(p, ref->id);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->summary, "转介摘要 SUMMARY-SECRET");
+  EXPECT_EQ(got->clinical, "诊断 CLINICAL-SECRET");
+  auto other = after.GetReferral(p, unanswered->id);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->clinical, "");
+  auto cert = after.CertificateFile(p, id);
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  EXPECT_EQ(cert->bytes, "%PDF-1.4 CERT-SECRET");
+  auto ret = after.GetReturn(p, id);
+  ASSERT_TRUE(ret.ok()) << ret.status();
+  EXPECT_EQ(ret->assessment, "状态平稳 ASSESS-SECRET");
+  // The old ring alone no longer opens them.
+  EXPECT_FALSE(svc_->CertificateFile(p, id).ok());
 }
 
 }  // namespace

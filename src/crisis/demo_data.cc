@@ -70,7 +70,8 @@ absl::StatusOr<DemoCrisisSummary> SeedDemoCrisis(db::Database& db, const crypto:
 
   std::unique_ptr<CrisisStore> store = NewSociCrisisStore(db);
   audit::AuditLog audit(db, clock);
-  CrisisService svc(*store, audit, keys, clock);
+  crypto::KeySource source(keys, "");
+  CrisisService svc(*store, audit, source, clock);
   XQ_ASSIGN_OR_RETURN(Hospital partner,
                       svc.CreateHospital(city, "市精神卫生中心", city.grants.front().unit_id, {liaison.account_id}));
   XQ_ASSIGN_OR_RETURN(Hospital second, svc.CreateHospital(city, "市儿童医院心理科", city.grants.front().unit_id, {}));
@@ -126,7 +127,7 @@ absl::StatusOr<DemoCrisisSummary> SeedDemoCrisis(db::Database& db, const crypto:
                          .status());
   // 4: referred four days ago, no answer yet: overdue.
   ShiftedClock past(clock, 4 * 24 * kHour);
-  CrisisService earlier(*store, audit, keys, past);
+  CrisisService earlier(*store, audit, source, past);
   XQ_ASSIGN_OR_RETURN(CaseView v4, earlier.OpenCase(psych, {.student_id = students[3], .source = "hotline",
                                                             .level = 2, .record = "家长来电反映孩子情绪变化"}));
   ++sum.cases;

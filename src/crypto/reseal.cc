@@ -51,7 +51,7 @@ absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring,
     if (!SafeName(col.table) || !SafeName(col.id_column) || !SafeName(col.column))
       return absl::InvalidArgumentError(fmt::format("bad sealed column {}.{}", col.table, col.column));
     const std::string select =
-        fmt::format("SELECT {0}, {1} FROM {2} WHERE {0} > :after AND {1} IS NOT NULL ORDER BY {0} LIMIT {3}",
+        fmt::format("SELECT {0}, {1} FROM {2} WHERE {0} > :after AND {1} IS NOT NULL AND {1} <> '' ORDER BY {0} LIMIT {3}",
                     col.id_column, col.column, col.table, batch);
     const std::string update =
         fmt::format("UPDATE {0} SET {1} = :new WHERE {2} = :id AND {1} = :old", col.table, col.column, col.id_column);
@@ -79,7 +79,7 @@ absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring,
           }
         }
         for (auto& [id, old] : todo) {
-          std::string ad = col.ad_prefix + std::to_string(id);
+          std::string ad = col.ad_prefix + std::to_string(id) + col.ad_suffix;
           absl::StatusOr<std::string> plain = ring.Open(old, ad);
           if (!plain.ok())
             return absl::DataLossError(fmt::format("{}.{} of {} does not open: {}", col.table, col.column, id,

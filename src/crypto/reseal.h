@@ -1,11 +1,13 @@
 // Re-sealing under the current key (`xinqiao keys rotate`). Every module
 // that stores sealed values registers its columns (table, id column,
-// sealed column, associated-data prefix "<prefix><id>"); Reseal walks each
+// sealed column, associated data "<prefix><id><suffix>"); Reseal walks each
 // column by id in batches (one transaction per batch) and re-seals every
 // value sealed under an older key. Values already under the current key
 // are skipped, so a rotation stopped half way continues where it stopped
 // when run again. A value is replaced only if it is still the one read
-// (a concurrent write wins), so the server keeps running meanwhile.
+// (a concurrent write wins), so the server keeps running meanwhile. Empty
+// values (a column not filled yet, e.g. a referral not answered) are not
+// sealed and are left alone.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +25,8 @@ struct SealedColumn {
   std::string table;      // e.g. "counselling_records"
   std::string id_column;  // e.g. "id" (an integer key)
   std::string column;     // e.g. "notes_sealed"
-  std::string ad_prefix;  // e.g. "counselling_records:" (associated data = prefix + id)
+  std::string ad_prefix;  // e.g. "counselling_records:" (associated data = prefix + id + suffix)
+  std::string ad_suffix;  // e.g. ":clinical" for "crisis_referrals:<id>:clinical"; mostly empty
 };
 
 // Adds a column to the process-wide list (idempotent). Thread-safe.

@@ -1,8 +1,11 @@
 #include "indicators/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
+#include <stdexcept>
+#include <string>
 
 #include "core/status.h"
 #include "fmt/format.h"
@@ -53,6 +56,14 @@ absl::StatusOr<Facts> Engine::Compute(soci::session& s, const UnitRef& unit, int
 
 absl::Status Engine::Refresh(soci::session& s, const UnitRef& unit, int year) {
   if (unit.kind != "school" && unit.kind != "district" && unit.kind != "city") return absl::OkStatus();
+  if (s.get_backend_name() == "postgresql") {
+    // Two refreshes of a unit at once (an event and a catch-up page, each
+    // in its own transaction) would both read the same facts before and
+    // add the same difference twice: the second waits for the first, then
+    // reads what it wrote. (SQLite writers are serialised already.)
+    int key = static_cast<int>(unit.id % 2147483647);
+    s << "SELECT pg_advisory_xact_lock(727275, :u)", soci::use(key);
+  }
   XQ_ASSIGN_OR_RETURN(Facts before, store_.ReadFacts(s, unit.id, year));
   XQ_ASSIGN_OR_RETURN(Facts after, Compute(s, unit, year));
   if (before == after) return absl::OkStatus();
@@ -113,33 +124,57 @@ events::Subscription Engine::Subscription() {
 }
 
 absl::Status Engine::RefreshAll(db::Database& db, int year) {
-  for (bool schools : {true, false}) {
-    int64_t after = 0;
-    for (;;) {
-      std::vector<UnitRef> page;
-      XQ_RETURN_IF_ERROR(db.InTransaction([&](soci::session& s) -> absl::Status {
-        XQ_ASSIGN_OR_RETURN(page, store_.UnitsUnder(s, "/", schools, after, 200));
-        for (const UnitRef& u : page) XQ_RETURN_IF_ERROR(Refresh(s, u, year));
-        return absl::OkStatus();
-      }));
-      if (page.empty()) break;
-      after = page.back().id;
-    }
-  }
+  std::string cursor;
+  do {
+    XQ_RETURN_IF_ERROR(db.InTransaction([&](soci::session& s) -> absl::Status {
+      XQ_ASSIGN_OR_RETURN(cursor, RefreshPageIn(s, cursor, year, kRefreshPage));
+      return absl::OkStatus();
+    }));
+  } while (!cursor.empty());
   return absl::OkStatus();
 }
 
-absl::Status Engine::RefreshAllIn(soci::session& s, int year) {
-  for (bool schools : {true, false}) {
-    int64_t after = 0;
-    for (;;) {
-      XQ_ASSIGN_OR_RETURN(std::vector<UnitRef> page, store_.UnitsUnder(s, "/", schools, after, 1000));
-      if (page.empty()) break;
-      after = page.back().id;
-      for (const UnitRef& u : page) XQ_RETURN_IF_ERROR(Refresh(s, u, year));
+absl::StatusOr<std::string> Engine::RefreshPageIn(soci::session& s, std::string_view cursor, int year,
+                                                  int page_size, std::chrono::milliseconds budget) {
+  bool schools = true;
+  int64_t after = 0;
+  if (!cursor.empty()) {
+    // "<year>:<s|d>:<after>"
+    const std::vector<std::string_view> parts = [&] {
+      std::vector<std::string_view> out;
+      size_t i = 0;
+      for (;;) {
+        size_t j = cursor.find(':', i);
+        out.push_back(cursor.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
+        if (j == std::string_view::npos) break;
+        i = j + 1;
+      }
+      return out;
+    }();
+    try {
+      if (parts.size() != 3 || (parts[1] != "s" && parts[1] != "d")) throw std::invalid_argument("cursor");
+      year = std::stoi(std::string(parts[0]));
+      schools = parts[1] == "s";
+      after = std::stoll(std::string(parts[2]));
+    } catch (const std::exception&) {
+      return absl::InvalidArgumentError(fmt::format("bad indicators refresh cursor \"{}\"", cursor));
     }
   }
-  return absl::OkStatus();
+  page_size = std::max(page_size, 1);
+  XQ_ASSIGN_OR_RETURN(std::vector<UnitRef> page, store_.UnitsUnder(s, "/", schools, after, page_size));
+  // At least one unit, then as many as the time budget allows: a unit's
+  // facts take ~0.1–0.2 s on a busy machine, and the write lock is held
+  // meanwhile.
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < page.size(); ++i) {
+    XQ_RETURN_IF_ERROR(Refresh(s, page[i], year));
+    if (i + 1 < page.size() && std::chrono::steady_clock::now() - start >= budget)
+      return fmt::format("{}:{}:{}", year, schools ? "s" : "d", page[i].id);
+  }
+  if (static_cast<int>(page.size()) == page_size) return fmt::format("{}:{}:{}", year, schools ? "s" : "d", page.back().id);
+  // The schools are done: the districts and the city next; then the end.
+  if (schools) return fmt::format("{}:d:0", year);
+  return std::string();
 }
 
 absl::Status Engine::SeedDemo(db::Database& db) {

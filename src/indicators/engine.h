@@ -8,7 +8,10 @@
 // Thread-safe (no state besides the sources).
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -34,10 +37,23 @@ class Engine {
   // The outbox subscription for the union of the sources' kinds.
   events::Subscription Subscription();
   // Refreshes every school and district of a year (the periodic catch-up
-  // for facts whose changes publish no event), one transaction per 200 units.
+  // for facts whose changes publish no event), one transaction per
+  // kRefreshPage units, so other writers get the database between pages
+  // (a whole city in one transaction held SQLite's write lock for minutes).
   absl::Status RefreshAll(db::Database& db, int year);
-  // The same inside the caller's transaction (the periodic job).
-  absl::Status RefreshAllIn(soci::session& s, int year);
+  // One page of such a pass inside the caller's transaction (the periodic
+  // job runs a page per job transaction, jobs::JobRunner::HandlePaged):
+  // refreshes up to page_size units after `cursor` — schools first, then
+  // districts and the city — stopping early once `budget` has passed (at
+  // least one unit a page), and returns the cursor to go on from, or ""
+  // when the pass is over. A cursor is "<year>:<s|d>:<after id>"; "" starts
+  // a pass of `year`. Each unit's refresh is complete in its page, so a
+  // pass stopped between pages (a crash) leaves only correct values and
+  // goes on from its last committed page.
+  absl::StatusOr<std::string> RefreshPageIn(soci::session& s, std::string_view cursor, int year, int page_size,
+                                            std::chrono::milliseconds budget = kRefreshBudget);
+  static constexpr int kRefreshPage = 50;
+  static constexpr std::chrono::milliseconds kRefreshBudget{1000};
   // Rebuilds a school year from scratch in one transaction.
   struct RecomputeStats {
     int64_t units = 0;

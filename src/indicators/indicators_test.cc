@@ -277,5 +277,64 @@ TEST_F(IndicatorsTest, EventsOfOtherUnitsOrKindsChangeNothing) {
   EXPECT_EQ(engine_->Subscription().kinds, std::vector<std::string>{"fake.changed"});
 }
 
+// The catch-up pass a page of units per transaction (the hourly job) gives
+// what Recompute gives, also when the facts change between pages.
+TEST_F(IndicatorsTest, ThePagedCatchUpAgreesWithRecompute) {
+  SetFixture();
+  auto full = facts_;
+  std::vector<std::string> cursors;
+  std::string cursor;
+  do {
+    ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
+                     XQ_ASSIGN_OR_RETURN(cursor, engine_->RefreshPageIn(s, cursor, kYear, 2));
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    cursors.push_back(cursor);
+    // A school already refreshed changes meanwhile (as an event would say).
+    if (cursors.size() == 2) facts_[{10, kYear}]["psych_teachers_fulltime"] = 3;
+  } while (!cursor.empty() && cursors.size() < 20);
+  // 5 schools by 2, then the city and 2 districts by 2.
+  EXPECT_EQ(cursors, (std::vector<std::string>{"2026:s:11", "2026:s:13", "2026:d:0", "2026:d:2", ""}));
+  ASSERT_TRUE(engine_->RefreshAll(*db_, kYear).ok());  // picks up school 10's change
+  auto incremental = All();
+  ASSERT_TRUE(engine_->Recompute(*db_, kYear).ok());
+  auto recomputed = All();
+  ASSERT_EQ(incremental.size(), recomputed.size());
+  for (const auto& [unit, values] : recomputed) {
+    const auto& inc = incremental[unit];
+    ASSERT_EQ(values.size(), inc.size()) << unit;
+    for (size_t i = 0; i < values.size(); ++i) {
+      EXPECT_NEAR(values[i].num, inc[i].num, 1e-6) << unit << " " << values[i].indicator_id;
+      EXPECT_NEAR(values[i].den, inc[i].den, 1e-6) << unit << " " << values[i].indicator_id;
+      EXPECT_EQ(values[i].units, inc[i].units) << unit << " " << values[i].indicator_id;
+    }
+  }
+  facts_ = full;
+  ASSERT_TRUE(engine_->RefreshAll(*db_, kYear).ok());
+  ExpectFixture();
+  // Out of time: one unit a page, the pass still complete.
+  std::vector<std::string> slow;
+  cursor.clear();
+  do {
+    ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
+                     XQ_ASSIGN_OR_RETURN(cursor, engine_->RefreshPageIn(s, cursor, kYear, 50,
+                                                                        std::chrono::milliseconds(0)));
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    slow.push_back(cursor);
+  } while (!cursor.empty() && slow.size() < 20);
+  EXPECT_EQ(slow, (std::vector<std::string>{"2026:s:10", "2026:s:11", "2026:s:12", "2026:s:13", "2026:d:0",
+                                            "2026:d:1", "2026:d:2", ""}));
+  ExpectFixture();
+  // A cursor that is not one is refused, not read as the start.
+  for (const char* bad : {"x", "2026:q:1", "2026:s:", "2026:s:1:2"})
+    EXPECT_EQ(db_->InTransaction([&](soci::session& s) { return engine_->RefreshPageIn(s, bad, kYear, 2).status(); })
+                  .code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+}
+
 }  // namespace
 }  // namespace xq::indicators

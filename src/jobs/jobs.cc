@@ -92,11 +92,24 @@ JobRunner::JobRunner(db::Database& db, const Clock& clock, RunnerOptions options
 JobRunner::~JobRunner() { Stop(); }
 
 void JobRunner::Handle(std::string kind, JobHandler handler) {
+  AddHandler(std::move(kind),
+             [h = std::move(handler)](soci::session& s, const Job& job) -> absl::StatusOr<std::optional<std::string>> {
+               XQ_RETURN_IF_ERROR(h(s, job));
+               return std::nullopt;
+             },
+             false);
+}
+
+void JobRunner::HandlePaged(std::string kind, PagedJobHandler handler) {
+  AddHandler(std::move(kind), std::move(handler), true);
+}
+
+void JobRunner::AddHandler(std::string kind, PagedJobHandler handler, bool paged) {
   if (!ValidKind(kind)) {
     spdlog::error("job kind {:?} refused: lowercase letters, digits, '.' and '_' only", kind);
     return;
   }
-  handlers_[std::move(kind)] = std::move(handler);
+  handlers_[std::move(kind)] = Handler{std::move(handler), paged};
   kinds_sql_.clear();
   for (const auto& [k, h] : handlers_) kinds_sql_ += (kinds_sql_.empty() ? "'" : ", '") + k + "'";
 }
@@ -158,20 +171,28 @@ absl::StatusOr<std::vector<Job>> JobRunner::Claim() {
 absl::Status JobRunner::RunIn(soci::session& s, const Job& job) {
   auto it = handlers_.find(job.kind);
   if (it == handlers_.end()) return Internal("no handler");
-  XQ_RETURN_IF_ERROR(it->second(s, job));
+  XQ_ASSIGN_OR_RETURN(std::optional<std::string> more, it->second.fn(s, job));
   const long long now = clock_.NowMicros();
   long long due = job.period_us > 0 ? now + job.period_us : job.due_at;
   std::string state = job.period_us > 0 ? "pending" : "done";
+  // A paged job keeps its cursor and is due again at once until its pass
+  // is over; then its cursor is cleared for the next pass.
+  std::string payload = it->second.paged ? more.value_or("") : job.payload;
+  int pass_over = more ? 0 : 1;
+  if (more) {
+    due = now;
+    state = "pending";
+  }
   long long at = now;
   // Completes only while the lease is still this runner's: a runner that
   // lost it (expired and taken over) rolls its effect back.
   soci::statement done =
-      (s.prepare << "UPDATE jobs SET state = :s, due_at = :d, "
-                    "lease_holder = NULL, lease_expires_at = 0, attempts = 0, runs = runs + 1, last_error = '', "
+      (s.prepare << "UPDATE jobs SET state = :s, due_at = :d, payload = :p, "
+                    "lease_holder = NULL, lease_expires_at = 0, attempts = 0, runs = runs + :r, last_error = '', "
                     "updated_at = :u WHERE kind = :k AND job_key = :j AND lease_holder = :h AND "
                     "lease_expires_at > :n",
-       soci::use(state), soci::use(due), soci::use(at), soci::use(job.kind), soci::use(job.key),
-       soci::use(options_.holder), soci::use(at));
+       soci::use(state), soci::use(due), soci::use(payload), soci::use(pass_over), soci::use(at),
+       soci::use(job.kind), soci::use(job.key), soci::use(options_.holder), soci::use(at));
   done.execute(true);
   if (done.get_affected_rows() != 1) return absl::AbortedError("the job's lease was lost; its effect is rolled back");
   return absl::OkStatus();

@@ -73,6 +73,14 @@ absl::StatusOr<std::optional<JobState>> GetJob(db::Database& db, std::string_vie
 // Runs inside the job's transaction; an error rolls it back and the job is
 // retried later.
 using JobHandler = std::function<absl::Status(soci::session& s, const Job& job)>;
+// A periodic job too big for one transaction does a page per run: it gets
+// its cursor in job.payload ("" at the start of a pass) and returns the
+// cursor to go on from, or nullopt when the pass is over. Each page commits
+// with the job row (the cursor kept as its payload, due again at once), so
+// other writers get the database between pages and a pass stopped by a
+// crash goes on from its last committed page; the period counts from the
+// end of a pass.
+using PagedJobHandler = std::function<absl::StatusOr<std::optional<std::string>>(soci::session& s, const Job& job)>;
 
 struct RunnerOptions {
   std::string holder;  // this server's name in leases; empty: host:pid:random
@@ -92,6 +100,7 @@ class JobRunner {
   // Before Start(): the handler of a kind. A runner takes only jobs of the
   // kinds it handles.
   void Handle(std::string kind, JobHandler handler);
+  void HandlePaged(std::string kind, PagedJobHandler handler);
   // Declares a periodic job (kind + key), first due `first_due_at`, then
   // every period after each run; idempotent (an existing job keeps its
   // schedule, with the new period).
@@ -122,12 +131,17 @@ class JobRunner {
   absl::StatusOr<int> RunSome(const std::vector<Job>& jobs, size_t* next);
   // Gives back the leases of jobs[from…] not run (the batch took too long).
   void Release(const std::vector<Job>& jobs, size_t from);
+  void AddHandler(std::string kind, PagedJobHandler handler, bool paged);
   void Loop();
 
   db::Database& db_;
   const Clock& clock_;
   RunnerOptions options_;
-  std::map<std::string, JobHandler> handlers_;  // fixed after Start()
+  struct Handler {
+    PagedJobHandler fn;
+    bool paged = false;
+  };
+  std::map<std::string, Handler> handlers_;  // fixed after Start()
   std::string kinds_sql_;                       // "'a', 'b'"
   std::mutex mu_;
   std::condition_variable cv_;

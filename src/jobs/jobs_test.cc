@@ -198,5 +198,53 @@ TEST_F(JobsTest, TheBackgroundRunnerTakesDueJobs) {
   EXPECT_EQ(calls.load(), 1);
 }
 
+// A paged periodic job runs a page per transaction: each page commits with
+// its cursor, the next is due at once, a failing page is retried from the
+// last committed cursor, and the period counts from the end of the pass.
+TEST_F(JobsTest, APagedJobCommitsPageByPageAndGoesOnFromItsCursor) {
+  JobRunner runner(*db_, clock_);
+  std::vector<std::string> cursors;
+  bool fail_at_4 = true;
+  runner.HandlePaged("test.paged", [&](soci::session& s, const Job& job) -> absl::StatusOr<std::optional<std::string>> {
+    cursors.push_back(job.payload);
+    const int at = job.payload.empty() ? 0 : std::stoi(job.payload);
+    s << "CREATE TABLE IF NOT EXISTS paged_effects (n INTEGER)";
+    s << "INSERT INTO paged_effects (n) VALUES (:n)", soci::use(at);
+    if (at == 4 && fail_at_4) {
+      fail_at_4 = false;
+      return absl::UnavailableError("busy");
+    }
+    if (at + 2 >= 8) return std::nullopt;
+    return std::to_string(at + 2);
+  });
+  const int64_t hour = 3'600'000'000;
+  ASSERT_TRUE(runner.DeclarePeriodic("test.paged", "all", hour, clock_.NowMicros()).ok());
+  EXPECT_EQ(runner.RunDue().value(), 2);  // pages 0 and 2; page 4 fails and waits
+  auto state = GetJob(*db_, "test.paged", "all").value();
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(state->job.payload, "4");
+  EXPECT_EQ(state->job.runs, 0) << "a pass is one run";
+  clock_.Advance(10'000'000);
+  EXPECT_EQ(runner.RunDue().value(), 2);  // pages 4 and 6: the pass is over
+  EXPECT_EQ(cursors, (std::vector<std::string>{"", "2", "4", "4", "6"}));
+  long long rows = 0;
+  ASSERT_TRUE(db_->Run([&](soci::session& s) {
+                   s << "SELECT COUNT(*) FROM paged_effects", soci::into(rows);
+                   return absl::OkStatus();
+                 })
+                  .ok());
+  EXPECT_EQ(rows, 4) << "the failed page rolled back";
+  state = GetJob(*db_, "test.paged", "all").value();
+  EXPECT_EQ(state->job.payload, "");
+  EXPECT_EQ(state->job.runs, 1);
+  EXPECT_EQ(state->state, "pending");
+  EXPECT_EQ(state->job.due_at, clock_.NowMicros() + hour);
+  EXPECT_EQ(runner.RunDue().value(), 0);
+  clock_.Advance(hour);
+  EXPECT_EQ(runner.RunDue().value(), 4);  // the next pass starts from the beginning
+  EXPECT_EQ(cursors.back(), "6");
+  EXPECT_EQ(cursors[5], "");
+}
+
 }  // namespace
 }  // namespace xq::jobs

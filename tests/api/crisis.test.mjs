@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { startServer, ApiClient } from '../e2e/helpers.mjs';
+import { startServer, ApiClient, xqBin } from '../e2e/helpers.mjs';
 
 let srv;
 const ids = {};
@@ -301,6 +301,7 @@ test('green channel: a liaison sees only its own hospital; advice is neutral; cl
   assert.equal(fb.body.state, 'answered');
   const seen = await psych.get(`/api/v1/crisis/referrals/${toA.body.id}`);
   assert.equal(seen.body.clinical_summary, kClinicalMarker);
+  ids.referral = toA.body.id;
   assert.equal(seen.body.advice, '建议每周与心理老师谈心一次，减轻课业压力');
 });
 
@@ -382,6 +383,42 @@ test('return to school: certificate sealed, neutral plan, head teacher sees guid
     assert.equal(res.status, 200);
     assert.ok(!res.body.items.some((x) => x.case_id === ids.case), user);
   }
+});
+
+test('keys rotate re-seals every crisis record under the new key; the case, scan, referral and return still open', {
+  skip: process.env.XQ_TEST_DB_KIND === 'postgresql' ? 'the key file sits beside the SQLite file (the SQLite run checks it)' : false,
+}, async () => {
+  const keyFile = `${srv.db.slice('sqlite:'.length)}.key`;
+  const rotate = (...extra) =>
+    execFileSync(xqBin(), ['keys', 'rotate', ...extra, '--db', srv.db, '--key-file', keyFile], { encoding: 'utf8' });
+  const out = rotate();
+  for (const col of ['crisis_items.body', 'crisis_referrals.summary', 'crisis_referrals.clinical',
+    'crisis_returns.certificate', 'crisis_returns.assessment']) {
+    assert.match(out, new RegExp(`${col.replace('.', '\\.')}: up to id \\d+: \\d+ read, [1-9]\\d* re-sealed`), `${col}\n${out}`);
+  }
+  // Nothing is left under the old key.
+  assert.match(rotate('--continue'), /: \d+ values read, 0 re-sealed, [1-9]\d* already current/);
+  // The running server reads the new key and opens everything as before.
+  const psych = await as('psych_staff');
+  const base = `/api/v1/crisis/cases/${ids.case}`;
+  const c = await psych.get(base);
+  assert.equal(c.status, 200, JSON.stringify(c.body));
+  assert.equal(c.body.items[0].text, kCaseMarker);
+  const scan = await psych.get(`${base}/guardian-notice/${ids.scan}`);
+  assert.equal(scan.status, 200);
+  assert.ok(String(scan.body).includes(kFileMarker));
+  const ref = await psych.get(`/api/v1/crisis/referrals/${ids.referral}`);
+  assert.equal(ref.status, 200);
+  assert.equal(ref.body.clinical_summary, kClinicalMarker);
+  assert.equal(ref.body.summary, kSummaryMarker);
+  const cert = await psych.get(`${base}/return/certificate`);
+  assert.equal(cert.status, 200);
+  assert.ok(String(cert.body).includes(kCertMarker));
+  const ret = await psych.get(`${base}/return`);
+  assert.equal(ret.status, 200);
+  assert.equal(ret.body.assessment, kAssessMarker);
+  // Still nothing for the school leader.
+  assert.ok(!JSON.stringify((await (await as('school_leader')).get(base)).body).includes(kCaseMarker));
 });
 
 test('no plaintext of a case record, a referral or a scanned file in the SQLite file', {
