@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test suite: the layering check, unit (ctest: GoogleTest binaries and the SQLite half
+# Runs every test suite: the layering and format checks, unit (ctest: GoogleTest binaries and the SQLite half
 # of the store contract), the store contract on a throwaway PostgreSQL
 # cluster, a short kill -9 crash test, API tests against a real server
 # (SQLite, then PostgreSQL), and browser tests. Ends with one line "tests: N passed, N failed".
@@ -57,6 +57,9 @@ trap pg_cleanup EXIT
 
 # The include graph against docs/design.md "Layering".
 suite "layering" python3 scripts/check-layering.py
+
+# Every C++ file as .clang-format (Google style) formats it.
+suite "format" bash scripts/check-format.sh
 
 suite "unit tests and SQLite store contract (ctest)" \
   ctest --test-dir "$BUILD_DIR" --output-on-failure -j2 --timeout 600

@@ -56,12 +56,18 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--scale") a.scale = v;
-    else if (k == "--open") a.open = std::stoll(v);
-    else if (k == "--due") a.due = std::stoll(v);
-    else if (k == "--batch") a.batch = std::stoi(v);
-    else if (k == "--db") a.db = v;
-    else return Fail("unknown option " + k);
+    if (k == "--scale")
+      a.scale = v;
+    else if (k == "--open")
+      a.open = std::stoll(v);
+    else if (k == "--due")
+      a.due = std::stoll(v);
+    else if (k == "--batch")
+      a.batch = std::stoi(v);
+    else if (k == "--db")
+      a.db = v;
+    else
+      return Fail("unknown option " + k);
   }
   if (a.due > a.open) return Fail("--due must not exceed --open");
   auto scale = demo::ScaleFromName(a.scale);
@@ -85,10 +91,11 @@ int main(int argc, char** argv) {
   std::vector<Student> students;
   auto st = (*db)->Run([&](soci::session& s) {
     soci::rowset<soci::row> rows =
-        (s.prepare << fmt::format("SELECT st.id, st.school_id, st.unit_path FROM students st JOIN org_units u ON "
-                                  "u.id = st.school_id WHERE st.status = 'active' AND st.class_id IS NOT NULL AND "
-                                  "COALESCE(u.school_kind, '') NOT IN ('college', 'university') ORDER BY st.id LIMIT {}",
-                                  a.open));
+        (s.prepare << fmt::format(
+             "SELECT st.id, st.school_id, st.unit_path FROM students st JOIN org_units u ON "
+             "u.id = st.school_id WHERE st.status = 'active' AND st.class_id IS NOT NULL AND "
+             "COALESCE(u.school_kind, '') NOT IN ('college', 'university') ORDER BY st.id LIMIT {}",
+             a.open));
     for (const auto& r : rows) students.push_back({db::GetInt(r, 0), db::GetInt(r, 1), db::GetStr(r, 2)});
     return absl::OkStatus();
   });
@@ -144,8 +151,8 @@ int main(int argc, char** argv) {
   });
   if (!st.ok()) return Fail(st.ToString());
   std::printf("scale=%s open=%lld due=%lld batch=%d ran=%d escalated=%lld time_ms=%.1f per_warning_us=%.0f\n",
-              a.scale.c_str(), static_cast<long long>(a.open), static_cast<long long>(a.due), a.batch, *ran,
-              escalated, ms, ms * 1000 / std::max<int64_t>(1, a.due));
+              a.scale.c_str(), static_cast<long long>(a.open), static_cast<long long>(a.due), a.batch, *ran, escalated,
+              ms, ms * 1000 / std::max<int64_t>(1, a.due));
   db->reset();
   if (!dir.empty()) std::filesystem::remove_all(dir);
   return escalated == a.due && *ran == a.due ? 0 : Fail("not every due warning escalated exactly once");

@@ -73,8 +73,10 @@ int main(int argc, char** argv) {
   int port = 18081, threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--port") port = std::atoi(argv[i + 1]);
-    else if (k == "--threads") threads = std::atoi(argv[i + 1]);
+    if (k == "--port")
+      port = std::atoi(argv[i + 1]);
+    else if (k == "--threads")
+      threads = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "usage: ingest_http_ceiling [--port P] [--threads N]\n");
       return 2;

@@ -86,8 +86,8 @@ int Prepare(const std::map<std::string, std::string>& f) {
                        {"scales", xq::Json::array({{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}})},
                        {"grades", xq::Json::array({9, 10, 11, 12})}});
   if (!campaign.ok()) return Fail("create campaign: " + campaign.status().ToString());
-  std::fprintf(stderr, "campaign %s: %lld assignments created in %.1f s\n",
-               xq::IdToString(campaign->id).c_str(), static_cast<long long>(campaign->assignments), Since(t0));
+  std::fprintf(stderr, "campaign %s: %lld assignments created in %.1f s\n", xq::IdToString(campaign->id).c_str(),
+               static_cast<long long>(campaign->assignments), Since(t0));
 
   // Assignments of the campaign by class, with the student's birth date.
   struct Target {
@@ -135,8 +135,7 @@ int Prepare(const std::map<std::string, std::string>& f) {
     ++classes_used;
     for (const auto& slip : *issued) {
       auto it = by_class[class_id].find(slip.student_id);
-      if (it == by_class[class_id].end() || it->second.birth_date.empty() || it->second.birth_date > cutoff)
-        continue;
+      if (it == by_class[class_id].end() || it->second.birth_date.empty() || it->second.birth_date > cutoff) continue;
       auto login = slips.Login(slip.login, slip.code, std::nullopt, "127.0.0.1");
       if (!login.ok()) return Fail(fmt::format("slip login {}: {}", slip.login, login.status().ToString()));
       std::string& sitting = sittings.emplace_back();
@@ -157,8 +156,8 @@ int Prepare(const std::map<std::string, std::string>& f) {
   }
   out.close();
   if (!out) return Fail("cannot write " + f.at("--out"));
-  std::fprintf(stderr, "%ld students of %lld classes signed in with login slips in %.1f s; %zu assignments\n",
-               students, static_cast<long long>(classes_used), Since(t0), assignments);
+  std::fprintf(stderr, "%ld students of %lld classes signed in with login slips in %.1f s; %zu assignments\n", students,
+               static_cast<long long>(classes_used), Since(t0), assignments);
   std::printf("%s\n", xq::IdToString(campaign->id).c_str());
   return 0;
 }
@@ -199,8 +198,8 @@ int Verify(const std::map<std::string, std::string>& f) {
     std::string key;
     bool critical = false;
   };
-  std::unordered_map<int64_t, Row> submissions;         // submission id -> row
-  std::unordered_map<int64_t, int> per_assignment;      // assignment -> count
+  std::unordered_map<int64_t, Row> submissions;           // submission id -> row
+  std::unordered_map<int64_t, int> per_assignment;        // assignment -> count
   std::unordered_map<int64_t, int> warnings, follow_ups;  // submission id -> count
   std::set<int64_t> submitted_assignments;
   std::unordered_map<int64_t, int64_t> pointer;  // assignment -> its submission_id
@@ -231,8 +230,9 @@ int Verify(const std::map<std::string, std::string>& f) {
     }
     {
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT CAST(id AS BIGINT), submission_id FROM screening_assignments WHERE campaign_id = :c AND "
-                        "(state = 'submitted' OR submission_id IS NOT NULL)",
+          (s.prepare
+               << "SELECT CAST(id AS BIGINT), submission_id FROM screening_assignments WHERE campaign_id = :c AND "
+                  "(state = 'submitted' OR submission_id IS NOT NULL)",
            soci::use(c));
       for (const auto& r : rows) {
         submitted_assignments.insert(xq::db::GetInt(r, 0));
@@ -283,9 +283,9 @@ int Verify(const std::map<std::string, std::string>& f) {
   std::printf(
       "{\"acknowledged\":%zu,\"ack_lines\":%lld,\"stored\":%zu,\"stored_unacknowledged\":%zu,"
       "\"acknowledged_critical\":%lld,\"critical_stored\":%lld,\"warnings\":%zu,\"violations\":%lld}\n",
-      acks.size(), static_cast<long long>(ack_lines), submissions.size(), submissions.size() - std::min(submissions.size(), acks.size()),
-      static_cast<long long>(acked_critical), static_cast<long long>(critical_stored), warnings.size(),
-      static_cast<long long>(problems));
+      acks.size(), static_cast<long long>(ack_lines), submissions.size(),
+      submissions.size() - std::min(submissions.size(), acks.size()), static_cast<long long>(acked_critical),
+      static_cast<long long>(critical_stored), warnings.size(), static_cast<long long>(problems));
   return problems == 0 ? 0 : 1;
 }
 

@@ -80,8 +80,8 @@ struct Args {
   std::string ack_log;
   std::string json_out;
   std::string label = "run";
-  std::string path;  // fixed target path; empty = per assignment
-  bool get = false;  // GET the fixed path instead (framework overhead without the database)
+  std::string path;   // fixed target path; empty = per assignment
+  bool get = false;   // GET the fixed path instead (framework overhead without the database)
   bool wrap = false;  // start the work file again when it runs out (nothing is stored: ceilings)
 };
 
@@ -152,7 +152,7 @@ std::string RequestBytes(const Args& a, const WorkItem& w, bool critical) {
 // An answer's head, parsed from the bytes received so far.
 struct Head {
   unsigned status = 0;
-  size_t head_size = 0;       // through the blank line
+  size_t head_size = 0;  // through the blank line
   size_t content_length = 0;
   bool keep_alive = true;
 };
@@ -213,8 +213,7 @@ struct Stats {
 
 class Run {
  public:
-  Run(asio::io_context& io, const Args& a, std::vector<WorkItem>& work)
-      : io_(io), args_(a), work_(work) {
+  Run(asio::io_context& io, const Args& a, std::vector<WorkItem>& work) : io_(io), args_(a), work_(work) {
     if (!a.ack_log.empty()) {
       ack_ = std::fopen(a.ack_log.c_str(), "a");
       if (!ack_) throw std::runtime_error("cannot open " + a.ack_log);
@@ -279,14 +278,14 @@ class Run {
     std::optional<tcp::socket> sock;
     std::string in;  // bytes received and not yet consumed
     asio::steady_timer timer(ex);
-    int64_t j = 0;  // this connection's request count (open loop)
+    int64_t j = 0;                   // this connection's request count (open loop)
     size_t at = 0, sitting_end = 0;  // the sitting in progress
     const double per_conn_interval_us = args_.rate > 0 ? 1e6 * args_.connections / args_.rate : 0;
     while (!stopped_) {
       Clock::time_point scheduled = Clock::now();
       if (args_.rate > 0) {
-        scheduled = start_ + Us((static_cast<double>(j) + static_cast<double>(k) / args_.connections) *
-                                per_conn_interval_us);
+        scheduled =
+            start_ + Us((static_cast<double>(j) + static_cast<double>(k) / args_.connections) * per_conn_interval_us);
         ++j;
         if (scheduled >= end_) break;
         if (scheduled > Clock::now()) {
@@ -338,12 +337,14 @@ class Run {
             break;
           }
           char chunk[16384];
-          const size_t n = co_await sock->async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
+          const size_t n =
+              co_await sock->async_read_some(asio::buffer(chunk), asio::redirect_error(asio::use_awaitable, ec));
           in.append(chunk, n);
         }
         const unsigned status = ec ? 0 : head->status;
         const bool keep_alive = !ec && head->keep_alive;
-        const std::string error_body = status == 200 || status == 201 ? std::string() : std::string(body.substr(0, 300));
+        const std::string error_body =
+            status == 200 || status == 201 ? std::string() : std::string(body.substr(0, 300));
         if (!ec) in.erase(0, head->head_size + head->content_length);
         if (status == 200 || status == 201) {
           const auto done = Clock::now();
@@ -351,11 +352,12 @@ class Run {
           if (status == 200) ++stats_.repeats;
           if (scheduled >= measure_from_ && done <= end_ + std::chrono::seconds(5)) {
             ++stats_.measured_ok;
-            stats_.latency_us.push_back(static_cast<uint32_t>(
-                std::chrono::duration_cast<std::chrono::microseconds>(done - scheduled).count()));
+            stats_.latency_us.push_back(
+                static_cast<uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(done - scheduled).count()));
           }
-          if (ack_) std::fprintf(ack_, "%s\tbench-%s\t%d\t%u\n", w.assignment.c_str(), w.assignment.c_str(),
-                                 critical ? 1 : 0, status);
+          if (ack_)
+            std::fprintf(ack_, "%s\tbench-%s\t%d\t%u\n", w.assignment.c_str(), w.assignment.c_str(), critical ? 1 : 0,
+                         status);
           if (!keep_alive) {
             sock.reset();
             in.clear();
@@ -365,8 +367,7 @@ class Run {
         sock.reset();
         in.clear();
         if (!args_.retry || (status >= 400 && status < 500)) {
-          Error(status ? fmt::format("HTTP {}: {}", status, error_body)
-                       : fmt::format("transport: {}", ec.message()));
+          Error(status ? fmt::format("HTTP {}: {}", status, error_body) : fmt::format("transport: {}", ec.message()));
           break;
         }
         ++stats_.retries;
@@ -421,24 +422,47 @@ int main(int argc, char** argv) {
     };
     std::optional<std::string> v;
     try {
-      if (k == "--retry") { a.retry = true; continue; }
-      if (k == "--get") { a.get = true; continue; }
-      if (k == "--wrap") { a.wrap = true; continue; }
+      if (k == "--retry") {
+        a.retry = true;
+        continue;
+      }
+      if (k == "--get") {
+        a.get = true;
+        continue;
+      }
+      if (k == "--wrap") {
+        a.wrap = true;
+        continue;
+      }
       if (!(v = val())) return Usage(("missing value for " + k).c_str());
-      if (k == "--host") a.host = *v;
-      else if (k == "--port") a.port = std::stoi(*v);
-      else if (k == "--work") a.work = *v;
-      else if (k == "--from") a.from = std::stoull(*v);
-      else if (k == "--connections") a.connections = std::stoi(*v);
-      else if (k == "--duration") a.duration_s = std::stod(*v);
-      else if (k == "--warmup") a.warmup_s = std::stod(*v);
-      else if (k == "--rate") a.rate = std::stod(*v);
-      else if (k == "--critical-per-mille") a.critical_per_mille = std::stoi(*v);
-      else if (k == "--ack-log") a.ack_log = *v;
-      else if (k == "--json") a.json_out = *v;
-      else if (k == "--label") a.label = *v;
-      else if (k == "--path") a.path = *v;
-      else return Usage(("unknown option " + k).c_str());
+      if (k == "--host")
+        a.host = *v;
+      else if (k == "--port")
+        a.port = std::stoi(*v);
+      else if (k == "--work")
+        a.work = *v;
+      else if (k == "--from")
+        a.from = std::stoull(*v);
+      else if (k == "--connections")
+        a.connections = std::stoi(*v);
+      else if (k == "--duration")
+        a.duration_s = std::stod(*v);
+      else if (k == "--warmup")
+        a.warmup_s = std::stod(*v);
+      else if (k == "--rate")
+        a.rate = std::stod(*v);
+      else if (k == "--critical-per-mille")
+        a.critical_per_mille = std::stoi(*v);
+      else if (k == "--ack-log")
+        a.ack_log = *v;
+      else if (k == "--json")
+        a.json_out = *v;
+      else if (k == "--label")
+        a.label = *v;
+      else if (k == "--path")
+        a.path = *v;
+      else
+        return Usage(("unknown option " + k).c_str());
     } catch (const std::exception&) {
       return Usage(("bad value for " + k).c_str());
     }
@@ -482,8 +506,8 @@ int main(int argc, char** argv) {
   // A last answer may never come (a server killed for good): give up 30 s
   // after the end of the schedule.
   asio::steady_timer deadline(io);
-  deadline.expires_after(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(a.warmup_s + a.duration_s + 30)));
+  deadline.expires_after(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(a.warmup_s + a.duration_s + 30)));
   deadline.async_wait([&](boost::system::error_code ec) {
     if (ec) return;
     std::fprintf(stderr, "loadgen: gave up waiting for the last answers\n");
@@ -506,9 +530,9 @@ int main(int argc, char** argv) {
       "\"warmup_s\":{},\"requests_ok\":{},\"repeats\":{},\"errors\":{},\"retries\":{},\"measured_ok\":{},"
       "\"rate_per_s\":{:.0f},\"p50_ms\":{:.2f},\"p90_ms\":{:.2f},\"p99_ms\":{:.2f},\"p999_ms\":{:.2f},"
       "\"max_ms\":{:.2f},\"wall_s\":{:.1f},\"work_used\":{}}}",
-      a.label, a.rate > 0 ? "open" : "closed", a.rate, a.connections, a.duration_s, a.warmup_s, s.ok,
-      s.repeats, s.errors, s.retries, s.measured_ok, rate, Percentile(s.latency_us, 50),
-      Percentile(s.latency_us, 90), Percentile(s.latency_us, 99), Percentile(s.latency_us, 99.9),
+      a.label, a.rate > 0 ? "open" : "closed", a.rate, a.connections, a.duration_s, a.warmup_s, s.ok, s.repeats,
+      s.errors, s.retries, s.measured_ok, rate, Percentile(s.latency_us, 50), Percentile(s.latency_us, 90),
+      Percentile(s.latency_us, 99), Percentile(s.latency_us, 99.9),
       s.latency_us.empty() ? 0.0 : s.latency_us.back() / 1000.0, wall, run.next());
   std::cout << json << std::endl;
   for (const auto& e : s.first_errors) std::fprintf(stderr, "loadgen: error: %s\n", e.c_str());

@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
                          "source, sex, grade_year, school_kind, submitted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,0,0,1,"
                          "'online',?,?,?,?)",
                          -1, &ins.s, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v2(db, "UPDATE screening_assignments SET state = 'submitted', submitted_at = ? WHERE id = ?",
-                         -1, &upd.s, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "UPDATE screening_assignments SET state = 'submitted', submitted_at = ? WHERE id = ?", -1,
+                         &upd.s, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(db, "DELETE FROM screening_drafts WHERE assignment_id = ?", -1, &del.s, nullptr) != SQLITE_OK)
     return Fail(sqlite3_errmsg(db));
 
@@ -137,8 +137,9 @@ int main(int argc, char** argv) {
     if (!Exec(db, "BEGIN IMMEDIATE")) return 1;
     for (long k = i; k < i + n; ++k) {
       const Target& t = targets[k];
-      const long long now = std::chrono::duration_cast<std::chrono::microseconds>(
-                                std::chrono::system_clock::now().time_since_epoch()).count();
+      const long long now =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
       const std::string key = "ceiling-" + std::to_string(t.assignment);
       sqlite3_bind_int64(ins.s, 1, base_id + k);
       sqlite3_bind_int64(ins.s, 2, t.assignment);
@@ -171,10 +172,11 @@ int main(int argc, char** argv) {
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::sort(commit_ms.begin(), commit_ms.end());
-  std::printf("{\"rows\":%ld,\"batch\":%ld,\"synchronous\":\"%s\",\"seconds\":%.3f,\"rows_per_s\":%.0f,"
-              "\"commits\":%zu,\"commit_p50_ms\":%.3f,\"commit_p99_ms\":%.3f}\n",
-              rows, batch, sync.c_str(), secs, static_cast<double>(rows) / secs, commit_ms.size(),
-              commit_ms[commit_ms.size() / 2], commit_ms[std::min(commit_ms.size() - 1, commit_ms.size() * 99 / 100)]);
+  std::printf(
+      "{\"rows\":%ld,\"batch\":%ld,\"synchronous\":\"%s\",\"seconds\":%.3f,\"rows_per_s\":%.0f,"
+      "\"commits\":%zu,\"commit_p50_ms\":%.3f,\"commit_p99_ms\":%.3f}\n",
+      rows, batch, sync.c_str(), secs, static_cast<double>(rows) / secs, commit_ms.size(),
+      commit_ms[commit_ms.size() / 2], commit_ms[std::min(commit_ms.size() - 1, commit_ms.size() * 99 / 100)]);
   sqlite3_close(db);
   return 0;
 }

@@ -152,9 +152,13 @@ std::string UpiSql(const ScoringPlan& plan) {
     total += (total.empty() ? "" : " + ") + CaseOf(d.items[d.ItemIndex(id)]);
   }
   std::string aux = "(q61 + q62 + q63 + q64)";  // yes = option index 1 = value 1
-  return "SELECT respondent, total, CASE WHEN total >= 25 OR q25 = 1 OR " + aux + " >= 2 OR q64 = 1 THEN 0 "
-         "WHEN total >= 20 OR q8 + q16 + q26 >= 1 OR " + aux + " = 1 THEN 1 ELSE 2 END, (q25 = 1) "
-         "FROM (SELECT respondent, q8, q16, q25, q26, q61, q62, q63, q64, " + total + " AS total FROM answers)";
+  return "SELECT respondent, total, CASE WHEN total >= 25 OR q25 = 1 OR " + aux +
+         " >= 2 OR q64 = 1 THEN 0 "
+         "WHEN total >= 20 OR q8 + q16 + q26 >= 1 OR " +
+         aux +
+         " = 1 THEN 1 ELSE 2 END, (q25 = 1) "
+         "FROM (SELECT respondent, q8, q16, q25, q26, q61, q62, q63, q64, " +
+         total + " AS total FROM answers)";
 }
 
 void Sqlite(benchmark::State& state, const char* id) {

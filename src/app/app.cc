@@ -85,7 +85,9 @@ namespace xq::app {
 std::vector<indicators::FactSource> IndicatorFactSources() {
   return {
       indicators::CoreFactSource(),
-      {.name = "records", .event_kinds = records::kFactEventKinds, .school_facts = records::SchoolFacts,
+      {.name = "records",
+       .event_kinds = records::kFactEventKinds,
+       .school_facts = records::SchoolFacts,
        .unit_facts = records::UnitFacts},
       {.name = "archive", .event_kinds = archive::kFactEventKinds, .school_facts = archive::SchoolFacts},
       // A district's or the city's hotline change (school_id 0) reaches the
@@ -140,10 +142,10 @@ absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::Aud
   // write lock for minutes, and outlived the job's lease).
   runner.HandlePaged(indicators::kRefreshJob,
                      [&clock](soci::session& s, const jobs::Job& job) -> absl::StatusOr<std::optional<std::string>> {
-                       XQ_ASSIGN_OR_RETURN(std::string next,
-                                           IndicatorEngine().RefreshPageIn(s, job.payload,
-                                                                           indicators::SchoolYearOf(clock.NowMicros()),
-                                                                           indicators::Engine::kRefreshPage));
+                       XQ_ASSIGN_OR_RETURN(
+                           std::string next,
+                           IndicatorEngine().RefreshPageIn(s, job.payload, indicators::SchoolYearOf(clock.NowMicros()),
+                                                           indicators::Engine::kRefreshPage));
                        if (next.empty()) return std::nullopt;
                        return next;
                      });
@@ -161,14 +163,15 @@ absl::Status DeliverEvents(db::Database& db) {
 // Awareness rates are aggregates (D7): the screening module's small-cell
 // rule and the city's k apply.
 static counselling::RateGuard HotlineRateGuard(screening::ScreeningStore& store) {
-  return {.k = [&store](const std::string& path) -> absl::StatusOr<int> {
-            const auto ids = counselling::PathIds(path);
-            if (ids.empty()) return screening::kDefaultSuppressionK;
-            XQ_ASSIGN_OR_RETURN(auto k, store.SuppressionK(ids.front()));
-            return k.value_or(screening::kDefaultSuppressionK);
-          },
-          .suppress = [](const std::vector<int64_t>& students, const std::vector<int64_t>& confirmed, int k,
-                         bool& total_hidden) {
+  return {
+      .k = [&store](const std::string& path) -> absl::StatusOr<int> {
+        const auto ids = counselling::PathIds(path);
+        if (ids.empty()) return screening::kDefaultSuppressionK;
+        XQ_ASSIGN_OR_RETURN(auto k, store.SuppressionK(ids.front()));
+        return k.value_or(screening::kDefaultSuppressionK);
+      },
+      .suppress =
+          [](const std::vector<int64_t>& students, const std::vector<int64_t>& confirmed, int k, bool& total_hidden) {
             std::vector<std::vector<int64_t>> n, yes;
             for (size_t i = 0; i < students.size(); ++i) {
               n.push_back({students[i]});
@@ -207,7 +210,7 @@ struct App::Parts {
   OffsetClock test_clock;
   std::unique_ptr<db::Database> db;
   std::unique_ptr<audit::AuditLog> audit;
-  std::unique_ptr<crypto::KeyRing> keys;  // D5 at rest
+  std::unique_ptr<crypto::KeyRing> keys;          // D5 at rest
   std::unique_ptr<crypto::KeySource> key_source;  // the same, re-read after a rotation
   // Before the modules: stopped after them (the writer wakes the dispatcher).
   std::unique_ptr<events::Dispatcher> events;
@@ -252,9 +255,9 @@ struct App::Parts {
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
   std::unique_ptr<Periodic> auth_changes;  // sessions and accounts changed by any server
-  std::unique_ptr<Periodic> checkpoint;  // SQLite WAL, off the writer's commits
-  std::unique_ptr<Periodic> key_reload;  // the key file after `xinqiao keys rotate`
-  std::jthread hold_sessions;  // at start: HoldSignedInSessions, then HoldOpenAssessments
+  std::unique_ptr<Periodic> checkpoint;    // SQLite WAL, off the writer's commits
+  std::unique_ptr<Periodic> key_reload;    // the key file after `xinqiao keys rotate`
+  std::jthread hold_sessions;              // at start: HoldSignedInSessions, then HoldOpenAssessments
 };
 
 App::App() : parts_(std::make_unique<Parts>()) {}
@@ -281,8 +284,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   Parts& p = *app->parts_;
   const bool test_clock = TestClockEnabled();
   const Clock& clock = test_clock ? static_cast<const Clock&>(p.test_clock) : SystemClock::Instance();
-  XQ_ASSIGN_OR_RETURN(p.db, db::Database::Open(options.db_url, {.pool_size = options.pool_size,
-                                                                 .sqlite_background_checkpoint = true}));
+  XQ_ASSIGN_OR_RETURN(
+      p.db, db::Database::Open(options.db_url, {.pool_size = options.pool_size, .sqlite_background_checkpoint = true}));
   if (options.migrate) XQ_RETURN_IF_ERROR(db::Migrate(*p.db));
   {
     const std::string key_file = KeyFileFor(options);
@@ -299,8 +302,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.auth = std::make_unique<auth::AuthService>(*p.auth_store, *p.audit, clock);
   p.sessions = std::make_unique<auth::HttpSessions>(*p.auth);
   p.two_factor_store = auth::NewSqlTwoFactorStore(*p.db);
-  p.two_factor = std::make_unique<auth::TwoFactorService>(*p.two_factor_store, *p.auth_store, *p.auth,
-                                                          *p.audit, clock);
+  p.two_factor = std::make_unique<auth::TwoFactorService>(*p.two_factor_store, *p.auth_store, *p.auth, *p.audit, clock);
   p.auth->SetLoginGate(p.two_factor.get());
   p.session_activity = std::make_unique<Periodic>(std::chrono::seconds(2), [auth = p.auth.get()] {
     if (auto st = auth->FlushSessionActivity(); !st.ok())
@@ -314,8 +316,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   });
   p.hotlines = std::make_unique<counselling::HotlineService>(*p.db);
   p.counselling_store = counselling::NewSociCounsellingStore(*p.db);
-  p.counselling = std::make_unique<counselling::CounsellingService>(*p.counselling_store, *p.audit,
-                                                                     *p.key_source, clock);
+  p.counselling =
+      std::make_unique<counselling::CounsellingService>(*p.counselling_store, *p.audit, *p.key_source, clock);
   p.key_reload = std::make_unique<Periodic>(std::chrono::seconds(2), [keys = p.key_source.get()] {
     if (auto st = keys->ReloadIfChanged(); !st.ok()) spdlog::warn("key file not re-read: {}", st.ToString());
   });
@@ -334,8 +336,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.network = std::make_unique<network::NetworkService>(*p.network_store, *p.audit, clock);
   p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
   p.hotline_store = counselling::NewSociHotlineStore(*p.db);
-  p.hotline_editor = std::make_unique<counselling::HotlineEditor>(
-      *p.hotline_store, *p.hotlines, *p.audit, clock, HotlineRateGuard(*p.screening_store));
+  p.hotline_editor = std::make_unique<counselling::HotlineEditor>(*p.hotline_store, *p.hotlines, *p.audit, clock,
+                                                                  HotlineRateGuard(*p.screening_store));
   // Events: the urgent warning of a critical answer is raised from the
   // submissions log; the writer wakes the dispatcher once such a row is
   // durable (well under a second from the acknowledgement).
@@ -350,16 +352,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
-  p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer,
-                                                               *p.audit, *p.hotlines, clock);
+  p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer, *p.audit,
+                                                              *p.hotlines, clock);
   p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warnings, clock);
   p.archive_store = archive::NewSociArchiveStore(*p.db);
   p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);
   p.plans_store = plans::NewSociPlansStore(*p.db);
   p.plans = std::make_unique<plans::PlansService>(*p.plans_store, *p.archive, *p.audit, clock);
   p.indicator_store = indicators::NewSociIndicatorStore();
-  p.indicators = std::make_unique<indicators::IndicatorsService>(*p.db, *p.indicator_store, IndicatorEngine(),
-                                                                 *p.audit, clock);
+  p.indicators =
+      std::make_unique<indicators::IndicatorsService>(*p.db, *p.indicator_store, IndicatorEngine(), *p.audit, clock);
   p.records_store = records::NewSociRecordsStore(*p.db);
   p.records = std::make_unique<records::RecordsService>(*p.records_store, *p.audit, clock);
   // In the background: requests meanwhile read their sessions and
@@ -377,23 +379,25 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   const int schema = db::LatestSchemaVersion();
   nlohmann::json migrations = nlohmann::json::object();
   for (const auto& [module, version] : db::LatestModuleVersions()) migrations[module] = version;
-  p.router.Add(
-      "GET", "/api/v1/health",
-      [schema, migrations, events = p.events.get()](http::Request&) {
-        // Each subscriber's lag: the age of the oldest event it has not
-        // handled yet (0 when caught up), and its failing attempts (the
-        // errors themselves go to the server log, not to this public page).
-        nlohmann::json subscribers = nlohmann::json::array();
-        for (const auto& l : events->Lags())
-          subscribers.push_back({{"name", l.subscriber}, {"log", l.log}, {"lag_ms", l.lag_us / 1000},
-                                 {"delivered", l.delivered}, {"attempts", l.attempts}});
-        return http::Response::Json({{"status", "ok"},
-                                     {"version", "0.1.0"},
-                                     {"schema", schema},
-                                     {"migrations", migrations},
-                                     {"events", {{"subscribers", subscribers}}}});
-      },
-      {.auth = http::Auth::kNone});
+  p.router.Add("GET", "/api/v1/health",
+               [schema, migrations, events = p.events.get()](http::Request&) {
+                 // Each subscriber's lag: the age of the oldest event it has not
+                 // handled yet (0 when caught up), and its failing attempts (the
+                 // errors themselves go to the server log, not to this public page).
+                 nlohmann::json subscribers = nlohmann::json::array();
+                 for (const auto& l : events->Lags())
+                   subscribers.push_back({{"name", l.subscriber},
+                                          {"log", l.log},
+                                          {"lag_ms", l.lag_us / 1000},
+                                          {"delivered", l.delivered},
+                                          {"attempts", l.attempts}});
+                 return http::Response::Json({{"status", "ok"},
+                                              {"version", "0.1.0"},
+                                              {"schema", schema},
+                                              {"migrations", migrations},
+                                              {"events", {{"subscribers", subscribers}}}});
+               },
+               {.auth = http::Auth::kNone});
   // Served always, so the route list is the same everywhere; answers 404
   // unless the server was started with XQ_TEST_CLOCK=1.
   if (test_clock) spdlog::warn("XQ_TEST_CLOCK=1: POST /api/v1/test/clock moves the clock forward (tests only)");

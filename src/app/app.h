@@ -20,7 +20,7 @@ namespace xq::app {
 
 struct AppOptions {
   std::string db_url = "sqlite:data/xinqiao.db";
-  bool migrate = true;        // apply migrations at start
+  bool migrate = true;  // apply migrations at start
   bool secure_cookies = false;
   int pool_size = 8;
   // Key file of the D5 encryption keys (crypto/keyring.h), outside the

@@ -68,13 +68,11 @@ bool DecodeTimelineCursor(std::string_view s, int64_t* at, int64_t* id) {
   auto a = s.substr(0, p), b = s.substr(p + 1);
   auto [e1, c1] = std::from_chars(a.data(), a.data() + a.size(), *at);
   auto [e2, c2] = std::from_chars(b.data(), b.data() + b.size(), *id);
-  return c1 == std::errc() && c2 == std::errc() && e1 == a.data() + a.size() && e2 == b.data() + b.size() &&
-         *at > 0 && *id > 0;
+  return c1 == std::errc() && c2 == std::errc() && e1 == a.data() + a.size() && e2 == b.data() + b.size() && *at > 0 &&
+         *id > 0;
 }
 
-int ArchiveService::CurrentSchoolYear() const {
-  return SchoolYearOf(FormatDate(clock_.NowMicros())).value_or(2026);
-}
+int ArchiveService::CurrentSchoolYear() const { return SchoolYearOf(FormatDate(clock_.NowMicros())).value_or(2026); }
 
 absl::Status ArchiveService::Denied(const policy::Actor& actor, std::string_view object_type, int64_t student_id,
                                     int64_t school_id, std::string_view reason) {
@@ -98,7 +96,7 @@ absl::StatusOr<std::optional<StudentArchive>> ArchiveService::Locate(int64_t stu
 absl::StatusOr<TimelinePage> ArchiveService::Timeline(const policy::Actor& actor, int64_t student_id,
                                                       const TimelineRequest& req) {
   if (req.page_size < 1 || req.page_size > 200) return InvalidArgument("page_size must be 1..200", "page_size");
-  static const std::vector<std::string> kModules = {"",       "archive",     "plans",  "screening",
+  static const std::vector<std::string> kModules = {"",        "archive",     "plans",  "screening",
                                                     "warning", "counselling", "crisis", "network"};
   if (std::find(kModules.begin(), kModules.end(), req.module) == kModules.end())
     return InvalidArgument("unknown module", "module");
@@ -119,15 +117,14 @@ absl::StatusOr<TimelinePage> ArchiveService::Timeline(const policy::Actor& actor
   q.before_id = before_id;
   q.limit = req.page_size;
   std::string via;
-  const DataClass kClasses[] = {DataClass::kResults, DataClass::kAttention, DataClass::kClinical,
-                                DataClass::kReports, DataClass::kWorkRecords};
+  const DataClass kClasses[] = {DataClass::kResults, DataClass::kAttention, DataClass::kClinical, DataClass::kReports,
+                                DataClass::kWorkRecords};
   for (DataClass c : kClasses) {
     auto r = At(c, path, student_id);
     r.level_one = found->attention_level == 1;
     policy::Decision d = Decide(actor, Action::kRead, r);
     const std::string name(policy::DataClassName(c));
-    if (d.allowed && !ViaFamily(d) &&
-        (d.view == policy::View::kFull || d.view == policy::View::kSummary)) {
+    if (d.allowed && !ViaFamily(d) && (d.view == policy::View::kFull || d.view == policy::View::kSummary)) {
       q.classes.push_back(name);
       if (via.empty()) via = RoleOf(d);
       if (c == DataClass::kAttention) page.show_level = true;
@@ -180,8 +177,7 @@ absl::StatusOr<Contact> ArchiveService::RecordContact(const policy::Actor& actor
   policy::Decision roster = Decide(actor, Action::kRead, At(DataClass::kRoster, found->unit_path, in.student_id));
   policy::Decision write = Decide(actor, Action::kWrite, At(DataClass::kWorkRecords, found->unit_path, in.student_id));
   if (!roster.allowed || ViaFamily(roster) || !write.allowed || ViaFamily(write))
-    return Denied(actor, in.kind, in.student_id, found->school_id,
-                  !roster.allowed ? roster.reason : write.reason);
+    return Denied(actor, in.kind, in.student_id, found->school_id, !roster.allowed ? roster.reason : write.reason);
   // The role the record counts for: the quota role of the caller's grants
   // that covers the student, the most senior first.
   std::string role = RoleOf(write);
@@ -283,8 +279,9 @@ absl::StatusOr<std::pair<std::vector<ContactView>, std::string>> ArchiveService:
   std::vector<ContactView> out;
   for (auto& c : rows) {
     ContactView v;
-    v.show_summary = !guardian &&
-                     Decide(actor, Action::kRead, At(DataClass::kReports, path, student_id, c.author_account_id)).allowed;
+    v.show_summary =
+        !guardian &&
+        Decide(actor, Action::kRead, At(DataClass::kReports, path, student_id, c.author_account_id)).allowed;
     v.contact = std::move(c);
     out.push_back(std::move(v));
   }
@@ -347,10 +344,8 @@ absl::StatusOr<Transfer> ArchiveService::RecordTransfer(const policy::Actor& act
   if (in.consenter_name.empty() || in.consenter_name.size() > 100)
     return InvalidArgument("consenter_name is required", "consenter_name");
   const bool minor = MinorOn(found->birth_date, in.consented_on);
-  if (minor && in.consented_by != "guardian")
-    return InvalidArgument("a minor's guardian consents", "consented_by");
-  if (!minor && in.consented_by != "student")
-    return InvalidArgument("an adult student consents", "consented_by");
+  if (minor && in.consented_by != "guardian") return InvalidArgument("a minor's guardian consents", "consented_by");
+  if (!minor && in.consented_by != "student") return InvalidArgument("an adult student consents", "consented_by");
   XQ_ASSIGN_OR_RETURN(auto school, store_.School(in.to_school_id));
   if (!school) return InvalidArgument("to_school_id is not a school", "to_school_id");
   if (in.to_school_id == found->archive_school_id)

@@ -70,14 +70,15 @@ class ArchiveService {
   ArchiveService(ArchiveStore& store, audit::AuditLog& audit, const Clock& clock)
       : store_(store), audit_(audit), clock_(clock) {}
 
-  absl::StatusOr<TimelinePage> Timeline(const policy::Actor& actor, int64_t student_id,
-                                        const TimelineRequest& req);
+  absl::StatusOr<TimelinePage> Timeline(const policy::Actor& actor, int64_t student_id, const TimelineRequest& req);
 
   absl::StatusOr<Contact> RecordContact(const policy::Actor& actor, const ContactInput& in);
   // A student's talks and visits the caller may see, newest first (guardians:
   // their child's home visits without the summary).
-  absl::StatusOr<std::pair<std::vector<ContactView>, std::string>> ListContacts(
-      const policy::Actor& actor, int64_t student_id, std::string_view kind, int page_size, std::string_view after);
+  absl::StatusOr<std::pair<std::vector<ContactView>, std::string>> ListContacts(const policy::Actor& actor,
+                                                                                int64_t student_id,
+                                                                                std::string_view kind, int page_size,
+                                                                                std::string_view after);
 
   // The caller's own progress in each quota role it holds.
   absl::StatusOr<std::vector<QuotaProgress>> MyQuota(const policy::Actor& actor, std::optional<int> school_year);
@@ -92,8 +93,8 @@ class ArchiveService {
   absl::StatusOr<std::optional<StudentArchive>> Locate(int64_t student_id);
 
  private:
-  absl::Status Denied(const policy::Actor& actor, std::string_view object_type, int64_t student_id,
-                      int64_t school_id, std::string_view reason);
+  absl::Status Denied(const policy::Actor& actor, std::string_view object_type, int64_t student_id, int64_t school_id,
+                      std::string_view reason);
   int CurrentSchoolYear() const;
 
   ArchiveStore& store_;

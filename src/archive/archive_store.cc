@@ -94,11 +94,10 @@ class SociArchiveStore final : public ArchiveStore {
       // The newest transfer decides who holds the archive: a consented one
       // moves it to the receiving school (until the roster moves the
       // student there too); a refused one leaves it where it is.
-      soci::rowset<soci::row> tr =
-          (s.prepare << "SELECT t.consent, t.to_school_id, u.path FROM archive_transfers t "
-                        "JOIN org_units u ON u.id = t.to_school_id WHERE t.student_id = :id "
-                        "ORDER BY t.created_at DESC, t.id DESC LIMIT 1",
-           soci::use(id));
+      soci::rowset<soci::row> tr = (s.prepare << "SELECT t.consent, t.to_school_id, u.path FROM archive_transfers t "
+                                                 "JOIN org_units u ON u.id = t.to_school_id WHERE t.student_id = :id "
+                                                 "ORDER BY t.created_at DESC, t.id DESC LIMIT 1",
+                                    soci::use(id));
       for (const auto& r : tr) {
         if (GetStr(r, 0) == "given" && GetInt(r, 1) != out->school_id) {
           out->archive_school_id = GetInt(r, 1);
@@ -147,8 +146,8 @@ class SociArchiveStore final : public ArchiveStore {
         "ORDER BY t.occurred_at DESC, t.event_id DESC LIMIT :n",
         visible);
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
-      long long s1 = q.student_id, s2 = q.student_id, me = q.me, b0 = q.before_at, b1 = q.before_at,
-                b2 = q.before_at, b3 = q.before_id, n = q.limit;
+      long long s1 = q.student_id, s2 = q.student_id, me = q.me, b0 = q.before_at, b1 = q.before_at, b2 = q.before_at,
+                b3 = q.before_id, n = q.limit;
       std::string m1 = q.module, m2 = q.module + ".%";
       soci::statement st = (s.prepare << sql);
       soci::row r;
@@ -190,8 +189,8 @@ class SociArchiveStore final : public ArchiveStore {
            "follow_up, author_account_id, author_role, author_name, school_year, created_at) VALUES "
            "(:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, :l, :m, :n)",
           soci::use(id), soci::use(school), soci::use(student), soci::use(c.unit_path), soci::use(c.kind),
-          soci::use(c.contact_date), soci::use(c.mode), soci::use(c.summary), soci::use(c.follow_up),
-          soci::use(author), soci::use(c.author_role), soci::use(c.author_name), soci::use(year), soci::use(at);
+          soci::use(c.contact_date), soci::use(c.mode), soci::use(c.summary), soci::use(c.follow_up), soci::use(author),
+          soci::use(c.author_role), soci::use(c.author_name), soci::use(year), soci::use(at);
       return also ? also(s) : absl::OkStatus();
     });
   }
@@ -199,17 +198,18 @@ class SociArchiveStore final : public ArchiveStore {
   absl::StatusOr<std::vector<Contact>> ListContacts(const ContactQuery& q) override {
     std::vector<Contact> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
-      long long student = q.student_id, a0 = q.only_author, a1 = q.only_author, b0 = q.before_id,
-                b1 = q.before_id, n = q.limit;
+      long long student = q.student_id, a0 = q.only_author, a1 = q.only_author, b0 = q.before_id, b1 = q.before_id,
+                n = q.limit;
       std::string k0 = q.kind, k1 = q.kind;
       soci::rowset<soci::row> rs =
-          (s.prepare << fmt::format("SELECT {} FROM archive_contacts c JOIN students s ON s.id = c.student_id "
-                                    "WHERE c.student_id = :st AND (:k0 = '' OR c.kind = :k1) AND "
-                                    "(CAST(:a0 AS BIGINT) = 0 OR c.author_account_id = :a1) AND (CAST(:b0 AS BIGINT) = 0 OR c.id < :b1) "
-                                    "ORDER BY c.id DESC LIMIT :n",
-                                    kContactCols),
-           soci::use(student), soci::use(k0), soci::use(k1), soci::use(a0), soci::use(a1), soci::use(b0),
-           soci::use(b1), soci::use(n));
+          (s.prepare << fmt::format(
+               "SELECT {} FROM archive_contacts c JOIN students s ON s.id = c.student_id "
+               "WHERE c.student_id = :st AND (:k0 = '' OR c.kind = :k1) AND "
+               "(CAST(:a0 AS BIGINT) = 0 OR c.author_account_id = :a1) AND (CAST(:b0 AS BIGINT) = 0 OR c.id < :b1) "
+               "ORDER BY c.id DESC LIMIT :n",
+               kContactCols),
+           soci::use(student), soci::use(k0), soci::use(k1), soci::use(a0), soci::use(a1), soci::use(b0), soci::use(b1),
+           soci::use(n));
       for (const auto& r : rs) out.push_back(ContactFromRow(r));
       return absl::OkStatus();
     }));
@@ -296,9 +296,7 @@ class SociArchiveStore final : public ArchiveStore {
 
 }  // namespace
 
-std::unique_ptr<ArchiveStore> NewSociArchiveStore(db::Database& db) {
-  return std::make_unique<SociArchiveStore>(db);
-}
+std::unique_ptr<ArchiveStore> NewSociArchiveStore(db::Database& db) { return std::make_unique<SociArchiveStore>(db); }
 
 absl::StatusOr<bool> InsertTimelineIn(soci::session& s, const TimelineEntry& e) {
   long long id = e.event_id, school = e.school_id, student = e.student_id, author = e.author_account_id,
@@ -336,7 +334,8 @@ absl::StatusOr<std::vector<std::pair<StaffQuota, QuotaCounts>>> CountsIn(soci::s
   // Home visits per author and role in the school year.
   soci::rowset<soci::row> visits =
       (s.prepare << "SELECT author_account_id, author_role, contact_date FROM archive_contacts "
-                    "WHERE (CAST(:s0 AS BIGINT) = 0 OR school_id = :s1) AND (CAST(:a0 AS BIGINT) = 0 OR author_account_id = :a1) AND "
+                    "WHERE (CAST(:s0 AS BIGINT) = 0 OR school_id = :s1) AND (CAST(:a0 AS BIGINT) = 0 OR "
+                    "author_account_id = :a1) AND "
                     "school_year = :y AND kind = 'home_visit'",
        soci::use(s0), soci::use(s1), soci::use(a0), soci::use(a1), soci::use(year));
   for (const auto& r : visits) {

@@ -31,15 +31,15 @@ struct TimelineQuery {
   std::vector<std::string> classes;      // data classes shown whole
   std::vector<std::string> own_classes;  // shown only where author == me
   int64_t me = 0;
-  std::string module;                    // "" or a kind prefix, e.g. "plans"
-  int64_t before_at = 0;                 // keyset cursor (0: from the newest)
+  std::string module;     // "" or a kind prefix, e.g. "plans"
+  int64_t before_at = 0;  // keyset cursor (0: from the newest)
   int64_t before_id = 0;
   int limit = 50;
 };
 
 struct ContactQuery {
   int64_t student_id = 0;
-  std::string kind;  // "" | talk | home_visit
+  std::string kind;         // "" | talk | home_visit
   int64_t only_author = 0;  // 0: everybody's
   int64_t before_id = 0;
   int limit = 50;

@@ -66,9 +66,14 @@ TEST(Quota, HeadTeacherEveryStudentOnce) {
 }
 
 TEST(Timeline, EntryOfAnEvent) {
-  events::Event e{.id = 7, .school_id = 3, .kind = "archive.talk_recorded", .subject = "student:42",
-                  .payload = R"({"student_id":42,"data_class":"D8","summary_zh":"记录了一次谈心谈话","ref_type":"talk","ref_id":"9","occurred_at":123,"author_account_id":"5"})",
-                  .created_at = 100};
+  events::Event e{
+      .id = 7,
+      .school_id = 3,
+      .kind = "archive.talk_recorded",
+      .subject = "student:42",
+      .payload =
+          R"({"student_id":42,"data_class":"D8","summary_zh":"记录了一次谈心谈话","ref_type":"talk","ref_id":"9","occurred_at":123,"author_account_id":"5"})",
+      .created_at = 100};
   auto t = TimelineEntryOf(e);
   ASSERT_TRUE(t.has_value());
   EXPECT_EQ(t->student_id, 42);
@@ -106,17 +111,19 @@ class ArchiveDbTest : public ::testing::Test {
     store_ = NewSociArchiveStore(*db_);
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
     svc_ = std::make_unique<ArchiveService>(*store_, *audit_, clock_);
-    ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
-                  s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
-                       "(1, NULL, 'school', '一中', 1, '/1/', 0)";
-                  s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
-                       "(2, 1, 'class', '1班', 1, '/1/2/', 0)";
-                  s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
-                       "(3, 1, 'class', '2班', 1, '/1/3/', 0)";
-                  s << "INSERT INTO students (id, school_id, student_no, name, sex, class_id, unit_path, created_at, "
-                       "updated_at) VALUES (42, 1, 'S1', '张三', 'M', 2, '/1/2/', 0, 0)";
-                  return absl::OkStatus();
-                }).ok());
+    ASSERT_TRUE(
+        db_->InTransaction([&](soci::session& s) -> absl::Status {
+             s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
+                  "(1, NULL, 'school', '一中', 1, '/1/', 0)";
+             s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
+                  "(2, 1, 'class', '1班', 1, '/1/2/', 0)";
+             s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
+                  "(3, 1, 'class', '2班', 1, '/1/3/', 0)";
+             s << "INSERT INTO students (id, school_id, student_no, name, sex, class_id, unit_path, created_at, "
+                  "updated_at) VALUES (42, 1, 'S1', '张三', 'M', 2, '/1/2/', 0, 0)";
+             return absl::OkStatus();
+           })
+            .ok());
   }
   void TearDown() override {
     svc_.reset();
@@ -127,8 +134,15 @@ class ArchiveDbTest : public ::testing::Test {
   }
 
   void Line(int64_t id, const char* cls, int64_t author = 0) {
-    TimelineEntry t{.event_id = id, .school_id = 1, .student_id = 42, .kind = "x.y", .data_class = cls,
-                    .summary_zh = "记录", .ref_type = "r", .ref_id = "1", .author_account_id = author,
+    TimelineEntry t{.event_id = id,
+                    .school_id = 1,
+                    .student_id = 42,
+                    .kind = "x.y",
+                    .data_class = cls,
+                    .summary_zh = "记录",
+                    .ref_type = "r",
+                    .ref_id = "1",
+                    .author_account_id = author,
                     .occurred_at = 1000 + id};
     ASSERT_TRUE(db_->InTransaction([&](soci::session& s) { return InsertTimelineIn(s, t).status(); }).ok());
   }
@@ -149,16 +163,24 @@ class ArchiveDbTest : public ::testing::Test {
 };
 
 TEST_F(ArchiveDbTest, TimelineIsIdempotentPerEventId) {
-  TimelineEntry t{.event_id = 5, .school_id = 1, .student_id = 42, .kind = "x.y", .data_class = "D8",
-                  .summary_zh = "记录", .ref_type = "r", .ref_id = "1", .occurred_at = 10};
+  TimelineEntry t{.event_id = 5,
+                  .school_id = 1,
+                  .student_id = 42,
+                  .kind = "x.y",
+                  .data_class = "D8",
+                  .summary_zh = "记录",
+                  .ref_type = "r",
+                  .ref_id = "1",
+                  .occurred_at = 10};
   int inserted = 0;
   for (int i = 0; i < 3; ++i)
     ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
-                  auto ok = InsertTimelineIn(s, t);
-                  if (!ok.ok()) return ok.status();
-                  inserted += *ok;
-                  return absl::OkStatus();
-                }).ok());
+                     auto ok = InsertTimelineIn(s, t);
+                     if (!ok.ok()) return ok.status();
+                     inserted += *ok;
+                     return absl::OkStatus();
+                   })
+                    .ok());
   EXPECT_EQ(inserted, 1);
   auto page = svc_->Timeline(With(Role::kPsychStaff, 1, "/1/"), 42, {});
   ASSERT_TRUE(page.ok()) << page.status();
@@ -188,8 +210,7 @@ TEST_F(ArchiveDbTest, FilteringByRole) {
   ASSERT_TRUE(head.ok());
   EXPECT_EQ(classes(*head), "D8,D8,D6,D4,");
   EXPECT_TRUE(head->show_level);
-  EXPECT_EQ(svc_->Timeline(With(Role::kHeadTeacher, 3, "/1/3/"), 42, {}).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(svc_->Timeline(With(Role::kHeadTeacher, 3, "/1/3/"), 42, {}).status().code(), absl::StatusCode::kNotFound);
   // Subject teacher: nothing without the pairing; with it, own records only.
   policy::Actor subj = With(Role::kSubjectTeacher, 1, "/1/");
   EXPECT_EQ(svc_->Timeline(subj, 42, {}).status().code(), absl::StatusCode::kNotFound);
@@ -211,13 +232,15 @@ TEST_F(ArchiveDbTest, FilteringByRole) {
 
 TEST_F(ArchiveDbTest, AttentionLevelLapsesAtExpiry) {
   const int64_t now = clock_.NowMicros();
-  ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
-                long long exp = now + 1'000'000;
-                s << "INSERT INTO attention_levels (student_id, school_id, unit_path, level, guidance, state, set_by, "
-                     "set_at, expires_at) VALUES (42, 1, '/1/2/', 2, 'g', 'active', 1, 0, :e)",
-                    soci::use(exp);
-                return absl::OkStatus();
-              }).ok());
+  ASSERT_TRUE(
+      db_->InTransaction([&](soci::session& s) -> absl::Status {
+           long long exp = now + 1'000'000;
+           s << "INSERT INTO attention_levels (student_id, school_id, unit_path, level, guidance, state, set_by, "
+                "set_at, expires_at) VALUES (42, 1, '/1/2/', 2, 'g', 'active', 1, 0, :e)",
+               soci::use(exp);
+           return absl::OkStatus();
+         })
+          .ok());
   auto head = With(Role::kHeadTeacher, 2, "/1/2/");
   auto before = svc_->Timeline(head, 42, {});
   ASSERT_TRUE(before.ok());

@@ -28,17 +28,17 @@ struct TimelineEntry {
 // Where a student's archive is held and what the header shows.
 struct StudentArchive {
   int64_t student_id = 0;
-  int64_t school_id = 0;         // the student's school (roster)
+  int64_t school_id = 0;  // the student's school (roster)
   std::string name;
   std::string class_name;
-  std::string unit_path;         // the student's class path (roster)
-  std::string birth_date;        // YYYY-MM-DD or empty
+  std::string unit_path;   // the student's class path (roster)
+  std::string birth_date;  // YYYY-MM-DD or empty
   // The path the archive's access is decided at: the student's class,
   // or the receiving school after a transfer with consent.
   std::string archive_path;
   int64_t archive_school_id = 0;
-  bool transferred_in = false;   // held by a receiving school
-  int attention_level = 0;       // 1..3 while active and unexpired, else 0
+  bool transferred_in = false;  // held by a receiving school
+  int attention_level = 0;      // 1..3 while active and unexpired, else 0
   std::string attention_guidance;
   int64_t attention_expires_at = 0;
 };
@@ -59,9 +59,9 @@ struct Contact {
   std::string summary;
   std::string follow_up;
   int64_t author_account_id = 0;
-  std::string author_role;   // policy role name the record counts for
+  std::string author_role;  // policy role name the record counts for
   std::string author_name;
-  int school_year = 0;       // 2026 for 2026-27
+  int school_year = 0;  // 2026 for 2026-27
   int64_t created_at = 0;
   std::string student_name;  // for lists
 };
@@ -84,11 +84,11 @@ struct Transfer {
 
 // Home-visit counts of one teacher in one role for a school year.
 struct QuotaCounts {
-  std::string role;                  // school_leader grade_head head_teacher subject_teacher
-  int64_t visits = 0;                // home visits in the school year
-  int64_t first_semester_start = 0;  // visits in September (leaders)
-  int64_t second_semester_start = 0; // visits in February or March (leaders)
-  int64_t class_students = 0;        // head teachers: students of their classes
+  std::string role;                   // school_leader grade_head head_teacher subject_teacher
+  int64_t visits = 0;                 // home visits in the school year
+  int64_t first_semester_start = 0;   // visits in September (leaders)
+  int64_t second_semester_start = 0;  // visits in February or March (leaders)
+  int64_t class_students = 0;         // head teachers: students of their classes
   int64_t class_students_visited = 0;
 };
 

@@ -30,8 +30,7 @@ int SemesterStartOf(std::string_view date) {
 }
 
 bool HasQuota(std::string_view role) {
-  return role == "school_leader" || role == "grade_head" || role == "head_teacher" ||
-         role == "subject_teacher";
+  return role == "school_leader" || role == "grade_head" || role == "head_teacher" || role == "subject_teacher";
 }
 
 QuotaProgress Progress(const QuotaCounts& c) {

@@ -100,9 +100,8 @@ void RegisterArchiveRoutes(http::Router& router, ArchiveService& svc) {
     if (!id.ok()) return Response::Error(id.status());
     auto size = PageSize(req, 50);
     if (!size.ok()) return Response::Error(size.status());
-    TimelineRequest r{.module = req.Query("module").value_or(""),
-                      .page_size = *size,
-                      .after = req.Query("after").value_or("")};
+    TimelineRequest r{
+        .module = req.Query("module").value_or(""), .page_size = *size, .after = req.Query("after").value_or("")};
     auto page = svc.Timeline(ActorOf(req), *id, r);
     if (!page.ok()) return Response::Error(page.status());
     const StudentArchive& a = page->student;
@@ -129,9 +128,8 @@ void RegisterArchiveRoutes(http::Router& router, ArchiveService& svc) {
                        {"ref_type", e.ref_type},
                        {"ref_id", e.ref_id},
                        {"occurred_at", FormatRfc3339(e.occurred_at)}});
-    return Response::Json({{"student", student},
-                           {"items", items},
-                           {"next", page->next.empty() ? Json(nullptr) : Json(page->next)}});
+    return Response::Json(
+        {{"student", student}, {"items", items}, {"next", page->next.empty() ? Json(nullptr) : Json(page->next)}});
   });
 
   router.Add("GET", "/api/v1/students/{id}/contacts", [&svc](Request& req) {
@@ -140,13 +138,12 @@ void RegisterArchiveRoutes(http::Router& router, ArchiveService& svc) {
     if (!id.ok()) return Response::Error(id.status());
     auto size = PageSize(req, 50);
     if (!size.ok()) return Response::Error(size.status());
-    auto list = svc.ListContacts(ActorOf(req), *id, req.Query("kind").value_or(""), *size,
-                                 req.Query("after").value_or(""));
+    auto list =
+        svc.ListContacts(ActorOf(req), *id, req.Query("kind").value_or(""), *size, req.Query("after").value_or(""));
     if (!list.ok()) return Response::Error(list.status());
     Json items = Json::array();
     for (const auto& v : list->first) items.push_back(ContactJson(v.contact, v.show_summary));
-    return Response::Json(
-        {{"items", items}, {"next", list->second.empty() ? Json(nullptr) : Json(list->second)}});
+    return Response::Json({{"items", items}, {"next", list->second.empty() ? Json(nullptr) : Json(list->second)}});
   });
 
   router.Add("POST", "/api/v1/contacts", [&svc](Request& req) {

@@ -67,16 +67,15 @@ std::optional<TimelineEntry> TimelineEntryOf(const events::Event& e) {
 }
 
 events::Subscription TimelineSubscription() {
-  return events::Subscription{
-      .name = kTimelineSubscriber,
-      .log = events::kOutbox,
-      .kinds = {},
-      .handler = [](soci::session& s, const events::Event& e) -> absl::Status {
-        auto entry = TimelineEntryOf(e);
-        if (!entry) return absl::OkStatus();
-        auto inserted = InsertTimelineIn(s, *entry);
-        return inserted.status();
-      }};
+  return events::Subscription{.name = kTimelineSubscriber,
+                              .log = events::kOutbox,
+                              .kinds = {},
+                              .handler = [](soci::session& s, const events::Event& e) -> absl::Status {
+                                auto entry = TimelineEntryOf(e);
+                                if (!entry) return absl::OkStatus();
+                                auto inserted = InsertTimelineIn(s, *entry);
+                                return inserted.status();
+                              }};
 }
 
 }  // namespace xq::archive

@@ -40,8 +40,7 @@ std::string ComputeHash(int64_t seq, int64_t at, const Event& e, const std::stri
   Field(&buf, e.purpose);
   Field(&buf, e.detail);
   std::array<unsigned char, 32> h{};
-  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(buf.data()),
-                     buf.size(), nullptr, 0);
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), nullptr, 0);
   std::string hex(65, '\0');
   sodium_bin2hex(hex.data(), hex.size(), h.data(), h.size());
   hex.resize(64);
@@ -133,8 +132,7 @@ absl::Status AuditLog::AppendIn(soci::session& s, const std::vector<const Event*
   long long last_seq = 0;
   std::string last_hash = kGenesis;
   soci::indicator ind_seq = soci::i_null, ind_hash = soci::i_null;
-  s << "SELECT seq, hash FROM audit_head WHERE id = 1", soci::into(last_seq, ind_seq),
-      soci::into(last_hash, ind_hash);
+  s << "SELECT seq, hash FROM audit_head WHERE id = 1", soci::into(last_seq, ind_seq), soci::into(last_hash, ind_hash);
   const bool had_head = s.got_data() && ind_seq == soci::i_ok;
   if (!had_head) {
     last_seq = 0;
@@ -153,25 +151,21 @@ absl::Status AuditLog::AppendIn(soci::session& s, const std::vector<const Event*
          "student_id, school_id, outcome, purpose, detail, prev_hash, hash) VALUES (:seq, :at, "
          ":actor, :role, :action, :otype, :oid, :student, :school, :outcome, :purpose, :detail, "
          ":prev, :hash)",
-        soci::use(seq), soci::use(at), soci::use(actor, i_actor), soci::use(e.actor_role),
-        soci::use(e.action), soci::use(e.object_type), soci::use(e.object_id),
-        soci::use(student, i_student), soci::use(school, i_school), soci::use(e.outcome),
-        soci::use(e.purpose), soci::use(e.detail), soci::use(last_hash), soci::use(hash);
+        soci::use(seq), soci::use(at), soci::use(actor, i_actor), soci::use(e.actor_role), soci::use(e.action),
+        soci::use(e.object_type), soci::use(e.object_id), soci::use(student, i_student), soci::use(school, i_school),
+        soci::use(e.outcome), soci::use(e.purpose), soci::use(e.detail), soci::use(last_hash), soci::use(hash);
     last_seq = seq;
     last_hash = hash;
   }
   if (!had_head) {
-    s << "INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)", soci::use(last_seq),
-        soci::use(last_hash);
+    s << "INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)", soci::use(last_seq), soci::use(last_hash);
   } else {
-    s << "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1", soci::use(last_seq),
-        soci::use(last_hash);
+    s << "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1", soci::use(last_seq), soci::use(last_hash);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Entry>> AuditLog::List(int64_t before_seq, int limit,
-                                                  std::optional<std::string> action) {
+absl::StatusOr<std::vector<Entry>> AuditLog::List(int64_t before_seq, int limit, std::optional<std::string> action) {
   std::vector<Entry> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long before = before_seq > 0 ? before_seq : std::numeric_limits<long long>::max();
@@ -180,9 +174,8 @@ absl::StatusOr<std::vector<Entry>> AuditLog::List(int64_t before_seq, int limit,
     std::string act = action.value_or("");
     if (action) sql += " AND action = :action";
     sql += " ORDER BY seq DESC LIMIT :lim";
-    soci::rowset<soci::row> rows =
-        action ? (s.prepare << sql, soci::use(before), soci::use(act), soci::use(lim))
-               : (s.prepare << sql, soci::use(before), soci::use(lim));
+    soci::rowset<soci::row> rows = action ? (s.prepare << sql, soci::use(before), soci::use(act), soci::use(lim))
+                                          : (s.prepare << sql, soci::use(before), soci::use(lim));
     for (const auto& r : rows) out.push_back(ReadEntry(r));
     return absl::OkStatus();
   }));
@@ -192,8 +185,7 @@ absl::StatusOr<std::vector<Entry>> AuditLog::List(int64_t before_seq, int limit,
 absl::StatusOr<VerifyResult> AuditLog::Verify() {
   VerifyResult result;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    soci::rowset<soci::row> rows =
-        (s.prepare << fmt::format("SELECT {} FROM audit_log ORDER BY seq", kColumns));
+    soci::rowset<soci::row> rows = (s.prepare << fmt::format("SELECT {} FROM audit_log ORDER BY seq", kColumns));
     std::string prev = kGenesis;
     int64_t expected = 1;
     auto fail = [&](int64_t seq, std::string why) {
@@ -223,8 +215,7 @@ absl::StatusOr<VerifyResult> AuditLog::Verify() {
     long long head_seq = 0;
     std::string head_hash;
     soci::indicator ind = soci::i_null;
-    s << "SELECT seq, hash FROM audit_head WHERE id = 1", soci::into(head_seq, ind),
-        soci::into(head_hash);
+    s << "SELECT seq, hash FROM audit_head WHERE id = 1", soci::into(head_seq, ind), soci::into(head_hash);
     const int64_t last = expected - 1;
     if (!s.got_data() || ind != soci::i_ok) {
       if (last != 0) fail(1, "audit head is missing");

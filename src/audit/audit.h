@@ -39,7 +39,7 @@ struct Event {
   std::string action;       // e.g. "login", "login_failed", "read", "export", "grant", "denied"
   std::string object_type;  // e.g. "student", "account", "roster_import"
   std::string object_id;
-  int64_t student_id = 0;   // the student the data is about, if any
+  int64_t student_id = 0;  // the student the data is about, if any
   int64_t school_id = 0;
   std::string outcome = "ok";  // "ok" | "denied" | "failed"
   std::string purpose;         // break-glass reason, export reason

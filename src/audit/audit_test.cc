@@ -47,9 +47,10 @@ class AuditTest : public ::testing::Test {
   }
   void Exec(const std::string& sql) {
     ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  s << sql;
-                  return absl::OkStatus();
-                }).ok());
+                     s << sql;
+                     return absl::OkStatus();
+                   })
+                    .ok());
   }
   VerifyResult Verify() { return log_->Verify().value(); }
 

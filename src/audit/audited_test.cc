@@ -19,7 +19,8 @@ class AuditedTest : public ::testing::Test {
     ASSERT_TRUE(db_->Run([](soci::session& s) {
                      s << "CREATE TABLE things (name TEXT NOT NULL)";
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     log_ = std::make_unique<AuditLog>(*db_, clock_);
   }
   void TearDown() override {
@@ -39,7 +40,8 @@ class AuditedTest : public ::testing::Test {
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
                      s << "SELECT COUNT(*) FROM " + table, soci::into(n);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return n;
   }
   static Event Grant() {
@@ -66,15 +68,17 @@ TEST_F(AuditedTest, AWriteAndItsEntryCommitTogether) {
   EXPECT_FALSE(db_->InTransaction([&](soci::session& s) -> absl::Status {
                     XQ_RETURN_IF_ERROR(RecordingIn(*log_, Grant())(s));
                     return Conflict("changed by someone else");
-                  }).ok());
+                  })
+                   .ok());
   EXPECT_EQ(Count("audit_log"), 1);
 }
 
 TEST_F(AuditedTest, AFailedAuditWriteFailsTheRequestAndRollsTheChangeBack) {
   ASSERT_TRUE(db_->Run([](soci::session& s) {
-                  s << "ALTER TABLE audit_log RENAME TO audit_log_away";
-                  return absl::OkStatus();
-                }).ok());
+                   s << "ALTER TABLE audit_log RENAME TO audit_log_away";
+                   return absl::OkStatus();
+                 })
+                  .ok());
   absl::Status st = Write("b", RecordingIn(*log_, Grant()));
   EXPECT_EQ(st.code(), absl::StatusCode::kUnavailable) << st;
   EXPECT_EQ(CodeOf(st).value_or(""), "audit_unavailable") << st;

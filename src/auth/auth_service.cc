@@ -21,7 +21,7 @@ constexpr int64_t kAuthChangeOverlapUs = 10'000'000;
 
 absl::Status LockedOut(int64_t seconds) {
   return WithRetryAfter(RateLimited("too many failed logins; try again later"),
-                              static_cast<int>(std::max<int64_t>(seconds, 1)));
+                        static_cast<int>(std::max<int64_t>(seconds, 1)));
 }
 
 std::string PrimaryRole(const policy::Principal* p) {
@@ -59,20 +59,17 @@ bool HasTemporaryPassword(const Account& a) {
 
 std::string HashToken(std::string_view token) {
   std::array<unsigned char, 32> h{};
-  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(token.data()),
-                     token.size(), nullptr, 0);
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(token.data()), token.size(), nullptr,
+                     0);
   std::string hex(65, '\0');
   sodium_bin2hex(hex.data(), hex.size(), h.data(), h.size());
   hex.resize(64);
   return hex;
 }
 
-int AuthService::RetryAfterOf(const absl::Status& s) {
-  return xq::RetryAfterOf(s).value_or(0);
-}
+int AuthService::RetryAfterOf(const absl::Status& s) { return xq::RetryAfterOf(s).value_or(0); }
 
-AuthService::AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock,
-                         AuthOptions options)
+AuthService::AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock, AuthOptions options)
     : store_(store),
       audit_(audit),
       clock_(clock),
@@ -101,8 +98,7 @@ absl::Status AuthService::Audit(const policy::Principal* p, std::string action, 
                                           std::move(outcome), std::move(detail)));
 }
 
-absl::StatusOr<policy::Actor> AuthService::BuildActor(const Account& a,
-                                                      const std::vector<RoleGrant>& grants) {
+absl::StatusOr<policy::Actor> AuthService::BuildActor(const Account& a, const std::vector<RoleGrant>& grants) {
   policy::Actor actor;
   actor.account_id = a.id;
   for (const auto& g : grants) {
@@ -149,8 +145,7 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   }
   if (!VerifyPassword(account->password_hash, password)) {
     int failed = account->failed_logins + 1;
-    const int64_t secs =
-        LoginThrottle::LockSeconds(failed, options_.max_failed_logins, options_.max_lockout_s, true);
+    const int64_t secs = LoginThrottle::LockSeconds(failed, options_.max_failed_logins, options_.max_lockout_s, true);
     const int64_t locked_until = secs ? now + secs * 1'000'000 : 0;
     XQ_RETURN_IF_ERROR(store_.SetLoginFailures(account->id, failed, locked_until));
     XQ_RETURN_IF_ERROR(Audit(nullptr, "login_failed", "account", IdToString(account->id), "failed", detail));
@@ -166,7 +161,7 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
     XQ_ASSIGN_OR_RETURN(auto challenge, gate_->AfterPassword(*account, grants));
     if (challenge) {
       XQ_RETURN_IF_ERROR(Audit(nullptr, "login_second_step", "account", IdToString(account->id), "ok",
-            fmt::format("{{\"remote\":\"{}\",\"step\":\"{}\"}}", remote_addr, challenge->step)));
+                               fmt::format("{{\"remote\":\"{}\",\"step\":\"{}\"}}", remote_addr, challenge->step)));
       LoginResult result;
       result.challenge = std::move(challenge);
       return result;
@@ -175,8 +170,7 @@ absl::StatusOr<LoginResult> AuthService::Login(std::string_view username, std::s
   return OpenSession(*account, remote_addr);
 }
 
-absl::StatusOr<LoginResult> AuthService::OpenSession(const Account& signed_in,
-                                                     std::string_view remote_addr,
+absl::StatusOr<LoginResult> AuthService::OpenSession(const Account& signed_in, std::string_view remote_addr,
                                                      std::string_view how) {
   const int64_t now = clock_.NowMicros();
   std::string detail = fmt::format("{{\"remote\":\"{}\"}}", remote_addr);
@@ -194,14 +188,14 @@ absl::StatusOr<LoginResult> AuthService::OpenSession(const Account& signed_in,
   // The session and its audit entry are written together.
   XQ_RETURN_IF_ERROR(store_.CreateSession(
       session, audit::RecordingIn(audit_, AuditEvent(&p, "login", "account", IdToString(account->id), "ok", detail))));
-  if (auto r = Build(SignedIn{session, *account, grants}, now)) Hold(r, Generation());  // its first request needs no read
+  if (auto r = Build(SignedIn{session, *account, grants}, now))
+    Hold(r, Generation());  // its first request needs no read
   account->password_hash.clear();
   result.me = Me{*account, std::move(grants), policy::Capabilities(actor), session.csrf_token};
   return result;
 }
 
-std::shared_ptr<const AuthService::Resolved> AuthService::CachedSession(const std::string& hash,
-                                                                       int64_t now) {
+std::shared_ptr<const AuthService::Resolved> AuthService::CachedSession(const std::string& hash, int64_t now) {
   if (options_.principal_cache_s <= 0) return nullptr;
   std::lock_guard lk(cache_mu_);
   auto it = cache_.find(hash);
@@ -214,8 +208,7 @@ std::shared_ptr<const AuthService::Resolved> AuthService::CachedSession(const st
   return it->second;
 }
 
-std::shared_ptr<const AuthService::Resolved> AuthService::LoadSession(const std::string& hash,
-                                                                     int64_t now) {
+std::shared_ptr<const AuthService::Resolved> AuthService::LoadSession(const std::string& hash, int64_t now) {
   const uint64_t generation = Generation();
   auto signed_in = store_.FindSignedIn(hash);
   if (!signed_in.ok() || !*signed_in) return nullptr;
@@ -274,8 +267,10 @@ absl::StatusOr<AuthService::HeldSessions> AuthService::HoldSignedInSessions(size
   std::unordered_set<std::string> ended;
   std::unordered_set<int64_t> changed;
   for (const auto& c : changes) {
-    if (c.token_hash.empty()) changed.insert(c.account_id);
-    else ended.insert(c.token_hash);
+    if (c.token_hash.empty())
+      changed.insert(c.account_id);
+    else
+      ended.insert(c.token_hash);
   }
   HeldSessions held;
   for (auto& r : built) {
@@ -302,8 +297,10 @@ absl::Status AuthService::ApplyAuthChanges() {
   for (auto& c : changes) {
     auto [it, fresh] = changes_applied_.emplace(c.at, c.account_id, c.token_hash);
     if (!fresh) continue;
-    if (!c.token_hash.empty()) ForgetSession(c.token_hash);
-    else ForgetAccount(c.account_id);
+    if (!c.token_hash.empty())
+      ForgetSession(c.token_hash);
+    else
+      ForgetAccount(c.account_id);
   }
   if (now - changes_pruned_at_ > 3600'000'000) {
     changes_pruned_at_ = now;
@@ -440,8 +437,7 @@ absl::StatusOr<Me> AuthService::GetMe(const policy::Principal& p) {
   return Me{*account, std::move(grants), policy::Capabilities(p.actor), p.csrf_token};
 }
 
-absl::Status AuthService::ChangePassword(const policy::Principal& p, std::string_view current,
-                                         std::string_view next) {
+absl::Status AuthService::ChangePassword(const policy::Principal& p, std::string_view current, std::string_view next) {
   XQ_RETURN_IF_ERROR(CheckPasswordStrength(next, "new_password"));
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(p.account_id));
   if (!account) return Unauthenticated();
@@ -460,10 +456,8 @@ absl::Status AuthService::ChangePassword(const policy::Principal& p, std::string
   return absl::OkStatus();
 }
 
-absl::StatusOr<AccountPage> AuthService::ListAccounts(const policy::Principal& p,
-                                                      std::optional<int64_t> unit_id,
-                                                      std::string_view q, std::string_view after,
-                                                      int limit) {
+absl::StatusOr<AccountPage> AuthService::ListAccounts(const policy::Principal& p, std::optional<int64_t> unit_id,
+                                                      std::string_view q, std::string_view after, int limit) {
   std::vector<std::string> scopes = AdminScopes(p.actor);
   if (scopes.empty()) {
     XQ_RETURN_IF_ERROR(Audit(&p, "denied", "accounts", "", "denied", "list accounts"));
@@ -471,25 +465,22 @@ absl::StatusOr<AccountPage> AuthService::ListAccounts(const policy::Principal& p
   }
   if (unit_id) {
     XQ_ASSIGN_OR_RETURN(auto unit, store_.FindUnit(*unit_id));
-    bool visible = unit && std::any_of(scopes.begin(), scopes.end(), [&](const std::string& s) {
-                     return policy::InScope(s, unit->path);
-                   });
+    bool visible = unit && std::any_of(scopes.begin(), scopes.end(),
+                                       [&](const std::string& s) { return policy::InScope(s, unit->path); });
     if (!visible) return NotFound("org unit not found");
     scopes = {unit->path};
   }
   return store_.ListAccounts(scopes, q, after, std::clamp(limit, 1, 200));
 }
 
-absl::StatusOr<AccountView> AuthService::VisibleAccount(const policy::Principal& p,
-                                                        int64_t account_id) {
+absl::StatusOr<AccountView> AuthService::VisibleAccount(const policy::Principal& p, int64_t account_id) {
   XQ_ASSIGN_OR_RETURN(auto account, store_.FindAccount(account_id));
   if (!account) return NotFound("account not found");
   XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(account_id));
   XQ_ASSIGN_OR_RETURN(auto pending, store_.PendingRequestsOf(account_id));
   const auto scopes = AdminScopes(p.actor);
   auto in_scope = [&](const std::string& path) {
-    return std::any_of(scopes.begin(), scopes.end(),
-                       [&](const std::string& s) { return policy::InScope(s, path); });
+    return std::any_of(scopes.begin(), scopes.end(), [&](const std::string& s) { return policy::InScope(s, path); });
   };
   bool visible =
       std::any_of(grants.begin(), grants.end(), [&](const RoleGrant& g) { return in_scope(g.unit_path); }) ||
@@ -499,8 +490,7 @@ absl::StatusOr<AccountView> AuthService::VisibleAccount(const policy::Principal&
   return AccountView{*account, std::move(grants), std::move(pending)};
 }
 
-absl::StatusOr<AccountView> AuthService::CreateAccount(const policy::Principal& p,
-                                                       const NewAccount& in) {
+absl::StatusOr<AccountView> AuthService::CreateAccount(const policy::Principal& p, const NewAccount& in) {
   if (in.username.size() < 3 || in.username.size() > 64 ||
       !std::all_of(in.username.begin(), in.username.end(), [](char c) {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
@@ -560,8 +550,8 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const policy::Principal& 
       r.state = "pending";
       created.pending.push_back(std::move(r));
     } else {
-      RoleGrant g{NewId(), a.id, std::string(policy::RoleName(roles[i])), unit.id, unit.name,
-                  unit.kind, unit.path, unit.school_id};
+      RoleGrant g{NewId(),   a.id,          std::string(policy::RoleName(roles[i])), unit.id, unit.name, unit.kind,
+                  unit.path, unit.school_id};
       created.grants.push_back(g);
       grants.push_back(std::move(g));
     }
@@ -576,14 +566,14 @@ absl::StatusOr<AccountView> AuthService::CreateAccount(const policy::Principal& 
   }
   std::vector<audit::Event> entries{AuditEvent(&p, "account_create", "account", IdToString(a.id), "ok", a.username)};
   for (const auto& g : grants)
-    entries.push_back(AuditEvent(&p, "grant", "account", IdToString(a.id), "ok", fmt::format("{}@{}", g.role, g.unit_id)));
+    entries.push_back(
+        AuditEvent(&p, "grant", "account", IdToString(a.id), "ok", fmt::format("{}@{}", g.role, g.unit_id)));
   for (const auto& r : created.pending)
     entries.push_back(AuditEvent(&p, "grant_requested", "account", IdToString(a.id), "ok",
                                  fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id))));
   auto st = store_.CreateAccount(a, grants, clock_.NowMicros(), created.pending, notices,
                                  audit::RecordingIn(audit_, std::move(entries)));
-  if (st.code() == absl::StatusCode::kAlreadyExists)
-    return Conflict("username is taken", "username");
+  if (st.code() == absl::StatusCode::kAlreadyExists) return Conflict("username is taken", "username");
   XQ_RETURN_IF_ERROR(st);
   a.password_hash.clear();
   created.account = a;
@@ -602,8 +592,7 @@ policy::GrantTarget AuthService::TargetOf(const AccountView& v, const UnitRef& u
   return t;
 }
 
-absl::StatusOr<std::vector<notice::Notice>> AuthService::GrantNotices(const policy::Principal& p,
-                                                                      std::string kind,
+absl::StatusOr<std::vector<notice::Notice>> AuthService::GrantNotices(const policy::Principal& p, std::string kind,
                                                                       const GrantRequest& r,
                                                                       std::vector<int64_t> extra) {
   XQ_ASSIGN_OR_RETURN(auto to, store_.AccountsToTell(r.unit.school_id, r.unit.path));
@@ -630,10 +619,8 @@ absl::StatusOr<std::vector<notice::Notice>> AuthService::GrantNotices(const poli
   return out;
 }
 
-absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const policy::Principal& p,
-                                                             int64_t account_id,
-                                                             std::string_view role_name,
-                                                             int64_t unit_id) {
+absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const policy::Principal& p, int64_t account_id,
+                                                             std::string_view role_name, int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
   auto role = policy::RoleFromName(role_name);
   if (!role) return InvalidArgument("unknown role", "role");
@@ -670,14 +657,13 @@ absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const policy::Princ
         r, notices,
         audit::RecordingIn(audit_, AuditEvent(&p, "grant_requested", "account", IdToString(account_id), "ok",
                                               fmt::format("{}@{} request {}", r.role, r.unit.id, IdToString(r.id)))));
-    if (st.code() == absl::StatusCode::kAlreadyExists)
-      return Conflict("this grant already waits for approval", "role");
+    if (st.code() == absl::StatusCode::kAlreadyExists) return Conflict("this grant already waits for approval", "role");
     XQ_RETURN_IF_ERROR(st);
     out.request = std::move(r);
     return out;
   }
-  RoleGrant g{NewId(), account_id, std::string(policy::RoleName(*role)), unit->id, unit->name,
-              unit->kind, unit->path, unit->school_id};
+  RoleGrant g{NewId(),    account_id,     std::string(policy::RoleName(*role)), unit->id, unit->name, unit->kind,
+              unit->path, unit->school_id};
   auto st = store_.AddGrant(g, p.account_id, now,
                             audit::RecordingIn(audit_, AuditEvent(&p, "grant", "account", IdToString(account_id), "ok",
                                                                   fmt::format("{}@{}", g.role, g.unit_id))));
@@ -689,8 +675,7 @@ absl::StatusOr<AuthService::GrantOutcome> AuthService::Grant(const policy::Princ
 }
 
 absl::StatusOr<std::vector<GrantRequest>> AuthService::ListGrantRequests(const policy::Principal& p,
-                                                                         std::string_view state,
-                                                                         int limit) {
+                                                                         std::string_view state, int limit) {
   if (!state.empty() && state != "pending" && state != "approved" && state != "rejected")
     return InvalidArgument("state must be pending, approved or rejected", "state");
   // Administrators see requests in their scope; the psychology centre of a
@@ -705,8 +690,8 @@ absl::StatusOr<std::vector<GrantRequest>> AuthService::ListGrantRequests(const p
   return store_.GrantRequests(scopes, state, std::clamp(limit, 1, 200));
 }
 
-absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const policy::Principal& p,
-                                                             int64_t request_id, bool approve) {
+absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const policy::Principal& p, int64_t request_id,
+                                                             bool approve) {
   XQ_ASSIGN_OR_RETURN(auto req, store_.FindGrantRequest(request_id));
   const auto scopes = AdminScopes(p.actor);
   if (!req || std::none_of(scopes.begin(), scopes.end(),
@@ -719,11 +704,9 @@ absl::StatusOr<GrantRequest> AuthService::DecideGrantRequest(const policy::Princ
   if (!account) return NotFound("grant request not found");
   XQ_ASSIGN_OR_RETURN(auto grants, store_.GrantsOf(req->account_id));
   AccountView target{*account, std::move(grants), {}};
-  auto d = policy::DecideApproval(p.actor, req->requested_by, *role, req->unit.path,
-                                  TargetOf(target, req->unit));
+  auto d = policy::DecideApproval(p.actor, req->requested_by, *role, req->unit.path, TargetOf(target, req->unit));
   // Rejecting needs only the four-eyes part: a second administrator in scope.
-  const bool may_reject = !approve && p.account_id != req->requested_by &&
-                          p.account_id != req->account_id &&
+  const bool may_reject = !approve && p.account_id != req->requested_by && p.account_id != req->account_id &&
                           policy::DecideGrant(p.actor, *role, req->unit.path).allowed;
   if (!d.allowed && !may_reject) {
     XQ_RETURN_IF_ERROR(Audit(&p, "denied", "grant_request", IdToString(request_id), "denied", d.reason));
@@ -775,17 +758,16 @@ absl::Status AuthService::Revoke(const policy::Principal& p, int64_t account_id,
   return absl::OkStatus();
 }
 
-absl::Status AuthService::ResetPassword(const policy::Principal& p, int64_t account_id,
-                                        std::string_view new_password) {
+absl::Status AuthService::ResetPassword(const policy::Principal& p, int64_t account_id, std::string_view new_password) {
   XQ_RETURN_IF_ERROR(CheckPasswordStrength(new_password, "new_password"));
   XQ_ASSIGN_OR_RETURN(auto target, VisibleAccount(p, account_id));
   // Every role of the account must be one the caller may revoke: never its
   // own account (it changes its own password with the current one).
-  bool may = account_id != p.account_id &&
-             std::all_of(target.grants.begin(), target.grants.end(), [&](const RoleGrant& g) {
-               auto role = policy::RoleFromName(g.role);
-               return role && policy::DecideRevoke(p.actor, *role, g.unit_path, account_id).allowed;
-             });
+  bool may =
+      account_id != p.account_id && std::all_of(target.grants.begin(), target.grants.end(), [&](const RoleGrant& g) {
+        auto role = policy::RoleFromName(g.role);
+        return role && policy::DecideRevoke(p.actor, *role, g.unit_path, account_id).allowed;
+      });
   if (!may) {
     XQ_RETURN_IF_ERROR(Audit(&p, "denied", "account", IdToString(account_id), "denied", "password reset"));
     if (account_id == p.account_id)

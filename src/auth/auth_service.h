@@ -34,8 +34,8 @@ namespace xq::auth {
 struct AuthOptions {
   int64_t idle_timeout_s = 30 * 60;
   int64_t absolute_timeout_s = 12 * 3600;
-  int max_failed_logins = 5;      // lock-out starts after this many failures
-  int64_t max_lockout_s = 3600;   // back-off doubles from 60 s up to this
+  int max_failed_logins = 5;     // lock-out starts after this many failures
+  int64_t max_lockout_s = 3600;  // back-off doubles from 60 s up to this
   // A resolved session is kept in memory and read again from the store
   // after this many seconds (0: every request reads the store). Logout,
   // password, grant and pairing changes reach it sooner: at once in this
@@ -74,8 +74,8 @@ class LoginGate {
  public:
   virtual ~LoginGate() = default;
   // nullopt: sign in now; otherwise the step the client must take first.
-  virtual absl::StatusOr<std::optional<LoginChallenge>> AfterPassword(
-      const Account& account, const std::vector<RoleGrant>& grants) = 0;
+  virtual absl::StatusOr<std::optional<LoginChallenge>> AfterPassword(const Account& account,
+                                                                      const std::vector<RoleGrant>& grants) = 0;
 };
 
 struct NewAccount {
@@ -87,13 +87,11 @@ struct NewAccount {
 
 class AuthService final {
  public:
-  AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock,
-              AuthOptions options = {});
+  AuthService(AuthStore& store, audit::AuditLog& audit, const Clock& clock, AuthOptions options = {});
 
   // Unknown user and wrong password look alike (unauthenticated). A locked
   // account answers rate_limited with the seconds to wait (RetryAfterOf).
-  absl::StatusOr<LoginResult> Login(std::string_view username, std::string_view password,
-                                    std::string_view remote_addr);
+  absl::StatusOr<LoginResult> Login(std::string_view username, std::string_view password, std::string_view remote_addr);
   // Set once at start, before serving (nullptr: no second step).
   void SetLoginGate(LoginGate* gate) { gate_ = gate; }
   // The session of an account whose sign-in steps all passed (Login, and
@@ -102,8 +100,7 @@ class AuthService final {
                                           std::string_view how = "password");
   absl::Status Logout(const policy::Principal& p);
   absl::StatusOr<Me> GetMe(const policy::Principal& p);
-  absl::Status ChangePassword(const policy::Principal& p, std::string_view current,
-                              std::string_view next);
+  absl::Status ChangePassword(const policy::Principal& p, std::string_view current, std::string_view next);
 
   // The principal of a session token (the HTTP layer's session resolver,
   // auth/routes.h HttpSessions); nullopt if unknown or expired.
@@ -137,22 +134,20 @@ class AuthService final {
   // comes back as a pending request and has no effect until approved; the
   // psychology centre of the unit's school and the auditors are told.
   struct GrantOutcome {
-    std::optional<RoleGrant> grant;      // in effect now
+    std::optional<RoleGrant> grant;       // in effect now
     std::optional<GrantRequest> request;  // waiting for approval
   };
-  absl::StatusOr<GrantOutcome> Grant(const policy::Principal& p, int64_t account_id,
-                                     std::string_view role, int64_t unit_id);
+  absl::StatusOr<GrantOutcome> Grant(const policy::Principal& p, int64_t account_id, std::string_view role,
+                                     int64_t unit_id);
   absl::Status Revoke(const policy::Principal& p, int64_t account_id, int64_t grant_id);
   // Ends every session of the account; its holder is told who and when.
-  absl::Status ResetPassword(const policy::Principal& p, int64_t account_id,
-                             std::string_view new_password);
+  absl::Status ResetPassword(const policy::Principal& p, int64_t account_id, std::string_view new_password);
   // Grant requests at units the caller administers, or (psychology centre
   // staff) of its school; state "" for all.
-  absl::StatusOr<std::vector<GrantRequest>> ListGrantRequests(const policy::Principal& p,
-                                                              std::string_view state, int limit);
+  absl::StatusOr<std::vector<GrantRequest>> ListGrantRequests(const policy::Principal& p, std::string_view state,
+                                                              int limit);
   // Approval or rejection by a second administrator (policy::DecideApproval).
-  absl::StatusOr<GrantRequest> DecideGrantRequest(const policy::Principal& p, int64_t request_id,
-                                                  bool approve);
+  absl::StatusOr<GrantRequest> DecideGrantRequest(const policy::Principal& p, int64_t request_id, bool approve);
 
   // Per-address failure count shared with slip sign-in.
   LoginThrottle& throttle() { return throttle_; }
@@ -170,16 +165,15 @@ class AuthService final {
   // The facts policy::DecideGrantTo needs about the account and the unit.
   static policy::GrantTarget TargetOf(const AccountView& v, const UnitRef& unit);
   // Notices to the psychology centre and auditors of unit (and extra).
-  absl::StatusOr<std::vector<notice::Notice>> GrantNotices(const policy::Principal& p,
-                                                           std::string kind, const GrantRequest& r,
-                                                           std::vector<int64_t> extra = {});
+  absl::StatusOr<std::vector<notice::Notice>> GrantNotices(const policy::Principal& p, std::string kind,
+                                                           const GrantRequest& r, std::vector<int64_t> extra = {});
   audit::Event AuditEvent(const policy::Principal* p, std::string action, std::string object_type,
                           std::string object_id, std::string outcome, std::string detail = {}) const;
   // Records a denial or a failed sign-in in its own transaction; a change
   // records its entry in its own transaction instead (audit::RecordingIn).
   // A failed audit write fails the request (503 audit_unavailable).
-  absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type,
-                     std::string object_id, std::string outcome, std::string detail = {});
+  absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type, std::string object_id,
+                     std::string outcome, std::string detail = {});
 
   // A session as Resolve last read it from the store.
   struct Resolved {

@@ -26,10 +26,18 @@ class AuthServiceTest : public ::testing::Test {
     db_ = db::Database::Open("sqlite:" + path_).value();
     ASSERT_TRUE(db::Migrate(*db_).ok());
     Exec("INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', '天津市', '/1/', 0)");
-    Exec("INSERT INTO org_units (id, parent_id, kind, name, path, district_id, created_at) VALUES (2, 1, 'district', '和平区', '/1/2/', 2, 0)");
-    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) VALUES (3, 2, 'school', '一中', 'junior', 3, 2, '/1/2/3/', 0)");
-    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) VALUES (4, 2, 'school', '二中', 'junior', 4, 2, '/1/2/4/', 0)");
-    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_id, district_id, path, created_at) VALUES (5, 3, 'class', '初一(1)班', 3, 2, '/1/2/3/5/', 0)");
+    Exec(
+        "INSERT INTO org_units (id, parent_id, kind, name, path, district_id, created_at) VALUES (2, 1, 'district', "
+        "'和平区', '/1/2/', 2, 0)");
+    Exec(
+        "INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) "
+        "VALUES (3, 2, 'school', '一中', 'junior', 3, 2, '/1/2/3/', 0)");
+    Exec(
+        "INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) "
+        "VALUES (4, 2, 'school', '二中', 'junior', 4, 2, '/1/2/4/', 0)");
+    Exec(
+        "INSERT INTO org_units (id, parent_id, kind, name, school_id, district_id, path, created_at) VALUES (5, 3, "
+        "'class', '初一(1)班', 3, 2, '/1/2/3/5/', 0)");
     admin_ = AddAccount("admin3", "school_data_admin", 3, 3);
     AddAccount("teacher", "head_teacher", 5, 3);
     AddAccount("other_admin", "school_data_admin", 4, 4);
@@ -46,20 +54,23 @@ class AuthServiceTest : public ::testing::Test {
   }
   void Exec(const std::string& sql) {
     ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  s << sql;
-                  return absl::OkStatus();
-                }).ok())
+                     s << sql;
+                     return absl::OkStatus();
+                   })
+                    .ok())
         << sql;
   }
   // A staff account of `school` (its accounts.school_id) with one role.
   int64_t AddAccount(const std::string& user, const std::string& role, int64_t unit, int64_t school) {
     static const std::string hash = HashPassword("Xinqiao@2026").value();
     int64_t id = NewId();
-    Exec("INSERT INTO accounts (id, username, password_hash, display_name, person_type, school_id, created_at, updated_at) VALUES (" +
-         std::to_string(id) + ", '" + user + "', '" + hash + "', '" + user + "', 'staff', " + std::to_string(school) + ", 0, 0)");
+    Exec(
+        "INSERT INTO accounts (id, username, password_hash, display_name, person_type, school_id, created_at, "
+        "updated_at) VALUES (" +
+        std::to_string(id) + ", '" + user + "', '" + hash + "', '" + user + "', 'staff', " + std::to_string(school) +
+        ", 0, 0)");
     Exec("INSERT INTO role_assignments (id, account_id, role, org_unit_id, created_at) VALUES (" +
-         std::to_string(NewId()) + ", " + std::to_string(id) + ", '" + role + "', " +
-         std::to_string(unit) + ", 0)");
+         std::to_string(NewId()) + ", " + std::to_string(id) + ", '" + role + "', " + std::to_string(unit) + ", 0)");
     return id;
   }
   policy::Principal LoginAs(const std::string& user) {
@@ -90,9 +101,10 @@ TEST_F(AuthServiceTest, LoginCreatesSessionStoredOnlyAsHash) {
   EXPECT_EQ(r->me.grants.size(), 1u);
   std::string stored;
   ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  s << "SELECT token_hash FROM sessions", soci::into(stored);
-                  return absl::OkStatus();
-                }).ok());
+                   s << "SELECT token_hash FROM sessions", soci::into(stored);
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_NE(stored, r->token);
   EXPECT_EQ(stored, HashToken(r->token));
   auto p = svc_->Resolve(r->token);
@@ -238,11 +250,13 @@ TEST_F(AuthServiceTest, AccountChangesAreNotKeptWithoutTheirAuditEntry) {
   auto login = svc_->Login("teacher", "Xinqiao@2026", "127.0.0.1");
   EXPECT_EQ(CodeOf(login.status()).value_or(""), "audit_unavailable") << login.status();
   long long sessions = -1;
-  ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'teacher'",
-                      soci::into(sessions);
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(
+      db_->Run([&](soci::session& s) {
+           s << "SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE a.username = 'teacher'",
+               soci::into(sessions);
+           return absl::OkStatus();
+         })
+          .ok());
   EXPECT_EQ(sessions, 0);
   Exec("ALTER TABLE audit_log_away RENAME TO audit_log");
   ASSERT_TRUE(svc_->CreateAccount(admin, a).ok());
@@ -252,8 +266,7 @@ TEST_F(AuthServiceTest, AccountChangesAreNotKeptWithoutTheirAuditEntry) {
 
 TEST_F(AuthServiceTest, NonAdminsCannotAdministerAccounts) {
   auto teacher = LoginAs("teacher");
-  EXPECT_EQ(svc_->ListAccounts(teacher, std::nullopt, "", "", 50).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc_->ListAccounts(teacher, std::nullopt, "", "", 50).status().code(), absl::StatusCode::kPermissionDenied);
   NewAccount a{"sneaky", "S", "Xinqiao@2026", {{"head_teacher", 5}}};
   EXPECT_FALSE(svc_->CreateAccount(teacher, a).ok());
   EXPECT_EQ(svc_->Grant(teacher, admin_, "psych_staff", 3).status().code(), absl::StatusCode::kNotFound);
@@ -328,8 +341,8 @@ TEST_F(AuthServiceTest, SignedInSessionsAreHeldAtStart) {
   auto fresh = svc_->Login("admin3", "Xinqiao@2026", "x").value();
   auto ending = svc_->Login("other_admin", "Xinqiao@2026", "x").value();
   // Logged as ended by another server while this one was reading.
-  Exec("INSERT INTO auth_changes (at, account_id, token_hash) VALUES (" + std::to_string(SystemClock::Instance().NowMicros()) +
-       ", 0, '" + HashToken(ending.token) + "')");
+  Exec("INSERT INTO auth_changes (at, account_id, token_hash) VALUES (" +
+       std::to_string(SystemClock::Instance().NowMicros()) + ", 0, '" + HashToken(ending.token) + "')");
   AuthService restarted(*store_, *audit_, clock_);
   auto held = restarted.HoldSignedInSessions();
   ASSERT_TRUE(held.ok()) << held.status();

@@ -120,8 +120,7 @@ class SqlAuthStore final : public AuthStore {
   explicit SqlAuthStore(db::Database& db) : db_(db) {}
 
   absl::StatusOr<std::optional<Account>> FindAccountByUsername(std::string_view username) override {
-    return FindOne(fmt::format("SELECT {} FROM accounts WHERE username = :u", kAccountColumns),
-                   std::string(username));
+    return FindOne(fmt::format("SELECT {} FROM accounts WHERE username = :u", kAccountColumns), std::string(username));
   }
 
   // Every signed-in request reads its session, account and grants: those
@@ -136,8 +135,8 @@ class SqlAuthStore final : public AuthStore {
   absl::Status SetLoginFailures(int64_t account_id, int failed, int64_t locked_until) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = account_id, until = locked_until;
-      s << "UPDATE accounts SET failed_logins = :f, locked_until = :l WHERE id = :id",
-          soci::use(failed), soci::use(until), soci::use(id);
+      s << "UPDATE accounts SET failed_logins = :f, locked_until = :l WHERE id = :id", soci::use(failed),
+          soci::use(until), soci::use(id);
       return absl::OkStatus();
     });
   }
@@ -161,25 +160,25 @@ class SqlAuthStore final : public AuthStore {
       long long acc = ss.account_id, c = ss.created_at, l = ss.last_seen_at;
       s << "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at) "
            "VALUES (:h, :a, :c, :t1, :t2)",
-          soci::use(ss.token_hash), soci::use(acc), soci::use(ss.csrf_token), soci::use(c),
-          soci::use(l);
+          soci::use(ss.token_hash), soci::use(acc), soci::use(ss.csrf_token), soci::use(c), soci::use(l);
       return audit ? audit(s) : absl::OkStatus();
     });
   }
 
   absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) override {
     std::optional<Session> out;
-    XQ_RETURN_IF_ERROR(db_.Query("SELECT token_hash, account_id, csrf_token, created_at, last_seen_at "
-                                 "FROM sessions WHERE token_hash = :h",
-                                 {std::string(token_hash)}, [&](const soci::row& r) {
-                                   Session ss;
-                                   ss.token_hash = db::GetStr(r, "token_hash");
-                                   ss.account_id = db::GetInt(r, "account_id");
-                                   ss.csrf_token = db::GetStr(r, "csrf_token");
-                                   ss.created_at = db::GetInt(r, "created_at");
-                                   ss.last_seen_at = db::GetInt(r, "last_seen_at");
-                                   out = ss;
-                                 }));
+    XQ_RETURN_IF_ERROR(
+        db_.Query("SELECT token_hash, account_id, csrf_token, created_at, last_seen_at "
+                  "FROM sessions WHERE token_hash = :h",
+                  {std::string(token_hash)}, [&](const soci::row& r) {
+                    Session ss;
+                    ss.token_hash = db::GetStr(r, "token_hash");
+                    ss.account_id = db::GetInt(r, "account_id");
+                    ss.csrf_token = db::GetStr(r, "csrf_token");
+                    ss.created_at = db::GetInt(r, "created_at");
+                    ss.last_seen_at = db::GetInt(r, "last_seen_at");
+                    out = ss;
+                  }));
     return out;
   }
 
@@ -192,7 +191,8 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::StatusOr<std::vector<SignedIn>> SignedInSince(int64_t since, size_t limit) override {
-    std::string sql = SignedInSelect() + "WHERE s.token_hash IN (SELECT token_hash FROM sessions "
+    std::string sql = SignedInSelect() +
+                      "WHERE s.token_hash IN (SELECT token_hash FROM sessions "
                       "WHERE last_seen_at > :t ORDER BY last_seen_at DESC LIMIT :n)";
     std::vector<SignedIn> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
@@ -243,8 +243,7 @@ class SqlAuthStore final : public AuthStore {
     return db_.InTransaction([&](soci::session& s) {
       std::string h(keep_hash);
       long long id = account_id;
-      s << "DELETE FROM sessions WHERE account_id = :a AND token_hash <> :h", soci::use(id),
-          soci::use(h);
+      s << "DELETE FROM sessions WHERE account_id = :a AND token_hash <> :h", soci::use(id), soci::use(h);
       db::RecordAccountChanged(s, account_id);
       return absl::OkStatus();
     });
@@ -253,8 +252,8 @@ class SqlAuthStore final : public AuthStore {
   absl::StatusOr<std::vector<RoleGrant>> GrantsOf(int64_t account_id) override {
     static const std::string sql = std::string(kGrantSelect) + "WHERE g.account_id = :a ORDER BY g.id";
     std::vector<RoleGrant> out;
-    XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(account_id)},
-                                 [&](const soci::row& r) { out.push_back(ReadGrant(r)); }));
+    XQ_RETURN_IF_ERROR(
+        db_.Query(sql, {static_cast<long long>(account_id)}, [&](const soci::row& r) { out.push_back(ReadGrant(r)); }));
     return out;
   }
 
@@ -262,8 +261,7 @@ class SqlAuthStore final : public AuthStore {
     std::optional<RoleGrant> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       long long id = grant_id;
-      soci::rowset<soci::row> rows =
-          (s.prepare << std::string(kGrantSelect) + "WHERE g.id = :id", soci::use(id));
+      soci::rowset<soci::row> rows = (s.prepare << std::string(kGrantSelect) + "WHERE g.id = :id", soci::use(id));
       for (const auto& r : rows) out = ReadGrant(r);
       return absl::OkStatus();
     }));
@@ -271,8 +269,7 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::StatusOr<std::vector<int64_t>> ChildrenOf(int64_t guardian_id) override {
-    return Ids("SELECT student_id FROM student_guardians WHERE guardian_id = :id ORDER BY student_id",
-               guardian_id);
+    return Ids("SELECT student_id FROM student_guardians WHERE guardian_id = :id ORDER BY student_id", guardian_id);
   }
 
   absl::StatusOr<std::vector<int64_t>> PairedStudentsOf(int64_t staff_id) override {
@@ -284,20 +281,18 @@ class SqlAuthStore final : public AuthStore {
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       long long id = unit_id;
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT id, name, kind, path, school_id FROM org_units WHERE id = :id",
-           soci::use(id));
+          (s.prepare << "SELECT id, name, kind, path, school_id FROM org_units WHERE id = :id", soci::use(id));
       for (const auto& r : rows) {
-        out = UnitRef{db::GetInt(r, "id"), db::GetStr(r, "name"), db::GetStr(r, "kind"),
-                      db::GetStr(r, "path"), db::GetInt(r, "school_id")};
+        out = UnitRef{db::GetInt(r, "id"), db::GetStr(r, "name"), db::GetStr(r, "kind"), db::GetStr(r, "path"),
+                      db::GetInt(r, "school_id")};
       }
       return absl::OkStatus();
     }));
     return out;
   }
 
-  absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths,
-                                           std::string_view q, std::string_view after,
-                                           int limit) override {
+  absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths, std::string_view q,
+                                           std::string_view after, int limit) override {
     AccountPage page;
     if (scope_paths.empty()) return page;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
@@ -375,8 +370,8 @@ class SqlAuthStore final : public AuthStore {
   }
 
   absl::Status CreateAccount(const Account& a, const std::vector<RoleGrant>& grants, int64_t now,
-                             const std::vector<GrantRequest>& requests,
-                             const std::vector<notice::Notice>& notices, audit::InTransaction audit) override {
+                             const std::vector<GrantRequest>& requests, const std::vector<notice::Notice>& notices,
+                             audit::InTransaction audit) override {
     return db_.InTransaction([&](soci::session& s) {
       long long id = a.id, pid = a.person_id, sid = a.school_id, t = now;
       soci::indicator ipid = pid ? soci::i_ok : soci::i_null;
@@ -386,9 +381,9 @@ class SqlAuthStore final : public AuthStore {
            "person_id, school_id, disabled, must_change_password, failed_logins, locked_until, "
            "created_at, updated_at) VALUES (:id, :u, :h, :d, :pt, :pid, :sid, 0, :m, 0, 0, :t1, "
            ":t2)",
-          soci::use(id), soci::use(a.username), soci::use(a.password_hash),
-          soci::use(a.display_name), soci::use(a.person_type), soci::use(pid, ipid),
-          soci::use(sid, isid), soci::use(must), soci::use(t), soci::use(t);
+          soci::use(id), soci::use(a.username), soci::use(a.password_hash), soci::use(a.display_name),
+          soci::use(a.person_type), soci::use(pid, ipid), soci::use(sid, isid), soci::use(must), soci::use(t),
+          soci::use(t);
       for (const auto& g : grants) XQ_RETURN_IF_ERROR(InsertGrant(s, g, 0, now));
       for (const auto& r : requests) InsertRequest(s, r);
       notice::PostNotices(s, notices, now);
@@ -475,8 +470,8 @@ class SqlAuthStore final : public AuthStore {
         long long acc = 0, unit = 0, school = 0;
         std::string role;
         soci::indicator ischool = soci::i_null;
-        s << "SELECT account_id, role, org_unit_id, school_id FROM role_grant_requests WHERE id = :i",
-            soci::use(rid), soci::into(acc), soci::into(role), soci::into(unit), soci::into(school, ischool);
+        s << "SELECT account_id, role, org_unit_id, school_id FROM role_grant_requests WHERE id = :i", soci::use(rid),
+            soci::into(acc), soci::into(role), soci::into(unit), soci::into(school, ischool);
         RoleGrant g;
         g.id = NewId();
         g.account_id = acc;
@@ -517,8 +512,8 @@ class SqlAuthStore final : public AuthStore {
 
  private:
   // Grant requests with names: `where` binds :k (key) or the strings.
-  absl::Status ReadRequests(const std::string& where, std::optional<long long> key,
-                            std::vector<std::string> binds, std::vector<GrantRequest>& out) {
+  absl::Status ReadRequests(const std::string& where, std::optional<long long> key, std::vector<std::string> binds,
+                            std::vector<GrantRequest>& out) {
     const std::string sql =
         "SELECT q.id AS id, q.account_id AS account_id, a.username AS username, a.display_name AS "
         "display_name, q.role AS role, u.id AS unit_id, u.name AS unit_name, u.kind AS unit_kind, "
@@ -527,7 +522,8 @@ class SqlAuthStore final : public AuthStore {
         "q.decided_by AS decided_by, dby.display_name AS decided_by_name, q.decided_at AS decided_at "
         "FROM role_grant_requests q JOIN accounts a ON a.id = q.account_id JOIN org_units u ON "
         "u.id = q.org_unit_id LEFT JOIN accounts rb ON rb.id = q.requested_by LEFT JOIN accounts dby "
-        "ON dby.id = q.decided_by " + where;
+        "ON dby.id = q.decided_by " +
+        where;
     return db_.Run([&](soci::session& s) {
       soci::row r;
       soci::statement st(s);
@@ -562,25 +558,23 @@ class SqlAuthStore final : public AuthStore {
   }
 
   static void InsertRequest(soci::session& s, const GrantRequest& r) {
-    long long id = r.id, acc = r.account_id, unit = r.unit.id, school = r.unit.school_id,
-              by = r.requested_by, at = r.requested_at;
+    long long id = r.id, acc = r.account_id, unit = r.unit.id, school = r.unit.school_id, by = r.requested_by,
+              at = r.requested_at;
     soci::indicator ischool = school ? soci::i_ok : soci::i_null;
     s << "INSERT INTO role_grant_requests (id, school_id, account_id, role, org_unit_id, requested_by, "
          "requested_at, state) VALUES (:i, :s, :a, :r, :u, :b, :t, 'pending')",
-        soci::use(id), soci::use(school, ischool), soci::use(acc), soci::use(r.role), soci::use(unit),
-        soci::use(by), soci::use(at);
+        soci::use(id), soci::use(school, ischool), soci::use(acc), soci::use(r.role), soci::use(unit), soci::use(by),
+        soci::use(at);
   }
 
-  static absl::Status InsertGrant(soci::session& s, const RoleGrant& g, int64_t granted_by,
-                                  int64_t now) {
-    long long id = g.id, acc = g.account_id, unit = g.unit_id, sid = g.school_id, by = granted_by,
-              t = now;
+  static absl::Status InsertGrant(soci::session& s, const RoleGrant& g, int64_t granted_by, int64_t now) {
+    long long id = g.id, acc = g.account_id, unit = g.unit_id, sid = g.school_id, by = granted_by, t = now;
     soci::indicator isid = sid ? soci::i_ok : soci::i_null;
     soci::indicator iby = by ? soci::i_ok : soci::i_null;
     s << "INSERT INTO role_assignments (id, account_id, role, org_unit_id, school_id, granted_by, "
          "created_at) VALUES (:id, :a, :r, :u, :s, :b, :t)",
-        soci::use(id), soci::use(acc), soci::use(g.role), soci::use(unit), soci::use(sid, isid),
-        soci::use(by, iby), soci::use(t);
+        soci::use(id), soci::use(acc), soci::use(g.role), soci::use(unit), soci::use(sid, isid), soci::use(by, iby),
+        soci::use(t);
     return absl::OkStatus();
   }
 
@@ -606,8 +600,6 @@ class SqlAuthStore final : public AuthStore {
 
 }  // namespace
 
-std::unique_ptr<AuthStore> NewSqlAuthStore(db::Database& db) {
-  return std::make_unique<SqlAuthStore>(db);
-}
+std::unique_ptr<AuthStore> NewSqlAuthStore(db::Database& db) { return std::make_unique<SqlAuthStore>(db); }
 
 }  // namespace xq::auth

@@ -26,8 +26,8 @@ class AuthStore {
   virtual absl::Status SetLoginFailures(int64_t account_id, int failed_logins, int64_t locked_until) = 0;
   // A change takes the audit entry to record in its transaction
   // (audit/audited.h): both commit or neither.
-  virtual absl::Status SetPassword(int64_t account_id, std::string_view hash, bool must_change,
-                                   int64_t now, audit::InTransaction audit = {}) = 0;
+  virtual absl::Status SetPassword(int64_t account_id, std::string_view hash, bool must_change, int64_t now,
+                                   audit::InTransaction audit = {}) = 0;
 
   virtual absl::Status CreateSession(const Session& session, audit::InTransaction audit = {}) = 0;
   virtual absl::StatusOr<std::optional<Session>> FindSession(std::string_view token_hash) = 0;
@@ -57,13 +57,12 @@ class AuthStore {
 
   // Accounts with at least one grant inside one of scope_paths; q matches
   // username or display-name prefix; keyset by username.
-  virtual absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths,
-                                                   std::string_view q, std::string_view after,
-                                                   int limit) = 0;
+  virtual absl::StatusOr<AccountPage> ListAccounts(const std::vector<std::string>& scope_paths, std::string_view q,
+                                                   std::string_view after, int limit) = 0;
   // Creates the account, its grants, its grant requests (four-eyes) and
   // their notices atomically (conflict on username).
-  virtual absl::Status CreateAccount(const Account& account, const std::vector<RoleGrant>& grants,
-                                     int64_t now, const std::vector<GrantRequest>& requests = {},
+  virtual absl::Status CreateAccount(const Account& account, const std::vector<RoleGrant>& grants, int64_t now,
+                                     const std::vector<GrantRequest>& requests = {},
                                      const std::vector<notice::Notice>& notices = {},
                                      audit::InTransaction audit = {}) = 0;
   virtual absl::Status AddGrant(const RoleGrant& grant, int64_t granted_by, int64_t now,
@@ -79,21 +78,19 @@ class AuthStore {
   virtual absl::StatusOr<std::optional<GrantRequest>> FindGrantRequest(int64_t id) = 0;
   // Requests at units inside one of scope_paths, newest first; state ""
   // for every state.
-  virtual absl::StatusOr<std::vector<GrantRequest>> GrantRequests(
-      const std::vector<std::string>& scope_paths, std::string_view state, int limit) = 0;
+  virtual absl::StatusOr<std::vector<GrantRequest>> GrantRequests(const std::vector<std::string>& scope_paths,
+                                                                  std::string_view state, int limit) = 0;
   virtual absl::StatusOr<std::vector<GrantRequest>> PendingRequestsOf(int64_t account_id) = 0;
   virtual absl::Status DecideGrantRequest(int64_t id, bool approve, int64_t decided_by, int64_t now,
                                           const std::vector<notice::Notice>& notices,
                                           audit::InTransaction audit = {}) = 0;
   // Psychology centre staff of school_id and auditors over unit_path (the
   // ones told of a grant there).
-  virtual absl::StatusOr<std::vector<int64_t>> AccountsToTell(int64_t school_id,
-                                                              const std::string& unit_path) = 0;
+  virtual absl::StatusOr<std::vector<int64_t>> AccountsToTell(int64_t school_id, const std::string& unit_path) = 0;
   // Sets a password an administrator chose (must be changed), ends every
   // session of the account and posts the notices, in one transaction.
   virtual absl::Status ResetPassword(int64_t account_id, std::string_view hash, int64_t now,
-                                     const std::vector<notice::Notice>& notices,
-                                     audit::InTransaction audit = {}) = 0;
+                                     const std::vector<notice::Notice>& notices, audit::InTransaction audit = {}) = 0;
 };
 
 std::unique_ptr<AuthStore> NewSqlAuthStore(db::Database& db);

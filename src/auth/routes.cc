@@ -78,8 +78,7 @@ Json MeJson(const Me& me) {
 }
 
 std::string SessionCookie(const std::string& token, bool secure, int max_age) {
-  std::string c = "xq_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(max_age);
+  std::string c = "xq_session=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" + std::to_string(max_age);
   if (secure) c += "; Secure";
   return c;
 }
@@ -91,59 +90,58 @@ Response Fail(const absl::Status& s) { return Response::Error(s); }
 }  // namespace
 
 void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cookies) {
-  router.Add(
-      "POST", "/api/v1/auth/login",
-      [&svc, secure_cookies](Request& req) {
-        auto body = ParseJsonObject(req.body);
-        if (!body.ok()) return Fail(body.status());
-        JsonReader r(*body);
-        std::string username, password;
-        r.Required("username", &username);
-        r.Required("password", &password);
-        if (auto st = r.Finish(); !st.ok()) return Fail(st);
-        auto res = svc.Login(username, password, req.remote_addr);
-        if (!res.ok()) return Fail(res.status());
-        if (res->challenge) {  // no session yet: the second step (two_factor_routes.cc)
-          return Response::Json({{"second_step", res->challenge->step},
-                                 {"challenge", res->challenge->token},
-                                 {"expires_in", res->challenge->expires_in_s}});
-        }
-        Response out = Response::Json(MeJson(res->me));
-        out.headers.emplace_back("Set-Cookie", SessionCookie(res->token, secure_cookies, 12 * 3600));
-        return out;
-      },
-      {.auth = http::Auth::kNone, .csrf = false, .max_body = 4096});
+  router.Add("POST", "/api/v1/auth/login",
+             [&svc, secure_cookies](Request& req) {
+               auto body = ParseJsonObject(req.body);
+               if (!body.ok()) return Fail(body.status());
+               JsonReader r(*body);
+               std::string username, password;
+               r.Required("username", &username);
+               r.Required("password", &password);
+               if (auto st = r.Finish(); !st.ok()) return Fail(st);
+               auto res = svc.Login(username, password, req.remote_addr);
+               if (!res.ok()) return Fail(res.status());
+               if (res->challenge) {  // no session yet: the second step (two_factor_routes.cc)
+                 return Response::Json({{"second_step", res->challenge->step},
+                                        {"challenge", res->challenge->token},
+                                        {"expires_in", res->challenge->expires_in_s}});
+               }
+               Response out = Response::Json(MeJson(res->me));
+               out.headers.emplace_back("Set-Cookie", SessionCookie(res->token, secure_cookies, 12 * 3600));
+               return out;
+             },
+             {.auth = http::Auth::kNone, .csrf = false, .max_body = 4096});
 
   // These three answer while a temporary password waits to be changed.
-  router.Add(
-      "GET", "/api/v1/auth/me",
-      [&svc](Request& req) {
-        auto me = svc.GetMe(*req.principal);
-        return me.ok() ? Response::Json(MeJson(*me)) : Fail(me.status());
-      },
-      {.during_password_change = true});
+  router.Add("GET", "/api/v1/auth/me",
+             [&svc](Request& req) {
+               auto me = svc.GetMe(*req.principal);
+               return me.ok() ? Response::Json(MeJson(*me)) : Fail(me.status());
+             },
+             {.during_password_change = true});
 
-  router.Add(
-      "POST", "/api/v1/auth/logout",
-      [&svc, secure_cookies](Request& req) {
-        if (auto st = svc.Logout(*req.principal); !st.ok()) return Fail(st);
-        Response out = Response::NoContent();
-        out.headers.emplace_back("Set-Cookie", SessionCookie("", secure_cookies, 0));
-        return out;
-      },
-      {.during_password_change = true});
+  router.Add("POST", "/api/v1/auth/logout",
+             [&svc, secure_cookies](Request& req) {
+               if (auto st = svc.Logout(*req.principal); !st.ok()) return Fail(st);
+               Response out = Response::NoContent();
+               out.headers.emplace_back("Set-Cookie", SessionCookie("", secure_cookies, 0));
+               return out;
+             },
+             {.during_password_change = true});
 
-  router.Add("POST", "/api/v1/auth/password", [&svc](Request& req) {
-    auto body = ParseJsonObject(req.body);
-    if (!body.ok()) return Fail(body.status());
-    JsonReader r(*body);
-    std::string current, next;
-    r.Required("current_password", &current);
-    r.Required("new_password", &next);
-    if (auto st = r.Finish(); !st.ok()) return Fail(st);
-    auto st = svc.ChangePassword(*req.principal, current, next);
-    return st.ok() ? Response::NoContent() : Fail(st);
-  }, {.during_password_change = true});
+  router.Add("POST", "/api/v1/auth/password",
+             [&svc](Request& req) {
+               auto body = ParseJsonObject(req.body);
+               if (!body.ok()) return Fail(body.status());
+               JsonReader r(*body);
+               std::string current, next;
+               r.Required("current_password", &current);
+               r.Required("new_password", &next);
+               if (auto st = r.Finish(); !st.ok()) return Fail(st);
+               auto st = svc.ChangePassword(*req.principal, current, next);
+               return st.ok() ? Response::NoContent() : Fail(st);
+             },
+             {.during_password_change = true});
 
   router.Add("GET", "/api/v1/accounts", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"q", "unit_id", "page_size", "after"}); !st.ok()) return Fail(st);
@@ -158,14 +156,13 @@ void RegisterAuthRoutes(http::Router& router, AuthService& svc, bool secure_cook
       if (!n) return Fail(InvalidArgument("page_size must be a positive number", "page_size"));
       limit = static_cast<int>(std::min<int64_t>(*n, 200));  // capped (API.md)
     }
-    auto page = svc.ListAccounts(*req.principal, unit, req.Query("q").value_or(""),
-                                 req.Query("after").value_or(""), limit);
+    auto page =
+        svc.ListAccounts(*req.principal, unit, req.Query("q").value_or(""), req.Query("after").value_or(""), limit);
     if (!page.ok()) return Fail(page.status());
     Json items = Json::array();
     for (const auto& v : page->items) items.push_back(AccountJson(v));
-    return Response::Json({{"items", items},
-                           {"next", page->next.empty() ? Json(nullptr) : Json(page->next)},
-                           {"total", page->total}});
+    return Response::Json(
+        {{"items", items}, {"next", page->next.empty() ? Json(nullptr) : Json(page->next)}, {"total", page->total}});
   });
 
   router.Add("POST", "/api/v1/accounts", [&svc](Request& req) {

@@ -68,8 +68,8 @@ audit::Event SlipService::AuditEvent(int64_t actor, std::string role, std::strin
 
 absl::Status SlipService::Audit(int64_t actor, std::string role, std::string action, std::string object_id,
                                 int64_t student_id, std::string outcome, std::string detail) {
-  return audit::Record(audit_, AuditEvent(actor, std::move(role), std::move(action), std::move(object_id),
-                                          student_id, std::move(outcome), std::move(detail)));
+  return audit::Record(audit_, AuditEvent(actor, std::move(role), std::move(action), std::move(object_id), student_id,
+                                          std::move(outcome), std::move(detail)));
 }
 
 absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const policy::Principal& p, int64_t class_id) {
@@ -115,8 +115,8 @@ absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const policy::Principa
       long long account = 0;
       std::string username;
       soci::indicator ind = soci::i_null;
-      s << "SELECT id, username FROM accounts WHERE person_type = 'student' AND person_id = :p",
-          soci::use(student), soci::into(account, ind), soci::into(username);
+      s << "SELECT id, username FROM accounts WHERE person_type = 'student' AND person_id = :p", soci::use(student),
+          soci::into(account, ind), soci::into(username);
       if (ind != soci::i_ok) {
         account = NewId();
         username = fmt::format("s{}-{}", school, no);
@@ -141,9 +141,9 @@ absl::StatusOr<std::vector<Slip>> SlipService::IssueSlips(const policy::Principa
       out.push_back(std::move(slip));
     }
     // The codes and their audit entry commit together.
-    return audit::RecordingIn(audit_, AuditEvent(p.account_id, role, "slips_issued", IdToString(class_id), 0, "ok",
-                                                 fmt::format("{{\"class_id\":\"{}\",\"slips\":{}}}",
-                                                             IdToString(class_id), out.size())))(s);
+    return audit::RecordingIn(
+        audit_, AuditEvent(p.account_id, role, "slips_issued", IdToString(class_id), 0, "ok",
+                           fmt::format("{{\"class_id\":\"{}\",\"slips\":{}}}", IdToString(class_id), out.size())))(s);
   }));
   return out;
 }
@@ -159,7 +159,7 @@ absl::StatusOr<SlipLoginResult> SlipService::Login(std::string_view login, std::
   LoginThrottle& addresses = auth_.throttle();
   auto locked_out = [](int64_t secs) {
     return WithRetryAfter(RateLimited("too many failed logins; try again later"),
-                                static_cast<int>(std::max<int64_t>(secs, 1)));
+                          static_cast<int>(std::max<int64_t>(secs, 1)));
   };
   if (int64_t wait = addresses.AddressWait(remote_addr, now)) {
     XQ_RETURN_IF_ERROR(Audit(0, "", "login_failed", std::string(remote_addr), 0, "denied", detail));

@@ -56,24 +56,22 @@ class SlipService {
  public:
   // auth: its per-address throttle is shared with password sign-in, and it
   // forgets the sessions a slip reset ends.
-  SlipService(db::Database& db, AuthStore& store, audit::AuditLog& audit, const Clock& clock,
-              AuthService& auth);
+  SlipService(db::Database& db, AuthStore& store, audit::AuditLog& audit, const Clock& clock, AuthService& auth);
 
   // Head teachers, psychology staff and school data admins of the class.
   absl::StatusOr<std::vector<Slip>> IssueSlips(const policy::Principal& p, int64_t class_id);
   // Wrong login or code look alike (unauthenticated); repeated failures
   // lock the account like password logins do.
   absl::StatusOr<SlipLoginResult> Login(std::string_view login, std::string_view code,
-                                        std::optional<std::string> new_password,
-                                        std::string_view remote_addr);
+                                        std::optional<std::string> new_password, std::string_view remote_addr);
 
  private:
   audit::Event AuditEvent(int64_t actor, std::string role, std::string action, std::string object_id,
                           int64_t student_id, std::string outcome, std::string detail = {}) const;
   // A failed sign-in or a denial, in its own transaction; a failed audit
   // write fails the request (audit/audited.h).
-  absl::Status Audit(int64_t actor, std::string role, std::string action, std::string object_id,
-                     int64_t student_id, std::string outcome, std::string detail = {});
+  absl::Status Audit(int64_t actor, std::string role, std::string action, std::string object_id, int64_t student_id,
+                     std::string outcome, std::string detail = {});
 
   db::Database& db_;
   AuthStore& store_;

@@ -58,8 +58,7 @@ int64_t LoginThrottle::NameFailed(std::string_view name, int64_t now) {
   NameState& st = names_[std::string(name)];
   st.failed += 1;
   st.last = now;
-  const int64_t secs =
-      LockSeconds(st.failed, options_.max_failed_logins, options_.max_lockout_s, options_.doubling);
+  const int64_t secs = LockSeconds(st.failed, options_.max_failed_logins, options_.max_lockout_s, options_.doubling);
   st.locked_until = secs ? now + secs * kUs : 0;
   return secs;
 }

@@ -30,8 +30,10 @@ bool SixDigits(std::string_view code) {
 std::string UriEscape(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') out += static_cast<char>(c);
-    else out += fmt::format("%{:02X}", c);
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
   }
   return out;
 }
@@ -42,8 +44,8 @@ absl::StatusOr<std::string> Hotp(std::string_view secret, uint64_t counter, int 
   InitOnce();
   if (digits < 6 || digits > 8) return InvalidArgument("digits must be 6, 7 or 8", "digits");
   std::array<char, 16> out{};
-  int rc = oath_hotp_generate(secret.data(), secret.size(), counter, static_cast<unsigned>(digits),
-                              false, OATH_HOTP_DYNAMIC_TRUNCATION, out.data());
+  int rc = oath_hotp_generate(secret.data(), secret.size(), counter, static_cast<unsigned>(digits), false,
+                              OATH_HOTP_DYNAMIC_TRUNCATION, out.data());
   if (rc != OATH_OK) return absl::InternalError(fmt::format("oath: {}", oath_strerror(rc)));
   return std::string(out.data());
 }
@@ -52,22 +54,20 @@ absl::StatusOr<std::string> TotpAt(std::string_view secret, int64_t unix_seconds
   InitOnce();
   if (digits < 6 || digits > 8) return InvalidArgument("digits must be 6, 7 or 8", "digits");
   std::array<char, 16> out{};
-  int rc = oath_totp_generate(secret.data(), secret.size(), static_cast<time_t>(unix_seconds),
-                              kStepSeconds, 0, static_cast<unsigned>(digits), out.data());
+  int rc = oath_totp_generate(secret.data(), secret.size(), static_cast<time_t>(unix_seconds), kStepSeconds, 0,
+                              static_cast<unsigned>(digits), out.data());
   if (rc != OATH_OK) return absl::InternalError(fmt::format("oath: {}", oath_strerror(rc)));
   return std::string(out.data());
 }
 
-std::optional<int64_t> MatchStep(std::string_view secret, std::string_view code,
-                                 int64_t unix_seconds, int window) {
+std::optional<int64_t> MatchStep(std::string_view secret, std::string_view code, int64_t unix_seconds, int window) {
   InitOnce();
   if (!SixDigits(code) || window < 0) return std::nullopt;
   const std::string otp(code);
   int pos = 0;
   uint64_t counter = 0;
-  int rc = oath_totp_validate3(secret.data(), secret.size(), static_cast<time_t>(unix_seconds),
-                               kStepSeconds, 0, static_cast<size_t>(window), &pos, &counter,
-                               otp.c_str());
+  int rc = oath_totp_validate3(secret.data(), secret.size(), static_cast<time_t>(unix_seconds), kStepSeconds, 0,
+                               static_cast<size_t>(window), &pos, &counter, otp.c_str());
   if (rc < 0) return std::nullopt;
   return static_cast<int64_t>(counter);
 }
@@ -101,9 +101,8 @@ std::optional<std::string> FromBase32(std::string_view text) {
 }
 
 std::string OtpauthUri(std::string_view issuer, std::string_view account, std::string_view secret) {
-  return fmt::format("otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={}&period={}",
-                     UriEscape(issuer), UriEscape(account), Base32(secret), UriEscape(issuer),
-                     kDigits, kStepSeconds);
+  return fmt::format("otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits={}&period={}", UriEscape(issuer),
+                     UriEscape(account), Base32(secret), UriEscape(issuer), kDigits, kStepSeconds);
 }
 
 }  // namespace xq::auth::totp

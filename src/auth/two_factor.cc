@@ -23,7 +23,7 @@ namespace xq::auth {
 namespace {
 
 constexpr std::string_view kIssuer = "心桥";
-constexpr int kMaxFailures = 5;        // wrong codes in a row before the back-off
+constexpr int kMaxFailures = 5;  // wrong codes in a row before the back-off
 constexpr int64_t kMaxLockoutS = 3600;
 
 std::string Hex(const unsigned char* p, size_t n) {
@@ -68,8 +68,8 @@ class SqlTwoFactorStore final : public TwoFactorStore {
     return out;
   }
 
-  absl::StatusOr<std::optional<std::string>> SetSetting(std::string_view key, std::string_view value,
-                                                        int64_t by, int64_t now) override {
+  absl::StatusOr<std::optional<std::string>> SetSetting(std::string_view key, std::string_view value, int64_t by,
+                                                        int64_t now) override {
     std::optional<std::string> before;
     XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
       std::string k(key), v(value), old;
@@ -78,11 +78,11 @@ class SqlTwoFactorStore final : public TwoFactorStore {
       s << "SELECT value FROM city_settings WHERE key = :k", soci::use(k), soci::into(old, ind);
       if (s.got_data() && ind == soci::i_ok) {
         before = old;
-        s << "UPDATE city_settings SET value = :v, updated_by = :b, updated_at = :t WHERE key = :k",
-            soci::use(v), soci::use(who), soci::use(t), soci::use(k);
+        s << "UPDATE city_settings SET value = :v, updated_by = :b, updated_at = :t WHERE key = :k", soci::use(v),
+            soci::use(who), soci::use(t), soci::use(k);
       } else {
-        s << "INSERT INTO city_settings (key, value, updated_by, updated_at) VALUES (:k, :v, :b, :t)",
-            soci::use(k), soci::use(v), soci::use(who), soci::use(t);
+        s << "INSERT INTO city_settings (key, value, updated_by, updated_at) VALUES (:k, :v, :b, :t)", soci::use(k),
+            soci::use(v), soci::use(who), soci::use(t);
       }
       return absl::OkStatus();
     }));
@@ -91,20 +91,20 @@ class SqlTwoFactorStore final : public TwoFactorStore {
 
   absl::StatusOr<std::optional<TwoFactorEnrolment>> FindEnrolment(int64_t account_id) override {
     std::optional<TwoFactorEnrolment> out;
-    XQ_RETURN_IF_ERROR(db_.Query(
-        "SELECT account_id, school_id, secret, confirmed, last_step, failures, locked_until "
-        "FROM two_factor WHERE account_id = :a",
-        {static_cast<long long>(account_id)}, [&](const soci::row& r) {
-          TwoFactorEnrolment e;
-          e.account_id = db::GetInt(r, std::size_t{0});
-          e.school_id = db::GetInt(r, std::size_t{1});
-          e.secret = db::GetStr(r, std::size_t{2});
-          e.confirmed = db::GetInt(r, std::size_t{3}) != 0;
-          e.last_step = db::GetInt(r, std::size_t{4});
-          e.failures = static_cast<int>(db::GetInt(r, std::size_t{5}));
-          e.locked_until = db::GetInt(r, std::size_t{6});
-          out = std::move(e);
-        }));
+    XQ_RETURN_IF_ERROR(
+        db_.Query("SELECT account_id, school_id, secret, confirmed, last_step, failures, locked_until "
+                  "FROM two_factor WHERE account_id = :a",
+                  {static_cast<long long>(account_id)}, [&](const soci::row& r) {
+                    TwoFactorEnrolment e;
+                    e.account_id = db::GetInt(r, std::size_t{0});
+                    e.school_id = db::GetInt(r, std::size_t{1});
+                    e.secret = db::GetStr(r, std::size_t{2});
+                    e.confirmed = db::GetInt(r, std::size_t{3}) != 0;
+                    e.last_step = db::GetInt(r, std::size_t{4});
+                    e.failures = static_cast<int>(db::GetInt(r, std::size_t{5}));
+                    e.locked_until = db::GetInt(r, std::size_t{6});
+                    out = std::move(e);
+                  }));
     return out;
   }
 
@@ -124,8 +124,8 @@ class SqlTwoFactorStore final : public TwoFactorStore {
     });
   }
 
-  absl::StatusOr<bool> Confirm(int64_t account_id, int64_t step,
-                               const std::vector<std::string>& hashes, int64_t now) override {
+  absl::StatusOr<bool> Confirm(int64_t account_id, int64_t step, const std::vector<std::string>& hashes,
+                               int64_t now) override {
     bool done = false;
     XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
       long long id = account_id, st = step, t = now;
@@ -170,14 +170,13 @@ class SqlTwoFactorStore final : public TwoFactorStore {
     return db_.InTransaction([&](soci::session& s) {
       long long id = account_id, lu = locked_until;
       int f = failures;
-      s << "UPDATE two_factor SET failures = :f, locked_until = :l WHERE account_id = :a",
-          soci::use(f), soci::use(lu), soci::use(id);
+      s << "UPDATE two_factor SET failures = :f, locked_until = :l WHERE account_id = :a", soci::use(f), soci::use(lu),
+          soci::use(id);
       return absl::OkStatus();
     });
   }
 
-  absl::StatusOr<bool> UseRecoveryCode(int64_t account_id, std::string_view hash,
-                                       int64_t now) override {
+  absl::StatusOr<bool> UseRecoveryCode(int64_t account_id, std::string_view hash, int64_t now) override {
     bool done = false;
     XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
       long long id = account_id, t = now;
@@ -220,32 +219,32 @@ class SqlTwoFactorStore final : public TwoFactorStore {
       long long id = c.account_id, school = c.school_id, created = c.created_at, expires = c.expires_at;
       soci::indicator isc = school ? soci::i_ok : soci::i_null;
       // An account has one open sign-in step at a time; old ones go.
-      s << "DELETE FROM two_factor_challenges WHERE account_id = :a AND expires_at < :t",
-          soci::use(id), soci::use(created);
+      s << "DELETE FROM two_factor_challenges WHERE account_id = :a AND expires_at < :t", soci::use(id),
+          soci::use(created);
       s << "INSERT INTO two_factor_challenges (token_hash, account_id, school_id, step, attempts, "
            "created_at, expires_at) VALUES (:h, :a, :s, :st, 0, :c, :e)",
-          soci::use(c.token_hash), soci::use(id), soci::use(school, isc), soci::use(c.step),
-          soci::use(created), soci::use(expires);
+          soci::use(c.token_hash), soci::use(id), soci::use(school, isc), soci::use(c.step), soci::use(created),
+          soci::use(expires);
       return absl::OkStatus();
     });
   }
 
   absl::StatusOr<std::optional<TwoFactorChallenge>> FindChallenge(std::string_view hash) override {
     std::optional<TwoFactorChallenge> out;
-    XQ_RETURN_IF_ERROR(db_.Query(
-        "SELECT token_hash, account_id, school_id, step, attempts, created_at, expires_at "
-        "FROM two_factor_challenges WHERE token_hash = :h",
-        {std::string(hash)}, [&](const soci::row& r) {
-          TwoFactorChallenge c;
-          c.token_hash = db::GetStr(r, std::size_t{0});
-          c.account_id = db::GetInt(r, std::size_t{1});
-          c.school_id = db::GetInt(r, std::size_t{2});
-          c.step = db::GetStr(r, std::size_t{3});
-          c.attempts = static_cast<int>(db::GetInt(r, std::size_t{4}));
-          c.created_at = db::GetInt(r, std::size_t{5});
-          c.expires_at = db::GetInt(r, std::size_t{6});
-          out = std::move(c);
-        }));
+    XQ_RETURN_IF_ERROR(
+        db_.Query("SELECT token_hash, account_id, school_id, step, attempts, created_at, expires_at "
+                  "FROM two_factor_challenges WHERE token_hash = :h",
+                  {std::string(hash)}, [&](const soci::row& r) {
+                    TwoFactorChallenge c;
+                    c.token_hash = db::GetStr(r, std::size_t{0});
+                    c.account_id = db::GetInt(r, std::size_t{1});
+                    c.school_id = db::GetInt(r, std::size_t{2});
+                    c.step = db::GetStr(r, std::size_t{3});
+                    c.attempts = static_cast<int>(db::GetInt(r, std::size_t{4}));
+                    c.created_at = db::GetInt(r, std::size_t{5});
+                    c.expires_at = db::GetInt(r, std::size_t{6});
+                    out = std::move(c);
+                  }));
     return out;
   }
 
@@ -278,8 +277,8 @@ std::unique_ptr<TwoFactorStore> NewSqlTwoFactorStore(db::Database& db) {
 std::string RecoveryCodeHash(int64_t account_id, std::string_view code) {
   const std::string input = fmt::format("xq-recovery:{}:{}", account_id, NormalizedRecoveryCode(code));
   std::array<unsigned char, 32> h{};
-  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size(), nullptr, 0);
+  crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(input.data()), input.size(), nullptr,
+                     0);
   return Hex(h.data(), h.size());
 }
 
@@ -305,8 +304,8 @@ absl::StatusOr<bool> TwoFactorService::CityRequires() {
   return !v || *v != "off";  // required unless the city switched it off
 }
 
-absl::StatusOr<std::optional<LoginChallenge>> TwoFactorService::AfterPassword(
-    const Account& account, const std::vector<RoleGrant>& grants) {
+absl::StatusOr<std::optional<LoginChallenge>> TwoFactorService::AfterPassword(const Account& account,
+                                                                              const std::vector<RoleGrant>& grants) {
   const bool sensitive = std::any_of(grants.begin(), grants.end(), [](const RoleGrant& g) {
     auto role = policy::RoleFromName(g.role);
     return role && policy::RequiresSecondFactor(*role);
@@ -331,8 +330,7 @@ absl::StatusOr<std::optional<LoginChallenge>> TwoFactorService::AfterPassword(
   return out;
 }
 
-absl::StatusOr<TwoFactorChallenge> TwoFactorService::OpenChallenge(std::string_view token,
-                                                                   std::string_view step) {
+absl::StatusOr<TwoFactorChallenge> TwoFactorService::OpenChallenge(std::string_view token, std::string_view step) {
   if (token.size() != 64) return ChallengeGone();
   const std::string hash = HashToken(token);
   XQ_ASSIGN_OR_RETURN(auto c, store_.FindChallenge(hash));
@@ -342,10 +340,10 @@ absl::StatusOr<TwoFactorChallenge> TwoFactorService::OpenChallenge(std::string_v
     return ChallengeGone();
   }
   if (c->step != step) {
-    return WithField(absl::FailedPreconditionError(
-                         c->step == "enrol" ? "set up two-factor sign-in first"
-                                            : "two-factor sign-in is already set up; enter a code"),
-                     "challenge");
+    return WithField(
+        absl::FailedPreconditionError(c->step == "enrol" ? "set up two-factor sign-in first"
+                                                         : "two-factor sign-in is already set up; enter a code"),
+        "challenge");
   }
   return *c;
 }
@@ -364,19 +362,17 @@ absl::Status TwoFactorService::WrongCode(const TwoFactorChallenge& c, const TwoF
     XQ_RETURN_IF_ERROR(store_.SetFailures(e->account_id, failures, locked_until));
   }
   XQ_RETURN_IF_ERROR(Audit(nullptr, 0, "two_factor_failed", IdToString(c.account_id), "failed",
-        fmt::format("{{\"step\":\"{}\",\"with\":\"{}\"}}", c.step, what)));
+                           fmt::format("{{\"step\":\"{}\",\"with\":\"{}\"}}", c.step, what)));
   if (locked_until) {
     return WithRetryAfter(RateLimited("too many wrong codes; try again later"),
-                                static_cast<int>((locked_until - clock_.NowMicros()) / 1'000'000));
+                          static_cast<int>((locked_until - clock_.NowMicros()) / 1'000'000));
   }
   return WithField(Unauthenticated("the code is not right"), what == "recovery_code" ? "recovery_code" : "code");
 }
 
 absl::StatusOr<LoginResult> TwoFactorService::Verify(std::string_view token, std::string_view code,
-                                                     std::string_view recovery_code,
-                                                     std::string_view remote_addr) {
-  if (code.empty() == recovery_code.empty())
-    return InvalidArgument("give either a code or a recovery code", "code");
+                                                     std::string_view recovery_code, std::string_view remote_addr) {
+  if (code.empty() == recovery_code.empty()) return InvalidArgument("give either a code or a recovery code", "code");
   if (!code.empty() && code.size() > 16) return InvalidArgument("a code has 6 digits", "code");
   if (recovery_code.size() > 32) return InvalidArgument("not a recovery code", "recovery_code");
   XQ_ASSIGN_OR_RETURN(auto c, OpenChallenge(token, "totp"));
@@ -389,7 +385,7 @@ absl::StatusOr<LoginResult> TwoFactorService::Verify(std::string_view token, std
   const int64_t now = clock_.NowMicros();
   if (e->locked_until > now) {
     return WithRetryAfter(RateLimited("too many wrong codes; try again later"),
-                                static_cast<int>((e->locked_until - now + 999'999) / 1'000'000));
+                          static_cast<int>((e->locked_until - now + 999'999) / 1'000'000));
   }
   std::string how;
   if (!code.empty()) {
@@ -403,13 +399,13 @@ absl::StatusOr<LoginResult> TwoFactorService::Verify(std::string_view token, std
     if (!ok) return WrongCode(c, &*e, "code");
     how = "totp";
   } else {
-    XQ_ASSIGN_OR_RETURN(bool ok, store_.UseRecoveryCode(c.account_id,
-                                                        RecoveryCodeHash(c.account_id, recovery_code), now));
+    XQ_ASSIGN_OR_RETURN(bool ok,
+                        store_.UseRecoveryCode(c.account_id, RecoveryCodeHash(c.account_id, recovery_code), now));
     if (!ok) return WrongCode(c, &*e, "recovery_code");
     how = "recovery_code";
     XQ_ASSIGN_OR_RETURN(int left, store_.RecoveryCodesLeft(c.account_id));
     XQ_RETURN_IF_ERROR(Audit(nullptr, c.account_id, "two_factor_recovery_code_used", IdToString(c.account_id), "ok",
-          fmt::format("{{\"left\":{}}}", left)));
+                             fmt::format("{{\"left\":{}}}", left)));
   }
   XQ_RETURN_IF_ERROR(store_.DeleteChallenge(c.token_hash));
   return auth_.OpenSession(*account, remote_addr, how);
@@ -429,16 +425,14 @@ absl::StatusOr<EnrolmentStart> TwoFactorService::StartEnrolment(std::string_view
   return EnrolmentStart{e.secret, totp::OtpauthUri(kIssuer, account->username, secret), account->username};
 }
 
-absl::StatusOr<EnrolmentDone> TwoFactorService::ConfirmEnrolment(std::string_view token,
-                                                                 std::string_view code,
+absl::StatusOr<EnrolmentDone> TwoFactorService::ConfirmEnrolment(std::string_view token, std::string_view code,
                                                                  std::string_view remote_addr) {
   if (code.empty() || code.size() > 16) return InvalidArgument("a code has 6 digits", "code");
   XQ_ASSIGN_OR_RETURN(auto c, OpenChallenge(token, "enrol"));
   XQ_ASSIGN_OR_RETURN(auto account, accounts_.FindAccount(c.account_id));
   if (!account || account->disabled) return ChallengeGone();
   XQ_ASSIGN_OR_RETURN(auto e, store_.FindEnrolment(c.account_id));
-  if (!e || e->confirmed)
-    return WithField(absl::FailedPreconditionError("start the set-up first"), "challenge");
+  if (!e || e->confirmed) return WithField(absl::FailedPreconditionError("start the set-up first"), "challenge");
   auto secret = totp::FromBase32(e->secret);
   if (!secret) return Internal("two-factor secret unreadable");
   const int64_t now = clock_.NowMicros();
@@ -519,13 +513,13 @@ absl::Status TwoFactorService::SetCitySetting(const policy::Principal& p, bool r
     XQ_RETURN_IF_ERROR(audit::Record(audit_, e));
     return PermissionDenied("only the city admin changes the city's settings");
   }
-  XQ_ASSIGN_OR_RETURN(auto before, store_.SetSetting(kSettingKey, required ? "on" : "off",
-                                                     p.account_id, clock_.NowMicros()));
+  XQ_ASSIGN_OR_RETURN(auto before,
+                      store_.SetSetting(kSettingKey, required ? "on" : "off", p.account_id, clock_.NowMicros()));
   e.actor_role = "city_admin";
   e.action = "city_setting";
   e.outcome = "ok";
-  e.detail = fmt::format("{{\"key\":\"{}\",\"from\":\"{}\",\"to\":\"{}\"}}", kSettingKey,
-                         before.value_or("on"), required ? "on" : "off");
+  e.detail = fmt::format("{{\"key\":\"{}\",\"from\":\"{}\",\"to\":\"{}\"}}", kSettingKey, before.value_or("on"),
+                         required ? "on" : "off");
   return audit::Record(audit_, e);
 }
 

@@ -61,8 +61,7 @@ class TwoFactorStore {
   virtual ~TwoFactorStore() = default;
   virtual absl::StatusOr<std::optional<std::string>> Setting(std::string_view key) = 0;
   // Sets the value and returns the one it replaced (nullopt: none).
-  virtual absl::StatusOr<std::optional<std::string>> SetSetting(std::string_view key,
-                                                                std::string_view value,
+  virtual absl::StatusOr<std::optional<std::string>> SetSetting(std::string_view key, std::string_view value,
                                                                 int64_t by, int64_t now) = 0;
 
   virtual absl::StatusOr<std::optional<TwoFactorEnrolment>> FindEnrolment(int64_t account_id) = 0;
@@ -71,16 +70,14 @@ class TwoFactorStore {
   // Confirms the enrolment at `step` with these recovery code hashes, in
   // one transaction; false if it was no longer pending.
   virtual absl::StatusOr<bool> Confirm(int64_t account_id, int64_t step,
-                                       const std::vector<std::string>& recovery_hashes,
-                                       int64_t now) = 0;
+                                       const std::vector<std::string>& recovery_hashes, int64_t now) = 0;
   // Keeps `step` as the last accepted one, only if it is later than the
   // kept one (false: a replay, or a race lost); clears the failures.
   virtual absl::StatusOr<bool> AcceptStep(int64_t account_id, int64_t step) = 0;
   virtual absl::Status SetFailures(int64_t account_id, int failures, int64_t locked_until) = 0;
   // Marks an unused recovery code used (false: unknown or used); clears
   // the failures.
-  virtual absl::StatusOr<bool> UseRecoveryCode(int64_t account_id, std::string_view hash,
-                                               int64_t now) = 0;
+  virtual absl::StatusOr<bool> UseRecoveryCode(int64_t account_id, std::string_view hash, int64_t now) = 0;
   virtual absl::StatusOr<int> RecoveryCodesLeft(int64_t account_id) = 0;
   // Removes the enrolment, recovery codes and open challenges, and ends the
   // account's sessions (logged for every server), in one transaction.
@@ -121,16 +118,16 @@ class TwoFactorService final : public LoginGate {
   static constexpr int kRecoveryCodes = 10;
   static constexpr std::string_view kSettingKey = "two_factor";
 
-  TwoFactorService(TwoFactorStore& store, AuthStore& accounts, AuthService& auth,
-                   audit::AuditLog& audit, const Clock& clock);
+  TwoFactorService(TwoFactorStore& store, AuthStore& accounts, AuthService& auth, audit::AuditLog& audit,
+                   const Clock& clock);
 
   // LoginGate
-  absl::StatusOr<std::optional<LoginChallenge>> AfterPassword(
-      const Account& account, const std::vector<RoleGrant>& grants) override;
+  absl::StatusOr<std::optional<LoginChallenge>> AfterPassword(const Account& account,
+                                                              const std::vector<RoleGrant>& grants) override;
 
   // The second step with a code (6 digits) or a recovery code; one of them.
-  absl::StatusOr<LoginResult> Verify(std::string_view challenge, std::string_view code,
-                                     std::string_view recovery_code, std::string_view remote_addr);
+  absl::StatusOr<LoginResult> Verify(std::string_view challenge, std::string_view code, std::string_view recovery_code,
+                                     std::string_view remote_addr);
   absl::StatusOr<EnrolmentStart> StartEnrolment(std::string_view challenge);
   absl::StatusOr<EnrolmentDone> ConfirmEnrolment(std::string_view challenge, std::string_view code,
                                                  std::string_view remote_addr);

@@ -27,9 +27,15 @@ class TwoFactorTest : public ::testing::Test {
     db_ = db::Database::Open("sqlite:" + path_).value();
     ASSERT_TRUE(db::Migrate(*db_).ok());
     Exec("INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', '天津市', '/1/', 0)");
-    Exec("INSERT INTO org_units (id, parent_id, kind, name, path, district_id, created_at) VALUES (2, 1, 'district', '和平区', '/1/2/', 2, 0)");
-    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) VALUES (3, 2, 'school', '一中', 'junior', 3, 2, '/1/2/3/', 0)");
-    Exec("INSERT INTO org_units (id, parent_id, kind, name, school_id, district_id, path, created_at) VALUES (5, 3, 'class', '初一(1)班', 3, 2, '/1/2/3/5/', 0)");
+    Exec(
+        "INSERT INTO org_units (id, parent_id, kind, name, path, district_id, created_at) VALUES (2, 1, 'district', "
+        "'和平区', '/1/2/', 2, 0)");
+    Exec(
+        "INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, district_id, path, created_at) "
+        "VALUES (3, 2, 'school', '一中', 'junior', 3, 2, '/1/2/3/', 0)");
+    Exec(
+        "INSERT INTO org_units (id, parent_id, kind, name, school_id, district_id, path, created_at) VALUES (5, 3, "
+        "'class', '初一(1)班', 3, 2, '/1/2/3/5/', 0)");
     city_admin_ = AddAccount("city", "city_admin", 1);
     admin_ = AddAccount("admin3", "school_data_admin", 3);
     admin2_ = AddAccount("admin3b", "school_data_admin", 3);
@@ -53,19 +59,21 @@ class TwoFactorTest : public ::testing::Test {
   }
   void Exec(const std::string& sql) {
     ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  s << sql;
-                  return absl::OkStatus();
-                }).ok())
+                     s << sql;
+                     return absl::OkStatus();
+                   })
+                    .ok())
         << sql;
   }
   int64_t AddAccount(const std::string& user, const std::string& role, int64_t unit) {
     static const std::string hash = HashPassword("Xinqiao@2026").value();
     int64_t id = NewId();
-    Exec("INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, updated_at) VALUES (" +
-         std::to_string(id) + ", '" + user + "', '" + hash + "', '" + user + "', 'staff', 0, 0)");
+    Exec(
+        "INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, updated_at) VALUES "
+        "(" +
+        std::to_string(id) + ", '" + user + "', '" + hash + "', '" + user + "', 'staff', 0, 0)");
     Exec("INSERT INTO role_assignments (id, account_id, role, org_unit_id, created_at) VALUES (" +
-         std::to_string(NewId()) + ", " + std::to_string(id) + ", '" + role + "', " +
-         std::to_string(unit) + ", 0)");
+         std::to_string(NewId()) + ", " + std::to_string(id) + ", '" + role + "', " + std::to_string(unit) + ", 0)");
     return id;
   }
   LoginResult Password(const std::string& user) {
@@ -148,8 +156,7 @@ TEST_F(TwoFactorTest, EnrolmentNeedsARightFirstCodeThenGivesTenRecoveryCodes) {
   auto r = Password("psych");
   ASSERT_TRUE(r.challenge);
   // The enrol challenge does not take a code for signing in.
-  EXPECT_EQ(tf_->Verify(r.challenge->token, "123456", "", "x").status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(tf_->Verify(r.challenge->token, "123456", "", "x").status().code(), absl::StatusCode::kFailedPrecondition);
   auto start = tf_->StartEnrolment(r.challenge->token);
   ASSERT_TRUE(start.ok()) << start.status();
   EXPECT_EQ(start->secret.size(), 32u);
@@ -158,8 +165,7 @@ TEST_F(TwoFactorTest, EnrolmentNeedsARightFirstCodeThenGivesTenRecoveryCodes) {
   const std::string wrong = right == "000000" ? "000001" : "000000";
   auto bad = tf_->ConfirmEnrolment(r.challenge->token, wrong, "x");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(tf_->ConfirmEnrolment(r.challenge->token, "abc", "x").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(tf_->ConfirmEnrolment(r.challenge->token, "abc", "x").status().code(), absl::StatusCode::kUnauthenticated);
   auto done = tf_->ConfirmEnrolment(r.challenge->token, right, "x");
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(done->recovery_codes.size(), 10u);
@@ -171,8 +177,7 @@ TEST_F(TwoFactorTest, EnrolmentNeedsARightFirstCodeThenGivesTenRecoveryCodes) {
   auto again = Password("psych");
   ASSERT_TRUE(again.challenge);
   EXPECT_EQ(again.challenge->step, "totp");
-  EXPECT_EQ(tf_->StartEnrolment(again.challenge->token).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(tf_->StartEnrolment(again.challenge->token).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(TwoFactorTest, CodeWindowAndNoReplay) {
@@ -189,14 +194,12 @@ TEST_F(TwoFactorTest, CodeWindowAndNoReplay) {
   EXPECT_EQ(PrincipalOf(*ok).account_id, psych_);
   // The same code again (a replay), and the older one: refused.
   auto r2 = Password("psych");
-  EXPECT_EQ(tf_->Verify(r2.challenge->token, previous, "", "x").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(tf_->Verify(r2.challenge->token, previous, "", "x").status().code(), absl::StatusCode::kUnauthenticated);
   // The current step's code is later: accepted once.
   const std::string current = CodeAt(secret);
   ASSERT_TRUE(tf_->Verify(r2.challenge->token, current, "", "x").ok());
   auto r3 = Password("psych");
-  EXPECT_EQ(tf_->Verify(r3.challenge->token, current, "", "x").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(tf_->Verify(r3.challenge->token, current, "", "x").status().code(), absl::StatusCode::kUnauthenticated);
   // A spent challenge cannot be used again.
   NextStep();
   EXPECT_EQ(tf_->Verify(r2.challenge->token, CodeAt(secret), "", "x").status().code(),
@@ -215,12 +218,10 @@ TEST_F(TwoFactorTest, RecoveryCodeWorksOnce) {
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(AuditCount("two_factor_recovery_code_used"), 1);
   auto r2 = Password("psych");
-  EXPECT_EQ(tf_->Verify(r2.challenge->token, "", codes[3], "x").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(tf_->Verify(r2.challenge->token, "", codes[3], "x").status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(tf_->Verify(r2.challenge->token, "", "ZZZZZ-ZZZZZ", "x").status().code(),
             absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(tf_->Verify(r2.challenge->token, "", "", "x").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(tf_->Verify(r2.challenge->token, "", "", "x").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(tf_->Verify(r2.challenge->token, "123456", codes[4], "x").status().code(),
             absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(tf_->Verify(r2.challenge->token, "", codes[4], "x").ok());
@@ -236,17 +237,14 @@ TEST_F(TwoFactorTest, WrongCodesEndTheChallengeAndLockTheSecondStep) {
   const std::string wrong = right == "000000" ? "000001" : "000000";
   auto r = Password("psych");
   for (int i = 0; i < 4; ++i) {
-    EXPECT_EQ(tf_->Verify(r.challenge->token, wrong, "", "x").status().code(),
-              absl::StatusCode::kUnauthenticated);
+    EXPECT_EQ(tf_->Verify(r.challenge->token, wrong, "", "x").status().code(), absl::StatusCode::kUnauthenticated);
   }
   // The fifth wrong code locks (rate limited) and ends the challenge.
   auto fifth = tf_->Verify(r.challenge->token, wrong, "", "x");
   EXPECT_EQ(fifth.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(tf_->Verify(r.challenge->token, right, "", "x").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(tf_->Verify(r.challenge->token, right, "", "x").status().code(), absl::StatusCode::kUnauthenticated);
   auto r2 = Password("psych");
-  EXPECT_EQ(tf_->Verify(r2.challenge->token, right, "", "x").status().code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(tf_->Verify(r2.challenge->token, right, "", "x").status().code(), absl::StatusCode::kResourceExhausted);
   clock_.Advance(61'000'000);
   auto r3 = Password("psych");
   EXPECT_TRUE(tf_->Verify(r3.challenge->token, CodeAt(secret), "", "x").ok());
@@ -261,8 +259,7 @@ TEST_F(TwoFactorTest, ExpiredChallengeIsRefused) {
             absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(tf_->Verify(std::string(64, 'a'), CodeAt(secret), "", "x").status().code(),
             absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(tf_->Verify("short", CodeAt(secret), "", "x").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(tf_->Verify("short", CodeAt(secret), "", "x").status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 TEST_F(TwoFactorTest, ResetByAnotherAdministratorOnlyEndsSessionsAndIsAudited) {
@@ -287,8 +284,7 @@ TEST_F(TwoFactorTest, ResetByAnotherAdministratorOnlyEndsSessionsAndIsAudited) {
   auto r = Password("psych");
   ASSERT_TRUE(r.challenge);
   EXPECT_EQ(r.challenge->step, "enrol");
-  EXPECT_EQ(tf_->Verify(r.challenge->token, "", codes[0], "x").status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(tf_->Verify(r.challenge->token, "", codes[0], "x").status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -30,8 +30,7 @@ void AddAuditCommands(CLI::App& app) {
       throw CLI::RuntimeError(2);
     }
     if (!r->ok) {
-      std::printf("audit log BROKEN at entry %lld: %s\n", static_cast<long long>(r->first_bad_seq),
-                  r->problem.c_str());
+      std::printf("audit log BROKEN at entry %lld: %s\n", static_cast<long long>(r->first_bad_seq), r->problem.c_str());
       throw CLI::RuntimeError(1);
     }
     std::printf("audit log intact: %lld entries\n", static_cast<long long>(r->entries));

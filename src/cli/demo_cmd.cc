@@ -97,8 +97,8 @@ void AddDemoCommands(CLI::App& app) {
     }
     std::printf("%-18s %-16s %-24s %-28s %s\n", "username", "role", "role_label", "scope", "name");
     for (const auto& a : *list)
-      std::printf("%s\n", fmt::format("{:<18} {:<16} {:<24} {:<28} {}", a.username, a.role, a.role_label,
-                                      a.scope_name, a.display_name)
+      std::printf("%s\n", fmt::format("{:<18} {:<16} {:<24} {:<28} {}", a.username, a.role, a.role_label, a.scope_name,
+                                      a.display_name)
                               .c_str());
     std::printf("password for every demo account: %s\n", std::string(demo::kDemoPassword).c_str());
   });
@@ -119,9 +119,8 @@ void AddDemoCommands(CLI::App& app) {
                 fmt::format("demo city ({}, seed {}): {} districts, {} schools, {} org units, {} students, "
                             "{} guardians, {} staff, {} pairings, {} accounts (password {}; list them with "
                             "`xinqiao demo accounts --db {}`)",
-                            args->scale, args->seed, sum->districts, sum->schools, sum->org_units,
-                            sum->students, sum->guardians, sum->staff, sum->pairings, sum->accounts,
-                            demo::kDemoPassword, args->url)
+                            args->scale, args->seed, sum->districts, sum->schools, sum->org_units, sum->students,
+                            sum->guardians, sum->staff, sum->pairings, sum->accounts, demo::kDemoPassword, args->url)
                     .c_str());
     if (args->with_records || o.scale == demo::Scale::kSmall) {
       const auto started = std::chrono::steady_clock::now();
@@ -176,17 +175,17 @@ void AddDemoCommands(CLI::App& app) {
         std::fprintf(stderr, "xinqiao demo: counselling: %s\n", std::string(cs.status().message()).c_str());
         throw CLI::RuntimeError(1);
       }
-      std::printf("%s\n", fmt::format("demo counselling: {} slots, {} bookings, {} sealed session records",
-                                      cs->slots, cs->bookings, cs->records)
+      std::printf("%s\n", fmt::format("demo counselling: {} slots, {} bookings, {} sealed session records", cs->slots,
+                                      cs->bookings, cs->records)
                               .c_str());
       auto crisis_demo = crisis::SeedDemoCrisis(*db, *keys, SystemClock::Instance());
       if (!crisis_demo.ok()) {
         std::fprintf(stderr, "xinqiao demo: crisis: %s\n", std::string(crisis_demo.status().message()).c_str());
         throw CLI::RuntimeError(1);
       }
-      std::printf("%s\n", fmt::format("demo crisis: {} cases, {} referrals", crisis_demo->cases,
-                                      crisis_demo->referrals)
-                              .c_str());
+      std::printf(
+          "%s\n",
+          fmt::format("demo crisis: {} cases, {} referrals", crisis_demo->cases, crisis_demo->referrals).c_str());
     }
     if (args->with_network) {
       auto ns = network::SeedDemoNetwork(*db, SystemClock::Instance());
@@ -201,8 +200,8 @@ void AddDemoCommands(CLI::App& app) {
     }
     // The supervision dashboards' figures (this school year and the last).
     auto indicator_store = indicators::NewSociIndicatorStore();
-    if (auto st = indicators::Engine(*indicator_store, app::IndicatorFactSources(), SystemClock::Instance())
-                      .SeedDemo(*db);
+    if (auto st =
+            indicators::Engine(*indicator_store, app::IndicatorFactSources(), SystemClock::Instance()).SeedDemo(*db);
         !st.ok()) {
       std::fprintf(stderr, "xinqiao demo: indicators: %s\n", std::string(st.message()).c_str());
       throw CLI::RuntimeError(1);

@@ -77,10 +77,10 @@ void AddImportCommands(CLI::App& app) {
       std::fprintf(stderr, "%zu problem(s); nothing was imported\n", out->errors.size());
       throw CLI::RuntimeError(1);
     }
-    std::printf("%s\n", fmt::format("imported {} rows into {} ({}): {} created, {} updated", out->total,
-                                    out->school.name, IdToString(out->school.id), out->counts.created,
-                                    out->counts.updated)
-                            .c_str());
+    std::printf("%s\n",
+                fmt::format("imported {} rows into {} ({}): {} created, {} updated", out->total, out->school.name,
+                            IdToString(out->school.id), out->counts.created, out->counts.updated)
+                    .c_str());
   });
 }
 

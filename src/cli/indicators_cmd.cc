@@ -46,8 +46,8 @@ void AddIndicatorsCommands(CLI::App& app) {
     auto stats = engine.Recompute(**db, year);
     if (!stats.ok()) fail(std::string(stats.status().message()));
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%s\n", fmt::format("school year {}-{}: {} units, {} values in {:.1f} s", year, year + 1,
-                                    stats->units, stats->values, secs)
+    std::printf("%s\n", fmt::format("school year {}-{}: {} units, {} values in {:.1f} s", year, year + 1, stats->units,
+                                    stats->values, secs)
                             .c_str());
   });
 }

@@ -35,9 +35,7 @@ std::string ReadFileOrFail(const std::string& cmd, const std::string& path) {
   return ss.str();
 }
 
-bool LooksLikeFile(const std::string& ref) {
-  return ref.find('/') != std::string::npos || ref.ends_with(".json");
-}
+bool LooksLikeFile(const std::string& ref) { return ref.find('/') != std::string::npos || ref.ends_with(".json"); }
 
 // A bundled id (optionally id@version) or a definition file.
 ins::Definition LoadDefinition(const std::string& cmd, const std::string& ref) {
@@ -65,7 +63,8 @@ std::string TextOf(const ins::Text& t) {
 }  // namespace
 
 void AddInstrumentsCommands(CLI::App& app) {
-  auto* group = app.add_subcommand("instruments", "Screening instruments (量表): bundled definitions, validation, FHIR");
+  auto* group =
+      app.add_subcommand("instruments", "Screening instruments (量表): bundled definitions, validation, FHIR");
   group->require_subcommand(1);
 
   auto* list = group->add_subcommand("list", "List the bundled instruments");
@@ -80,11 +79,18 @@ void AddInstrumentsCommands(CLI::App& app) {
       if (*list_json) {
         nlohmann::json sets = nlohmann::json::array();
         for (const auto& ns : d.norm_sets) sets.push_back(ns.id);
-        out.push_back({{"id", d.id}, {"version", d.version}, {"title", d.title}, {"items", d.items.size()},
-                       {"languages", d.languages}, {"wording_status", d.provenance.wording_status},
-                       {"licence", {{"holder", d.provenance.licence.holder}, {"terms", d.provenance.licence.terms},
-                                    {"requires_licence", d.provenance.licence.requires_licence}}},
-                       {"enabled_by_default", d.enabled_by_default()}, {"norm_sets", sets},
+        out.push_back({{"id", d.id},
+                       {"version", d.version},
+                       {"title", d.title},
+                       {"items", d.items.size()},
+                       {"languages", d.languages},
+                       {"wording_status", d.provenance.wording_status},
+                       {"licence",
+                        {{"holder", d.provenance.licence.holder},
+                         {"terms", d.provenance.licence.terms},
+                         {"requires_licence", d.provenance.licence.requires_licence}}},
+                       {"enabled_by_default", d.enabled_by_default()},
+                       {"norm_sets", sets},
                        {"default_norm_set", d.default_norm_set}});
       } else {
         std::printf("%-14s %-7s %3zu items  %-13s %-9s %s\n", d.id.c_str(), d.version.c_str(), d.items.size(),
@@ -111,8 +117,8 @@ void AddInstrumentsCommands(CLI::App& app) {
     std::printf("source:           %s\n", p.citation.c_str());
     std::printf("licence holder:   %s\n", p.licence.holder.c_str());
     std::printf("licence terms:    %s\n", p.licence.terms.c_str());
-    std::printf("enabled:          %s\n", def.enabled_by_default() ? "by default"
-                                                                    : "no: a school enables it under its own licence");
+    std::printf("enabled:          %s\n",
+                def.enabled_by_default() ? "by default" : "no: a school enables it under its own licence");
     std::printf("wording status:   %s\n", p.wording_status.c_str());
     std::printf("wording source:   %s\n", p.wording_source.c_str());
     if (!p.wording_citation.empty()) std::printf("wording citation: %s\n", p.wording_citation.c_str());
@@ -141,51 +147,51 @@ void AddInstrumentsCommands(CLI::App& app) {
   import->add_option("FILE", *import_file, "Questionnaire JSON file")->required();
   import->callback([import_file] {
     const std::string cmd = "instruments import-fhir";
-    auto def = ins::ImportQuestionnaire(ReadFileOrFail(cmd, *import_file));
-    if (!def.ok()) Fail(cmd, *import_file + ": " + std::string(def.status().message()), 1);
-    std::printf("%s\n", ins::DefinitionToJson(*def).dump(2).c_str());
-  });
+  auto def = ins::ImportQuestionnaire(ReadFileOrFail(cmd, *import_file));
+  if (!def.ok()) Fail(cmd, *import_file + ": " + std::string(def.status().message()), 1);
+  std::printf("%s\n", ins::DefinitionToJson(*def).dump(2).c_str());
+});
 
-  auto* exp = group->add_subcommand("export-fhir", "Print a definition (ID or FILE) as a FHIR R4 Questionnaire");
-  auto export_ref = std::make_shared<std::string>();
-  auto export_lang = std::make_shared<std::string>();
-  exp->add_option("ID_OR_FILE", *export_ref, "Instrument id or definition file")->required();
-  exp->add_option("--lang", *export_lang, "Questionnaire language (default: the definition's first)");
-  exp->callback([export_ref, export_lang] {
-    auto def = LoadDefinition("instruments export-fhir", *export_ref);
-    if (!export_lang->empty() &&
-        std::find(def.languages.begin(), def.languages.end(), *export_lang) == def.languages.end())
-      Fail("instruments export-fhir", "the definition has no language " + *export_lang, 1);
-    std::printf("%s\n", ins::ExportQuestionnaire(def, *export_lang).dump(2).c_str());
-  });
+auto* exp = group->add_subcommand("export-fhir", "Print a definition (ID or FILE) as a FHIR R4 Questionnaire");
+auto export_ref = std::make_shared<std::string>();
+auto export_lang = std::make_shared<std::string>();
+exp->add_option("ID_OR_FILE", *export_ref, "Instrument id or definition file")->required();
+exp->add_option("--lang", *export_lang, "Questionnaire language (default: the definition's first)");
+exp->callback([export_ref, export_lang] {
+  auto def = LoadDefinition("instruments export-fhir", *export_ref);
+  if (!export_lang->empty() &&
+      std::find(def.languages.begin(), def.languages.end(), *export_lang) == def.languages.end())
+    Fail("instruments export-fhir", "the definition has no language " + *export_lang, 1);
+  std::printf("%s\n", ins::ExportQuestionnaire(def, *export_lang).dump(2).c_str());
+});
 
-  auto* score = app.add_subcommand("score", "Score a CSV of responses with an instrument");
-  auto instrument = std::make_shared<std::string>();
-  auto input = std::make_shared<std::string>();
-  auto by_value = std::make_shared<bool>(false);
-  auto format = std::make_shared<std::string>("jsonl");
-  score->add_option("--instrument", *instrument, "Instrument id or definition file")->required();
-  score->add_option("--input", *input, "CSV: respondent_id plus one column per item id")->required();
-  score->add_flag("--by-value", *by_value, "Cells hold option values instead of option codes");
-  score->add_option("--format", *format, "Output format")->check(CLI::IsMember({"csv", "jsonl"}))->capture_default_str();
-  auto norm_set = std::make_shared<std::string>();
-  score->add_option("--norm-set", *norm_set, "Norm set whose cut-offs classify (default: the definition's)");
-  score->callback([instrument, input, by_value, format, norm_set] {
-    const std::string cmd = "score";
-    auto def = LoadDefinition(cmd, *instrument);
-    auto plan = ins::Compile(def, *norm_set);
-    if (!plan.ok()) Fail(cmd, std::string(plan.status().message()), 1);
-    ins::CsvScoreOptions opt{*by_value, *format == "csv" ? ins::OutputFormat::kCsv : ins::OutputFormat::kJsonl};
-    auto out = ins::ScoreCsv(*plan, ReadFileOrFail(cmd, *input), opt);
-    if (!out.ok()) Fail(cmd, *input + ": " + std::string(out.status().message()), 2);
-    std::fwrite(out->output.data(), 1, out->output.size(), stdout);
-    std::fflush(stdout);
-    for (const auto& e : out->errors) std::fprintf(stderr, "%s: %s\n", input->c_str(), e.c_str());
-    if (!out->errors.empty()) {
-      std::fprintf(stderr, "xinqiao score: %zu of %zu rows failed\n", out->errors.size(), out->rows);
-      throw CLI::RuntimeError(1);
-    }
-  });
-}
+auto* score = app.add_subcommand("score", "Score a CSV of responses with an instrument");
+auto instrument = std::make_shared<std::string>();
+auto input = std::make_shared<std::string>();
+auto by_value = std::make_shared<bool>(false);
+auto format = std::make_shared<std::string>("jsonl");
+score->add_option("--instrument", *instrument, "Instrument id or definition file")->required();
+score->add_option("--input", *input, "CSV: respondent_id plus one column per item id")->required();
+score->add_flag("--by-value", *by_value, "Cells hold option values instead of option codes");
+score->add_option("--format", *format, "Output format")->check(CLI::IsMember({"csv", "jsonl"}))->capture_default_str();
+auto norm_set = std::make_shared<std::string>();
+score->add_option("--norm-set", *norm_set, "Norm set whose cut-offs classify (default: the definition's)");
+score->callback([instrument, input, by_value, format, norm_set] {
+  const std::string cmd = "score";
+  auto def = LoadDefinition(cmd, *instrument);
+  auto plan = ins::Compile(def, *norm_set);
+  if (!plan.ok()) Fail(cmd, std::string(plan.status().message()), 1);
+  ins::CsvScoreOptions opt{*by_value, *format == "csv" ? ins::OutputFormat::kCsv : ins::OutputFormat::kJsonl};
+  auto out = ins::ScoreCsv(*plan, ReadFileOrFail(cmd, *input), opt);
+  if (!out.ok()) Fail(cmd, *input + ": " + std::string(out.status().message()), 2);
+  std::fwrite(out->output.data(), 1, out->output.size(), stdout);
+  std::fflush(stdout);
+  for (const auto& e : out->errors) std::fprintf(stderr, "%s: %s\n", input->c_str(), e.c_str());
+  if (!out->errors.empty()) {
+    std::fprintf(stderr, "xinqiao score: %zu of %zu rows failed\n", out->errors.size(), out->rows);
+    throw CLI::RuntimeError(1);
+  }
+});
+}  // namespace xq::cli
 
 }  // namespace xq::cli

@@ -92,10 +92,10 @@ void AddKeysCommands(CLI::App& app) {
     e.object_type = "key_ring";
     e.object_id = std::to_string(ring->current_id());
     e.outcome = report.ok() ? "ok" : "failed";
-    e.detail = report.ok() ? fmt::format("{{\"scanned\":{},\"resealed\":{},\"current\":{},\"complete\":{}}}",
-                                         report->scanned, report->resealed, report->current,
-                                         report->complete ? "true" : "false")
-                           : std::string(report.status().message());
+    e.detail = report.ok()
+                   ? fmt::format("{{\"scanned\":{},\"resealed\":{},\"current\":{},\"complete\":{}}}", report->scanned,
+                                 report->resealed, report->current, report->complete ? "true" : "false")
+                   : std::string(report.status().message());
     if (auto st = log.Record(e); !st.ok()) Fail("rotate", st);
     if (!report.ok()) Fail("rotate", report.status());
     std::printf("key %u: %lld values read, %lld re-sealed, %lld already current%s\n", ring->current_id(),

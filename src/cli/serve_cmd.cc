@@ -51,8 +51,9 @@ void AddServeCommands(CLI::App& app) {
   serve->add_option("--listen", args->listen, "HOST:PORT (port 0 = any free port)")->capture_default_str();
   serve->add_option("--web", args->web, "directory of the built web UI (empty: API only)")->capture_default_str();
   serve->add_flag("--secure-cookies", args->secure_cookies, "mark cookies Secure (behind TLS)");
-  serve->add_option("--handler-threads", args->handler_threads,
-                    "threads running request handlers (0: one per core on SQLite, four per core on PostgreSQL)")
+  serve
+      ->add_option("--handler-threads", args->handler_threads,
+                   "threads running request handlers (0: one per core on SQLite, four per core on PostgreSQL)")
       ->check(CLI::Range(0, 1024));
   serve->add_option("--io-threads", args->io_threads, "network I/O threads")->check(CLI::Range(1, 64));
   serve->add_option("--max-body", args->max_body, "largest request body in bytes")->check(CLI::Range(1024, 1 << 30));
@@ -71,7 +72,8 @@ void AddServeCommands(CLI::App& app) {
       const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
       args->handler_threads = db::DialectOf(args->db) == db::Dialect::kPostgres ? 4 * cores : std::max(2, cores);
     }
-    auto app = app::App::Create({.db_url = args->db, .secure_cookies = args->secure_cookies,
+    auto app = app::App::Create({.db_url = args->db,
+                                 .secure_cookies = args->secure_cookies,
                                  // Reads take microseconds: a few connections with large page
                                  // caches serve many handlers; plus the writer's, the
                                  // session-activity flusher's and the checkpointer's.
@@ -101,8 +103,7 @@ void AddServeCommands(CLI::App& app) {
   routes->callback([] {
     auto app = app::App::Create({.db_url = "sqlite::memory:", .pool_size = 1});
     if (!app.ok()) Die(1, std::string(app.status().message()));
-    for (const auto& r : (*app)->router().routes())
-      std::printf("%s %s\n", r->method.c_str(), r->path_template.c_str());
+    for (const auto& r : (*app)->router().routes()) std::printf("%s %s\n", r->method.c_str(), r->path_template.c_str());
   });
 }
 

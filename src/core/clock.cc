@@ -7,8 +7,7 @@
 namespace xq {
 
 int64_t SystemClock::NowMicros() const {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -128,8 +127,7 @@ bool ParseRfc3339(std::string_view s, int64_t* unix_micros) {
   Digits(s, 0, 4, &y);
   Digits(s, 5, 2, &mo);
   Digits(s, 8, 2, &d);
-  if (!Digits(s, 11, 2, &h) || s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' ||
-      !Digits(s, 17, 2, &se))
+  if (!Digits(s, 11, 2, &h) || s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' || !Digits(s, 17, 2, &se))
     return false;
   if (h > 23 || mi > 59 || se > 60) return false;
   size_t p = 19;
@@ -151,8 +149,8 @@ bool ParseRfc3339(std::string_view s, int64_t* unix_micros) {
     ++p;
   } else if (s[p] == '+' || s[p] == '-') {
     int oh, om;
-    if (!Digits(s, p + 1, 2, &oh) || p + 3 >= s.size() || s[p + 3] != ':' ||
-        !Digits(s, p + 4, 2, &om) || oh > 23 || om > 59)
+    if (!Digits(s, p + 1, 2, &oh) || p + 3 >= s.size() || s[p + 3] != ':' || !Digits(s, p + 4, 2, &om) || oh > 23 ||
+        om > 59)
       return false;
     offset = (oh * 3600 + om * 60) * (s[p] == '-' ? -1 : 1);
     p += 6;

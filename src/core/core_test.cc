@@ -100,10 +100,34 @@ TEST(Json, WrongTypeNamesField) {
 // invalid UTF-8 replaced), for random mixes of ASCII, escapes, well-formed
 // and broken UTF-8.
 TEST(Json, AppendJsonStringIsTheDomsWriter) {
-  const std::vector<std::string> pieces = {
-      "a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f", "心", "桥", "é", "😀",
-      "\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xf8", "\xff", "\x80", "\xc3",
-      "\xe5\xbf", "\xf0\x9f\x98", "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf", "\xc2\x80"};
+  const std::vector<std::string> pieces = {"a",
+                                           "Z",
+                                           " ",
+                                           "\"",
+                                           "\\",
+                                           "/",
+                                           "\n",
+                                           "\t",
+                                           "\x01",
+                                           "\x1f",
+                                           "\x7f",
+                                           "心",
+                                           "桥",
+                                           "é",
+                                           "😀",
+                                           "\xc0\xaf",
+                                           "\xe0\x80\xaf",
+                                           "\xed\xa0\x80",
+                                           "\xf4\x90\x80\x80",
+                                           "\xf8",
+                                           "\xff",
+                                           "\x80",
+                                           "\xc3",
+                                           "\xe5\xbf",
+                                           "\xf0\x9f\x98",
+                                           "\xef\xbf\xbf",
+                                           "\xf4\x8f\xbf\xbf",
+                                           "\xc2\x80"};
   std::mt19937 rng(7);
   for (int round = 0; round < 5000; ++round) {
     std::string s;
@@ -111,7 +135,8 @@ TEST(Json, AppendJsonStringIsTheDomsWriter) {
     for (int i = 0; i < n; ++i) s += pieces[rng() % pieces.size()];
     std::string got;
     AppendJsonString(got, s);
-    EXPECT_EQ(got, Json(s).dump(-1, ' ', false, Json::error_handler_t::replace)) << "input bytes: " << Json(s).dump(-1, ' ', true, Json::error_handler_t::replace);
+    EXPECT_EQ(got, Json(s).dump(-1, ' ', false, Json::error_handler_t::replace))
+        << "input bytes: " << Json(s).dump(-1, ' ', true, Json::error_handler_t::replace);
   }
 }
 
@@ -133,7 +158,9 @@ TEST(Json, RejectsMalformedAndBadUtf8) {
 // The scanner rebuilds a DOM through its calls, for comparison.
 Json Rebuild(JsonScanner& j) {
   switch (j.Peek()) {
-    case JsonScanner::Kind::kNull: j.ReadNull(); return nullptr;
+    case JsonScanner::Kind::kNull:
+      j.ReadNull();
+      return nullptr;
     case JsonScanner::Kind::kBool: {
       bool b = false;
       j.ReadBool(&b);
@@ -161,7 +188,8 @@ Json Rebuild(JsonScanner& j) {
         for (std::string k; j.NextKey(&k);) o[k] = Rebuild(j);
       return o;
     }
-    case JsonScanner::Kind::kError: break;
+    case JsonScanner::Kind::kError:
+      break;
   }
   return nullptr;
 }
@@ -184,11 +212,16 @@ Json AsDoubles(const Json& v) {
 
 TEST(JsonScanner, AcceptsExactlyWhatTheDomParserAccepts) {
   // Pieces of JSON, glued at random: mostly malformed, some well-formed.
-  const std::vector<std::string> pieces = {
-      "{", "}", "[", "]", ",", ":", " ", "\n", "\"a\"", "\"b\"", "\"\\u00e9\"", "\"\\ud83d\\ude00\"",
-      "\"\\ud83d\"", "\"\\ude00\"", "\"\\x\"", "\"\\n\\t\\/\\\\\"", "\"\t\"", "\"心\"", "0", "-1", "12",
-      "01", "1.5", "1.", ".5", "-", "1e5", "1E+2", "2e-3", "1e", "true", "false", "null", "nul", "tru", "x",
-      "1e999", "\"\\u12\"", "\"\\u12G4\""};
+  const std::vector<std::string> pieces = {"{",           "}",           "[",           "]",
+                                           ",",           ":",           " ",           "\n",
+                                           "\"a\"",       "\"b\"",       "\"\\u00e9\"", "\"\\ud83d\\ude00\"",
+                                           "\"\\ud83d\"", "\"\\ude00\"", "\"\\x\"",     "\"\\n\\t\\/\\\\\"",
+                                           "\"\t\"",      "\"心\"",      "0",           "-1",
+                                           "12",          "01",          "1.5",         "1.",
+                                           ".5",          "-",           "1e5",         "1E+2",
+                                           "2e-3",        "1e",          "true",        "false",
+                                           "null",        "nul",         "tru",         "x",
+                                           "1e999",       "\"\\u12\"",   "\"\\u12G4\""};
   std::mt19937 rng(11);
   int valid = 0;
   for (int round = 0; round < 40000; ++round) {
@@ -223,7 +256,8 @@ TEST(JsonScanner, AcceptsExactlyWhatTheDomParserAccepts) {
 }
 
 TEST(JsonScanner, ReadsFieldsAndPlacesErrors) {
-  JsonScanner j(R"( {"id": "x\"y", "n": -2.5e1, "list": ["a", "心"], "skip": {"deep": [[[1]], {"z": null}]}, "b": true} )");
+  JsonScanner j(
+      R"( {"id": "x\"y", "n": -2.5e1, "list": ["a", "心"], "skip": {"deep": [[[1]], {"z": null}]}, "b": true} )");
   std::string key, id;
   double n = 0;
   bool b = false;
@@ -294,6 +328,8 @@ TEST(Periodic, RunsRepeatedlyAndOnceMoreAtTheEnd) {
 
 TEST(Periodic, DestructionRunsTheTaskEvenWithALongInterval) {
   int runs = 0;
-  { xq::Periodic p(std::chrono::hours(1), [&] { ++runs; }); }
+  {
+    xq::Periodic p(std::chrono::hours(1), [&] { ++runs; });
+  }
   EXPECT_EQ(runs, 1);
 }

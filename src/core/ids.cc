@@ -33,10 +33,10 @@ Generator& Gen() {
 int64_t NewId() {
   Generator& g = Gen();
   std::lock_guard<std::mutex> lock(g.mu);
-  int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count() -
-               kEpochMs;
+  int64_t ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() -
+      kEpochMs;
   if (ms < g.last_ms) ms = g.last_ms;  // clock went back: stay monotone
   if (ms == g.last_ms) {
     if (++g.seq >= 4096) {  // sequence exhausted: borrow the next millisecond
@@ -65,8 +65,7 @@ std::string RandomHex(size_t bytes) {
   std::string raw(bytes, '\0');
   randombytes_buf(raw.data(), bytes);
   std::string hex(bytes * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()),
-                 bytes);
+  sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<const unsigned char*>(raw.data()), bytes);
   hex.resize(bytes * 2);
   return hex;
 }

@@ -38,8 +38,8 @@ bool IsValidUtf8(std::string_view s) {
       if ((cc & 0xC0) != 0x80) return false;
       cp = (cp << 6) | (cc & 0x3F);
     }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
       return false;
     i += len;
   }
@@ -117,12 +117,17 @@ JsonScanner::Kind JsonScanner::Peek() {
     return Kind::kError;
   }
   switch (s_[i_]) {
-    case 'n': return Kind::kNull;
+    case 'n':
+      return Kind::kNull;
     case 't':
-    case 'f': return Kind::kBool;
-    case '"': return Kind::kString;
-    case '[': return Kind::kArray;
-    case '{': return Kind::kObject;
+    case 'f':
+      return Kind::kBool;
+    case '"':
+      return Kind::kString;
+    case '[':
+      return Kind::kArray;
+    case '{':
+      return Kind::kObject;
     default:
       if (s_[i_] == '-' || (s_[i_] >= '0' && s_[i_] <= '9')) return Kind::kNumber;
       Fail(i_);
@@ -180,10 +185,14 @@ bool JsonScanner::Hex4(uint32_t* out) {
     if (i_ >= s_.size()) return Fail(i_);
     const char c = s_[i_];
     v <<= 4;
-    if (c >= '0' && c <= '9') v |= c - '0';
-    else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-    else return Fail(i_);
+    if (c >= '0' && c <= '9')
+      v |= c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v |= c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v |= c - 'A' + 10;
+    else
+      return Fail(i_);
   }
   *out = v;
   return true;
@@ -207,14 +216,30 @@ bool JsonScanner::ReadString(std::string* out) {
     if (i_ >= s_.size()) return Fail(i_);
     const char e = s_[i_++];
     switch (e) {
-      case '"': *out += '"'; break;
-      case '\\': *out += '\\'; break;
-      case '/': *out += '/'; break;
-      case 'b': *out += '\b'; break;
-      case 'f': *out += '\f'; break;
-      case 'n': *out += '\n'; break;
-      case 'r': *out += '\r'; break;
-      case 't': *out += '\t'; break;
+      case '"':
+        *out += '"';
+        break;
+      case '\\':
+        *out += '\\';
+        break;
+      case '/':
+        *out += '/';
+        break;
+      case 'b':
+        *out += '\b';
+        break;
+      case 'f':
+        *out += '\f';
+        break;
+      case 'n':
+        *out += '\n';
+        break;
+      case 'r':
+        *out += '\r';
+        break;
+      case 't':
+        *out += '\t';
+        break;
       case 'u': {
         const size_t at = i_ - 2;
         uint32_t cp = 0;
@@ -245,7 +270,8 @@ bool JsonScanner::ReadString(std::string* out) {
         }
         break;
       }
-      default: return Fail(i_ - 1);
+      default:
+        return Fail(i_ - 1);
     }
   }
 }
@@ -304,13 +330,26 @@ bool JsonScanner::Skip() {
   double d = 0;
   for (;;) {
     switch (Peek()) {
-      case Kind::kNull: ReadNull(); break;
-      case Kind::kBool: ReadBool(&b); break;
-      case Kind::kNumber: ReadNumber(&d); break;
-      case Kind::kString: ReadString(&text); break;
-      case Kind::kArray: BeginArray(); break;
-      case Kind::kObject: BeginObject(); break;
-      case Kind::kError: return false;
+      case Kind::kNull:
+        ReadNull();
+        break;
+      case Kind::kBool:
+        ReadBool(&b);
+        break;
+      case Kind::kNumber:
+        ReadNumber(&d);
+        break;
+      case Kind::kString:
+        ReadString(&text);
+        break;
+      case Kind::kArray:
+        BeginArray();
+        break;
+      case Kind::kObject:
+        BeginObject();
+        break;
+      case Kind::kError:
+        return false;
     }
     // Close what ended; stop before the next value of an open container.
     for (;;) {
@@ -328,8 +367,7 @@ bool JsonScanner::Finish() {
   return true;
 }
 
-JsonReader::JsonReader(const Json& object, std::string prefix)
-    : obj_(object), prefix_(std::move(prefix)) {
+JsonReader::JsonReader(const Json& object, std::string prefix) : obj_(object), prefix_(std::move(prefix)) {
   if (!obj_.is_object()) status_ = InvalidArgument("expected a JSON object", prefix_);
 }
 
@@ -379,8 +417,10 @@ void JsonReader::Required(std::string_view key, bool* out) {
 void JsonReader::Required(std::string_view key, Json* out) {
   const Json* v = Find(key, true);
   if (!v) return;
-  if (&obj_ == &owned_) *out = std::move(const_cast<Json&>(*v));  // owned_ is not const; read once
-  else *out = *v;
+  if (&obj_ == &owned_)
+    *out = std::move(const_cast<Json&>(*v));  // owned_ is not const; read once
+  else
+    *out = *v;
 }
 
 void JsonReader::Optional(std::string_view key, std::optional<std::string>* out) {
@@ -418,7 +458,8 @@ void JsonReader::Optional(std::string_view key, std::vector<std::string>* out) {
   if (!v->is_array()) return Fail(InvalidArgument(absl::StrCat(Name(key), " must be an array of strings"), Name(key)));
   std::vector<std::string> r;
   for (const auto& e : *v) {
-    if (!e.is_string()) return Fail(InvalidArgument(absl::StrCat(Name(key), " must be an array of strings"), Name(key)));
+    if (!e.is_string())
+      return Fail(InvalidArgument(absl::StrCat(Name(key), " must be an array of strings"), Name(key)));
     r.push_back(e.get<std::string>());
   }
   *out = std::move(r);

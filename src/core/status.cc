@@ -37,12 +37,8 @@ absl::Status InvalidArgument(std::string_view message, std::string_view field) {
   return WithField(absl::InvalidArgumentError(Sv(message)), field);
 }
 absl::Status NotFound(std::string_view message) { return absl::NotFoundError(Sv(message)); }
-absl::Status PermissionDenied(std::string_view message) {
-  return absl::PermissionDeniedError(Sv(message));
-}
-absl::Status Unauthenticated(std::string_view message) {
-  return absl::UnauthenticatedError(Sv(message));
-}
+absl::Status PermissionDenied(std::string_view message) { return absl::PermissionDeniedError(Sv(message)); }
+absl::Status Unauthenticated(std::string_view message) { return absl::UnauthenticatedError(Sv(message)); }
 absl::Status Conflict(std::string_view message, std::string_view field) {
   return WithField(absl::AlreadyExistsError(Sv(message)), field);
 }

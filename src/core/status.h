@@ -47,17 +47,15 @@ std::optional<int> RetryAfterOf(const absl::Status& status);
 }  // namespace xq
 
 // Propagates a non-OK status to the caller.
-#define XQ_RETURN_IF_ERROR(expr)                    \
-  do {                                              \
-    if (::absl::Status xq_st_ = (expr); !xq_st_.ok()) \
-      return xq_st_;                                \
+#define XQ_RETURN_IF_ERROR(expr)                                     \
+  do {                                                               \
+    if (::absl::Status xq_st_ = (expr); !xq_st_.ok()) return xq_st_; \
   } while (0)
 
 #define XQ_CONCAT_INNER_(a, b) a##b
 #define XQ_CONCAT_(a, b) XQ_CONCAT_INNER_(a, b)
 // XQ_ASSIGN_OR_RETURN(auto x, F()); assigns the value or returns the error.
-#define XQ_ASSIGN_OR_RETURN(lhs, rexpr) \
-  XQ_ASSIGN_OR_RETURN_IMPL_(XQ_CONCAT_(xq_so_, __LINE__), lhs, rexpr)
+#define XQ_ASSIGN_OR_RETURN(lhs, rexpr) XQ_ASSIGN_OR_RETURN_IMPL_(XQ_CONCAT_(xq_so_, __LINE__), lhs, rexpr)
 #define XQ_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                              \
   if (!tmp.ok()) return tmp.status();              \

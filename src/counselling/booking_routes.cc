@@ -93,22 +93,31 @@ Json SlotJson(const Slot& s, bool with_bookers) {
 }
 
 Json BookingJson(const Booking& b) {
-  return {{"id", IdToString(b.id)},         {"slot_id", IdToString(b.slot_id)},
-          {"student_id", IdToString(b.student_id)}, {"student_name", b.student_name},
-          {"source", b.source},             {"state", b.state},
-          {"room", b.room},                 {"starts_at", Time(b.starts_at)},
-          {"ends_at", Time(b.ends_at)},     {"counsellor_name", b.counsellor_name},
+  return {{"id", IdToString(b.id)},
+          {"slot_id", IdToString(b.slot_id)},
+          {"student_id", IdToString(b.student_id)},
+          {"student_name", b.student_name},
+          {"source", b.source},
+          {"state", b.state},
+          {"room", b.room},
+          {"starts_at", Time(b.starts_at)},
+          {"ends_at", Time(b.ends_at)},
+          {"counsellor_name", b.counsellor_name},
           {"created_at", Time(b.created_at)}};
 }
 
 Json WaitJson(const WaitlistEntry& w) {
-  return {{"id", IdToString(w.id)}, {"slot_id", IdToString(w.slot_id)}, {"state", w.state},
+  return {{"id", IdToString(w.id)},
+          {"slot_id", IdToString(w.slot_id)},
+          {"state", w.state},
           {"created_at", Time(w.created_at)}};
 }
 
 Json ReferralJson(const Referral& r, bool full) {
-  Json j = {{"id", IdToString(r.id)},         {"student_id", IdToString(r.student_id)},
-            {"student_name", r.student_name}, {"state", r.state},
+  Json j = {{"id", IdToString(r.id)},
+            {"student_id", IdToString(r.student_id)},
+            {"student_name", r.student_name},
+            {"state", r.state},
             {"created_at", Time(r.created_at)}};
   if (full) {
     j["reason"] = r.reason;
@@ -119,14 +128,10 @@ Json ReferralJson(const Referral& r, bool full) {
 }
 
 Json RecordJson(const SessionRecord& r, bool texts) {
-  Json j = {{"id", IdToString(r.id)},
-            {"student_id", IdToString(r.student_id)},
-            {"student_name", r.student_name},
-            {"author_account_id", IdToString(r.author_account_id)},
-            {"author_name", r.author_name},
-            {"risk", r.risk},
-            {"held_at", Time(r.held_at)},
-            {"created_at", Time(r.created_at)}};
+  Json j = {{"id", IdToString(r.id)},         {"student_id", IdToString(r.student_id)},
+            {"student_name", r.student_name}, {"author_account_id", IdToString(r.author_account_id)},
+            {"author_name", r.author_name},   {"risk", r.risk},
+            {"held_at", Time(r.held_at)},     {"created_at", Time(r.created_at)}};
   if (r.booking_id) j["booking_id"] = IdToString(r.booking_id);
   if (texts) {
     j["presenting_concern"] = r.concern;
@@ -155,8 +160,8 @@ Json Page(const std::vector<T>& items, int page_size, F to_json, int64_t last_id
   return {{"items", arr}, {"next", next}};
 }
 
-#define XQ_OR_ERROR(lhs, rexpr)                                 \
-  auto XQ_CONCAT_(r_, __LINE__) = (rexpr);                      \
+#define XQ_OR_ERROR(lhs, rexpr)                                                                  \
+  auto XQ_CONCAT_(r_, __LINE__) = (rexpr);                                                       \
   if (!XQ_CONCAT_(r_, __LINE__).ok()) return Response::Error(XQ_CONCAT_(r_, __LINE__).status()); \
   lhs = std::move(*XQ_CONCAT_(r_, __LINE__))
 
@@ -313,8 +318,8 @@ void RegisterBookingRoutes(http::Router& router, CounsellingService& svc) {
     XQ_OR_ERROR(int64_t after, QueryIdOr0(req, "after"));
     XQ_OR_ERROR(auto list, svc.ListReferrals(ActorOf(req), after, static_cast<int>(size)));
     int64_t last = list.items.empty() ? 0 : list.items.back().id;
-    return Response::Json(Page(list.items, static_cast<int>(size),
-                               [&](const Referral& x) { return ReferralJson(x, list.full); }, last));
+    return Response::Json(Page(
+        list.items, static_cast<int>(size), [&](const Referral& x) { return ReferralJson(x, list.full); }, last));
   });
 
   router.Add("POST", "/api/v1/counselling/referrals/{id}/receipt", [&svc](Request& req) {
@@ -352,8 +357,8 @@ void RegisterBookingRoutes(http::Router& router, CounsellingService& svc) {
     XQ_OR_ERROR(int64_t after, QueryIdOr0(req, "after"));
     XQ_OR_ERROR(auto items, svc.ListRecords(ActorOf(req), after, static_cast<int>(size)));
     int64_t last = items.empty() ? 0 : items.back().id;
-    return Response::Json(
-        Page(items, static_cast<int>(size), [](const SessionRecord& x) { return RecordJson(x, false); }, last));
+    return Response::Json(Page(
+        items, static_cast<int>(size), [](const SessionRecord& x) { return RecordJson(x, false); }, last));
   });
 
   router.Add("GET", "/api/v1/counselling/records/{id}", [&svc](Request& req) {

@@ -137,8 +137,8 @@ absl::StatusOr<std::vector<Slot>> CounsellingService::PublishSlots(const policy:
     x.created_at = now;
     out.push_back(std::move(x));
   }
-  audit::Event e = Entry(a, "create", "counselling_slot", out.front().id, 0, school_id,
-                         fmt::format("{{\"slots\":{}}}", out.size()));
+  audit::Event e =
+      Entry(a, "create", "counselling_slot", out.front().id, 0, school_id, fmt::format("{{\"slots\":{}}}", out.size()));
   e.actor_role = ViaRole(d);
   XQ_RETURN_IF_ERROR(store_.CreateSlots(out, audit::RecordingIn(audit_, e)));
   return out;
@@ -185,8 +185,7 @@ absl::StatusOr<SlotList> CounsellingService::ListSlots(const policy::Actor& a, i
       return PermissionDenied("only the school's students and psychology centre see its schedule");
     }
   }
-  XQ_ASSIGN_OR_RETURN(out.slots,
-                      store_.ListSlots(school_id, from, to, mine_only ? a.account_id : 0, 1000));
+  XQ_ASSIGN_OR_RETURN(out.slots, store_.ListSlots(school_id, from, to, mine_only ? a.account_id : 0, 1000));
   if (!out.with_bookers) {
     for (Slot& s : out.slots) {
       const bool mine = s.student_id != 0 && s.student_id == a.student_id;
@@ -247,27 +246,26 @@ absl::StatusOr<Booking> CounsellingService::Cancel(const policy::Actor& a, int64
   audit::Event e = Entry(a, "cancel", "counselling_booking", booking_id, b.student_id, b.school_id);
   e.actor_role = ViaRole(d);
   auto record = audit::RecordingIn(audit_, e);
-  XQ_ASSIGN_OR_RETURN(
-      bool changed,
-      store_.CancelBooking(booking_id, a.account_id, now, NewId(),
-                           [&](soci::session& s, const std::optional<Booking>& promoted) -> absl::Status {
-                             XQ_RETURN_IF_ERROR(record(s));
-                             if (!promoted) return absl::OkStatus();
-                             audit::Event pe = Entry(a, "create", "counselling_booking", promoted->id,
-                                                     promoted->student_id, promoted->school_id,
-                                                     "{\"source\":\"waitlist\"}");
-                             XQ_RETURN_IF_ERROR(audit::RecordingIn(audit_, pe)(s));
-                             if (promoted->student_account_id != 0) {
-                               notice::Notice n;
-                               n.school_id = promoted->school_id;
-                               n.account_id = promoted->student_account_id;
-                               n.kind = "counselling_waitlist_booked";
-                               n.params = {{"room", promoted->room},
-                                           {"starts_at", std::to_string(promoted->starts_at)}};
-                               notice::PostNotices(s, {n}, now);
-                             }
-                             return absl::OkStatus();
-                           }));
+  XQ_ASSIGN_OR_RETURN(bool changed,
+                      store_.CancelBooking(
+                          booking_id, a.account_id, now, NewId(),
+                          [&](soci::session& s, const std::optional<Booking>& promoted) -> absl::Status {
+                            XQ_RETURN_IF_ERROR(record(s));
+                            if (!promoted) return absl::OkStatus();
+                            audit::Event pe =
+                                Entry(a, "create", "counselling_booking", promoted->id, promoted->student_id,
+                                      promoted->school_id, "{\"source\":\"waitlist\"}");
+                            XQ_RETURN_IF_ERROR(audit::RecordingIn(audit_, pe)(s));
+                            if (promoted->student_account_id != 0) {
+                              notice::Notice n;
+                              n.school_id = promoted->school_id;
+                              n.account_id = promoted->student_account_id;
+                              n.kind = "counselling_waitlist_booked";
+                              n.params = {{"room", promoted->room}, {"starts_at", std::to_string(promoted->starts_at)}};
+                              notice::PostNotices(s, {n}, now);
+                            }
+                            return absl::OkStatus();
+                          }));
   if (!changed) return Conflict("only a booked appointment can be cancelled", "state");
   return Booked(booking_id);
 }
@@ -282,8 +280,7 @@ absl::StatusOr<Booking> CounsellingService::MarkBooking(const policy::Actor& a, 
   Decision d = Decide(a, Action::kWrite, {.data_class = DataClass::kClinical, .unit_path = path});
   if (!d || !Decide(a, Action::kWrite, StudentD5(st))) {
     XQ_RETURN_IF_ERROR(Denied(a, "counselling_booking", booking_id, b.student_id, b.school_id, d.reason));
-    return a.student_id == b.student_id ? PermissionDenied("the centre marks attendance")
-                                        : NotFound("no such booking");
+    return a.student_id == b.student_id ? PermissionDenied("the centre marks attendance") : NotFound("no such booking");
   }
   audit::Event e = Entry(a, std::string(state), "counselling_booking", booking_id, b.student_id, b.school_id);
   e.actor_role = ViaRole(d);
@@ -382,8 +379,8 @@ absl::StatusOr<CounsellingService::ReferralList> CounsellingService::ListReferra
     if (Decide(a, Action::kWrite, {.data_class = DataClass::kClinical, .unit_path = path}).allowed) {
       XQ_ASSIGN_OR_RETURN(out.items, store_.ListSchoolReferrals(school, before, limit));
       std::erase_if(out.items, [&](const Referral& r) {
-        return !Decide(a, Action::kRead, {.data_class = DataClass::kReports, .unit_path = r.unit_path,
-                                          .student_id = r.student_id})
+        return !Decide(a, Action::kRead,
+                       {.data_class = DataClass::kReports, .unit_path = r.unit_path, .student_id = r.student_id})
                     .allowed;
       });
       out.full = true;
@@ -456,8 +453,11 @@ absl::StatusOr<SessionRecord> CounsellingService::RecordSession(const policy::Ac
   auto record = audit::RecordingIn(audit_, e);
   XQ_RETURN_IF_ERROR(store_.InsertRecord(r, [&](soci::session& s) -> absl::Status {
     XQ_RETURN_IF_ERROR(record(s));
-    RiskRecorded ev{.student_id = st.id, .record_id = r.id, .risk = r.risk,
-                    .counsellor_account_id = a.account_id, .occurred_at = r.held_at};
+    RiskRecorded ev{.student_id = st.id,
+                    .record_id = r.id,
+                    .risk = r.risk,
+                    .counsellor_account_id = a.account_id,
+                    .occurred_at = r.held_at};
     return events::Publish(s, {.school_id = st.school_id,
                                .kind = std::string(kRiskRecorded),
                                .subject = "student:" + std::to_string(st.id),
@@ -508,8 +508,12 @@ absl::StatusOr<RecordView> CounsellingService::GetRecord(const policy::Actor& a,
   out.created_at = rec->created_at;
   XQ_ASSIGN_OR_RETURN(auto shares, store_.ListSharesOfRecord(rec->id));
   for (const SealedShare& s : shares) {
-    Share x{.id = s.id, .record_id = s.record_id, .expert_account_id = s.expert_account_id,
-            .expert_name = s.expert_name, .shared_by_name = s.shared_by_name, .created_at = s.created_at};
+    Share x{.id = s.id,
+            .record_id = s.record_id,
+            .expert_account_id = s.expert_account_id,
+            .expert_name = s.expert_name,
+            .shared_by_name = s.shared_by_name,
+            .created_at = s.created_at};
     XQ_ASSIGN_OR_RETURN(x.summary, keys_.Open(s.summary_sealed, ShareAd(s.id)));
     v.shares.push_back(std::move(x));
   }
@@ -548,8 +552,8 @@ absl::StatusOr<std::vector<SessionRecord>> CounsellingService::ListRecords(const
     x.created_at = r.created_at;
     out.push_back(std::move(x));
   }
-  XQ_RETURN_IF_ERROR(audit::Record(audit_, Entry(a, "list", "counselling_record", 0, 0, school,
-                                                 fmt::format("{{\"count\":{}}}", out.size()))));
+  XQ_RETURN_IF_ERROR(audit::Record(
+      audit_, Entry(a, "list", "counselling_record", 0, 0, school, fmt::format("{{\"count\":{}}}", out.size()))));
   return out;
 }
 
@@ -567,8 +571,8 @@ absl::StatusOr<Share> CounsellingService::ShareRecord(const policy::Actor& a, in
     return NotFound("no such record");
   }
   if (rec->author_account_id != a.account_id) {
-    XQ_RETURN_IF_ERROR(Denied(a, "counselling_share", record_id, rec->student_id, rec->school_id,
-                              "only the author shares a record"));
+    XQ_RETURN_IF_ERROR(
+        Denied(a, "counselling_share", record_id, rec->student_id, rec->school_id, "only the author shares a record"));
     return PermissionDenied("only the record's author shares it for supervision");
   }
   XQ_ASSIGN_OR_RETURN(bool expert, store_.HoldsRole(expert_account_id, "expert"));
@@ -598,21 +602,28 @@ absl::StatusOr<Share> CounsellingService::ShareRecord(const policy::Actor& a, in
     return absl::OkStatus();
   }));
   XQ_ASSIGN_OR_RETURN(std::string expert_name, store_.AccountName(expert_account_id));
-  return Share{.id = s.id, .record_id = s.record_id, .expert_account_id = expert_account_id,
-               .expert_name = expert_name, .summary = std::string(summary), .created_at = s.created_at};
+  return Share{.id = s.id,
+               .record_id = s.record_id,
+               .expert_account_id = expert_account_id,
+               .expert_name = expert_name,
+               .summary = std::string(summary),
+               .created_at = s.created_at};
 }
 
-absl::StatusOr<std::vector<Share>> CounsellingService::SharesForMe(const policy::Actor& a, int64_t before,
-                                                                   int limit) {
+absl::StatusOr<std::vector<Share>> CounsellingService::SharesForMe(const policy::Actor& a, int64_t before, int limit) {
   XQ_ASSIGN_OR_RETURN(auto rows, store_.ListSharesForExpert(a.account_id, before, std::clamp(limit, 1, 200)));
   std::vector<Share> out;
   for (const SealedShare& s : rows) {
-    Resource res{.data_class = DataClass::kClinical, .unit_path = s.unit_path, .student_id = s.student_id,
-                 .consulted = true};
+    Resource res{
+        .data_class = DataClass::kClinical, .unit_path = s.unit_path, .student_id = s.student_id, .consulted = true};
     Decision d = Decide(a, Action::kRead, res);
     if (!d) continue;
-    Share x{.id = s.id, .record_id = s.record_id, .expert_account_id = s.expert_account_id,
-            .expert_name = s.expert_name, .shared_by_name = s.shared_by_name, .created_at = s.created_at};
+    Share x{.id = s.id,
+            .record_id = s.record_id,
+            .expert_account_id = s.expert_account_id,
+            .expert_name = s.expert_name,
+            .shared_by_name = s.shared_by_name,
+            .created_at = s.created_at};
     XQ_ASSIGN_OR_RETURN(x.summary, keys_.Open(s.summary_sealed, ShareAd(s.id)));
     audit::Event e = Entry(a, "read", "counselling_share", s.id, s.student_id, s.school_id);
     e.actor_role = ViaRole(d);
@@ -625,7 +636,9 @@ absl::StatusOr<std::vector<Share>> CounsellingService::SharesForMe(const policy:
 absl::StatusOr<Share> CounsellingService::GetShare(const policy::Actor& a, int64_t share_id) {
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetShare(share_id));
   if (!s) return NotFound("no such share");
-  Resource res{.data_class = DataClass::kClinical, .unit_path = s->unit_path, .student_id = s->student_id,
+  Resource res{.data_class = DataClass::kClinical,
+               .unit_path = s->unit_path,
+               .student_id = s->student_id,
                .consulted = s->expert_account_id == a.account_id};
   Decision d = Decide(a, Action::kRead, res);
   // Only the expert it was shared with (its author reads it with the record).
@@ -634,8 +647,12 @@ absl::StatusOr<Share> CounsellingService::GetShare(const policy::Actor& a, int64
                               d ? "shared with another account" : d.reason));
     return NotFound("no such share");
   }
-  Share x{.id = s->id, .record_id = s->record_id, .expert_account_id = s->expert_account_id,
-          .expert_name = s->expert_name, .shared_by_name = s->shared_by_name, .created_at = s->created_at};
+  Share x{.id = s->id,
+          .record_id = s->record_id,
+          .expert_account_id = s->expert_account_id,
+          .expert_name = s->expert_name,
+          .shared_by_name = s->shared_by_name,
+          .created_at = s->created_at};
   XQ_ASSIGN_OR_RETURN(x.summary, keys_.Open(s->summary_sealed, ShareAd(s->id)));
   audit::Event e = Entry(a, "read", "counselling_share", s->id, s->student_id, s->school_id);
   e.actor_role = ViaRole(d);

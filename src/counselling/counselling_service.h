@@ -121,8 +121,8 @@ class CounsellingService {
  private:
   absl::StatusOr<int64_t> OwnSchool(const policy::Actor& a);
   absl::StatusOr<StudentRef> Student(int64_t id);
-  absl::Status Denied(const policy::Actor& a, std::string_view object_type, int64_t object_id,
-                      int64_t student_id, int64_t school_id, std::string_view reason);
+  absl::Status Denied(const policy::Actor& a, std::string_view object_type, int64_t object_id, int64_t student_id,
+                      int64_t school_id, std::string_view reason);
   audit::Event Entry(const policy::Actor& a, std::string action, std::string object_type, int64_t object_id,
                      int64_t student_id, int64_t school_id, std::string detail = {}) const;
   absl::StatusOr<Booking> Booked(int64_t id);

@@ -17,7 +17,10 @@ namespace xq::counselling {
 namespace {
 
 TEST(CounsellingEventsTest, RiskRecordedFollowsTheTimelineConvention) {
-  RiskRecorded e{.student_id = 42, .record_id = 7, .risk = "imminent", .counsellor_account_id = 9,
+  RiskRecorded e{.student_id = 42,
+                 .record_id = 7,
+                 .risk = "imminent",
+                 .counsellor_account_id = 9,
                  .occurred_at = 1'700'000'000'000'000};
   const std::string text = EncodeRiskRecorded(e);
   auto j = ParseJsonObject(text);
@@ -64,9 +67,8 @@ TEST(CounsellingSealedColumnsTest, RegistersEveryColumnOnce) {
 }
 
 TEST(KeySourceTest, ReadsAKeyAddedByARotation) {
-  const std::string file = (std::filesystem::temp_directory_path() /
-                            ("xq_keysource_" + std::to_string(::getpid()) + ".key"))
-                               .string();
+  const std::string file =
+      (std::filesystem::temp_directory_path() / ("xq_keysource_" + std::to_string(::getpid()) + ".key")).string();
   std::filesystem::remove(file);
   ASSERT_TRUE(crypto::KeyRing::Init(file).ok());
   auto ring = crypto::KeyRing::Load(file);
@@ -94,9 +96,8 @@ TEST(KeySourceTest, ReadsAKeyAddedByARotation) {
 }
 
 TEST(KeySourceTest, ReloadIfChangedPicksUpANewKey) {
-  const std::string file = (std::filesystem::temp_directory_path() /
-                            ("xq_keysource2_" + std::to_string(::getpid()) + ".key"))
-                               .string();
+  const std::string file =
+      (std::filesystem::temp_directory_path() / ("xq_keysource2_" + std::to_string(::getpid()) + ".key")).string();
   std::filesystem::remove(file);
   ASSERT_TRUE(crypto::KeyRing::Init(file).ok());
   crypto::KeySource server(*crypto::KeyRing::Load(file), file);

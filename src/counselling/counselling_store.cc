@@ -173,11 +173,10 @@ class SociStore final : public CounsellingStore {
   }
 
   absl::StatusOr<std::optional<StudentRef>> GetStudent(int64_t student_id) override {
-    return One<StudentRef>("SELECT id, school_id, unit_path, name FROM students WHERE id = :id", student_id,
-                           [](const soci::row& r) {
-                             return StudentRef{GetInt(r, "id"), GetInt(r, "school_id"), GetStr(r, "unit_path"),
-                                               GetStr(r, "name")};
-                           });
+    return One<StudentRef>(
+        "SELECT id, school_id, unit_path, name FROM students WHERE id = :id", student_id, [](const soci::row& r) {
+          return StudentRef{GetInt(r, "id"), GetInt(r, "school_id"), GetStr(r, "unit_path"), GetStr(r, "name")};
+        });
   }
 
   absl::StatusOr<std::string> SchoolPath(int64_t school_id) override {
@@ -242,8 +241,7 @@ class SociStore final : public CounsellingStore {
         std::string room = x.room;
         s << "INSERT INTO counselling_slots (id, school_id, counsellor_account_id, room, starts_at, ends_at, "
              "state, created_at) VALUES (:a, :b, :c, :d, :e, :f, 'open', :g)",
-            soci::use(id), soci::use(sc), soci::use(c), soci::use(room), soci::use(st), soci::use(en),
-            soci::use(at);
+            soci::use(id), soci::use(sc), soci::use(c), soci::use(room), soci::use(st), soci::use(en), soci::use(at);
       }
       return also(s);
     });
@@ -358,8 +356,8 @@ class SociStore final : public CounsellingStore {
         b.student_account_id = ia == soci::i_ok ? acc : 0;
         long long starts = 0;
         std::string room;
-        s << "SELECT starts_at, room FROM counselling_slots WHERE id = :id", soci::use(slot_id),
-            soci::into(starts), soci::into(room);
+        s << "SELECT starts_at, room FROM counselling_slots WHERE id = :id", soci::use(slot_id), soci::into(starts),
+            soci::into(room);
         b.starts_at = starts;
         b.room = room;
         promoted = b;
@@ -458,8 +456,7 @@ class SociStore final : public CounsellingStore {
       std::string path = r.unit_path, reason = r.reason;
       s << "INSERT INTO counselling_referrals (id, school_id, student_id, unit_path, referred_by, reason, state, "
            "created_at) VALUES (:a, :b, :c, :d, :e, :f, 'sent', :g)",
-          soci::use(id), soci::use(sc), soci::use(st), soci::use(path), soci::use(by), soci::use(reason),
-          soci::use(at);
+          soci::use(id), soci::use(sc), soci::use(st), soci::use(path), soci::use(by), soci::use(reason), soci::use(at);
       return also(s);
     });
   }
@@ -468,15 +465,13 @@ class SociStore final : public CounsellingStore {
     return One<Referral>(std::string(kReferralSelect) + "WHERE r.id = :id", id, ReferralOf);
   }
 
-  absl::StatusOr<std::vector<Referral>> ListWhere(const std::string& where, long long key, int64_t before,
-                                                  int limit) {
+  absl::StatusOr<std::vector<Referral>> ListWhere(const std::string& where, long long key, int64_t before, int limit) {
     std::vector<Referral> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       long long b = Before(before);
-      soci::rowset<soci::row> rows =
-          (s.prepare << std::string(kReferralSelect) + "WHERE " + where + " AND r.id < :b " +
-                            fmt::format("ORDER BY r.id DESC LIMIT {}", limit),
-           soci::use(key), soci::use(b));
+      soci::rowset<soci::row> rows = (s.prepare << std::string(kReferralSelect) + "WHERE " + where + " AND r.id < :b " +
+                                                       fmt::format("ORDER BY r.id DESC LIMIT {}", limit),
+                                      soci::use(key), soci::use(b));
       for (const auto& r : rows) out.push_back(ReferralOf(r));
       return absl::OkStatus();
     }));
@@ -509,14 +504,12 @@ class SociStore final : public CounsellingStore {
       long long id = r.id, sc = r.school_id, st = r.student_id, bk = r.booking_id, au = r.author_account_id,
                 held = r.held_at, at = r.created_at;
       soci::indicator ib = bk ? soci::i_ok : soci::i_null;
-      std::string path = r.unit_path, risk = r.risk, c = r.concern_sealed, n = r.notes_sealed,
-                  ns = r.next_steps_sealed;
+      std::string path = r.unit_path, risk = r.risk, c = r.concern_sealed, n = r.notes_sealed, ns = r.next_steps_sealed;
       s << "INSERT INTO counselling_records (id, school_id, student_id, unit_path, booking_id, author_account_id, "
            "risk, concern_sealed, notes_sealed, next_steps_sealed, held_at, created_at, updated_at) "
            "VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, :l, :m)",
           soci::use(id), soci::use(sc), soci::use(st), soci::use(path), soci::use(bk, ib), soci::use(au),
-          soci::use(risk), soci::use(c), soci::use(n), soci::use(ns), soci::use(held), soci::use(at),
-          soci::use(at);
+          soci::use(risk), soci::use(c), soci::use(n), soci::use(ns), soci::use(held), soci::use(at), soci::use(at);
       return also(s);
     });
   }
@@ -548,8 +541,8 @@ class SociStore final : public CounsellingStore {
       std::string sum = x.summary_sealed;
       s << "INSERT INTO counselling_shares (id, school_id, record_id, student_id, expert_account_id, "
            "summary_sealed, shared_by, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h)",
-          soci::use(id), soci::use(sc), soci::use(rec), soci::use(st), soci::use(ex), soci::use(sum),
-          soci::use(by), soci::use(at);
+          soci::use(id), soci::use(sc), soci::use(rec), soci::use(st), soci::use(ex), soci::use(sum), soci::use(by),
+          soci::use(at);
       return also(s);
     });
   }
@@ -596,8 +589,6 @@ bool IsRiskLevel(std::string_view risk) {
   return false;
 }
 
-std::unique_ptr<CounsellingStore> NewSociCounsellingStore(db::Database& db) {
-  return std::make_unique<SociStore>(db);
-}
+std::unique_ptr<CounsellingStore> NewSociCounsellingStore(db::Database& db) { return std::make_unique<SociStore>(db); }
 
 }  // namespace xq::counselling

@@ -50,8 +50,8 @@ class CounsellingStore {
   // false if the slot was not open.
   virtual absl::StatusOr<bool> WithdrawSlot(int64_t slot_id, const Also& also) = 0;
   // Slots of a school starting in [from, to), by start; counsellor 0: all.
-  virtual absl::StatusOr<std::vector<Slot>> ListSlots(int64_t school_id, int64_t from, int64_t to,
-                                                      int64_t counsellor, int limit) = 0;
+  virtual absl::StatusOr<std::vector<Slot>> ListSlots(int64_t school_id, int64_t from, int64_t to, int64_t counsellor,
+                                                      int limit) = 0;
 
   // Inserts an active booking; conflict slot_taken when the slot has one.
   virtual absl::Status InsertBooking(const Booking& b, const Also& also) = 0;

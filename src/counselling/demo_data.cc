@@ -35,14 +35,13 @@ absl::StatusOr<DemoPeople> People(db::Database& db) {
     p.psych = psych;
     p.school = school;
     p.head_teacher = i3 == soci::i_ok ? head : 0;
-    soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT st.id, st.school_id, st.unit_path, st.name FROM students st "
-                      "JOIN students me ON me.class_id = st.class_id WHERE me.id = :id "
-                      "ORDER BY CASE WHEN st.id = :id2 THEN 0 ELSE 1 END, st.id LIMIT 6",
-         soci::use(student), soci::use(student));
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT st.id, st.school_id, st.unit_path, st.name FROM students st "
+                                                 "JOIN students me ON me.class_id = st.class_id WHERE me.id = :id "
+                                                 "ORDER BY CASE WHEN st.id = :id2 THEN 0 ELSE 1 END, st.id LIMIT 6",
+                                    soci::use(student), soci::use(student));
     for (const auto& r : rows)
-      p.students.push_back({db::GetInt(r, "id"), db::GetInt(r, "school_id"), db::GetStr(r, "unit_path"),
-                            db::GetStr(r, "name")});
+      p.students.push_back(
+          {db::GetInt(r, "id"), db::GetInt(r, "school_id"), db::GetStr(r, "unit_path"), db::GetStr(r, "name")});
     return absl::OkStatus();
   }));
   return p;
@@ -135,7 +134,8 @@ absl::StatusOr<DemoCounsellingSummary> SeedDemoCounselling(db::Database& db, con
        "一周后再次面谈；与班主任沟通课堂观察（不透露谈话内容）。"},
   };
   for (const Demo& d : records) {
-    const auto held = std::find_if(slots.begin(), slots.end(), [&](const Slot& x) { return x.id == d.booking->slot_id; });
+    const auto held =
+        std::find_if(slots.begin(), slots.end(), [&](const Slot& x) { return x.id == d.booking->slot_id; });
     if (held == slots.end() || held->starts_at > now) continue;  // not held yet
     SealedRecord r;
     r.id = NewId();

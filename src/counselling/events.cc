@@ -6,15 +6,10 @@
 namespace xq::counselling {
 
 std::string EncodeRiskRecorded(const RiskRecorded& e) {
-  Json j = {{"student_id", e.student_id},
-            {"data_class", "D5"},
-            {"summary_zh", "记录了一次心理辅导"},
-            {"ref_type", "counselling_record"},
-            {"ref_id", e.record_id},
-            {"occurred_at", e.occurred_at},
-            {"record_id", e.record_id},
-            {"risk", e.risk},
-            {"counsellor_account_id", e.counsellor_account_id}};
+  Json j = {
+      {"student_id", e.student_id},       {"data_class", "D5"},    {"summary_zh", "记录了一次心理辅导"},
+      {"ref_type", "counselling_record"}, {"ref_id", e.record_id}, {"occurred_at", e.occurred_at},
+      {"record_id", e.record_id},         {"risk", e.risk},        {"counsellor_account_id", e.counsellor_account_id}};
   return j.dump();
 }
 

@@ -24,7 +24,8 @@ absl::Status SeedHotlineDemo(soci::session& s, const HotlineDemoUnits& u, int64_
       {u.city_id, 0, "阳光心理热线", "4001060525", "24小时", ""},
       {u.city_id, 0, "阳光家庭教育热线", "4000716515", "", "工作日 9:00-17:00"},
       {u.district_id, 0, "区未成年人心理援助热线", "022-27311234", "8:00-22:00", ""},
-      {u.school_id, u.school_id, "学校心理辅导中心", "022-27319876", "周一至周五 12:00-13:30", "心理辅导室在行政楼二层"},
+      {u.school_id, u.school_id, "学校心理辅导中心", "022-27319876", "周一至周五 12:00-13:30",
+       "心理辅导室在行政楼二层"},
   };
   int pos = 0;
   int64_t prev_unit = 0;

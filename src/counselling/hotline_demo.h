@@ -13,8 +13,8 @@ namespace xq::counselling {
 
 struct HotlineDemoUnits {
   int64_t city_id = 0, district_id = 0, school_id = 0;
-  int64_t class_id = 0;        // most of its students confirmed
-  int64_t other_class_id = 0;  // a few confirmed
+  int64_t class_id = 0;         // most of its students confirmed
+  int64_t other_class_id = 0;   // a few confirmed
   int64_t skip_student_id = 0;  // left unconfirmed (the demo student sees the banner)
   int64_t at = 0;               // micros: the change; confirmations follow
 };

@@ -18,9 +18,7 @@ const policy::Actor& ActorOf(const Request& req) {
   return req.principal ? req.principal->actor : kNobody;
 }
 
-Json UnitJson(const HotlineUnit& u) {
-  return {{"id", IdToString(u.id)}, {"kind", u.kind}, {"name", u.name}};
-}
+Json UnitJson(const HotlineUnit& u) { return {{"id", IdToString(u.id)}, {"kind", u.kind}, {"name", u.name}}; }
 
 Json TimeJson(int64_t t) { return t ? Json(FormatRfc3339(t)) : Json(nullptr); }
 
@@ -79,7 +77,8 @@ void RegisterHotlineRoutes(http::Router& router, HotlineEditor& editor) {
     std::vector<HotlineLine> lines;
     for (size_t i = 0; i < arr.size(); ++i) {
       const std::string prefix = fmt::format("lines[{}].", i);
-      if (!arr[i].is_object()) return Response::Error(InvalidArgument("a line is an object", prefix.substr(0, prefix.size() - 1)));
+      if (!arr[i].is_object())
+        return Response::Error(InvalidArgument("a line is an object", prefix.substr(0, prefix.size() - 1)));
       JsonReader lr(arr[i], prefix);
       HotlineLine l;
       std::optional<std::string> hours, note;

@@ -20,9 +20,7 @@ size_t Chars(const std::string& s) {
   return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-bool Trimmed(const std::string& s) {
-  return s.empty() || (s.front() != ' ' && s.back() != ' ');
-}
+bool Trimmed(const std::string& s) { return s.empty() || (s.front() != ' ' && s.back() != ' '); }
 
 absl::Status CheckLine(const HotlineLine& l, size_t i) {
   const std::string f = fmt::format("lines[{}].", i);
@@ -34,7 +32,8 @@ absl::Status CheckLine(const HotlineLine& l, size_t i) {
     return InvalidArgument("a number has 3 to 20 digits and hyphens", f + "number");
   if (Chars(l.hours) > kMaxHours || !Trimmed(l.hours))
     return InvalidArgument(fmt::format("hours have at most {} characters", kMaxHours), f + "hours");
-  if (Chars(l.note) > kMaxNote) return InvalidArgument(fmt::format("a note has at most {} characters", kMaxNote), f + "note");
+  if (Chars(l.note) > kMaxNote)
+    return InvalidArgument(fmt::format("a note has at most {} characters", kMaxNote), f + "note");
   for (char c : l.name + l.hours + l.note)
     if (static_cast<unsigned char>(c) < 0x20) return InvalidArgument("control characters are not allowed", f + "note");
   return absl::OkStatus();
@@ -74,9 +73,13 @@ absl::Status HotlineEditor::ReplaceLines(const policy::Actor& actor, int64_t uni
   if (!unit) return NotFound("org unit not found");
   const policy::Decision d = policy::DecideHotlineEdit(actor, unit->kind, unit->path);
   if (!d.allowed) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, {.actor_id = actor.account_id, .action = "denied",
-                                              .object_type = "hotlines", .object_id = IdToString(unit_id),
-                                              .school_id = unit->school_id, .outcome = "denied", .detail = d.reason}));
+    XQ_RETURN_IF_ERROR(audit::Record(audit_, {.actor_id = actor.account_id,
+                                              .action = "denied",
+                                              .object_type = "hotlines",
+                                              .object_id = IdToString(unit_id),
+                                              .school_id = unit->school_id,
+                                              .outcome = "denied",
+                                              .detail = d.reason}));
     return NotFound("org unit not found");
   }
   if (lines.size() > static_cast<size_t>(kMaxLinesPerUnit))
@@ -90,17 +93,23 @@ absl::Status HotlineEditor::ReplaceLines(const policy::Actor& actor, int64_t uni
   }
   const int64_t now = clock_.NowMicros();
   Json detail = {{"unit_kind", unit->kind}, {"lines", lines.size()}};
-  audit::Event e{.actor_id = actor.account_id, .actor_role = std::string(policy::RoleName(*d.via)),
-                 .action = "hotlines_edit", .object_type = "hotlines", .object_id = IdToString(unit->id),
-                 .school_id = unit->school_id, .detail = detail.dump()};
+  audit::Event e{.actor_id = actor.account_id,
+                 .actor_role = std::string(policy::RoleName(*d.via)),
+                 .action = "hotlines_edit",
+                 .object_type = "hotlines",
+                 .object_id = IdToString(unit->id),
+                 .school_id = unit->school_id,
+                 .detail = detail.dump()};
   auto record = audit::RecordingIn(audit_, e);
   const int64_t school = unit->kind == "school" ? unit->school_id : 0;
   Json payload = {{"unit_id", unit->id}, {"unit_path", unit->path}, {"unit_kind", unit->kind},
-                  {"school_id", school}, {"lines", lines.size()}, {"occurred_at", now}};
+                  {"school_id", school}, {"lines", lines.size()},   {"occurred_at", now}};
   XQ_RETURN_IF_ERROR(store_.ReplaceLines(*unit, lines, actor.account_id, now, [&](soci::session& s) -> absl::Status {
     XQ_RETURN_IF_ERROR(record(s));
-    return events::Publish(s, {.school_id = school, .kind = "hotlines.changed",
-                               .subject = fmt::format("unit:{}", unit->id), .payload = payload.dump(),
+    return events::Publish(s, {.school_id = school,
+                               .kind = "hotlines.changed",
+                               .subject = fmt::format("unit:{}", unit->id),
+                               .payload = payload.dump(),
                                .created_at = now})
         .status();
   }));
@@ -146,8 +155,7 @@ absl::StatusOr<AwarenessStatus> HotlineEditor::MyAwareness(const policy::Actor& 
 }
 
 absl::StatusOr<AwarenessStatus> HotlineEditor::Confirm(const policy::Actor& actor, const std::string& via) {
-  if (via != "sign_in" && via != "class_meeting")
-    return InvalidArgument("via is sign_in or class_meeting", "via");
+  if (via != "sign_in" && via != "class_meeting") return InvalidArgument("via is sign_in or class_meeting", "via");
   XQ_ASSIGN_OR_RETURN(AwarenessStatus st, MyAwareness(actor));
   if (!st.applies) return PermissionDenied("only students and guardians confirm the hotlines");
   const int64_t now = std::max(clock_.NowMicros(), std::max(st.last_change_at, st.class_meeting_at));
@@ -172,8 +180,13 @@ absl::StatusOr<AwarenessStatus> HotlineEditor::Confirm(const policy::Actor& acto
     r.school_id = p->school_id;
     unit_path = p->unit_path;
   }
-  Json payload = {{"account_id", actor.account_id}, {"unit_path", unit_path}, {"person_type", r.person_type},
-                  {"via", via}, {"ref_type", "hotline_awareness"}, {"ref_id", r.person_id}, {"occurred_at", now}};
+  Json payload = {{"account_id", actor.account_id},
+                  {"unit_path", unit_path},
+                  {"person_type", r.person_type},
+                  {"via", via},
+                  {"ref_type", "hotline_awareness"},
+                  {"ref_id", r.person_id},
+                  {"occurred_at", now}};
   std::string subject = fmt::format("account:{}", actor.account_id);
   if (student_id) {
     // About one student: the timeline convention.
@@ -183,8 +196,11 @@ absl::StatusOr<AwarenessStatus> HotlineEditor::Confirm(const policy::Actor& acto
     subject = fmt::format("student:{}", student_id);
   }
   XQ_RETURN_IF_ERROR(store_.Confirm(r, [&](soci::session& s) -> absl::Status {
-    return events::Publish(s, {.school_id = r.school_id, .kind = "hotlines.awareness_confirmed", .subject = subject,
-                               .payload = payload.dump(), .created_at = now})
+    return events::Publish(s, {.school_id = r.school_id,
+                               .kind = "hotlines.awareness_confirmed",
+                               .subject = subject,
+                               .payload = payload.dump(),
+                               .created_at = now})
         .status();
   }));
   st.confirmed_at = now;
@@ -197,14 +213,20 @@ absl::Status HotlineEditor::MarkClassMeeting(const policy::Actor& actor, int64_t
   if (!unit || unit->kind != "class") return NotFound("class not found");
   const policy::Decision d = policy::DecideHotlineClassMeeting(actor, unit->path);
   if (!d.allowed) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, {.actor_id = actor.account_id, .action = "denied",
+    XQ_RETURN_IF_ERROR(audit::Record(audit_, {.actor_id = actor.account_id,
+                                              .action = "denied",
                                               .object_type = "hotline_class_meeting",
-                                              .object_id = IdToString(class_id), .school_id = unit->school_id,
-                                              .outcome = "denied", .detail = d.reason}));
+                                              .object_id = IdToString(class_id),
+                                              .school_id = unit->school_id,
+                                              .outcome = "denied",
+                                              .detail = d.reason}));
     return NotFound("class not found");
   }
-  audit::Event e{.actor_id = actor.account_id, .actor_role = std::string(policy::RoleName(*d.via)),
-                 .action = "hotline_class_meeting", .object_type = "org_unit", .object_id = IdToString(class_id),
+  audit::Event e{.actor_id = actor.account_id,
+                 .actor_role = std::string(policy::RoleName(*d.via)),
+                 .action = "hotline_class_meeting",
+                 .object_type = "org_unit",
+                 .object_id = IdToString(class_id),
                  .school_id = unit->school_id};
   return store_.MarkClassMeeting(unit->school_id, class_id, actor.account_id, clock_.NowMicros(),
                                  audit::RecordingIn(audit_, e));
@@ -213,8 +235,8 @@ absl::Status HotlineEditor::MarkClassMeeting(const policy::Actor& actor, int64_t
 absl::StatusOr<RateTable> HotlineEditor::Rates(const policy::Actor& actor, int64_t unit_id) {
   if (unit_id == 0) {
     for (const auto& g : actor.grants) {
-      if (policy::Decide(actor, policy::Action::kRead, {.data_class = policy::DataClass::kAggregate,
-                                                        .unit_path = g.unit_path})
+      if (policy::Decide(actor, policy::Action::kRead,
+                         {.data_class = policy::DataClass::kAggregate, .unit_path = g.unit_path})
               .allowed) {
         unit_id = g.unit_id;
         break;

@@ -65,15 +65,14 @@ struct RateGuard {
   // The k of the city holding path.
   std::function<absl::StatusOr<int>(const std::string& path)> k;
   // Which rows (students[i], confirmed[i]) to hide, and whether the total.
-  std::function<std::vector<bool>(const std::vector<int64_t>& students, const std::vector<int64_t>& confirmed,
-                                  int k, bool& total_hidden)>
+  std::function<std::vector<bool>(const std::vector<int64_t>& students, const std::vector<int64_t>& confirmed, int k,
+                                  bool& total_hidden)>
       suppress;
 };
 
 class HotlineEditor {
  public:
-  HotlineEditor(HotlineStore& store, HotlineService& cache, audit::AuditLog& audit, const Clock& clock,
-                RateGuard guard)
+  HotlineEditor(HotlineStore& store, HotlineService& cache, audit::AuditLog& audit, const Clock& clock, RateGuard guard)
       : store_(store), cache_(cache), audit_(audit), clock_(clock), guard_(std::move(guard)) {}
 
   // The units whose lines the actor may edit, with their lines.

@@ -78,7 +78,8 @@ class SociHotlineStore final : public HotlineStore {
       soci::rowset<soci::row> rows =
           (s.prepare << "SELECT name, number, hours, note FROM hotlines WHERE org_unit_id = :u ORDER BY position, name",
            soci::use(u));
-      for (const auto& r : rows) out.push_back({db::GetStr(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3)});
+      for (const auto& r : rows)
+        out.push_back({db::GetStr(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3)});
       return absl::OkStatus();
     }));
     return out;
@@ -94,8 +95,8 @@ class SociHotlineStore final : public HotlineStore {
         long long id = NewId();
         s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, note, school_id, position, created_at) "
              "VALUES (:i, :u, :n, :m, :h, :o, :s, :p, :t)",
-            soci::use(id), soci::use(u), soci::use(l.name), soci::use(l.number), soci::use(l.hours),
-            soci::use(l.note), soci::use(school), soci::use(pos), soci::use(t);
+            soci::use(id), soci::use(u), soci::use(l.name), soci::use(l.number), soci::use(l.hours), soci::use(l.note),
+            soci::use(school), soci::use(pos), soci::use(t);
         ++pos;
       }
       s << "DELETE FROM hotline_changes WHERE org_unit_id = :u", soci::use(u);
@@ -126,7 +127,8 @@ class SociHotlineStore final : public HotlineStore {
       soci::rowset<soci::row> rows =
           (s.prepare << "SELECT id, school_id, COALESCE(class_id, 0), unit_path FROM students WHERE id = :i",
            soci::use(i));
-      for (const auto& r : rows) out = StudentPlace{db::GetInt(r, 0), db::GetInt(r, 1), db::GetInt(r, 2), db::GetStr(r, 3)};
+      for (const auto& r : rows)
+        out = StudentPlace{db::GetInt(r, 0), db::GetInt(r, 1), db::GetInt(r, 2), db::GetStr(r, 3)};
       return absl::OkStatus();
     }));
     return out;
@@ -169,8 +171,8 @@ class SociHotlineStore final : public HotlineStore {
           soci::use(pid);
       s << "INSERT INTO hotline_awareness (person_type, person_id, school_id, class_id, account_id, via, confirmed_at) "
            "VALUES (:t, :i, :s, :c, :a, :v, :at)",
-          soci::use(r.person_type), soci::use(pid), soci::use(school), soci::use(cls), soci::use(acc),
-          soci::use(r.via), soci::use(at);
+          soci::use(r.person_type), soci::use(pid), soci::use(school), soci::use(cls), soci::use(acc), soci::use(r.via),
+          soci::use(at);
       return after ? after(s) : absl::OkStatus();
     });
   }
@@ -193,12 +195,13 @@ class SociHotlineStore final : public HotlineStore {
       long long school = school_id, t = since;
       std::string p = within_path;
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT st.class_id, MAX(u.path), COUNT(*), SUM(CASE WHEN a.confirmed_at >= :t THEN 1 ELSE 0 END) "
-                        "FROM students st JOIN org_units u ON u.id = st.class_id "
-                        "LEFT JOIN hotline_awareness a ON a.person_type = 'student' AND a.person_id = st.id "
-                        "WHERE st.school_id = :s AND st.status = 'active' "
-                        "AND SUBSTR(st.unit_path, 1, LENGTH(CAST(:p AS TEXT))) = :p2 "
-                        "GROUP BY st.class_id ORDER BY st.class_id",
+          (s.prepare
+               << "SELECT st.class_id, MAX(u.path), COUNT(*), SUM(CASE WHEN a.confirmed_at >= :t THEN 1 ELSE 0 END) "
+                  "FROM students st JOIN org_units u ON u.id = st.class_id "
+                  "LEFT JOIN hotline_awareness a ON a.person_type = 'student' AND a.person_id = st.id "
+                  "WHERE st.school_id = :s AND st.status = 'active' "
+                  "AND SUBSTR(st.unit_path, 1, LENGTH(CAST(:p AS TEXT))) = :p2 "
+                  "GROUP BY st.class_id ORDER BY st.class_id",
            soci::use(t), soci::use(school), soci::use(p), soci::use(p));
       for (const auto& r : rows)
         out.push_back({db::GetInt(r, 0), db::GetStr(r, 1), db::GetInt(r, 2), db::GetInt(r, 3)});

@@ -64,7 +64,7 @@ class HotlineService {
   std::chrono::steady_clock::time_point loaded_at_;
   bool loaded_ = false;
   std::unordered_map<int64_t, std::vector<Hotline>> by_unit_;  // in the editor's order
-  std::vector<Hotline> city_;  // the city unit's rows, else CityHotlines()
+  std::vector<Hotline> city_;                                  // the city unit's rows, else CityHotlines()
   // ForUnit's answers since the last read of the table.
   absl::flat_hash_map<std::string, std::shared_ptr<const UnitHotlines>> by_path_;
 };

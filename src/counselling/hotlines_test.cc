@@ -18,10 +18,14 @@ TEST(Hotlines, CityLinesAlwaysFirstThenAncestors) {
   ASSERT_TRUE(db::Migrate(*db).ok());
   ASSERT_TRUE(db->Run([](soci::session& s) {
                   s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', 'c', '/1/', 0)";
-                  s << "INSERT INTO org_units (id, parent_id, kind, name, path, created_at) VALUES (2, 1, 'district', 'd', '/1/2/', 0)";
-                  s << "INSERT INTO org_units (id, parent_id, kind, name, path, created_at) VALUES (3, 1, 'district', 'e', '/1/3/', 0)";
-                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (10, 2, '和平区心理热线', '022-1', '', 0)";
-                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (11, 3, '河西区心理热线', '022-2', '', 0)";
+                  s << "INSERT INTO org_units (id, parent_id, kind, name, path, created_at) VALUES (2, 1, 'district', "
+                       "'d', '/1/2/', 0)";
+                  s << "INSERT INTO org_units (id, parent_id, kind, name, path, created_at) VALUES (3, 1, 'district', "
+                       "'e', '/1/3/', 0)";
+                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (10, 2, "
+                       "'和平区心理热线', '022-1', '', 0)";
+                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (11, 3, "
+                       "'河西区心理热线', '022-2', '', 0)";
                   return absl::OkStatus();
                 }).ok());
   HotlineService svc(*db);
@@ -38,7 +42,8 @@ TEST(Hotlines, CityLinesAlwaysFirstThenAncestors) {
   HotlineService fresh(*db, std::chrono::seconds(0));
   ASSERT_EQ(fresh.ForUnits({"/1/2/"}).value().size(), 3u);
   ASSERT_TRUE(db->Run([](soci::session& s) {
-                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (12, 2, '区第二热线', '022-3', '', 0)";
+                  s << "INSERT INTO hotlines (id, org_unit_id, name, number, hours, created_at) VALUES (12, 2, "
+                       "'区第二热线', '022-3', '', 0)";
                   return absl::OkStatus();
                 }).ok());
   EXPECT_EQ(svc.ForUnits({"/1/2/"}).value().size(), 3u);  // within a minute: as loaded

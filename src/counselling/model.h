@@ -20,7 +20,7 @@ struct Slot {
   std::string room;
   int64_t starts_at = 0;  // micros
   int64_t ends_at = 0;
-  std::string state;      // open | withdrawn
+  std::string state;  // open | withdrawn
   int64_t created_at = 0;
   // Filled by listings: whether an active booking holds it, and (for the
   // centre's staff only) by whom.

@@ -54,8 +54,7 @@ absl::StatusOr<BreakGlass> CrisisService::BreakGlassOpen(const policy::Actor& a,
   e.purpose = reason;
   XQ_RETURN_IF_ERROR(store_.CreateBreakGlass(b, [&](soci::session& s) -> absl::Status {
     std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, c->school_id, c->unit_path);
-    notice::PostNotices(s, NoticesTo(to, c->school_id, "crisis_break_glass", {{"case_id", IdToString(c->id)}}),
-                        now);
+    notice::PostNotices(s, NoticesTo(to, c->school_id, "crisis_break_glass", {{"case_id", IdToString(c->id)}}), now);
     return audit::RecordingIn(audit_, e)(s);
   }));
   return b;

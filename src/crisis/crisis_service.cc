@@ -21,7 +21,6 @@ using policy::DataClass;
 using policy::Role;
 using policy::View;
 
-
 bool Has(const std::vector<int64_t>& v, int64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 std::string PrimaryRole(const policy::Actor& a) {
@@ -39,7 +38,6 @@ bool EscalatedFor(const policy::Actor& a, const std::string& escalated_path, con
   return false;
 }
 
-
 // Only psychology staff write cases (the student's own-appointments row and
 // the hospital's feedback row are not about cases).
 bool MayWrite(const policy::Actor& a, const Case& c) {
@@ -49,7 +47,6 @@ bool MayWrite(const policy::Actor& a, const Case& c) {
 
 std::string NoticeParam(int64_t v) { return IdToString(v); }
 
-
 // Lifts a case one level (district, then city) and tells that level's
 // crisis group; returns the path reached ("" when there is no higher level).
 absl::StatusOr<std::string> EscalateIn(soci::session& s, const Case& c, int64_t now) {
@@ -57,8 +54,8 @@ absl::StatusOr<std::string> EscalateIn(soci::session& s, const Case& c, int64_t 
   // up: school, district, city (a university under the city: school, city).
   std::string next;
   for (size_t i = 1; i < up.size(); ++i) {
-    if (c.escalated_path.empty() || (up[i].size() < c.escalated_path.size() &&
-                                     policy::InScope(up[i], c.escalated_path))) {
+    if (c.escalated_path.empty() ||
+        (up[i].size() < c.escalated_path.size() && policy::InScope(up[i], c.escalated_path))) {
       next = up[i];
       break;
     }
@@ -211,8 +208,8 @@ audit::Event CrisisService::AuditEvent(const policy::Actor& a, std::string actio
 
 absl::Status CrisisService::Deny(const policy::Actor& a, std::string action, std::string type, int64_t id,
                                  int64_t student_id, int64_t school_id, std::string why) {
-  XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, std::move(action), std::move(type), id, student_id,
-                                                      school_id, "denied", std::move(why))));
+  XQ_RETURN_IF_ERROR(audit::Record(
+      audit_, AuditEvent(a, std::move(action), std::move(type), id, student_id, school_id, "denied", std::move(why))));
   return NotFound("no such crisis case");
 }
 
@@ -243,8 +240,8 @@ absl::StatusOr<Case> CrisisService::WritableCase(const policy::Actor& a, int64_t
   if (!MayWrite(a, *c)) {
     XQ_ASSIGN_OR_RETURN(Access acc, ReadAccess(a, *c));
     if (!acc.d.allowed) return Deny(a, "write", "crisis_case", c->id, c->student_id, c->school_id, acc.d.reason);
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "write", "crisis_case", c->id, c->student_id,
-                                                        c->school_id, "denied", "read only")));
+    XQ_RETURN_IF_ERROR(audit::Record(
+        audit_, AuditEvent(a, "write", "crisis_case", c->id, c->student_id, c->school_id, "denied", "read only")));
     return PermissionDenied("only the school's psychology staff change a crisis case");
   }
   if (c->status != "open") return Conflict("the case is closed", "status");
@@ -318,8 +315,8 @@ absl::StatusOr<CaseView> CrisisService::OpenCase(const policy::Actor& a, const O
   return GetCase(a, c.id);
 }
 
-absl::StatusOr<Page<CaseView>> CrisisService::ListCases(const policy::Actor& a, std::string_view status,
-                                                        int page_size, std::string_view after) {
+absl::StatusOr<Page<CaseView>> CrisisService::ListCases(const policy::Actor& a, std::string_view status, int page_size,
+                                                        std::string_view after) {
   if (!status.empty() && status != "open" && status != "closed")
     return InvalidArgument("status is open or closed", "status");
   if (page_size < 1 || page_size > 200) return InvalidArgument("page_size is 1..200", "page_size");
@@ -422,9 +419,8 @@ absl::StatusOr<CaseView> CrisisService::Advance(const policy::Actor& a, int64_t 
     // 告知书 on file (scanned or confirmed in the app) and a safety plan.
     XQ_ASSIGN_OR_RETURN(std::vector<CaseItem> items, store_.ListItems(c.id));
     auto has = [&](std::string_view kind, std::string_view state = "") {
-      return std::any_of(items.begin(), items.end(), [&](const CaseItem& i) {
-        return i.kind == kind && (state.empty() || i.state == state);
-      });
+      return std::any_of(items.begin(), items.end(),
+                         [&](const CaseItem& i) { return i.kind == kind && (state.empty() || i.state == state); });
     };
     if (!has("watch")) return InvalidArgument("the 24-hour watch has no named people yet", "watch");
     if (!has("guardian_notified")) return InvalidArgument("the guardian has not been told yet", "guardian_notified");
@@ -446,38 +442,39 @@ absl::StatusOr<CaseView> CrisisService::Advance(const policy::Actor& a, int64_t 
   record.by_account = a.account_id;
   record.at = now;
   XQ_ASSIGN_OR_RETURN(record.body, Seal(in.record, fmt::format("crisis_items:{}", record.id)));
-  XQ_RETURN_IF_ERROR(store_.Advance(c, c.step, in.to, owner, due, close, now, record, [&](soci::session& s) -> absl::Status {
-    XQ_RETURN_IF_ERROR(jobs::CancelIn(s, kStepDeadline, fmt::format("{}:{}", c.id, c.step), now).status());
-    XQ_RETURN_IF_ERROR(jobs::CancelIn(s, kStepDeadline, fmt::format("{}:{}:up", c.id, c.step), now).status());
-    if (!close) {
-      XQ_RETURN_IF_ERROR(jobs::ScheduleIn(s,
-                                          {.kind = kStepDeadline,
-                                           .key = fmt::format("{}:{}", c.id, in.to),
-                                           .school_id = c.school_id,
-                                           .due_at = due},
-                                          now)
-                             .status());
-      if (owner != a.account_id)
-        notice::PostNotices(s, NoticesTo({owner}, c.school_id, "crisis_step_owner",
-                                         {{"case_id", NoticeParam(c.id)}, {"step", in.to}}),
-                            now);
-    } else {
-      XQ_RETURN_IF_ERROR(PublishCaseEvent(s, {.kind = kCaseClosed,
-                                              .school_id = c.school_id,
-                                              .student_id = c.student_id,
-                                              .case_id = c.id,
-                                              .summary_zh = "危机干预个案已结案",
-                                              .occurred_at = now}));
-    }
-    return audit::RecordingIn(audit_, AuditEvent(a, "advance", "crisis_case", c.id, c.student_id, c.school_id, "ok",
-                                                 fmt::format("{}->{}", c.step, in.to)))(s);
-  }));
+  XQ_RETURN_IF_ERROR(
+      store_.Advance(c, c.step, in.to, owner, due, close, now, record, [&](soci::session& s) -> absl::Status {
+        XQ_RETURN_IF_ERROR(jobs::CancelIn(s, kStepDeadline, fmt::format("{}:{}", c.id, c.step), now).status());
+        XQ_RETURN_IF_ERROR(jobs::CancelIn(s, kStepDeadline, fmt::format("{}:{}:up", c.id, c.step), now).status());
+        if (!close) {
+          XQ_RETURN_IF_ERROR(jobs::ScheduleIn(s,
+                                              {.kind = kStepDeadline,
+                                               .key = fmt::format("{}:{}", c.id, in.to),
+                                               .school_id = c.school_id,
+                                               .due_at = due},
+                                              now)
+                                 .status());
+          if (owner != a.account_id)
+            notice::PostNotices(
+                s,
+                NoticesTo({owner}, c.school_id, "crisis_step_owner", {{"case_id", NoticeParam(c.id)}, {"step", in.to}}),
+                now);
+        } else {
+          XQ_RETURN_IF_ERROR(PublishCaseEvent(s, {.kind = kCaseClosed,
+                                                  .school_id = c.school_id,
+                                                  .student_id = c.student_id,
+                                                  .case_id = c.id,
+                                                  .summary_zh = "危机干预个案已结案",
+                                                  .occurred_at = now}));
+        }
+        return audit::RecordingIn(audit_, AuditEvent(a, "advance", "crisis_case", c.id, c.student_id, c.school_id, "ok",
+                                                     fmt::format("{}->{}", c.step, in.to)))(s);
+      }));
   return GetCase(a, c.id);
 }
 
 absl::StatusOr<CaseItem> CrisisService::AddItem(const policy::Actor& a, int64_t case_id, const ItemInput& in) {
-  static const std::vector<std::string> kKinds = {"record", "watch", "guardian_notified", "notice_app",
-                                                  "safety_plan"};
+  static const std::vector<std::string> kKinds = {"record", "watch", "guardian_notified", "notice_app", "safety_plan"};
   if (std::find(kKinds.begin(), kKinds.end(), in.kind) == kKinds.end())
     return InvalidArgument("kind is one of record, watch, guardian_notified, notice_app, safety_plan", "kind");
   if (in.text.size() > kMaxText) return InvalidArgument("text is too long", "text");
@@ -506,15 +503,15 @@ absl::StatusOr<CaseItem> CrisisService::AddItem(const policy::Actor& a, int64_t 
       XQ_ASSIGN_OR_RETURN(std::vector<int64_t> guardians, GuardianAccountsIn(s, c.student_id));
       notice::PostNotices(s, NoticesTo(guardians, c.school_id, "crisis_guardian_notice", {}), now);
     }
-    return audit::RecordingIn(audit_, AuditEvent(a, "write", "crisis_item", item.id, c.student_id, c.school_id, "ok",
-                                                 in.kind))(s);
+    return audit::RecordingIn(
+        audit_, AuditEvent(a, "write", "crisis_item", item.id, c.student_id, c.school_id, "ok", in.kind))(s);
   }));
   item.body = in.text;
   return item;
 }
 
 absl::StatusOr<CaseItem> CrisisService::AttachGuardianNotice(const policy::Actor& a, int64_t case_id,
-                                                            const FileInput& f) {
+                                                             const FileInput& f) {
   XQ_RETURN_IF_ERROR(CheckFile(f));
   XQ_ASSIGN_OR_RETURN(Case c, WritableCase(a, case_id));
   if (c.step != "intervene") return WithField(Conflict("the guardian notice belongs to the intervene step"), "file");
@@ -527,19 +524,19 @@ absl::StatusOr<CaseItem> CrisisService::AttachGuardianNotice(const policy::Actor
   item.by_account = a.account_id;
   item.at = now;
   XQ_ASSIGN_OR_RETURN(item.body, Seal(f.bytes, fmt::format("crisis_items:{}", item.id)));
-  XQ_RETURN_IF_ERROR(store_.AddItem(c, item, audit::RecordingIn(audit_, AuditEvent(a, "write", "crisis_item", item.id,
-                                                                                  c.student_id, c.school_id, "ok",
-                                                                                  "notice_scan"))));
+  XQ_RETURN_IF_ERROR(store_.AddItem(
+      c, item,
+      audit::RecordingIn(
+          audit_, AuditEvent(a, "write", "crisis_item", item.id, c.student_id, c.school_id, "ok", "notice_scan"))));
   item.body.clear();
   return item;
 }
 
-absl::StatusOr<FileInput> CrisisService::GuardianNoticeFile(const policy::Actor& a, int64_t case_id,
-                                                           int64_t item_id) {
+absl::StatusOr<FileInput> CrisisService::GuardianNoticeFile(const policy::Actor& a, int64_t case_id, int64_t item_id) {
   XQ_ASSIGN_OR_RETURN(std::optional<Case> c, store_.GetCase(case_id));
   if (!c) return NotFound("no such crisis case");
-  if (!MayWrite(a, *c) && !(c->status == "closed" && policy::Decide(a, Action::kRead, ResourceOf(a, *c)).via ==
-                                                          Role::kPsychStaff))
+  if (!MayWrite(a, *c) &&
+      !(c->status == "closed" && policy::Decide(a, Action::kRead, ResourceOf(a, *c)).via == Role::kPsychStaff))
     return Deny(a, "read", "crisis_item", item_id, c->student_id, c->school_id, "file: psychology staff only");
   XQ_ASSIGN_OR_RETURN(auto found, store_.GetItem(item_id));
   if (!found || found->first.id != c->id || found->second.kind != "notice_scan") return NotFound("no such file");
@@ -548,8 +545,8 @@ absl::StatusOr<FileInput> CrisisService::GuardianNoticeFile(const policy::Actor&
   f.content_type = found->second.state.substr(0, semi);
   f.name = semi == std::string::npos ? "" : found->second.state.substr(semi + 1);
   XQ_ASSIGN_OR_RETURN(f.bytes, Open(found->second.body, fmt::format("crisis_items:{}", item_id)));
-  XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "read", "crisis_item", item_id, c->student_id, c->school_id,
-                                                      "ok", "notice_scan")));
+  XQ_RETURN_IF_ERROR(audit::Record(
+      audit_, AuditEvent(a, "read", "crisis_item", item_id, c->student_id, c->school_id, "ok", "notice_scan")));
   return f;
 }
 
@@ -619,8 +616,8 @@ absl::StatusOr<Return> CrisisService::AttachCertificate(const policy::Actor& a, 
   r.created_at = now;
   XQ_ASSIGN_OR_RETURN(r.certificate, Seal(f.bytes, fmt::format("crisis_returns:{}", r.id)));
   XQ_RETURN_IF_ERROR(store_.CreateReturn(
-      r, audit::RecordingIn(audit_, AuditEvent(a, "write", "crisis_return", r.id, c.student_id, c.school_id, "ok",
-                                               "certificate"))));
+      r, audit::RecordingIn(
+             audit_, AuditEvent(a, "write", "crisis_return", r.id, c.student_id, c.school_id, "ok", "certificate"))));
   r.certificate.clear();
   return r;
 }
@@ -671,8 +668,8 @@ absl::StatusOr<Return> CrisisService::WriteReturnPlan(const policy::Actor& a, in
                                           now)
                              .status());
     }
-    return audit::RecordingIn(audit_, AuditEvent(a, "write", "crisis_return", r->id, c.student_id, c.school_id, "ok",
-                                                 "plan"))(s);
+    return audit::RecordingIn(
+        audit_, AuditEvent(a, "write", "crisis_return", r->id, c.student_id, c.school_id, "ok", "plan"))(s);
   }));
   return GetReturn(a, case_id);
 }
@@ -731,8 +728,9 @@ absl::Status CrisisService::OnReturnCheckpoint(soci::session& s, const jobs::Job
   if (!r) return absl::OkStatus();
   // A to-do in the inbox of the school's psychology staff.
   XQ_ASSIGN_OR_RETURN(std::vector<int64_t> staff, AccountsWithRoleIn(s, "psych_staff", r->school_id));
-  notice::PostNotices(s, NoticesTo(staff, r->school_id, "crisis_return_checkpoint",
-                                   {{"case_id", NoticeParam(r->case_id)}, {"checkpoint", job.key.substr(colon + 1)}}),
+  notice::PostNotices(s,
+                      NoticesTo(staff, r->school_id, "crisis_return_checkpoint",
+                                {{"case_id", NoticeParam(r->case_id)}, {"checkpoint", job.key.substr(colon + 1)}}),
                       clock_.NowMicros());
   return absl::OkStatus();
 }
@@ -769,8 +767,8 @@ absl::StatusOr<TraceReport> CrisisService::Trace(const policy::Actor& a, int64_t
   const policy::Decision g = policy::Decide(a, Action::kRead, clinical);
   const bool group = escalated_here && g.allowed && g.via == Role::kCrisisGroup;
   if (!auditor && !centre && !group) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "trace", "student", student_id, student_id,
-                                                        place->school_id, "denied", "not entitled to 倒查")));
+    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "trace", "student", student_id, student_id, place->school_id,
+                                                        "denied", "not entitled to 倒查")));
     return WithField(NotFound("no such student"), case_id ? "case_id" : "student_id");
   }
   rep.student_id = student_id;
@@ -793,16 +791,16 @@ absl::StatusOr<TraceReport> CrisisService::Trace(const policy::Actor& a, int64_t
                    [](const TraceLine& x, const TraceLine& y) { return x.at < y.at; });
   rep.generated_at = clock_.NowMicros();
   XQ_RETURN_IF_ERROR(audit::Record(
-      audit_, AuditEvent(a, "trace", case_id ? "crisis_case" : "student", case_id ? case_id : student_id, student_id,
-                         place->school_id, "ok", fmt::format("{} lines, chain {}", rep.lines.size(), v.ok ? "ok" : "broken"))));
+      audit_,
+      AuditEvent(a, "trace", case_id ? "crisis_case" : "student", case_id ? case_id : student_id, student_id,
+                 place->school_id, "ok", fmt::format("{} lines, chain {}", rep.lines.size(), v.ok ? "ok" : "broken"))));
   return rep;
 }
 
-absl::StatusOr<std::string> CrisisService::TraceExport(const policy::Actor& a, int64_t student_id,
-                                                       int64_t case_id) {
+absl::StatusOr<std::string> CrisisService::TraceExport(const policy::Actor& a, int64_t student_id, int64_t case_id) {
   XQ_ASSIGN_OR_RETURN(TraceReport rep, Trace(a, student_id, case_id));
-  XQ_ASSIGN_OR_RETURN(std::string xlsx,
-                      TraceWorkbook(rep, fmt::format("导出：账号 {} · {}", a.account_id, FormatRfc3339(rep.generated_at))));
+  XQ_ASSIGN_OR_RETURN(std::string xlsx, TraceWorkbook(rep, fmt::format("导出：账号 {} · {}", a.account_id,
+                                                                       FormatRfc3339(rep.generated_at))));
   XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "export", "trace", case_id ? case_id : rep.student_id,
                                                       rep.student_id, 0, "ok", "倒查 xlsx")));
   return xlsx;
@@ -824,9 +822,9 @@ absl::Status CrisisService::OnStepDeadline(soci::session& s, const jobs::Job& jo
   const int64_t now = clock_.NowMicros();
   std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, c->school_id, c->unit_path);
   to.push_back(c->step_owner);
-  notice::PostNotices(s, Urgent(NoticesTo(to, c->school_id, "crisis_step_overdue",
-                                   {{"case_id", NoticeParam(c->id)}, {"step", step}})),
-                      now);
+  notice::PostNotices(
+      s, Urgent(NoticesTo(to, c->school_id, "crisis_step_overdue", {{"case_id", NoticeParam(c->id)}, {"step", step}})),
+      now);
   XQ_ASSIGN_OR_RETURN(std::string up, EscalateIn(s, *c, now));
   audit::Event e;
   e.action = "deadline_missed";
@@ -860,8 +858,9 @@ absl::Status CrisisService::OnReferralDeadline(soci::session& s, const jobs::Job
   const int64_t now = clock_.NowMicros();
   // Surfaces to the psychology centre and escalates like a warning.
   std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, r->school_id, r->unit_path);
-  notice::PostNotices(s, Urgent(NoticesTo(to, r->school_id, "crisis_referral_overdue",
-                                   {{"referral_id", NoticeParam(r->id)}, {"case_id", NoticeParam(r->case_id)}})),
+  notice::PostNotices(s,
+                      Urgent(NoticesTo(to, r->school_id, "crisis_referral_overdue",
+                                       {{"referral_id", NoticeParam(r->id)}, {"case_id", NoticeParam(r->case_id)}})),
                       now);
   std::string up;
   if (c->status == "open") {

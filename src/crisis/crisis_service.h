@@ -48,7 +48,7 @@ inline constexpr char kReferralDeadline[] = "crisis.referral_deadline";
 struct CaseView {
   Case c;
   policy::View view = policy::View::kNone;
-  bool break_glass = false;   // seen through break-glass (flagged)
+  bool break_glass = false;  // seen through break-glass (flagged)
   int64_t break_glass_until = 0;
   std::vector<CaseItem> items;  // kFull only; notice_scan bodies left out
 };
@@ -68,9 +68,9 @@ struct OpenInput {
 };
 
 struct AdvanceInput {
-  std::string to;       // the next step: assess | intervene | refer | close
-  std::string record;   // the record of the step being completed
-  int64_t owner = 0;    // the next step's owner (default: the caller)
+  std::string to;      // the next step: assess | intervene | refer | close
+  std::string record;  // the record of the step being completed
+  int64_t owner = 0;   // the next step's owner (default: the caller)
 };
 
 struct ItemInput {
@@ -132,8 +132,7 @@ class CrisisService {
   absl::StatusOr<std::vector<Referral>> ListReferrals(const policy::Actor& a, int64_t case_id);
   absl::StatusOr<Referral> GetReferral(const policy::Actor& a, int64_t id);
   absl::StatusOr<Referral> AcceptReferral(const policy::Actor& a, int64_t id);
-  absl::StatusOr<Referral> RecordAppointment(const policy::Actor& a, int64_t id, std::string_view kind,
-                                             int64_t at);
+  absl::StatusOr<Referral> RecordAppointment(const policy::Actor& a, int64_t id, std::string_view kind, int64_t at);
   absl::StatusOr<Referral> AnswerReferral(const policy::Actor& a, int64_t id, const std::string& clinical,
                                           const std::string& advice);
 
@@ -185,9 +184,8 @@ class CrisisService {
   absl::Status CheckFile(const FileInput& f) const;
   absl::StatusOr<std::string> Seal(std::string_view text, std::string_view where) const;
   absl::StatusOr<std::string> Open(std::string_view sealed, std::string_view where) const;
-  audit::Event AuditEvent(const policy::Actor& a, std::string action, std::string type, int64_t id,
-                          int64_t student_id, int64_t school_id, std::string outcome = "ok",
-                          std::string detail = {}) const;
+  audit::Event AuditEvent(const policy::Actor& a, std::string action, std::string type, int64_t id, int64_t student_id,
+                          int64_t school_id, std::string outcome = "ok", std::string detail = {}) const;
   absl::Status Deny(const policy::Actor& a, std::string action, std::string type, int64_t id, int64_t student_id,
                     int64_t school_id, std::string why);
 

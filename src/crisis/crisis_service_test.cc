@@ -80,8 +80,7 @@ class CrisisServiceTest : public ::testing::Test {
     std::string name = kind + std::to_string(id);
     s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
          "VALUES (:a, :b, :c, :d, :e, :f, 0)",
-        soci::use(id), soci::use(parent, pi), soci::use(kind), soci::use(name), soci::use(school, si),
-        soci::use(path);
+        soci::use(id), soci::use(parent, pi), soci::use(kind), soci::use(name), soci::use(school, si), soci::use(path);
   }
   void Account(soci::session& s, long long id, std::string user, long long school,
                std::vector<std::pair<std::string, long long>> roles) {
@@ -113,12 +112,12 @@ class CrisisServiceTest : public ::testing::Test {
     return n;
   }
   int64_t NoticesOf(int64_t account, const std::string& kind) {
-    return Count("SELECT COUNT(*) FROM notices WHERE account_id = " + std::to_string(account) + " AND kind = '" +
-                 kind + "'");
+    return Count("SELECT COUNT(*) FROM notices WHERE account_id = " + std::to_string(account) + " AND kind = '" + kind +
+                 "'");
   }
   int64_t OpenCase(int level = 2) {
-    auto c = svc_->OpenCase(actors_["psych"], {.student_id = 100, .source = "hotline", .level = level,
-                                               .record = "夜间来电 SECRET-NOTE"});
+    auto c = svc_->OpenCase(actors_["psych"],
+                            {.student_id = 100, .source = "hotline", .level = level, .record = "夜间来电 SECRET-NOTE"});
     EXPECT_TRUE(c.ok()) << c.status();
     return c.ok() ? c->c.id : 0;
   }
@@ -222,8 +221,8 @@ TEST_F(CrisisServiceTest, ReferralWithoutAnswerSurfacesAndEscalates) {
   EXPECT_EQ(NoticesOf(16, "crisis_referral"), 1);
   // Keep the step deadline out of the way: intervene is due in 24 h, the
   // referral in 72 h; complete intervene first.
-  ASSERT_TRUE(svc_->AddItem(actors_["psych"], id, {.kind = "watch", .text = "张老师", .starts_at = kStart,
-                                                   .ends_at = kStart + 24 * kHour})
+  ASSERT_TRUE(svc_->AddItem(actors_["psych"], id,
+                            {.kind = "watch", .text = "张老师", .starts_at = kStart, .ends_at = kStart + 24 * kHour})
                   .ok());
   ASSERT_TRUE(svc_->AddItem(actors_["psych"], id, {.kind = "guardian_notified", .text = "电话"}).ok());
   ASSERT_TRUE(svc_->AttachGuardianNotice(actors_["psych"], id,
@@ -304,12 +303,10 @@ TEST_F(CrisisServiceTest, ImminentRiskOpensOneCasePerRecord) {
 
 TEST_F(CrisisServiceTest, BadInputIsRejectedWithoutWriting) {
   auto& p = actors_["psych"];
-  EXPECT_EQ(svc_->OpenCase(p, {.student_id = 100, .source = "x"}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(svc_->OpenCase(p, {.student_id = 100, .source = "x"}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(svc_->OpenCase(p, {.student_id = 100, .source = "hotline", .level = 0}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(svc_->OpenCase(p, {.student_id = 999, .source = "hotline"}).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(svc_->OpenCase(p, {.student_id = 999, .source = "hotline"}).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(svc_->OpenCase(actors_["other_psych"], {.student_id = 100, .source = "hotline"}).status().code(),
             absl::StatusCode::kNotFound);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM crisis_cases"), 0);
@@ -323,17 +320,17 @@ TEST_F(CrisisServiceTest, ReturnPlanIsNeutralPublishedAndFollowedUpAt1w1m3m) {
   const int64_t id = OpenCase();
   auto& p = actors_["psych"];
   EXPECT_EQ(svc_->WriteReturnPlan(p, id, "评估", "计划").status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(svc_->AttachCertificate(p, id, {.name = "c.png", .content_type = "image/png", .bytes = "GIF89a"})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);  // unsupported_media_type (415)
-  ASSERT_TRUE(svc_->AttachCertificate(p, id, {.name = "c.pdf", .content_type = "application/pdf",
-                                              .bytes = "%PDF-1.4 CERT-SECRET"})
+  EXPECT_EQ(
+      svc_->AttachCertificate(p, id, {.name = "c.png", .content_type = "image/png", .bytes = "GIF89a"}).status().code(),
+      absl::StatusCode::kInvalidArgument);  // unsupported_media_type (415)
+  ASSERT_TRUE(svc_->AttachCertificate(
+                      p, id, {.name = "c.pdf", .content_type = "application/pdf", .bytes = "%PDF-1.4 CERT-SECRET"})
                   .ok());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM crisis_returns WHERE certificate LIKE '%CERT-SECRET%'"), 0);
   EXPECT_EQ(svc_->WriteReturnPlan(p, id, "评估", "每周与心理老师谈话，留意抑郁情绪").status().code(),
             absl::StatusCode::kInvalidArgument);
-  auto r = svc_->WriteReturnPlan(p, id, "住院两周后复诊，状态平稳 ASSESS-SECRET", "每周与心理老师谈心一次，班主任多鼓励");
+  auto r =
+      svc_->WriteReturnPlan(p, id, "住院两周后复诊，状态平稳 ASSESS-SECRET", "每周与心理老师谈心一次，班主任多鼓励");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE kind = 'crisis.return_plan_written' AND payload LIKE "
                   "'%plan_text_neutral%'"),
@@ -373,8 +370,8 @@ TEST_F(CrisisServiceTest, KeyRotationResealsEveryCrisisValue) {
   ASSERT_TRUE(svc_->Advance(p, id, {.to = "assess", .record = "评估记录"}).ok());
   ASSERT_TRUE(svc_->Advance(p, id, {.to = "intervene", .record = "干预记录"}).ok());
   ASSERT_TRUE(svc_->AddItem(p, id, {.kind = "guardian_notified", .text = "电话告知 NOTE-SECRET"}).ok());
-  auto scan = svc_->AttachGuardianNotice(p, id, {.name = "n.pdf", .content_type = "application/pdf",
-                                                 .bytes = "%PDF-1.4 NOTICE-SCAN"});
+  auto scan = svc_->AttachGuardianNotice(
+      p, id, {.name = "n.pdf", .content_type = "application/pdf", .bytes = "%PDF-1.4 NOTICE-SCAN"});
   ASSERT_TRUE(scan.ok()) << scan.status();
   auto ref = svc_->Refer(p, id, h->id, "转介摘要 SUMMARY-SECRET");
   ASSERT_TRUE(ref.ok()) << ref.status();
@@ -382,8 +379,8 @@ TEST_F(CrisisServiceTest, KeyRotationResealsEveryCrisisValue) {
   ASSERT_TRUE(unanswered.ok()) << unanswered.status();
   ASSERT_TRUE(svc_->AcceptReferral(actors_["liaison"], ref->id).ok());
   ASSERT_TRUE(svc_->AnswerReferral(actors_["liaison"], ref->id, "诊断 CLINICAL-SECRET", "建议家校配合").ok());
-  ASSERT_TRUE(svc_->AttachCertificate(p, id, {.name = "c.pdf", .content_type = "application/pdf",
-                                              .bytes = "%PDF-1.4 CERT-SECRET"})
+  ASSERT_TRUE(svc_->AttachCertificate(
+                      p, id, {.name = "c.pdf", .content_type = "application/pdf", .bytes = "%PDF-1.4 CERT-SECRET"})
                   .ok());
   ASSERT_TRUE(svc_->WriteReturnPlan(p, id, "状态平稳 ASSESS-SECRET", "每周与心理老师谈心一次，班主任多鼓励").ok());
 
@@ -391,16 +388,16 @@ TEST_F(CrisisServiceTest, KeyRotationResealsEveryCrisisValue) {
   RegisterSealedColumns();
   auto registered = crypto::RegisteredSealedColumns();
   for (const auto& want : SealedColumns())
-    EXPECT_TRUE(std::any_of(registered.begin(), registered.end(), [&](const crypto::SealedColumn& c) {
-      return c.table == want.table && c.column == want.column;
-    })) << want.table << "." << want.column;
+    EXPECT_TRUE(
+        std::any_of(registered.begin(), registered.end(),
+                    [&](const crypto::SealedColumn& c) { return c.table == want.table && c.column == want.column; }))
+        << want.table << "." << want.column;
 
-  const int64_t sealed_values =
-      Count("SELECT COUNT(*) FROM crisis_items WHERE body <> ''") +
-      Count("SELECT COUNT(*) FROM crisis_referrals WHERE summary <> ''") +
-      Count("SELECT COUNT(*) FROM crisis_referrals WHERE clinical <> ''") +
-      Count("SELECT COUNT(*) FROM crisis_returns WHERE certificate <> ''") +
-      Count("SELECT COUNT(*) FROM crisis_returns WHERE assessment <> ''");
+  const int64_t sealed_values = Count("SELECT COUNT(*) FROM crisis_items WHERE body <> ''") +
+                                Count("SELECT COUNT(*) FROM crisis_referrals WHERE summary <> ''") +
+                                Count("SELECT COUNT(*) FROM crisis_referrals WHERE clinical <> ''") +
+                                Count("SELECT COUNT(*) FROM crisis_returns WHERE certificate <> ''") +
+                                Count("SELECT COUNT(*) FROM crisis_returns WHERE assessment <> ''");
   ASSERT_GE(sealed_values, 10);
 
   // Key 2 joins key 1 and becomes current; small batches.
@@ -423,8 +420,8 @@ TEST_F(CrisisServiceTest, KeyRotationResealsEveryCrisisValue) {
   // Every stored value is under key 2 and still holds no plain text.
   ASSERT_TRUE(db_->Run([&](soci::session& s) {
                    for (const auto& col : SealedColumns()) {
-                     soci::rowset<soci::row> rows =
-                         (s.prepare << "SELECT " + col.column + " FROM " + col.table + " WHERE " + col.column + " <> ''");
+                     soci::rowset<soci::row> rows = (s.prepare << "SELECT " + col.column + " FROM " + col.table +
+                                                                      " WHERE " + col.column + " <> ''");
                      for (const auto& r : rows) {
                        const std::string v = db::GetStr(r, std::size_t{0});
                        auto kid = crypto::SealedKeyId(v);

@@ -145,8 +145,8 @@ std::string IdList(const std::vector<int64_t>& ids) {
 
 absl::Status LoadConsults(soci::session& s, Case& c) {
   long long id = c.id;
-  soci::rowset<soci::row> rows = (s.prepare << "SELECT account_id FROM crisis_consults WHERE case_id = :c",
-                                  soci::use(id));
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT account_id FROM crisis_consults WHERE case_id = :c", soci::use(id));
   for (const auto& r : rows) c.consulted.push_back(db::GetInt(r, 0));
   return absl::OkStatus();
 }
@@ -179,8 +179,7 @@ class SociCrisisStore final : public CrisisStore {
     std::optional<int64_t> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       long long id = warning_id;
-      soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT student_id FROM warnings WHERE id = :id", soci::use(id));
+      soci::rowset<soci::row> rows = (s.prepare << "SELECT student_id FROM warnings WHERE id = :id", soci::use(id));
       for (const auto& r : rows) out = db::GetInt(r, 0);
       return absl::OkStatus();
     }));
@@ -219,13 +218,14 @@ class SociCrisisStore final : public CrisisStore {
     if (!f.paths.empty()) ors.push_back(db::PathScopeClause("c.unit_path", f.paths));
     for (const std::string& g : f.escalated_scopes) {
       if (!db::IsSafeOrgPath(g)) continue;
-      ors.push_back(fmt::format("(c.escalated_path <> '' AND '{}' LIKE c.escalated_path || '%' AND c.status = 'open' "
-                                "AND c.unit_path LIKE '{}%')",
-                                g, g));
+      ors.push_back(
+          fmt::format("(c.escalated_path <> '' AND '{}' LIKE c.escalated_path || '%' AND c.status = 'open' "
+                      "AND c.unit_path LIKE '{}%')",
+                      g, g));
     }
     if (f.consulted_account != 0) {
-      ors.push_back(fmt::format("c.id IN (SELECT case_id FROM crisis_consults WHERE account_id = {})",
-                                f.consulted_account));
+      ors.push_back(
+          fmt::format("c.id IN (SELECT case_id FROM crisis_consults WHERE account_id = {})", f.consulted_account));
     }
     if (ors.empty()) return std::vector<Case>{};
     std::string where = "(";
@@ -240,8 +240,7 @@ class SociCrisisStore final : public CrisisStore {
           (s.prepare << std::string(kCaseSelect) + "WHERE " + where +
                             " AND (:st = '' OR c.status = :st2) AND (:id = 0 OR c.opened_at < :at OR "
                             "(c.opened_at = :at2 AND c.id < :id2)) ORDER BY c.opened_at DESC, c.id DESC LIMIT :lim",
-           soci::use(st), soci::use(st), soci::use(id), soci::use(at), soci::use(at), soci::use(id),
-           soci::use(lim));
+           soci::use(st), soci::use(st), soci::use(id), soci::use(at), soci::use(at), soci::use(id), soci::use(lim));
       for (const auto& r : rows) out.push_back(CaseOf(r));
       for (Case& c : out) XQ_RETURN_IF_ERROR(LoadConsults(s, c));
       return absl::OkStatus();
@@ -340,8 +339,7 @@ class SociCrisisStore final : public CrisisStore {
       long long id = item_id;
       std::optional<CaseItem> item;
       long long cid = 0;
-      soci::rowset<soci::row> rows =
-          (s.prepare << std::string(kItemSelect) + "WHERE i.id = :i", soci::use(id));
+      soci::rowset<soci::row> rows = (s.prepare << std::string(kItemSelect) + "WHERE i.id = :i", soci::use(id));
       for (const auto& r : rows) item = ItemOf(r);
       if (!item) return absl::OkStatus();
       s << "SELECT case_id FROM crisis_items WHERE id = :i", soci::use(id), soci::into(cid);
@@ -449,10 +447,9 @@ class SociCrisisStore final : public CrisisStore {
     std::vector<Referral> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       int lim = limit;
-      soci::rowset<soci::row> rows =
-          (s.prepare << std::string(kReferralSelect) + "WHERE " + where +
-                            " ORDER BY r.created_at DESC, r.id DESC LIMIT :lim",
-           soci::use(lim));
+      soci::rowset<soci::row> rows = (s.prepare << std::string(kReferralSelect) + "WHERE " + where +
+                                                       " ORDER BY r.created_at DESC, r.id DESC LIMIT :lim",
+                                      soci::use(lim));
       for (const auto& r : rows) out.push_back(ReferralOf(r));
       return absl::OkStatus();
     }));
@@ -763,8 +760,9 @@ absl::StatusOr<std::vector<int64_t>> AccountsWithRoleIn(soci::session& s, std::s
   std::string r(role);
   long long school = school_id;
   soci::rowset<soci::row> rows =
-      (s.prepare << "SELECT DISTINCT ra.account_id FROM role_assignments ra JOIN org_units u ON u.id = ra.org_unit_id "
-                    "JOIN accounts a ON a.id = ra.account_id WHERE ra.role = :r AND u.school_id = :s AND a.disabled = 0",
+      (s.prepare
+           << "SELECT DISTINCT ra.account_id FROM role_assignments ra JOIN org_units u ON u.id = ra.org_unit_id "
+              "JOIN accounts a ON a.id = ra.account_id WHERE ra.role = :r AND u.school_id = :s AND a.disabled = 0",
        soci::use(r), soci::use(school));
   for (const auto& row : rows) out.push_back(db::GetInt(row, 0));
   return out;

@@ -83,9 +83,8 @@ class CrisisStore {
   // Moves the case from `from` to `to` (closing it when to == "close" and
   // close is set), writing the record; aborted when the case is no longer
   // open at `from`.
-  virtual absl::Status Advance(const Case& c, std::string_view from, std::string_view to, int64_t owner,
-                               int64_t due_at, bool close, int64_t now, const CaseItem& record,
-                               const audit::InTransaction& also) = 0;
+  virtual absl::Status Advance(const Case& c, std::string_view from, std::string_view to, int64_t owner, int64_t due_at,
+                               bool close, int64_t now, const CaseItem& record, const audit::InTransaction& also) = 0;
   virtual absl::Status AddConsult(const Case& c, int64_t account_id, int64_t by, int64_t now,
                                   const audit::InTransaction& also) = 0;
   // notice_app items of these students, newest first.
@@ -107,8 +106,8 @@ class CrisisStore {
   virtual absl::StatusOr<std::optional<Referral>> GetReferral(int64_t id) = 0;
   // Under paths, or to hospitals, newest first.
   virtual absl::StatusOr<std::vector<Referral>> ListReferrals(const std::vector<std::string>& paths,
-                                                              const std::vector<int64_t>& hospitals,
-                                                              int64_t case_id, int limit) = 0;
+                                                              const std::vector<int64_t>& hospitals, int64_t case_id,
+                                                              int limit) = 0;
   // Writes the hospital's side (state, accepted/appointment/answer fields).
   virtual absl::Status UpdateReferral(const Referral& r, std::string_view from_state,
                                       const audit::InTransaction& also) = 0;

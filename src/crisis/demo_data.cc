@@ -77,8 +77,9 @@ absl::StatusOr<DemoCrisisSummary> SeedDemoCrisis(db::Database& db, const crypto:
   XQ_ASSIGN_OR_RETURN(Hospital second, svc.CreateHospital(city, "市儿童医院心理科", city.grants.front().unit_id, {}));
 
   auto open = [&](int64_t student, int level, const std::string& record) -> absl::StatusOr<int64_t> {
-    XQ_ASSIGN_OR_RETURN(CaseView v, svc.OpenCase(psych, {.student_id = student, .source = "hotline", .level = level,
-                                                         .record = record}));
+    XQ_ASSIGN_OR_RETURN(
+        CaseView v,
+        svc.OpenCase(psych, {.student_id = student, .source = "hotline", .level = level, .record = record}));
     ++sum.cases;
     return v.c.id;
   };
@@ -89,13 +90,18 @@ absl::StatusOr<DemoCrisisSummary> SeedDemoCrisis(db::Database& db, const crypto:
     const int64_t now = clock.NowMicros();
     XQ_RETURN_IF_ERROR(step(id, "assess", "已当面报告心理中心，班主任在场"));
     XQ_RETURN_IF_ERROR(step(id, "intervene", "面谈评估完成，需要 24 小时监护"));
-    XQ_RETURN_IF_ERROR(svc.AddItem(psych, id, {.kind = "watch", .text = "班主任（白天）、家长（夜间）",
-                                               .starts_at = now, .ends_at = now + 24 * kHour})
-                           .status());
-    XQ_RETURN_IF_ERROR(svc.AddItem(psych, id, {.kind = "guardian_notified", .text = "电话告知母亲，已到校陪伴"}).status());
-    XQ_RETURN_IF_ERROR(svc.AttachGuardianNotice(psych, id, {.name = "告知书.pdf", .content_type = "application/pdf",
-                                                            .bytes = "%PDF-1.4\n% demo\n%%EOF\n"})
-                           .status());
+    XQ_RETURN_IF_ERROR(
+        svc.AddItem(
+               psych, id,
+               {.kind = "watch", .text = "班主任（白天）、家长（夜间）", .starts_at = now, .ends_at = now + 24 * kHour})
+            .status());
+    XQ_RETURN_IF_ERROR(
+        svc.AddItem(psych, id, {.kind = "guardian_notified", .text = "电话告知母亲，已到校陪伴"}).status());
+    XQ_RETURN_IF_ERROR(
+        svc.AttachGuardianNotice(
+               psych, id,
+               {.name = "告知书.pdf", .content_type = "application/pdf", .bytes = "%PDF-1.4\n% demo\n%%EOF\n"})
+            .status());
     return svc.AddItem(psych, id, {.kind = "safety_plan", .text = "每天放学前与心理老师见面；晚间家长陪同"}).status();
   };
 
@@ -116,20 +122,24 @@ absl::StatusOr<DemoCrisisSummary> SeedDemoCrisis(db::Database& db, const crypto:
   ++sum.referrals;
   XQ_RETURN_IF_ERROR(svc.AcceptReferral(liaison, r3.id).status());
   XQ_RETURN_IF_ERROR(svc.RecordAppointment(liaison, r3.id, "appointment", clock.NowMicros() + 24 * kHour).status());
-  XQ_RETURN_IF_ERROR(
-      svc.AnswerReferral(liaison, r3.id, "门诊评估完成，建议两周后复诊（演示数据）", "建议减轻课业压力，每周与心理老师谈心一次")
-          .status());
-  XQ_RETURN_IF_ERROR(svc.AttachCertificate(psych, c3, {.name = "复学证明.pdf", .content_type = "application/pdf",
-                                                       .bytes = "%PDF-1.4\n% demo\n%%EOF\n"})
+  XQ_RETURN_IF_ERROR(svc.AnswerReferral(liaison, r3.id, "门诊评估完成，建议两周后复诊（演示数据）",
+                                        "建议减轻课业压力，每周与心理老师谈心一次")
                          .status());
+  XQ_RETURN_IF_ERROR(
+      svc.AttachCertificate(
+             psych, c3,
+             {.name = "复学证明.pdf", .content_type = "application/pdf", .bytes = "%PDF-1.4\n% demo\n%%EOF\n"})
+          .status());
   XQ_RETURN_IF_ERROR(svc.WriteReturnPlan(psych, c3, "复诊后状态平稳，可以复学（演示数据）",
                                          "每周与心理老师谈心一次；班主任多鼓励，安排同伴陪伴；体育课量力而行")
                          .status());
   // 4: referred four days ago, no answer yet: overdue.
   ShiftedClock past(clock, 4 * 24 * kHour);
   CrisisService earlier(*store, audit, source, past);
-  XQ_ASSIGN_OR_RETURN(CaseView v4, earlier.OpenCase(psych, {.student_id = students[3], .source = "hotline",
-                                                            .level = 2, .record = "家长来电反映孩子情绪变化"}));
+  XQ_ASSIGN_OR_RETURN(
+      CaseView v4,
+      earlier.OpenCase(
+          psych, {.student_id = students[3], .source = "hotline", .level = 2, .record = "家长来电反映孩子情绪变化"}));
   ++sum.cases;
   for (auto [to, rec] : {std::pair{"assess", "已报告"}, {"intervene", "评估完成"}})
     XQ_RETURN_IF_ERROR(earlier.Advance(psych, v4.c.id, {.to = to, .record = rec}).status());

@@ -12,11 +12,11 @@
 
 namespace xq::crisis {
 
-inline constexpr char kCaseOpened[] = "crisis.case_opened";        // {case_id}
-inline constexpr char kCaseEscalated[] = "crisis.case_escalated";  // {case_id, unit_path}
-inline constexpr char kCaseClosed[] = "crisis.case_closed";        // {case_id}
-inline constexpr char kReferralSent[] = "crisis.referral_sent";    // {case_id, referral_id}
-inline constexpr char kReferralAnswered[] = "crisis.referral_answered";  // {case_id, referral_id}
+inline constexpr char kCaseOpened[] = "crisis.case_opened";                 // {case_id}
+inline constexpr char kCaseEscalated[] = "crisis.case_escalated";           // {case_id, unit_path}
+inline constexpr char kCaseClosed[] = "crisis.case_closed";                 // {case_id}
+inline constexpr char kReferralSent[] = "crisis.referral_sent";             // {case_id, referral_id}
+inline constexpr char kReferralAnswered[] = "crisis.referral_answered";     // {case_id, referral_id}
 inline constexpr char kReturnPlanWritten[] = "crisis.return_plan_written";  // {case_id, plan_text_neutral}
 
 struct CaseEvent {

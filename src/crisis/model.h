@@ -72,7 +72,7 @@ struct Referral {
   int64_t student_id = 0;
   std::string unit_path;
   int64_t hospital_id = 0;
-  std::string summary;  // plaintext after open
+  std::string summary;         // plaintext after open
   std::string state = "sent";  // sent | accepted | appointed | admitted | answered
   int64_t due_at = 0;
   std::string escalated_path;
@@ -97,8 +97,8 @@ struct Return {
   std::string certificate;  // the file's bytes (sealed in the store)
   std::string certificate_name;
   std::string certificate_type;
-  std::string assessment;    // plaintext after open
-  std::string plan_neutral;  // what the head teacher sees
+  std::string assessment;             // plaintext after open
+  std::string plan_neutral;           // what the head teacher sees
   std::string state = "certificate";  // certificate | planned
   int64_t created_by = 0;
   int64_t created_at = 0;
@@ -119,7 +119,7 @@ struct TraceLine {
   std::string object_id;
   std::string outcome;
   std::string purpose;
-  std::string detail;  // audit detail; event summary_zh
+  std::string detail;    // audit detail; event summary_zh
   bool verified = true;  // audit rows: inside the verified part of the chain
 };
 

@@ -23,8 +23,8 @@ using policy::View;
 
 // --- hospitals and referrals ----------------------------------------------
 
-absl::StatusOr<Hospital> CrisisService::CreateHospital(const policy::Actor& a, const std::string& name,
-                                                       int64_t unit_id, const std::vector<int64_t>& liaisons) {
+absl::StatusOr<Hospital> CrisisService::CreateHospital(const policy::Actor& a, const std::string& name, int64_t unit_id,
+                                                       const std::vector<int64_t>& liaisons) {
   if (name.empty() || name.size() > 200) return InvalidArgument("name is 1..200 characters", "name");
   XQ_ASSIGN_OR_RETURN(std::optional<std::string> unit_path, store_.UnitPath(unit_id));
   if (!unit_path) return WithField(NotFound("no such unit"), "unit_id");
@@ -83,13 +83,10 @@ absl::StatusOr<Referral> CrisisService::Refer(const policy::Actor& a, int64_t ca
   r.created_at = now;
   XQ_ASSIGN_OR_RETURN(r.summary, Seal(summary, fmt::format("crisis_referrals:{}", r.id)));
   XQ_RETURN_IF_ERROR(store_.CreateReferral(r, [&](soci::session& s) -> absl::Status {
-    XQ_RETURN_IF_ERROR(jobs::ScheduleIn(s,
-                                        {.kind = kReferralDeadline,
-                                         .key = IdToString(r.id),
-                                         .school_id = r.school_id,
-                                         .due_at = r.due_at},
-                                        now)
-                           .status());
+    XQ_RETURN_IF_ERROR(
+        jobs::ScheduleIn(
+            s, {.kind = kReferralDeadline, .key = IdToString(r.id), .school_id = r.school_id, .due_at = r.due_at}, now)
+            .status());
     notice::PostNotices(s, NoticesTo(h->liaisons, 0, "crisis_referral", {{"referral_id", IdToString(r.id)}}), now);
     XQ_RETURN_IF_ERROR(PublishCaseEvent(s, {.kind = kReferralSent,
                                             .school_id = c.school_id,
@@ -136,8 +133,8 @@ absl::StatusOr<std::vector<Referral>> CrisisService::ListReferrals(const policy:
     out.push_back(std::move(r));
   }
   if (!out.empty())
-    XQ_RETURN_IF_ERROR(audit::Record(
-        audit_, AuditEvent(a, "list", "crisis_referral", case_id, 0, 0, "ok", fmt::format("{} referrals", out.size()))));
+    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "list", "crisis_referral", case_id, 0, 0, "ok",
+                                                        fmt::format("{} referrals", out.size()))));
   return out;
 }
 
@@ -153,8 +150,8 @@ absl::StatusOr<Referral> CrisisService::GetReferral(const policy::Actor& a, int6
   policy::Decision d = policy::Decide(a, Action::kRead, res);
   const bool psych = policy::Decide(a, Action::kWrite, res).via == Role::kPsychStaff;
   if (!d.allowed || d.view != View::kFull || (d.via != Role::kHospitalLiaison && !psych)) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "read", "crisis_referral", id, r->student_id, r->school_id,
-                                                        "denied", d.reason)));
+    XQ_RETURN_IF_ERROR(audit::Record(
+        audit_, AuditEvent(a, "read", "crisis_referral", id, r->student_id, r->school_id, "denied", d.reason)));
     return NotFound("no such referral");
   }
   XQ_ASSIGN_OR_RETURN(r->summary, Open(r->summary, fmt::format("crisis_referrals:{}", r->id)));
@@ -174,8 +171,8 @@ absl::StatusOr<Referral> CrisisService::LiaisonReferral(const policy::Actor& a, 
   res.referred_here = absl::c_linear_search(hospitals, r->hospital_id);
   policy::Decision d = policy::Decide(a, Action::kWrite, res);
   if (!d.allowed || d.via != Role::kHospitalLiaison) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "write", "crisis_referral", id, r->student_id,
-                                                        r->school_id, "denied", "not this hospital's referral")));
+    XQ_RETURN_IF_ERROR(audit::Record(audit_, AuditEvent(a, "write", "crisis_referral", id, r->student_id, r->school_id,
+                                                        "denied", "not this hospital's referral")));
     return NotFound("no such referral");
   }
   return *r;
@@ -190,8 +187,7 @@ absl::StatusOr<Referral> CrisisService::AcceptReferral(const policy::Actor& a, i
   n.accepted_at = now;
   XQ_RETURN_IF_ERROR(store_.UpdateReferral(n, "sent", [&](soci::session& s) -> absl::Status {
     XQ_RETURN_IF_ERROR(jobs::CancelIn(s, kReferralDeadline, IdToString(r.id), now).status());
-    XQ_RETURN_IF_ERROR(
-        jobs::CancelIn(s, kReferralDeadline, IdToString(r.id) + ":up", now).status());
+    XQ_RETURN_IF_ERROR(jobs::CancelIn(s, kReferralDeadline, IdToString(r.id) + ":up", now).status());
     return audit::RecordingIn(audit_, AuditEvent(a, "accept", "crisis_referral", r.id, r.student_id, r.school_id))(s);
   }));
   return GetReferral(a, id);
@@ -199,8 +195,7 @@ absl::StatusOr<Referral> CrisisService::AcceptReferral(const policy::Actor& a, i
 
 absl::StatusOr<Referral> CrisisService::RecordAppointment(const policy::Actor& a, int64_t id, std::string_view kind,
                                                           int64_t at) {
-  if (kind != "appointment" && kind != "admission")
-    return InvalidArgument("kind is appointment or admission", "kind");
+  if (kind != "appointment" && kind != "admission") return InvalidArgument("kind is appointment or admission", "kind");
   if (at <= 0) return InvalidArgument("at is required", "at");
   XQ_ASSIGN_OR_RETURN(Referral r, LiaisonReferral(a, id));
   if (r.state != "accepted" && r.state != "appointed" && r.state != "admitted")
@@ -232,8 +227,9 @@ absl::StatusOr<Referral> CrisisService::AnswerReferral(const policy::Actor& a, i
   n.advice = advice;
   XQ_ASSIGN_OR_RETURN(n.clinical, Seal(clinical, fmt::format("crisis_referrals:{}:clinical", r.id)));
   XQ_RETURN_IF_ERROR(store_.UpdateReferral(n, r.state, [&](soci::session& s) -> absl::Status {
-    notice::PostNotices(s, NoticesTo({r.created_by}, r.school_id, "crisis_referral_answered",
-                                     {{"referral_id", IdToString(r.id)}, {"case_id", IdToString(r.case_id)}}),
+    notice::PostNotices(s,
+                        NoticesTo({r.created_by}, r.school_id, "crisis_referral_answered",
+                                  {{"referral_id", IdToString(r.id)}, {"case_id", IdToString(r.case_id)}}),
                         now);
     XQ_RETURN_IF_ERROR(PublishCaseEvent(s, {.kind = kReferralAnswered,
                                             .school_id = r.school_id,

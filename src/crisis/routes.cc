@@ -26,7 +26,9 @@ const policy::Actor& ActorOf(const Request& req) {
 Json Time(int64_t t) { return t ? Json(FormatRfc3339(t)) : Json(nullptr); }
 
 Json ItemJson(const CaseItem& i) {
-  Json j = {{"id", IdToString(i.id)}, {"step", i.step},       {"kind", i.kind},
+  Json j = {{"id", IdToString(i.id)},
+            {"step", i.step},
+            {"kind", i.kind},
             {"by", {{"id", IdToString(i.by_account)}, {"name", i.by_name}}},
             {"at", Time(i.at)}};
   if (i.kind == "notice_scan") {
@@ -168,8 +170,8 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
       if (!n || *n < 1) return Response::Error(InvalidArgument("page_size is 1..200", "page_size"));
       page_size = static_cast<int>(std::min<int64_t>(*n, 200));
     }
-    auto page = svc.ListCases(ActorOf(req), req.Query("status").value_or(""), page_size,
-                              req.Query("after").value_or(""));
+    auto page =
+        svc.ListCases(ActorOf(req), req.Query("status").value_or(""), page_size, req.Query("after").value_or(""));
     if (!page.ok()) return Response::Error(page.status());
     Json items = Json::array();
     for (const CaseView& v : page->items) items.push_back(CaseJson(v));
@@ -236,21 +238,20 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
     });
   });
 
-  router.Add(
-      "POST", "/api/v1/crisis/cases/{id}/guardian-notice",
-      [&svc](Request& req) {
-        if (auto st = CheckQuery(req, {"name"}); !st.ok()) return Response::Error(st);
-        auto id = PathId(req);
-        if (!id.ok()) return Response::Error(id.status());
-        FileInput f;
-        f.name = req.Query("name").value_or("scan");
-        std::string_view ct = req.Header("content-type");
-        f.content_type = std::string(ct.substr(0, ct.find(';')));
-        f.bytes = std::move(req.body);
-        auto item = svc.AttachGuardianNotice(ActorOf(req), *id, f);
-        return item.ok() ? Response::Json(ItemJson(*item), 201) : Response::Error(item.status());
-      },
-      {.max_body = kMaxFileBytes, .content_types = {"application/pdf", "image/jpeg", "image/png"}});
+  router.Add("POST", "/api/v1/crisis/cases/{id}/guardian-notice",
+             [&svc](Request& req) {
+               if (auto st = CheckQuery(req, {"name"}); !st.ok()) return Response::Error(st);
+               auto id = PathId(req);
+               if (!id.ok()) return Response::Error(id.status());
+               FileInput f;
+               f.name = req.Query("name").value_or("scan");
+               std::string_view ct = req.Header("content-type");
+               f.content_type = std::string(ct.substr(0, ct.find(';')));
+               f.bytes = std::move(req.body);
+               auto item = svc.AttachGuardianNotice(ActorOf(req), *id, f);
+               return item.ok() ? Response::Json(ItemJson(*item), 201) : Response::Error(item.status());
+             },
+             {.max_body = kMaxFileBytes, .content_types = {"application/pdf", "image/jpeg", "image/png"}});
 
   router.Add("GET", "/api/v1/crisis/cases/{id}/guardian-notice/{item_id}", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
@@ -412,21 +413,20 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
     });
   });
 
-  router.Add(
-      "POST", "/api/v1/crisis/cases/{id}/return/certificate",
-      [&svc](Request& req) {
-        if (auto st = CheckQuery(req, {"name"}); !st.ok()) return Response::Error(st);
-        auto id = PathId(req);
-        if (!id.ok()) return Response::Error(id.status());
-        FileInput f;
-        f.name = req.Query("name").value_or("certificate");
-        std::string_view ct = req.Header("content-type");
-        f.content_type = std::string(ct.substr(0, ct.find(';')));
-        f.bytes = std::move(req.body);
-        auto r = svc.AttachCertificate(ActorOf(req), *id, f);
-        return r.ok() ? Response::Json(ReturnJson(*r, true), 201) : Response::Error(r.status());
-      },
-      {.max_body = kMaxFileBytes, .content_types = {"application/pdf", "image/jpeg", "image/png"}});
+  router.Add("POST", "/api/v1/crisis/cases/{id}/return/certificate",
+             [&svc](Request& req) {
+               if (auto st = CheckQuery(req, {"name"}); !st.ok()) return Response::Error(st);
+               auto id = PathId(req);
+               if (!id.ok()) return Response::Error(id.status());
+               FileInput f;
+               f.name = req.Query("name").value_or("certificate");
+               std::string_view ct = req.Header("content-type");
+               f.content_type = std::string(ct.substr(0, ct.find(';')));
+               f.bytes = std::move(req.body);
+               auto r = svc.AttachCertificate(ActorOf(req), *id, f);
+               return r.ok() ? Response::Json(ReturnJson(*r, true), 201) : Response::Error(r.status());
+             },
+             {.max_body = kMaxFileBytes, .content_types = {"application/pdf", "image/jpeg", "image/png"}});
 
   router.Add("GET", "/api/v1/crisis/cases/{id}/return/certificate", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
@@ -478,8 +478,8 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
     if (!rep.ok()) return Response::Error(rep.status());
     Json lines = Json::array();
     for (const TraceLine& t : rep->lines) {
-      Json j = {{"at", Time(t.at)},       {"source", t.source}, {"seq", t.seq},       {"action", t.action},
-                {"detail", t.detail},     {"verified", t.verified}};
+      Json j = {{"at", Time(t.at)},   {"source", t.source}, {"seq", t.seq},
+                {"action", t.action}, {"detail", t.detail}, {"verified", t.verified}};
       if (t.source == "audit") {
         j["actor"] = {{"id", IdToString(t.actor_id)}, {"name", t.actor_name}, {"role", t.actor_role}};
         j["object"] = {{"type", t.object_type}, {"id", t.object_id}};
@@ -515,7 +515,8 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
   router.Add("GET", "/api/v1/crisis/break-glass", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"unreviewed"}); !st.ok()) return Response::Error(st);
     std::string u = req.Query("unreviewed").value_or("false");
-    if (u != "true" && u != "false") return Response::Error(InvalidArgument("unreviewed is true or false", "unreviewed"));
+    if (u != "true" && u != "false")
+      return Response::Error(InvalidArgument("unreviewed is true or false", "unreviewed"));
     auto list = svc.BreakGlassList(ActorOf(req), u == "true");
     if (!list.ok()) return Response::Error(list.status());
     Json items = Json::array();

@@ -31,11 +31,13 @@ absl::StatusOr<std::string> TraceWorkbook(const TraceReport& rep, const std::str
   auto str = [&](int r, int c, const std::string& s) {
     worksheet_write_string(ws, static_cast<lxw_row_t>(r), static_cast<lxw_col_t>(c), s.c_str(), nullptr);
   };
-  str(0, 0, rep.chain_ok ? "审计日志哈希链校验通过"
-                         : fmt::format("审计日志被改动：第 {} 条起无法校验（{}）", rep.first_bad_seq, rep.problem));
+  str(0, 0,
+      rep.chain_ok ? "审计日志哈希链校验通过"
+                   : fmt::format("审计日志被改动：第 {} 条起无法校验（{}）", rep.first_bad_seq, rep.problem));
   str(1, 0, "生成时间");
   str(1, 1, FormatRfc3339(rep.generated_at));
-  const char* heads[] = {"时间", "来源", "序号", "操作人", "角色", "操作/事件", "对象", "结果", "目的", "内容", "已校验"};
+  const char* heads[] = {"时间", "来源", "序号", "操作人", "角色",  "操作/事件",
+                         "对象", "结果", "目的", "内容",   "已校验"};
   for (int c = 0; c < 11; ++c) str(3, c, heads[c]);
   int r = 4;
   for (const TraceLine& t : rep.lines) {

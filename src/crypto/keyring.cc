@@ -41,8 +41,8 @@ std::string ToBase64(const unsigned char* data, size_t n) {
 absl::StatusOr<std::string> FromBase64(std::string_view text) {
   std::string out(text.size(), '\0');
   size_t len = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                        text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
+                        &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
     return absl::InvalidArgumentError("not base64");
   }
   out.resize(len);
@@ -96,9 +96,9 @@ absl::StatusOr<KeyRing> KeyRing::Load(const std::string& path) {
     return absl::NotFoundError(absl::StrCat("key file ", path, ": ", std::strerror(errno)));
   }
   if ((st.st_mode & 0077) != 0) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("key file ", path, " is readable by others (mode ", (st.st_mode & 0777) >> 6,
-                     (st.st_mode & 0070) >> 3, st.st_mode & 0007, "); chmod 600 it"));
+    return absl::FailedPreconditionError(absl::StrCat("key file ", path, " is readable by others (mode ",
+                                                      (st.st_mode & 0777) >> 6, (st.st_mode & 0070) >> 3,
+                                                      st.st_mode & 0007, "); chmod 600 it"));
   }
   std::ifstream in(path);
   if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read key file ", path));
@@ -186,12 +186,13 @@ absl::StatusOr<std::string> KeyRing::Seal(std::string_view plaintext, std::strin
   unsigned char* nonce = buf.data();
   randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   unsigned long long clen = 0;
-  crypto_aead_xchacha20poly1305_ietf_encrypt(
-      nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen,
-      reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
-      reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(), nullptr, nonce,
-      reinterpret_cast<const unsigned char*>(key.data()));
-  return absl::StrCat(std::string(kPrefix), id, ":", ToBase64(buf.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + clen));
+  crypto_aead_xchacha20poly1305_ietf_encrypt(nonce + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, &clen,
+                                             reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+                                             reinterpret_cast<const unsigned char*>(associated_data.data()),
+                                             associated_data.size(), nullptr, nonce,
+                                             reinterpret_cast<const unsigned char*>(key.data()));
+  return absl::StrCat(std::string(kPrefix), id, ":",
+                      ToBase64(buf.data(), crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + clen));
 }
 
 absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed, std::string_view associated_data) const {
@@ -202,18 +203,19 @@ absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed, std::string_v
   if (it == keys_.end()) return absl::NotFoundError(absl::StrCat("encryption key ", *id, " is not in the key file"));
   std::string_view body = sealed.substr(sealed.find(':', kPrefix.size()) + 1);
   auto raw = FromBase64(body);
-  if (!raw.ok() || raw->size() < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
+  if (!raw.ok() ||
+      raw->size() < crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
     return absl::DataLossError("sealed text is damaged");
   }
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw->data());
   const size_t clen = raw->size() - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   std::string out(clen - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   unsigned long long mlen = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          reinterpret_cast<unsigned char*>(out.data()), &mlen, nullptr,
-          bytes + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, clen,
-          reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(), bytes,
-          reinterpret_cast<const unsigned char*>(it->second.data())) != 0) {
+  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(out.data()), &mlen, nullptr,
+                                                 bytes + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, clen,
+                                                 reinterpret_cast<const unsigned char*>(associated_data.data()),
+                                                 associated_data.size(), bytes,
+                                                 reinterpret_cast<const unsigned char*>(it->second.data())) != 0) {
     return absl::DataLossError("sealed text does not authenticate (tampered, or sealed for another record)");
   }
   out.resize(mlen);

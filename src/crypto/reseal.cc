@@ -22,9 +22,8 @@ std::vector<SealedColumn>& Registry() {
 }
 
 bool SafeName(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 }  // namespace
@@ -41,8 +40,8 @@ std::vector<SealedColumn> RegisteredSealedColumns() {
   return Registry();
 }
 
-absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring,
-                                    const std::vector<SealedColumn>& columns, const ResealOptions& options) {
+absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring, const std::vector<SealedColumn>& columns,
+                                    const ResealOptions& options) {
   ResealReport report;
   const uint32_t current = ring.current_id();
   if (current == 0) return absl::FailedPreconditionError("the key ring is empty");
@@ -50,9 +49,9 @@ absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring,
   for (const SealedColumn& col : columns) {
     if (!SafeName(col.table) || !SafeName(col.id_column) || !SafeName(col.column))
       return absl::InvalidArgumentError(fmt::format("bad sealed column {}.{}", col.table, col.column));
-    const std::string select =
-        fmt::format("SELECT {0}, {1} FROM {2} WHERE {0} > :after AND {1} IS NOT NULL AND {1} <> '' ORDER BY {0} LIMIT {3}",
-                    col.id_column, col.column, col.table, batch);
+    const std::string select = fmt::format(
+        "SELECT {0}, {1} FROM {2} WHERE {0} > :after AND {1} IS NOT NULL AND {1} <> '' ORDER BY {0} LIMIT {3}",
+        col.id_column, col.column, col.table, batch);
     const std::string update =
         fmt::format("UPDATE {0} SET {1} = :new WHERE {2} = :id AND {1} = :old", col.table, col.column, col.id_column);
     long long after = 0;
@@ -97,8 +96,8 @@ absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring,
       report.resealed += resealed;
       report.current += rows - resealed;
       if (options.progress)
-        options.progress(fmt::format("{}.{}: up to id {}: {} read, {} re-sealed", col.table, col.column, last,
-                                     rows, resealed));
+        options.progress(
+            fmt::format("{}.{}: up to id {}: {} read, {} re-sealed", col.table, col.column, last, rows, resealed));
     }
   }
   return report;

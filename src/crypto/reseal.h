@@ -35,7 +35,7 @@ std::vector<SealedColumn> RegisteredSealedColumns();
 
 struct ResealOptions {
   int batch_rows = 1000;
-  int64_t max_batches = 0;  // 0: no limit (tests stop after some batches)
+  int64_t max_batches = 0;                           // 0: no limit (tests stop after some batches)
   std::function<void(const std::string&)> progress;  // one line per batch
 };
 
@@ -50,7 +50,7 @@ struct ResealReport {
 // Re-seals every value of columns not under ring.current_id(). data_loss
 // if a value does not open (its key missing or the value tampered with);
 // nothing of that batch is written then.
-absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring,
-                                    const std::vector<SealedColumn>& columns, const ResealOptions& options);
+absl::StatusOr<ResealReport> Reseal(db::Database& db, const KeyRing& ring, const std::vector<SealedColumn>& columns,
+                                    const ResealOptions& options);
 
 }  // namespace xq::crypto

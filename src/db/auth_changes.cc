@@ -26,11 +26,11 @@ void RecordStaffChanged(soci::session& s, int64_t staff_id) {
 
 absl::StatusOr<std::vector<AuthChange>> AuthChangesSince(Database& db, int64_t since) {
   std::vector<AuthChange> out;
-  XQ_RETURN_IF_ERROR(db.Query("SELECT at, account_id, token_hash FROM auth_changes WHERE at >= :t",
-                              {static_cast<long long>(since)}, [&](const soci::row& r) {
-                                out.push_back({GetInt(r, std::size_t{0}), GetInt(r, std::size_t{1}),
-                                               GetStr(r, std::size_t{2})});
-                              }));
+  XQ_RETURN_IF_ERROR(
+      db.Query("SELECT at, account_id, token_hash FROM auth_changes WHERE at >= :t", {static_cast<long long>(since)},
+               [&](const soci::row& r) {
+                 out.push_back({GetInt(r, std::size_t{0}), GetInt(r, std::size_t{1}), GetStr(r, std::size_t{2})});
+               }));
   return out;
 }
 

@@ -37,9 +37,12 @@ bool Contains(std::string_view h, std::string_view n) { return h.find(n) != std:
 // Turns "postgresql://user:pw@host:port/db?x=y" into a libpq keyword string.
 absl::StatusOr<std::string> PgConnString(std::string_view url) {
   std::string_view rest = url;
-  if (rest.starts_with("postgresql://")) rest.remove_prefix(13);
-  else if (rest.starts_with("postgres://")) rest.remove_prefix(11);
-  else return InvalidArgument("database URL must start with postgresql://", "db");
+  if (rest.starts_with("postgresql://"))
+    rest.remove_prefix(13);
+  else if (rest.starts_with("postgres://"))
+    rest.remove_prefix(11);
+  else
+    return InvalidArgument("database URL must start with postgresql://", "db");
   std::string user, password, host = "127.0.0.1", port = "5432", dbname;
   auto at = rest.find('@');
   if (at != std::string_view::npos) {
@@ -194,8 +197,7 @@ absl::Status Database::Checkpoint() {
   // cache does not grow with a log that grows under a sustained load (each
   // new page of it zeroed on first use); the first kept bytes stay, for the
   // rewrite after a restart.
-  if (sqlite_file_.empty() || wal_kept_bytes_ <= 0 || copied <= 0 || sqlite_page_size_ <= 0)
-    return absl::OkStatus();
+  if (sqlite_file_.empty() || wal_kept_bytes_ <= 0 || copied <= 0 || sqlite_page_size_ <= 0) return absl::OkStatus();
   const int64_t end = 32 + int64_t{copied} * (sqlite_page_size_ + 24);
   if (end <= wal_kept_bytes_) return absl::OkStatus();
   const std::string wal = sqlite_file_ + "-wal";
@@ -246,8 +248,10 @@ absl::Status Database::Query(std::string_view sql, const std::vector<Param>& par
       }
       // Bound by reference: the vectors do not grow after this point.
       for (size_t i = 0; i < params.size(); ++i) {
-        if (p->kinds[i] == 0) p->st.exchange(soci::use(p->ints[p->slot[i]]));
-        else p->st.exchange(soci::use(p->strs[p->slot[i]]));
+        if (p->kinds[i] == 0)
+          p->st.exchange(soci::use(p->ints[p->slot[i]]));
+        else
+          p->st.exchange(soci::use(p->strs[p->slot[i]]));
       }
       p->st.exchange(soci::into(p->row));
       p->st.alloc();
@@ -258,10 +262,11 @@ absl::Status Database::Query(std::string_view sql, const std::vector<Param>& par
     Prepared& p = *it->second;
     if (params.size() != p.kinds.size()) return Internal("query called with other parameter types");
     for (size_t i = 0; i < params.size(); ++i) {
-      if (static_cast<int>(params[i].index()) != p.kinds[i])
-        return Internal("query called with other parameter types");
-      if (p.kinds[i] == 0) p.ints[p.slot[i]] = std::get<0>(params[i]);
-      else p.strs[p.slot[i]] = std::get<1>(params[i]);
+      if (static_cast<int>(params[i].index()) != p.kinds[i]) return Internal("query called with other parameter types");
+      if (p.kinds[i] == 0)
+        p.ints[p.slot[i]] = std::get<0>(params[i]);
+      else
+        p.strs[p.slot[i]] = std::get<1>(params[i]);
     }
     bool more = p.st.execute(true);
     while (more) {
@@ -280,8 +285,7 @@ Dialect DialectOf(std::string_view url) {
   return url.starts_with("postgresql://") || url.starts_with("postgres://") ? Dialect::kPostgres : Dialect::kSqlite;
 }
 
-absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
-                                                         const OpenOptions& options) {
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url, const OpenOptions& options) {
   // SQLite keeps global allocation statistics under one mutex by default,
   // so every allocation of every connection would take it: off, before the
   // first connection opens (later calls are refused by SQLite, harmlessly).
@@ -295,13 +299,14 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
   const bool is_pg = DialectOf(url) == Dialect::kPostgres;
   std::string path;
   if (!is_pg) {
-    if (u.starts_with("sqlite:")) u.remove_prefix(7);
-    else if (!u.ends_with(".db")) return InvalidArgument("database must be sqlite:PATH or postgresql://...", "db");
+    if (u.starts_with("sqlite:"))
+      u.remove_prefix(7);
+    else if (!u.ends_with(".db"))
+      return InvalidArgument("database must be sqlite:PATH or postgresql://...", "db");
     if (u.empty()) return InvalidArgument("sqlite: needs a file path", "db");
     path = std::string(u);
   }
-  std::unique_ptr<Database> db(new Database(is_pg ? Dialect::kPostgres : Dialect::kSqlite,
-                                            std::string(url), n));
+  std::unique_ptr<Database> db(new Database(is_pg ? Dialect::kPostgres : Dialect::kSqlite, std::string(url), n));
   try {
     std::string conn;
     if (is_pg) {
@@ -334,7 +339,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(std::string_view url,
       }
     }
   } catch (...) {
-    return WithField(absl::UnavailableError(std::string("cannot open database: ") + std::string(StatusFromCurrentException("open").message())),
+    return WithField(absl::UnavailableError(std::string("cannot open database: ") +
+                                            std::string(StatusFromCurrentException("open").message())),
                      "db");
   }
   return db;
@@ -443,7 +449,8 @@ absl::StatusOr<std::vector<MigrationFile>> MigrationFiles(const Files& files, st
     if (rest.size() < 5 || !std::isdigit(static_cast<unsigned char>(rest[0])) ||
         !std::isdigit(static_cast<unsigned char>(rest[1])) || !std::isdigit(static_cast<unsigned char>(rest[2])) ||
         rest[3] != '_')
-      return absl::FailedPreconditionError(fmt::format("migration {}: the file name must start with three digits and '_'", name));
+      return absl::FailedPreconditionError(
+          fmt::format("migration {}: the file name must start with three digits and '_'", name));
     out.push_back(MigrationFile{module, std::atoi(std::string(rest.substr(0, 3)).c_str()), std::string(rest),
                                 std::string(name), sql});
   }
@@ -462,9 +469,10 @@ absl::StatusOr<std::vector<MigrationFile>> Plan(bool sqlite, const Files& files 
     for (const auto& m : *list) {
       auto [it, fresh] = seen.emplace(std::make_pair(m.module, m.version), m.path);
       if (!fresh)
-        return absl::FailedPreconditionError(fmt::format("duplicate migration {}/{:03}: {} and {} have the same id; give one of "
-                                              "them another number",
-                                              m.module, m.version, it->second, m.path));
+        return absl::FailedPreconditionError(
+            fmt::format("duplicate migration {}/{:03}: {} and {} have the same id; give one of "
+                        "them another number",
+                        m.module, m.version, it->second, m.path));
     }
   }
   std::map<std::pair<std::string, int>, std::string> theirs;
@@ -480,8 +488,8 @@ absl::StatusOr<std::vector<MigrationFile>> Plan(bool sqlite, const Files& files 
   }
   if (!theirs.empty())
     return absl::FailedPreconditionError(fmt::format("migration {}/{:03} ({}) exists for the other database only",
-                                          theirs.begin()->first.first, theirs.begin()->first.second,
-                                          theirs.begin()->second));
+                                                     theirs.begin()->first.first, theirs.begin()->first.second,
+                                                     theirs.begin()->second));
   std::sort(mine.begin(), mine.end(), [](const MigrationFile& a, const MigrationFile& b) {
     return std::tie(a.version, a.module) < std::tie(b.version, b.module);
   });
@@ -560,8 +568,8 @@ absl::Status Migrate(Database& db, int up_to) {
       if (keys_off) {
         soci::rowset<soci::row> broken = (s.prepare << "PRAGMA foreign_key_check");
         if (auto row = broken.begin(); row != broken.end()) {
-          return absl::FailedPreconditionError(fmt::format(
-              "migration {} would leave a row of {} without its parent", file, row->get<std::string>(0)));
+          return absl::FailedPreconditionError(
+              fmt::format("migration {} would leave a row of {} without its parent", file, row->get<std::string>(0)));
         }
       }
       long long now = SystemClock::Instance().NowMicros();

@@ -50,8 +50,7 @@ struct OpenOptions {
 
 class Database {
  public:
-  static absl::StatusOr<std::unique_ptr<Database>> Open(std::string_view url,
-                                                        const OpenOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<Database>> Open(std::string_view url, const OpenOptions& options = {});
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -121,11 +120,11 @@ class Database {
   std::vector<std::unique_ptr<Connection>> connections_;  // by pool position
   std::mutex signatures_mu_;
   std::unordered_map<std::string, std::vector<int>> signatures_;  // Query text -> parameter types
-  std::string sqlite_file_;  // SQLite: the database file's path; empty in memory
-  int sqlite_page_size_ = 0;  // SQLite: PRAGMA page_size, for the WAL's frame offsets
+  std::string sqlite_file_;                                       // SQLite: the database file's path; empty in memory
+  int sqlite_page_size_ = 0;    // SQLite: PRAGMA page_size, for the WAL's frame offsets
   int64_t wal_kept_bytes_ = 0;  // with a background checkpoint; 0: Checkpoint() drops nothing
-  std::mutex sync_mu_;       // SyncCommitted: one at a time
-  int wal_fd_ = -1;          // the WAL file SyncCommitted syncs, kept open
+  std::mutex sync_mu_;          // SyncCommitted: one at a time
+  int wal_fd_ = -1;             // the WAL file SyncCommitted syncs, kept open
   uint64_t wal_dev_ = 0, wal_ino_ = 0;
 };
 

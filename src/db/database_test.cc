@@ -79,9 +79,9 @@ TEST(Database, UnsyncedTransactionsAndTheirSync) {
                   return absl::OkStatus();
                 }).ok());
   EXPECT_EQ(db->InUnsyncedTransaction([](soci::session& s) {
-              s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (2, 'city', 'y', '/2/', 0)";
-              return absl::InvalidArgumentError("abort");
-            }).code(),
+                s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (2, 'city', 'y', '/2/', 0)";
+                return absl::InvalidArgumentError("abort");
+              }).code(),
             absl::StatusCode::kInvalidArgument);
   int n = -1, sync = -1;
   ASSERT_TRUE(db->Run([&](soci::session& s) {
@@ -124,8 +124,7 @@ TEST(Database, CheckpointDropsTheCopiedLogPastTheKeptSizeAndARestartCutsIt) {
   const std::string url = TempDbUrl("xq_db_wal");
   const std::string wal = url.substr(7) + "-wal";
   const int64_t kept = 256 << 10;
-  auto db = Database::Open(url, {.pool_size = 2, .sqlite_background_checkpoint = true,
-                                 .sqlite_wal_kept_bytes = kept})
+  auto db = Database::Open(url, {.pool_size = 2, .sqlite_background_checkpoint = true, .sqlite_wal_kept_bytes = kept})
                 .value();
   ASSERT_TRUE(db->Run([](soci::session& s) {
                   s << "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)";
@@ -184,41 +183,51 @@ TEST(Database, GatheredWalWritesAreOneWritePerCommitAndVisibleAtOnce) {
   const std::string url = TempDbUrl("xq_db_gathered");
   auto writer = Database::Open(url, {.pool_size = 1, .sqlite_cache_kib = 64}).value();
   auto reader = Database::Open(url, {.pool_size = 1}).value();
-  ASSERT_TRUE(writer->Run([](soci::session& s) {
-                  s << "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)";
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(writer
+                  ->Run([](soci::session& s) {
+                    s << "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)";
+                    return absl::OkStatus();
+                  })
+                  .ok());
   const std::string v(3000, 'x');
   const WalWriteCounts before = GatheredWalWriteCounts();
-  ASSERT_TRUE(writer->InUnsyncedTransaction([&](soci::session& s) {
-                  for (int i = 0; i < 40; ++i) s << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(writer
+                  ->InUnsyncedTransaction([&](soci::session& s) {
+                    for (int i = 0; i < 40; ++i) s << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   const WalWriteCounts after = GatheredWalWriteCounts();
   EXPECT_GE(after.asked - before.asked, 80) << "a header and a page per frame";
   EXPECT_LE(after.made - before.made, 2) << "the commit's 120 KB in pieces of 124 KiB";
   EXPECT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t"), 40);
   for (int i = 1; i <= 30; ++i) {
-    ASSERT_TRUE(writer->InUnsyncedTransaction([&](soci::session& s) {
-                    s << "INSERT INTO t (v) VALUES ('y')";
-                    return absl::OkStatus();
-                  }).ok());
+    ASSERT_TRUE(writer
+                    ->InUnsyncedTransaction([&](soci::session& s) {
+                      s << "INSERT INTO t (v) VALUES ('y')";
+                      return absl::OkStatus();
+                    })
+                    .ok());
     ASSERT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t"), 40 + i) << "seen at once";
   }
   // About 12 MB in one transaction through a 64 KiB cache: spilled frames
   // are read back before the commit; the gathered bytes go out past 4 MiB.
-  ASSERT_TRUE(writer->InUnsyncedTransaction([&](soci::session& s) {
-                  for (int i = 0; i < 4000; ++i) s << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
-                  int64_t n = 0;
-                  s << "SELECT SUM(LENGTH(v)) FROM t", soci::into(n);
-                  EXPECT_EQ(n, 4040 * 3000 + 30);
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(writer
+                  ->InUnsyncedTransaction([&](soci::session& s) {
+                    for (int i = 0; i < 4000; ++i) s << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
+                    int64_t n = 0;
+                    s << "SELECT SUM(LENGTH(v)) FROM t", soci::into(n);
+                    EXPECT_EQ(n, 4040 * 3000 + 30);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t"), 4070);
-  EXPECT_EQ(writer->InUnsyncedTransaction([&](soci::session& s) {
-              for (int i = 0; i < 2000; ++i) s << "UPDATE t SET v = 'z' WHERE id = :i", soci::use(i);
-              return absl::InvalidArgumentError("abort");
-            }).code(),
+  EXPECT_EQ(writer
+                ->InUnsyncedTransaction([&](soci::session& s) {
+                  for (int i = 0; i < 2000; ++i) s << "UPDATE t SET v = 'z' WHERE id = :i", soci::use(i);
+                  return absl::InvalidArgumentError("abort");
+                })
+                .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ReadOne<int64_t>(*reader, "SELECT COUNT(*) FROM t WHERE v = 'z'"), 0);
   EXPECT_EQ(ReadOne<int64_t>(*writer, "SELECT SUM(LENGTH(v)) FROM t"), 4040 * 3000 + 30);
@@ -229,10 +238,12 @@ TEST(Database, GatheredWalWritesAreOneWritePerCommitAndVisibleAtOnce) {
     auto db = Database::Open(url, {.pool_size = 1});
     bool ok = db.ok();
     for (int i = 0; ok && i < 50; ++i) {
-      ok = (*db)->InTransaction([&](soci::session& s) {
-                  s << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
-                  return absl::OkStatus();
-                }).ok();
+      ok = (*db)
+               ->InTransaction([&](soci::session& s) {
+                 s << "INSERT INTO t (v) VALUES (:v)", soci::use(v);
+                 return absl::OkStatus();
+               })
+               .ok();
     }
     ::_exit(ok ? 0 : 1);
   }
@@ -294,10 +305,13 @@ TEST(SqliteStatement, BindsRunsCountsAndFailsIntoARollback) {
                   }).ok());
   }
   auto other = Database::Open(TempDbUrl("xq_db_stmt_other"), {.pool_size = 1}).value();
-  EXPECT_FALSE(other->Run([&](soci::session& s) {
-                      db->Statement(s, kCount);
-                      return absl::OkStatus();
-                    }).ok()) << "a session of another database";
+  EXPECT_FALSE(other
+                   ->Run([&](soci::session& s) {
+                     db->Statement(s, kCount);
+                     return absl::OkStatus();
+                   })
+                   .ok())
+      << "a session of another database";
 }
 
 // 013 makes the assignments' id their rowid: the rows, the references of
@@ -305,29 +319,31 @@ TEST(SqliteStatement, BindsRunsCountsAndFailsIntoARollback) {
 TEST(Database, AssignmentsRebuiltOnTheirRowidKeepRowsAndReferences) {
   auto db = Database::Open(TempDbUrl("xq_db_013")).value();
   ASSERT_TRUE(Migrate(*db, 12).ok());
-  ASSERT_TRUE(db->InTransaction([](soci::session& s) {
-                  s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'school', 's', '/1/', 0)";
-                  s << "INSERT INTO students (id, school_id, student_no, name, sex, unit_path, created_at, updated_at) "
-                       "VALUES (2, 1, '001', 'n', 'F', '/1/', 0, 0)";
-                  s << "INSERT INTO screening_campaigns (id, name, owner_unit_id, owner_path, opens_on, closes_on, "
-                       "created_by, created_at) VALUES (3, 'c', 1, '/1/', '2026-09-01', '2026-09-30', 1, 0)";
-                  s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, unit_path, position, "
-                       "state, submitted_at, submission_id) VALUES (385303697778066308, 3, 2, 1, '/1/', 0, "
-                       "'submitted', 77, 9)";
-                  s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, unit_path, position) "
-                       "VALUES (385303697778066309, 3, 2, 1, '/1/', 1)";
-                  s << "INSERT INTO screening_drafts (assignment_id, answers, updated_at) VALUES (385303697778066309, '{}', 0)";
-                  s << "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, school_id, "
-                       "unit_path, instrument_id, version, answers, result, positive, critical, valid, source, submitted_at) "
-                       "VALUES (9, 385303697778066308, 'k', 3, 2, 1, '/1/', 'phq9', '1', '{}', '{}', 0, 0, 1, 'online', 77)";
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(
+      db->InTransaction([](soci::session& s) {
+          s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'school', 's', '/1/', 0)";
+          s << "INSERT INTO students (id, school_id, student_no, name, sex, unit_path, created_at, updated_at) "
+               "VALUES (2, 1, '001', 'n', 'F', '/1/', 0, 0)";
+          s << "INSERT INTO screening_campaigns (id, name, owner_unit_id, owner_path, opens_on, closes_on, "
+               "created_by, created_at) VALUES (3, 'c', 1, '/1/', '2026-09-01', '2026-09-30', 1, 0)";
+          s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, unit_path, position, "
+               "state, submitted_at, submission_id) VALUES (385303697778066308, 3, 2, 1, '/1/', 0, "
+               "'submitted', 77, 9)";
+          s << "INSERT INTO screening_assignments (id, campaign_id, student_id, school_id, unit_path, position) "
+               "VALUES (385303697778066309, 3, 2, 1, '/1/', 1)";
+          s << "INSERT INTO screening_drafts (assignment_id, answers, updated_at) VALUES (385303697778066309, '{}', 0)";
+          s << "INSERT INTO screening_submissions (id, assignment_id, client_key, campaign_id, student_id, school_id, "
+               "unit_path, instrument_id, version, answers, result, positive, critical, valid, source, submitted_at) "
+               "VALUES (9, 385303697778066308, 'k', 3, 2, 1, '/1/', 'phq9', '1', '{}', '{}', 0, 0, 1, 'online', 77)";
+          return absl::OkStatus();
+        }).ok());
   ASSERT_TRUE(Migrate(*db).ok());
   ASSERT_TRUE(db->Run([](soci::session& s) {
                   // Every row as it was; the id is the rowid; no index of the key is left.
                   long long rowid = 0, submission = 0, submitted_at = 0;
                   std::string state;
-                  s << "SELECT rowid, state, submitted_at, submission_id FROM screening_assignments WHERE id = 385303697778066308",
+                  s << "SELECT rowid, state, submitted_at, submission_id FROM screening_assignments WHERE id = "
+                       "385303697778066308",
                       soci::into(rowid), soci::into(state), soci::into(submitted_at), soci::into(submission);
                   EXPECT_EQ(rowid, 385303697778066308LL);
                   EXPECT_EQ(state, "submitted");
@@ -336,13 +352,15 @@ TEST(Database, AssignmentsRebuiltOnTheirRowidKeepRowsAndReferences) {
                   int n = -1;
                   s << "SELECT COUNT(*) FROM screening_assignments", soci::into(n);
                   EXPECT_EQ(n, 2);
-                  s << "SELECT COUNT(*) FROM pragma_index_list('screening_assignments') WHERE origin = 'pk'", soci::into(n);
+                  s << "SELECT COUNT(*) FROM pragma_index_list('screening_assignments') WHERE origin = 'pk'",
+                      soci::into(n);
                   EXPECT_EQ(n, 0);
                   s << "SELECT COUNT(*) FROM pragma_index_list('screening_assignments') WHERE name IN "
                        "('screening_assignments_student', 'screening_assignments_path')",
                       soci::into(n);
                   EXPECT_EQ(n, 2);
-                  s << "SELECT COUNT(*) FROM pragma_foreign_key_list('screening_drafts') WHERE \"table\" = 'screening_assignments'",
+                  s << "SELECT COUNT(*) FROM pragma_foreign_key_list('screening_drafts') WHERE \"table\" = "
+                       "'screening_assignments'",
                       soci::into(n);
                   EXPECT_EQ(n, 1);
                   int keys = 0;

@@ -15,10 +15,10 @@ using Files = std::vector<std::pair<std::string_view, std::string_view>>;
 
 TEST(Migrations, OrderIsByNumberThenModuleAndIdsAreModuleAndNumber) {
   Files files = {
-      {"src/db/migrations/sqlite/001_foundation.sql", "x"},     {"src/db/migrations/postgresql/001_foundation.sql", "x"},
-      {"src/jobs/migrations/sqlite/031_jobs.sql", "x"},         {"src/jobs/migrations/postgresql/031_jobs.sql", "x"},
-      {"src/events/migrations/sqlite/030_events.sql", "x"},     {"src/events/migrations/postgresql/030_events.sql", "x"},
-      {"src/warning/migrations/sqlite/001_own.sql", "x"},       {"src/warning/migrations/postgresql/001_own.sql", "x"},
+      {"src/db/migrations/sqlite/001_foundation.sql", "x"}, {"src/db/migrations/postgresql/001_foundation.sql", "x"},
+      {"src/jobs/migrations/sqlite/031_jobs.sql", "x"},     {"src/jobs/migrations/postgresql/031_jobs.sql", "x"},
+      {"src/events/migrations/sqlite/030_events.sql", "x"}, {"src/events/migrations/postgresql/030_events.sql", "x"},
+      {"src/warning/migrations/sqlite/001_own.sql", "x"},   {"src/warning/migrations/postgresql/001_own.sql", "x"},
   };
   auto order = MigrationOrder(files, true);
   ASSERT_TRUE(order.ok()) << order.status();
@@ -29,8 +29,10 @@ TEST(Migrations, OrderIsByNumberThenModuleAndIdsAreModuleAndNumber) {
 
 TEST(Migrations, TwoFilesWithOneIdAreRefusedNamingBoth) {
   Files files = {
-      {"src/db/migrations/sqlite/020_roles.sql", "x"},  {"src/db/migrations/postgresql/020_roles.sql", "x"},
-      {"src/db/migrations/sqlite/020_notes.sql", "x"},  {"src/db/migrations/postgresql/020_notes.sql", "x"},
+      {"src/db/migrations/sqlite/020_roles.sql", "x"},
+      {"src/db/migrations/postgresql/020_roles.sql", "x"},
+      {"src/db/migrations/sqlite/020_notes.sql", "x"},
+      {"src/db/migrations/postgresql/020_notes.sql", "x"},
   };
   auto order = MigrationOrder(files, true);
   ASSERT_EQ(order.status().code(), absl::StatusCode::kFailedPrecondition);
@@ -65,9 +67,10 @@ class MigrateTest : public ::testing::Test {
   int64_t Count(const std::string& sql) {
     long long n = -1;
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
-                    s << sql, soci::into(n);
-                    return absl::OkStatus();
-                  }).ok());
+                     s << sql, soci::into(n);
+                     return absl::OkStatus();
+                   })
+                    .ok());
     return n;
   }
   std::filesystem::path path_;
@@ -79,9 +82,10 @@ class MigrateTest : public ::testing::Test {
 TEST_F(MigrateTest, ADatabaseOfTheVersionRunnerIsUpgraded) {
   ASSERT_TRUE(Migrate(*db_, 13).ok());
   ASSERT_TRUE(db_->Run([](soci::session& s) {
-                  s << "DROP TABLE applied_migrations";  // as the older binary left it
-                  return absl::OkStatus();
-                }).ok());
+                   s << "DROP TABLE applied_migrations";  // as the older binary left it
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM schema_migrations"), 5);
   absl::Status st = Migrate(*db_);
   ASSERT_TRUE(st.ok()) << st;
@@ -105,14 +109,15 @@ TEST_F(MigrateTest, ADatabaseOfTheVersionRunnerIsUpgraded) {
 TEST_F(MigrateTest, AMissingMigrationBelowTheHighestIsApplied) {
   ASSERT_TRUE(Migrate(*db_).ok());
   ASSERT_TRUE(db_->Run([](soci::session& s) {
-                  s << "DROP INDEX screening_submissions_followed";
-                  s << "DELETE FROM applied_migrations WHERE module = 'screening' AND version = 32";
-                  return absl::OkStatus();
-                }).ok());
+                   s << "DROP INDEX screening_submissions_followed";
+                   s << "DELETE FROM applied_migrations WHERE module = 'screening' AND version = 32";
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_GT(Count("SELECT MAX(version) FROM applied_migrations"), 32);
   ASSERT_TRUE(Migrate(*db_).ok());
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'screening_submissions_followed'"),
-            1);
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'screening_submissions_followed'"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM applied_migrations WHERE module = 'screening' AND version = 32"), 1);
 }
 

@@ -38,8 +38,7 @@ SqliteStatement& SqliteStatement::Bind(int pos, int64_t v) {
 
 SqliteStatement& SqliteStatement::Bind(int pos, std::string_view text) {
   // SQLITE_STATIC: SQLite reads the caller's bytes, no copy.
-  const int rc = sqlite_api::sqlite3_bind_text(stmt_, pos, text.data(),
-                                               static_cast<int>(text.size()), SQLITE_STATIC);
+  const int rc = sqlite_api::sqlite3_bind_text(stmt_, pos, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
   if (rc != SQLITE_OK) Fail(db_, rc, "cannot bind parameter " + std::to_string(pos));
   return *this;
 }

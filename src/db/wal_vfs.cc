@@ -12,8 +12,8 @@ namespace xq::db {
 
 namespace {
 
-constexpr int kFrameHeader = 24;               // WAL frame header bytes
-constexpr size_t kMaxGathered = 4 << 20;       // written out past this
+constexpr int kFrameHeader = 24;          // WAL frame header bytes
+constexpr size_t kMaxGathered = 4 << 20;  // written out past this
 // The unix VFS writes `amount & 0x1ffff` bytes per call (and reports a full
 // disk when that is 0), so gathered bytes go out in pieces below 128 KiB.
 constexpr size_t kMaxWrite = 124 << 10;
@@ -29,7 +29,7 @@ sqlite3_vfs g_vfs;
 struct WalFile {
   sqlite3_file base;
   sqlite3_file* real;
-  char* data;         // gathered bytes, to be written at `start`
+  char* data;  // gathered bytes, to be written at `start`
   size_t len;
   size_t cap;
   sqlite3_int64 start;
@@ -174,9 +174,7 @@ int Open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_fl
 }
 
 int Delete(sqlite3_vfs*, const char* name, int sync_dir) { return g_real->xDelete(g_real, name, sync_dir); }
-int Access(sqlite3_vfs*, const char* name, int flags, int* out) {
-  return g_real->xAccess(g_real, name, flags, out);
-}
+int Access(sqlite3_vfs*, const char* name, int flags, int* out) { return g_real->xAccess(g_real, name, flags, out); }
 int FullPathname(sqlite3_vfs*, const char* name, int n, char* out) {
   return g_real->xFullPathname(g_real, name, n, out);
 }

@@ -11,12 +11,11 @@ absl::StatusOr<std::vector<DemoAccount>> DemoAccounts(db::Database& db) {
   XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) -> absl::Status {
     for (const AccountSpec& spec : kAccounts) {
       std::string user(spec.username);
-      soci::rowset<soci::row> rs =
-          (s.prepare << "SELECT a.display_name, r.role, r.org_unit_id, u.name FROM accounts a "
-                        "JOIN role_assignments r ON r.account_id = a.id "
-                        "JOIN org_units u ON u.id = r.org_unit_id WHERE a.username = :u "
-                        "ORDER BY r.id",
-           soci::use(user));
+      soci::rowset<soci::row> rs = (s.prepare << "SELECT a.display_name, r.role, r.org_unit_id, u.name FROM accounts a "
+                                                 "JOIN role_assignments r ON r.account_id = a.id "
+                                                 "JOIN org_units u ON u.id = r.org_unit_id WHERE a.username = :u "
+                                                 "ORDER BY r.id",
+                                    soci::use(user));
       for (const auto& r : rs) {
         DemoAccount acc;
         acc.username = user;

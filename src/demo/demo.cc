@@ -24,24 +24,23 @@ constexpr int kYear = 2025;
 constexpr long long kDemoTime = 1'756'656'000'000'000LL;  // 2025-09-01T00:00:00+08:00
 
 constexpr std::array<std::string_view, 16> kTianjinDistricts = {
-    "和平区", "河东区", "河西区", "南开区", "河北区", "红桥区", "东丽区", "西青区",
+    "和平区", "河东区", "河西区", "南开区", "河北区",   "红桥区", "东丽区", "西青区",
     "津南区", "北辰区", "武清区", "宝坻区", "滨海新区", "宁河区", "静海区", "蓟州区"};
 // Relative number of K-12 schools per district (roughly by population).
 constexpr std::array<int, 16> kDistrictWeights = {5, 6, 7, 8, 6, 4, 6, 7, 6, 6, 10, 8, 14, 4, 7, 8};
 
 constexpr std::array<std::string_view, 16> kDepartments = {
-    "计算机学院", "数学科学学院", "物理学院", "化学学院", "外国语学院", "文学院",
-    "经济学院", "管理学院", "法学院", "医学院", "教育学院", "艺术学院",
-    "机械工程学院", "电气工程学院", "土木工程学院", "心理学院"};
-constexpr std::array<std::string_view, 16> kMajors = {
-    "计算机", "数学", "物理", "化学", "英语", "汉语言", "经济", "工商管理",
-    "法学", "临床医学", "教育学", "美术", "机械", "电气", "土木", "心理学"};
+    "计算机学院", "数学科学学院", "物理学院", "化学学院", "外国语学院",   "文学院",       "经济学院",     "管理学院",
+    "法学院",     "医学院",       "教育学院", "艺术学院", "机械工程学院", "电气工程学院", "土木工程学院", "心理学院"};
+constexpr std::array<std::string_view, 16> kMajors = {"计算机", "数学",     "物理", "化学",     "英语",   "汉语言",
+                                                      "经济",   "工商管理", "法学", "临床医学", "教育学", "美术",
+                                                      "机械",   "电气",     "土木", "心理学"};
 constexpr std::array<std::string_view, 20> kUniversityWords = {
-    "理工", "师范", "医科", "财经", "外国语", "科技", "工业", "商业", "农业", "城建",
-    "海洋", "交通", "传媒", "体育", "艺术", "中医药", "电子", "航运", "建筑", "信息"};
-constexpr std::array<std::string_view, 20> kCollegeWords = {
-    "机电", "电子信息", "交通", "轻工", "现代", "渤海", "城市", "石油", "铁道", "医学",
-    "艺术", "工程", "滨海", "国土", "生物", "商务", "公安", "旅游", "化工", "海运"};
+    "理工", "师范", "医科", "财经", "外国语", "科技",   "工业", "商业", "农业", "城建",
+    "海洋", "交通", "传媒", "体育", "艺术",   "中医药", "电子", "航运", "建筑", "信息"};
+constexpr std::array<std::string_view, 20> kCollegeWords = {"机电", "电子信息", "交通", "轻工", "现代", "渤海", "城市",
+                                                            "石油", "铁道",     "医学", "艺术", "工程", "滨海", "国土",
+                                                            "生物", "商务",     "公安", "旅游", "化工", "海运"};
 
 struct UnitRef {
   long long id = 0;
@@ -60,8 +59,7 @@ struct GradeSpec {
 
 // K-12 grades of a school kind.
 std::vector<GradeSpec> GradesOf(std::string_view kind) {
-  static constexpr std::array<std::string_view, 9> kNums = {"一", "二", "三", "四", "五",
-                                                            "六", "七", "八", "九"};
+  static constexpr std::array<std::string_view, 9> kNums = {"一", "二", "三", "四", "五", "六", "七", "八", "九"};
   std::vector<GradeSpec> g;
   auto add = [&](std::string name, int year, int age, int stage_start) {
     g.push_back({std::move(name), year, age, kYear - (year - stage_start)});
@@ -76,8 +74,7 @@ std::vector<GradeSpec> GradesOf(std::string_view kind) {
     for (int y = 7; y <= 9; ++y) add(fmt::format("{}年级", kNums[y - 1]), y, y + 5, 7);
   } else if (kind == "senior" || kind == "vocational") {
     for (int y = 10; y <= 12; ++y)
-      add(kind == "senior" ? fmt::format("高{}", kNums[y - 10]) : fmt::format("{}年级", kNums[y - 10]),
-          y, y + 5, 10);
+      add(kind == "senior" ? fmt::format("高{}", kNums[y - 10]) : fmt::format("{}年级", kNums[y - 10]), y, y + 5, 10);
   } else if (kind == "nine_year") {
     for (int y = 1; y <= 9; ++y) add(fmt::format("{}年级", kNums[y - 1]), y, y + 5, 1);
   } else if (kind == "complete_secondary") {
@@ -91,19 +88,18 @@ std::vector<GradeSpec> GradesOf(std::string_view kind) {
 struct SchoolPlan {
   std::string name;
   std::string kind;
-  int district = -1;       // index into districts, -1: under the city
+  int district = -1;  // index into districts, -1: under the city
   int classes_per_grade = 2;
   int class_min = 20, class_max = 28;
-  int departments = 4;     // higher ed
-  bool demo = false;       // the K-12 school of the demo accounts
+  int departments = 4;  // higher ed
+  bool demo = false;    // the K-12 school of the demo accounts
 };
 
 // What the demo accounts need to know about generated people.
 struct Anchors {
   UnitRef city, district;
   UnitRef school, grade, class1, class2;
-  long long leader = 0, psych = 0, data_admin = 0, grade_head = 0, head1 = 0, head2 = 0,
-            subject = 0;
+  long long leader = 0, psych = 0, data_admin = 0, grade_head = 0, head1 = 0, head2 = 0, subject = 0;
   long long student = 0, peer = 0, guardian = 0;
   std::string student_name, peer_name, guardian_name;
   UnitRef univ, univ_class, univ_dorm;
@@ -118,8 +114,7 @@ class Writer {
   explicit Writer(soci::session& s) : s_(s) {}
 
   size_t Pending() const {
-    return u_id.size() + t_id.size() + s_id.size() + m_id.size() + g_id.size() + l_student.size() +
-           p_id.size();
+    return u_id.size() + t_id.size() + s_id.size() + m_id.size() + g_id.size() + l_student.size() + p_id.size();
   }
 
   void Flush() {
@@ -130,70 +125,65 @@ class Writer {
     if (!u_id.empty()) {
       soci::statement st =
           (s_.prepare << "INSERT INTO org_units (id, parent_id, kind, name, code, school_kind, school_id, "
-                       "district_id, path, grade_year, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, "
-                       ":h, :i, :j, :k)",
-         soci::use(u_id), soci::use(u_parent, u_parent_i), soci::use(u_kind), soci::use(u_name),
-         soci::use(u_code, u_code_i), soci::use(u_sk, u_sk_i), soci::use(u_school, u_school_i),
-         soci::use(u_district, u_district_i), soci::use(u_path), soci::use(u_gy, u_gy_i),
-         soci::use(u_created));
+                         "district_id, path, grade_year, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, "
+                         ":h, :i, :j, :k)",
+           soci::use(u_id), soci::use(u_parent, u_parent_i), soci::use(u_kind), soci::use(u_name),
+           soci::use(u_code, u_code_i), soci::use(u_sk, u_sk_i), soci::use(u_school, u_school_i),
+           soci::use(u_district, u_district_i), soci::use(u_path), soci::use(u_gy, u_gy_i), soci::use(u_created));
       st.execute(true);
     }
     if (!t_id.empty()) {
       soci::statement st =
           (s_.prepare << "INSERT INTO staff (id, school_id, org_unit_id, name, phone, title, created_at) "
-                       "VALUES (:a, :b, :c, :d, :e, :f, :g)",
-         soci::use(t_id), soci::use(t_school, t_school_i), soci::use(t_unit), soci::use(t_name),
-         soci::use(t_phone), soci::use(t_title), soci::use(t_created));
+                         "VALUES (:a, :b, :c, :d, :e, :f, :g)",
+           soci::use(t_id), soci::use(t_school, t_school_i), soci::use(t_unit), soci::use(t_name), soci::use(t_phone),
+           soci::use(t_title), soci::use(t_created));
       st.execute(true);
     }
     if (!s_id.empty()) {
       soci::statement st =
           (s_.prepare << "INSERT INTO students (id, school_id, student_no, name, sex, birth_date, "
-                       "enrolment_date, grade_id, class_id, dorm_id, unit_path, status, created_at, "
-                       "updated_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'active', :l, :m)",
-         soci::use(s_id), soci::use(s_school), soci::use(s_no), soci::use(s_name), soci::use(s_sex),
-         soci::use(s_birth), soci::use(s_enrol), soci::use(s_grade), soci::use(s_class),
-         soci::use(s_dorm, s_dorm_i), soci::use(s_path), soci::use(s_created), soci::use(s_updated));
+                         "enrolment_date, grade_id, class_id, dorm_id, unit_path, status, created_at, "
+                         "updated_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'active', :l, :m)",
+           soci::use(s_id), soci::use(s_school), soci::use(s_no), soci::use(s_name), soci::use(s_sex),
+           soci::use(s_birth), soci::use(s_enrol), soci::use(s_grade), soci::use(s_class), soci::use(s_dorm, s_dorm_i),
+           soci::use(s_path), soci::use(s_created), soci::use(s_updated));
       st.execute(true);
     }
     if (!m_id.empty()) {
       soci::statement st =
           (s_.prepare << "INSERT INTO class_memberships (id, school_id, student_id, class_id, start_date) "
-                       "VALUES (:a, :b, :c, :d, :e)",
-         soci::use(m_id), soci::use(m_school), soci::use(m_student), soci::use(m_class),
-         soci::use(m_start));
+                         "VALUES (:a, :b, :c, :d, :e)",
+           soci::use(m_id), soci::use(m_school), soci::use(m_student), soci::use(m_class), soci::use(m_start));
       st.execute(true);
     }
     if (!g_id.empty()) {
       soci::statement st =
           (s_.prepare << "INSERT INTO guardians (id, school_id, name, phone, created_at) "
-                       "VALUES (:a, :b, :c, :d, :e)",
-         soci::use(g_id), soci::use(g_school), soci::use(g_name), soci::use(g_phone),
-         soci::use(g_created));
+                         "VALUES (:a, :b, :c, :d, :e)",
+           soci::use(g_id), soci::use(g_school), soci::use(g_name), soci::use(g_phone), soci::use(g_created));
       st.execute(true);
     }
     if (!l_student.empty()) {
       soci::statement st =
           (s_.prepare << "INSERT INTO student_guardians (student_id, guardian_id, school_id, relation) "
-                       "VALUES (:a, :b, :c, :d)",
-         soci::use(l_student), soci::use(l_guardian), soci::use(l_school), soci::use(l_relation));
+                         "VALUES (:a, :b, :c, :d)",
+           soci::use(l_student), soci::use(l_guardian), soci::use(l_school), soci::use(l_relation));
       st.execute(true);
     }
     if (!p_id.empty()) {
       soci::statement st =
           (s_.prepare << "INSERT INTO pairings (id, school_id, staff_id, student_id, created_at) "
-                       "VALUES (:a, :b, :c, :d, :e)",
-         soci::use(p_id), soci::use(p_school), soci::use(p_staff), soci::use(p_student),
-         soci::use(p_created));
+                         "VALUES (:a, :b, :c, :d, :e)",
+           soci::use(p_id), soci::use(p_school), soci::use(p_staff), soci::use(p_student), soci::use(p_created));
       st.execute(true);
     }
     s_.commit();
     Clear();
   }
 
-  void AddUnit(long long id, long long parent, std::string_view kind, std::string name,
-               std::string code, std::string_view school_kind, long long school, long long district,
-               std::string path, int grade_year) {
+  void AddUnit(long long id, long long parent, std::string_view kind, std::string name, std::string code,
+               std::string_view school_kind, long long school, long long district, std::string path, int grade_year) {
     u_id.push_back(id);
     u_parent.push_back(parent);
     u_parent_i.push_back(parent ? soci::i_ok : soci::i_null);
@@ -225,9 +215,8 @@ class Writer {
     t_created.push_back(kDemoTime);
   }
 
-  void AddStudent(long long id, long long school, std::string no, std::string name, bool male,
-                  std::string birth, const std::string& enrol, long long grade, long long cls,
-                  long long dorm, const std::string& path) {
+  void AddStudent(long long id, long long school, std::string no, std::string name, bool male, std::string birth,
+                  const std::string& enrol, long long grade, long long cls, long long dorm, const std::string& path) {
     s_id.push_back(id);
     s_school.push_back(school);
     s_no.push_back(std::move(no));
@@ -244,8 +233,7 @@ class Writer {
     s_updated.push_back(kDemoTime);
   }
 
-  void AddMembership(long long id, long long school, long long student, long long cls,
-                     const std::string& start) {
+  void AddMembership(long long id, long long school, long long student, long long cls, const std::string& start) {
     m_id.push_back(id);
     m_school.push_back(school);
     m_student.push_back(student);
@@ -253,8 +241,8 @@ class Writer {
     m_start.push_back(start);
   }
 
-  void AddGuardian(long long id, long long school, long long student, std::string name,
-                   std::string phone, std::string_view relation) {
+  void AddGuardian(long long id, long long school, long long student, std::string name, std::string phone,
+                   std::string_view relation) {
     g_id.push_back(id);
     g_school.push_back(school);
     g_name.push_back(std::move(name));
@@ -276,18 +264,15 @@ class Writer {
 
  private:
   void Clear() {
-    for (auto* v : {&u_id, &u_parent, &u_school, &u_district, &u_created, &t_id, &t_school, &t_unit,
-                    &t_created, &s_id, &s_school, &s_grade, &s_class, &s_dorm, &s_created,
-                    &s_updated, &m_id, &m_school, &m_student, &m_class, &g_id, &g_school,
-                    &g_created, &l_student, &l_guardian, &l_school, &p_id, &p_school, &p_staff,
-                    &p_student, &p_created})
+    for (auto* v : {&u_id,       &u_parent, &u_school,  &u_district, &u_created, &t_id,      &t_school,  &t_unit,
+                    &t_created,  &s_id,     &s_school,  &s_grade,    &s_class,   &s_dorm,    &s_created, &s_updated,
+                    &m_id,       &m_school, &m_student, &m_class,    &g_id,      &g_school,  &g_created, &l_student,
+                    &l_guardian, &l_school, &p_id,      &p_school,   &p_staff,   &p_student, &p_created})
       v->clear();
-    for (auto* v : {&u_kind, &u_name, &u_code, &u_sk, &u_path, &t_name, &t_phone, &t_title, &s_no,
-                    &s_name, &s_sex, &s_birth, &s_enrol, &s_path, &m_start, &g_name, &g_phone,
-                    &l_relation})
+    for (auto* v : {&u_kind, &u_name, &u_code, &u_sk, &u_path, &t_name, &t_phone, &t_title, &s_no, &s_name, &s_sex,
+                    &s_birth, &s_enrol, &s_path, &m_start, &g_name, &g_phone, &l_relation})
       v->clear();
-    for (auto* v : {&u_parent_i, &u_code_i, &u_sk_i, &u_school_i, &u_district_i, &u_gy_i,
-                    &t_school_i, &s_dorm_i})
+    for (auto* v : {&u_parent_i, &u_code_i, &u_sk_i, &u_school_i, &u_district_i, &u_gy_i, &t_school_i, &s_dorm_i})
       v->clear();
     u_gy.clear();
   }
@@ -325,9 +310,12 @@ class Generator {
     UnitRef city = AddUnit(nullptr, "city", "天津市", "", 0);
     anchors_.city = city;
     std::vector<std::string_view> district_names;
-    if (opt_.scale == Scale::kSmall) district_names = {"和平区", "河西区"};
-    else if (opt_.scale == Scale::kDistrict) district_names = {"和平区"};
-    else district_names.assign(kTianjinDistricts.begin(), kTianjinDistricts.end());
+    if (opt_.scale == Scale::kSmall)
+      district_names = {"和平区", "河西区"};
+    else if (opt_.scale == Scale::kDistrict)
+      district_names = {"和平区"};
+    else
+      district_names.assign(kTianjinDistricts.begin(), kTianjinDistricts.end());
     std::vector<UnitRef> districts;
     for (std::string_view d : district_names) districts.push_back(AddUnit(&city, "district", std::string(d), "", 0));
     anchors_.district = districts.front();
@@ -336,8 +324,10 @@ class Generator {
     std::vector<SchoolPlan> plans = Plan(district_names);
     for (const SchoolPlan& p : plans) {
       UnitRef* parent = p.district >= 0 ? &districts[p.district] : &city;
-      if (p.kind == "university" || p.kind == "college") HigherEdSchool(*parent, p);
-      else K12School(*parent, p);
+      if (p.kind == "university" || p.kind == "college")
+        HigherEdSchool(*parent, p);
+      else
+        K12School(*parent, p);
       if (w_.Pending() >= opt_.batch_rows) Flush();
     }
     Flush();
@@ -353,8 +343,8 @@ class Generator {
     w_.Flush();
     if (opt_.progress) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-      opt_.progress(fmt::format("demo: {} schools, {} students, {} staff ({:.1f} s)", sum_.schools,
-                                sum_.students, sum_.staff, secs));
+      opt_.progress(fmt::format("demo: {} schools, {} students, {} staff ({:.1f} s)", sum_.schools, sum_.students,
+                                sum_.staff, secs));
     }
   }
 
@@ -366,13 +356,20 @@ class Generator {
       p.kind = kind;
       std::string d(districts[district]);
       std::string num = ChineseNumber(n_in_district);
-      if (kind == "kindergarten") p.name = fmt::format("{}第{}幼儿园", d, num);
-      else if (kind == "primary") p.name = fmt::format("{}第{}小学", d, num);
-      else if (kind == "junior") p.name = fmt::format("{}第{}中学", d, num);
-      else if (kind == "senior") p.name = fmt::format("{}第{}高级中学", d, num);
-      else if (kind == "nine_year") p.name = fmt::format("{}第{}九年制学校", d, num);
-      else if (kind == "complete_secondary") p.name = fmt::format("{}第{}完全中学", d, num);
-      else p.name = fmt::format("{}第{}职业中专", d, num);
+      if (kind == "kindergarten")
+        p.name = fmt::format("{}第{}幼儿园", d, num);
+      else if (kind == "primary")
+        p.name = fmt::format("{}第{}小学", d, num);
+      else if (kind == "junior")
+        p.name = fmt::format("{}第{}中学", d, num);
+      else if (kind == "senior")
+        p.name = fmt::format("{}第{}高级中学", d, num);
+      else if (kind == "nine_year")
+        p.name = fmt::format("{}第{}九年制学校", d, num);
+      else if (kind == "complete_secondary")
+        p.name = fmt::format("{}第{}完全中学", d, num);
+      else
+        p.name = fmt::format("{}第{}职业中专", d, num);
       return p;
     };
     auto higher = [&](std::string kind, int n) {
@@ -380,7 +377,8 @@ class Generator {
       p.kind = kind;
       if (kind == "university") {
         p.name = fmt::format("天津{}大学", kUniversityWords[n % kUniversityWords.size()]);
-        if (n >= static_cast<int>(kUniversityWords.size())) p.name += fmt::format("第{}分校", ChineseNumber(n / 20 + 1));
+        if (n >= static_cast<int>(kUniversityWords.size()))
+          p.name += fmt::format("第{}分校", ChineseNumber(n / 20 + 1));
       } else {
         p.name = fmt::format("天津{}职业技术学院", kCollegeWords[n % kCollegeWords.size()]);
         if (n >= static_cast<int>(kCollegeWords.size())) p.name += fmt::format("第{}分院", ChineseNumber(n / 20 + 1));
@@ -389,7 +387,7 @@ class Generator {
     };
     if (opt_.scale == Scale::kSmall) {
       std::vector<std::pair<int, std::string>> kinds = {
-          {0, "junior"}, {0, "primary"}, {0, "kindergarten"}, {0, "complete_secondary"},
+          {0, "junior"}, {0, "primary"},   {0, "kindergarten"}, {0, "complete_secondary"},
           {1, "senior"}, {1, "nine_year"}, {1, "vocational"}};
       std::map<std::pair<int, std::string>, int> count;
       for (auto& [d, kind] : kinds) {
@@ -413,18 +411,21 @@ class Generator {
       plans.push_back(c);
     } else {
       // K-12 kinds by share of schools (percent).
-      static constexpr std::array<std::pair<std::string_view, int>, 7> kMix = {{
-          {"primary", 52}, {"junior", 14}, {"senior", 8}, {"nine_year", 8},
-          {"complete_secondary", 9}, {"vocational", 5}, {"kindergarten", 4}}};
+      static constexpr std::array<std::pair<std::string_view, int>, 7> kMix = {{{"primary", 52},
+                                                                                {"junior", 14},
+                                                                                {"senior", 8},
+                                                                                {"nine_year", 8},
+                                                                                {"complete_secondary", 9},
+                                                                                {"vocational", 5},
+                                                                                {"kindergarten", 4}}};
       const bool city = opt_.scale == Scale::kCity;
       const int total_k12 = city ? 1400 : 100;
       int weight_sum = 0;
       for (size_t d = 0; d < districts.size(); ++d) weight_sum += city ? kDistrictWeights[d] : 1;
       int made = 0;
       for (size_t d = 0; d < districts.size(); ++d) {
-        int n = d + 1 == districts.size()
-                    ? total_k12 - made
-                    : total_k12 * (city ? kDistrictWeights[d] : 1) / weight_sum;
+        int n =
+            d + 1 == districts.size() ? total_k12 - made : total_k12 * (city ? kDistrictWeights[d] : 1) / weight_sum;
         made += n;
         std::map<std::string, int> count;
         for (int i = 0; i < n; ++i) {
@@ -442,9 +443,13 @@ class Generator {
             }
           }
           SchoolPlan p = k12(static_cast<int>(d), kind, ++count[kind]);
-          int base = kind == "primary" ? 4 : kind == "junior" ? 8 : kind == "senior" ? 10
-                   : kind == "nine_year" ? 3 : kind == "complete_secondary" ? 6
-                   : kind == "vocational" ? 8 : 4;
+          int base = kind == "primary"              ? 4
+                     : kind == "junior"             ? 8
+                     : kind == "senior"             ? 10
+                     : kind == "nine_year"          ? 3
+                     : kind == "complete_secondary" ? 6
+                     : kind == "vocational"         ? 8
+                                                    : 4;
           if (!city) base = base * 3 / 2;  // district scale: a dense central district
           p.classes_per_grade = std::max(2, static_cast<int>(rng_.Between(base * 3 / 4, base * 5 / 4)));
           p.class_min = kind == "kindergarten" ? 25 : 38;
@@ -474,16 +479,16 @@ class Generator {
     return plans;
   }
 
-  UnitRef AddUnit(const UnitRef* parent, std::string_view kind, std::string name,
-                  std::string_view school_kind, int grade_year, std::string code = "") {
+  UnitRef AddUnit(const UnitRef* parent, std::string_view kind, std::string name, std::string_view school_kind,
+                  int grade_year, std::string code = "") {
     UnitRef u;
     u.id = NextId();
     u.path = (parent ? parent->path : std::string("/")) + std::to_string(u.id) + "/";
     u.school_id = kind == "school" ? u.id : parent ? parent->school_id : 0;
     u.district_id = kind == "district" ? u.id : parent ? parent->district_id : 0;
     u.name = name;
-    w_.AddUnit(u.id, parent ? parent->id : 0, kind, std::move(name), std::move(code), school_kind,
-               u.school_id, u.district_id, u.path, grade_year);
+    w_.AddUnit(u.id, parent ? parent->id : 0, kind, std::move(name), std::move(code), school_kind, u.school_id,
+               u.district_id, u.path, grade_year);
     ++sum_.org_units;
     return u;
   }
@@ -505,17 +510,16 @@ class Generator {
   }
 
   // Adds a student with membership and a guardian; returns its id.
-  long long AddStudent(const UnitRef& school, long long grade_id, const UnitRef& cls, long long dorm,
-                       std::string no, bool male, int age, const std::string& enrol,
-                       std::string* name_out = nullptr, long long* guardian_out = nullptr,
-                       std::string* guardian_name_out = nullptr) {
+  long long AddStudent(const UnitRef& school, long long grade_id, const UnitRef& cls, long long dorm, std::string no,
+                       bool male, int age, const std::string& enrol, std::string* name_out = nullptr,
+                       long long* guardian_out = nullptr, std::string* guardian_name_out = nullptr) {
     long long id = NextId();
     std::string name = PersonName(rng_, male);
     bool father = rng_.Chance(50);
     std::string gname = father ? NameWithSurname(rng_, SurnameOf(name), true) : PersonName(rng_, false);
     if (name_out) *name_out = name;
-    w_.AddStudent(id, school.id, std::move(no), std::move(name), male, BirthDate(age), enrol, grade_id,
-                  cls.id, dorm, cls.path);
+    w_.AddStudent(id, school.id, std::move(no), std::move(name), male, BirthDate(age), enrol, grade_id, cls.id, dorm,
+                  cls.path);
     w_.AddMembership(NextId(), school.id, id, cls.id, enrol);
     long long gid = NextId();
     if (guardian_out) *guardian_out = gid;
@@ -528,16 +532,15 @@ class Generator {
 
   // Pairs every student of the school (in generation order) round-robin
   // with the teachers: subject teachers first, then head teachers.
-  void PairAll(const UnitRef& school, const std::vector<long long>& students,
-               const std::vector<long long>& teachers) {
+  void PairAll(const UnitRef& school, const std::vector<long long>& students, const std::vector<long long>& teachers) {
     for (size_t i = 0; i < students.size(); ++i) {
       w_.AddPairing(NextId(), school.id, teachers[i % teachers.size()], students[i]);
       ++sum_.pairings;
     }
   }
 
-  void SchoolStaff(const UnitRef& school, bool higher, long long* leader, long long* psych,
-                   long long* data_admin, int students) {
+  void SchoolStaff(const UnitRef& school, bool higher, long long* leader, long long* psych, long long* data_admin,
+                   int students) {
     *leader = AddStaff(school, "校长");
     AddStaff(school, "副校长");
     // ≥2 full-time psychology teachers, universities ≥1 per 4,000 students.
@@ -591,12 +594,12 @@ class Generator {
           anchors_.head2 = head;
         }
         for (int seat = 1; seat <= sizes[gi][c]; ++seat) {
-          std::string no = fmt::format("{:05d}{}{:02d}{:02d}{:02d}", code, gs.entry_year,
-                                       std::max(gs.grade_year, 0), c + 1, seat);
+          std::string no =
+              fmt::format("{:05d}{}{:02d}{:02d}{:02d}", code, gs.entry_year, std::max(gs.grade_year, 0), c + 1, seat);
           std::string name, gname;
           long long gid = 0;
-          long long id = AddStudent(school, grade.id, cls, 0, std::move(no), rng_.Chance(51), gs.age,
-                                    enrol, &name, &gid, &gname);
+          long long id =
+              AddStudent(school, grade.id, cls, 0, std::move(no), rng_.Chance(51), gs.age, enrol, &name, &gid, &gname);
           students.push_back(id);
           if (anchor && c == 0 && seat == 1) {
             anchors_.student = id;
@@ -716,8 +719,8 @@ absl::Status InsertAccounts(soci::session& s, Generator& gen, const Anchors& a, 
     std::string phone = "022" + fmt::format("{:08d}", 23000000 + id % 1000000);
     s << "INSERT INTO staff (id, school_id, org_unit_id, name, phone, title, created_at) "
          "VALUES (:a, :b, :c, :d, :e, :f, :g)",
-        soci::use(id), soci::use(school, isc), soci::use(unit_id), soci::use(name), soci::use(phone),
-        soci::use(title), soci::use(created);
+        soci::use(id), soci::use(school, isc), soci::use(unit_id), soci::use(name), soci::use(phone), soci::use(title),
+        soci::use(created);
     ++sum.staff;
     return std::make_pair(id, name);
   };
@@ -727,8 +730,8 @@ absl::Status InsertAccounts(soci::session& s, Generator& gen, const Anchors& a, 
     return name;
   };
   std::vector<AccountRow> rows;
-  auto add_new_staff = [&](std::string_view user, policy::Role role, const UnitRef& unit,
-                           const std::string& title, std::string name) {
+  auto add_new_staff = [&](std::string_view user, policy::Role role, const UnitRef& unit, const std::string& title,
+                           std::string name) {
     auto [id, n] = staff_at(unit, title, std::move(name));
     rows.push_back({user, role, "staff", id, n, unit});
   };
@@ -764,14 +767,13 @@ absl::Status InsertAccounts(soci::session& s, Generator& gen, const Anchors& a, 
     std::string user(r.username), display = r.display_name, type = r.person_type;
     s << "INSERT INTO accounts (id, username, password_hash, display_name, person_type, person_id, "
          "school_id, created_at, updated_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)",
-        soci::use(id), soci::use(user), soci::use(hash), soci::use(display), soci::use(type),
-        soci::use(person), soci::use(school, isc), soci::use(created), soci::use(created);
+        soci::use(id), soci::use(user), soci::use(hash), soci::use(display), soci::use(type), soci::use(person),
+        soci::use(school, isc), soci::use(created), soci::use(created);
     long long rid = gen.NextId(), unit = r.scope.id;
     std::string role(policy::RoleName(r.role));
     s << "INSERT INTO role_assignments (id, account_id, role, org_unit_id, school_id, created_at) "
          "VALUES (:a, :b, :c, :d, :e, :f)",
-        soci::use(rid), soci::use(id), soci::use(role), soci::use(unit), soci::use(school, isc),
-        soci::use(created);
+        soci::use(rid), soci::use(id), soci::use(role), soci::use(unit), soci::use(school, isc), soci::use(created);
     ++sum.accounts;
   }
   // The demo accounts sign in with their password alone: the city's
@@ -803,10 +805,10 @@ absl::StatusOr<Summary> Generate(db::Database& db, const Options& options) {
     s << "SELECT COUNT(*) FROM org_units", soci::into(units);
     s << "SELECT COUNT(*) FROM accounts", soci::into(accounts);
     if (units > 0 || accounts > 0)
-      return absl::FailedPreconditionError(fmt::format(
-          "the database is not empty ({} org units, {} accounts); demo data goes only into a new "
-          "database",
-          units, accounts));
+      return absl::FailedPreconditionError(
+          fmt::format("the database is not empty ({} org units, {} accounts); demo data goes only into a new "
+                      "database",
+                      units, accounts));
     // Bulk load: no fsync per batch and no per-row foreign-key lookups
     // (the generator writes parents first); both are restored afterwards,
     // also on failure.
@@ -830,8 +832,10 @@ absl::StatusOr<Summary> Generate(db::Database& db, const Options& options) {
           st = counselling::SeedHotlineDemo(
               s, {a.city.id, a.district.id, a.school.id, a.class1.id, a.class2.id, a.student, kDemoTime},
               [](void* g) -> int64_t { return static_cast<Generator*>(g)->NextId(); }, &gen);
-        if (st.ok()) s.commit();
-        else s.rollback();
+        if (st.ok())
+          s.commit();
+        else
+          s.rollback();
       }
     } catch (...) {
       st = db::StatusFromCurrentException("demo generation");

@@ -40,13 +40,12 @@ class DemoTest : public ::testing::Test {
   static std::vector<std::string> FirstStudents(db::Database& db) {
     std::vector<std::string> out;
     EXPECT_TRUE(db.Run([&](soci::session& s) {
-                    soci::rowset<soci::row> rs = s.prepare
-                        << "SELECT id, student_no, name, sex, birth_date, unit_path FROM students "
-                           "ORDER BY id LIMIT 20";
+                    soci::rowset<soci::row> rs =
+                        s.prepare << "SELECT id, student_no, name, sex, birth_date, unit_path FROM students "
+                                     "ORDER BY id LIMIT 20";
                     for (const auto& r : rs)
-                      out.push_back(std::to_string(db::GetInt(r, 0)) + "|" + db::GetStr(r, 1) + "|" +
-                                    db::GetStr(r, 2) + "|" + db::GetStr(r, 3) + "|" + db::GetStr(r, 4) +
-                                    "|" + db::GetStr(r, 5));
+                      out.push_back(std::to_string(db::GetInt(r, 0)) + "|" + db::GetStr(r, 1) + "|" + db::GetStr(r, 2) +
+                                    "|" + db::GetStr(r, 3) + "|" + db::GetStr(r, 4) + "|" + db::GetStr(r, 5));
                     return absl::OkStatus();
                   }).ok());
     return out;
@@ -95,8 +94,9 @@ TEST_F(DemoTest, SmallCityIsDeterministicAndComplete) {
   // Referential integrity holds although checks were off while loading.
   EXPECT_EQ(Count(*a, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
   // Universities hang under the city, with departments, classes and dorms.
-  EXPECT_EQ(Count(*a, "SELECT COUNT(*) FROM org_units s JOIN org_units c ON c.id = s.parent_id "
-                      "WHERE s.school_kind = 'university' AND c.kind = 'city'"),
+  EXPECT_EQ(Count(*a,
+                  "SELECT COUNT(*) FROM org_units s JOIN org_units c ON c.id = s.parent_id "
+                  "WHERE s.school_kind = 'university' AND c.kind = 'city'"),
             1);
   EXPECT_GT(Count(*a, "SELECT COUNT(*) FROM org_units WHERE kind = 'department'"), 0);
   EXPECT_GT(Count(*a, "SELECT COUNT(*) FROM org_units WHERE kind = 'dorm'"), 0);
@@ -138,17 +138,21 @@ TEST_F(DemoTest, AccountsCoverEveryRoleWithTheRightScopes) {
                            std::to_string(by["head_teacher"].scope_unit_id) + "," +
                            std::to_string(by["head_teacher2"].scope_unit_id) + ")"),
             1);
-  EXPECT_GT(Count(*db, "SELECT COUNT(*) FROM pairings p JOIN accounts a ON a.person_id = p.staff_id "
-                       "JOIN students s ON s.id = p.student_id WHERE a.username = 'subject_teacher' "
-                       "AND s.class_id = " + std::to_string(by["head_teacher"].scope_unit_id)),
+  EXPECT_GT(Count(*db,
+                  "SELECT COUNT(*) FROM pairings p JOIN accounts a ON a.person_id = p.staff_id "
+                  "JOIN students s ON s.id = p.student_id WHERE a.username = 'subject_teacher' "
+                  "AND s.class_id = " +
+                      std::to_string(by["head_teacher"].scope_unit_id)),
             0);
-  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM accounts g JOIN student_guardians sg ON sg.guardian_id = "
-                       "g.person_id JOIN accounts s ON s.person_id = sg.student_id WHERE g.username = "
-                       "'guardian' AND s.username = 'student'"),
+  EXPECT_EQ(Count(*db,
+                  "SELECT COUNT(*) FROM accounts g JOIN student_guardians sg ON sg.guardian_id = "
+                  "g.person_id JOIN accounts s ON s.person_id = sg.student_id WHERE g.username = "
+                  "'guardian' AND s.username = 'student'"),
             1);
-  EXPECT_EQ(Count(*db, "SELECT COUNT(*) FROM accounts a JOIN students s ON s.id = a.person_id "
-                       "JOIN org_units d ON d.id = s.dorm_id WHERE a.username = 'dorm_leader' AND d.id = " +
-                           std::to_string(by["dorm_leader"].scope_unit_id)),
+  EXPECT_EQ(Count(*db,
+                  "SELECT COUNT(*) FROM accounts a JOIN students s ON s.id = a.person_id "
+                  "JOIN org_units d ON d.id = s.dorm_id WHERE a.username = 'dorm_leader' AND d.id = " +
+                      std::to_string(by["dorm_leader"].scope_unit_id)),
             1);
 }
 

@@ -12,8 +12,8 @@ struct Dispatcher::Sub {
   Subscription def;
   Log* log = nullptr;
   bool loaded = false;
-  int64_t durable = 0;   // the cursor as stored
-  int64_t fast_pos = 0;  // the highest position read so far
+  int64_t durable = 0;          // the cursor as stored
+  int64_t fast_pos = 0;         // the highest position read so far
   std::set<int64_t> delivered;  // positions above `durable` handled by this process
   int64_t retry_at = 0;
   // Shown by Lags(); guarded by Dispatcher::mu_.
@@ -172,8 +172,10 @@ absl::Status Dispatcher::Pass(Sub& sub, bool full, int64_t now) {
     }
     for (const Event& e : *read) {
       sub.fast_pos = std::max(sub.fast_pos, e.position);
-      if (contiguous && e.created_at <= settled_before) new_durable = std::max(new_durable, e.position);
-      else contiguous = false;
+      if (contiguous && e.created_at <= settled_before)
+        new_durable = std::max(new_durable, e.position);
+      else
+        contiguous = false;
     }
     if (static_cast<int>(read->size()) < options_.batch) break;
     from = read->back().position;

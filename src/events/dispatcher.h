@@ -57,7 +57,7 @@ struct Subscription {
 };
 
 struct DispatcherOptions {
-  int batch = 256;  // events per delivery transaction
+  int batch = 256;                             // events per delivery transaction
   std::chrono::milliseconds poll{1000};        // a pass from the newest position read
   std::chrono::milliseconds full_every{5000};  // a pass from the durable cursor
   int64_t settle_us = 30'000'000;
@@ -68,10 +68,10 @@ struct DispatcherOptions {
 struct SubscriberLag {
   std::string subscriber;
   std::string log;
-  int64_t position = 0;      // durable cursor
-  int64_t delivered = 0;     // events handled by this process
-  int64_t lag_us = 0;        // age of the oldest event not yet delivered (0: caught up)
-  int attempts = 0;          // failed attempts at the current batch
+  int64_t position = 0;   // durable cursor
+  int64_t delivered = 0;  // events handled by this process
+  int64_t lag_us = 0;     // age of the oldest event not yet delivered (0: caught up)
+  int attempts = 0;       // failed attempts at the current batch
   std::string last_error;
 };
 

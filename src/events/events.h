@@ -45,8 +45,7 @@ class Log {
   virtual const std::string& name() const = 0;
   // Committed entries with position > after, in position order, at most
   // limit, of the given kinds (empty: every kind).
-  virtual absl::StatusOr<std::vector<Event>> Read(int64_t after, int limit,
-                                                  const std::vector<std::string>& kinds) = 0;
+  virtual absl::StatusOr<std::vector<Event>> Read(int64_t after, int limit, const std::vector<std::string>& kinds) = 0;
 };
 
 // The outbox (the events table) as a log; its name is kOutbox.

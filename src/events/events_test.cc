@@ -21,7 +21,8 @@ class EventsTest : public ::testing::Test {
     ASSERT_TRUE(db_->Run([](soci::session& s) {
                      s << "CREATE TABLE effects (event_id BIGINT NOT NULL, subject TEXT NOT NULL, n INTEGER NOT NULL)";
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
   }
   void TearDown() override {
     db_.reset();
@@ -29,8 +30,9 @@ class EventsTest : public ::testing::Test {
   }
   absl::Status PublishIn(const std::string& kind, const std::string& subject, bool commit) {
     return db_->InTransaction([&](soci::session& s) -> absl::Status {
-      auto id = Publish(s, Event{.school_id = 1, .kind = kind, .subject = subject, .payload = "{}",
-                                 .created_at = clock_.NowMicros()});
+      auto id = Publish(
+          s,
+          Event{.school_id = 1, .kind = kind, .subject = subject, .payload = "{}", .created_at = clock_.NowMicros()});
       if (!id.ok()) return id.status();
       return commit ? absl::OkStatus() : absl::AbortedError("rolled back");
     });
@@ -38,7 +40,8 @@ class EventsTest : public ::testing::Test {
   // A handler recording each delivery as a row of effects (in the delivery
   // transaction), failing while fail_ > 0.
   Subscription Recorder(std::string name, std::vector<std::string> kinds) {
-    return Subscription{.name = std::move(name), .kinds = std::move(kinds),
+    return Subscription{.name = std::move(name),
+                        .kinds = std::move(kinds),
                         .handler = [this](soci::session& s, const Event& e) -> absl::Status {
                           long long id = e.id;
                           int n = ++calls_;
@@ -56,7 +59,8 @@ class EventsTest : public ::testing::Test {
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
                      s << "SELECT COUNT(*) FROM effects WHERE " + where, soci::into(n);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return n;
   }
   std::vector<std::string> Subjects() {
@@ -65,7 +69,8 @@ class EventsTest : public ::testing::Test {
                      soci::rowset<std::string> rows = (s.prepare << "SELECT subject FROM effects ORDER BY n");
                      for (const auto& r : rows) out.push_back(r);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return out;
   }
 
@@ -178,8 +183,11 @@ class ListLog final : public Log {
   }
   void Add(int64_t position, int64_t at) {
     std::lock_guard lk(mu_);
-    entries_.push_back(Event{.id = position, .position = position, .kind = "list.entry",
-                             .subject = "p" + std::to_string(position), .created_at = at});
+    entries_.push_back(Event{.id = position,
+                             .position = position,
+                             .kind = "list.entry",
+                             .subject = "p" + std::to_string(position),
+                             .created_at = at});
   }
 
  private:

@@ -178,75 +178,105 @@ RouteOptions Public(size_t max_body = 0, std::vector<std::string> types = {}) {
 class ServerTest : public ::testing::Test {
  protected:
   ServerTest() {
-    router_.Add("GET", "/api/v1/items/{id}", [](Request& req) {
-      return Response::Json({{"route", "param"}, {"id", req.params["id"]},
-                             {"q", req.Query("q").value_or("")}});
-    }, Public());
-    router_.Add("GET", "/api/v1/items/special", [](Request&) {
-      return Response::Json({{"route", "literal"}});
-    }, Public());
+    router_.Add(
+        "GET", "/api/v1/items/{id}",
+        [](Request& req) {
+          return Response::Json({{"route", "param"}, {"id", req.params["id"]}, {"q", req.Query("q").value_or("")}});
+        },
+        Public());
+    router_.Add(
+        "GET", "/api/v1/items/special",
+        [](Request&) {
+          return Response::Json({{"route", "literal"}});
+        },
+        Public());
     router_.Add("POST", "/api/v1/items", [](Request& req) {
       return Response::Json({{"echo", req.body}, {"by", req.principal->account_id}}, 201);
     });
     router_.Add("GET", "/api/v1/me", [](Request& req) {
       return Response::Json({{"account_id", req.principal->account_id}});
     });
-    router_.Add("POST", "/api/v1/password", [](Request&) { return Response::NoContent(); },
-                RouteOptions{.during_password_change = true});
-    router_.Add("POST", "/api/v1/small", [](Request&) { return Response::NoContent(); },
-                Public(16));
-    router_.Add("POST", "/api/v1/csv", [](Request& req) {
-      return Response::Json({{"bytes", req.body.size()}});
-    }, Public(0, {"text/csv"}));
-    router_.Add("GET", "/api/v1/boom", [](Request&) -> Response {
-      throw std::runtime_error("database password is hunter2");
-    }, Public());
-    router_.Add("GET", "/api/v1/slow", [](Request&) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(400));
-      return Response::Json({{"slow", true}});
-    }, Public());
-    router_.Add("POST", "/api/v1/login", [](Request&) {
-      Response r = Response::NoContent();
-      r.headers.emplace_back("Set-Cookie", "xq_session=tok; HttpOnly; SameSite=Strict; Path=/");
-      r.headers.emplace_back("X-Bad", "a\r\nX-Injected: 1");
-      return r;
-    }, Public());
-    router_.Add("GET", "/api/v1/weird", [](Request&) {
-      Response r;
-      r.status = 42;
-      return r;
-    }, Public());
-    router_.Add("GET", "/api/v1/limited", [](Request&) {
-      return Response::Error(WithRetryAfter(RateLimited("slow down"), 7));
-    }, Public());
+    router_.Add(
+        "POST", "/api/v1/password", [](Request&) { return Response::NoContent(); },
+        RouteOptions{.during_password_change = true});
+    router_.Add(
+        "POST", "/api/v1/small", [](Request&) { return Response::NoContent(); }, Public(16));
+    router_.Add(
+        "POST", "/api/v1/csv",
+        [](Request& req) {
+          return Response::Json({{"bytes", req.body.size()}});
+        },
+        Public(0, {"text/csv"}));
+    router_.Add(
+        "GET", "/api/v1/boom", [](Request&) -> Response { throw std::runtime_error("database password is hunter2"); },
+        Public());
+    router_.Add(
+        "GET", "/api/v1/slow",
+        [](Request&) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(400));
+          return Response::Json({{"slow", true}});
+        },
+        Public());
+    router_.Add(
+        "POST", "/api/v1/login",
+        [](Request&) {
+          Response r = Response::NoContent();
+          r.headers.emplace_back("Set-Cookie", "xq_session=tok; HttpOnly; SameSite=Strict; Path=/");
+          r.headers.emplace_back("X-Bad", "a\r\nX-Injected: 1");
+          return r;
+        },
+        Public());
+    router_.Add(
+        "GET", "/api/v1/weird",
+        [](Request&) {
+          Response r;
+          r.status = 42;
+          return r;
+        },
+        Public());
+    router_.Add(
+        "GET", "/api/v1/limited", [](Request&) { return Response::Error(WithRetryAfter(RateLimited("slow down"), 7)); },
+        Public());
     // More than a socket takes at once.
-    router_.Add("GET", "/api/v1/big", [](Request&) {
-      std::string body = "\"";
-      for (int i = 0; body.size() < (8u << 20); ++i) body += std::to_string(i) + ' ';
-      body += '"';
-      return Response::JsonText(std::move(body));
-    }, Public());
+    router_.Add(
+        "GET", "/api/v1/big",
+        [](Request&) {
+          std::string body = "\"";
+          for (int i = 0; body.size() < (8u << 20); ++i) body += std::to_string(i) + ' ';
+          body += '"';
+          return Response::JsonText(std::move(body));
+        },
+        Public());
     // Answered later from another thread, with no handler thread waiting.
-    router_.Add("GET", "/api/v1/later", [](Request& req) {
-      auto later = std::make_shared<Deferred>();
-      std::string n = req.query.count("n") ? req.query.at("n") : "";
-      std::thread([later, n] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        later->Complete([n] { return Response::Json({{"n", n}}, 201); });
-      }).detach();
-      return Response::Later(later);
-    }, Public());
+    router_.Add(
+        "GET", "/api/v1/later",
+        [](Request& req) {
+          auto later = std::make_shared<Deferred>();
+          std::string n = req.query.count("n") ? req.query.at("n") : "";
+          std::thread([later, n] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            later->Complete([n] { return Response::Json({{"n", n}}, 201); });
+          }).detach();
+          return Response::Later(later);
+        },
+        Public());
     // Completed before the handler returns.
-    router_.Add("GET", "/api/v1/later-now", [](Request&) {
-      auto later = std::make_shared<Deferred>();
-      later->Complete([] { return Response::Error(Conflict("already")); });
-      return Response::Later(later);
-    }, Public());
-    router_.Add("GET", "/api/v1/later-throws", [](Request&) {
-      auto later = std::make_shared<Deferred>();
-      later->Complete([]() -> Response { throw std::runtime_error("boom"); });
-      return Response::Later(later);
-    }, Public());
+    router_.Add(
+        "GET", "/api/v1/later-now",
+        [](Request&) {
+          auto later = std::make_shared<Deferred>();
+          later->Complete([] { return Response::Error(Conflict("already")); });
+          return Response::Later(later);
+        },
+        Public());
+    router_.Add(
+        "GET", "/api/v1/later-throws",
+        [](Request&) {
+          auto later = std::make_shared<Deferred>();
+          later->Complete([]() -> Response { throw std::runtime_error("boom"); });
+          return Response::Later(later);
+        },
+        Public());
   }
 
   ~ServerTest() override { StopServer(); }
@@ -327,8 +357,8 @@ TEST_F(ServerTest, SessionRequiredAndCsrf) {
   Client c = Connect();
   Reply r = c.Send("GET", "/api/v1/me");
   EXPECT_EQ(r.status, 401);
-  EXPECT_EQ(r.Json(), nlohmann::json::parse(
-                          R"({"error":{"code":"unauthenticated","message":"authentication required"}})"));
+  EXPECT_EQ(r.Json(),
+            nlohmann::json::parse(R"({"error":{"code":"unauthenticated","message":"authentication required"}})"));
   r = c.Send("GET", "/api/v1/me", {}, {{"Cookie", "xq_session=expired"}});
   EXPECT_EQ(r.status, 401);
   r = c.Send("GET", "/api/v1/me", {}, {{"Cookie", "lang=zh-CN; xq_session=tok"}});
@@ -337,13 +367,13 @@ TEST_F(ServerTest, SessionRequiredAndCsrf) {
 
   r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"Cookie", "xq_session=tok"}});
   EXPECT_EQ(r.status, 403);
-  EXPECT_EQ(r.Json(), nlohmann::json::parse(
-                          R"({"error":{"code":"permission_denied","message":"CSRF token missing or wrong","field":"X-CSRF-Token"}})"));
-  r = c.Send("POST", "/api/v1/items", R"({"a":1})",
-             {{"Cookie", "xq_session=tok"}, {"X-CSRF-Token", "c2"}});
+  EXPECT_EQ(
+      r.Json(),
+      nlohmann::json::parse(
+          R"({"error":{"code":"permission_denied","message":"CSRF token missing or wrong","field":"X-CSRF-Token"}})"));
+  r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"Cookie", "xq_session=tok"}, {"X-CSRF-Token", "c2"}});
   EXPECT_EQ(r.status, 403);
-  r = c.Send("POST", "/api/v1/items", R"({"a":1})",
-             {{"Cookie", "xq_session=tok"}, {"X-CSRF-Token", "c1"}});
+  r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"Cookie", "xq_session=tok"}, {"X-CSRF-Token", "c1"}});
   EXPECT_EQ(r.status, 201);
   EXPECT_EQ(r.Json()["echo"], R"({"a":1})");
   // No session at all: 401 comes before CSRF.
@@ -366,8 +396,9 @@ TEST_F(ServerTest, TemporaryPasswordAllowsOnlyMarkedRoutes) {
   Client c = Connect();
   Reply r = c.Send("GET", "/api/v1/me", {}, {{"Cookie", "xq_session=temp"}});
   EXPECT_EQ(r.status, 403);
-  EXPECT_EQ(r.Json(), nlohmann::json::parse(
-                          R"({"error":{"code":"password_change_required","message":"change the temporary password first"}})"));
+  EXPECT_EQ(r.Json(),
+            nlohmann::json::parse(
+                R"({"error":{"code":"password_change_required","message":"change the temporary password first"}})"));
   r = c.Send("POST", "/api/v1/items", R"({"a":1})", {{"Cookie", "xq_session=temp"}, {"X-CSRF-Token", "c1"}});
   EXPECT_EQ(r.status, 403);
   // CSRF is still checked first on the allowed route.
@@ -408,9 +439,10 @@ TEST_F(ServerTest, BodyLimits) {
     // Chunked bodies are counted as they arrive.
     Client c = Connect();
     std::string chunk(600, 'x');
-    c.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-               "Transfer-Encoding: chunked\r\n\r\n258\r\n" + chunk + "\r\n258\r\n" + chunk +
-               "\r\n0\r\n\r\n");
+    c.WriteRaw(
+        "POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n258\r\n" +
+        chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n");
     auto r = c.Read();
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->status, 413);
@@ -418,8 +450,9 @@ TEST_F(ServerTest, BodyLimits) {
   {
     // Within the limit, chunked works.
     Client c = Connect();
-    c.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-               "Transfer-Encoding: chunked\r\n\r\n3\r\na,b\r\n0\r\n\r\n");
+    c.WriteRaw(
+        "POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n3\r\na,b\r\n0\r\n\r\n");
     auto r = c.Read();
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->status, 200);
@@ -488,8 +521,8 @@ TEST_F(ServerTest, RequestIdEchoedOrGenerated) {
 
 TEST_F(ServerTest, BadTargetsAreJson400) {
   StartServer();
-  for (std::string target : {"http://example.com/api/v1/items/1", "/api/v1/items/%zz",
-                             "/api/v1/items/1?q=%", "/api/v1/items/%00"}) {
+  for (std::string target :
+       {"http://example.com/api/v1/items/1", "/api/v1/items/%zz", "/api/v1/items/1?q=%", "/api/v1/items/%00"}) {
     SCOPED_TRACE(target);
     Client c = Connect();
     Reply r = c.Send("GET", target);
@@ -514,8 +547,9 @@ TEST_F(ServerTest, HeaderAndReadTimeoutsClose) {
   Client silent = Connect();
   EXPECT_TRUE(silent.ClosedByPeer());
   Client slow_body = Connect();
-  slow_body.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-                     "Content-Length: 10\r\n\r\nab");
+  slow_body.WriteRaw(
+      "POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+      "Content-Length: 10\r\n\r\nab");
   EXPECT_TRUE(slow_body.ClosedByPeer());
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
 }
@@ -540,8 +574,9 @@ TEST_F(ServerTest, RequestsInPiecesAndBackToBackAreEachAnsweredOnce) {
 
   // Two requests in one write, the second with a body cut short that
   // comes later: answered in order on the same connection.
-  c.WriteRaw("GET /api/v1/items/7 HTTP/1.1\r\nHost: x\r\n\r\n"
-             "POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 3\r\n\r\nx");
+  c.WriteRaw(
+      "GET /api/v1/items/7 HTTP/1.1\r\nHost: x\r\n\r\n"
+      "POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nContent-Length: 3\r\n\r\nx");
   auto first = c.Read();
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->status, 200);
@@ -633,8 +668,9 @@ TEST_F(ServerTest, ManyConcurrentKeepAliveClients) {
 TEST_F(ServerTest, ExpectContinue) {
   StartServer();
   Client c = Connect();
-  c.WriteRaw("POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
-             "Content-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+  c.WriteRaw(
+      "POST /api/v1/csv HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+      "Content-Length: 3\r\nExpect: 100-continue\r\n\r\n");
   auto interim = c.Read();
   ASSERT_TRUE(interim.has_value());
   EXPECT_EQ(interim->status, 100);
@@ -663,19 +699,17 @@ TEST_F(ServerTest, CookiesAndHandlerHeaders) {
 TEST_F(ServerTest, AccessLogIsOneJsonLinePerRequestWithoutQueryOrBody) {
   std::ostringstream lines;
   spdlog::drop("access");
-  auto logger = std::make_shared<spdlog::logger>(
-      "access", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
+  auto logger = std::make_shared<spdlog::logger>("access", std::make_shared<spdlog::sinks::ostream_sink_mt>(lines));
   logger->set_pattern("%v");
   spdlog::register_logger(logger);
   StartServer({}, /*access_log=*/true);
   {
     Client c = Connect();
-    EXPECT_EQ(c.Send("GET", "/api/v1/me?q=%E5%BC%A0%E4%B8%89", {},
-                     {{"Cookie", "xq_session=tok"}, {"X-Request-Id", "req-1"}})
-                  .status,
-              200);
-    EXPECT_EQ(c.Send("POST", "/api/v1/csv", "secret,body", {{"Content-Type", "text/csv"}}).status,
-              200);
+    EXPECT_EQ(
+        c.Send("GET", "/api/v1/me?q=%E5%BC%A0%E4%B8%89", {}, {{"Cookie", "xq_session=tok"}, {"X-Request-Id", "req-1"}})
+            .status,
+        200);
+    EXPECT_EQ(c.Send("POST", "/api/v1/csv", "secret,body", {{"Content-Type", "text/csv"}}).status, 200);
   }
   StopServer();
   spdlog::drop("access");
@@ -695,8 +729,8 @@ TEST_F(ServerTest, AccessLogIsOneJsonLinePerRequestWithoutQueryOrBody) {
   for (const auto& x : entries) {
     // UTC to the millisecond; a duration in milliseconds; the id generated
     // when the client sent none is 16 hex digits.
-    EXPECT_TRUE(std::regex_match(x["ts"].get<std::string>(),
-                                 std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")))
+    EXPECT_TRUE(
+        std::regex_match(x["ts"].get<std::string>(), std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")))
         << x.dump();
     EXPECT_TRUE(x["duration_ms"].is_number() && x["duration_ms"].get<double>() >= 0) << x.dump();
     EXPECT_TRUE(x["bytes"].is_number_unsigned()) << x.dump();
@@ -735,9 +769,7 @@ class StaticTest : public ServerTest {
     StopServer();
     fs::remove_all(base_);
   }
-  static void Write(const fs::path& p, std::string_view text) {
-    std::ofstream(p, std::ios::binary) << text;
-  }
+  static void Write(const fs::path& p, std::string_view text) { std::ofstream(p, std::ios::binary) << text; }
   void StartStatic() {
     ServerOptions o;
     o.web_root = (base_ / "web").string();
@@ -940,11 +972,16 @@ TEST(ResponseHead, ExactBytesOfAnApiAnswer) {
 
 TEST(ResponseHead, HandlersCannotSplitOrWeakenTheHead) {
   Response r = Response::JsonText("{}");
-  r.headers = {{"X-Frame-Options", "ALLOWALL"},          {"content-security-policy", "script-src *"},
-               {"Cache-Control", "public"},              {"Content-Length", "99"},
-               {"Connection", "keep-alive"},             {"X-Request-Id", "spoofed"},
-               {"X-Evil", "a\r\nInjected: 1"},           {"Bad\nName", "v"},
-               {"Colon:Name", "v"},                      {"", "v"},
+  r.headers = {{"X-Frame-Options", "ALLOWALL"},
+               {"content-security-policy", "script-src *"},
+               {"Cache-Control", "public"},
+               {"Content-Length", "99"},
+               {"Connection", "keep-alive"},
+               {"X-Request-Id", "spoofed"},
+               {"X-Evil", "a\r\nInjected: 1"},
+               {"Bad\nName", "v"},
+               {"Colon:Name", "v"},
+               {"", "v"},
                {"Retry-After", "5"}};
   std::string h = Head(r, {.version = 11, .keep_alive = false, .is_api = true, .request_id = "id1"});
   EXPECT_EQ(h.find("ALLOWALL"), std::string::npos);

@@ -119,8 +119,7 @@ bool SecretsEqual(std::string_view a, std::string_view b) {
 }
 
 Response MethodNotAllowed(std::string allow) {
-  Response r = Response::Json(
-      {{"error", {{"code", "method_not_allowed"}, {"message", "method not allowed"}}}}, 405);
+  Response r = Response::Json({{"error", {{"code", "method_not_allowed"}, {"message", "method not allowed"}}}}, 405);
   r.headers.emplace_back("Allow", std::move(allow));
   return r;
 }
@@ -140,8 +139,8 @@ Response RunRoute(const Route& route, SessionResolver* sessions, Request& req) {
   PrincipalReset reset{req};
   try {
     if (!req.body.empty() && !ContentTypeAccepted(route.options, req.Header("content-type"))) {
-      return Response::Error(WithField(
-          UnsupportedMediaType("Content-Type not accepted for this endpoint"), "Content-Type"));
+      return Response::Error(
+          WithField(UnsupportedMediaType("Content-Type not accepted for this endpoint"), "Content-Type"));
     }
     std::shared_ptr<const Principal> principal;  // held until the handler returns
     if (sessions) {
@@ -158,24 +157,21 @@ Response RunRoute(const Route& route, SessionResolver* sessions, Request& req) {
     }
     if (principal && route.options.csrf && ChangesState(req.method)) {
       std::string_view sent = req.Header(kCsrfHeader);
-      if (sent.empty() || principal->csrf_token.empty() ||
-          !SecretsEqual(sent, principal->csrf_token)) {
-        return Response::Error(
-            WithField(PermissionDenied("CSRF token missing or wrong"), "X-CSRF-Token"));
+      if (sent.empty() || principal->csrf_token.empty() || !SecretsEqual(sent, principal->csrf_token)) {
+        return Response::Error(WithField(PermissionDenied("CSRF token missing or wrong"), "X-CSRF-Token"));
       }
     }
     if (principal && principal->must_change_password && route.options.auth == Auth::kRequired &&
         !route.options.during_password_change) {
-      return Response::Error(WithCode(PermissionDenied("change the temporary password first"),
-                                      "password_change_required"));
+      return Response::Error(
+          WithCode(PermissionDenied("change the temporary password first"), "password_change_required"));
     }
     return route.handler(req);
   } catch (const std::exception& e) {
-    spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method,
-                  route.path_template, e.what());
+    spdlog::error("request {} {} {}: handler threw: {}", req.request_id, req.method, route.path_template, e.what());
   } catch (...) {
-    spdlog::error("request {} {} {}: handler threw a non-standard exception", req.request_id,
-                  req.method, route.path_template);
+    spdlog::error("request {} {} {}: handler threw a non-standard exception", req.request_id, req.method,
+                  route.path_template);
   }
   return Response::Error(Internal("handler failed"));
 }

@@ -25,10 +25,9 @@ struct ApiCode {
 };
 // The API codes of API.md with their HTTP status.
 constexpr ApiCode kApiCodes[] = {
-    {"invalid_argument", 400},   {"unauthenticated", 401},        {"permission_denied", 403},
-    {"not_found", 404},          {"conflict", 409},               {"payload_too_large", 413},
-    {"unsupported_media_type", 415}, {"rate_limited", 429},       {"internal", 500},
-    {"unavailable", 503},        {"audit_unavailable", 503},
+    {"invalid_argument", 400}, {"unauthenticated", 401},   {"permission_denied", 403},      {"not_found", 404},
+    {"conflict", 409},         {"payload_too_large", 413}, {"unsupported_media_type", 415}, {"rate_limited", 429},
+    {"internal", 500},         {"unavailable", 503},       {"audit_unavailable", 503},
 };
 
 std::pair<int, std::string> CanonicalOf(absl::StatusCode code) {
@@ -73,8 +72,8 @@ std::string AsciiFilename(std::string_view name) {
 std::string Rfc5987Encode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        c == '.' || c == '-' || c == '_' || c == '~') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+        c == '_' || c == '~') {
       out += static_cast<char>(c);
     } else {
       out += fmt::format("%{:02X}", c);
@@ -172,9 +171,7 @@ Response Response::NoContent() {
   return r;
 }
 
-Response Response::Error(const absl::Status& status) {
-  return ErrorWithDetails(status, nullptr);
-}
+Response Response::Error(const absl::Status& status) { return ErrorWithDetails(status, nullptr); }
 
 Response Response::ErrorWithDetails(const absl::Status& status, nlohmann::json details) {
   auto [http, code] = HttpStatusOf(status);
@@ -199,9 +196,8 @@ Response Response::File(std::string body, std::string content_type, std::string 
   Response r;
   r.body = std::move(body);
   r.content_type = std::move(content_type);
-  r.headers.emplace_back("Content-Disposition",
-                         fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}",
-                                     AsciiFilename(filename), Rfc5987Encode(filename)));
+  r.headers.emplace_back("Content-Disposition", fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}",
+                                                            AsciiFilename(filename), Rfc5987Encode(filename)));
   return r;
 }
 

@@ -26,8 +26,8 @@ namespace xq::http {
 using Principal = policy::Principal;
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string path;    // decoded path without the query, e.g. "/api/v1/students/12"
+  std::string method;                         // "GET", "POST", ...
+  std::string path;                           // decoded path without the query, e.g. "/api/v1/students/12"
   std::map<std::string, std::string> query;   // decoded query parameters
   std::map<std::string, std::string> params;  // path parameters: "{id}" -> value
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names

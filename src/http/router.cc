@@ -36,8 +36,7 @@ bool SegmentsMatch(const Segments& segs, const Parts& parts) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string path_template, Handler handler,
-                 RouteOptions options) {
+void Router::Add(std::string method, std::string path_template, Handler handler, RouteOptions options) {
   assert(!path_template.empty() && path_template.front() == '/');
   std::vector<Segment> segs;
   for (std::string_view s : SplitPath(path_template)) {
@@ -55,8 +54,7 @@ void Router::Add(std::string method, std::string path_template, Handler handler,
 }
 
 template <typename MethodOk>
-const Route* Router::Best(std::string_view path, MethodOk method_ok,
-                          std::map<std::string, std::string>* params) const {
+const Route* Router::Best(std::string_view path, MethodOk method_ok, std::map<std::string, std::string>* params) const {
   const Parts parts = SplitPath(path);
   if (parts.empty() || parts.size() >= by_count_.size()) return nullptr;
   size_t best = routes_.size();
@@ -88,14 +86,13 @@ const Route* Router::Best(std::string_view path, MethodOk method_ok,
   return routes_[best].get();
 }
 
-const Route* Router::Match(std::string_view method, std::string_view path,
-                           std::map<std::string, std::string>* params,
+const Route* Router::Match(std::string_view method, std::string_view path, std::map<std::string, std::string>* params,
                            bool* path_matched) const {
-  const Route* r =
-      Best(path, [&](const std::string& m) { return m == method; }, params);
+  const Route* r = Best(
+      path, [&](const std::string& m) { return m == method; }, params);
   if (path_matched) {
-    *path_matched = r != nullptr ||
-                    Best(path, [](const std::string&) { return true; }, nullptr) != nullptr;
+    *path_matched = r != nullptr || Best(
+                                        path, [](const std::string&) { return true; }, nullptr) != nullptr;
   }
   return r;
 }

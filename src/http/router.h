@@ -48,12 +48,11 @@ struct Route {
 
 class Router {
  public:
-  void Add(std::string method, std::string path_template, Handler handler,
-           RouteOptions options = {});
+  void Add(std::string method, std::string path_template, Handler handler, RouteOptions options = {});
   // Finds the route for method+path, filling req params. nullopt if none;
   // *path_matched tells whether another method matches (405 vs 404).
-  const Route* Match(std::string_view method, std::string_view path,
-                     std::map<std::string, std::string>* params, bool* path_matched) const;
+  const Route* Match(std::string_view method, std::string_view path, std::map<std::string, std::string>* params,
+                     bool* path_matched) const;
   const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
   // Methods registered for templates matching `path`, sorted ("GET, POST"
   // for an Allow header); empty when no template matches.
@@ -68,8 +67,7 @@ class Router {
   // The best route for `path` among those accepted by `method_ok`: literal
   // segments beat parameters, leftmost first.
   template <typename MethodOk>
-  const Route* Best(std::string_view path, MethodOk method_ok,
-                    std::map<std::string, std::string>* params) const;
+  const Route* Best(std::string_view path, MethodOk method_ok, std::map<std::string, std::string>* params) const;
 
   std::vector<std::unique_ptr<Route>> routes_;
   std::vector<std::vector<Segment>> segments_;

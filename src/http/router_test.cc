@@ -131,8 +131,7 @@ TEST(HttpStatusOfTest, MapsEveryCanonicalCode) {
       // A code payload overrides the canonical mapping...
       {WithCode(absl::FailedPreconditionError("x"), "conflict"), 409, "conflict"},
       // ...a more specific code keeps the canonical HTTP status...
-      {WithCode(absl::AlreadyExistsError("x"), "duplicate_student_no"), 409,
-       "duplicate_student_no"},
+      {WithCode(absl::AlreadyExistsError("x"), "duplicate_student_no"), 409, "duplicate_student_no"},
       // ...but never dresses up an internal error.
       {WithCode(absl::InternalError("x"), "oops"), 500, "internal"},
   };
@@ -148,9 +147,8 @@ TEST(ResponseTest, ErrorBodyShape) {
   Response r = Response::Error(InvalidArgument("must not be empty", "name"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.content_type, "application/json; charset=utf-8");
-  EXPECT_EQ(BodyOf(r), nlohmann::json::parse(
-                           R"({"error":{"code":"invalid_argument","message":"must not be empty",)"
-                           R"("field":"name"}})"));
+  EXPECT_EQ(BodyOf(r), nlohmann::json::parse(R"({"error":{"code":"invalid_argument","message":"must not be empty",)"
+                                             R"("field":"name"}})"));
   // No field key when the status names none.
   r = Response::Error(NotFound("no such student"));
   EXPECT_EQ(r.status, 404);
@@ -168,8 +166,8 @@ TEST(ResponseTest, InternalErrorsHideTheirMessage) {
 }
 
 TEST(ResponseTest, ErrorWithDetails) {
-  nlohmann::json details = nlohmann::json::array(
-      {{{"line", 3}, {"column", 2}, {"field", "student_no"}, {"message", "duplicate"}}});
+  nlohmann::json details =
+      nlohmann::json::array({{{"line", 3}, {"column", 2}, {"field", "student_no"}, {"message", "duplicate"}}});
   Response r = Response::ErrorWithDetails(InvalidArgument("3 rows rejected", "file"), details);
   EXPECT_EQ(r.status, 400);
   nlohmann::json err = BodyOf(r)["error"];
@@ -213,8 +211,7 @@ TEST(ResponseTest, JsonNoContentAndFile) {
 
 TEST(RequestTest, HeaderCookieQuery) {
   Request req;
-  req.headers = {{"content-type", "application/json"},
-                 {"cookie", "theme=dark; xq_session=abc123 ; other=\"q\""}};
+  req.headers = {{"content-type", "application/json"}, {"cookie", "theme=dark; xq_session=abc123 ; other=\"q\""}};
   req.query = {{"q", "张"}};
   EXPECT_EQ(req.Header("content-type"), "application/json");
   EXPECT_EQ(req.Header("x-missing"), "");
@@ -227,18 +224,14 @@ TEST(RequestTest, HeaderCookieQuery) {
 
 TEST(ParseTargetTest, DecodesPathAndQuery) {
   Request req;
-  ASSERT_TRUE(ParseTarget("/api/v1/students/%E5%BF%83?q=a+b%26c&page_size=50&flag&q=ignored",
-                          &req)
-                  .ok());
+  ASSERT_TRUE(ParseTarget("/api/v1/students/%E5%BF%83?q=a+b%26c&page_size=50&flag&q=ignored", &req).ok());
   EXPECT_EQ(req.path, "/api/v1/students/心");
-  EXPECT_THAT(req.query,
-              ElementsAre(Pair("flag", ""), Pair("page_size", "50"), Pair("q", "a b&c")));
+  EXPECT_THAT(req.query, ElementsAre(Pair("flag", ""), Pair("page_size", "50"), Pair("q", "a b&c")));
 }
 
 TEST(ParseTargetTest, RejectsBadTargets) {
   Request req;
-  for (std::string_view bad : {"", "*", "http://example.com/x", "/a%zz", "/a%4", "/a%00b",
-                               "/a?x=%G1", "/a?%"}) {
+  for (std::string_view bad : {"", "*", "http://example.com/x", "/a%zz", "/a%4", "/a%00b", "/a?x=%G1", "/a?%"}) {
     SCOPED_TRACE(bad);
     absl::Status st = ParseTarget(bad, &req);
     EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
@@ -265,19 +258,21 @@ class PipelineTest : public ::testing::Test {
     router_.Add("GET", "/api/v1/me", [](Request& req) {
       return Response::Json({{"account_id", req.principal->account_id}});
     });
-    router_.Add("GET", "/api/v1/public", [](Request& req) {
-      return Response::Json({{"signed_in", req.principal != nullptr}});
-    }, Options(Auth::kNone));
-    router_.Add("POST", "/api/v1/things", [](Request& req) {
-      return Response::Json({{"got", req.body}}, 201);
-    });
-    router_.Add("POST", "/api/v1/imports", [](Request&) { return Response::NoContent(); },
-                Options(Auth::kRequired, true, {"text/csv"}));
+    router_.Add(
+        "GET", "/api/v1/public",
+        [](Request& req) {
+          return Response::Json({{"signed_in", req.principal != nullptr}});
+        },
+        Options(Auth::kNone));
+    router_.Add("POST", "/api/v1/things", [](Request& req) { return Response::Json({{"got", req.body}}, 201); });
+    router_.Add(
+        "POST", "/api/v1/imports", [](Request&) { return Response::NoContent(); },
+        Options(Auth::kRequired, true, {"text/csv"}));
     router_.Add("POST", "/api/v1/login", [](Request&) { return Response::NoContent(); },
                 {.auth = Auth::kNone, .csrf = false});
-    router_.Add("GET", "/api/v1/boom", [](Request&) -> Response {
-      throw std::runtime_error("secret detail");
-    }, Options(Auth::kNone));
+    router_.Add(
+        "GET", "/api/v1/boom", [](Request&) -> Response { throw std::runtime_error("secret detail"); },
+        Options(Auth::kNone));
   }
 
   Response Call(std::string method, std::string path, std::string body = {},
@@ -317,8 +312,7 @@ TEST_F(PipelineTest, SessionRequired) {
   EXPECT_EQ(BodyOf(r)["account_id"], 77);
   // Public routes still see a principal when there is one.
   EXPECT_EQ(BodyOf(Call("GET", "/api/v1/public"))["signed_in"], false);
-  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/public", {}, {{"cookie", "xq_session=good"}}))["signed_in"],
-            true);
+  EXPECT_EQ(BodyOf(Call("GET", "/api/v1/public", {}, {{"cookie", "xq_session=good"}}))["signed_in"], true);
 }
 
 TEST_F(PipelineTest, CsrfTokenRequiredForStateChanges) {
@@ -326,9 +320,8 @@ TEST_F(PipelineTest, CsrfTokenRequiredForStateChanges) {
   const std::pair<std::string, std::string> cookie = {"cookie", "xq_session=good"};
   Response r = Call("POST", "/api/v1/things", "{}", {json, cookie});
   EXPECT_EQ(r.status, 403);
-  EXPECT_EQ(BodyOf(r), nlohmann::json::parse(
-                           R"({"error":{"code":"permission_denied",)"
-                           R"("message":"CSRF token missing or wrong","field":"X-CSRF-Token"}})"));
+  EXPECT_EQ(BodyOf(r), nlohmann::json::parse(R"({"error":{"code":"permission_denied",)"
+                                             R"("message":"CSRF token missing or wrong","field":"X-CSRF-Token"}})"));
   r = Call("POST", "/api/v1/things", "{}", {json, cookie, {"x-csrf-token", "csrf-2"}});
   EXPECT_EQ(r.status, 403);
   r = Call("POST", "/api/v1/things", "{}", {json, cookie, {"x-csrf-token", "csrf-1"}});
@@ -338,8 +331,8 @@ TEST_F(PipelineTest, CsrfTokenRequiredForStateChanges) {
 }
 
 TEST_F(PipelineTest, ContentTypeChecked) {
-  const std::vector<std::pair<std::string, std::string>> base = {
-      {"cookie", "xq_session=good"}, {"x-csrf-token", "csrf-1"}};
+  const std::vector<std::pair<std::string, std::string>> base = {{"cookie", "xq_session=good"},
+                                                                 {"x-csrf-token", "csrf-1"}};
   auto with = [&](std::string type) {
     auto h = base;
     if (!type.empty()) h.emplace_back("content-type", type);
@@ -349,8 +342,7 @@ TEST_F(PipelineTest, ContentTypeChecked) {
   EXPECT_EQ(r.status, 415);
   EXPECT_EQ(BodyOf(r)["error"]["code"], "unsupported_media_type");
   EXPECT_EQ(Call("POST", "/api/v1/things", "{}", with("")).status, 415);
-  EXPECT_EQ(Call("POST", "/api/v1/things", "{}", with("Application/JSON; charset=utf-8")).status,
-            201);
+  EXPECT_EQ(Call("POST", "/api/v1/things", "{}", with("Application/JSON; charset=utf-8")).status, 201);
   // No body, nothing to check.
   EXPECT_EQ(Call("POST", "/api/v1/things", "", with("")).status, 201);
   EXPECT_EQ(Call("POST", "/api/v1/imports", "a,b", with("text/csv; charset=utf-8")).status, 204);

@@ -73,8 +73,7 @@ bool IsApiPath(std::string_view path) { return path == "/api" || path.starts_wit
 bool ValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return false;
   }
   return true;
@@ -86,16 +85,16 @@ bool ValidRequestId(std::string_view id) {
 void AppendUtcNowMillis(std::string& out) {
   thread_local int64_t cached_sec = -1;
   thread_local char prefix[24];  // "YYYY-MM-DDTHH:MM:SS."
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   const int64_t sec = ms / 1000;
   if (sec != cached_sec) {
     std::time_t t = static_cast<std::time_t>(sec);
     std::tm tm{};
     gmtime_r(&t, &tm);
-    fmt::format_to_n(prefix, sizeof prefix, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    fmt::format_to_n(prefix, sizeof prefix, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     cached_sec = sec;
   }
   out.append(prefix, 20);
@@ -168,9 +167,8 @@ auto OnPool(asio::thread_pool& pool, F f) {
         asio::post(pool, [handler = std::move(handler), fn = std::move(fn)]() mutable {
           Response r = fn();
           auto ex = asio::get_associated_executor(handler);
-          asio::post(ex, [handler = std::move(handler), r = std::move(r)]() mutable {
-            std::move(handler)(std::move(r));
-          });
+          asio::post(ex,
+                     [handler = std::move(handler), r = std::move(r)]() mutable { std::move(handler)(std::move(r)); });
         });
       },
       asio::use_awaitable, std::move(f));
@@ -193,7 +191,7 @@ auto AwaitLater(std::shared_ptr<Deferred> later) {
               spdlog::error("deferred response failed: {}", e.what());
               r = Response::Error(Internal("request failed"));
             }
-            std::move(*h)(std::move(r));
+            std::move (*h)(std::move(r));
           });
         });
       },
@@ -271,8 +269,8 @@ struct Server::Impl {
   // Reads, handles and answers one request; false when the connection
   // must close afterwards.
   asio::awaitable<bool> Exchange(Conn& c, beast::flat_buffer& buffer);
-  asio::awaitable<void> Write(Conn& c, Response res, bool is_api, bool head, bool keep_alive,
-                              unsigned version, LogEntry& log);
+  asio::awaitable<void> Write(Conn& c, Response res, bool is_api, bool head, bool keep_alive, unsigned version,
+                              LogEntry& log);
   asio::awaitable<void> Drain(Conn& c);
   Response Process(Request& req, const Route* route, bool is_api);
   void Log(const LogEntry& e);
@@ -299,9 +297,9 @@ struct Server::Impl {
   std::atomic<bool> stopping{false};
   std::mutex mu;
   std::condition_variable cv;
-  bool stop_requested = false;                                  // guarded by mu
-  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;    // guarded by mu
-  uint64_t next_conn_id = 0;                                    // guarded by mu
+  bool stop_requested = false;                                // guarded by mu
+  std::unordered_map<uint64_t, std::shared_ptr<Conn>> conns;  // guarded by mu
+  uint64_t next_conn_id = 0;                                  // guarded by mu
 
   // Destroyed first (joins its threads).
   asio::thread_pool pool;
@@ -349,8 +347,8 @@ absl::Status Server::Impl::Start() {
 asio::awaitable<void> Server::Impl::AcceptLoop() {
   for (;;) {
     error_code ec;
-    tcp::socket sock = co_await acceptor->async_accept(
-        iocs[next_loop++ % iocs.size()].ioc, asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket sock = co_await acceptor->async_accept(iocs[next_loop++ % iocs.size()].ioc,
+                                                       asio::redirect_error(asio::use_awaitable, ec));
     if (stopping || !acceptor->is_open()) co_return;
     if (ec) {
       if (ec == asio::error::operation_aborted) co_return;
@@ -406,11 +404,10 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> c) {
     if (buffer.size() == 0) {
       // Waiting for the next request of a kept-alive connection costs
       // nothing but a descriptor; a new connection must speak soon.
-      c->stream.expires_after(std::chrono::seconds(first ? opts.header_timeout_s
-                                                          : opts.idle_timeout_s));
+      c->stream.expires_after(std::chrono::seconds(first ? opts.header_timeout_s : opts.idle_timeout_s));
       error_code ec;
-      size_t n = co_await c->stream.async_read_some(
-          buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+      size_t n =
+          co_await c->stream.async_read_some(buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       buffer.commit(n);
     }
@@ -432,8 +429,8 @@ asio::awaitable<void> Server::Impl::Session(std::shared_ptr<Conn> c) {
 asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer) {
   LogEntry log;
   std::pmr::monotonic_buffer_resource arena(c.fields_arena.data(), c.fields_arena.size());
-  bhttp::request_parser<bhttp::string_body, FieldsAllocator> parser(
-      std::piecewise_construct, std::make_tuple(), std::make_tuple(FieldsAllocator(&arena)));
+  bhttp::request_parser<bhttp::string_body, FieldsAllocator> parser(std::piecewise_construct, std::make_tuple(),
+                                                                    std::make_tuple(FieldsAllocator(&arena)));
   parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
   // The route decides the body limit once the header is known. (Beast
   // 1.74 treats an unset limit as zero for Content-Length, hence max().)
@@ -442,23 +439,20 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
   auto header_done = [](const auto& p) { return p.is_header_done(); };
   if (!ParseBuffered(parser, buffer, ec, header_done) && !ec) {
     c.stream.expires_after(std::chrono::seconds(opts.header_timeout_s));
-    co_await bhttp::async_read_header(c.stream, buffer, parser,
-                                      asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(c.stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   }
   log.request_id = NewRequestId();
   if (ec) {
-    const bool parse_error =
-        ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
-        ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+    const bool parse_error = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+                             ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
     if (ec == bhttp::error::header_limit) {
-      Response r = Response::Error(
-          WithCode(absl::ResourceExhaustedError("request header too large"), "payload_too_large"));
+      Response r =
+          Response::Error(WithCode(absl::ResourceExhaustedError("request header too large"), "payload_too_large"));
       r.status = 431;
       co_await Write(c, std::move(r), false, false, false, 11, log);
       co_await Drain(c);
     } else if (parse_error) {
-      co_await Write(c, Response::Error(InvalidArgument("malformed HTTP request")), false, false,
-                     false, 11, log);
+      co_await Write(c, Response::Error(InvalidArgument("malformed HTTP request")), false, false, false, 11, log);
       co_await Drain(c);
     }
     co_return false;
@@ -494,13 +488,11 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
   const bool is_api = IsApiPath(req.path);
   const Route* route = nullptr;
   if (is_api) route = router.Match(req.method, req.path, &req.params, nullptr);
-  const size_t limit =
-      route && route->options.max_body > 0 ? route->options.max_body : opts.max_body;
+  const size_t limit = route && route->options.max_body > 0 ? route->options.max_body : opts.max_body;
 
   if (has_body) {
     if (parser.content_length() && *parser.content_length() > limit) {
-      co_await Write(c, Response::Error(PayloadTooLarge(fmt::format(
-                            "request body larger than {} bytes", limit))),
+      co_await Write(c, Response::Error(PayloadTooLarge(fmt::format("request body larger than {} bytes", limit))),
                      is_api, head, false, version, log);
       co_await Drain(c);
       co_return false;
@@ -517,12 +509,10 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
     auto done = [](const auto& p) { return p.is_done(); };
     if (!ParseBuffered(parser, buffer, ec, done) && !ec) {
       c.stream.expires_after(std::chrono::seconds(opts.read_timeout_s));
-      co_await bhttp::async_read(c.stream, buffer, parser,
-                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_await bhttp::async_read(c.stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec == bhttp::error::body_limit) {
-      co_await Write(c, Response::Error(PayloadTooLarge(fmt::format(
-                            "request body larger than {} bytes", limit))),
+      co_await Write(c, Response::Error(PayloadTooLarge(fmt::format("request body larger than {} bytes", limit))),
                      is_api, head, false, version, log);
       co_await Drain(c);
       co_return false;
@@ -533,9 +523,7 @@ asio::awaitable<bool> Server::Impl::Exchange(Conn& c, beast::flat_buffer& buffer
 
   // Handlers may take their time: no socket operation, and so no timer,
   // is pending meanwhile (each one below sets its own expiry).
-  Response res = co_await OnPool(pool, [this, &req, route, is_api] {
-    return Process(req, route, is_api);
-  });
+  Response res = co_await OnPool(pool, [this, &req, route, is_api] { return Process(req, route, is_api); });
   if (res.later) res = co_await AwaitLater(std::move(res.later));
   log.account_id = req.account_id;
   keep_alive = keep_alive && !stopping;
@@ -557,8 +545,8 @@ Response Server::Impl::Process(Request& req, const Route* route, bool is_api) {
   return Response::Error(Internal("request failed"));
 }
 
-asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bool head,
-                                          bool keep_alive, unsigned version, LogEntry& log) {
+asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bool head, bool keep_alive,
+                                          unsigned version, LogEntry& log) {
   if (res.status < 200 || res.status > 599) {
     spdlog::error("request {}: handler returned HTTP status {}", log.request_id, res.status);
     res = Response::Error(Internal("bad status"));
@@ -569,16 +557,17 @@ asio::awaitable<void> Server::Impl::Write(Conn& c, Response res, bool is_api, bo
   log.bytes = send_body ? res.body.size() : 0;
   std::string wire;
   wire.reserve(640);
-  AppendResponseHead(wire, res, HeadOptions{.version = version == 10 ? 10u : 11u,
-                                            .keep_alive = keep_alive,
-                                            .is_api = is_api,
-                                            .secure_cookies = opts.secure_cookies,
-                                            .request_id = log.request_id});
+  AppendResponseHead(wire, res,
+                     HeadOptions{.version = version == 10 ? 10u : 11u,
+                                 .keep_alive = keep_alive,
+                                 .is_api = is_api,
+                                 .secure_cookies = opts.secure_cookies,
+                                 .request_id = log.request_id});
   // One gathered write: the head, then the body. Written at once when the
   // socket takes it all, as it does unless the client reads slowly; what
   // it does not take is written asynchronously, under the write timeout.
-  std::array<asio::const_buffer, 2> buffers = {
-      asio::buffer(wire), asio::buffer(res.body.data(), send_body ? res.body.size() : 0)};
+  std::array<asio::const_buffer, 2> buffers = {asio::buffer(wire),
+                                               asio::buffer(res.body.data(), send_body ? res.body.size() : 0)};
   error_code ec;
   size_t sent = c.stream.socket().write_some(buffers, ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -601,8 +590,7 @@ asio::awaitable<void> Server::Impl::Drain(Conn& c) {
   char buf[8192];
   size_t total = 0;
   while (total < kMaxDrainBytes) {
-    size_t n = co_await c.stream.async_read_some(asio::buffer(buf),
-                                                 asio::redirect_error(asio::use_awaitable, ec));
+    size_t n = co_await c.stream.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     total += n;
   }
@@ -621,7 +609,8 @@ void Server::Impl::Log(const LogEntry& e) {
   o.Str("request_id", e.request_id).Str("method", e.method).Str("path", e.path);
   o.Raw("status", std::to_string(e.status)).Raw("bytes", std::to_string(e.bytes));
   // Milliseconds with three decimals, from whole microseconds.
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - e.start).count();
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - e.start).count();
   char num[32];
   char* end = std::to_chars(num, num + sizeof num, us / 1000).ptr;
   *end++ = '.';
@@ -684,8 +673,7 @@ void Server::Impl::Run() {
         if (c->idle) c->stream.cancel();
       });
     }
-    cv.wait_for(lock, std::chrono::seconds(std::max(0, opts.shutdown_timeout_s)),
-                [&] { return conns.empty(); });
+    cv.wait_for(lock, std::chrono::seconds(std::max(0, opts.shutdown_timeout_s)), [&] { return conns.empty(); });
     if (!conns.empty()) {
       spdlog::warn("http server: {} connection(s) still open at shutdown", conns.size());
     }

@@ -10,7 +10,6 @@
 #include <system_error>
 #include <utility>
 
-
 #include "core/status.h"
 
 namespace xq::http {
@@ -76,8 +75,7 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
 }
@@ -138,8 +136,7 @@ Encoded ChooseEncoding(const fs::path& root, const fs::path& p, std::string_view
   return {p, ""};
 }
 
-Response FileResponse(const fs::path& root, const fs::path& p, const Request& req,
-                      std::string cache_control) {
+Response FileResponse(const fs::path& root, const fs::path& p, const Request& req, std::string cache_control) {
   Encoded enc = ChooseEncoding(root, p, req.Header("accept-encoding"));
   Response r;
   if (!ReadFile(enc.path, &r.body)) return Response::Error(NotFound("no such file"));

@@ -6,7 +6,6 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 
-
 namespace xq::http {
 
 namespace {
@@ -26,9 +25,10 @@ bool IEquals(std::string_view a, std::string_view b) {
 
 // Headers only the server writes.
 constexpr std::array<std::string_view, 10> kServerOwned = {
-    "content-type",  "content-security-policy", "x-content-type-options", "referrer-policy",
-    "x-frame-options", "x-request-id",           "connection",             "content-length",
-    "transfer-encoding", "cache-control"};
+    "content-type",    "content-security-policy", "x-content-type-options",
+    "referrer-policy", "x-frame-options",         "x-request-id",
+    "connection",      "content-length",          "transfer-encoding",
+    "cache-control"};
 
 bool ServerOwned(std::string_view name, bool is_api) {
   for (std::string_view owned : kServerOwned) {
@@ -69,8 +69,7 @@ void AppendResponseHead(std::string& out, const Response& res, const HeadOptions
     out += name;
     out += ": ";
     out += value;
-    if (o.secure_cookies && IEquals(name, "set-cookie") &&
-        value.find("Secure") == std::string::npos) {
+    if (o.secure_cookies && IEquals(name, "set-cookie") && value.find("Secure") == std::string::npos) {
       out += "; Secure";
     }
     out += "\r\n";

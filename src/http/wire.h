@@ -21,9 +21,9 @@
 namespace xq::http {
 
 struct HeadOptions {
-  unsigned version = 11;      // 10 or 11
+  unsigned version = 11;  // 10 or 11
   bool keep_alive = true;
-  bool is_api = false;        // Cache-Control: no-store
+  bool is_api = false;          // Cache-Control: no-store
   bool secure_cookies = false;  // "; Secure" added to Set-Cookie values that lack it
   std::string_view request_id;
 };

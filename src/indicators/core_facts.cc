@@ -27,15 +27,13 @@ absl::StatusOr<Facts> CoreSchoolFacts(soci::session& s, int64_t school_id, int y
   long long school = school_id;
   std::string kind;
   soci::indicator ik = soci::i_null;
-  s << "SELECT school_kind FROM org_units WHERE id = :id AND kind = 'school'", soci::use(school),
-      soci::into(kind, ik);
+  s << "SELECT school_kind FROM org_units WHERE id = :id AND kind = 'school'", soci::use(school), soci::into(kind, ik);
   if (!s.got_data()) return f;  // not a school: no facts
   if (ik != soci::i_ok) kind.clear();
   auto [from, to] = SchoolYearRange(year);
   long long a = from, b = to, y = year;
   long long n = 0;
-  s << "SELECT COUNT(*) FROM students WHERE school_id = :s AND status = 'active'", soci::use(school),
-      soci::into(n);
+  s << "SELECT COUNT(*) FROM students WHERE school_id = :s AND status = 'active'", soci::use(school), soci::into(n);
   f["students"] = static_cast<double>(n);
   s << "SELECT COUNT(DISTINCT account_id) FROM role_assignments WHERE school_id = :s AND role = 'head_teacher'",
       soci::use(school), soci::into(n);
@@ -52,7 +50,8 @@ absl::StatusOr<Facts> CoreSchoolFacts(soci::session& s, int64_t school_id, int y
     long long all = 0, done = 0;
     const std::string base =
         "FROM students st JOIN org_units g ON g.id = st.grade_id "
-        "WHERE st.school_id = :s AND st.status = 'active' AND " + where;
+        "WHERE st.school_id = :s AND st.status = 'active' AND " +
+        where;
     s << "SELECT COUNT(*) " + base, soci::use(school, "s"), soci::use(g, "g"), soci::into(all);
     s << "SELECT COUNT(*) " + base +
              " AND EXISTS (SELECT 1 FROM screening_submissions ss WHERE ss.student_id = st.id "

@@ -46,9 +46,10 @@ absl::StatusOr<Facts> Engine::Compute(soci::session& s, const UnitRef& unit, int
     const auto& fn = unit.kind == "school" ? src.school_facts : src.unit_facts;
     if (!fn) continue;
     auto f = fn(s, unit.id, year);
-    if (!f.ok()) return WithField(absl::Status(f.status().code(), fmt::format("facts of {}: {}", src.name, std::string(
-                                                                              f.status().message()))),
-                                  "facts");
+    if (!f.ok())
+      return WithField(
+          absl::Status(f.status().code(), fmt::format("facts of {}: {}", src.name, std::string(f.status().message()))),
+          "facts");
     for (auto& [k, v] : *f) all[k] = v;
   }
   return all;
@@ -134,8 +135,8 @@ absl::Status Engine::RefreshAll(db::Database& db, int year) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Engine::RefreshPageIn(soci::session& s, std::string_view cursor, int year,
-                                                  int page_size, std::chrono::milliseconds budget) {
+absl::StatusOr<std::string> Engine::RefreshPageIn(soci::session& s, std::string_view cursor, int year, int page_size,
+                                                  std::chrono::milliseconds budget) {
   bool schools = true;
   int64_t after = 0;
   if (!cursor.empty()) {
@@ -171,7 +172,8 @@ absl::StatusOr<std::string> Engine::RefreshPageIn(soci::session& s, std::string_
     if (i + 1 < page.size() && std::chrono::steady_clock::now() - start >= budget)
       return fmt::format("{}:{}:{}", year, schools ? "s" : "d", page[i].id);
   }
-  if (static_cast<int>(page.size()) == page_size) return fmt::format("{}:{}:{}", year, schools ? "s" : "d", page.back().id);
+  if (static_cast<int>(page.size()) == page_size)
+    return fmt::format("{}:{}:{}", year, schools ? "s" : "d", page.back().id);
   // The schools are done: the districts and the city next; then the end.
   if (schools) return fmt::format("{}:d:0", year);
   return std::string();
@@ -223,7 +225,8 @@ absl::StatusOr<Engine::RecomputeStats> Engine::Recompute(db::Database& db, int y
       }
     }
     for (const auto& [key, sum] : sums) {
-      XQ_RETURN_IF_ERROR(store_.AddValue(s, key.first, sum.school_id, year, key.second, sum.num, sum.den, sum.units, now));
+      XQ_RETURN_IF_ERROR(
+          store_.AddValue(s, key.first, sum.school_id, year, key.second, sum.num, sum.den, sum.units, now));
       ++stats.values;
     }
     return absl::OkStatus();

@@ -10,8 +10,28 @@
 namespace xq::indicators {
 
 struct Expr::Node {
-  enum class Op { kNum, kFact, kNeg, kNot, kAdd, kSub, kMul, kDiv, kGe, kLe, kGt, kLt, kEq, kNe, kAnd, kOr,
-                  kMax, kMin, kCeil, kFloor };
+  enum class Op {
+    kNum,
+    kFact,
+    kNeg,
+    kNot,
+    kAdd,
+    kSub,
+    kMul,
+    kDiv,
+    kGe,
+    kLe,
+    kGt,
+    kLt,
+    kEq,
+    kNe,
+    kAnd,
+    kOr,
+    kMax,
+    kMin,
+    kCeil,
+    kFloor
+  };
   Op op = Op::kNum;
   double num = 0;
   std::string fact;
@@ -74,8 +94,8 @@ class Parser {
   }
   absl::StatusOr<NodeP> Cmp() {
     XQ_ASSIGN_OR_RETURN(NodeP l, Add());
-    static constexpr std::pair<std::string_view, Op> kOps[] = {
-        {">=", Op::kGe}, {"<=", Op::kLe}, {"==", Op::kEq}, {"!=", Op::kNe}, {">", Op::kGt}, {"<", Op::kLt}};
+    static constexpr std::pair<std::string_view, Op> kOps[] = {{">=", Op::kGe}, {"<=", Op::kLe}, {"==", Op::kEq},
+                                                               {"!=", Op::kNe}, {">", Op::kGt},  {"<", Op::kLt}};
     for (const auto& [tok, op] : kOps) {
       if (Eat(tok)) {
         XQ_ASSIGN_OR_RETURN(NodeP r, Add());
@@ -256,21 +276,33 @@ std::optional<double> Eval(const Node& n, const std::map<std::string, double>& f
   if (!a || !c) return std::nullopt;
   constexpr double kEps = 1e-9;  // 0.1 * 3 >= 0.3 holds
   switch (n.op) {
-    case Op::kAdd: return *a + *c;
-    case Op::kSub: return *a - *c;
-    case Op::kMul: return *a * *c;
+    case Op::kAdd:
+      return *a + *c;
+    case Op::kSub:
+      return *a - *c;
+    case Op::kMul:
+      return *a * *c;
     case Op::kDiv:
       if (*c == 0) return std::nullopt;
       return *a / *c;
-    case Op::kGe: return b(*a >= *c - kEps);
-    case Op::kLe: return b(*a <= *c + kEps);
-    case Op::kGt: return b(*a > *c + kEps);
-    case Op::kLt: return b(*a < *c - kEps);
-    case Op::kEq: return b(std::fabs(*a - *c) <= kEps);
-    case Op::kNe: return b(std::fabs(*a - *c) > kEps);
-    case Op::kMax: return std::max(*a, *c);
-    case Op::kMin: return std::min(*a, *c);
-    default: return std::nullopt;
+    case Op::kGe:
+      return b(*a >= *c - kEps);
+    case Op::kLe:
+      return b(*a <= *c + kEps);
+    case Op::kGt:
+      return b(*a > *c + kEps);
+    case Op::kLt:
+      return b(*a < *c - kEps);
+    case Op::kEq:
+      return b(std::fabs(*a - *c) <= kEps);
+    case Op::kNe:
+      return b(std::fabs(*a - *c) > kEps);
+    case Op::kMax:
+      return std::max(*a, *c);
+    case Op::kMin:
+      return std::min(*a, *c);
+    default:
+      return std::nullopt;
   }
 }
 

@@ -18,10 +18,14 @@ constexpr const char* kUnitCols =
 double GetDouble(const soci::row& r, size_t pos) {
   if (r.get_indicator(pos) == soci::i_null) return 0;
   switch (r.get_properties(pos).get_data_type()) {
-    case soci::dt_double: return r.get<double>(pos);
-    case soci::dt_integer: return r.get<int>(pos);
-    case soci::dt_long_long: return static_cast<double>(r.get<long long>(pos));
-    default: return static_cast<double>(db::GetInt(r, pos));
+    case soci::dt_double:
+      return r.get<double>(pos);
+    case soci::dt_integer:
+      return r.get<int>(pos);
+    case soci::dt_long_long:
+      return static_cast<double>(r.get<long long>(pos));
+    default:
+      return static_cast<double>(db::GetInt(r, pos));
   }
 }
 
@@ -96,8 +100,8 @@ class SociIndicatorStore : public IndicatorStore {
     int y = year;
     Facts f;
     soci::rowset<soci::row> rs =
-        (s.prepare << "SELECT name, value FROM indicator_facts WHERE unit_id = :u AND school_year = :y",
-         soci::use(u), soci::use(y));
+        (s.prepare << "SELECT name, value FROM indicator_facts WHERE unit_id = :u AND school_year = :y", soci::use(u),
+         soci::use(y));
     for (const auto& r : rs) f[db::GetStr(r, size_t{0})] = GetDouble(r, 1);
     return f;
   }
@@ -128,9 +132,8 @@ class SociIndicatorStore : public IndicatorStore {
     return out;
   }
 
-  absl::StatusOr<std::map<int64_t, std::vector<Value>>> ValuesOf(soci::session& s,
-                                                                const std::vector<int64_t>& ids,
-                                                                int year) override {
+  absl::StatusOr<std::map<int64_t, std::vector<Value>>> ValuesOf(soci::session& s, const std::vector<int64_t>& ids,
+                                                                 int year) override {
     std::map<int64_t, std::vector<Value>> out;
     // In chunks: one statement per 500 units.
     for (size_t i = 0; i < ids.size(); i += 500) {
@@ -160,17 +163,16 @@ class SociIndicatorStore : public IndicatorStore {
     return out;
   }
 
-  absl::Status AddValue(soci::session& s, int64_t unit_id, int64_t school_id, int year,
-                        const std::string& indicator_id, double dnum, double dden, int64_t dunits,
-                        int64_t now) override {
+  absl::Status AddValue(soci::session& s, int64_t unit_id, int64_t school_id, int year, const std::string& indicator_id,
+                        double dnum, double dden, int64_t dunits, int64_t now) override {
     long long u = unit_id, sc = school_id, du = dunits, t = now;
     int y = year;
     std::string id = indicator_id;
-    soci::statement up = (s.prepare << "UPDATE indicator_values SET num = num + :a, den = den + :b, "
-                                       "units = units + :c, updated_at = :t "
-                                       "WHERE unit_id = :u AND school_year = :y AND indicator_id = :i",
-                          soci::use(dnum), soci::use(dden), soci::use(du), soci::use(t), soci::use(u),
-                          soci::use(y), soci::use(id));
+    soci::statement up =
+        (s.prepare << "UPDATE indicator_values SET num = num + :a, den = den + :b, "
+                      "units = units + :c, updated_at = :t "
+                      "WHERE unit_id = :u AND school_year = :y AND indicator_id = :i",
+         soci::use(dnum), soci::use(dden), soci::use(du), soci::use(t), soci::use(u), soci::use(y), soci::use(id));
     up.execute(true);
     if (up.get_affected_rows() > 0) return absl::OkStatus();
     s << "INSERT INTO indicator_values (unit_id, school_id, school_year, indicator_id, num, den, units, "
@@ -190,9 +192,10 @@ class SociIndicatorStore : public IndicatorStore {
   absl::StatusOr<std::map<int64_t, std::vector<Value>>> AllValues(soci::session& s, int year) override {
     int y = year;
     std::map<int64_t, std::vector<Value>> out;
-    soci::rowset<soci::row> rs = (s.prepare << "SELECT unit_id, indicator_id, num, den, units FROM indicator_values "
-                                               "WHERE school_year = :y AND (units <> 0 OR num <> 0 OR den <> 0) ORDER BY unit_id, indicator_id",
-                                  soci::use(y));
+    soci::rowset<soci::row> rs =
+        (s.prepare << "SELECT unit_id, indicator_id, num, den, units FROM indicator_values "
+                      "WHERE school_year = :y AND (units <> 0 OR num <> 0 OR den <> 0) ORDER BY unit_id, indicator_id",
+         soci::use(y));
     for (const auto& r : rs) out[db::GetInt(r, size_t{0})].push_back(ValueFromRow(r, 1));
     return out;
   }
@@ -209,8 +212,8 @@ class SociIndicatorStore : public IndicatorStore {
 
   absl::StatusOr<std::optional<SignOff>> SignOffById(soci::session& s, int64_t id) override {
     long long i = id;
-    soci::rowset<soci::row> rs = (s.prepare << "SELECT " << kSignOffCols << " FROM indicator_signoffs WHERE id = :i",
-                                  soci::use(i));
+    soci::rowset<soci::row> rs =
+        (s.prepare << "SELECT " << kSignOffCols << " FROM indicator_signoffs WHERE id = :i", soci::use(i));
     std::optional<SignOff> out;
     for (const auto& r : rs) {
       XQ_ASSIGN_OR_RETURN(SignOff so, FromRow(r));
@@ -222,8 +225,8 @@ class SociIndicatorStore : public IndicatorStore {
                       "WHERE signoff_id = :i ORDER BY at, id",
          soci::use(i));
     for (const auto& r : steps)
-      out->steps.push_back({db::GetStr(r, size_t{0}), db::GetInt(r, size_t{1}), db::GetStr(r, size_t{2}), db::GetStr(r, size_t{3}),
-                            db::GetInt(r, size_t{4})});
+      out->steps.push_back({db::GetStr(r, size_t{0}), db::GetInt(r, size_t{1}), db::GetStr(r, size_t{2}),
+                            db::GetStr(r, size_t{3}), db::GetInt(r, size_t{4})});
     return out;
   }
 
@@ -262,9 +265,9 @@ class SociIndicatorStore : public IndicatorStore {
       s << "INSERT INTO indicator_signoffs (id, school_id, school_year, state, version, snapshot, submitted_by, "
            "submitted_at, reviewed_by, reviewed_at, accepted_by, accepted_at, comment) VALUES (:i, :s, :y, :st, "
            ":v, :sn, :sb, :sa, :rb, :ra, :ab, :aa, :c)",
-          soci::use(id), soci::use(sc), soci::use(y), soci::use(state), soci::use(v), soci::use(snap),
-          soci::use(sb), soci::use(sa), soci::use(rb, irb), soci::use(ra, ira), soci::use(ab, iab),
-          soci::use(aa, iaa), soci::use(comment);
+          soci::use(id), soci::use(sc), soci::use(y), soci::use(state), soci::use(v), soci::use(snap), soci::use(sb),
+          soci::use(sa), soci::use(rb, irb), soci::use(ra, ira), soci::use(ab, iab), soci::use(aa, iaa),
+          soci::use(comment);
     }
     long long sid = NewId(), actor = step.actor_id, at = step.at;
     std::string st = step.step, role = step.actor_role, c = step.comment;
@@ -312,17 +315,21 @@ std::unique_ptr<IndicatorStore> NewSociIndicatorStore() { return std::make_uniqu
 
 std::string_view SignOffStateName(SignOffState s) {
   switch (s) {
-    case SignOffState::kSubmitted: return "submitted";
-    case SignOffState::kReturned: return "returned";
-    case SignOffState::kDistrictApproved: return "district_approved";
-    case SignOffState::kAccepted: return "accepted";
+    case SignOffState::kSubmitted:
+      return "submitted";
+    case SignOffState::kReturned:
+      return "returned";
+    case SignOffState::kDistrictApproved:
+      return "district_approved";
+    case SignOffState::kAccepted:
+      return "accepted";
   }
   return "submitted";
 }
 
 std::optional<SignOffState> SignOffStateFromName(std::string_view s) {
-  for (auto st : {SignOffState::kSubmitted, SignOffState::kReturned, SignOffState::kDistrictApproved,
-                  SignOffState::kAccepted})
+  for (auto st :
+       {SignOffState::kSubmitted, SignOffState::kReturned, SignOffState::kDistrictApproved, SignOffState::kAccepted})
     if (SignOffStateName(st) == s) return st;
   return std::nullopt;
 }

@@ -25,18 +25,18 @@ class IndicatorStore {
   virtual absl::StatusOr<std::vector<UnitRef>> Children(soci::session& s, int64_t id) = 0;
   // Schools (kind = "school") or districts (+ the city) in the subtree at
   // path, ordered by id, after the cursor id, at most limit.
-  virtual absl::StatusOr<std::vector<UnitRef>> UnitsUnder(soci::session& s, const std::string& path,
-                                                          bool schools, int64_t after, int limit) = 0;
+  virtual absl::StatusOr<std::vector<UnitRef>> UnitsUnder(soci::session& s, const std::string& path, bool schools,
+                                                          int64_t after, int limit) = 0;
 
   virtual absl::StatusOr<Facts> ReadFacts(soci::session& s, int64_t unit_id, int year) = 0;
-  virtual absl::Status WriteFacts(soci::session& s, int64_t unit_id, int64_t school_id, int year,
-                                  const Facts& facts, int64_t now) = 0;
+  virtual absl::Status WriteFacts(soci::session& s, int64_t unit_id, int64_t school_id, int year, const Facts& facts,
+                                  int64_t now) = 0;
 
   virtual absl::StatusOr<std::vector<Value>> Values(soci::session& s, int64_t unit_id, int year) = 0;
   // Values of many units (a league table), keyed by unit id.
   virtual absl::StatusOr<std::map<int64_t, std::vector<Value>>> ValuesOf(soci::session& s,
-                                                                        const std::vector<int64_t>& unit_ids,
-                                                                        int year) = 0;
+                                                                         const std::vector<int64_t>& unit_ids,
+                                                                         int year) = 0;
   // School years with values of the unit, ascending.
   virtual absl::StatusOr<std::vector<int>> Years(soci::session& s, int64_t unit_id) = 0;
   // Adds a delta to a unit's value (creating the row).
@@ -51,8 +51,7 @@ class IndicatorStore {
   virtual absl::StatusOr<std::optional<SignOff>> SignOffOf(soci::session& s, int64_t school_id, int year) = 0;
   virtual absl::StatusOr<std::optional<SignOff>> SignOffById(soci::session& s, int64_t id) = 0;
   // Sign-offs of the schools in the subtree at path for a year.
-  virtual absl::StatusOr<std::vector<SignOff>> SignOffsUnder(soci::session& s, const std::string& path,
-                                                             int year) = 0;
+  virtual absl::StatusOr<std::vector<SignOff>> SignOffsUnder(soci::session& s, const std::string& path, int year) = 0;
   // Inserts or updates the row (state, snapshot, who/when) and appends step.
   virtual absl::Status SaveSignOff(soci::session& s, const SignOff& so, const SignOffStep& step) = 0;
 };

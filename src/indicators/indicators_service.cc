@@ -26,9 +26,7 @@ using policy::DataClass;
 
 constexpr int64_t kMaxComment = 500;
 
-std::string RoleOf(const policy::Decision& d) {
-  return d.via ? std::string(policy::RoleName(*d.via)) : std::string();
-}
+std::string RoleOf(const policy::Decision& d) { return d.via ? std::string(policy::RoleName(*d.via)) : std::string(); }
 
 std::string FormatMicrosUtc(int64_t us) {
   std::time_t t = static_cast<std::time_t>(us / 1'000'000);
@@ -40,14 +38,14 @@ std::string FormatMicrosUtc(int64_t us) {
 }
 
 bool DashboardRole(policy::Role r) {
-  return r == policy::Role::kCityAdmin || r == policy::Role::kDistrictAdmin ||
-         r == policy::Role::kDistrictLiaison || r == policy::Role::kSchoolLeader;
+  return r == policy::Role::kCityAdmin || r == policy::Role::kDistrictAdmin || r == policy::Role::kDistrictLiaison ||
+         r == policy::Role::kSchoolLeader;
 }
 
 }  // namespace
 
-IndicatorsService::IndicatorsService(db::Database& db, IndicatorStore& store, Engine& engine,
-                                     audit::AuditLog& audit, const Clock& clock)
+IndicatorsService::IndicatorsService(db::Database& db, IndicatorStore& store, Engine& engine, audit::AuditLog& audit,
+                                     const Clock& clock)
     : db_(db), store_(store), engine_(engine), audit_(audit), clock_(clock) {}
 
 int IndicatorsService::CurrentYear() const { return SchoolYearOf(clock_.NowMicros()); }
@@ -95,8 +93,7 @@ std::vector<ShownValue> IndicatorsService::Shown(const std::vector<Value>& value
   return out;
 }
 
-absl::StatusOr<UnitView> IndicatorsService::View(const policy::Actor& actor, int64_t unit_id,
-                                                 std::optional<int> year) {
+absl::StatusOr<UnitView> IndicatorsService::View(const policy::Actor& actor, int64_t unit_id, std::optional<int> year) {
   UnitView v;
   v.school_year = year.value_or(CurrentYear());
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
@@ -261,8 +258,7 @@ absl::StatusOr<std::string> IndicatorsService::Export(const policy::Actor& actor
   if (!book.wb()) return Internal("xlsx: cannot create the workbook");
   lxw_format* pct = workbook_add_format(book.wb());
   format_set_num_format(pct, "0.0%");
-  const std::string watermark =
-      fmt::format("{} · {}", actor.account_id, FormatMicrosUtc(clock_.NowMicros()));
+  const std::string watermark = fmt::format("{} · {}", actor.account_id, FormatMicrosUtc(clock_.NowMicros()));
   lxw_worksheet* ws = workbook_add_worksheet(book.wb(), "指标");
   worksheet_set_header(ws, ("&L" + watermark + "&R心桥").c_str());
   const char* head[] = {"指标", "目标", "当前值", "差距", "分子", "分母", "计入单位数"};
@@ -299,9 +295,12 @@ absl::StatusOr<std::string> IndicatorsService::Export(const policy::Actor& actor
       int col = 1;
       for (const auto& sv : ch.values) {
         auto val = sv.value.value();
-        if (sv.suppressed) Str(lt, row, col, "—");
-        else if (!val) Str(lt, row, col, "无数据");
-        else Num(lt, row, col, *val, pct);
+        if (sv.suppressed)
+          Str(lt, row, col, "—");
+        else if (!val)
+          Str(lt, row, col, "无数据");
+        else
+          Num(lt, row, col, *val, pct);
         ++col;
       }
       ++row;
@@ -328,8 +327,8 @@ absl::StatusOr<SignOff> IndicatorsService::Submit(const policy::Actor& actor, in
     if (unit->kind != "school") return InvalidArgument("figures are submitted by a school", "school_id");
     policy::Decision d =
         policy::Decide(actor, Action::kRead, {.data_class = DataClass::kAggregate, .unit_path = unit->path});
-    policy::Decision sd = policy::DecideSignOff(actor, policy::SignOffStep::kSubmit, unit->path,
-                                                unit->district_id != 0);
+    policy::Decision sd =
+        policy::DecideSignOff(actor, policy::SignOffStep::kSubmit, unit->path, unit->district_id != 0);
     if (!sd) {
       denied = PermissionDenied("only the school's leader or data administrator submits its figures");
       return absl::OkStatus();  // the denial is audited after this transaction

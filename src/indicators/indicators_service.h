@@ -35,7 +35,7 @@ struct UnitRow {
 struct UnitView {
   int school_year = 0;
   UnitRow unit;
-  std::vector<UnitRow> children;  // districts and schools directly below (league table)
+  std::vector<UnitRow> children;   // districts and schools directly below (league table)
   std::optional<SignOff> signoff;  // a school's sign-off for the year, if any
   std::vector<UnitRef> ancestors;  // for the breadcrumb, from the actor's top
   int k = 10;
@@ -64,9 +64,8 @@ class IndicatorsService {
 
   absl::StatusOr<UnitView> View(const policy::Actor& actor, int64_t unit_id, std::optional<int> year);
   absl::StatusOr<std::vector<TrendPoint>> Trend(const policy::Actor& actor, int64_t unit_id);
-  absl::StatusOr<EvidencePage> EvidenceOf(const policy::Actor& actor, int64_t unit_id,
-                                          const std::string& indicator_id, std::optional<int> year, int64_t after,
-                                          int limit);
+  absl::StatusOr<EvidencePage> EvidenceOf(const policy::Actor& actor, int64_t unit_id, const std::string& indicator_id,
+                                          std::optional<int> year, int64_t after, int limit);
   // The unit's figures and its league table as an .xlsx file.
   absl::StatusOr<std::string> Export(const policy::Actor& actor, int64_t unit_id, std::optional<int> year);
 
@@ -84,8 +83,8 @@ class IndicatorsService {
   int CurrentYear() const;
 
  private:
-  absl::StatusOr<UnitRef> Readable(soci::session& s, const policy::Actor& actor, int64_t unit_id,
-                                   policy::DataClass dc, policy::Action action);
+  absl::StatusOr<UnitRef> Readable(soci::session& s, const policy::Actor& actor, int64_t unit_id, policy::DataClass dc,
+                                   policy::Action action);
   std::vector<ShownValue> Shown(const std::vector<Value>& values, int k, bool school_level) const;
   int K(soci::session& s);
   absl::StatusOr<SignOff> Step(const policy::Actor& actor, int64_t signoff_id, const std::string& step,

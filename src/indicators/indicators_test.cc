@@ -49,7 +49,8 @@ class IndicatorsTest : public ::testing::Test {
                      unit(13, 1, "school", "某大学", "university", 0, "/1/13/");
                      unit(14, 3, "school", "乙区幼儿园", "kindergarten", 3, "/1/3/14/");
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     store_ = NewSociIndicatorStore();
     FactSource fake{
         .name = "fake",
@@ -71,25 +72,37 @@ class IndicatorsTest : public ::testing::Test {
 
   // The hand-computed fixture's facts.
   void SetFixture() {
-    facts_[{10, kYear}] = {{"psych_teachers_fulltime", 1}, {"students", 500},         {"paired_students", 500},
-                           {"cohort_students_k12", 200},   {"cohort_screened_k12", 150}, {"funding_yuan", 10000},
-                           {"head_teachers", 0},           {"screen_positive", 4},     {"followed_up_on_time", 3}};
-    facts_[{11, kYear}] = {{"psych_teachers_fulltime", 1}, {"students", 1000},         {"paired_students", 900},
-                           {"cohort_students_k12", 1000},  {"cohort_screened_k12", 1000}, {"funding_yuan", 19999},
-                           {"head_teachers", 20},          {"head_teachers_trained", 20}, {"screen_positive", 30},
-                           {"followed_up_on_time", 27},    {"course_periods_per_week_sum", 10},
-                           {"classes_with_timetable", 20}, {"course_hours_resilience", 12},
-                           {"course_hours_life", 11},      {"course_hours_total", 36}};
+    facts_[{10, kYear}] = {
+        {"psych_teachers_fulltime", 1}, {"students", 500},       {"paired_students", 500}, {"cohort_students_k12", 200},
+        {"cohort_screened_k12", 150},   {"funding_yuan", 10000}, {"head_teachers", 0},     {"screen_positive", 4},
+        {"followed_up_on_time", 3}};
+    facts_[{11, kYear}] = {{"psych_teachers_fulltime", 1},
+                           {"students", 1000},
+                           {"paired_students", 900},
+                           {"cohort_students_k12", 1000},
+                           {"cohort_screened_k12", 1000},
+                           {"funding_yuan", 19999},
+                           {"head_teachers", 20},
+                           {"head_teachers_trained", 20},
+                           {"screen_positive", 30},
+                           {"followed_up_on_time", 27},
+                           {"course_periods_per_week_sum", 10},
+                           {"classes_with_timetable", 20},
+                           {"course_hours_resilience", 12},
+                           {"course_hours_life", 11},
+                           {"course_hours_total", 36}};
     facts_[{12, kYear}] = {{"psych_teachers_fulltime", 0}, {"students", 0}};  // no students of any cohort
-    facts_[{13, kYear}] = {{"psych_teachers_fulltime", 3}, {"students", 8001}, {"cohort_students_he1", 2000},
+    facts_[{13, kYear}] = {{"psych_teachers_fulltime", 3}, {"students", 8001},         {"cohort_students_he1", 2000},
                            {"cohort_screened_he1", 1900},  {"cohort_students_he2", 0}, {"cohort_screened_he2", 0},
                            {"university_course_ok", 1}};
     facts_[{14, kYear}] = {{"psych_teachers_fulltime", 0}, {"students", 300}};  // a stage no target covers
-    facts_[{2, kYear}] = {{"community_stations", 10},        {"community_stations_public_service", 6},
-                          {"research_psych_staff", 2},       {"district_training_hours_mh", 10},
+    facts_[{2, kYear}] = {{"community_stations", 10},
+                          {"community_stations_public_service", 6},
+                          {"research_psych_staff", 2},
+                          {"district_training_hours_mh", 10},
                           {"district_training_hours_total", 100}};
-    facts_[{3, kYear}] = {{"community_stations", 0}, {"community_stations_public_service", 0},
-                          {"research_psych_staff", 1}};
+    facts_[{3, kYear}] = {
+        {"community_stations", 0}, {"community_stations_public_service", 0}, {"research_psych_staff", 1}};
   }
 
   absl::Status RefreshAll() {
@@ -107,7 +120,8 @@ class IndicatorsTest : public ::testing::Test {
     EXPECT_TRUE(db_->Run([&](soci::session& s) -> absl::Status {
                      XQ_ASSIGN_OR_RETURN(out, store_->AllValues(s, kYear));
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return out;
   }
   Value Of(int64_t unit, const std::string& id) {
@@ -182,14 +196,13 @@ TEST(DefinitionsTest, TheTableParsesAndIdsAreUnique) {
     EXPECT_FALSE(ind.name_zh.empty()) << ind.id;
     EXPECT_FALSE(ind.name_en.empty()) << ind.id;
   }
-  auto bad = ParseDefinitions({{"x", "x", "x", kAllStages, Level::kSchool, Kind::kShareOfUnits, "a >= (1", "", "",
-                                1, Direction::kAtLeast, false, ""}});
+  auto bad = ParseDefinitions({{"x", "x", "x", kAllStages, Level::kSchool, Kind::kShareOfUnits, "a >= (1", "", "", 1,
+                                Direction::kAtLeast, false, ""}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(), "indicator x: condition: at 8: expected ')'");
-  auto twice = ParseDefinitions({{"x", "x", "x", kAllStages, Level::kSchool, Kind::kRatio, "", "a", "b", 1,
-                                  Direction::kAtLeast, false, ""},
-                                 {"x", "x", "x", kAllStages, Level::kSchool, Kind::kRatio, "", "a", "b", 1,
-                                  Direction::kAtLeast, false, ""}});
+  auto twice = ParseDefinitions(
+      {{"x", "x", "x", kAllStages, Level::kSchool, Kind::kRatio, "", "a", "b", 1, Direction::kAtLeast, false, ""},
+       {"x", "x", "x", kAllStages, Level::kSchool, Kind::kRatio, "", "a", "b", 1, Direction::kAtLeast, false, ""}});
   EXPECT_FALSE(twice.ok());
 }
 
@@ -225,20 +238,27 @@ TEST_F(IndicatorsTest, RecomputeEqualsIncrementalAfterAScriptedSequence) {
   ASSERT_TRUE(RefreshAll().ok());
   for (int64_t id : {10, 11, 12, 13, 14}) {
     facts_[{id, kYear}] = full[{id, kYear}];
-    ASSERT_TRUE(Event({.school_id = id, .kind = "fake.changed", .subject = "student:1",
-                       .payload = R"({"student_id":1})", .created_at = SchoolYearRange(kYear).first + 1})
+    ASSERT_TRUE(Event({.school_id = id,
+                       .kind = "fake.changed",
+                       .subject = "student:1",
+                       .payload = R"({"student_id":1})",
+                       .created_at = SchoolYearRange(kYear).first + 1})
                     .ok());
   }
   // District facts: subject "unit:<id>", school 0, the year in the payload.
   for (int64_t id : {2, 3}) {
     facts_[{id, kYear}] = full[{id, kYear}];
-    ASSERT_TRUE(Event({.school_id = 0, .kind = "fake.changed", .subject = "unit:" + std::to_string(id),
-                       .payload = R"({"school_year":2026})", .created_at = SchoolYearRange(kYear + 1).first + 5})
+    ASSERT_TRUE(Event({.school_id = 0,
+                       .kind = "fake.changed",
+                       .subject = "unit:" + std::to_string(id),
+                       .payload = R"({"school_year":2026})",
+                       .created_at = SchoolYearRange(kYear + 1).first + 5})
                     .ok());
   }
   facts_[{11, kYear}]["psych_teachers_fulltime"] = 2;
-  ASSERT_TRUE(Event({.school_id = 11, .kind = "fake.changed", .payload = "{}",
-                     .created_at = SchoolYearRange(kYear).first + 9}).ok());
+  ASSERT_TRUE(
+      Event({.school_id = 11, .kind = "fake.changed", .payload = "{}", .created_at = SchoolYearRange(kYear).first + 9})
+          .ok());
   EXPECT_EQ(Of(1, "staffing_secondary").num, 1);
   facts_[{11, kYear}]["psych_teachers_fulltime"] = 1;
   facts_[{12, kYear}].clear();
@@ -318,21 +338,21 @@ TEST_F(IndicatorsTest, ThePagedCatchUpAgreesWithRecompute) {
   cursor.clear();
   do {
     ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
-                     XQ_ASSIGN_OR_RETURN(cursor, engine_->RefreshPageIn(s, cursor, kYear, 50,
-                                                                        std::chrono::milliseconds(0)));
+                     XQ_ASSIGN_OR_RETURN(cursor,
+                                         engine_->RefreshPageIn(s, cursor, kYear, 50, std::chrono::milliseconds(0)));
                      return absl::OkStatus();
                    })
                     .ok());
     slow.push_back(cursor);
   } while (!cursor.empty() && slow.size() < 20);
-  EXPECT_EQ(slow, (std::vector<std::string>{"2026:s:10", "2026:s:11", "2026:s:12", "2026:s:13", "2026:d:0",
-                                            "2026:d:1", "2026:d:2", ""}));
+  EXPECT_EQ(slow, (std::vector<std::string>{"2026:s:10", "2026:s:11", "2026:s:12", "2026:s:13", "2026:d:0", "2026:d:1",
+                                            "2026:d:2", ""}));
   ExpectFixture();
   // A cursor that is not one is refused, not read as the start.
   for (const char* bad : {"x", "2026:q:1", "2026:s:", "2026:s:1:2"})
-    EXPECT_EQ(db_->InTransaction([&](soci::session& s) { return engine_->RefreshPageIn(s, bad, kYear, 2).status(); })
-                  .code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(
+        db_->InTransaction([&](soci::session& s) { return engine_->RefreshPageIn(s, bad, kYear, 2).status(); }).code(),
+        absl::StatusCode::kInvalidArgument)
         << bad;
 }
 

@@ -42,7 +42,7 @@ struct Indicator {
   Expr denominator;
   double target = 1.0;
   Direction direction = Direction::kAtLeast;
-  bool screening = false;  // a screening figure: small cells are suppressed (k)
+  bool screening = false;   // a screening figure: small cells are suppressed (k)
   std::string evidence_zh;  // what the evidence list shows
 };
 
@@ -110,9 +110,9 @@ struct SignOff {
 struct Evidence {
   UnitRef unit;
   Contribution contribution;
-  std::optional<bool> meets;  // kShareOfUnits: the condition; nullopt: no data
+  std::optional<bool> meets;                          // kShareOfUnits: the condition; nullopt: no data
   std::vector<std::pair<std::string, double>> facts;  // the facts it reads that are known
-  bool suppressed = false;  // a screening count under k: neither facts nor standing shown
+  bool suppressed = false;                            // a screening count under k: neither facts nor standing shown
 };
 
 }  // namespace xq::indicators

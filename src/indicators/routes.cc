@@ -76,8 +76,11 @@ Json SignOffJson(const SignOff& so) {
   for (const auto& v : so.snapshot) snap.push_back(ValueJson({v, false}));
   Json steps = Json::array();
   for (const auto& st : so.steps)
-    steps.push_back({{"step", st.step}, {"actor_id", IdToString(st.actor_id)}, {"actor_role", st.actor_role},
-                     {"comment", st.comment}, {"at", st.at}});
+    steps.push_back({{"step", st.step},
+                     {"actor_id", IdToString(st.actor_id)},
+                     {"actor_role", st.actor_role},
+                     {"comment", st.comment},
+                     {"at", st.at}});
   Json j = {{"id", IdToString(so.id)},
             {"school_id", IdToString(so.school_id)},
             {"school_year", so.school_year},
@@ -101,8 +104,8 @@ Json SignOffJson(const SignOff& so) {
 
 Json IndicatorJson(const Indicator& ind) {
   Json stages = Json::array();
-  for (auto [bit, name] : {std::pair{kPrimary, "primary"}, {kJunior, "junior"}, {kSenior, "senior"},
-                           {kHigher, "higher"}})
+  for (auto [bit, name] :
+       {std::pair{kPrimary, "primary"}, {kJunior, "junior"}, {kSenior, "senior"}, {kHigher, "higher"}})
     if (ind.stages & bit) stages.push_back(name);
   return {{"id", ind.id},
           {"name_zh", ind.name_zh},
@@ -141,12 +144,12 @@ void RegisterIndicatorRoutes(http::Router& router, IndicatorsService& svc) {
     auto v = svc.View(ActorOf(req), *id, *year);
     if (!v.ok()) return Response::Error(v.status());
     Json children = Json::array();
-    for (const auto& c : v->children) children.push_back({{"unit", UnitJson(c.unit)}, {"values", ValuesJson(c.values)}});
+    for (const auto& c : v->children)
+      children.push_back({{"unit", UnitJson(c.unit)}, {"values", ValuesJson(c.values)}});
     Json ancestors = Json::array();
     for (const auto& a : v->ancestors) ancestors.push_back(UnitJson(a));
-    Json j = {{"school_year", v->school_year}, {"unit", UnitJson(v->unit.unit)},
-              {"values", ValuesJson(v->unit.values)}, {"children", children},
-              {"ancestors", ancestors}, {"k", v->k}};
+    Json j = {{"school_year", v->school_year}, {"unit", UnitJson(v->unit.unit)}, {"values", ValuesJson(v->unit.values)},
+              {"children", children},          {"ancestors", ancestors},         {"k", v->k}};
     j["signoff"] = v->signoff ? SignOffJson(*v->signoff) : Json(nullptr);
     return Response::Json(j);
   });
@@ -220,7 +223,8 @@ void RegisterIndicatorRoutes(http::Router& router, IndicatorsService& svc) {
     if (!rows.ok()) return Response::Error(rows.status());
     Json items = Json::array();
     for (const auto& r : *rows)
-      items.push_back({{"school", UnitJson(r.school)}, {"signoff", r.signoff ? SignOffJson(*r.signoff) : Json(nullptr)}});
+      items.push_back(
+          {{"school", UnitJson(r.school)}, {"signoff", r.signoff ? SignOffJson(*r.signoff) : Json(nullptr)}});
     return Response::Json({{"items", items}, {"next", nullptr}, {"total", items.size()}});
   });
 
@@ -242,23 +246,23 @@ void RegisterIndicatorRoutes(http::Router& router, IndicatorsService& svc) {
   });
 
   for (const char* step : {"approve", "accept", "return"}) {
-    router.Add("POST", std::string("/api/v1/indicator-signoffs/{id}/") + step, [&svc, step = std::string(step)](
-                                                                                Request& req) {
-      auto id = PathId(req);
-      if (!id.ok()) return Response::Error(id.status());
-      std::optional<std::string> comment;
-      if (!req.body.empty()) {
-        auto body = ParseJsonObject(req.body);
-        if (!body.ok()) return Response::Error(body.status());
-        JsonReader r(*body);
-        if (step == "return") r.Optional("comment", &comment);
-        if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
-      }
-      absl::StatusOr<SignOff> so = step == "approve" ? svc.Approve(ActorOf(req), *id)
-                                   : step == "accept" ? svc.Accept(ActorOf(req), *id)
-                                                      : svc.Return(ActorOf(req), *id, comment.value_or(""));
-      return so.ok() ? Response::Json(SignOffJson(*so)) : Response::Error(so.status());
-    });
+    router.Add("POST", std::string("/api/v1/indicator-signoffs/{id}/") + step,
+               [&svc, step = std::string(step)](Request& req) {
+                 auto id = PathId(req);
+                 if (!id.ok()) return Response::Error(id.status());
+                 std::optional<std::string> comment;
+                 if (!req.body.empty()) {
+                   auto body = ParseJsonObject(req.body);
+                   if (!body.ok()) return Response::Error(body.status());
+                   JsonReader r(*body);
+                   if (step == "return") r.Optional("comment", &comment);
+                   if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+                 }
+                 absl::StatusOr<SignOff> so = step == "approve"  ? svc.Approve(ActorOf(req), *id)
+                                              : step == "accept" ? svc.Accept(ActorOf(req), *id)
+                                                                 : svc.Return(ActorOf(req), *id, comment.value_or(""));
+                 return so.ok() ? Response::Json(SignOffJson(*so)) : Response::Error(so.status());
+               });
   }
 }
 

@@ -78,8 +78,10 @@ void CheckCase(const ScoringPlan& plan, const json& c, const std::string& where)
   for (size_t i = 0; i < def.items.size() && parse_error.ok(); ++i) {
     const Item& item = def.items[i];
     json v;
-    if (answers.contains(item.id)) v = answers[item.id];
-    else if (c.contains("fill") && item.type != ItemType::kText) v = c["fill"];
+    if (answers.contains(item.id))
+      v = answers[item.id];
+    else if (c.contains("fill") && item.type != ItemType::kText)
+      v = c["fill"];
     if (v.is_null()) continue;
     std::string cell = CellOf(v);
     if (item.type == ItemType::kMulti && cell.empty()) {
@@ -87,8 +89,10 @@ void CheckCase(const ScoringPlan& plan, const json& c, const std::string& where)
       continue;
     }
     auto a = ParseAnswerCell(plan, i, cell, by_value);
-    if (a.ok()) r.answers[i] = *a;
-    else parse_error = a.status();
+    if (a.ok())
+      r.answers[i] = *a;
+    else
+      parse_error = a.status();
   }
   if (c.contains("elapsed_seconds")) r.elapsed_seconds = c["elapsed_seconds"].get<double>();
   if (c.contains("age")) r.age = c["age"].get<int>();
@@ -193,7 +197,8 @@ TEST(GoldenCases, AllFiles) {
   }
   EXPECT_GT(count, 100u);
   // Every bundled definition and every test definition has golden cases.
-  for (const auto& e : BundledDefinitions().entries()) EXPECT_TRUE(covered.contains(e.definition.id)) << e.definition.id;
+  for (const auto& e : BundledDefinitions().entries())
+    EXPECT_TRUE(covered.contains(e.definition.id)) << e.definition.id;
   // ... and every norm set of the newest bundled versions has cases naming it.
   for (const auto& e : BundledDefinitions().entries()) {
     if (BundledDefinitions().Find(e.definition.id) != &e) continue;
@@ -218,8 +223,10 @@ Response RandomResponse(const ScoringPlan& plan, std::mt19937_64& rng, double mi
     if (it.type == ItemType::kText) continue;
     if ((def.allow_missing || !it.required) && u(rng) < missing_rate) continue;
     size_t n = it.options.size();
-    if (it.type == ItemType::kMulti) r.answers[i] = static_cast<int32_t>(rng() % (uint64_t{1} << n));
-    else r.answers[i] = static_cast<int32_t>(rng() % n);
+    if (it.type == ItemType::kMulti)
+      r.answers[i] = static_cast<int32_t>(rng() % (uint64_t{1} << n));
+    else
+      r.answers[i] = static_cast<int32_t>(rng() % n);
   }
   r.elapsed_seconds = static_cast<double>(rng() % 600);
   r.sex = (rng() & 1) ? Sex::kMale : Sex::kFemale;

@@ -110,7 +110,8 @@ absl::StatusOr<int32_t> ParseAnswerCell(const ScoringPlan& plan, size_t item, st
   size_t start = 0;
   while (start <= cell.size()) {
     size_t bar = cell.find('|', start);
-    std::string_view tok = Trim(cell.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
+    std::string_view tok =
+        Trim(cell.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start));
     if (!tok.empty()) {
       XQ_ASSIGN_OR_RETURN(int32_t idx, OneOption(plan, item, tok, by_value));
       mask |= int32_t{1} << idx;
@@ -152,11 +153,16 @@ absl::StatusOr<CsvScoreOutput> ScoreCsv(const ScoringPlan& plan, std::string_vie
   for (size_t c = 0; c < header.size(); ++c) {
     std::string name(Trim(header[c]));
     int* slot = nullptr;
-    if (name == "respondent_id") slot = &id_col;
-    else if (name == "elapsed_seconds") slot = &elapsed_col;
-    else if (name == "sex") slot = &sex_col;
-    else if (name == "age") slot = &age_col;
-    else if (name == "grade") slot = &grade_col;
+    if (name == "respondent_id")
+      slot = &id_col;
+    else if (name == "elapsed_seconds")
+      slot = &elapsed_col;
+    else if (name == "sex")
+      slot = &sex_col;
+    else if (name == "age")
+      slot = &age_col;
+    else if (name == "grade")
+      slot = &grade_col;
     else {
       int item = def.ItemIndex(name);
       if (item < 0)
@@ -195,8 +201,10 @@ absl::StatusOr<CsvScoreOutput> ScoreCsv(const ScoringPlan& plan, std::string_vie
     for (size_t i = 0; i < ni && st.ok(); ++i) {
       if (item_col[i] < 0) continue;
       auto a = ParseAnswerCell(plan, i, rec.fields[item_col[i]], opt.by_value);
-      if (a.ok()) answers[i] = *a;
-      else st = a.status();
+      if (a.ok())
+        answers[i] = *a;
+      else
+        st = a.status();
     }
     double elapsed = std::nan("");
     Sex sex = Sex::kUnknown;
@@ -210,9 +218,12 @@ absl::StatusOr<CsvScoreOutput> ScoreCsv(const ScoringPlan& plan, std::string_vie
     }
     if (st.ok() && sex_col >= 0) {
       std::string_view s = Trim(rec.fields[sex_col]);
-      if (s == "male" || s == "m" || s == "M" || s == "男") sex = Sex::kMale;
-      else if (s == "female" || s == "f" || s == "F" || s == "女") sex = Sex::kFemale;
-      else if (!s.empty()) st = InvalidArgument(fmt::format("sex \"{}\" is not male/female", s));
+      if (s == "male" || s == "m" || s == "M" || s == "男")
+        sex = Sex::kMale;
+      else if (s == "female" || s == "f" || s == "F" || s == "女")
+        sex = Sex::kFemale;
+      else if (!s.empty())
+        st = InvalidArgument(fmt::format("sex \"{}\" is not male/female", s));
     }
     for (auto [col, dst, name] : {std::tuple{age_col, &age, "age"}, std::tuple{grade_col, &grade, "grade"}}) {
       if (!st.ok() || col < 0 || Trim(rec.fields[col]).empty()) continue;
@@ -285,7 +296,8 @@ absl::StatusOr<CsvScoreOutput> ScoreCsv(const ScoringPlan& plan, std::string_vie
     for (const auto& c : def.classes)
       cells.push_back(j["classes"].contains(c.id) ? j["classes"][c.id]["id"].get<std::string>() : "");
     std::string crit, flags;
-    for (const auto& c : j["critical"]) crit += (crit.empty() ? "" : "|") + c["id"].get<std::string>() + ":" + c["urgency"].get<std::string>();
+    for (const auto& c : j["critical"])
+      crit += (crit.empty() ? "" : "|") + c["id"].get<std::string>() + ":" + c["urgency"].get<std::string>();
     for (const auto& f : j["flags"]) flags += (flags.empty() ? "" : "|") + f.get<std::string>();
     cells.push_back(crit);
     cells.push_back(j["valid"].get<bool>() ? "true" : "false");

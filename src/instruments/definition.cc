@@ -43,31 +43,44 @@ int Definition::ScoreIndex(std::string_view id) const {
 
 std::string_view OpName(Op op) {
   switch (op) {
-    case Op::kEq: return "==";
-    case Op::kNe: return "!=";
-    case Op::kGt: return ">";
-    case Op::kGe: return ">=";
-    case Op::kLt: return "<";
-    case Op::kLe: return "<=";
+    case Op::kEq:
+      return "==";
+    case Op::kNe:
+      return "!=";
+    case Op::kGt:
+      return ">";
+    case Op::kGe:
+      return ">=";
+    case Op::kLt:
+      return "<";
+    case Op::kLe:
+      return "<=";
   }
   return "?";
 }
 
 std::string_view UrgencyName(Urgency u) {
   switch (u) {
-    case Urgency::kLow: return "low";
-    case Urgency::kModerate: return "moderate";
-    case Urgency::kHigh: return "high";
-    case Urgency::kUrgent: return "urgent";
+    case Urgency::kLow:
+      return "low";
+    case Urgency::kModerate:
+      return "moderate";
+    case Urgency::kHigh:
+      return "high";
+    case Urgency::kUrgent:
+      return "urgent";
   }
   return "?";
 }
 
 std::string_view AudienceName(Audience a) {
   switch (a) {
-    case Audience::kStudent: return "student";
-    case Audience::kCounsellor: return "counsellor";
-    case Audience::kGuardian: return "guardian";
+    case Audience::kStudent:
+      return "student";
+    case Audience::kCounsellor:
+      return "counsellor";
+    case Audience::kGuardian:
+      return "guardian";
   }
   return "?";
 }
@@ -75,12 +88,18 @@ std::string_view AudienceName(Audience a) {
 bool Compare(const Rational& a, Op op, const Rational& b) {
   int c = Cmp(a, b);
   switch (op) {
-    case Op::kEq: return c == 0;
-    case Op::kNe: return c != 0;
-    case Op::kGt: return c > 0;
-    case Op::kGe: return c >= 0;
-    case Op::kLt: return c < 0;
-    case Op::kLe: return c <= 0;
+    case Op::kEq:
+      return c == 0;
+    case Op::kNe:
+      return c != 0;
+    case Op::kGt:
+      return c > 0;
+    case Op::kGe:
+      return c >= 0;
+    case Op::kLt:
+      return c < 0;
+    case Op::kLe:
+      return c <= 0;
   }
   return false;
 }
@@ -235,7 +254,8 @@ bool ValidId(std::string_view s, bool allow_colon = false) {
 
 std::string CheckedId(Ctx& c, Obj& o, std::string_view key = "id") {
   std::string id = o.Str(key);
-  if (c.ok() && !ValidId(id)) c.Fail(o.At(key), fmt::format("\"{}\" is not a valid id ([A-Za-z0-9_./-], 1–64 chars)", id));
+  if (c.ok() && !ValidId(id))
+    c.Fail(o.At(key), fmt::format("\"{}\" is not a valid id ([A-Za-z0-9_./-], 1–64 chars)", id));
   return id;
 }
 
@@ -270,7 +290,7 @@ std::optional<Op> ParseOp(Ctx& c, Obj& o, bool required = true) {
   std::string s = o.Str("op", required);
   if (!c.ok() || s.empty()) return std::nullopt;
   static const std::pair<std::string_view, Op> kOps[] = {{"==", Op::kEq}, {"!=", Op::kNe}, {">", Op::kGt},
-                                                          {">=", Op::kGe}, {"<", Op::kLt}, {"<=", Op::kLe}};
+                                                         {">=", Op::kGe}, {"<", Op::kLt},  {"<=", Op::kLe}};
   for (const auto& [n, op] : kOps)
     if (n == s) return op;
   c.Fail(o.At("op"), fmt::format("unknown operator \"{}\" (==, !=, >, >=, <, <=)", s));
@@ -298,7 +318,8 @@ Condition ParseCondition(Ctx& c, const json& j, const std::string& path, int dep
     c.Fail(path, "conditions nest too deeply");
     return cond;
   }
-  Obj o(c, j, path, {"item", "score", "band", "class", "answered", "all", "any", "not", "count", "op", "value", "is", "in"});
+  Obj o(c, j, path,
+        {"item", "score", "band", "class", "answered", "all", "any", "not", "count", "op", "value", "is", "in"});
   if (!c.ok()) return cond;
   int kinds = 0;
   for (std::string_view k : {"item", "score", "band", "class", "answered", "all", "any", "not", "count"})
@@ -458,8 +479,8 @@ void CheckCoverage(Ctx& c, const std::vector<Span>& spans, const std::string& pa
     const Span& b = spans[i];
     std::string p = Idx(path, i);
     if (b.upper < b.min || (b.upper == b.min && !b.inclusive)) {
-      c.Fail(Key(p, "min"), fmt::format("empty {}: min {} is above its upper bound {}", what, b.min.ToString(),
-                                        b.upper.ToString()));
+      c.Fail(Key(p, "min"),
+             fmt::format("empty {}: min {} is above its upper bound {}", what, b.min.ToString(), b.upper.ToString()));
       return;
     }
     if (i == 0) {
@@ -481,8 +502,8 @@ void CheckCoverage(Ctx& c, const std::vector<Span>& spans, const std::string& pa
       expected = prev.upper;
     }
     if (b.min > expected)
-      c.Fail(Key(p, "min"), fmt::format("gap: {} starts at {} but the previous one ends at {}", what,
-                                        b.min.ToString(), prev.upper.ToString()));
+      c.Fail(Key(p, "min"), fmt::format("gap: {} starts at {} but the previous one ends at {}", what, b.min.ToString(),
+                                        prev.upper.ToString()));
     else if (b.min < expected)
       c.Fail(Key(p, "min"), fmt::format("overlap: {} starts at {} but the previous one ends at {}", what,
                                         b.min.ToString(), prev.upper.ToString()));
@@ -525,8 +546,8 @@ std::vector<Band> ParseBands(Ctx& c, const json* a, const std::string& path, con
 
 // Forbidden in student-facing texts: feedback to students is supportive,
 // never diagnostic (spec: INSTRUMENTS.md, feedback by audience).
-constexpr std::string_view kDiagnosticWords[] = {"抑郁", "焦虑", "阳性", "障碍", "诊断", "精神病",
-                                                  "depress", "anxiety", "disorder", "diagnos", "positive screen"};
+constexpr std::string_view kDiagnosticWords[] = {
+    "抑郁", "焦虑", "阳性", "障碍", "诊断", "精神病", "depress", "anxiety", "disorder", "diagnos", "positive screen"};
 
 std::string Lower(std::string s) {
   for (char& ch : s)
@@ -535,7 +556,7 @@ std::string Lower(std::string s) {
 }
 
 struct Scope {
-  int items = 0;    // items with index < items may be referenced
+  int items = 0;  // items with index < items may be referenced
   bool scores = false;
   int classes = 0;  // classes with index < classes may be referenced
 };
@@ -550,13 +571,15 @@ void Resolve(Ctx& c, const Definition& d, const Condition& cond, const std::stri
       if (idx < 0 && !c.all_item_ids.contains(cond.ref))
         return c.Fail(path, fmt::format("unknown item \"{}\"", cond.ref));
       if (idx < 0 || idx >= sc.items)
-        return c.Fail(path, fmt::format("item \"{}\" is not an earlier item (skip logic may only look back)", cond.ref));
+        return c.Fail(path,
+                      fmt::format("item \"{}\" is not an earlier item (skip logic may only look back)", cond.ref));
       const Item& it = d.items[idx];
       if (cond.kind != K::kAnswered && it.type == ItemType::kText)
         return c.Fail(path, fmt::format("item \"{}\" is free text and has no value", cond.ref));
       if (cond.kind == K::kItemCode) {
         for (const auto& code : cond.codes) {
-          bool found = std::any_of(it.options.begin(), it.options.end(), [&](const Option& o) { return o.code == code; });
+          bool found =
+              std::any_of(it.options.begin(), it.options.end(), [&](const Option& o) { return o.code == code; });
           if (!found) return c.Fail(path, fmt::format("item \"{}\" has no option \"{}\"", cond.ref, code));
         }
       }
@@ -579,7 +602,8 @@ void Resolve(Ctx& c, const Definition& d, const Condition& cond, const std::stri
           for (const auto& bs : d.scores[si2].band_sets)
             if (bs.id == std::string_view(cond.ref).substr(dot + 1)) set = &bs;
       }
-      if (!set) return c.Fail(path, fmt::format("unknown band set \"{}\" (a score with bands, or score.set)", cond.ref));
+      if (!set)
+        return c.Fail(path, fmt::format("unknown band set \"{}\" (a score with bands, or score.set)", cond.ref));
       for (const auto& code : cond.codes)
         if (std::none_of(set->bands.begin(), set->bands.end(), [&](const Band& b) { return b.id == code; }) &&
             !(set->id.empty() && c.norm_band_ids[cond.ref].contains(code)))
@@ -625,18 +649,25 @@ std::pair<int64_t, int64_t> ItemRange(const Item& it) {
 }
 
 void ParseScore(Ctx& c, Definition& d, const json& j, const std::string& path, size_t index) {
-  Obj o(c, j, path, {"id", "label", "method", "items", "scores", "count_if", "min_answered", "round", "decimals",
-                     "report", "bands", "band_sets"});
+  Obj o(c, j, path,
+        {"id", "label", "method", "items", "scores", "count_if", "min_answered", "round", "decimals", "report", "bands",
+         "band_sets"});
   Score s;
   s.id = CheckedId(c, o);
   if (o.Has("label")) s.label = ParseText(c, o.Get("label", false), o.At("label"));
   std::string m = o.Str("method");
   if (!c.ok()) return;
-  if (m == "sum") s.method = Method::kSum;
-  else if (m == "mean" || m == "prorated_mean") s.method = Method::kMean;
-  else if (m == "prorated_sum") s.method = Method::kProratedSum;
-  else if (m == "count") s.method = Method::kCount;
-  else return c.Fail(o.At("method"), fmt::format("unknown method \"{}\" (sum, mean, prorated_sum, prorated_mean, count)", m));
+  if (m == "sum")
+    s.method = Method::kSum;
+  else if (m == "mean" || m == "prorated_mean")
+    s.method = Method::kMean;
+  else if (m == "prorated_sum")
+    s.method = Method::kProratedSum;
+  else if (m == "count")
+    s.method = Method::kCount;
+  else
+    return c.Fail(o.At("method"),
+                  fmt::format("unknown method \"{}\" (sum, mean, prorated_sum, prorated_mean, count)", m));
   for (size_t i = 0; i < index; ++i)
     if (d.scores[i].id == s.id) return c.Fail(o.At("id"), fmt::format("duplicate score id \"{}\"", s.id));
   bool has_items = o.Has("items"), has_scores = o.Has("scores");
@@ -676,11 +707,14 @@ void ParseScore(Ctx& c, Definition& d, const json& j, const std::string& path, s
   if (s.min_answered) {
     if (!has_items) return c.Fail(o.At("min_answered"), "only for scores over items");
     if (*s.min_answered < 0 || *s.min_answered > static_cast<int64_t>(s.items.size()))
-      return c.Fail(o.At("min_answered"), fmt::format("must be between 0 and {} (the number of items)", s.items.size()));
+      return c.Fail(o.At("min_answered"),
+                    fmt::format("must be between 0 and {} (the number of items)", s.items.size()));
   }
   std::string round = o.Str("round", false);
-  if (round == "half_up") s.round = Rounding::kHalfUp;
-  else if (!round.empty() && round != "none") return c.Fail(o.At("round"), "must be none or half_up");
+  if (round == "half_up")
+    s.round = Rounding::kHalfUp;
+  else if (!round.empty() && round != "none")
+    return c.Fail(o.At("round"), "must be none or half_up");
   if (s.round == Rounding::kHalfUp && s.method != Method::kProratedSum && s.method != Method::kMean)
     return c.Fail(o.At("round"), "only for prorated_sum and mean");
   if (auto dec = o.Int("decimals")) {
@@ -787,13 +821,20 @@ void ParseNorm(Ctx& c, Definition& d, const json& j, const std::string& path) {
     if (other.id == n.id) return c.Fail(o.At("id"), fmt::format("duplicate norm id \"{}\"", n.id));
   int si = d.ScoreIndex(n.score);
   if (si < 0) return c.Fail(o.At("score"), fmt::format("unknown score \"{}\"", n.score));
-  if (kind == "t_score") n.kind = NormKind::kTScore;
-  else if (kind == "percentile") n.kind = NormKind::kPercentile;
-  else if (kind == "standard_score") n.kind = NormKind::kStandardScore;
-  else return c.Fail(o.At("kind"), "must be t_score, percentile or standard_score");
-  if (by == "age") n.by = NormBy::kAge;
-  else if (by == "grade") n.by = NormBy::kGrade;
-  else return c.Fail(o.At("by"), "must be age or grade");
+  if (kind == "t_score")
+    n.kind = NormKind::kTScore;
+  else if (kind == "percentile")
+    n.kind = NormKind::kPercentile;
+  else if (kind == "standard_score")
+    n.kind = NormKind::kStandardScore;
+  else
+    return c.Fail(o.At("kind"), "must be t_score, percentile or standard_score");
+  if (by == "age")
+    n.by = NormBy::kAge;
+  else if (by == "grade")
+    n.by = NormBy::kGrade;
+  else
+    return c.Fail(o.At("by"), "must be age or grade");
   const Score& s = d.scores[si];
   const json* groups = o.Array("groups", true, true);
   if (!groups) return;
@@ -804,10 +845,14 @@ void ParseNorm(Ctx& c, Definition& d, const json& j, const std::string& path) {
     std::string sex = go.Str("sex");
     auto from = go.Int("from", true), to = go.Int("to", true);
     if (!c.ok()) return;
-    if (sex == "male") grp.sex = Sex::kMale;
-    else if (sex == "female") grp.sex = Sex::kFemale;
-    else if (sex == "any") grp.sex = Sex::kAny;
-    else return c.Fail(go.At("sex"), "must be male, female or any");
+    if (sex == "male")
+      grp.sex = Sex::kMale;
+    else if (sex == "female")
+      grp.sex = Sex::kFemale;
+    else if (sex == "any")
+      grp.sex = Sex::kAny;
+    else
+      return c.Fail(go.At("sex"), "must be male, female or any");
     if (*from > *to) return c.Fail(go.At("to"), "is below `from`");
     grp.from = *from;
     grp.to = *to;
@@ -821,16 +866,15 @@ void ParseNorm(Ctx& c, Definition& d, const json& j, const std::string& path) {
       if (!c.ok()) return;
       NormRow row{sp->min, sp->upper, sp->inclusive, v->ToDouble()};
       if (!grp.rows.empty() && row.value < grp.rows.back().value)
-        return c.Fail(ro.At("value"), fmt::format("norm table is not monotone: {} after {}", row.value,
-                                                  grp.rows.back().value));
+        return c.Fail(ro.At("value"),
+                      fmt::format("norm table is not monotone: {} after {}", row.value, grp.rows.back().value));
       spans.push_back(*sp);
       grp.rows.push_back(row);
     }
     CheckCoverage(c, spans, go.At("rows"), s, "norm row");
     for (const auto& other : n.groups) {
       bool clash = other.sex == grp.sex && !(grp.to < other.from || other.to < grp.from);
-      if (clash)
-        return c.Fail(go.At("from"), fmt::format("{} {}–{} overlaps another group", sex, grp.from, grp.to));
+      if (clash) return c.Fail(go.At("from"), fmt::format("{} {}–{} overlaps another group", sex, grp.from, grp.to));
       if ((other.sex == Sex::kAny) != (grp.sex == Sex::kAny))
         return c.Fail(go.At("sex"), "do not mix sex-specific groups with `any`");
     }
@@ -853,9 +897,10 @@ void ParseNorm(Ctx& c, Definition& d, const json& j, const std::string& path) {
 
 Definition ParseAll(Ctx& c, const json& doc) {
   Definition d;
-  Obj o(c, doc, "", {"$schema", "format", "id", "version", "languages", "title", "description", "instructions",
-                     "provenance", "option_sets", "items", "missing", "scores", "norms", "classes", "critical",
-                     "validity", "feedback", "norm_sets", "default_norm_set"});
+  Obj o(c, doc, "",
+        {"$schema",      "format",     "id",          "version",  "languages", "title",           "description",
+         "instructions", "provenance", "option_sets", "items",    "missing",   "scores",          "norms",
+         "classes",      "critical",   "validity",    "feedback", "norm_sets", "default_norm_set"});
   if (!c.ok()) return d;
   std::string format = o.Str("format");
   if (c.ok() && format != kFormat) c.Fail("format", fmt::format("must be \"{}\"", kFormat));
@@ -880,8 +925,9 @@ Definition ParseAll(Ctx& c, const json& doc) {
   if (o.Has("description")) d.description = ParseText(c, o.Get("description", false), "description");
   if (o.Has("instructions")) d.instructions = ParseText(c, o.Get("instructions", false), "instructions");
   if (const json* pj = o.Get("provenance", true)) {
-    Obj p(c, *pj, "provenance", {"citation", "licence", "source_version", "validation", "wording_status",
-                                 "wording_source", "wording_citation", "notes"});
+    Obj p(c, *pj, "provenance",
+          {"citation", "licence", "source_version", "validation", "wording_status", "wording_source",
+           "wording_citation", "notes"});
     d.provenance.citation = p.Str("citation");
     if (const json* lj = p.Get("licence", true)) {
       Obj l(c, *lj, "provenance.licence", {"holder", "terms", "requires_licence"});
@@ -939,10 +985,14 @@ Definition ParseAll(Ctx& c, const json& doc) {
       c.Fail(io.At("id"), fmt::format("duplicate item id \"{}\"", it.id));
       break;
     }
-    if (type == "single") it.type = ItemType::kSingle;
-    else if (type == "yes_no") it.type = ItemType::kYesNo;
-    else if (type == "multi") it.type = ItemType::kMulti;
-    else if (type == "text") it.type = ItemType::kText;
+    if (type == "single")
+      it.type = ItemType::kSingle;
+    else if (type == "yes_no")
+      it.type = ItemType::kYesNo;
+    else if (type == "multi")
+      it.type = ItemType::kMulti;
+    else if (type == "text")
+      it.type = ItemType::kText;
     else {
       c.Fail(io.At("type"), fmt::format("unknown item type \"{}\" (single, yes_no, multi, text)", type));
       break;
@@ -1024,8 +1074,10 @@ Definition ParseAll(Ctx& c, const json& doc) {
           if (other.id == level.id) c.Fail(lo.At("id"), fmt::format("duplicate level id \"{}\"", level.id));
         bool last = l + 1 == lv->size();
         if (lo.Has("when")) {
-          if (last) c.Fail(lo.At("when"), "the last level is the default and has no `when`");
-          else level.when = ParseCondition(c, *lo.Get("when", true), lo.At("when"), 0);
+          if (last)
+            c.Fail(lo.At("when"), "the last level is the default and has no `when`");
+          else
+            level.when = ParseCondition(c, *lo.Get("when", true), lo.At("when"), 0);
         } else if (!last) {
           c.Fail(lo.At("when"), "is required on every level but the last");
         }
@@ -1056,11 +1108,16 @@ Definition ParseAll(Ctx& c, const json& doc) {
         if (other.id == cr.id) c.Fail(co.At("id"), fmt::format("duplicate critical id \"{}\"", cr.id));
       if (!cr.item.empty() && d.ItemIndex(cr.item) < 0)
         c.Fail(co.At("item"), fmt::format("unknown item \"{}\"", cr.item));
-      if (urg == "low") cr.urgency = Urgency::kLow;
-      else if (urg == "moderate") cr.urgency = Urgency::kModerate;
-      else if (urg == "high") cr.urgency = Urgency::kHigh;
-      else if (urg == "urgent") cr.urgency = Urgency::kUrgent;
-      else c.Fail(co.At("urgency"), "must be low, moderate, high or urgent");
+      if (urg == "low")
+        cr.urgency = Urgency::kLow;
+      else if (urg == "moderate")
+        cr.urgency = Urgency::kModerate;
+      else if (urg == "high")
+        cr.urgency = Urgency::kHigh;
+      else if (urg == "urgent")
+        cr.urgency = Urgency::kUrgent;
+      else
+        c.Fail(co.At("urgency"), "must be low, moderate, high or urgent");
       if (const json* wj = co.Get("when", true)) {
         cr.when = ParseCondition(c, *wj, co.At("when"), 0);
         if (c.ok()) Resolve(c, d, cr.when, co.At("when"), full);
@@ -1071,8 +1128,9 @@ Definition ParseAll(Ctx& c, const json& doc) {
   if (const json* vj = o.Array("validity", false)) {
     for (size_t i = 0; i < vj->size() && c.ok(); ++i) {
       std::string p = Idx("validity", i);
-      Obj vo(c, (*vj)[i], p, {"id", "kind", "effect", "score", "op", "value", "items", "min_answered", "min_seconds",
-                              "pairs", "relation", "max_diff", "max_count", "when", "label"});
+      Obj vo(c, (*vj)[i], p,
+             {"id", "kind", "effect", "score", "op", "value", "items", "min_answered", "min_seconds", "pairs",
+              "relation", "max_diff", "max_count", "when", "label"});
       ValidityRule r;
       r.id = CheckedId(c, vo);
       std::string kind = vo.Str("kind"), effect = vo.Str("effect");
@@ -1080,9 +1138,12 @@ Definition ParseAll(Ctx& c, const json& doc) {
       if (!c.ok()) break;
       for (const auto& other : d.validity)
         if (other.id == r.id) c.Fail(vo.At("id"), fmt::format("duplicate validity id \"{}\"", r.id));
-      if (effect == "invalidate") r.effect = Effect::kInvalidate;
-      else if (effect == "flag") r.effect = Effect::kFlag;
-      else c.Fail(vo.At("effect"), "must be invalidate or flag");
+      if (effect == "invalidate")
+        r.effect = Effect::kInvalidate;
+      else if (effect == "flag")
+        r.effect = Effect::kFlag;
+      else
+        c.Fail(vo.At("effect"), "must be invalidate or flag");
       auto allowed_only = [&](std::initializer_list<std::string_view> keys) {
         for (std::string_view k : {"score", "op", "value", "items", "min_answered", "min_seconds", "pairs", "relation",
                                    "max_diff", "max_count", "when"})
@@ -1134,8 +1195,10 @@ Definition ParseAll(Ctx& c, const json& doc) {
           check_items({r.pairs.back().first, r.pairs.back().second}, Idx(vo.At("pairs"), k));
         }
         std::string rel = vo.Str("relation", false);
-        if (rel == "opposite") r.opposite = true;
-        else if (!rel.empty() && rel != "same") c.Fail(vo.At("relation"), "must be same or opposite");
+        if (rel == "opposite")
+          r.opposite = true;
+        else if (!rel.empty() && rel != "same")
+          c.Fail(vo.At("relation"), "must be same or opposite");
         r.max_diff = vo.Int("max_diff").value_or(0);
         r.max_count = vo.Int("max_count").value_or(0);
         if (c.ok() && (r.max_diff < 0 || r.max_count < 0)) c.Fail(p, "max_diff and max_count must be ≥ 0");
@@ -1164,10 +1227,14 @@ Definition ParseAll(Ctx& c, const json& doc) {
       if (!c.ok()) break;
       for (const auto& other : d.feedback)
         if (other.key == f.key) c.Fail(fo.At("key"), fmt::format("duplicate feedback key \"{}\"", f.key));
-      if (aud == "student") f.audience = Audience::kStudent;
-      else if (aud == "counsellor") f.audience = Audience::kCounsellor;
-      else if (aud == "guardian") f.audience = Audience::kGuardian;
-      else c.Fail(fo.At("audience"), "must be student, counsellor or guardian");
+      if (aud == "student")
+        f.audience = Audience::kStudent;
+      else if (aud == "counsellor")
+        f.audience = Audience::kCounsellor;
+      else if (aud == "guardian")
+        f.audience = Audience::kGuardian;
+      else
+        c.Fail(fo.At("audience"), "must be student, counsellor or guardian");
       if (f.audience == Audience::kStudent) {
         for (const auto& [lang, text] : f.text) {
           std::string low = Lower(text);

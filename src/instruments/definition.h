@@ -53,7 +53,7 @@ struct Option {
 struct Condition {
   enum class Kind { kItemCompare, kItemCode, kAnswered, kScoreCompare, kBand, kClass, kAll, kAny, kNot, kCount };
   Kind kind = Kind::kAll;
-  std::string ref;                 // item, score, band set ("total" / "total.set") or class id
+  std::string ref;  // item, score, band set ("total" / "total.set") or class id
   Op op = Op::kEq;
   Rational value;                  // compare / count threshold
   std::vector<std::string> codes;  // kItemCode: option codes; kBand/kClass: band/level ids
@@ -208,8 +208,8 @@ struct NormSet {
   Text population;
   std::string citation;
   std::string notes;
-  std::map<std::string, std::vector<Band>> bands;           // score id -> bands
-  std::map<std::string, std::vector<ClassLevel>> classes;   // class id -> levels
+  std::map<std::string, std::vector<Band>> bands;          // score id -> bands
+  std::map<std::string, std::vector<ClassLevel>> classes;  // class id -> levels
 };
 
 struct Definition {
@@ -229,7 +229,7 @@ struct Definition {
   std::vector<NormSet> norm_sets;
   std::string default_norm_set;  // set when norm_sets is not empty
   std::string applied_norm_set;  // the set whose cut-offs are in place (WithNormSet)
-  nlohmann::json source;  // the document as loaded (for `instruments show`)
+  nlohmann::json source;         // the document as loaded (for `instruments show`)
 
   // -1 when absent.
   int ItemIndex(std::string_view id) const;

@@ -20,8 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!plan.ok()) return 0;
   // Score a few responses derived from the input bytes.
   Response r = plan->NewResponse();
-  for (size_t i = 0; i < r.answers.size(); ++i)
-    r.answers[i] = size ? static_cast<int32_t>(data[i % size] % 7) - 1 : -1;
+  for (size_t i = 0; i < r.answers.size(); ++i) r.answers[i] = size ? static_cast<int32_t>(data[i % size] % 7) - 1 : -1;
   r.elapsed_seconds = size;
   r.age = static_cast<int>(size % 30);
   r.grade = static_cast<int>(size % 17);

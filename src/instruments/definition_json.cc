@@ -26,8 +26,10 @@ json ConditionJson(const Condition& c) {
   using K = Condition::Kind;
   json j = json::object();
   auto codes = [&](json& o) {
-    if (c.codes.size() == 1) o["is"] = c.codes[0];
-    else o["in"] = c.codes;
+    if (c.codes.size() == 1)
+      o["is"] = c.codes[0];
+    else
+      o["in"] = c.codes;
   };
   auto children = [&]() {
     json a = json::array();
@@ -60,9 +62,15 @@ json ConditionJson(const Condition& c) {
       j["class"] = c.ref;
       codes(j);
       break;
-    case K::kAll: j["all"] = children(); break;
-    case K::kAny: j["any"] = children(); break;
-    case K::kNot: j["not"] = ConditionJson(c.children.at(0)); break;
+    case K::kAll:
+      j["all"] = children();
+      break;
+    case K::kAny:
+      j["any"] = children();
+      break;
+    case K::kNot:
+      j["not"] = ConditionJson(c.children.at(0));
+      break;
     case K::kCount:
       j["count"] = children();
       j["op"] = OpName(c.op);
@@ -83,7 +91,6 @@ json BandsJson(const std::vector<Band>& bands) {
   return a;
 }
 
-
 }  // namespace
 
 json DefinitionToJson(const Definition& d) {
@@ -97,8 +104,10 @@ json DefinitionToJson(const Definition& d) {
   if (!d.instructions.empty()) j["instructions"] = TextJson(d.instructions);
   json lic = {{"holder", d.provenance.licence.holder}, {"terms", d.provenance.licence.terms}};
   if (d.provenance.licence.requires_licence) lic["requires_licence"] = true;
-  json p = {{"citation", d.provenance.citation}, {"licence", lic},
-            {"wording_status", d.provenance.wording_status}, {"wording_source", d.provenance.wording_source}};
+  json p = {{"citation", d.provenance.citation},
+            {"licence", lic},
+            {"wording_status", d.provenance.wording_status},
+            {"wording_source", d.provenance.wording_source}};
   if (!d.provenance.wording_citation.empty()) p["wording_citation"] = d.provenance.wording_citation;
   if (!d.provenance.source_version.empty()) p["source_version"] = d.provenance.source_version;
   if (!d.provenance.validation.empty()) p["validation"] = d.provenance.validation;
@@ -110,7 +119,8 @@ json DefinitionToJson(const Definition& d) {
     json ij = {{"id", it.id}, {"type", kTypes[static_cast<int>(it.type)]}, {"text", TextJson(it.text)}};
     if (it.type != ItemType::kText) {
       json opts = json::array();
-      for (const auto& o : it.options) opts.push_back({{"code", o.code}, {"value", o.value}, {"text", TextJson(o.text)}});
+      for (const auto& o : it.options)
+        opts.push_back({{"code", o.code}, {"value", o.value}, {"text", TextJson(o.text)}});
       ij["options"] = opts;
     }
     if (it.reverse) ij["reverse"] = true;
@@ -132,8 +142,10 @@ json DefinitionToJson(const Definition& d) {
     static const char* kMethods[] = {"sum", "mean", "prorated_sum", "count"};
     json sj = {{"id", s.id}, {"method", kMethods[static_cast<int>(s.method)]}};
     if (!s.label.empty()) sj["label"] = TextJson(s.label);
-    if (!s.items.empty()) sj["items"] = s.items;
-    else sj["scores"] = s.scores;
+    if (!s.items.empty())
+      sj["items"] = s.items;
+    else
+      sj["scores"] = s.scores;
     if (s.method == Method::kCount) sj["count_if"] = {{"op", OpName(s.count_op)}, {"value", s.count_value}};
     if (s.min_answered) sj["min_answered"] = *s.min_answered;
     if (s.round == Rounding::kHalfUp) sj["round"] = "half_up";
@@ -141,8 +153,10 @@ json DefinitionToJson(const Definition& d) {
     if (!s.report) sj["report"] = false;
     json sets = json::array();
     for (const auto& bs : s.band_sets) {
-      if (bs.id.empty()) sj["bands"] = BandsJson(bs.bands);
-      else sets.push_back({{"id", bs.id}, {"bands", BandsJson(bs.bands)}});
+      if (bs.id.empty())
+        sj["bands"] = BandsJson(bs.bands);
+      else
+        sets.push_back({{"id", bs.id}, {"bands", BandsJson(bs.bands)}});
     }
     if (!sets.empty()) sj["band_sets"] = sets;
     scores.push_back(std::move(sj));
@@ -160,11 +174,18 @@ json DefinitionToJson(const Definition& d) {
           rj[r.upper_inclusive ? "max" : "below"] = NumJson(r.upper);
           rows.push_back(rj);
         }
-        groups.push_back({{"sex", g.sex == Sex::kMale ? "male" : g.sex == Sex::kFemale ? "female" : "any"},
-                          {"from", g.from}, {"to", g.to}, {"rows", rows}});
+        groups.push_back({{"sex", g.sex == Sex::kMale     ? "male"
+                                  : g.sex == Sex::kFemale ? "female"
+                                                          : "any"},
+                          {"from", g.from},
+                          {"to", g.to},
+                          {"rows", rows}});
       }
-      norms.push_back({{"id", n.id}, {"score", n.score}, {"kind", kKinds[static_cast<int>(n.kind)]},
-                       {"by", n.by == NormBy::kAge ? "age" : "grade"}, {"groups", groups}});
+      norms.push_back({{"id", n.id},
+                       {"score", n.score},
+                       {"kind", kKinds[static_cast<int>(n.kind)]},
+                       {"by", n.by == NormBy::kAge ? "age" : "grade"},
+                       {"groups", groups}});
     }
     j["norms"] = norms;
   }
@@ -241,7 +262,9 @@ json DefinitionToJson(const Definition& d) {
   if (!d.norm_sets.empty()) {
     json sets = json::array();
     for (const auto& ns : d.norm_sets) {
-      json nj = {{"id", ns.id}, {"label", TextJson(ns.label)}, {"population", TextJson(ns.population)},
+      json nj = {{"id", ns.id},
+                 {"label", TextJson(ns.label)},
+                 {"population", TextJson(ns.population)},
                  {"citation", ns.citation}};
       if (!ns.notes.empty()) nj["notes"] = ns.notes;
       if (!ns.bands.empty()) {
@@ -262,12 +285,13 @@ json DefinitionToJson(const Definition& d) {
   if (!d.feedback.empty()) {
     json fb = json::array();
     for (const auto& f : d.feedback)
-      fb.push_back({{"key", f.key}, {"audience", AudienceName(f.audience)}, {"when", ConditionJson(f.when)},
+      fb.push_back({{"key", f.key},
+                    {"audience", AudienceName(f.audience)},
+                    {"when", ConditionJson(f.when)},
                     {"text", TextJson(f.text)}});
     j["feedback"] = fb;
   }
   return j;
 }
-
 
 }  // namespace xq::instruments

@@ -10,8 +10,8 @@
 namespace xq::instruments {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 // A small valid definition that tests mutate to provoke each error.
 json Base() {
@@ -73,7 +73,8 @@ TEST(Definition, UnresolvedReferences) {
   j["items"][0]["show_if"] = json::parse(R"({"item": "b", "op": ">=", "value": 1})");
   EXPECT_THAT(ErrorOf(j), HasSubstr("items[0].show_if: item \"b\" is not an earlier item"));
   j = Base();
-  j["feedback"] = json::parse(R"([{"key": "k", "audience": "student", "when": {"band": "total", "is": "mid"}, "text": {"en": "hi"}}])");
+  j["feedback"] = json::parse(
+      R"([{"key": "k", "audience": "student", "when": {"band": "total", "is": "mid"}, "text": {"en": "hi"}}])");
   EXPECT_THAT(ErrorOf(j), HasSubstr("feedback[0].when: band set \"total\" has no band \"mid\""));
 }
 
@@ -108,7 +109,8 @@ TEST(Definition, FractionalScoresNeedBelow) {
   j["scores"][0]["method"] = "mean";
   j["scores"][0]["bands"] = json::parse(R"([{"id": "low", "min": 0, "max": 1}, {"id": "high", "min": 1, "max": 2}])");
   EXPECT_THAT(ErrorOf(j), HasSubstr("scores[0].bands[0].max: score \"total\" is fractional"));
-  j["scores"][0]["bands"] = json::parse(R"([{"id": "low", "min": 0, "below": 1.5}, {"id": "high", "min": 1.5, "max": 2}])");
+  j["scores"][0]["bands"] =
+      json::parse(R"([{"id": "low", "min": 0, "below": 1.5}, {"id": "high", "min": 1.5, "max": 2}])");
   EXPECT_EQ(ErrorOf(j), "OK");
 }
 
@@ -140,7 +142,8 @@ TEST(Definition, StudentFeedbackMustNotBeDiagnostic) {
 
 TEST(Definition, ClassLevelsNeedDefaultLast) {
   json j = Base();
-  j["classes"] = json::parse(R"([{"id": "c", "levels": [{"id": "x", "when": {"score": "total", "op": ">=", "value": 3}}, {"id": "y", "when": {"score": "total", "op": "<", "value": 3}}]}])");
+  j["classes"] = json::parse(
+      R"([{"id": "c", "levels": [{"id": "x", "when": {"score": "total", "op": ">=", "value": 3}}, {"id": "y", "when": {"score": "total", "op": "<", "value": 3}}]}])");
   EXPECT_THAT(ErrorOf(j), HasSubstr("classes[0].levels[1].when: the last level is the default"));
 }
 

@@ -101,9 +101,9 @@ struct Importer {
     std::vector<std::string> items;  // from an expression listing linkIds; empty = all weighted
   };
   std::vector<ScoreItem> score_items;
-  std::map<std::string, std::string> id_of_link;           // linkId → item id
-  std::map<std::string, bool> boolean_item;                // item id → FHIR boolean
-  std::vector<std::map<std::string, std::string>> texts;   // for language completion
+  std::map<std::string, std::string> id_of_link;          // linkId → item id
+  std::map<std::string, bool> boolean_item;               // item id → FHIR boolean
+  std::vector<std::map<std::string, std::string>> texts;  // for language completion
 
   json Text(const std::string& primary_text, const json* element) {
     std::map<std::string, std::string> t;
@@ -219,10 +219,14 @@ struct Importer {
       } else if (const json* as = Field(e, "answerString"); as && as->is_string()) {
         c = {{"item", ref}, {"is", as->get<std::string>()}};
       } else {
-        return Err(p, "unsupported enableWhen answer (answerCoding, answerBoolean, answerInteger, answerDecimal, answerString)");
+        return Err(
+            p,
+            "unsupported enableWhen answer (answerCoding, answerBoolean, answerInteger, answerDecimal, answerString)");
       }
-      if (op == "!=") c = {{"not", c}};
-      else if (op != "=" && op != "exists") return Err(p + ".operator", fmt::format("operator {} is not supported here", op));
+      if (op == "!=")
+        c = {{"not", c}};
+      else if (op != "=" && op != "exists")
+        return Err(p + ".operator", fmt::format("operator {} is not supported here", op));
       conds.push_back(c);
     }
     if (conds.size() == 1) return conds[0];
@@ -265,7 +269,8 @@ struct Importer {
             if (b == std::string::npos) break;
             std::string l = list_text.substr(a + 1, b - a - 1);
             auto f = id_of_link.find(l);
-            if (f == id_of_link.end()) return Err(p, fmt::format("calculated score refers to unknown linkId \"{}\"", l));
+            if (f == id_of_link.end())
+              return Err(p, fmt::format("calculated score refers to unknown linkId \"{}\"", l));
             s.items.push_back(f->second);
             a = b + 1;
           }
@@ -317,7 +322,8 @@ struct Importer {
 // back to the primary text) so the result passes validation.
 void CompleteLanguages(json& j, const std::vector<std::string>& langs, const std::string& primary) {
   if (j.is_object()) {
-    bool is_text = !j.empty() && j.contains(primary) && std::all_of(j.begin(), j.end(), [](const json& v) { return v.is_string(); });
+    bool is_text = !j.empty() && j.contains(primary) &&
+                   std::all_of(j.begin(), j.end(), [](const json& v) { return v.is_string(); });
     if (is_text) {
       for (const auto& l : langs)
         if (!j.contains(l)) j[l] = j[primary];
@@ -367,14 +373,16 @@ absl::StatusOr<Definition> ImportQuestionnaireJson(const json& q) {
                                      publisher.empty() ? "" : ", published by ", publisher);
   // Nothing in a Questionnaire says whether its texts are a validated
   // version: an import is `translation` until a person checks the source.
-  d["provenance"] = {{"citation", citation},
-                     {"licence", {{"holder", publisher.empty() ? "unspecified (see the source Questionnaire)" : publisher},
-                                  {"terms", Str(q, "copyright").empty() ? "unspecified (see the source Questionnaire)"
-                                                                        : Str(q, "copyright")}}},
-                     {"wording_status", "translation"},
-                     {"wording_source", citation},
-                     {"notes", "Imported from a FHIR R4 Questionnaire; option values are the answer weights. "
-                               "Wording not checked against a validated version."}};
+  d["provenance"] = {
+      {"citation", citation},
+      {"licence",
+       {{"holder", publisher.empty() ? "unspecified (see the source Questionnaire)" : publisher},
+        {"terms", Str(q, "copyright").empty() ? "unspecified (see the source Questionnaire)" : Str(q, "copyright")}}},
+      {"wording_status", "translation"},
+      {"wording_source", citation},
+      {"notes",
+       "Imported from a FHIR R4 Questionnaire; option values are the answer weights. "
+       "Wording not checked against a validated version."}};
   d["items"] = im.items;
   json scores = json::array();
   if (!im.weighted.empty() && im.score_items.size() <= 1) {
@@ -382,7 +390,8 @@ absl::StatusOr<Definition> ImportQuestionnaireJson(const json& q) {
     std::vector<std::string> list = im.weighted;
     if (im.score_items.size() == 1 && !im.score_items[0].items.empty()) list = im.score_items[0].items;
     json s = {{"id", "total"}, {"method", "sum"}, {"items", list}};
-    if (im.score_items.size() == 1 && !im.score_items[0].text.empty()) s["label"] = im.Text(im.score_items[0].text, nullptr);
+    if (im.score_items.size() == 1 && !im.score_items[0].text.empty())
+      s["label"] = im.Text(im.score_items[0].text, nullptr);
     scores.push_back(s);
   } else {
     std::set<std::string> used;
@@ -400,8 +409,8 @@ absl::StatusOr<Definition> ImportQuestionnaireJson(const json& q) {
   CompleteLanguages(d, langs, im.primary);
   auto def = DefinitionFromJson(d);
   if (!def.ok())
-    return InvalidArgument(fmt::format("the Questionnaire does not map to a valid definition: {}",
-                                       std::string(def.status().message())));
+    return InvalidArgument(
+        fmt::format("the Questionnaire does not map to a valid definition: {}", std::string(def.status().message())));
   return def;
 }
 
@@ -430,8 +439,9 @@ json TranslationExt(const Text& t, std::string_view lang) {
   json ext = json::array();
   for (const auto& [l, c] : t) {
     if (l == lang) continue;
-    ext.push_back({{"url", kTranslationUrl},
-                   {"extension", json::array({{{"url", "lang"}, {"valueCode", l}}, {{"url", "content"}, {"valueString", c}}})}});
+    ext.push_back(
+        {{"url", kTranslationUrl},
+         {"extension", json::array({{{"url", "lang"}, {"valueCode", l}}, {{"url", "content"}, {"valueString", c}}})}});
   }
   return ext;
 }
@@ -443,11 +453,14 @@ std::optional<json> EnableWhenOf(const Definition& def, const Condition& c, std:
     int idx = def.ItemIndex(x.ref);
     if (idx < 0) return std::nullopt;
     const Item& it = def.items[idx];
-    if (x.kind == K::kAnswered) return json{{"question", LinkOf(it)}, {"operator", "exists"}, {"answerBoolean", !negate}};
+    if (x.kind == K::kAnswered)
+      return json{{"question", LinkOf(it)}, {"operator", "exists"}, {"answerBoolean", !negate}};
     if (x.kind != K::kItemCode || x.codes.size() != 1) return std::nullopt;
     json e = {{"question", LinkOf(it)}, {"operator", negate ? "!=" : "="}};
-    if (ExportsAsBoolean(it)) e["answerBoolean"] = x.codes[0] == "yes";
-    else e["answerCoding"] = {{"system", SystemOf(def, it)}, {"code", x.codes[0]}};
+    if (ExportsAsBoolean(it))
+      e["answerBoolean"] = x.codes[0] == "yes";
+    else
+      e["answerCoding"] = {{"system", SystemOf(def, it)}, {"code", x.codes[0]}};
     return e;
   };
   auto leaf = [&](const Condition& x) -> std::optional<json> {
@@ -519,7 +532,8 @@ json ExportQuestionnaire(const Definition& def, std::string_view lang_in) {
         json coding = {{"system", SystemOf(def, it)}, {"code", o.code}, {"display", TextIn(o.text, lang)}};
         if (auto ext = TranslationExt(o.text, lang); !ext.empty()) coding["_display"] = {{"extension", ext}};
         int64_t scored = it.reverse ? lo + hi - o.value : o.value;
-        opts.push_back({{"valueCoding", coding}, {"extension", json::array({{{"url", kOrdinalUrl}, {"valueDecimal", scored}}})}});
+        opts.push_back(
+            {{"valueCoding", coding}, {"extension", json::array({{{"url", kOrdinalUrl}, {"valueDecimal", scored}}})}});
       }
       j["answerOption"] = opts;
     }
@@ -540,12 +554,16 @@ json ExportQuestionnaire(const Definition& def, std::string_view lang_in) {
       const Item& it = def.items[def.ItemIndex(id)];
       list += (list.empty() ? "'" : " | '") + LinkOf(it) + "'";
     }
-    json j = {{"linkId", s.id}, {"text", s.label.empty() ? s.id : TextIn(s.label, lang)}, {"type", "integer"}, {"readOnly", true}};
+    json j = {{"linkId", s.id},
+              {"text", s.label.empty() ? s.id : TextIn(s.label, lang)},
+              {"type", "integer"},
+              {"readOnly", true}};
     j["extension"] = json::array(
         {{{"url", kCalculatedUrl},
           {"valueExpression",
            {{"language", "text/fhirpath"},
-            {"expression", fmt::format("%resource.repeat(item).where(linkId in ({})).answer.value.ordinal().sum()", list)}}}}});
+            {"expression",
+             fmt::format("%resource.repeat(item).where(linkId in ({})).answer.value.ordinal().sum()", list)}}}}});
     items.push_back(std::move(j));
   }
   q["item"] = items;
@@ -561,8 +579,8 @@ absl::StatusOr<Response> ResponseFromFhir(const ScoringPlan& plan, const json& q
   std::set<std::string> score_ids;
   for (const auto& s : def.scores) score_ids.insert(s.id);
   Response r = plan.NewResponse();
-  std::function<absl::Status(const json&, const std::string&, int)> walk = [&](const json& list, const std::string& path,
-                                                                              int depth) -> absl::Status {
+  std::function<absl::Status(const json&, const std::string&, int)> walk =
+      [&](const json& list, const std::string& path, int depth) -> absl::Status {
     if (depth > 16) return Err(path, "items nest too deeply");
     if (!list.is_array()) return Err(path, "must be an array");
     for (size_t k = 0; k < list.size(); ++k) {
@@ -577,7 +595,8 @@ absl::StatusOr<Response> ResponseFromFhir(const ScoringPlan& plan, const json& q
         bool numeric_only = true;
         if (answers && answers->is_array())
           for (const auto& a : *answers)
-            numeric_only = numeric_only && (Field(a, "valueDecimal") || Field(a, "valueInteger") || Field(a, "valueQuantity"));
+            numeric_only =
+                numeric_only && (Field(a, "valueDecimal") || Field(a, "valueInteger") || Field(a, "valueQuantity"));
         if (!score_ids.count(link) && answers && !answers->empty() && !numeric_only)
           return Err(p + ".linkId", fmt::format("\"{}\" is not an item of {}", link, def.id));
       } else if (answers && answers->is_array()) {
@@ -590,16 +609,22 @@ absl::StatusOr<Response> ResponseFromFhir(const ScoringPlan& plan, const json& q
           if (item.type == ItemType::kText) break;
           if (const json* vc = Field(ans, "valueCoding")) {
             idx = plan.OptionByCode(f->second, Str(*vc, "code"));
-            if (!idx) return Err(ap + ".valueCoding.code", fmt::format("unknown option code \"{}\" for item {}", Str(*vc, "code"), item.id));
+            if (!idx)
+              return Err(ap + ".valueCoding.code",
+                         fmt::format("unknown option code \"{}\" for item {}", Str(*vc, "code"), item.id));
           } else if (const json* vb = Field(ans, "valueBoolean"); vb && vb->is_boolean()) {
             idx = plan.OptionByCode(f->second, vb->get<bool>() ? "yes" : "no");
             if (!idx) return Err(ap + ".valueBoolean", fmt::format("item {} is not a yes/no item", item.id));
           } else if (const json* vi = Field(ans, "valueInteger"); vi && vi->is_number_integer()) {
             idx = plan.OptionByValue(f->second, vi->get<int64_t>());
-            if (!idx) return Err(ap + ".valueInteger", fmt::format("no option with value {} for item {}", vi->get<int64_t>(), item.id));
+            if (!idx)
+              return Err(ap + ".valueInteger",
+                         fmt::format("no option with value {} for item {}", vi->get<int64_t>(), item.id));
           } else if (const json* vs = Field(ans, "valueString"); vs && vs->is_string()) {
             idx = plan.OptionByCode(f->second, vs->get<std::string>());
-            if (!idx) return Err(ap + ".valueString", fmt::format("unknown option \"{}\" for item {}", vs->get<std::string>(), item.id));
+            if (!idx)
+              return Err(ap + ".valueString",
+                         fmt::format("unknown option \"{}\" for item {}", vs->get<std::string>(), item.id));
           } else {
             return Err(ap, "unsupported answer value (valueCoding, valueBoolean, valueInteger, valueString)");
           }
@@ -632,7 +657,8 @@ json ResponseToFhir(const ScoringPlan& plan, const Response& r) {
     json answers = json::array();
     auto coding = [&](int32_t k) {
       const Option& o = it.options[k];
-      return json{{"valueCoding", {{"system", SystemOf(def, it)}, {"code", o.code}, {"display", TextIn(o.text, lang)}}}};
+      return json{
+          {"valueCoding", {{"system", SystemOf(def, it)}, {"code", o.code}, {"display", TextIn(o.text, lang)}}}};
     };
     if (ExportsAsBoolean(it)) {
       answers.push_back({{"valueBoolean", r.answers[i] == 1}});
@@ -644,7 +670,9 @@ json ResponseToFhir(const ScoringPlan& plan, const Response& r) {
     }
     if (!answers.empty()) items.push_back({{"linkId", LinkOf(it)}, {"answer", answers}});
   }
-  return {{"resourceType", "QuestionnaireResponse"}, {"questionnaire", QuestionnaireUrl(def)}, {"status", "completed"},
+  return {{"resourceType", "QuestionnaireResponse"},
+          {"questionnaire", QuestionnaireUrl(def)},
+          {"status", "completed"},
           {"item", items}};
 }
 

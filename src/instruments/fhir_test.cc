@@ -12,8 +12,8 @@
 namespace xq::instruments {
 namespace {
 
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 fs::path CasesDir() {
@@ -176,7 +176,8 @@ TEST(Fhir, PreciseErrors) {
   q["item"][1]["answerValueSet"] = "http://loinc.org/vs/LL358-3";
   EXPECT_THAT(std::string(ImportQuestionnaireJson(q).status().message()), HasSubstr("only contained value sets"));
   q["item"][1]["type"] = "attachment";
-  EXPECT_THAT(std::string(ImportQuestionnaireJson(q).status().message()), HasSubstr("item[1].type: item type \"attachment\""));
+  EXPECT_THAT(std::string(ImportQuestionnaireJson(q).status().message()),
+              HasSubstr("item[1].type: item type \"attachment\""));
 
   // Found by the fuzzer: a repeated linkId used to loop forever.
   q = json::parse(ReadFile(CasesDir() / "fhir/gad7-valueset.questionnaire.json"));
@@ -190,7 +191,8 @@ TEST(Fhir, PreciseErrors) {
   EXPECT_THAT(std::string(ResponseFromFhir(plan, qr).status().message()),
               HasSubstr("item[0].answer[0].valueCoding.code: unknown option code \"9\" for item q3"));
   qr["item"][0]["linkId"] = "zz";
-  EXPECT_THAT(std::string(ResponseFromFhir(plan, qr).status().message()), HasSubstr("item[0].linkId: \"zz\" is not an item"));
+  EXPECT_THAT(std::string(ResponseFromFhir(plan, qr).status().message()),
+              HasSubstr("item[0].linkId: \"zz\" is not an item"));
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ json ResultToJson(const ScoringPlan& plan, const Result& r) {
   for (size_t k = 0; k < r.norms.size() && k < d.norms.size(); ++k)
     if (r.norms[k]) norms[d.norms[k].id] = *r.norms[k];
   for (size_t c = 0; c < r.classes.size() && c < d.classes.size(); ++c)
-    if (r.classes[c] >= 0) classes[d.classes[c].id] = {{"id", d.classes[c].levels[r.classes[c]].id}, {"index", r.classes[c]}};
+    if (r.classes[c] >= 0)
+      classes[d.classes[c].id] = {{"id", d.classes[c].levels[r.classes[c]].id}, {"index", r.classes[c]}};
   json critical = json::array();
   for (const auto& h : r.critical) {
     json cj = {{"id", d.critical[h.index].id}, {"urgency", UrgencyName(h.urgency)}};
@@ -108,9 +109,8 @@ std::string ResultJsonText(const ScoringPlan& plan, const Result& r) {
   fields.clear();
   for (size_t c = 0; c < r.classes.size() && c < d.classes.size(); ++c)
     if (r.classes[c] >= 0) fields.emplace_back(d.classes[c].id, c);
-  AppendSortedObject(out, fields, [&](size_t c) {
-    AppendIdAndIndex(out, d.classes[c].levels[r.classes[c]].id, r.classes[c]);
-  });
+  AppendSortedObject(out, fields,
+                     [&](size_t c) { AppendIdAndIndex(out, d.classes[c].levels[r.classes[c]].id, r.classes[c]); });
   out += ",\"critical\":[";
   for (size_t i = 0; i < r.critical.size(); ++i) {
     const Critical& c = d.critical[r.critical[i].index];
@@ -165,8 +165,10 @@ std::string ResultJsonText(const ScoringPlan& plan, const Result& r) {
     }
     const json v = ScoreJson(d.scores[s], r.scores[s].value);
     // Whole numbers as the DOM writes them, without its serializer.
-    if (v.is_number_integer()) out += std::to_string(v.get<int64_t>());
-    else out += v.dump();
+    if (v.is_number_integer())
+      out += std::to_string(v.get<int64_t>());
+    else
+      out += v.dump();
   });
   out += r.valid ? ",\"valid\":true}" : ",\"valid\":false}";
   return out;

@@ -97,11 +97,22 @@ constexpr size_t kBlockRows = 512;
 
 struct Block {
   Block(size_t items, size_t scores, size_t band_sets, size_t classes, size_t nodes)
-      : answer(items), raw(items * kBlockRows), scored(items * kBlockRows),
-        state(items * kBlockRows), num(scores * kBlockRows), den(scores * kBlockRows),
-        avail(scores * kBlockRows), bands(band_sets * kBlockRows), classes(classes * kBlockRows),
-        node(nodes * kBlockRows), counts(kBlockRows), err(kBlockRows), valid(kBlockRows),
-        sum(kBlockRows), visible(kBlockRows), answered(kBlockRows) {}
+      : answer(items),
+        raw(items * kBlockRows),
+        scored(items * kBlockRows),
+        state(items * kBlockRows),
+        num(scores * kBlockRows),
+        den(scores * kBlockRows),
+        avail(scores * kBlockRows),
+        bands(band_sets * kBlockRows),
+        classes(classes * kBlockRows),
+        node(nodes * kBlockRows),
+        counts(kBlockRows),
+        err(kBlockRows),
+        valid(kBlockRows),
+        sum(kBlockRows),
+        visible(kBlockRows),
+        answered(kBlockRows) {}
   std::vector<const int32_t*> answer;  // per item: the batch column at this block
   std::vector<int32_t> raw, scored;
   std::vector<uint8_t> state;
@@ -118,12 +129,18 @@ struct Block {
 inline bool CompareInt(int64_t a, Op op, const Rational& v) {
   if (v.den == 1) {
     switch (op) {
-      case Op::kEq: return a == v.num;
-      case Op::kNe: return a != v.num;
-      case Op::kGt: return a > v.num;
-      case Op::kGe: return a >= v.num;
-      case Op::kLt: return a < v.num;
-      case Op::kLe: return a <= v.num;
+      case Op::kEq:
+        return a == v.num;
+      case Op::kNe:
+        return a != v.num;
+      case Op::kGt:
+        return a > v.num;
+      case Op::kGe:
+        return a >= v.num;
+      case Op::kLt:
+        return a < v.num;
+      case Op::kLe:
+        return a <= v.num;
     }
   }
   return Compare(Rational(a), op, v);
@@ -214,8 +231,9 @@ absl::StatusOr<int32_t> ScoringPlan::Impl::CompileNode(const Condition& c) {
 
 absl::Status ScoringPlan::Impl::Init() {
   for (const Item& it : def.items) {
-    CItem ci{it.type, it.required, -1, static_cast<int32_t>(raw_values.size()),
-             static_cast<int32_t>(it.options.size()), 0, 0};
+    CItem ci{
+        it.type, it.required, -1, static_cast<int32_t>(raw_values.size()), static_cast<int32_t>(it.options.size()), 0,
+        0};
     if (!it.options.empty()) {
       int64_t lo = it.options[0].value, hi = lo;
       for (const auto& o : it.options) {
@@ -283,8 +301,19 @@ absl::Status ScoringPlan::Impl::Init() {
     critical_nodes.push_back(n);
   }
   for (const auto& v : def.validity) {
-    CValidity cv{v.kind, v.effect == Effect::kInvalidate, def.ScoreIndex(v.score), v.op, v.value, {}, v.min_answered,
-                 v.min_seconds, {}, v.opposite, v.max_diff, v.max_count, -1};
+    CValidity cv{v.kind,
+                 v.effect == Effect::kInvalidate,
+                 def.ScoreIndex(v.score),
+                 v.op,
+                 v.value,
+                 {},
+                 v.min_answered,
+                 v.min_seconds,
+                 {},
+                 v.opposite,
+                 v.max_diff,
+                 v.max_count,
+                 -1};
     for (const auto& id : v.items) cv.items.push_back(def.ItemIndex(id));
     for (const auto& [a, b] : v.pairs) cv.pairs.emplace_back(def.ItemIndex(a), def.ItemIndex(b));
     if (v.when) {
@@ -394,18 +423,18 @@ absl::Status ScoringPlan::Impl::EvalRow(RowBuf& b) const {
     }
     if (it.type == ItemType::kMulti) {
       if (a >= (int32_t{1} << it.opt_count))
-        return InvalidArgument(fmt::format("item {}: chosen options {:#x} out of range ({} options)",
-                                           def.items[i].id, a, it.opt_count),
-                               def.items[i].id);
+        return InvalidArgument(
+            fmt::format("item {}: chosen options {:#x} out of range ({} options)", def.items[i].id, a, it.opt_count),
+            def.items[i].id);
       int64_t v = 0;
       for (int32_t k = 0; k < it.opt_count; ++k)
         if ((a >> k) & 1) v += raw_values[it.opt_begin + k];
       b.raw[i] = b.scored[i] = v;
     } else {
       if (a >= it.opt_count)
-        return InvalidArgument(fmt::format("item {}: option index {} out of range (0–{})", def.items[i].id, a,
-                                           it.opt_count - 1),
-                               def.items[i].id);
+        return InvalidArgument(
+            fmt::format("item {}: option index {} out of range (0–{})", def.items[i].id, a, it.opt_count - 1),
+            def.items[i].id);
       b.raw[i] = raw_values[it.opt_begin + a];
       b.scored[i] = scored_values[it.opt_begin + a];
     }
@@ -533,8 +562,10 @@ absl::Status ScoringPlan::Impl::EvalRow(RowBuf& b) const {
         int64_t first = 0;
         for (int32_t i : v.items) {
           if (b.state[i] != kStateAnswered) continue;
-          if (answered == 0) first = b.raw[i];
-          else if (b.raw[i] != first) same = false;
+          if (answered == 0)
+            first = b.raw[i];
+          else if (b.raw[i] != first)
+            same = false;
           ++answered;
         }
         tripped = same && answered >= v.min_answered;
@@ -584,12 +615,24 @@ void ScoringPlan::Impl::EvalVec(int32_t idx, size_t rows, Block& b) const {
           for (size_t r = 0; r < rows; ++r) out[r] = (st[r] == kStateAnswered) & cmp(int64_t{raw[r]}, v);
         };
         switch (n.op) {
-          case Op::kEq: loop(std::equal_to<int64_t>()); return;
-          case Op::kNe: loop(std::not_equal_to<int64_t>()); return;
-          case Op::kGt: loop(std::greater<int64_t>()); return;
-          case Op::kGe: loop(std::greater_equal<int64_t>()); return;
-          case Op::kLt: loop(std::less<int64_t>()); return;
-          case Op::kLe: loop(std::less_equal<int64_t>()); return;
+          case Op::kEq:
+            loop(std::equal_to<int64_t>());
+            return;
+          case Op::kNe:
+            loop(std::not_equal_to<int64_t>());
+            return;
+          case Op::kGt:
+            loop(std::greater<int64_t>());
+            return;
+          case Op::kGe:
+            loop(std::greater_equal<int64_t>());
+            return;
+          case Op::kLt:
+            loop(std::less<int64_t>());
+            return;
+          case Op::kLe:
+            loop(std::less_equal<int64_t>());
+            return;
         }
       }
       for (size_t r = 0; r < rows; ++r) out[r] = st[r] == kStateAnswered && CompareInt(raw[r], n.op, n.value);
@@ -601,7 +644,8 @@ void ScoringPlan::Impl::EvalVec(int32_t idx, size_t rows, Block& b) const {
       const bool multi = items[n.ref].type == ItemType::kMulti;
       if (!multi) {
         for (size_t r = 0; r < rows; ++r)
-          out[r] = (st[r] == kStateAnswered) & static_cast<uint8_t>((n.mask >> (static_cast<uint32_t>(ans[r]) & 63)) & 1);
+          out[r] =
+              (st[r] == kStateAnswered) & static_cast<uint8_t>((n.mask >> (static_cast<uint32_t>(ans[r]) & 63)) & 1);
         return;
       }
       for (size_t r = 0; r < rows; ++r)
@@ -618,7 +662,8 @@ void ScoringPlan::Impl::EvalVec(int32_t idx, size_t rows, Block& b) const {
       const int64_t* num = &b.num[n.ref * kBlockRows];
       const int64_t* den = &b.den[n.ref * kBlockRows];
       for (size_t r = 0; r < rows; ++r)
-        out[r] = av[r] && (den[r] == 1 ? CompareInt(num[r], n.op, n.value) : Compare(Rational(num[r], den[r]), n.op, n.value));
+        out[r] = av[r] &&
+                 (den[r] == 1 ? CompareInt(num[r], n.op, n.value) : Compare(Rational(num[r], den[r]), n.op, n.value));
       return;
     }
     case K::kBand: {
@@ -910,8 +955,7 @@ void ScoringPlan::Impl::ScoreBlock(const ColumnBatch& batch, size_t row0, size_t
       }
       EvalVec(lv[l], rows, b);
       const uint8_t* cond = &b.node[lv[l] * kBlockRows];
-      for (size_t r = 0; r < rows; ++r)
-        level[r] = (level[r] < 0 && cond[r]) ? static_cast<int16_t>(l) : level[r];
+      for (size_t r = 0; r < rows; ++r) level[r] = (level[r] < 0 && cond[r]) ? static_cast<int16_t>(l) : level[r];
     }
   }
 
@@ -952,8 +996,10 @@ void ScoringPlan::Impl::ScoreBlock(const ColumnBatch& batch, size_t row0, size_t
           for (int32_t i : v.items) {
             if (b.state[i * kBlockRows + r] != kStateAnswered) continue;
             int64_t x = b.raw[i * kBlockRows + r];
-            if (count == 0) first = x;
-            else if (x != first) same = false;
+            if (count == 0)
+              first = x;
+            else if (x != first)
+              same = false;
             ++count;
           }
           if (same && count >= v.min_answered) trip(r);
@@ -971,7 +1017,8 @@ void ScoringPlan::Impl::ScoreBlock(const ColumnBatch& batch, size_t row0, size_t
         for (size_t r = 0; r < rows; ++r) {
           int64_t bad = 0;
           for (const auto& [x, y] : v.pairs) {
-            if (b.state[x * kBlockRows + r] != kStateAnswered || b.state[y * kBlockRows + r] != kStateAnswered) continue;
+            if (b.state[x * kBlockRows + r] != kStateAnswered || b.state[y * kBlockRows + r] != kStateAnswered)
+              continue;
             int64_t ry = b.raw[y * kBlockRows + r];
             int64_t other = v.opposite ? items[y].raw_min + items[y].raw_max - ry : ry;
             int64_t diff = b.raw[x * kBlockRows + r] - other;
@@ -1078,9 +1125,9 @@ void BitsToIndices(const uint64_t* words, size_t n, std::vector<int>& out) {
 absl::StatusOr<Result> ScoringPlan::Score(const Response& r) const {
   const Impl& im = *impl_;
   if (r.answers.size() != im.items.size())
-    return InvalidArgument(fmt::format("response has {} answers, the instrument has {} items", r.answers.size(),
-                                       im.items.size()),
-                           "answers");
+    return InvalidArgument(
+        fmt::format("response has {} answers, the instrument has {} items", r.answers.size(), im.items.size()),
+        "answers");
   // Buffers are reused per thread; they hold no reference to the plan.
   thread_local RowBuf b;
   im.Resize(b);
@@ -1176,8 +1223,10 @@ Result ScoringPlan::RowOf(const BatchResult& br, size_t r) const {
   }
   for (const auto& b : br.bands) res.bands.push_back(b[r]);
   for (const auto& nv : br.norms) {
-    if (std::isnan(nv[r])) res.norms.emplace_back();
-    else res.norms.emplace_back(nv[r]);
+    if (std::isnan(nv[r]))
+      res.norms.emplace_back();
+    else
+      res.norms.emplace_back(nv[r]);
   }
   for (const auto& c : br.classes) res.classes.push_back(c[r]);
   for (size_t k = 0; k < im.critical_nodes.size(); ++k)

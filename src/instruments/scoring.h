@@ -37,11 +37,11 @@ namespace xq::instruments {
 inline constexpr int32_t kMissing = -1;
 
 struct Response {
-  std::vector<int32_t> answers;            // one per item, definition order
-  std::optional<double> elapsed_seconds;   // for too_fast validity rules
-  Sex sex = Sex::kUnknown;                 // for norms
-  std::optional<int> age;                  // years
-  std::optional<int> grade;                // 1–12 school, 13–16 university
+  std::vector<int32_t> answers;           // one per item, definition order
+  std::optional<double> elapsed_seconds;  // for too_fast validity rules
+  Sex sex = Sex::kUnknown;                // for norms
+  std::optional<int> age;                 // years
+  std::optional<int> grade;               // 1–12 school, 13–16 university
 };
 
 struct ScoreValue {
@@ -55,15 +55,15 @@ struct CriticalHit {
 };
 
 struct Result {
-  std::vector<ScoreValue> scores;           // by score index
-  std::vector<int16_t> bands;               // by plan band-set index; -1 = none
-  std::vector<std::optional<double>> norms; // by norm index
-  std::vector<int16_t> classes;             // level index by class index
-  std::vector<CriticalHit> critical;        // in definition order
+  std::vector<ScoreValue> scores;            // by score index
+  std::vector<int16_t> bands;                // by plan band-set index; -1 = none
+  std::vector<std::optional<double>> norms;  // by norm index
+  std::vector<int16_t> classes;              // level index by class index
+  std::vector<CriticalHit> critical;         // in definition order
   bool valid = true;
-  std::vector<int> validity_flags;          // indices into Definition::validity
-  std::vector<int> insufficient;            // score indices lacking answers
-  std::vector<int> feedback;                // indices into Definition::feedback
+  std::vector<int> validity_flags;  // indices into Definition::validity
+  std::vector<int> insufficient;    // score indices lacking answers
+  std::vector<int> feedback;        // indices into Definition::feedback
 };
 
 // Answers of many respondents, one column per item (rows = respondents).
@@ -78,14 +78,14 @@ struct ColumnBatch {
 // Column-wise results. Bit sets hold `words` uint64 per row.
 struct BatchResult {
   size_t rows = 0;
-  std::vector<uint8_t> ok;                       // [row]: 0 when the row had an error
+  std::vector<uint8_t> ok;                              // [row]: 0 when the row had an error
   std::vector<std::pair<size_t, absl::Status>> errors;  // (row, error), in row order
-  std::vector<std::vector<int64_t>> score_num;   // [score][row]
-  std::vector<std::vector<int64_t>> score_den;   // [score][row]; 0 = unavailable
-  std::vector<std::vector<int16_t>> bands;       // [band set][row]
-  std::vector<std::vector<double>> norms;        // [norm][row] (NaN = none)
-  std::vector<std::vector<int16_t>> classes;     // [class][row]
-  std::vector<uint8_t> valid;                    // [row]
+  std::vector<std::vector<int64_t>> score_num;          // [score][row]
+  std::vector<std::vector<int64_t>> score_den;          // [score][row]; 0 = unavailable
+  std::vector<std::vector<int16_t>> bands;              // [band set][row]
+  std::vector<std::vector<double>> norms;               // [norm][row] (NaN = none)
+  std::vector<std::vector<int16_t>> classes;            // [class][row]
+  std::vector<uint8_t> valid;                           // [row]
   size_t critical_words = 0, flag_words = 0, insufficient_words = 0, feedback_words = 0;
   std::vector<uint64_t> critical, flags, insufficient, feedback;
 };

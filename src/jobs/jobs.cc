@@ -92,12 +92,13 @@ JobRunner::JobRunner(db::Database& db, const Clock& clock, RunnerOptions options
 JobRunner::~JobRunner() { Stop(); }
 
 void JobRunner::Handle(std::string kind, JobHandler handler) {
-  AddHandler(std::move(kind),
-             [h = std::move(handler)](soci::session& s, const Job& job) -> absl::StatusOr<std::optional<std::string>> {
-               XQ_RETURN_IF_ERROR(h(s, job));
-               return std::nullopt;
-             },
-             false);
+  AddHandler(
+      std::move(kind),
+      [h = std::move(handler)](soci::session& s, const Job& job) -> absl::StatusOr<std::optional<std::string>> {
+        XQ_RETURN_IF_ERROR(h(s, job));
+        return std::nullopt;
+      },
+      false);
 }
 
 void JobRunner::HandlePaged(std::string kind, PagedJobHandler handler) {
@@ -159,8 +160,7 @@ absl::StatusOr<std::vector<Job>> JobRunner::Claim() {
         spdlog::warn("job {}/{}: the lease of {} expired; taken over", j.job.kind, j.job.key, j.lease_holder);
       s << "UPDATE jobs SET lease_holder = :h, lease_expires_at = :e, updated_at = :u WHERE kind = :k AND "
            "job_key = :j",
-          soci::use(options_.holder), soci::use(expires), soci::use(at), soci::use(j.job.kind),
-          soci::use(j.job.key);
+          soci::use(options_.holder), soci::use(expires), soci::use(at), soci::use(j.job.kind), soci::use(j.job.key);
       out.push_back(j.job);
     }
     return absl::OkStatus();
@@ -191,8 +191,8 @@ absl::Status JobRunner::RunIn(soci::session& s, const Job& job) {
                     "lease_holder = NULL, lease_expires_at = 0, attempts = 0, runs = runs + :r, last_error = '', "
                     "updated_at = :u WHERE kind = :k AND job_key = :j AND lease_holder = :h AND "
                     "lease_expires_at > :n",
-       soci::use(state), soci::use(due), soci::use(payload), soci::use(pass_over), soci::use(at),
-       soci::use(job.kind), soci::use(job.key), soci::use(options_.holder), soci::use(at));
+       soci::use(state), soci::use(due), soci::use(payload), soci::use(pass_over), soci::use(at), soci::use(job.kind),
+       soci::use(job.key), soci::use(options_.holder), soci::use(at));
   done.execute(true);
   if (done.get_affected_rows() != 1) return absl::AbortedError("the job's lease was lost; its effect is rolled back");
   return absl::OkStatus();

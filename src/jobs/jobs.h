@@ -86,7 +86,7 @@ struct RunnerOptions {
   std::string holder;  // this server's name in leases; empty: host:pid:random
   int64_t lease_us = 60'000'000;
   std::chrono::milliseconds poll{1000};
-  int batch = 64;                              // jobs taken per lease transaction
+  int batch = 64;                             // jobs taken per lease transaction
   std::chrono::milliseconds batch_time{200};  // longest run of jobs in one transaction
 };
 
@@ -142,7 +142,7 @@ class JobRunner {
     bool paged = false;
   };
   std::map<std::string, Handler> handlers_;  // fixed after Start()
-  std::string kinds_sql_;                       // "'a', 'b'"
+  std::string kinds_sql_;                    // "'a', 'b'"
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

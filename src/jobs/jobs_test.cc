@@ -36,8 +36,11 @@ TEST_F(JobsTest, AOneOffJobRunsAtItsDeadlineOnceAndSchedulingIsIdempotent) {
     return absl::OkStatus();
   });
   const int64_t hour = 3'600'000'000;
-  ASSERT_TRUE(runner.Schedule({.kind = "test.deadline", .key = "f1", .payload = "first", .due_at = clock_.NowMicros() + hour}).ok());
-  ASSERT_TRUE(runner.Schedule({.kind = "test.deadline", .key = "f1", .payload = "second", .due_at = clock_.NowMicros()}).ok());
+  ASSERT_TRUE(
+      runner.Schedule({.kind = "test.deadline", .key = "f1", .payload = "first", .due_at = clock_.NowMicros() + hour})
+          .ok());
+  ASSERT_TRUE(
+      runner.Schedule({.kind = "test.deadline", .key = "f1", .payload = "second", .due_at = clock_.NowMicros()}).ok());
   EXPECT_EQ(runner.RunDue().value(), 0) << "the second schedule changed nothing";
   clock_.Advance(hour - 1);
   EXPECT_EQ(runner.RunDue().value(), 0);
@@ -76,9 +79,10 @@ TEST_F(JobsTest, AFailingJobRollsBackKeepsItsErrorAndIsRetriedLater) {
   EXPECT_EQ(calls, 3);
   long long effects = 0;
   ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM flaky_effects", soci::into(effects);
-                  return absl::OkStatus();
-                }).ok());
+                   s << "SELECT COUNT(*) FROM flaky_effects", soci::into(effects);
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_EQ(effects, 1) << "only the successful run's effect stays";
   state = GetJob(*db_, "test.flaky", "x").value();
   EXPECT_EQ(state->job.attempts, 0);
@@ -95,10 +99,11 @@ TEST_F(JobsTest, ACancelledJobDoesNotRunAndOtherKindsAreLeftAlone) {
   ASSERT_TRUE(runner.Schedule({.kind = "test.mine", .key = "a", .due_at = clock_.NowMicros()}).ok());
   ASSERT_TRUE(runner.Schedule({.kind = "test.theirs", .key = "b", .due_at = clock_.NowMicros()}).ok());
   ASSERT_TRUE(db_->InTransaction([&](soci::session& s) {
-                  EXPECT_TRUE(CancelIn(s, "test.mine", "a", clock_.NowMicros()).value());
-                  EXPECT_FALSE(CancelIn(s, "test.mine", "missing", clock_.NowMicros()).value());
-                  return absl::OkStatus();
-                }).ok());
+                   EXPECT_TRUE(CancelIn(s, "test.mine", "a", clock_.NowMicros()).value());
+                   EXPECT_FALSE(CancelIn(s, "test.mine", "missing", clock_.NowMicros()).value());
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_EQ(runner.RunDue().value(), 0);
   EXPECT_EQ(calls, 0);
   EXPECT_EQ(GetJob(*db_, "test.theirs", "b").value()->state, "pending") << "no runner here handles it";
@@ -109,9 +114,10 @@ TEST_F(JobsTest, ABurstOfDueJobsRunsInBatchesAndAFailureRollsBackOnlyItsOwnEffec
   // Batches of 8, so 100 jobs take several claims and transactions.
   JobRunner runner(*db_, clock_, {.batch = 8});
   ASSERT_TRUE(db_->Run([](soci::session& s) {
-                  s << "CREATE TABLE burst_effects (k TEXT)";
-                  return absl::OkStatus();
-                }).ok());
+                   s << "CREATE TABLE burst_effects (k TEXT)";
+                   return absl::OkStatus();
+                 })
+                  .ok());
   std::vector<std::string> order;
   runner.Handle("test.burst", [&](soci::session& s, const Job& job) -> absl::Status {
     s << "INSERT INTO burst_effects (k) VALUES (:k)", soci::use(job.key);
@@ -122,7 +128,8 @@ TEST_F(JobsTest, ABurstOfDueJobsRunsInBatchesAndAFailureRollsBackOnlyItsOwnEffec
   });
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(
-        runner.Schedule({.kind = "test.burst", .key = fmt::format("k{:03}", i), .due_at = clock_.NowMicros() + i}).ok());
+        runner.Schedule({.kind = "test.burst", .key = fmt::format("k{:03}", i), .due_at = clock_.NowMicros() + i})
+            .ok());
   }
   clock_.Advance(100);
   EXPECT_EQ(runner.RunDue().value(), 98);
@@ -130,10 +137,11 @@ TEST_F(JobsTest, ABurstOfDueJobsRunsInBatchesAndAFailureRollsBackOnlyItsOwnEffec
   for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], fmt::format("k{:03}", i)) << "in due order";
   std::vector<std::string> kept;
   ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  soci::rowset<std::string> rows = s.prepare << "SELECT k FROM burst_effects ORDER BY k";
-                  for (const auto& k : rows) kept.push_back(k);
-                  return absl::OkStatus();
-                }).ok());
+                   soci::rowset<std::string> rows = s.prepare << "SELECT k FROM burst_effects ORDER BY k";
+                   for (const auto& k : rows) kept.push_back(k);
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_EQ(kept.size(), 98u);
   EXPECT_EQ(std::count(kept.begin(), kept.end(), "k013"), 0);
   EXPECT_EQ(std::count(kept.begin(), kept.end(), "k047"), 0);
@@ -152,9 +160,10 @@ TEST_F(JobsTest, ABurstOfDueJobsRunsInBatchesAndAFailureRollsBackOnlyItsOwnEffec
 TEST_F(JobsTest, AJobThatOutlivesItsLeaseRollsBackInABatchAndTheOthersStay) {
   JobRunner slow(*db_, clock_, {.holder = "slow", .lease_us = 1'000'000});
   ASSERT_TRUE(db_->Run([](soci::session& s) {
-                  s << "CREATE TABLE lease_effects (k TEXT)";
-                  return absl::OkStatus();
-                }).ok());
+                   s << "CREATE TABLE lease_effects (k TEXT)";
+                   return absl::OkStatus();
+                 })
+                  .ok());
   slow.Handle("test.lease", [&](soci::session& s, const Job& job) {
     s << "INSERT INTO lease_effects (k) VALUES (:k)", soci::use(job.key);
     if (job.key == "b") clock_.Advance(2'000'000);  // stalls past its lease
@@ -169,9 +178,10 @@ TEST_F(JobsTest, AJobThatOutlivesItsLeaseRollsBackInABatchAndTheOthersStay) {
   EXPECT_EQ(b->job.attempts, 1);
   long long effects = 0;
   ASSERT_TRUE(db_->Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM lease_effects", soci::into(effects);
-                  return absl::OkStatus();
-                }).ok());
+                   s << "SELECT COUNT(*) FROM lease_effects", soci::into(effects);
+                   return absl::OkStatus();
+                 })
+                  .ok());
   EXPECT_EQ(effects, 1);
   JobRunner other(*db_, clock_, {.holder = "other"});
   int other_calls = 0;

@@ -30,15 +30,16 @@ long long AccountId(soci::session& s, const std::string& username) {
 std::vector<Student> StudentsOf(soci::session& s, const std::string& username, int n) {
   std::vector<Student> out;
   soci::rowset<soci::row> rows =
-      (s.prepare << fmt::format("SELECT st.id, st.school_id, st.unit_path, COALESCE(st.class_id, 0) AS class_id "
-                                "FROM students st JOIN org_units u ON (u.id = st.class_id OR u.id = st.dorm_id) "
-                                "JOIN role_assignments g ON g.org_unit_id = u.id JOIN accounts a ON a.id = g.account_id "
-                                "WHERE a.username = :u AND st.status = 'active' ORDER BY st.id LIMIT {}",
-                                n),
+      (s.prepare << fmt::format(
+           "SELECT st.id, st.school_id, st.unit_path, COALESCE(st.class_id, 0) AS class_id "
+           "FROM students st JOIN org_units u ON (u.id = st.class_id OR u.id = st.dorm_id) "
+           "JOIN role_assignments g ON g.org_unit_id = u.id JOIN accounts a ON a.id = g.account_id "
+           "WHERE a.username = :u AND st.status = 'active' ORDER BY st.id LIMIT {}",
+           n),
        soci::use(username));
   for (const auto& r : rows)
-    out.push_back({db::GetInt(r, "id"), db::GetInt(r, "school_id"), db::GetStr(r, "unit_path"),
-                   db::GetInt(r, "class_id")});
+    out.push_back(
+        {db::GetInt(r, "id"), db::GetInt(r, "school_id"), db::GetStr(r, "unit_path"), db::GetInt(r, "class_id")});
   return out;
 }
 
@@ -76,7 +77,8 @@ absl::StatusOr<DemoNetworkSummary> SeedDemoNetwork(db::Database& db, const Clock
       long long id = NewId(), at = now - o.hours_ago * kHour;
       std::string role = o.role, cat = o.category, urg = o.urgency, text = o.text, empty;
       s << "INSERT INTO network_observations (id, school_id, student_id, unit_path, dorm_path, reporter_account_id, "
-           "reporter_role, category, urgency, what_seen, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k)",
+           "reporter_role, category, urgency, what_seen, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, "
+           ":k)",
           soci::use(id), soci::use(st.school_id), soci::use(st.id), soci::use(st.unit_path), soci::use(empty),
           soci::use(o.reporter), soci::use(role), soci::use(cat), soci::use(urg), soci::use(text), soci::use(at);
       ++sum.observations;
@@ -87,8 +89,8 @@ absl::StatusOr<DemoNetworkSummary> SeedDemoNetwork(db::Database& db, const Clock
              "start_date, end_date, status, note, recorded_by, created_at, updated_at) VALUES "
              "(:a, :b, :c, :d, :e, :f, :g, :h, '', :i, '', :j, :k, :l)",
             soci::use(fid), soci::use(st.school_id), soci::use(st.id), soci::use(st.unit_path), soci::use(cat),
-            soci::use(source), soci::use(id), soci::use(date), soci::use(status), soci::use(o.reporter),
-            soci::use(at), soci::use(at);
+            soci::use(source), soci::use(id), soci::use(date), soci::use(status), soci::use(o.reporter), soci::use(at),
+            soci::use(at);
         ++sum.risk_factors;
       }
     }
@@ -97,7 +99,8 @@ absl::StatusOr<DemoNetworkSummary> SeedDemoNetwork(db::Database& db, const Clock
       std::string role = "peer_reporter", cat = "environment_change", urg = "record",
                   text = "刚从外地实习回来，作息还没调整过来。", empty;
       s << "INSERT INTO network_observations (id, school_id, student_id, unit_path, dorm_path, reporter_account_id, "
-           "reporter_role, category, urgency, what_seen, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k)",
+           "reporter_role, category, urgency, what_seen, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, "
+           ":k)",
           soci::use(id), soci::use(univ[0].school_id), soci::use(univ[0].id), soci::use(univ[0].unit_path),
           soci::use(empty), soci::use(dorm), soci::use(role), soci::use(cat), soci::use(urg), soci::use(text),
           soci::use(at);
@@ -119,8 +122,8 @@ absl::StatusOr<DemoNetworkSummary> SeedDemoNetwork(db::Database& db, const Clock
     // Open warnings at every step of the K-12 chain (and the top of the
     // higher-education chain), raised hours ago.
     const std::vector<std::pair<std::string_view, int>> steps = {
-        {warning::kStepClass, 2},          {warning::kStepGrade, 2},          {warning::kStepPsychCentre, 1},
-        {warning::kStepSchoolLeader, 1},   {warning::kStepDistrictCrisis, 1}, {warning::kStepCityCrisis, 1}};
+        {warning::kStepClass, 2},        {warning::kStepGrade, 2},          {warning::kStepPsychCentre, 1},
+        {warning::kStepSchoolLeader, 1}, {warning::kStepDistrictCrisis, 1}, {warning::kStepCityCrisis, 1}};
     for (size_t i = 0; i < steps.size(); ++i) {
       warning::Warning w;
       const Student& st = cls[6 + (i % 6 < cls.size() - 6 ? i % 6 : 0)];

@@ -8,10 +8,14 @@ namespace xq::network {
 
 const std::vector<Category>& Categories() {
   static const std::vector<Category> kList = {
-      {"academic_pressure", "学业/就业压力"}, {"financial_difficulty", "经济困难"},
-      {"emotional_crisis", "情感危机"},       {"family_change", "家庭变故"},
-      {"bullying", "遭受欺凌"},               {"environment_change", "环境变化"},
-      {"major_setback", "重大挫折"},          {"marked_abnormality", "言行明显异常"},
+      {"academic_pressure", "学业/就业压力"},
+      {"financial_difficulty", "经济困难"},
+      {"emotional_crisis", "情感危机"},
+      {"family_change", "家庭变故"},
+      {"bullying", "遭受欺凌"},
+      {"environment_change", "环境变化"},
+      {"major_setback", "重大挫折"},
+      {"marked_abnormality", "言行明显异常"},
   };
   return kList;
 }

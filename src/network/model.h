@@ -71,10 +71,10 @@ struct ClassWeek {
   int64_t class_id = 0;
   std::string class_name;
   std::string class_path;
-  bool filed = false;           // for the week asked about
+  bool filed = false;  // for the week asked about
   bool nothing_to_report = false;
-  std::string note;             // of that week's report
-  std::string last_week;        // latest week with a report, "" if never
+  std::string note;       // of that week's report
+  std::string last_week;  // latest week with a report, "" if never
 };
 
 struct RiskFactor {
@@ -85,8 +85,8 @@ struct RiskFactor {
   std::string factor;
   std::string source;
   int64_t source_id = 0;
-  std::string start_date;  // YYYY-MM-DD
-  std::string end_date;    // "" while active
+  std::string start_date;         // YYYY-MM-DD
+  std::string end_date;           // "" while active
   std::string status = "active";  // active | resolved
   std::string note;
   int64_t recorded_by = 0;

@@ -286,8 +286,8 @@ absl::StatusOr<WeeklyReport> NetworkService::FileWeekly(const policy::Actor& act
     if (auto d = policy::Decide(one, Action::kWrite, r); d.allowed) via = d;
   }
   if (!via) {
-    XQ_RETURN_IF_ERROR(Audit(actor, "denied", "weekly_report", in.class_id, 0, cls->first, "denied",
-                             "not a reporter of the class"));
+    XQ_RETURN_IF_ERROR(
+        Audit(actor, "denied", "weekly_report", in.class_id, 0, cls->first, "denied", "not a reporter of the class"));
     return NotFound("class not found");
   }
   WeeklyReport r;
@@ -320,8 +320,8 @@ absl::StatusOr<Page<ClassWeek>> NetworkService::ListClassWeeks(const policy::Act
     XQ_RETURN_IF_ERROR(Audit(actor, "denied", "weekly_reports", 0, 0, 0, "denied", "class status"));
     return PermissionDenied("only head teachers, grade heads and the psychology centre see class reports");
   }
-  XQ_ASSIGN_OR_RETURN(auto rows, store_.ListClassWeeks(paths, week, q.only_silent, LastWeeks(now, q.silent_weeks),
-                                                       q.after, limit + 1));
+  XQ_ASSIGN_OR_RETURN(
+      auto rows, store_.ListClassWeeks(paths, week, q.only_silent, LastWeeks(now, q.silent_weeks), q.after, limit + 1));
   Page<ClassWeek> page;
   for (auto& c : rows) {
     if (static_cast<int>(page.items.size()) == limit) {
@@ -335,7 +335,8 @@ absl::StatusOr<Page<ClassWeek>> NetworkService::ListClassWeeks(const policy::Act
 }
 
 absl::StatusOr<FactorView> NetworkService::AddFactor(const policy::Actor& actor, const FactorInput& in) {
-  if (CategoryLabel(in.factor).empty()) return InvalidArgument("factor must be one of the listed risk factors", "factor");
+  if (CategoryLabel(in.factor).empty())
+    return InvalidArgument("factor must be one of the listed risk factors", "factor");
   if (!IsFactorSource(in.source))
     return InvalidArgument("source must be observation, talk, home_visit, follow_up or manual", "source");
   const int64_t now = clock_.NowMicros();
@@ -348,8 +349,8 @@ absl::StatusOr<FactorView> NetworkService::AddFactor(const policy::Actor& actor,
   if (!student) return NotFound("student not found");
   auto res = StudentRes(DataClass::kReports, *student);
   if (!ReadsReportsAt(actor, res) || !policy::Decide(actor, Action::kWrite, res).allowed) {
-    XQ_RETURN_IF_ERROR(Audit(actor, "denied", "risk_factor", 0, student->id, student->school_id, "denied",
-                             "ledger write"));
+    XQ_RETURN_IF_ERROR(
+        Audit(actor, "denied", "risk_factor", 0, student->id, student->school_id, "denied", "ledger write"));
     return NotFound("student not found");
   }
   RiskFactor f;
@@ -388,7 +389,8 @@ absl::StatusOr<FactorView> NetworkService::ResolveFactor(const policy::Actor& ac
   if (f->status == "resolved") return Conflict("the factor is resolved already", "status");
   if (end < f->start_date) return InvalidArgument("end_date lies before start_date", "end_date");
   XQ_RETURN_IF_ERROR(store_.ResolveFactor(
-      id, end, now, audit::RecordingIn(audit_, Entry(actor, "resolve", "risk_factor", id, f->student_id, f->school_id))));
+      id, end, now,
+      audit::RecordingIn(audit_, Entry(actor, "resolve", "risk_factor", id, f->student_id, f->school_id))));
   XQ_ASSIGN_OR_RETURN(f, store_.GetFactor(id));
   return FactorView{*f, Withhold(actor, f->note, f->unit_path)};
 }
@@ -406,8 +408,8 @@ absl::StatusOr<Page<FactorView>> NetworkService::ListFactors(const policy::Actor
     XQ_RETURN_IF_ERROR(Audit(actor, "denied", "risk_factors", 0, student_id, 0, "denied", "ledger"));
     return PermissionDenied("only head teachers, grade heads and the psychology centre read the ledger");
   }
-  XQ_ASSIGN_OR_RETURN(auto rows, store_.ListFactors(paths, status == "all" ? "" : std::string(status), student_id,
-                                                    before, limit + 1));
+  XQ_ASSIGN_OR_RETURN(
+      auto rows, store_.ListFactors(paths, status == "all" ? "" : std::string(status), student_id, before, limit + 1));
   Page<FactorView> page;
   std::string students;
   for (auto& f : rows) {

@@ -49,7 +49,7 @@ struct ObservationInput {
 
 struct ObservationView {
   Observation o;
-  bool own = false;          // written by the caller
+  bool own = false;            // written by the caller
   bool text_withheld = false;  // what_seen held a diagnostic word
 };
 
@@ -61,7 +61,7 @@ struct WeeklyInput {
 };
 
 struct ClassWeekQuery {
-  std::string week;      // "" = this week
+  std::string week;  // "" = this week
   bool only_silent = false;
   int silent_weeks = 2;  // 1..12: no report in any of the last n weeks
   int page_size = 50;
@@ -100,8 +100,8 @@ class NetworkService {
 
   absl::StatusOr<FactorView> AddFactor(const policy::Actor& actor, const FactorInput& in);
   absl::StatusOr<FactorView> ResolveFactor(const policy::Actor& actor, int64_t id, std::string_view end_date);
-  absl::StatusOr<Page<FactorView>> ListFactors(const policy::Actor& actor, std::string_view status,
-                                               int64_t student_id, int page_size, std::string_view after);
+  absl::StatusOr<Page<FactorView>> ListFactors(const policy::Actor& actor, std::string_view status, int64_t student_id,
+                                               int page_size, std::string_view after);
 
   const Clock& clock() const { return clock_; }
 

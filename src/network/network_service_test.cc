@@ -90,7 +90,8 @@ class NetworkTest : public ::testing::Test {
                          soci::use(id), soci::use(parent, pi), soci::use(kind), soci::use(kind), soci::use(school_kind),
                          soci::use(school), soci::use(path);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
   }
   int64_t Student(long long id, long long school, long long cls, std::string path, std::string name) {
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
@@ -100,7 +101,8 @@ class NetworkTest : public ::testing::Test {
                          soci::use(id), soci::use(school), soci::use(no), soci::use(name), soci::use(cls),
                          soci::use(path);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return id;
   }
   Actor Account(long long id, std::string type, std::vector<Grant> grants) {
@@ -117,15 +119,15 @@ class NetworkTest : public ::testing::Test {
                            soci::use(rid), soci::use(id), soci::use(role), soci::use(unit);
                      }
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     Actor a;
     a.account_id = id;
     a.grants = std::move(grants);
     return a;
   }
 
-  int64_t Raise(int64_t student, const std::string& path, long long school, int level,
-                std::string_view step = "") {
+  int64_t Raise(int64_t student, const std::string& path, long long school, int level, std::string_view step = "") {
     warning::Warning w;
     w.school_id = school;
     w.student_id = student;
@@ -142,7 +144,8 @@ class NetworkTest : public ::testing::Test {
     EXPECT_TRUE(db_->Run([&](soci::session& s) -> absl::Status {
                      w = warning::GetWarningIn(s, id).value();
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return *w;
   }
   int64_t Count(const std::string& sql) {
@@ -150,7 +153,8 @@ class NetworkTest : public ::testing::Test {
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
                      s << sql, soci::into(n);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return n;
   }
   int Due() { return runner_->RunDue().value(); }
@@ -324,19 +328,18 @@ TEST_F(NetworkTest, PeersPickOnlyTheirClassAndReadOnlyTheirOwnReports) {
                 .code(),
             absl::StatusCode::kInvalidArgument)
       << "a student of another class";
-  EXPECT_EQ(svc_->Report(peer_, {.student_id = a2_, .category = "nope", .urgency = "soon", .what_seen = "x"})
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      svc_->Report(peer_, {.student_id = a2_, .category = "nope", .urgency = "soon", .what_seen = "x"}).status().code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(svc_->Report(peer_, {.student_id = a2_, .category = "bullying", .urgency = "now", .what_seen = "x"})
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
-  auto mine = svc_->Report(peer_, {.student_id = a2_, .category = "bullying", .urgency = "soon",
-                                   .what_seen = "课间被人推搡"});
+  auto mine =
+      svc_->Report(peer_, {.student_id = a2_, .category = "bullying", .urgency = "soon", .what_seen = "课间被人推搡"});
   ASSERT_TRUE(mine.ok()) << mine.status();
-  auto by_head = svc_->Report(head_, {.student_id = a1_, .category = "family_change", .urgency = "record",
-                                      .what_seen = "家里有变故"});
+  auto by_head = svc_->Report(
+      head_, {.student_id = a1_, .category = "family_change", .urgency = "record", .what_seen = "家里有变故"});
   ASSERT_TRUE(by_head.ok()) << by_head.status();
   auto own = svc_->ListObservations(peer_, true, 50, "").value();
   ASSERT_EQ(own.items.size(), 1u);
@@ -351,7 +354,9 @@ TEST_F(NetworkTest, PeersPickOnlyTheirClassAndReadOnlyTheirOwnReports) {
 }
 
 TEST_F(NetworkTest, AnImmediateReportRaisesAnUrgentWarningThroughItsEvent) {
-  auto o = svc_->Report(peer_, {.student_id = a2_, .category = "marked_abnormality", .urgency = "immediate",
+  auto o = svc_->Report(peer_, {.student_id = a2_,
+                                .category = "marked_abnormality",
+                                .urgency = "immediate",
                                 .what_seen = "站在楼顶边上不肯下来"});
   ASSERT_TRUE(o.ok()) << o.status();
   events::Dispatcher d(*db_, clock_);
@@ -359,14 +364,17 @@ TEST_F(NetworkTest, AnImmediateReportRaisesAnUrgentWarningThroughItsEvent) {
   ASSERT_TRUE(d.DeliverPending().ok());
   ASSERT_TRUE(d.DeliverPending().ok());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM warnings WHERE source = 'observation' AND level = 1 AND "
-                  "owner_step = 'class' AND student_id = " + std::to_string(a2_)),
+                  "owner_step = 'class' AND student_id = " +
+                  std::to_string(a2_)),
             1)
       << "once, however often delivered";
   EXPECT_EQ(Count("SELECT COUNT(*) FROM jobs WHERE kind = 'warning.ack_due' AND state = 'pending'"), 1);
 }
 
 TEST_F(NetworkTest, DiagnosticWordsInFreeTextStayWithThePsychologyCentre) {
-  ASSERT_TRUE(svc_->Report(peer_, {.student_id = a2_, .category = "emotional_crisis", .urgency = "record",
+  ASSERT_TRUE(svc_->Report(peer_, {.student_id = a2_,
+                                   .category = "emotional_crisis",
+                                   .urgency = "record",
                                    .what_seen = "他说自己可能有抑郁症"})
                   .ok());
   auto head = svc_->ListObservations(head_, false, 50, "").value();

@@ -97,9 +97,8 @@ class SociNetworkStore final : public NetworkStore {
     std::vector<Pickable> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       std::string sql = std::string(kPickSelect) + "WHERE s.status = 'active' AND s.id > :after AND (" +
-                        db::PathScopeClause("s.unit_path", paths) + " OR " +
-                        db::PathScopeClause("d.path", paths) + " OR " + IdIn("s.id", ids) + ")" +
-                        fmt::format(" ORDER BY s.id LIMIT {}", limit);
+                        db::PathScopeClause("s.unit_path", paths) + " OR " + db::PathScopeClause("d.path", paths) +
+                        " OR " + IdIn("s.id", ids) + ")" + fmt::format(" ORDER BY s.id LIMIT {}", limit);
       long long after = after_id;
       soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(after));
       for (const auto& r : rows) out.push_back(PickOf(r));
@@ -122,8 +121,7 @@ class SociNetworkStore final : public NetworkStore {
   absl::Status CreateObservation(const Observation& o, const std::optional<RiskFactor>& f,
                                  const audit::InTransaction& also) override {
     return db_.InTransaction([&](soci::session& s) -> absl::Status {
-      long long id = o.id, school = o.school_id, student = o.student_id, rep = o.reporter_account_id,
-                at = o.created_at;
+      long long id = o.id, school = o.school_id, student = o.student_id, rep = o.reporter_account_id, at = o.created_at;
       s << "INSERT INTO network_observations (id, school_id, student_id, unit_path, dorm_path, "
            "reporter_account_id, reporter_role, category, urgency, what_seen, created_at) VALUES "
            "(:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k)",
@@ -136,8 +134,7 @@ class SociNetworkStore final : public NetworkStore {
   }
 
   absl::StatusOr<std::vector<Observation>> ListObservations(int64_t reporter, const std::vector<std::string>& paths,
-                                                            int64_t before_at, int64_t before_id,
-                                                            int limit) override {
+                                                            int64_t before_at, int64_t before_id, int limit) override {
     std::vector<Observation> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       std::string sql =
@@ -169,17 +166,16 @@ class SociNetworkStore final : public NetworkStore {
                 at = r.created_at;
       s << "INSERT INTO network_weekly_reports (id, school_id, class_id, class_path, week, reporter_account_id, "
            "nothing_to_report, note, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)",
-          soci::use(id), soci::use(school), soci::use(cls), soci::use(r.class_path), soci::use(r.week),
-          soci::use(rep), soci::use(none), soci::use(r.note), soci::use(at);
+          soci::use(id), soci::use(school), soci::use(cls), soci::use(r.class_path), soci::use(r.week), soci::use(rep),
+          soci::use(none), soci::use(r.note), soci::use(at);
       created = true;
       return also(s);
     }));
     return created;
   }
 
-  absl::StatusOr<std::vector<ClassWeek>> ListClassWeeks(const std::vector<std::string>& paths,
-                                                        const std::string& week, bool only_silent,
-                                                        const std::vector<std::string>& silent_weeks,
+  absl::StatusOr<std::vector<ClassWeek>> ListClassWeeks(const std::vector<std::string>& paths, const std::string& week,
+                                                        bool only_silent, const std::vector<std::string>& silent_weeks,
                                                         const std::string& after_path, int limit) override {
     std::vector<ClassWeek> out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {

@@ -71,11 +71,10 @@ Json FactorJson(const FactorView& v) {
 }
 
 Json WeeklyJson(const WeeklyReport& r) {
-  return {{"id", IdToString(r.id)},         {"class_id", IdToString(r.class_id)},
-          {"week", r.week},                 {"nothing_to_report", r.nothing_to_report},
-          {"note", r.note},                 {"created_at", FormatRfc3339(r.created_at)}};
+  return {{"id", IdToString(r.id)}, {"class_id", IdToString(r.class_id)},
+          {"week", r.week},         {"nothing_to_report", r.nothing_to_report},
+          {"note", r.note},         {"created_at", FormatRfc3339(r.created_at)}};
 }
-
 
 }  // namespace
 
@@ -121,7 +120,8 @@ void RegisterNetworkRoutes(http::Router& router, NetworkService& svc) {
   router.Add("GET", "/api/v1/network/observations", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"mine", "page_size", "after"}); !st.ok()) return Response::Error(st);
     auto mine = req.Query("mine").value_or("true");
-    if (mine != "true" && mine != "false") return Response::Error(InvalidArgument("mine must be true or false", "mine"));
+    if (mine != "true" && mine != "false")
+      return Response::Error(InvalidArgument("mine must be true or false", "mine"));
     auto size = PageSize(req, 50);
     if (!size.ok()) return Response::Error(size.status());
     auto page = svc.ListObservations(ActorOf(req), mine == "true", *size, req.Query("after").value_or(""));

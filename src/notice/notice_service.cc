@@ -12,8 +12,8 @@ absl::StatusOr<NoticePage> NoticeService::List(int64_t account_id, bool unread_o
   return store_.List(account_id, unread_only, std::clamp(limit, 1, 200));
 }
 
-absl::StatusOr<NoticePage> NoticeService::Page(int64_t account_id, bool unread_only, const std::string& kind,
-                                               int limit, const std::string& after) {
+absl::StatusOr<NoticePage> NoticeService::Page(int64_t account_id, bool unread_only, const std::string& kind, int limit,
+                                               const std::string& after) {
   if (account_id == 0) return Unauthenticated();
   if (kind.size() > 64) return InvalidArgument("kind is too long", "kind");
   std::optional<NoticeCursor> cursor;

@@ -53,14 +53,13 @@ class SqlNoticeStore final : public NoticeStore {
       long long at = after ? after->created_at : 0, aid = after ? after->id : 0;
       std::string k = kind;
       soci::rowset<soci::row> rows =
-          (s.prepare << fmt::format("SELECT id, school_id, account_id, kind, actor_id, actor_name, params, "
-                                    "created_at, read_at, link, urgent FROM notices WHERE account_id = :a {} {} {} "
-                                    "ORDER BY created_at DESC, id DESC LIMIT {}",
-                                    unread_only ? "AND read_at IS NULL" : "",
-                                    kind.empty() ? "AND :k = ''" : "AND kind = :k",
-                                    after ? "AND (created_at < :t OR (created_at = :t2 AND id < :i))"
-                                          : "AND :t = :t2 AND :i = 0",
-                                    limit + 1),
+          (s.prepare << fmt::format(
+               "SELECT id, school_id, account_id, kind, actor_id, actor_name, params, "
+               "created_at, read_at, link, urgent FROM notices WHERE account_id = :a {} {} {} "
+               "ORDER BY created_at DESC, id DESC LIMIT {}",
+               unread_only ? "AND read_at IS NULL" : "", kind.empty() ? "AND :k = ''" : "AND kind = :k",
+               after ? "AND (created_at < :t OR (created_at = :t2 AND id < :i))" : "AND :t = :t2 AND :i = 0",
+               limit + 1),
            soci::use(id), soci::use(k), soci::use(at), soci::use(at), soci::use(aid));
       for (const auto& r : rows) {
         Notice n;
@@ -122,8 +121,8 @@ class SqlNoticeStore final : public NoticeStore {
           soci::into(n);
       found = n > 0;
       if (found) {
-        s << "UPDATE notices SET read_at = :t WHERE id = :id AND account_id = :a AND read_at IS NULL",
-            soci::use(t), soci::use(id), soci::use(a);
+        s << "UPDATE notices SET read_at = :t WHERE id = :id AND account_id = :a AND read_at IS NULL", soci::use(t),
+            soci::use(id), soci::use(a);
       }
       return absl::OkStatus();
     }));
@@ -146,21 +145,21 @@ void PostNotices(soci::session& s, const std::vector<Notice>& notices, int64_t n
     std::string params = ParamsText(n.params);
     s << "INSERT INTO notices (id, school_id, account_id, kind, actor_id, actor_name, params, created_at, link, "
          "urgent) VALUES (:i, :s, :a, :k, :b, :n, :p, :t, :l, :u)",
-        soci::use(id), soci::use(school, ischool), soci::use(account), soci::use(n.kind),
-        soci::use(actor, iactor), soci::use(n.actor_name), soci::use(params), soci::use(at), soci::use(n.link),
-        soci::use(urgent);
+        soci::use(id), soci::use(school, ischool), soci::use(account), soci::use(n.kind), soci::use(actor, iactor),
+        soci::use(n.actor_name), soci::use(params), soci::use(at), soci::use(n.link), soci::use(urgent);
     if (!n.urgent) continue;
-    Json payload = {{"notice_id", id}, {"account_id", account}, {"school_id", school}, {"kind", n.kind},
-                    {"link", n.link}};
-    auto published = events::Publish(s, {.school_id = school, .kind = std::string(kNoticePosted),
-                                          .subject = fmt::format("account:{}", account), .payload = payload.dump(),
-                                          .created_at = at});
+    Json payload = {
+        {"notice_id", id}, {"account_id", account}, {"school_id", school}, {"kind", n.kind}, {"link", n.link}};
+    auto published = events::Publish(s, {.school_id = school,
+                                         .kind = std::string(kNoticePosted),
+                                         .subject = fmt::format("account:{}", account),
+                                         .payload = payload.dump(),
+                                         .created_at = at});
     if (!published.ok()) throw std::runtime_error("notice.posted not published: " + published.status().ToString());
   }
 }
 
-std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id,
-                                            const std::string& unit_path) {
+std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id, const std::string& unit_path) {
   std::vector<int64_t> out;
   long long school = school_id;
   std::string path = unit_path;
@@ -175,8 +174,6 @@ std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id,
   return out;
 }
 
-std::unique_ptr<NoticeStore> NewSqlNoticeStore(db::Database& db) {
-  return std::make_unique<SqlNoticeStore>(db);
-}
+std::unique_ptr<NoticeStore> NewSqlNoticeStore(db::Database& db) { return std::make_unique<SqlNoticeStore>(db); }
 
 }  // namespace xq::notice

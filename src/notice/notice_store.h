@@ -28,8 +28,7 @@ inline constexpr std::string_view kNoticePosted = "notice.posted";
 
 // Staff accounts to tell of a change at a unit: the psychology centre staff
 // of school_id (0: none) and the auditors whose scope holds unit_path.
-std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id,
-                                            const std::string& unit_path);
+std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id, const std::string& unit_path);
 
 class NoticeStore {
  public:

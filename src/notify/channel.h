@@ -30,7 +30,7 @@ std::string WebhookBody(const std::string& text);
 
 struct HttpUrl {
   std::string host;
-  std::string port;  // "80" by default
+  std::string port;    // "80" by default
   std::string target;  // "/path?query"
 };
 // Only http:// URLs (no TLS here); invalid_argument (field "webhook_url")

@@ -185,8 +185,8 @@ TEST(Smtp, SpeaksThePlainDialogueAndRetriesAfterARefusal) {
     std::lock_guard lk(mu);
     sessions.push_back(seen);
   });
-  auto ch = NewSmtpChannel({.host = "127.0.0.1", .port = rx.port(), .from = "xinqiao@school.local"},
-                           std::chrono::seconds(3));
+  auto ch =
+      NewSmtpChannel({.host = "127.0.0.1", .port = rx.port(), .from = "xinqiao@school.local"}, std::chrono::seconds(3));
   OutboundMessage m{.subject = "心桥紧急待办",
                     .text = UrgentText(1, "http://xq.local/inbox"),
                     .recipients = {"psych@school.local", "leader@school.local"}};

@@ -20,9 +20,9 @@ struct OutboundMessage {
 // The channels of one unit (a school, a district or the city).
 struct ChannelSettings {
   int64_t unit_id = 0;
-  int64_t school_id = 0;     // 0 above schools
-  std::string site_url;      // where staff sign in, e.g. "http://xinqiao.school.local"
-  std::string webhook_url;   // group robot (WeCom/DingTalk); a secret: never echoed back
+  int64_t school_id = 0;    // 0 above schools
+  std::string site_url;     // where staff sign in, e.g. "http://xinqiao.school.local"
+  std::string webhook_url;  // group robot (WeCom/DingTalk); a secret: never echoed back
   std::string smtp_host;
   int smtp_port = 25;
   std::string smtp_from;

@@ -31,8 +31,8 @@ bool Address(const std::string& a) {
 }
 
 absl::Status Check(const ChannelInput& in) {
-  if (!in.site_url.empty() && (!PlainText(in.site_url, 500) ||
-                               !(in.site_url.starts_with("http://") || in.site_url.starts_with("https://"))))
+  if (!in.site_url.empty() &&
+      (!PlainText(in.site_url, 500) || !(in.site_url.starts_with("http://") || in.site_url.starts_with("https://"))))
     return InvalidArgument("the site URL starts with http:// or https://", "site_url");
   if (in.webhook_url && !in.webhook_url->empty()) XQ_RETURN_IF_ERROR(ParseHttpUrl(*in.webhook_url).status());
   if (!in.smtp_host.empty() && !PlainText(in.smtp_host, 253)) return InvalidArgument("not a host name", "smtp_host");
@@ -76,9 +76,13 @@ absl::StatusOr<UnitChannels> NotifyService::Put(const policy::Actor& actor, int6
   if (!unit) return NotFound("org unit not found");
   const policy::Decision d = policy::DecideChannelSettings(actor, unit->kind, unit->path);
   if (!d.allowed) {
-    XQ_RETURN_IF_ERROR(audit::Record(audit_, {.actor_id = actor.account_id, .action = "denied",
-                                              .object_type = "notify_channels", .object_id = IdToString(unit_id),
-                                              .school_id = unit->school_id, .outcome = "denied", .detail = d.reason}));
+    XQ_RETURN_IF_ERROR(audit::Record(audit_, {.actor_id = actor.account_id,
+                                              .action = "denied",
+                                              .object_type = "notify_channels",
+                                              .object_id = IdToString(unit_id),
+                                              .school_id = unit->school_id,
+                                              .outcome = "denied",
+                                              .detail = d.reason}));
     return NotFound("org unit not found");
   }
   XQ_RETURN_IF_ERROR(Check(in));
@@ -98,44 +102,49 @@ absl::StatusOr<UnitChannels> NotifyService::Put(const policy::Actor& actor, int6
   Json detail = {{"webhook", c.webhook_url.empty() ? "none" : (in.webhook_url ? "changed" : "kept")},
                  {"smtp_host", c.smtp_host},
                  {"recipient_roles", c.recipients.size()}};
-  audit::Event e{.actor_id = actor.account_id, .actor_role = std::string(policy::RoleName(*d.via)),
-                 .action = "notify_channels_edit", .object_type = "notify_channels",
-                 .object_id = IdToString(unit->id), .school_id = unit->school_id, .detail = detail.dump()};
+  audit::Event e{.actor_id = actor.account_id,
+                 .actor_role = std::string(policy::RoleName(*d.via)),
+                 .action = "notify_channels_edit",
+                 .object_type = "notify_channels",
+                 .object_id = IdToString(unit->id),
+                 .school_id = unit->school_id,
+                 .detail = detail.dump()};
   XQ_RETURN_IF_ERROR(store_.PutSettings(c, audit::RecordingIn(audit_, e)));
   return Outward(*unit, std::move(c));
 }
 
 events::Subscription UrgentNoticeSubscription(const Clock& clock) {
-  return events::Subscription{
-      .name = std::string(kNoticeSubscriber),
-      .kinds = {"notice.posted"},
-      .handler = [&clock](soci::session& s, const events::Event& e) -> absl::Status {
-        auto p = ParseJson(e.payload);
-        if (!p.ok() || !p->is_object()) return absl::OkStatus();  // not ours to fix: skipped
-        const int64_t account = p->value("account_id", int64_t{0});
-        const int64_t notice = p->value("notice_id", int64_t{0});
-        const int64_t school = p->value("school_id", int64_t{0});
-        if (account == 0) return absl::OkStatus();
-        auto c = ChannelsForAccount(s, account, school);
-        if (!c) return absl::OkStatus();
-        const int64_t now = clock.NowMicros();
-        Json payload = {{"unit_id", c->unit_id}, {"account_id", account}, {"notice_id", notice},
-                        {"link", p->value("link", std::string())}};
-        for (std::string channel : {"webhook", "smtp"}) {
-          if (channel == "webhook" && c->webhook_url.empty()) continue;
-          if (channel == "smtp" && c->smtp_host.empty()) continue;
-          payload["channel"] = channel;
-          XQ_RETURN_IF_ERROR(jobs::ScheduleIn(s,
-                                              {.kind = std::string(kSendJob),
-                                               .key = fmt::format("{}:{}", channel, notice),
-                                               .school_id = c->school_id,
-                                               .payload = payload.dump(),
-                                               .due_at = now},
-                                              now)
-                                 .status());
-        }
-        return absl::OkStatus();
-      }};
+  return events::Subscription{.name = std::string(kNoticeSubscriber),
+                              .kinds = {"notice.posted"},
+                              .handler = [&clock](soci::session& s, const events::Event& e) -> absl::Status {
+                                auto p = ParseJson(e.payload);
+                                if (!p.ok() || !p->is_object()) return absl::OkStatus();  // not ours to fix: skipped
+                                const int64_t account = p->value("account_id", int64_t{0});
+                                const int64_t notice = p->value("notice_id", int64_t{0});
+                                const int64_t school = p->value("school_id", int64_t{0});
+                                if (account == 0) return absl::OkStatus();
+                                auto c = ChannelsForAccount(s, account, school);
+                                if (!c) return absl::OkStatus();
+                                const int64_t now = clock.NowMicros();
+                                Json payload = {{"unit_id", c->unit_id},
+                                                {"account_id", account},
+                                                {"notice_id", notice},
+                                                {"link", p->value("link", std::string())}};
+                                for (std::string channel : {"webhook", "smtp"}) {
+                                  if (channel == "webhook" && c->webhook_url.empty()) continue;
+                                  if (channel == "smtp" && c->smtp_host.empty()) continue;
+                                  payload["channel"] = channel;
+                                  XQ_RETURN_IF_ERROR(jobs::ScheduleIn(s,
+                                                                      {.kind = std::string(kSendJob),
+                                                                       .key = fmt::format("{}:{}", channel, notice),
+                                                                       .school_id = c->school_id,
+                                                                       .payload = payload.dump(),
+                                                                       .due_at = now},
+                                                                      now)
+                                                         .status());
+                                }
+                                return absl::OkStatus();
+                              }};
 }
 
 void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
@@ -148,9 +157,9 @@ void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
     if (!c) return absl::OkStatus();  // removed meanwhile
     const int64_t count = UnreadUrgent(s, account);
     if (count == 0) return absl::OkStatus();  // read meanwhile: nothing to say
-    const std::string link = c->site_url + (count == 1 && !p->value("link", std::string()).empty()
-                                                ? p->value("link", std::string())
-                                                : std::string("/notices"));
+    const std::string link =
+        c->site_url + (count == 1 && !p->value("link", std::string()).empty() ? p->value("link", std::string())
+                                                                              : std::string("/notices"));
     OutboundMessage m{.subject = "心桥紧急待办", .text = UrgentText(count, link)};
     std::unique_ptr<Channel> ch;
     if (channel == "webhook") {
@@ -162,7 +171,8 @@ void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
       if (c->smtp_host.empty()) return absl::OkStatus();
       std::set<std::string> to;
       for (const auto& role : RolesOf(s, account))
-        if (auto it = c->recipients.find(role); it != c->recipients.end()) to.insert(it->second.begin(), it->second.end());
+        if (auto it = c->recipients.find(role); it != c->recipients.end())
+          to.insert(it->second.begin(), it->second.end());
       if (to.empty()) return absl::OkStatus();
       m.recipients.assign(to.begin(), to.end());
       ch = NewSmtpChannel({.host = c->smtp_host, .port = c->smtp_port, .from = c->smtp_from});

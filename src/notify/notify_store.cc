@@ -41,7 +41,8 @@ class SociNotifyStore final : public NotifyStore {
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       long long i = id;
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT id, kind, name, path, COALESCE(school_id, 0) FROM org_units WHERE id = :i", soci::use(i));
+          (s.prepare << "SELECT id, kind, name, path, COALESCE(school_id, 0) FROM org_units WHERE id = :i",
+           soci::use(i));
       for (const auto& r : rows)
         out = UnitRef{db::GetInt(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3), db::GetInt(r, 4)};
       return absl::OkStatus();
@@ -142,8 +143,8 @@ void RecordSent(soci::session& s, const ChannelSettings& c, const std::string& c
   int cnt = static_cast<int>(count);
   s << "INSERT INTO notify_sent (id, school_id, unit_id, channel, account_id, notice_id, urgent_count, sent_at) "
        "VALUES (:i, :s, :u, :c, :a, :n, :k, :t)",
-      soci::use(id), soci::use(school), soci::use(unit), soci::use(channel), soci::use(a), soci::use(n),
-      soci::use(cnt), soci::use(t);
+      soci::use(id), soci::use(school), soci::use(unit), soci::use(channel), soci::use(a), soci::use(n), soci::use(cnt),
+      soci::use(t);
 }
 
 }  // namespace xq::notify

@@ -69,7 +69,8 @@ void RegisterNotifyRoutes(http::Router& router, NotifyService& svc) {
       in.smtp_port = static_cast<int>(*port);
     }
     if (recipients) {
-      if (!recipients->is_object()) return Response::Error(InvalidArgument("recipients maps roles to addresses", "recipients"));
+      if (!recipients->is_object())
+        return Response::Error(InvalidArgument("recipients maps roles to addresses", "recipients"));
       for (const auto& [role, list] : recipients->items()) {
         if (!list.is_array()) return Response::Error(InvalidArgument("a list of addresses", "recipients." + role));
         for (const auto& a : list) {

@@ -54,8 +54,9 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
         std::lock_guard lk(mu);
         bodies.push_back(buf.substr(buf.find("\r\n\r\n") + 4));
       }
-      const std::string answer = i == 0 ? "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                                        : "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"errcode\":0}";
+      const std::string answer =
+          i == 0 ? "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                 : "HTTP/1.1 200 OK\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"errcode\":0}";
       asio::write(s, asio::buffer(answer));
     }
   });
@@ -65,18 +66,20 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
   auto db = db::Database::Open("sqlite:" + path).value();
   ASSERT_TRUE(db::Migrate(*db).ok());
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/send?key=k";
-  ASSERT_TRUE(db->Run([&](soci::session& s) {
-                  s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', 'c', '/1/', 0)";
-                  s << "INSERT INTO org_units (id, parent_id, kind, name, path, school_id, created_at) VALUES (5, 1, 'school', 's', '/1/5/', 5, 0)";
-                  s << "INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, updated_at) "
-                       "VALUES (42, 'psych', 'x', '李老师', 'staff', 0, 0)";
-                  s << "INSERT INTO role_assignments (id, account_id, role, org_unit_id, school_id, created_at) "
-                       "VALUES (7, 42, 'psych_staff', 5, 5, 0)";
-                  s << "INSERT INTO notify_channels (unit_id, school_id, site_url, webhook_url, updated_at, updated_by) "
-                       "VALUES (5, 5, 'http://xq.local', :u, 0, 0)",
-                      soci::use(url);
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(
+      db->Run([&](soci::session& s) {
+          s << "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', 'c', '/1/', 0)";
+          s << "INSERT INTO org_units (id, parent_id, kind, name, path, school_id, created_at) VALUES (5, 1, 'school', "
+               "'s', '/1/5/', 5, 0)";
+          s << "INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, updated_at) "
+               "VALUES (42, 'psych', 'x', '李老师', 'staff', 0, 0)";
+          s << "INSERT INTO role_assignments (id, account_id, role, org_unit_id, school_id, created_at) "
+               "VALUES (7, 42, 'psych_staff', 5, 5, 0)";
+          s << "INSERT INTO notify_channels (unit_id, school_id, site_url, webhook_url, updated_at, updated_by) "
+               "VALUES (5, 5, 'http://xq.local', :u, 0, 0)",
+              soci::use(url);
+          return absl::OkStatus();
+        }).ok());
   FakeClock clock;
   // An urgent notice naming a student in its params, and a plain one.
   ASSERT_TRUE(db->InTransaction([&](soci::session& s) {
@@ -128,7 +131,8 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
   EXPECT_TRUE(policy::DiagnosticWordsIn(bodies[1]).empty());
   long long sent = 0;
   ASSERT_TRUE(db->Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM notify_sent WHERE account_id = 42 AND channel = 'webhook'", soci::into(sent);
+                  s << "SELECT COUNT(*) FROM notify_sent WHERE account_id = 42 AND channel = 'webhook'",
+                      soci::into(sent);
                   return absl::OkStatus();
                 }).ok());
   EXPECT_EQ(sent, 1);

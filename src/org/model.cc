@@ -27,8 +27,7 @@ constexpr std::array<KindInfo, kSchoolKindCount> kKinds = {{
 }  // namespace
 
 bool IsUnitKind(std::string_view k) {
-  return k == kCity || k == kDistrict || k == kSchool || k == kGrade || k == kDepartment ||
-         k == kClass || k == kDorm;
+  return k == kCity || k == kDistrict || k == kSchool || k == kGrade || k == kDepartment || k == kClass || k == kDorm;
 }
 
 bool MayHangUnder(std::string_view parent, std::string_view child, std::string_view school_kind) {
@@ -57,9 +56,7 @@ std::string_view SchoolKindLabelFor(std::string_view name) {
   return k ? SchoolKindLabelZh(*k) : std::string_view();
 }
 
-bool IsHigherEd(std::string_view school_kind) {
-  return school_kind == "college" || school_kind == "university";
-}
+bool IsHigherEd(std::string_view school_kind) { return school_kind == "college" || school_kind == "university"; }
 
 void DeriveFromParent(const OrgUnit* parent, OrgUnit& child) {
   std::string own = std::to_string(child.id) + "/";
@@ -71,8 +68,10 @@ void DeriveFromParent(const OrgUnit* parent, OrgUnit& child) {
     child.school_id = parent ? parent->school_id : 0;
     child.school_kind.clear();  // stored on schools only
   }
-  if (child.kind == kDistrict) child.district_id = child.id;
-  else child.district_id = parent ? parent->district_id : 0;
+  if (child.kind == kDistrict)
+    child.district_id = child.id;
+  else
+    child.district_id = parent ? parent->district_id : 0;
 }
 
 std::vector<int64_t> IdsOfPath(std::string_view path) {

@@ -28,8 +28,7 @@ bool IsUnitKind(std::string_view kind);
 // Whether a unit of kind child may hang under a unit of kind parent.
 // school_kind is the school kind of the child (schools) or of the school the
 // parent belongs to (grade/department/class/dorm); may be empty otherwise.
-bool MayHangUnder(std::string_view parent_kind, std::string_view child_kind,
-                  std::string_view school_kind);
+bool MayHangUnder(std::string_view parent_kind, std::string_view child_kind, std::string_view school_kind);
 
 // School kinds (org_units.school_kind), ascii names in the database and
 // Chinese labels in JSON (school_kind_label).

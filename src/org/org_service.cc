@@ -35,9 +35,7 @@ policy::Resource RosterOf(const StudentRecord& r) {
   return res;
 }
 
-std::string RoleOf(const policy::Decision& d) {
-  return d.via ? std::string(policy::RoleName(*d.via)) : std::string();
-}
+std::string RoleOf(const policy::Decision& d) { return d.via ? std::string(policy::RoleName(*d.via)) : std::string(); }
 
 int64_t DataRows(const RosterParse& p) {
   std::set<int> lines;
@@ -82,9 +80,8 @@ std::optional<StudentCursor> DecodeCursor(std::string_view s) {
   return c;
 }
 
-absl::Status OrgService::Denied(const policy::Actor& actor, std::string_view object_type,
-                                int64_t object_id, int64_t student_id, int64_t school_id,
-                                std::string_view reason, absl::Status answer) {
+absl::Status OrgService::Denied(const policy::Actor& actor, std::string_view object_type, int64_t object_id,
+                                int64_t student_id, int64_t school_id, std::string_view reason, absl::Status answer) {
   audit::Event e;
   e.actor_id = actor.account_id;
   e.action = "denied";
@@ -130,8 +127,7 @@ absl::StatusOr<UnitDetail> OrgService::GetUnit(const policy::Actor& actor, int64
   auto unit = store_.GetUnit(id);
   if (!unit.ok()) return unit.status();
   if (!InActorScope(actor, unit->path) && !AboveActorScope(actor, unit->path))
-    return Denied(actor, "org_unit", id, 0, unit->school_id, "org unit outside scope",
-                  NotFound("org unit not found"));
+    return Denied(actor, "org_unit", id, 0, unit->school_id, "org unit outside scope", NotFound("org unit not found"));
   UnitDetail d;
   d.unit = *unit;
   std::vector<int64_t> ids = IdsOfPath(unit->path);
@@ -149,8 +145,7 @@ absl::StatusOr<UnitDetail> OrgService::GetUnit(const policy::Actor& actor, int64
   return d;
 }
 
-absl::StatusOr<StudentList> OrgService::ListStudents(const policy::Actor& actor,
-                                                     const StudentListRequest& req) {
+absl::StatusOr<StudentList> OrgService::ListStudents(const policy::Actor& actor, const StudentListRequest& req) {
   if (req.page_size < 1) return InvalidArgument("page_size must be at least 1", "page_size");
   StudentQuery q;
   q.limit = std::min(req.page_size, kMaxPageSize);
@@ -227,8 +222,7 @@ absl::StatusOr<StudentDetail> OrgService::GetStudent(const policy::Actor& actor,
   if (!rec.ok()) return rec.status();
   policy::Decision d = policy::Decide(actor, Action::kRead, RosterOf(*rec));
   if (!d.allowed)
-    return Denied(actor, "student", id, id, rec->student.school_id, d.reason,
-                  NotFound("student not found"));
+    return Denied(actor, "student", id, id, rec->student.school_id, d.reason, NotFound("student not found"));
   StudentDetail out;
   out.record = std::move(*rec);
   out.view = d.view;
@@ -280,22 +274,19 @@ absl::StatusOr<ImportOutcome> OrgService::ImportRoster(const policy::Actor& acto
   e.object_id = IdToString(school->id);
   e.school_id = school->id;
   e.outcome = out.errors.empty() ? "ok" : "failed";
-  e.detail = out.errors.empty()
-                 ? fmt::format(R"({{"total":{},"created":{},"updated":{}}})", out.total,
-                               out.counts.created, out.counts.updated)
-                 : fmt::format(R"({{"total":{},"errors":{}}})", out.total, out.errors.size());
+  e.detail = out.errors.empty() ? fmt::format(R"({{"total":{},"created":{},"updated":{}}})", out.total,
+                                              out.counts.created, out.counts.updated)
+                                : fmt::format(R"({{"total":{},"errors":{}}})", out.total, out.errors.size());
   XQ_RETURN_IF_ERROR(audit_.Record(e));
   return out;
 }
 
-absl::StatusOr<ImportOutcome> OrgService::ImportRosterAsOperator(std::optional<int64_t> school_id,
-                                                                 std::string_view csv,
+absl::StatusOr<ImportOutcome> OrgService::ImportRosterAsOperator(std::optional<int64_t> school_id, std::string_view csv,
                                                                  const ProgressFn& progress) {
   OrgUnit school;
   if (school_id) {
     auto s = store_.GetUnit(*school_id);
-    if (!s.ok() || s->kind != kSchool)
-      return WithField(NotFound("school not found"), "school_id");
+    if (!s.ok() || s->kind != kSchool) return WithField(NotFound("school not found"), "school_id");
     school = *s;
   } else {
     // The school named in the file's 学校 column.
@@ -333,14 +324,13 @@ absl::StatusOr<ImportOutcome> OrgService::ImportRosterAsOperator(std::optional<i
   e.object_id = IdToString(school.id);
   e.school_id = school.id;
   e.outcome = out.errors.empty() ? "ok" : "failed";
-  e.detail = fmt::format(R"({{"total":{},"created":{},"updated":{},"errors":{}}})", out.total,
-                         out.counts.created, out.counts.updated, out.errors.size());
+  e.detail = fmt::format(R"({{"total":{},"created":{},"updated":{},"errors":{}}})", out.total, out.counts.created,
+                         out.counts.updated, out.errors.size());
   XQ_RETURN_IF_ERROR(audit_.Record(e));
   return out;
 }
 
-absl::StatusOr<Pairing> OrgService::Pair(const policy::Actor& actor, int64_t staff_id,
-                                         int64_t student_id) {
+absl::StatusOr<Pairing> OrgService::Pair(const policy::Actor& actor, int64_t staff_id, int64_t student_id) {
   auto rec = store_.GetStudent(student_id);
   if (!rec.ok()) return WithField(rec.status(), "student_id");
   policy::Resource res = RosterOf(*rec);
@@ -402,8 +392,7 @@ absl::StatusOr<PairingCoverage> OrgService::Coverage(const policy::Actor& actor,
   if (!d.allowed) {
     bool visible = InActorScope(actor, unit->path) || AboveActorScope(actor, unit->path);
     return Denied(actor, "pairing_coverage", unit_id, 0, unit->school_id, d.reason,
-                  visible ? PermissionDenied("may not read indicators of this unit")
-                          : NotFound("org unit not found"));
+                  visible ? PermissionDenied("may not read indicators of this unit") : NotFound("org unit not found"));
   }
   return store_.Coverage(unit->path);
 }

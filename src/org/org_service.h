@@ -28,7 +28,7 @@ namespace xq::org {
 
 struct UnitDetail {
   OrgUnit unit;
-  std::vector<OrgUnit> ancestors;  // root first, without the unit itself
+  std::vector<OrgUnit> ancestors;   // root first, without the unit itself
   std::optional<int64_t> students;  // when the caller may read the roster there
 };
 
@@ -36,10 +36,10 @@ inline constexpr int kDefaultPageSize = 50;
 inline constexpr int kMaxPageSize = 200;
 
 struct StudentListRequest {
-  std::optional<int64_t> unit_id;  // default: all the caller's scopes
-  std::string q;                   // name or 学号 prefix
+  std::optional<int64_t> unit_id;    // default: all the caller's scopes
+  std::string q;                     // name or 学号 prefix
   int page_size = kDefaultPageSize;  // 1..; capped at kMaxPageSize
-  std::string after;               // opaque cursor from a previous page
+  std::string after;                 // opaque cursor from a previous page
 };
 
 struct StudentItem {
@@ -73,22 +73,18 @@ class OrgService {
 
   // Children of parent_id (which must be in scope), or without a parent the
   // units the caller's grants are bound to.
-  absl::StatusOr<std::vector<OrgUnit>> ListUnits(const policy::Actor& actor,
-                                                 std::optional<int64_t> parent_id);
+  absl::StatusOr<std::vector<OrgUnit>> ListUnits(const policy::Actor& actor, std::optional<int64_t> parent_id);
   absl::StatusOr<UnitDetail> GetUnit(const policy::Actor& actor, int64_t id);
 
-  absl::StatusOr<StudentList> ListStudents(const policy::Actor& actor,
-                                           const StudentListRequest& req);
+  absl::StatusOr<StudentList> ListStudents(const policy::Actor& actor, const StudentListRequest& req);
   absl::StatusOr<StudentDetail> GetStudent(const policy::Actor& actor, int64_t id);
 
   // D1 write in the school (school data admin). Validation errors come back
   // in ImportOutcome::errors with nothing written.
-  absl::StatusOr<ImportOutcome> ImportRoster(const policy::Actor& actor, int64_t school_id,
-                                             std::string_view csv);
+  absl::StatusOr<ImportOutcome> ImportRoster(const policy::Actor& actor, int64_t school_id, std::string_view csv);
   // The operator at the console (`xinqiao import roster`): no actor. Without
   // school_id the school is found by the name in the 学校 column.
-  absl::StatusOr<ImportOutcome> ImportRosterAsOperator(std::optional<int64_t> school_id,
-                                                       std::string_view csv,
+  absl::StatusOr<ImportOutcome> ImportRosterAsOperator(std::optional<int64_t> school_id, std::string_view csv,
                                                        const ProgressFn& progress = {});
 
   // 教师包联学生: needs D1 write where the student is.
@@ -99,11 +95,9 @@ class OrgService {
 
  private:
   // NotFound, audited as a denial.
-  absl::Status Denied(const policy::Actor& actor, std::string_view object_type, int64_t object_id,
-                      int64_t student_id, int64_t school_id, std::string_view reason,
-                      absl::Status answer);
-  absl::StatusOr<ImportOutcome> Import(const OrgUnit& school, std::string_view csv,
-                                       const ProgressFn& progress);
+  absl::Status Denied(const policy::Actor& actor, std::string_view object_type, int64_t object_id, int64_t student_id,
+                      int64_t school_id, std::string_view reason, absl::Status answer);
+  absl::StatusOr<ImportOutcome> Import(const OrgUnit& school, std::string_view csv, const ProgressFn& progress);
 
   OrgStore& store_;
   audit::AuditLog& audit_;

@@ -88,9 +88,10 @@ class OrgServiceTest : public ::testing::Test {
   long long Denials() {
     long long n = 0;
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied'", soci::into(n);
-                  return absl::OkStatus();
-                }).ok());
+                     s << "SELECT COUNT(*) FROM audit_log WHERE outcome = 'denied'", soci::into(n);
+                     return absl::OkStatus();
+                   })
+                    .ok());
     return n;
   }
   std::vector<std::string> Names(const StudentList& l) {
@@ -212,18 +213,17 @@ TEST_F(OrgServiceTest, PagingAndSearch) {
     r.after = page->next;
   }
   EXPECT_EQ(names.size(), 5u);
-  EXPECT_EQ(svc_->ListStudents(psych, {.after = "zz"}).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(svc_->ListStudents(psych, {.page_size = 0}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(svc_->ListStudents(psych, {.after = "zz"}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(svc_->ListStudents(psych, {.page_size = 0}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(svc_->ListStudents(psych, {.q = "B1"})->total, 1);
   EXPECT_EQ(svc_->ListStudents(psych, {.q = "乙"})->total, 2);
 }
 
 TEST_F(OrgServiceTest, RosterImportNeedsTheSchoolDataAdmin) {
-  const std::string csv = "学号,姓名,性别,年级,班级,家长姓名,家长电话\n"
-                          "N1,新生一,男,七年级,3班,新父,13900000001\n"
-                          "A0,甲0改,男,七年级,2班,,\n";
+  const std::string csv =
+      "学号,姓名,性别,年级,班级,家长姓名,家长电话\n"
+      "N1,新生一,男,七年级,3班,新父,13900000001\n"
+      "A0,甲0改,男,七年级,2班,,\n";
   policy::Actor admin = As(Role::kSchoolDataAdmin, school_);
   auto out = svc_->ImportRoster(admin, school_.id, csv);
   ASSERT_TRUE(out.ok()) << out.status();

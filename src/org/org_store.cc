@@ -90,30 +90,27 @@ std::string LikePrefix(std::string_view s) {
 absl::StatusOr<OrgUnit> LoadUnit(soci::session& s, int64_t id) {
   long long lid = id;
   soci::rowset<soci::row> rs =
-      (s.prepare << fmt::format("SELECT {} FROM org_units u WHERE u.id = :id", kUnitCols),
-       soci::use(lid));
+      (s.prepare << fmt::format("SELECT {} FROM org_units u WHERE u.id = :id", kUnitCols), soci::use(lid));
   for (const auto& r : rs) return UnitFromRow(r);
   return NotFound("org unit not found");
 }
 
 absl::Status InsertUnit(soci::session& s, const OrgUnit& u) {
-  long long id = u.id, parent = u.parent_id, school = u.school_id, district = u.district_id,
-            created = u.created_at;
+  long long id = u.id, parent = u.parent_id, school = u.school_id, district = u.district_id, created = u.created_at;
   int grade_year = u.grade_year;
-  soci::indicator ip = Ind(u.parent_id), ic = Ind(u.code), isk = Ind(u.school_kind),
-                  isc = Ind(u.school_id), id_ = Ind(u.district_id),
-                  igy = u.grade_year == 0 ? soci::i_null : soci::i_ok;
+  soci::indicator ip = Ind(u.parent_id), ic = Ind(u.code), isk = Ind(u.school_kind), isc = Ind(u.school_id),
+                  id_ = Ind(u.district_id), igy = u.grade_year == 0 ? soci::i_null : soci::i_ok;
   s << "INSERT INTO org_units (id, parent_id, kind, name, code, school_kind, school_id, "
        "district_id, path, grade_year, created_at) VALUES "
        "(:id, :parent, :kind, :name, :code, :sk, :school, :district, :path, :gy, :created)",
-      soci::use(id), soci::use(parent, ip), soci::use(u.kind), soci::use(u.name),
-      soci::use(u.code, ic), soci::use(u.school_kind, isk), soci::use(school, isc),
-      soci::use(district, id_), soci::use(u.path), soci::use(grade_year, igy), soci::use(created);
+      soci::use(id), soci::use(parent, ip), soci::use(u.kind), soci::use(u.name), soci::use(u.code, ic),
+      soci::use(u.school_kind, isk), soci::use(school, isc), soci::use(district, id_), soci::use(u.path),
+      soci::use(grade_year, igy), soci::use(created);
   return absl::OkStatus();
 }
 
-absl::Status InsertMembership(soci::session& s, int64_t school_id, int64_t student_id,
-                              int64_t class_id, const std::string& start) {
+absl::Status InsertMembership(soci::session& s, int64_t school_id, int64_t student_id, int64_t class_id,
+                              const std::string& start) {
   long long id = NewId(), sc = school_id, st = student_id, cl = class_id;
   s << "INSERT INTO class_memberships (id, school_id, student_id, class_id, start_date) "
        "VALUES (:id, :sc, :st, :cl, :start)",
@@ -145,8 +142,7 @@ class SociOrgStore final : public OrgStore {
           school_kind = school.school_kind;
         }
         if (!MayHangUnder(parent->kind, unit.kind, school_kind))
-          return InvalidArgument(
-              fmt::format("a {} may not hang under a {}", unit.kind, parent->kind), "parent_id");
+          return InvalidArgument(fmt::format("a {} may not hang under a {}", unit.kind, parent->kind), "parent_id");
         DeriveFromParent(&*parent, unit);
       }
       return InsertUnit(s, unit);
@@ -171,8 +167,8 @@ class SociOrgStore final : public OrgStore {
     for (int64_t id : ids) list += (list.empty() ? "" : ",") + std::to_string(id);
     std::unordered_map<int64_t, OrgUnit> found;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      soci::rowset<soci::row> rs = s.prepare << fmt::format(
-          "SELECT {} FROM org_units u WHERE u.id IN ({})", kUnitCols, list);
+      soci::rowset<soci::row> rs = s.prepare
+                                   << fmt::format("SELECT {} FROM org_units u WHERE u.id IN ({})", kUnitCols, list);
       for (const auto& r : rs) {
         OrgUnit u = UnitFromRow(r);
         found[u.id] = std::move(u);
@@ -189,11 +185,10 @@ class SociOrgStore final : public OrgStore {
     long long pid = parent_id;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       soci::rowset<soci::row> rs =
-          (s.prepare << fmt::format(
-               "SELECT {}, CASE WHEN EXISTS (SELECT 1 FROM org_units k WHERE k.parent_id = u.id) "
-               "THEN 1 ELSE 0 END FROM org_units u WHERE u.parent_id = :p "
-               "ORDER BY u.kind, u.grade_year, u.name, u.id",
-               kUnitCols),
+          (s.prepare << fmt::format("SELECT {}, CASE WHEN EXISTS (SELECT 1 FROM org_units k WHERE k.parent_id = u.id) "
+                                    "THEN 1 ELSE 0 END FROM org_units u WHERE u.parent_id = :p "
+                                    "ORDER BY u.kind, u.grade_year, u.name, u.id",
+                                    kUnitCols),
            soci::use(pid));
       for (const auto& r : rs) {
         OrgUnit u = UnitFromRow(r);
@@ -210,9 +205,8 @@ class SociOrgStore final : public OrgStore {
     std::string n(name);
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       soci::rowset<soci::row> rs =
-          (s.prepare << fmt::format(
-               "SELECT {} FROM org_units u WHERE u.kind = 'school' AND u.name = :n ORDER BY u.id",
-               kUnitCols),
+          (s.prepare << fmt::format("SELECT {} FROM org_units u WHERE u.kind = 'school' AND u.name = :n ORDER BY u.id",
+                                    kUnitCols),
            soci::use(n));
       for (const auto& r : rs) out.push_back(UnitFromRow(r));
       return absl::OkStatus();
@@ -239,8 +233,7 @@ class SociOrgStore final : public OrgStore {
     XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) -> absl::Status {
       auto cls = LoadUnit(s, st.class_id);
       if (!cls.ok() || cls->kind != kClass) return InvalidArgument("no such class", "class_id");
-      if (cls->school_id != st.school_id)
-        return InvalidArgument("class is not in the student's school", "class_id");
+      if (cls->school_id != st.school_id) return InvalidArgument("class is not in the student's school", "class_id");
       XQ_ASSIGN_OR_RETURN(OrgUnit parent, LoadUnit(s, cls->parent_id));
       st.grade_id = parent.kind == kSchool ? 0 : parent.id;
       st.unit_path = cls->path;
@@ -254,8 +247,7 @@ class SociOrgStore final : public OrgStore {
     std::optional<StudentRecord> out;
     long long lid = id;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      soci::rowset<soci::row> rs =
-          (s.prepare << std::string(kStudentSelect) + "WHERE s.id = :id", soci::use(lid));
+      soci::rowset<soci::row> rs = (s.prepare << std::string(kStudentSelect) + "WHERE s.id = :id", soci::use(lid));
       for (const auto& r : rs) out = StudentFromRow(r);
       return absl::OkStatus();
     }));
@@ -263,31 +255,27 @@ class SociOrgStore final : public OrgStore {
     return *out;
   }
 
-  absl::StatusOr<std::optional<Student>> FindStudentByNo(int64_t school_id,
-                                                         std::string_view student_no) override {
+  absl::StatusOr<std::optional<Student>> FindStudentByNo(int64_t school_id, std::string_view student_no) override {
     std::optional<Student> out;
     long long sc = school_id;
     std::string no(student_no);
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       soci::rowset<soci::row> rs =
-          (s.prepare << std::string(kStudentSelect) +
-                            "WHERE s.school_id = :sc AND s.student_no = :no",
-           soci::use(sc), soci::use(no));
+          (s.prepare << std::string(kStudentSelect) + "WHERE s.school_id = :sc AND s.student_no = :no", soci::use(sc),
+           soci::use(no));
       for (const auto& r : rs) out = StudentFromRow(r).student;
       return absl::OkStatus();
     }));
     return out;
   }
 
-  absl::Status TransferStudent(int64_t student_id, int64_t class_id,
-                               std::string_view date) override {
+  absl::Status TransferStudent(int64_t student_id, int64_t class_id, std::string_view date) override {
     std::string d(date);
     return db_.InTransaction([&](soci::session& s) -> absl::Status {
       std::optional<StudentRecord> cur;
       long long sid = student_id;
       {
-        soci::rowset<soci::row> rs =
-            (s.prepare << std::string(kStudentSelect) + "WHERE s.id = :id", soci::use(sid));
+        soci::rowset<soci::row> rs = (s.prepare << std::string(kStudentSelect) + "WHERE s.id = :id", soci::use(sid));
         for (const auto& r : rs) cur = StudentFromRow(r);
       }
       if (!cur) return NotFound("student not found");
@@ -332,8 +320,7 @@ class SociOrgStore final : public OrgStore {
     std::string scope;
     for (const auto& p : q.path_prefixes) {
       if (!IsWellFormedPath(p)) return Internal("malformed scope path");
-      scope += fmt::format("{}s.unit_path LIKE '{}%' OR d.path LIKE '{}%'",
-                           scope.empty() ? "" : " OR ", p, p);
+      scope += fmt::format("{}s.unit_path LIKE '{}%' OR d.path LIKE '{}%'", scope.empty() ? "" : " OR ", p, p);
     }
     if (!q.student_ids.empty()) {
       std::string ids;
@@ -364,8 +351,7 @@ class SociOrgStore final : public OrgStore {
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       {
         auto pt = (s.prepare << std::string(kStudentSelect) + page_where +
-                                    fmt::format(" ORDER BY s.unit_path, s.name, s.id LIMIT {}",
-                                                limit + 1));
+                                    fmt::format(" ORDER BY s.unit_path, s.name, s.id LIMIT {}", limit + 1));
         for (auto& b : binds) pt, soci::use(b);
         soci::rowset<soci::row> rs(pt);
         for (const auto& r : rs) page.items.push_back(StudentFromRow(r));
@@ -390,8 +376,7 @@ class SociOrgStore final : public OrgStore {
     return page;
   }
 
-  absl::StatusOr<Guardian> AddGuardian(int64_t student_id, Guardian g,
-                                       std::string_view relation) override {
+  absl::StatusOr<Guardian> AddGuardian(int64_t student_id, Guardian g, std::string_view relation) override {
     if (g.name.empty()) return InvalidArgument("guardian name is required", "name");
     if (g.id == 0) g.id = NewId();
     g.created_at = clock_.NowMicros();
@@ -411,11 +396,10 @@ class SociOrgStore final : public OrgStore {
     std::vector<GuardianLink> out;
     long long sid = student_id;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      soci::rowset<soci::row> rs =
-          (s.prepare << "SELECT g.id, g.school_id, g.name, g.phone, g.created_at, sg.relation "
-                        "FROM student_guardians sg JOIN guardians g ON g.id = sg.guardian_id "
-                        "WHERE sg.student_id = :s ORDER BY g.created_at, g.id",
-           soci::use(sid));
+      soci::rowset<soci::row> rs = (s.prepare << "SELECT g.id, g.school_id, g.name, g.phone, g.created_at, sg.relation "
+                                                 "FROM student_guardians sg JOIN guardians g ON g.id = sg.guardian_id "
+                                                 "WHERE sg.student_id = :s ORDER BY g.created_at, g.id",
+                                    soci::use(sid));
       for (const auto& r : rs) {
         GuardianLink l;
         l.guardian.id = GetInt(r, 0);
@@ -443,8 +427,8 @@ class SociOrgStore final : public OrgStore {
       soci::indicator isc = Ind(st.school_id), iph = Ind(st.phone), iti = Ind(st.title);
       s << "INSERT INTO staff (id, school_id, org_unit_id, name, phone, title, created_at) "
            "VALUES (:id, :sc, :ou, :n, :ph, :ti, :t)",
-          soci::use(id), soci::use(school, isc), soci::use(ou), soci::use(st.name),
-          soci::use(st.phone, iph), soci::use(st.title, iti), soci::use(created);
+          soci::use(id), soci::use(school, isc), soci::use(ou), soci::use(st.name), soci::use(st.phone, iph),
+          soci::use(st.title, iti), soci::use(created);
       return absl::OkStatus();
     }));
     return st;
@@ -454,10 +438,9 @@ class SociOrgStore final : public OrgStore {
     std::optional<Staff> out;
     long long lid = id;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      soci::rowset<soci::row> rs =
-          (s.prepare << "SELECT id, school_id, org_unit_id, name, phone, title, created_at "
-                        "FROM staff WHERE id = :id",
-           soci::use(lid));
+      soci::rowset<soci::row> rs = (s.prepare << "SELECT id, school_id, org_unit_id, name, phone, title, created_at "
+                                                 "FROM staff WHERE id = :id",
+                                    soci::use(lid));
       for (const auto& r : rs) {
         Staff st;
         st.id = GetInt(r, 0);
@@ -489,8 +472,8 @@ class SociOrgStore final : public OrgStore {
       p.school_id = school;
       long long tid = staff_id;
       int n = 0;
-      s << "SELECT COUNT(*) FROM pairings WHERE student_id = :s AND staff_id = :t",
-          soci::use(sid), soci::use(tid), soci::into(n);
+      s << "SELECT COUNT(*) FROM pairings WHERE student_id = :s AND staff_id = :t", soci::use(sid), soci::use(tid),
+          soci::into(n);
       if (n > 0) return Conflict("the teacher is already paired with this student");
       long long id = p.id, created = p.created_at;
       s << "INSERT INTO pairings (id, school_id, staff_id, student_id, created_at) "
@@ -505,8 +488,8 @@ class SociOrgStore final : public OrgStore {
   absl::Status Unpair(int64_t staff_id, int64_t student_id) override {
     return db_.InTransaction([&](soci::session& s) -> absl::Status {
       long long sid = student_id, tid = staff_id;
-      soci::statement st = (s.prepare << "DELETE FROM pairings WHERE student_id = :s AND staff_id = :t",
-                            soci::use(sid), soci::use(tid));
+      soci::statement st =
+          (s.prepare << "DELETE FROM pairings WHERE student_id = :s AND staff_id = :t", soci::use(sid), soci::use(tid));
       st.execute(true);
       if (st.get_affected_rows() == 0) return NotFound("no such pairing");
       db::RecordStaffChanged(s, staff_id);  // and lose them at once
@@ -519,8 +502,7 @@ class SociOrgStore final : public OrgStore {
     long long tid = staff_id;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       soci::rowset<soci::row> rs =
-          (s.prepare << "SELECT student_id FROM pairings WHERE staff_id = :t ORDER BY student_id",
-           soci::use(tid));
+          (s.prepare << "SELECT student_id FROM pairings WHERE staff_id = :t ORDER BY student_id", soci::use(tid));
       for (const auto& r : rs) out.push_back(GetInt(r, 0));
       return absl::OkStatus();
     }));
@@ -543,8 +525,7 @@ class SociOrgStore final : public OrgStore {
     return c;
   }
 
-  absl::StatusOr<RosterApplyResult> ApplyRoster(const OrgUnit& school,
-                                                const std::vector<RosterEntry>& rows,
+  absl::StatusOr<RosterApplyResult> ApplyRoster(const OrgUnit& school, const std::vector<RosterEntry>& rows,
                                                 const ProgressFn& progress) override {
     RosterApplyResult result;
     const int64_t now = clock_.NowMicros();
@@ -557,17 +538,16 @@ class SociOrgStore final : public OrgStore {
 
  private:
   absl::Status InsertStudent(soci::session& s, const Student& st) {
-    long long id = st.id, school = st.school_id, grade = st.grade_id, cls = st.class_id,
-              dorm = st.dorm_id, created = st.created_at, updated = st.updated_at;
-    soci::indicator ib = Ind(st.birth_date), ie = Ind(st.enrolment_date), ig = Ind(st.grade_id),
-                    ic = Ind(st.class_id), id_ = Ind(st.dorm_id);
+    long long id = st.id, school = st.school_id, grade = st.grade_id, cls = st.class_id, dorm = st.dorm_id,
+              created = st.created_at, updated = st.updated_at;
+    soci::indicator ib = Ind(st.birth_date), ie = Ind(st.enrolment_date), ig = Ind(st.grade_id), ic = Ind(st.class_id),
+                    id_ = Ind(st.dorm_id);
     s << "INSERT INTO students (id, school_id, student_no, name, sex, birth_date, enrolment_date, "
          "grade_id, class_id, dorm_id, unit_path, status, created_at, updated_at) VALUES "
          "(:id, :sc, :no, :n, :sex, :b, :e, :g, :c, :d, :p, :st, :ca, :ua)",
-        soci::use(id), soci::use(school), soci::use(st.student_no), soci::use(st.name),
-        soci::use(st.sex), soci::use(st.birth_date, ib), soci::use(st.enrolment_date, ie),
-        soci::use(grade, ig), soci::use(cls, ic), soci::use(dorm, id_), soci::use(st.unit_path),
-        soci::use(st.status), soci::use(created), soci::use(updated);
+        soci::use(id), soci::use(school), soci::use(st.student_no), soci::use(st.name), soci::use(st.sex),
+        soci::use(st.birth_date, ib), soci::use(st.enrolment_date, ie), soci::use(grade, ig), soci::use(cls, ic),
+        soci::use(dorm, id_), soci::use(st.unit_path), soci::use(st.status), soci::use(created), soci::use(updated);
     return absl::OkStatus();
   }
 
@@ -577,8 +557,7 @@ class SociOrgStore final : public OrgStore {
     soci::indicator iph = Ind(g.phone), irel = Ind(relation);
     s << "INSERT INTO guardians (id, school_id, name, phone, created_at) "
          "VALUES (:id, :sc, :n, :ph, :c)",
-        soci::use(id), soci::use(school), soci::use(g.name), soci::use(g.phone, iph),
-        soci::use(created);
+        soci::use(id), soci::use(school), soci::use(g.name), soci::use(g.phone, iph), soci::use(created);
     s << "INSERT INTO student_guardians (student_id, guardian_id, school_id, relation) "
          "VALUES (:s, :g, :sc, :r)",
         soci::use(sid), soci::use(id), soci::use(school), soci::use(relation, irel);
@@ -586,23 +565,21 @@ class SociOrgStore final : public OrgStore {
   }
 
   // Ends the open membership on date and starts one in cls.
-  absl::Status MoveClass(soci::session& s, const Student& cur, const OrgUnit& cls,
-                         int64_t grade_id, const std::string& date) {
+  absl::Status MoveClass(soci::session& s, const Student& cur, const OrgUnit& cls, int64_t grade_id,
+                         const std::string& date) {
     long long sid = cur.id, cid = cls.id, gid = grade_id, now = clock_.NowMicros();
     soci::indicator ig = Ind(grade_id);
     std::string path = cls.path, d = date;
-    s << "UPDATE class_memberships SET end_date = :d WHERE student_id = :s AND end_date IS NULL",
-        soci::use(d), soci::use(sid);
+    s << "UPDATE class_memberships SET end_date = :d WHERE student_id = :s AND end_date IS NULL", soci::use(d),
+        soci::use(sid);
     s << "UPDATE students SET class_id = :c, grade_id = :g, unit_path = :p, updated_at = :u "
          "WHERE id = :s",
         soci::use(cid), soci::use(gid, ig), soci::use(path), soci::use(now), soci::use(sid);
     return InsertMembership(s, cur.school_id, cur.id, cls.id, date);
   }
 
-  absl::Status ApplyRosterIn(soci::session& s, const OrgUnit& school,
-                             const std::vector<RosterEntry>& rows, int64_t now,
-                             const std::string& today, const ProgressFn& progress,
-                             RosterApplyResult& result) {
+  absl::Status ApplyRosterIn(soci::session& s, const OrgUnit& school, const std::vector<RosterEntry>& rows, int64_t now,
+                             const std::string& today, const ProgressFn& progress, RosterApplyResult& result) {
     const bool higher = IsHigherEd(school.school_kind);
     long long sc = school.id;
     // Existing structure of the school, by name.
@@ -610,20 +587,20 @@ class SociOrgStore final : public OrgStore {
     std::map<std::pair<int64_t, std::string>, OrgUnit> classes;
     {
       soci::rowset<soci::row> rs =
-          (s.prepare << fmt::format("SELECT {} FROM org_units u WHERE u.school_id = :s", kUnitCols),
-           soci::use(sc));
+          (s.prepare << fmt::format("SELECT {} FROM org_units u WHERE u.school_id = :s", kUnitCols), soci::use(sc));
       for (const auto& r : rs) {
         OrgUnit u = UnitFromRow(r);
         if ((u.kind == kGrade || u.kind == kDepartment) && u.parent_id == school.id)
           grades.emplace(u.name, u);
-        else if (u.kind == kDorm) dorms.emplace(u.name, u);
-        else if (u.kind == kClass) classes.emplace(std::make_pair(u.parent_id, u.name), u);
+        else if (u.kind == kDorm)
+          dorms.emplace(u.name, u);
+        else if (u.kind == kClass)
+          classes.emplace(std::make_pair(u.parent_id, u.name), u);
       }
     }
     std::unordered_map<std::string, Student> existing;
     {
-      soci::rowset<soci::row> rs =
-          (s.prepare << std::string(kStudentSelect) + "WHERE s.school_id = :s", soci::use(sc));
+      soci::rowset<soci::row> rs = (s.prepare << std::string(kStudentSelect) + "WHERE s.school_id = :s", soci::use(sc));
       for (const auto& r : rs) {
         Student st = StudentFromRow(r).student;
         existing.emplace(st.student_no, std::move(st));
@@ -636,8 +613,7 @@ class SociOrgStore final : public OrgStore {
           (s.prepare << "SELECT sg.student_id, g.id, g.name, g.phone FROM student_guardians sg "
                         "JOIN guardians g ON g.id = sg.guardian_id WHERE sg.school_id = :s",
            soci::use(sc));
-      for (const auto& r : rs)
-        guardians[GetInt(r, 0)][GetStr(r, 2)] = {GetInt(r, 1), GetStr(r, 3)};
+      for (const auto& r : rs) guardians[GetInt(r, 0)][GetStr(r, 2)] = {GetInt(r, 1), GetStr(r, 3)};
     }
     auto ensure_unit = [&](const OrgUnit& parent, std::string_view kind,
                            const std::string& name) -> absl::StatusOr<OrgUnit> {
@@ -698,8 +674,8 @@ class SociOrgStore final : public OrgStore {
         st.unit_path = cls.path;
         st.created_at = st.updated_at = now;
         XQ_RETURN_IF_ERROR(InsertStudent(s, st));
-        XQ_RETURN_IF_ERROR(InsertMembership(
-            s, school.id, st.id, cls.id, e.enrolment_date.empty() ? today : e.enrolment_date));
+        XQ_RETURN_IF_ERROR(
+            InsertMembership(s, school.id, st.id, cls.id, e.enrolment_date.empty() ? today : e.enrolment_date));
         student_id = st.id;
         existing.emplace(st.student_no, std::move(st));
         ++result.created;
@@ -717,8 +693,8 @@ class SociOrgStore final : public OrgStore {
         s << "UPDATE students SET name = :n, sex = :sex, "
              "birth_date = COALESCE(:b, birth_date), enrolment_date = COALESCE(:e, enrolment_date), "
              "dorm_id = COALESCE(:d, dorm_id), status = 'active', updated_at = :u WHERE id = :id",
-            soci::use(name), soci::use(sex), soci::use(birth, ib), soci::use(enrol, ie),
-            soci::use(dorm, id_), soci::use(ts), soci::use(id);
+            soci::use(name), soci::use(sex), soci::use(birth, ib), soci::use(enrol, ie), soci::use(dorm, id_),
+            soci::use(ts), soci::use(id);
         ++result.updated;
       }
       if (!e.guardian_name.empty()) {

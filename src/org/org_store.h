@@ -43,8 +43,8 @@ struct StudentQuery {
 
 struct StudentPage {
   std::vector<StudentRecord> items;
-  bool more = false;   // another page follows
-  int64_t total = 0;   // matches over all pages
+  bool more = false;  // another page follows
+  int64_t total = 0;  // matches over all pages
 };
 
 // Progress of a long operation: (done, total).
@@ -73,26 +73,23 @@ class OrgStore {
   // starting at start_date; unit_path and grade_id derive from class_id.
   virtual absl::StatusOr<Student> CreateStudent(Student s, std::string_view start_date) = 0;
   virtual absl::StatusOr<StudentRecord> GetStudent(int64_t id) = 0;  // NotFound
-  virtual absl::StatusOr<std::optional<Student>> FindStudentByNo(int64_t school_id,
-                                                                 std::string_view student_no) = 0;
+  virtual absl::StatusOr<std::optional<Student>> FindStudentByNo(int64_t school_id, std::string_view student_no) = 0;
   // Moves a student to another class of the same school: ends the current
   // membership on date and starts a new one (R-02 history).
-  virtual absl::Status TransferStudent(int64_t student_id, int64_t class_id,
-                                       std::string_view date) = 0;
+  virtual absl::Status TransferStudent(int64_t student_id, int64_t class_id, std::string_view date) = 0;
   // Oldest first.
   virtual absl::StatusOr<std::vector<ClassMembership>> Memberships(int64_t student_id) = 0;
   virtual absl::StatusOr<StudentPage> ListStudents(const StudentQuery& q) = 0;
 
   // --- guardians and staff
-  virtual absl::StatusOr<Guardian> AddGuardian(int64_t student_id, Guardian g,
-                                               std::string_view relation) = 0;
+  virtual absl::StatusOr<Guardian> AddGuardian(int64_t student_id, Guardian g, std::string_view relation) = 0;
   virtual absl::StatusOr<std::vector<GuardianLink>> GuardiansOf(int64_t student_id) = 0;
   virtual absl::StatusOr<Staff> CreateStaff(Staff s) = 0;
   virtual absl::StatusOr<Staff> GetStaff(int64_t id) = 0;  // NotFound
 
   // --- pairings
   virtual absl::StatusOr<Pairing> Pair(int64_t staff_id, int64_t student_id) = 0;  // Conflict if paired
-  virtual absl::Status Unpair(int64_t staff_id, int64_t student_id) = 0;  // NotFound if not paired
+  virtual absl::Status Unpair(int64_t staff_id, int64_t student_id) = 0;           // NotFound if not paired
   virtual absl::StatusOr<std::vector<int64_t>> PairedStudentIds(int64_t staff_id) = 0;
   // Active students under unit_path and how many of them have a pairing.
   virtual absl::StatusOr<PairingCoverage> Coverage(std::string_view unit_path) = 0;
@@ -103,8 +100,7 @@ class OrgStore {
   // students are matched by (school, 学号) and updated, class moves write
   // the membership history; guardians are matched by name per student.
   // All or nothing.
-  virtual absl::StatusOr<RosterApplyResult> ApplyRoster(const OrgUnit& school,
-                                                        const std::vector<RosterEntry>& rows,
+  virtual absl::StatusOr<RosterApplyResult> ApplyRoster(const OrgUnit& school, const std::vector<RosterEntry>& rows,
                                                         const ProgressFn& progress = {}) = 0;
 };
 

@@ -55,18 +55,30 @@ constexpr std::array<FieldSpec, 11> kFields = {{
 // Header text → index into kFields.
 std::optional<size_t> FieldOfHeader(std::string h) {
   static const std::unordered_map<std::string, std::string_view> kAliases = {
-      {"学号", "student_no"},      {"student_no", "student_no"},
-      {"姓名", "name"},            {"name", "name"},
-      {"性别", "sex"},             {"sex", "sex"},
-      {"出生日期", "birth_date"},  {"birth_date", "birth_date"},
-      {"学校", "school"},          {"school", "school"},
-      {"年级", "grade"},           {"院系", "grade"},
-      {"grade", "grade"},          {"department", "grade"},
-      {"班级", "class"},           {"class", "class"},
-      {"宿舍", "dorm"},            {"dorm", "dorm"},
-      {"家长姓名", "guardian_name"}, {"guardian_name", "guardian_name"},
-      {"家长电话", "guardian_phone"}, {"guardian_phone", "guardian_phone"},
-      {"入学日期", "enrolment_date"}, {"enrolment_date", "enrolment_date"},
+      {"学号", "student_no"},
+      {"student_no", "student_no"},
+      {"姓名", "name"},
+      {"name", "name"},
+      {"性别", "sex"},
+      {"sex", "sex"},
+      {"出生日期", "birth_date"},
+      {"birth_date", "birth_date"},
+      {"学校", "school"},
+      {"school", "school"},
+      {"年级", "grade"},
+      {"院系", "grade"},
+      {"grade", "grade"},
+      {"department", "grade"},
+      {"班级", "class"},
+      {"class", "class"},
+      {"宿舍", "dorm"},
+      {"dorm", "dorm"},
+      {"家长姓名", "guardian_name"},
+      {"guardian_name", "guardian_name"},
+      {"家长电话", "guardian_phone"},
+      {"guardian_phone", "guardian_phone"},
+      {"入学日期", "enrolment_date"},
+      {"enrolment_date", "enrolment_date"},
       {"enrollment_date", "enrolment_date"},
   };
   for (char& c : h)
@@ -81,23 +93,28 @@ std::optional<size_t> FieldOfHeader(std::string h) {
 std::string Trim(std::string_view s) {
   // ASCII blanks and the full-width space U+3000 that Chinese input leaves.
   for (;;) {
-    if (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-    else if (s.starts_with("\xE3\x80\x80")) s.remove_prefix(3);
-    else break;
+    if (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+      s.remove_prefix(1);
+    else if (s.starts_with("\xE3\x80\x80"))
+      s.remove_prefix(3);
+    else
+      break;
   }
   for (;;) {
-    if (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    else if (s.ends_with("\xE3\x80\x80")) s.remove_suffix(3);
-    else break;
+    if (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+      s.remove_suffix(1);
+    else if (s.ends_with("\xE3\x80\x80"))
+      s.remove_suffix(3);
+    else
+      break;
   }
   return std::string(s);
 }
 
 // Number of UTF-8 code points (text is valid UTF-8 here).
 size_t CodePoints(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 bool AllDigits(std::string_view s) {
@@ -132,8 +149,8 @@ absl::StatusOr<std::string> DecodeCsvText(std::string_view bytes, RosterError* e
     iconv_close(cd);
     auto [line, column] = LineColumnOf(bytes, offset);
     if (error) *error = {line, column, "", "invalid encoding: neither UTF-8 nor GB18030"};
-    return InvalidArgument(fmt::format("line {}, column {}: invalid encoding: neither UTF-8 nor GB18030",
-                                       line, column));
+    return InvalidArgument(
+        fmt::format("line {}, column {}: invalid encoding: neither UTF-8 nor GB18030", line, column));
   }
   iconv_close(cd);
   out.resize(out.size() - out_left);
@@ -177,8 +194,8 @@ std::vector<CsvRecord> ParseCsv(std::string_view text, std::vector<RosterError>*
         }
         if (!closed) {
           if (errors)
-            errors->push_back({static_cast<int>(open_line), static_cast<int>(rec.fields.size() + 1),
-                               "", "unterminated quoted field"});
+            errors->push_back({static_cast<int>(open_line), static_cast<int>(rec.fields.size() + 1), "",
+                               "unterminated quoted field"});
           bad = true;
           i = n;
         } else if (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
@@ -215,8 +232,8 @@ std::vector<CsvRecord> ParseCsv(std::string_view text, std::vector<RosterError>*
         record_done = true;
       }
     }
-    bool blank = std::all_of(rec.fields.begin(), rec.fields.end(),
-                             [](const std::string& f) { return Trim(f).empty(); });
+    bool blank =
+        std::all_of(rec.fields.begin(), rec.fields.end(), [](const std::string& f) { return Trim(f).empty(); });
     if (bad) rec.fields.clear();  // reported already; the row is not validated further
     if (!blank || bad) records.push_back(std::move(rec));
   }
@@ -299,8 +316,7 @@ RosterParse ParseRoster(std::string_view bytes, std::string_view school_name) {
     if (h.empty()) continue;  // Excel leaves blank trailing header cells
     auto f = FieldOfHeader(h);
     if (!f) {
-      out.errors.push_back({header.line, static_cast<int>(c + 1), "",
-                            fmt::format("unknown header '{}'", h)});
+      out.errors.push_back({header.line, static_cast<int>(c + 1), "", fmt::format("unknown header '{}'", h)});
       continue;
     }
     if (col[*f] >= 0) {
@@ -312,13 +328,13 @@ RosterParse ParseRoster(std::string_view bytes, std::string_view school_name) {
   }
   for (size_t f = 0; f < kFields.size(); ++f)
     if (kFields[f].required && col[f] < 0)
-      out.errors.push_back({header.line, 0, std::string(kFields[f].field),
-                            fmt::format("missing required column {}", kFields[f].zh)});
+      out.errors.push_back(
+          {header.line, 0, std::string(kFields[f].field), fmt::format("missing required column {}", kFields[f].zh)});
   auto by_position = [](const RosterError& a, const RosterError& b) {
     return a.line != b.line ? a.line < b.line : a.column < b.column;
   };
-  const bool header_ok = std::none_of(out.errors.begin(), out.errors.end(),
-                                      [&](const RosterError& e) { return e.line == header.line; });
+  const bool header_ok =
+      std::none_of(out.errors.begin(), out.errors.end(), [&](const RosterError& e) { return e.line == header.line; });
   if (!header_ok) {  // cells cannot be interpreted without their columns
     std::stable_sort(out.errors.begin(), out.errors.end(), by_position);
     return out;
@@ -342,8 +358,8 @@ RosterParse ParseRoster(std::string_view bytes, std::string_view school_name) {
       for (size_t c = header.fields.size(); c < rec.fields.size(); ++c)
         if (!Trim(rec.fields[c]).empty()) extra = true;
       if (extra)
-        out.errors.push_back({rec.line, static_cast<int>(header.fields.size() + 1), "",
-                              "more cells than header columns"});
+        out.errors.push_back(
+            {rec.line, static_cast<int>(header.fields.size() + 1), "", "more cells than header columns"});
     }
     RosterEntry e;
     e.line = rec.line;
@@ -361,15 +377,16 @@ RosterParse ParseRoster(std::string_view bytes, std::string_view school_name) {
 
     if (e.student_no.empty()) {
       fail(0, "missing 学号");
-    } else if (e.student_no.size() > 40 ||
-               std::any_of(e.student_no.begin(), e.student_no.end(),
-                           [](char c) { return c == ' ' || c == '\t' || c == '\n'; })) {
+    } else if (e.student_no.size() > 40 || std::any_of(e.student_no.begin(), e.student_no.end(),
+                                                       [](char c) { return c == ' ' || c == '\t' || c == '\n'; })) {
       fail(0, fmt::format("bad 学号 '{}' (no blanks, at most 40 characters)", e.student_no));
     } else if (auto [it, inserted] = seen_no.emplace(e.student_no, rec.line); !inserted) {
       fail(0, fmt::format("duplicate 学号 {} (first on line {})", e.student_no, it->second));
     }
-    if (e.name.empty()) fail(1, "missing 姓名");
-    else if (CodePoints(e.name) > 50) fail(1, "姓名 longer than 50 characters");
+    if (e.name.empty())
+      fail(1, "missing 姓名");
+    else if (CodePoints(e.name) > 50)
+      fail(1, "姓名 longer than 50 characters");
     if (sex.empty()) {
       fail(2, "missing 性别");
     } else if (sex == "男" || sex == "M" || sex == "m" || sex == "male" || sex == "Male") {

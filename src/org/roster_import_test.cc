@@ -123,13 +123,13 @@ TEST(ParseRoster, EnglishAliasesAndGb18030WithBomlessExcelFile) {
 
 TEST(ParseRoster, EveryErrorKindHasLineAndColumn) {
   std::string csv = std::string(kHeader) +
-                    "1,张三,男,2012-13-01,和平中学,初一,1班,,,,\n"     // line 2: bad date col 4
-                    ",李四,女,,,初一,1班,,,,\n"                         // line 3: missing 学号 col 1
-                    "3,王五,中,,,初一,1班,,,,\n"                        // line 4: bad sex col 3
-                    "4,赵六,男,,,初一,1班,,赵父,12345,\n"               // line 5: bad phone col 10
-                    "1,钱七,女,,,初一,1班,,,,\n"                        // line 6: duplicate 学号 col 1
-                    "6,孙八,男,,河西中学,初一,1班,,,,\n"                // line 7: other school col 5
-                    "7,,男,,,初一,,,,,2024/9/31\n";                     // line 8: name col 2, class col 7, date col 11
+                    "1,张三,男,2012-13-01,和平中学,初一,1班,,,,\n"  // line 2: bad date col 4
+                    ",李四,女,,,初一,1班,,,,\n"                     // line 3: missing 学号 col 1
+                    "3,王五,中,,,初一,1班,,,,\n"                    // line 4: bad sex col 3
+                    "4,赵六,男,,,初一,1班,,赵父,12345,\n"           // line 5: bad phone col 10
+                    "1,钱七,女,,,初一,1班,,,,\n"                    // line 6: duplicate 学号 col 1
+                    "6,孙八,男,,河西中学,初一,1班,,,,\n"            // line 7: other school col 5
+                    "7,,男,,,初一,,,,,2024/9/31\n";                 // line 8: name col 2, class col 7, date col 11
   RosterParse p = ParseRoster(csv, "和平中学");
   std::vector<std::tuple<int, int, std::string>> got;
   for (const auto& e : p.errors) got.emplace_back(e.line, e.column, e.field);

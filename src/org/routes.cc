@@ -98,15 +98,12 @@ void RegisterOrgRoutes(http::Router& router, OrgService& svc) {
     if (!id.ok()) return Response::Error(id.status());
     auto c = svc.Coverage(ActorOf(req), *id);
     if (!c.ok()) return Response::Error(c.status());
-    return Response::Json({{"unit_id", IdToString(*id)},
-                           {"students", c->students},
-                           {"paired", c->paired},
-                           {"percent", c->percent()}});
+    return Response::Json(
+        {{"unit_id", IdToString(*id)}, {"students", c->students}, {"paired", c->paired}, {"percent", c->percent()}});
   });
 
   router.Add("GET", "/api/v1/students", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"unit_id", "q", "page_size", "after"}); !st.ok())
-      return Response::Error(st);
+    if (auto st = CheckQuery(req, {"unit_id", "q", "page_size", "after"}); !st.ok()) return Response::Error(st);
     StudentListRequest r;
     auto unit = QueryId(req, "unit_id");
     if (!unit.ok()) return Response::Error(unit.status());
@@ -116,7 +113,8 @@ void RegisterOrgRoutes(http::Router& router, OrgService& svc) {
     if (auto ps = req.Query("page_size"); ps && !ps->empty()) {
       int n = 0;
       auto [p, ec] = std::from_chars(ps->data(), ps->data() + ps->size(), n);
-      if (ec == std::errc::result_out_of_range && p == ps->data() + ps->size()) n = kMaxPageSize;
+      if (ec == std::errc::result_out_of_range && p == ps->data() + ps->size())
+        n = kMaxPageSize;
       else if (ec != std::errc() || p != ps->data() + ps->size())
         return Response::Error(InvalidArgument("page_size must be a number", "page_size"));
       r.page_size = n;
@@ -125,9 +123,8 @@ void RegisterOrgRoutes(http::Router& router, OrgService& svc) {
     if (!list.ok()) return Response::Error(list.status());
     Json items = Json::array();
     for (const auto& it : list->items) items.push_back(StudentJson(it.record, it.view));
-    return Response::Json({{"items", items},
-                           {"next", list->next.empty() ? Json(nullptr) : Json(list->next)},
-                           {"total", list->total}});
+    return Response::Json(
+        {{"items", items}, {"next", list->next.empty() ? Json(nullptr) : Json(list->next)}, {"total", list->total}});
   });
 
   router.Add("GET", "/api/v1/students/{id}", [&svc](Request& req) {
@@ -151,30 +148,29 @@ void RegisterOrgRoutes(http::Router& router, OrgService& svc) {
     return Response::Json(j);
   });
 
-  router.Add(
-      "POST", "/api/v1/roster-imports",
-      [&svc](Request& req) {
-        if (auto st = CheckQuery(req, {"school_id"}); !st.ok()) return Response::Error(st);
-        auto school = QueryId(req, "school_id");
-        if (!school.ok()) return Response::Error(school.status());
-        if (!*school) return Response::Error(InvalidArgument("school_id is required", "school_id"));
-        auto out = svc.ImportRoster(ActorOf(req), **school, req.body);
-        if (!out.ok()) return Response::Error(out.status());
-        if (!out->errors.empty()) {
-          const RosterError& first = out->errors.front();
-          absl::Status st = InvalidArgument(
-              fmt::format("{} problem(s) in the file; nothing was imported (first: line {}: {})",
-                          out->errors.size(), first.line, first.reason),
-              first.field.empty() ? "body" : first.field);
-          return Response::ErrorWithDetails(st, ErrorsJson(out->errors));
-        }
-        return Response::Json({{"state", "succeeded"},
-                               {"school_id", IdToString(out->school.id)},
-                               {"total", out->total},
-                               {"created", out->counts.created},
-                               {"updated", out->counts.updated}});
-      },
-      {.max_body = kMaxCsvBytes, .content_types = {"text/csv"}});
+  router.Add("POST", "/api/v1/roster-imports",
+             [&svc](Request& req) {
+               if (auto st = CheckQuery(req, {"school_id"}); !st.ok()) return Response::Error(st);
+               auto school = QueryId(req, "school_id");
+               if (!school.ok()) return Response::Error(school.status());
+               if (!*school) return Response::Error(InvalidArgument("school_id is required", "school_id"));
+               auto out = svc.ImportRoster(ActorOf(req), **school, req.body);
+               if (!out.ok()) return Response::Error(out.status());
+               if (!out->errors.empty()) {
+                 const RosterError& first = out->errors.front();
+                 absl::Status st =
+                     InvalidArgument(fmt::format("{} problem(s) in the file; nothing was imported (first: line {}: {})",
+                                                 out->errors.size(), first.line, first.reason),
+                                     first.field.empty() ? "body" : first.field);
+                 return Response::ErrorWithDetails(st, ErrorsJson(out->errors));
+               }
+               return Response::Json({{"state", "succeeded"},
+                                      {"school_id", IdToString(out->school.id)},
+                                      {"total", out->total},
+                                      {"created", out->counts.created},
+                                      {"updated", out->counts.updated}});
+             },
+             {.max_body = kMaxCsvBytes, .content_types = {"text/csv"}});
 
   router.Add("POST", "/api/v1/pairings", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
@@ -191,10 +187,9 @@ void RegisterOrgRoutes(http::Router& router, OrgService& svc) {
     if (!student_id) return Response::Error(InvalidArgument("student_id is not an id", "student_id"));
     auto p = svc.Pair(ActorOf(req), *staff_id, *student_id);
     if (!p.ok()) return Response::Error(p.status());
-    return Response::Json({{"id", IdToString(p->id)},
-                           {"staff_id", IdToString(p->staff_id)},
-                           {"student_id", IdToString(p->student_id)}},
-                          201);
+    return Response::Json(
+        {{"id", IdToString(p->id)}, {"staff_id", IdToString(p->staff_id)}, {"student_id", IdToString(p->student_id)}},
+        201);
   });
 
   router.Add("DELETE", "/api/v1/pairings", [&svc](Request& req) {

@@ -67,23 +67,34 @@ absl::StatusOr<DemoArchiveSummary> SeedDemoArchive(db::Database& db, const Clock
   const char* kSummaries[] = {"家长重视孩子学习，亲子沟通较好", "孩子作息规律，周末有运动习惯",
                               "家长希望多关注孩子的交友情况", "家庭氛围和睦，学习环境安静"};
   for (size_t i = 0; i < 4; ++i) {
-    archive::ContactInput in{.student_id = students[i], .kind = archive::kHomeVisit, .contact_date = today,
-                             .mode = i % 2 ? "phone" : "in_person", .summary = kSummaries[i],
+    archive::ContactInput in{.student_id = students[i],
+                             .kind = archive::kHomeVisit,
+                             .contact_date = today,
+                             .mode = i % 2 ? "phone" : "in_person",
+                             .summary = kSummaries[i],
                              .follow_up = "下月电话回访"};
     XQ_RETURN_IF_ERROR(archive.RecordContact(head, in).status());
     ++sum.contacts;
   }
-  XQ_RETURN_IF_ERROR(archive.RecordContact(head, {.student_id = students[1], .kind = archive::kTalk,
-                                                  .contact_date = today, .mode = "in_person",
-                                                  .summary = "近期学习压力较大，已约定每周谈心"})
+  XQ_RETURN_IF_ERROR(archive
+                         .RecordContact(head, {.student_id = students[1],
+                                               .kind = archive::kTalk,
+                                               .contact_date = today,
+                                               .mode = "in_person",
+                                               .summary = "近期学习压力较大，已约定每周谈心"})
                          .status());
-  XQ_RETURN_IF_ERROR(archive.RecordContact(leader, {.student_id = students[2], .kind = archive::kHomeVisit,
-                                                    .contact_date = today, .mode = "in_person",
-                                                    .summary = "校领导开学家访，了解家庭情况"})
+  XQ_RETURN_IF_ERROR(archive
+                         .RecordContact(leader, {.student_id = students[2],
+                                                 .kind = archive::kHomeVisit,
+                                                 .contact_date = today,
+                                                 .mode = "in_person",
+                                                 .summary = "校领导开学家访，了解家庭情况"})
                          .status());
   sum.contacts += 2;
   // A review meeting of the grade sets a level, then a plan for that student.
-  ReviewInput r{.unit_id = grade.grants.at(0).unit_id, .held_on = today, .attendees = {"年级组长", "班主任", "心理教师"},
+  ReviewInput r{.unit_id = grade.grants.at(0).unit_id,
+                .held_on = today,
+                .attendees = {"年级组长", "班主任", "心理教师"},
                 .next_review_date = FormatDate(clock.NowMicros() + int64_t{30} * 86400 * 1'000'000),
                 .valid_days = 90,
                 .decisions = {{.student_id = students[1], .decision = "raise", .note = "学习压力较大，加强关心"}}};
@@ -99,8 +110,11 @@ absl::StatusOr<DemoArchiveSummary> SeedDemoArchive(db::Database& db, const Clock
   ++sum.plans;
   // A student moving to the university's stage: the guardian consented.
   XQ_ASSIGN_OR_RETURN(auto last, StudentsUnder(db, class_id, 200));
-  archive::TransferInput t{.to_school_id = univ.grants.at(0).unit_id, .consent = "given",
-                           .consented_by = "guardian", .consenter_name = "家长", .consented_on = today};
+  archive::TransferInput t{.to_school_id = univ.grants.at(0).unit_id,
+                           .consent = "given",
+                           .consented_by = "guardian",
+                           .consenter_name = "家长",
+                           .consented_on = today};
   XQ_RETURN_IF_ERROR(archive.RecordTransfer(psych, last.back(), t).status());
   ++sum.transfers;
   return sum;

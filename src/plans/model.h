@@ -36,8 +36,8 @@ struct Plan {
   int64_t created_at = 0;
   int64_t updated_at = 0;
   int64_t closed_at = 0;
-  std::vector<Note> notes;     // oldest first
-  std::string student_name;    // for lists
+  std::vector<Note> notes;   // oldest first
+  std::string student_name;  // for lists
 };
 
 struct Decision {

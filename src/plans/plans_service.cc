@@ -46,8 +46,8 @@ absl::Status PublishD4(soci::session& s, int64_t school_id, std::string_view kin
       .status();
 }
 
-audit::Event Entry(const policy::Actor& actor, std::string role, std::string action, std::string type,
-                   int64_t id, int64_t student, int64_t school) {
+audit::Event Entry(const policy::Actor& actor, std::string role, std::string action, std::string type, int64_t id,
+                   int64_t student, int64_t school) {
   audit::Event e;
   e.actor_id = actor.account_id;
   e.actor_role = std::move(role);
@@ -83,18 +83,18 @@ std::vector<std::string> PlansService::ScopesFor(const policy::Actor& actor, Dat
     r.data_class = c;
     r.unit_path = g.unit_path;
     policy::Decision d = Decide(one, Action::kRead, r);
-    if (d.allowed && d.view == policy::View::kFull &&
-        std::find(out.begin(), out.end(), g.unit_path) == out.end())
+    if (d.allowed && d.view == policy::View::kFull && std::find(out.begin(), out.end(), g.unit_path) == out.end())
       out.push_back(g.unit_path);
   }
   return out;
 }
 
-absl::StatusOr<PlansService::Located> PlansService::Check(const policy::Actor& actor, int64_t student_id,
-                                                          Action action, std::string_view object_type) {
+absl::StatusOr<PlansService::Located> PlansService::Check(const policy::Actor& actor, int64_t student_id, Action action,
+                                                          std::string_view object_type) {
   XQ_ASSIGN_OR_RETURN(auto found, archive_.Locate(student_id));
   policy::Decision d;
-  if (found) d = Decide(actor, action, At(DataClass::kAttention, found->archive_path, student_id, found->attention_level));
+  if (found)
+    d = Decide(actor, action, At(DataClass::kAttention, found->archive_path, student_id, found->attention_level));
   if (!found || !d.allowed || d.view != policy::View::kFull) {
     audit::Event e = Entry(actor, "", "denied", std::string(object_type), student_id, student_id,
                            found ? found->archive_school_id : 0);
@@ -127,8 +127,8 @@ absl::Status PlansService::Validate(const PlanInput& in) const {
   XQ_RETURN_IF_ERROR(policy::CheckNeutralText(in.goals, "goals"));
   XQ_RETURN_IF_ERROR(policy::CheckNeutralText(in.measures, "measures"));
   if (in.responsible.empty()) return InvalidArgument("name at least one responsible person", "responsible");
-  static const std::vector<std::string> kRoles = {"head_teacher", "psych_staff", "guardian",
-                                                  "school_leader", "grade_head", "other"};
+  static const std::vector<std::string> kRoles = {"head_teacher",  "psych_staff", "guardian",
+                                                  "school_leader", "grade_head",  "other"};
   for (size_t i = 0; i < in.responsible.size(); ++i) {
     const auto& r = in.responsible[i];
     if (std::find(kRoles.begin(), kRoles.end(), r.role) == kRoles.end())
@@ -145,9 +145,8 @@ absl::Status PlansService::Validate(const PlanInput& in) const {
 absl::StatusOr<Plan> PlansService::CurrentPlan(const policy::Actor& actor, int64_t student_id) {
   XQ_ASSIGN_OR_RETURN(Located at, Check(actor, student_id, Action::kRead, "plan"));
   XQ_ASSIGN_OR_RETURN(auto plan, store_.CurrentPlan(student_id));
-  XQ_RETURN_IF_ERROR(audit::Record(
-      audit_, Entry(actor, RoleOf(at.decision), "read", "plan", plan ? plan->id : 0, student_id,
-                    at.student.archive_school_id)));
+  XQ_RETURN_IF_ERROR(audit::Record(audit_, Entry(actor, RoleOf(at.decision), "read", "plan", plan ? plan->id : 0,
+                                                 student_id, at.student.archive_school_id)));
   if (!plan) return NotFound("no plan");
   return *plan;
 }
@@ -174,8 +173,8 @@ absl::StatusOr<Plan> PlansService::CreatePlan(const policy::Actor& actor, int64_
   p.created_by = actor.account_id;
   p.created_at = p.updated_at = now;
   p.student_name = at.student.name;
-  auto audit_in = audit::RecordingIn(
-      audit_, Entry(actor, RoleOf(at.decision), "create", "plan", p.id, student_id, p.school_id));
+  auto audit_in =
+      audit::RecordingIn(audit_, Entry(actor, RoleOf(at.decision), "create", "plan", p.id, student_id, p.school_id));
   XQ_RETURN_IF_ERROR(store_.InsertPlan(p, [&](soci::session& s) -> absl::Status {
     XQ_RETURN_IF_ERROR(
         PublishD4(s, p.school_id, "plans.created", student_id, "制定了一生一策", "plan", p.id, now, actor.account_id));
@@ -213,8 +212,8 @@ absl::StatusOr<Plan> PlansService::AddNote(const policy::Actor& actor, int64_t p
   Note n{NewId(), note, "staff", actor.account_id, now};
   auto audit_in = audit::RecordingIn(audit_, Entry(actor, "", "note", "plan", p.id, p.student_id, p.school_id));
   XQ_RETURN_IF_ERROR(store_.AddNote(p.id, p.school_id, n, [&](soci::session& s) -> absl::Status {
-    XQ_RETURN_IF_ERROR(PublishD4(s, p.school_id, "plans.note_added", p.student_id, "一生一策新增进展记录", "plan",
-                                 p.id, now, actor.account_id));
+    XQ_RETURN_IF_ERROR(PublishD4(s, p.school_id, "plans.note_added", p.student_id, "一生一策新增进展记录", "plan", p.id,
+                                 now, actor.account_id));
     return audit_in(s);
   }));
   p.notes.push_back(n);
@@ -240,8 +239,7 @@ absl::StatusOr<Plan> PlansService::Close(const policy::Actor& actor, int64_t pla
 }
 
 absl::StatusOr<std::pair<std::vector<Plan>, std::string>> PlansService::Overdue(const policy::Actor& actor,
-                                                                                int page_size,
-                                                                                std::string_view after) {
+                                                                                int page_size, std::string_view after) {
   if (page_size < 1 || page_size > 200) return InvalidArgument("page_size must be 1..200", "page_size");
   std::string after_date;
   int64_t after_id = 0;
@@ -254,8 +252,8 @@ absl::StatusOr<std::pair<std::vector<Plan>, std::string>> PlansService::Overdue(
   }
   auto scopes = ScopesFor(actor, DataClass::kAttention);
   if (scopes.empty()) return PermissionDenied("no scope with attention levels");
-  XQ_ASSIGN_OR_RETURN(auto list, store_.ListOverdue(scopes, FormatDate(clock_.NowMicros()), after_date, after_id,
-                                                    page_size));
+  XQ_ASSIGN_OR_RETURN(auto list,
+                      store_.ListOverdue(scopes, FormatDate(clock_.NowMicros()), after_date, after_id, page_size));
   std::string next;
   if (static_cast<int>(list.size()) == page_size)
     next = list.back().next_review_date + "_" + IdToString(list.back().id);
@@ -333,23 +331,23 @@ absl::StatusOr<ReviewMeeting> PlansService::RecordReview(const policy::Actor& ac
     m.decisions.push_back(std::move(x));
   }
   const int64_t expires_at = now + int64_t{in.valid_days} * kDayUs;
-  auto audit_in =
-      audit::RecordingIn(audit_, Entry(actor, RoleOf(d), "create", "review_meeting", m.id, 0, m.school_id));
+  auto audit_in = audit::RecordingIn(audit_, Entry(actor, RoleOf(d), "create", "review_meeting", m.id, 0, m.school_id));
   XQ_RETURN_IF_ERROR(store_.InsertReview(m, expires_at, [&](soci::session& s) -> absl::Status {
     for (const Decision& x : m.decisions) {
       const char* summary = x.decision == "keep"    ? "定期研判：维持关注等级"
                             : x.decision == "clear" ? "定期研判：解除关注"
                                                     : "定期研判：调整关注等级";
-      XQ_RETURN_IF_ERROR(
-          PublishD4(s, m.school_id, "plans.review_recorded", x.student_id, summary, "review", m.id, now, actor.account_id));
+      XQ_RETURN_IF_ERROR(PublishD4(s, m.school_id, "plans.review_recorded", x.student_id, summary, "review", m.id, now,
+                                   actor.account_id));
     }
     return audit_in(s);
   }));
   return m;
 }
 
-absl::StatusOr<std::pair<std::vector<ReviewMeeting>, std::string>> PlansService::ListReviews(
-    const policy::Actor& actor, int page_size, std::string_view after) {
+absl::StatusOr<std::pair<std::vector<ReviewMeeting>, std::string>> PlansService::ListReviews(const policy::Actor& actor,
+                                                                                             int page_size,
+                                                                                             std::string_view after) {
   if (page_size < 1 || page_size > 200) return InvalidArgument("page_size must be 1..200", "page_size");
   int64_t before = 0;
   if (!after.empty()) {

@@ -63,8 +63,7 @@ class PlansService {
 
   absl::StatusOr<ReviewMeeting> RecordReview(const policy::Actor& actor, const ReviewInput& in);
   absl::StatusOr<std::pair<std::vector<ReviewMeeting>, std::string>> ListReviews(const policy::Actor& actor,
-                                                                                 int page_size,
-                                                                                 std::string_view after);
+                                                                                 int page_size, std::string_view after);
 
  private:
   struct Located {

@@ -74,8 +74,7 @@ void LoadNotes(soci::session& s, Plan& p) {
       (s.prepare << "SELECT id, note, source, author_account_id, created_at FROM plan_notes WHERE plan_id = :p "
                     "ORDER BY created_at, id",
        soci::use(id));
-  for (const auto& r : rs)
-    p.notes.push_back({GetInt(r, 0), GetStr(r, 1), GetStr(r, 2), GetInt(r, 3), GetInt(r, 4)});
+  for (const auto& r : rs) p.notes.push_back({GetInt(r, 0), GetStr(r, 1), GetStr(r, 2), GetInt(r, 3), GetInt(r, 4)});
 }
 
 // "(s.unit_path LIKE :p0 OR ...)" over the prefixes (bound by the caller).
@@ -146,11 +145,10 @@ class SociPlansStore final : public PlansStore {
     return db_.InTransaction([&](soci::session& s) -> absl::Status {
       long long id = p.id, level = p.level, at = p.updated_at;
       std::string resp = EncodeResponsible(p.responsible);
-      soci::statement st =
-          (s.prepare << "UPDATE plans SET level = :l, goals = :g, measures = :m, responsible = :r, "
-                        "next_review_date = :d, updated_at = :t WHERE id = :id AND state = 'open'",
-           soci::use(level), soci::use(p.goals), soci::use(p.measures), soci::use(resp),
-           soci::use(p.next_review_date), soci::use(at), soci::use(id));
+      soci::statement st = (s.prepare << "UPDATE plans SET level = :l, goals = :g, measures = :m, responsible = :r, "
+                                         "next_review_date = :d, updated_at = :t WHERE id = :id AND state = 'open'",
+                            soci::use(level), soci::use(p.goals), soci::use(p.measures), soci::use(resp),
+                            soci::use(p.next_review_date), soci::use(at), soci::use(id));
       st.execute(true);
       if (st.get_affected_rows() != 1) return Conflict("the plan is closed");
       return also ? also(s) : absl::OkStatus();
@@ -178,8 +176,7 @@ class SociPlansStore final : public PlansStore {
   }
 
   absl::StatusOr<std::vector<Plan>> ListOverdue(const std::vector<std::string>& prefixes, const std::string& today,
-                                                const std::string& after_date, int64_t after_id,
-                                                int limit) override {
+                                                const std::string& after_date, int64_t after_id, int limit) override {
     std::vector<Plan> out;
     if (prefixes.empty()) return out;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
@@ -247,13 +244,12 @@ class SociPlansStore final : public PlansStore {
           if (n > 0) {
             s << "UPDATE attention_levels SET level = :l, guidance = :g, state = 'active', set_by = :b, set_at = :t, "
                  "expires_at = :e WHERE student_id = :s",
-                soci::use(after), soci::use(guidance), soci::use(by), soci::use(at), soci::use(exp),
-                soci::use(student);
+                soci::use(after), soci::use(guidance), soci::use(by), soci::use(at), soci::use(exp), soci::use(student);
           } else {
             s << "INSERT INTO attention_levels (student_id, school_id, unit_path, level, guidance, state, set_by, "
                  "set_at, expires_at) VALUES (:s, :sc, :p, :l, :g, 'active', :b, :t, :e)",
-                soci::use(student), soci::use(school), soci::use(d.student_path), soci::use(after),
-                soci::use(guidance), soci::use(by), soci::use(at), soci::use(exp);
+                soci::use(student), soci::use(school), soci::use(d.student_path), soci::use(after), soci::use(guidance),
+                soci::use(by), soci::use(at), soci::use(exp);
           }
         }
         s << "UPDATE plans SET next_review_date = :d, updated_at = :t WHERE student_id = :s AND state = 'open'",
@@ -341,9 +337,8 @@ absl::Status InsertPlanIn(soci::session& s, const Plan& p) {
   std::string resp = EncodeResponsible(p.responsible);
   s << "INSERT INTO plans (id, school_id, student_id, level, goals, measures, responsible, next_review_date, state, "
        "created_by, created_at, updated_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, 'open', :i, :j, :k)",
-      soci::use(id), soci::use(school), soci::use(student), soci::use(level), soci::use(p.goals),
-      soci::use(p.measures), soci::use(resp), soci::use(p.next_review_date), soci::use(by), soci::use(at),
-      soci::use(at2);
+      soci::use(id), soci::use(school), soci::use(student), soci::use(level), soci::use(p.goals), soci::use(p.measures),
+      soci::use(resp), soci::use(p.next_review_date), soci::use(by), soci::use(at), soci::use(at2);
   return absl::OkStatus();
 }
 

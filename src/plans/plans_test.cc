@@ -30,12 +30,13 @@ class ReturnPlanTest : public ::testing::Test {
     db_ = std::move(*db);
     ASSERT_TRUE(db::Migrate(*db_).ok());
     ASSERT_TRUE(db_->InTransaction([](soci::session& s) -> absl::Status {
-                  s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
-                       "(1, NULL, 'school', '一中', 1, '/1/', 0)";
-                  s << "INSERT INTO students (id, school_id, student_no, name, sex, unit_path, created_at, "
-                       "updated_at) VALUES (42, 1, 'S1', '张三', 'M', '/1/', 0, 0)";
-                  return absl::OkStatus();
-                }).ok());
+                     s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
+                          "(1, NULL, 'school', '一中', 1, '/1/', 0)";
+                     s << "INSERT INTO students (id, school_id, student_no, name, sex, unit_path, created_at, "
+                          "updated_at) VALUES (42, 1, 'S1', '张三', 'M', '/1/', 0, 0)";
+                     return absl::OkStatus();
+                   })
+                    .ok());
     store_ = NewSociPlansStore(*db_);
   }
   void TearDown() override {
@@ -46,15 +47,19 @@ class ReturnPlanTest : public ::testing::Test {
 
   void Publish(const std::string& payload) {
     ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
-                  return events::Publish(s, {.school_id = 1, .kind = "crisis.return_plan_written",
-                                             .subject = "student:42", .payload = payload,
-                                             .created_at = clock_.NowMicros()})
-                      .status();
-                }).ok());
+                     return events::Publish(s, {.school_id = 1,
+                                                .kind = "crisis.return_plan_written",
+                                                .subject = "student:42",
+                                                .payload = payload,
+                                                .created_at = clock_.NowMicros()})
+                         .status();
+                   })
+                    .ok());
   }
   void PublishText(const std::string& text) {
-    Publish(R"({"student_id":42,"data_class":"D5","summary_zh":"制定了复学计划","ref_type":"crisis_case","ref_id":"7","case_id":"7","plan_text_neutral":")" +
-            text + R"("})");
+    Publish(
+        R"({"student_id":42,"data_class":"D5","summary_zh":"制定了复学计划","ref_type":"crisis_case","ref_id":"7","case_id":"7","plan_text_neutral":")" +
+        text + R"("})");
   }
 
   absl::Status Deliver() {
@@ -67,9 +72,10 @@ class ReturnPlanTest : public ::testing::Test {
   int64_t Count(const std::string& sql) {
     long long n = 0;
     EXPECT_TRUE(db_->Run([&](soci::session& s) -> absl::Status {
-                  s << sql, soci::into(n);
-                  return absl::OkStatus();
-                }).ok());
+                     s << sql, soci::into(n);
+                     return absl::OkStatus();
+                   })
+                    .ok());
     return n;
   }
 

@@ -33,7 +33,9 @@ Json PlanJson(const Plan& p) {
   for (const auto& r : p.responsible) resp.push_back({{"role", r.role}, {"name", r.name}});
   Json notes = Json::array();
   for (const auto& n : p.notes)
-    notes.push_back({{"id", IdToString(n.id)}, {"note", n.note}, {"source", n.source},
+    notes.push_back({{"id", IdToString(n.id)},
+                     {"note", n.note},
+                     {"source", n.source},
                      {"created_at", FormatRfc3339(n.created_at)}});
   Json j = {{"id", IdToString(p.id)},
             {"student_id", IdToString(p.student_id)},
@@ -57,11 +59,17 @@ Json PlanJson(const Plan& p) {
 Json ReviewJson(const ReviewMeeting& m) {
   Json decisions = Json::array();
   for (const auto& d : m.decisions)
-    decisions.push_back({{"student_id", IdToString(d.student_id)}, {"decision", d.decision},
-                         {"level_before", d.level_before}, {"level_after", d.level_after}, {"note", d.note}});
-  return {{"id", IdToString(m.id)},          {"unit_id", IdToString(m.unit_id)},
-          {"held_on", m.held_on},            {"attendees", m.attendees},
-          {"next_review_date", m.next_review_date}, {"decisions", decisions},
+    decisions.push_back({{"student_id", IdToString(d.student_id)},
+                         {"decision", d.decision},
+                         {"level_before", d.level_before},
+                         {"level_after", d.level_after},
+                         {"note", d.note}});
+  return {{"id", IdToString(m.id)},
+          {"unit_id", IdToString(m.unit_id)},
+          {"held_on", m.held_on},
+          {"attendees", m.attendees},
+          {"next_review_date", m.next_review_date},
+          {"decisions", decisions},
           {"created_at", FormatRfc3339(m.created_at)}};
 }
 
@@ -197,8 +205,10 @@ void RegisterPlansRoutes(http::Router& router, PlansService& svc) {
     if (!list.ok()) return Response::Error(list.status());
     Json items = Json::array();
     for (const auto& p : list->first)
-      items.push_back({{"id", IdToString(p.id)}, {"student_id", IdToString(p.student_id)},
-                       {"student_name", p.student_name}, {"level", p.level},
+      items.push_back({{"id", IdToString(p.id)},
+                       {"student_id", IdToString(p.student_id)},
+                       {"student_name", p.student_name},
+                       {"level", p.level},
                        {"next_review_date", p.next_review_date}});
     return Response::Json({{"items", items}, {"next", list->second.empty() ? Json(nullptr) : Json(list->second)}});
   });

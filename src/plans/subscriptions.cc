@@ -45,19 +45,28 @@ absl::Status OnReturnPlan(soci::session& s, const events::Event& e) {
     plan.created_at = plan.updated_at = now;
     XQ_RETURN_IF_ERROR(InsertPlanIn(s, plan));
     plan_id = plan.id;
-    nlohmann::json created = {{"student_id", student}, {"data_class", "D4"}, {"summary_zh", "制定了一生一策"},
-                              {"ref_type", "plan"}, {"ref_id", IdToString(plan_id)}, {"occurred_at", now}};
-    XQ_RETURN_IF_ERROR(events::Publish(s, {.school_id = e.school_id, .kind = "plans.created",
+    nlohmann::json created = {{"student_id", student},          {"data_class", "D4"},
+                              {"summary_zh", "制定了一生一策"}, {"ref_type", "plan"},
+                              {"ref_id", IdToString(plan_id)},  {"occurred_at", now}};
+    XQ_RETURN_IF_ERROR(events::Publish(s, {.school_id = e.school_id,
+                                           .kind = "plans.created",
                                            .subject = fmt::format("student:{}", student),
-                                           .payload = created.dump(), .created_at = now})
+                                           .payload = created.dump(),
+                                           .created_at = now})
                            .status());
   }
   XQ_RETURN_IF_ERROR(InsertNoteIn(s, plan_id, e.school_id, Note{NewId(), text, "crisis", 0, now}));
-  nlohmann::json noted = {{"student_id", student}, {"data_class", "D4"}, {"summary_zh", "一生一策加入复学计划"},
-                          {"ref_type", "plan"}, {"ref_id", IdToString(plan_id)}, {"occurred_at", now}};
-  return events::Publish(s, {.school_id = e.school_id, .kind = "plans.note_added",
+  nlohmann::json noted = {{"student_id", student},
+                          {"data_class", "D4"},
+                          {"summary_zh", "一生一策加入复学计划"},
+                          {"ref_type", "plan"},
+                          {"ref_id", IdToString(plan_id)},
+                          {"occurred_at", now}};
+  return events::Publish(s, {.school_id = e.school_id,
+                             .kind = "plans.note_added",
                              .subject = fmt::format("student:{}", student),
-                             .payload = noted.dump(), .created_at = now})
+                             .payload = noted.dump(),
+                             .created_at = now})
       .status();
 }
 

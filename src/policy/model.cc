@@ -42,8 +42,8 @@ static_assert(RolesInEnumOrder(), "kRoles must follow the order of enum Role");
 static_assert(static_cast<int>(Role::kAuditor) + 1 == kRoleCount);
 static_assert(static_cast<int>(DataClass::kAccounts) + 1 == kDataClassCount);
 
-constexpr std::array<std::string_view, kDataClassCount> kDataClassNames = {
-    "D0", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "accounts"};
+constexpr std::array<std::string_view, kDataClassCount> kDataClassNames = {"D0", "D1", "D2", "D3", "D4",      "D5",
+                                                                           "D6", "D7", "D8", "D9", "accounts"};
 
 }  // namespace
 

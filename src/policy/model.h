@@ -20,10 +20,10 @@ enum class Role {
   kGuardian,
   kPeerReporter,
   kSubjectTeacher,
-  kHeadTeacher,      // 班主任 / 辅导员
-  kGradeHead,        // 年级组长 / 院系负责人
-  kPsychStaff,       // 心理中心专职教师
-  kSchoolLeader,     // 校领导
+  kHeadTeacher,   // 班主任 / 辅导员
+  kGradeHead,     // 年级组长 / 院系负责人
+  kPsychStaff,    // 心理中心专职教师
+  kSchoolLeader,  // 校领导
   kSchoolDataAdmin,
   kDistrictAdmin,    // 区教育局
   kDistrictLiaison,  // 区级联络员

@@ -61,8 +61,7 @@ bool Better(const Decision& a, const Decision& b) {
 }
 
 bool ResourceInGrant(const Grant& g, const Resource& r) {
-  return InScope(g.unit_path, r.unit_path) ||
-         (!r.alt_unit_path.empty() && InScope(g.unit_path, r.alt_unit_path));
+  return InScope(g.unit_path, r.unit_path) || (!r.alt_unit_path.empty() && InScope(g.unit_path, r.alt_unit_path));
 }
 
 // One grant judged against one request (read or write; exports are
@@ -80,17 +79,14 @@ struct Ctx {
   bool Self() const { return actor.student_id != 0 && actor.student_id == res.student_id; }
   bool OwnChild() const { return Contains(actor.child_ids, res.student_id); }
   bool Paired() const { return Contains(actor.paired_student_ids, res.student_id); }
-  bool OwnAuthor() const {
-    return actor.account_id != 0 && res.author_account_id == actor.account_id;
-  }
+  bool OwnAuthor() const { return actor.account_id != 0 && res.author_account_id == actor.account_id; }
   // A write creates a new object (no author yet; the service records the
   // actor) or changes the actor's own.
   bool NewOrOwn() const { return res.author_account_id == 0 || OwnAuthor(); }
 };
 
 std::string Head(const Ctx& c) {
-  return fmt::format("{} may {} {}", RoleName(c.grant.role), ActionName(c.action),
-                     DataClassName(c.Class()));
+  return fmt::format("{} may {} {}", RoleName(c.grant.role), ActionName(c.action), DataClassName(c.Class()));
 }
 
 Decision Allow(const Ctx& c, View view, std::string_view why) {
@@ -110,8 +106,7 @@ Decision Deny(std::string reason) {
 
 // The role has no access of this kind to this class at all.
 Decision Never(const Ctx& c) {
-  return Deny(fmt::format("{} may not {} {}", RoleName(c.grant.role), ActionName(c.action),
-                          DataClassName(c.Class())));
+  return Deny(fmt::format("{} may not {} {}", RoleName(c.grant.role), ActionName(c.action), DataClassName(c.Class())));
 }
 
 // Allowed only if cond holds; `what` names the condition.
@@ -125,8 +120,7 @@ Decision InScopeOnly(const Ctx& c, View view) {
   if (c.InGrantScope()) {
     return Allow(c, view, fmt::format("in scope {}", c.grant.unit_path));
   }
-  return Deny(fmt::format("{} only in scope {}; object at '{}'", Head(c), c.grant.unit_path,
-                          c.res.unit_path));
+  return Deny(fmt::format("{} only in scope {}; object at '{}'", Head(c), c.grant.unit_path, c.res.unit_path));
 }
 
 // --- one function per ACCESS.md row -------------------------------------
@@ -470,8 +464,8 @@ Decision Combine(const Actor& actor, Action action, const Resource& res) {
   static const Grant kImpliedStudent{Role::kStudent, 0, ""};
   const bool implied = NeedsImpliedStudentGrant(actor, res.data_class);
   if (actor.grants.empty()) {
-    return Deny(fmt::format("no role may {} {} for this account (default deny)",
-                            ActionName(action), DataClassName(res.data_class)));
+    return Deny(fmt::format("no role may {} {} for this account (default deny)", ActionName(action),
+                            DataClassName(res.data_class)));
   }
   std::vector<const Grant*> grants;
   for (const Grant& g : actor.grants) grants.push_back(&g);
@@ -508,8 +502,7 @@ Decision DecideExport(const Actor& actor, const Resource& res) {
         return d;
       }
     }
-    return Deny(fmt::format("export of identified data ({}) is for psychology staff in scope only",
-                            DataClassName(k)));
+    return Deny(fmt::format("export of identified data ({}) is for psychology staff in scope only", DataClassName(k)));
   }
   if (k == DataClass::kAggregate || k == DataClass::kWorkRecords || k == DataClass::kAudit) {
     // Exports are a staff function: students, guardians and peer reporters
@@ -570,11 +563,11 @@ struct CapabilityRow {
 const std::vector<CapabilityRow>& CapabilityTable() {
   static const std::vector<CapabilityRow> kTable = {
       {"org.browse",
-       {Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff, Role::kSchoolLeader,
-        Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
+       {Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin,
+        Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
       {"roster.read",
-       {Role::kSubjectTeacher, Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff,
-        Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kPeerReporter}},
+       {Role::kSubjectTeacher, Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff, Role::kSchoolLeader,
+        Role::kSchoolDataAdmin, Role::kPeerReporter}},
       {"roster.import", {Role::kSchoolDataAdmin}},
       {"accounts.manage", {Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
       {"audit.read", {Role::kAuditor}},
@@ -603,10 +596,8 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"children.visits", {Role::kGuardian}},
       // Indicators and sign-off (R-60…R-62): the dashboards for the school's
       // leaders, the district and the city; sign-off for those who sign.
-      {"indicators.dashboard",
-       {Role::kSchoolLeader, Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
-      {"indicators.signoff",
-       {Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
+      {"indicators.dashboard", {Role::kSchoolLeader, Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
+      {"indicators.signoff", {Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
       // The warning network: the report form and
       // one's own reports; the weekly class report; a head teacher's or
       // grade head's classes; the board of warnings (the psychology
@@ -624,8 +615,8 @@ const std::vector<CapabilityRow>& CapabilityTable() {
       {"notify.channels", {Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
       // 工作台账 (R-50…R-55): the unit's own work records.
       {"records.manage",
-       {Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin,
-        Role::kDistrictLiaison, Role::kCityAdmin, Role::kExpert}},
+       {Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kDistrictLiaison,
+        Role::kCityAdmin, Role::kExpert}},
       // Crisis cases (R-41…R-43): the case board (full for psychology staff,
       // status only for school leaders and crisis groups, consulted cases for
       // experts), referrals (psychology staff, hospital liaisons), the
@@ -659,8 +650,7 @@ bool WellFormedPath(std::string_view p) {
 
 }  // namespace
 
-Decision DecideSignOff(const Actor& actor, SignOffStep step, std::string_view school_path,
-                       bool school_has_district) {
+Decision DecideSignOff(const Actor& actor, SignOffStep step, std::string_view school_path, bool school_has_district) {
   if (!WellFormedPath(school_path)) return Deny(fmt::format("'{}' is not an org unit path", school_path));
   // Each step belongs to one level: the school signs its own figures (a
   // grant at the school itself), the district reviews its schools (the city
@@ -750,15 +740,12 @@ namespace {
 // Roles that create screening campaigns (psychology staff for their school,
 // district and city admins for their scope); they choose the scales and so
 // see their names.
-bool CreatesCampaigns(Role r) {
-  return r == Role::kPsychStaff || r == Role::kDistrictAdmin || r == Role::kCityAdmin;
-}
+bool CreatesCampaigns(Role r) { return r == Role::kPsychStaff || r == Role::kDistrictAdmin || r == Role::kCityAdmin; }
 
 }  // namespace
 
 bool MayUseCampaignTemplates(const Actor& actor) {
-  return std::any_of(actor.grants.begin(), actor.grants.end(),
-                     [](const Grant& g) { return CreatesCampaigns(g.role); });
+  return std::any_of(actor.grants.begin(), actor.grants.end(), [](const Grant& g) { return CreatesCampaigns(g.role); });
 }
 
 View ScaleTitleView(const Actor& actor, std::string_view owner_path) {
@@ -779,8 +766,7 @@ Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path
     if (!IsAccountsAdmin(g.role)) continue;
     std::string why;
     if (!InScope(g.unit_path, unit_path)) {
-      why = fmt::format("{} at {} may not grant outside its scope ({})", RoleName(g.role),
-                        g.unit_path, unit_path);
+      why = fmt::format("{} at {} may not grant outside its scope ({})", RoleName(g.role), g.unit_path, unit_path);
     } else if (!MayGrantRole(g.role, role)) {
       why = fmt::format("{} may not grant {}", RoleName(g.role), RoleName(role));
     } else {
@@ -788,8 +774,7 @@ Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path
       d.allowed = true;
       d.view = View::kFull;
       d.via = g.role;
-      d.reason = fmt::format("{} at {} may grant {} at {}", RoleName(g.role), g.unit_path,
-                             RoleName(role), unit_path);
+      d.reason = fmt::format("{} at {} may grant {} at {}", RoleName(g.role), g.unit_path, RoleName(role), unit_path);
       return d;
     }
     if (!denials.empty()) denials += "; ";
@@ -842,9 +827,10 @@ Decision DecideWarningDeadlines(const Actor& actor, Action action, std::string_v
   for (const Grant& g : actor.grants) {
     const bool owner = g.role == Role::kPsychStaff || g.role == Role::kSchoolLeader;
     const bool reader = owner || g.role == Role::kGradeHead || g.role == Role::kHeadTeacher;
-    const bool may = action == Action::kWrite ? owner && InScope(g.unit_path, school_path)
-                                              : action == Action::kRead && reader &&
-                                                    (InScope(g.unit_path, school_path) || InScope(school_path, g.unit_path));
+    const bool may = action == Action::kWrite
+                         ? owner && InScope(g.unit_path, school_path)
+                         : action == Action::kRead && reader &&
+                               (InScope(g.unit_path, school_path) || InScope(school_path, g.unit_path));
     if (!may) continue;
     Decision d;
     d.allowed = true;
@@ -880,31 +866,27 @@ bool ReadsIdentifiedData(Role role) {
 
 bool AdministersAccounts(Role role) { return IsAccountsAdmin(role); }
 
-Decision DecideGrantTo(const Actor& granter, Role role, std::string_view unit_path,
-                       const GrantTarget& target) {
+Decision DecideGrantTo(const Actor& granter, Role role, std::string_view unit_path, const GrantTarget& target) {
   if (target.account_id != 0 && target.account_id == granter.account_id) {
     return Deny(fmt::format("nobody grants a role to its own account ({})", RoleName(role)));
   }
   Decision d = DecideGrant(granter, role, unit_path);
   if (!d.allowed) return d;
   if (role == Role::kStudent || role == Role::kGuardian) {
-    return Deny(fmt::format("{} roles come from the roster, not from account administration",
-                            RoleName(role)));
+    return Deny(fmt::format("{} roles come from the roster, not from account administration", RoleName(role)));
   }
   if (role == Role::kPeerReporter) {
     if (target.person_type != "student" || !target.member_of_unit) {
       return Deny("peer_reporter (心理委员) is granted only to a student of that unit's school");
     }
   } else if (target.person_type != "staff" || !target.member_of_unit) {
-    return Deny(fmt::format("{} is granted only to a staff member of that unit ({} account)",
-                            RoleName(role), target.person_type));
+    return Deny(fmt::format("{} is granted only to a staff member of that unit ({} account)", RoleName(role),
+                            target.person_type));
   }
   const bool holds_admin = std::any_of(target.roles.begin(), target.roles.end(), IsAccountsAdmin);
-  const bool holds_identified =
-      std::any_of(target.roles.begin(), target.roles.end(), ReadsIdentifiedData);
+  const bool holds_identified = std::any_of(target.roles.begin(), target.roles.end(), ReadsIdentifiedData);
   if (ReadsIdentifiedData(role) && holds_admin) {
-    return Deny(fmt::format("an account administrator never holds {} (it reads identified data)",
-                            RoleName(role)));
+    return Deny(fmt::format("an account administrator never holds {} (it reads identified data)", RoleName(role)));
   }
   if (IsAccountsAdmin(role) && holds_identified) {
     return Deny(fmt::format("an account that reads identified data never becomes {}", RoleName(role)));
@@ -916,24 +898,23 @@ Decision DecideGrantTo(const Actor& granter, Role role, std::string_view unit_pa
   return d;
 }
 
-Decision DecideRevoke(const Actor& granter, Role role, std::string_view unit_path,
-                      int64_t target_account_id) {
+Decision DecideRevoke(const Actor& granter, Role role, std::string_view unit_path, int64_t target_account_id) {
   if (target_account_id != 0 && target_account_id == granter.account_id) {
     return Deny(fmt::format("nobody revokes or changes a role of its own account ({})", RoleName(role)));
   }
   return DecideGrant(granter, role, unit_path);
 }
 
-Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role,
-                        std::string_view unit_path, const GrantTarget& target) {
+Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role, std::string_view unit_path,
+                        const GrantTarget& target) {
   if (approver.account_id != 0 && approver.account_id == requested_by) {
     return Deny("the administrator who asked for a grant does not approve it (four-eyes)");
   }
   Decision d = DecideGrantTo(approver, role, unit_path, target);
   if (!d.allowed) return d;
   d.needs_approval = false;
-  d.reason = fmt::format("{} may approve {} at {} asked for by account {}", RoleName(*d.via),
-                         RoleName(role), unit_path, requested_by);
+  d.reason = fmt::format("{} may approve {} at {} asked for by account {}", RoleName(*d.via), RoleName(role), unit_path,
+                         requested_by);
   return d;
 }
 
@@ -977,7 +958,9 @@ Decision DecideHotlineEdit(const Actor& actor, std::string_view unit_kind, std::
                      (unit_kind == "district" && g.role == Role::kDistrictAdmin) ||
                      (unit_kind == "school" && (g.role == Role::kSchoolDataAdmin || g.role == Role::kSchoolLeader ||
                                                 g.role == Role::kPsychStaff));
-    if (may) return AllowVia(g.role, fmt::format("{} edits the hotlines of its {} {}", RoleName(g.role), unit_kind, unit_path));
+    if (may)
+      return AllowVia(g.role,
+                      fmt::format("{} edits the hotlines of its {} {}", RoleName(g.role), unit_kind, unit_path));
   }
   return Deny(fmt::format("no role bound to the {} {} edits its hotlines", unit_kind, unit_path));
 }
@@ -987,9 +970,11 @@ Decision DecideHotlineClassMeeting(const Actor& actor, std::string_view class_pa
   for (const Grant& g : actor.grants) {
     const bool role = g.role == Role::kHeadTeacher || g.role == Role::kGradeHead || g.role == Role::kPsychStaff;
     if (role && InScope(g.unit_path, class_path))
-      return AllowVia(g.role, fmt::format("{} at {} holds class meetings of {}", RoleName(g.role), g.unit_path, class_path));
+      return AllowVia(g.role,
+                      fmt::format("{} at {} holds class meetings of {}", RoleName(g.role), g.unit_path, class_path));
   }
-  return Deny(fmt::format("only the class's head teacher, grade head or psychology staff mark a meeting of {}", class_path));
+  return Deny(
+      fmt::format("only the class's head teacher, grade head or psychology staff mark a meeting of {}", class_path));
 }
 
 Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, std::string_view unit_path) {
@@ -999,7 +984,8 @@ Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, s
     const bool may = (unit_kind == "city" && g.role == Role::kCityAdmin) ||
                      (unit_kind == "district" && g.role == Role::kDistrictAdmin) ||
                      (unit_kind == "school" && g.role == Role::kSchoolDataAdmin);
-    if (may) return AllowVia(g.role, fmt::format("{} sets the channels of its {} {}", RoleName(g.role), unit_kind, unit_path));
+    if (may)
+      return AllowVia(g.role, fmt::format("{} sets the channels of its {} {}", RoleName(g.role), unit_kind, unit_path));
   }
   return Deny(fmt::format("no administrator bound to the {} {} sets its channels", unit_kind, unit_path));
 }
@@ -1019,8 +1005,8 @@ Decision DecideUnitRecord(const Actor& actor, Action action, std::string_view un
       if ((g.role == Role::kDistrictAdmin || g.role == Role::kCityAdmin) && g.unit_path == unit_path) {
         d = RoleRule(c);
       } else {
-        d = Deny(fmt::format("{} may write work records of its own unit only ({}); object at '{}'",
-                             RoleName(g.role), g.unit_path, unit_path));
+        d = Deny(fmt::format("{} may write work records of its own unit only ({}); object at '{}'", RoleName(g.role),
+                             g.unit_path, unit_path));
       }
     } else {
       d = RoleRule(c);
@@ -1043,8 +1029,8 @@ std::vector<Grant> UnitRecordScopes(const Actor& actor) {
             [](const Grant& a, const Grant& b) { return a.unit_path.size() < b.unit_path.size(); });
   std::vector<Grant> kept;
   for (const Grant& g : out) {
-    const bool inside = std::any_of(kept.begin(), kept.end(),
-                                    [&](const Grant& k) { return InScope(k.unit_path, g.unit_path); });
+    const bool inside =
+        std::any_of(kept.begin(), kept.end(), [&](const Grant& k) { return InScope(k.unit_path, g.unit_path); });
     if (!inside) kept.push_back(g);
   }
   return kept;

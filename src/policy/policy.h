@@ -30,8 +30,7 @@ std::vector<std::string> Capabilities(const Actor& actor);
 // (approve or return) by a district admin whose district holds the school,
 // or the city admin for a school with no district; accept by the city admin.
 enum class SignOffStep { kSubmit, kReview, kAccept };
-Decision DecideSignOff(const Actor& actor, SignOffStep step, std::string_view school_path,
-                       bool school_has_district);
+Decision DecideSignOff(const Actor& actor, SignOffStep step, std::string_view school_path, bool school_has_district);
 
 // Whether the actor sees the campaign templates (GET /screening-templates):
 // only roles that create campaigns (psychology staff, district and city
@@ -92,17 +91,15 @@ struct GrantTarget {
 // (peer_reporter) only to a student of it; an administrator never ends up
 // with a role of ReadsIdentifiedData (nor such a holder with an admin role).
 // Allowed with needs_approval set for NeedsSecondApproval roles.
-Decision DecideGrantTo(const Actor& granter, Role role, std::string_view unit_path,
-                       const GrantTarget& target);
+Decision DecideGrantTo(const Actor& granter, Role role, std::string_view unit_path, const GrantTarget& target);
 // Whether granter may revoke target's role at unit_path (in scope; never a
 // role of its own account).
-Decision DecideRevoke(const Actor& granter, Role role, std::string_view unit_path,
-                      int64_t target_account_id);
+Decision DecideRevoke(const Actor& granter, Role role, std::string_view unit_path, int64_t target_account_id);
 // Whether approver may approve or reject the pending grant requested_by asked
 // for: a second administrator with the power to grant it, who is neither the
 // requester nor the account concerned.
-Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role,
-                        std::string_view unit_path, const GrantTarget& target);
+Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role, std::string_view unit_path,
+                        const GrantTarget& target);
 
 // Hotlines are public (D0) but kept per level: the city admin edits
 // the city's lines, the district admin its district's, and the school data

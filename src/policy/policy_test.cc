@@ -38,15 +38,15 @@ constexpr int64_t kOtherStudent = 200;  // nobody's relation
 constexpr int64_t kOtherAuthor = 999;
 
 constexpr std::array<DataClass, kDataClassCount> kClasses = {
-    DataClass::kPublic,    DataClass::kRoster,    DataClass::kRawAnswers, DataClass::kResults,
-    DataClass::kAttention, DataClass::kClinical,  DataClass::kReports,    DataClass::kAggregate,
-    DataClass::kWorkRecords, DataClass::kAudit,   DataClass::kAccounts};
+    DataClass::kPublic,      DataClass::kRoster,   DataClass::kRawAnswers, DataClass::kResults,
+    DataClass::kAttention,   DataClass::kClinical, DataClass::kReports,    DataClass::kAggregate,
+    DataClass::kWorkRecords, DataClass::kAudit,    DataClass::kAccounts};
 
 constexpr std::array<Role, kRoleCount> kRoles = {
-    Role::kStudent,       Role::kGuardian,       Role::kPeerReporter,    Role::kSubjectTeacher,
-    Role::kHeadTeacher,   Role::kGradeHead,      Role::kPsychStaff,      Role::kSchoolLeader,
-    Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCrisisGroup,
-    Role::kExpert,        Role::kHospitalLiaison, Role::kCityAdmin,      Role::kAuditor};
+    Role::kStudent,         Role::kGuardian,        Role::kPeerReporter,    Role::kSubjectTeacher,
+    Role::kHeadTeacher,     Role::kGradeHead,       Role::kPsychStaff,      Role::kSchoolLeader,
+    Role::kSchoolDataAdmin, Role::kDistrictAdmin,   Role::kDistrictLiaison, Role::kCrisisGroup,
+    Role::kExpert,          Role::kHospitalLiaison, Role::kCityAdmin,       Role::kAuditor};
 
 // The unit each role's single grant is bound to in the matrices.
 std::string UnitOf(Role r) {
@@ -79,9 +79,7 @@ std::string UnitOf(Role r) {
 
 // A sibling whose path has the grant's path minus its trailing '/' as a
 // string prefix: "/1/2/3/" -> "/1/2/30/". Catches naive prefix matching.
-std::string OutOf(const std::string& unit) {
-  return unit.substr(0, unit.size() - 1) + "0/";
-}
+std::string OutOf(const std::string& unit) { return unit.substr(0, unit.size() - 1) + "0/"; }
 
 Actor ActorFor(Role r) {
   Actor a;
@@ -107,10 +105,9 @@ bool HasFlag(std::string_view flags, std::string_view f) {
 // (written by the actor), new (no author yet), submitted, feedback,
 // escalated, closed, consulted, referred, level_one, bg (break-glass).
 Resource MakeResource(const Actor& a, DataClass k, bool in_scope, std::string_view flags) {
-  static const std::set<std::string> kKnown = {"self",     "child",     "paired", "own",
-                                               "new",      "submitted", "feedback", "escalated",
-                                               "closed",   "consulted", "referred", "level_one",
-                                               "bg"};
+  static const std::set<std::string> kKnown = {"self",      "child",     "paired",    "own",    "new",
+                                               "submitted", "feedback",  "escalated", "closed", "consulted",
+                                               "referred",  "level_one", "bg"};
   std::istringstream in{std::string(flags)};
   std::string w;
   while (in >> w) EXPECT_TRUE(kKnown.count(w)) << "unknown flag in table: " << w;
@@ -121,9 +118,7 @@ Resource MakeResource(const Actor& a, DataClass k, bool in_scope, std::string_vi
   r.unit_path = in_scope ? unit + "77/" : OutOf(unit);
   const bool mine = HasFlag(flags, "self") || HasFlag(flags, "child") || HasFlag(flags, "paired");
   r.student_id = mine ? kMyStudent : kOtherStudent;
-  r.author_account_id = HasFlag(flags, "own") ? a.account_id
-                        : HasFlag(flags, "new") ? 0
-                                                : kOtherAuthor;
+  r.author_account_id = HasFlag(flags, "own") ? a.account_id : HasFlag(flags, "new") ? 0 : kOtherAuthor;
   r.submitted = HasFlag(flags, "submitted");
   r.feedback_allowed = HasFlag(flags, "feedback");
   r.escalated = HasFlag(flags, "escalated");
@@ -444,10 +439,9 @@ void CheckRow(const Matrix& m, Action action, bool in_scope, std::string_view ro
     bool want_allowed = false;
     const View want_view = ViewOfCode(codes[i], &want_allowed);
     const Decision d = Decide(actor, action, res);
-    SCOPED_TRACE(testing::Message()
-                 << RoleName(m.role) << " " << ActionName(action) << " " << DataClassName(k)
-                 << (in_scope ? " in scope" : " out of scope") << " [" << m.flags
-                 << "] reason: " << d.reason);
+    SCOPED_TRACE(testing::Message() << RoleName(m.role) << " " << ActionName(action) << " " << DataClassName(k)
+                                    << (in_scope ? " in scope" : " out of scope") << " [" << m.flags
+                                    << "] reason: " << d.reason);
     EXPECT_EQ(d.allowed, want_allowed);
     EXPECT_EQ(ViewName(d.view), ViewName(want_view));
     EXPECT_FALSE(d.reason.empty());
@@ -514,8 +508,8 @@ TEST(PolicyNamesTest, ChineseLabels) {
 }
 
 TEST(PolicyNamesTest, DataClassAndActionNames) {
-  const std::array<std::string_view, kDataClassCount> want = {
-      "D0", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "D9", "accounts"};
+  const std::array<std::string_view, kDataClassCount> want = {"D0", "D1", "D2", "D3", "D4",      "D5",
+                                                              "D6", "D7", "D8", "D9", "accounts"};
   for (int i = 0; i < kDataClassCount; ++i) EXPECT_EQ(DataClassName(kClasses[i]), want[i]);
   EXPECT_EQ(ActionName(Action::kRead), "read");
   EXPECT_EQ(ActionName(Action::kWrite), "write");
@@ -570,10 +564,8 @@ TEST(PolicyScopeTest, DormPathForDormPeerReporter) {
   Actor dorm_head;  // 寝室长 bound to a dorm
   dorm_head.account_id = 31;
   dorm_head.grants = {Grant{Role::kPeerReporter, 9, "/1/2/3/9/"}};
-  Resource r{.data_class = DataClass::kRoster,
-             .unit_path = "/1/2/3/4/5/",
-             .alt_unit_path = "/1/2/3/9/12/",
-             .student_id = 200};
+  Resource r{
+      .data_class = DataClass::kRoster, .unit_path = "/1/2/3/4/5/", .alt_unit_path = "/1/2/3/9/12/", .student_id = 200};
   Decision d = Decide(dorm_head, Action::kRead, r);
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.view, View::kNamesOnly);
@@ -582,10 +574,8 @@ TEST(PolicyScopeTest, DormPathForDormPeerReporter) {
   r.alt_unit_path = "";
   EXPECT_FALSE(Decide(dorm_head, Action::kRead, r).allowed);
   // Writing a report about a dorm mate is in scope through the dorm.
-  Resource report{.data_class = DataClass::kReports,
-                  .unit_path = "/1/2/3/4/5/",
-                  .alt_unit_path = "/1/2/3/9/",
-                  .student_id = 200};
+  Resource report{
+      .data_class = DataClass::kReports, .unit_path = "/1/2/3/4/5/", .alt_unit_path = "/1/2/3/9/", .student_id = 200};
   d = Decide(dorm_head, Action::kWrite, report);
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.via, Role::kPeerReporter);
@@ -601,9 +591,14 @@ TEST(PolicyActorTest, NoGrantsDeniesAllButPublic) {
   nobody.paired_student_ids = {100};
   for (DataClass k : kClasses) {
     for (Action act : {Action::kRead, Action::kWrite, Action::kExport}) {
-      Resource r{.data_class = k, .unit_path = "/1/2/3/", .student_id = 100,
-                 .author_account_id = 77, .escalated = true, .consulted = true,
-                 .referred_here = true, .break_glass = true};
+      Resource r{.data_class = k,
+                 .unit_path = "/1/2/3/",
+                 .student_id = 100,
+                 .author_account_id = 77,
+                 .escalated = true,
+                 .consulted = true,
+                 .referred_here = true,
+                 .break_glass = true};
       const Decision d = Decide(nobody, act, r);
       const bool want = k == DataClass::kPublic && act != Action::kWrite;
       EXPECT_EQ(d.allowed, want) << DataClassName(k) << " " << ActionName(act);
@@ -621,8 +616,7 @@ TEST(PolicyActorTest, NoGrantsDeniesAllButPublic) {
 TEST(PolicyActorTest, HeadTeacherWhoIsAlsoSubjectTeacher) {
   Actor t;
   t.account_id = 50;
-  t.grants = {Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"},
-              Grant{Role::kSubjectTeacher, 3, "/1/2/3/"}};
+  t.grants = {Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kSubjectTeacher, 3, "/1/2/3/"}};
   t.paired_student_ids = {300};
 
   // D1: own class via head teacher; a paired student elsewhere via subject teacher.
@@ -645,8 +639,8 @@ TEST(PolicyActorTest, HeadTeacherWhoIsAlsoSubjectTeacher) {
   EXPECT_FALSE(Decide(t, Action::kRead, level).allowed);
 
   // D6: in the own class full (wins over own-only); elsewhere own-only.
-  Resource report{.data_class = DataClass::kReports, .unit_path = "/1/2/3/4/5/",
-                  .student_id = 100, .author_account_id = 50};
+  Resource report{
+      .data_class = DataClass::kReports, .unit_path = "/1/2/3/4/5/", .student_id = 100, .author_account_id = 50};
   d = Decide(t, Action::kRead, report);
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.view, View::kFull);
@@ -674,8 +668,7 @@ TEST(PolicyActorTest, StudentWhoIsPeerReporter) {
   Actor s;
   s.account_id = 60;
   s.student_id = 100;
-  s.grants = {Grant{Role::kStudent, 5, "/1/2/3/4/5/"},
-              Grant{Role::kPeerReporter, 5, "/1/2/3/4/5/"}};
+  s.grants = {Grant{Role::kStudent, 5, "/1/2/3/4/5/"}, Grant{Role::kPeerReporter, 5, "/1/2/3/4/5/"}};
   Resource self{.data_class = DataClass::kRoster, .unit_path = "/1/2/3/4/5/", .student_id = 100};
   Decision d = Decide(s, Action::kRead, self);
   EXPECT_EQ(d.view, View::kFull);
@@ -685,8 +678,8 @@ TEST(PolicyActorTest, StudentWhoIsPeerReporter) {
   EXPECT_EQ(d.view, View::kNamesOnly);
   EXPECT_EQ(d.via, Role::kPeerReporter);
   // A classmate's results: neither role.
-  Resource results{.data_class = DataClass::kResults, .unit_path = "/1/2/3/4/5/",
-                   .student_id = 101, .feedback_allowed = true};
+  Resource results{
+      .data_class = DataClass::kResults, .unit_path = "/1/2/3/4/5/", .student_id = 101, .feedback_allowed = true};
   EXPECT_FALSE(Decide(s, Action::kRead, results).allowed);
 }
 
@@ -725,8 +718,7 @@ TEST(PolicyBreakGlassTest, OtherSchoolPsychStaffIsFlagged) {
 TEST(PolicyBreakGlassTest, OwnSchoolAccessIsNotFlagged) {
   Actor p;
   p.grants = {Grant{Role::kPsychStaff, 3, "/1/2/3/"}};
-  Resource r{.data_class = DataClass::kResults, .unit_path = "/1/2/3/4/", .student_id = 9,
-             .break_glass = true};
+  Resource r{.data_class = DataClass::kResults, .unit_path = "/1/2/3/4/", .student_id = 9, .break_glass = true};
   Decision d = Decide(p, Action::kRead, r);
   EXPECT_TRUE(d.allowed);
   EXPECT_FALSE(d.break_glass);
@@ -736,8 +728,7 @@ TEST(PolicyBreakGlassTest, OwnSchoolAccessIsNotFlagged) {
 TEST(PolicyBreakGlassTest, CrisisGroupFullRecord) {
   Actor c;
   c.grants = {Grant{Role::kCrisisGroup, 2, "/1/2/"}};
-  Resource r{.data_class = DataClass::kClinical, .unit_path = "/1/2/3/4/", .student_id = 9,
-             .escalated = true};
+  Resource r{.data_class = DataClass::kClinical, .unit_path = "/1/2/3/4/", .student_id = 9, .escalated = true};
   Decision d = Decide(c, Action::kRead, r);
   EXPECT_EQ(d.view, View::kSummary);
   EXPECT_FALSE(d.break_glass);
@@ -753,8 +744,7 @@ TEST(PolicyBreakGlassTest, OtherRolesCannotBreakGlass) {
     if (role == Role::kPsychStaff || role == Role::kCrisisGroup) continue;
     Actor a = ActorFor(role);
     for (DataClass k : {DataClass::kRawAnswers, DataClass::kResults, DataClass::kClinical}) {
-      Resource r{.data_class = k, .unit_path = OutOf(UnitOf(role)), .student_id = 200,
-                 .break_glass = true};
+      Resource r{.data_class = k, .unit_path = OutOf(UnitOf(role)), .student_id = 200, .break_glass = true};
       EXPECT_FALSE(Decide(a, Action::kRead, r).allowed) << RoleName(role) << " " << DataClassName(k);
     }
   }
@@ -768,15 +758,15 @@ TEST(PolicyReasonTest, DenialsSayWhy) {
   EXPECT_FALSE(d.allowed);
   EXPECT_EQ(d.reason, "head_teacher may not read D3");
   d = Decide(ActorFor(Role::kStudent), Action::kRead,
-             Resource{.data_class = DataClass::kRawAnswers, .unit_path = "/1/2/3/4/5/",
-                      .student_id = kMyStudent, .submitted = true});
+             Resource{.data_class = DataClass::kRawAnswers,
+                      .unit_path = "/1/2/3/4/5/",
+                      .student_id = kMyStudent,
+                      .submitted = true});
   EXPECT_THAT(d.reason, HasSubstr("until submitted"));
   d = Decide(ActorFor(Role::kCrisisGroup), Action::kRead,
-             Resource{.data_class = DataClass::kRoster, .unit_path = "/1/2/3/",
-                      .escalated = true, .closed = true});
+             Resource{.data_class = DataClass::kRoster, .unit_path = "/1/2/3/", .escalated = true, .closed = true});
   EXPECT_THAT(d.reason, HasSubstr("open"));
-  d = Decide(ActorFor(Role::kCityAdmin), Action::kWrite,
-             Resource{.data_class = DataClass::kAudit, .unit_path = "/1/"});
+  d = Decide(ActorFor(Role::kCityAdmin), Action::kWrite, Resource{.data_class = DataClass::kAudit, .unit_path = "/1/"});
   EXPECT_THAT(d.reason, HasSubstr("D9"));
   d = Decide(ActorFor(Role::kHeadTeacher), Action::kExport,
              Resource{.data_class = DataClass::kRoster, .unit_path = "/1/2/3/4/5/"});
@@ -795,41 +785,34 @@ TEST(PolicyCapabilitiesTest, PerRole) {
   const std::vector<Row> rows = {
       {Role::kStudent, V({"counselling.book", "hotlines.read", "screening.answer", "self.profile"})},
       {Role::kGuardian, V({"children.read", "children.visits", "consent.respond", "crisis.notices", "hotlines.read"})},
-      {Role::kPeerReporter,
-       V({"counselling.book", "hotlines.read", "network.report", "network.weekly", "roster.read",
-          "screening.answer"})},  // a student
+      {Role::kPeerReporter, V({"counselling.book", "hotlines.read", "network.report", "network.weekly", "roster.read",
+                               "screening.answer"})},  // a student
       {Role::kSubjectTeacher, V({"contacts.record", "hotlines.read", "network.report", "roster.read"})},
       {Role::kHeadTeacher,
-       V({"attention.read", "contacts.record", "counselling.refer", "crisis.guidance", "hotlines.read",
-          "network.class", "network.report", "org.browse", "roster.read", "screening.progress"})},
+       V({"attention.read", "contacts.record", "counselling.refer", "crisis.guidance", "hotlines.read", "network.class",
+          "network.report", "org.browse", "roster.read", "screening.progress"})},
       {Role::kGradeHead,
-       V({"attention.read", "contacts.record", "counselling.refer", "crisis.guidance", "hotlines.read",
-          "network.class", "network.report", "org.browse", "reviews.record", "roster.read",
-          "screening.progress"})},
-      {Role::kPsychStaff,
-       V({"archive.read", "contacts.record", "counselling.records", "counselling.schedule", "crisis.cases",
-          "crisis.referrals", "followups.review", "hotlines.read", "network.board", "network.deadlines",
-          "network.report", "org.browse", "records.manage",
-          "reviews.record", "roster.read", "screening.campaign", "screening.manage", "warnings.inbox"})},
+       V({"attention.read", "contacts.record", "counselling.refer", "crisis.guidance", "hotlines.read", "network.class",
+          "network.report", "org.browse", "reviews.record", "roster.read", "screening.progress"})},
+      {Role::kPsychStaff, V({"archive.read", "contacts.record", "counselling.records", "counselling.schedule",
+                             "crisis.cases", "crisis.referrals", "followups.review", "hotlines.read", "network.board",
+                             "network.deadlines", "network.report", "org.browse", "records.manage", "reviews.record",
+                             "roster.read", "screening.campaign", "screening.manage", "warnings.inbox"})},
       {Role::kSchoolLeader,
-       V({"contacts.record", "crisis.cases", "hotlines.read", "indicators.dashboard",
-          "indicators.signoff", "network.board", "network.deadlines", "org.browse", "records.manage", "roster.read",
-          "screening.progress"})},
-      {Role::kSchoolDataAdmin,
-       V({"accounts.manage", "hotlines.read", "indicators.signoff", "notify.channels", "org.browse", "records.manage",
-          "roster.import", "roster.read"})},
+       V({"contacts.record", "crisis.cases", "hotlines.read", "indicators.dashboard", "indicators.signoff",
+          "network.board", "network.deadlines", "org.browse", "records.manage", "roster.read", "screening.progress"})},
+      {Role::kSchoolDataAdmin, V({"accounts.manage", "hotlines.read", "indicators.signoff", "notify.channels",
+                                  "org.browse", "records.manage", "roster.import", "roster.read"})},
       {Role::kDistrictAdmin,
-       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff",
-          "notify.channels", "org.browse", "records.manage", "screening.campaign", "screening.campaigns",
-          "screening.stats"})},
+       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff", "notify.channels",
+          "org.browse", "records.manage", "screening.campaign", "screening.campaigns", "screening.stats"})},
       {Role::kDistrictLiaison, V({"hotlines.read", "indicators.dashboard", "org.browse", "records.manage"})},
       {Role::kCrisisGroup, V({"crisis.cases", "hotlines.read", "network.board"})},
       {Role::kExpert, V({"counselling.shares", "crisis.cases", "hotlines.read", "records.manage"})},
       {Role::kHospitalLiaison, V({"crisis.referrals", "hotlines.read"})},
       {Role::kCityAdmin,
-       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff",
-          "notify.channels", "org.browse", "records.manage", "screening.campaign", "screening.campaigns",
-          "screening.stats"})},
+       V({"accounts.manage", "hotlines.read", "indicators.dashboard", "indicators.signoff", "notify.channels",
+          "org.browse", "records.manage", "screening.campaign", "screening.campaigns", "screening.stats"})},
       {Role::kAuditor, V({"audit.read", "crisis.review", "hotlines.read"})},
   };
   ASSERT_EQ(rows.size(), static_cast<size_t>(kRoleCount));
@@ -843,15 +826,15 @@ TEST(PolicyCapabilitiesTest, UnionSortedUnique) {
   Actor a;
   a.grants = {Grant{Role::kAuditor, 1, "/1/"}, Grant{Role::kGuardian, 5, "/1/2/3/4/5/"},
               Grant{Role::kHeadTeacher, 5, "/1/2/3/4/5/"}, Grant{Role::kHeadTeacher, 6, "/1/2/3/4/6/"}};
-  EXPECT_EQ(Capabilities(a), V({"attention.read", "audit.read", "children.read", "children.visits", "consent.respond",
-                                "contacts.record", "counselling.refer", "crisis.guidance", "crisis.notices", "crisis.review", "hotlines.read",
-                                "network.class", "network.report", "org.browse", "roster.read", "screening.progress"}));
+  EXPECT_EQ(Capabilities(a),
+            V({"attention.read", "audit.read", "children.read", "children.visits", "consent.respond", "contacts.record",
+               "counselling.refer", "crisis.guidance", "crisis.notices", "crisis.review", "hotlines.read",
+               "network.class", "network.report", "org.browse", "roster.read", "screening.progress"}));
   // A student account answers assessments whatever its roles (心理委员).
   Actor peer = ActorFor(Role::kPeerReporter);
   peer.student_id = 42;
-  EXPECT_EQ(Capabilities(peer),
-            V({"counselling.book", "hotlines.read", "network.report", "network.weekly", "roster.read",
-               "screening.answer"}));
+  EXPECT_EQ(Capabilities(peer), V({"counselling.book", "hotlines.read", "network.report", "network.weekly",
+                                   "roster.read", "screening.answer"}));
 }
 
 // --- granting roles -----------------------------------------------------------
@@ -909,8 +892,8 @@ TEST(PolicyGrantTest, WhoMayGrantWhatWhere) {
   };
   for (const Row& row : rows) {
     const Decision d = DecideGrant(*row.granter, row.role, row.unit);
-    EXPECT_EQ(d.allowed, row.want) << RoleName(row.granter->grants.front().role) << " grants "
-                                   << RoleName(row.role) << " at " << row.unit << ": " << d.reason;
+    EXPECT_EQ(d.allowed, row.want) << RoleName(row.granter->grants.front().role) << " grants " << RoleName(row.role)
+                                   << " at " << row.unit << ": " << d.reason;
     EXPECT_FALSE(d.reason.empty());
     if (d.allowed) {
       EXPECT_EQ(d.via, row.granter->grants.front().role);
@@ -920,14 +903,12 @@ TEST(PolicyGrantTest, WhoMayGrantWhatWhere) {
 
 TEST(PolicyGrantTest, NonAdminsGrantNothing) {
   for (Role granter : kRoles) {
-    if (granter == Role::kSchoolDataAdmin || granter == Role::kDistrictAdmin ||
-        granter == Role::kCityAdmin) {
+    if (granter == Role::kSchoolDataAdmin || granter == Role::kDistrictAdmin || granter == Role::kCityAdmin) {
       continue;
     }
     const Actor a = ActorFor(granter);
     for (Role role : kRoles) {
-      EXPECT_FALSE(DecideGrant(a, role, UnitOf(granter)).allowed)
-          << RoleName(granter) << " grants " << RoleName(role);
+      EXPECT_FALSE(DecideGrant(a, role, UnitOf(granter)).allowed) << RoleName(granter) << " grants " << RoleName(role);
     }
   }
   EXPECT_FALSE(DecideGrant(Actor{}, Role::kStudent, "/1/").allowed);
@@ -962,11 +943,14 @@ TEST(PolicyStudentAccountTest, PeerReporterWhoIsAStudentAnswersOwnAssessments) {
   Resource other{.data_class = DataClass::kRawAnswers, .unit_path = std::string(kClass), .student_id = kOtherStudent};
   EXPECT_FALSE(Decide(a, Action::kWrite, other).allowed);
   EXPECT_FALSE(Decide(a, Action::kRead, other).allowed);
-  Resource names{.data_class = DataClass::kRoster, .unit_path = std::string(kClass) + "77/", .student_id = kOtherStudent};
+  Resource names{
+      .data_class = DataClass::kRoster, .unit_path = std::string(kClass) + "77/", .student_id = kOtherStudent};
   Decision n = Decide(a, Action::kRead, names);
   EXPECT_TRUE(n.allowed);
   EXPECT_EQ(ViewName(n.view), "names_only");
-  Resource feedback{.data_class = DataClass::kResults, .unit_path = std::string(kClass), .student_id = kMyStudent,
+  Resource feedback{.data_class = DataClass::kResults,
+                    .unit_path = std::string(kClass),
+                    .student_id = kMyStudent,
                     .feedback_allowed = true};
   EXPECT_EQ(ViewName(Decide(a, Action::kRead, feedback).view), "feedback_only");
   feedback.student_id = kOtherStudent;
@@ -1031,8 +1015,8 @@ TEST(PolicySecondFactorTest, OnlyTheCityAdminChangesTheCitySettings) {
   for (Role r : kRoles) {
     const Actor a = ActorFor(r);
     EXPECT_EQ(DecideCitySettings(a, Action::kWrite).allowed, r == Role::kCityAdmin) << RoleName(r);
-    const bool reads = r == Role::kCityAdmin || r == Role::kDistrictAdmin ||
-                       r == Role::kSchoolDataAdmin || r == Role::kAuditor;
+    const bool reads =
+        r == Role::kCityAdmin || r == Role::kDistrictAdmin || r == Role::kSchoolDataAdmin || r == Role::kAuditor;
     EXPECT_EQ(DecideCitySettings(a, Action::kRead).allowed, reads) << RoleName(r);
     EXPECT_FALSE(DecideCitySettings(a, Action::kExport).allowed) << RoleName(r);
   }
@@ -1147,7 +1131,8 @@ TEST(PolicyGrantToTest, AdministratorsNeverHoldIdentifiedData) {
   EXPECT_EQ(checked, 3 * 4);
   // Roles without identified data stay possible for an administrator (a
   // data admin who also heads a class or teaches).
-  EXPECT_TRUE(DecideGrantTo(city, Role::kSubjectTeacher, "/1/2/3/", StaffTarget(600, {Role::kSchoolDataAdmin})).allowed);
+  EXPECT_TRUE(
+      DecideGrantTo(city, Role::kSubjectTeacher, "/1/2/3/", StaffTarget(600, {Role::kSchoolDataAdmin})).allowed);
   EXPECT_TRUE(DecideGrantTo(city, Role::kHeadTeacher, "/1/2/3/", StaffTarget(600, {Role::kSchoolDataAdmin})).allowed);
   EXPECT_TRUE(DecideGrantTo(city, Role::kSchoolDataAdmin, "/1/2/3/", StaffTarget(601, {Role::kHeadTeacher})).allowed);
 }
@@ -1171,8 +1156,11 @@ TEST(PolicyGrantToTest, ApprovalIsByASecondAdministratorInScope) {
   EXPECT_TRUE(DecideApproval(district, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
   // Outside the approver's scope, by a non-admin, or by the grantee itself.
   EXPECT_FALSE(DecideApproval(other_school, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
-  EXPECT_FALSE(DecideApproval(ActorFor(Role::kPsychStaff), requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
-  EXPECT_FALSE(DecideApproval(second, requester.account_id, Role::kPsychStaff, "/1/2/3/", StaffTarget(second.account_id)).allowed);
+  EXPECT_FALSE(
+      DecideApproval(ActorFor(Role::kPsychStaff), requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
+  EXPECT_FALSE(
+      DecideApproval(second, requester.account_id, Role::kPsychStaff, "/1/2/3/", StaffTarget(second.account_id))
+          .allowed);
   // A multi-role approver: its admin grant decides, its other role does not help.
   Actor multi;
   multi.account_id = 88;
@@ -1181,7 +1169,6 @@ TEST(PolicyGrantToTest, ApprovalIsByASecondAdministratorInScope) {
   multi.grants.pop_back();
   EXPECT_FALSE(DecideApproval(multi, requester.account_id, Role::kPsychStaff, "/1/2/3/", target).allowed);
 }
-
 
 // Sign-off of indicator figures: each step at its own level, in scope.
 TEST(PolicySignOffTest, EachStepAtItsLevelInScope) {
@@ -1249,7 +1236,8 @@ TEST(PolicyHotlinesTest, EachLevelEditsOnlyItsOwnLines) {
     EXPECT_FALSE(DecideHotlineEdit(Holding({{r, 5, "/1/2/5/"}}), "school", "/1/2/5/").allowed) << RoleName(r);
   }
   EXPECT_FALSE(DecideHotlineEdit(city, "city", "1/").allowed) << "malformed path";
-  EXPECT_FALSE(DecideHotlineEdit(Holding({{Role::kSchoolDataAdmin, 9, "/1/2/5/8/9/"}}), "class", "/1/2/5/8/9/").allowed);
+  EXPECT_FALSE(
+      DecideHotlineEdit(Holding({{Role::kSchoolDataAdmin, 9, "/1/2/5/8/9/"}}), "class", "/1/2/5/8/9/").allowed);
 }
 
 TEST(PolicyHotlinesTest, ClassMeetingsByTheClassStaff) {
@@ -1306,12 +1294,9 @@ TEST(PolicyUnitRecordTest, WhoReadsAndWritesUnitRecords) {
     bool read_school, write_school, read_district, write_district;
   };
   const std::map<Role, Want> want = {
-      {Role::kPsychStaff, {true, true, false, false}},
-      {Role::kSchoolLeader, {true, true, false, false}},
-      {Role::kSchoolDataAdmin, {true, true, false, false}},
-      {Role::kDistrictAdmin, {true, false, true, true}},
-      {Role::kDistrictLiaison, {true, false, true, false}},
-      {Role::kExpert, {true, false, true, false}},
+      {Role::kPsychStaff, {true, true, false, false}},      {Role::kSchoolLeader, {true, true, false, false}},
+      {Role::kSchoolDataAdmin, {true, true, false, false}}, {Role::kDistrictAdmin, {true, false, true, true}},
+      {Role::kDistrictLiaison, {true, false, true, false}}, {Role::kExpert, {true, false, true, false}},
       {Role::kCityAdmin, {true, false, true, false}},
   };
   int checked = 0;
@@ -1324,8 +1309,7 @@ TEST(PolicyUnitRecordTest, WhoReadsAndWritesUnitRecords) {
     EXPECT_EQ(DecideUnitRecord(a, Action::kWrite, kDistrict).allowed, w.write_district) << RoleName(r);
     // Never another school's (a sibling path that shares the prefix).
     EXPECT_EQ(DecideUnitRecord(a, Action::kRead, OutOf(std::string(kSchool))).allowed,
-              r == Role::kDistrictAdmin || r == Role::kDistrictLiaison || r == Role::kExpert ||
-                  r == Role::kCityAdmin)
+              r == Role::kDistrictAdmin || r == Role::kDistrictLiaison || r == Role::kExpert || r == Role::kCityAdmin)
         << RoleName(r);
     EXPECT_FALSE(DecideUnitRecord(a, Action::kWrite, OutOf(std::string(kSchool))).allowed) << RoleName(r);
     EXPECT_EQ(UnitRecordScopes(a).empty(), !want.count(r)) << RoleName(r);
@@ -1353,13 +1337,15 @@ namespace {
 // author and the head of the psychology centre only.
 TEST(PolicySessionNotesTest, AuthorAndCentreHeadOnly) {
   const std::string cls = "/1/2/3/4/5/";
-  Resource notes{.data_class = DataClass::kClinical, .unit_path = cls, .student_id = 100,
-                 .author_account_id = 60, .session_notes = true};
+  Resource notes{.data_class = DataClass::kClinical,
+                 .unit_path = cls,
+                 .student_id = 100,
+                 .author_account_id = 60,
+                 .session_notes = true};
   Actor author{.account_id = 60, .grants = {Grant{Role::kPsychStaff, 3, "/1/2/3/"}}};
   Actor colleague{.account_id = 61, .grants = {Grant{Role::kPsychStaff, 3, "/1/2/3/"}}};
   // A head teacher of the student's class who is also on the centre staff.
-  Actor both{.account_id = 62,
-             .grants = {Grant{Role::kHeadTeacher, 5, cls}, Grant{Role::kPsychStaff, 3, "/1/2/3/"}}};
+  Actor both{.account_id = 62, .grants = {Grant{Role::kHeadTeacher, 5, cls}, Grant{Role::kPsychStaff, 3, "/1/2/3/"}}};
   EXPECT_TRUE(Decide(author, Action::kRead, notes));
   EXPECT_TRUE(Decide(author, Action::kWrite, notes));
   EXPECT_FALSE(Decide(colleague, Action::kRead, notes));
@@ -1382,8 +1368,8 @@ TEST(PolicySessionNotesTest, AuthorAndCentreHeadOnly) {
   // consulted), hospital liaison, the student, a head teacher alone.
   Resource wide = as_head;
   wide.escalated = wide.consulted = wide.referred_here = true;
-  for (Role r : {Role::kSchoolLeader, Role::kCrisisGroup, Role::kExpert, Role::kHospitalLiaison,
-                 Role::kHeadTeacher, Role::kGradeHead}) {
+  for (Role r : {Role::kSchoolLeader, Role::kCrisisGroup, Role::kExpert, Role::kHospitalLiaison, Role::kHeadTeacher,
+                 Role::kGradeHead}) {
     Actor a{.account_id = 60, .grants = {Grant{r, 1, "/1/"}}};
     EXPECT_FALSE(Decide(a, Action::kRead, wide)) << RoleName(r);
   }

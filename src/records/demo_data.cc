@@ -28,7 +28,7 @@ struct UnitRow {
 
 constexpr std::array<std::string_view, 20> kSurnames = {"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴",
                                                         "徐", "孙", "胡", "朱", "高", "林", "何", "郭", "马", "罗"};
-constexpr std::array<std::string_view, 16> kGiven = {"静", "敏", "丽", "强", "磊", "洋", "艳", "勇",
+constexpr std::array<std::string_view, 16> kGiven = {"静", "敏", "丽", "强", "磊", "洋", "艳",   "勇",
                                                      "军", "杰", "娟", "涛", "明", "超", "秀英", "晓燕"};
 
 int CurrentSchoolYear(const Clock& clock) {
@@ -286,8 +286,7 @@ absl::StatusOr<DemoRecordsSummary> SeedDemoRecords(db::Database& db, const Clock
     for (const Record& r : b.records) sum.values += static_cast<int64_t>(r.values.size());
     for (const auto& [unit_id, kind] : b.changed) {
       const UnitRow& u = units[at[unit_id]];
-      XQ_RETURN_IF_ERROR(
-          PublishChanged(s, {u.kind == "school" ? u.id : 0, u.id, kind, sum.school_year}, now));
+      XQ_RETURN_IF_ERROR(PublishChanged(s, {u.kind == "school" ? u.id : 0, u.id, kind, sum.school_year}, now));
     }
     return absl::OkStatus();
   }));

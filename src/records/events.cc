@@ -15,8 +15,8 @@ absl::StatusOr<Changed> DecodeChanged(const std::string& payload) {
   Json j = Json::parse(payload, nullptr, false);
   if (!j.is_object()) return InvalidArgument("records.changed: payload is not a JSON object");
   try {
-    return Changed{j.at("school_id").get<int64_t>(), j.at("unit_id").get<int64_t>(),
-                   j.at("kind").get<std::string>(), j.at("school_year").get<int>()};
+    return Changed{j.at("school_id").get<int64_t>(), j.at("unit_id").get<int64_t>(), j.at("kind").get<std::string>(),
+                   j.at("school_year").get<int>()};
   } catch (const Json::exception& e) {
     return InvalidArgument(std::string("records.changed: ") + e.what());
   }

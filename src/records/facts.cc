@@ -33,13 +33,12 @@ absl::StatusOr<std::vector<Row>> Load(soci::session& s, bool by_school, int64_t 
   try {
     std::map<long long, Row> rows;
     const long long key = id, year = school_year;
-    const std::string where = by_school ? "r.school_id = :id AND r.unit_id = r.school_id"
-                                        : "r.unit_id = :id AND r.school_id = 0";
-    soci::rowset<soci::row> rs =
-        (s.prepare << "SELECT r.id, r.kind, v.field, v.num, v.txt FROM work_records r "
-                      "LEFT JOIN work_record_values v ON v.record_id = r.id WHERE " +
-                          where + " AND r.school_year = :y",
-         soci::use(key, "id"), soci::use(year, "y"));
+    const std::string where =
+        by_school ? "r.school_id = :id AND r.unit_id = r.school_id" : "r.unit_id = :id AND r.school_id = 0";
+    soci::rowset<soci::row> rs = (s.prepare << "SELECT r.id, r.kind, v.field, v.num, v.txt FROM work_records r "
+                                               "LEFT JOIN work_record_values v ON v.record_id = r.id WHERE " +
+                                                   where + " AND r.school_year = :y",
+                                  soci::use(key, "id"), soci::use(year, "y"));
     for (const auto& r : rs) {
       Row& row = rows[db::GetInt(r, 0)];
       row.kind = db::GetStr(r, 1);
@@ -47,7 +46,7 @@ absl::StatusOr<std::vector<Row>> Load(soci::session& s, bool by_school, int64_t 
       Value v;
       if (r.get_indicator(3) != soci::i_null) {
         v.num = r.get_properties(3).get_data_type() == soci::dt_double ? r.get<double>(3)
-                                                                      : static_cast<double>(db::GetInt(r, 3));
+                                                                       : static_cast<double>(db::GetInt(r, 3));
       }
       v.text = db::GetStr(r, 4);
       row.values[db::GetStr(r, 2)] = std::move(v);
@@ -68,14 +67,13 @@ bool RoomMeetsStandard(const Row& room) {
 
 }  // namespace
 
-absl::StatusOr<std::map<std::string, double>> SchoolFacts(soci::session& s, int64_t school_id,
-                                                          int school_year) {
+absl::StatusOr<std::map<std::string, double>> SchoolFacts(soci::session& s, int64_t school_id, int school_year) {
   XQ_ASSIGN_OR_RETURN(std::vector<Row> rows, Load(s, true, school_id, school_year));
   std::map<std::string, double> f;
   bool any_staff = false, any_room = false, any_course = false, any_univ = false, any_activity = false,
        any_training = false, any_family = false, any_funding = false;
-  double ft = 0, ft_q = 0, classes = 0, periods = 0, school_based = 0, hours = 0, h_res = 0, h_life = 0,
-         trained = 0, sessions = 0, funding = 0;
+  double ft = 0, ft_q = 0, classes = 0, periods = 0, school_based = 0, hours = 0, h_res = 0, h_life = 0, trained = 0,
+         sessions = 0, funding = 0;
   bool room_ok = false, univ_ok = false, mh_month = false, resilience = false, station = false;
   for (const Row& r : rows) {
     if (r.kind == "staff") {

@@ -43,8 +43,7 @@ namespace xq::records {
 
 inline const std::vector<std::string> kFactEventKinds = {"records.changed"};
 
-absl::StatusOr<std::map<std::string, double>> SchoolFacts(soci::session& s, int64_t school_id,
-                                                          int school_year);
+absl::StatusOr<std::map<std::string, double>> SchoolFacts(soci::session& s, int64_t school_id, int school_year);
 absl::StatusOr<std::map<std::string, double>> UnitFacts(soci::session& s, int64_t unit_id, int school_year);
 
 }  // namespace xq::records

@@ -16,9 +16,7 @@ namespace {
 
 constexpr int kMaxImportRows = 20000;
 
-std::string RoleOf(const policy::Decision& d) {
-  return d.via ? std::string(policy::RoleName(*d.via)) : std::string();
-}
+std::string RoleOf(const policy::Decision& d) { return d.via ? std::string(policy::RoleName(*d.via)) : std::string(); }
 
 std::string TrimCell(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -65,8 +63,7 @@ absl::StatusOr<const KindSpec*> RecordsService::KindOf(std::string_view kind) {
   return k;
 }
 
-absl::StatusOr<UnitInfo> RecordsService::UnitFor(const policy::Actor& actor, int64_t unit_id,
-                                                 policy::Action action) {
+absl::StatusOr<UnitInfo> RecordsService::UnitFor(const policy::Actor& actor, int64_t unit_id, policy::Action action) {
   if (policy::UnitRecordScopes(actor).empty()) {
     return Deny(actor, "work_records", unit_id, 0, "no work-record access",
                 PermissionDenied("work records are for a school's psychology staff, leaders and data admins, and "
@@ -320,11 +317,11 @@ absl::StatusOr<ImportOutcome> RecordsService::Import(const policy::Actor& actor,
   }
   Record summary = records.front();
   summary.id = unit.id;
-  XQ_ASSIGN_OR_RETURN(out.replaced,
-                      store_.Replace(std::string(kind->name), unit.id, req.school_year, records,
-                                     AfterWrite(actor, "work_record.import", summary,
-                                                fmt::format("{} rows of {} for {}", records.size(), kind->name,
-                                                            req.school_year))));
+  XQ_ASSIGN_OR_RETURN(
+      out.replaced,
+      store_.Replace(std::string(kind->name), unit.id, req.school_year, records,
+                     AfterWrite(actor, "work_record.import", summary,
+                                fmt::format("{} rows of {} for {}", records.size(), kind->name, req.school_year))));
   out.written = true;
   return out;
 }

@@ -68,9 +68,9 @@ struct ImportRequest {
 };
 
 struct ImportOutcome {
-  std::vector<Values> rows;         // what was (or, in a preview, would be) written
-  int64_t replaced = 0;             // existing records of that unit, kind and year
-  std::vector<FieldError> errors;   // not empty: nothing was written
+  std::vector<Values> rows;        // what was (or, in a preview, would be) written
+  int64_t replaced = 0;            // existing records of that unit, kind and year
+  std::vector<FieldError> errors;  // not empty: nothing was written
   bool written = false;
 };
 
@@ -93,18 +93,16 @@ class RecordsService {
 
   // The kind's template (.xlsx bytes); for anyone who keeps work records.
   absl::StatusOr<std::string> Template(const policy::Actor& actor, std::string_view kind);
-  absl::StatusOr<ImportOutcome> Import(const policy::Actor& actor, const ImportRequest& req,
-                                       std::string_view file);
+  absl::StatusOr<ImportOutcome> Import(const policy::Actor& actor, const ImportRequest& req, std::string_view file);
 
  private:
   absl::StatusOr<const KindSpec*> KindOf(std::string_view kind);
   // The unit, checked for the action: NotFound outside the caller's read
   // scope, PermissionDenied for a write it may only read.
   absl::StatusOr<UnitInfo> UnitFor(const policy::Actor& actor, int64_t unit_id, policy::Action action);
-  absl::Status Deny(const policy::Actor& actor, std::string_view object_type, int64_t object_id,
-                    int64_t school_id, std::string_view reason, absl::Status answer);
-  audit::InTransaction AfterWrite(const policy::Actor& actor, std::string action, const Record& r,
-                                  std::string detail);
+  absl::Status Deny(const policy::Actor& actor, std::string_view object_type, int64_t object_id, int64_t school_id,
+                    std::string_view reason, absl::Status answer);
+  audit::InTransaction AfterWrite(const policy::Actor& actor, std::string action, const Record& r, std::string detail);
 
   RecordsStore& store_;
   audit::AuditLog& audit_;

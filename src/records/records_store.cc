@@ -139,8 +139,8 @@ class SociRecordsStore final : public RecordsStore {
   absl::Status Update(const Record& r, const audit::InTransaction& then) override {
     return db_.InTransaction([&](soci::session& s) {
       const long long id = r.id, by = r.created_by, at = r.updated_at;
-      s << "UPDATE work_records SET updated_by = :by, updated_at = :at WHERE id = :id", soci::use(by),
-          soci::use(at), soci::use(id);
+      s << "UPDATE work_records SET updated_by = :by, updated_at = :at WHERE id = :id", soci::use(by), soci::use(at),
+          soci::use(id);
       s << "DELETE FROM work_record_values WHERE record_id = :id", soci::use(id);
       XQ_RETURN_IF_ERROR(InsertValues(s, r));
       return then ? then(s) : absl::OkStatus();
@@ -161,8 +161,8 @@ class SociRecordsStore final : public RecordsStore {
     long long replaced = 0;
     XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
       const long long u = unit_id, y = school_year;
-      s << "SELECT COUNT(*) FROM work_records WHERE kind = :k AND unit_id = :u AND school_year = :y",
-          soci::use(kind), soci::use(u), soci::use(y), soci::into(replaced);
+      s << "SELECT COUNT(*) FROM work_records WHERE kind = :k AND unit_id = :u AND school_year = :y", soci::use(kind),
+          soci::use(u), soci::use(y), soci::into(replaced);
       s << "DELETE FROM work_record_values WHERE record_id IN (SELECT id FROM work_records WHERE kind = :k AND "
            "unit_id = :u AND school_year = :y)",
           soci::use(kind), soci::use(u), soci::use(y);
@@ -178,8 +178,8 @@ class SociRecordsStore final : public RecordsStore {
     long long n = 0;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       const long long u = unit_id, y = school_year;
-      s << "SELECT COUNT(*) FROM work_records WHERE kind = :k AND unit_id = :u AND school_year = :y",
-          soci::use(kind), soci::use(u), soci::use(y), soci::into(n);
+      s << "SELECT COUNT(*) FROM work_records WHERE kind = :k AND unit_id = :u AND school_year = :y", soci::use(kind),
+          soci::use(u), soci::use(y), soci::into(n);
       return absl::OkStatus();
     }));
     return n;
@@ -241,8 +241,6 @@ absl::Status InsertRecordsIn(soci::session& s, const std::vector<Record>& record
   return absl::OkStatus();
 }
 
-std::unique_ptr<RecordsStore> NewSociRecordsStore(db::Database& db) {
-  return std::make_unique<SociRecordsStore>(db);
-}
+std::unique_ptr<RecordsStore> NewSociRecordsStore(db::Database& db) { return std::make_unique<SociRecordsStore>(db); }
 
 }  // namespace xq::records

@@ -32,7 +32,7 @@ struct ListQuery {
   int school_year = 0;     // 0: every year
   std::string scope_path;  // records of units under this path
   int page_size = 50;
-  int64_t after_id = 0;    // keyset cursor: records with id > after_id
+  int64_t after_id = 0;  // keyset cursor: records with id > after_id
 };
 
 struct RecordPage {
@@ -55,8 +55,7 @@ class RecordsStore {
   // Replaces the unit's records of kind and school year by `records` (an
   // import): all or nothing. Returns how many were replaced.
   virtual absl::StatusOr<int64_t> Replace(const std::string& kind, int64_t unit_id, int school_year,
-                                          const std::vector<Record>& records,
-                                          const audit::InTransaction& then) = 0;
+                                          const std::vector<Record>& records, const audit::InTransaction& then) = 0;
   virtual absl::StatusOr<int64_t> Count(const std::string& kind, int64_t unit_id, int school_year) = 0;
 };
 

@@ -25,9 +25,9 @@ using ::testing::HasSubstr;
 
 TEST(ParseValues, AcceptsLabelsCodesAndBoolWords) {
   std::vector<FieldError> errs;
-  Values v = ParseValues(*FindKind("staff"),
-                         {{"name", " 王静 "}, {"employment", "专职"}, {"certified", "是"}, {"since", "2020-09-01"}},
-                         0, errs);
+  Values v =
+      ParseValues(*FindKind("staff"),
+                  {{"name", " 王静 "}, {"employment", "专职"}, {"certified", "是"}, {"since", "2020-09-01"}}, 0, errs);
   ASSERT_TRUE(errs.empty()) << errs.front().message;
   EXPECT_EQ(v["name"].text, "王静");
   EXPECT_EQ(v["employment"].text, "full_time");
@@ -76,11 +76,11 @@ TEST(ParseValues, LeapDayAndBoundaries) {
               errs);
   EXPECT_EQ(errs.size(), 1u);
   errs.clear();
-  ParseValues(*FindKind("activities"), {{"activity", "other"}, {"name", "x"}, {"held", "1"}, {"date", "2028-02-29"}},
-              0, errs);
+  ParseValues(*FindKind("activities"), {{"activity", "other"}, {"name", "x"}, {"held", "1"}, {"date", "2028-02-29"}}, 0,
+              errs);
   EXPECT_TRUE(errs.empty());
-  ParseValues(*FindKind("activities"), {{"activity", "other"}, {"name", "x"}, {"held", "1"}, {"date", "2027-02-29"}},
-              0, errs);
+  ParseValues(*FindKind("activities"), {{"activity", "other"}, {"name", "x"}, {"held", "1"}, {"date", "2027-02-29"}}, 0,
+              errs);
   EXPECT_EQ(errs.size(), 1u);
 }
 
@@ -179,7 +179,8 @@ class RecordsDbTest : public ::testing::Test {
                          soci::use(id), soci::use(p, pi), soci::use(kind), soci::use(name), soci::use(sk),
                          soci::use(school), soci::use(district), soci::use(path);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
   }
   static policy::Actor As(int64_t account, std::vector<std::pair<Role, std::pair<int64_t, std::string>>> grants) {
     policy::Actor a;
@@ -192,7 +193,8 @@ class RecordsDbTest : public ::testing::Test {
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
                      s << sql, soci::into(n);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return n;
   }
   std::map<std::string, double> Facts(int64_t school, int year) {
@@ -202,7 +204,8 @@ class RecordsDbTest : public ::testing::Test {
                      if (!f.ok()) return f.status();
                      out = *f;
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return out;
   }
   std::map<std::string, double> UFacts(int64_t unit, int year) {
@@ -212,11 +215,12 @@ class RecordsDbTest : public ::testing::Test {
                      if (!f.ok()) return f.status();
                      out = *f;
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return out;
   }
-  absl::StatusOr<Record> Add(const policy::Actor& a, std::string kind, int64_t unit, std::map<std::string, std::string> f,
-                             int year = 2026) {
+  absl::StatusOr<Record> Add(const policy::Actor& a, std::string kind, int64_t unit,
+                             std::map<std::string, std::string> f, int year = 2026) {
     return svc_->Create(a, {kind, unit, year, std::move(f)});
   }
 
@@ -310,8 +314,7 @@ TEST_F(RecordsDbTest, UpdateDeleteAndPaging) {
 }
 
 TEST_F(RecordsDbTest, ImportIsAllOrNothingWithOneEvent) {
-  const std::string bad =
-      "姓名,专兼职,具备专业资质\n王静,专职,是\n李强,全职,是\n,兼职,否\n";
+  const std::string bad = "姓名,专兼职,具备专业资质\n王静,专职,是\n李强,全职,是\n,兼职,否\n";
   ImportRequest req{"staff", 3, 2026, "staff.csv", false};
   auto out = svc_->Import(data_admin_, req, bad);
   ASSERT_TRUE(out.ok()) << out.status();
@@ -363,41 +366,62 @@ TEST_F(RecordsDbTest, SchoolFactsOnAFixture) {
   ok("staff", {{"name", "c"}, {"employment", "兼职"}, {"certified", "是"}});
   ok("staff", {{"name", "d"}, {"employment", "专职"}, {"certified", "是"}}, 2025);  // another year
   // One room short of the standard (59 m²), one that meets it.
-  std::map<std::string, std::string> room = {{"name", "r"},       {"area_m2", "59"},    {"individual_room", "是"},
+  std::map<std::string, std::string> room = {{"name", "r"},        {"area_m2", "59"},    {"individual_room", "是"},
                                              {"group_room", "是"}, {"relaxation", "是"}, {"sand_tray", "是"},
                                              {"reception", "是"},  {"privacy", "是"}};
   ok("rooms", room);
   EXPECT_EQ(Facts(3, 2026)["psych_room_standard"], 0);
   room["area_m2"] = "60";
   ok("rooms", room);
-  ok("courses", {{"course_type", "班级课时"}, {"name", "1班"}, {"periods_per_week", "0.5"}, {"hours", "18"},
-                 {"hours_resilience", "6"}, {"hours_life", "7"}});
+  ok("courses", {{"course_type", "班级课时"},
+                 {"name", "1班"},
+                 {"periods_per_week", "0.5"},
+                 {"hours", "18"},
+                 {"hours_resilience", "6"},
+                 {"hours_life", "7"}});
   ok("courses", {{"course_type", "班级课时"}, {"name", "2班"}, {"periods_per_week", "1"}});
   ok("courses", {{"course_type", "班级课时"}, {"name", "3班"}, {"periods_per_week", "0"}});
-  ok("courses", {{"course_type", "校本课程"}, {"name", "x"}, {"hours_resilience", "2"}, {"hours_life", "1"},
+  ok("courses", {{"course_type", "校本课程"},
+                 {"name", "x"},
+                 {"hours_resilience", "2"},
+                 {"hours_life", "1"},
                  {"hours_other", "3"}});
   ok("activities", {{"activity", "5·25心理健康月"}, {"name", "m"}, {"held", "是"}});
   ok("activities", {{"activity", "阳光成长计划"}, {"name", "r"}, {"held", "否"}});
-  ok("training", {{"title", "t"}, {"trainee_role", "班主任"}, {"trainees", "12"}, {"hours", "8"},
-                  {"mental_health", "是"}, {"date", "2026-10-01"}});
-  ok("training", {{"title", "t"}, {"trainee_role", "心理教师"}, {"trainees", "2"}, {"hours", "8"},
-                  {"mental_health", "是"}, {"date", "2026-10-01"}});
+  ok("training", {{"title", "t"},
+                  {"trainee_role", "班主任"},
+                  {"trainees", "12"},
+                  {"hours", "8"},
+                  {"mental_health", "是"},
+                  {"date", "2026-10-01"}});
+  ok("training", {{"title", "t"},
+                  {"trainee_role", "心理教师"},
+                  {"trainees", "2"},
+                  {"hours", "8"},
+                  {"mental_health", "是"},
+                  {"date", "2026-10-01"}});
   ok("family", {{"site_type", "学校家庭教育指导站"}, {"name", "站"}, {"public_service", "是"}, {"sessions", "4"}});
   ok("funding", {{"amount_yuan", "20000"}});
   ok("funding", {{"amount_yuan", "5000.5"}});
   const auto f = Facts(3, 2026);
-  const std::map<std::string, double> want = {
-      {"psych_teachers_fulltime", 2},  {"psych_teachers_fulltime_qualified", 1},
-      {"psych_room_standard", 1},      {"classes_with_timetable", 2},
-      {"course_periods_per_week_sum", 1.5}, {"school_based_courses", 1},
-      {"course_hours_total", 24},      {"course_hours_resilience", 8},
-      {"course_hours_life", 8},        {"mh_month_held", 1},
-      {"resilience_programme_held", 0}, {"head_teachers_trained", 12},
-      {"family_guidance_station", 1},  {"family_sessions", 4},
-      {"funding_yuan", 25000.5}};
+  const std::map<std::string, double> want = {{"psych_teachers_fulltime", 2},
+                                              {"psych_teachers_fulltime_qualified", 1},
+                                              {"psych_room_standard", 1},
+                                              {"classes_with_timetable", 2},
+                                              {"course_periods_per_week_sum", 1.5},
+                                              {"school_based_courses", 1},
+                                              {"course_hours_total", 24},
+                                              {"course_hours_resilience", 8},
+                                              {"course_hours_life", 8},
+                                              {"mh_month_held", 1},
+                                              {"resilience_programme_held", 0},
+                                              {"head_teachers_trained", 12},
+                                              {"family_guidance_station", 1},
+                                              {"family_sessions", 4},
+                                              {"funding_yuan", 25000.5}};
   EXPECT_EQ(f, want);  // university_course_ok: no university course recorded, so omitted
-  EXPECT_EQ(Facts(3, 2025), (std::map<std::string, double>{{"psych_teachers_fulltime", 1},
-                                                           {"psych_teachers_fulltime_qualified", 1}}));
+  EXPECT_EQ(Facts(3, 2025),
+            (std::map<std::string, double>{{"psych_teachers_fulltime", 1}, {"psych_teachers_fulltime_qualified", 1}}));
   EXPECT_TRUE(Facts(4, 2026).empty());
   ok("courses", {{"course_type", "高校必修课"}, {"name", "u"}, {"hours", "37"}, {"credits", "2"}});
   EXPECT_EQ(Facts(3, 2026)["university_course_ok"], 0);
@@ -411,16 +435,29 @@ TEST_F(RecordsDbTest, UnitFactsOfADistrict) {
     auto r = Add(district_, kind, 2, std::move(f));
     ASSERT_TRUE(r.ok()) << kind << ": " << r.status();
   };
-  ok("training", {{"title", "国培"}, {"trainee_role", "其他"}, {"trainees", "40"}, {"hours", "30"},
-                  {"mental_health", "否"}, {"date", "2026-10-01"}});
-  ok("training", {{"title", "国培心理"}, {"trainee_role", "其他"}, {"trainees", "40"}, {"hours", "4"},
-                  {"mental_health", "是"}, {"date", "2026-10-02"}});
+  ok("training", {{"title", "国培"},
+                  {"trainee_role", "其他"},
+                  {"trainees", "40"},
+                  {"hours", "30"},
+                  {"mental_health", "否"},
+                  {"date", "2026-10-01"}});
+  ok("training", {{"title", "国培心理"},
+                  {"trainee_role", "其他"},
+                  {"trainees", "40"},
+                  {"hours", "4"},
+                  {"mental_health", "是"},
+                  {"date", "2026-10-02"}});
   ok("research", {{"name", "a"}, {"full_time", "是"}});
   ok("family", {{"site_type", "社区家庭教育指导站"}, {"name", "s1"}, {"public_service", "是"}, {"sessions", "3"}});
   ok("family", {{"site_type", "社区家庭教育指导站"}, {"name", "s2"}, {"public_service", "否"}, {"sessions", "1"}});
   // A school's records never count for its district.
-  ASSERT_TRUE(Add(data_admin_, "training", 3, {{"title", "t"}, {"trainee_role", "班主任"}, {"trainees", "3"},
-                                               {"hours", "100"}, {"mental_health", "是"}, {"date", "2026-10-01"}})
+  ASSERT_TRUE(Add(data_admin_, "training", 3,
+                  {{"title", "t"},
+                   {"trainee_role", "班主任"},
+                   {"trainees", "3"},
+                   {"hours", "100"},
+                   {"mental_health", "是"},
+                   {"date", "2026-10-01"}})
                   .ok());
   const std::map<std::string, double> want = {{"district_training_hours_total", 34},
                                               {"district_training_hours_mh", 4},
@@ -439,7 +476,8 @@ TEST_F(RecordsDbTest, ChangedEventFollowsTheContract) {
                    s << "SELECT subject, payload, school_id FROM events WHERE kind = 'records.changed'",
                        soci::into(subject), soci::into(payload), soci::into(school);
                    return absl::OkStatus();
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_EQ(subject, "unit:2");
   EXPECT_EQ(school, 0);
   auto c = DecodeChanged(payload);

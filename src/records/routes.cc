@@ -48,12 +48,9 @@ Json FieldsJson(const KindSpec& kind, const Values& values) {
 
 Json RecordJson(const Record& r) {
   const KindSpec* kind = FindKind(r.kind);
-  Json j = {{"id", IdToString(r.id)},
-            {"kind", r.kind},
-            {"unit_id", IdToString(r.unit_id)},
-            {"unit_name", r.unit_name},
-            {"school_year", r.school_year},
-            {"fields", kind ? FieldsJson(*kind, r.values) : Json::object()},
+  Json j = {{"id", IdToString(r.id)},           {"kind", r.kind},
+            {"unit_id", IdToString(r.unit_id)}, {"unit_name", r.unit_name},
+            {"school_year", r.school_year},     {"fields", kind ? FieldsJson(*kind, r.values) : Json::object()},
             {"updated_at", r.updated_at}};
   if (r.school_id) j["school_id"] = IdToString(r.school_id);
   return j;
@@ -96,12 +93,18 @@ absl::StatusOr<std::map<std::string, std::string>> FieldsFromJson(const Json& fi
   if (!fields.is_object()) return InvalidArgument("fields must be an object", "fields");
   std::map<std::string, std::string> out;
   for (const auto& [k, v] : fields.items()) {
-    if (v.is_null()) out[k] = "";
-    else if (v.is_string()) out[k] = v.get<std::string>();
-    else if (v.is_boolean()) out[k] = v.get<bool>() ? "1" : "0";
-    else if (v.is_number_integer()) out[k] = std::to_string(v.get<int64_t>());
-    else if (v.is_number()) out[k] = fmt::format("{}", v.get<double>());
-    else return InvalidArgument(fmt::format("fields.{} must be text, a number or a bool", k), k);
+    if (v.is_null())
+      out[k] = "";
+    else if (v.is_string())
+      out[k] = v.get<std::string>();
+    else if (v.is_boolean())
+      out[k] = v.get<bool>() ? "1" : "0";
+    else if (v.is_number_integer())
+      out[k] = std::to_string(v.get<int64_t>());
+    else if (v.is_number())
+      out[k] = fmt::format("{}", v.get<double>());
+    else
+      return InvalidArgument(fmt::format("fields.{} must be text, a number or a bool", k), k);
   }
   return out;
 }
@@ -142,10 +145,8 @@ void RegisterRecordsRoutes(http::Router& router, RecordsService& svc) {
     if (!scopes.ok()) return Response::Error(scopes.status());
     Json items = Json::array();
     for (const Scope& s : *scopes)
-      items.push_back({{"unit_id", IdToString(s.unit.id)},
-                       {"name", s.unit.name},
-                       {"kind", s.unit.kind},
-                       {"writable", s.writable}});
+      items.push_back(
+          {{"unit_id", IdToString(s.unit.id)}, {"name", s.unit.name}, {"kind", s.unit.kind}, {"writable", s.writable}});
     return Response::Json({{"items", items}});
   });
 
@@ -159,47 +160,46 @@ void RegisterRecordsRoutes(http::Router& router, RecordsService& svc) {
                           fmt::format("工作台账-{}.xlsx", k ? k->label_zh : kind));
   });
 
-  router.Add(
-      "POST", "/api/v1/work-record-kinds/{kind}/import",
-      [&svc](Request& req) {
-        if (auto st = CheckQuery(req, {"unit_id", "school_year", "dry_run", "file_name"}); !st.ok())
-          return Response::Error(st);
-        ImportRequest r;
-        r.kind = req.params["kind"];
-        auto unit = QueryId(req, "unit_id");
-        if (!unit.ok()) return Response::Error(unit.status());
-        if (!*unit) return Response::Error(InvalidArgument("unit_id is required", "unit_id"));
-        r.unit_id = **unit;
-        auto year = SchoolYearParam(req, true);
-        if (!year.ok()) return Response::Error(year.status());
-        r.school_year = *year;
-        const std::string dry = req.Query("dry_run").value_or("");
-        if (dry != "" && dry != "0" && dry != "1" && dry != "true" && dry != "false")
-          return Response::Error(InvalidArgument("dry_run must be 0 or 1", "dry_run"));
-        r.dry_run = dry == "1" || dry == "true";
-        r.file_name = req.Query("file_name").value_or("").substr(0, 200);
-        auto out = svc.Import(ActorOf(req), r, req.body);
-        if (!out.ok()) return Response::Error(out.status());
-        if (!out->errors.empty()) {
-          const FieldError& first = out->errors.front();
-          absl::Status st = InvalidArgument(
-              fmt::format("{} problem(s) in the file; nothing was imported (first: line {}, column {}: {})",
-                          out->errors.size(), first.row, first.column, first.message),
-              first.field.empty() ? "file" : first.field);
-          return Response::ErrorWithDetails(st, ErrorsJson(out->errors, r.file_name));
-        }
-        const KindSpec* kind = FindKind(r.kind);
-        Json rows = Json::array();
-        for (const Values& v : out->rows) rows.push_back(FieldsJson(*kind, v));
-        return Response::Json({{"state", out->written ? "succeeded" : "preview"},
-                               {"dry_run", r.dry_run},
-                               {"rows", rows},
-                               {"total", out->rows.size()},
-                               {"replaced", out->replaced}});
-      },
-      {.max_body = kMaxFileBytes,
-       .content_types = {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         "application/octet-stream"}});
+  router.Add("POST", "/api/v1/work-record-kinds/{kind}/import",
+             [&svc](Request& req) {
+               if (auto st = CheckQuery(req, {"unit_id", "school_year", "dry_run", "file_name"}); !st.ok())
+                 return Response::Error(st);
+               ImportRequest r;
+               r.kind = req.params["kind"];
+               auto unit = QueryId(req, "unit_id");
+               if (!unit.ok()) return Response::Error(unit.status());
+               if (!*unit) return Response::Error(InvalidArgument("unit_id is required", "unit_id"));
+               r.unit_id = **unit;
+               auto year = SchoolYearParam(req, true);
+               if (!year.ok()) return Response::Error(year.status());
+               r.school_year = *year;
+               const std::string dry = req.Query("dry_run").value_or("");
+               if (dry != "" && dry != "0" && dry != "1" && dry != "true" && dry != "false")
+                 return Response::Error(InvalidArgument("dry_run must be 0 or 1", "dry_run"));
+               r.dry_run = dry == "1" || dry == "true";
+               r.file_name = req.Query("file_name").value_or("").substr(0, 200);
+               auto out = svc.Import(ActorOf(req), r, req.body);
+               if (!out.ok()) return Response::Error(out.status());
+               if (!out->errors.empty()) {
+                 const FieldError& first = out->errors.front();
+                 absl::Status st = InvalidArgument(
+                     fmt::format("{} problem(s) in the file; nothing was imported (first: line {}, column {}: {})",
+                                 out->errors.size(), first.row, first.column, first.message),
+                     first.field.empty() ? "file" : first.field);
+                 return Response::ErrorWithDetails(st, ErrorsJson(out->errors, r.file_name));
+               }
+               const KindSpec* kind = FindKind(r.kind);
+               Json rows = Json::array();
+               for (const Values& v : out->rows) rows.push_back(FieldsJson(*kind, v));
+               return Response::Json({{"state", out->written ? "succeeded" : "preview"},
+                                      {"dry_run", r.dry_run},
+                                      {"rows", rows},
+                                      {"total", out->rows.size()},
+                                      {"replaced", out->replaced}});
+             },
+             {.max_body = kMaxFileBytes,
+              .content_types = {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                "application/octet-stream"}});
 
   router.Add("GET", "/api/v1/work-records", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"kind", "unit_id", "school_year", "page_size", "after"}); !st.ok())
@@ -217,7 +217,8 @@ void RegisterRecordsRoutes(http::Router& router, RecordsService& svc) {
     if (auto ps = req.Query("page_size"); ps && !ps->empty()) {
       int n = 0;
       auto [p, ec] = std::from_chars(ps->data(), ps->data() + ps->size(), n);
-      if (ec == std::errc::result_out_of_range && p == ps->data() + ps->size()) n = kMaxPageSize;
+      if (ec == std::errc::result_out_of_range && p == ps->data() + ps->size())
+        n = kMaxPageSize;
       else if (ec != std::errc() || p != ps->data() + ps->size() || n < 1)
         return Response::Error(InvalidArgument("page_size must be a positive integer", "page_size"));
       r.page_size = n;
@@ -226,9 +227,8 @@ void RegisterRecordsRoutes(http::Router& router, RecordsService& svc) {
     if (!list.ok()) return Response::Error(list.status());
     Json items = Json::array();
     for (const Record& rec : list->items) items.push_back(RecordJson(rec));
-    return Response::Json({{"items", items},
-                           {"next", list->next.empty() ? Json(nullptr) : Json(list->next)},
-                           {"total", list->total}});
+    return Response::Json(
+        {{"items", items}, {"next", list->next.empty() ? Json(nullptr) : Json(list->next)}, {"total", list->total}});
   });
 
   router.Add("POST", "/api/v1/work-records", [&svc](Request& req) {
@@ -249,7 +249,8 @@ void RegisterRecordsRoutes(http::Router& router, RecordsService& svc) {
     auto uid = IdFromString(unit_id);
     if (!uid) return Response::Error(InvalidArgument("unit_id is not an id", "unit_id"));
     in.unit_id = *uid;
-    if (year < 2000 || year > 2100) return Response::Error(InvalidArgument("school_year must be 2000..2100", "school_year"));
+    if (year < 2000 || year > 2100)
+      return Response::Error(InvalidArgument("school_year must be 2000..2100", "school_year"));
     in.school_year = static_cast<int>(year);
     auto raw = FieldsFromJson(fields);
     if (!raw.ok()) return Response::Error(raw.status());

@@ -91,16 +91,22 @@ std::string Unescape(std::string_view s) {
       continue;
     }
     std::string_view ent = s.substr(i + 1, semi - i - 1);
-    if (ent == "amp") out += '&';
-    else if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos") out += '\'';
+    if (ent == "amp")
+      out += '&';
+    else if (ent == "lt")
+      out += '<';
+    else if (ent == "gt")
+      out += '>';
+    else if (ent == "quot")
+      out += '"';
+    else if (ent == "apos")
+      out += '\'';
     else if (!ent.empty() && ent[0] == '#') {
       unsigned long cp = ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')
                              ? std::strtoul(std::string(ent.substr(2)).c_str(), nullptr, 16)
                              : std::strtoul(std::string(ent.substr(1)).c_str(), nullptr, 10);
-      if (cp < 0x80) out += static_cast<char>(cp);
+      if (cp < 0x80)
+        out += static_cast<char>(cp);
       else if (cp < 0x800) {
         out += static_cast<char>(0xC0 | (cp >> 6));
         out += static_cast<char>(0x80 | (cp & 0x3F));
@@ -312,11 +318,16 @@ void Str(lxw_worksheet* ws, int r, int c, const std::string& s, lxw_format* f = 
 
 std::string Allowed(const FieldSpec& f) {
   switch (f.type) {
-    case FieldType::kText: return "文字";
-    case FieldType::kInt: return fmt::format("整数 {}–{}", f.min, f.max);
-    case FieldType::kNumber: return fmt::format("数字 {}–{}", f.min, f.max);
-    case FieldType::kBool: return "是 / 否";
-    case FieldType::kDate: return "日期 YYYY-MM-DD";
+    case FieldType::kText:
+      return "文字";
+    case FieldType::kInt:
+      return fmt::format("整数 {}–{}", f.min, f.max);
+    case FieldType::kNumber:
+      return fmt::format("数字 {}–{}", f.min, f.max);
+    case FieldType::kBool:
+      return "是 / 否";
+    case FieldType::kDate:
+      return "日期 YYYY-MM-DD";
     case FieldType::kChoice: {
       std::string s;
       for (const Choice& c : f.choices) s += (s.empty() ? "" : " / ") + std::string(c.label_zh);
@@ -389,7 +400,8 @@ absl::StatusOr<std::string> WriteTemplate(const KindSpec& kind, const std::vecto
   }
   const int notes_at = static_cast<int>(kind.fields.size()) + 3;
   Str(help, notes_at, 0, fmt::format("「{}」台账：第一行为列名，请勿修改；从第二行起每行一条记录。", kind.label_zh));
-  Str(help, notes_at + 1, 0, "导入时选择单位和学年；导入会替换该单位该学年此类台账的全部记录，任何一行有错则一条也不写入。");
+  Str(help, notes_at + 1, 0,
+      "导入时选择单位和学年；导入会替换该单位该学年此类台账的全部记录，任何一行有错则一条也不写入。");
   Str(help, notes_at + 2, 0, "也可另存为 UTF-8 编码的 CSV 文件导入。");
   for (size_t r = 0; r < rows.size(); ++r) {
     for (size_t i = 0; i < kind.fields.size(); ++i) {

@@ -24,8 +24,7 @@ void ContextCache::PutStudent(int64_t student_id, std::vector<SubmitContext> con
   PutStudents({student_id}, std::move(contexts), now);
 }
 
-void ContextCache::PutStudents(const std::vector<int64_t>& students, std::vector<SubmitContext> contexts,
-                               int64_t now) {
+void ContextCache::PutStudents(const std::vector<int64_t>& students, std::vector<SubmitContext> contexts, int64_t now) {
   std::lock_guard lk(mu_);
   SweepLocked(now);
   if (entries_.size() + contexts.size() > max_entries_) {  // a bound, not a policy
@@ -39,7 +38,7 @@ void ContextCache::PutStudents(const std::vector<int64_t>& students, std::vector
 void ContextCache::KeepLocked(std::vector<SubmitContext>& contexts, int64_t now) {
   std::shared_ptr<const StudentInfo> student;
   for (auto& c : contexts) {
-    if (c.submission || c.assignment.state != "pending") continue;  // served by the database
+    if (c.submission || c.assignment.state != "pending") continue;                 // served by the database
     if (!student || student->id != c.student->id) student = std::move(c.student);  // one copy per student
     const int64_t id = c.assignment.id;
     students_[c.assignment.student_id].assignments.push_back(id);

@@ -31,8 +31,7 @@ namespace xq::screening {
 
 class ContextCache {
  public:
-  explicit ContextCache(int64_t ttl_us, size_t max_entries = 4'000'000)
-      : ttl_us_(ttl_us), max_entries_(max_entries) {}
+  explicit ContextCache(int64_t ttl_us, size_t max_entries = 4'000'000) : ttl_us_(ttl_us), max_entries_(max_entries) {}
 
   std::optional<SubmitContext> Find(int64_t assignment_id, int64_t now);
   // True when the student's assignments were read within ttl: no need to again.

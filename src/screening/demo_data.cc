@@ -69,8 +69,7 @@ absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const C
   std::mt19937_64 rng(options.seed);
   std::uniform_real_distribution<double> u01(0, 1);
   for (const auto& st : students) {
-    if (!full.grades.empty() &&
-        std::find(full.grades.begin(), full.grades.end(), st.grade_year) == full.grades.end())
+    if (!full.grades.empty() && std::find(full.grades.begin(), full.grades.end(), st.grade_year) == full.grades.end())
       continue;
     if (u01(rng) > options.response_rate) continue;
     const double distress = u01(rng);  // per student, so scales agree

@@ -56,11 +56,15 @@ class SubmissionLog final : public events::Log {
     // The id is the rowid on SQLite, which SOCI reads as a 32-bit int unless
     // it comes through CAST (as in screening_store.cc).
     const std::string sql = fmt::format(
-        "SELECT CAST(x.id AS BIGINT), x.school_id, x.student_id, x.unit_path, x.campaign_id, x.instrument_id, x.version, x.result, "
+        "SELECT CAST(x.id AS BIGINT), x.school_id, x.student_id, x.unit_path, x.campaign_id, x.instrument_id, "
+        "x.version, x.result, "
         "x.positive, x.critical, x.submitted_at, c.urgent_due_hours, c.other_due_days FROM screening_submissions x "
         "JOIN screening_campaigns c ON c.id = x.campaign_id WHERE (x.critical = 1 OR x.positive = 1) AND x.id > :a{} "
         "ORDER BY x.id LIMIT {}",
-        want_critical && want_positive ? "" : want_critical ? " AND x.critical = 1" : " AND x.critical = 0", limit);
+        want_critical && want_positive ? ""
+        : want_critical                ? " AND x.critical = 1"
+                                       : " AND x.critical = 0",
+        limit);
     XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(after)}, [&](const soci::row& row) {
       ScreeningResult r;
       r.submission_id = db::GetInt(row, 0);
@@ -73,8 +77,8 @@ class SubmissionLog final : public events::Log {
       r.positive = db::GetInt(row, 8) != 0;
       r.critical = db::GetInt(row, 9) != 0;
       r.submitted_at = db::GetInt(row, 10);
-      r.follow_up_due_at = r.submitted_at + (r.critical ? db::GetInt(row, 11) * kHourMicros
-                                                        : db::GetInt(row, 12) * 24 * kHourMicros);
+      r.follow_up_due_at =
+          r.submitted_at + (r.critical ? db::GetInt(row, 11) * kHourMicros : db::GetInt(row, 12) * 24 * kHourMicros);
       if (r.critical) r.hits = HitsOf(db::GetStr(row, 7), r.instrument_id, version);
       const char* kind = r.critical ? kCriticalAnswer : kPositiveResult;
       events::Event e;
@@ -100,11 +104,19 @@ class SubmissionLog final : public events::Log {
 std::string Encode(const ScreeningResult& r) {
   Json hits = Json::array();
   for (const auto& h : r.hits)
-    hits.push_back({{"critical_id", h.critical_id}, {"item_id", h.item_id}, {"urgency", h.urgency}, {"label", h.label}});
-  return Json{{"submission_id", r.submission_id}, {"school_id", r.school_id}, {"student_id", r.student_id},
-              {"unit_path", r.unit_path}, {"campaign_id", r.campaign_id}, {"instrument_id", r.instrument_id},
-              {"critical", r.critical}, {"positive", r.positive}, {"submitted_at", r.submitted_at},
-              {"follow_up_due_at", r.follow_up_due_at}, {"hits", hits}}
+    hits.push_back(
+        {{"critical_id", h.critical_id}, {"item_id", h.item_id}, {"urgency", h.urgency}, {"label", h.label}});
+  return Json{{"submission_id", r.submission_id},
+              {"school_id", r.school_id},
+              {"student_id", r.student_id},
+              {"unit_path", r.unit_path},
+              {"campaign_id", r.campaign_id},
+              {"instrument_id", r.instrument_id},
+              {"critical", r.critical},
+              {"positive", r.positive},
+              {"submitted_at", r.submitted_at},
+              {"follow_up_due_at", r.follow_up_due_at},
+              {"hits", hits}}
       .dump();
 }
 

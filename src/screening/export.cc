@@ -24,8 +24,10 @@ namespace {
 std::string HeaderSafe(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '&') out += "&&";
-    else out += c;
+    if (c == '&')
+      out += "&&";
+    else
+      out += c;
   }
   return out.substr(0, 200);
 }
@@ -106,8 +108,10 @@ std::string SheetName(std::string_view title, std::set<std::string>& used) {
 std::string FileSafe(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == '"') out += '_';
-    else out += c;
+    if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == '"')
+      out += '_';
+    else
+      out += c;
   }
   size_t cut = std::min<size_t>(out.size(), 180);
   while (cut < out.size() && cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
@@ -119,14 +123,12 @@ std::string FileSafe(std::string_view s) {
 absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, int64_t campaign_id,
                                                     std::string_view kind, std::string_view reason,
                                                     const AggregateQuery& q) {
-  if (kind != "aggregates" && kind != "results")
-    return InvalidArgument("kind must be aggregates or results", "kind");
+  if (kind != "aggregates" && kind != "results") return InvalidArgument("kind must be aggregates or results", "kind");
   if (reason.size() > 500) return InvalidArgument("reason is too long", "reason");
   const bool identified = kind == "results";
-  auto scopes = warning::ScopesFor(p.actor, policy::Action::kExport,
-                                   identified ? policy::DataClass::kResults : policy::DataClass::kAggregate,
-                                   identified ? std::vector<policy::Role>{policy::Role::kPsychStaff}
-                                              : std::vector<policy::Role>{});
+  auto scopes = warning::ScopesFor(
+      p.actor, policy::Action::kExport, identified ? policy::DataClass::kResults : policy::DataClass::kAggregate,
+      identified ? std::vector<policy::Role>{policy::Role::kPsychStaff} : std::vector<policy::Role>{});
   if (scopes.empty()) {
     XQ_RETURN_IF_ERROR(Audit(&p, "denied", "export", IdToString(campaign_id), 0, "denied",
                              fmt::format("{{\"kind\":\"{}\"}}", kind), std::string(reason)));
@@ -151,8 +153,8 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
   Str(cover, 4, 0, "内容");
   Str(cover, 4, 1, identified ? "学生个人筛查结果（敏感个人信息）" : "汇总统计（小于 k 的单元格已抑制）");
   Str(cover, 5, 0, "提示");
-  Str(cover, 5, 1, identified ? "仅限本校心理中心工作使用，不得外传、不得用于给学生贴标签。"
-                              : "汇总数据，不含个人信息。");
+  Str(cover, 5, 1,
+      identified ? "仅限本校心理中心工作使用，不得外传、不得用于给学生贴标签。" : "汇总数据，不含个人信息。");
   Str(cover, 6, 0, "水印");
   Str(cover, 6, 1, watermark);
 
@@ -167,7 +169,8 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
       for (const auto& row : res["items"])
         if (row["instrument_id"] == scale.instrument_id) rows.push_back(&row);
       std::string title = scale.instrument_id;
-      if (!rows.empty()) title = rows.front()->value("instrument_title", title);
+      if (!rows.empty())
+        title = rows.front()->value("instrument_title", title);
       else if (const auto* e = instruments::BundledDefinitions().Find(scale.instrument_id, scale.version))
         title = e->definition.title.count("zh-CN") ? e->definition.title.at("zh-CN") : title;
       lxw_worksheet* ws = book.Sheet(SheetName(title, used).c_str(), watermark);
@@ -281,8 +284,7 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
   XQ_ASSIGN_OR_RETURN(auto bytes, book.Finish());
   XQ_RETURN_IF_ERROR(Audit(&p, "export", identified ? "screening_results" : "screening_aggregates",
                            IdToString(campaign_id), 0, "ok",
-                           fmt::format("{{\"kind\":\"{}\",\"bytes\":{}}}", kind, bytes.size()),
-                           std::string(reason)));
+                           fmt::format("{{\"kind\":\"{}\",\"bytes\":{}}}", kind, bytes.size()), std::string(reason)));
   // Named after the unit (the school for psychology staff), the campaign
   // and the date; sent with an RFC 5987 UTF-8 filename*.
   std::string unit_name;

@@ -13,12 +13,12 @@ absl::StatusOr<std::vector<InstrumentLicence>> ScreeningStore::InstrumentLicence
     const std::vector<int64_t>& school_ids) {
   std::vector<InstrumentLicence> out;
   for (int64_t school : school_ids) {
-    XQ_RETURN_IF_ERROR(db_.Query("SELECT instrument_id, licence_ref, enabled_by, enabled_at "
-                                 "FROM school_instrument_licences WHERE school_id = :s ORDER BY instrument_id",
-                                 {static_cast<long long>(school)}, [&](const soci::row& r) {
-                                   out.push_back({school, db::GetStr(r, 0), db::GetStr(r, 1), db::GetInt(r, 2),
-                                                  db::GetInt(r, 3)});
-                                 }));
+    XQ_RETURN_IF_ERROR(
+        db_.Query("SELECT instrument_id, licence_ref, enabled_by, enabled_at "
+                  "FROM school_instrument_licences WHERE school_id = :s ORDER BY instrument_id",
+                  {static_cast<long long>(school)}, [&](const soci::row& r) {
+                    out.push_back({school, db::GetStr(r, 0), db::GetStr(r, 1), db::GetInt(r, 2), db::GetInt(r, 3)});
+                  }));
   }
   return out;
 }

@@ -48,16 +48,17 @@ Json InstrumentSummary(const instruments::Registry::Entry& e) {
                     {"population", TextIn(ns.population)},
                     {"citation", ns.citation},
                     {"default", ns.id == d.default_norm_set}});
-  Json j = {{"instrument_id", d.id},
-            {"version", d.version},
-            {"title", TextIn(d.title)},
-            {"licence", {{"holder", p.licence.holder}, {"terms", p.licence.terms},
-                         {"requires_licence", p.licence.requires_licence}}},
-            {"enabled_by_default", d.enabled_by_default()},
-            {"wording_status", p.wording_status},
-            {"wording_source", p.wording_source},
-            {"unvalidated_wording", d.unvalidated_wording()},
-            {"norm_sets", sets}};
+  Json j = {
+      {"instrument_id", d.id},
+      {"version", d.version},
+      {"title", TextIn(d.title)},
+      {"licence",
+       {{"holder", p.licence.holder}, {"terms", p.licence.terms}, {"requires_licence", p.licence.requires_licence}}},
+      {"enabled_by_default", d.enabled_by_default()},
+      {"wording_status", p.wording_status},
+      {"wording_source", p.wording_source},
+      {"unvalidated_wording", d.unvalidated_wording()},
+      {"norm_sets", sets}};
   if (!p.wording_citation.empty()) j["wording_citation"] = p.wording_citation;
   if (!d.default_norm_set.empty()) j["default_norm_set"] = d.default_norm_set;
   return j;
@@ -86,7 +87,8 @@ absl::StatusOr<Json> ScreeningService::ListInstruments(const policy::Principal& 
     Json enabled = Json::array();
     for (const auto& l : licences)
       if (l.instrument_id == e->definition.id)
-        enabled.push_back({{"school_id", IdToString(l.school_id)}, {"licence_ref", l.licence_ref},
+        enabled.push_back({{"school_id", IdToString(l.school_id)},
+                           {"licence_ref", l.licence_ref},
                            {"enabled_at", FormatRfc3339(l.enabled_at)}});
     j["enabled_schools"] = enabled;
     // Offered in the picker only where every school of the actor enabled it.
@@ -117,7 +119,8 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrument(const polic
   InstrumentLicence l{school_id, std::string(instrument_id), std::string(licence_ref), p.account_id,
                       clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutInstrumentLicence(l));
-  XQ_RETURN_IF_ERROR(Audit(&p, "enable", "instrument_licence", object, 0, "ok", Json{{"licence_ref", l.licence_ref}}.dump()));
+  XQ_RETURN_IF_ERROR(
+      Audit(&p, "enable", "instrument_licence", object, 0, "ok", Json{{"licence_ref", l.licence_ref}}.dump()));
   return l;
 }
 
@@ -134,8 +137,9 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrumentCli(int64_t 
     return InvalidArgument("the school's licence reference is required (at most 500 bytes)", "licence");
   InstrumentLicence l{school_id, std::string(instrument_id), std::string(licence_ref), 0, clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutInstrumentLicence(l));
-  XQ_RETURN_IF_ERROR(Audit(nullptr, "enable", "instrument_licence", fmt::format("{}:{}", IdToString(school_id), instrument_id), 0, "ok",
-        Json{{"licence_ref", l.licence_ref}, {"via", "cli"}}.dump()));
+  XQ_RETURN_IF_ERROR(Audit(nullptr, "enable", "instrument_licence",
+                           fmt::format("{}:{}", IdToString(school_id), instrument_id), 0, "ok",
+                           Json{{"licence_ref", l.licence_ref}, {"via", "cli"}}.dump()));
   return l;
 }
 

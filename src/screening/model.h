@@ -136,8 +136,8 @@ struct Template {
   std::string name;
   std::string description;
   std::vector<std::string> school_kinds;
-  std::vector<int> grades;           // K-12 grade years
-  int enrolment_years_ago = -1;      // higher education: 0 = freshmen, 1 = year 2, ...
+  std::vector<int> grades;       // K-12 grade years
+  int enrolment_years_ago = -1;  // higher education: 0 = freshmen, 1 = year 2, ...
   std::vector<std::string> instruments;
   int window_days = 30;
 };

@@ -120,8 +120,10 @@ absl::StatusOr<SubmitInput> ParseSubmitInput(std::string_view body) {
     const Kind k = j.Peek();
     if (key == "submission_id") {
       id_kind = k;
-      if (k == Kind::kString) j.ReadString(&in.submission_id);
-      else j.Skip();
+      if (k == Kind::kString)
+        j.ReadString(&in.submission_id);
+      else
+        j.Skip();
     } else if (key == "answers") {
       answers_kind = k;
       in.answers.clear();
@@ -163,8 +165,10 @@ absl::StatusOr<SubmitInput> ParseSubmitInput(std::string_view body) {
       }
     } else if (key == "elapsed_seconds") {
       elapsed_kind = k;
-      if (k == Kind::kNumber) j.ReadNumber(&elapsed);
-      else j.Skip();
+      if (k == Kind::kNumber)
+        j.ReadNumber(&elapsed);
+      else
+        j.Skip();
     } else {
       if (!unknown || key < *unknown) unknown = key;
       j.Skip();
@@ -197,8 +201,10 @@ std::string SubmitAnswer(const SubmitOutcome& out) {
     AppendJsonString(b, out.feedback[i]);
   }
   b += ']';
-  if (out.hotlines) o.Raw("hotlines", out.hotlines->json);  // as held, not copied
-  else o.Raw("hotlines", counselling::HotlinesJsonText(counselling::CityHotlines()));
+  if (out.hotlines)
+    o.Raw("hotlines", out.hotlines->json);  // as held, not copied
+  else
+    o.Raw("hotlines", counselling::HotlinesJsonText(counselling::CityHotlines()));
   if (out.reach_out_now) o.Raw("reach_out_now", "true");
   o.Str("submission_id", out.submission.client_key).Str("submitted_at", FormatRfc3339(out.submission.submitted_at));
   o.End();
@@ -218,8 +224,12 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (!list.ok()) return Response::Error(list.status());
     Json items = Json::array();
     for (const auto& c : *list) {
-      Json j = {{"id", IdToString(c.id)}, {"name", c.name}, {"template", c.template_id},
-                {"opens_on", c.opens_on}, {"closes_on", c.closes_on}, {"state", c.state},
+      Json j = {{"id", IdToString(c.id)},
+                {"name", c.name},
+                {"template", c.template_id},
+                {"opens_on", c.opens_on},
+                {"closes_on", c.closes_on},
+                {"state", c.state},
                 {"owner_unit_id", IdToString(c.owner_unit_id)}};
       // Titles as the policy's view for this caller has them (CampaignToJson).
       const Json detail = CampaignToJson(c);
@@ -377,8 +387,8 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (k) q.k = static_cast<int>(std::clamp<int64_t>(*k, -1, 100000));
     auto file = svc.ExportXlsx(*req.principal, *id, kind, reason.value_or(""), q);
     if (!file.ok()) return Response::Error(file.status());
-    return Response::File(std::move(file->body),
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", file->filename);
+    return Response::File(std::move(file->body), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          file->filename);
   });
 
   router.Add("GET", "/api/v1/students/{id}/screening-results", [&svc](Request& req) {

@@ -163,7 +163,8 @@ absl::StatusOr<ParsedAnswers> ParseAnswers(const instruments::ScoringPlan& plan,
       continue;
     }
     if (item.type == instruments::ItemType::kMulti) {
-      if (value.kind != Kind::kArray) return InvalidArgument("a multiple-choice answer is an array of codes", "answers." + key);
+      if (value.kind != Kind::kArray)
+        return InvalidArgument("a multiple-choice answer is an array of codes", "answers." + key);
       int32_t mask = 0;
       stored.Key(key);
       out.stored += '[';
@@ -302,20 +303,55 @@ Json CampaignToJson(const Campaign& c) {
 
 const std::vector<Template>& Templates() {
   static const std::vector<Template> kTemplates = {
-      {"k12_primary", "中小学年度心理筛查（小学四至六年级）", "小学高年级学生年度筛查，需监护人知情同意。",
-       {"primary", "nine_year"}, {4, 5, 6}, -1, {"phq-a", "gad7"}, 30},
-      {"k12_junior", "中小学年度心理筛查（初中）", "初中学生年度筛查；未满14周岁的学生需监护人知情同意。",
-       {"junior", "nine_year", "complete_secondary"}, {7, 8, 9}, -1, {"phq-a", "gad7"}, 30},
-      {"k12_senior", "中小学年度心理筛查（高中）", "高中学生年度筛查。",
-       {"senior", "complete_secondary"}, {10, 11, 12}, -1, {"phq9", "gad7"}, 30},
-      {"k12_vocational", "中小学年度心理筛查（中职）", "中等职业学校学生年度筛查。",
-       {"vocational"}, {10, 11, 12}, -1, {"phq9", "gad7"}, 30},
-      {"university_freshmen", "高校新生心理普查", "新生入学3个月内完成。",
-       {"college", "university"}, {}, 0, {"upi", "phq9"}, 90},
-      {"college_year2_spring", "专科二年级春季心理筛查", "专科二年级春季学期。",
-       {"college"}, {}, 1, {"phq9", "gad7"}, 30},
-      {"undergrad_year3", "本科三年级心理筛查", "本科三年级。",
-       {"university"}, {}, 2, {"phq9", "gad7"}, 30},
+      {"k12_primary",
+       "中小学年度心理筛查（小学四至六年级）",
+       "小学高年级学生年度筛查，需监护人知情同意。",
+       {"primary", "nine_year"},
+       {4, 5, 6},
+       -1,
+       {"phq-a", "gad7"},
+       30},
+      {"k12_junior",
+       "中小学年度心理筛查（初中）",
+       "初中学生年度筛查；未满14周岁的学生需监护人知情同意。",
+       {"junior", "nine_year", "complete_secondary"},
+       {7, 8, 9},
+       -1,
+       {"phq-a", "gad7"},
+       30},
+      {"k12_senior",
+       "中小学年度心理筛查（高中）",
+       "高中学生年度筛查。",
+       {"senior", "complete_secondary"},
+       {10, 11, 12},
+       -1,
+       {"phq9", "gad7"},
+       30},
+      {"k12_vocational",
+       "中小学年度心理筛查（中职）",
+       "中等职业学校学生年度筛查。",
+       {"vocational"},
+       {10, 11, 12},
+       -1,
+       {"phq9", "gad7"},
+       30},
+      {"university_freshmen",
+       "高校新生心理普查",
+       "新生入学3个月内完成。",
+       {"college", "university"},
+       {},
+       0,
+       {"upi", "phq9"},
+       90},
+      {"college_year2_spring",
+       "专科二年级春季心理筛查",
+       "专科二年级春季学期。",
+       {"college"},
+       {},
+       1,
+       {"phq9", "gad7"},
+       30},
+      {"undergrad_year3", "本科三年级心理筛查", "本科三年级。", {"university"}, {}, 2, {"phq9", "gad7"}, 30},
   };
   return kTemplates;
 }
@@ -336,9 +372,9 @@ Json ScreeningService::ListTemplates() const {
       if (!e->definition.enabled_by_default()) continue;  // only under a school's own licence
       scales.push_back(InstrumentSummary(*e));
     }
-    Json j = {{"id", t.id}, {"name", t.name}, {"description", t.description},
-              {"school_kinds", t.school_kinds}, {"grades", t.grades}, {"scales", scales},
-              {"window_days", t.window_days}};
+    Json j = {
+        {"id", t.id},         {"name", t.name},   {"description", t.description}, {"school_kinds", t.school_kinds},
+        {"grades", t.grades}, {"scales", scales}, {"window_days", t.window_days}};
     if (t.enrolment_years_ago >= 0) j["enrolment_years_ago"] = t.enrolment_years_ago;
     out.push_back(std::move(j));
   }
@@ -348,8 +384,8 @@ Json ScreeningService::ListTemplates() const {
 // ---------------------------------------------------------------- positivity
 
 bool IsPositive(const instruments::ScoringPlan& plan, const instruments::Result& r) {
-  static const std::set<std::string, std::less<>> kBands = {"moderate", "moderately_severe", "severe", "high",
-                                                            "very_high", "at_or_above_cutoff"};
+  static const std::set<std::string, std::less<>> kBands = {"moderate", "moderately_severe", "severe",
+                                                            "high",     "very_high",         "at_or_above_cutoff"};
   static const std::set<std::string, std::less<>> kLevels = {"I", "high", "moderate"};
   if (!r.critical.empty()) return true;
   const auto& d = plan.definition();
@@ -457,8 +493,8 @@ absl::StatusOr<std::shared_ptr<const Campaign>> ScreeningService::CampaignById(i
 // ---------------------------------------------------------------- audit
 
 absl::Status ScreeningService::Audit(const policy::Principal* p, std::string action, std::string object_type,
-                                     std::string object_id, int64_t student_id, std::string outcome,
-                                     std::string detail, std::string purpose) {
+                                     std::string object_id, int64_t student_id, std::string outcome, std::string detail,
+                                     std::string purpose) {
   audit::Event e;
   e.actor_id = p ? p->account_id : 0;
   e.actor_role = p ? warning::PrimaryRole(p->actor) : "system";
@@ -577,8 +613,9 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principa
     if (!kinds->is_array()) return InvalidArgument("school_kinds must be an array of strings", "school_kinds");
     for (size_t i = 0; i < kinds->size(); ++i) {
       const Json& k = (*kinds)[i];
-      static const std::set<std::string> kKinds = {"kindergarten", "primary", "junior", "senior", "nine_year",
-                                                   "complete_secondary", "vocational", "college", "university"};
+      static const std::set<std::string> kKinds = {"kindergarten", "primary",   "junior",
+                                                   "senior",       "nine_year", "complete_secondary",
+                                                   "vocational",   "college",   "university"};
       if (!k.is_string() || !kKinds.count(k.get<std::string>()))
         return InvalidArgument("unknown school kind", fmt::format("school_kinds[{}]", i));
       c.school_kinds.push_back(k.get<std::string>());
@@ -655,7 +692,7 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principa
   XQ_RETURN_IF_ERROR(store_.CreateCampaign(c, students));
   c.assignments = static_cast<int64_t>(students.size() * c.scales.size());
   XQ_RETURN_IF_ERROR(Audit(&p, "create", "campaign", IdToString(c.id), 0, "ok",
-          fmt::format("{{\"students\":{},\"scales\":{}}}", students.size(), c.scales.size())));
+                           fmt::format("{{\"students\":{},\"scales\":{}}}", students.size(), c.scales.size())));
   return c;
 }
 
@@ -715,8 +752,8 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const policy::Principal&
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(student_id));
   if (!c || !s) return NotFound("not found");
   std::string source;
-  const bool own_child = std::find(p.actor.child_ids.begin(), p.actor.child_ids.end(), student_id) !=
-                         p.actor.child_ids.end();
+  const bool own_child =
+      std::find(p.actor.child_ids.begin(), p.actor.child_ids.end(), student_id) != p.actor.child_ids.end();
   if (own_child) {
     source = "guardian";
   } else if (p.actor.student_id != 0 && p.actor.student_id == student_id) {
@@ -739,7 +776,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const policy::Principal&
   XQ_RETURN_IF_ERROR(store_.PutConsent(rec));
   contexts_.ForgetStudent(student_id);
   XQ_RETURN_IF_ERROR(Audit(&p, "consent", "campaign", IdToString(campaign_id), student_id, "ok",
-          fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source)));
+                           fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source)));
   return rec;
 }
 
@@ -833,8 +870,9 @@ absl::Status ScreeningService::HoldContextsOf(int64_t student_id, int64_t now) {
 absl::StatusOr<size_t> ScreeningService::HoldOpenAssessments(const std::vector<int64_t>& student_ids) {
   constexpr size_t kChunk = 500;  // students per query
   for (size_t i = 0; i < student_ids.size(); i += kChunk) {
-    std::vector<int64_t> chunk(student_ids.begin() + static_cast<std::ptrdiff_t>(i),
-                               student_ids.begin() + static_cast<std::ptrdiff_t>(std::min(i + kChunk, student_ids.size())));
+    std::vector<int64_t> chunk(
+        student_ids.begin() + static_cast<std::ptrdiff_t>(i),
+        student_ids.begin() + static_cast<std::ptrdiff_t>(std::min(i + kChunk, student_ids.size())));
     const int64_t now = clock_.NowMicros();  // before the read: never held longer than read
     XQ_ASSIGN_OR_RETURN(auto contexts, store_.UnsubmittedContextsOf(chunk));
     contexts_.PutStudents(chunk, std::move(contexts), now);
@@ -910,10 +948,18 @@ absl::StatusOr<Json> ScreeningService::GetAssignment(const policy::Principal& p,
   }
   Json out = {{"id", IdToString(a->id)},
               {"state", state},
-              {"campaign", {{"id", IdToString(c->id)}, {"name", c->name}, {"notice", c->notice},
-                            {"consent_text", c->consent_text}, {"closes_on", c->closes_on}}},
-              {"instrument", {{"id", def.id}, {"version", def.version}, {"title", StudentTitle(a->position)},
-                              {"instructions", TextOf(def.instructions)}, {"items", items}}}};
+              {"campaign",
+               {{"id", IdToString(c->id)},
+                {"name", c->name},
+                {"notice", c->notice},
+                {"consent_text", c->consent_text},
+                {"closes_on", c->closes_on}}},
+              {"instrument",
+               {{"id", def.id},
+                {"version", def.version},
+                {"title", StudentTitle(a->position)},
+                {"instructions", TextOf(def.instructions)},
+                {"items", items}}}};
   // Own answers are visible until submitted (D2).
   auto d = policy::Decide(p.actor, Action::kRead, [&] {
     auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
@@ -954,9 +1000,8 @@ absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id,
   return store_.PutDraft(id, Draft{std::move(parsed.stored), position, clock_.NowMicros()});
 }
 
-absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const Assignment& a,
-                                                     const StudentInfo& s, const GivenAnswers& answers,
-                                                     std::optional<double> elapsed,
+absl::StatusOr<WriteRequest> ScreeningService::Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
+                                                     const GivenAnswers& answers, std::optional<double> elapsed,
                                                      std::string client_key, std::string source,
                                                      std::vector<std::string>* feedback_keys) {
   const auto* e = FindScale(c.scales[a.position]);
@@ -1041,8 +1086,7 @@ std::vector<std::string> ScreeningService::FeedbackTexts(const policy::Actor& ac
   return out;
 }
 
-absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit(const policy::Principal& p,
-                                                                                 int64_t id,
+absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit(const policy::Principal& p, int64_t id,
                                                                                  const SubmitInput& in) {
   if (in.submission_id.empty() || in.submission_id.size() > 100)
     return InvalidArgument("submission_id is required (at most 100 characters)", "submission_id");
@@ -1070,8 +1114,7 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   SubmitOutcome& out = prep.out;
   XQ_ASSIGN_OR_RETURN(out.hotlines, hotlines_.ForUnit(s->unit_path));
   if (existing) {
-    if (existing->client_key != in.submission_id)
-      return Conflict("the answers are already submitted", "submission_id");
+    if (existing->client_key != in.submission_id) return Conflict("the answers are already submitted", "submission_id");
     out.submission = *existing;
     out.repeat = true;
     out.reach_out_now = existing->critical;
@@ -1096,8 +1139,8 @@ absl::StatusOr<ScreeningService::PreparedSubmit> ScreeningService::PrepareSubmit
   if (!from_memory && !MayAnswer(*c, *s, ctx->consent, &why))
     return PermissionDenied("this assessment cannot be answered now: " + why);
   std::vector<std::string> feedback_keys;
-  XQ_ASSIGN_OR_RETURN(auto w, Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online",
-                                    &feedback_keys));
+  XQ_ASSIGN_OR_RETURN(auto w,
+                      Score(*c, *a, *s, in.answers, in.elapsed_seconds, in.submission_id, "online", &feedback_keys));
   // Worked out here, not on the writer thread after the commit.
   out.feedback = FeedbackTexts(p.actor, w.submission, feedback_keys);
   out.reach_out_now = w.submission.critical;
@@ -1161,9 +1204,12 @@ absl::StatusOr<Json> ScreeningService::Progress(const policy::Principal& p, int6
   };
   auto add = [&](Tally& t, const ProgressRow& r) {
     ++t.students;
-    if (r.submitted >= r.assigned) ++t.completed;
-    else if (r.consent == "decline") ++t.declined;
-    else if (AwaitsConsent(c, r)) ++t.awaiting_consent;
+    if (r.submitted >= r.assigned)
+      ++t.completed;
+    else if (r.consent == "decline")
+      ++t.declined;
+    else if (AwaitsConsent(c, r))
+      ++t.awaiting_consent;
   };
   Tally total;
   std::map<int64_t, Tally> children;
@@ -1216,7 +1262,9 @@ absl::StatusOr<Json> ScreeningService::NonRespondents(const policy::Principal& p
   Json items = Json::array();
   for (const auto& r : rows) {
     if (r.submitted >= r.assigned || r.consent == "decline") continue;  // declines are not chased
-    items.push_back({{"student_id", IdToString(r.student_id)}, {"name", r.name}, {"student_no", r.student_no},
+    items.push_back({{"student_id", IdToString(r.student_id)},
+                     {"name", r.name},
+                     {"student_no", r.student_no},
                      {"awaiting_consent", AwaitsConsent(c, r)}});
   }
   return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
@@ -1263,13 +1311,16 @@ absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_
   int64_t guardians = 0, no_guardian_account = 0;
   for (const auto& r : out) {
     if (r.recipient != "guardian") continue;
-    if (with_guardian.contains(r.student_id)) ++guardians;
-    else ++no_guardian_account;
+    if (with_guardian.contains(r.student_id))
+      ++guardians;
+    else
+      ++no_guardian_account;
   }
   XQ_RETURN_IF_ERROR(reminders.Add(out));
-  XQ_RETURN_IF_ERROR(Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
-                           fmt::format("{{\"unit_id\":\"{}\",\"students\":{},\"guardians\":{},\"awaiting_consent\":{}}}",
-                                       unit_id, students, guardians, awaiting)));
+  XQ_RETURN_IF_ERROR(
+      Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
+            fmt::format("{{\"unit_id\":\"{}\",\"students\":{},\"guardians\":{},\"awaiting_consent\":{}}}", unit_id,
+                        students, guardians, awaiting)));
   // `reminded`: students covered (a to-do for them or their guardian);
   // `delivered`: by an outbound channel, none yet.
   return Json{{"reminded", students + awaiting},
@@ -1331,7 +1382,8 @@ absl::StatusOr<Json> ScreeningService::Results(const policy::Principal& p, int64
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {Role::kPsychStaff});
   if (scopes.empty()) {
-    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "screening_results", IdToString(campaign_id), 0, "denied", "results need D3"));
+    XQ_RETURN_IF_ERROR(
+        Audit(&p, "denied", "screening_results", IdToString(campaign_id), 0, "denied", "results need D3"));
     return PermissionDenied("only psychology staff see screening results");
   }
   std::vector<std::string> paths = PathsOf(scopes);
@@ -1345,8 +1397,9 @@ absl::StatusOr<Json> ScreeningService::Results(const policy::Principal& p, int64
   for (const auto& x : subs) items.push_back(ResultRow(x));
   XQ_RETURN_IF_ERROR(FillClassNames(items));
   if (!subs.empty())
-    XQ_RETURN_IF_ERROR(Audit(&p, "read", "screening_results", IdToString(campaign_id), subs.size() == 1 ? subs[0].student_id : 0,
-            "ok", fmt::format("{{\"rows\":{},\"students\":\"{}\"}}", subs.size(), StudentIds(subs))));
+    XQ_RETURN_IF_ERROR(Audit(&p, "read", "screening_results", IdToString(campaign_id),
+                             subs.size() == 1 ? subs[0].student_id : 0, "ok",
+                             fmt::format("{{\"rows\":{},\"students\":\"{}\"}}", subs.size(), StudentIds(subs))));
   return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
 }
 
@@ -1355,7 +1408,8 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const policy::Principal& p
   if (!s) return NotFound("student not found");
   auto d = policy::Decide(p.actor, Action::kRead, StudentRes(DataClass::kResults, student_id, s->unit_path));
   if (!d.allowed || d.view != policy::View::kFull) {
-    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "screening_history", IdToString(student_id), student_id, "denied", d.reason));
+    XQ_RETURN_IF_ERROR(
+        Audit(&p, "denied", "screening_history", IdToString(student_id), student_id, "denied", d.reason));
     return NotFound("student not found");
   }
   XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOfStudent(student_id));
@@ -1378,7 +1432,7 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const policy::Principal& p
   }
   XQ_RETURN_IF_ERROR(FillClassNames(items));
   XQ_RETURN_IF_ERROR(Audit(&p, "read", "screening_history", IdToString(student_id), student_id, "ok",
-          fmt::format("{{\"rows\":{}}}", subs.size())));
+                           fmt::format("{{\"rows\":{}}}", subs.size())));
   return Json{{"student_id", IdToString(student_id)}, {"student_name", s->name}, {"items", items}};
 }
 
@@ -1395,9 +1449,11 @@ std::string DimValue(const Submission& x, std::string_view dim) {
 
 std::string DimLabel(std::string_view dim, const std::string& v) {
   static const std::map<std::string, std::string> kKinds = {
-      {"kindergarten", "幼儿园"}, {"primary", "小学"}, {"junior", "初级中学"}, {"senior", "高级中学"},
-      {"nine_year", "九年一贯制学校"}, {"complete_secondary", "完全中学"}, {"vocational", "中等职业学校"},
-      {"college", "高职专科院校"}, {"university", "本科院校"}};
+      {"kindergarten", "幼儿园"},      {"primary", "小学"},
+      {"junior", "初级中学"},          {"senior", "高级中学"},
+      {"nine_year", "九年一贯制学校"}, {"complete_secondary", "完全中学"},
+      {"vocational", "中等职业学校"},  {"college", "高职专科院校"},
+      {"university", "本科院校"}};
   if (dim == "school_kind") {
     auto it = kKinds.find(v);
     return it == kKinds.end() ? v : it->second;
@@ -1420,7 +1476,8 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const policy::Principal& p, in
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAggregate);
   if (scopes.empty()) {
-    XQ_RETURN_IF_ERROR(Audit(&p, "denied", "screening_aggregates", IdToString(campaign_id), 0, "denied", "aggregates need D7"));
+    XQ_RETURN_IF_ERROR(
+        Audit(&p, "denied", "screening_aggregates", IdToString(campaign_id), 0, "denied", "aggregates need D7"));
     return PermissionDenied("no role of this account sees aggregates");
   }
   std::vector<std::string> paths = PathsOf(scopes);
@@ -1489,7 +1546,8 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const policy::Principal& p, in
   // Numbers (grades, years) in numeric order: 七 八 九 … 十二, not "10" < "7".
   auto before = [](const std::string& x, const std::string& y) {
     auto digits = [](const std::string& v) {
-      return !v.empty() && v.size() < 10 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+      return !v.empty() && v.size() < 10 &&
+             std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
     };
     if (digits(x) && digits(y) && x.size() != y.size()) return x.size() < y.size();
     return x < y;
@@ -1563,9 +1621,12 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
     for (size_t i = 0; i < line.size(); ++i) {
       char ch = line[i];
       if (quoted) {
-        if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
-        else if (ch == '"') quoted = false;
-        else cur += ch;
+        if (ch == '"' && i + 1 < line.size() && line[i + 1] == '"')
+          cur += '"', ++i;
+        else if (ch == '"')
+          quoted = false;
+        else
+          cur += ch;
       } else if (ch == '"') {
         quoted = true;
       } else if (ch == ',') {
@@ -1671,7 +1732,8 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
     GivenAnswers answers;
     bool bad = false;
     for (size_t i = 0; i < header.size() && !bad; ++i) {
-      if (static_cast<int>(i) == col_school || static_cast<int>(i) == col_no || static_cast<int>(i) == col_inst) continue;
+      if (static_cast<int>(i) == col_school || static_cast<int>(i) == col_no || static_cast<int>(i) == col_inst)
+        continue;
       int idx = e->plan.ItemIndex(header[i]);
       if (idx < 0) continue;  // columns of other scales
       if (cells[i].empty()) continue;
@@ -1703,8 +1765,9 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
       ++out.repeats;
     }
   }
-  XQ_RETURN_IF_ERROR(Audit(nullptr, "import", "screening_paper", IdToString(campaign_id), 0, "ok",
-          fmt::format("{{\"rows\":{},\"written\":{},\"repeats\":{}}}", out.rows, out.written, out.repeats)));
+  XQ_RETURN_IF_ERROR(
+      Audit(nullptr, "import", "screening_paper", IdToString(campaign_id), 0, "ok",
+            fmt::format("{{\"rows\":{},\"written\":{},\"repeats\":{}}}", out.rows, out.written, out.repeats)));
   return out;
 }
 

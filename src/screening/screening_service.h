@@ -71,7 +71,7 @@ struct SubmitInput {
 struct SubmitOutcome {
   Submission submission;
   bool repeat = false;
-  std::vector<std::string> feedback;  // neutral student feedback texts
+  std::vector<std::string> feedback;                          // neutral student feedback texts
   std::shared_ptr<const counselling::UnitHotlines> hotlines;  // the student's unit's; never null once answered
   // A critical answer: the feedback urges reaching out now, hotlines first.
   bool reach_out_now = false;
@@ -86,7 +86,7 @@ struct AggregateQuery {
   std::optional<int64_t> unit_id;
   // school_kind grade sex year (enrolment year) district school (1 or 2)
   std::vector<std::string> by = {"school_kind"};
-  std::string instrument_id;                      // default: the first scale
+  std::string instrument_id;  // default: the first scale
   // A caller may ask for a higher k than the city's, never a lower one.
   std::optional<int> k;
 };
@@ -140,8 +140,8 @@ class ScreeningService {
   // the campaign's owner unit.
   absl::StatusOr<Campaign> CloseCampaign(const policy::Principal& p, int64_t id);
   // Guardian (own child), student (decline for self) or staff (paper form).
-  absl::StatusOr<Consent> RecordConsent(const policy::Principal& p, int64_t campaign_id,
-                                        int64_t student_id, std::string_view decision);
+  absl::StatusOr<Consent> RecordConsent(const policy::Principal& p, int64_t campaign_id, int64_t student_id,
+                                        std::string_view decision);
   // Guardian: campaigns of own children that ask for consent.
   absl::StatusOr<Json> ConsentRequests(const policy::Principal& p);
 
@@ -171,14 +171,12 @@ class ScreeningService {
   void SubmitAsync(const policy::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done);
 
   // --- progress (D8) and names of non-respondents (D1)
-  absl::StatusOr<Json> Progress(const policy::Principal& p, int64_t campaign_id,
-                                std::optional<int64_t> unit_id);
+  absl::StatusOr<Json> Progress(const policy::Principal& p, int64_t campaign_id, std::optional<int64_t> unit_id);
   absl::StatusOr<Json> NonRespondents(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
   absl::StatusOr<Json> Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
 
   // --- results (D3) and aggregates (D7)
-  absl::StatusOr<Json> Results(const policy::Principal& p, int64_t campaign_id,
-                               std::optional<int64_t> unit_id);
+  absl::StatusOr<Json> Results(const policy::Principal& p, int64_t campaign_id, std::optional<int64_t> unit_id);
   absl::StatusOr<Json> StudentHistory(const policy::Principal& p, int64_t student_id);
   absl::StatusOr<Json> Aggregates(const policy::Principal& p, int64_t campaign_id, const AggregateQuery& q);
   // kind: "aggregates" | "results"
@@ -207,11 +205,10 @@ class ScreeningService {
   absl::StatusOr<Campaign> VisibleCampaign(const policy::Principal& p, int64_t id);
   // Builds the stored submission with its warnings and follow-ups.
   absl::StatusOr<WriteRequest> Score(const Campaign& c, const Assignment& a, const StudentInfo& s,
-                                     const GivenAnswers& answers, std::optional<double> elapsed,
-                                     std::string client_key, std::string source,
-                                     std::vector<std::string>* feedback_keys = nullptr);
+                                     const GivenAnswers& answers, std::optional<double> elapsed, std::string client_key,
+                                     std::string source, std::vector<std::string>* feedback_keys = nullptr);
   struct PreparedSubmit {
-    SubmitOutcome out;                 // complete unless `write` is set
+    SubmitOutcome out;                  // complete unless `write` is set
     std::optional<WriteRequest> write;  // the row to commit
   };
   absl::StatusOr<PreparedSubmit> PrepareSubmit(const policy::Principal& p, int64_t id, const SubmitInput& in);
@@ -240,9 +237,8 @@ class ScreeningService {
   absl::Status FillClassNames(Json& items);
   // Conflict (field name) when the owner unit has a campaign of that name.
   absl::Status CheckCampaignName(const Campaign& c, bool confirmed);
-  absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type,
-                     std::string object_id, int64_t student_id, std::string outcome,
-                     std::string detail = {}, std::string purpose = {});
+  absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type, std::string object_id,
+                     int64_t student_id, std::string outcome, std::string detail = {}, std::string purpose = {});
 
   ScreeningStore& store_;
   SubmissionWriter& writer_;

@@ -148,12 +148,13 @@ absl::StatusOr<std::vector<UnitInfo>> ScreeningStore::GetUnits(const std::vector
     for (int64_t id : ids) {
       long long uid = id;
       soci::rowset<soci::row> rows =
-          (s.prepare << "SELECT u.id, u.kind, u.name, u.path, sc.school_kind, u.school_id, u.grade_year FROM org_units u "
-                        "LEFT JOIN org_units sc ON sc.id = u.school_id WHERE u.id = :id",
+          (s.prepare
+               << "SELECT u.id, u.kind, u.name, u.path, sc.school_kind, u.school_id, u.grade_year FROM org_units u "
+                  "LEFT JOIN org_units sc ON sc.id = u.school_id WHERE u.id = :id",
            soci::use(uid));
       for (const auto& r : rows)
-        out.push_back({db::GetInt(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3),
-                       db::GetStr(r, 4), db::GetInt(r, 5), static_cast<int>(db::GetInt(r, 6))});
+        out.push_back({db::GetInt(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3), db::GetStr(r, 4),
+                       db::GetInt(r, 5), static_cast<int>(db::GetInt(r, 6))});
     }
     return absl::OkStatus();
   }));
@@ -169,15 +170,14 @@ absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::GetStudent(int64_t id
   return out;
 }
 
-absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::FindStudentByNo(int64_t school_id,
-                                                                          std::string_view no) {
+absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::FindStudentByNo(int64_t school_id, std::string_view no) {
   std::optional<StudentInfo> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long sid = school_id;
     std::string n(no);
     soci::rowset<soci::row> rows =
-        (s.prepare << std::string(kStudentSelect) + "WHERE s.school_id = :s AND s.student_no = :n",
-         soci::use(sid), soci::use(n));
+        (s.prepare << std::string(kStudentSelect) + "WHERE s.school_id = :s AND s.student_no = :n", soci::use(sid),
+         soci::use(n));
     for (const auto& r : rows) out = StudentOf(r);
     return absl::OkStatus();
   }));
@@ -205,10 +205,9 @@ absl::Status ScreeningStore::CreateCampaign(const Campaign& c, const std::vector
          "school_kinds, opens_on, closes_on, notice, consent_text, consent_age, urgent_due_hours, "
          "other_due_days, state, created_by, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i, "
          ":j, :k, :l, :m, :n, 'open', :o, :p)",
-        soci::use(id), soci::use(c.name), soci::use(c.template_id), soci::use(owner),
-        soci::use(c.owner_path), soci::use(grades), soci::use(kinds), soci::use(c.opens_on),
-        soci::use(c.closes_on), soci::use(c.notice), soci::use(c.consent_text), soci::use(age),
-        soci::use(uh), soci::use(od), soci::use(by), soci::use(at);
+        soci::use(id), soci::use(c.name), soci::use(c.template_id), soci::use(owner), soci::use(c.owner_path),
+        soci::use(grades), soci::use(kinds), soci::use(c.opens_on), soci::use(c.closes_on), soci::use(c.notice),
+        soci::use(c.consent_text), soci::use(age), soci::use(uh), soci::use(od), soci::use(by), soci::use(at);
     for (size_t i = 0; i < c.scales.size(); ++i) {
       int pos = static_cast<int>(i);
       s << "INSERT INTO screening_campaign_scales (campaign_id, position, instrument_id, version, norm_set) "
@@ -218,8 +217,8 @@ absl::Status ScreeningStore::CreateCampaign(const Campaign& c, const std::vector
     }
     for (const auto& u : c.units) {
       long long uid = u.id;
-      s << "INSERT INTO screening_campaign_units (campaign_id, unit_id, unit_path) VALUES (:a, :b, :c)",
-          soci::use(id), soci::use(uid), soci::use(u.path);
+      s << "INSERT INTO screening_campaign_units (campaign_id, unit_id, unit_path) VALUES (:a, :b, :c)", soci::use(id),
+          soci::use(uid), soci::use(u.path);
     }
     // Bulk insert, a few thousand rows per statement.
     constexpr size_t kChunk = 2000;
@@ -281,8 +280,9 @@ absl::StatusOr<bool> ScreeningStore::CloseCampaign(int64_t id) {
   bool changed = false;
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
     long long cid = id;
-    soci::statement st = (s.prepare << "UPDATE screening_campaigns SET state = 'closed' WHERE id = :c AND state = 'open'",
-                          soci::use(cid));
+    soci::statement st =
+        (s.prepare << "UPDATE screening_campaigns SET state = 'closed' WHERE id = :c AND state = 'open'",
+         soci::use(cid));
     st.execute(true);
     changed = st.get_affected_rows() > 0;
     return absl::OkStatus();
@@ -298,7 +298,8 @@ constexpr const char* kSubmitContextSelect =
     "SELECT s.id, s.school_id, s.name, s.student_no, s.sex, s.birth_date, s.enrolment_date, s.unit_path, "
     "g.grade_year, sc.school_kind, "
     "CAST(a.id AS BIGINT), a.campaign_id, a.student_id, a.school_id, a.unit_path, a.position, a.state, "
-    "a.submitted_at, a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, x.unit_path, "
+    "a.submitted_at, a.submission_id, x.assignment_id, x.client_key, x.campaign_id, x.student_id, x.school_id, "
+    "x.unit_path, "
     "x.instrument_id, x.version, x.answers, x.result, x.positive, x.critical, x.valid, x.source, x.sex, "
     "x.grade_year, x.school_kind, x.submitted_at, s.name, s.student_no, "
     "c.decision, c.source, c.recorded_by, c.recorded_at "
@@ -313,8 +314,8 @@ SubmitContext SubmitContextOf(const soci::row& r) {
   c.assignment = AssignmentOf(r, 10);
   if (r.get_indicator(19) != soci::i_null) c.submission = SubmissionOf(r, 18);
   if (r.get_indicator(39) != soci::i_null)
-    c.consent = Consent{c.assignment.campaign_id, c.assignment.student_id, db::GetStr(r, 39), db::GetStr(r, 40),
-                        db::GetInt(r, 41), db::GetInt(r, 42)};
+    c.consent = Consent{c.assignment.campaign_id, c.assignment.student_id, db::GetStr(r, 39),
+                        db::GetStr(r, 40),        db::GetInt(r, 41),       db::GetInt(r, 42)};
   return c;
 }
 
@@ -323,8 +324,8 @@ SubmitContext SubmitContextOf(const soci::row& r) {
 absl::StatusOr<std::optional<SubmitContext>> ScreeningStore::GetSubmitContext(int64_t assignment_id) {
   static const std::string sql = std::string(kSubmitContextSelect) + "WHERE a.id = :a";
   std::optional<SubmitContext> out;
-  XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(assignment_id)},
-                               [&](const soci::row& r) { out = SubmitContextOf(r); }));
+  XQ_RETURN_IF_ERROR(
+      db_.Query(sql, {static_cast<long long>(assignment_id)}, [&](const soci::row& r) { out = SubmitContextOf(r); }));
   return out;
 }
 
@@ -374,25 +375,22 @@ absl::StatusOr<std::vector<Assignment>> ScreeningStore::AssignmentsOfStudent(int
 
 absl::StatusOr<std::optional<Consent>> ScreeningStore::GetConsent(int64_t campaign_id, int64_t student_id) {
   std::optional<Consent> out;
-  XQ_RETURN_IF_ERROR(db_.Query("SELECT decision, source, recorded_by, recorded_at FROM screening_consents "
-                               "WHERE campaign_id = :c AND student_id = :s",
-                               {static_cast<long long>(campaign_id), static_cast<long long>(student_id)},
-                               [&](const soci::row& r) {
-                                 out = Consent{campaign_id,       student_id,       db::GetStr(r, 0),
-                                               db::GetStr(r, 1), db::GetInt(r, 2), db::GetInt(r, 3)};
-                               }));
+  XQ_RETURN_IF_ERROR(db_.Query(
+      "SELECT decision, source, recorded_by, recorded_at FROM screening_consents "
+      "WHERE campaign_id = :c AND student_id = :s",
+      {static_cast<long long>(campaign_id), static_cast<long long>(student_id)}, [&](const soci::row& r) {
+        out = Consent{campaign_id, student_id, db::GetStr(r, 0), db::GetStr(r, 1), db::GetInt(r, 2), db::GetInt(r, 3)};
+      }));
   return out;
 }
 
 absl::Status ScreeningStore::PutConsent(const Consent& c) {
   return db_.InTransaction([&](soci::session& s) {
     long long camp = c.campaign_id, st = c.student_id, by = c.recorded_by, at = c.recorded_at;
-    s << "DELETE FROM screening_consents WHERE campaign_id = :c AND student_id = :s", soci::use(camp),
-        soci::use(st);
+    s << "DELETE FROM screening_consents WHERE campaign_id = :c AND student_id = :s", soci::use(camp), soci::use(st);
     s << "INSERT INTO screening_consents (campaign_id, student_id, decision, source, recorded_by, "
          "recorded_at) VALUES (:a, :b, :c, :d, :e, :f)",
-        soci::use(camp), soci::use(st), soci::use(c.decision), soci::use(c.source), soci::use(by),
-        soci::use(at);
+        soci::use(camp), soci::use(st), soci::use(c.decision), soci::use(c.source), soci::use(by), soci::use(at);
     return absl::OkStatus();
   });
 }
@@ -404,8 +402,7 @@ absl::StatusOr<std::optional<Draft>> ScreeningStore::GetDraft(int64_t assignment
     soci::rowset<soci::row> rows =
         (s.prepare << "SELECT answers, position, updated_at FROM screening_drafts WHERE assignment_id = :a",
          soci::use(aid));
-    for (const auto& r : rows)
-      out = Draft{db::GetStr(r, 0), static_cast<int>(db::GetInt(r, 1)), db::GetInt(r, 2)};
+    for (const auto& r : rows) out = Draft{db::GetStr(r, 0), static_cast<int>(db::GetInt(r, 1)), db::GetInt(r, 2)};
     return absl::OkStatus();
   }));
   return out;
@@ -436,7 +433,7 @@ absl::StatusOr<std::optional<Submission>> ScreeningStore::SubmissionOfAssignment
 }
 
 absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOf(int64_t campaign_id,
-                                                                     const std::vector<std::string>& paths) {
+                                                                      const std::vector<std::string>& paths) {
   std::vector<Submission> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long cid = campaign_id;
@@ -472,9 +469,10 @@ absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campai
                       "SUM(CASE WHEN a.state = 'submitted' THEN 1 ELSE 0 END), c.decision, s.birth_date "
                       "FROM screening_assignments a JOIN students s ON s.id = a.student_id "
                       "LEFT JOIN screening_consents c ON c.campaign_id = a.campaign_id AND c.student_id = a.student_id "
-                      "WHERE a.campaign_id = :c AND " + db::PathScopeClause("a.unit_path", {std::string(path)}) +
-                      " GROUP BY a.student_id, a.unit_path, s.name, s.student_no, c.decision, s.birth_date "
-                      "ORDER BY a.unit_path, s.student_no",
+                      "WHERE a.campaign_id = :c AND " +
+                          db::PathScopeClause("a.unit_path", {std::string(path)}) +
+                          " GROUP BY a.student_id, a.unit_path, s.name, s.student_no, c.decision, s.birth_date "
+                          "ORDER BY a.unit_path, s.student_no",
          soci::use(cid));
     for (const auto& r : rows) {
       ProgressRow p;
@@ -493,17 +491,16 @@ absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campai
   return out;
 }
 
-absl::StatusOr<std::map<int64_t, std::string>> ScreeningStore::EnrolmentDatesOf(
-    int64_t campaign_id, const std::vector<std::string>& paths) {
+absl::StatusOr<std::map<int64_t, std::string>> ScreeningStore::EnrolmentDatesOf(int64_t campaign_id,
+                                                                                const std::vector<std::string>& paths) {
   std::map<int64_t, std::string> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long cid = campaign_id;
-    soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT DISTINCT s.id, s.enrolment_date FROM screening_assignments a "
-                      "JOIN students s ON s.id = a.student_id "
-                      "WHERE a.campaign_id = :c AND a.submission_id IS NOT NULL AND " +
-                          db::PathScopeClause("a.unit_path", paths),
-         soci::use(cid));
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT DISTINCT s.id, s.enrolment_date FROM screening_assignments a "
+                                                 "JOIN students s ON s.id = a.student_id "
+                                                 "WHERE a.campaign_id = :c AND a.submission_id IS NOT NULL AND " +
+                                                     db::PathScopeClause("a.unit_path", paths),
+                                    soci::use(cid));
     for (const auto& r : rows) out[db::GetInt(r, 0)] = db::GetStr(r, 1);
     return absl::OkStatus();
   }));
@@ -514,7 +511,8 @@ absl::StatusOr<std::optional<int>> ScreeningStore::SuppressionK(int64_t city_uni
   std::optional<int> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long uid = city_unit_id;
-    soci::rowset<soci::row> rows = (s.prepare << "SELECT k FROM suppression_settings WHERE unit_id = :u", soci::use(uid));
+    soci::rowset<soci::row> rows =
+        (s.prepare << "SELECT k FROM suppression_settings WHERE unit_id = :u", soci::use(uid));
     for (const auto& r : rows) out = static_cast<int>(db::GetInt(r, 0));
     return absl::OkStatus();
   }));

@@ -90,8 +90,7 @@ class ScreeningStore {
 
   absl::StatusOr<std::optional<Submission>> SubmissionOfAssignment(int64_t assignment_id);
   // Submissions of a campaign under one of paths, with student names.
-  absl::StatusOr<std::vector<Submission>> SubmissionsOf(int64_t campaign_id,
-                                                        const std::vector<std::string>& paths);
+  absl::StatusOr<std::vector<Submission>> SubmissionsOf(int64_t campaign_id, const std::vector<std::string>& paths);
   absl::StatusOr<std::vector<Submission>> SubmissionsOfStudent(int64_t student_id);
 
   // Per-student progress of a campaign under path.

@@ -88,8 +88,8 @@ TEST(IsPositive, CriticalAndUpperBands) {
 // The rule as read from the stored result document: it must agree with
 // the rule over the scored result for every bundled scale.
 bool IsPositiveDocument(const Json& result) {
-  static const std::set<std::string> kBands = {"moderate", "moderately_severe", "severe", "high",
-                                               "very_high", "at_or_above_cutoff"};
+  static const std::set<std::string> kBands = {"moderate", "moderately_severe", "severe",
+                                               "high",     "very_high",         "at_or_above_cutoff"};
   static const std::set<std::string> kLevels = {"I", "high", "moderate"};
   if (!result["critical"].empty()) return true;
   for (const auto& [name, b] : result["bands"].items())
@@ -112,7 +112,7 @@ TEST(IsPositive, AgreesWithTheStoredDocumentOnEveryBundledScale) {
         // Skewed to low options, so that both outcomes occur.
         uint64_t n_opt = item.options.size();
         r.answers[i] = item.type == instruments::ItemType::kMulti ? static_cast<int32_t>(rng() % (uint64_t{1} << n_opt))
-                                                                   : static_cast<int32_t>((rng() % n_opt) * (rng() % 2));
+                                                                  : static_cast<int32_t>((rng() % n_opt) * (rng() % 2));
       }
       auto res = e.plan.Score(r);
       if (!res.ok()) continue;
@@ -193,13 +193,26 @@ std::string Describe(const absl::StatusOr<SubmitInput>& in) {
 }
 
 TEST(ParseSubmitInput, ReadsTheBodyAsTheDomReaderDid) {
-  const std::vector<std::string> fields = {
-      R"("submission_id":"k-1")", R"("submission_id":7)", R"("submission_id":null)", R"("answers":{})",
-      R"("answers":{"q2":"1","q1":"0"})", R"("answers":{"q1":"0","q1":"2"})", R"("answers":{"q3":["a",1,"b"]})",
-      R"("answers":{"q4":null,"q5":5,"q6":{"x":[]}})", R"("answers":[])", R"("answers":null)",
-      R"("elapsed_seconds":95)", R"("elapsed_seconds":1.5e2)", R"("elapsed_seconds":"9")",
-      R"("elapsed_seconds":null)", R"("zeta":1)", R"("alpha":[1,{"b":2}])", R"("answers":{"t":"心\n\"x\"\u00e9"})",
-      R"("submission_id":"\ud83d\ude00")", R"("answers":{"q1":"0",})", R"("answers":{"q1" "0"})"};
+  const std::vector<std::string> fields = {R"("submission_id":"k-1")",
+                                           R"("submission_id":7)",
+                                           R"("submission_id":null)",
+                                           R"("answers":{})",
+                                           R"("answers":{"q2":"1","q1":"0"})",
+                                           R"("answers":{"q1":"0","q1":"2"})",
+                                           R"("answers":{"q3":["a",1,"b"]})",
+                                           R"("answers":{"q4":null,"q5":5,"q6":{"x":[]}})",
+                                           R"("answers":[])",
+                                           R"("answers":null)",
+                                           R"("elapsed_seconds":95)",
+                                           R"("elapsed_seconds":1.5e2)",
+                                           R"("elapsed_seconds":"9")",
+                                           R"("elapsed_seconds":null)",
+                                           R"("zeta":1)",
+                                           R"("alpha":[1,{"b":2}])",
+                                           R"("answers":{"t":"心\n\"x\"\u00e9"})",
+                                           R"("submission_id":"\ud83d\ude00")",
+                                           R"("answers":{"q1":"0",})",
+                                           R"("answers":{"q1" "0"})"};
   std::mt19937 rng(5);
   int accepted = 0;
   for (int round = 0; round < 20000; ++round) {
@@ -248,7 +261,8 @@ class WriterTest : public ::testing::Test {
                            soci::use(id), soci::use(i);
                      }
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
   }
   void TearDown() override {
     db_.reset();
@@ -290,7 +304,8 @@ class WriterTest : public ::testing::Test {
     EXPECT_TRUE(db_->Run([&](soci::session& s) {
                      s << "SELECT COUNT(*) FROM " + table, soci::into(n);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     return n;
   }
   std::filesystem::path dir_;
@@ -305,7 +320,8 @@ TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
     // Two identical requests per assignment with the same key (a client
     // retry): one row each, whichever commits first; assignment 100 carries
     // a critical item, so exactly one warning.
-    threads.emplace_back([&, i] { out[i] = writer.Write(Request(100 + i / 2, "k" + std::to_string(i / 2), i / 2 == 0)); });
+    threads.emplace_back(
+        [&, i] { out[i] = writer.Write(Request(100 + i / 2, "k" + std::to_string(i / 2), i / 2 == 0)); });
   }
   for (auto& t : threads) t.join();
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(out[i].ok()) << i << " " << out[i].status();
@@ -346,8 +362,8 @@ TEST_F(WriterTest, ACriticalAnswersWarningFollowsItsAcknowledgementWithinASecond
   const auto took = std::chrono::steady_clock::now() - acknowledged;
   EXPECT_EQ(Count("warnings"), 1);
   EXPECT_EQ(Count("follow_ups"), 1);
-  EXPECT_LT(took, std::chrono::seconds(1)) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
-                                           << " ms";
+  EXPECT_LT(took, std::chrono::seconds(1))
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
   d.Stop();
 }
 
@@ -362,7 +378,8 @@ TEST_F(WriterTest, TheClaimChecksConsentAsCommitted) {
                    s << "INSERT INTO screening_consents (campaign_id, student_id, decision, source, recorded_by, "
                         "recorded_at) VALUES (9, 5, 'decline', 'guardian', 1, 0)";
                    return absl::OkStatus();
-                 }).ok());
+                 })
+                  .ok());
   r = writer.Write(Request(102, "k2"));  // no consent needed, but declined
   EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_NE(r.status().message().find("declined"), std::string::npos) << r.status();
@@ -370,7 +387,8 @@ TEST_F(WriterTest, TheClaimChecksConsentAsCommitted) {
   ASSERT_TRUE(db_->Run([](soci::session& s) {
                    s << "UPDATE screening_consents SET decision = 'consent'";
                    return absl::OkStatus();
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_TRUE(writer.Write(needing).ok());
   EXPECT_EQ(Count("screening_submissions"), 1);
 }
@@ -526,7 +544,8 @@ class ServiceClockTest : public ::testing::Test {
                          p.actor.grants.push_back({*role, db::GetInt(r, 4), db::GetStr(r, 5)});
                      }
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
     p.actor.account_id = p.account_id;
     p.username = username;
     return p;
@@ -547,8 +566,10 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   warning::WarningStore wstore(*db_);
   warning::WarningService warnings(wstore, *audit_, clock_);
   const auto psych = As("psych_staff"), student = As("student"), head = As("head_teacher");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-02"},
-                                          {"closes_on", "2026-09-10"}, {"scales", {{{"instrument_id", "phq9"}}}}});
+  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+                                          {"opens_on", "2026-09-02"},
+                                          {"closes_on", "2026-09-10"},
+                                          {"scales", {{{"instrument_id", "phq9"}}}}});
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
 
@@ -558,8 +579,7 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   ASSERT_EQ(mine.size(), 1u);
   Json answers = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
                   {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "2"}};
-  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k1", answers)).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k1", answers)).status().code(), absl::StatusCode::kPermissionDenied);
 
   clock_.Advance(int64_t{24} * 3600 * 1'000'000);
   ASSERT_EQ(svc.ListAssignments(student).value()["items"].size(), 1u);
@@ -599,8 +619,10 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   ScreeningStore& store = *store_;
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-01"},
-                                          {"closes_on", "2026-09-10"}, {"scales", {{{"instrument_id", "phq9"}}}}});
+  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+                                          {"opens_on", "2026-09-01"},
+                                          {"closes_on", "2026-09-10"},
+                                          {"scales", {{{"instrument_id", "phq9"}}}}});
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
   auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
@@ -612,8 +634,7 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "decline").ok());
   Json answers = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
                   {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "0"}};
-  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k1", answers)).status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k1", answers)).status().code(), absl::StatusCode::kPermissionDenied);
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
   auto first = svc.Submit(student, mine[0].id, Input("k1", answers));
   ASSERT_TRUE(first.ok()) << first.status();
@@ -623,8 +644,7 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->repeat);
   EXPECT_EQ(again->submission.id, first->submission.id);
-  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k2", answers)).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k2", answers)).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
 // Consent recorded by another server (straight into the database here):
@@ -632,8 +652,10 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
 TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"}, {"opens_on", "2026-09-01"},
-                                          {"closes_on", "2026-09-10"}, {"consent_age", 18},
+  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+                                          {"opens_on", "2026-09-01"},
+                                          {"closes_on", "2026-09-10"},
+                                          {"consent_age", 18},
                                           {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}});
   ASSERT_TRUE(c.ok()) << c.status();
   auto mine = store_->AssignmentsOfStudent(student.actor.student_id).value();
@@ -648,7 +670,8 @@ TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
                           "recorded_at) VALUES (:c, :s, :d, 'guardian', 1, 0)",
                          soci::use(camp), soci::use(st), soci::use(decision);
                      return absl::OkStatus();
-                   }).ok());
+                   })
+                    .ok());
   };
   Json phq = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
               {"q6", "0"}, {"q7", "0"}, {"q8", "0"}, {"q9", "0"}};
@@ -714,7 +737,8 @@ TEST_F(WriterTest, DISABLED_Throughput) {
                         "unit_path, position) VALUES (:id, 9, 5, 1, '/1/', :p)",
                        soci::use(ids), soci::use(pos);
                    return absl::OkStatus();
-                 }).ok());
+                 })
+                  .ok());
   SubmissionWriter writer(*db_);
   auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;

@@ -257,15 +257,16 @@ absl::StatusOr<Json> ScreeningService::SetSuppressionSetting(const policy::Princ
   XQ_ASSIGN_OR_RETURN(int before, CityK(city->unit_path));
   XQ_RETURN_IF_ERROR(store_.PutSuppressionK(root, k, p.account_id, clock_.NowMicros()));
   XQ_RETURN_IF_ERROR(Audit(&p, "update", "suppression_setting", IdToString(root), 0, "ok",
-        fmt::format("{{\"k\":{},\"previous\":{}}}", k, before)));
+                           fmt::format("{{\"k\":{},\"previous\":{}}}", k, before)));
   return Json{{"k", k}, {"min_k", kMinSuppressionK}, {"default_k", kDefaultSuppressionK}};
 }
 
 absl::StatusOr<Json> ScreeningService::ResultsPage(const policy::Principal& p, int64_t campaign_id,
                                                    const ResultsQuery& q) {
-  static const std::set<std::string> kSorts = {"class", "-class", "band", "-band", "name", "-name",
-                                               "submitted_at", "-submitted_at", ""};
-  if (!kSorts.count(q.sort)) return InvalidArgument("sort is one of class, band, name, submitted_at (- for descending)", "sort");
+  static const std::set<std::string> kSorts = {"class", "-class",       "band",          "-band", "name",
+                                               "-name", "submitted_at", "-submitted_at", ""};
+  if (!kSorts.count(q.sort))
+    return InvalidArgument("sort is one of class, band, name, submitted_at (- for descending)", "sort");
   if (q.page_size < 1 || q.page_size > 200) return InvalidArgument("page_size must be 1..200", "page_size");
   int64_t offset = 0;
   if (!q.after.empty()) {
@@ -338,7 +339,8 @@ absl::Status ScreeningService::FillClassNames(Json& items) {
     auto path = IdsOf(r.value("unit_path", ""));
     std::string name;
     if (path.size() >= 2)
-      if (auto g = by_id.find(path[path.size() - 2]); g != by_id.end() && g->second.kind == "grade") name = g->second.name;
+      if (auto g = by_id.find(path[path.size() - 2]); g != by_id.end() && g->second.kind == "grade")
+        name = g->second.name;
     if (!path.empty())
       if (auto c = by_id.find(path.back()); c != by_id.end()) name += c->second.name;
     r["class_name"] = name;

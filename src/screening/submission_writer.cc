@@ -11,8 +11,7 @@
 
 namespace xq::screening {
 
-SubmissionWriter::SubmissionWriter(db::Database& db, WriterOptions options)
-    : db_(db), options_(options) {
+SubmissionWriter::SubmissionWriter(db::Database& db, WriterOptions options) : db_(db), options_(options) {
   if (options_.max_batch == 0) options_.max_batch = 1;
   if (!options_.sync) options_.sync = [&db] { return db.SyncCommitted(); };
   sync_thread_ = std::thread([this] { SyncLoop(); });
@@ -163,8 +162,10 @@ void SubmissionWriter::SyncLoop() {
       for (size_t i = 0; i < c.batch.size(); ++i) {
         const Submission& x = c.batch[i].request.submission;
         followed |= failed.ok() && (x.critical || x.positive);
-        if (failed.ok()) c.batch[i].done(std::move(c.outcome[i]));
-        else c.batch[i].done(failed);
+        if (failed.ok())
+          c.batch[i].done(std::move(c.outcome[i]));
+        else
+          c.batch[i].done(failed);
       }
     }
     if (followed && options_.followed_durable) options_.followed_durable();
@@ -234,8 +235,8 @@ void SubmissionWriter::InsertAllSoci(soci::session& s, std::vector<Pending*>& ro
   {
     long long at = 0, sid = 0, aid = 0;
     std::string unrecorded;  // the decision taken when no consent is recorded
-    soci::statement claim = (s.prepare << kClaimSql, soci::use(at), soci::use(sid), soci::use(aid),
-                             soci::use(unrecorded));
+    soci::statement claim =
+        (s.prepare << kClaimSql, soci::use(at), soci::use(sid), soci::use(aid), soci::use(unrecorded));
     for (size_t i = 0; i < rows.size(); ++i) {
       const Submission& x = rows[i]->request.submission;
       at = x.submitted_at;
@@ -291,7 +292,8 @@ absl::StatusOr<Submission> SubmissionWriter::Existing(const Pending& p) {
     XQ_ASSIGN_OR_RETURN(auto consent, store.GetConsent(x.campaign_id, x.student_id));
     if (consent && consent->decision == "decline")
       return PermissionDenied("this assessment cannot be answered now: declined");
-    if (p.request.needs_consent && !consent) return PermissionDenied("this assessment cannot be answered now: awaiting_consent");
+    if (p.request.needs_consent && !consent)
+      return PermissionDenied("this assessment cannot be answered now: awaiting_consent");
     return NotFound("assessment not found");
   }
   if (existing->client_key == p.request.submission.client_key) return *existing;
@@ -336,8 +338,8 @@ void SubmissionWriter::Commit(std::vector<Pending>& batch) {
       }
     }
   } else {
-    if (rows.size() > 1) spdlog::warn("submission batch of {} failed ({}); writing rows one by one",
-                                      rows.size(), st.ToString());
+    if (rows.size() > 1)
+      spdlog::warn("submission batch of {} failed ({}); writing rows one by one", rows.size(), st.ToString());
     for (size_t k = 0; k < rows.size(); ++k) {
       const size_t i = row_index[k];
       const int64_t fresh_id = batch[i].request.submission.id;

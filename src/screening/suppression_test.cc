@@ -37,15 +37,15 @@ void ExpectNoLoneHidden(const RateSuppression& s) {
 }
 
 TEST(SmallRateCell, NumeratorComplementDenominator) {
-  EXPECT_FALSE(SmallRateCell(0, 0, 10));    // nobody: nothing disclosed
-  EXPECT_TRUE(SmallRateCell(9, 0, 10));     // small denominator
-  EXPECT_TRUE(SmallRateCell(10, 4, 10));    // small numerator (the 9年级 · 女)
-  EXPECT_TRUE(SmallRateCell(30, 25, 10));   // complement 5
-  EXPECT_TRUE(SmallRateCell(12, 12, 10));   // 100 %: complement 0
-  EXPECT_TRUE(SmallRateCell(500, 500, 10)); // 100 % of a large cell too
-  EXPECT_FALSE(SmallRateCell(30, 0, 10));   // 0 %: numerator 0, complement 30
-  EXPECT_FALSE(SmallRateCell(30, 10, 10));  // 10 positive, 20 not
-  EXPECT_TRUE(SmallRateCell(30, 10, 11));   // k higher: 10 < 11
+  EXPECT_FALSE(SmallRateCell(0, 0, 10));     // nobody: nothing disclosed
+  EXPECT_TRUE(SmallRateCell(9, 0, 10));      // small denominator
+  EXPECT_TRUE(SmallRateCell(10, 4, 10));     // small numerator (the 9年级 · 女)
+  EXPECT_TRUE(SmallRateCell(30, 25, 10));    // complement 5
+  EXPECT_TRUE(SmallRateCell(12, 12, 10));    // 100 %: complement 0
+  EXPECT_TRUE(SmallRateCell(500, 500, 10));  // 100 % of a large cell too
+  EXPECT_FALSE(SmallRateCell(30, 0, 10));    // 0 %: numerator 0, complement 30
+  EXPECT_FALSE(SmallRateCell(30, 10, 10));   // 10 positive, 20 not
+  EXPECT_TRUE(SmallRateCell(30, 10, 11));    // k higher: 10 < 11
 }
 
 TEST(SuppressRates, SmallNumeratorIsHiddenAndProtected) {

@@ -26,8 +26,8 @@ absl::Status ReminderStore::Add(const std::vector<Reminder>& reminders) {
   if (reminders.empty()) return absl::OkStatus();
   return db_.InTransaction([&](soci::session& s) {
     for (const auto& r : reminders) {
-      long long id = r.id, school = r.school_id, campaign = r.campaign_id, student = r.student_id,
-                by = r.created_by, at = r.created_at;
+      long long id = r.id, school = r.school_id, campaign = r.campaign_id, student = r.student_id, by = r.created_by,
+                at = r.created_at;
       std::string recipient = r.recipient, reason = r.reason;
       s << "INSERT INTO screening_reminders (id, school_id, campaign_id, student_id, recipient, reason, "
            "created_by, created_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h)",
@@ -42,14 +42,16 @@ absl::StatusOr<std::set<int64_t>> ReminderStore::WithGuardianAccount(const std::
   std::set<int64_t> out;
   constexpr size_t kChunk = 500;
   for (size_t i = 0; i < student_ids.size(); i += kChunk) {
-    std::vector<int64_t> chunk(student_ids.begin() + static_cast<std::ptrdiff_t>(i),
-                               student_ids.begin() + static_cast<std::ptrdiff_t>(std::min(i + kChunk, student_ids.size())));
+    std::vector<int64_t> chunk(
+        student_ids.begin() + static_cast<std::ptrdiff_t>(i),
+        student_ids.begin() + static_cast<std::ptrdiff_t>(std::min(i + kChunk, student_ids.size())));
     // Ids are integers, written into the statement.
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
       soci::rowset<soci::row> rows =
           (s.prepare << "SELECT DISTINCT sg.student_id FROM student_guardians sg JOIN accounts a "
                         "ON a.person_type = 'guardian' AND a.person_id = sg.guardian_id "
-                        "WHERE sg.student_id IN (" + IdList(chunk) + ")");
+                        "WHERE sg.student_id IN (" +
+                            IdList(chunk) + ")");
       for (const auto& r : rows) out.insert(db::GetInt(r, 0));
       return absl::OkStatus();
     }));
@@ -62,10 +64,9 @@ absl::StatusOr<std::map<int64_t, int64_t>> ReminderStore::Latest(int64_t student
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long sid = student_id;
     std::string who(recipient);
-    soci::rowset<soci::row> rows =
-        (s.prepare << "SELECT campaign_id, MAX(created_at) FROM screening_reminders "
-                      "WHERE student_id = :s AND recipient = :r GROUP BY campaign_id",
-         soci::use(sid), soci::use(who));
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT campaign_id, MAX(created_at) FROM screening_reminders "
+                                                 "WHERE student_id = :s AND recipient = :r GROUP BY campaign_id",
+                                    soci::use(sid), soci::use(who));
     for (const auto& r : rows) out[db::GetInt(r, 0)] = db::GetInt(r, 1);
     return absl::OkStatus();
   }));
@@ -123,8 +124,10 @@ absl::StatusOr<Json> TodoService::ForHome(const policy::Principal& p) {
       const bool decided = r.contains("decision");
       if (decided && r["decision"] == "decline") continue;
       auto at = reminded[child].find(campaign);
-      Json t = {{"campaign_id", r["campaign_id"]}, {"campaign_name", r["campaign_name"]},
-                {"student_id", r["student_id"]},   {"student_name", r["student_name"]},
+      Json t = {{"campaign_id", r["campaign_id"]},
+                {"campaign_name", r["campaign_name"]},
+                {"student_id", r["student_id"]},
+                {"student_name", r["student_name"]},
                 {"closes_on", r["closes_on"]}};
       if (at != reminded[child].end()) t["reminded_at"] = FormatRfc3339(at->second);
       if (r["consent_required"].get<bool>() && !decided) {
@@ -147,8 +150,8 @@ absl::StatusOr<Json> TodoService::ForHome(const policy::Principal& p) {
     Json running = Json::array();
     for (const auto& c : campaigns) {
       if (c.state != "open" || c.opens_on > today || c.closes_on < today) continue;
-      running.push_back({{"id", IdToString(c.id)}, {"name", c.name}, {"opens_on", c.opens_on},
-                         {"closes_on", c.closes_on}});
+      running.push_back(
+          {{"id", IdToString(c.id)}, {"name", c.name}, {"opens_on", c.opens_on}, {"closes_on", c.closes_on}});
     }
     items.push_back({{"kind", "urgent_warnings"}, {"count", open}});
     items.push_back({{"kind", "follow_ups_due"}, {"count", due}, {"overdue", overdue}});

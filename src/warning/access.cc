@@ -4,8 +4,8 @@
 
 namespace xq::warning {
 
-std::vector<Scope> ScopesFor(const policy::Actor& actor, policy::Action action,
-                             policy::DataClass data_class, const std::vector<policy::Role>& roles) {
+std::vector<Scope> ScopesFor(const policy::Actor& actor, policy::Action action, policy::DataClass data_class,
+                             const std::vector<policy::Role>& roles) {
   std::vector<Scope> out;
   for (const auto& g : actor.grants) {
     if (!roles.empty() && std::find(roles.begin(), roles.end(), g.role) == roles.end()) continue;

@@ -19,8 +19,7 @@ struct Scope {
 
 // Grants under which `action` on `data_class` at the grant's own unit is
 // allowed; `roles` (when not empty) restricts the roles considered.
-std::vector<Scope> ScopesFor(const policy::Actor& actor, policy::Action action,
-                             policy::DataClass data_class,
+std::vector<Scope> ScopesFor(const policy::Actor& actor, policy::Action action, policy::DataClass data_class,
                              const std::vector<policy::Role>& roles = {});
 std::vector<std::string> PathsOf(const std::vector<Scope>& scopes);
 // The first allowed scope that covers unit_path, or nullptr.

@@ -60,16 +60,11 @@ Warning RowToWarning(const soci::row& r) {
 }
 
 nlohmann::json TimelinePayload(const Warning& w, std::string_view summary, int64_t at) {
-  return {{"warning_id", w.id},
-          {"student_id", w.student_id},
-          {"data_class", "D4"},
-          {"summary_zh", std::string(summary)},
-          {"ref_type", "warning"},
-          {"ref_id", w.id},
-          {"occurred_at", at},
-          {"level", w.level},
-          {"step", w.owner_step},
-          {"unit_path", w.unit_path},
+  return {{"warning_id", w.id},    {"student_id", w.student_id},
+          {"data_class", "D4"},    {"summary_zh", std::string(summary)},
+          {"ref_type", "warning"}, {"ref_id", w.id},
+          {"occurred_at", at},     {"level", w.level},
+          {"step", w.owner_step},  {"unit_path", w.unit_path},
           {"source", w.source}};
 }
 

@@ -26,14 +26,16 @@ int Depth(std::string_view path) {
 }
 
 // The lowest step a crisis group bound at `path` is told of.
-int CrisisRank(std::string_view path) { return Depth(path) <= 1 ? StepRank(kStepCityCrisis) : StepRank(kStepDistrictCrisis); }
+int CrisisRank(std::string_view path) {
+  return Depth(path) <= 1 ? StepRank(kStepCityCrisis) : StepRank(kStepDistrictCrisis);
+}
 
 // One subtree the caller reads warnings in, and under which condition.
 struct Clause {
   std::string path;
-  bool named = true;         // false: counted only
+  bool named = true;  // false: counted only
   bool level_one_only = false;
-  int min_rank = -1;         // crisis groups: only from this step up, while open
+  int min_rank = -1;  // crisis groups: only from this step up, while open
 };
 
 std::vector<Clause> ClausesFor(const policy::Actor& actor) {
@@ -306,7 +308,8 @@ absl::StatusOr<BoardItem> EscalationService::Acknowledge(const policy::Actor& ac
     changed = st.get_affected_rows() > 0;
     if (!changed) return absl::OkStatus();
     XQ_RETURN_IF_ERROR(AcknowledgedIn(s, w, actor.account_id, now));
-    return audit::RecordingIn(audit_, Entry(actor, "acknowledge", w, fmt::format("{{\"step\":\"{}\"}}", w.owner_step)))(s);
+    return audit::RecordingIn(audit_,
+                              Entry(actor, "acknowledge", w, fmt::format("{{\"step\":\"{}\"}}", w.owner_step)))(s);
   }));
   if (!changed) return Conflict("the warning changed meanwhile", "state");
   XQ_ASSIGN_OR_RETURN(w, Load(id));
@@ -364,7 +367,8 @@ absl::StatusOr<BoardItem> EscalationService::SetLevel(const policy::Actor& actor
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) -> absl::Status {
     Warning changed = w;
     XQ_RETURN_IF_ERROR(LevelChangedIn(s, changed, level, now));
-    return audit::RecordingIn(audit_, Entry(actor, "set_level", w, fmt::format("{{\"from\":{},\"to\":{}}}", from, level)))(s);
+    return audit::RecordingIn(audit_,
+                              Entry(actor, "set_level", w, fmt::format("{{\"from\":{},\"to\":{}}}", from, level)))(s);
   }));
   XQ_ASSIGN_OR_RETURN(w, Load(id));
   return BoardItem{w, detailed};

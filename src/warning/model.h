@@ -19,22 +19,22 @@ struct Warning {
   std::string instrument_id;
   std::string item_id;
   std::string critical_id;
-  std::string urgency;  // instruments::UrgencyName
-  std::string label;    // the critical rule's label (zh-CN)
+  std::string urgency;         // instruments::UrgencyName
+  std::string label;           // the critical rule's label (zh-CN)
   std::string state = "open";  // open | acknowledged | closed
   int64_t created_at = 0;
   int64_t acknowledged_by = 0;
   int64_t acknowledged_at = 0;
   // Owners, deadlines and escalation (R-31; warning/escalation.h).
   std::string source = "screening";  // screening | observation | ledger | counselling | crisis
-  int level = 1;                      // 1 (一级, highest) .. 3
+  int level = 1;                     // 1 (一级, highest) .. 3
   std::string owner_step = "psych_centre";
-  bool higher_ed = false;             // which escalation chain
-  int64_t ack_due_at = 0;             // 0: no deadline
+  bool higher_ed = false;  // which escalation chain
+  int64_t ack_due_at = 0;  // 0: no deadline
   int64_t action_due_at = 0;
-  int64_t escalated_at = 0;           // last escalation, 0: never
-  std::string summary;                // neutral line, no scores or diagnostic words
-  std::string ref_type;               // the object it came from
+  int64_t escalated_at = 0;  // last escalation, 0: never
+  std::string summary;       // neutral line, no scores or diagnostic words
+  std::string ref_type;      // the object it came from
   int64_t ref_id = 0;
   int64_t closed_by = 0;
   int64_t closed_at = 0;

@@ -76,9 +76,8 @@ void RegisterWarningRoutes(http::Router& router, WarningService& svc) {
     if (!page.ok()) return Response::Error(page.status());
     Json out = Json::array();
     for (const auto& w : page->items) out.push_back(WarningJson(w));
-    return Response::Json({{"items", out},
-                           {"next", page->next.empty() ? Json(nullptr) : Json(page->next)},
-                           {"total", page->total}});
+    return Response::Json(
+        {{"items", out}, {"next", page->next.empty() ? Json(nullptr) : Json(page->next)}, {"total", page->total}});
   });
 
   router.Add("POST", "/api/v1/warnings/{id}/acknowledgement", [&svc](Request& req) {
@@ -95,22 +94,20 @@ void RegisterWarningRoutes(http::Router& router, WarningService& svc) {
   });
 
   router.Add("GET", "/api/v1/follow-ups", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"state", "overdue", "page_size", "after"}); !st.ok())
-      return Response::Error(st);
+    if (auto st = CheckQuery(req, {"state", "overdue", "page_size", "after"}); !st.ok()) return Response::Error(st);
     auto overdue = req.Query("overdue").value_or("false");
     if (overdue != "true" && overdue != "false")
       return Response::Error(InvalidArgument("overdue must be true or false", "overdue"));
     auto size = PageSize(req);
     if (!size.ok()) return Response::Error(size.status());
-    auto page = svc.ListFollowUpsPage(*req.principal, req.Query("state").value_or("open"), overdue == "true",
-                                      *size, req.Query("after").value_or(""));
+    auto page = svc.ListFollowUpsPage(*req.principal, req.Query("state").value_or("open"), overdue == "true", *size,
+                                      req.Query("after").value_or(""));
     if (!page.ok()) return Response::Error(page.status());
     const int64_t now = SystemClock::Instance().NowMicros();
     Json out = Json::array();
     for (const auto& f : page->items) out.push_back(FollowUpJson(f, now));
-    return Response::Json({{"items", out},
-                           {"next", page->next.empty() ? Json(nullptr) : Json(page->next)},
-                           {"total", page->total}});
+    return Response::Json(
+        {{"items", out}, {"next", page->next.empty() ? Json(nullptr) : Json(page->next)}, {"total", page->total}});
   });
 
   router.Add("POST", "/api/v1/follow-ups/{id}/interview", [&svc](Request& req) {

@@ -50,14 +50,12 @@ audit::Event WarningService::AuditEvent(const policy::Principal& p, std::string 
 }
 
 absl::Status WarningService::Audit(const policy::Principal& p, std::string action, std::string object_type,
-                                   std::string object_id, int64_t student_id, std::string outcome,
-                                   std::string detail) {
+                                   std::string object_id, int64_t student_id, std::string outcome, std::string detail) {
   return audit::Record(audit_, AuditEvent(p, std::move(action), std::move(object_type), std::move(object_id),
                                           student_id, std::move(outcome), std::move(detail)));
 }
 
-absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const policy::Principal& p,
-                                                                  std::string_view state) {
+absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const policy::Principal& p, std::string_view state) {
   if (!state.empty() && state != "open" && state != "acknowledged" && state != "all")
     return InvalidArgument("state must be open, acknowledged or all", "state");
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {policy::Role::kPsychStaff});
@@ -65,8 +63,7 @@ absl::StatusOr<std::vector<Warning>> WarningService::ListWarnings(const policy::
     XQ_RETURN_IF_ERROR(Audit(p, "denied", "warnings", "", 0, "denied", "list warnings"));
     return PermissionDenied("only psychology staff see warnings");
   }
-  XQ_ASSIGN_OR_RETURN(auto items,
-                      store_.ListWarnings(PathsOf(scopes), state == "all" ? "" : state, 200));
+  XQ_ASSIGN_OR_RETURN(auto items, store_.ListWarnings(PathsOf(scopes), state == "all" ? "" : state, 200));
   if (!items.empty()) {
     std::vector<int64_t> ids;
     for (const auto& w : items) ids.push_back(w.student_id);
@@ -123,7 +120,7 @@ absl::StatusOr<Page<Warning>> WarningService::ListWarningsPage(const policy::Pri
     std::vector<int64_t> ids;
     for (const auto& w : out.items) ids.push_back(w.student_id);
     XQ_RETURN_IF_ERROR(Audit(p, "read", "warnings", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
-          fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
+                             fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
   }
   return out;
 }
@@ -164,7 +161,7 @@ absl::StatusOr<Page<FollowUp>> WarningService::ListFollowUpsPage(const policy::P
     std::vector<int64_t> ids;
     for (const auto& f : out.items) ids.push_back(f.student_id);
     XQ_RETURN_IF_ERROR(Audit(p, "read", "follow_ups", "", out.items.size() == 1 ? out.items[0].student_id : 0, "ok",
-          fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
+                             fmt::format("{{\"students\":\"{}\"}}", IdList(ids))));
   }
   return out;
 }
@@ -178,20 +175,21 @@ absl::StatusOr<Warning> WarningService::Acknowledge(const policy::Principal& p, 
     return NotFound("warning not found");
   }
   const int64_t now = clock_.NowMicros();
-  auto record = audit::RecordingIn(audit_, AuditEvent(p, "acknowledge", "warning", IdToString(id), w->student_id, "ok"));
+  auto record =
+      audit::RecordingIn(audit_, AuditEvent(p, "acknowledge", "warning", IdToString(id), w->student_id, "ok"));
   // Acknowledging stops the escalation of the warning's current step.
-  XQ_RETURN_IF_ERROR(store_.Acknowledge(id, p.account_id, now,
-                                        [&](soci::session& s) -> absl::Status {
-                                          XQ_RETURN_IF_ERROR(AcknowledgedIn(s, *w, p.account_id, now));
-                                          return record(s);
-                                        })
+  XQ_RETURN_IF_ERROR(store_
+                         .Acknowledge(id, p.account_id, now,
+                                      [&](soci::session& s) -> absl::Status {
+                                        XQ_RETURN_IF_ERROR(AcknowledgedIn(s, *w, p.account_id, now));
+                                        return record(s);
+                                      })
                          .status());
   XQ_ASSIGN_OR_RETURN(w, store_.GetWarning(id));
   return *w;
 }
 
-absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const policy::Principal& p,
-                                                                    std::string_view state,
+absl::StatusOr<std::vector<FollowUp>> WarningService::ListFollowUps(const policy::Principal& p, std::string_view state,
                                                                     bool overdue_only) {
   if (!state.empty() && state != "open" && state != "done" && state != "all")
     return InvalidArgument("state must be open, done or all", "state");
@@ -222,17 +220,16 @@ absl::StatusOr<FollowUp> WarningService::RecordInterview(const policy::Principal
     return InvalidArgument("outcome must be confirmed or cleared", "outcome");
   if (in.outcome == "confirmed" && (in.level < 1 || in.level > 3))
     return InvalidArgument("level must be 1, 2 or 3", "level");
-  if (in.outcome == "cleared" && in.level != 0)
-    return InvalidArgument("a cleared follow-up has no level", "level");
-  if (in.valid_days < 1 || in.valid_days > 366)
-    return InvalidArgument("valid_days must be 1..366", "valid_days");
+  if (in.outcome == "cleared" && in.level != 0) return InvalidArgument("a cleared follow-up has no level", "level");
+  if (in.valid_days < 1 || in.valid_days > 366) return InvalidArgument("valid_days must be 1..366", "valid_days");
   // Head teachers and grade heads read the guidance: no diagnostic words
   // (refused, naming them, so the writer rephrases; policy/neutral_words.h).
   XQ_RETURN_IF_ERROR(policy::CheckNeutralText(in.guidance, "guidance"));
   XQ_ASSIGN_OR_RETURN(auto f, store_.GetFollowUp(id));
   if (!f) return NotFound("follow-up not found");
   auto d = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kClinical, f->student_id, f->unit_path));
-  auto d4 = policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kAttention, f->student_id, f->unit_path));
+  auto d4 =
+      policy::Decide(p.actor, Action::kWrite, StudentResource(DataClass::kAttention, f->student_id, f->unit_path));
   if (!d.allowed || !d4.allowed) {
     XQ_RETURN_IF_ERROR(Audit(p, "denied", "follow_up", IdToString(id), f->student_id, "denied", d.reason));
     return NotFound("follow-up not found");
@@ -242,9 +239,9 @@ absl::StatusOr<FollowUp> WarningService::RecordInterview(const policy::Principal
   XQ_RETURN_IF_ERROR(store_.RecordInterview(
       *f, NewId(), in.outcome, in.level, guidance, in.notes, p.account_id, now,
       now + int64_t{in.valid_days} * 86'400'000'000,
-      audit::RecordingIn(audit_, AuditEvent(p, "interview", "follow_up", IdToString(id), f->student_id, "ok",
-                                            fmt::format("{{\"outcome\":\"{}\",\"level\":{}}}", in.outcome,
-                                                        in.level)))));
+      audit::RecordingIn(audit_,
+                         AuditEvent(p, "interview", "follow_up", IdToString(id), f->student_id, "ok",
+                                    fmt::format("{{\"outcome\":\"{}\",\"level\":{}}}", in.outcome, in.level)))));
   XQ_ASSIGN_OR_RETURN(f, store_.GetFollowUp(id));
   return *f;
 }
@@ -278,7 +275,7 @@ absl::StatusOr<nlohmann::json> WarningService::ListLevels(const policy::Principa
 }
 
 absl::StatusOr<std::optional<WarningService::OpenWork>> WarningService::OpenWorkOf(const policy::Principal& p,
-                                                                                 int64_t now, int64_t due_before) {
+                                                                                   int64_t now, int64_t due_before) {
   auto scopes = ScopesFor(p.actor, policy::Action::kRead, policy::DataClass::kResults, {policy::Role::kPsychStaff});
   if (scopes.empty()) return std::nullopt;
   const auto paths = PathsOf(scopes);

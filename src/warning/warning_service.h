@@ -26,11 +26,11 @@
 namespace xq::warning {
 
 struct InterviewInput {
-  std::string outcome;  // confirmed | cleared
-  int level = 0;        // 1..3 when confirmed
-  std::string guidance; // default per level when empty
+  std::string outcome;   // confirmed | cleared
+  int level = 0;         // 1..3 when confirmed
+  std::string guidance;  // default per level when empty
   std::string notes;
-  int valid_days = 180; // a level lapses unless renewed by a review
+  int valid_days = 180;  // a level lapses unless renewed by a review
 };
 
 // One page of a list: `total` counts every item in the caller's scope,
@@ -49,16 +49,15 @@ class WarningService {
 
   absl::StatusOr<std::vector<Warning>> ListWarnings(const policy::Principal& p, std::string_view state);
   // The same a page at a time (page_size 1..200; after: a `next` cursor).
-  absl::StatusOr<Page<Warning>> ListWarningsPage(const policy::Principal& p, std::string_view state,
-                                                 int page_size, std::string_view after);
+  absl::StatusOr<Page<Warning>> ListWarningsPage(const policy::Principal& p, std::string_view state, int page_size,
+                                                 std::string_view after);
   absl::StatusOr<Warning> Acknowledge(const policy::Principal& p, int64_t warning_id);
 
-  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const policy::Principal& p,
-                                                      std::string_view state, bool overdue_only);
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const policy::Principal& p, std::string_view state,
+                                                      bool overdue_only);
   absl::StatusOr<Page<FollowUp>> ListFollowUpsPage(const policy::Principal& p, std::string_view state,
                                                    bool overdue_only, int page_size, std::string_view after);
-  absl::StatusOr<FollowUp> RecordInterview(const policy::Principal& p, int64_t follow_up_id,
-                                           const InterviewInput& in);
+  absl::StatusOr<FollowUp> RecordInterview(const policy::Principal& p, int64_t follow_up_id, const InterviewInput& in);
 
   // {"items":[...], "counts":{"1":n,"2":n,"3":n}}; items carry names only
   // where the caller's view allows (school leaders: 一级 only).
@@ -77,8 +76,8 @@ class WarningService {
                           std::string object_id, int64_t student_id, std::string outcome,
                           std::string detail = {}) const;
   // Records a read or a denial; a failure fails the request (audit::Record).
-  absl::Status Audit(const policy::Principal& p, std::string action, std::string object_type,
-                     std::string object_id, int64_t student_id, std::string outcome, std::string detail = {});
+  absl::Status Audit(const policy::Principal& p, std::string action, std::string object_type, std::string object_id,
+                     int64_t student_id, std::string outcome, std::string detail = {});
 
   WarningStore& store_;
   audit::AuditLog& audit_;

@@ -102,18 +102,17 @@ std::string_view DefaultGuidance(int level) {
 
 void InsertWarningsIn(soci::session& s, const std::vector<const Warning*>& ws) {
   for (const Warning* w : ws) {
-    long long id = w->id, school = w->school_id, student = w->student_id, sub = w->submission_id,
-              camp = w->campaign_id, at = w->created_at, level = w->level, he = w->higher_ed ? 1 : 0,
-              ack = w->ack_due_at, act = w->action_due_at, ref = w->ref_id;
+    long long id = w->id, school = w->school_id, student = w->student_id, sub = w->submission_id, camp = w->campaign_id,
+              at = w->created_at, level = w->level, he = w->higher_ed ? 1 : 0, ack = w->ack_due_at,
+              act = w->action_due_at, ref = w->ref_id;
     s << "INSERT INTO warnings (id, school_id, student_id, unit_path, submission_id, campaign_id, "
          "instrument_id, item_id, critical_id, urgency, label, state, created_at, source, level, owner_step, "
          "higher_ed, ack_due_at, action_due_at, summary, ref_type, ref_id) VALUES "
          "(:a, :b, :c, :d, :e, :f, :g, :h, :i, :j, :k, 'open', :l, :m, :n, :o, :p, :q, :r, :s, :t, :u)",
-        soci::use(id), soci::use(school), soci::use(student), soci::use(w->unit_path), soci::use(sub),
-        soci::use(camp), soci::use(w->instrument_id), soci::use(w->item_id), soci::use(w->critical_id),
-        soci::use(w->urgency), soci::use(w->label), soci::use(at), soci::use(w->source), soci::use(level),
-        soci::use(w->owner_step), soci::use(he), soci::use(ack), soci::use(act), soci::use(w->summary),
-        soci::use(w->ref_type), soci::use(ref);
+        soci::use(id), soci::use(school), soci::use(student), soci::use(w->unit_path), soci::use(sub), soci::use(camp),
+        soci::use(w->instrument_id), soci::use(w->item_id), soci::use(w->critical_id), soci::use(w->urgency),
+        soci::use(w->label), soci::use(at), soci::use(w->source), soci::use(level), soci::use(w->owner_step),
+        soci::use(he), soci::use(ack), soci::use(act), soci::use(w->summary), soci::use(w->ref_type), soci::use(ref);
   }
 }
 
@@ -140,8 +139,8 @@ void InsertFollowUpsIn(soci::session& s, const std::vector<const FollowUp*>& fs)
       soci::use(instruments), soci::use(reasons), soci::use(dues), soci::use(ats);
 }
 
-absl::StatusOr<std::vector<Warning>> WarningStore::ListWarnings(
-    const std::vector<std::string>& scope_paths, std::string_view state, int limit) {
+absl::StatusOr<std::vector<Warning>> WarningStore::ListWarnings(const std::vector<std::string>& scope_paths,
+                                                                std::string_view state, int limit) {
   std::vector<Warning> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string sql = std::string(kWarningSelect) + "WHERE " + db::PathScopeClause("w.unit_path", scope_paths);
@@ -189,8 +188,7 @@ absl::StatusOr<std::optional<Warning>> WarningStore::GetWarning(int64_t id) {
   std::optional<Warning> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long wid = id;
-    soci::rowset<soci::row> rows = (s.prepare << std::string(kWarningSelect) + "WHERE w.id = :id",
-                                    soci::use(wid));
+    soci::rowset<soci::row> rows = (s.prepare << std::string(kWarningSelect) + "WHERE w.id = :id", soci::use(wid));
     for (const auto& r : rows) out = WarningOf(r);
     return absl::OkStatus();
   }));
@@ -212,9 +210,9 @@ absl::StatusOr<bool> WarningStore::Acknowledge(int64_t id, int64_t account_id, i
   return changed;
 }
 
-absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUps(
-    const std::vector<std::string>& scope_paths, std::string_view state,
-    std::optional<int64_t> due_before, int limit) {
+absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUps(const std::vector<std::string>& scope_paths,
+                                                                  std::string_view state,
+                                                                  std::optional<int64_t> due_before, int limit) {
   std::vector<FollowUp> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string sql = std::string(kFollowUpSelect) + "WHERE " + db::PathScopeClause("f.unit_path", scope_paths);
@@ -266,22 +264,19 @@ absl::StatusOr<std::optional<FollowUp>> WarningStore::GetFollowUp(int64_t id) {
   std::optional<FollowUp> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long fid = id;
-    soci::rowset<soci::row> rows = (s.prepare << std::string(kFollowUpSelect) + "WHERE f.id = :id",
-                                    soci::use(fid));
+    soci::rowset<soci::row> rows = (s.prepare << std::string(kFollowUpSelect) + "WHERE f.id = :id", soci::use(fid));
     for (const auto& r : rows) out = FollowUpOf(r);
     return absl::OkStatus();
   }));
   return out;
 }
 
-absl::Status WarningStore::RecordInterview(const FollowUp& f, int64_t interview_id,
-                                           std::string_view outcome, int level,
-                                           std::string_view guidance, std::string_view notes,
-                                           int64_t interviewer, int64_t now, int64_t expires_at,
-                                           const audit::InTransaction& also) {
+absl::Status WarningStore::RecordInterview(const FollowUp& f, int64_t interview_id, std::string_view outcome, int level,
+                                           std::string_view guidance, std::string_view notes, int64_t interviewer,
+                                           int64_t now, int64_t expires_at, const audit::InTransaction& also) {
   return db_.InTransaction([&](soci::session& s) {
-    long long fid = f.id, iid = interview_id, school = f.school_id, student = f.student_id,
-              by = interviewer, at = now, exp = expires_at;
+    long long fid = f.id, iid = interview_id, school = f.school_id, student = f.student_id, by = interviewer, at = now,
+              exp = expires_at;
     int lvl = level;
     std::string oc(outcome), g(guidance), n(notes);
     soci::statement up = (s.prepare << "UPDATE follow_ups SET state = 'done', closed_at = :a "
@@ -291,20 +286,20 @@ absl::Status WarningStore::RecordInterview(const FollowUp& f, int64_t interview_
     if (up.get_affected_rows() == 0) return Conflict("the follow-up is already closed");
     s << "INSERT INTO interviews (id, follow_up_id, school_id, student_id, outcome, level, notes, "
          "interviewer, interviewed_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)",
-        soci::use(iid), soci::use(fid), soci::use(school), soci::use(student), soci::use(oc),
-        soci::use(lvl), soci::use(n), soci::use(by), soci::use(at);
+        soci::use(iid), soci::use(fid), soci::use(school), soci::use(student), soci::use(oc), soci::use(lvl),
+        soci::use(n), soci::use(by), soci::use(at);
     std::string state = oc == "confirmed" ? "active" : "cleared";
     s << "DELETE FROM attention_levels WHERE student_id = :s", soci::use(student);
     s << "INSERT INTO attention_levels (student_id, school_id, unit_path, level, guidance, state, "
          "set_by, set_at, expires_at) VALUES (:a, :b, :c, :d, :e, :f, :g, :h, :i)",
-        soci::use(student), soci::use(school), soci::use(f.unit_path), soci::use(lvl), soci::use(g),
-        soci::use(state), soci::use(by), soci::use(at), soci::use(exp);
+        soci::use(student), soci::use(school), soci::use(f.unit_path), soci::use(lvl), soci::use(g), soci::use(state),
+        soci::use(by), soci::use(at), soci::use(exp);
     return also(s);
   });
 }
 
-absl::StatusOr<std::vector<AttentionLevel>> WarningStore::ListLevels(
-    const std::vector<std::string>& scope_paths, int64_t now) {
+absl::StatusOr<std::vector<AttentionLevel>> WarningStore::ListLevels(const std::vector<std::string>& scope_paths,
+                                                                     int64_t now) {
   std::vector<AttentionLevel> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long at = now;

@@ -21,8 +21,12 @@ void Exec(db::Database& db, const std::string& sql) {
 
 void SeedUnits(db::Database& db) {
   Exec(db, "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', '天津市', '/1/', 0)");
-  Exec(db, "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES (2, 1, 'school', '一中', 2, '/1/2/', 0)");
-  Exec(db, "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES (3, 1, 'school', '二中', 3, '/1/3/', 0)");
+  Exec(db,
+       "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES (2, 1, 'school', '一中', "
+       "2, '/1/2/', 0)");
+  Exec(db,
+       "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES (3, 1, 'school', '二中', "
+       "3, '/1/3/', 0)");
 }
 
 auth::Account NewAccount(const std::string& username) {
@@ -119,13 +123,18 @@ TEST_P(ContractTest, AuthStoreGrantRequestsAndNotices) {
   SeedUnits(Db());
   auto store = auth::NewSqlAuthStore(Db());
   auto admin = NewAccount("admin");
-  ASSERT_TRUE(store->CreateAccount(admin, {auth::RoleGrant{NewId(), admin.id, "school_data_admin", 2, "", "", "", 2}}, 5).ok());
+  ASSERT_TRUE(
+      store->CreateAccount(admin, {auth::RoleGrant{NewId(), admin.id, "school_data_admin", 2, "", "", "", 2}}, 5).ok());
   auto psych = NewAccount("psych");
-  ASSERT_TRUE(store->CreateAccount(psych, {auth::RoleGrant{NewId(), psych.id, "psych_staff", 2, "", "", "", 2}}, 5).ok());
+  ASSERT_TRUE(
+      store->CreateAccount(psych, {auth::RoleGrant{NewId(), psych.id, "psych_staff", 2, "", "", "", 2}}, 5).ok());
   auto other_psych = NewAccount("psych3");
-  ASSERT_TRUE(store->CreateAccount(other_psych, {auth::RoleGrant{NewId(), other_psych.id, "psych_staff", 3, "", "", "", 3}}, 5).ok());
+  ASSERT_TRUE(
+      store->CreateAccount(other_psych, {auth::RoleGrant{NewId(), other_psych.id, "psych_staff", 3, "", "", "", 3}}, 5)
+          .ok());
   auto auditor = NewAccount("auditor");
-  ASSERT_TRUE(store->CreateAccount(auditor, {auth::RoleGrant{NewId(), auditor.id, "auditor", 1, "", "", "", 0}}, 5).ok());
+  ASSERT_TRUE(
+      store->CreateAccount(auditor, {auth::RoleGrant{NewId(), auditor.id, "auditor", 1, "", "", "", 0}}, 5).ok());
   auto t = NewAccount("teacher");  // only a pending grant: still listed in scope
   ASSERT_TRUE(store->CreateAccount(t, {}, 5).ok());
 
@@ -153,7 +162,8 @@ TEST_P(ContractTest, AuthStoreGrantRequestsAndNotices) {
   ASSERT_TRUE(store->CreateGrantRequest(r, {n}).ok());
   auth::GrantRequest dup = r;
   dup.id = NewId();
-  EXPECT_EQ(store->CreateGrantRequest(dup, {}).code(), absl::StatusCode::kAlreadyExists) << "one open request per grant";
+  EXPECT_EQ(store->CreateGrantRequest(dup, {}).code(), absl::StatusCode::kAlreadyExists)
+      << "one open request per grant";
 
   auto found = store->FindGrantRequest(r.id).value();
   ASSERT_TRUE(found);

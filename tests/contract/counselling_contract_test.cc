@@ -101,21 +101,30 @@ TEST_P(ContractTest, CounsellingCancelHandsTheSlotToTheFirstWaiting) {
   Booking b = NewBooking(slot.id, 10);
   ASSERT_TRUE(store->InsertBooking(b, None).ok());
   for (int64_t student : {11, 12}) {
-    counselling::WaitlistEntry w{.id = NewId(), .school_id = 1, .slot_id = slot.id, .student_id = student,
-                                 .unit_path = "/1/2/", .state = "waiting", .created_at = student};
+    counselling::WaitlistEntry w{.id = NewId(),
+                                 .school_id = 1,
+                                 .slot_id = slot.id,
+                                 .student_id = student,
+                                 .unit_path = "/1/2/",
+                                 .state = "waiting",
+                                 .created_at = student};
     ASSERT_TRUE(store->InsertWaitlist(w, None).ok());
   }
   // Waiting twice for one slot is refused by the database too.
-  counselling::WaitlistEntry twice{.id = NewId(), .school_id = 1, .slot_id = slot.id, .student_id = 11,
-                                   .unit_path = "/1/2/", .state = "waiting", .created_at = 20};
+  counselling::WaitlistEntry twice{.id = NewId(),
+                                   .school_id = 1,
+                                   .slot_id = slot.id,
+                                   .student_id = 11,
+                                   .unit_path = "/1/2/",
+                                   .state = "waiting",
+                                   .created_at = 20};
   EXPECT_FALSE(store->InsertWaitlist(twice, None).ok());
   std::optional<Booking> promoted;
   const int64_t new_id = NewId();
-  auto changed = store->CancelBooking(b.id, 10, 50, new_id,
-                                      [&](soci::session&, const std::optional<Booking>& p) {
-                                        promoted = p;
-                                        return absl::OkStatus();
-                                      });
+  auto changed = store->CancelBooking(b.id, 10, 50, new_id, [&](soci::session&, const std::optional<Booking>& p) {
+    promoted = p;
+    return absl::OkStatus();
+  });
   ASSERT_TRUE(changed.ok()) << changed.status();
   EXPECT_TRUE(*changed);
   ASSERT_TRUE(promoted.has_value());
@@ -123,9 +132,8 @@ TEST_P(ContractTest, CounsellingCancelHandsTheSlotToTheFirstWaiting) {
   EXPECT_EQ(promoted->id, new_id);
   EXPECT_EQ(promoted->source, "waitlist");
   // Cancelling again changes nothing; the slot stays the promoted student's.
-  auto again = store->CancelBooking(b.id, 10, 60, NewId(), [](soci::session&, const std::optional<Booking>&) {
-    return absl::OkStatus();
-  });
+  auto again = store->CancelBooking(b.id, 10, 60, NewId(),
+                                    [](soci::session&, const std::optional<Booking>&) { return absl::OkStatus(); });
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(*again);
   auto got = store->GetSlot(slot.id);
@@ -177,7 +185,8 @@ TEST_P(ContractTest, CounsellingNotesHoldNoPlaintext) {
                     for (const auto& r : rows)
                       for (std::size_t i = 0; i < r.size(); ++i) all += r.get<std::string>(i) + "\n";
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   EXPECT_EQ(all.find(marker), std::string::npos);
   EXPECT_NE(all.find("xq1:"), std::string::npos);
   if (!IsPostgres()) {
@@ -205,7 +214,8 @@ TEST_P(ContractTest, CounsellingRotationResumesAfterAnInterruption) {
   ASSERT_TRUE(Db().InTransaction([&](soci::session& s) {
                     s << "DELETE FROM counselling_records";
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   for (size_t i = 0; i < ids.size(); ++i)
     ASSERT_TRUE(store->InsertRecord(Sealed(before, ids[i], "note " + std::to_string(i)), None).ok());
 
@@ -251,7 +261,8 @@ TEST_P(ContractTest, CounsellingRotationResumesAfterAnInterruption) {
                     s << "UPDATE counselling_records SET notes_sealed = :v WHERE id = :id", soci::use(bad),
                         soci::use(id);
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   auto broken = crypto::Reseal(Db(), after, cols, o);
   EXPECT_TRUE(absl::IsDataLoss(broken.status())) << broken.status();
 }

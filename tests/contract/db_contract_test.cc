@@ -12,9 +12,10 @@ TEST_P(ContractTest, TransactionRollsBackOnError) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   long long n = -1;
   ASSERT_TRUE(Db().Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM org_units", soci::into(n);
-                  return absl::OkStatus();
-                }).ok());
+                    s << "SELECT COUNT(*) FROM org_units", soci::into(n);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(n, 0);
 }
 
@@ -32,17 +33,19 @@ TEST_P(ContractTest, LightTransactionsCommitOrRollBackWhole) {
   EXPECT_EQ(insert(1, false).code(), absl::StatusCode::kAlreadyExists);  // a statement failing rolls back too
   long long n = -1;
   ASSERT_TRUE(Db().Run([&](soci::session& s) {
-                  s << "SELECT COUNT(*) FROM org_units", soci::into(n);
-                  return absl::OkStatus();
-                }).ok());
+                    s << "SELECT COUNT(*) FROM org_units", soci::into(n);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(n, 1);
   if (Db().dialect() == db::Dialect::kSqlite) {  // every connection is back to FULL (2)
     for (int i = 0; i < 8; ++i) {
       int sync = -1;
       ASSERT_TRUE(Db().Run([&](soci::session& s) {
-                      s << "PRAGMA synchronous", soci::into(sync);
-                      return absl::OkStatus();
-                    }).ok());
+                        s << "PRAGMA synchronous", soci::into(sync);
+                        return absl::OkStatus();
+                      })
+                      .ok());
       EXPECT_EQ(sync, 2);
     }
   }

@@ -20,21 +20,22 @@ void ContractTest::SetUp() {
     {
       auto admin = db::Database::Open(url, {.pool_size = 1});
       ASSERT_TRUE(admin.ok()) << admin.status();
-      ASSERT_TRUE((*admin)->Run([&](soci::session& s) {
-                    s << "CREATE SCHEMA " + pg_schema_;
-                    return absl::OkStatus();
-                  }).ok());
+      ASSERT_TRUE((*admin)
+                      ->Run([&](soci::session& s) {
+                        s << "CREATE SCHEMA " + pg_schema_;
+                        return absl::OkStatus();
+                      })
+                      .ok());
     }
-    std::string u = std::string(url) + (std::string(url).find('?') == std::string::npos ? "?" : "&") +
-                    "search_path=" + pg_schema_;
+    std::string u =
+        std::string(url) + (std::string(url).find('?') == std::string::npos ? "?" : "&") + "search_path=" + pg_schema_;
     url_ = u;
     auto db = db::Database::Open(u, {.pool_size = 2});
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
   } else {
     sqlite_path_ = (std::filesystem::temp_directory_path() /
-                    ("xq_contract_" + std::to_string(::getpid()) + "_" +
-                     std::to_string(counter++) + ".db"))
+                    ("xq_contract_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".db"))
                        .string();
     std::filesystem::remove(sqlite_path_);
     url_ = "sqlite:" + sqlite_path_;

@@ -51,8 +51,8 @@ TEST_P(ContractTest, OrgTreePathsAndChildren) {
   OrgUnit univ = t.Add(city.id, "school", "天津大学", "university");
 
   EXPECT_EQ(cls.path, "/" + std::to_string(city.id) + "/" + std::to_string(district.id) + "/" +
-                          std::to_string(school.id) + "/" + std::to_string(grade.id) + "/" +
-                          std::to_string(cls.id) + "/");
+                          std::to_string(school.id) + "/" + std::to_string(grade.id) + "/" + std::to_string(cls.id) +
+                          "/");
   EXPECT_EQ(cls.school_id, school.id);
   EXPECT_EQ(cls.district_id, district.id);
   EXPECT_EQ(school.school_id, school.id);
@@ -130,8 +130,7 @@ TEST_P(ContractTest, StudentsTransfersGuardiansAndPairings) {
   EXPECT_EQ((*hist)[0].end_date, "2025-02-20");
   EXPECT_EQ((*hist)[1].class_id, c2.id);
   EXPECT_EQ((*hist)[1].end_date, "");
-  EXPECT_EQ(store->TransferStudent(s->id, 4242, "2025-02-21").code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->TransferStudent(s->id, 4242, "2025-02-21").code(), absl::StatusCode::kInvalidArgument);
 
   auto by_no = store->FindStudentByNo(school.id, "2024001");
   ASSERT_TRUE(by_no.ok() && by_no->has_value());
@@ -245,11 +244,16 @@ TEST_P(ContractTest, RosterApplyCreatesUnitsAndUpdatesByStudentNo) {
   OrgUnit school = t.Add(district.id, "school", "第一中学", "junior");
 
   std::vector<org::RosterEntry> rows(2);
-  rows[0] = {.line = 2, .student_no = "1", .name = "张三", .sex = "M", .birth_date = "2012-03-04",
-             .grade = "初一", .class_name = "1班", .guardian_name = "张父",
+  rows[0] = {.line = 2,
+             .student_no = "1",
+             .name = "张三",
+             .sex = "M",
+             .birth_date = "2012-03-04",
+             .grade = "初一",
+             .class_name = "1班",
+             .guardian_name = "张父",
              .guardian_phone = "13812345678"};
-  rows[1] = {.line = 3, .student_no = "2", .name = "李四", .sex = "F", .grade = "初一",
-             .class_name = "2班"};
+  rows[1] = {.line = 3, .student_no = "2", .name = "李四", .sex = "F", .grade = "初一", .class_name = "2班"};
   auto r = store->ApplyRoster(school, rows);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->created, 2);

@@ -38,7 +38,8 @@ TEST_P(ContractTest, TwoServersRunEachDueJobOnceIncludingAKilledHoldersJob) {
   ASSERT_TRUE(a_db.Run([](soci::session& s) {
                     s << "CREATE TABLE job_effects (job_key TEXT NOT NULL, holder TEXT NOT NULL)";
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   auto handler = [](std::string holder) {
     return [holder](soci::session& s, const jobs::Job& job) -> absl::Status {
       s << "INSERT INTO job_effects (job_key, holder) VALUES (:k, :h)", soci::use(job.key), soci::use(holder);
@@ -66,7 +67,8 @@ TEST_P(ContractTest, TwoServersRunEachDueJobOnceIncludingAKilledHoldersJob) {
                     s << "UPDATE jobs SET lease_holder = 'server-c', lease_expires_at = :e WHERE job_key = 'killed'",
                         soci::use(expires);
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
 
   auto both = [&] {
     absl::StatusOr<int> ra = 0, rb = 0;
@@ -108,7 +110,8 @@ TEST_P(ContractTest, AJobWhoseLeaseWasLostRollsItsEffectBack) {
   ASSERT_TRUE(Db().Run([](soci::session& s) {
                     s << "CREATE TABLE job_effects (job_key TEXT NOT NULL, holder TEXT NOT NULL)";
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   jobs::JobRunner slow(Db(), clock, {.holder = "slow", .lease_us = 1'000'000});
   auto other_db = db::Database::Open(Url(), {.pool_size = 2}).value();
   jobs::JobRunner other(*other_db, clock, {.holder = "other"});
@@ -165,24 +168,28 @@ TEST_P(ContractTest, TwoServersHandleEachEventOnce) {
   ASSERT_TRUE(Db().Run([](soci::session& s) {
                     s << "CREATE TABLE event_effects (event_id BIGINT NOT NULL)";
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   constexpr int kEvents = 60;
   for (int i = 0; i < kEvents; ++i) {
     ASSERT_TRUE(Db().InTransaction([&](soci::session& s) {
-                      return events::Publish(s, {.school_id = 1, .kind = "test.happened",
+                      return events::Publish(s, {.school_id = 1,
+                                                 .kind = "test.happened",
                                                  .subject = "student:" + std::to_string(i % 7),
-                                                 .payload = "{}", .created_at = clock.NowMicros()})
+                                                 .payload = "{}",
+                                                 .created_at = clock.NowMicros()})
                           .status();
-                    }).ok());
+                    })
+                    .ok());
   }
   auto b_db = db::Database::Open(Url(), {.pool_size = 2}).value();
   auto sub = [](std::string name) {
-    return events::Subscription{.name = std::move(name), .kinds = {"test.happened"},
-                                .handler = [](soci::session& s, const events::Event& e) {
-                                  long long id = e.id;
-                                  s << "INSERT INTO event_effects (event_id) VALUES (:i)", soci::use(id);
-                                  return absl::OkStatus();
-                                }};
+    return events::Subscription{
+        .name = std::move(name), .kinds = {"test.happened"}, .handler = [](soci::session& s, const events::Event& e) {
+          long long id = e.id;
+          s << "INSERT INTO event_effects (event_id) VALUES (:i)", soci::use(id);
+          return absl::OkStatus();
+        }};
   };
   events::Dispatcher a(Db(), clock, {.batch = 8}), b(*b_db, clock, {.batch = 8});
   a.Subscribe(sub("test.effects"));
@@ -222,7 +229,8 @@ Columns SqliteColumns(db::Database& db) {
                       (s.prepare << "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
                   for (const auto& n : names) tables.push_back(n);
                   for (const auto& t : tables) {
-                    soci::rowset<soci::row> cols = (s.prepare << "SELECT name, type FROM pragma_table_info('" + t + "')");
+                    soci::rowset<soci::row> cols =
+                        (s.prepare << "SELECT name, type FROM pragma_table_info('" + t + "')");
                     for (const auto& c : cols) out[t][c.get<std::string>(0)] = TypeClass(c.get<std::string>(1));
                   }
                   return absl::OkStatus();
@@ -248,10 +256,12 @@ TEST(SchemaParity, BothDialectsBuildTheSameTablesAndColumns_postgresql) {
   if (!url || !*url) GTEST_SKIP() << "XQ_TEST_PG_URL not set";
   const std::string schema = "parity_" + RandomHex(6);
   auto admin = db::Database::Open(url, {.pool_size = 1}).value();
-  ASSERT_TRUE(admin->Run([&](soci::session& s) {
+  ASSERT_TRUE(admin
+                  ->Run([&](soci::session& s) {
                     s << "CREATE SCHEMA " + schema;
                     return absl::OkStatus();
-                  }).ok());
+                  })
+                  .ok());
   const std::string sep = std::string(url).find('?') == std::string::npos ? "?" : "&";
   Columns pg, lite;
   {

@@ -68,8 +68,8 @@ TEST_P(ContractTest, RecordsStoreRoundTripsPagesAndReplaces) {
   std::set<int64_t> seen;
   int64_t after = 0;
   for (int n = 0; n < 10; ++n) {
-    auto page = store->List({.kind = "funding", .school_year = 2026, .scope_path = "/1/2/", .page_size = 2,
-                             .after_id = after});
+    auto page =
+        store->List({.kind = "funding", .school_year = 2026, .scope_path = "/1/2/", .page_size = 2, .after_id = after});
     ASSERT_TRUE(page.ok()) << page.status();
     EXPECT_EQ(page->total, 5);
     for (const Record& r : page->items) EXPECT_TRUE(seen.insert(r.id).second);
@@ -108,20 +108,26 @@ TEST_P(ContractTest, RecordsStoreRoundTripsPagesAndReplaces) {
   EXPECT_EQ(*store->Count("funding", 4, 2026), 2);
   // The facts read the same rows on this backend.
   ASSERT_TRUE(Db().Run([&](soci::session& s) {
-                  auto f = records::SchoolFacts(s, 3, 2026);
-                  EXPECT_TRUE(f.ok()) << f.status();
-                  EXPECT_EQ(*f, (std::map<std::string, double>{{"funding_yuan", 1}}));
-                  auto g = records::SchoolFacts(s, 4, 2026);
-                  EXPECT_EQ(*g, (std::map<std::string, double>{{"funding_yuan", 1003.5 + 1004.5}}));
-                  return absl::OkStatus();
-                }).ok());
-  ASSERT_TRUE(store->Insert(Rec("research", 2, "/1/2/", 0, {{"name", Value{std::nullopt, "a"}}, {"full_time", Value{1, ""}}}), then).ok());
+                    auto f = records::SchoolFacts(s, 3, 2026);
+                    EXPECT_TRUE(f.ok()) << f.status();
+                    EXPECT_EQ(*f, (std::map<std::string, double>{{"funding_yuan", 1}}));
+                    auto g = records::SchoolFacts(s, 4, 2026);
+                    EXPECT_EQ(*g, (std::map<std::string, double>{{"funding_yuan", 1003.5 + 1004.5}}));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(
+      store
+          ->Insert(Rec("research", 2, "/1/2/", 0, {{"name", Value{std::nullopt, "a"}}, {"full_time", Value{1, ""}}}),
+                   then)
+          .ok());
   ASSERT_TRUE(Db().Run([&](soci::session& s) {
-                  auto f = records::UnitFacts(s, 2, 2026);
-                  EXPECT_TRUE(f.ok()) << f.status();
-                  EXPECT_EQ(*f, (std::map<std::string, double>{{"research_psych_staff", 1}}));
-                  return absl::OkStatus();
-                }).ok());
+                    auto f = records::UnitFacts(s, 2, 2026);
+                    EXPECT_TRUE(f.ok()) << f.status();
+                    EXPECT_EQ(*f, (std::map<std::string, double>{{"research_psych_staff", 1}}));
+                    return absl::OkStatus();
+                  })
+                  .ok());
 }
 
 }  // namespace

@@ -27,23 +27,29 @@ void Exec(db::Database& db, const std::string& sql) {
 // City 1; schools 2 and 3; school 2 has grade 4 with classes 5 and 6.
 void Seed(db::Database& db) {
   Exec(db, "INSERT INTO org_units (id, kind, name, path, created_at) VALUES (1, 'city', '天津市', '/1/', 0)");
-  Exec(db, "INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, path, created_at) "
-           "VALUES (2, 1, 'school', '一中', 'junior', 2, '/1/2/', 0)");
-  Exec(db, "INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, path, created_at) "
-           "VALUES (3, 1, 'school', '二中', 'junior', 3, '/1/3/', 0)");
-  Exec(db, "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, grade_year, created_at) "
-           "VALUES (4, 2, 'grade', '七年级', 2, '/1/2/4/', 7, 0)");
-  Exec(db, "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
-           "VALUES (5, 4, 'class', '1班', 2, '/1/2/4/5/', 0)");
-  Exec(db, "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
-           "VALUES (6, 4, 'class', '2班', 2, '/1/2/4/6/', 0)");
+  Exec(db,
+       "INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, path, created_at) "
+       "VALUES (2, 1, 'school', '一中', 'junior', 2, '/1/2/', 0)");
+  Exec(db,
+       "INSERT INTO org_units (id, parent_id, kind, name, school_kind, school_id, path, created_at) "
+       "VALUES (3, 1, 'school', '二中', 'junior', 3, '/1/3/', 0)");
+  Exec(db,
+       "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, grade_year, created_at) "
+       "VALUES (4, 2, 'grade', '七年级', 2, '/1/2/4/', 7, 0)");
+  Exec(db,
+       "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
+       "VALUES (5, 4, 'class', '1班', 2, '/1/2/4/5/', 0)");
+  Exec(db,
+       "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
+       "VALUES (6, 4, 'class', '2班', 2, '/1/2/4/6/', 0)");
   for (int i = 0; i < 6; ++i) {
     int cls = i < 4 ? 5 : 6;
-    Exec(db, "INSERT INTO students (id, school_id, student_no, name, sex, birth_date, grade_id, class_id, "
-             "unit_path, created_at, updated_at) VALUES (" + std::to_string(100 + i) + ", 2, 'S" +
-                 std::to_string(i) + "', '学生" + std::to_string(i) + "', '" + (i % 2 ? "M" : "F") +
-                 "', '2012-03-01', 4, " + std::to_string(cls) + ", '/1/2/4/" + std::to_string(cls) +
-                 "/', 0, 0)");
+    Exec(db,
+         "INSERT INTO students (id, school_id, student_no, name, sex, birth_date, grade_id, class_id, "
+         "unit_path, created_at, updated_at) VALUES (" +
+             std::to_string(100 + i) + ", 2, 'S" + std::to_string(i) + "', '学生" + std::to_string(i) + "', '" +
+             (i % 2 ? "M" : "F") + "', '2012-03-01', 4, " + std::to_string(cls) + ", '/1/2/4/" + std::to_string(cls) +
+             "/', 0, 0)");
   }
 }
 
