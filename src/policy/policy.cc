@@ -2,7 +2,9 @@
 //
 // Each grant of the actor is judged on its own against the ACCESS.md row of
 // its role; the most permissive allowed outcome wins. Anything a rule does
-// not allow explicitly is denied, and every denial says why.
+// not allow explicitly is denied, and every denial says why. Grants
+// (grants.cc), menu capabilities (capabilities.cc) and unit-level decisions
+// (unit_decisions.cc) live beside this file.
 #include "policy/policy.h"
 
 #include <algorithm>
@@ -10,6 +12,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "policy/internal.h"
 
 namespace xq::policy {
 namespace {
@@ -98,12 +101,7 @@ Decision Allow(const Ctx& c, View view, std::string_view why) {
   return d;
 }
 
-Decision Deny(std::string reason) {
-  Decision d;
-  d.reason = std::move(reason);
-  return d;
-}
-
+// Deny: policy/internal.h.
 // The role has no access of this kind to this class at all.
 Decision Never(const Ctx& c) {
   return Deny(fmt::format("{} may not {} {}", RoleName(c.grant.role), ActionName(c.action), DataClassName(c.Class())));
@@ -518,170 +516,7 @@ Decision DecideExport(const Actor& actor, const Resource& res) {
   return Deny(fmt::format("no role may export {}", DataClassName(k)));
 }
 
-bool IsAccountsAdmin(Role r) {
-  return r == Role::kSchoolDataAdmin || r == Role::kDistrictAdmin || r == Role::kCityAdmin;
-}
-
-// Roles a school data admin may hand out: the school and what is under it.
-bool SchoolLevelRole(Role r) {
-  switch (r) {
-    case Role::kStudent:
-    case Role::kGuardian:
-    case Role::kPeerReporter:
-    case Role::kSubjectTeacher:
-    case Role::kHeadTeacher:
-    case Role::kGradeHead:
-    case Role::kPsychStaff:
-    case Role::kSchoolLeader:
-    case Role::kSchoolDataAdmin:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool MayGrantRole(Role granter, Role role) {
-  switch (granter) {
-    case Role::kSchoolDataAdmin:
-      return SchoolLevelRole(role);
-    case Role::kDistrictAdmin:
-      return role != Role::kCityAdmin && role != Role::kAuditor;
-    case Role::kCityAdmin:
-      return true;
-    default:
-      return false;
-  }
-}
-
-struct CapabilityRow {
-  std::string_view capability;
-  std::vector<Role> roles;
-};
-
-// UI menu capabilities (the server still decides every request). Add a row
-// per new menu entry.
-const std::vector<CapabilityRow>& CapabilityTable() {
-  static const std::vector<CapabilityRow> kTable = {
-      {"org.browse",
-       {Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin,
-        Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
-      {"roster.read",
-       {Role::kSubjectTeacher, Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff, Role::kSchoolLeader,
-        Role::kSchoolDataAdmin, Role::kPeerReporter}},
-      {"roster.import", {Role::kSchoolDataAdmin}},
-      {"accounts.manage", {Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
-      {"audit.read", {Role::kAuditor}},
-      {"self.profile", {Role::kStudent}},
-      {"children.read", {Role::kGuardian}},
-      // Screening (R-10…R-16): campaigns, urgent warnings and follow-ups for
-      // the psychology centre; progress and attention lists for teachers;
-      // campaigns and statistics for district and city; consent for guardians.
-      {"screening.manage", {Role::kPsychStaff}},
-      {"warnings.inbox", {Role::kPsychStaff}},
-      {"followups.review", {Role::kPsychStaff}},
-      {"screening.progress", {Role::kHeadTeacher, Role::kGradeHead, Role::kSchoolLeader}},
-      {"attention.read", {Role::kHeadTeacher, Role::kGradeHead}},
-      {"screening.campaigns", {Role::kDistrictAdmin, Role::kCityAdmin}},
-      {"screening.stats", {Role::kDistrictAdmin, Role::kCityAdmin}},
-      {"screening.campaign", {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin}},
-      {"consent.respond", {Role::kGuardian}},
-      {"screening.answer", {Role::kStudent}},
-      // Archive: the psychology centre's archive
-      // pages; talks and home visits for every teacher; review meetings for
-      // grade heads and the psychology centre; guardians' child's visits.
-      {"archive.read", {Role::kPsychStaff}},
-      {"contacts.record",
-       {Role::kSchoolLeader, Role::kGradeHead, Role::kHeadTeacher, Role::kSubjectTeacher, Role::kPsychStaff}},
-      {"reviews.record", {Role::kGradeHead, Role::kPsychStaff}},
-      {"children.visits", {Role::kGuardian}},
-      // Indicators and sign-off (R-60…R-62): the dashboards for the school's
-      // leaders, the district and the city; sign-off for those who sign.
-      {"indicators.dashboard", {Role::kSchoolLeader, Role::kDistrictAdmin, Role::kDistrictLiaison, Role::kCityAdmin}},
-      {"indicators.signoff", {Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
-      // The warning network: the report form and
-      // one's own reports; the weekly class report; a head teacher's or
-      // grade head's classes; the board of warnings (the psychology
-      // centre; school leaders counts and 一级; crisis groups what was
-      // escalated to them).
-      {"network.report",
-       {Role::kPeerReporter, Role::kSubjectTeacher, Role::kHeadTeacher, Role::kGradeHead, Role::kPsychStaff}},
-      {"network.weekly", {Role::kPeerReporter}},
-      {"network.class", {Role::kHeadTeacher, Role::kGradeHead}},
-      {"network.board", {Role::kPsychStaff, Role::kSchoolLeader, Role::kCrisisGroup}},
-      // The school's warning deadlines: those who may change them
-      // (DecideWarningDeadlines); the outbound channels: the administrator
-      // bound to the unit (DecideChannelSettings).
-      {"network.deadlines", {Role::kPsychStaff, Role::kSchoolLeader}},
-      {"notify.channels", {Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kCityAdmin}},
-      // 工作台账 (R-50…R-55): the unit's own work records.
-      {"records.manage",
-       {Role::kPsychStaff, Role::kSchoolLeader, Role::kSchoolDataAdmin, Role::kDistrictAdmin, Role::kDistrictLiaison,
-        Role::kCityAdmin, Role::kExpert}},
-      // Crisis cases (R-41…R-43): the case board (full for psychology staff,
-      // status only for school leaders and crisis groups, consulted cases for
-      // experts), referrals (psychology staff, hospital liaisons), the
-      // break-glass review (auditors) and the 告知书 to confirm (guardians).
-      {"crisis.cases", {Role::kPsychStaff, Role::kSchoolLeader, Role::kCrisisGroup, Role::kExpert}},
-      {"crisis.referrals", {Role::kPsychStaff, Role::kHospitalLiaison}},
-      {"crisis.review", {Role::kAuditor}},
-      {"crisis.notices", {Role::kGuardian}},
-      {"crisis.guidance", {Role::kHeadTeacher, Role::kGradeHead}},
-      // Counselling: booking for students (and every student
-      // account, below); the schedule and appointments, and the session
-      // records (D5: the author's own, the centre head's school), for the
-      // psychology centre; referrals to the centre for head teachers and
-      // grade heads; summaries shared for supervision for experts.
-      {"counselling.book", {Role::kStudent}},
-      {"counselling.schedule", {Role::kPsychStaff}},
-      {"counselling.records", {Role::kPsychStaff}},
-      {"counselling.refer", {Role::kHeadTeacher, Role::kGradeHead}},
-      {"counselling.shares", {Role::kExpert}},
-  };
-  return kTable;
-}
-
-// Shown to every account, including one without grants.
-constexpr std::string_view kEveryoneCapability = "hotlines.read";
-
-bool WellFormedPath(std::string_view p) {
-  if (p.size() < 3 || p.front() != '/' || p.back() != '/') return false;
-  return p.find("//") == std::string_view::npos;
-}
-
 }  // namespace
-
-Decision DecideSignOff(const Actor& actor, SignOffStep step, std::string_view school_path, bool school_has_district) {
-  if (!WellFormedPath(school_path)) return Deny(fmt::format("'{}' is not an org unit path", school_path));
-  // Each step belongs to one level: the school signs its own figures (a
-  // grant at the school itself), the district reviews its schools (the city
-  // reviews a school that has no district, e.g. a university), the city
-  // accepts. A grant at a higher level never stands in for a lower one.
-  for (const Grant& g : actor.grants) {
-    bool ok = false;
-    switch (step) {
-      case SignOffStep::kSubmit:
-        ok = (g.role == Role::kSchoolLeader || g.role == Role::kSchoolDataAdmin) && g.unit_path == school_path;
-        break;
-      case SignOffStep::kReview:
-        ok = ((g.role == Role::kDistrictAdmin && school_has_district) ||
-              (g.role == Role::kCityAdmin && !school_has_district)) &&
-             InScope(g.unit_path, school_path) && g.unit_path != school_path;
-        break;
-      case SignOffStep::kAccept:
-        ok = g.role == Role::kCityAdmin && InScope(g.unit_path, school_path);
-        break;
-    }
-    if (ok) {
-      Decision d;
-      d.allowed = true;
-      d.view = View::kFull;
-      d.via = g.role;
-      d.reason = fmt::format("{} at {} signs for {}", RoleName(g.role), g.unit_path, school_path);
-      return d;
-    }
-  }
-  return Deny(fmt::format("no grant of the actor may take this sign-off step for {}", school_path));
-}
 
 bool InScope(std::string_view scope_path, std::string_view unit_path) {
   // Both paths end in '/', so a prefix match cannot confuse "/1/7/" with
@@ -716,218 +551,7 @@ Decision Decide(const Actor& actor, Action action, const Resource& resource) {
   return Combine(actor, action, resource);
 }
 
-std::vector<std::string> Capabilities(const Actor& actor) {
-  std::vector<std::string> out{std::string(kEveryoneCapability)};
-  for (const CapabilityRow& row : CapabilityTable()) {
-    const bool has = std::any_of(actor.grants.begin(), actor.grants.end(), [&](const Grant& g) {
-      return std::find(row.roles.begin(), row.roles.end(), g.role) != row.roles.end();
-    });
-    if (has) out.emplace_back(row.capability);
-  }
-  // Every student account answers its own assessments and books its own
-  // counselling, whatever its roles (a 心理委员 is a student too).
-  if (actor.student_id != 0) {
-    out.emplace_back("screening.answer");
-    out.emplace_back("counselling.book");
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
-
 namespace {
-
-// Roles that create screening campaigns (psychology staff for their school,
-// district and city admins for their scope); they choose the scales and so
-// see their names.
-bool CreatesCampaigns(Role r) { return r == Role::kPsychStaff || r == Role::kDistrictAdmin || r == Role::kCityAdmin; }
-
-}  // namespace
-
-bool MayUseCampaignTemplates(const Actor& actor) {
-  return std::any_of(actor.grants.begin(), actor.grants.end(), [](const Grant& g) { return CreatesCampaigns(g.role); });
-}
-
-View ScaleTitleView(const Actor& actor, std::string_view owner_path) {
-  for (const Grant& g : actor.grants) {
-    if (!CreatesCampaigns(g.role)) continue;
-    // The campaign is the grant's own, or one cascading into the grant's unit.
-    if (InScope(g.unit_path, owner_path) || InScope(owner_path, g.unit_path)) return View::kFull;
-  }
-  return View::kNeutral;
-}
-
-Decision DecideGrant(const Actor& granter, Role role, std::string_view unit_path) {
-  if (!WellFormedPath(unit_path)) {
-    return Deny(fmt::format("'{}' is not an org unit path", unit_path));
-  }
-  std::string denials;
-  for (const Grant& g : granter.grants) {
-    if (!IsAccountsAdmin(g.role)) continue;
-    std::string why;
-    if (!InScope(g.unit_path, unit_path)) {
-      why = fmt::format("{} at {} may not grant outside its scope ({})", RoleName(g.role), g.unit_path, unit_path);
-    } else if (!MayGrantRole(g.role, role)) {
-      why = fmt::format("{} may not grant {}", RoleName(g.role), RoleName(role));
-    } else {
-      Decision d;
-      d.allowed = true;
-      d.view = View::kFull;
-      d.via = g.role;
-      d.reason = fmt::format("{} at {} may grant {} at {}", RoleName(g.role), g.unit_path, RoleName(role), unit_path);
-      return d;
-    }
-    if (!denials.empty()) denials += "; ";
-    denials += why;
-  }
-  if (denials.empty()) {
-    denials = fmt::format("granting {} needs an accounts administration role", RoleName(role));
-  }
-  return Deny(std::move(denials));
-}
-
-bool RequiresSecondFactor(Role role) {
-  switch (role) {
-    case Role::kPsychStaff:
-    case Role::kCrisisGroup:
-    case Role::kExpert:
-    case Role::kHospitalLiaison:
-    case Role::kSchoolDataAdmin:
-    case Role::kDistrictAdmin:
-    case Role::kCityAdmin:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool RequiresSecondFactor(const Actor& actor) {
-  return std::any_of(actor.grants.begin(), actor.grants.end(),
-                     [](const Grant& g) { return RequiresSecondFactor(g.role); });
-}
-
-Decision DecideCitySettings(const Actor& actor, Action action) {
-  for (const Grant& g : actor.grants) {
-    const bool may = action == Action::kWrite
-                         ? g.role == Role::kCityAdmin
-                         : action == Action::kRead && (IsAccountsAdmin(g.role) || g.role == Role::kAuditor);
-    if (!may) continue;
-    Decision d;
-    d.allowed = true;
-    d.view = View::kFull;
-    d.via = g.role;
-    d.reason = fmt::format("{} may {} the city's settings", RoleName(g.role), ActionName(action));
-    return d;
-  }
-  return Deny(action == Action::kWrite ? "only the city admin changes the city's settings"
-                                       : "the city's settings are for administrators and the auditor");
-}
-
-Decision DecideWarningDeadlines(const Actor& actor, Action action, std::string_view school_path) {
-  for (const Grant& g : actor.grants) {
-    const bool owner = g.role == Role::kPsychStaff || g.role == Role::kSchoolLeader;
-    const bool reader = owner || g.role == Role::kGradeHead || g.role == Role::kHeadTeacher;
-    const bool may = action == Action::kWrite
-                         ? owner && InScope(g.unit_path, school_path)
-                         : action == Action::kRead && reader &&
-                               (InScope(g.unit_path, school_path) || InScope(school_path, g.unit_path));
-    if (!may) continue;
-    Decision d;
-    d.allowed = true;
-    d.view = View::kFull;
-    d.via = g.role;
-    d.reason = fmt::format("{} may {} the school's warning deadlines", RoleName(g.role), ActionName(action));
-    return d;
-  }
-  return Deny(action == Action::kWrite ? "only the psychology centre and the school leader change warning deadlines"
-                                       : "warning deadlines are for the school's staff");
-}
-
-bool NeedsSecondApproval(Role role) {
-  switch (role) {
-    case Role::kPsychStaff:
-    case Role::kCrisisGroup:
-    case Role::kExpert:
-    case Role::kHospitalLiaison:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool ReadsIdentifiedData(Role role) {
-  // ACCESS.md rows that read identified screening answers and results,
-  // clinical records or others' reports school- or case-wide (D2/D3/D5/D6):
-  // the roles that need a second approval. A head teacher, grade head or
-  // school leader reads neutral levels and own units' reports: people wear
-  // several hats (a data admin may head a class), so those stay grantable.
-  return NeedsSecondApproval(role);
-}
-
-bool AdministersAccounts(Role role) { return IsAccountsAdmin(role); }
-
-Decision DecideGrantTo(const Actor& granter, Role role, std::string_view unit_path, const GrantTarget& target) {
-  if (target.account_id != 0 && target.account_id == granter.account_id) {
-    return Deny(fmt::format("nobody grants a role to its own account ({})", RoleName(role)));
-  }
-  Decision d = DecideGrant(granter, role, unit_path);
-  if (!d.allowed) return d;
-  if (role == Role::kStudent || role == Role::kGuardian) {
-    return Deny(fmt::format("{} roles come from the roster, not from account administration", RoleName(role)));
-  }
-  if (role == Role::kPeerReporter) {
-    if (target.person_type != "student" || !target.member_of_unit) {
-      return Deny("peer_reporter (心理委员) is granted only to a student of that unit's school");
-    }
-  } else if (target.person_type != "staff" || !target.member_of_unit) {
-    return Deny(fmt::format("{} is granted only to a staff member of that unit ({} account)", RoleName(role),
-                            target.person_type));
-  }
-  const bool holds_admin = std::any_of(target.roles.begin(), target.roles.end(), IsAccountsAdmin);
-  const bool holds_identified = std::any_of(target.roles.begin(), target.roles.end(), ReadsIdentifiedData);
-  if (ReadsIdentifiedData(role) && holds_admin) {
-    return Deny(fmt::format("an account administrator never holds {} (it reads identified data)", RoleName(role)));
-  }
-  if (IsAccountsAdmin(role) && holds_identified) {
-    return Deny(fmt::format("an account that reads identified data never becomes {}", RoleName(role)));
-  }
-  if (NeedsSecondApproval(role)) {
-    d.needs_approval = true;
-    d.reason += "; takes effect after a second administrator approves";
-  }
-  return d;
-}
-
-Decision DecideRevoke(const Actor& granter, Role role, std::string_view unit_path, int64_t target_account_id) {
-  if (target_account_id != 0 && target_account_id == granter.account_id) {
-    return Deny(fmt::format("nobody revokes or changes a role of its own account ({})", RoleName(role)));
-  }
-  return DecideGrant(granter, role, unit_path);
-}
-
-Decision DecideApproval(const Actor& approver, int64_t requested_by, Role role, std::string_view unit_path,
-                        const GrantTarget& target) {
-  if (approver.account_id != 0 && approver.account_id == requested_by) {
-    return Deny("the administrator who asked for a grant does not approve it (four-eyes)");
-  }
-  Decision d = DecideGrantTo(approver, role, unit_path, target);
-  if (!d.allowed) return d;
-  d.needs_approval = false;
-  d.reason = fmt::format("{} may approve {} at {} asked for by account {}", RoleName(*d.via), RoleName(role), unit_path,
-                         requested_by);
-  return d;
-}
-
-namespace {
-
-Decision AllowVia(Role r, std::string reason) {
-  Decision d;
-  d.allowed = true;
-  d.view = View::kFull;
-  d.via = r;
-  d.reason = std::move(reason);
-  return d;
-}
 
 bool UnitRecordReader(Role r) {
   switch (r) {
@@ -949,46 +573,6 @@ bool SchoolRecordWriter(Role r) {
 }
 
 }  // namespace
-
-Decision DecideHotlineEdit(const Actor& actor, std::string_view unit_kind, std::string_view unit_path) {
-  if (!WellFormedPath(unit_path)) return Deny(fmt::format("'{}' is not an org unit path", unit_path));
-  for (const Grant& g : actor.grants) {
-    if (g.unit_path != unit_path) continue;
-    const bool may = (unit_kind == "city" && g.role == Role::kCityAdmin) ||
-                     (unit_kind == "district" && g.role == Role::kDistrictAdmin) ||
-                     (unit_kind == "school" && (g.role == Role::kSchoolDataAdmin || g.role == Role::kSchoolLeader ||
-                                                g.role == Role::kPsychStaff));
-    if (may)
-      return AllowVia(g.role,
-                      fmt::format("{} edits the hotlines of its {} {}", RoleName(g.role), unit_kind, unit_path));
-  }
-  return Deny(fmt::format("no role bound to the {} {} edits its hotlines", unit_kind, unit_path));
-}
-
-Decision DecideHotlineClassMeeting(const Actor& actor, std::string_view class_path) {
-  if (!WellFormedPath(class_path)) return Deny(fmt::format("'{}' is not an org unit path", class_path));
-  for (const Grant& g : actor.grants) {
-    const bool role = g.role == Role::kHeadTeacher || g.role == Role::kGradeHead || g.role == Role::kPsychStaff;
-    if (role && InScope(g.unit_path, class_path))
-      return AllowVia(g.role,
-                      fmt::format("{} at {} holds class meetings of {}", RoleName(g.role), g.unit_path, class_path));
-  }
-  return Deny(
-      fmt::format("only the class's head teacher, grade head or psychology staff mark a meeting of {}", class_path));
-}
-
-Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, std::string_view unit_path) {
-  if (!WellFormedPath(unit_path)) return Deny(fmt::format("'{}' is not an org unit path", unit_path));
-  for (const Grant& g : actor.grants) {
-    if (g.unit_path != unit_path) continue;
-    const bool may = (unit_kind == "city" && g.role == Role::kCityAdmin) ||
-                     (unit_kind == "district" && g.role == Role::kDistrictAdmin) ||
-                     (unit_kind == "school" && g.role == Role::kSchoolDataAdmin);
-    if (may)
-      return AllowVia(g.role, fmt::format("{} sets the channels of its {} {}", RoleName(g.role), unit_kind, unit_path));
-  }
-  return Deny(fmt::format("no administrator bound to the {} {} sets its channels", unit_kind, unit_path));
-}
 
 Decision DecideUnitRecord(const Actor& actor, Action action, std::string_view unit_path) {
   Resource res;
