@@ -116,10 +116,7 @@ int64_t AuditLog::GroupWrites() {
   return group_writes_;
 }
 
-absl::Status AuditLog::RecordIn(soci::session& s, const Event& e) {
-  if (e.action.empty()) return Internal("audit event without action");
-  return AppendIn(s, {&e});
-}
+absl::Status AuditLog::RecordIn(soci::session& s, const Event& e) { return AppendIn(s, {&e}); }
 
 absl::Status AuditLog::AppendIn(soci::session& s, const std::vector<const Event*>& events) {
   if (events.empty()) return absl::OkStatus();

@@ -20,9 +20,9 @@
 namespace xq::cli {
 
 void AddImportCommands(CLI::App& app) {
-  auto* import = app.add_subcommand("import", "Import data files");
-  import->require_subcommand(1);
-  auto* roster = import->add_subcommand("roster", "Import a student roster CSV into a school");
+  auto* import_cmd = app.add_subcommand("import", "Import data files");
+  import_cmd->require_subcommand(1);
+  auto* roster = import_cmd->add_subcommand("roster", "Import a student roster CSV into a school");
   struct Args {
     std::string file;
     std::string url = "sqlite:data/xinqiao.db";

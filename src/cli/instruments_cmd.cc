@@ -142,56 +142,59 @@ void AddInstrumentsCommands(CLI::App& app) {
                 def->version.c_str(), def->items.size(), def->scores.size());
   });
 
-  auto* import = group->add_subcommand("import-fhir", "Convert a FHIR R4 Questionnaire into a definition (printed)");
+  auto* import_cmd =
+      group->add_subcommand("import-fhir", "Convert a FHIR R4 Questionnaire into a definition (printed)");
   auto import_file = std::make_shared<std::string>();
-  import->add_option("FILE", *import_file, "Questionnaire JSON file")->required();
-  import->callback([import_file] {
+  import_cmd->add_option("FILE", *import_file, "Questionnaire JSON file")->required();
+  import_cmd->callback([import_file] {
     const std::string cmd = "instruments import-fhir";
-  auto def = ins::ImportQuestionnaire(ReadFileOrFail(cmd, *import_file));
-  if (!def.ok()) Fail(cmd, *import_file + ": " + std::string(def.status().message()), 1);
-  std::printf("%s\n", ins::DefinitionToJson(*def).dump(2).c_str());
-});
+    auto def = ins::ImportQuestionnaire(ReadFileOrFail(cmd, *import_file));
+    if (!def.ok()) Fail(cmd, *import_file + ": " + std::string(def.status().message()), 1);
+    std::printf("%s\n", ins::DefinitionToJson(*def).dump(2).c_str());
+  });
 
-auto* exp = group->add_subcommand("export-fhir", "Print a definition (ID or FILE) as a FHIR R4 Questionnaire");
-auto export_ref = std::make_shared<std::string>();
-auto export_lang = std::make_shared<std::string>();
-exp->add_option("ID_OR_FILE", *export_ref, "Instrument id or definition file")->required();
-exp->add_option("--lang", *export_lang, "Questionnaire language (default: the definition's first)");
-exp->callback([export_ref, export_lang] {
-  auto def = LoadDefinition("instruments export-fhir", *export_ref);
-  if (!export_lang->empty() &&
-      std::find(def.languages.begin(), def.languages.end(), *export_lang) == def.languages.end())
-    Fail("instruments export-fhir", "the definition has no language " + *export_lang, 1);
-  std::printf("%s\n", ins::ExportQuestionnaire(def, *export_lang).dump(2).c_str());
-});
+  auto* exp = group->add_subcommand("export-fhir", "Print a definition (ID or FILE) as a FHIR R4 Questionnaire");
+  auto export_ref = std::make_shared<std::string>();
+  auto export_lang = std::make_shared<std::string>();
+  exp->add_option("ID_OR_FILE", *export_ref, "Instrument id or definition file")->required();
+  exp->add_option("--lang", *export_lang, "Questionnaire language (default: the definition's first)");
+  exp->callback([export_ref, export_lang] {
+    auto def = LoadDefinition("instruments export-fhir", *export_ref);
+    if (!export_lang->empty() &&
+        std::find(def.languages.begin(), def.languages.end(), *export_lang) == def.languages.end())
+      Fail("instruments export-fhir", "the definition has no language " + *export_lang, 1);
+    std::printf("%s\n", ins::ExportQuestionnaire(def, *export_lang).dump(2).c_str());
+  });
 
-auto* score = app.add_subcommand("score", "Score a CSV of responses with an instrument");
-auto instrument = std::make_shared<std::string>();
-auto input = std::make_shared<std::string>();
-auto by_value = std::make_shared<bool>(false);
-auto format = std::make_shared<std::string>("jsonl");
-score->add_option("--instrument", *instrument, "Instrument id or definition file")->required();
-score->add_option("--input", *input, "CSV: respondent_id plus one column per item id")->required();
-score->add_flag("--by-value", *by_value, "Cells hold option values instead of option codes");
-score->add_option("--format", *format, "Output format")->check(CLI::IsMember({"csv", "jsonl"}))->capture_default_str();
-auto norm_set = std::make_shared<std::string>();
-score->add_option("--norm-set", *norm_set, "Norm set whose cut-offs classify (default: the definition's)");
-score->callback([instrument, input, by_value, format, norm_set] {
-  const std::string cmd = "score";
-  auto def = LoadDefinition(cmd, *instrument);
-  auto plan = ins::Compile(def, *norm_set);
-  if (!plan.ok()) Fail(cmd, std::string(plan.status().message()), 1);
-  ins::CsvScoreOptions opt{*by_value, *format == "csv" ? ins::OutputFormat::kCsv : ins::OutputFormat::kJsonl};
-  auto out = ins::ScoreCsv(*plan, ReadFileOrFail(cmd, *input), opt);
-  if (!out.ok()) Fail(cmd, *input + ": " + std::string(out.status().message()), 2);
-  std::fwrite(out->output.data(), 1, out->output.size(), stdout);
-  std::fflush(stdout);
-  for (const auto& e : out->errors) std::fprintf(stderr, "%s: %s\n", input->c_str(), e.c_str());
-  if (!out->errors.empty()) {
-    std::fprintf(stderr, "xinqiao score: %zu of %zu rows failed\n", out->errors.size(), out->rows);
-    throw CLI::RuntimeError(1);
-  }
-});
+  auto* score = app.add_subcommand("score", "Score a CSV of responses with an instrument");
+  auto instrument = std::make_shared<std::string>();
+  auto input = std::make_shared<std::string>();
+  auto by_value = std::make_shared<bool>(false);
+  auto format = std::make_shared<std::string>("jsonl");
+  score->add_option("--instrument", *instrument, "Instrument id or definition file")->required();
+  score->add_option("--input", *input, "CSV: respondent_id plus one column per item id")->required();
+  score->add_flag("--by-value", *by_value, "Cells hold option values instead of option codes");
+  score->add_option("--format", *format, "Output format")
+      ->check(CLI::IsMember({"csv", "jsonl"}))
+      ->capture_default_str();
+  auto norm_set = std::make_shared<std::string>();
+  score->add_option("--norm-set", *norm_set, "Norm set whose cut-offs classify (default: the definition's)");
+  score->callback([instrument, input, by_value, format, norm_set] {
+    const std::string cmd = "score";
+    auto def = LoadDefinition(cmd, *instrument);
+    auto plan = ins::Compile(def, *norm_set);
+    if (!plan.ok()) Fail(cmd, std::string(plan.status().message()), 1);
+    ins::CsvScoreOptions opt{*by_value, *format == "csv" ? ins::OutputFormat::kCsv : ins::OutputFormat::kJsonl};
+    auto out = ins::ScoreCsv(*plan, ReadFileOrFail(cmd, *input), opt);
+    if (!out.ok()) Fail(cmd, *input + ": " + std::string(out.status().message()), 2);
+    std::fwrite(out->output.data(), 1, out->output.size(), stdout);
+    std::fflush(stdout);
+    for (const auto& e : out->errors) std::fprintf(stderr, "%s: %s\n", input->c_str(), e.c_str());
+    if (!out->errors.empty()) {
+      std::fprintf(stderr, "xinqiao score: %zu of %zu rows failed\n", out->errors.size(), out->rows);
+      throw CLI::RuntimeError(1);
+    }
+  });
 }  // namespace xq::cli
 
 }  // namespace xq::cli
