@@ -42,11 +42,12 @@ const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
 const entryStarts = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
 const entry = graph(entryStarts);
 
-const view = fs.readdirSync(assets).find((f) => /^AnswerView-.*\.js$/.test(f));
-const answer = graph([`assets/${view}`]);
-for (const f of fs.readdirSync(assets)) {
-  if (/^AnswerView-.*\.css$/.test(f)) answer.add(`assets/${f}`);
-}
+// The view's chunk: AnswerView-*.js, or answer-*.js where the build gathers
+// the answering page's modules into one chunk (web/vite.config.js).
+const kView = /^(AnswerView|answer)-[\w-]+\.(js|css)$/;
+const views = fs.readdirSync(assets).filter((f) => kView.test(f));
+const answer = graph(views.filter((f) => f.endsWith('.js')).map((f) => `assets/${f}`));
+for (const f of views) if (f.endsWith('.css')) answer.add(`assets/${f}`);
 for (const f of entry) answer.delete(f);
 
 function report(name, files) {

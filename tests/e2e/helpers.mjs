@@ -286,7 +286,14 @@ export async function axeViolations(page) {
   const require = createRequire(path.join(kRepoRoot, 'web/package.json'));
   const { AxeBuilder } = require('@axe-core/playwright');
   const result = await new AxeBuilder({ page }).analyze();
+  // A message key shown without its text is a defect of the page too, and
+  // so is a key or a text built from a field the answer did not have.
+  const missing = await page.evaluate(() => [
+    ...(window.__xqMissingMessages ?? []),
+    ...(document.body.innerText.match(/\S*\b(undefined|NaN)\b\S*/g) ?? []),
+  ]);
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(' | ')} — ${v.help}`);
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(' | ')} — ${v.help}`)
+    .concat(missing.map((key) => `missing message ${key}`));
 }

@@ -1,13 +1,6 @@
 // English strings of the counselling views (merged into en.js).
 export default {
   counselling: {
-    menu: {
-      book: 'Talk to a counsellor',
-      schedule: 'Counselling schedule',
-      records: 'Session records',
-      refer: 'Refer to the centre',
-      shares: 'Supervision summaries',
-    },
     weekdays: { d0: 'Sun', d1: 'Mon', d2: 'Tue', d3: 'Wed', d4: 'Thu', d5: 'Fri', d6: 'Sat' },
     state: { booked: 'Booked', attended: 'Attended', no_show: 'No-show', cancelled: 'Cancelled' },
     source: { self: 'Booked by student', walk_in: 'Walk-in', referral: 'Referral', waitlist: 'From waitlist' },
@@ -82,7 +75,6 @@ export default {
       heldAt: 'Held at',
       risk: 'Risk',
       open: 'Open',
-      formTitle: 'Session record',
       concern: 'Presenting concern',
       notes: 'Notes',
       nextSteps: 'Next steps',

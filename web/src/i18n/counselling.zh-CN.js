@@ -3,13 +3,6 @@
 // and teachers, never a risk word or an assessment.
 export default {
   counselling: {
-    menu: {
-      book: '预约心理老师',
-      schedule: '辅导排班与预约',
-      records: '辅导记录',
-      refer: '转介到心理中心',
-      shares: '督导摘要',
-    },
     weekdays: { d0: '周日', d1: '周一', d2: '周二', d3: '周三', d4: '周四', d5: '周五', d6: '周六' },
     state: { booked: '已预约', attended: '已到访', no_show: '未到', cancelled: '已取消' },
     source: { self: '学生预约', walk_in: '临时来访', referral: '转介', waitlist: '候补' },
@@ -86,7 +79,6 @@ export default {
       heldAt: '辅导时间',
       risk: '风险评估',
       open: '查看',
-      formTitle: '辅导记录',
       concern: '主要问题',
       notes: '辅导过程记录',
       nextSteps: '后续安排',

@@ -1,7 +1,6 @@
 // English strings of the warning network's views (merged into en.js).
 export default {
   network: {
-    menu: { report: 'Observation report', weekly: 'Weekly class report', class: 'My class', board: 'Warning network', deadlines: 'Warning deadlines', channels: 'Notice channels' },
     categories: {
       academic_pressure: 'Study or job pressure',
       financial_difficulty: 'Financial difficulty',
@@ -136,8 +135,6 @@ export default {
     },
   },
   inbox: {
-    title: 'My notices',
-    all: 'All notices',
     unread: '{n} unread',
     unreadOnly: 'Unread only',
     urgent: 'Urgent',

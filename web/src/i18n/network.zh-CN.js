@@ -2,7 +2,6 @@
 // zh-CN.js). Neutral wording only: no scores, results or diagnostic terms.
 export default {
   network: {
-    menu: { report: '观察报告', weekly: '心理委员周报', class: '我的班级', board: '预警网络', deadlines: '预警时限', channels: '通知渠道' },
     categories: {
       academic_pressure: '学业/就业压力',
       financial_difficulty: '经济困难',
@@ -137,8 +136,6 @@ export default {
     },
   },
   inbox: {
-    title: '我的通知',
-    all: '查看全部通知',
     unread: '{n} 条未读',
     unreadOnly: '只看未读',
     urgent: '紧急',
