@@ -384,6 +384,20 @@ void RegisterBookingRoutes(http::Router& router, CounsellingService& svc) {
     return Response::Json(ShareJson(s), 201);
   });
 
+  router.Add("GET", "/api/v1/counselling/experts", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"school_id"}); !st.ok()) return Response::Error(st);
+    XQ_OR_ERROR(int64_t school, QueryIdOr0(req, "school_id"));
+    XQ_OR_ERROR(std::vector<Expert> experts, svc.ExpertDirectory(ActorOf(req), school));
+    Json items = Json::array();
+    for (const Expert& e : experts)
+      items.push_back({{"account_id", IdToString(e.account_id)},
+                       {"display_name", e.name},
+                       {"unit_id", IdToString(e.unit_id)},
+                       {"unit_name", e.unit_name},
+                       {"unit_kind", e.unit_kind}});
+    return Response::Json({{"items", items}, {"next", nullptr}, {"total", experts.size()}});
+  });
+
   router.Add("GET", "/api/v1/counselling/shares", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {"page_size", "after"}); !st.ok()) return Response::Error(st);
     XQ_OR_ERROR(int64_t size, QueryInt(req, "page_size", 50));

@@ -139,6 +139,17 @@ struct Share {
   int64_t created_at = 0;
 };
 
+// An expert a school's counsellors may share a summary with: an account
+// holding the expert role at the school's district, the city or the school
+// itself.
+struct Expert {
+  int64_t account_id = 0;
+  std::string name;
+  int64_t unit_id = 0;  // the unit the expert is assigned to
+  std::string unit_name;
+  std::string unit_kind;  // city | district | school
+};
+
 // A student as the counselling module needs it (school and class path).
 struct StudentRef {
   int64_t id = 0;

@@ -281,6 +281,46 @@ test('a head teacher who is also on the centre staff reads only own records unti
   assert.equal((await psych.get(`/api/v1/counselling/records/${me.record.id}`)).status, 200);
 });
 
+test('the expert directory: the experts of the district or city of the school, for its psychology staff only', async () => {
+  const psych = await as('psych_staff');
+  const expert = await as('expert');
+  const crisis = await as('crisis_group');
+  const res = await psych.get('/api/v1/counselling/experts');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const found = res.body.items.find((e) => e.account_id === expert.me.id);
+  assert.ok(found, JSON.stringify(res.body));
+  assert.equal(found.display_name, expert.me.display_name);
+  assert.equal(found.unit_kind, 'district');
+  assert.ok(!res.body.items.some((e) => e.account_id === crisis.me.id), 'only experts');
+  const explicit = await psych.get(`/api/v1/counselling/experts?school_id=${srv.accounts.psych_staff.scope_unit_id}`);
+  assert.deepEqual(explicit.body, res.body);
+  // A head teacher who is also on the centre's staff lists through the centre.
+  assert.equal((await (await as('head_teacher2')).get('/api/v1/counselling/experts')).status, 200);
+  // Another school's counsellors: not the same district, so not that expert;
+  // nor may they list the first school's.
+  const univ = await as('univ_psych_staff');
+  const theirs = await univ.get('/api/v1/counselling/experts');
+  assert.equal(theirs.status, 200);
+  assert.ok(!theirs.body.items.some((e) => e.account_id === expert.me.id));
+  assert.equal((await univ.get(`/api/v1/counselling/experts?school_id=${srv.accounts.psych_staff.scope_unit_id}`)).status, 403);
+  for (const u of ['student', 'head_teacher', 'school_leader', 'expert', 'crisis_group', 'guardian']) {
+    const r = await (await as(u)).get('/api/v1/counselling/experts');
+    assert.equal(r.status, 403, `${u}: ${JSON.stringify(r.body)}`);
+  }
+  assertError(await psych.get('/api/v1/counselling/experts?school_id=abc'), 400, 'invalid_argument', 'school_id');
+  assertError(await psych.get('/api/v1/counselling/experts?page=2'), 400, 'invalid_argument', 'page');
+  assert.equal((await psych.get('/api/v1/counselling/experts?school_id=999999999')).status, 404);
+
+  // A share names an expert of the directory: the university's counsellor
+  // may not share with the district's expert.
+  const student = (await univ.get('/api/v1/students?page_size=1')).body.items[0];
+  const rec = await univ.post('/api/v1/counselling/records', {
+    json: { student_id: student.id, risk: 'low', presenting_concern: '适应', notes: '新生适应', next_steps: '两周后回访' },
+  });
+  assert.equal(rec.status, 201, JSON.stringify(rec.body));
+  assertError(await univ.post(`/api/v1/counselling/records/${rec.body.id}/shares`, { json: { expert_account_id: expert.me.id, summary: '摘要' } }), 400, 'invalid_argument', 'expert_account_id');
+});
+
 test('supervision: the author shares a summary with an expert, who reads only that', async () => {
   const psych = await as('psych_staff');
   const expert = await as('expert');
