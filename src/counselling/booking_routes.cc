@@ -133,6 +133,7 @@ Json RecordJson(const SessionRecord& r, bool texts) {
             {"author_name", r.author_name},   {"risk", r.risk},
             {"held_at", Time(r.held_at)},     {"created_at", Time(r.created_at)}};
   if (r.booking_id) j["booking_id"] = IdToString(r.booking_id);
+  if (r.crisis_case_id) j["crisis_case_id"] = IdToString(r.crisis_case_id);
   if (texts) {
     j["presenting_concern"] = r.concern;
     j["notes"] = r.notes;

@@ -444,6 +444,7 @@ absl::StatusOr<SessionRecord> CounsellingService::RecordSession(const policy::Ac
   r.risk = in.risk;
   r.held_at = in.held_at > 0 ? in.held_at : now;
   r.created_at = r.updated_at = now;
+  const int64_t case_id = r.risk == "imminent" ? NewId() : 0;
   const std::string ad = RecordAd(r.id);
   XQ_ASSIGN_OR_RETURN(r.concern_sealed, keys_.Seal(in.concern, ad));
   XQ_ASSIGN_OR_RETURN(r.notes_sealed, keys_.Seal(in.notes, ad));
@@ -457,7 +458,8 @@ absl::StatusOr<SessionRecord> CounsellingService::RecordSession(const policy::Ac
                     .record_id = r.id,
                     .risk = r.risk,
                     .counsellor_account_id = a.account_id,
-                    .occurred_at = r.held_at};
+                    .occurred_at = r.held_at,
+                    .crisis_case_id = case_id};
     return events::Publish(s, {.school_id = st.school_id,
                                .kind = std::string(kRiskRecorded),
                                .subject = "student:" + std::to_string(st.id),
@@ -478,6 +480,7 @@ absl::StatusOr<SessionRecord> CounsellingService::RecordSession(const policy::Ac
   out.next_steps = in.next_steps;
   out.held_at = r.held_at;
   out.created_at = r.created_at;
+  out.crisis_case_id = case_id;
   return out;
 }
 

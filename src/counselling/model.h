@@ -113,6 +113,9 @@ struct SessionRecord {
   std::string next_steps;
   int64_t held_at = 0;
   int64_t created_at = 0;
+  // On the answer to the write of an imminent risk: the crisis case the
+  // crisis module opens for it (at once, from the event; 0: none).
+  int64_t crisis_case_id = 0;
 };
 
 struct SealedShare {

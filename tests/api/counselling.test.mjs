@@ -350,3 +350,30 @@ test('supervision: the author shares a summary with an expert, who reads only th
   assert.ok(log.body.items.some((e) => e.action === 'share' && e.object_id === me.record.id));
   assert.ok(log.body.items.some((e) => e.action === 'read' && e.object_type === 'counselling_share'));
 });
+
+test('a record of imminent risk names in its answer the crisis case opened for it; other risks name none', async () => {
+  const psych = await as('psych_staff');
+  const student = (await classmates())[0];
+  const base = { student_id: student.id, presenting_concern: '情绪激动', notes: '已陪同至心理中心' };
+  const high = await psych.post('/api/v1/counselling/records', { json: { ...base, risk: 'high' } });
+  assert.equal(high.status, 201, JSON.stringify(high.body));
+  assert.equal(high.body.crisis_case_id, undefined);
+  const imminent = await psych.post('/api/v1/counselling/records', { json: { ...base, risk: 'imminent' } });
+  assert.equal(imminent.status, 201, JSON.stringify(imminent.body));
+  const caseId = imminent.body.crisis_case_id;
+  assert.match(caseId ?? '', /^\d+$/, JSON.stringify(imminent.body));
+  // The crisis module opens the case under that id from the event (at once;
+  // the wait is the outbox's delivery, bounded here by 5 s).
+  let got;
+  for (let i = 0; i < 50; i++) {
+    got = await psych.get(`/api/v1/crisis/cases/${caseId}`);
+    if (got.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  assert.equal(got.body.source, 'counselling');
+  assert.equal(got.body.source_id, imminent.body.id);
+  assert.equal(got.body.student.id, student.id, JSON.stringify(got.body));
+  // The id is not a way in for others: a head teacher finds nothing.
+  assert.equal((await (await as('head_teacher')).get(`/api/v1/crisis/cases/${caseId}`)).status, 404);
+});
