@@ -11,3 +11,5 @@ echo "== bench/ingest"
 bash bench/ingest/run.sh
 echo "== bench/ingest crash test"
 bash bench/ingest/crash_test.sh 20
+echo "== bench/counselling"
+bash bench/counselling/run.sh

@@ -133,6 +133,7 @@ Json RecordJson(const SessionRecord& r, bool texts) {
             {"author_name", r.author_name},   {"risk", r.risk},
             {"held_at", Time(r.held_at)},     {"created_at", Time(r.created_at)}};
   if (r.booking_id) j["booking_id"] = IdToString(r.booking_id);
+  if (r.crisis_case_id) j["crisis_case_id"] = IdToString(r.crisis_case_id);
   if (texts) {
     j["presenting_concern"] = r.concern;
     j["notes"] = r.notes;
@@ -382,6 +383,20 @@ void RegisterBookingRoutes(http::Router& router, CounsellingService& svc) {
     if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
     XQ_OR_ERROR(Share s, svc.ShareRecord(ActorOf(req), id, expert, summary));
     return Response::Json(ShareJson(s), 201);
+  });
+
+  router.Add("GET", "/api/v1/counselling/experts", [&svc](Request& req) {
+    if (auto st = CheckQuery(req, {"school_id"}); !st.ok()) return Response::Error(st);
+    XQ_OR_ERROR(int64_t school, QueryIdOr0(req, "school_id"));
+    XQ_OR_ERROR(std::vector<Expert> experts, svc.ExpertDirectory(ActorOf(req), school));
+    Json items = Json::array();
+    for (const Expert& e : experts)
+      items.push_back({{"account_id", IdToString(e.account_id)},
+                       {"display_name", e.name},
+                       {"unit_id", IdToString(e.unit_id)},
+                       {"unit_name", e.unit_name},
+                       {"unit_kind", e.unit_kind}});
+    return Response::Json({{"items", items}, {"next", nullptr}, {"total", experts.size()}});
   });
 
   router.Add("GET", "/api/v1/counselling/shares", [&svc](Request& req) {

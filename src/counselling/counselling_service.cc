@@ -444,6 +444,7 @@ absl::StatusOr<SessionRecord> CounsellingService::RecordSession(const policy::Ac
   r.risk = in.risk;
   r.held_at = in.held_at > 0 ? in.held_at : now;
   r.created_at = r.updated_at = now;
+  const int64_t case_id = r.risk == "imminent" ? NewId() : 0;
   const std::string ad = RecordAd(r.id);
   XQ_ASSIGN_OR_RETURN(r.concern_sealed, keys_.Seal(in.concern, ad));
   XQ_ASSIGN_OR_RETURN(r.notes_sealed, keys_.Seal(in.notes, ad));
@@ -457,7 +458,8 @@ absl::StatusOr<SessionRecord> CounsellingService::RecordSession(const policy::Ac
                     .record_id = r.id,
                     .risk = r.risk,
                     .counsellor_account_id = a.account_id,
-                    .occurred_at = r.held_at};
+                    .occurred_at = r.held_at,
+                    .crisis_case_id = case_id};
     return events::Publish(s, {.school_id = st.school_id,
                                .kind = std::string(kRiskRecorded),
                                .subject = "student:" + std::to_string(st.id),
@@ -478,6 +480,7 @@ absl::StatusOr<SessionRecord> CounsellingService::RecordSession(const policy::Ac
   out.next_steps = in.next_steps;
   out.held_at = r.held_at;
   out.created_at = r.created_at;
+  out.crisis_case_id = case_id;
   return out;
 }
 
@@ -559,6 +562,28 @@ absl::StatusOr<std::vector<SessionRecord>> CounsellingService::ListRecords(const
 
 // --- supervision ------------------------------------------------------------------
 
+absl::StatusOr<std::vector<Expert>> CounsellingService::ExpertDirectory(const policy::Actor& a, int64_t school_id) {
+  if (school_id == 0) {
+    for (const policy::Grant& g : a.grants) {
+      if (g.role != policy::Role::kPsychStaff) continue;
+      XQ_ASSIGN_OR_RETURN(school_id, store_.SchoolOfUnit(g.unit_id));
+      if (school_id != 0) break;
+    }
+  }
+  if (school_id == 0) {
+    XQ_RETURN_IF_ERROR(Denied(a, "counselling_expert_directory", 0, 0, 0, "no psychology staff role at a school"));
+    return PermissionDenied("only the psychology centre's staff share records for supervision");
+  }
+  XQ_ASSIGN_OR_RETURN(std::string path, store_.SchoolPath(school_id));
+  if (path.empty()) return NotFound("no such school");
+  Decision d = policy::DecideExpertDirectory(a, path);
+  if (!d) {
+    XQ_RETURN_IF_ERROR(Denied(a, "counselling_expert_directory", 0, 0, school_id, d.reason));
+    return PermissionDenied("only the psychology centre's staff share records for supervision");
+  }
+  return store_.ExpertsAbove(path);
+}
+
 absl::StatusOr<Share> CounsellingService::ShareRecord(const policy::Actor& a, int64_t record_id,
                                                       int64_t expert_account_id, std::string_view summary) {
   XQ_RETURN_IF_ERROR(CheckText(summary, "summary", true));
@@ -575,9 +600,12 @@ absl::StatusOr<Share> CounsellingService::ShareRecord(const policy::Actor& a, in
         Denied(a, "counselling_share", record_id, rec->student_id, rec->school_id, "only the author shares a record"));
     return PermissionDenied("only the record's author shares it for supervision");
   }
-  XQ_ASSIGN_OR_RETURN(bool expert, store_.HoldsRole(expert_account_id, "expert"));
-  if (!expert || expert_account_id == a.account_id)
-    return InvalidArgument("pick an account of the expert committee", "expert_account_id");
+  XQ_ASSIGN_OR_RETURN(std::string school_path, store_.SchoolPath(rec->school_id));
+  XQ_ASSIGN_OR_RETURN(std::vector<Expert> experts, store_.ExpertsAbove(school_path));
+  const bool listed =
+      std::any_of(experts.begin(), experts.end(), [&](const Expert& x) { return x.account_id == expert_account_id; });
+  if (!listed || expert_account_id == a.account_id)
+    return InvalidArgument("pick an expert assigned to the school's district or city", "expert_account_id");
   SealedShare s;
   s.id = NewId();
   s.school_id = rec->school_id;

@@ -12,7 +12,9 @@
 //                    received; the centre's staff read them (D6 in scope)
 //   session records  D5 with session_notes: written by the centre's staff,
 //                    read only by the author and the head of the centre
-//   shares           D5 consulted: the expert picked by the author
+//   shares           D5 consulted: the expert picked by the author among
+//                    those assigned to the school's district, city or the
+//                    school (policy::DecideExpertDirectory)
 // Objects outside the caller's reach are not found (404). Every read of a
 // record or share and every denial is audited; writes commit their audit
 // entry, events and notices in their own transaction.
@@ -111,6 +113,10 @@ class CounsellingService {
   absl::StatusOr<Share> ShareRecord(const policy::Actor& a, int64_t record_id, int64_t expert_account_id,
                                     std::string_view summary);
   absl::StatusOr<std::vector<Share>> SharesForMe(const policy::Actor& a, int64_t before, int limit);
+  // The experts the school's counsellors may share with (policy::
+  // DecideExpertDirectory); school_id 0: the school of the caller's
+  // psychology staff role. A share names one of them.
+  absl::StatusOr<std::vector<Expert>> ExpertDirectory(const policy::Actor& a, int64_t school_id);
   absl::StatusOr<Share> GetShare(const policy::Actor& a, int64_t share_id);
 
   // The head of a school's psychology centre (a psych_staff account),

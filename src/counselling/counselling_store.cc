@@ -1,5 +1,6 @@
 #include "counselling/counselling_store.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -201,6 +202,33 @@ class SociStore final : public CounsellingStore {
       return absl::OkStatus();
     }));
     return n > 0;
+  }
+
+  absl::StatusOr<std::vector<Expert>> ExpertsAbove(std::string_view school_path) override {
+    std::vector<Expert> out;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
+      std::string p(school_path);
+      soci::rowset<soci::row> rows =
+          (s.prepare << "SELECT a.id, a.display_name, u.id AS unit_id, u.name AS unit_name, u.kind AS unit_kind "
+                        "FROM role_assignments ra JOIN accounts a ON a.id = ra.account_id "
+                        "JOIN org_units u ON u.id = ra.org_unit_id "
+                        "WHERE ra.role = 'expert' AND a.disabled = 0 AND substr(:p, 1, length(u.path)) = u.path "
+                        "ORDER BY length(u.path) DESC, a.display_name, a.id",
+           soci::use(p));
+      for (const auto& r : rows) {
+        Expert e;
+        e.account_id = GetInt(r, "id");
+        e.name = GetStr(r, "display_name");
+        e.unit_id = GetInt(r, "unit_id");
+        e.unit_name = GetStr(r, "unit_name");
+        e.unit_kind = GetStr(r, "unit_kind");
+        // One line per expert (the nearest assignment).
+        if (std::none_of(out.begin(), out.end(), [&](const Expert& x) { return x.account_id == e.account_id; }))
+          out.push_back(std::move(e));
+      }
+      return absl::OkStatus();
+    }));
+    return out;
   }
 
   absl::StatusOr<std::string> AccountName(int64_t account_id) override {

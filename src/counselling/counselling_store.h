@@ -38,6 +38,9 @@ class CounsellingStore {
   // Whether the account holds role (a policy role name) anywhere.
   virtual absl::StatusOr<bool> HoldsRole(int64_t account_id, std::string_view role) = 0;
   virtual absl::StatusOr<std::string> AccountName(int64_t account_id) = 0;
+  // Enabled accounts holding the expert role at a unit on the way down to
+  // the school (its path), by name.
+  virtual absl::StatusOr<std::vector<Expert>> ExpertsAbove(std::string_view school_path) = 0;
   // The account of a student (0 if none), for notices.
   virtual absl::StatusOr<int64_t> StudentAccount(int64_t student_id) = 0;
 

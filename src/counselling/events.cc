@@ -10,6 +10,7 @@ std::string EncodeRiskRecorded(const RiskRecorded& e) {
       {"student_id", e.student_id},       {"data_class", "D5"},    {"summary_zh", "记录了一次心理辅导"},
       {"ref_type", "counselling_record"}, {"ref_id", e.record_id}, {"occurred_at", e.occurred_at},
       {"record_id", e.record_id},         {"risk", e.risk},        {"counsellor_account_id", e.counsellor_account_id}};
+  if (e.crisis_case_id != 0) j["crisis_case_id"] = e.crisis_case_id;
   return j.dump();
 }
 
@@ -22,6 +23,7 @@ absl::StatusOr<RiskRecorded> DecodeRiskRecorded(std::string_view payload) {
     e.risk = j.at("risk").get<std::string>();
     e.counsellor_account_id = j.at("counsellor_account_id").get<int64_t>();
     e.occurred_at = j.at("occurred_at").get<int64_t>();
+    e.crisis_case_id = j.value("crisis_case_id", int64_t{0});
   } catch (const std::exception& ex) {
     return InvalidArgument(std::string("counselling.risk_recorded payload: ") + ex.what());
   }

@@ -4,7 +4,7 @@
 // ref_id, occurred_at).
 //   counselling.risk_recorded  a session record was written; the warning
 //     module raises a 二级 warning on "high" and a 一级 on "imminent", the
-//     crisis module opens a case on "imminent".
+//     crisis module opens a case on "imminent" (under crisis_case_id).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,9 @@ struct RiskRecorded {
   std::string risk;  // none | low | medium | high | imminent
   int64_t counsellor_account_id = 0;
   int64_t occurred_at = 0;  // micros: when the session was held
+  // imminent: the id the crisis module opens its case under, chosen here so
+  // that the answer to the write names the case (0: none).
+  int64_t crisis_case_id = 0;
 };
 
 // JSON object text with the timeline fields ("D5", summary_zh

@@ -113,6 +113,9 @@ struct SessionRecord {
   std::string next_steps;
   int64_t held_at = 0;
   int64_t created_at = 0;
+  // On the answer to the write of an imminent risk: the crisis case the
+  // crisis module opens for it (at once, from the event; 0: none).
+  int64_t crisis_case_id = 0;
 };
 
 struct SealedShare {
@@ -137,6 +140,17 @@ struct Share {
   std::string summary;
   std::string shared_by_name;
   int64_t created_at = 0;
+};
+
+// An expert a school's counsellors may share a summary with: an account
+// holding the expert role at the school's district, the city or the school
+// itself.
+struct Expert {
+  int64_t account_id = 0;
+  std::string name;
+  int64_t unit_id = 0;  // the unit the expert is assigned to
+  std::string unit_name;
+  std::string unit_kind;  // city | district | school
 };
 
 // A student as the counselling module needs it (school and class path).

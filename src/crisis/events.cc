@@ -54,6 +54,7 @@ absl::StatusOr<RiskRecorded> DecodeRiskRecorded(const std::string& payload) {
   r.student_id = num("student_id");
   r.record_id = num("record_id");
   r.counsellor_account_id = num("counsellor_account_id");
+  r.crisis_case_id = num("crisis_case_id");
   if (j.contains("risk") && j["risk"].is_string()) r.risk = j["risk"].get<std::string>();
   return r;
 }

@@ -46,6 +46,7 @@ struct RiskRecorded {
   int64_t record_id = 0;
   std::string risk;
   int64_t counsellor_account_id = 0;
+  int64_t crisis_case_id = 0;  // the id to open the case under (0: a new one)
 };
 absl::StatusOr<RiskRecorded> DecodeRiskRecorded(const std::string& payload);
 

@@ -21,7 +21,8 @@ absl::Status OpenFromRisk(const Clock& clock, soci::session& s, const events::Ev
   XQ_ASSIGN_OR_RETURN(auto place, StudentPlaceIn(s, r->student_id));
   if (!place) return absl::OkStatus();
   Case c;
-  c.id = NewId();
+  // The counselling record's answer already named this id (imminent risk).
+  c.id = r->crisis_case_id != 0 ? r->crisis_case_id : NewId();
   c.school_id = place->school_id;
   c.student_id = r->student_id;
   c.unit_path = place->unit_path;

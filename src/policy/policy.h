@@ -111,6 +111,12 @@ Decision DecideHotlineEdit(const Actor& actor, std::string_view unit_kind, std::
 // their phones): a head teacher or grade head whose scope holds the class,
 // or the school's psychology centre staff.
 Decision DecideHotlineClassMeeting(const Actor& actor, std::string_view class_path);
+// The expert directory of a school (督导): the experts assigned to the
+// school's district, the city or the school itself (a university), whom the
+// school's psychology centre staff may share a session record's summary
+// with. Only psychology staff whose scope holds the school; every other
+// role is denied (a head teacher, a student, the school leader).
+Decision DecideExpertDirectory(const Actor& actor, std::string_view school_path);
 // The channel settings of outbound messages (webhook, SMTP) of a unit: the
 // school data admin for its school, the district admin for its district,
 // the city admin for the city; bound to that very unit.

@@ -1253,6 +1253,23 @@ TEST(PolicyHotlinesTest, ClassMeetingsByTheClassStaff) {
   EXPECT_FALSE(DecideHotlineClassMeeting(peer, "/1/2/5/8/9/").allowed);
 }
 
+TEST(PolicyExpertDirectoryTest, ThePsychologyCentreOfTheSchoolOnly) {
+  const Actor psych = Holding({{Role::kPsychStaff, 5, "/1/2/5/"}});
+  EXPECT_TRUE(DecideExpertDirectory(psych, "/1/2/5/").allowed);
+  EXPECT_FALSE(DecideExpertDirectory(psych, "/1/2/6/").allowed) << "another school";
+  // A head teacher who is also on the centre's staff lists through the centre.
+  const auto both = DecideExpertDirectory(
+      Holding({{Role::kHeadTeacher, 9, "/1/2/5/8/9/"}, {Role::kPsychStaff, 5, "/1/2/5/"}}), "/1/2/5/");
+  ASSERT_TRUE(both.allowed);
+  EXPECT_EQ(both.via, Role::kPsychStaff);
+  for (Role r : {Role::kHeadTeacher, Role::kGradeHead, Role::kStudent, Role::kSchoolLeader, Role::kExpert,
+                 Role::kCrisisGroup, Role::kSchoolDataAdmin, Role::kAuditor}) {
+    EXPECT_FALSE(DecideExpertDirectory(Holding({{r, 5, "/1/2/5/"}}), "/1/2/5/").allowed) << RoleName(r);
+  }
+  EXPECT_FALSE(DecideExpertDirectory(Holding({{Role::kCityAdmin, 1, "/1/"}}), "/1/2/5/").allowed);
+  EXPECT_FALSE(DecideExpertDirectory(psych, "1/2/5").allowed) << "malformed path";
+}
+
 TEST(PolicyChannelsTest, AdministratorsOfTheUnitOnly) {
   EXPECT_TRUE(DecideChannelSettings(Holding({{Role::kSchoolDataAdmin, 5, "/1/2/5/"}}), "school", "/1/2/5/").allowed);
   EXPECT_FALSE(DecideChannelSettings(Holding({{Role::kPsychStaff, 5, "/1/2/5/"}}), "school", "/1/2/5/").allowed);

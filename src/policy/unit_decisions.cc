@@ -123,6 +123,16 @@ Decision DecideHotlineClassMeeting(const Actor& actor, std::string_view class_pa
       fmt::format("only the class's head teacher, grade head or psychology staff mark a meeting of {}", class_path));
 }
 
+Decision DecideExpertDirectory(const Actor& actor, std::string_view school_path) {
+  if (!WellFormedPath(school_path)) return Deny(fmt::format("'{}' is not an org unit path", school_path));
+  for (const Grant& g : actor.grants) {
+    if (g.role == Role::kPsychStaff && InScope(g.unit_path, school_path))
+      return AllowVia(g.role,
+                      fmt::format("psych_staff at {} shares records of {} for supervision", g.unit_path, school_path));
+  }
+  return Deny(fmt::format("only the psychology centre staff of {} share records for supervision", school_path));
+}
+
 Decision DecideChannelSettings(const Actor& actor, std::string_view unit_kind, std::string_view unit_path) {
   if (!WellFormedPath(unit_path)) return Deny(fmt::format("'{}' is not an org unit path", unit_path));
   for (const Grant& g : actor.grants) {

@@ -8,7 +8,7 @@
 // answered 4xx naming the field.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { databaseDump } from './dump.mjs';
 import { startServer, ApiClient, kPassword } from '../e2e/helpers.mjs';
 
 let srv;
@@ -177,12 +177,13 @@ test('students book their own; a taken slot is 409 slot_taken; teachers never se
   me.booking = again.body;
 });
 
+const kReferralReason = '最近上课常走神，和同学交流少';
 test('a head teacher refers a student of the class; the centre reads the referral, the teacher only its state', async () => {
   const ht = await as('head_teacher');
   const students = await classmates();
   const target = students.find((s) => s.id !== me.studentId);
   assertError(await ht.post('/api/v1/counselling/referrals', { json: { student_id: target.id, reason: '  ' } }), 400, 'invalid_argument', 'reason');
-  const sent = await ht.post('/api/v1/counselling/referrals', { json: { student_id: target.id, reason: '最近上课常走神，和同学交流少' } });
+  const sent = await ht.post('/api/v1/counselling/referrals', { json: { student_id: target.id, reason: kReferralReason } });
   assert.equal(sent.status, 201, JSON.stringify(sent.body));
   assert.equal(sent.body.reason, undefined);
   // Not a student of another class: head_teacher2 may not refer this one.
@@ -193,7 +194,7 @@ test('a head teacher refers a student of the class; the centre reads the referra
   const psych = await as('psych_staff');
   const list = await psych.get('/api/v1/counselling/referrals');
   const got = list.body.items.find((r) => r.id === sent.body.id);
-  assert.equal(got.reason, '最近上课常走神，和同学交流少');
+  assert.equal(got.reason, kReferralReason);
   assert.equal(got.state, 'sent');
   assert.equal((await ht.post(`/api/v1/counselling/referrals/${sent.body.id}/receipt`)).status, 403);
   assert.equal((await psych.post(`/api/v1/counselling/referrals/${sent.body.id}/receipt`)).status, 200);
@@ -224,15 +225,13 @@ test('session records: sealed at rest, read by the author and the centre head on
   me.record = created.body;
   assert.equal(created.body.notes, kMarker);
 
-  // No plaintext in the database file (SQLite: the test database).
-  if (srv.db.startsWith('sqlite:')) {
-    const file = srv.db.slice('sqlite:'.length);
-    for (const f of [file, `${file}-wal`]) {
-      let bytes;
-      try { bytes = readFileSync(f); } catch { continue; }
-      assert.ok(!bytes.includes(Buffer.from(kMarker)), `${f} holds the note in plain text`);
-    }
-  }
+  // No plaintext in a copy of the database: the SQLite file (and WAL), or
+  // a pg_dump of the PostgreSQL database. The referral's reason, stored
+  // plain, shows the copy holds what was written.
+  const dump = databaseDump(srv.db);
+  assert.ok(dump.includes(Buffer.from(kReferralReason)), `the ${srv.db.split(':')[0]} copy holds the plain reason`);
+  assert.ok(dump.includes(Buffer.from('xq1:')), 'the sealed values are there');
+  assert.ok(!dump.includes(Buffer.from(kMarker)), `the ${srv.db.split(':')[0]} copy holds the note in plain text`);
 
   const read = await psych.get(`/api/v1/counselling/records/${me.record.id}`);
   assert.equal(read.status, 200);
@@ -282,6 +281,46 @@ test('a head teacher who is also on the centre staff reads only own records unti
   assert.equal((await psych.get(`/api/v1/counselling/records/${me.record.id}`)).status, 200);
 });
 
+test('the expert directory: the experts of the district or city of the school, for its psychology staff only', async () => {
+  const psych = await as('psych_staff');
+  const expert = await as('expert');
+  const crisis = await as('crisis_group');
+  const res = await psych.get('/api/v1/counselling/experts');
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  const found = res.body.items.find((e) => e.account_id === expert.me.id);
+  assert.ok(found, JSON.stringify(res.body));
+  assert.equal(found.display_name, expert.me.display_name);
+  assert.equal(found.unit_kind, 'district');
+  assert.ok(!res.body.items.some((e) => e.account_id === crisis.me.id), 'only experts');
+  const explicit = await psych.get(`/api/v1/counselling/experts?school_id=${srv.accounts.psych_staff.scope_unit_id}`);
+  assert.deepEqual(explicit.body, res.body);
+  // A head teacher who is also on the centre's staff lists through the centre.
+  assert.equal((await (await as('head_teacher2')).get('/api/v1/counselling/experts')).status, 200);
+  // Another school's counsellors: not the same district, so not that expert;
+  // nor may they list the first school's.
+  const univ = await as('univ_psych_staff');
+  const theirs = await univ.get('/api/v1/counselling/experts');
+  assert.equal(theirs.status, 200);
+  assert.ok(!theirs.body.items.some((e) => e.account_id === expert.me.id));
+  assert.equal((await univ.get(`/api/v1/counselling/experts?school_id=${srv.accounts.psych_staff.scope_unit_id}`)).status, 403);
+  for (const u of ['student', 'head_teacher', 'school_leader', 'expert', 'crisis_group', 'guardian']) {
+    const r = await (await as(u)).get('/api/v1/counselling/experts');
+    assert.equal(r.status, 403, `${u}: ${JSON.stringify(r.body)}`);
+  }
+  assertError(await psych.get('/api/v1/counselling/experts?school_id=abc'), 400, 'invalid_argument', 'school_id');
+  assertError(await psych.get('/api/v1/counselling/experts?page=2'), 400, 'invalid_argument', 'page');
+  assert.equal((await psych.get('/api/v1/counselling/experts?school_id=999999999')).status, 404);
+
+  // A share names an expert of the directory: the university's counsellor
+  // may not share with the district's expert.
+  const student = (await univ.get('/api/v1/students?page_size=1')).body.items[0];
+  const rec = await univ.post('/api/v1/counselling/records', {
+    json: { student_id: student.id, risk: 'low', presenting_concern: '适应', notes: '新生适应', next_steps: '两周后回访' },
+  });
+  assert.equal(rec.status, 201, JSON.stringify(rec.body));
+  assertError(await univ.post(`/api/v1/counselling/records/${rec.body.id}/shares`, { json: { expert_account_id: expert.me.id, summary: '摘要' } }), 400, 'invalid_argument', 'expert_account_id');
+});
+
 test('supervision: the author shares a summary with an expert, who reads only that', async () => {
   const psych = await as('psych_staff');
   const expert = await as('expert');
@@ -310,4 +349,31 @@ test('supervision: the author shares a summary with an expert, who reads only th
   const log = await auditor.get('/api/v1/audit-events?page_size=200');
   assert.ok(log.body.items.some((e) => e.action === 'share' && e.object_id === me.record.id));
   assert.ok(log.body.items.some((e) => e.action === 'read' && e.object_type === 'counselling_share'));
+});
+
+test('a record of imminent risk names in its answer the crisis case opened for it; other risks name none', async () => {
+  const psych = await as('psych_staff');
+  const student = (await classmates())[0];
+  const base = { student_id: student.id, presenting_concern: '情绪激动', notes: '已陪同至心理中心' };
+  const high = await psych.post('/api/v1/counselling/records', { json: { ...base, risk: 'high' } });
+  assert.equal(high.status, 201, JSON.stringify(high.body));
+  assert.equal(high.body.crisis_case_id, undefined);
+  const imminent = await psych.post('/api/v1/counselling/records', { json: { ...base, risk: 'imminent' } });
+  assert.equal(imminent.status, 201, JSON.stringify(imminent.body));
+  const caseId = imminent.body.crisis_case_id;
+  assert.match(caseId ?? '', /^\d+$/, JSON.stringify(imminent.body));
+  // The crisis module opens the case under that id from the event (at once;
+  // the wait is the outbox's delivery, bounded here by 5 s).
+  let got;
+  for (let i = 0; i < 50; i++) {
+    got = await psych.get(`/api/v1/crisis/cases/${caseId}`);
+    if (got.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(got.status, 200, JSON.stringify(got.body));
+  assert.equal(got.body.source, 'counselling');
+  assert.equal(got.body.source_id, imminent.body.id);
+  assert.equal(got.body.student.id, student.id, JSON.stringify(got.body));
+  // The id is not a way in for others: a head teacher finds nothing.
+  assert.equal((await (await as('head_teacher')).get(`/api/v1/crisis/cases/${caseId}`)).status, 404);
 });

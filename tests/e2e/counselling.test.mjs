@@ -266,7 +266,9 @@ test('supervision: the author shares a summary with an expert, who reads only th
     await acknowledgeNoticesWhenShown(author.page);
     await author.page.goto(`/counselling/records/${recordId}`);
     await author.page.getByTestId('share-form').waitFor();
-    await author.page.getByTestId('share-expert').fill(expert.me.id);
+    // The expert is picked from the school's directory (district and city), not typed.
+    await author.page.getByTestId('share-expert').click();
+    await author.page.getByTestId(`share-expert-${expert.me.id}`).click();
     await author.page.getByTestId('share-summary').fill('初二学生，来访时情绪激动，已开启危机个案，请督导建议');
     await author.page.getByTestId('share-save').click();
     await author.page.getByTestId('share').first().waitFor();

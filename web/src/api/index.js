@@ -312,4 +312,6 @@ export const listCounsellingRecords = (params) => request('GET', '/counselling/r
 export const getCounsellingRecord = (id) => request('GET', `/counselling/records/${enc(id)}`);
 export const shareCounsellingRecord = (id, expertAccountId, summary) =>
   request('POST', `/counselling/records/${enc(id)}/shares`, { json: { expert_account_id: expertAccountId, summary } });
+// The experts the caller's school may share a summary with (督导).
+export const listCounsellingExperts = (params) => request('GET', '/counselling/experts', { query: params });
 export const listCounsellingShares = (params) => request('GET', '/counselling/shares', { query: params });
