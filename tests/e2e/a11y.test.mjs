@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kMenu } from '../../web/src/menu.js';
 import {
+  acknowledgeNoticesWhenShown,
   ApiClient,
   apiLoginInto,
   axeViolations,
@@ -80,14 +81,30 @@ async function pathsOf(api, me) {
 }
 
 // Every demo role set signs in and its pages are checked: its landing page
-// (/) always, and every other page its menu leads to, the detail pages behind
-// them (答题, a campaign, a student's history), 无权访问 and the missing page
-// — each of these once across all roles (a page checked for an earlier role
-// set is not checked again, which keeps the scan within a few minutes), on a
+// (/), every other page its menu leads to, the detail pages behind them
+// (答题, a campaign, a student's history), 无权访问 and the missing page, on a
 // desktop viewport; the pages of students, guardians, peer reporters and
-// head teachers, who use phones, also on a phone. Signed out: the sign-in
-// pages on a phone. One browser, one context per role set.
-test('axe-core: no serious or critical violation on any page for any demo role', { timeout: 600_000 }, async (t) => {
+// head teachers, who use phones, also on a phone; and every tab of a page
+// with tabs. A page shared by several role sets is opened for each of them
+// but scanned again only when it is built of different parts for this one
+// (its set of element kinds differs: other components, controls or
+// sections; more rows of the same table do not count), which keeps the scan
+// within a few minutes. Signed out: the sign-in pages on a
+// phone. One browser, one context per role set.
+async function structureOf(page) {
+  return page.evaluate(() => {
+    const kinds = new Set();
+    // Components by their block classes (el-table, xq-quota), not their
+    // states or modifiers (is-active, el-button--primary).
+    for (const e of document.querySelectorAll('body *')) {
+      const blocks = [...e.classList].filter((c) => /^(el|xq)-[a-z-]+$/.test(c) && !c.includes('--')).sort();
+      kinds.add(`${e.tagName}.${blocks.join('.')}`);
+    }
+    return [...kinds].sort().join('|');
+  });
+}
+
+test('axe-core: no serious or critical violation on any page for any demo role', { timeout: 900_000 }, async (t) => {
   const started = Date.now();
   const found = [];
   // Signed out: the sign-in pages.
@@ -101,8 +118,17 @@ test('axe-core: no serious or critical violation on any page for any demo role',
     await context.close();
   }
   const seen = new Set();
-  const checked = new Set();
+  const scanned = new Set(); // "<path> <viewport> <structure>"
   let visited = 0;
+  let scans = 0;
+  let tabs = 0;
+  const scan = async (page, where, key) => {
+    const structure = `${key} ${await structureOf(page)}`;
+    if (scanned.has(structure)) return;
+    scanned.add(structure);
+    scans += 1;
+    for (const v of await axeViolations(page)) found.push(`${where}: ${v}`);
+  };
   for (const account of server.accountList) {
     const { context, page } = await newPage(browser, server.baseUrl);
     try {
@@ -114,15 +140,23 @@ test('axe-core: no serious or critical violation on any page for any demo role',
       for (const p of await pathsOf(api, me)) {
         for (const viewport of phone ? [null, kPhoneViewport] : [null]) {
           const key = `${p.replace(/\/\d+$/, '/:id')} ${viewport ? 'phone' : 'desktop'}`;
-          if (p !== '/' && checked.has(key)) continue;
-          checked.add(key);
+          const where = `${p} (${account.username}: ${roles}${viewport ? ', phone' : ''})`;
           await page.setViewportSize(viewport || { width: 1280, height: 860 });
           await page.goto(p);
           await page.getByTestId('user-name').waitFor();
           await settle(page);
           visited += 1;
-          for (const v of await axeViolations(page)) {
-            found.push(`${p} (${account.username}: ${roles}${viewport ? ', phone' : ''}): ${v}`);
+          await scan(page, where, key);
+          // The other tabs of the page, each once it is shown.
+          const tabList = page.locator('.xq-page [role=tab]');
+          for (let i = 0; i < (await tabList.count()); i += 1) {
+            const tab = tabList.nth(i);
+            if ((await tab.getAttribute('aria-selected')) === 'true' || !(await tab.isVisible())) continue;
+            const label = (await tab.innerText()).trim();
+            await tab.click();
+            await settle(page);
+            tabs += 1;
+            await scan(page, `${where} tab ${label}`, `${key} tab ${i}`);
           }
         }
       }
@@ -130,9 +164,12 @@ test('axe-core: no serious or critical violation on any page for any demo role',
       await context.close();
     }
   }
-  t.diagnostic(`${visited} pages of ${seen.size} role sets in ${Math.round((Date.now() - started) / 1000)} s`);
+  t.diagnostic(
+    `${visited} page views and ${tabs} tabs of ${seen.size} role sets, ${scans} scans, in ${Math.round((Date.now() - started) / 1000)} s`,
+  );
   assert.ok(seen.size >= 15, `demo roles covered: ${[...seen].join(', ')}`);
-  assert.ok(visited >= 40, `pages checked: ${visited}`);
+  assert.ok(visited >= 40, `pages opened: ${visited}`);
+  assert.ok(tabs >= 3, `tabs opened: ${tabs}`);
   assert.deepEqual(found, []);
 });
 
@@ -282,4 +319,63 @@ test('after 下一题 the focus is on the new question and its position is annou
   } finally {
     await context.close();
   }
+});
+
+// Dialogs and drawers opened by a click, as their users meet them: the
+// phone drawer of a head teacher, a student's cancel confirmation on a phone,
+// the notices dialog, the campaign form and the account form.
+test('axe-core: no serious or critical violation in the dialogs users open', { timeout: 300_000 }, async () => {
+  const found = [];
+  const check = async (page, what, opened) => {
+    await opened.waitFor();
+    await settle(page);
+    for (const v of await axeViolations(page)) found.push(`${what}: ${v}`);
+  };
+  const as = async (username, viewport, steps) => {
+    const { context, page } = await newPage(browser, server.baseUrl, viewport ? { viewport } : {});
+    try {
+      await uiLogin(page, username, server.accounts[username].password);
+      await steps(page);
+    } finally {
+      await context.close();
+    }
+  };
+  await as('head_teacher', kPhoneViewport, async (page) => {
+    await page.getByTestId('nav-toggle').click();
+    await check(page, 'phone drawer (head_teacher)', page.locator('.el-drawer').first());
+  });
+  // A time the student books, then cancels.
+  const psych = new ApiClient(server.baseUrl);
+  await psych.login('psych_staff', server.accounts.psych_staff.password);
+  const hour = 3600 * 1000;
+  const at = (h) => new Date(Math.floor(Date.now() / hour) * hour + h * hour).toISOString();
+  const slot = await psych.post('/api/v1/counselling/slots', {
+    json: { slots: [{ room: '心理辅导室 2', starts_at: at(26), ends_at: at(27) }] },
+  });
+  assert.equal(slot.status, 201, JSON.stringify(slot.body));
+  await as('student', kPhoneViewport, async (page) => {
+    await page.goto('/counselling');
+    await settle(page);
+    await page.locator(`[data-testid="slot"][data-slot-id="${slot.body.items[0].id}"]`).getByTestId('book').click();
+    await page.getByTestId('my-booking').first().getByTestId('cancel').click();
+    await check(page, 'cancel a booking (student, phone)', page.locator('.el-message-box'));
+  });
+  await as('psych_staff', null, async (page) => {
+    // The notices dialog opens by itself when urgent notices wait, else from the bell.
+    const notices = page.getByTestId('notices');
+    await notices.waitFor({ timeout: 3_000 }).catch(() => {});
+    if (!(await notices.isVisible())) await page.getByTestId('notices-open').click();
+    await check(page, 'notices (psych_staff)', notices);
+    await acknowledgeNoticesWhenShown(page);
+    if (await notices.isVisible()) await page.keyboard.press('Escape');
+    await page.goto('/screening/campaigns');
+    await page.getByTestId('campaign-create').click();
+    await check(page, 'new campaign (psych_staff)', page.getByTestId('campaign-dialog'));
+  });
+  await as('school_data_admin', null, async (page) => {
+    await page.goto('/accounts');
+    await page.getByTestId('accounts-create').click();
+    await check(page, 'new account (school_data_admin)', page.getByTestId('create-username'));
+  });
+  assert.deepEqual(found, []);
 });
