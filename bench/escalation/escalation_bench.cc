@@ -2,7 +2,7 @@
 // the same minute, among many open ones (docs/performance.md "Escalation").
 //
 //   escalation_bench [--scale district|city] [--open N] [--due M]
-//                    [--batch B] [--db URL]
+//                    [--batch B] [--db URL] [--pause SECONDS]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
 // SQLite file unless --db names an empty one), raises N open warnings on
@@ -15,11 +15,13 @@
 // checkpointed in the background, here between the phases). Prints one
 // line of figures (wall and CPU time) and checks that exactly M escalated.
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "audit/audit.h"
@@ -42,6 +44,7 @@ struct Args {
   int64_t due = 1'000;
   int batch = jobs::RunnerOptions{}.batch;
   std::string db;
+  int pause = 0;  // seconds before the timed run, to attach a profiler
 };
 
 int Fail(const std::string& what) {
@@ -70,6 +73,8 @@ int main(int argc, char** argv) {
       a.batch = std::stoi(v);
     else if (k == "--db")
       a.db = v;
+    else if (k == "--pause")
+      a.pause = std::stoi(v);
     else
       return Fail("unknown option " + k);
   }
@@ -158,6 +163,10 @@ int main(int argc, char** argv) {
     getrusage(RUSAGE_SELF, &u);
     return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e3 + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e3;
   };
+  if (a.pause > 0) {
+    std::fprintf(stderr, "pid %d: the timed run starts in %d s\n", static_cast<int>(getpid()), a.pause);
+    std::this_thread::sleep_for(std::chrono::seconds(a.pause));
+  }
   const double cpu0 = cpu_ms();
   t = std::chrono::steady_clock::now();
   auto ran = runner.RunDue();
