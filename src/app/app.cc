@@ -122,10 +122,16 @@ void SubscribeModules(events::Dispatcher& d, db::Database& db) {
 // Every module's periodic jobs (docs/design.md "Jobs").
 absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::AuditLog& audit) {
   // A missed warning deadline escalates one step (warning/escalation.h).
+  // A burst of them (many due in the same minute) escalates as a batch.
   for (const char* kind : {warning::kAckDueJob, warning::kActionDueJob})
-    runner.Handle(kind, [&clock, &audit](soci::session& s, const jobs::Job& job) {
-      return warning::HandleDueIn(s, job, audit, clock.NowMicros());
-    });
+    runner.HandleBatch(
+        kind,
+        [&clock, &audit](soci::session& s, const jobs::Job& job) {
+          return warning::HandleDueIn(s, job, audit, clock.NowMicros());
+        },
+        [&clock, &audit](soci::session& s, const std::vector<jobs::Job>& due) {
+          return warning::HandleDueBatchIn(s, due, audit, clock.NowMicros());
+        });
   // Event ids handled more than a week ago are read again by no one (the
   // cursors are minutes ahead of them).
   notify::HandleSendJobs(runner, clock);

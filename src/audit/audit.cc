@@ -118,6 +118,10 @@ int64_t AuditLog::GroupWrites() {
 
 absl::Status AuditLog::RecordIn(soci::session& s, const Event& e) { return AppendIn(s, {&e}); }
 
+absl::Status AuditLog::RecordAllIn(soci::session& s, const std::vector<const Event*>& events) {
+  return AppendIn(s, events);
+}
+
 absl::Status AuditLog::AppendIn(soci::session& s, const std::vector<const Event*>& events) {
   if (events.empty()) return absl::OkStatus();
   for (const Event* e : events)
@@ -135,22 +139,30 @@ absl::Status AuditLog::AppendIn(soci::session& s, const std::vector<const Event*
     last_seq = 0;
     last_hash = kGenesis;
   }
+  // One statement for every entry: prepared once, run once per entry.
+  long long seq = 0, at = 0, actor = 0, student = 0, school = 0;
+  soci::indicator i_actor = soci::i_ok, i_student = soci::i_ok, i_school = soci::i_ok;
+  std::string role, action, otype, oid, outcome, purpose, detail, prev, hash;
+  soci::statement insert =
+      (s.prepare << "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, "
+                    "student_id, school_id, outcome, purpose, detail, prev_hash, hash) VALUES (:seq, :at, "
+                    ":actor, :role, :action, :otype, :oid, :student, :school, :outcome, :purpose, :detail, "
+                    ":prev, :hash)",
+       soci::use(seq), soci::use(at), soci::use(actor, i_actor), soci::use(role), soci::use(action), soci::use(otype),
+       soci::use(oid), soci::use(student, i_student), soci::use(school, i_school), soci::use(outcome),
+       soci::use(purpose), soci::use(detail), soci::use(prev), soci::use(hash));
   for (const Event* ev : events) {
     const Event& e = *ev;
-    const long long seq = last_seq + 1;
-    const long long at = clock_.NowMicros();
-    const std::string hash = ComputeHash(seq, at, e, last_hash);
-    long long actor = e.actor_id, student = e.student_id, school = e.school_id;
-    soci::indicator i_actor = actor ? soci::i_ok : soci::i_null;
-    soci::indicator i_student = student ? soci::i_ok : soci::i_null;
-    soci::indicator i_school = school ? soci::i_ok : soci::i_null;
-    s << "INSERT INTO audit_log (seq, at, actor_id, actor_role, action, object_type, object_id, "
-         "student_id, school_id, outcome, purpose, detail, prev_hash, hash) VALUES (:seq, :at, "
-         ":actor, :role, :action, :otype, :oid, :student, :school, :outcome, :purpose, :detail, "
-         ":prev, :hash)",
-        soci::use(seq), soci::use(at), soci::use(actor, i_actor), soci::use(e.actor_role), soci::use(e.action),
-        soci::use(e.object_type), soci::use(e.object_id), soci::use(student, i_student), soci::use(school, i_school),
-        soci::use(e.outcome), soci::use(e.purpose), soci::use(e.detail), soci::use(last_hash), soci::use(hash);
+    seq = last_seq + 1;
+    at = clock_.NowMicros();
+    hash = ComputeHash(seq, at, e, last_hash);
+    actor = e.actor_id, student = e.student_id, school = e.school_id;
+    i_actor = actor ? soci::i_ok : soci::i_null;
+    i_student = student ? soci::i_ok : soci::i_null;
+    i_school = school ? soci::i_ok : soci::i_null;
+    role = e.actor_role, action = e.action, otype = e.object_type, oid = e.object_id;
+    outcome = e.outcome, purpose = e.purpose, detail = e.detail, prev = last_hash;
+    insert.execute(true);
     last_seq = seq;
     last_hash = hash;
   }

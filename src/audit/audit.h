@@ -70,6 +70,9 @@ class AuditLog {
   absl::Status Record(const Event& e);
   // Appends inside the caller's open transaction (same commit as the change).
   absl::Status RecordIn(soci::session& s, const Event& e);
+  // The same for several entries, in order (the head is read and written
+  // once, the insert prepared once).
+  absl::Status RecordAllIn(soci::session& s, const std::vector<const Event*>& events);
   // Newest first; filters are optional.
   absl::StatusOr<std::vector<Entry>> List(int64_t before_seq, int limit,
                                           std::optional<std::string> action = std::nullopt);

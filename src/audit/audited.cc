@@ -31,16 +31,15 @@ InTransaction RecordingIn(AuditLog& log, Event e) {
 
 InTransaction RecordingIn(AuditLog& log, std::vector<Event> events) {
   return [&log, events = std::move(events)](soci::session& s) -> absl::Status {
-    for (const Event& e : events) {
-      absl::Status st;
-      try {
-        st = log.RecordIn(s, e);
-      } catch (...) {
-        st = db::StatusFromCurrentException("audit");
-      }
-      if (!st.ok()) return Unavailable(st);
+    std::vector<const Event*> all;
+    for (const Event& e : events) all.push_back(&e);
+    absl::Status st;
+    try {
+      st = log.RecordAllIn(s, all);
+    } catch (...) {
+      st = db::StatusFromCurrentException("audit");
     }
-    return absl::OkStatus();
+    return st.ok() ? st : Unavailable(st);
   };
 }
 

@@ -15,6 +15,25 @@ absl::StatusOr<int64_t> Publish(soci::session& s, Event e) {
   return e.id;
 }
 
+absl::Status PublishAll(soci::session& s, std::vector<Event>& events) {
+  if (events.empty()) return absl::OkStatus();
+  for (const Event& e : events)
+    if (e.kind.empty()) return Internal("an event needs a kind");
+  long long id = 0, school = 0, at = 0;
+  std::string kind, subject, payload;
+  soci::statement st =
+      (s.prepare << "INSERT INTO events (id, school_id, kind, subject, payload, created_at) VALUES (:i, :s, :k, :j, "
+                    ":p, :t)",
+       soci::use(id), soci::use(school), soci::use(kind), soci::use(subject), soci::use(payload), soci::use(at));
+  for (Event& e : events) {
+    if (e.id == 0) e.id = NewId();
+    id = e.id, school = e.school_id, at = e.created_at;
+    kind = e.kind, subject = e.subject, payload = e.payload;
+    st.execute(true);
+  }
+  return absl::OkStatus();
+}
+
 namespace {
 
 class OutboxLog final : public Log {

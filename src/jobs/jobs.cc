@@ -61,6 +61,27 @@ absl::StatusOr<bool> ScheduleIn(soci::session& s, const Job& job, int64_t now) {
   return st.get_affected_rows() == 1;
 }
 
+absl::Status ScheduleAllIn(soci::session& s, const std::vector<Job>& jobs, int64_t now) {
+  for (const Job& job : jobs) {
+    if (!ValidKind(job.kind)) return Internal("a job kind is lowercase letters, digits, '.' and '_'");
+    if (job.key.empty()) return Internal("a job needs a key");
+  }
+  if (jobs.empty()) return absl::OkStatus();
+  long long school = 0, due = 0, period = 0, at = now;
+  std::string kind, key, payload;
+  soci::statement st = (s.prepare << "INSERT INTO jobs (kind, job_key, school_id, payload, due_at, period_us, "
+                                     "created_at, updated_at) VALUES (:k, :j, :s, :p, :d, :r, :c, :u) "
+                                     "ON CONFLICT (kind, job_key) DO NOTHING",
+                        soci::use(kind), soci::use(key), soci::use(school), soci::use(payload), soci::use(due),
+                        soci::use(period), soci::use(at), soci::use(at));
+  for (const Job& job : jobs) {
+    kind = job.kind, key = job.key, payload = job.payload;
+    school = job.school_id, due = job.due_at, period = job.period_us;
+    st.execute(true);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> CancelIn(soci::session& s, std::string_view kind, std::string_view key, int64_t now) {
   std::string k(kind), j(key);
   long long at = now;
@@ -103,6 +124,11 @@ void JobRunner::Handle(std::string kind, JobHandler handler) {
 
 void JobRunner::HandlePaged(std::string kind, PagedJobHandler handler) {
   AddHandler(std::move(kind), std::move(handler), true);
+}
+
+void JobRunner::HandleBatch(std::string kind, JobHandler one, BatchJobHandler many) {
+  Handle(kind, std::move(one));
+  if (auto it = handlers_.find(kind); it != handlers_.end()) it->second.many = std::move(many);
 }
 
 void JobRunner::AddHandler(std::string kind, PagedJobHandler handler, bool paged) {
@@ -154,13 +180,18 @@ absl::StatusOr<std::vector<Job>> JobRunner::Claim() {
       soci::rowset<soci::row> rows = (s.prepare << sql, soci::use(n), soci::use(m));
       for (const auto& r : rows) found.push_back(StateOf(r));
     }
+    if (found.empty()) return absl::OkStatus();
     long long expires = now + options_.lease_us, at = now;
+    std::string kind, key;
+    soci::statement lease =
+        (s.prepare << "UPDATE jobs SET lease_holder = :h, lease_expires_at = :e, updated_at = :u "
+                      "WHERE kind = :k AND job_key = :j",
+         soci::use(options_.holder), soci::use(expires), soci::use(at), soci::use(kind), soci::use(key));
     for (const JobState& j : found) {
       if (!j.lease_holder.empty())
         spdlog::warn("job {}/{}: the lease of {} expired; taken over", j.job.kind, j.job.key, j.lease_holder);
-      s << "UPDATE jobs SET lease_holder = :h, lease_expires_at = :e, updated_at = :u WHERE kind = :k AND "
-           "job_key = :j",
-          soci::use(options_.holder), soci::use(expires), soci::use(at), soci::use(j.job.kind), soci::use(j.job.key);
+      kind = j.job.kind, key = j.job.key;
+      lease.execute(true);
       out.push_back(j.job);
     }
     return absl::OkStatus();
@@ -198,6 +229,32 @@ absl::Status JobRunner::RunIn(soci::session& s, const Job& job) {
   return absl::OkStatus();
 }
 
+absl::Status JobRunner::RunAllIn(soci::session& s, const std::vector<Job>& jobs, size_t from, size_t to) {
+  auto it = handlers_.find(jobs[from].kind);
+  if (it == handlers_.end() || !it->second.many || it->second.paged) return Internal("no batch handler");
+  XQ_RETURN_IF_ERROR(it->second.many(s, std::vector<Job>(jobs.begin() + from, jobs.begin() + to)));
+  const long long now = clock_.NowMicros();
+  long long due = 0, at = now;
+  std::string state, payload, kind, key;
+  // As RunIn completes each, through one prepared statement.
+  soci::statement done =
+      (s.prepare << "UPDATE jobs SET state = :s, due_at = :d, payload = :p, "
+                    "lease_holder = NULL, lease_expires_at = 0, attempts = 0, runs = runs + 1, last_error = '', "
+                    "updated_at = :u WHERE kind = :k AND job_key = :j AND lease_holder = :h AND "
+                    "lease_expires_at > :n",
+       soci::use(state), soci::use(due), soci::use(payload), soci::use(at), soci::use(kind), soci::use(key),
+       soci::use(options_.holder), soci::use(at));
+  for (size_t i = from; i < to; ++i) {
+    const Job& job = jobs[i];
+    due = job.period_us > 0 ? now + job.period_us : job.due_at;
+    state = job.period_us > 0 ? "pending" : "done";
+    payload = job.payload, kind = job.kind, key = job.key;
+    done.execute(true);
+    if (done.get_affected_rows() != 1) return absl::AbortedError("a job's lease was lost; the batch is rolled back");
+  }
+  return absl::OkStatus();
+}
+
 void JobRunner::RecordFailureIn(soci::session& s, const Job& job, const absl::Status& st) {
   const long long now = clock_.NowMicros();
   const long long retry = now + std::min<int64_t>(int64_t{600'000'000}, int64_t{10'000'000} * (job.attempts + 1));
@@ -228,7 +285,35 @@ absl::StatusOr<int> JobRunner::RunSome(const std::vector<Job>& jobs, size_t* nex
     completed = 0;
     failed.clear();
     const auto began = std::chrono::steady_clock::now();
+    size_t one_by_one_until = first;  // jobs whose batch failed run alone
     while (*next < jobs.size() && (*next == first || std::chrono::steady_clock::now() - began < options_.batch_time)) {
+      if (*next >= one_by_one_until) {
+        auto h = handlers_.find(jobs[*next].kind);
+        size_t to = *next;
+        while (to < jobs.size() && to - *next < static_cast<size_t>(std::max(1, options_.group)) &&
+               jobs[to].kind == jobs[*next].kind)
+          ++to;
+        if (h != handlers_.end() && h->second.many && to - *next > 1) {
+          s << "SAVEPOINT xq_jobs";
+          absl::Status bs;
+          try {
+            bs = RunAllIn(s, jobs, *next, to);
+          } catch (...) {
+            bs = db::StatusFromCurrentException("jobs " + jobs[*next].kind);
+          }
+          if (bs.ok()) {
+            s << "RELEASE SAVEPOINT xq_jobs";
+            completed += static_cast<int>(to - *next);
+            *next = to;
+            continue;
+          }
+          s << "ROLLBACK TO SAVEPOINT xq_jobs";
+          s << "RELEASE SAVEPOINT xq_jobs";
+          spdlog::info("{} jobs {} rolled back as a batch ({}); running them one by one", to - *next, jobs[*next].kind,
+                       bs.ToString());
+          one_by_one_until = to;
+        }
+      }
       const Job& job = jobs[(*next)++];
       s << "SAVEPOINT xq_job";
       absl::Status js;
@@ -258,10 +343,14 @@ absl::StatusOr<int> JobRunner::RunSome(const std::vector<Job>& jobs, size_t* nex
 void JobRunner::Release(const std::vector<Job>& jobs, size_t from) {
   absl::Status st = db_.InTransaction([&](soci::session& s) {
     long long at = clock_.NowMicros();
-    for (size_t i = from; i < jobs.size(); ++i)
-      s << "UPDATE jobs SET lease_holder = NULL, lease_expires_at = 0, updated_at = :u WHERE kind = :k AND "
-           "job_key = :j AND lease_holder = :h",
-          soci::use(at), soci::use(jobs[i].kind), soci::use(jobs[i].key), soci::use(options_.holder);
+    std::string kind, key;
+    soci::statement release = (s.prepare << "UPDATE jobs SET lease_holder = NULL, lease_expires_at = 0, updated_at = "
+                                            ":u WHERE kind = :k AND job_key = :j AND lease_holder = :h",
+                               soci::use(at), soci::use(kind), soci::use(key), soci::use(options_.holder));
+    for (size_t i = from; i < jobs.size(); ++i) {
+      kind = jobs[i].kind, key = jobs[i].key;
+      release.execute(true);
+    }
     return absl::OkStatus();
   });
   if (!st.ok()) spdlog::warn("job leases not given back (they expire by themselves): {}", st.ToString());

@@ -19,7 +19,9 @@
 // savepoint, so a burst of deadlines (a thousand warnings due in the same
 // minute) costs a few commits instead of two per job. A failing job rolls
 // back to its savepoint only; a transaction holds the write lock for at
-// most `batch_time` before the next one starts.
+// most `batch_time` before the next one starts. A kind with a batch
+// handler (HandleBatch) runs its consecutive due jobs, up to `group`, in
+// one call and one savepoint; if that fails, they run again one by one.
 //
 // Times come from the injected Clock, so tests drive deadlines with a
 // FakeClock. Thread-safe.
@@ -66,6 +68,8 @@ struct JobState {
 // exists exactly when the change does). Idempotent on kind + key: false
 // when such a job exists already (whatever its state), which is left as it is.
 absl::StatusOr<bool> ScheduleIn(soci::session& s, const Job& job, int64_t now);
+// The same for several jobs, through one prepared insert.
+absl::Status ScheduleAllIn(soci::session& s, const std::vector<Job>& jobs, int64_t now);
 // Cancels a pending job inside the caller's transaction; false if none.
 absl::StatusOr<bool> CancelIn(soci::session& s, std::string_view kind, std::string_view key, int64_t now);
 absl::StatusOr<std::optional<JobState>> GetJob(db::Database& db, std::string_view kind, std::string_view key);
@@ -81,12 +85,19 @@ using JobHandler = std::function<absl::Status(soci::session& s, const Job& job)>
 // crash goes on from its last committed page; the period counts from the
 // end of a pass.
 using PagedJobHandler = std::function<absl::StatusOr<std::optional<std::string>>(soci::session& s, const Job& job)>;
+// Runs several due jobs of one kind inside their transaction, with the
+// effect of running each alone, in order, through the kind's JobHandler
+// (what a burst of deadlines costs is then a few statements for all of
+// them instead of a few for each). An error rolls all of them back, and the
+// runner runs each through the JobHandler instead, in its own savepoint.
+using BatchJobHandler = std::function<absl::Status(soci::session& s, const std::vector<Job>& jobs)>;
 
 struct RunnerOptions {
   std::string holder;  // this server's name in leases; empty: host:pid:random
   int64_t lease_us = 60'000'000;
   std::chrono::milliseconds poll{1000};
-  int batch = 64;                             // jobs taken per lease transaction
+  int batch = 512;                            // jobs taken per lease transaction
+  int group = 256;                            // jobs per call of a batch handler
   std::chrono::milliseconds batch_time{200};  // longest run of jobs in one transaction
 };
 
@@ -101,6 +112,9 @@ class JobRunner {
   // kinds it handles.
   void Handle(std::string kind, JobHandler handler);
   void HandlePaged(std::string kind, PagedJobHandler handler);
+  // The handler of a kind, and the one for several of its jobs at once
+  // (consecutive due jobs of the kind in a batch).
+  void HandleBatch(std::string kind, JobHandler one, BatchJobHandler many);
   // Declares a periodic job (kind + key), first due `first_due_at`, then
   // every period after each run; idempotent (an existing job keeps its
   // schedule, with the new period).
@@ -123,6 +137,9 @@ class JobRunner {
   absl::Status Run(const Job& job);
   // The handler and the completion inside `s` (no transaction of its own).
   absl::Status RunIn(soci::session& s, const Job& job);
+  // The batch handler of jobs[from, to) (one kind) and their completion
+  // inside `s`; an error leaves `s` for the caller to roll back.
+  absl::Status RunAllIn(soci::session& s, const std::vector<Job>& jobs, size_t from, size_t to);
   // Records a failed run inside `s`: the lease goes, the error stays, and
   // the job waits a while.
   void RecordFailureIn(soci::session& s, const Job& job, const absl::Status& st);
@@ -140,6 +157,7 @@ class JobRunner {
   struct Handler {
     PagedJobHandler fn;
     bool paged = false;
+    BatchJobHandler many;  // may be empty
   };
   std::map<std::string, Handler> handlers_;  // fixed after Start()
   std::string kinds_sql_;                    // "'a', 'b'"

@@ -23,6 +23,15 @@ class JobsTest : public ::testing::Test {
     db_.reset();
     std::filesystem::remove_all(dir_);
   }
+  long long Count(const std::string& sql) {
+    long long n = 0;
+    EXPECT_TRUE(db_->Run([&](soci::session& s) {
+                     s << sql, soci::into(n);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return n;
+  }
   std::filesystem::path dir_;
   std::unique_ptr<db::Database> db_;
   FakeClock clock_;
@@ -155,6 +164,47 @@ TEST_F(JobsTest, ABurstOfDueJobsRunsInBatchesAndAFailureRollsBackOnlyItsOwnEffec
   EXPECT_EQ(thrown->job.attempts, 1);
   EXPECT_EQ(thrown->last_error, "job test.burst: database error") << "an exception counts as a failure";
   EXPECT_EQ(runner.RunDue().value(), 0) << "the two failures wait for their back-off";
+}
+
+TEST_F(JobsTest, ABatchHandlerTakesConsecutiveJobsAndAFailedBatchRunsOneByOne) {
+  JobRunner runner(*db_, clock_, {.batch = 40, .group = 16});
+  ASSERT_TRUE(db_->Run([](soci::session& s) {
+                   s << "CREATE TABLE group_effects (k TEXT)";
+                   return absl::OkStatus();
+                 })
+                  .ok());
+  std::vector<size_t> groups;
+  int alone = 0;
+  runner.HandleBatch(
+      "test.group",
+      [&](soci::session& s, const Job& job) -> absl::Status {
+        ++alone;
+        if (job.key == "k013") return absl::UnavailableError("refused");
+        s << "INSERT INTO group_effects (k) VALUES (:k)", soci::use(job.key);
+        return absl::OkStatus();
+      },
+      [&](soci::session& s, const std::vector<Job>& jobs) -> absl::Status {
+        groups.push_back(jobs.size());
+        for (const Job& job : jobs) s << "INSERT INTO group_effects (k) VALUES (:k)", soci::use(job.key);
+        for (const Job& job : jobs)
+          if (job.key == "k013") return absl::UnavailableError("one of them refused");
+        return absl::OkStatus();
+      });
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(
+        runner.Schedule({.kind = "test.group", .key = fmt::format("k{:03}", i), .due_at = clock_.NowMicros() + i})
+            .ok());
+  clock_.Advance(100);
+  EXPECT_EQ(runner.RunDue().value(), 49);
+  EXPECT_EQ(groups, (std::vector<size_t>{16, 16, 8, 10})) << "groups of at most 16 within claims of 40";
+  EXPECT_EQ(alone, 16) << "the group holding the refused job ran again one by one";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM group_effects"), 49) << "the failed group's own writes rolled back";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM group_effects WHERE k = 'k013'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM jobs WHERE kind = 'test.group' AND state = 'done'"), 49);
+  auto refused = GetJob(*db_, "test.group", "k013").value();
+  EXPECT_EQ(refused->state, "pending");
+  EXPECT_EQ(refused->job.attempts, 1);
+  EXPECT_EQ(refused->last_error, "refused");
 }
 
 TEST_F(JobsTest, AJobThatOutlivesItsLeaseRollsBackInABatchAndTheOthersStay) {

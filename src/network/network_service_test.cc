@@ -38,11 +38,7 @@ class NetworkTest : public ::testing::Test {
     store_ = NewSociNetworkStore(*db_);
     svc_ = std::make_unique<NetworkService>(*store_, *audit_, clock_);
     esc_ = std::make_unique<warning::EscalationService>(*db_, *audit_, clock_);
-    runner_ = std::make_unique<jobs::JobRunner>(*db_, clock_);
-    for (const char* kind : {warning::kAckDueJob, warning::kActionDueJob})
-      runner_->Handle(kind, [this](soci::session& s, const jobs::Job& job) {
-        return warning::HandleDueIn(s, job, *audit_, clock_.NowMicros());
-      });
+    UseRunner(true);
     // 天津 /1/ → 和平区 /1/2/ → 一中 /1/2/3/ → 七年级 /1/2/3/4/ → 1班 /1/2/3/4/5/, 2班 …/6/;
     // 大学 /1/10/ → 学院 /1/10/11/ → 1班 /1/10/11/12/.
     Unit(1, 0, "city", "", "/1/", 0);
@@ -158,6 +154,41 @@ class NetworkTest : public ::testing::Test {
     return n;
   }
   int Due() { return runner_->RunDue().value(); }
+  // The runner as the server has it (a batch handler beside the one for a
+  // single job), or with the single-job handler only.
+  void UseRunner(bool batch) {
+    runner_ = std::make_unique<jobs::JobRunner>(*db_, clock_);
+    for (const char* kind : {warning::kAckDueJob, warning::kActionDueJob}) {
+      auto one = [this](soci::session& s, const jobs::Job& job) {
+        return warning::HandleDueIn(s, job, *audit_, clock_.NowMicros());
+      };
+      if (!batch) {
+        runner_->Handle(kind, one);
+        continue;
+      }
+      runner_->HandleBatch(kind, one, [this](soci::session& s, const std::vector<jobs::Job>& due) {
+        absl::Status st = warning::HandleDueBatchIn(s, due, *audit_, clock_.NowMicros());
+        if (st.ok()) batched_ += static_cast<int>(due.size());
+        return st;
+      });
+    }
+  }
+  // Rows of a query, one string each (columns joined by '|').
+  std::vector<std::string> Rows(const std::string& sql) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(db_->Run([&](soci::session& s) {
+                     soci::rowset<soci::row> rows = s.prepare << sql;
+                     for (const auto& r : rows) {
+                       std::string line;
+                       for (std::size_t i = 0; i < r.size(); ++i)
+                         line += (i ? "|" : "") + (r.get_indicator(i) == soci::i_null ? "NULL" : db::GetStr(r, i));
+                       out.push_back(line);
+                     }
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return out;
+  }
 
   std::filesystem::path dir_;
   FakeClock clock_;
@@ -168,6 +199,7 @@ class NetworkTest : public ::testing::Test {
   std::unique_ptr<warning::EscalationService> esc_;
   std::unique_ptr<jobs::JobRunner> runner_;
   int64_t a1_ = 0, a2_ = 0, b1_ = 0, u1_ = 0;
+  int batched_ = 0;  // jobs the batch handler took
   Actor peer_, head_, head_b_, grade_, psych_, leader_, district_crisis_, city_crisis_, dept_, univ_leader_;
 };
 
@@ -200,6 +232,78 @@ TEST_F(NetworkTest, AMissedAcknowledgementClimbsTheK12ChainOneStepAtATimeAndOnly
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE kind = 'warning.escalated'"), 5);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'escalate'"), 5);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE kind = 'warning.raised'"), 1);
+}
+
+TEST_F(NetworkTest, ABurstOfDueWarningsEscalatesAsABatchWithTheEffectOfOneJobAtATime) {
+  // The same burst through the single-job handler and through the batch
+  // handler: the same rows, warning ids aside (new at every run).
+  auto run = [&](bool batch) {
+    clock_.Set(1'788'000'000'000'000);
+    UseRunner(batch);
+    std::vector<std::pair<int64_t, std::string>> ids;  // warning id, its stand-in
+    auto raise = [&](int64_t student, const std::string& path, long long school, int level, std::string_view step,
+                     const std::string& name) { ids.emplace_back(Raise(student, path, school, level, step), name); };
+    raise(a1_, "/1/2/3/4/5/", 3, 1, "", "W1");
+    raise(a2_, "/1/2/3/4/5/", 3, 1, "", "W2");
+    raise(b1_, "/1/2/3/4/6/", 3, 1, "", "W3");
+    raise(u1_, "/1/10/11/12/", 10, 1, "", "W4");
+    raise(b1_, "/1/2/3/4/6/", 3, 1, "school_leader", "W5");
+    // Acknowledged without its job cancelled, and closed likewise: their
+    // jobs fall due but must not escalate them.
+    EXPECT_TRUE(db_->Run([&](soci::session& s) {
+                     long long w2 = ids[1].first, w3 = ids[2].first;
+                     s << "UPDATE warnings SET state = 'acknowledged' WHERE id = :i", soci::use(w2);
+                     s << "UPDATE warnings SET state = 'closed' WHERE id = :i", soci::use(w3);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    clock_.Advance(kHour + 1);
+    EXPECT_EQ(Due(), 5) << "every due job completes";
+    EXPECT_EQ(batched_, batch ? 5 : 0) << "the batch handler took them all at once";
+    EXPECT_EQ(Due(), 0);
+    std::vector<std::string> rows;
+    for (const char* sql :
+         {"SELECT student_id, owner_step, state, level, ack_due_at, action_due_at, escalated_at FROM warnings "
+          "ORDER BY student_id, owner_step",
+          "SELECT account_id, kind, params, link, urgent, created_at FROM notices ORDER BY account_id, kind, params",
+          "SELECT actor_role, action, object_type, object_id, student_id, school_id, detail, at FROM audit_log "
+          "ORDER BY seq",
+          "SELECT kind, subject, CASE WHEN kind = 'notice.posted' THEN '' ELSE payload END FROM events "
+          "ORDER BY kind, subject, 3",
+          "SELECT kind, job_key, state, due_at, lease_holder FROM jobs WHERE kind LIKE 'warning.%' "
+          "ORDER BY kind, job_key"}) {
+      for (std::string row : Rows(sql)) {
+        for (const auto& [id, name] : ids) {
+          for (const std::string& form : {IdToString(id), std::to_string(id)}) {
+            for (size_t at = row.find(form); at != std::string::npos; at = row.find(form, at))
+              row.replace(at, form.size(), name);
+          }
+        }
+        rows.push_back(row);
+      }
+    }
+    TearDown();
+    SetUp();
+    batched_ = 0;
+    return rows;
+  };
+  const std::vector<std::string> one_by_one = run(false);
+  const std::vector<std::string> batched = run(true);
+  EXPECT_EQ(batched, one_by_one);
+  auto has = [&](const std::string& part) {
+    return std::count_if(batched.begin(), batched.end(),
+                         [&](const std::string& r) { return r.find(part) != std::string::npos; });
+  };
+  EXPECT_EQ(has("|grade|open|"), 1) << "甲一 climbed to the grade";
+  EXPECT_EQ(has("|department|open|"), 1) << "丙一 climbed to the department";
+  EXPECT_EQ(has("|district_crisis|open|"), 1) << "the leader's warning climbed to the district";
+  EXPECT_EQ(has("|class|acknowledged|"), 1) << "acknowledged: stays";
+  EXPECT_EQ(has("|class|closed|"), 1) << "closed: stays";
+  EXPECT_EQ(has("\"missed\":\"acknowledge\""), 3) << "one audit entry per escalation";
+  EXPECT_EQ(has("1004|warning_escalated|"), 1) << "the grade head is told";
+  EXPECT_EQ(has("1009|warning_escalated|"), 1) << "the department head is told";
+  EXPECT_EQ(has("1007|warning_escalated|"), 1) << "the district crisis group is told";
+  EXPECT_EQ(has("warning.escalated|"), 3);
 }
 
 TEST_F(NetworkTest, HigherEducationClimbsDepartmentThenSkipsTheDistrict) {

@@ -136,27 +136,38 @@ class SqlNoticeStore final : public NoticeStore {
 }  // namespace
 
 void PostNotices(soci::session& s, const std::vector<Notice>& notices, int64_t now) {
+  if (notices.empty()) return;
+  // One insert for every notice: prepared once, run once per notice.
+  long long id = 0, school = 0, account = 0, actor = 0, at = 0;
+  int urgent = 0;
+  soci::indicator ischool = soci::i_ok, iactor = soci::i_ok;
+  std::string kind, actor_name, params, link;
+  soci::statement insert =
+      (s.prepare << "INSERT INTO notices (id, school_id, account_id, kind, actor_id, actor_name, params, created_at, "
+                    "link, urgent) VALUES (:i, :s, :a, :k, :b, :n, :p, :t, :l, :u)",
+       soci::use(id), soci::use(school, ischool), soci::use(account), soci::use(kind), soci::use(actor, iactor),
+       soci::use(actor_name), soci::use(params), soci::use(at), soci::use(link), soci::use(urgent));
+  std::vector<events::Event> posted;
   for (const Notice& n : notices) {
-    long long id = n.id ? n.id : NewId(), school = n.school_id, account = n.account_id, actor = n.actor_id,
-              at = n.created_at ? n.created_at : now;
-    int urgent = n.urgent ? 1 : 0;
-    soci::indicator ischool = school ? soci::i_ok : soci::i_null;
-    soci::indicator iactor = actor ? soci::i_ok : soci::i_null;
-    std::string params = ParamsText(n.params);
-    s << "INSERT INTO notices (id, school_id, account_id, kind, actor_id, actor_name, params, created_at, link, "
-         "urgent) VALUES (:i, :s, :a, :k, :b, :n, :p, :t, :l, :u)",
-        soci::use(id), soci::use(school, ischool), soci::use(account), soci::use(n.kind), soci::use(actor, iactor),
-        soci::use(n.actor_name), soci::use(params), soci::use(at), soci::use(n.link), soci::use(urgent);
+    id = n.id ? n.id : NewId(), school = n.school_id, account = n.account_id, actor = n.actor_id,
+    at = n.created_at ? n.created_at : now;
+    urgent = n.urgent ? 1 : 0;
+    ischool = school ? soci::i_ok : soci::i_null;
+    iactor = actor ? soci::i_ok : soci::i_null;
+    kind = n.kind, actor_name = n.actor_name, link = n.link;
+    params = ParamsText(n.params);
+    insert.execute(true);
     if (!n.urgent) continue;
     Json payload = {
         {"notice_id", id}, {"account_id", account}, {"school_id", school}, {"kind", n.kind}, {"link", n.link}};
-    auto published = events::Publish(s, {.school_id = school,
-                                         .kind = std::string(kNoticePosted),
-                                         .subject = fmt::format("account:{}", account),
-                                         .payload = payload.dump(),
-                                         .created_at = at});
-    if (!published.ok()) throw std::runtime_error("notice.posted not published: " + published.status().ToString());
+    posted.push_back({.school_id = school,
+                      .kind = std::string(kNoticePosted),
+                      .subject = fmt::format("account:{}", account),
+                      .payload = payload.dump(),
+                      .created_at = at});
   }
+  if (auto published = events::PublishAll(s, posted); !published.ok())
+    throw std::runtime_error("notice.posted not published: " + published.ToString());
 }
 
 std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id, const std::string& unit_path) {

@@ -1,6 +1,9 @@
 #include "warning/escalation.h"
 
+#include <algorithm>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "audit/audited.h"
 #include "core/ids.h"
@@ -59,6 +62,14 @@ Warning RowToWarning(const soci::row& r) {
   return w;
 }
 
+// A warning with its student's name and number; the condition follows.
+constexpr std::string_view kSelectWarning =
+    "SELECT w.id, w.school_id, w.student_id, w.unit_path, w.label, w.state, w.created_at, "
+    "w.acknowledged_by, w.acknowledged_at, w.source, w.level, w.owner_step, w.higher_ed, "
+    "w.ack_due_at, w.action_due_at, w.escalated_at, w.summary, w.ref_type, w.ref_id, w.closed_by, "
+    "w.closed_at, w.close_reason, st.name AS student_name, st.student_no FROM warnings w "
+    "JOIN students st ON st.id = w.student_id WHERE ";
+
 nlohmann::json TimelinePayload(const Warning& w, std::string_view summary, int64_t at) {
   return {{"warning_id", w.id},    {"student_id", w.student_id},
           {"data_class", "D4"},    {"summary_zh", std::string(summary)},
@@ -82,10 +93,10 @@ absl::Status PublishIn(soci::session& s, const Warning& w, std::string_view kind
 // warning_escalated, with the level and step only (no name, no detail).
 // Urgent (also sent through the outbound channels, and the notices dialog
 // opens at sign-in), linked to the screen where the owner acknowledges it.
-void TellOwners(soci::session& s, const Warning& w, std::string_view kind, int64_t now) {
+void AddNotices(const Warning& w, const std::vector<int64_t>& owners, std::string_view kind, int64_t now,
+                std::vector<notice::Notice>& notices) {
   const bool class_step = w.owner_step == kStepClass || w.owner_step == kStepGrade || w.owner_step == kStepDepartment;
-  std::vector<notice::Notice> notices;
-  for (int64_t account : OwnersOf(s, w.owner_step, w.unit_path)) {
+  for (int64_t account : owners) {
     notice::Notice n;
     n.school_id = w.school_id;
     n.account_id = account;
@@ -99,6 +110,11 @@ void TellOwners(soci::session& s, const Warning& w, std::string_view kind, int64
     n.link = class_step ? "/network/class" : "/network/board";
     notices.push_back(std::move(n));
   }
+}
+
+void TellOwners(soci::session& s, const Warning& w, std::string_view kind, int64_t now) {
+  std::vector<notice::Notice> notices;
+  AddNotices(w, OwnersOf(s, w.owner_step, w.unit_path), kind, now, notices);
   notice::PostNotices(s, notices, now);
 }
 
@@ -163,23 +179,81 @@ void SaveDeadlinesIn(soci::session& s, int64_t school_id, const Deadlines& d, in
       soci::use(who), soci::use(at);
 }
 
-std::vector<int64_t> OwnersOf(soci::session& s, std::string_view step, const std::string& unit_path) {
-  std::string role, kinds;
-  if (step == kStepClass) {
-    role = "head_teacher", kinds = "'class', 'dorm'";
-  } else if (step == kStepGrade || step == kStepDepartment) {
-    role = "grade_head", kinds = "'grade', 'department'";
-  } else if (step == kStepPsychCentre) {
-    role = "psych_staff", kinds = "'school'";
-  } else if (step == kStepSchoolLeader) {
-    role = "school_leader", kinds = "'school'";
-  } else if (step == kStepDistrictCrisis) {
-    role = "crisis_group", kinds = "'district'";
-  } else if (step == kStepCityCrisis) {
-    role = "crisis_group", kinds = "'city'";
-  } else {
-    return {};
+namespace {
+
+// Who owns a step: a role on a unit of these kinds among the unit's own
+// and its ancestors.
+struct StepOwner {
+  std::string_view role;
+  std::vector<std::string_view> kinds;
+};
+
+std::optional<StepOwner> StepOwnerOf(std::string_view step) {
+  if (step == kStepClass) return StepOwner{"head_teacher", {"class", "dorm"}};
+  if (step == kStepGrade || step == kStepDepartment) return StepOwner{"grade_head", {"grade", "department"}};
+  if (step == kStepPsychCentre) return StepOwner{"psych_staff", {"school"}};
+  if (step == kStepSchoolLeader) return StepOwner{"school_leader", {"school"}};
+  if (step == kStepDistrictCrisis) return StepOwner{"crisis_group", {"district"}};
+  if (step == kStepCityCrisis) return StepOwner{"crisis_group", {"city"}};
+  return std::nullopt;
+}
+
+std::string Quoted(const std::vector<std::string_view>& words) {
+  std::string out;
+  for (std::string_view w : words) out += fmt::format("{}'{}'", out.empty() ? "" : ", ", w);
+  return out;
+}
+
+// OwnersOf for several (step, unit path) pairs through one query: the
+// owners of each, as OwnersOf finds them.
+std::vector<std::vector<int64_t>> OwnersOfAll(soci::session& s,
+                                              const std::vector<std::pair<std::string_view, std::string>>& asked) {
+  std::vector<std::vector<int64_t>> out(asked.size());
+  std::set<int64_t> ids;
+  std::set<std::string_view> roles;
+  for (const auto& [step, path] : asked) {
+    if (!StepOwnerOf(step)) continue;
+    roles.insert(StepOwnerOf(step)->role);
+    for (int64_t id : org::IdsOfPath(path)) ids.insert(id);
   }
+  if (ids.empty()) return out;
+  std::string id_list, role_list;
+  for (int64_t id : ids) id_list += (id_list.empty() ? "" : ", ") + std::to_string(id);
+  role_list = Quoted(std::vector<std::string_view>(roles.begin(), roles.end()));
+  struct Held {
+    int64_t account, unit;
+    std::string role, kind;
+  };
+  std::vector<Held> held;
+  soci::rowset<soci::row> rows =
+      (s.prepare << "SELECT DISTINCT g.account_id, g.org_unit_id, g.role, u.kind FROM role_assignments g JOIN "
+                    "org_units u ON u.id = g.org_unit_id JOIN accounts a ON a.id = g.account_id WHERE a.disabled = 0 "
+                    "AND g.role IN (" +
+                        role_list + ") AND g.org_unit_id IN (" + id_list + ")");
+  for (const auto& r : rows)
+    held.push_back({db::GetInt(r, std::size_t{0}), db::GetInt(r, std::size_t{1}), db::GetStr(r, 2), db::GetStr(r, 3)});
+  for (size_t i = 0; i < asked.size(); ++i) {
+    const auto owner = StepOwnerOf(asked[i].first);
+    if (!owner) continue;
+    const std::vector<int64_t> path_ids = org::IdsOfPath(asked[i].second);
+    std::set<int64_t> found;
+    for (const Held& h : held) {
+      if (h.role != owner->role) continue;
+      if (std::find(owner->kinds.begin(), owner->kinds.end(), h.kind) == owner->kinds.end()) continue;
+      if (std::find(path_ids.begin(), path_ids.end(), h.unit) == path_ids.end()) continue;
+      found.insert(h.account);
+    }
+    out[i].assign(found.begin(), found.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<int64_t> OwnersOf(soci::session& s, std::string_view step, const std::string& unit_path) {
+  const auto owner = StepOwnerOf(step);
+  if (!owner) return {};
+  std::string role(owner->role), kinds = Quoted(owner->kinds);
   std::vector<int64_t> out;
   // The owners sit on the unit or one of its ancestors, whose ids the path
   // names: an index lookup per unit, whatever the size of the city.
@@ -198,13 +272,7 @@ std::vector<int64_t> OwnersOf(soci::session& s, std::string_view step, const std
 absl::StatusOr<std::optional<Warning>> GetWarningIn(soci::session& s, int64_t id) {
   long long wid = id;
   std::optional<Warning> out;
-  soci::rowset<soci::row> rows =
-      (s.prepare << "SELECT w.id, w.school_id, w.student_id, w.unit_path, w.label, w.state, w.created_at, "
-                    "w.acknowledged_by, w.acknowledged_at, w.source, w.level, w.owner_step, w.higher_ed, "
-                    "w.ack_due_at, w.action_due_at, w.escalated_at, w.summary, w.ref_type, w.ref_id, w.closed_by, "
-                    "w.closed_at, w.close_reason, st.name AS student_name, st.student_no FROM warnings w "
-                    "JOIN students st ON st.id = w.student_id WHERE w.id = :id",
-       soci::use(wid));
+  soci::rowset<soci::row> rows = (s.prepare << std::string(kSelectWarning) + "w.id = :id", soci::use(wid));
   for (const auto& r : rows) out = RowToWarning(r);
   return out;
 }
@@ -280,43 +348,45 @@ absl::Status LevelChangedIn(soci::session& s, Warning& w, int level, int64_t now
   return ScheduleAck(s, w, now);
 }
 
-absl::Status HandleDueIn(soci::session& s, const jobs::Job& job, audit::AuditLog& audit, int64_t now) {
-  const auto c1 = job.key.find(':');
-  const auto c2 = c1 == std::string::npos ? c1 : job.key.find(':', c1 + 1);
-  if (c2 == std::string::npos) return absl::OkStatus();  // not a key of ours: nothing to do
-  const int64_t id = IdFromString(job.key.substr(0, c1)).value_or(0);
-  const std::string step = job.key.substr(c1 + 1, c2 - c1 - 1);
-  const std::string due = job.key.substr(c2 + 1);
-  XQ_ASSIGN_OR_RETURN(auto found, GetWarningIn(s, id));
-  if (!found) return absl::OkStatus();
-  Warning w = *found;
+namespace {
+
+// A due job's key: "<warning id>:<step>:<deadline>".
+struct DueKey {
+  int64_t id = 0;
+  std::string step, due;
+};
+
+std::optional<DueKey> ParseDueKey(const std::string& key) {
+  const auto c1 = key.find(':');
+  const auto c2 = c1 == std::string::npos ? c1 : key.find(':', c1 + 1);
+  if (c2 == std::string::npos) return std::nullopt;  // not a key of ours
+  return DueKey{IdFromString(key.substr(0, c1)).value_or(0), key.substr(c1 + 1, c2 - c1 - 1), key.substr(c2 + 1)};
+}
+
+// The job escalates w when w is still at the job's step and deadline, and
+// its condition holds (not acknowledged, resp. not closed), below the top.
+bool Escalates(const Warning& w, const jobs::Job& job, const DueKey& k) {
   const bool ack_job = job.kind == kAckDueJob;
-  // Only the step and deadline the job was scheduled for, and only while
-  // its condition holds.
-  if (w.state == "closed" || w.owner_step != step) return absl::OkStatus();
-  if (ack_job && (w.state != "open" || std::to_string(w.ack_due_at) != due)) return absl::OkStatus();
-  if (!ack_job && std::to_string(w.action_due_at) != due) return absl::OkStatus();
-  const std::string_view next = NextStep(w.higher_ed, step);
-  if (next.empty()) return absl::OkStatus();  // the top of the chain keeps it
-  const Deadlines d = DeadlinesIn(s, w.school_id);
-  const std::string from = w.owner_step;
-  w.owner_step = std::string(next);
+  if (w.state == "closed" || w.owner_step != k.step) return false;
+  if (ack_job && (w.state != "open" || std::to_string(w.ack_due_at) != k.due)) return false;
+  if (!ack_job && std::to_string(w.action_due_at) != k.due) return false;
+  return !NextStep(w.higher_ed, k.step).empty();  // the top of the chain keeps it
+}
+
+// Moves w one step up, with new deadlines from now.
+void MoveUp(Warning& w, const Deadlines& d, int64_t now) {
+  w.owner_step = std::string(NextStep(w.higher_ed, w.owner_step));
   w.state = "open";
   w.escalated_at = now;
   w.ack_due_at = now + Seconds(d.ack[LevelIndex(w.level)]);
   w.action_due_at = now + Seconds(d.action[LevelIndex(w.level)]);
-  {
-    long long wid = w.id, ack = w.ack_due_at, act = w.action_due_at, at = now;
-    std::string cur = from;
-    soci::statement st =
-        (s.prepare << "UPDATE warnings SET owner_step = :n, state = 'open', escalated_at = :at, ack_due_at = :a, "
-                      "action_due_at = :b WHERE id = :id AND owner_step = :cur AND state <> 'closed'",
-         soci::use(w.owner_step), soci::use(at), soci::use(ack), soci::use(act), soci::use(wid), soci::use(cur));
-    st.execute(true);
-    if (st.get_affected_rows() == 0) return absl::OkStatus();
-  }
-  XQ_RETURN_IF_ERROR(ScheduleAck(s, w, now));
-  TellOwners(s, w, "warning_escalated", now);
+}
+
+constexpr const char* kEscalateSql =
+    "UPDATE warnings SET owner_step = :n, state = 'open', escalated_at = :at, ack_due_at = :a, "
+    "action_due_at = :b WHERE id = :id AND owner_step = :cur AND state <> 'closed'";
+
+audit::Event EscalationEntry(const Warning& w, const std::string& from, bool ack_job) {
   audit::Event e;
   e.actor_role = "system";
   e.action = "escalate";
@@ -326,10 +396,149 @@ absl::Status HandleDueIn(soci::session& s, const jobs::Job& job, audit::AuditLog
   e.school_id = w.school_id;
   e.detail = fmt::format("{{\"from\":\"{}\",\"to\":\"{}\",\"missed\":\"{}\"}}", from, w.owner_step,
                          ack_job ? "acknowledge" : "action");
-  XQ_RETURN_IF_ERROR(audit::RecordingIn(audit, e)(s));
+  return e;
+}
+
+nlohmann::json EscalatedPayload(const Warning& w, const std::string& from, int64_t now) {
   nlohmann::json payload = TimelinePayload(w, "预警已逐级上报", now);
   payload["from_step"] = from;
-  return PublishIn(s, w, kWarningEscalated, payload, now);
+  return payload;
+}
+
+}  // namespace
+
+absl::Status HandleDueIn(soci::session& s, const jobs::Job& job, audit::AuditLog& audit, int64_t now) {
+  const std::optional<DueKey> k = ParseDueKey(job.key);
+  if (!k) return absl::OkStatus();  // not a key of ours: nothing to do
+  XQ_ASSIGN_OR_RETURN(auto found, GetWarningIn(s, k->id));
+  if (!found) return absl::OkStatus();
+  Warning w = *found;
+  // Only the step and deadline the job was scheduled for, and only while
+  // its condition holds.
+  if (!Escalates(w, job, *k)) return absl::OkStatus();
+  const std::string from = w.owner_step;
+  MoveUp(w, DeadlinesIn(s, w.school_id), now);
+  {
+    long long wid = w.id, ack = w.ack_due_at, act = w.action_due_at, at = now;
+    std::string cur = from;
+    soci::statement st = (s.prepare << kEscalateSql, soci::use(w.owner_step), soci::use(at), soci::use(ack),
+                          soci::use(act), soci::use(wid), soci::use(cur));
+    st.execute(true);
+    if (st.get_affected_rows() == 0) return absl::OkStatus();
+  }
+  XQ_RETURN_IF_ERROR(ScheduleAck(s, w, now));
+  TellOwners(s, w, "warning_escalated", now);
+  XQ_RETURN_IF_ERROR(audit::RecordingIn(audit, EscalationEntry(w, from, job.kind == kAckDueJob))(s));
+  return PublishIn(s, w, kWarningEscalated, EscalatedPayload(w, from, now), now);
+}
+
+absl::Status HandleDueBatchIn(soci::session& s, const std::vector<jobs::Job>& due_jobs, audit::AuditLog& audit,
+                              int64_t now) {
+  // Two jobs of one warning: one after the other, as they would run alone.
+  std::vector<std::optional<DueKey>> keys;
+  std::set<int64_t> ids;
+  bool twice = false;
+  for (const jobs::Job& job : due_jobs) {
+    keys.push_back(ParseDueKey(job.key));
+    if (keys.back() && !ids.insert(keys.back()->id).second) twice = true;
+  }
+  if (twice) {
+    for (const jobs::Job& job : due_jobs) XQ_RETURN_IF_ERROR(HandleDueIn(s, job, audit, now));
+    return absl::OkStatus();
+  }
+  if (ids.empty()) return absl::OkStatus();
+  // The warnings, read at once.
+  std::string id_list;
+  for (int64_t id : ids) id_list += (id_list.empty() ? "" : ", ") + std::to_string(id);
+  std::map<int64_t, Warning> found;
+  {
+    soci::rowset<soci::row> rows = (s.prepare << std::string(kSelectWarning) + "w.id IN (" + id_list + ")");
+    for (const auto& r : rows) {
+      Warning w = RowToWarning(r);
+      found.emplace(w.id, std::move(w));
+    }
+  }
+  // Which escalate, in the jobs' order.
+  struct Step {
+    Warning w;
+    std::string from;
+    bool ack_job;
+  };
+  std::vector<Step> steps;
+  std::set<int64_t> schools;
+  for (size_t i = 0; i < due_jobs.size(); ++i) {
+    if (!keys[i]) continue;
+    auto it = found.find(keys[i]->id);
+    if (it == found.end() || !Escalates(it->second, due_jobs[i], *keys[i])) continue;
+    steps.push_back({it->second, it->second.owner_step, due_jobs[i].kind == kAckDueJob});
+    schools.insert(it->second.school_id);
+  }
+  if (steps.empty()) return absl::OkStatus();
+  // Each school's deadlines, read at once (the defaults where it has none).
+  std::map<int64_t, Deadlines> deadlines;
+  {
+    std::string school_list;
+    for (int64_t id : schools) school_list += (school_list.empty() ? "" : ", ") + std::to_string(id);
+    soci::rowset<soci::row> rows =
+        (s.prepare
+         << "SELECT school_id, ack1, ack2, ack3, act1, act2, act3 FROM warning_deadlines WHERE school_id IN (" +
+                school_list + ")");
+    for (const auto& r : rows) {
+      Deadlines d;
+      for (size_t i = 0; i < 3; ++i) {
+        d.ack[i] = db::GetInt(r, i + 1);
+        d.action[i] = db::GetInt(r, i + 4);
+      }
+      deadlines[db::GetInt(r, std::size_t{0})] = d;
+    }
+  }
+  // The moves, through one prepared statement; a warning changed since it
+  // was read (its step, or closed) is left as it is.
+  std::vector<Step> moved;
+  {
+    long long wid = 0, ack = 0, act = 0, at = now;
+    std::string next, cur;
+    soci::statement st = (s.prepare << kEscalateSql, soci::use(next), soci::use(at), soci::use(ack), soci::use(act),
+                          soci::use(wid), soci::use(cur));
+    for (Step& m : steps) {
+      MoveUp(m.w, deadlines[m.w.school_id], now);
+      wid = m.w.id, ack = m.w.ack_due_at, act = m.w.action_due_at, next = m.w.owner_step, cur = m.from;
+      st.execute(true);
+      if (st.get_affected_rows() != 0) moved.push_back(std::move(m));
+    }
+  }
+  // The next step's jobs, the owners' notices, the audit entries and the
+  // events, each through one statement, in the jobs' order.
+  std::vector<jobs::Job> next_jobs;
+  std::vector<std::pair<std::string_view, std::string>> asked;
+  for (const Step& m : moved) {
+    const Warning& w = m.w;
+    if (w.ack_due_at != 0 && !NextStep(w.higher_ed, w.owner_step).empty())
+      next_jobs.push_back({.kind = kAckDueJob,
+                           .key = JobKey(w.id, w.owner_step, w.ack_due_at),
+                           .school_id = w.school_id,
+                           .payload = "",
+                           .due_at = w.ack_due_at});
+    asked.emplace_back(w.owner_step, w.unit_path);
+  }
+  XQ_RETURN_IF_ERROR(jobs::ScheduleAllIn(s, next_jobs, now));
+  const std::vector<std::vector<int64_t>> owners = OwnersOfAll(s, asked);
+  std::vector<notice::Notice> notices;
+  std::vector<audit::Event> entries;
+  std::vector<events::Event> published;
+  for (size_t i = 0; i < moved.size(); ++i) {
+    const Warning& w = moved[i].w;
+    AddNotices(w, owners[i], "warning_escalated", now, notices);
+    entries.push_back(EscalationEntry(w, moved[i].from, moved[i].ack_job));
+    published.push_back({.school_id = w.school_id,
+                         .kind = kWarningEscalated,
+                         .subject = fmt::format("student:{}", w.student_id),
+                         .payload = EscalatedPayload(w, moved[i].from, now).dump(),
+                         .created_at = now});
+  }
+  notice::PostNotices(s, notices, now);
+  XQ_RETURN_IF_ERROR(audit::RecordingIn(audit, std::move(entries))(s));
+  return events::PublishAll(s, published);
 }
 
 }  // namespace xq::warning

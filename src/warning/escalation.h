@@ -91,6 +91,11 @@ absl::Status LevelChangedIn(soci::session& s, Warning& w, int level, int64_t now
 // warning is still at the job's step and still unacknowledged (ack) or open
 // (action); otherwise does nothing.
 absl::Status HandleDueIn(soci::session& s, const jobs::Job& job, audit::AuditLog& audit, int64_t now);
+// The same for several due jobs (jobs::BatchJobHandler): the effect of
+// HandleDueIn on each in order, with the warnings, deadlines and owners
+// read once for all and each kind of row written through one statement.
+absl::Status HandleDueBatchIn(soci::session& s, const std::vector<jobs::Job>& jobs, audit::AuditLog& audit,
+                              int64_t now);
 
 // Reads one warning (with the student's name) inside a transaction.
 absl::StatusOr<std::optional<Warning>> GetWarningIn(soci::session& s, int64_t id);
