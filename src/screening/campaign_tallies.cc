@@ -319,10 +319,21 @@ absl::Status CampaignTallies::Refresh() {
   }
   checked_at_ = now;
   // Rows committed late (their ids or times older than the newest seen)
-  // are looked for over the settle window once per recheck.
-  const bool settle = now - settled_at_ >= options_.recheck_us;
+  // are looked for over the settle window every settle_every.
+  const bool settle = now - settled_at_ >= options_.settle_every_us;
   if (settle) settled_at_ = now;
-  const int64_t low = newest_submission_ - (settle ? IdSpan(options_.settle_us) : 0);
+  int64_t low = newest_submission_;
+  if (settle) {
+    // Rows within the window are read only when there are more than those
+    // counted (the table is append-only).
+    const int64_t window = newest_submission_ - IdSpan(options_.settle_us);
+    int64_t rows = 0;
+    XQ_RETURN_IF_ERROR(db_.Query("SELECT COUNT(*) FROM screening_submissions WHERE id > :a",
+                                 {static_cast<long long>(window)},
+                                 [&](const soci::row& r) { rows = db::GetInt(r, 0); }));
+    const auto counted = std::distance(recent_submissions_.upper_bound(window), recent_submissions_.end());
+    if (rows != counted) low = window;
+  }
   std::vector<int64_t> fresh;
   XQ_RETURN_IF_ERROR(db_.Query("SELECT CAST(id AS BIGINT) FROM screening_submissions WHERE id > :a",
                                {static_cast<long long>(low)}, [&](const soci::row& r) {

@@ -8,7 +8,9 @@
 // date; each valid submission's dimensions). Afterwards, when asked, the
 // cache reads what changed since: the rows newer than the newest seen
 // when this process committed something since (Touch) or `recheck` has
-// passed, and once per `recheck` the rows of the whole settle window:
+// passed, and every `settle_every` the rows of the settle window (counted
+// first; read only when there are more than counted, since walking the
+// submissions' rows costs ~1 ms per 1,000):
 //   - submissions: the table is append-only and ids grow with time
 //     (core/ids.h), so the ids above the newest seen minus `settle` are
 //     read (the primary key), and the rows not counted yet are added; the
@@ -73,8 +75,9 @@ struct ProgressSums {
 };
 
 struct CampaignTalliesOptions {
-  int64_t recheck_us = 250'000;  // at most one look for changes per this
-  int64_t settle_us = 30'000'000;
+  int64_t recheck_us = 250'000;    // at most one look for newer rows per this
+  int64_t settle_every_us = 2'000'000;  // a look back over the settle window
+  int64_t settle_us = 10'000'000;  // how late a row may commit after its id
 };
 
 class CampaignTallies {
