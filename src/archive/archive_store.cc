@@ -325,9 +325,10 @@ absl::StatusOr<std::vector<std::pair<StaffQuota, QuotaCounts>>> CountsIn(soci::s
   soci::rowset<soci::row> roles =
       (s.prepare << "SELECT r.account_id, r.role, r.org_unit_id, a.display_name FROM role_assignments r "
                     "JOIN accounts a ON a.id = r.account_id WHERE " +
-                        school_is("r.school_id") + " AND (CAST(:a0 AS BIGINT) = 0 OR r.account_id = :a1) AND "
+                        school_is("r.school_id") +
+                        " AND (CAST(:a0 AS BIGINT) = 0 OR r.account_id = :a1) AND "
                         "a.disabled = 0 AND r.role IN "
-                    "('school_leader', 'grade_head', 'head_teacher', 'subject_teacher') ORDER BY a.display_name",
+                        "('school_leader', 'grade_head', 'head_teacher', 'subject_teacher') ORDER BY a.display_name",
        soci::use(s0), soci::use(s1), soci::use(a0), soci::use(a1));
   std::vector<std::pair<std::pair<int64_t, std::string>, int64_t>> classes;
   for (const auto& r : roles) {
@@ -342,9 +343,10 @@ absl::StatusOr<std::vector<std::pair<StaffQuota, QuotaCounts>>> CountsIn(soci::s
   soci::rowset<soci::row> visits =
       (s.prepare << "SELECT author_account_id, author_role, contact_date FROM archive_contacts "
                     "WHERE " +
-                        school_is("school_id") + " AND (CAST(:a0 AS BIGINT) = 0 OR "
-                    "author_account_id = :a1) AND "
-                    "school_year = :y AND kind = 'home_visit'",
+                        school_is("school_id") +
+                        " AND (CAST(:a0 AS BIGINT) = 0 OR "
+                        "author_account_id = :a1) AND "
+                        "school_year = :y AND kind = 'home_visit'",
        soci::use(s0), soci::use(s1), soci::use(a0), soci::use(a1), soci::use(year));
   for (const auto& r : visits) {
     auto it = by.find({GetInt(r, 0), GetStr(r, 1)});

@@ -54,8 +54,7 @@ std::string InList(size_t n) {
 
 }  // namespace
 
-CampaignTallies::CampaignTallies(db::Database& db, const Clock& clock, AwaitsFn awaits,
-                                 CampaignTalliesOptions options)
+CampaignTallies::CampaignTallies(db::Database& db, const Clock& clock, AwaitsFn awaits, CampaignTalliesOptions options)
     : db_(db), clock_(clock), awaits_(std::move(awaits)), options_(options) {}
 
 int32_t CampaignTallies::BirthIndex(const std::string& b) {
@@ -217,8 +216,7 @@ absl::Status CampaignTallies::BuildProgress(int64_t campaign_id, Campaign& c) {
 }
 
 absl::Status CampaignTallies::RereadStudents(int64_t campaign_id, Campaign& c, const std::vector<int64_t>& students) {
-  static const std::string sql =
-      std::string(kStudentRows) + "AND a.student_id IN " + InList(kChunk) + kStudentGroup;
+  static const std::string sql = std::string(kStudentRows) + "AND a.student_id IN " + InList(kChunk) + kStudentGroup;
   for (size_t i = 0; i < students.size(); i += kChunk) {
     std::vector<db::Database::Param> params{static_cast<long long>(campaign_id)};
     for (size_t j = 0; j < kChunk; ++j)
@@ -377,15 +375,15 @@ absl::Status CampaignTallies::Refresh() {
   }
   // Consents recorded within the settle window not seen yet.
   const int64_t since = newest_consent_ - (settle ? options_.settle_us : 0);
-  XQ_RETURN_IF_ERROR(db_.Query(
-      "SELECT campaign_id, student_id, recorded_at FROM screening_consents WHERE recorded_at > :a",
-      {static_cast<long long>(since)}, [&](const soci::row& r) {
-        const int64_t camp = db::GetInt(r, 0), student = db::GetInt(r, 1), at = db::GetInt(r, 2);
-        if (!recent_consents_.insert({at, camp, student}).second) return;
-        newest_consent_ = std::max(newest_consent_, at);
-        auto c = campaigns_.find(camp);
-        if (c != campaigns_.end() && c->second.progress_kept) touched[camp].insert(student);
-      }));
+  XQ_RETURN_IF_ERROR(
+      db_.Query("SELECT campaign_id, student_id, recorded_at FROM screening_consents WHERE recorded_at > :a",
+                {static_cast<long long>(since)}, [&](const soci::row& r) {
+                  const int64_t camp = db::GetInt(r, 0), student = db::GetInt(r, 1), at = db::GetInt(r, 2);
+                  if (!recent_consents_.insert({at, camp, student}).second) return;
+                  newest_consent_ = std::max(newest_consent_, at);
+                  auto c = campaigns_.find(camp);
+                  if (c != campaigns_.end() && c->second.progress_kept) touched[camp].insert(student);
+                }));
   const int64_t keep = newest_consent_ - options_.settle_us;
   recent_consents_.erase(recent_consents_.begin(), recent_consents_.lower_bound({keep + 1, 0, 0}));
   for (const auto& [camp, students] : touched)

@@ -75,9 +75,9 @@ struct ProgressSums {
 };
 
 struct CampaignTalliesOptions {
-  int64_t recheck_us = 250'000;    // at most one look for newer rows per this
+  int64_t recheck_us = 250'000;         // at most one look for newer rows per this
   int64_t settle_every_us = 2'000'000;  // a look back over the settle window
-  int64_t settle_us = 10'000'000;  // how late a row may commit after its id
+  int64_t settle_us = 10'000'000;       // how late a row may commit after its id
 };
 
 class CampaignTallies {

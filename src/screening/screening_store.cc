@@ -156,10 +156,16 @@ absl::StatusOr<std::vector<UnitInfo>> ScreeningStore::GetUnits(const std::vector
   std::map<int64_t, UnitInfo> found;
   for (size_t i = 0; i < ids.size(); i += kChunk) {
     std::vector<db::Database::Param> params;
-    for (size_t j = 0; j < kChunk; ++j) params.emplace_back(static_cast<long long>(ids[std::min(i + j, ids.size() - 1)]));
+    for (size_t j = 0; j < kChunk; ++j)
+      params.emplace_back(static_cast<long long>(ids[std::min(i + j, ids.size() - 1)]));
     XQ_RETURN_IF_ERROR(db_.Query(sql, params, [&](const soci::row& r) {
-      UnitInfo u{db::GetInt(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3), db::GetStr(r, 4),
-                 db::GetInt(r, 5), static_cast<int>(db::GetInt(r, 6))};
+      UnitInfo u{db::GetInt(r, 0),
+                 db::GetStr(r, 1),
+                 db::GetStr(r, 2),
+                 db::GetStr(r, 3),
+                 db::GetStr(r, 4),
+                 db::GetInt(r, 5),
+                 static_cast<int>(db::GetInt(r, 6))};
       found.emplace(u.id, std::move(u));
     }));
   }
