@@ -316,11 +316,19 @@ absl::StatusOr<std::vector<std::pair<StaffQuota, QuotaCounts>>> CountsIn(soci::s
   // (account, role) -> counts; head teachers also get their classes.
   std::map<std::pair<int64_t, std::string>, std::pair<StaffQuota, QuotaCounts>> by;
   long long s0 = school_id, s1 = school_id, a0 = account_id, a1 = account_id, year = school_year;
+  // For one school, a plain equality, which the school indexes serve (the
+  // OR form read every role and every contact of the city per school).
+  auto school_is = [&](const char* column) {
+    return school_id != 0 ? fmt::format("{} = :s1 AND CAST(:s0 AS BIGINT) <> 0", column)
+                          : fmt::format("(CAST(:s0 AS BIGINT) = 0 OR {} = :s1)", column);
+  };
   soci::rowset<soci::row> roles =
       (s.prepare << "SELECT r.account_id, r.role, r.org_unit_id, a.display_name FROM role_assignments r "
-                    "JOIN accounts a ON a.id = r.account_id WHERE (CAST(:s0 AS BIGINT) = 0 OR r.school_id = :s1) AND "
-                    "(CAST(:a0 AS BIGINT) = 0 OR r.account_id = :a1) AND a.disabled = 0 AND r.role IN "
-                    "('school_leader', 'grade_head', 'head_teacher', 'subject_teacher') ORDER BY a.display_name",
+                    "JOIN accounts a ON a.id = r.account_id WHERE " +
+                        school_is("r.school_id") +
+                        " AND (CAST(:a0 AS BIGINT) = 0 OR r.account_id = :a1) AND "
+                        "a.disabled = 0 AND r.role IN "
+                        "('school_leader', 'grade_head', 'head_teacher', 'subject_teacher') ORDER BY a.display_name",
        soci::use(s0), soci::use(s1), soci::use(a0), soci::use(a1));
   std::vector<std::pair<std::pair<int64_t, std::string>, int64_t>> classes;
   for (const auto& r : roles) {
@@ -334,9 +342,11 @@ absl::StatusOr<std::vector<std::pair<StaffQuota, QuotaCounts>>> CountsIn(soci::s
   // Home visits per author and role in the school year.
   soci::rowset<soci::row> visits =
       (s.prepare << "SELECT author_account_id, author_role, contact_date FROM archive_contacts "
-                    "WHERE (CAST(:s0 AS BIGINT) = 0 OR school_id = :s1) AND (CAST(:a0 AS BIGINT) = 0 OR "
-                    "author_account_id = :a1) AND "
-                    "school_year = :y AND kind = 'home_visit'",
+                    "WHERE " +
+                        school_is("school_id") +
+                        " AND (CAST(:a0 AS BIGINT) = 0 OR "
+                        "author_account_id = :a1) AND "
+                        "school_year = :y AND kind = 'home_visit'",
        soci::use(s0), soci::use(s1), soci::use(a0), soci::use(a1), soci::use(year));
   for (const auto& r : visits) {
     auto it = by.find({GetInt(r, 0), GetStr(r, 1)});

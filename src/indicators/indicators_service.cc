@@ -93,36 +93,73 @@ std::vector<ShownValue> IndicatorsService::Shown(const std::vector<Value>& value
   return out;
 }
 
+void IndicatorsService::ForgetViews() {
+  std::lock_guard lk(views_mu_);
+  views_.clear();
+}
+
 absl::StatusOr<UnitView> IndicatorsService::View(const policy::Actor& actor, int64_t unit_id, std::optional<int> year) {
-  UnitView v;
-  v.school_year = year.value_or(CurrentYear());
-  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
-    XQ_ASSIGN_OR_RETURN(UnitRef unit, Readable(s, actor, unit_id, DataClass::kAggregate, Action::kRead));
-    v.k = K(s);
-    XQ_ASSIGN_OR_RETURN(auto values, store_.Values(s, unit.id, v.school_year));
-    v.unit = {unit, Shown(values, v.k, unit.kind == "school")};
-    XQ_ASSIGN_OR_RETURN(auto children, store_.Children(s, unit.id));
-    std::vector<int64_t> ids;
-    for (const auto& c : children) ids.push_back(c.id);
-    XQ_ASSIGN_OR_RETURN(auto byunit, store_.ValuesOf(s, ids, v.school_year));
-    for (auto& c : children) v.children.push_back({c, Shown(byunit[c.id], v.k, c.kind == "school")});
-    if (unit.kind == "school") {
-      XQ_ASSIGN_OR_RETURN(v.signoff, store_.SignOffOf(s, unit.id, v.school_year));
+  const int y = year.value_or(CurrentYear());
+  const auto now = std::chrono::steady_clock::now();
+  std::optional<KeptView> kept;
+  {
+    std::lock_guard lk(views_mu_);
+    if (auto it = views_.find({unit_id, y}); it != views_.end() && now - it->second.at < kViewTtl) kept = it->second;
+  }
+  if (!kept) {
+    KeptView k;
+    k.at = now;
+    UnitView& v = k.view;
+    v.school_year = y;
+    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
+      XQ_ASSIGN_OR_RETURN(UnitRef unit, Readable(s, actor, unit_id, DataClass::kAggregate, Action::kRead));
+      v.k = K(s);
+      XQ_ASSIGN_OR_RETURN(auto values, store_.Values(s, unit.id, v.school_year));
+      v.unit = {unit, Shown(values, v.k, unit.kind == "school")};
+      XQ_ASSIGN_OR_RETURN(auto children, store_.Children(s, unit.id));
+      std::vector<int64_t> ids;
+      for (const auto& c : children) ids.push_back(c.id);
+      XQ_ASSIGN_OR_RETURN(auto byunit, store_.ValuesOf(s, ids, v.school_year));
+      for (auto& c : children) v.children.push_back({c, Shown(byunit[c.id], v.k, c.kind == "school")});
+      if (unit.kind == "school") {
+        XQ_ASSIGN_OR_RETURN(v.signoff, store_.SignOffOf(s, unit.id, v.school_year));
+      }
+      // Every ancestor, for the breadcrumb (filtered per reader below).
+      for (size_t i = 1; i < unit.path.size();) {
+        size_t j = unit.path.find('/', i);
+        if (j == std::string::npos) break;
+        int64_t id = std::stoll(unit.path.substr(i, j - i));
+        i = j + 1;
+        if (id == unit.id) break;
+        XQ_ASSIGN_OR_RETURN(auto a, store_.Unit(s, id));
+        if (a) k.ancestors.push_back(*a);
+      }
+      return absl::OkStatus();
+    }));
+    std::lock_guard lk(views_mu_);
+    views_[{unit_id, y}] = k;
+    kept = std::move(k);
+  } else {
+    // The same decision Readable takes, on the kept unit.
+    const UnitRef& unit = kept->view.unit.unit;
+    policy::Decision d =
+        policy::Decide(actor, Action::kRead, {.data_class = DataClass::kAggregate, .unit_path = unit.path});
+    if (!d) {
+      XQ_RETURN_IF_ERROR(audit::Record(audit_, {.actor_id = actor.account_id,
+                                                .action = "denied",
+                                                .object_type = "indicators",
+                                                .object_id = IdToString(unit_id),
+                                                .school_id = unit.kind == "school" ? unit.id : 0,
+                                                .outcome = "denied",
+                                                .detail = d.reason}));
+      return PermissionDenied("these figures are outside your scope");
     }
-    // Breadcrumb: the ancestors the actor may read.
-    std::string prefix = "/";
-    for (size_t i = 1; i < unit.path.size();) {
-      size_t j = unit.path.find('/', i);
-      if (j == std::string::npos) break;
-      int64_t id = std::stoll(unit.path.substr(i, j - i));
-      i = j + 1;
-      if (id == unit.id) break;
-      XQ_ASSIGN_OR_RETURN(auto a, store_.Unit(s, id));
-      if (a && policy::Decide(actor, Action::kRead, {.data_class = DataClass::kAggregate, .unit_path = a->path}))
-        v.ancestors.push_back(*a);
-    }
-    return absl::OkStatus();
-  }));
+  }
+  // Breadcrumb: the ancestors the actor may read.
+  UnitView v = std::move(kept->view);
+  for (const UnitRef& a : kept->ancestors)
+    if (policy::Decide(actor, Action::kRead, {.data_class = DataClass::kAggregate, .unit_path = a.path}))
+      v.ancestors.push_back(a);
   return v;
 }
 
@@ -373,6 +410,7 @@ absl::StatusOr<SignOff> IndicatorsService::Submit(const policy::Actor& actor, in
                                               .detail = "submit"}));
     return denied;
   }
+  ForgetViews();
   XQ_ASSIGN_OR_RETURN(auto full, [&]() -> absl::StatusOr<std::optional<SignOff>> {
     std::optional<SignOff> so;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
@@ -464,6 +502,7 @@ absl::StatusOr<SignOff> IndicatorsService::Step(const policy::Actor& actor, int6
                                               .detail = step}));
     return denied;
   }
+  ForgetViews();
   std::optional<SignOff> full;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {
     XQ_ASSIGN_OR_RETURN(full, store_.SignOffById(s, id));

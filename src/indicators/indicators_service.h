@@ -7,8 +7,12 @@
 // transaction of each change. No HTTP, no JSON. Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -90,6 +94,19 @@ class IndicatorsService {
   absl::StatusOr<SignOff> Step(const policy::Actor& actor, int64_t signoff_id, const std::string& step,
                                const std::string& comment);
 
+  // A unit's view (its figures, its league table, every ancestor) is kept
+  // for kViewTtl and shared by every reader; access and the breadcrumb are
+  // decided per reader. The sign-off steps here drop it at once.
+  struct KeptView {
+    std::chrono::steady_clock::time_point at;
+    UnitView view;
+    std::vector<UnitRef> ancestors;  // all, from the top
+  };
+  static constexpr std::chrono::milliseconds kViewTtl{500};
+  void ForgetViews();
+
+  std::mutex views_mu_;
+  std::map<std::pair<int64_t, int>, KeptView> views_;
   db::Database& db_;
   IndicatorStore& store_;
   Engine& engine_;

@@ -476,6 +476,18 @@ Suppression Suppress(const std::vector<std::vector<int64_t>>& counts, int k) {
 
 // ---------------------------------------------------------------- cache
 
+ScreeningService::ScreeningService(ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
+                                   counselling::HotlineService& hotlines, const Clock& clock)
+    : store_(store),
+      writer_(writer),
+      audit_(audit),
+      hotlines_(hotlines),
+      clock_(clock),
+      tallies_(store.db(), clock, [](int consent_age, const std::string& birth, const std::string& today) {
+        const int age = AgeOn(birth, today);
+        return age < 0 || age < consent_age;
+      }) {}
+
 absl::StatusOr<std::shared_ptr<const Campaign>> ScreeningService::CampaignById(int64_t id) {
   {
     std::lock_guard lk(cache_mu_);
@@ -774,6 +786,7 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const policy::Principal&
   if (!InCampaign(*c, s->unit_path)) return NotFound("the student is not part of this campaign");
   Consent rec{campaign_id, student_id, std::string(decision), source, p.account_id, clock_.NowMicros()};
   XQ_RETURN_IF_ERROR(store_.PutConsent(rec));
+  tallies_.Touch();
   contexts_.ForgetStudent(student_id);
   XQ_RETURN_IF_ERROR(Audit(&p, "consent", "campaign", IdToString(campaign_id), student_id, "ok",
                            fmt::format("{{\"decision\":\"{}\",\"source\":\"{}\"}}", decision, source)));
@@ -1159,6 +1172,7 @@ void ScreeningService::SubmitAsync(const policy::Principal& p, int64_t id, const
   writer_.WriteAsync(std::move(*prep->write), [this, out = std::move(prep->out), actor = p.actor, fresh_id, id,
                                                done = std::move(done)](absl::StatusOr<Submission> stored) mutable {
     contexts_.Forget(id);  // submitted, or to be read again
+    tallies_.Touch();
     if (stored.status().code() == absl::StatusCode::kPermissionDenied) contexts_.ForgetStudent(actor.student_id);
     if (!stored.ok()) return done(stored.status());
     out.repeat = stored->id != fresh_id;  // a concurrent repeat committed first
@@ -1198,28 +1212,37 @@ absl::StatusOr<Json> ScreeningService::Progress(const policy::Principal& p, int6
     if (!u) return NotFound("unit not found");
     root = *u;
   }
-  XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, root.path));
-  struct Tally {
-    int64_t students = 0, completed = 0, declined = 0, awaiting_consent = 0;
-  };
-  auto add = [&](Tally& t, const ProgressRow& r) {
-    ++t.students;
-    if (r.submitted >= r.assigned)
-      ++t.completed;
-    else if (r.consent == "decline")
-      ++t.declined;
-    else if (AwaitsConsent(c, r))
-      ++t.awaiting_consent;
-  };
+  // Summed per school from the kept tallies; counted from the students'
+  // rows only when the campaign's are not kept (campaign_tallies.h).
+  using Tally = ProgressTally;
   Tally total;
   std::map<int64_t, Tally> children;
   std::vector<int64_t> order;
-  for (const auto& r : rows) {
-    add(total, r);
-    int64_t child = ChildOf(root.path, r.unit_path);
-    if (child == 0) continue;
-    if (!children.count(child)) order.push_back(child);
-    add(children[child], r);
+  XQ_ASSIGN_OR_RETURN(auto sums, tallies_.Progress(campaign_id, c.consent_age, root.path));
+  if (sums) {
+    total = sums->total;
+    for (const auto& [child, t] : sums->children) {
+      order.push_back(child);
+      children[child] = t;
+    }
+  } else {
+    XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, root.path));
+    auto add = [&](Tally& t, const ProgressRow& r) {
+      ++t.students;
+      if (r.submitted >= r.assigned)
+        ++t.completed;
+      else if (r.consent == "decline")
+        ++t.declined;
+      else if (AwaitsConsent(c, r))
+        ++t.awaiting_consent;
+    };
+    for (const auto& r : rows) {
+      add(total, r);
+      int64_t child = ChildOf(root.path, r.unit_path);
+      if (child == 0) continue;
+      if (!children.count(child)) order.push_back(child);
+      add(children[child], r);
+    }
   }
   auto tally_json = [](const Tally& t) {
     const int64_t expected = t.students - t.declined;
@@ -1440,11 +1463,10 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const policy::Principal& p
 
 namespace {
 
-std::string DimValue(const Submission& x, std::string_view dim) {
-  if (dim == "school_kind") return x.school_kind;
-  if (dim == "grade") return std::to_string(x.grade_year);
-  if (dim == "sex") return x.sex;
-  return FormatDate(x.submitted_at).substr(0, 4);  // year
+std::string DimValue(const AggregateGroup& g, std::string_view dim) {
+  if (dim == "school_kind") return g.school_kind;
+  if (dim == "grade") return std::to_string(g.grade_year);
+  return g.sex;
 }
 
 std::string DimLabel(std::string_view dim, const std::string& v) {
@@ -1497,34 +1519,44 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const policy::Principal& p, in
   if (q.k && *q.k < city_k)
     return InvalidArgument(fmt::format("k may not be below the city's threshold {}", city_k), "k");
   const int k = std::max(city_k, q.k.value_or(city_k));
-  XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOf(campaign_id, paths));
-  std::erase_if(subs, [&](const Submission& x) { return x.instrument_id != instrument || !x.valid; });
   const std::string row_dim = q.by[0], col_dim = q.by.size() > 1 ? q.by[1] : "";
-  // 入学年份 is the student's enrolment year (not the year of answering).
-  std::map<int64_t, std::string> enrolled;
-  if (row_dim == "year" || col_dim == "year") {
-    XQ_ASSIGN_OR_RETURN(enrolled, store_.EnrolmentDatesOf(campaign_id, paths));
-  }
-  std::map<std::string, std::string> unit_names;  // district / school id → name
-  auto value = [&](const Submission& x, const std::string& dim) -> std::string {
-    if (dim == "year") {
-      auto it = enrolled.find(x.student_id);
-      return it != enrolled.end() && it->second.size() >= 4 ? it->second.substr(0, 4) : "";
+  // The valid submissions of the scale, grouped by every dimension: summed
+  // per school from the kept tallies (campaign_tallies.h), or read row by
+  // row for a scope inside a school.
+  XQ_ASSIGN_OR_RETURN(auto kept, tallies_.Aggregates(campaign_id, paths));
+  std::vector<AggregateGroup> groups;
+  if (kept) {
+    for (auto& g : *kept)
+      if (g.instrument_id == instrument) groups.push_back(std::move(g));
+  } else {
+    XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOf(campaign_id, paths));
+    std::erase_if(subs, [&](const Submission& x) { return x.instrument_id != instrument || !x.valid; });
+    // 入学年份 is the student's enrolment year (not the year of answering).
+    std::map<int64_t, std::string> enrolled;
+    if (row_dim == "year" || col_dim == "year") {
+      XQ_ASSIGN_OR_RETURN(enrolled, store_.EnrolmentDatesOf(campaign_id, paths));
     }
-    if (dim == "school") return IdToString(x.school_id);
-    if (dim == "district") {
+    for (const auto& x : subs) {
+      AggregateGroup g{x.instrument_id, x.school_kind, x.grade_year, x.sex, "", "", x.school_id, 1, x.positive ? 1 : 0};
+      if (auto it = enrolled.find(x.student_id); it != enrolled.end()) g.enrolled = it->second;
       // The unit above the school on the student's path.
       const std::string school = "/" + IdToString(x.school_id) + "/";
       const auto at = x.unit_path.find(school);
-      if (at == std::string::npos || at == 0) return "";
-      return IdToString(LastIdOf(x.unit_path.substr(0, at + 1)));
+      if (at != std::string::npos && at != 0) g.district = IdToString(LastIdOf(x.unit_path.substr(0, at + 1)));
+      groups.push_back(std::move(g));
     }
-    return DimValue(x, dim);
+  }
+  std::map<std::string, std::string> unit_names;  // district / school id → name
+  auto value = [&](const AggregateGroup& g, const std::string& dim) -> std::string {
+    if (dim == "year") return g.enrolled.size() >= 4 ? g.enrolled.substr(0, 4) : "";
+    if (dim == "school") return IdToString(g.school_id);
+    if (dim == "district") return g.district;
+    return DimValue(g, dim);
   };
   std::vector<std::string> row_keys, col_keys;
-  for (const auto& x : subs) {
-    row_keys.push_back(value(x, row_dim));
-    col_keys.push_back(col_dim.empty() ? "all" : value(x, col_dim));
+  for (const auto& g : groups) {
+    row_keys.push_back(value(g, row_dim));
+    col_keys.push_back(col_dim.empty() ? "all" : value(g, col_dim));
   }
   for (const auto& [dim, keys] : {std::pair{row_dim, &row_keys}, std::pair{col_dim, &col_keys}}) {
     if (dim != "district" && dim != "school") continue;
@@ -1560,10 +1592,10 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const policy::Principal& p, in
     return static_cast<size_t>(std::lower_bound(v.begin(), v.end(), k, before) - v.begin());
   };
   std::vector<std::vector<int64_t>> n(rows.size(), std::vector<int64_t>(cols.size(), 0)), pos = n;
-  for (size_t i = 0; i < subs.size(); ++i) {
+  for (size_t i = 0; i < groups.size(); ++i) {
     size_t r = index(rows, row_keys[i]), cc = index(cols, col_keys[i]);
-    ++n[r][cc];
-    if (subs[i].positive) ++pos[r][cc];
+    n[r][cc] += groups[i].n;
+    pos[r][cc] += groups[i].positive;
   }
   RateSuppression sup = SuppressRates(n, pos, k);
   auto cell = [](int64_t screened, int64_t positive, bool hidden) {
@@ -1756,6 +1788,7 @@ absl::StatusOr<ImportResult> ScreeningService::ImportPaper(int64_t campaign_id, 
   std::vector<std::pair<int64_t, size_t>> fresh;  // (submission id, warnings)
   for (const auto& w : ready) fresh.emplace_back(w.submission.id, w.urgent_warnings);
   auto stored = writer_.WriteMany(std::move(ready));
+  tallies_.Touch();
   for (size_t i = 0; i < stored.size(); ++i) {
     if (!stored[i].ok()) return stored[i].status();
     if (stored[i]->id == fresh[i].first) {

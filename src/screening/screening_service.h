@@ -37,6 +37,7 @@
 #include "policy/principal.h"
 #include "instruments/registry.h"
 #include "instruments/scoring.h"
+#include "screening/campaign_tallies.h"
 #include "screening/context_cache.h"
 #include "screening/model.h"
 #include "screening/screening_store.h"
@@ -125,8 +126,7 @@ struct Export {
 class ScreeningService {
  public:
   ScreeningService(ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
-                   counselling::HotlineService& hotlines, const Clock& clock)
-      : store_(store), writer_(writer), audit_(audit), hotlines_(hotlines), clock_(clock) {}
+                   counselling::HotlineService& hotlines, const Clock& clock);
 
   // --- campaigns (D8)
   Json ListTemplates() const;
@@ -249,6 +249,8 @@ class ScreeningService {
   std::map<int64_t, std::shared_ptr<const Campaign>> campaigns_;
   // Unsubmitted assignments of students answering now (30 minutes).
   ContextCache contexts_{int64_t{30} * 60 * 1'000'000};
+  // The sums behind progress and aggregates, per school.
+  CampaignTallies tallies_;
 };
 
 // Chinese labels of a result row (ResultRow JSON): the scale's title,

@@ -143,21 +143,35 @@ absl::StatusOr<std::optional<UnitInfo>> ScreeningStore::GetUnit(int64_t id) {
 }
 
 absl::StatusOr<std::vector<UnitInfo>> ScreeningStore::GetUnits(const std::vector<int64_t>& ids) {
+  // 128 ids per statement (a short list repeats its last id, so the text
+  // is one prepared statement); the units in the order asked for.
+  constexpr size_t kChunk = 128;
+  static const std::string sql = [] {
+    std::string q =
+        "SELECT u.id, u.kind, u.name, u.path, sc.school_kind, u.school_id, u.grade_year FROM org_units u "
+        "LEFT JOIN org_units sc ON sc.id = u.school_id WHERE u.id IN (";
+    for (size_t i = 0; i < kChunk; ++i) q += fmt::format("{}:i{}", i ? "," : "", i);
+    return q + ")";
+  }();
+  std::map<int64_t, UnitInfo> found;
+  for (size_t i = 0; i < ids.size(); i += kChunk) {
+    std::vector<db::Database::Param> params;
+    for (size_t j = 0; j < kChunk; ++j)
+      params.emplace_back(static_cast<long long>(ids[std::min(i + j, ids.size() - 1)]));
+    XQ_RETURN_IF_ERROR(db_.Query(sql, params, [&](const soci::row& r) {
+      UnitInfo u{db::GetInt(r, 0),
+                 db::GetStr(r, 1),
+                 db::GetStr(r, 2),
+                 db::GetStr(r, 3),
+                 db::GetStr(r, 4),
+                 db::GetInt(r, 5),
+                 static_cast<int>(db::GetInt(r, 6))};
+      found.emplace(u.id, std::move(u));
+    }));
+  }
   std::vector<UnitInfo> out;
-  XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-    for (int64_t id : ids) {
-      long long uid = id;
-      soci::rowset<soci::row> rows =
-          (s.prepare
-               << "SELECT u.id, u.kind, u.name, u.path, sc.school_kind, u.school_id, u.grade_year FROM org_units u "
-                  "LEFT JOIN org_units sc ON sc.id = u.school_id WHERE u.id = :id",
-           soci::use(uid));
-      for (const auto& r : rows)
-        out.push_back({db::GetInt(r, 0), db::GetStr(r, 1), db::GetStr(r, 2), db::GetStr(r, 3), db::GetStr(r, 4),
-                       db::GetInt(r, 5), static_cast<int>(db::GetInt(r, 6))});
-    }
-    return absl::OkStatus();
-  }));
+  for (int64_t id : ids)
+    if (auto it = found.find(id); it != found.end()) out.push_back(it->second);
   return out;
 }
 
