@@ -50,6 +50,14 @@ class CounsellingStore {
 
   virtual absl::Status CreateSlots(const std::vector<Slot>& slots, const Also& also) = 0;
   virtual absl::StatusOr<std::optional<Slot>> GetSlot(int64_t slot_id) = 0;
+  // What a booking needs, in one round trip: the student (nullopt if none)
+  // and the slot (nullopt if none; only id, school_id, starts_at, ends_at,
+  // state, taken, booking_id and student_id are filled).
+  struct BookingFacts {
+    std::optional<StudentRef> student;
+    std::optional<Slot> slot;
+  };
+  virtual absl::StatusOr<BookingFacts> GetBookingFacts(int64_t student_id, int64_t slot_id) = 0;
   // false if the slot was not open.
   virtual absl::StatusOr<bool> WithdrawSlot(int64_t slot_id, const Also& also) = 0;
   // Slots of a school starting in [from, to), by start; counsellor 0: all.

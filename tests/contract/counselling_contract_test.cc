@@ -94,6 +94,59 @@ TEST_P(ContractTest, CounsellingBookingRaceHasOneWinner) {
   }
 }
 
+// What a booking reads before it writes, in one query: the student, and
+// the slot with whether an active booking holds it.
+TEST_P(ContractTest, CounsellingBookingFactsReadStudentAndSlotTogether) {
+  ASSERT_TRUE(Db().InTransaction([](soci::session& s) -> absl::Status {
+                    s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
+                         "(1, NULL, 'school', '一中', 1, '/1/', 0)";
+                    s << "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) VALUES "
+                         "(2, 1, 'class', '1班', 1, '/1/2/', 0)";
+                    s << "INSERT INTO students (id, school_id, student_no, name, sex, class_id, unit_path, "
+                         "created_at, updated_at) VALUES (42, 1, 'S1', '张三', 'M', 2, '/1/2/', 0, 0)";
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  auto store = counselling::NewSociCounsellingStore(Db());
+  Slot slot = NewSlot(1, 3'000'000);
+  ASSERT_TRUE(store->CreateSlots({slot}, None).ok());
+
+  auto nobody = store->GetBookingFacts(43, slot.id);
+  ASSERT_TRUE(nobody.ok()) << nobody.status();
+  EXPECT_FALSE(nobody->student.has_value());
+
+  auto no_slot = store->GetBookingFacts(42, slot.id + 1);
+  ASSERT_TRUE(no_slot.ok()) << no_slot.status();
+  ASSERT_TRUE(no_slot->student.has_value());
+  EXPECT_EQ(no_slot->student->school_id, 1);
+  EXPECT_EQ(no_slot->student->unit_path, "/1/2/");
+  EXPECT_FALSE(no_slot->slot.has_value());
+
+  auto free = store->GetBookingFacts(42, slot.id);
+  ASSERT_TRUE(free.ok()) << free.status();
+  ASSERT_TRUE(free->student.has_value() && free->slot.has_value());
+  EXPECT_EQ(free->slot->school_id, 1);
+  EXPECT_EQ(free->slot->state, "open");
+  EXPECT_EQ(free->slot->starts_at, slot.starts_at);
+  EXPECT_FALSE(free->slot->taken);
+
+  Booking b = NewBooking(slot.id, 77);
+  ASSERT_TRUE(store->InsertBooking(b, None).ok());
+  auto taken = store->GetBookingFacts(42, slot.id);
+  ASSERT_TRUE(taken.ok() && taken->slot.has_value());
+  EXPECT_TRUE(taken->slot->taken);
+  EXPECT_EQ(taken->slot->student_id, 77);
+  EXPECT_EQ(taken->student->id, 42);
+
+  ASSERT_TRUE(store
+                  ->CancelBooking(b.id, 77, 9, NewId(),
+                                  [](soci::session&, const std::optional<Booking>&) { return absl::OkStatus(); })
+                  .ok());
+  auto again = store->GetBookingFacts(42, slot.id);
+  ASSERT_TRUE(again.ok() && again->slot.has_value());
+  EXPECT_FALSE(again->slot->taken);
+}
+
 TEST_P(ContractTest, CounsellingCancelHandsTheSlotToTheFirstWaiting) {
   auto store = counselling::NewSociCounsellingStore(Db());
   Slot slot = NewSlot(1, 2'000'000);
