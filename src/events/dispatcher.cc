@@ -146,13 +146,19 @@ absl::Status Dispatcher::Pass(Sub& sub, bool full, int64_t now) {
         soci::statement mark = (s.prepare << "INSERT INTO event_handled (subscriber, event_id, handled_at) "
                                              "VALUES (:s, :i, :t) ON CONFLICT (subscriber, event_id) DO NOTHING",
                                 soci::use(sub.def.name), soci::use(id), soci::use(at));
+        std::vector<const Event*> fresh;
         for (const Event* e : todo) {
           id = e->id;
           mark.execute(true);
           if (mark.get_affected_rows() != 1) continue;  // handled before (restart, another server)
-          XQ_RETURN_IF_ERROR(sub.def.handler(s, *e));
+          if (sub.def.batch_handler) {
+            fresh.push_back(e);
+          } else {
+            XQ_RETURN_IF_ERROR(sub.def.handler(s, *e));
+          }
           ++handled;
         }
+        if (!fresh.empty()) XQ_RETURN_IF_ERROR(sub.def.batch_handler(s, fresh));
         return absl::OkStatus();
       });
       if (!st.ok()) {

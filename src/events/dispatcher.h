@@ -48,12 +48,17 @@ namespace xq::events {
 
 // Runs inside the delivery transaction (s); an error rolls the batch back.
 using Handler = std::function<absl::Status(soci::session& s, const Event& e)>;
+// The same for the batch's events not handled before, at once, in log order:
+// for a subscriber whose effect folds repeats (one refresh per unit however
+// many of its events a batch holds).
+using BatchHandler = std::function<absl::Status(soci::session& s, const std::vector<const Event*>& events)>;
 
 struct Subscription {
   std::string name;                // the durable cursor's key, e.g. "warning.screening_results"
   std::string log = kOutbox;       // the log it reads
   std::vector<std::string> kinds;  // empty: every kind of that log
   Handler handler;
+  BatchHandler batch_handler;  // when set, delivery calls it instead of handler
 };
 
 struct DispatcherOptions {

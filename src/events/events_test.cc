@@ -95,6 +95,30 @@ TEST_F(EventsTest, OnlyCommittedEventsOfTheSubscribedKindsAreDeliveredInOrderOnc
   EXPECT_EQ(Count(), 3) << "nothing twice";
 }
 
+TEST_F(EventsTest, ABatchHandlerGetsTheBatchsNewEventsAtOnceInOrderOnce) {
+  ASSERT_TRUE(PublishIn("test.a", "s1", true).ok());
+  ASSERT_TRUE(PublishIn("test.other", "other-kind", true).ok());
+  ASSERT_TRUE(PublishIn("test.a", "s2", true).ok());
+  ASSERT_TRUE(PublishIn("test.a", "s3", true).ok());
+  std::vector<std::vector<std::string>> batches;
+  Subscription sub = Recorder("test.batch", {"test.a"});
+  sub.handler = [](soci::session&, const Event&) { return absl::InternalError("the batch handler is used"); };
+  sub.batch_handler = [&](soci::session&, const std::vector<const Event*>& events) {
+    std::vector<std::string> subjects;
+    for (const Event* e : events) subjects.push_back(e->subject);
+    batches.push_back(subjects);
+    return absl::OkStatus();
+  };
+  Dispatcher d(*db_, clock_);
+  d.Subscribe(sub);
+  ASSERT_TRUE(d.DeliverPending().ok());
+  EXPECT_EQ(batches, (std::vector<std::vector<std::string>>{{"s1", "s2", "s3"}}));
+  ASSERT_TRUE(PublishIn("test.a", "s4", true).ok());
+  ASSERT_TRUE(d.DeliverPending().ok());
+  ASSERT_TRUE(d.DeliverPending().ok());
+  EXPECT_EQ(batches, (std::vector<std::vector<std::string>>{{"s1", "s2", "s3"}, {"s4"}})) << "nothing twice";
+}
+
 TEST_F(EventsTest, AFailingHandlerIsRetriedWithBackOffAndItsEffectHappensOnce) {
   ASSERT_TRUE(PublishIn("test.a", "s1", true).ok());
   ASSERT_TRUE(PublishIn("test.a", "s2", true).ok());

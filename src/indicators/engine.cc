@@ -91,7 +91,8 @@ absl::Status Engine::RefreshId(soci::session& s, int64_t unit_id, int year) {
   return Refresh(s, *unit, year);
 }
 
-absl::Status Engine::Handle(soci::session& s, const events::Event& e) {
+// The unit and school year an event concerns (unit 0: none).
+std::pair<int64_t, int> Engine::TargetOf(const events::Event& e) {
   int year = SchoolYearOf(e.created_at);
   int64_t unit = e.school_id;
   // Payloads are JSON objects (the timeline convention); a school_year or
@@ -109,8 +110,27 @@ absl::Status Engine::Handle(soci::session& s, const events::Event& e) {
       unit = 0;
     }
   }
+  return {unit, year};
+}
+
+absl::Status Engine::Handle(soci::session& s, const events::Event& e) {
+  auto [unit, year] = TargetOf(e);
   if (unit == 0) return absl::OkStatus();
   return RefreshId(s, unit, year);
+}
+
+// A refresh recomputes the unit from what is stored, so one per unit and
+// year covers every event of the batch about it: a burst of submissions in
+// one school costs one refresh, not one per submission (at city scale the
+// per-event refreshes held the write lock past the writers' busy timeout).
+absl::Status Engine::HandleAll(soci::session& s, const std::vector<const events::Event*>& events) {
+  std::set<std::pair<int64_t, int>> targets;
+  for (const events::Event* e : events) {
+    auto target = TargetOf(*e);
+    if (target.first != 0) targets.insert(target);
+  }
+  for (const auto& [unit, year] : targets) XQ_RETURN_IF_ERROR(RefreshId(s, unit, year));
+  return absl::OkStatus();
 }
 
 events::Subscription Engine::Subscription() {
@@ -121,6 +141,8 @@ events::Subscription Engine::Subscription() {
       .log = events::kOutbox,
       .kinds = {kinds.begin(), kinds.end()},
       .handler = [this](soci::session& s, const events::Event& e) { return Handle(s, e); },
+      .batch_handler = [this](soci::session& s,
+                              const std::vector<const events::Event*>& events) { return HandleAll(s, events); },
   };
 }
 

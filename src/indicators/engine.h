@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -69,7 +70,9 @@ class Engine {
 
  private:
   absl::StatusOr<Facts> Compute(soci::session& s, const UnitRef& unit, int year);
+  static std::pair<int64_t, int> TargetOf(const events::Event& e);
   absl::Status Handle(soci::session& s, const events::Event& e);
+  absl::Status HandleAll(soci::session& s, const std::vector<const events::Event*>& events);
 
   IndicatorStore& store_;
   std::vector<FactSource> sources_;

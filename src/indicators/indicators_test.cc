@@ -56,6 +56,7 @@ class IndicatorsTest : public ::testing::Test {
         .name = "fake",
         .event_kinds = {"fake.changed"},
         .school_facts = [this](soci::session&, int64_t id, int year) -> absl::StatusOr<Facts> {
+          ++computed_[id];
           return facts_[{id, year}];
         },
         .unit_facts = [this](soci::session&, int64_t id, int year) -> absl::StatusOr<Facts> {
@@ -187,6 +188,7 @@ class IndicatorsTest : public ::testing::Test {
   FakeClock clock_;
   std::unique_ptr<IndicatorStore> store_;
   std::unique_ptr<Engine> engine_;
+  std::map<int64_t, int> computed_;  // school facts computed, per school
   std::map<std::pair<int64_t, int>, Facts> facts_;
 };
 
@@ -286,6 +288,34 @@ TEST_F(IndicatorsTest, RecomputeEqualsIncrementalAfterAScriptedSequence) {
     }
   }
   ExpectFixture();
+}
+
+TEST_F(IndicatorsTest, ABatchOfEventsRefreshesEachUnitOnce) {
+  // Five events about school 10 and one about school 11 in one delivery
+  // batch compute the facts as often as one event about each does, and
+  // give the same figures.
+  SetFixture();
+  const int64_t at = SchoolYearRange(kYear).first + 1;
+  const events::Event e10{.school_id = 10, .kind = "fake.changed", .payload = "{}", .created_at = at};
+  const events::Event e11{.school_id = 11, .kind = "fake.changed", .payload = "{}", .created_at = at};
+  computed_.clear();
+  ASSERT_TRUE(Event(e10).ok());
+  ASSERT_TRUE(Event(e11).ok());
+  const auto singles = computed_;
+  const auto single = All();
+  ASSERT_GE(singles.at(10), 1);
+  std::vector<const events::Event*> batch = {&e10, &e10, &e10, &e10, &e10, &e11};
+  computed_.clear();
+  auto sub = engine_->Subscription();
+  ASSERT_TRUE(sub.batch_handler);
+  ASSERT_TRUE(db_->InTransaction([&](soci::session& s) { return sub.batch_handler(s, batch); }).ok());
+  EXPECT_EQ(computed_, singles);
+  auto batched = All();
+  ASSERT_EQ(batched.size(), single.size());
+  for (const auto& [unit, values] : single) {
+    ASSERT_EQ(values.size(), batched[unit].size()) << unit;
+    for (size_t i = 0; i < values.size(); ++i) EXPECT_NEAR(values[i].num, batched[unit][i].num, 1e-9) << unit;
+  }
 }
 
 TEST_F(IndicatorsTest, EventsOfOtherUnitsOrKindsChangeNothing) {
