@@ -99,11 +99,24 @@ absl::Status CampaignTallies::BuildAggregates(int64_t campaign_id, Campaign& c) 
                    });
 }
 
+std::pair<std::map<int64_t, CampaignTallies::Campaign>::iterator, bool> CampaignTallies::Use(int64_t campaign_id) {
+  const int64_t now = clock_.NowMicros();
+  for (auto it = campaigns_.begin(); it != campaigns_.end();) {
+    if (it->first != campaign_id && it->second.used_at < now - options_.evict_idle_us)
+      it = campaigns_.erase(it);
+    else
+      ++it;
+  }
+  auto used = campaigns_.try_emplace(campaign_id);
+  used.first->second.used_at = now;
+  return used;
+}
+
 absl::StatusOr<std::optional<std::vector<AggregateGroup>>> CampaignTallies::Aggregates(
     int64_t campaign_id, const std::vector<std::string>& paths) {
   std::lock_guard lk(mu_);
   XQ_RETURN_IF_ERROR(Refresh());
-  auto [it, fresh] = campaigns_.try_emplace(campaign_id);
+  auto [it, fresh] = Use(campaign_id);
   if (fresh) {
     if (absl::Status st = BuildAggregates(campaign_id, it->second); !st.ok()) {
       campaigns_.erase(it);
@@ -252,7 +265,7 @@ absl::StatusOr<std::optional<ProgressSums>> CampaignTallies::Progress(int64_t ca
                                                                       const std::string& root_path) {
   std::lock_guard lk(mu_);
   XQ_RETURN_IF_ERROR(Refresh());
-  auto [it, fresh] = campaigns_.try_emplace(campaign_id);
+  auto [it, fresh] = Use(campaign_id);
   Campaign& c = it->second;
   const std::string today = FormatDate(clock_.NowMicros());
   if (fresh) {

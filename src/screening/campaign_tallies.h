@@ -78,6 +78,7 @@ struct CampaignTalliesOptions {
   int64_t recheck_us = 250'000;         // at most one look for newer rows per this
   int64_t settle_every_us = 2'000'000;  // a look back over the settle window
   int64_t settle_us = 10'000'000;       // how late a row may commit after its id
+  int64_t evict_idle_us = 1'800'000'000;  // a campaign nobody asked for this long is dropped
 };
 
 class CampaignTallies {
@@ -100,6 +101,13 @@ class CampaignTallies {
   // Asks for a look at changes at the next request (a submission or consent
   // committed by this process). Does not wait for a request in progress.
   void Touch() { touched_.store(true); }
+
+  // The campaigns kept now (each is read whole again when asked for after
+  // it was dropped).
+  size_t Kept() {
+    std::lock_guard lk(mu_);
+    return campaigns_.size();
+  }
 
  private:
   struct AggKey {
@@ -142,6 +150,7 @@ class CampaignTallies {
     std::unordered_map<std::string, int32_t> leaf_of;
     std::vector<PSchool> schools;
     std::unordered_map<std::string, int32_t> school_of;
+    int64_t used_at = 0;  // the last request for it
   };
   struct SubRow {
     int64_t id = 0, campaign_id = 0, school_id = 0, student_id = 0;
@@ -157,6 +166,10 @@ class CampaignTallies {
   };
 
   absl::Status Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The campaign asked for, after dropping those idle for evict_idle_us (a
+  // closed campaign's students are not kept for the server's life).
+  std::pair<std::map<int64_t, Campaign>::iterator, bool> Use(int64_t campaign_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status BuildAggregates(int64_t campaign_id, Campaign& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status BuildProgress(int64_t campaign_id, Campaign& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddSubmission(Campaign& c, const SubRow& r);

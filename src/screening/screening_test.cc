@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "demo/demo.h"
 #include "events/dispatcher.h"
+#include "screening/campaign_tallies.h"
 #include "screening/context_cache.h"
 #include "screening/events.h"
 #include "screening/routes.h"
@@ -691,6 +692,35 @@ TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
   EXPECT_FALSE(store_->SubmissionOfAssignment(gad_id).value());
   set_consent("consent");
   EXPECT_TRUE(svc.Submit(student, gad_id, Input("k2", gad)).ok());
+}
+
+TEST(CampaignTallies, ACampaignNobodyAskedForInHalfAnHourIsDroppedAndReadAgainWhenAsked) {
+  const auto dir = std::filesystem::temp_directory_path() / ("xq-tallies-" + RandomHex(6));
+  std::filesystem::create_directories(dir);
+  {
+    auto db = db::Database::Open("sqlite:" + (dir / "t.db").string());
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE(db::Migrate(**db).ok());
+    FakeClock clock;
+    clock.Set(1'800'000'000'000'000);
+    CampaignTallies tallies(**db, clock, [](int, const std::string&, const std::string&) { return false; });
+    const std::vector<std::string> city = {"/1/"};
+    ASSERT_TRUE(tallies.Aggregates(1, city).ok());
+    ASSERT_TRUE(tallies.Aggregates(2, city).ok());
+    EXPECT_EQ(tallies.Kept(), 2u);
+    clock.Advance(20LL * 60 * 1'000'000);
+    ASSERT_TRUE(tallies.Aggregates(2, city).ok());
+    EXPECT_EQ(tallies.Kept(), 2u) << "20 minutes idle: kept";
+    clock.Advance(15LL * 60 * 1'000'000);
+    ASSERT_TRUE(tallies.Progress(3, 14, "/1/").ok());
+    EXPECT_EQ(tallies.Kept(), 2u) << "campaign 1, 35 minutes idle, is dropped; 2 and 3 stay";
+    auto again = tallies.Aggregates(1, city);
+    ASSERT_TRUE(again.ok()) << again.status();
+    ASSERT_TRUE(again->has_value());
+    EXPECT_TRUE((*again)->empty());
+    EXPECT_EQ(tallies.Kept(), 3u);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ContextCache, ServesUnsubmittedAssignmentsUntilForgottenOrOld) {
