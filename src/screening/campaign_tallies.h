@@ -75,9 +75,9 @@ struct ProgressSums {
 };
 
 struct CampaignTalliesOptions {
-  int64_t recheck_us = 250'000;         // at most one look for newer rows per this
-  int64_t settle_every_us = 2'000'000;  // a look back over the settle window
-  int64_t settle_us = 10'000'000;       // how late a row may commit after its id
+  int64_t recheck_us = 250'000;           // at most one look for newer rows per this
+  int64_t settle_every_us = 2'000'000;    // a look back over the settle window
+  int64_t settle_us = 10'000'000;         // how late a row may commit after its id
   int64_t evict_idle_us = 1'800'000'000;  // a campaign nobody asked for this long is dropped
 };
 
@@ -168,8 +168,7 @@ class CampaignTallies {
   absl::Status Refresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The campaign asked for, after dropping those idle for evict_idle_us (a
   // closed campaign's students are not kept for the server's life).
-  std::pair<std::map<int64_t, Campaign>::iterator, bool> Use(int64_t campaign_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::pair<std::map<int64_t, Campaign>::iterator, bool> Use(int64_t campaign_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status BuildAggregates(int64_t campaign_id, Campaign& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status BuildProgress(int64_t campaign_id, Campaign& c) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AddSubmission(Campaign& c, const SubRow& r);
