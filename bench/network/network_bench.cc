@@ -6,7 +6,8 @@
 //                 [--reports-per-hour R] [--night-share F]
 //                 [--day-start H] [--day-end H] [--responsive PCT]
 //                 [--ack-min MIN] [--ack-max MIN] [--drain-hours H]
-//                 [--crisis-members N] [--db URL]
+//                 [--crisis-members N] [--level1-ack-minutes MIN]
+//                 [--db URL]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
 // SQLite file unless --db names an empty one) and runs N school days back
@@ -67,7 +68,7 @@ using namespace xq;
 
 struct Args {
   std::string scale = "district";
-  int days = 20;
+  int days = 190;
   uint64_t seed = 1;
   double step_minutes = 5;
   double critical_per_hour = 1.0;
@@ -78,6 +79,7 @@ struct Args {
   double ack_min = 5, ack_max = 40;
   double drain_hours = 24;
   int crisis_members = 3;
+  double level1_ack_minutes = 0;  // 0: the default deadline (1 h)
   std::string db;
 };
 
@@ -146,6 +148,8 @@ int main(int argc, char** argv) {
       a.ack_max = std::stod(v);
     else if (k == "--drain-hours")
       a.drain_hours = std::stod(v);
+    else if (k == "--level1-ack-minutes")
+      a.level1_ack_minutes = std::stod(v);
     else if (k == "--crisis-members")
       a.crisis_members = std::stoi(v);
     else if (k == "--db")
@@ -228,6 +232,16 @@ int main(int argc, char** argv) {
           soci::use(at);
       ++enrolled;
     }
+    // Every school may shorten its 一级 acknowledgement deadline
+    // (PUT …/deadlines); --level1-ack-minutes sets it for all of them.
+    if (a.level1_ack_minutes > 0) {
+      std::vector<long long> schools;
+      soci::rowset<soci::row> ids = (s.prepare << "SELECT id FROM org_units WHERE kind = 'school' ORDER BY id");
+      for (const auto& r : ids) schools.push_back(db::GetInt(r, 0));
+      warning::Deadlines d;
+      d.ack[0] = static_cast<int64_t>(a.level1_ack_minutes * 60);
+      for (long long school : schools) warning::SaveDeadlinesIn(s, school, d, 0, at);
+    }
     return absl::OkStatus();
   });
   if (!st.ok()) return Fail(st.ToString());
@@ -291,7 +305,9 @@ int main(int argc, char** argv) {
         });
   warning::EscalationService svc(**db, audit, clock);
 
-  std::mt19937_64 rng(a.seed);
+  // Two streams, so that when owners answer does not change which signals
+  // arrive.
+  std::mt19937_64 rng(a.seed), ack_rng(Mix(a.seed + 1));
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::uniform_int_distribution<size_t> pick(0, students.size() - 1);
   std::map<int64_t, Signal> signals;    // by warning id
@@ -309,7 +325,7 @@ int main(int argc, char** argv) {
       ++told;
       if (!responsive(o)) continue;
       ++told_responsive;
-      const double delay = a.ack_min + (a.ack_max - a.ack_min) * unit(rng);
+      const double delay = a.ack_min + (a.ack_max - a.ack_min) * unit(ack_rng);
       acks.push({now + static_cast<int64_t>(delay * kMinute), id, o});
     }
   };
@@ -472,11 +488,12 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : first_ack_by_step) by_step += fmt::format("{}{}:{}", by_step.empty() ? "" : ",", k, v);
   for (const auto& [k, v] : errors) errs += fmt::format("{}{}:{}", errs.empty() ? "" : ",", k, v);
   std::printf(
-      "scale=%s days=%d seed=%llu signals=%zu acknowledged=%zu p50_min=%.1f p95_min=%.1f max_min=%.1f "
+      "scale=%s days=%d seed=%llu level1_ack_min=%.0f signals=%zu acknowledged=%zu p50_min=%.1f p95_min=%.1f max_min=%.1f "
       "within_60_min=%.1f%% pending_escalation=%lld left=%lld escalations=%lld jobs_run=%lld owners_told=%lld "
       "responsive_told=%lld steps_without_owner=%lld ack_calls=%lld ack_refused=%lld(%s) first_ack_by_step=%s "
       "wall_s=%.0f\n",
-      a.scale.c_str(), a.days, static_cast<unsigned long long>(a.seed), signals.size(), minutes.size(), pct(0.50),
+      a.scale.c_str(), a.days, static_cast<unsigned long long>(a.seed),
+      a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, signals.size(), minutes.size(), pct(0.50),
       pct(0.95), minutes.empty() ? 0.0 : minutes.back(),
       minutes.empty() ? 0.0 : 100.0 * static_cast<double>(within_60) / static_cast<double>(minutes.size()), pending,
       left, escalations, runs, told, told_responsive, nobody, ack_calls, ack_refused, errs.c_str(), by_step.c_str(),
