@@ -184,6 +184,10 @@ int main(int argc, char** argv) {
   // 辅导员), grade or department head, psychology teacher and (vice)
   // principal gets an account with the role of its post, and the crisis
   // groups of the district(s) and of the city get --crisis-members each.
+  // Ids follow the demo's staff ids (not NewId, which follows the wall
+  // clock), so that the responsive accounts are the same on every run.
+  constexpr long long kAccountIds = 1'000'000'000'000, kGrantIds = 2'000'000'000'000,
+                      kCrisisStaffIds = 3'000'000'000'000;
   long long enrolled = 0;
   auto st = (*db)->InTransaction([&](soci::session& s) -> absl::Status {
     struct Post {
@@ -211,7 +215,7 @@ int main(int argc, char** argv) {
     for (const auto& r : units) crisis_units.push_back({db::GetInt(r, 0), db::GetStr(r, 1)});
     for (const auto& [unit, kind] : crisis_units)
       for (int i = 0; i < a.crisis_members; ++i) {
-        long long sid = NewId(), u = unit;
+        long long sid = kCrisisStaffIds + static_cast<long long>(posts.size()), u = unit;
         std::string name = fmt::format("{}危机组成员{}", kind == "city" ? "市" : "区", i + 1);
         s << "INSERT INTO staff (id, school_id, org_unit_id, name, title, created_at) VALUES (:a, NULL, :b, :c, "
              "'心理危机应急工作组成员', :d)",
@@ -219,7 +223,8 @@ int main(int argc, char** argv) {
         posts.push_back({sid, unit, 0, "crisis_group", name});
       }
     for (const auto& p : posts) {
-      long long id = NewId(), gid = NewId(), person = p.staff, unit = p.unit, school = p.school;
+      long long id = kAccountIds + p.staff, gid = kGrantIds + p.staff, person = p.staff, unit = p.unit,
+                school = p.school;
       std::string user = fmt::format("net{}", p.staff);
       soci::indicator school_ind = p.school ? soci::i_ok : soci::i_null;
       s << "INSERT INTO accounts (id, username, password_hash, display_name, person_type, person_id, school_id, "
@@ -454,6 +459,7 @@ int main(int argc, char** argv) {
 
   // The outcome, per signal, checked against the database.
   std::vector<double> minutes;
+  std::map<std::string, std::vector<double>> by_kind;  // critical | report
   long long pending = 0, left = 0, mismatched = 0;
   st = (*db)->Run([&](soci::session& s) -> absl::Status {
     for (const auto& [id, sig] : signals) {
@@ -463,7 +469,9 @@ int main(int argc, char** argv) {
       const int64_t db_ack = ind == soci::i_ok ? acked_at : 0;
       if (sig.first_ack_at) {
         if (db_ack == 0) ++mismatched;
-        minutes.push_back(static_cast<double>(sig.first_ack_at - sig.raised_at) / kMinute);
+        const double m = static_cast<double>(sig.first_ack_at - sig.raised_at) / kMinute;
+        minutes.push_back(m);
+        by_kind[sig.kind].push_back(m);
         continue;
       }
       long long open_jobs = 0;
@@ -483,6 +491,12 @@ int main(int argc, char** argv) {
     if (minutes.empty()) return 0.0;
     return minutes[std::min(minutes.size() - 1, static_cast<size_t>(p * static_cast<double>(minutes.size())))];
   };
+  std::string kinds;
+  for (auto& [k, v] : by_kind) {
+    std::sort(v.begin(), v.end());
+    kinds += fmt::format(" {}: n={} p50_min={:.1f} p95_min={:.1f}", k, v.size(), v[v.size() / 2],
+                         v[std::min(v.size() - 1, v.size() * 95 / 100)]);
+  }
   long long within_60 = std::count_if(minutes.begin(), minutes.end(), [](double m) { return m <= 60; });
   std::string by_step, errs;
   for (const auto& [k, v] : first_ack_by_step) by_step += fmt::format("{}{}:{}", by_step.empty() ? "" : ",", k, v);
@@ -491,13 +505,13 @@ int main(int argc, char** argv) {
       "scale=%s days=%d seed=%llu level1_ack_min=%.0f signals=%zu acknowledged=%zu p50_min=%.1f p95_min=%.1f max_min=%.1f "
       "within_60_min=%.1f%% pending_escalation=%lld left=%lld escalations=%lld jobs_run=%lld owners_told=%lld "
       "responsive_told=%lld steps_without_owner=%lld ack_calls=%lld ack_refused=%lld(%s) first_ack_by_step=%s "
-      "wall_s=%.0f\n",
+      "wall_s=%.0f\n %s\n",
       a.scale.c_str(), a.days, static_cast<unsigned long long>(a.seed),
       a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, signals.size(), minutes.size(), pct(0.50),
       pct(0.95), minutes.empty() ? 0.0 : minutes.back(),
       minutes.empty() ? 0.0 : 100.0 * static_cast<double>(within_60) / static_cast<double>(minutes.size()), pending,
       left, escalations, runs, told, told_responsive, nobody, ack_calls, ack_refused, errs.c_str(), by_step.c_str(),
-      sim_s);
+      sim_s, kinds.c_str());
   db->reset();
   if (!dir.empty()) std::filesystem::remove_all(dir);
   if (mismatched) return Fail(fmt::format("{} acknowledgements not in the database", mismatched));
