@@ -7,6 +7,7 @@
 //                 [--day-start H] [--day-end H] [--responsive PCT]
 //                 [--ack-min MIN] [--ack-max MIN] [--drain-hours H]
 //                 [--crisis-members N] [--level1-ack-minutes MIN]
+//                 [--report-step class|psych_centre]
 //                 [--db URL]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
@@ -17,8 +18,8 @@
 // --reports-per-hour over the whole demo, at night --night-share of those
 // rates. Each raises its warning through warning::RaiseIn as the event
 // subscriptions do (a critical answer: 一级 to the psychology centre; an
-// immediate-danger observation: 一级 to the class). Whenever a warning
-// reaches a step (raised, or escalated by the job runner) its owners are
+// immediate-danger observation: 一级 to the class, or to --report-step).
+// Whenever a warning reaches a step (raised, or escalated by the job runner) its owners are
 // warning::OwnersOf that step: an owner is responsive (--responsive %,
 // decided by a hash of the account id and the seed) and acknowledges
 // through EscalationService::Acknowledge — what POST
@@ -80,6 +81,7 @@ struct Args {
   double drain_hours = 24;
   int crisis_members = 3;
   double level1_ack_minutes = 0;  // 0: the default deadline (1 h)
+  std::string report_step = "class";  // first owners of an immediate-danger report
   std::string db;
 };
 
@@ -150,6 +152,8 @@ int main(int argc, char** argv) {
       a.drain_hours = std::stod(v);
     else if (k == "--level1-ack-minutes")
       a.level1_ack_minutes = std::stod(v);
+    else if (k == "--report-step")
+      a.report_step = v;
     else if (k == "--crisis-members")
       a.crisis_members = std::stoi(v);
     else if (k == "--db")
@@ -160,6 +164,7 @@ int main(int argc, char** argv) {
   if (a.days < 1 || a.step_minutes <= 0 || a.ack_min < 0 || a.ack_max < a.ack_min || a.responsive < 0 ||
       a.responsive > 100 || a.day_start < 0 || a.day_end > 24 || a.day_start >= a.day_end)
     return Fail("bad option value");
+  if (warning::StepRank(a.report_step) < 0) return Fail("--report-step names a step of the chain");
   auto scale = demo::ScaleFromName(a.scale);
   if (!scale) return Fail("--scale is small, district or city");
   std::filesystem::path dir;
@@ -383,7 +388,7 @@ int main(int argc, char** argv) {
       } else {
         w.source = "observation";
         w.urgency = "immediate";
-        w.owner_step = std::string(warning::kStepClass);
+        w.owner_step = a.report_step;
         w.summary = "观察报告提示需要立即关心";
       }
       w.ref_type = "bench";
@@ -502,12 +507,12 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : first_ack_by_step) by_step += fmt::format("{}{}:{}", by_step.empty() ? "" : ",", k, v);
   for (const auto& [k, v] : errors) errs += fmt::format("{}{}:{}", errs.empty() ? "" : ",", k, v);
   std::printf(
-      "scale=%s days=%d seed=%llu level1_ack_min=%.0f signals=%zu acknowledged=%zu p50_min=%.1f p95_min=%.1f max_min=%.1f "
+      "scale=%s days=%d seed=%llu level1_ack_min=%.0f report_step=%s signals=%zu acknowledged=%zu p50_min=%.1f p95_min=%.1f max_min=%.1f "
       "within_60_min=%.1f%% pending_escalation=%lld left=%lld escalations=%lld jobs_run=%lld owners_told=%lld "
       "responsive_told=%lld steps_without_owner=%lld ack_calls=%lld ack_refused=%lld(%s) first_ack_by_step=%s "
       "wall_s=%.0f\n %s\n",
       a.scale.c_str(), a.days, static_cast<unsigned long long>(a.seed),
-      a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, signals.size(), minutes.size(), pct(0.50),
+      a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, a.report_step.c_str(), signals.size(), minutes.size(), pct(0.50),
       pct(0.95), minutes.empty() ? 0.0 : minutes.back(),
       minutes.empty() ? 0.0 : 100.0 * static_cast<double>(within_60) / static_cast<double>(minutes.size()), pending,
       left, escalations, runs, told, told_responsive, nobody, ack_calls, ack_refused, errs.c_str(), by_step.c_str(),
