@@ -11,7 +11,9 @@
 //                 [--db URL]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
-// SQLite file unless --db names an empty one) and runs N school days back
+// SQLite file unless --db names an empty one), gives the network's owners
+// accounts (the demo has staff for every unit but accounts only for its
+// demo roles) and runs N school days back
 // to back on a fake clock. Risk signals arrive as a Poisson process: during
 // school hours (--day-start to --day-end, Asia/Shanghai) critical screening
 // answers at --critical-per-hour and immediate-danger peer reports at
@@ -19,10 +21,10 @@
 // rates. Each raises its warning through warning::RaiseIn as the event
 // subscriptions do (a critical answer: 一级 to the psychology centre; an
 // immediate-danger observation: 一级 to the class, or to --report-step).
-// Whenever a warning reaches a step (raised, or escalated by the job runner) its owners are
-// warning::OwnersOf that step: an owner is responsive (--responsive %,
-// decided by a hash of the account id and the seed) and acknowledges
-// through EscalationService::Acknowledge — what POST
+// Whenever a warning reaches a step (raised, or escalated by the job
+// runner) its owners are warning::OwnersOf that step: an owner is
+// responsive (--responsive %, decided by a hash of the account id and the
+// seed) and acknowledges through EscalationService::Acknowledge — what POST
 // /api/v1/network/warnings/{id}/acknowledgement calls, with the owner's
 // grants — a uniform --ack-min…--ack-max minutes after the warning reached
 // him; or never opens his inbox. The job runner runs the escalation
@@ -80,7 +82,7 @@ struct Args {
   double ack_min = 5, ack_max = 40;
   double drain_hours = 24;
   int crisis_members = 3;
-  double level1_ack_minutes = 0;  // 0: the default deadline (1 h)
+  double level1_ack_minutes = 0;      // 0: the default deadline (1 h)
   std::string report_step = "class";  // first owners of an immediate-danger report
   std::string db;
 };
@@ -320,8 +322,8 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(a.seed), ack_rng(Mix(a.seed + 1));
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::uniform_int_distribution<size_t> pick(0, students.size() - 1);
-  std::map<int64_t, Signal> signals;    // by warning id
-  std::vector<int64_t> waiting;         // warnings not acknowledged yet
+  std::map<int64_t, Signal> signals;  // by warning id
+  std::vector<int64_t> waiting;       // warnings not acknowledged yet
   std::priority_queue<AckEvent, std::vector<AckEvent>, std::greater<>> acks;
   long long told = 0, told_responsive = 0, nobody = 0, ack_calls = 0, ack_refused = 0, escalations = 0, runs = 0;
   std::map<std::string, long long> first_ack_by_step, errors;
@@ -456,8 +458,8 @@ int main(int argc, char** argv) {
     if ((now - t0) / kDay > last_report_day) {
       last_report_day = (now - t0) / kDay;
       if (last_report_day % 10 == 0)
-        std::fprintf(stderr, "day %lld: %zu signals, %.0f s\n", static_cast<long long>(last_report_day),
-                     signals.size(), std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
+        std::fprintf(stderr, "day %lld: %zu signals, %.0f s\n", static_cast<long long>(last_report_day), signals.size(),
+                     std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
     }
   }
   const double sim_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
@@ -507,18 +509,20 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : first_ack_by_step) by_step += fmt::format("{}{}:{}", by_step.empty() ? "" : ",", k, v);
   for (const auto& [k, v] : errors) errs += fmt::format("{}{}:{}", errs.empty() ? "" : ",", k, v);
   std::printf(
-      "scale=%s days=%d seed=%llu level1_ack_min=%.0f report_step=%s signals=%zu acknowledged=%zu p50_min=%.1f p95_min=%.1f max_min=%.1f "
+      "scale=%s days=%d seed=%llu level1_ack_min=%.0f report_step=%s signals=%zu acknowledged=%zu p50_min=%.1f "
+      "p95_min=%.1f max_min=%.1f "
       "within_60_min=%.1f%% pending_escalation=%lld left=%lld escalations=%lld jobs_run=%lld owners_told=%lld "
       "responsive_told=%lld steps_without_owner=%lld ack_calls=%lld ack_refused=%lld(%s) first_ack_by_step=%s "
       "wall_s=%.0f\n %s\n",
       a.scale.c_str(), a.days, static_cast<unsigned long long>(a.seed),
-      a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, a.report_step.c_str(), signals.size(), minutes.size(), pct(0.50),
-      pct(0.95), minutes.empty() ? 0.0 : minutes.back(),
+      a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, a.report_step.c_str(), signals.size(), minutes.size(),
+      pct(0.50), pct(0.95), minutes.empty() ? 0.0 : minutes.back(),
       minutes.empty() ? 0.0 : 100.0 * static_cast<double>(within_60) / static_cast<double>(minutes.size()), pending,
       left, escalations, runs, told, told_responsive, nobody, ack_calls, ack_refused, errs.c_str(), by_step.c_str(),
       sim_s, kinds.c_str());
   db->reset();
   if (!dir.empty()) std::filesystem::remove_all(dir);
   if (mismatched) return Fail(fmt::format("{} acknowledgements not in the database", mismatched));
-  return left == 0 ? 0 : Fail(fmt::format("{} signals left with neither an acknowledgement nor an open escalation", left));
+  return left == 0 ? 0
+                   : Fail(fmt::format("{} signals left with neither an acknowledgement nor an open escalation", left));
 }
