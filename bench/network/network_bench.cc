@@ -8,6 +8,7 @@
 //                 [--ack-min MIN] [--ack-max MIN] [--drain-hours H]
 //                 [--crisis-members N] [--level1-ack-minutes MIN]
 //                 [--report-step class|psych_centre]
+//                 [--asleep-from H --asleep-until H]
 //                 [--db URL]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
@@ -27,7 +28,8 @@
 // seed) and acknowledges through EscalationService::Acknowledge — what POST
 // /api/v1/network/warnings/{id}/acknowledgement calls, with the owner's
 // grants — a uniform --ack-min…--ack-max minutes after the warning reached
-// him; or never opens his inbox. The job runner runs the escalation
+// him (or after his quiet hours --asleep-from…--asleep-until, if given);
+// or never opens his inbox. The job runner runs the escalation
 // handlers as app.cc declares them. The clock moves from event to event
 // (a signal, an acknowledgement, the next due job), at most --step-minutes
 // at a time, so deadlines are met to the microsecond. After the last day
@@ -78,6 +80,7 @@ struct Args {
   double reports_per_hour = 0.5;
   double night_share = 0.1;
   int day_start = 8, day_end = 18;
+  int asleep_from = -1, asleep_until = -1;  // owners' quiet hours, -1: none
   int responsive = 70;
   double ack_min = 5, ack_max = 40;
   double drain_hours = 24;
@@ -154,6 +157,10 @@ int main(int argc, char** argv) {
       a.drain_hours = std::stod(v);
     else if (k == "--level1-ack-minutes")
       a.level1_ack_minutes = std::stod(v);
+    else if (k == "--asleep-from")
+      a.asleep_from = std::stoi(v);
+    else if (k == "--asleep-until")
+      a.asleep_until = std::stoi(v);
     else if (k == "--report-step")
       a.report_step = v;
     else if (k == "--crisis-members")
@@ -166,6 +173,9 @@ int main(int argc, char** argv) {
   if (a.days < 1 || a.step_minutes <= 0 || a.ack_min < 0 || a.ack_max < a.ack_min || a.responsive < 0 ||
       a.responsive > 100 || a.day_start < 0 || a.day_end > 24 || a.day_start >= a.day_end)
     return Fail("bad option value");
+  if ((a.asleep_from < 0) != (a.asleep_until < 0) || a.asleep_from > 23 || a.asleep_until > 23 ||
+      (a.asleep_from >= 0 && a.asleep_from == a.asleep_until))
+    return Fail("--asleep-from and --asleep-until go together, hours 0..23, different");
   if (warning::StepRank(a.report_step) < 0) return Fail("--report-step names a step of the chain");
   auto scale = demo::ScaleFromName(a.scale);
   if (!scale) return Fail("--scale is small, district or city");
@@ -330,6 +340,17 @@ int main(int argc, char** argv) {
 
   // The owners of the step w just reached: the responsive ones will
   // acknowledge after their delay.
+  // When an owner told at t first looks: at t, or when his quiet hours end.
+  auto awake_at = [&](int64_t t) {
+    if (a.asleep_from < 0 || a.asleep_until < 0) return t;
+    const int64_t day = (t + kZone) / kDay * kDay - kZone;
+    const int hour = static_cast<int>((t - day) / kHour);
+    const bool wraps = a.asleep_from > a.asleep_until;  // e.g. 22 → 7
+    if (wraps ? hour >= a.asleep_from : hour >= a.asleep_from && hour < a.asleep_until)
+      return day + (wraps ? kDay : 0) + a.asleep_until * kHour;
+    if (wraps && hour < a.asleep_until) return day + a.asleep_until * kHour;
+    return t;
+  };
   auto tell = [&](soci::session& s, int64_t id, const std::string& step_name, const std::string& path, int64_t now) {
     auto owners = warning::OwnersOf(s, step_name, path);
     if (owners.empty()) ++nobody;
@@ -338,7 +359,7 @@ int main(int argc, char** argv) {
       if (!responsive(o)) continue;
       ++told_responsive;
       const double delay = a.ack_min + (a.ack_max - a.ack_min) * unit(ack_rng);
-      acks.push({now + static_cast<int64_t>(delay * kMinute), id, o});
+      acks.push({awake_at(now) + static_cast<int64_t>(delay * kMinute), id, o});
     }
   };
 
