@@ -8,7 +8,7 @@
 //                 [--ack-min MIN] [--ack-max MIN] [--drain-hours H]
 //                 [--crisis-members N] [--level1-ack-minutes MIN]
 //                 [--report-step class|psych_centre]
-//                 [--asleep-from H --asleep-until H]
+//                 [--asleep-from H --asleep-until H [--on-duty STEP]]
 //                 [--db URL]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
@@ -28,8 +28,8 @@
 // seed) and acknowledges through EscalationService::Acknowledge — what POST
 // /api/v1/network/warnings/{id}/acknowledgement calls, with the owner's
 // grants — a uniform --ack-min…--ack-max minutes after the warning reached
-// him (or after his quiet hours --asleep-from…--asleep-until, if given);
-// or never opens his inbox. The job runner runs the escalation
+// him (or after his quiet hours --asleep-from…--asleep-until, if given,
+// unless he owns the --on-duty step); or never opens his inbox. The job runner runs the escalation
 // handlers as app.cc declares them. The clock moves from event to event
 // (a signal, an acknowledgement, the next due job), at most --step-minutes
 // at a time, so deadlines are met to the microsecond. After the last day
@@ -81,6 +81,7 @@ struct Args {
   double night_share = 0.1;
   int day_start = 8, day_end = 18;
   int asleep_from = -1, asleep_until = -1;  // owners' quiet hours, -1: none
+  std::string on_duty;                      // a step whose owners have no quiet hours
   int responsive = 70;
   double ack_min = 5, ack_max = 40;
   double drain_hours = 24;
@@ -161,6 +162,8 @@ int main(int argc, char** argv) {
       a.asleep_from = std::stoi(v);
     else if (k == "--asleep-until")
       a.asleep_until = std::stoi(v);
+    else if (k == "--on-duty")
+      a.on_duty = v;
     else if (k == "--report-step")
       a.report_step = v;
     else if (k == "--crisis-members")
@@ -176,6 +179,7 @@ int main(int argc, char** argv) {
   if ((a.asleep_from < 0) != (a.asleep_until < 0) || a.asleep_from > 23 || a.asleep_until > 23 ||
       (a.asleep_from >= 0 && a.asleep_from == a.asleep_until))
     return Fail("--asleep-from and --asleep-until go together, hours 0..23, different");
+  if (!a.on_duty.empty() && warning::StepRank(a.on_duty) < 0) return Fail("--on-duty names a step of the chain");
   if (warning::StepRank(a.report_step) < 0) return Fail("--report-step names a step of the chain");
   auto scale = demo::ScaleFromName(a.scale);
   if (!scale) return Fail("--scale is small, district or city");
@@ -359,7 +363,7 @@ int main(int argc, char** argv) {
       if (!responsive(o)) continue;
       ++told_responsive;
       const double delay = a.ack_min + (a.ack_max - a.ack_min) * unit(ack_rng);
-      acks.push({awake_at(now) + static_cast<int64_t>(delay * kMinute), id, o});
+      acks.push({(step_name == a.on_duty ? now : awake_at(now)) + static_cast<int64_t>(delay * kMinute), id, o});
     }
   };
 
