@@ -13,3 +13,6 @@ echo "== bench/ingest crash test"
 bash bench/ingest/crash_test.sh 20
 echo "== bench/counselling"
 bash bench/counselling/run.sh
+echo "== bench/network"
+"$BIN/network_bench" --scale district --seed 1
+"$BIN/network_bench" --scale district --seed 1 --report-step psych_centre --level1-ack-minutes 40
