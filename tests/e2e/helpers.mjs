@@ -283,6 +283,15 @@ export async function settle(page) {
 // "rule: target, target …" lines (empty when there are none). Rules and
 // impacts as axe-core ships them; nothing is switched off.
 export async function axeViolations(page) {
+  // A dialog still fading in reads as faint text: scan once the finite
+  // transitions and animations have run.
+  await page
+    .waitForFunction(
+      () => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+      null,
+      { timeout: 5_000 },
+    )
+    .catch(() => {});
   const require = createRequire(path.join(kRepoRoot, 'web/package.json'));
   const { AxeBuilder } = require('@axe-core/playwright');
   const result = await new AxeBuilder({ page }).analyze();
