@@ -71,9 +71,9 @@ int Prepare(const std::map<std::string, std::string>& f) {
   xq::SystemClock clock;
   xq::audit::AuditLog audit(**db, clock);
   xq::counselling::HotlineService hotlines(**db);
-  xq::screening::ScreeningStore store(**db);
+  auto store = xq::screening::NewSociScreeningStore(**db);
   xq::screening::SubmissionWriter writer(**db);
-  xq::screening::ScreeningService svc(store, writer, audit, hotlines, clock);
+  xq::screening::ScreeningService svc(**db, *store, writer, audit, hotlines, clock);
   auto auth_store = xq::auth::NewSqlAuthStore(**db);
   xq::auth::AuthService auth(*auth_store, audit, clock);
   xq::auth::SlipService slips(**db, *auth_store, audit, clock, auth);

@@ -340,7 +340,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.escalation = std::make_unique<warning::EscalationService>(*p.db, *p.audit, clock);
   p.network_store = network::NewSociNetworkStore(*p.db);
   p.network = std::make_unique<network::NetworkService>(*p.network_store, *p.audit, clock);
-  p.screening_store = std::make_unique<screening::ScreeningStore>(*p.db);
+  p.screening_store = screening::NewSociScreeningStore(*p.db);
   p.hotline_store = counselling::NewSociHotlineStore(*p.db);
   p.hotline_editor = std::make_unique<counselling::HotlineEditor>(*p.hotline_store, *p.hotlines, *p.audit, clock,
                                                                   HotlineRateGuard(*p.screening_store));
@@ -358,7 +358,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
-  p.screening = std::make_unique<screening::ScreeningService>(*p.screening_store, *p.submission_writer, *p.audit,
+  p.screening = std::make_unique<screening::ScreeningService>(*p.db, *p.screening_store, *p.submission_writer, *p.audit,
                                                               *p.hotlines, clock);
   p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warnings, clock);
   p.archive_store = archive::NewSociArchiveStore(*p.db);

@@ -34,12 +34,12 @@ struct ScreeningTool {
   explicit ScreeningTool(db::Database& db)
       : audit(db, SystemClock::Instance()),
         hotlines(db),
-        store(db),
+        store(screening::NewSociScreeningStore(db)),
         writer(db),
-        service(store, writer, audit, hotlines, SystemClock::Instance()) {}
+        service(db, *store, writer, audit, hotlines, SystemClock::Instance()) {}
   audit::AuditLog audit;
   counselling::HotlineService hotlines;
-  screening::ScreeningStore store;
+  std::unique_ptr<screening::ScreeningStore> store;
   screening::SubmissionWriter writer;
   screening::ScreeningService service;
 };

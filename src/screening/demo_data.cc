@@ -11,6 +11,7 @@
 #include "fmt/format.h"
 #include "instruments/registry.h"
 #include "screening/screening_service.h"
+#include "screening/soci_screening_store.h"
 
 namespace xq::screening {
 
@@ -42,9 +43,9 @@ absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const C
 
   audit::AuditLog audit(db, clock);
   counselling::HotlineService hotlines(db);
-  ScreeningStore store(db);
+  SociScreeningStore store(db);
   SubmissionWriter writer(db);
-  ScreeningService svc(store, writer, audit, hotlines, clock);
+  ScreeningService svc(db, store, writer, audit, hotlines, clock);
   XQ_ASSIGN_OR_RETURN(auto c, svc.CreateCampaign(p, Json{{"template", options.template_id}}));
   XQ_ASSIGN_OR_RETURN(auto full, svc.GetCampaign(p, c.id));
 

@@ -2,14 +2,14 @@
 // migration 024).
 #include <string>
 
-#include "screening/screening_store.h"
+#include "screening/soci_screening_store.h"
 
 #include "core/status.h"
 #include "db/row.h"
 
 namespace xq::screening {
 
-absl::StatusOr<std::vector<InstrumentLicence>> ScreeningStore::InstrumentLicencesOf(
+absl::StatusOr<std::vector<InstrumentLicence>> SociScreeningStore::InstrumentLicencesOf(
     const std::vector<int64_t>& school_ids) {
   std::vector<InstrumentLicence> out;
   for (int64_t school : school_ids) {
@@ -23,7 +23,7 @@ absl::StatusOr<std::vector<InstrumentLicence>> ScreeningStore::InstrumentLicence
   return out;
 }
 
-absl::Status ScreeningStore::PutInstrumentLicence(const InstrumentLicence& l) {
+absl::Status SociScreeningStore::PutInstrumentLicence(const InstrumentLicence& l) {
   return db_.InTransaction([&](soci::session& s) {
     long long school = l.school_id, by = l.enabled_by, at = l.enabled_at;
     s << "DELETE FROM school_instrument_licences WHERE school_id = :s AND instrument_id = :i", soci::use(school),
@@ -35,7 +35,7 @@ absl::Status ScreeningStore::PutInstrumentLicence(const InstrumentLicence& l) {
   });
 }
 
-absl::StatusOr<bool> ScreeningStore::DeleteInstrumentLicence(int64_t school_id, std::string_view instrument_id) {
+absl::StatusOr<bool> SociScreeningStore::DeleteInstrumentLicence(int64_t school_id, std::string_view instrument_id) {
   bool found = false;
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
     long long school = school_id;

@@ -476,14 +476,15 @@ Suppression Suppress(const std::vector<std::vector<int64_t>>& counts, int k) {
 
 // ---------------------------------------------------------------- cache
 
-ScreeningService::ScreeningService(ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
+ScreeningService::ScreeningService(db::Database& db, ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
                                    counselling::HotlineService& hotlines, const Clock& clock)
-    : store_(store),
+    : db_(db),
+      store_(store),
       writer_(writer),
       audit_(audit),
       hotlines_(hotlines),
       clock_(clock),
-      tallies_(store.db(), clock, [](int consent_age, const std::string& birth, const std::string& today) {
+      tallies_(db, clock, [](int consent_age, const std::string& birth, const std::string& today) {
         const int age = AgeOn(birth, today);
         return age < 0 || age < consent_age;
       }) {}
@@ -1329,7 +1330,7 @@ absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_
     out.push_back({NewId(), school, campaign_id, sid, "student", "answer", p.account_id, now});
     if (minor) out.push_back({NewId(), school, campaign_id, sid, "guardian", "answer", p.account_id, now});
   }
-  ReminderStore reminders(store_.db());
+  ReminderStore reminders(db_);
   XQ_ASSIGN_OR_RETURN(auto with_guardian, reminders.WithGuardianAccount(ids));
   int64_t guardians = 0, no_guardian_account = 0;
   for (const auto& r : out) {

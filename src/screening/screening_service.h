@@ -125,7 +125,7 @@ struct Export {
 
 class ScreeningService {
  public:
-  ScreeningService(ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
+  ScreeningService(db::Database& db, ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
                    counselling::HotlineService& hotlines, const Clock& clock);
 
   // --- campaigns (D8)
@@ -240,6 +240,7 @@ class ScreeningService {
   absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type, std::string object_id,
                      int64_t student_id, std::string outcome, std::string detail = {}, std::string purpose = {});
 
+  db::Database& db_;
   ScreeningStore& store_;
   SubmissionWriter& writer_;
   audit::AuditLog& audit_;

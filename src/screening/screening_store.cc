@@ -1,4 +1,4 @@
-#include "screening/screening_store.h"
+#include "screening/soci_screening_store.h"
 
 #include "core/ids.h"
 #include "core/json.h"
@@ -136,13 +136,13 @@ constexpr const char* kCampaignSelect =
 
 }  // namespace
 
-absl::StatusOr<std::optional<UnitInfo>> ScreeningStore::GetUnit(int64_t id) {
+absl::StatusOr<std::optional<UnitInfo>> SociScreeningStore::GetUnit(int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto units, GetUnits({id}));
   if (units.empty()) return std::optional<UnitInfo>();
   return std::optional<UnitInfo>(units.front());
 }
 
-absl::StatusOr<std::vector<UnitInfo>> ScreeningStore::GetUnits(const std::vector<int64_t>& ids) {
+absl::StatusOr<std::vector<UnitInfo>> SociScreeningStore::GetUnits(const std::vector<int64_t>& ids) {
   // 128 ids per statement (a short list repeats its last id, so the text
   // is one prepared statement); the units in the order asked for.
   constexpr size_t kChunk = 128;
@@ -175,7 +175,7 @@ absl::StatusOr<std::vector<UnitInfo>> ScreeningStore::GetUnits(const std::vector
   return out;
 }
 
-absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::GetStudent(int64_t id) {
+absl::StatusOr<std::optional<StudentInfo>> SociScreeningStore::GetStudent(int64_t id) {
   // On the submission path, like GetAssignment, GetConsent and
   // SubmissionOfAssignment: prepared once per connection.
   static const std::string sql = std::string(kStudentSelect) + "WHERE s.id = :id";
@@ -184,7 +184,7 @@ absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::GetStudent(int64_t id
   return out;
 }
 
-absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::FindStudentByNo(int64_t school_id, std::string_view no) {
+absl::StatusOr<std::optional<StudentInfo>> SociScreeningStore::FindStudentByNo(int64_t school_id, std::string_view no) {
   std::optional<StudentInfo> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long sid = school_id;
@@ -198,7 +198,7 @@ absl::StatusOr<std::optional<StudentInfo>> ScreeningStore::FindStudentByNo(int64
   return out;
 }
 
-absl::StatusOr<std::vector<StudentInfo>> ScreeningStore::StudentsUnder(const std::vector<std::string>& paths) {
+absl::StatusOr<std::vector<StudentInfo>> SociScreeningStore::StudentsUnder(const std::vector<std::string>& paths) {
   std::vector<StudentInfo> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     soci::rowset<soci::row> rows =
@@ -210,7 +210,7 @@ absl::StatusOr<std::vector<StudentInfo>> ScreeningStore::StudentsUnder(const std
   return out;
 }
 
-absl::Status ScreeningStore::CreateCampaign(const Campaign& c, const std::vector<StudentInfo>& students) {
+absl::Status SociScreeningStore::CreateCampaign(const Campaign& c, const std::vector<StudentInfo>& students) {
   return db_.InTransaction([&](soci::session& s) {
     long long id = c.id, owner = c.owner_unit_id, by = c.created_by, at = c.created_at;
     int age = c.consent_age, uh = c.urgent_due_hours, od = c.other_due_days;
@@ -263,7 +263,7 @@ absl::Status ScreeningStore::CreateCampaign(const Campaign& c, const std::vector
   });
 }
 
-absl::StatusOr<std::vector<Campaign>> ScreeningStore::ListCampaigns() {
+absl::StatusOr<std::vector<Campaign>> SociScreeningStore::ListCampaigns() {
   std::vector<Campaign> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     {
@@ -276,7 +276,7 @@ absl::StatusOr<std::vector<Campaign>> ScreeningStore::ListCampaigns() {
   return out;
 }
 
-absl::StatusOr<std::optional<Campaign>> ScreeningStore::GetCampaign(int64_t id) {
+absl::StatusOr<std::optional<Campaign>> SociScreeningStore::GetCampaign(int64_t id) {
   std::optional<Campaign> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long cid = id;
@@ -290,7 +290,7 @@ absl::StatusOr<std::optional<Campaign>> ScreeningStore::GetCampaign(int64_t id) 
   return out;
 }
 
-absl::StatusOr<bool> ScreeningStore::CloseCampaign(int64_t id) {
+absl::StatusOr<bool> SociScreeningStore::CloseCampaign(int64_t id) {
   bool changed = false;
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
     long long cid = id;
@@ -335,7 +335,7 @@ SubmitContext SubmitContextOf(const soci::row& r) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<SubmitContext>> ScreeningStore::GetSubmitContext(int64_t assignment_id) {
+absl::StatusOr<std::optional<SubmitContext>> SociScreeningStore::GetSubmitContext(int64_t assignment_id) {
   static const std::string sql = std::string(kSubmitContextSelect) + "WHERE a.id = :a";
   std::optional<SubmitContext> out;
   XQ_RETURN_IF_ERROR(
@@ -343,7 +343,7 @@ absl::StatusOr<std::optional<SubmitContext>> ScreeningStore::GetSubmitContext(in
   return out;
 }
 
-absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf(int64_t student_id) {
+absl::StatusOr<std::vector<SubmitContext>> SociScreeningStore::UnsubmittedContextsOf(int64_t student_id) {
   static const std::string sql =
       std::string(kSubmitContextSelect) + "WHERE a.student_id = :s AND a.submission_id IS NULL";
   std::vector<SubmitContext> out;
@@ -352,7 +352,7 @@ absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf
   return out;
 }
 
-absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf(
+absl::StatusOr<std::vector<SubmitContext>> SociScreeningStore::UnsubmittedContextsOf(
     const std::vector<int64_t>& student_ids) {
   std::vector<SubmitContext> out;
   if (student_ids.empty()) return out;
@@ -367,14 +367,14 @@ absl::StatusOr<std::vector<SubmitContext>> ScreeningStore::UnsubmittedContextsOf
   return out;
 }
 
-absl::StatusOr<std::optional<Assignment>> ScreeningStore::GetAssignment(int64_t id) {
+absl::StatusOr<std::optional<Assignment>> SociScreeningStore::GetAssignment(int64_t id) {
   static const std::string sql = std::string(kAssignmentSelect) + "WHERE id = :id";
   std::optional<Assignment> out;
   XQ_RETURN_IF_ERROR(db_.Query(sql, {static_cast<long long>(id)}, [&](const soci::row& r) { out = AssignmentOf(r); }));
   return out;
 }
 
-absl::StatusOr<std::vector<Assignment>> ScreeningStore::AssignmentsOfStudent(int64_t student_id) {
+absl::StatusOr<std::vector<Assignment>> SociScreeningStore::AssignmentsOfStudent(int64_t student_id) {
   std::vector<Assignment> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long sid = student_id;
@@ -387,7 +387,7 @@ absl::StatusOr<std::vector<Assignment>> ScreeningStore::AssignmentsOfStudent(int
   return out;
 }
 
-absl::StatusOr<std::optional<Consent>> ScreeningStore::GetConsent(int64_t campaign_id, int64_t student_id) {
+absl::StatusOr<std::optional<Consent>> SociScreeningStore::GetConsent(int64_t campaign_id, int64_t student_id) {
   std::optional<Consent> out;
   XQ_RETURN_IF_ERROR(db_.Query(
       "SELECT decision, source, recorded_by, recorded_at FROM screening_consents "
@@ -398,7 +398,7 @@ absl::StatusOr<std::optional<Consent>> ScreeningStore::GetConsent(int64_t campai
   return out;
 }
 
-absl::Status ScreeningStore::PutConsent(const Consent& c) {
+absl::Status SociScreeningStore::PutConsent(const Consent& c) {
   return db_.InTransaction([&](soci::session& s) {
     long long camp = c.campaign_id, st = c.student_id, by = c.recorded_by, at = c.recorded_at;
     s << "DELETE FROM screening_consents WHERE campaign_id = :c AND student_id = :s", soci::use(camp), soci::use(st);
@@ -409,7 +409,7 @@ absl::Status ScreeningStore::PutConsent(const Consent& c) {
   });
 }
 
-absl::StatusOr<std::optional<Draft>> ScreeningStore::GetDraft(int64_t assignment_id) {
+absl::StatusOr<std::optional<Draft>> SociScreeningStore::GetDraft(int64_t assignment_id) {
   std::optional<Draft> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long aid = assignment_id;
@@ -422,7 +422,7 @@ absl::StatusOr<std::optional<Draft>> ScreeningStore::GetDraft(int64_t assignment
   return out;
 }
 
-absl::Status ScreeningStore::PutDraft(int64_t assignment_id, const Draft& d) {
+absl::Status SociScreeningStore::PutDraft(int64_t assignment_id, const Draft& d) {
   return db_.InTransaction([&](soci::session& s) {
     long long aid = assignment_id, at = d.updated_at;
     int pos = d.position;
@@ -438,7 +438,7 @@ absl::Status ScreeningStore::PutDraft(int64_t assignment_id, const Draft& d) {
   });
 }
 
-absl::StatusOr<std::optional<Submission>> ScreeningStore::SubmissionOfAssignment(int64_t assignment_id) {
+absl::StatusOr<std::optional<Submission>> SociScreeningStore::SubmissionOfAssignment(int64_t assignment_id) {
   static const std::string sql = std::string(kSubmissionSelect) + "WHERE a.id = :a";
   std::optional<Submission> out;
   XQ_RETURN_IF_ERROR(
@@ -446,8 +446,8 @@ absl::StatusOr<std::optional<Submission>> ScreeningStore::SubmissionOfAssignment
   return out;
 }
 
-absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOf(int64_t campaign_id,
-                                                                      const std::vector<std::string>& paths) {
+absl::StatusOr<std::vector<Submission>> SociScreeningStore::SubmissionsOf(int64_t campaign_id,
+                                                                          const std::vector<std::string>& paths) {
   std::vector<Submission> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long cid = campaign_id;
@@ -461,7 +461,7 @@ absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOf(int64_t ca
   return out;
 }
 
-absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOfStudent(int64_t student_id) {
+absl::StatusOr<std::vector<Submission>> SociScreeningStore::SubmissionsOfStudent(int64_t student_id) {
   std::vector<Submission> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long sid = student_id;
@@ -474,7 +474,7 @@ absl::StatusOr<std::vector<Submission>> ScreeningStore::SubmissionsOfStudent(int
   return out;
 }
 
-absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campaign_id, std::string_view path) {
+absl::StatusOr<std::vector<ProgressRow>> SociScreeningStore::Progress(int64_t campaign_id, std::string_view path) {
   std::vector<ProgressRow> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long cid = campaign_id;
@@ -505,8 +505,8 @@ absl::StatusOr<std::vector<ProgressRow>> ScreeningStore::Progress(int64_t campai
   return out;
 }
 
-absl::StatusOr<std::map<int64_t, std::string>> ScreeningStore::EnrolmentDatesOf(int64_t campaign_id,
-                                                                                const std::vector<std::string>& paths) {
+absl::StatusOr<std::map<int64_t, std::string>> SociScreeningStore::EnrolmentDatesOf(
+    int64_t campaign_id, const std::vector<std::string>& paths) {
   std::map<int64_t, std::string> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long cid = campaign_id;
@@ -521,7 +521,7 @@ absl::StatusOr<std::map<int64_t, std::string>> ScreeningStore::EnrolmentDatesOf(
   return out;
 }
 
-absl::StatusOr<std::optional<int>> ScreeningStore::SuppressionK(int64_t city_unit_id) {
+absl::StatusOr<std::optional<int>> SociScreeningStore::SuppressionK(int64_t city_unit_id) {
   std::optional<int> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long uid = city_unit_id;
@@ -533,7 +533,7 @@ absl::StatusOr<std::optional<int>> ScreeningStore::SuppressionK(int64_t city_uni
   return out;
 }
 
-absl::Status ScreeningStore::PutSuppressionK(int64_t city_unit_id, int k, int64_t by, int64_t at) {
+absl::Status SociScreeningStore::PutSuppressionK(int64_t city_unit_id, int k, int64_t by, int64_t at) {
   return db_.InTransaction([&](soci::session& s) {
     long long uid = city_unit_id, b = by, t = at;
     int kk = k;
@@ -542,6 +542,10 @@ absl::Status ScreeningStore::PutSuppressionK(int64_t city_unit_id, int k, int64_
         soci::use(uid), soci::use(kk), soci::use(b), soci::use(t);
     return absl::OkStatus();
   });
+}
+
+std::unique_ptr<ScreeningStore> NewSociScreeningStore(db::Database& db) {
+  return std::make_unique<SociScreeningStore>(db);
 }
 
 }  // namespace xq::screening

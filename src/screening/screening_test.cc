@@ -23,6 +23,7 @@
 #include "screening/routes.h"
 #include "screening/demo_data.h"
 #include "screening/screening_service.h"
+#include "screening/soci_screening_store.h"
 #include "screening/submission_writer.h"
 #include "warning/subscriptions.h"
 #include "warning/warning_service.h"
@@ -489,7 +490,7 @@ TEST(DemoScreening, SeedsACampaignWithAnswers) {
     ASSERT_TRUE(res.ok()) << res.status();
     EXPECT_GT(res->submissions, 100);
     EXPECT_GT(res->warnings, 0);
-    ScreeningStore store(**db);
+    SociScreeningStore store(**db);
     auto subs = store.SubmissionsOf(res->campaign_id, {"/1/"}).value();
     EXPECT_EQ(static_cast<int>(subs.size()), res->submissions);
     int positive = 0;
@@ -517,9 +518,9 @@ class ServiceClockTest : public ::testing::Test {
     clock_.Set(t);
     audit_ = std::make_unique<audit::AuditLog>(*db_, clock_);
     hotlines_ = std::make_unique<counselling::HotlineService>(*db_);
-    store_ = std::make_unique<ScreeningStore>(*db_);
+    store_ = NewSociScreeningStore(*db_);
     writer_ = std::make_unique<SubmissionWriter>(*db_);
-    svc_ = std::make_unique<ScreeningService>(*store_, *writer_, *audit_, *hotlines_, clock_);
+    svc_ = std::make_unique<ScreeningService>(*db_, *store_, *writer_, *audit_, *hotlines_, clock_);
   }
   void TearDown() override {
     svc_.reset();

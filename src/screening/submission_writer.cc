@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 #include "db/sqlite_statement.h"
-#include "screening/screening_store.h"
+#include "screening/soci_screening_store.h"
 #include "spdlog/spdlog.h"
 
 namespace xq::screening {
@@ -284,7 +284,7 @@ void SubmissionWriter::InsertAllSoci(soci::session& s, std::vector<Pending*>& ro
 // A row whose assignment was already claimed: the stored submission when
 // the client key matches (a repeat), conflict otherwise.
 absl::StatusOr<Submission> SubmissionWriter::Existing(const Pending& p) {
-  ScreeningStore store(db_);
+  SociScreeningStore store(db_);
   XQ_ASSIGN_OR_RETURN(auto existing, store.SubmissionOfAssignment(p.request.submission.assignment_id));
   if (!existing) {
     // Refused by the consent check (or no such assignment).

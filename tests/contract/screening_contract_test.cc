@@ -98,7 +98,8 @@ screening::WriteRequest Request(const screening::Assignment& a, const std::strin
 
 TEST_P(ContractTest, ScreeningCampaignsConsentDraftsAndGroupCommit) {
   Seed(Db());
-  screening::ScreeningStore store(Db());
+  auto owned = screening::NewSociScreeningStore(Db());
+  screening::ScreeningStore& store = *owned;
   auto students = store.StudentsUnder({"/1/2/"}).value();
   ASSERT_EQ(students.size(), 6u);
   EXPECT_EQ(students[0].grade_year, 7);
