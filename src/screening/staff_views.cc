@@ -12,23 +12,13 @@
 #include "fmt/format.h"
 #include "instruments/registry.h"
 #include "policy/neutral_words.h"
+#include "screening/screening_internal.h"
 #include "screening/screening_service.h"
-#include "warning/access.h"
 
 namespace xq::screening {
+using namespace internal;  // NOLINT: the service's own helpers
+
 namespace {
-
-using policy::Action;
-using policy::DataClass;
-using policy::Role;
-using warning::Covering;
-using warning::PathsOf;
-using warning::ScopesFor;
-
-std::string Zh(const instruments::Text& t) {
-  if (auto it = t.find("zh-CN"); it != t.end()) return it->second;
-  return t.empty() ? std::string() : t.begin()->second;
-}
 
 // First id of a materialised path: the city's root unit ("/1/7/42/" → 1).
 int64_t RootIdOf(std::string_view path) {
@@ -58,7 +48,7 @@ std::string BandSetLabel(const instruments::Definition& d, std::string_view name
   const std::string_view score = name.substr(0, dot);
   std::string label(score);
   for (const auto& s : d.scores)
-    if (s.id == score) label = Zh(s.label);
+    if (s.id == score) label = TextOf(s.label);
   if (dot != std::string_view::npos) {
     std::string_view set = name.substr(dot + 1);
     auto it = kSets.find(set);
@@ -123,7 +113,7 @@ void AddResultLabels(Json& j, const Submission& x) {
   const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
   if (!e) return;
   const auto& d = e->definition;
-  j["instrument_title"] = Zh(d.title);
+  j["instrument_title"] = TextOf(d.title);
   // Scores in the definition's order, each with its primary band; further
   // band sets of a score follow it.
   Json list = Json::array();
@@ -132,19 +122,19 @@ void AddResultLabels(Json& j, const Submission& x) {
   int rank = -1;
   for (const auto& s : d.scores) {
     if (!s.report) continue;
-    Json entry = {{"id", s.id}, {"label", Zh(s.label)}};
+    Json entry = {{"id", s.id}, {"label", TextOf(s.label)}};
     if (scores.contains(s.id)) entry["value"] = scores[s.id];
     if (bands.contains(s.id) && bands[s.id].is_object()) {
       const std::string id = bands[s.id].value("id", "");
       entry["band_id"] = id;
-      if (const auto* b = FindBand(d, s.id, id)) entry["band_label"] = Zh(b->label);
+      if (const auto* b = FindBand(d, s.id, id)) entry["band_label"] = TextOf(b->label);
       rank = std::max(rank, bands[s.id].value("index", -1));
     }
     list.push_back(std::move(entry));
     for (const auto& [name, band] : bands.items()) {
       if (!name.starts_with(s.id + ".") || !band.is_object()) continue;
       Json more = {{"id", name}, {"label", BandSetLabel(d, name)}, {"band_id", band.value("id", "")}};
-      if (const auto* b = FindBand(d, name, band.value("id", ""))) more["band_label"] = Zh(b->label);
+      if (const auto* b = FindBand(d, name, band.value("id", ""))) more["band_label"] = TextOf(b->label);
       list.push_back(std::move(more));
     }
   }
@@ -154,9 +144,9 @@ void AddResultLabels(Json& j, const Submission& x) {
   for (const auto& [id, level] : j.value("classes", Json::object()).items()) {
     for (const auto& c : d.classes) {
       if (c.id != id || !level.is_object()) continue;
-      Json entry = {{"id", id}, {"label", Zh(c.label)}, {"level_id", level.value("id", "")}};
+      Json entry = {{"id", id}, {"label", TextOf(c.label)}, {"level_id", level.value("id", "")}};
       for (const auto& l : c.levels)
-        if (l.id == level.value("id", "")) entry["level_label"] = Zh(l.label);
+        if (l.id == level.value("id", "")) entry["level_label"] = TextOf(l.label);
       classes.push_back(std::move(entry));
     }
   }
@@ -166,9 +156,9 @@ void AddResultLabels(Json& j, const Submission& x) {
       const std::string id = hit.value("id", "");
       for (const auto& c : d.critical) {
         if (c.id != id) continue;
-        hit["label"] = Zh(c.label);
+        hit["label"] = TextOf(c.label);
         for (const auto& item : d.items)
-          if (item.id == c.item) hit["item_text"] = Zh(item.text);
+          if (item.id == c.item) hit["item_text"] = TextOf(item.text);
       }
     }
   }
@@ -178,7 +168,7 @@ void AddResultLabels(Json& j, const Submission& x) {
     const std::string id = f.get<std::string>();
     std::string label = id;
     for (const auto& v : d.validity)
-      if (v.id == id) label = Zh(v.label);
+      if (v.id == id) label = TextOf(v.label);
     if (id.starts_with("insufficient:")) label = BandSetLabel(d, id.substr(13)) + "：作答不足";
     flags.push_back(label);
   }
@@ -195,7 +185,7 @@ Json ItemAnswerLabels(const Submission& x, const Json& answers) {
     std::string text;
     auto option = [&](const std::string& code) {
       for (const auto& o : item.options)
-        if (o.code == code) return Zh(o.text);
+        if (o.code == code) return TextOf(o.text);
       return code;
     };
     if (a.is_string()) {
@@ -204,7 +194,7 @@ Json ItemAnswerLabels(const Submission& x, const Json& answers) {
       for (const auto& c : a)
         if (c.is_string()) text += (text.empty() ? "" : "；") + option(c.get<std::string>());
     }
-    out.push_back({{"id", item.id}, {"text", Zh(item.text)}, {"answer", text}});
+    out.push_back({{"id", item.id}, {"text", TextOf(item.text)}, {"answer", text}});
   }
   return out;
 }
