@@ -231,8 +231,8 @@ Suppression Suppress(const std::vector<std::vector<int64_t>>& counts, int k) {
 
 // ---------------------------------------------------------------- cache
 
-ScreeningService::ScreeningService(db::Database& db, ScreeningStore& store, SubmissionWriter& writer, audit::AuditLog& audit,
-                                   counselling::HotlineService& hotlines, const Clock& clock)
+ScreeningService::ScreeningService(db::Database& db, ScreeningStore& store, SubmissionWriter& writer,
+                                   audit::AuditLog& audit, counselling::HotlineService& hotlines, const Clock& clock)
     : db_(db),
       store_(store),
       writer_(writer),
