@@ -13,8 +13,8 @@
 #include "core/status.h"
 #include "fmt/format.h"
 #include "instruments/registry.h"
+#include "policy/scopes.h"
 #include "screening/screening_service.h"
-#include "warning/access.h"
 #include "xlsxwriter.h"
 
 namespace xq::screening {
@@ -126,7 +126,7 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
   if (kind != "aggregates" && kind != "results") return InvalidArgument("kind must be aggregates or results", "kind");
   if (reason.size() > 500) return InvalidArgument("reason is too long", "reason");
   const bool identified = kind == "results";
-  auto scopes = warning::ScopesFor(
+  auto scopes = policy::ScopesFor(
       p.actor, policy::Action::kExport, identified ? policy::DataClass::kResults : policy::DataClass::kAggregate,
       identified ? std::vector<policy::Role>{policy::Role::kPsychStaff} : std::vector<policy::Role>{});
   if (scopes.empty()) {

@@ -8,8 +8,8 @@
 #include "core/ids.h"
 #include "core/status.h"
 #include "fmt/format.h"
+#include "policy/scopes.h"
 #include "screening/screening_service.h"
-#include "warning/access.h"
 
 namespace xq::screening {
 namespace {
@@ -65,13 +65,13 @@ Json InstrumentSummary(const instruments::Registry::Entry& e) {
 }
 
 absl::StatusOr<Json> ScreeningService::ListInstruments(const policy::Principal& p) {
-  auto scopes = warning::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
-                                   {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
+  auto scopes = policy::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
+                                  {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
   if (scopes.empty()) return PermissionDenied("only those who create campaigns see the scale library");
   // The schools of the actor's grants that may create campaigns.
   std::vector<int64_t> schools;
   for (const auto& g : p.actor.grants) {
-    if (!warning::Covering(scopes, g.unit_path)) continue;
+    if (!policy::Covering(scopes, g.unit_path)) continue;
     XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(g.unit_id));
     if (u && u->school_id != 0 && std::find(schools.begin(), schools.end(), u->school_id) == schools.end())
       schools.push_back(u->school_id);
@@ -102,9 +102,9 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrument(const polic
                                                                      std::string_view instrument_id,
                                                                      std::string_view licence_ref) {
   const std::string object = fmt::format("{}:{}", IdToString(school_id), instrument_id);
-  auto scopes = warning::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords, {Role::kPsychStaff});
+  auto scopes = policy::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords, {Role::kPsychStaff});
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(school_id));
-  if (!u || u->school_id != u->id || !warning::Covering(scopes, u->path)) {
+  if (!u || u->school_id != u->id || !policy::Covering(scopes, u->path)) {
     XQ_RETURN_IF_ERROR(Audit(&p, "denied", "instrument_licence", object, 0, "denied", "enable"));
     return NotFound("school not found");  // the same whether absent or not the actor's
   }
@@ -146,9 +146,9 @@ absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrumentCli(int64_t 
 absl::Status ScreeningService::DisableInstrument(const policy::Principal& p, int64_t school_id,
                                                  std::string_view instrument_id) {
   const std::string object = fmt::format("{}:{}", IdToString(school_id), instrument_id);
-  auto scopes = warning::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords, {Role::kPsychStaff});
+  auto scopes = policy::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords, {Role::kPsychStaff});
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(school_id));
-  if (!u || u->school_id != u->id || !warning::Covering(scopes, u->path)) {
+  if (!u || u->school_id != u->id || !policy::Covering(scopes, u->path)) {
     XQ_RETURN_IF_ERROR(Audit(&p, "denied", "instrument_licence", object, 0, "denied", "disable"));
     return NotFound("school not found");
   }

@@ -11,18 +11,18 @@
 #include "fmt/format.h"
 #include "instruments/registry.h"
 #include "policy/policy.h"
+#include "policy/scopes.h"
 #include "screening/model.h"
-#include "warning/access.h"
 
 namespace xq::screening::internal {
 
 // The policy's words, as the service's files use them.
 using policy::Action;
+using policy::Covering;
 using policy::DataClass;
+using policy::PathsOf;
 using policy::Role;
-using warning::Covering;
-using warning::PathsOf;
-using warning::ScopesFor;
+using policy::ScopesFor;
 
 inline constexpr const char* kLang = "zh-CN";
 

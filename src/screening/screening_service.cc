@@ -265,7 +265,7 @@ absl::Status ScreeningService::Audit(const policy::Principal* p, std::string act
                                      std::string purpose) {
   audit::Event e;
   e.actor_id = p ? p->account_id : 0;
-  e.actor_role = p ? warning::PrimaryRole(p->actor) : "system";
+  e.actor_role = p ? policy::PrimaryRole(p->actor) : "system";
   e.action = std::move(action);
   e.object_type = std::move(object_type);
   e.object_id = std::move(object_id);

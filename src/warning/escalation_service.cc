@@ -9,7 +9,7 @@
 #include "db/scope.h"
 #include "fmt/format.h"
 #include "policy/policy.h"
-#include "warning/access.h"
+#include "policy/scopes.h"
 
 namespace xq::warning {
 namespace {

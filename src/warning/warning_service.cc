@@ -7,9 +7,9 @@
 #include "core/ids.h"
 #include "core/status.h"
 #include "policy/neutral_words.h"
+#include "policy/scopes.h"
 #include "fmt/format.h"
 #include "spdlog/spdlog.h"
-#include "warning/access.h"
 #include "warning/escalation.h"
 
 namespace xq::warning {
@@ -17,6 +17,9 @@ namespace {
 
 using policy::Action;
 using policy::DataClass;
+using policy::PathsOf;
+using policy::PrimaryRole;
+using policy::ScopesFor;
 
 policy::Resource StudentResource(DataClass k, int64_t student_id, const std::string& path) {
   policy::Resource r;

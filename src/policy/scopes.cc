@@ -1,23 +1,22 @@
-#include "warning/access.h"
+#include "policy/scopes.h"
 
 #include <algorithm>
 
-namespace xq::warning {
+namespace xq::policy {
 
-std::vector<Scope> ScopesFor(const policy::Actor& actor, policy::Action action, policy::DataClass data_class,
-                             const std::vector<policy::Role>& roles) {
+std::vector<Scope> ScopesFor(const Actor& actor, Action action, DataClass data_class, const std::vector<Role>& roles) {
   std::vector<Scope> out;
   for (const auto& g : actor.grants) {
     if (!roles.empty() && std::find(roles.begin(), roles.end(), g.role) == roles.end()) continue;
-    policy::Actor one = actor;
+    Actor one = actor;
     one.grants = {g};
-    policy::Resource r;
+    Resource r;
     r.data_class = data_class;
     r.unit_path = g.unit_path;
-    policy::Decision d = policy::Decide(one, action, r);
+    Decision d = Decide(one, action, r);
     // Some rules allow writes of "own" records without a scope; a scope
     // is only what the grant's subtree covers.
-    if (d.allowed && policy::InScope(g.unit_path, r.unit_path)) out.push_back({g.role, g.unit_path, d.view});
+    if (d.allowed && InScope(g.unit_path, r.unit_path)) out.push_back({g.role, g.unit_path, d.view});
   }
   return out;
 }
@@ -30,13 +29,13 @@ std::vector<std::string> PathsOf(const std::vector<Scope>& scopes) {
 
 const Scope* Covering(const std::vector<Scope>& scopes, std::string_view unit_path) {
   for (const auto& s : scopes)
-    if (policy::InScope(s.path, unit_path)) return &s;
+    if (InScope(s.path, unit_path)) return &s;
   return nullptr;
 }
 
-std::string PrimaryRole(const policy::Actor& actor) {
+std::string PrimaryRole(const Actor& actor) {
   if (actor.grants.empty()) return {};
-  return std::string(policy::RoleName(actor.grants.front().role));
+  return std::string(RoleName(actor.grants.front().role));
 }
 
-}  // namespace xq::warning
+}  // namespace xq::policy
