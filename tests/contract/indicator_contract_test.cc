@@ -1,0 +1,166 @@
+// Contract of IndicatorStore on every backend: the units that take part,
+// facts written over and read back, values built from deltas (numerator,
+// denominator and contributing units summed in the database), the league
+// table's values of many units, the years with values, a year cleared for a
+// recompute, and sign-offs with their frozen snapshot and steps.
+#include "contract/fixture.h"
+#include "indicators/indicator_store.h"
+
+namespace xq::testing {
+namespace {
+
+constexpr int64_t kNow = 1'790'000'000'000'000;
+
+// City 100 with district 101 and its schools 1 and 2, and a university 5
+// directly under the city.
+void Seed(db::Database& db) {
+  ASSERT_TRUE(
+      db.InTransaction([](soci::session& s) -> absl::Status {
+          for (const char* row :
+               {"(100, NULL, 'city', '天津市', 0, '/100/', 0)", "(101, 100, 'district', '和平区', 0, '/100/101/', 0)",
+                "(1, 101, 'school', '一中', 1, '/100/101/1/', 0)", "(2, 101, 'school', '二中', 2, '/100/101/2/', 0)",
+                "(3, 1, 'class', '1班', 1, '/100/101/1/3/', 0)", "(5, 100, 'school', '大学', 5, '/100/5/', 0)"})
+            s << std::string(
+                     "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
+                     "VALUES ") +
+                     row;
+          s << "UPDATE org_units SET district_id = 101 WHERE id IN (1, 2, 3)";
+          return absl::OkStatus();
+        }).ok());
+}
+
+template <typename F>
+auto On(db::Database& db, F f) {
+  std::optional<decltype(f(std::declval<soci::session&>()))> out;
+  EXPECT_TRUE(db.Run([&](soci::session& s) {
+                  out.emplace(f(s));
+                  return absl::OkStatus();
+                }).ok());
+  return std::move(*out);
+}
+
+const indicators::Value* Find(const std::vector<indicators::Value>& v, const std::string& id) {
+  for (const auto& x : v)
+    if (x.indicator_id == id) return &x;
+  return nullptr;
+}
+
+TEST_P(ContractTest, IndicatorUnitsFactsAndValuesFromDeltas) {
+  Seed(Db());
+  auto store = indicators::NewSociIndicatorStore();
+  auto& db = Db();
+  auto city = On(db, [&](soci::session& s) { return store->Unit(s, 100); });
+  ASSERT_TRUE(city.ok() && city->has_value()) << city.status();
+  EXPECT_EQ((*city)->kind, "city");
+  auto school = On(db, [&](soci::session& s) { return store->Unit(s, 1); });
+  ASSERT_TRUE(school.ok() && school->has_value());
+  EXPECT_EQ((*school)->district_id, 101);
+  EXPECT_EQ((*school)->parent_id, 101);
+  auto kids = On(db, [&](soci::session& s) { return store->Children(s, 100); });
+  ASSERT_TRUE(kids.ok()) << kids.status();
+  ASSERT_EQ(kids->size(), 2u);  // the district and the university, not the class
+  auto schools = On(db, [&](soci::session& s) { return store->UnitsUnder(s, "/100/", true, 0, 10); });
+  ASSERT_TRUE(schools.ok());
+  ASSERT_EQ(schools->size(), 3u);
+  EXPECT_EQ((*schools)[0].id, 1);
+  auto next = On(db, [&](soci::session& s) { return store->UnitsUnder(s, "/100/", true, 1, 1); });
+  ASSERT_TRUE(next.ok());
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_EQ((*next)[0].id, 2);
+
+  // Facts are written over, per unit and year.
+  const indicators::Facts f1 = {{"students", 1200}, {"psych_teachers", 2}};
+  ASSERT_TRUE(db.InTransaction([&](soci::session& s) { return store->WriteFacts(s, 1, 1, 2026, f1, kNow); }).ok());
+  const indicators::Facts f2 = {{"students", 1250}, {"psych_teachers", 3}};
+  ASSERT_TRUE(db.InTransaction([&](soci::session& s) { return store->WriteFacts(s, 1, 1, 2026, f2, kNow + 1); }).ok());
+  auto facts = On(db, [&](soci::session& s) { return store->ReadFacts(s, 1, 2026); });
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  EXPECT_EQ(facts->at("students"), 1250);
+  EXPECT_EQ(facts->at("psych_teachers"), 3);
+  EXPECT_TRUE(On(db, [&](soci::session& s) { return store->ReadFacts(s, 1, 2025); })->empty());
+
+  // Values are sums of deltas, fractions kept.
+  auto add = [&](int64_t unit, int64_t school_id, int year, const char* id, double dn, double dd, int64_t du) {
+    ASSERT_TRUE(db.InTransaction([&](soci::session& s) {
+                    return store->AddValue(s, unit, school_id, year, id, dn, dd, du, kNow);
+                  }).ok());
+  };
+  add(1, 1, 2026, "screening_coverage", 600.5, 1200, 1);
+  add(1, 1, 2026, "screening_coverage", 599.5, 50, 0);
+  add(1, 1, 2026, "psych_ratio", 3, 1250, 1);
+  add(2, 2, 2026, "screening_coverage", 10, 20, 1);
+  add(101, 0, 2026, "screening_coverage", 1210, 1270, 2);
+  add(1, 1, 2025, "screening_coverage", 1, 2, 1);
+  auto values = On(db, [&](soci::session& s) { return store->Values(s, 1, 2026); });
+  ASSERT_TRUE(values.ok()) << values.status();
+  ASSERT_EQ(values->size(), 2u);
+  const auto* cov = Find(*values, "screening_coverage");
+  ASSERT_NE(cov, nullptr);
+  EXPECT_DOUBLE_EQ(cov->num, 1200);
+  EXPECT_DOUBLE_EQ(cov->den, 1250);
+  EXPECT_EQ(cov->units, 1);
+  auto many = On(db, [&](soci::session& s) { return store->ValuesOf(s, {1, 2, 5}, 2026); });
+  ASSERT_TRUE(many.ok());
+  EXPECT_EQ(many->at(1).size(), 2u);
+  EXPECT_EQ(many->at(2).size(), 1u);
+  EXPECT_FALSE(many->contains(5));  // no data is no row
+  auto years = On(db, [&](soci::session& s) { return store->Years(s, 1); });
+  ASSERT_TRUE(years.ok());
+  EXPECT_EQ(*years, (std::vector<int>{2025, 2026}));
+
+  // A recompute clears one year and keeps the others.
+  ASSERT_TRUE(db.InTransaction([&](soci::session& s) { return store->ClearYear(s, 2026); }).ok());
+  EXPECT_TRUE(On(db, [&](soci::session& s) { return store->AllValues(s, 2026); })->empty());
+  EXPECT_TRUE(On(db, [&](soci::session& s) { return store->ReadFacts(s, 1, 2026); })->empty());
+  EXPECT_EQ(On(db, [&](soci::session& s) { return store->AllValues(s, 2025); })->size(), 1u);
+}
+
+TEST_P(ContractTest, IndicatorSignOffsKeepTheirSnapshotAndSteps) {
+  Seed(Db());
+  auto store = indicators::NewSociIndicatorStore();
+  auto& db = Db();
+  indicators::SignOff so;
+  so.id = 900;
+  so.school_id = 1;
+  so.school_year = 2026;
+  so.snapshot = {{"screening_coverage", 1199.5, 1250, 1}, {"psych_ratio", 3, 1250, 1}};
+  so.submitted_by = 9;
+  so.submitted_at = kNow;
+  ASSERT_TRUE(db.InTransaction([&](soci::session& s) {
+                  return store->SaveSignOff(s, so, {"submit", 9, "school_leader", "", kNow});
+                }).ok());
+  so.state = indicators::SignOffState::kReturned;
+  so.comment = "心理教师人数请核对";
+  so.reviewed_by = 10;
+  so.reviewed_at = kNow + 1;
+  ASSERT_TRUE(db.InTransaction([&](soci::session& s) {
+                  return store->SaveSignOff(s, so, {"return", 10, "district_admin", so.comment, kNow + 1});
+                }).ok());
+  auto got = On(db, [&](soci::session& s) { return store->SignOffOf(s, 1, 2026); });
+  ASSERT_TRUE(got.ok() && got->has_value()) << got.status();
+  EXPECT_EQ((*got)->id, 900);
+  EXPECT_EQ((*got)->state, indicators::SignOffState::kReturned);
+  EXPECT_EQ((*got)->comment, "心理教师人数请核对");
+  ASSERT_EQ((*got)->snapshot.size(), 2u);
+  const auto* cov = Find((*got)->snapshot, "screening_coverage");
+  ASSERT_NE(cov, nullptr);
+  EXPECT_DOUBLE_EQ(cov->num, 1199.5);  // frozen as submitted
+  ASSERT_EQ((*got)->steps.size(), 2u);
+  EXPECT_EQ((*got)->steps[0].step, "submit");
+  EXPECT_EQ((*got)->steps[1].step, "return");
+  EXPECT_EQ((*got)->steps[1].actor_role, "district_admin");
+  EXPECT_TRUE(On(db, [&](soci::session& s) { return store->SignOffById(s, 900); })->has_value());
+  EXPECT_FALSE(On(db, [&](soci::session& s) { return store->SignOffOf(s, 2, 2026); })->has_value());
+  EXPECT_EQ(On(db, [&](soci::session& s) { return store->SignOffsUnder(s, "/100/101/", 2026); })->size(), 1u);
+  EXPECT_EQ(On(db, [&](soci::session& s) { return store->SignOffsUnder(s, "/100/5/", 2026); })->size(), 0u);
+  EXPECT_EQ(On(db, [&](soci::session& s) { return store->SignOffsUnder(s, "/100/", 2025); })->size(), 0u);
+
+  // The snapshot's text form round-trips; bad text is refused.
+  auto back = indicators::DecodeSnapshot(indicators::EncodeSnapshot(so.snapshot));
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_FALSE(indicators::DecodeSnapshot("not a snapshot").ok());
+}
+
+}  // namespace
+}  // namespace xq::testing
