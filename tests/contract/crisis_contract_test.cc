@@ -30,18 +30,13 @@ void Seed(db::Database& db) {
                        "(3, 101, 'school', '二中', 3, '/100/101/3/', 0)";
                   s << "INSERT INTO students (id, school_id, student_no, name, sex, class_id, unit_path, created_at, "
                        "updated_at) VALUES (42, 1, 'S1', '张三', 'M', 2, '/100/101/1/2/', 0, 0)";
-                  for (const char* row :
-                       {"(9, 'psych', 'x', '蔡老师', 'staff', 0, 0)", "(10, 'expert', 'x', '孙专家', 'staff', 0, 0)",
-                        "(11, 'liaison', 'x', '周医生', 'staff', 0, 0)"})
-                    s << std::string(
-                             "INSERT INTO accounts (id, username, password_hash, display_name, person_type, "
-                             "created_at, updated_at) VALUES ") +
-                             row;
+                  InsertRows(
+                      s, "accounts (id, username, password_hash, display_name, person_type, created_at, updated_at)",
+                      {"(9, 'psych', 'x', '蔡老师', 'staff', 0, 0)", "(10, 'expert', 'x', '孙专家', 'staff', 0, 0)",
+                       "(11, 'liaison', 'x', '周医生', 'staff', 0, 0)"});
                   return absl::OkStatus();
                 }).ok());
 }
-
-const audit::InTransaction kNothingElse = [](soci::session&) { return absl::OkStatus(); };
 
 crisis::Case NewCase(int64_t id, int64_t source_id) {
   crisis::Case c;

@@ -7,9 +7,14 @@
 //   TEST_P(ContractTest, SomethingHolds) { auto& db = Db(); ... }
 #pragma once
 
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 
+#include "audit/audited.h"
+#include "core/status.h"
 #include "db/database.h"
 #include "gtest/gtest.h"
 
@@ -30,5 +35,27 @@ class ContractTest : public ::testing::TestWithParam<std::string> {
   std::string pg_schema_;
   std::string url_;
 };
+
+// The audit entry of a store write: nothing more, or one that fails (the
+// write must then leave nothing behind).
+inline const audit::InTransaction kNothingElse = [](soci::session&) { return absl::OkStatus(); };
+inline const audit::InTransaction kAuditFails = [](soci::session&) { return Internal("audit unavailable"); };
+
+// Inserts rows ("(1, 'a', ...)") into "table (columns)".
+inline void InsertRows(soci::session& s, const char* into, std::initializer_list<const char*> rows) {
+  for (const char* row : rows) s << std::string("INSERT INTO ") + into + " VALUES " + row;
+}
+
+// f(session) on a pooled session of db, for the stores that run on the
+// caller's session.
+template <typename F>
+auto On(db::Database& db, F f) {
+  std::optional<decltype(f(std::declval<soci::session&>()))> out;
+  EXPECT_TRUE(db.Run([&](soci::session& s) {
+                  out.emplace(f(s));
+                  return absl::OkStatus();
+                }).ok());
+  return std::move(*out);
+}
 
 }  // namespace xq::testing

@@ -15,31 +15,23 @@ constexpr int64_t kNow = 1'790'000'000'000'000;
 // City 100, school 1 with classes 2 and 3, school 5; students 42 and 43 in
 // class 2, 44 in class 3, 45 in class 3 but left.
 void Seed(db::Database& db) {
-  ASSERT_TRUE(db.InTransaction([](soci::session& s) -> absl::Status {
-                  for (const char* row :
-                       {"(100, NULL, 'city', '天津市', 0, '/100/', 0)", "(1, 100, 'school', '一中', 1, '/100/1/', 0)",
-                        "(2, 1, 'class', '1班', 1, '/100/1/2/', 0)", "(3, 1, 'class', '2班', 1, '/100/1/3/', 0)",
-                        "(5, 100, 'school', '二中', 5, '/100/5/', 0)"})
-                    s << std::string(
-                             "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
-                             "VALUES ") +
-                             row;
-                  for (const char* row : {"(42, 1, 'S1', '张三', 'M', 2, '/100/1/2/', 'active', 0, 0)",
-                                          "(43, 1, 'S2', '李四', 'F', 2, '/100/1/2/', 'active', 0, 0)",
-                                          "(44, 1, 'S3', '王五', 'M', 3, '/100/1/3/', 'active', 0, 0)",
-                                          "(45, 1, 'S4', '赵六', 'F', 3, '/100/1/3/', 'left', 0, 0)"})
-                    s << std::string(
-                             "INSERT INTO students (id, school_id, student_no, name, sex, class_id, unit_path, "
-                             "status, created_at, updated_at) VALUES ") +
-                             row;
-                  s << "INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, "
-                       "updated_at) VALUES (9, 'admin', 'x', '谭老师', 'staff', 0, 0)";
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(
+      db.InTransaction([](soci::session& s) -> absl::Status {
+          InsertRows(s, "org_units (id, parent_id, kind, name, school_id, path, created_at)",
+                     {"(100, NULL, 'city', '天津市', 0, '/100/', 0)", "(1, 100, 'school', '一中', 1, '/100/1/', 0)",
+                      "(2, 1, 'class', '1班', 1, '/100/1/2/', 0)", "(3, 1, 'class', '2班', 1, '/100/1/3/', 0)",
+                      "(5, 100, 'school', '二中', 5, '/100/5/', 0)"});
+          InsertRows(
+              s, "students (id, school_id, student_no, name, sex, class_id, unit_path, status, created_at, updated_at)",
+              {"(42, 1, 'S1', '张三', 'M', 2, '/100/1/2/', 'active', 0, 0)",
+               "(43, 1, 'S2', '李四', 'F', 2, '/100/1/2/', 'active', 0, 0)",
+               "(44, 1, 'S3', '王五', 'M', 3, '/100/1/3/', 'active', 0, 0)",
+               "(45, 1, 'S4', '赵六', 'F', 3, '/100/1/3/', 'left', 0, 0)"});
+          s << "INSERT INTO accounts (id, username, password_hash, display_name, person_type, created_at, "
+               "updated_at) VALUES (9, 'admin', 'x', '谭老师', 'staff', 0, 0)";
+          return absl::OkStatus();
+        }).ok());
 }
-
-const audit::InTransaction kNothingElse = [](soci::session&) { return absl::OkStatus(); };
-const audit::InTransaction kAuditFails = [](soci::session&) { return Internal("audit unavailable"); };
 
 TEST_P(ContractTest, HotlineLinesReplacedWholeWithTheirChange) {
   Seed(Db());

@@ -16,27 +16,14 @@ constexpr int64_t kNow = 1'790'000'000'000'000;
 void Seed(db::Database& db) {
   ASSERT_TRUE(
       db.InTransaction([](soci::session& s) -> absl::Status {
-          for (const char* row :
-               {"(100, NULL, 'city', '天津市', 0, '/100/', 0)", "(101, 100, 'district', '和平区', 0, '/100/101/', 0)",
-                "(1, 101, 'school', '一中', 1, '/100/101/1/', 0)", "(2, 101, 'school', '二中', 2, '/100/101/2/', 0)",
-                "(3, 1, 'class', '1班', 1, '/100/101/1/3/', 0)", "(5, 100, 'school', '大学', 5, '/100/5/', 0)"})
-            s << std::string(
-                     "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
-                     "VALUES ") +
-                     row;
+          InsertRows(
+              s, "org_units (id, parent_id, kind, name, school_id, path, created_at)",
+              {"(100, NULL, 'city', '天津市', 0, '/100/', 0)", "(101, 100, 'district', '和平区', 0, '/100/101/', 0)",
+               "(1, 101, 'school', '一中', 1, '/100/101/1/', 0)", "(2, 101, 'school', '二中', 2, '/100/101/2/', 0)",
+               "(3, 1, 'class', '1班', 1, '/100/101/1/3/', 0)", "(5, 100, 'school', '大学', 5, '/100/5/', 0)"});
           s << "UPDATE org_units SET district_id = 101 WHERE id IN (1, 2, 3)";
           return absl::OkStatus();
         }).ok());
-}
-
-template <typename F>
-auto On(db::Database& db, F f) {
-  std::optional<decltype(f(std::declval<soci::session&>()))> out;
-  EXPECT_TRUE(db.Run([&](soci::session& s) {
-                  out.emplace(f(s));
-                  return absl::OkStatus();
-                }).ok());
-  return std::move(*out);
 }
 
 const indicators::Value* Find(const std::vector<indicators::Value>& v, const std::string& id) {

@@ -16,31 +16,21 @@ constexpr int64_t kNow = 1'790'000'000'000'000;
 // 43 (class 3), 44 (class 2, left school); reporters 9 and 10.
 void Seed(db::Database& db) {
   ASSERT_TRUE(db.InTransaction([](soci::session& s) -> absl::Status {
-                  for (const char* row :
-                       {"(1, NULL, 'school', '一中', 1, '/1/', 0)", "(2, 1, 'class', '1班', 1, '/1/2/', 0)",
-                        "(3, 1, 'class', '2班', 1, '/1/3/', 0)", "(4, 1, 'dorm', '1号楼101', 1, '/1/4/', 0)"})
-                    s << std::string(
-                             "INSERT INTO org_units (id, parent_id, kind, name, school_id, path, created_at) "
-                             "VALUES ") +
-                             row;
+                  InsertRows(s, "org_units (id, parent_id, kind, name, school_id, path, created_at)",
+                             {"(1, NULL, 'school', '一中', 1, '/1/', 0)", "(2, 1, 'class', '1班', 1, '/1/2/', 0)",
+                              "(3, 1, 'class', '2班', 1, '/1/3/', 0)", "(4, 1, 'dorm', '1号楼101', 1, '/1/4/', 0)"});
                   s << "INSERT INTO students (id, school_id, student_no, name, sex, class_id, dorm_id, unit_path, "
                        "created_at, updated_at) VALUES (42, 1, 'S1', '张三', 'M', 2, 4, '/1/2/', 0, 0)";
                   s << "INSERT INTO students (id, school_id, student_no, name, sex, class_id, unit_path, created_at, "
                        "updated_at) VALUES (43, 1, 'S2', '李四', 'F', 3, '/1/3/', 0, 0)";
                   s << "INSERT INTO students (id, school_id, student_no, name, sex, class_id, unit_path, status, "
                        "created_at, updated_at) VALUES (44, 1, 'S3', '王五', 'M', 2, '/1/2/', 'left', 0, 0)";
-                  for (const char* row :
-                       {"(9, 'peer', 'x', '史同学', 'student', 0, 0)", "(10, 'ht', 'x', '戴老师', 'staff', 0, 0)"})
-                    s << std::string(
-                             "INSERT INTO accounts (id, username, password_hash, display_name, person_type, "
-                             "created_at, updated_at) VALUES ") +
-                             row;
+                  InsertRows(
+                      s, "accounts (id, username, password_hash, display_name, person_type, created_at, updated_at)",
+                      {"(9, 'peer', 'x', '史同学', 'student', 0, 0)", "(10, 'ht', 'x', '戴老师', 'staff', 0, 0)"});
                   return absl::OkStatus();
                 }).ok());
 }
-
-const audit::InTransaction kNothingElse = [](soci::session&) { return absl::OkStatus(); };
-const audit::InTransaction kAuditFails = [](soci::session&) { return Internal("audit unavailable"); };
 
 std::vector<int64_t> IdsOf(const std::vector<network::Pickable>& v) {
   std::vector<int64_t> out;
