@@ -12,6 +12,7 @@ pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(XLSXWRITER REQUIRED IMPORTED_TARGET xlsxwriter)
 find_package(PostgreSQL REQUIRED)
 find_package(Boost 1.74 REQUIRED)
+find_package(OpenSSL REQUIRED)
 
 # SOCI ships no CMake config in Debian.
 find_path(SOCI_INCLUDE_DIR soci/soci.h REQUIRED)

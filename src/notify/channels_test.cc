@@ -3,6 +3,10 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <mutex>
@@ -44,7 +48,8 @@ class Receiver {
   std::thread thread_;
 };
 
-std::string ReadHttpRequest(tcp::socket& s) {
+template <typename Stream>
+std::string ReadHttpRequest(Stream& s) {
   std::string buf;
   char chunk[4096];
   size_t need = std::string::npos;
@@ -63,7 +68,8 @@ std::string ReadHttpRequest(tcp::socket& s) {
   return buf;
 }
 
-std::string LineOf(std::string& buf, tcp::socket& s) {
+template <typename Stream>
+std::string LineOf(std::string& buf, Stream& s) {
   char chunk[4096];
   while (buf.find("\r\n") == std::string::npos) {
     boost::system::error_code ec;
@@ -77,7 +83,10 @@ std::string LineOf(std::string& buf, tcp::socket& s) {
   return line;
 }
 
-void Say(tcp::socket& s, const std::string& text) { asio::write(s, asio::buffer(text)); }
+template <typename Stream>
+void Say(Stream& s, const std::string& text) {
+  asio::write(s, asio::buffer(text));
+}
 
 TEST(UrgentText, SaysHowManyAndWhereOnly) {
   const std::string t = UrgentText(3, "http://xinqiao.local/inbox");
@@ -224,6 +233,158 @@ TEST(Smtp, SpeaksThePlainDialogueAndRetriesAfterARefusal) {
                 "5oKo5pyJIDEg5p2h57Sn5oCl5b6F5Yqe77yM6K+355m75b2V5b+D5qGl5aSE55CG77yaaHR0cDov\r\n"
                 "L3hxLmxvY2FsL2luYm94\r\n");
   EXPECT_EQ(s[6], "QUIT");
+}
+
+// ---------------------------------------------------------------- TLS
+
+namespace ssl = asio::ssl;
+
+// A certificate for 127.0.0.1 that no system authority signed, made with
+// the openssl tool for this test run.
+struct TestCertificate {
+  TestCertificate() {
+    dir = std::filesystem::temp_directory_path() / ("xq-tls-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    cert = (dir / "cert.pem").string();
+    key = (dir / "key.pem").string();
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+        "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+        key + " -out " + cert + " >/dev/null 2>&1";
+    made = std::system(cmd.c_str()) == 0;
+  }
+  ~TestCertificate() { std::filesystem::remove_all(dir); }
+  std::filesystem::path dir;
+  std::string cert, key;
+  bool made = false;
+};
+
+const TestCertificate& Certificate() {
+  static const TestCertificate c;
+  return c;
+}
+
+ssl::context ServerContext() {
+  ssl::context ctx(ssl::context::tls_server);
+  ctx.use_certificate_chain_file(Certificate().cert);
+  ctx.use_private_key_file(Certificate().key, ssl::context::pem);
+  return ctx;
+}
+
+TEST(Webhook, PostsOverTlsToATrustedReceiverOnly) {
+  ASSERT_TRUE(Certificate().made) << "the openssl tool made no certificate";
+  std::string request;
+  bool untrusted_reached_http = false;
+  Receiver rx(2, [&](tcp::socket& s, int i) {
+    ssl::context ctx = ServerContext();
+    ssl::stream<tcp::socket&> tls(s, ctx);
+    boost::system::error_code ec;
+    tls.handshake(ssl::stream_base::server, ec);
+    if (ec) return;  // the client refused the certificate
+    const std::string got = ReadHttpRequest(tls);
+    if (i == 0) untrusted_reached_http = !got.empty();
+    if (i == 1) request = got;
+    Say(tls,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n"
+        "{\"errcode\":0,\"errmsg\":\"ok\"}");
+    tls.shutdown(ec);
+  });
+  auto url = ParseHttpUrl("https://127.0.0.1:" + std::to_string(rx.port()) + "/cgi-bin/webhook/send?key=abc");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_TRUE(url->tls);
+  OutboundMessage m{.text = UrgentText(1, "https://xq.local/notices")};
+  // The system's authorities do not know the receiver's certificate.
+  auto untrusted = NewWebhookChannel(*url, std::chrono::seconds(3));
+  EXPECT_EQ(untrusted->Send(m).code(), absl::StatusCode::kUnavailable);
+  auto trusted = NewWebhookChannel(*url, std::chrono::seconds(3), {.ca_file = Certificate().cert});
+  ASSERT_TRUE(trusted->Send(m).ok());
+  EXPECT_FALSE(untrusted_reached_http) << "nothing is sent before the certificate is checked";
+  EXPECT_NE(request.find("POST /cgi-bin/webhook/send?key=abc HTTP/1.1\r\n"), std::string::npos) << request;
+  EXPECT_NE(request.find("\"msgtype\":\"text\""), std::string::npos);
+  EXPECT_EQ(ParseHttpUrl("https://robot.local/x")->port, "443");
+}
+
+TEST(Webhook, AReceiverThatNeverAnswersFailsWithinTheTimeout) {
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  Receiver rx(1, [&](tcp::socket&, int) { released.wait(); });
+  auto ch = NewWebhookChannel(*ParseHttpUrl("http://127.0.0.1:" + std::to_string(rx.port()) + "/"),
+                              std::chrono::milliseconds(300));
+  // Before, a receiver that accepted and kept silent held the sending job
+  // for good: the send returns (unavailable) instead.
+  EXPECT_EQ(ch->Send({.text = "x"}).code(), absl::StatusCode::kUnavailable);
+  release.set_value();
+}
+
+// A server that offers STARTTLS: the client switches to TLS, says EHLO
+// again and signs in only then; one that does not offer it never sees the
+// password.
+TEST(Smtp, SignsInOnlyAfterStartTls) {
+  ASSERT_TRUE(Certificate().made) << "the openssl tool made no certificate";
+  std::vector<std::string> plain_seen, tls_seen;
+  Receiver rx(2, [&](tcp::socket& s, int i) {
+    std::string buf;
+    Say(s, "220 mail.local ESMTP\r\n");
+    for (;;) {
+      std::string line = LineOf(buf, s);
+      if (line.empty()) return;
+      plain_seen.push_back(line);
+      if (line.starts_with("EHLO")) {
+        Say(s,
+            i == 0 ? "250-mail.local\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n" : "250-mail.local\r\n250 AUTH PLAIN\r\n");
+      } else if (line == "STARTTLS") {
+        Say(s, "220 ready\r\n");
+        break;
+      } else {
+        Say(s, "530 5.7.0 must issue STARTTLS first\r\n");
+      }
+    }
+    ssl::context ctx = ServerContext();
+    ssl::stream<tcp::socket&> tls(s, ctx);
+    boost::system::error_code ec;
+    tls.handshake(ssl::stream_base::server, ec);
+    if (ec) return;
+    buf.clear();
+    for (;;) {
+      std::string line = LineOf(buf, tls);
+      if (line.empty() && buf.empty()) break;
+      tls_seen.push_back(line);
+      if (line.starts_with("EHLO")) {
+        Say(tls, "250-mail.local\r\n250 AUTH PLAIN\r\n");
+      } else if (line.starts_with("AUTH PLAIN ")) {
+        // base64("\0xinqiao\0s3cret")
+        Say(tls, line == "AUTH PLAIN AHhpbnFpYW8AczNjcmV0" ? "235 2.7.0 ok\r\n" : "535 5.7.8 no\r\n");
+      } else if (line.starts_with("MAIL FROM") || line.starts_with("RCPT TO")) {
+        Say(tls, "250 ok\r\n");
+      } else if (line == "DATA") {
+        Say(tls, "354 go ahead\r\n");
+        while (LineOf(buf, tls) != ".") {
+        }
+        Say(tls, "250 queued\r\n");
+      } else if (line == "QUIT") {
+        Say(tls, "221 bye\r\n");
+        break;
+      }
+    }
+    tls.shutdown(ec);
+  });
+  SmtpConfig c{.host = "127.0.0.1",
+               .port = rx.port(),
+               .from = "xinqiao@school.local",
+               .user = "xinqiao",
+               .password = "s3cret",
+               .trust = {.ca_file = Certificate().cert}};
+  auto ch = NewSmtpChannel(c, std::chrono::seconds(3));
+  OutboundMessage m{.subject = "心桥紧急待办", .text = "x", .recipients = {"psych@school.local"}};
+  ASSERT_TRUE(ch->Send(m).ok());
+  auto second = ch->Send(m);  // this server offers no STARTTLS
+  EXPECT_EQ(second.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(second.message().find("STARTTLS"), std::string::npos) << second;
+  for (const auto& l : plain_seen) EXPECT_FALSE(l.starts_with("AUTH")) << "a password in the clear: " << l;
+  ASSERT_GE(tls_seen.size(), 6u);
+  EXPECT_TRUE(tls_seen[0].starts_with("EHLO"));
+  EXPECT_EQ(tls_seen[1], "AUTH PLAIN AHhpbnFpYW8AczNjcmV0");
+  EXPECT_EQ(tls_seen[2], "MAIL FROM:<xinqiao@school.local>");
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ struct ChannelSettings {
   std::string smtp_host;
   int smtp_port = 25;
   std::string smtp_from;
+  // Sign-in at the SMTP server (AUTH PLAIN, over TLS only); the password
+  // is a secret: never sent back.
+  std::string smtp_user;
+  std::string smtp_password;
   // Role name -> e-mail addresses told of urgent notices of accounts holding it.
   std::map<std::string, std::vector<std::string>> recipients;
   int64_t updated_at = 0;

@@ -1,5 +1,7 @@
 #include "notify/notify_service.h"
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <set>
 
@@ -39,6 +41,10 @@ absl::Status Check(const ChannelInput& in) {
   if (in.smtp_port < 1 || in.smtp_port > 65535) return InvalidArgument("a port lies in 1..65535", "smtp_port");
   if (!in.smtp_host.empty() && !Address(in.smtp_from)) return InvalidArgument("not an e-mail address", "smtp_from");
   if (!in.smtp_from.empty() && !Address(in.smtp_from)) return InvalidArgument("not an e-mail address", "smtp_from");
+  if (!in.smtp_user.empty() && !PlainText(in.smtp_user, 254)) return InvalidArgument("not a user name", "smtp_user");
+  if (in.smtp_password && (in.smtp_password->size() > 256 ||
+                           in.smtp_password->find_first_of(std::string("\r\n\0", 3)) != std::string::npos))
+    return InvalidArgument("at most 256 characters on one line", "smtp_password");
   for (const auto& [role, list] : in.recipients) {
     if (!policy::RoleFromName(role)) return InvalidArgument("unknown role " + role, "recipients." + role);
     if (list.size() > 20) return InvalidArgument("at most 20 addresses per role", "recipients." + role);
@@ -52,6 +58,8 @@ UnitChannels Outward(UnitRef unit, ChannelSettings c) {
   UnitChannels out{std::move(unit), std::move(c), false};
   out.webhook_set = !out.settings.webhook_url.empty();
   out.settings.webhook_url.clear();
+  out.smtp_password_set = !out.settings.smtp_password.empty();
+  out.settings.smtp_password.clear();
   return out;
 }
 
@@ -95,12 +103,15 @@ absl::StatusOr<UnitChannels> NotifyService::Put(const policy::Actor& actor, int6
   c.smtp_host = in.smtp_host;
   c.smtp_port = in.smtp_port;
   c.smtp_from = in.smtp_from;
+  c.smtp_user = in.smtp_user;
+  c.smtp_password = in.smtp_password ? *in.smtp_password : (old ? old->smtp_password : "");
   c.recipients = in.recipients;
   c.updated_at = clock_.NowMicros();
   c.updated_by = actor.account_id;
   // The audit entry says what changed, never the webhook's key.
   Json detail = {{"webhook", c.webhook_url.empty() ? "none" : (in.webhook_url ? "changed" : "kept")},
                  {"smtp_host", c.smtp_host},
+                 {"smtp_password", c.smtp_password.empty() ? "none" : (in.smtp_password ? "changed" : "kept")},
                  {"recipient_roles", c.recipients.size()}};
   audit::Event e{.actor_id = actor.account_id,
                  .actor_role = std::string(policy::RoleName(*d.via)),
@@ -147,6 +158,13 @@ events::Subscription UrgentNoticeSubscription(const Clock& clock) {
                               }};
 }
 
+// The authorities TLS connections trust besides the system's: the
+// certificates in XQ_TLS_CA_FILE, when set (a school's own authority).
+static TlsTrust Trust() {
+  const char* file = std::getenv("XQ_TLS_CA_FILE");
+  return {.ca_file = file ? file : ""};
+}
+
 void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
   runner.Handle(std::string(kSendJob), [&clock](soci::session& s, const jobs::Job& job) -> absl::Status {
     auto p = ParseJson(job.payload);
@@ -166,7 +184,7 @@ void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
       if (c->webhook_url.empty()) return absl::OkStatus();
       auto url = ParseHttpUrl(c->webhook_url);
       if (!url.ok()) return absl::OkStatus();
-      ch = NewWebhookChannel(*url);
+      ch = NewWebhookChannel(*url, std::chrono::seconds(5), Trust());
     } else if (channel == "smtp") {
       if (c->smtp_host.empty()) return absl::OkStatus();
       std::set<std::string> to;
@@ -175,7 +193,12 @@ void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
           to.insert(it->second.begin(), it->second.end());
       if (to.empty()) return absl::OkStatus();
       m.recipients.assign(to.begin(), to.end());
-      ch = NewSmtpChannel({.host = c->smtp_host, .port = c->smtp_port, .from = c->smtp_from});
+      ch = NewSmtpChannel({.host = c->smtp_host,
+                           .port = c->smtp_port,
+                           .from = c->smtp_from,
+                           .user = c->smtp_user,
+                           .password = c->smtp_password,
+                           .trust = Trust()});
     } else {
       return absl::OkStatus();
     }

@@ -34,6 +34,7 @@ struct UnitChannels {
   UnitRef unit;
   ChannelSettings settings;  // webhook_url cleared before it leaves the service
   bool webhook_set = false;
+  bool smtp_password_set = false;  // the password itself is cleared too
 };
 
 // What an administrator sends; webhook_url absent keeps the stored one,
@@ -44,6 +45,9 @@ struct ChannelInput {
   std::string smtp_host;
   int smtp_port = 25;
   std::string smtp_from;
+  std::string smtp_user;
+  // Absent keeps the stored password, "" removes it.
+  std::optional<std::string> smtp_password;
   std::map<std::string, std::vector<std::string>> recipients;
 };
 

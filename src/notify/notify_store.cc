@@ -17,6 +17,8 @@ ChannelSettings SettingsOf(const soci::row& r) {
   c.smtp_host = db::GetStr(r, "smtp_host");
   c.smtp_port = static_cast<int>(db::GetInt(r, "smtp_port"));
   c.smtp_from = db::GetStr(r, "smtp_from");
+  c.smtp_user = db::GetStr(r, "smtp_user");
+  c.smtp_password = db::GetStr(r, "smtp_password");
   auto j = ParseJson(db::GetStr(r, "recipients"));
   if (j.ok() && j->is_object())
     for (const auto& [role, list] : j->items())
@@ -29,8 +31,8 @@ ChannelSettings SettingsOf(const soci::row& r) {
 }
 
 constexpr const char* kSelect =
-    "SELECT unit_id, school_id, site_url, webhook_url, smtp_host, smtp_port, smtp_from, recipients, updated_at, "
-    "updated_by FROM notify_channels WHERE unit_id = :u";
+    "SELECT unit_id, school_id, site_url, webhook_url, smtp_host, smtp_port, smtp_from, smtp_user, smtp_password, "
+    "recipients, updated_at, updated_by FROM notify_channels WHERE unit_id = :u";
 
 class SociNotifyStore final : public NotifyStore {
  public:
@@ -68,9 +70,11 @@ class SociNotifyStore final : public NotifyStore {
       std::string recipients = rec.dump();
       s << "DELETE FROM notify_channels WHERE unit_id = :u", soci::use(u);
       s << "INSERT INTO notify_channels (unit_id, school_id, site_url, webhook_url, smtp_host, smtp_port, smtp_from, "
-           "recipients, updated_at, updated_by) VALUES (:u, :s, :a, :w, :h, :p, :f, :r, :t, :b)",
+           "smtp_user, smtp_password, recipients, updated_at, updated_by) "
+           "VALUES (:u, :s, :a, :w, :h, :p, :f, :su, :sp, :r, :t, :b)",
           soci::use(u), soci::use(school), soci::use(c.site_url), soci::use(c.webhook_url), soci::use(c.smtp_host),
-          soci::use(port), soci::use(c.smtp_from), soci::use(recipients), soci::use(at), soci::use(by);
+          soci::use(port), soci::use(c.smtp_from), soci::use(c.smtp_user), soci::use(c.smtp_password),
+          soci::use(recipients), soci::use(at), soci::use(by);
       return after ? after(s) : absl::OkStatus();
     });
   }

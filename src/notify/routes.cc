@@ -17,7 +17,8 @@ const policy::Actor& ActorOf(const Request& req) {
   return req.principal ? req.principal->actor : kNobody;
 }
 
-// The webhook URL is never written out: only whether one is set.
+// The webhook URL and the SMTP password are never written out: only whether
+// they are set.
 Json ChannelsJson(const UnitChannels& u) {
   Json rec = Json::object();
   for (const auto& [role, list] : u.settings.recipients) rec[role] = list;
@@ -27,6 +28,8 @@ Json ChannelsJson(const UnitChannels& u) {
           {"smtp_host", u.settings.smtp_host},
           {"smtp_port", u.settings.smtp_port},
           {"smtp_from", u.settings.smtp_from},
+          {"smtp_user", u.settings.smtp_user},
+          {"smtp_password_set", u.smtp_password_set},
           {"recipients", rec},
           {"updated_at", u.settings.updated_at ? Json(FormatRfc3339(u.settings.updated_at)) : Json(nullptr)}};
 }
@@ -51,7 +54,7 @@ void RegisterNotifyRoutes(http::Router& router, NotifyService& svc) {
     if (!body.ok()) return Response::Error(body.status());
     JsonReader r(*body);
     ChannelInput in;
-    std::optional<std::string> site, host, from;
+    std::optional<std::string> site, host, from, user;
     std::optional<int64_t> port;
     std::optional<Json> recipients;
     r.Optional("site_url", &site);
@@ -59,11 +62,14 @@ void RegisterNotifyRoutes(http::Router& router, NotifyService& svc) {
     r.Optional("smtp_host", &host);
     r.Optional("smtp_port", &port);
     r.Optional("smtp_from", &from);
+    r.Optional("smtp_user", &user);
+    r.Optional("smtp_password", &in.smtp_password);
     r.Optional("recipients", &recipients);
     if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
     in.site_url = site.value_or("");
     in.smtp_host = host.value_or("");
     in.smtp_from = from.value_or("");
+    in.smtp_user = user.value_or("");
     if (port) {
       if (*port < 1 || *port > 65535) return Response::Error(InvalidArgument("a port lies in 1..65535", "smtp_port"));
       in.smtp_port = static_cast<int>(*port);

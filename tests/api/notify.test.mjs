@@ -40,22 +40,39 @@ test('each administrator sets its own unit; secrets are not returned', async () 
     smtp_host: '127.0.0.1',
     smtp_port: 2525,
     smtp_from: 'xinqiao@school.local',
+    smtp_user: 'xinqiao',
+    smtp_password: 'MAIL-PASSWORD-5521',
     recipients: { psych_staff: ['psych@school.local'], school_leader: ['leader@school.local'] },
   });
   assert.equal(saved.status, 200, JSON.stringify(saved.body));
   assert.equal(saved.body.webhook_set, true);
   assert.ok(!JSON.stringify(saved.body).includes('SECRET-KEY'), 'the key is not echoed');
   assert.equal(saved.body.webhook_url, undefined);
+  assert.equal(saved.body.smtp_user, 'xinqiao');
+  assert.equal(saved.body.smtp_password_set, true);
+  assert.ok(!JSON.stringify(saved.body).includes('MAIL-PASSWORD'), 'the mail password is not echoed');
   const again = await dataAdmin.get('/api/v1/notify/channels');
   assert.ok(!JSON.stringify(again.body).includes('SECRET-KEY'));
+  assert.ok(!JSON.stringify(again.body).includes('MAIL-PASSWORD'));
+  assert.equal(again.body.items[0].smtp_password_set, true);
   assert.equal(again.body.items[0].smtp_port, 2525);
   assert.deepEqual(again.body.items[0].recipients.psych_staff, ['psych@school.local']);
 
   // Absent webhook_url keeps it, "" removes it.
   const kept = await put(dataAdmin, school, { site_url: 'http://xinqiao.school.local', smtp_host: '' });
   assert.equal(kept.body.webhook_set, true);
-  const removed = await put(dataAdmin, school, { webhook_url: '' });
+  assert.equal(kept.body.smtp_password_set, true);
+  const removed = await put(dataAdmin, school, { webhook_url: '', smtp_password: '' });
   assert.equal(removed.body.webhook_set, false);
+  assert.equal(removed.body.smtp_password_set, false);
+  // An https:// robot address (WeCom and DingTalk take no other) is accepted;
+  // a password on two lines is not.
+  const https = await put(dataAdmin, school, { webhook_url: 'https://127.0.0.1:9/cgi-bin/webhook/send?key=K' });
+  assert.equal(https.status, 200, JSON.stringify(https.body));
+  assert.equal(https.body.webhook_set, true);
+  const twoLines = await put(dataAdmin, school, { smtp_password: 'a\r\nMAIL FROM:<x@y>' });
+  assert.equal(twoLines.status, 400);
+  assert.equal(twoLines.body.error.field, 'smtp_password');
 
   assert.equal((await put(district, unitOf('district_admin'), { webhook_url: kSecret })).status, 200);
   assert.equal((await put(city, unitOf('city_admin'), { smtp_host: 'mail.city.local', smtp_from: 'a@city.local' })).status, 200);

@@ -231,20 +231,27 @@ test('the school data admin sets the channels; the webhook address is never show
     await settle(page);
     assert.match(await page.getByTestId('channels-webhook-state').textContent(), /未设置/);
     await page.getByTestId('channels-site-url').fill('http://xinqiao.school.local');
-    await page.getByTestId('channels-webhook').fill('http://127.0.0.1:9/send?key=SECRET-KEY-4242');
+    await page.getByTestId('channels-webhook').fill('https://127.0.0.1:9/send?key=SECRET-KEY-4242');
     await page.getByTestId('channels-smtp-host').fill('127.0.0.1');
     await page.getByTestId('channels-smtp-port').fill('2525');
     await page.getByTestId('channels-smtp-from').fill('xinqiao@school.local');
+    await page.getByTestId('channels-smtp-user').fill('xinqiao');
+    await page.getByTestId('channels-smtp-password').fill('MAIL-PASSWORD-7781');
     await page.getByTestId('channels-recipients-psych_staff').fill('a@school.local\nb@school.local');
     await page.getByTestId('channels-save').click();
     await page.getByTestId('channels-webhook-state').filter({ hasText: '已设置' }).waitFor();
     assert.equal(await page.getByTestId('channels-webhook').inputValue(), '');
     assert.ok(!(await page.content()).includes('SECRET-KEY-4242'));
+    assert.match(await page.getByTestId('channels-smtp-password-state').textContent(), /已设置/);
+    assert.equal(await page.getByTestId('channels-smtp-password').inputValue(), '');
+    assert.ok(!(await page.content()).includes('MAIL-PASSWORD-7781'));
 
     const admin = await api('school_data_admin');
     const u = (await admin.get('/api/v1/notify/channels')).body.items[0];
     assert.equal(u.webhook_set, true);
     assert.equal(u.smtp_port, 2525);
+    assert.equal(u.smtp_user, 'xinqiao');
+    assert.equal(u.smtp_password_set, true);
     assert.deepEqual(u.recipients.psych_staff, ['a@school.local', 'b@school.local']);
 
     // A bad port is refused by the server and named.
