@@ -328,6 +328,7 @@ export default {
       slip_reset: 'At {at} someone signed in to your account with a login slip printed by {actor}: your old password no longer works and unsubmitted draft answers were cleared. If it was not you, tell your teacher.',
       warning_raised: 'You have 1 task: a new warning waits for you to acknowledge it (Warning network or My class).',
       warning_escalated: 'You have 1 urgent task: a warning not acknowledged in time has been passed to you. Please look at it now.',
+      warning_informed: 'For your urgent attention: a new level-1 warning has just been raised and you are informed at once (Warning network); you may acknowledge it too. Once anyone acknowledges it, it climbs no further.',
       other: '{actor}: {kind}',
     },
   },
