@@ -362,6 +362,8 @@ export default {
       grant_requested: 'Grant requested',
       grant_approved: 'Grant approved',
       grant_rejected: 'Grant rejected',
+      escalate: 'Warning escalated',
+      inform: 'Level-1 warning made known',
     },
     outcomes: { ok: 'OK', denied: 'Denied', failed: 'Failed' },
     objects: { account: 'Account', student: 'Student', org_unit: 'Unit', role_grant: 'Role', school: 'School' },

@@ -361,6 +361,8 @@ export default {
       grant_requested: '申请授权',
       grant_approved: '批准授权',
       grant_rejected: '驳回授权',
+      escalate: '预警逐级上报',
+      inform: '一级预警知会',
     },
     outcomes: { ok: '成功', denied: '拒绝', failed: '失败' },
     objects: { account: '账号', student: '学生', org_unit: '单位', role_grant: '角色', school: '学校' },
