@@ -558,6 +558,22 @@ TEST_F(NetworkTest, TheInformedLeadersAcknowledgementStopsTheEscalationOfAnImmed
   EXPECT_EQ(Get(id).owner_step, "class");
 }
 
+TEST_F(NetworkTest, AWarningRaisedTo1stLevelIsMadeKnownThenAndOnlyThen) {
+  const int64_t id = Raise(a1_, "/1/2/3/4/5/", 3, 2);
+  auto informed = [&] { return Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed'"); };
+  EXPECT_EQ(informed(), 0) << "二级: the owners only";
+  ASSERT_TRUE(esc_->SetLevel(psych_, id, 1, "当面谈话后判断风险很高").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed' AND account_id = 1006"), 1)
+      << "the school leader";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed' AND account_id = 1005"), 1)
+      << "the psychology centre, above the class";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'inform'"), 2);
+  ASSERT_TRUE(esc_->SetLevel(psych_, id, 2, "复核").ok());
+  EXPECT_EQ(informed(), 2) << "lowering tells nobody";
+  auto leader = esc_->Acknowledge(leader_, id);
+  EXPECT_EQ(leader.status().code(), absl::StatusCode::kNotFound) << "二级: the leader sees counts only";
+}
+
 TEST_F(NetworkTest, DiagnosticWordsInFreeTextStayWithThePsychologyCentre) {
   ASSERT_TRUE(svc_->Report(peer_, {.student_id = a2_,
                                    .category = "emotional_crisis",

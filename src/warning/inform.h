@@ -1,7 +1,7 @@
-// 知会: a 一级 warning is urgent, so at raise time it is made known at once
-// to more than the owners of its first step, without changing who owns it
-// or the chain of escalation (issue 19; docs/design.md "Warning
-// escalation"):
+// 知会: a 一级 warning is urgent, so when it is raised (or raised to 一级 by
+// EscalationService::SetLevel) it is made known at once to more than the
+// owners of its step, without changing who owns it or the chain of
+// escalation (issue 19; docs/design.md "Warning escalation"):
 //   - the psychology centre, when the warning starts below it (an
 //     immediate-danger observation report starts at the class);
 //   - the school leaders, when it starts below them.
