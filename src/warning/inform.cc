@@ -1,6 +1,5 @@
 #include "warning/inform.h"
 
-#include <algorithm>
 #include <set>
 
 #include "audit/audited.h"
@@ -25,7 +24,7 @@ std::vector<std::string_view> InformedSteps(const Warning& w) {
 absl::Status InformIn(soci::session& s, const Warning& w, audit::AuditLog& audit, int64_t now) {
   const std::vector<std::string_view> steps = InformedSteps(w);
   if (steps.empty()) return absl::OkStatus();
-  // The owners were told already (warning_raised); an account told at two
+  // The owners were told already (raised or escalated); an account told at two
   // steps (a head teacher who also teaches psychology) is told once.
   const std::vector<int64_t> owners = OwnersOf(s, w.owner_step, w.unit_path);
   std::set<int64_t> told(owners.begin(), owners.end());
