@@ -170,6 +170,21 @@ test('the informed leader acknowledges first and the warning stops climbing', as
   assert.equal((await noticesOf(await as('grade_head'), 'warning_escalated', warning.id)).length, 0);
 });
 
+test('the psychology centre told of a report acknowledges it at once, while the class owns it', async () => {
+  const peer = await as('peer_reporter');
+  const other = (await peer.get('/api/v1/network/students')).body.items[1];
+  const w = await report(peer, other.id, '在走廊里大哭，说活着没意思');
+  const psych = await as('psych_staff');
+  assert.equal((await noticesOf(psych, 'warning_informed', w.id)).length, 1);
+  const ack = await psych.post(`/api/v1/network/warnings/${w.id}/acknowledgement`, { json: {} });
+  assert.equal(ack.status, 200, JSON.stringify(ack.body));
+  assert.equal(ack.body.state, 'acknowledged');
+  assert.equal(ack.body.owner_step, 'class');
+  const leader = await as('school_leader');
+  assert.equal((await leader.post(`/api/v1/network/warnings/${w.id}/acknowledgement`, { json: {} })).status, 409,
+    'one acknowledgement');
+});
+
 test('a head teacher who also teaches psychology is told once and may acknowledge', async () => {
   // The students of the head teacher's own class, before the second role
   // widens the list to the school.
