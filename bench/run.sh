@@ -15,4 +15,4 @@ echo "== bench/counselling"
 bash bench/counselling/run.sh
 echo "== bench/network"
 "$BIN/network_bench" --scale district --seed 1
-"$BIN/network_bench" --scale district --seed 1 --report-step psych_centre --level1-ack-minutes 40
+"$BIN/network_bench" --scale district --seed 1 --inform 0

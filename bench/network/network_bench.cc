@@ -9,7 +9,7 @@
 //                 [--crisis-members N] [--level1-ack-minutes MIN]
 //                 [--report-step class|psych_centre]
 //                 [--asleep-from H --asleep-until H [--on-duty STEP]]
-//                 [--db URL]
+//                 [--inform 1|0] [--db URL]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
 // SQLite file unless --db names an empty one), gives the network's owners
@@ -19,11 +19,16 @@
 // school hours (--day-start to --day-end, Asia/Shanghai) critical screening
 // answers at --critical-per-hour and immediate-danger peer reports at
 // --reports-per-hour over the whole demo, at night --night-share of those
-// rates. Each raises its warning through warning::RaiseIn as the event
-// subscriptions do (a critical answer: 一级 to the psychology centre; an
-// immediate-danger observation: 一级 to the class, or to --report-step).
+// rates. Each raises its warning through warning::RaiseAndInformIn as the
+// event subscriptions do (a critical answer: 一级 to the psychology centre;
+// an immediate-danger observation: 一级 to the class, or to --report-step),
+// so that it is made known at once (知会) to warning::InformedSteps — the
+// psychology centre above a report's class, the school leaders — whose
+// accounts may acknowledge it as its owners may (--inform 0: RaiseIn
+// alone, the first owners only, as before 知会).
 // Whenever a warning reaches a step (raised, or escalated by the job
-// runner) its owners are warning::OwnersOf that step: an owner is
+// runner) its owners are warning::OwnersOf that step: an owner (or an
+// informed account) is
 // responsive (--responsive %, decided by a hash of the account id and the
 // seed) and acknowledges through EscalationService::Acknowledge — what POST
 // /api/v1/network/warnings/{id}/acknowledgement calls, with the owner's
@@ -37,7 +42,8 @@
 //
 // Prints one line of figures: per signal, simulated minutes from raise to
 // the first acknowledgement by anyone in the chain (p50/p95/max over the
-// acknowledged ones), signals still open with a pending escalation, and
+// acknowledged ones; by the step the first acknowledger was told as),
+// signals still open with a pending escalation, and
 // signals left with neither an acknowledgement nor an open escalation (the
 // top of the chain reached with nobody answering). Exits 1 when any is
 // left. Deterministic for a seed (on one standard library).
@@ -50,6 +56,7 @@
 #include <map>
 #include <queue>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +73,7 @@
 #include "policy/model.h"
 #include "warning/escalation.h"
 #include "warning/escalation_service.h"
+#include "warning/inform.h"
 
 namespace {
 
@@ -88,6 +96,7 @@ struct Args {
   int crisis_members = 3;
   double level1_ack_minutes = 0;      // 0: the default deadline (1 h)
   std::string report_step = "class";  // first owners of an immediate-danger report
+  bool inform = true;                 // 一级 made known at once beyond the first owners (知会)
   std::string db;
 };
 
@@ -119,6 +128,7 @@ struct Signal {
 
 struct AckEvent {
   int64_t at, warning_id, account_id;
+  std::string step;  // the step the account was told as
   bool operator>(const AckEvent& o) const {
     return at != o.at ? at > o.at : warning_id != o.warning_id ? warning_id > o.warning_id : account_id > o.account_id;
   }
@@ -164,6 +174,8 @@ int main(int argc, char** argv) {
       a.asleep_until = std::stoi(v);
     else if (k == "--on-duty")
       a.on_duty = v;
+    else if (k == "--inform")
+      a.inform = v != "0";
     else if (k == "--report-step")
       a.report_step = v;
     else if (k == "--crisis-members")
@@ -339,7 +351,8 @@ int main(int argc, char** argv) {
   std::map<int64_t, Signal> signals;  // by warning id
   std::vector<int64_t> waiting;       // warnings not acknowledged yet
   std::priority_queue<AckEvent, std::vector<AckEvent>, std::greater<>> acks;
-  long long told = 0, told_responsive = 0, nobody = 0, ack_calls = 0, ack_refused = 0, escalations = 0, runs = 0;
+  long long told = 0, told_responsive = 0, informed = 0, nobody = 0, ack_calls = 0, ack_refused = 0, escalations = 0,
+            runs = 0;
   std::map<std::string, long long> first_ack_by_step, errors;
 
   // The owners of the step w just reached: the responsive ones will
@@ -355,15 +368,19 @@ int main(int argc, char** argv) {
     if (wraps && hour < a.asleep_until) return day + a.asleep_until * kHour;
     return t;
   };
-  auto tell = [&](soci::session& s, int64_t id, const std::string& step_name, const std::string& path, int64_t now) {
+  // told: accounts told of this warning at this moment (each once).
+  auto tell = [&](soci::session& s, int64_t id, std::string_view step_name, const std::string& path, int64_t now,
+                  std::set<int64_t>& told_now) {
     auto owners = warning::OwnersOf(s, step_name, path);
     if (owners.empty()) ++nobody;
     for (int64_t o : owners) {
+      if (!told_now.insert(o).second) continue;
       ++told;
       if (!responsive(o)) continue;
       ++told_responsive;
       const double delay = a.ack_min + (a.ack_max - a.ack_min) * unit(ack_rng);
-      acks.push({(step_name == a.on_duty ? now : awake_at(now)) + static_cast<int64_t>(delay * kMinute), id, o});
+      acks.push({(step_name == a.on_duty ? now : awake_at(now)) + static_cast<int64_t>(delay * kMinute), id, o,
+                 std::string(step_name)});
     }
   };
 
@@ -420,8 +437,18 @@ int main(int argc, char** argv) {
       }
       w.ref_type = "bench";
       st = (*db)->InTransaction([&](soci::session& s) -> absl::Status {
-        if (auto r = warning::RaiseIn(s, w, now); !r.ok()) return r;
-        tell(s, w.id, w.owner_step, w.unit_path, now);
+        std::set<int64_t> told_now;
+        if (!a.inform) {
+          if (auto r = warning::RaiseIn(s, w, now); !r.ok()) return r;
+          tell(s, w.id, w.owner_step, w.unit_path, now, told_now);
+          return absl::OkStatus();
+        }
+        if (auto r = warning::RaiseAndInformIn(s, w, now, audit); !r.ok()) return r;
+        tell(s, w.id, w.owner_step, w.unit_path, now, told_now);
+        const size_t owners_told = told_now.size();
+        for (std::string_view step_name : warning::InformedSteps(w))
+          tell(s, w.id, step_name, w.unit_path, now, told_now);
+        informed += static_cast<long long>(told_now.size() - owners_told);
         return absl::OkStatus();
       });
       if (!st.ok()) return Fail(st.ToString());
@@ -443,7 +470,7 @@ int main(int argc, char** argv) {
         continue;
       }
       sig.first_ack_at = r->warning.acknowledged_at;
-      sig.first_ack_step = r->warning.owner_step;
+      sig.first_ack_step = e.step;
       ++first_ack_by_step[sig.first_ack_step];
     }
     // 3. Deadlines: the job runner escalates, then the new owners are told.
@@ -463,7 +490,8 @@ int main(int argc, char** argv) {
           if (step_now != sig.step) {
             ++escalations;
             sig.step = step_now;
-            tell(s, id, step_now, path, now);
+            std::set<int64_t> told_now;
+            tell(s, id, step_now, path, now, told_now);
           }
           still.push_back(id);
         }
@@ -534,17 +562,16 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : first_ack_by_step) by_step += fmt::format("{}{}:{}", by_step.empty() ? "" : ",", k, v);
   for (const auto& [k, v] : errors) errs += fmt::format("{}{}:{}", errs.empty() ? "" : ",", k, v);
   std::printf(
-      "scale=%s days=%d seed=%llu level1_ack_min=%.0f report_step=%s signals=%zu acknowledged=%zu p50_min=%.1f "
-      "p95_min=%.1f max_min=%.1f "
-      "within_60_min=%.1f%% pending_escalation=%lld left=%lld escalations=%lld jobs_run=%lld owners_told=%lld "
-      "responsive_told=%lld steps_without_owner=%lld ack_calls=%lld ack_refused=%lld(%s) first_ack_by_step=%s "
-      "wall_s=%.0f\n %s\n",
+      "scale=%s days=%d seed=%llu level1_ack_min=%.0f report_step=%s inform=%d signals=%zu acknowledged=%zu "
+      "p50_min=%.1f p95_min=%.1f max_min=%.1f within_60_min=%.1f%% pending_escalation=%lld left=%lld "
+      "escalations=%lld jobs_run=%lld owners_told=%lld responsive_told=%lld informed=%lld steps_without_owner=%lld "
+      "ack_calls=%lld ack_refused=%lld(%s) first_ack_by_step=%s wall_s=%.0f\n %s\n",
       a.scale.c_str(), a.days, static_cast<unsigned long long>(a.seed),
-      a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, a.report_step.c_str(), signals.size(), minutes.size(),
-      pct(0.50), pct(0.95), minutes.empty() ? 0.0 : minutes.back(),
+      a.level1_ack_minutes > 0 ? a.level1_ack_minutes : 60.0, a.report_step.c_str(), a.inform ? 1 : 0, signals.size(),
+      minutes.size(), pct(0.50), pct(0.95), minutes.empty() ? 0.0 : minutes.back(),
       minutes.empty() ? 0.0 : 100.0 * static_cast<double>(within_60) / static_cast<double>(minutes.size()), pending,
-      left, escalations, runs, told, told_responsive, nobody, ack_calls, ack_refused, errs.c_str(), by_step.c_str(),
-      sim_s, kinds.c_str());
+      left, escalations, runs, told, told_responsive, informed, nobody, ack_calls, ack_refused, errs.c_str(),
+      by_step.c_str(), sim_s, kinds.c_str());
   db->reset();
   if (!dir.empty()) std::filesystem::remove_all(dir);
   if (mismatched) return Fail(fmt::format("{} acknowledgements not in the database", mismatched));

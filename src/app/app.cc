@@ -107,15 +107,17 @@ indicators::Engine& IndicatorEngine() {
 }
 
 // Every module's logs and subscriptions (docs/design.md "Events").
-void SubscribeModules(events::Dispatcher& d, db::Database& db) {
+// `audit` records what the subscriptions do on the system's behalf (a 一级
+// warning made known beyond its first owners) and outlives `d`.
+void SubscribeModules(events::Dispatcher& d, db::Database& db, audit::AuditLog& audit) {
   d.AddLog(screening::NewSubmissionLog(db));
-  d.Subscribe(warning::ScreeningResultsSubscription());
+  d.Subscribe(warning::ScreeningResultsSubscription(audit));
   d.Subscribe(archive::TimelineSubscription());
   d.Subscribe(plans::ReturnPlanSubscription());
   d.Subscribe(IndicatorEngine().Subscription());
   d.Subscribe(notify::UrgentNoticeSubscription(SystemClock::Instance()));
-  d.Subscribe(warning::ObservationsSubscription());
-  d.Subscribe(warning::CounsellingRiskSubscription());
+  d.Subscribe(warning::ObservationsSubscription(audit));
+  d.Subscribe(warning::CounsellingRiskSubscription(audit));
   d.Subscribe(crisis::RiskRecordedSubscription(SystemClock::Instance()));
 }
 
@@ -161,8 +163,9 @@ absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::Aud
 }  // namespace
 
 absl::Status DeliverEvents(db::Database& db) {
+  audit::AuditLog audit(db, SystemClock::Instance());
   events::Dispatcher d(db, SystemClock::Instance());
-  SubscribeModules(d, db);
+  SubscribeModules(d, db, audit);
   return d.DeliverPending();
 }
 
@@ -348,7 +351,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   // submissions log; the writer wakes the dispatcher once such a row is
   // durable (well under a second from the acknowledgement).
   p.events = std::make_unique<events::Dispatcher>(*p.db, clock);
-  SubscribeModules(*p.events, *p.db);
+  SubscribeModules(*p.events, *p.db, *p.audit);
   p.events->Start();
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
   XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit));

@@ -11,12 +11,14 @@
 #include "core/ids.h"
 #include "db/row.h"
 #include "events/dispatcher.h"
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "jobs/jobs.h"
 #include "network/events.h"
 #include "network/network_store.h"
 #include "warning/escalation.h"
 #include "warning/escalation_service.h"
+#include "warning/inform.h"
 #include "warning/subscriptions.h"
 
 namespace xq::network {
@@ -464,7 +466,7 @@ TEST_F(NetworkTest, AnImmediateReportRaisesAnUrgentWarningThroughItsEvent) {
                                 .what_seen = "站在楼顶边上不肯下来"});
   ASSERT_TRUE(o.ok()) << o.status();
   events::Dispatcher d(*db_, clock_);
-  d.Subscribe(warning::ObservationsSubscription());
+  d.Subscribe(warning::ObservationsSubscription(*audit_));
   ASSERT_TRUE(d.DeliverPending().ok());
   ASSERT_TRUE(d.DeliverPending().ok());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM warnings WHERE source = 'observation' AND level = 1 AND "
@@ -473,6 +475,103 @@ TEST_F(NetworkTest, AnImmediateReportRaisesAnUrgentWarningThroughItsEvent) {
             1)
       << "once, however often delivered";
   EXPECT_EQ(Count("SELECT COUNT(*) FROM jobs WHERE kind = 'warning.ack_due' AND state = 'pending'"), 1);
+}
+
+// 知会 (warning/inform.h): a 一级 warning is made known at once beyond its
+// first owners; whoever is told may acknowledge, and the first
+// acknowledgement stops the escalation.
+TEST_F(NetworkTest, A1stLevelWarningIsMadeKnownAbovePsychologyCentreAndLeadersOnlyAtOnce) {
+  warning::Warning w;
+  w.level = 1;
+  w.owner_step = "class";
+  EXPECT_EQ(warning::InformedSteps(w), (std::vector<std::string_view>{"psych_centre", "school_leader"}));
+  w.owner_step = "department";
+  EXPECT_EQ(warning::InformedSteps(w), (std::vector<std::string_view>{"psych_centre", "school_leader"}));
+  w.owner_step = "psych_centre";
+  EXPECT_EQ(warning::InformedSteps(w), (std::vector<std::string_view>{"school_leader"}));
+  w.owner_step = "school_leader";
+  EXPECT_TRUE(warning::InformedSteps(w).empty()) << "nobody below the owner is told";
+  w.owner_step = "class";
+  w.level = 2;
+  EXPECT_TRUE(warning::InformedSteps(w).empty()) << "二级 and 三级 go to their owners only";
+}
+
+TEST_F(NetworkTest, TheInformedLeadersAcknowledgementStopsTheEscalationOfAnImmediateReport) {
+  ASSERT_TRUE(svc_->Report(peer_, {.student_id = a2_,
+                                   .category = "marked_abnormality",
+                                   .urgency = "immediate",
+                                   .what_seen = "站在楼顶边上不肯下来"})
+                  .ok());
+  events::Dispatcher d(*db_, clock_);
+  d.Subscribe(warning::ObservationsSubscription(*audit_));
+  ASSERT_TRUE(d.DeliverPending().ok());
+  ASSERT_TRUE(d.DeliverPending().ok());
+  const auto ids = Rows("SELECT id FROM warnings WHERE student_id = " + std::to_string(a2_));
+  ASSERT_EQ(ids.size(), 1u);
+  const int64_t id = std::stoll(ids[0]);
+  EXPECT_EQ(Get(id).owner_step, "class") << "the class still owns it";
+  auto told = [&](long long account, std::string_view kind) {
+    return Count(fmt::format("SELECT COUNT(*) FROM notices WHERE account_id = {} AND kind = '{}'", account, kind));
+  };
+  EXPECT_EQ(told(1002, "warning_raised"), 1) << "the head teacher owns it";
+  EXPECT_EQ(told(1005, "warning_informed"), 1) << "the psychology centre is told at once, once";
+  EXPECT_EQ(told(1006, "warning_informed"), 1) << "the school leader is told at once";
+  EXPECT_EQ(told(1004, "warning_informed") + told(1004, "warning_raised"), 0) << "not the grade head yet";
+  EXPECT_EQ(told(1007, "warning_informed") + told(1010, "warning_informed"), 0)
+      << "neither the crisis group nor another school's leader";
+  for (const auto& params : Rows("SELECT params FROM notices WHERE kind = 'warning_informed'")) {
+    EXPECT_EQ(params.find("甲二"), std::string::npos) << params;
+    EXPECT_NE(params.find("\"informed_step\""), std::string::npos) << params;
+  }
+  EXPECT_EQ(Rows("SELECT detail FROM audit_log WHERE action = 'inform' ORDER BY seq"),
+            (std::vector<std::string>{R"({"owner":"class","to":"psych_centre","told":1})",
+                                      R"({"owner":"class","to":"school_leader","told":1})"}));
+  // The leader may see it by name (一级) before any escalation, neutrally.
+  auto seen = esc_->Get(leader_, id);
+  ASSERT_TRUE(seen.ok()) << seen.status();
+  EXPECT_FALSE(seen->detailed) << "no source label for a school leader";
+  EXPECT_EQ(esc_->Get(head_b_, id).status().code(), absl::StatusCode::kNotFound);
+  clock_.Advance(kHour / 3);
+  auto acked = esc_->Acknowledge(leader_, id);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  EXPECT_EQ(acked->warning.state, "acknowledged");
+  EXPECT_EQ(acked->warning.acknowledged_by, 1006);
+  EXPECT_EQ(esc_->Acknowledge(head_, id).status().code(), absl::StatusCode::kAlreadyExists)
+      << "the first acknowledgement is the one";
+  clock_.Advance(2 * kHour);
+  EXPECT_EQ(Due(), 0) << "the acknowledgement job was cancelled";
+  EXPECT_EQ(Get(id).owner_step, "class");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_escalated'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'escalate'"), 0);
+
+  // Nobody answers another one: it climbs the chain as before.
+  ASSERT_TRUE(
+      svc_->Report(
+              peer_,
+              {.student_id = a1_, .category = "marked_abnormality", .urgency = "immediate", .what_seen = "说不想活了"})
+          .ok());
+  ASSERT_TRUE(d.DeliverPending().ok());
+  const int64_t other = std::stoll(Rows("SELECT id FROM warnings WHERE student_id = " + std::to_string(a1_))[0]);
+  clock_.Advance(kHour);
+  EXPECT_EQ(Due(), 1);
+  EXPECT_EQ(Get(other).owner_step, "grade");
+  EXPECT_EQ(Get(id).owner_step, "class");
+}
+
+TEST_F(NetworkTest, AWarningRaisedTo1stLevelIsMadeKnownThenAndOnlyThen) {
+  const int64_t id = Raise(a1_, "/1/2/3/4/5/", 3, 2);
+  auto informed = [&] { return Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed'"); };
+  EXPECT_EQ(informed(), 0) << "二级: the owners only";
+  ASSERT_TRUE(esc_->SetLevel(psych_, id, 1, "当面谈话后判断风险很高").ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed' AND account_id = 1006"), 1)
+      << "the school leader";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed' AND account_id = 1005"), 1)
+      << "the psychology centre, above the class";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'inform'"), 2);
+  ASSERT_TRUE(esc_->SetLevel(psych_, id, 2, "复核").ok());
+  EXPECT_EQ(informed(), 2) << "lowering tells nobody";
+  auto leader = esc_->Acknowledge(leader_, id);
+  EXPECT_EQ(leader.status().code(), absl::StatusCode::kNotFound) << "二级: the leader sees counts only";
 }
 
 TEST_F(NetworkTest, DiagnosticWordsInFreeTextStayWithThePsychologyCentre) {

@@ -296,9 +296,10 @@ class WriterTest : public ::testing::Test {
   }
   // What a server's dispatcher does after the writer wakes it.
   void DeliverEvents() {
+    audit::AuditLog audit(*db_, SystemClock::Instance());
     events::Dispatcher d(*db_, SystemClock::Instance());
     d.AddLog(NewSubmissionLog(*db_));
-    d.Subscribe(warning::ScreeningResultsSubscription());
+    d.Subscribe(warning::ScreeningResultsSubscription(audit));
     ASSERT_TRUE(d.DeliverPending().ok());
   }
   int64_t Count(const std::string& table) {
@@ -349,9 +350,10 @@ TEST_F(WriterTest, ConcurrentWritesCommitInBatchesAndRepeatsAreIdempotent) {
 // row is durable, and the warning is raised well within a second of the
 // acknowledgement, without waiting for the dispatcher's poll.
 TEST_F(WriterTest, ACriticalAnswersWarningFollowsItsAcknowledgementWithinASecond) {
+  audit::AuditLog audit(*db_, SystemClock::Instance());
   events::Dispatcher d(*db_, SystemClock::Instance(), {.poll = std::chrono::milliseconds(60'000)});
   d.AddLog(NewSubmissionLog(*db_));
-  d.Subscribe(warning::ScreeningResultsSubscription());
+  d.Subscribe(warning::ScreeningResultsSubscription(audit));
   d.Start();
   SubmissionWriter writer(*db_, {.followed_durable = [&d] { d.Wake(); }});
   ASSERT_TRUE(writer.Write(Request(100, "k0")).ok());  // not critical, not positive: nothing to raise
@@ -591,7 +593,7 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   {
     events::Dispatcher d(*db_, clock_);
     d.AddLog(NewSubmissionLog(*db_));
-    d.Subscribe(warning::ScreeningResultsSubscription());
+    d.Subscribe(warning::ScreeningResultsSubscription(*audit_));
     ASSERT_TRUE(d.DeliverPending().ok());
   }
   auto fus = warnings.ListFollowUps(psych, "open", false).value();

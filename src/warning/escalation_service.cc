@@ -10,6 +10,7 @@
 #include "fmt/format.h"
 #include "policy/policy.h"
 #include "policy/scopes.h"
+#include "warning/inform.h"
 
 namespace xq::warning {
 namespace {
@@ -367,6 +368,8 @@ absl::StatusOr<BoardItem> EscalationService::SetLevel(const policy::Actor& actor
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) -> absl::Status {
     Warning changed = w;
     XQ_RETURN_IF_ERROR(LevelChangedIn(s, changed, level, now));
+    // Raised to 一级: made known at once, as a warning raised at 一级 is.
+    if (level == 1) XQ_RETURN_IF_ERROR(InformIn(s, changed, audit_, now));
     return audit::RecordingIn(audit_,
                               Entry(actor, "set_level", w, fmt::format("{{\"from\":{},\"to\":{}}}", from, level)))(s);
   }));

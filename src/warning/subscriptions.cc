@@ -6,13 +6,14 @@
 #include "screening/events.h"
 #include "nlohmann/json.hpp"
 #include "warning/escalation.h"
+#include "warning/inform.h"
 #include "warning/model.h"
 #include "warning/warning_store.h"
 
 namespace xq::warning {
 namespace {
 
-absl::Status RaiseFromResult(soci::session& s, const events::Event& e) {
+absl::Status RaiseFromResult(soci::session& s, const events::Event& e, audit::AuditLog& audit) {
   XQ_ASSIGN_OR_RETURN(screening::ScreeningResult r, screening::DecodeScreeningResult(e.payload));
   std::vector<Warning> warnings;
   for (const auto& hit : r.hits) {
@@ -52,15 +53,16 @@ absl::Status RaiseFromResult(soci::session& s, const events::Event& e) {
     w.summary = "一次测评后需要尽快关心";
     w.ref_type = "submission";
     w.ref_id = w.submission_id;
-    XQ_RETURN_IF_ERROR(RaiseIn(s, w, e.created_at ? e.created_at : w.created_at,
-                               fmt::format("{{\"follow_up_id\":\"{}\"}}", IdToString(f.id))));
+    XQ_RETURN_IF_ERROR(RaiseAndInformIn(s, w, e.created_at ? e.created_at : w.created_at, audit,
+                                        fmt::format("{{\"follow_up_id\":\"{}\"}}", IdToString(f.id))));
   }
   return absl::OkStatus();
 }
 
 // network.observation_reported with urgency "immediate": an urgent 一级
-// warning at once, owned first by the class (R-30, issue 19 item 1).
-absl::Status RaiseFromObservation(soci::session& s, const events::Event& e) {
+// warning at once, owned first by the class (R-30, issue 19 item 1), made
+// known at once to the psychology centre and the school leaders (inform.h).
+absl::Status RaiseFromObservation(soci::session& s, const events::Event& e, audit::AuditLog& audit) {
   auto j = nlohmann::json::parse(e.payload, nullptr, false);
   if (!j.is_object() || j.value("urgency", "") != "immediate") return absl::OkStatus();
   Warning w;
@@ -76,12 +78,12 @@ absl::Status RaiseFromObservation(soci::session& s, const events::Event& e) {
   w.summary = "观察报告提示需要立即关心";
   w.ref_type = "observation";
   w.ref_id = j.value("observation_id", int64_t{0});
-  return RaiseIn(s, w, e.created_at);
+  return RaiseAndInformIn(s, w, e.created_at, audit);
 }
 
 // counselling.risk_recorded: high → 二级, imminent → 一级 (owned by the
 // psychology centre, whose counsellor recorded it).
-absl::Status RaiseFromCounselling(soci::session& s, const events::Event& e) {
+absl::Status RaiseFromCounselling(soci::session& s, const events::Event& e, audit::AuditLog& audit) {
   auto j = nlohmann::json::parse(e.payload, nullptr, false);
   if (!j.is_object()) return absl::OkStatus();
   const std::string risk = j.value("risk", "");
@@ -104,30 +106,33 @@ absl::Status RaiseFromCounselling(soci::session& s, const events::Event& e) {
   w.summary = "心理辅导后需要持续关心";
   w.ref_type = "counselling_record";
   w.ref_id = j.value("record_id", int64_t{0});
-  return RaiseIn(s, w, e.created_at);
+  return RaiseAndInformIn(s, w, e.created_at, audit);
 }
 
 }  // namespace
 
-events::Subscription ObservationsSubscription() {
-  return events::Subscription{.name = kObservationsSubscriber,
-                              .log = events::kOutbox,
-                              .kinds = {"network.observation_reported"},
-                              .handler = RaiseFromObservation};
+events::Subscription ObservationsSubscription(audit::AuditLog& audit) {
+  return events::Subscription{
+      .name = kObservationsSubscriber,
+      .log = events::kOutbox,
+      .kinds = {"network.observation_reported"},
+      .handler = [&audit](soci::session& s, const events::Event& e) { return RaiseFromObservation(s, e, audit); }};
 }
 
-events::Subscription CounsellingRiskSubscription() {
-  return events::Subscription{.name = kCounsellingRiskSubscriber,
-                              .log = events::kOutbox,
-                              .kinds = {"counselling.risk_recorded"},
-                              .handler = RaiseFromCounselling};
+events::Subscription CounsellingRiskSubscription(audit::AuditLog& audit) {
+  return events::Subscription{
+      .name = kCounsellingRiskSubscriber,
+      .log = events::kOutbox,
+      .kinds = {"counselling.risk_recorded"},
+      .handler = [&audit](soci::session& s, const events::Event& e) { return RaiseFromCounselling(s, e, audit); }};
 }
 
-events::Subscription ScreeningResultsSubscription() {
-  return events::Subscription{.name = kScreeningResultsSubscriber,
-                              .log = screening::kSubmissionLog,
-                              .kinds = {screening::kCriticalAnswer, screening::kPositiveResult},
-                              .handler = RaiseFromResult};
+events::Subscription ScreeningResultsSubscription(audit::AuditLog& audit) {
+  return events::Subscription{
+      .name = kScreeningResultsSubscriber,
+      .log = screening::kSubmissionLog,
+      .kinds = {screening::kCriticalAnswer, screening::kPositiveResult},
+      .handler = [&audit](soci::session& s, const events::Event& e) { return RaiseFromResult(s, e, audit); }};
 }
 
 }  // namespace xq::warning

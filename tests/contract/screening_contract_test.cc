@@ -4,6 +4,7 @@
 // scoped listings, progress, acknowledgement once, interviews setting
 // attention levels.
 #include "contract/fixture.h"
+#include "audit/audit.h"
 #include "core/ids.h"
 #include "core/clock.h"
 #include "events/dispatcher.h"
@@ -169,9 +170,10 @@ TEST_P(ContractTest, ScreeningCampaignsConsentDraftsAndGroupCommit) {
   warning::WarningStore ws(Db());
   EXPECT_TRUE(ws.ListWarnings({"/1/2/"}, "", 50).value().empty()) << "the writer writes no warning";
   for (int i = 0; i < 2; ++i) {
+    audit::AuditLog audit(Db(), SystemClock::Instance());
     events::Dispatcher d(Db(), SystemClock::Instance());
     d.AddLog(screening::NewSubmissionLog(Db()));
-    d.Subscribe(warning::ScreeningResultsSubscription());
+    d.Subscribe(warning::ScreeningResultsSubscription(audit));
     ASSERT_TRUE(d.DeliverPending().ok());
   }
   auto open = ws.ListWarnings({"/1/2/"}, "open", 50).value();
