@@ -10,10 +10,13 @@
 // for the university's classes (setting a password, so they may book).
 //
 //   XQ_BIN=build/release/bin/xinqiao node bench/counselling/booking_race.mjs [students] [slots] [rounds]
+//
+// Checks the audit chain at the end (`xinqiao audit verify`): every
+// booking's entry is in it and it is intact.
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
-import { startServer, ApiClient } from '../../tests/e2e/helpers.mjs';
+import { startServer, ApiClient, xqBin } from '../../tests/e2e/helpers.mjs';
 
 const students = Number(process.argv[2] || 500);
 const slotCount = Number(process.argv[3] || 50);
@@ -81,7 +84,8 @@ function connect(baseUrl) {
   });
 }
 
-const srv = await startServer({ web: false });
+// XQ_SERVE_ARGS: more `xinqiao serve` options, e.g. "--handler-threads 16".
+const srv = await startServer({ web: false, extraArgs: (process.env.XQ_SERVE_ARGS || '').split(' ').filter(Boolean) });
 try {
   const psych = new ApiClient(srv.baseUrl);
   await psych.login('univ_psych_staff');
@@ -188,6 +192,13 @@ try {
       // When the 50 winners were answered: do the refusals wait for them?
       won_max_ms: Number(Math.max(...wonLat).toFixed(1)) });
   }
+  // Every booking's audit entry is in the chain, which is intact.
+  const verify = execFileSync(xqBin(), ['audit', 'verify', '--db', srv.db]).toString().trim();
+  const audited = Number(
+    sql(srv.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND object_type = 'counselling_booking'"),
+  );
+  if (!/intact/.test(verify) || audited < rounds * slotCount) throw new Error(`audit: ${verify}, ${audited} bookings`);
+  console.error(verify);
   console.log(JSON.stringify({ db: srv.db.split(':')[0], students, slots: slotCount,
     sign_in_s: Number(signInSeconds.toFixed(1)),
     loadavg: os.loadavg().map((x) => Number(x.toFixed(2))), rounds: results }));

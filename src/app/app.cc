@@ -356,7 +356,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
   XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit));
   p.crisis_store = crisis::NewSociCrisisStore(*p.db);
-  p.crisis = std::make_unique<crisis::CrisisService>(*p.crisis_store, *p.audit, *p.key_source, clock);
+  p.crisis = std::make_unique<crisis::CrisisService>(
+      *p.crisis_store, *p.audit, *p.key_source, clock,
+      [&warnings = *p.warning_store](int64_t id) -> absl::StatusOr<std::optional<int64_t>> {
+        XQ_ASSIGN_OR_RETURN(std::optional<warning::Warning> w, warnings.GetWarning(id));
+        if (!w) return std::nullopt;
+        return w->student_id;
+      });
   crisis::HandleCrisisJobs(*p.jobs, *p.crisis);
   p.jobs->Start();
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(

@@ -235,7 +235,13 @@ absl::StatusOr<Booking> CounsellingService::Book(const policy::Actor& a, int64_t
                          fmt::format("{{\"source\":\"{}\"}}", b.source));
   e.actor_role = ViaRole(d);
   XQ_RETURN_IF_ERROR(store_.InsertBooking(b, audit::RecordingIn(audit_, e)));
-  return Booked(b.id);
+  // Answered from what was written, as GetBooking would read it back.
+  b.room = slot->room;
+  b.starts_at = slot->starts_at;
+  b.ends_at = slot->ends_at;
+  b.student_name = st.name;
+  b.counsellor_name = slot->counsellor_name;
+  return b;
 }
 
 absl::StatusOr<Booking> CounsellingService::Cancel(const policy::Actor& a, int64_t booking_id) {

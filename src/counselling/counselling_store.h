@@ -52,7 +52,8 @@ class CounsellingStore {
   virtual absl::StatusOr<std::optional<Slot>> GetSlot(int64_t slot_id) = 0;
   // What a booking needs, in one round trip: the student (nullopt if none)
   // and the slot (nullopt if none; only id, school_id, starts_at, ends_at,
-  // state, taken, booking_id and student_id are filled).
+  // state, room, counsellor_name, taken, booking_id and student_id are
+  // filled), so that a booking is answered from what it wrote.
   struct BookingFacts {
     std::optional<StudentRef> student;
     std::optional<Slot> slot;

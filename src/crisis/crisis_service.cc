@@ -288,8 +288,11 @@ absl::StatusOr<CaseView> CrisisService::OpenCase(const policy::Actor& a, const O
     return WithField(NotFound("no such student"), "student_id");
   }
   if (in.source == "warning") {
-    // The warning module's table, read by id (docs/design.md, Layering).
-    XQ_ASSIGN_OR_RETURN(std::optional<int64_t> ws, store_.WarningStudent(in.source_id));
+    // The warning module answers whose warning it is (docs/design.md, Layering).
+    std::optional<int64_t> ws;
+    if (warning_student_) {
+      XQ_ASSIGN_OR_RETURN(ws, warning_student_(in.source_id));
+    }
     if (!ws || *ws != in.student_id) return WithField(NotFound("no such warning for this student"), "source_id");
   }
   const int64_t now = clock_.NowMicros();

@@ -15,12 +15,15 @@
 // district, then the city, crisis group. Objects outside the caller's
 // access are not found (404); reads naming a student, denials and writes
 // are audited (writes in their transaction).
-// Thread-safe: stateless apart from the store, audit log, keys and clock.
+// Thread-safe: stateless apart from the store, audit log, keys, clock and
+// the warning lookup.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -94,12 +97,19 @@ struct GuardianNotice {
   int64_t at = 0;
 };
 
+// The student a warning is about, nullopt when there is no such warning:
+// the warning module's answer (its store, composed by app), as a module
+// does not read another's tables (docs/design.md, Layering).
+using WarningStudentFn = std::function<absl::StatusOr<std::optional<int64_t>>(int64_t warning_id)>;
+
 class CrisisService {
  public:
   // keys: the server's KeySource, so a key added by `xinqiao keys rotate`
-  // opens without a restart.
-  CrisisService(CrisisStore& store, audit::AuditLog& audit, crypto::KeySource& keys, const Clock& clock)
-      : store_(store), audit_(audit), keys_(keys), clock_(clock) {}
+  // opens without a restart. warning_student: empty when no warning module
+  // answers (a case from a warning is then not found).
+  CrisisService(CrisisStore& store, audit::AuditLog& audit, crypto::KeySource& keys, const Clock& clock,
+                WarningStudentFn warning_student = {})
+      : store_(store), audit_(audit), keys_(keys), clock_(clock), warning_student_(std::move(warning_student)) {}
 
   // Cases.
   absl::StatusOr<CaseView> OpenCase(const policy::Actor& a, const OpenInput& in);
@@ -193,6 +203,7 @@ class CrisisService {
   audit::AuditLog& audit_;
   crypto::KeySource& keys_;
   const Clock& clock_;
+  WarningStudentFn warning_student_;
 };
 
 // Opens a case inside an open transaction: inserts it, lifts a level-1 case

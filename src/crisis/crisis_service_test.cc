@@ -316,6 +316,38 @@ TEST_F(CrisisServiceTest, BadInputIsRejectedWithoutWriting) {
             absl::StatusCode::kAlreadyExists);  // not at intervene yet (conflict)
 }
 
+// A case from a warning asks the warning module whose warning it is (the
+// lookup app composes from the warning store), never its table.
+TEST_F(CrisisServiceTest, CaseFromWarningNeedsAWarningOfThatStudent) {
+  std::vector<int64_t> asked;
+  CrisisService svc(*store_, *audit_, source_, clock_, [&](int64_t id) -> absl::StatusOr<std::optional<int64_t>> {
+    asked.push_back(id);
+    if (id == 700) return 100;                                      // about student 100
+    if (id == 701) return 101;                                      // another student's
+    if (id == 702) return absl::UnavailableError("warnings down");  // the lookup fails
+    return std::nullopt;
+  });
+  auto& p = actors_["psych"];
+  auto from = [&](int64_t warning) {
+    return svc.OpenCase(p, {.student_id = 100, .source = "warning", .source_id = warning, .level = 2});
+  };
+  auto other = from(701);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(FieldOf(other.status()), "source_id");
+  EXPECT_EQ(from(799).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(from(702).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM crisis_cases"), 0);
+  auto opened = from(700);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->c.source, "warning");
+  EXPECT_EQ(opened->c.source_id, 700);
+  EXPECT_EQ(asked, (std::vector<int64_t>{701, 799, 702, 700}));
+  // Without a warning module nothing is a warning.
+  EXPECT_EQ(svc_->OpenCase(p, {.student_id = 100, .source = "warning", .source_id = 700, .level = 2}).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM crisis_cases"), 1);
+}
+
 TEST_F(CrisisServiceTest, ReturnPlanIsNeutralPublishedAndFollowedUpAt1w1m3m) {
   const int64_t id = OpenCase();
   auto& p = actors_["psych"];

@@ -175,17 +175,6 @@ class SociCrisisStore final : public CrisisStore {
     return out;
   }
 
-  absl::StatusOr<std::optional<int64_t>> WarningStudent(int64_t warning_id) override {
-    std::optional<int64_t> out;
-    XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
-      long long id = warning_id;
-      soci::rowset<soci::row> rows = (s.prepare << "SELECT student_id FROM warnings WHERE id = :id", soci::use(id));
-      for (const auto& r : rows) out = db::GetInt(r, 0);
-      return absl::OkStatus();
-    }));
-    return out;
-  }
-
   absl::StatusOr<int64_t> CaseOfSource(std::string_view source, int64_t source_id) override {
     int64_t out = 0;
     XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) -> absl::Status {

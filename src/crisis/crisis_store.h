@@ -67,8 +67,6 @@ class CrisisStore {
   // The student's school and class path; nullopt when unknown.
   virtual absl::StatusOr<std::optional<StudentPlace>> StudentPlaceOf(int64_t student_id) = 0;
   virtual absl::StatusOr<std::optional<std::string>> UnitPath(int64_t unit_id) = 0;
-  // A warning's student (nullopt when there is no such warning).
-  virtual absl::StatusOr<std::optional<int64_t>> WarningStudent(int64_t warning_id) = 0;
 
   // The case opened from (source, source_id), 0 when none.
   virtual absl::StatusOr<int64_t> CaseOfSource(std::string_view source, int64_t source_id) = 0;

@@ -8,8 +8,9 @@
 // answered 4xx naming the field.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { databaseDump } from './dump.mjs';
-import { startServer, ApiClient, kPassword } from '../e2e/helpers.mjs';
+import { startServer, ApiClient, kPassword, kRepoRoot, xqBin } from '../e2e/helpers.mjs';
 
 let srv;
 before(async () => {
@@ -131,6 +132,10 @@ test('students book their own; a taken slot is 409 slot_taken; teachers never se
   const mine = await student.get('/api/v1/counselling/bookings');
   assert.equal(mine.status, 200);
   assert.deepEqual(mine.body.items.map((b) => b.id), [me.booking.id]);
+  // The booking's answer is the booking as it is read back later.
+  assert.deepEqual(mine.body.items[0], me.booking);
+  assert.equal(me.booking.room, '心理辅导室 1');
+  assert.ok(me.booking.counsellor_name && me.booking.student_name, JSON.stringify(me.booking));
   assert.equal((await peer.get('/api/v1/counselling/bookings')).body.items.length, 0);
   const seen = await peer.get(`/api/v1/counselling/slots?from=${encodeURIComponent(at(0))}&to=${encodeURIComponent(at(48))}`);
   assert.equal(seen.status, 200, JSON.stringify(seen.body));
@@ -376,4 +381,27 @@ test('a record of imminent risk names in its answer the crisis case opened for i
   assert.equal(got.body.student.id, student.id, JSON.stringify(got.body));
   // The id is not a way in for others: a head teacher finds nothing.
   assert.equal((await (await as('head_teacher')).get(`/api/v1/crisis/cases/${caseId}`)).status, 404);
+});
+
+test('bookings racing for the same slots: one wins each, the others are 409, the audit chain stays intact', async () => {
+  const psych = await as('psych_staff');
+  const res = await psych.post('/api/v1/counselling/slots', {
+    json: { slots: Array.from({ length: 6 }, (_, i) => ({ room: '心理辅导室 3', starts_at: at(60 + i), ends_at: at(61 + i) })) },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const ids = res.body.items.map((s) => s.id);
+  const racers = [await as('student'), await as('peer_reporter')];
+  const answers = await Promise.all(
+    ids.flatMap((id) => racers.map((c) => c.post('/api/v1/counselling/bookings', { json: { slot_id: id } }))),
+  );
+  for (const id of ids) {
+    const mine = answers.filter((a, i) => ids[Math.floor(i / racers.length)] === id);
+    assert.deepEqual(mine.map((a) => a.status).sort(), [201, 409], JSON.stringify(mine.map((a) => a.body)));
+    const lost = mine.find((a) => a.status === 409);
+    assert.equal(lost.body.error.code, 'slot_taken');
+    assert.equal(mine.find((a) => a.status === 201).body.slot_id, id);
+  }
+  const verify = spawnSync(xqBin(), ['audit', 'verify', '--db', srv.db], { cwd: kRepoRoot, encoding: 'utf8' });
+  assert.equal(verify.status, 0, verify.stdout + verify.stderr);
+  assert.match(verify.stdout, /intact/);
 });

@@ -490,3 +490,30 @@ test('倒查: the report of the scripted case matches what happened and names a 
   assert.equal(line.verified, false);
   assert.ok(after.body.lines.find((l) => l.source === 'audit' && l.seq < referSeq).verified);
 });
+
+test('a case from a warning: the warning module says whose warning it is; another student\'s is 404 on source_id', async () => {
+  const psych = await as('psych_staff');
+  // A warning about student2, as the warning module would have raised it.
+  const warningId = '990000001';
+  const raise =
+    'INSERT INTO warnings (id, school_id, student_id, unit_path, submission_id, campaign_id, instrument_id, item_id, ' +
+    `critical_id, urgency, label, created_at) SELECT ${warningId}, school_id, id, unit_path, 0, 0, 'phq9', 'q9', 'c', ` +
+    `'high', '自伤念头', 0 FROM students WHERE id = ${ids.student2}`;
+  if (srv.db.startsWith('sqlite:')) execFileSync('sqlite3', [srv.db.slice('sqlite:'.length), raise]);
+  else execFileSync('psql', [srv.db, '-v', 'ON_ERROR_STOP=1', '-q', '-c', raise]);
+  const other = await psych.post('/api/v1/crisis/cases', {
+    json: { student_id: ids.student3, source: 'warning', source_id: warningId, level: 2 },
+  });
+  assert.equal(other.status, 404, JSON.stringify(other.body));
+  assert.equal(other.body.error.field, 'source_id');
+  const res = await psych.post('/api/v1/crisis/cases', {
+    json: { student_id: ids.student2, source: 'warning', source_id: warningId, level: 2 },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  assert.equal(res.body.source, 'warning');
+  assert.equal(res.body.source_id, warningId);
+  const again = await psych.post('/api/v1/crisis/cases', {
+    json: { student_id: ids.student2, source: 'warning', source_id: warningId, level: 2 },
+  });
+  assert.equal(again.status, 409, JSON.stringify(again.body));
+});
