@@ -289,10 +289,7 @@ absl::StatusOr<CaseView> CrisisService::OpenCase(const policy::Actor& a, const O
   }
   if (in.source == "warning") {
     // The warning module answers whose warning it is (docs/design.md, Layering).
-    std::optional<int64_t> ws;
-    if (warning_student_) {
-      XQ_ASSIGN_OR_RETURN(ws, warning_student_(in.source_id));
-    }
+    XQ_ASSIGN_OR_RETURN(std::optional<int64_t> ws, warning_student_(in.source_id));
     if (!ws || *ws != in.student_id) return WithField(NotFound("no such warning for this student"), "source_id");
   }
   const int64_t now = clock_.NowMicros();

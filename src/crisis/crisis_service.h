@@ -109,7 +109,10 @@ class CrisisService {
   // answers (a case from a warning is then not found).
   CrisisService(CrisisStore& store, audit::AuditLog& audit, crypto::KeySource& keys, const Clock& clock,
                 WarningStudentFn warning_student = {})
-      : store_(store), audit_(audit), keys_(keys), clock_(clock), warning_student_(std::move(warning_student)) {}
+      : store_(store), audit_(audit), keys_(keys), clock_(clock), warning_student_(std::move(warning_student)) {
+    if (!warning_student_)
+      warning_student_ = [](int64_t) -> absl::StatusOr<std::optional<int64_t>> { return std::nullopt; };
+  }
 
   // Cases.
   absl::StatusOr<CaseView> OpenCase(const policy::Actor& a, const OpenInput& in);
