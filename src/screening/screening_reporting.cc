@@ -147,7 +147,8 @@ absl::StatusOr<Json> ScreeningService::NonRespondents(const policy::Principal& p
   return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
 }
 
-absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id) {
+absl::StatusOr<ReminderOutcome> ScreeningService::Remind(const policy::Principal& p, int64_t campaign_id,
+                                                         int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto list, NonRespondents(p, campaign_id, unit_id));
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
@@ -198,16 +199,11 @@ absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_
       Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
             fmt::format("{{\"unit_id\":\"{}\",\"students\":{},\"guardians\":{},\"awaiting_consent\":{}}}", unit_id,
                         students, guardians, awaiting)));
-  // `reminded`: students covered (a to-do for them or their guardian);
-  // `delivered`: by an outbound channel, none yet.
-  return Json{{"reminded", students + awaiting},
-              {"students", students},
-              {"guardians", guardians},
-              {"awaiting_consent", awaiting},
-              {"no_guardian_account", no_guardian_account},
-              {"delivered", 0},
-              {"channels", Json::array({"home"})},
-              {"at", FormatRfc3339(now)}};
+  return ReminderOutcome{.students = students,
+                         .guardians = guardians,
+                         .awaiting_consent = awaiting,
+                         .no_guardian_account = no_guardian_account,
+                         .at = now};
 }
 
 // ---------------------------------------------------------------- results
