@@ -77,6 +77,21 @@ Json CampaignToJson(const Campaign& c) {
   return j;
 }
 
+Json TemplatesToJson(const std::vector<TemplateOffer>& offers) {
+  Json out = Json::array();
+  for (const auto& o : offers) {
+    const Template& t = *o.tmpl;
+    Json scales = Json::array();
+    for (const auto* e : o.scales) scales.push_back(InstrumentSummary(*e));
+    Json j = {
+        {"id", t.id},         {"name", t.name},   {"description", t.description}, {"school_kinds", t.school_kinds},
+        {"grades", t.grades}, {"scales", scales}, {"window_days", t.window_days}};
+    if (t.enrolment_years_ago >= 0) j["enrolment_years_ago"] = t.enrolment_years_ago;
+    out.push_back(std::move(j));
+  }
+  return Json{{"items", out}};
+}
+
 Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests) {
   Json items = Json::array();
   for (const auto& r : requests) {
@@ -95,6 +110,16 @@ Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests) {
     items.push_back(std::move(j));
   }
   return Json{{"items", items}};
+}
+
+Json NonRespondentsToJson(const std::vector<NonRespondent>& list) {
+  Json items = Json::array();
+  for (const auto& r : list)
+    items.push_back({{"student_id", IdToString(r.student_id)},
+                     {"name", r.name},
+                     {"student_no", r.student_no},
+                     {"awaiting_consent", r.awaiting_consent}});
+  return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
 }
 
 Json ReminderToJson(const ReminderOutcome& r) {

@@ -157,6 +157,15 @@ struct ConsentRequest {
   std::optional<std::string> decision;  // consent | decline, when recorded
 };
 
+// A student of a unit who has not answered every scale of a campaign and
+// has not declined (GET /campaigns/{id}/non-respondents; D1 names).
+struct NonRespondent {
+  int64_t student_id = 0;
+  std::string name;
+  std::string student_no;
+  bool awaiting_consent = false;
+};
+
 // What a reminder to a unit's non-respondents did (POST
 // /campaigns/{id}/reminders): to-dos on home pages, no outbound channel yet.
 struct ReminderOutcome {

@@ -222,7 +222,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   RegisterInstrumentRoutes(router, svc);
   router.Add("GET", "/api/v1/screening-templates", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
-    return Reply(svc.ListTemplatesFor(*req.principal));
+    return Reply(svc.ListTemplatesFor(*req.principal), TemplatesToJson);
   });
 
   router.Add("GET", "/api/v1/campaigns", [&svc](Request& req) {
@@ -311,7 +311,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     auto cu = ParseCampaignUnit(req);
     if (!cu.ok()) return Response::Error(cu.status());
     if (!cu->unit_id) return Response::Error(InvalidArgument("unit_id is required", "unit_id"));
-    return Reply(svc.NonRespondents(*req.principal, cu->campaign_id, *cu->unit_id));
+    return Reply(svc.NonRespondents(*req.principal, cu->campaign_id, *cu->unit_id), NonRespondentsToJson);
   });
 
   router.Add("POST", "/api/v1/campaigns/{id}/reminders", [&svc](Request& req) {

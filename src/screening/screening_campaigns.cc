@@ -102,23 +102,19 @@ const Template* FindTemplate(std::string_view id) {
   return nullptr;
 }
 
-Json ScreeningService::ListTemplates() const {
-  Json out = Json::array();
+std::vector<TemplateOffer> ScreeningService::ListTemplates() const {
+  std::vector<TemplateOffer> out;
   for (const auto& t : Templates()) {
-    Json scales = Json::array();
+    TemplateOffer o{&t, {}};
     for (const auto& id : t.instruments) {
       const auto* e = instruments::BundledDefinitions().Find(id);
       if (!e) continue;
       if (!e->definition.enabled_by_default()) continue;  // only under a school's own licence
-      scales.push_back(InstrumentSummary(*e));
+      o.scales.push_back(e);
     }
-    Json j = {
-        {"id", t.id},         {"name", t.name},   {"description", t.description}, {"school_kinds", t.school_kinds},
-        {"grades", t.grades}, {"scales", scales}, {"window_days", t.window_days}};
-    if (t.enrolment_years_ago >= 0) j["enrolment_years_ago"] = t.enrolment_years_ago;
-    out.push_back(std::move(j));
+    out.push_back(std::move(o));
   }
-  return Json{{"items", out}};
+  return out;
 }
 
 // ---------------------------------------------------------------- campaigns

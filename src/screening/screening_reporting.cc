@@ -124,8 +124,8 @@ absl::StatusOr<Json> ScreeningService::Progress(const policy::Principal& p, int6
   return out;
 }
 
-absl::StatusOr<Json> ScreeningService::NonRespondents(const policy::Principal& p, int64_t campaign_id,
-                                                      int64_t unit_id) {
+absl::StatusOr<std::vector<NonRespondent>> ScreeningService::NonRespondents(const policy::Principal& p,
+                                                                            int64_t campaign_id, int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
   if (!u) return NotFound("unit not found");
@@ -136,15 +136,12 @@ absl::StatusOr<Json> ScreeningService::NonRespondents(const policy::Principal& p
     return NotFound("unit not found");
   }
   XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, u->path));
-  Json items = Json::array();
+  std::vector<NonRespondent> items;
   for (const auto& r : rows) {
     if (r.submitted >= r.assigned || r.consent == "decline") continue;  // declines are not chased
-    items.push_back({{"student_id", IdToString(r.student_id)},
-                     {"name", r.name},
-                     {"student_no", r.student_no},
-                     {"awaiting_consent", AwaitsConsent(c, r)}});
+    items.push_back({r.student_id, r.name, r.student_no, AwaitsConsent(c, r)});
   }
-  return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
+  return items;
 }
 
 absl::StatusOr<ReminderOutcome> ScreeningService::Remind(const policy::Principal& p, int64_t campaign_id,
@@ -165,8 +162,8 @@ absl::StatusOr<ReminderOutcome> ScreeningService::Remind(const policy::Principal
   std::vector<Reminder> out;
   std::vector<int64_t> ids;
   int64_t students = 0, awaiting = 0;
-  for (const auto& item : list["items"]) {
-    const int64_t sid = IdFromString(item["student_id"].get<std::string>()).value_or(0);
+  for (const auto& item : list) {
+    const int64_t sid = item.student_id;
     auto it = by_student.find(sid);
     if (it == by_student.end()) continue;
     const ProgressRow& r = *it->second;

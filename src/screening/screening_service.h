@@ -118,6 +118,13 @@ struct ImportResult {
   std::vector<ImportError> errors;  // non-empty: nothing was written
 };
 
+// A campaign template as offered to those who create campaigns: its scales
+// that ship enabled (the others only under a school's own licence).
+struct TemplateOffer {
+  const Template* tmpl = nullptr;  // one of Templates()
+  std::vector<const instruments::Registry::Entry*> scales;
+};
+
 struct Export {
   std::string filename;
   std::string body;  // .xlsx bytes
@@ -129,10 +136,10 @@ class ScreeningService {
                    counselling::HotlineService& hotlines, const Clock& clock);
 
   // --- campaigns (D8)
-  Json ListTemplates() const;
+  std::vector<TemplateOffer> ListTemplates() const;
   // The templates for those who create campaigns (policy::MayUseCampaignTemplates);
   // permission_denied for everybody else.
-  absl::StatusOr<Json> ListTemplatesFor(const policy::Principal& p) const;
+  absl::StatusOr<std::vector<TemplateOffer>> ListTemplatesFor(const policy::Principal& p) const;
   absl::StatusOr<Campaign> CreateCampaign(const policy::Principal& p, const Json& body);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns(const policy::Principal& p);
   absl::StatusOr<Campaign> GetCampaign(const policy::Principal& p, int64_t id);
@@ -172,7 +179,8 @@ class ScreeningService {
 
   // --- progress (D8) and names of non-respondents (D1)
   absl::StatusOr<Json> Progress(const policy::Principal& p, int64_t campaign_id, std::optional<int64_t> unit_id);
-  absl::StatusOr<Json> NonRespondents(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
+  absl::StatusOr<std::vector<NonRespondent>> NonRespondents(const policy::Principal& p, int64_t campaign_id,
+                                                            int64_t unit_id);
   absl::StatusOr<ReminderOutcome> Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
 
   // --- results (D3) and aggregates (D7)

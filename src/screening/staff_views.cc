@@ -199,7 +199,7 @@ Json ItemAnswerLabels(const Submission& x, const Json& answers) {
   return out;
 }
 
-absl::StatusOr<Json> ScreeningService::ListTemplatesFor(const policy::Principal& p) const {
+absl::StatusOr<std::vector<TemplateOffer>> ScreeningService::ListTemplatesFor(const policy::Principal& p) const {
   if (!policy::MayUseCampaignTemplates(p.actor))
     return PermissionDenied("campaign templates are for those who create campaigns");
   return ListTemplates();
