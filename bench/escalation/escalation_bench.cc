@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "audit/audit.h"
+#include "common/warning_demo.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "db/database.h"
@@ -81,24 +82,9 @@ int main(int argc, char** argv) {
   if (a.due > a.open) return Fail("--due must not exceed --open");
   auto scale = demo::ScaleFromName(a.scale);
   if (!scale) return Fail("--scale is small, district or city");
-  std::filesystem::path dir;
-  if (a.db.empty()) {
-    dir = std::filesystem::temp_directory_path() / ("xq-escalation-" + RandomHex(6));
-    std::filesystem::create_directories(dir);
-    a.db = "sqlite:" + (dir / "bench.db").string();
-  }
-  // Opened as the server opens it: the SQLite log is checkpointed by a
-  // background thread, not inside a committing transaction.
-  auto db = db::Database::Open(a.db, {.sqlite_background_checkpoint = true});
-  if (!db.ok()) return Fail(db.status().ToString());
-  if (auto st = db::Migrate(**db); !st.ok()) return Fail(st.ToString());
-  auto t = std::chrono::steady_clock::now();
-  auto sum = demo::Generate(**db, {.scale = *scale, .seed = 1});
-  if (!sum.ok()) return Fail(sum.status().ToString());
-  if (auto st = (*db)->Checkpoint(); !st.ok()) return Fail(st.ToString());
-  std::fprintf(stderr, "demo %s: %lld students, %lld schools in %.0f s\n", a.scale.c_str(),
-               static_cast<long long>(sum->students), static_cast<long long>(sum->schools),
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+  auto demo = bench::OpenDemo(a.db, *scale, a.scale, "escalation");
+  if (!demo.ok()) return Fail(demo.status().ToString());
+  auto* db = &demo->db;
 
   std::vector<Student> students;
   auto st = (*db)->Run([&](soci::session& s) {
@@ -119,7 +105,7 @@ int main(int argc, char** argv) {
   FakeClock clock;
   const int64_t t0 = clock.NowMicros(), minute = 60'000'000, hour = 60 * minute;
   const int64_t every = a.open / a.due;  // the due ones are spread among the others
-  t = std::chrono::steady_clock::now();
+  auto t = std::chrono::steady_clock::now();
   for (int64_t from = 0; from < a.open; from += 5'000) {
     st = (*db)->InTransaction([&](soci::session& s) -> absl::Status {
       for (int64_t i = from; i < std::min(a.open, from + 5'000); ++i) {
@@ -148,13 +134,7 @@ int main(int argc, char** argv) {
   if (auto st = (*db)->Checkpoint(); !st.ok()) return Fail(st.ToString());
   audit::AuditLog audit(**db, clock);
   jobs::JobRunner runner(**db, clock, {.holder = "bench", .batch = a.batch});
-  for (const char* kind : {warning::kAckDueJob, warning::kActionDueJob})
-    runner.HandleBatch(
-        kind,
-        [&](soci::session& s, const jobs::Job& job) { return warning::HandleDueIn(s, job, audit, clock.NowMicros()); },
-        [&](soci::session& s, const std::vector<jobs::Job>& due) {
-          return warning::HandleDueBatchIn(s, due, audit, clock.NowMicros());
-        });
+  bench::HandleEscalations(runner, audit, clock);
   clock.Advance(hour + minute);
   // CPU time beside the wall time: on a shared machine the wall time also
   // holds the waits for the disk (one fsync per commit) and for the cores.
@@ -185,6 +165,6 @@ int main(int argc, char** argv) {
       a.scale.c_str(), static_cast<long long>(a.open), static_cast<long long>(a.due), a.batch, *ran, escalated, ms, cpu,
       ms * 1000 / std::max<int64_t>(1, a.due));
   db->reset();
-  if (!dir.empty()) std::filesystem::remove_all(dir);
+  if (!demo->dir.empty()) std::filesystem::remove_all(demo->dir);
   return escalated == a.due && *ran == a.due ? 0 : Fail("not every due warning escalated exactly once");
 }

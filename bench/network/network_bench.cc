@@ -63,6 +63,7 @@
 
 #include "absl/status/status.h"
 #include "audit/audit.h"
+#include "common/warning_demo.h"
 #include "core/clock.h"
 #include "core/ids.h"
 #include "db/database.h"
@@ -195,22 +196,9 @@ int main(int argc, char** argv) {
   if (warning::StepRank(a.report_step) < 0) return Fail("--report-step names a step of the chain");
   auto scale = demo::ScaleFromName(a.scale);
   if (!scale) return Fail("--scale is small, district or city");
-  std::filesystem::path dir;
-  if (a.db.empty()) {
-    dir = std::filesystem::temp_directory_path() / ("xq-network-" + RandomHex(6));
-    std::filesystem::create_directories(dir);
-    a.db = "sqlite:" + (dir / "bench.db").string();
-  }
-  auto db = db::Database::Open(a.db, {.sqlite_background_checkpoint = true});
-  if (!db.ok()) return Fail(db.status().ToString());
-  if (auto st = db::Migrate(**db); !st.ok()) return Fail(st.ToString());
-  auto wall0 = std::chrono::steady_clock::now();
-  auto sum = demo::Generate(**db, {.scale = *scale, .seed = 1});
-  if (!sum.ok()) return Fail(sum.status().ToString());
-  if (auto st = (*db)->Checkpoint(); !st.ok()) return Fail(st.ToString());
-  std::fprintf(stderr, "demo %s: %lld students, %lld schools in %.0f s\n", a.scale.c_str(),
-               static_cast<long long>(sum->students), static_cast<long long>(sum->schools),
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count());
+  auto demo = bench::OpenDemo(a.db, *scale, a.scale, "network");
+  if (!demo.ok()) return Fail(demo.status().ToString());
+  auto* db = &demo->db;
 
   // The network's owners sign in: the demo keeps staff for every unit but
   // accounts only for its table of demo roles, so each head teacher (班主任,
@@ -334,13 +322,7 @@ int main(int argc, char** argv) {
 
   audit::AuditLog audit(**db, clock);
   jobs::JobRunner runner(**db, clock, {.holder = "bench"});
-  for (const char* kind : {warning::kAckDueJob, warning::kActionDueJob})
-    runner.HandleBatch(
-        kind,
-        [&](soci::session& s, const jobs::Job& job) { return warning::HandleDueIn(s, job, audit, clock.NowMicros()); },
-        [&](soci::session& s, const std::vector<jobs::Job>& due) {
-          return warning::HandleDueBatchIn(s, due, audit, clock.NowMicros());
-        });
+  bench::HandleEscalations(runner, audit, clock);
   warning::EscalationService svc(**db, audit, clock);
 
   // Two streams, so that when owners answer does not change which signals
@@ -412,7 +394,7 @@ int main(int argc, char** argv) {
     return st.ok() && ind == soci::i_ok ? due : INT64_MAX;
   };
 
-  wall0 = std::chrono::steady_clock::now();
+  auto wall0 = std::chrono::steady_clock::now();
   int64_t now = t0, last_report_day = 0;
   while (now < end) {
     // 1. Signals due now.
@@ -573,7 +555,7 @@ int main(int argc, char** argv) {
       left, escalations, runs, told, told_responsive, informed, nobody, ack_calls, ack_refused, errs.c_str(),
       by_step.c_str(), sim_s, kinds.c_str());
   db->reset();
-  if (!dir.empty()) std::filesystem::remove_all(dir);
+  if (!demo->dir.empty()) std::filesystem::remove_all(demo->dir);
   if (mismatched) return Fail(fmt::format("{} acknowledgements not in the database", mismatched));
   return left == 0 ? 0
                    : Fail(fmt::format("{} signals left with neither an acknowledgement nor an open escalation", left));

@@ -26,19 +26,26 @@ constexpr const char* kSlotSelect =
     "LEFT JOIN counselling_bookings b ON b.slot_id = sl.id AND b.state <> 'cancelled' "
     "LEFT JOIN students st ON st.id = b.student_id ";
 
-Slot SlotOf(const soci::row& r) {
+// The slot's own times and state and its live booking: id, school_id,
+// starts_at, ends_at, state, booking_id and the booking's student_id.
+Slot SlotTimesOf(const soci::row& r) {
   Slot s;
   s.id = GetInt(r, "id");
   s.school_id = GetInt(r, "school_id");
-  s.counsellor_account_id = GetInt(r, "counsellor_account_id");
-  s.room = GetStr(r, "room");
   s.starts_at = GetInt(r, "starts_at");
   s.ends_at = GetInt(r, "ends_at");
   s.state = GetStr(r, "state");
-  s.counsellor_name = GetStr(r, "counsellor_name");
   s.booking_id = GetInt(r, "booking_id");
   s.taken = s.booking_id != 0;
   s.student_id = GetInt(r, "student_id");
+  return s;
+}
+
+Slot SlotOf(const soci::row& r) {
+  Slot s = SlotTimesOf(r);
+  s.counsellor_account_id = GetInt(r, "counsellor_account_id");
+  s.room = GetStr(r, "room");
+  s.counsellor_name = GetStr(r, "counsellor_name");
   s.booking_state = GetStr(r, "booking_state");
   s.student_name = GetStr(r, "student_name");
   s.waiting = GetInt(r, "waiting");
@@ -284,29 +291,22 @@ class SociStore final : public CounsellingStore {
     BookingFacts out;
     // Prepared once per connection (Database::Query): on PostgreSQL one
     // round trip, where a statement prepared per call took three (prepare,
-    // execute, deallocate), for each of a booking rush's requests.
+    // execute, deallocate), for each of a booking rush's requests. The slot
+    // columns are named as the other slot queries name them (SlotTimesOf).
     XQ_RETURN_IF_ERROR(db_.Query(
-        "SELECT st.id, st.school_id, st.unit_path, st.name, sl.id AS slot_id, "
-        "sl.school_id AS slot_school_id, sl.starts_at, sl.ends_at, sl.state, sl.room, "
-        "a.display_name AS counsellor_name, b.id AS booking_id, b.student_id AS booking_student_id "
-        "FROM students st LEFT JOIN counselling_slots sl ON sl.id = :sl "
+        "SELECT st.id AS st_id, st.school_id AS st_school_id, st.unit_path, st.name, sl.id, sl.school_id, "
+        "sl.starts_at, sl.ends_at, sl.state, sl.room, a.display_name AS counsellor_name, b.id AS booking_id, "
+        "b.student_id FROM students st LEFT JOIN counselling_slots sl ON sl.id = :sl "
         "LEFT JOIN accounts a ON a.id = sl.counsellor_account_id "
         "LEFT JOIN counselling_bookings b ON b.slot_id = sl.id AND b.state <> 'cancelled' "
         "WHERE st.id = :st",
         {static_cast<long long>(slot_id), static_cast<long long>(student_id)}, [&](const soci::row& r) {
-          out.student = StudentRef{GetInt(r, "id"), GetInt(r, "school_id"), GetStr(r, "unit_path"), GetStr(r, "name")};
-          if (IsNull(r, "slot_id")) return;
-          Slot sl;
-          sl.id = GetInt(r, "slot_id");
-          sl.school_id = GetInt(r, "slot_school_id");
-          sl.starts_at = GetInt(r, "starts_at");
-          sl.ends_at = GetInt(r, "ends_at");
-          sl.state = GetStr(r, "state");
+          out.student =
+              StudentRef{GetInt(r, "st_id"), GetInt(r, "st_school_id"), GetStr(r, "unit_path"), GetStr(r, "name")};
+          if (IsNull(r, "id")) return;
+          Slot sl = SlotTimesOf(r);
           sl.room = GetStr(r, "room");
           sl.counsellor_name = GetStr(r, "counsellor_name");
-          sl.booking_id = GetInt(r, "booking_id");
-          sl.taken = sl.booking_id != 0;
-          sl.student_id = GetInt(r, "booking_student_id");
           out.slot = std::move(sl);
         }));
     return out;

@@ -65,6 +65,23 @@ int32_t CampaignTallies::BirthIndex(const std::string& b) {
 
 // ---------------------------------------------------------------- aggregates
 
+CampaignTallies::SubRow CampaignTallies::SubRowFrom(const soci::row& row) {
+  SubRow r;
+  r.id = db::GetInt(row, 0);
+  r.campaign_id = db::GetInt(row, 1);
+  r.school_id = db::GetInt(row, 2);
+  r.student_id = db::GetInt(row, 3);
+  r.instrument_id = db::GetStr(row, 4);
+  r.school_kind = db::GetStr(row, 5);
+  r.grade_year = static_cast<int>(db::GetInt(row, 6));
+  r.sex = db::GetStr(row, 7);
+  r.unit_path = db::GetStr(row, 8);
+  r.positive = db::GetInt(row, 9) != 0;
+  r.valid = db::GetInt(row, 10) != 0;
+  r.enrolled = db::GetStr(row, 11);
+  return r;
+}
+
 void CampaignTallies::AddSubmission(Campaign& c, const SubRow& r) {
   if (!r.valid) return;
   AggSchool& school = c.agg[SchoolPathOf(r.unit_path, r.school_id)];
@@ -81,19 +98,7 @@ absl::Status CampaignTallies::BuildAggregates(int64_t campaign_id, Campaign& c) 
                        "FROM screening_assignments a JOIN screening_submissions x ON x.id = a.submission_id "
                        "JOIN students s ON s.id = x.student_id WHERE a.campaign_id = :c",
                    {static_cast<long long>(campaign_id)}, [&](const soci::row& row) {
-                     SubRow r;
-                     r.id = db::GetInt(row, 0);
-                     r.campaign_id = db::GetInt(row, 1);
-                     r.school_id = db::GetInt(row, 2);
-                     r.student_id = db::GetInt(row, 3);
-                     r.instrument_id = db::GetStr(row, 4);
-                     r.school_kind = db::GetStr(row, 5);
-                     r.grade_year = static_cast<int>(db::GetInt(row, 6));
-                     r.sex = db::GetStr(row, 7);
-                     r.unit_path = db::GetStr(row, 8);
-                     r.positive = db::GetInt(row, 9) != 0;
-                     r.valid = db::GetInt(row, 10) != 0;
-                     r.enrolled = db::GetStr(row, 11);
+                     const SubRow r = SubRowFrom(row);
                      if (r.id > window) recent_submissions_.insert(r.id);
                      AddSubmission(c, r);
                    });
@@ -362,23 +367,12 @@ absl::Status CampaignTallies::Refresh() {
       for (size_t j = 0; j < kChunk; ++j)
         params.emplace_back(static_cast<long long>(fresh[std::min(i + j, fresh.size() - 1)]));
       XQ_RETURN_IF_ERROR(db_.Query(sql, params, [&](const soci::row& row) {
-        SubRow r;
-        r.id = db::GetInt(row, 0);
-        if (!recent_submissions_.insert(r.id).second) return;  // a padded repeat
-        newest_submission_ = std::max(newest_submission_, r.id);
-        r.campaign_id = db::GetInt(row, 1);
-        auto c = campaigns_.find(r.campaign_id);
+        const int64_t id = db::GetInt(row, 0);
+        if (!recent_submissions_.insert(id).second) return;  // a padded repeat
+        newest_submission_ = std::max(newest_submission_, id);
+        auto c = campaigns_.find(db::GetInt(row, 1));
         if (c == campaigns_.end()) return;  // read whole when first asked for
-        r.school_id = db::GetInt(row, 2);
-        r.student_id = db::GetInt(row, 3);
-        r.instrument_id = db::GetStr(row, 4);
-        r.school_kind = db::GetStr(row, 5);
-        r.grade_year = static_cast<int>(db::GetInt(row, 6));
-        r.sex = db::GetStr(row, 7);
-        r.unit_path = db::GetStr(row, 8);
-        r.positive = db::GetInt(row, 9) != 0;
-        r.valid = db::GetInt(row, 10) != 0;
-        r.enrolled = db::GetStr(row, 11);
+        const SubRow r = SubRowFrom(row);
         AddSubmission(c->second, r);
         if (c->second.progress_kept) touched[r.campaign_id].insert(r.student_id);
       }));

@@ -158,6 +158,8 @@ class CampaignTallies {
     int grade_year = 0;
     bool positive = false, valid = false;
   };
+  // A row of kSubmissionColumns (campaign_tallies.cc).
+  static SubRow SubRowFrom(const soci::row& row);
   struct StudentRow {
     int64_t student_id = 0;
     std::string unit_path;

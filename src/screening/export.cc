@@ -14,6 +14,7 @@
 #include "fmt/format.h"
 #include "instruments/registry.h"
 #include "policy/scopes.h"
+#include "screening/json.h"
 #include "screening/screening_service.h"
 #include "xlsxwriter.h"
 

@@ -142,6 +142,40 @@ struct Template {
   int window_days = 30;
 };
 
+// A campaign of a guardian's child that asks the guardian's consent
+// (GET /consent-requests).
+struct ConsentRequest {
+  int64_t campaign_id = 0;
+  std::string campaign_name;
+  std::string owner_name;   // who runs it, to tell campaigns of one name apart
+  std::string school_name;  // the child's school
+  std::string opens_on, closes_on;
+  int64_t student_id = 0;
+  std::string student_name;
+  std::string notice, consent_text;
+  bool consent_required = false;        // the child is under the campaign's consent age (or of unknown age)
+  std::optional<std::string> decision;  // consent | decline, when recorded
+};
+
+// A student of a unit who has not answered every scale of a campaign and
+// has not declined (GET /campaigns/{id}/non-respondents; D1 names).
+struct NonRespondent {
+  int64_t student_id = 0;
+  std::string name;
+  std::string student_no;
+  bool awaiting_consent = false;
+};
+
+// What a reminder to a unit's non-respondents did (POST
+// /campaigns/{id}/reminders): to-dos on home pages, no outbound channel yet.
+struct ReminderOutcome {
+  int64_t students = 0;          // students given a to-do
+  int64_t guardians = 0;         // guardians given a to-do
+  int64_t awaiting_consent = 0;  // students whose guardians were asked for consent
+  int64_t no_guardian_account = 0;
+  int64_t at = 0;  // when (micros)
+};
+
 const std::vector<Template>& Templates();
 const Template* FindTemplate(std::string_view id);
 

@@ -12,6 +12,7 @@
 #include "http/params.h"
 #include "core/status.h"
 #include "policy/neutral_words.h"
+#include "screening/json.h"
 
 namespace xq::screening {
 namespace {
@@ -26,6 +27,12 @@ absl::StatusOr<Json> Body(const Request& req) { return ParseJsonObject(req.body)
 
 Response Reply(const absl::StatusOr<Json>& j, int status = 200) {
   return j.ok() ? Response::Json(*j, status) : Response::Error(j.status());
+}
+
+// A model the service returned, rendered by `to_json` (screening/json.h).
+template <class T, class ToJson>
+Response Reply(const absl::StatusOr<T>& v, ToJson to_json, int status = 200) {
+  return v.ok() ? Response::Json(to_json(*v), status) : Response::Error(v.status());
 }
 
 // "sex,grade" -> {"sex", "grade"} (empty parts dropped).
@@ -215,7 +222,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   RegisterInstrumentRoutes(router, svc);
   router.Add("GET", "/api/v1/screening-templates", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
-    return Reply(svc.ListTemplatesFor(*req.principal));
+    return Reply(svc.ListTemplatesFor(*req.principal), TemplatesToJson);
   });
 
   router.Add("GET", "/api/v1/campaigns", [&svc](Request& req) {
@@ -291,7 +298,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
 
   router.Add("GET", "/api/v1/consent-requests", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
-    return Reply(svc.ConsentRequests(*req.principal));
+    return Reply(svc.ConsentRequests(*req.principal), ConsentRequestsToJson);
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/progress", [&svc](Request& req) {
@@ -304,7 +311,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     auto cu = ParseCampaignUnit(req);
     if (!cu.ok()) return Response::Error(cu.status());
     if (!cu->unit_id) return Response::Error(InvalidArgument("unit_id is required", "unit_id"));
-    return Reply(svc.NonRespondents(*req.principal, cu->campaign_id, *cu->unit_id));
+    return Reply(svc.NonRespondents(*req.principal, cu->campaign_id, *cu->unit_id), NonRespondentsToJson);
   });
 
   router.Add("POST", "/api/v1/campaigns/{id}/reminders", [&svc](Request& req) {
@@ -318,7 +325,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
     auto uid = BodyUnitId(unit);
     if (!uid.ok()) return Response::Error(uid.status());
-    return Reply(svc.Remind(*req.principal, *id, *uid), 201);
+    return Reply(svc.Remind(*req.principal, *id, *uid), ReminderToJson, 201);
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/results", [&svc](Request& req) {
@@ -331,7 +338,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
 
   router.Add("GET", "/api/v1/settings/suppression", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
-    return Reply(svc.SuppressionSetting(*req.principal));
+    return Reply(svc.SuppressionSetting(*req.principal), SuppressionToJson);
   });
 
   router.Add("PUT", "/api/v1/settings/suppression", [&svc](Request& req) {
@@ -341,7 +348,8 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     int64_t k = 0;
     r.Required("k", &k);
     if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
-    return Reply(svc.SetSuppressionSetting(*req.principal, static_cast<int>(std::clamp<int64_t>(k, -1, 100000))));
+    return Reply(svc.SetSuppressionSetting(*req.principal, static_cast<int>(std::clamp<int64_t>(k, -1, 100000))),
+                 SuppressionToJson);
   });
 
   router.Add("GET", "/api/v1/diagnostic-words", [](Request& req) {

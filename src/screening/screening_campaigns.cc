@@ -39,69 +39,6 @@ bool InCampaign(const Campaign& c, const std::string& path) {
 
 }  // namespace
 
-// What the psychologist must know about the campaign's scales: wording that
-// is not a validated (or licensed) text (issue 22).
-Json ScaleWarnings(const Campaign& c) {
-  Json out = Json::array();
-  for (const auto& s : c.scales) {
-    const auto* e = FindScale(s);
-    if (!e || !e->definition.unvalidated_wording()) continue;
-    out.push_back({{"code", "unvalidated_wording"},
-                   {"instrument_id", s.instrument_id},
-                   {"version", s.version},
-                   {"wording_status", e->definition.provenance.wording_status},
-                   {"message", fmt::format("{} {}: the Chinese wording is our own translation, not a validated "
-                                           "version; interpret results with care",
-                                           s.instrument_id, s.version)}});
-  }
-  return out;
-}
-
-Json CampaignToJson(const Campaign& c) {
-  Json scales = Json::array();
-  for (size_t i = 0; i < c.scales.size(); ++i) {
-    const auto& s = c.scales[i];
-    Json j = {{"instrument_id", s.instrument_id}, {"version", s.version}};
-    // The policy decides the view (ScaleTitleView); neutral by default. The
-    // wording status and norm set are for those who see the real title.
-    if (c.scale_titles != policy::View::kFull) {
-      j["title"] = StudentTitle(static_cast<int>(i));
-    } else if (const auto* e = FindScale(s)) {
-      j["title"] = TextOf(e->definition.title);
-      j["wording_status"] = e->definition.provenance.wording_status;
-      const std::string& ns = s.norm_set.empty() ? e->definition.default_norm_set : s.norm_set;
-      if (const auto* set = e->definition.FindNormSet(ns)) {
-        j["norm_set"] = set->id;
-        j["norm_set_label"] = TextOf(set->label);
-      }
-    }
-    scales.push_back(std::move(j));
-  }
-  Json units = Json::array();
-  for (const auto& u : c.units) units.push_back({{"id", IdToString(u.id)}, {"name", u.name}});
-  Json j = {{"id", IdToString(c.id)},
-            {"name", c.name},
-            {"template", c.template_id},
-            {"owner_unit_id", IdToString(c.owner_unit_id)},
-            {"units", units},
-            {"grades", c.grades},
-            {"school_kinds", c.school_kinds},
-            {"scales", scales},
-            {"opens_on", c.opens_on},
-            {"closes_on", c.closes_on},
-            {"notice", c.notice},
-            {"consent_text", c.consent_text},
-            {"consent_age", c.consent_age},
-            {"urgent_due_hours", c.urgent_due_hours},
-            {"other_due_days", c.other_due_days},
-            {"state", c.state},
-            {"created_at", FormatRfc3339(c.created_at)}};
-  if (c.assignments) j["assignments"] = c.assignments;
-  if (c.scale_titles == policy::View::kFull) j["warnings"] = ScaleWarnings(c);
-  if (!c.owner_name.empty()) j["owner_unit_name"] = c.owner_name;
-  return j;
-}
-
 // ---------------------------------------------------------------- templates
 
 const std::vector<Template>& Templates() {
@@ -165,23 +102,19 @@ const Template* FindTemplate(std::string_view id) {
   return nullptr;
 }
 
-Json ScreeningService::ListTemplates() const {
-  Json out = Json::array();
+std::vector<TemplateOffer> ScreeningService::ListTemplates() const {
+  std::vector<TemplateOffer> out;
   for (const auto& t : Templates()) {
-    Json scales = Json::array();
+    TemplateOffer o{&t, {}};
     for (const auto& id : t.instruments) {
       const auto* e = instruments::BundledDefinitions().Find(id);
       if (!e) continue;
       if (!e->definition.enabled_by_default()) continue;  // only under a school's own licence
-      scales.push_back(InstrumentSummary(*e));
+      o.scales.push_back(e);
     }
-    Json j = {
-        {"id", t.id},         {"name", t.name},   {"description", t.description}, {"school_kinds", t.school_kinds},
-        {"grades", t.grades}, {"scales", scales}, {"window_days", t.window_days}};
-    if (t.enrolment_years_ago >= 0) j["enrolment_years_ago"] = t.enrolment_years_ago;
-    out.push_back(std::move(j));
+    out.push_back(std::move(o));
   }
-  return Json{{"items", out}};
+  return out;
 }
 
 // ---------------------------------------------------------------- campaigns
@@ -457,9 +390,9 @@ absl::StatusOr<Consent> ScreeningService::RecordConsent(const policy::Principal&
   return rec;
 }
 
-absl::StatusOr<Json> ScreeningService::ConsentRequests(const policy::Principal& p) {
+absl::StatusOr<std::vector<ConsentRequest>> ScreeningService::ConsentRequests(const policy::Principal& p) {
   if (p.actor.child_ids.empty()) return PermissionDenied("only guardians have consent requests");
-  Json items = Json::array();
+  std::vector<ConsentRequest> items;
   const std::string today = FormatDate(clock_.NowMicros());
   for (int64_t child : p.actor.child_ids) {
     XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(child));
@@ -479,22 +412,23 @@ absl::StatusOr<Json> ScreeningService::ConsentRequests(const policy::Principal& 
       XQ_ASSIGN_OR_RETURN(auto owner, store_.GetUnit(c->owner_unit_id));
       int age = AgeOn(s->birth_date, today);
       // Campaigns of the same name are told apart by who runs them and when.
-      Json j = {{"campaign_id", IdToString(c->id)},
-                {"campaign_name", c->name},
-                {"owner_name", owner ? owner->name : std::string()},
-                {"school_name", school ? school->name : std::string()},
-                {"opens_on", c->opens_on},
-                {"student_id", IdToString(child)},
-                {"student_name", s->name},
-                {"notice", c->notice},
-                {"consent_text", c->consent_text},
-                {"closes_on", c->closes_on},
-                {"consent_required", age < 0 || age < c->consent_age}};
-      if (consent) j["decision"] = consent->decision;
-      items.push_back(std::move(j));
+      ConsentRequest r;
+      r.campaign_id = c->id;
+      r.campaign_name = c->name;
+      r.owner_name = owner ? owner->name : std::string();
+      r.school_name = school ? school->name : std::string();
+      r.opens_on = c->opens_on;
+      r.closes_on = c->closes_on;
+      r.student_id = child;
+      r.student_name = s->name;
+      r.notice = c->notice;
+      r.consent_text = c->consent_text;
+      r.consent_required = age < 0 || age < c->consent_age;
+      if (consent) r.decision = consent->decision;
+      items.push_back(std::move(r));
     }
   }
-  return Json{{"items", items}};
+  return items;
 }
 
 }  // namespace xq::screening

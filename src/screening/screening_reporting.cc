@@ -124,8 +124,8 @@ absl::StatusOr<Json> ScreeningService::Progress(const policy::Principal& p, int6
   return out;
 }
 
-absl::StatusOr<Json> ScreeningService::NonRespondents(const policy::Principal& p, int64_t campaign_id,
-                                                      int64_t unit_id) {
+absl::StatusOr<std::vector<NonRespondent>> ScreeningService::NonRespondents(const policy::Principal& p,
+                                                                            int64_t campaign_id, int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
   if (!u) return NotFound("unit not found");
@@ -136,18 +136,16 @@ absl::StatusOr<Json> ScreeningService::NonRespondents(const policy::Principal& p
     return NotFound("unit not found");
   }
   XQ_ASSIGN_OR_RETURN(auto rows, store_.Progress(campaign_id, u->path));
-  Json items = Json::array();
+  std::vector<NonRespondent> items;
   for (const auto& r : rows) {
     if (r.submitted >= r.assigned || r.consent == "decline") continue;  // declines are not chased
-    items.push_back({{"student_id", IdToString(r.student_id)},
-                     {"name", r.name},
-                     {"student_no", r.student_no},
-                     {"awaiting_consent", AwaitsConsent(c, r)}});
+    items.push_back({r.student_id, r.name, r.student_no, AwaitsConsent(c, r)});
   }
-  return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
+  return items;
 }
 
-absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id) {
+absl::StatusOr<ReminderOutcome> ScreeningService::Remind(const policy::Principal& p, int64_t campaign_id,
+                                                         int64_t unit_id) {
   XQ_ASSIGN_OR_RETURN(auto list, NonRespondents(p, campaign_id, unit_id));
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   XQ_ASSIGN_OR_RETURN(auto u, store_.GetUnit(unit_id));
@@ -164,8 +162,8 @@ absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_
   std::vector<Reminder> out;
   std::vector<int64_t> ids;
   int64_t students = 0, awaiting = 0;
-  for (const auto& item : list["items"]) {
-    const int64_t sid = IdFromString(item["student_id"].get<std::string>()).value_or(0);
+  for (const auto& item : list) {
+    const int64_t sid = item.student_id;
     auto it = by_student.find(sid);
     if (it == by_student.end()) continue;
     const ProgressRow& r = *it->second;
@@ -198,16 +196,11 @@ absl::StatusOr<Json> ScreeningService::Remind(const policy::Principal& p, int64_
       Audit(&p, "remind", "campaign", IdToString(campaign_id), 0, "ok",
             fmt::format("{{\"unit_id\":\"{}\",\"students\":{},\"guardians\":{},\"awaiting_consent\":{}}}", unit_id,
                         students, guardians, awaiting)));
-  // `reminded`: students covered (a to-do for them or their guardian);
-  // `delivered`: by an outbound channel, none yet.
-  return Json{{"reminded", students + awaiting},
-              {"students", students},
-              {"guardians", guardians},
-              {"awaiting_consent", awaiting},
-              {"no_guardian_account", no_guardian_account},
-              {"delivered", 0},
-              {"channels", Json::array({"home"})},
-              {"at", FormatRfc3339(now)}};
+  return ReminderOutcome{.students = students,
+                         .guardians = guardians,
+                         .awaiting_consent = awaiting,
+                         .no_guardian_account = no_guardian_account,
+                         .at = now};
 }
 
 // ---------------------------------------------------------------- results

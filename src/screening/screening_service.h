@@ -118,6 +118,13 @@ struct ImportResult {
   std::vector<ImportError> errors;  // non-empty: nothing was written
 };
 
+// A campaign template as offered to those who create campaigns: its scales
+// that ship enabled (the others only under a school's own licence).
+struct TemplateOffer {
+  const Template* tmpl = nullptr;  // one of Templates()
+  std::vector<const instruments::Registry::Entry*> scales;
+};
+
 struct Export {
   std::string filename;
   std::string body;  // .xlsx bytes
@@ -129,10 +136,10 @@ class ScreeningService {
                    counselling::HotlineService& hotlines, const Clock& clock);
 
   // --- campaigns (D8)
-  Json ListTemplates() const;
+  std::vector<TemplateOffer> ListTemplates() const;
   // The templates for those who create campaigns (policy::MayUseCampaignTemplates);
   // permission_denied for everybody else.
-  absl::StatusOr<Json> ListTemplatesFor(const policy::Principal& p) const;
+  absl::StatusOr<std::vector<TemplateOffer>> ListTemplatesFor(const policy::Principal& p) const;
   absl::StatusOr<Campaign> CreateCampaign(const policy::Principal& p, const Json& body);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns(const policy::Principal& p);
   absl::StatusOr<Campaign> GetCampaign(const policy::Principal& p, int64_t id);
@@ -143,7 +150,7 @@ class ScreeningService {
   absl::StatusOr<Consent> RecordConsent(const policy::Principal& p, int64_t campaign_id, int64_t student_id,
                                         std::string_view decision);
   // Guardian: campaigns of own children that ask for consent.
-  absl::StatusOr<Json> ConsentRequests(const policy::Principal& p);
+  absl::StatusOr<std::vector<ConsentRequest>> ConsentRequests(const policy::Principal& p);
 
   // --- instrument library (issue 22; instrument_licences.cc)
   // The scale picker: the newest version of every bundled scale that may be
@@ -172,8 +179,9 @@ class ScreeningService {
 
   // --- progress (D8) and names of non-respondents (D1)
   absl::StatusOr<Json> Progress(const policy::Principal& p, int64_t campaign_id, std::optional<int64_t> unit_id);
-  absl::StatusOr<Json> NonRespondents(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
-  absl::StatusOr<Json> Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
+  absl::StatusOr<std::vector<NonRespondent>> NonRespondents(const policy::Principal& p, int64_t campaign_id,
+                                                            int64_t unit_id);
+  absl::StatusOr<ReminderOutcome> Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
 
   // --- results (D3) and aggregates (D7)
   absl::StatusOr<Json> Results(const policy::Principal& p, int64_t campaign_id, std::optional<int64_t> unit_id);
@@ -186,9 +194,9 @@ class ScreeningService {
   // Results with labels, filtered by class and band, ordered and paged.
   absl::StatusOr<Json> ResultsPage(const policy::Principal& p, int64_t campaign_id, const ResultsQuery& q);
   // The city's suppression k: read by those who read aggregates, changed
-  // by the city admin only (audited).
-  absl::StatusOr<Json> SuppressionSetting(const policy::Principal& p);
-  absl::StatusOr<Json> SetSuppressionSetting(const policy::Principal& p, int k);
+  // by the city admin only (audited). Both return the city's k.
+  absl::StatusOr<int> SuppressionSetting(const policy::Principal& p);
+  absl::StatusOr<int> SetSuppressionSetting(const policy::Principal& p, int k);
 
   // At start: holds the open assessments of these students (those with a
   // held session) in memory, so their first submission reads nothing.
@@ -272,8 +280,6 @@ bool IsPositive(const instruments::ScoringPlan& plan, const instruments::Result&
 // A scale as the picker shows it: id, version, title, licence, wording
 // status, whether it ships enabled, and its norm sets (instrument_licences.cc).
 Json InstrumentSummary(const instruments::Registry::Entry& e);
-// The detail JSON of a campaign (GET /campaigns/{id}).
-Json CampaignToJson(const Campaign& c);
 // Small-cell suppression of a table of counts[r][c] with row totals (when
 // there is more than one column), column totals and a grand total: cells
 // with 0 < n < k are suppressed (primary), totals below k too, and then

@@ -199,7 +199,7 @@ Json ItemAnswerLabels(const Submission& x, const Json& answers) {
   return out;
 }
 
-absl::StatusOr<Json> ScreeningService::ListTemplatesFor(const policy::Principal& p) const {
+absl::StatusOr<std::vector<TemplateOffer>> ScreeningService::ListTemplatesFor(const policy::Principal& p) const {
   if (!policy::MayUseCampaignTemplates(p.actor))
     return PermissionDenied("campaign templates are for those who create campaigns");
   return ListTemplates();
@@ -226,15 +226,14 @@ absl::StatusOr<int> ScreeningService::CityK(std::string_view path) {
   return k.value_or(kDefaultSuppressionK);
 }
 
-absl::StatusOr<Json> ScreeningService::SuppressionSetting(const policy::Principal& p) {
+absl::StatusOr<int> ScreeningService::SuppressionSetting(const policy::Principal& p) {
   // Those who read aggregates, and the city admin who sets it.
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kAggregate);
   if (scopes.empty()) return PermissionDenied("no role of this account sees aggregates");
-  XQ_ASSIGN_OR_RETURN(int k, CityK(scopes.front().path));
-  return Json{{"k", k}, {"min_k", kMinSuppressionK}, {"default_k", kDefaultSuppressionK}};
+  return CityK(scopes.front().path);
 }
 
-absl::StatusOr<Json> ScreeningService::SetSuppressionSetting(const policy::Principal& p, int k) {
+absl::StatusOr<int> ScreeningService::SetSuppressionSetting(const policy::Principal& p, int k) {
   const policy::Grant* city = nullptr;
   for (const auto& g : p.actor.grants)
     if (g.role == Role::kCityAdmin && !city) city = &g;
@@ -248,7 +247,7 @@ absl::StatusOr<Json> ScreeningService::SetSuppressionSetting(const policy::Princ
   XQ_RETURN_IF_ERROR(store_.PutSuppressionK(root, k, p.account_id, clock_.NowMicros()));
   XQ_RETURN_IF_ERROR(Audit(&p, "update", "suppression_setting", IdToString(root), 0, "ok",
                            fmt::format("{{\"k\":{},\"previous\":{}}}", k, before)));
-  return Json{{"k", k}, {"min_k", kMinSuppressionK}, {"default_k", kDefaultSuppressionK}};
+  return k;
 }
 
 absl::StatusOr<Json> ScreeningService::ResultsPage(const policy::Principal& p, int64_t campaign_id,

@@ -112,29 +112,27 @@ absl::StatusOr<Json> TodoService::ForHome(const policy::Principal& p) {
 
   // A guardian: consents to give, and surveys a child was reminded of.
   if (!p.actor.child_ids.empty()) {
-    XQ_ASSIGN_OR_RETURN(Json requests, screening_.ConsentRequests(p));
+    XQ_ASSIGN_OR_RETURN(auto requests, screening_.ConsentRequests(p));
     std::map<int64_t, std::map<int64_t, int64_t>> reminded;  // child → campaign → at
     for (int64_t child : p.actor.child_ids) {
       XQ_ASSIGN_OR_RETURN(reminded[child], reminders_.Latest(child, "guardian"));
     }
     int64_t consents = 0;
-    for (const auto& r : requests["items"]) {
-      const int64_t child = IdFromString(r["student_id"].get<std::string>()).value_or(0);
-      const int64_t campaign = IdFromString(r["campaign_id"].get<std::string>()).value_or(0);
-      const bool decided = r.contains("decision");
-      if (decided && r["decision"] == "decline") continue;
-      auto at = reminded[child].find(campaign);
-      Json t = {{"campaign_id", r["campaign_id"]},
-                {"campaign_name", r["campaign_name"]},
-                {"student_id", r["student_id"]},
-                {"student_name", r["student_name"]},
-                {"closes_on", r["closes_on"]}};
-      if (at != reminded[child].end()) t["reminded_at"] = FormatRfc3339(at->second);
-      if (r["consent_required"].get<bool>() && !decided) {
+    for (const auto& r : requests) {
+      const bool decided = r.decision.has_value();
+      if (decided && *r.decision == "decline") continue;
+      auto at = reminded[r.student_id].find(r.campaign_id);
+      Json t = {{"campaign_id", IdToString(r.campaign_id)},
+                {"campaign_name", r.campaign_name},
+                {"student_id", IdToString(r.student_id)},
+                {"student_name", r.student_name},
+                {"closes_on", r.closes_on}};
+      if (at != reminded[r.student_id].end()) t["reminded_at"] = FormatRfc3339(at->second);
+      if (r.consent_required && !decided) {
         t["kind"] = "consent";
         ++consents;
         items.push_back(std::move(t));
-      } else if (at != reminded[child].end()) {
+      } else if (at != reminded[r.student_id].end()) {
         t["kind"] = "child_survey";
         items.push_back(std::move(t));
       }

@@ -1,0 +1,142 @@
+#include "screening/json.h"
+
+#include <string>
+
+#include "core/ids.h"
+#include "fmt/format.h"
+#include "screening/screening_internal.h"
+#include "screening/screening_service.h"
+
+namespace xq::screening {
+using namespace internal;  // NOLINT: the service's own helpers
+
+namespace {
+
+// What the psychologist must know about the campaign's scales: wording that
+// is not a validated (or licensed) text (issue 22).
+Json ScaleWarnings(const Campaign& c) {
+  Json out = Json::array();
+  for (const auto& s : c.scales) {
+    const auto* e = FindScale(s);
+    if (!e || !e->definition.unvalidated_wording()) continue;
+    out.push_back({{"code", "unvalidated_wording"},
+                   {"instrument_id", s.instrument_id},
+                   {"version", s.version},
+                   {"wording_status", e->definition.provenance.wording_status},
+                   {"message", fmt::format("{} {}: the Chinese wording is our own translation, not a validated "
+                                           "version; interpret results with care",
+                                           s.instrument_id, s.version)}});
+  }
+  return out;
+}
+
+}  // namespace
+
+Json CampaignToJson(const Campaign& c) {
+  Json scales = Json::array();
+  for (size_t i = 0; i < c.scales.size(); ++i) {
+    const auto& s = c.scales[i];
+    Json j = {{"instrument_id", s.instrument_id}, {"version", s.version}};
+    // The policy decides the view (ScaleTitleView); neutral by default. The
+    // wording status and norm set are for those who see the real title.
+    if (c.scale_titles != policy::View::kFull) {
+      j["title"] = StudentTitle(static_cast<int>(i));
+    } else if (const auto* e = FindScale(s)) {
+      j["title"] = TextOf(e->definition.title);
+      j["wording_status"] = e->definition.provenance.wording_status;
+      const std::string& ns = s.norm_set.empty() ? e->definition.default_norm_set : s.norm_set;
+      if (const auto* set = e->definition.FindNormSet(ns)) {
+        j["norm_set"] = set->id;
+        j["norm_set_label"] = TextOf(set->label);
+      }
+    }
+    scales.push_back(std::move(j));
+  }
+  Json units = Json::array();
+  for (const auto& u : c.units) units.push_back({{"id", IdToString(u.id)}, {"name", u.name}});
+  Json j = {{"id", IdToString(c.id)},
+            {"name", c.name},
+            {"template", c.template_id},
+            {"owner_unit_id", IdToString(c.owner_unit_id)},
+            {"units", units},
+            {"grades", c.grades},
+            {"school_kinds", c.school_kinds},
+            {"scales", scales},
+            {"opens_on", c.opens_on},
+            {"closes_on", c.closes_on},
+            {"notice", c.notice},
+            {"consent_text", c.consent_text},
+            {"consent_age", c.consent_age},
+            {"urgent_due_hours", c.urgent_due_hours},
+            {"other_due_days", c.other_due_days},
+            {"state", c.state},
+            {"created_at", FormatRfc3339(c.created_at)}};
+  if (c.assignments) j["assignments"] = c.assignments;
+  if (c.scale_titles == policy::View::kFull) j["warnings"] = ScaleWarnings(c);
+  if (!c.owner_name.empty()) j["owner_unit_name"] = c.owner_name;
+  return j;
+}
+
+Json TemplatesToJson(const std::vector<TemplateOffer>& offers) {
+  Json out = Json::array();
+  for (const auto& o : offers) {
+    const Template& t = *o.tmpl;
+    Json scales = Json::array();
+    for (const auto* e : o.scales) scales.push_back(InstrumentSummary(*e));
+    Json j = {
+        {"id", t.id},         {"name", t.name},   {"description", t.description}, {"school_kinds", t.school_kinds},
+        {"grades", t.grades}, {"scales", scales}, {"window_days", t.window_days}};
+    if (t.enrolment_years_ago >= 0) j["enrolment_years_ago"] = t.enrolment_years_ago;
+    out.push_back(std::move(j));
+  }
+  return Json{{"items", out}};
+}
+
+Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests) {
+  Json items = Json::array();
+  for (const auto& r : requests) {
+    Json j = {{"campaign_id", IdToString(r.campaign_id)},
+              {"campaign_name", r.campaign_name},
+              {"owner_name", r.owner_name},
+              {"school_name", r.school_name},
+              {"opens_on", r.opens_on},
+              {"student_id", IdToString(r.student_id)},
+              {"student_name", r.student_name},
+              {"notice", r.notice},
+              {"consent_text", r.consent_text},
+              {"closes_on", r.closes_on},
+              {"consent_required", r.consent_required}};
+    if (r.decision) j["decision"] = *r.decision;
+    items.push_back(std::move(j));
+  }
+  return Json{{"items", items}};
+}
+
+Json NonRespondentsToJson(const std::vector<NonRespondent>& list) {
+  Json items = Json::array();
+  for (const auto& r : list)
+    items.push_back({{"student_id", IdToString(r.student_id)},
+                     {"name", r.name},
+                     {"student_no", r.student_no},
+                     {"awaiting_consent", r.awaiting_consent}});
+  return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
+}
+
+Json ReminderToJson(const ReminderOutcome& r) {
+  // `reminded`: students covered (a to-do for them or their guardian);
+  // `delivered`: by an outbound channel, none yet.
+  return Json{{"reminded", r.students + r.awaiting_consent},
+              {"students", r.students},
+              {"guardians", r.guardians},
+              {"awaiting_consent", r.awaiting_consent},
+              {"no_guardian_account", r.no_guardian_account},
+              {"delivered", 0},
+              {"channels", Json::array({"home"})},
+              {"at", FormatRfc3339(r.at)}};
+}
+
+Json SuppressionToJson(int k) {
+  return Json{{"k", k}, {"min_k", kMinSuppressionK}, {"default_k", kDefaultSuppressionK}};
+}
+
+}  // namespace xq::screening

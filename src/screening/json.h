@@ -1,0 +1,30 @@
+// The screening API's JSON for what the service returns as models
+// (routes.cc renders with these; export.cc reads a campaign's scales the
+// same way). Pure functions; thread-safe.
+#pragma once
+
+#include <vector>
+
+#include "core/json.h"
+#include "screening/model.h"
+#include "screening/screening_service.h"
+
+namespace xq::screening {
+
+// The detail of a campaign (GET /campaigns/{id}): scale titles as the
+// policy's view for the caller has them, and for those who see the real
+// titles the warnings about wording that is not a validated text.
+Json CampaignToJson(const Campaign& c);
+// {"items":[…]} of GET /screening-templates, each with its scales as the
+// picker shows them.
+Json TemplatesToJson(const std::vector<TemplateOffer>& offers);
+// {"items":[…]} of GET /consent-requests.
+Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests);
+// {"items":[…],"next":null,"total":n} of GET /campaigns/{id}/non-respondents.
+Json NonRespondentsToJson(const std::vector<NonRespondent>& list);
+// The answer of POST /campaigns/{id}/reminders.
+Json ReminderToJson(const ReminderOutcome& r);
+// The city's suppression k with its bounds (GET and PUT /settings/suppression).
+Json SuppressionToJson(int k);
+
+}  // namespace xq::screening
