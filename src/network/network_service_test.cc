@@ -565,11 +565,11 @@ TEST_F(NetworkTest, AWarningRaisedTo1stLevelIsMadeKnownThenAndOnlyThen) {
   ASSERT_TRUE(esc_->SetLevel(psych_, id, 1, "当面谈话后判断风险很高").ok());
   EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed' AND account_id = 1006"), 1)
       << "the school leader";
-  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed' AND account_id = 1005"), 1)
-      << "the psychology centre, above the class";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'warning_informed' AND account_id = 1005"), 0)
+      << "the psychology teacher who raised the level is not told of it";
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = 'inform'"), 2);
   ASSERT_TRUE(esc_->SetLevel(psych_, id, 2, "复核").ok());
-  EXPECT_EQ(informed(), 2) << "lowering tells nobody";
+  EXPECT_EQ(informed(), 1) << "lowering tells nobody";
   auto leader = esc_->Acknowledge(leader_, id);
   EXPECT_EQ(leader.status().code(), absl::StatusCode::kNotFound) << "二级: the leader sees counts only";
 }

@@ -369,7 +369,7 @@ absl::StatusOr<BoardItem> EscalationService::SetLevel(const policy::Actor& actor
     Warning changed = w;
     XQ_RETURN_IF_ERROR(LevelChangedIn(s, changed, level, now));
     // Raised to 一级: made known at once, as a warning raised at 一级 is.
-    if (level == 1) XQ_RETURN_IF_ERROR(InformIn(s, changed, audit_, now));
+    if (level == 1) XQ_RETURN_IF_ERROR(InformIn(s, changed, audit_, now, actor.account_id));
     return audit::RecordingIn(audit_,
                               Entry(actor, "set_level", w, fmt::format("{{\"from\":{},\"to\":{}}}", from, level)))(s);
   }));

@@ -21,13 +21,14 @@ std::vector<std::string_view> InformedSteps(const Warning& w) {
   return out;
 }
 
-absl::Status InformIn(soci::session& s, const Warning& w, audit::AuditLog& audit, int64_t now) {
+absl::Status InformIn(soci::session& s, const Warning& w, audit::AuditLog& audit, int64_t now, int64_t except_account) {
   const std::vector<std::string_view> steps = InformedSteps(w);
   if (steps.empty()) return absl::OkStatus();
   // The owners were told already (raised or escalated); an account told at two
   // steps (a head teacher who also teaches psychology) is told once.
   const std::vector<int64_t> owners = OwnersOf(s, w.owner_step, w.unit_path);
   std::set<int64_t> told(owners.begin(), owners.end());
+  if (except_account != 0) told.insert(except_account);
   std::vector<notice::Notice> notices;
   std::vector<audit::Event> entries;
   for (std::string_view step : steps) {

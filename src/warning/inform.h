@@ -36,8 +36,10 @@ inline constexpr char kInformedNotice[] = "warning_informed";
 std::vector<std::string_view> InformedSteps(const Warning& w);
 
 // Tells the accounts of InformedSteps(w) (those not owning w's step, each
-// once) and records one audit entry per informed step.
-absl::Status InformIn(soci::session& s, const Warning& w, audit::AuditLog& audit, int64_t now);
+// once, never `except_account`: the teacher who raised the level knows) and
+// records one audit entry per informed step.
+absl::Status InformIn(soci::session& s, const Warning& w, audit::AuditLog& audit, int64_t now,
+                      int64_t except_account = 0);
 
 // RaiseIn, then InformIn: how the event subscriptions raise a warning.
 absl::Status RaiseAndInformIn(soci::session& s, Warning& w, int64_t now, audit::AuditLog& audit,
