@@ -24,10 +24,13 @@ const std::vector<std::string_view> kK12 = {kStepClass,        kStepGrade,      
 const std::vector<std::string_view> kHigherEd = {kStepClass, kStepDepartment, kStepPsychCentre, kStepSchoolLeader,
                                                  kStepCityCrisis};
 
-// "<warning id>:<step>:<deadline>": one job per step and deadline, so a
+// "<deadline>:<warning id>:<step>": one job per step and deadline, so a
 // step escalates once, and a changed deadline (a new level) is a new job.
+// The deadline comes first so that the jobs of warnings due together have
+// neighbouring keys (jobs/078, warning/078): a burst of them writes a few
+// pages of the jobs' key index, not one per warning among all the open ones.
 std::string JobKey(int64_t id, std::string_view step, int64_t due) {
-  return fmt::format("{}:{}:{}", IdToString(id), step, due);
+  return fmt::format("{}:{}:{}", due, IdToString(id), step);
 }
 
 int64_t Seconds(int64_t s) { return s * 1'000'000; }
@@ -350,7 +353,7 @@ absl::Status LevelChangedIn(soci::session& s, Warning& w, int level, int64_t now
 
 namespace {
 
-// A due job's key: "<warning id>:<step>:<deadline>".
+// A due job's key: "<deadline>:<warning id>:<step>" (JobKey).
 struct DueKey {
   int64_t id = 0;
   std::string step, due;
@@ -360,7 +363,7 @@ std::optional<DueKey> ParseDueKey(const std::string& key) {
   const auto c1 = key.find(':');
   const auto c2 = c1 == std::string::npos ? c1 : key.find(':', c1 + 1);
   if (c2 == std::string::npos) return std::nullopt;  // not a key of ours
-  return DueKey{IdFromString(key.substr(0, c1)).value_or(0), key.substr(c1 + 1, c2 - c1 - 1), key.substr(c2 + 1)};
+  return DueKey{IdFromString(key.substr(c1 + 1, c2 - c1 - 1)).value_or(0), key.substr(c2 + 1), key.substr(0, c1)};
 }
 
 // The job escalates w when w is still at the job's step and deadline, and
@@ -382,9 +385,18 @@ void MoveUp(Warning& w, const Deadlines& d, int64_t now) {
   w.action_due_at = now + Seconds(d.action[LevelIndex(w.level)]);
 }
 
+// The move of a warning whose action deadline passed: open again, for
+// the next owner to acknowledge.
 constexpr const char* kEscalateSql =
     "UPDATE warnings SET owner_step = :n, state = 'open', escalated_at = :at, ack_due_at = :a, "
     "action_due_at = :b WHERE id = :id AND owner_step = :cur AND state <> 'closed'";
+// The move of one whose acknowledgement deadline passed: it is open and
+// stays so, and its state is not set, because SQLite rewrites a row's
+// entry in every index on a column the UPDATE sets, changed or not (here
+// warnings_school: a page written per warning among all the open ones).
+constexpr const char* kEscalateOpenSql =
+    "UPDATE warnings SET owner_step = :n, escalated_at = :at, ack_due_at = :a, "
+    "action_due_at = :b WHERE id = :id AND owner_step = :cur AND state = 'open'";
 
 audit::Event EscalationEntry(const Warning& w, const std::string& from, bool ack_job) {
   audit::Event e;
@@ -421,8 +433,9 @@ absl::Status HandleDueIn(soci::session& s, const jobs::Job& job, audit::AuditLog
   {
     long long wid = w.id, ack = w.ack_due_at, act = w.action_due_at, at = now;
     std::string cur = from;
-    soci::statement st = (s.prepare << kEscalateSql, soci::use(w.owner_step), soci::use(at), soci::use(ack),
-                          soci::use(act), soci::use(wid), soci::use(cur));
+    soci::statement st =
+        (s.prepare << (job.kind == kAckDueJob ? kEscalateOpenSql : kEscalateSql), soci::use(w.owner_step),
+         soci::use(at), soci::use(ack), soci::use(act), soci::use(wid), soci::use(cur));
     st.execute(true);
     if (st.get_affected_rows() == 0) return absl::OkStatus();
   }
@@ -492,17 +505,20 @@ absl::Status HandleDueBatchIn(soci::session& s, const std::vector<jobs::Job>& du
       deadlines[db::GetInt(r, std::size_t{0})] = d;
     }
   }
-  // The moves, through one prepared statement; a warning changed since it
-  // was read (its step, or closed) is left as it is.
+  // The moves, through one prepared statement per kind of deadline; a
+  // warning changed since it was read (its step, or closed) is left as it is.
   std::vector<Step> moved;
   {
     long long wid = 0, ack = 0, act = 0, at = now;
     std::string next, cur;
-    soci::statement st = (s.prepare << kEscalateSql, soci::use(next), soci::use(at), soci::use(ack), soci::use(act),
-                          soci::use(wid), soci::use(cur));
+    soci::statement missed_ack = (s.prepare << kEscalateOpenSql, soci::use(next), soci::use(at), soci::use(ack),
+                                  soci::use(act), soci::use(wid), soci::use(cur));
+    soci::statement missed_action = (s.prepare << kEscalateSql, soci::use(next), soci::use(at), soci::use(ack),
+                                     soci::use(act), soci::use(wid), soci::use(cur));
     for (Step& m : steps) {
       MoveUp(m.w, deadlines[m.w.school_id], now);
       wid = m.w.id, ack = m.w.ack_due_at, act = m.w.action_due_at, next = m.w.owner_step, cur = m.from;
+      soci::statement& st = m.ack_job ? missed_ack : missed_action;
       st.execute(true);
       if (st.get_affected_rows() != 0) moved.push_back(std::move(m));
     }
