@@ -12,7 +12,7 @@
 namespace xq::bench {
 
 absl::StatusOr<DemoDb> OpenDemo(std::string_view url, demo::Scale scale, std::string_view scale_name,
-                                std::string_view name) {
+                                std::string_view name, int sqlite_cache_kib) {
   DemoDb out;
   std::string u(url);
   if (u.empty()) {
@@ -20,7 +20,9 @@ absl::StatusOr<DemoDb> OpenDemo(std::string_view url, demo::Scale scale, std::st
     std::filesystem::create_directories(out.dir);
     u = "sqlite:" + (out.dir / "bench.db").string();
   }
-  auto db = db::Database::Open(u, {.sqlite_background_checkpoint = true});
+  db::OpenOptions options{.sqlite_background_checkpoint = true};
+  if (sqlite_cache_kib > 0) options.sqlite_cache_kib = sqlite_cache_kib;
+  auto db = db::Database::Open(u, options);
   if (!db.ok()) return db.status();
   out.db = std::move(*db);
   if (auto st = db::Migrate(*out.db); !st.ok()) return st;

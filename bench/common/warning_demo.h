@@ -27,8 +27,9 @@ struct DemoDb {
 // background thread, not inside a committing transaction), migrates it,
 // generates the demo city of `scale` (seed 1) and checkpoints; prints the
 // demo's size and how long it took to stderr, the scale named `scale_name`.
+// sqlite_cache_kib: each pooled connection's page cache (0: the server's).
 absl::StatusOr<DemoDb> OpenDemo(std::string_view url, demo::Scale scale, std::string_view scale_name,
-                                std::string_view name);
+                                std::string_view name, int sqlite_cache_kib = 0);
 
 // Hands the runner's due acknowledgement and action jobs to the escalation
 // handlers (warning::HandleDueIn, HandleDueBatchIn), at the clock's time.

@@ -2,7 +2,8 @@
 // the same minute, among many open ones (docs/performance.md "Escalation").
 //
 //   escalation_bench [--scale district|city] [--open N] [--due M]
-//                    [--batch B] [--db URL] [--pause SECONDS]
+//                    [--batch B] [--db URL] [--pause SECONDS] [--pages]
+//                    [--cache-mib M]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
 // SQLite file unless --db names an empty one), raises N open warnings on
@@ -14,12 +15,21 @@
 // jobs). The database is opened as the server opens it (the SQLite log
 // checkpointed in the background, here between the phases). Prints one
 // line of figures (wall and CPU time) and checks that exactly M escalated.
+// --pages (SQLite): also prints which tables and indexes the timed run
+// wrote, in pages and log frames, read from the write-ahead log (which
+// holds the timed run alone: the log was checkpointed before it).
+// --cache-mib (SQLite): each pooled connection's page cache (default: the
+// server's, db::OpenOptions::sqlite_cache_kib).
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +38,7 @@
 #include "common/warning_demo.h"
 #include "core/clock.h"
 #include "core/ids.h"
+#include "core/status.h"
 #include "db/database.h"
 #include "db/row.h"
 #include "demo/demo.h"
@@ -46,11 +57,59 @@ struct Args {
   int batch = jobs::RunnerOptions{}.batch;
   std::string db;
   int pause = 0;  // seconds before the timed run, to attach a profiler
+  bool pages = false;
+  int cache_mib = db::OpenOptions{}.sqlite_cache_kib / 1024;
 };
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "escalation_bench: %s\n", what.c_str());
   return 1;
+}
+
+uint32_t BigEndian32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+// The pages written since the last checkpoint, by table or index: the
+// valid frames of the SQLite write-ahead log `wal` (those whose salts are
+// the header's), mapped to their owners through dbstat.
+absl::Status PrintWrittenPages(db::Database& db, const std::string& wal) {
+  std::ifstream in(wal, std::ios::binary);
+  unsigned char header[32];
+  if (!in.read(reinterpret_cast<char*>(header), sizeof(header))) return absl::NotFoundError("no log " + wal);
+  const uint32_t page_size = BigEndian32(header + 8), salt1 = BigEndian32(header + 16),
+                 salt2 = BigEndian32(header + 20);
+  std::map<uint32_t, int> frames;  // page -> frames
+  std::vector<char> page(page_size);
+  unsigned char fh[24];
+  while (in.read(reinterpret_cast<char*>(fh), sizeof(fh)) && in.read(page.data(), page_size)) {
+    if (BigEndian32(fh + 8) != salt1 || BigEndian32(fh + 12) != salt2) break;  // left over from an earlier log
+    ++frames[BigEndian32(fh)];
+  }
+  struct Owner {
+    std::set<uint32_t> pages;
+    int frames = 0;
+  };
+  std::map<std::string, Owner> by_owner;
+  XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) {
+    soci::rowset<soci::row> rows = (s.prepare << "SELECT name, pageno FROM dbstat");
+    for (const auto& r : rows) {
+      auto it = frames.find(static_cast<uint32_t>(db::GetInt(r, 1)));
+      if (it == frames.end()) continue;
+      Owner& o = by_owner[db::GetStr(r, 0)];
+      if (o.pages.insert(it->first).second) o.frames += it->second;
+    }
+    return absl::OkStatus();
+  }));
+  int total = 0;
+  for (const auto& [pg, n] : frames) total += n;
+  std::vector<std::pair<std::string, Owner>> sorted(by_owner.begin(), by_owner.end());
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& x, const auto& y) { return x.second.pages.size() > y.second.pages.size(); });
+  std::printf("written: %zu pages in %d frames of %u bytes\n", frames.size(), total, page_size);
+  for (const auto& [name, o] : sorted)
+    std::printf("  %-32s %6zu pages %6d frames\n", name.c_str(), o.pages.size(), o.frames);
+  return absl::OkStatus();
 }
 
 struct Student {
@@ -62,8 +121,15 @@ struct Student {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i], v = argv[i + 1];
+  for (int i = 1; i < argc; i += 2) {
+    std::string k = argv[i];
+    if (k == "--pages") {
+      a.pages = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) return Fail("option " + k + " needs a value");
+    std::string v = argv[i + 1];
     if (k == "--scale")
       a.scale = v;
     else if (k == "--open")
@@ -76,13 +142,15 @@ int main(int argc, char** argv) {
       a.db = v;
     else if (k == "--pause")
       a.pause = std::stoi(v);
+    else if (k == "--cache-mib")
+      a.cache_mib = std::stoi(v);
     else
       return Fail("unknown option " + k);
   }
   if (a.due > a.open) return Fail("--due must not exceed --open");
   auto scale = demo::ScaleFromName(a.scale);
   if (!scale) return Fail("--scale is small, district or city");
-  auto demo = bench::OpenDemo(a.db, *scale, a.scale, "escalation");
+  auto demo = bench::OpenDemo(a.db, *scale, a.scale, "escalation", a.cache_mib * 1024);
   if (!demo.ok()) return Fail(demo.status().ToString());
   auto* db = &demo->db;
 
@@ -160,6 +228,11 @@ int main(int argc, char** argv) {
     return absl::OkStatus();
   });
   if (!st.ok()) return Fail(st.ToString());
+  if (a.pages && (*db)->dialect() == db::Dialect::kSqlite) {
+    const std::string url = a.db.empty() ? "sqlite:" + (demo->dir / "bench.db").string() : a.db;
+    const std::string file = url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+    if (auto st = PrintWrittenPages(**db, file + "-wal"); !st.ok()) return Fail(st.ToString());
+  }
   std::printf(
       "scale=%s open=%lld due=%lld batch=%d ran=%d escalated=%lld time_ms=%.1f cpu_ms=%.1f per_warning_us=%.0f\n",
       a.scale.c_str(), static_cast<long long>(a.open), static_cast<long long>(a.due), a.batch, *ran, escalated, ms, cpu,

@@ -338,7 +338,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.notices = std::make_unique<notice::NoticeService>(*p.notice_store, clock);
   p.notify_store = notify::NewSociNotifyStore(*p.db);
   p.notify = std::make_unique<notify::NotifyService>(*p.notify_store, *p.audit, clock);
-  p.warning_store = std::make_unique<warning::WarningStore>(*p.db);
+  p.warning_store = warning::NewSociWarningStore(*p.db);
   p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
   p.escalation = std::make_unique<warning::EscalationService>(*p.db, *p.audit, clock);
   p.network_store = network::NewSociNetworkStore(*p.db);

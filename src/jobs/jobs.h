@@ -47,7 +47,10 @@ namespace xq::jobs {
 
 struct Job {
   std::string kind;  // "<module>.<what>", e.g. "warning.follow_up_overdue"
-  std::string key;   // unique within the kind, e.g. the follow-up's id
+  // Unique within the kind, e.g. the follow-up's id. SQLite stores the jobs
+  // in (kind, key) order, so a key that begins with the due time keeps jobs
+  // due together on the same pages (a burst of deadlines writes a few).
+  std::string key;
   int64_t school_id = 0;
   std::string payload;
   int64_t due_at = 0;     // microseconds since the epoch

@@ -567,8 +567,8 @@ class ServiceClockTest : public ::testing::Test {
 TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   ScreeningStore& store = *store_;
   ScreeningService& svc = *svc_;
-  warning::WarningStore wstore(*db_);
-  warning::WarningService warnings(wstore, *audit_, clock_);
+  auto wstore = warning::NewSociWarningStore(*db_);
+  warning::WarningService warnings(*wstore, *audit_, clock_);
   const auto psych = As("psych_staff"), student = As("student"), head = As("head_teacher");
   auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
                                           {"opens_on", "2026-09-02"},

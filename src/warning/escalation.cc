@@ -24,10 +24,13 @@ const std::vector<std::string_view> kK12 = {kStepClass,        kStepGrade,      
 const std::vector<std::string_view> kHigherEd = {kStepClass, kStepDepartment, kStepPsychCentre, kStepSchoolLeader,
                                                  kStepCityCrisis};
 
-// "<warning id>:<step>:<deadline>": one job per step and deadline, so a
+// "<deadline>:<warning id>:<step>": one job per step and deadline, so a
 // step escalates once, and a changed deadline (a new level) is a new job.
+// The deadline comes first so that the jobs of warnings due together have
+// neighbouring keys (jobs/078, warning/078): a burst of them writes a few
+// pages of the jobs' key index, not one per warning among all the open ones.
 std::string JobKey(int64_t id, std::string_view step, int64_t due) {
-  return fmt::format("{}:{}:{}", IdToString(id), step, due);
+  return fmt::format("{}:{}:{}", due, IdToString(id), step);
 }
 
 int64_t Seconds(int64_t s) { return s * 1'000'000; }
@@ -62,13 +65,20 @@ Warning RowToWarning(const soci::row& r) {
   return w;
 }
 
-// A warning with its student's name and number; the condition follows.
-constexpr std::string_view kSelectWarning =
+constexpr std::string_view kWarningColumns =
     "SELECT w.id, w.school_id, w.student_id, w.unit_path, w.label, w.state, w.created_at, "
     "w.acknowledged_by, w.acknowledged_at, w.source, w.level, w.owner_step, w.higher_ed, "
     "w.ack_due_at, w.action_due_at, w.escalated_at, w.summary, w.ref_type, w.ref_id, w.closed_by, "
-    "w.closed_at, w.close_reason, st.name AS student_name, st.student_no FROM warnings w "
-    "JOIN students st ON st.id = w.student_id WHERE ";
+    "w.closed_at, w.close_reason";
+// A warning with its student's name and number; the condition follows.
+// Without the names (students are never deleted, so the join drops no
+// warning) for an escalation, which tells owners and the log ids only: the
+// join cost a random read per warning in the city's largest table.
+std::string SelectWarning(bool with_names) {
+  return std::string(kWarningColumns) + (with_names ? ", st.name AS student_name, st.student_no FROM warnings w "
+                                                      "JOIN students st ON st.id = w.student_id WHERE "
+                                                    : ", '' AS student_name, '' AS student_no FROM warnings w WHERE ");
+}
 
 nlohmann::json TimelinePayload(const Warning& w, std::string_view summary, int64_t at) {
   return {{"warning_id", w.id},    {"student_id", w.student_id},
@@ -272,7 +282,7 @@ std::vector<int64_t> OwnersOf(soci::session& s, std::string_view step, const std
 absl::StatusOr<std::optional<Warning>> GetWarningIn(soci::session& s, int64_t id) {
   long long wid = id;
   std::optional<Warning> out;
-  soci::rowset<soci::row> rows = (s.prepare << std::string(kSelectWarning) + "w.id = :id", soci::use(wid));
+  soci::rowset<soci::row> rows = (s.prepare << SelectWarning(true) + "w.id = :id", soci::use(wid));
   for (const auto& r : rows) out = RowToWarning(r);
   return out;
 }
@@ -350,7 +360,7 @@ absl::Status LevelChangedIn(soci::session& s, Warning& w, int level, int64_t now
 
 namespace {
 
-// A due job's key: "<warning id>:<step>:<deadline>".
+// A due job's key: "<deadline>:<warning id>:<step>" (JobKey).
 struct DueKey {
   int64_t id = 0;
   std::string step, due;
@@ -360,7 +370,7 @@ std::optional<DueKey> ParseDueKey(const std::string& key) {
   const auto c1 = key.find(':');
   const auto c2 = c1 == std::string::npos ? c1 : key.find(':', c1 + 1);
   if (c2 == std::string::npos) return std::nullopt;  // not a key of ours
-  return DueKey{IdFromString(key.substr(0, c1)).value_or(0), key.substr(c1 + 1, c2 - c1 - 1), key.substr(c2 + 1)};
+  return DueKey{IdFromString(key.substr(c1 + 1, c2 - c1 - 1)).value_or(0), key.substr(c2 + 1), key.substr(0, c1)};
 }
 
 // The job escalates w when w is still at the job's step and deadline, and
@@ -382,9 +392,18 @@ void MoveUp(Warning& w, const Deadlines& d, int64_t now) {
   w.action_due_at = now + Seconds(d.action[LevelIndex(w.level)]);
 }
 
+// The move of a warning whose action deadline passed: open again, for
+// the next owner to acknowledge.
 constexpr const char* kEscalateSql =
     "UPDATE warnings SET owner_step = :n, state = 'open', escalated_at = :at, ack_due_at = :a, "
     "action_due_at = :b WHERE id = :id AND owner_step = :cur AND state <> 'closed'";
+// The move of one whose acknowledgement deadline passed: it is open and
+// stays so, and its state is not set, because SQLite rewrites a row's
+// entry in every index on a column the UPDATE sets, changed or not (here
+// warnings_school: a page written per warning among all the open ones).
+constexpr const char* kEscalateOpenSql =
+    "UPDATE warnings SET owner_step = :n, escalated_at = :at, ack_due_at = :a, "
+    "action_due_at = :b WHERE id = :id AND owner_step = :cur AND state = 'open'";
 
 audit::Event EscalationEntry(const Warning& w, const std::string& from, bool ack_job) {
   audit::Event e;
@@ -421,8 +440,9 @@ absl::Status HandleDueIn(soci::session& s, const jobs::Job& job, audit::AuditLog
   {
     long long wid = w.id, ack = w.ack_due_at, act = w.action_due_at, at = now;
     std::string cur = from;
-    soci::statement st = (s.prepare << kEscalateSql, soci::use(w.owner_step), soci::use(at), soci::use(ack),
-                          soci::use(act), soci::use(wid), soci::use(cur));
+    soci::statement st =
+        (s.prepare << (job.kind == kAckDueJob ? kEscalateOpenSql : kEscalateSql), soci::use(w.owner_step),
+         soci::use(at), soci::use(ack), soci::use(act), soci::use(wid), soci::use(cur));
     st.execute(true);
     if (st.get_affected_rows() == 0) return absl::OkStatus();
   }
@@ -452,7 +472,7 @@ absl::Status HandleDueBatchIn(soci::session& s, const std::vector<jobs::Job>& du
   for (int64_t id : ids) id_list += (id_list.empty() ? "" : ", ") + std::to_string(id);
   std::map<int64_t, Warning> found;
   {
-    soci::rowset<soci::row> rows = (s.prepare << std::string(kSelectWarning) + "w.id IN (" + id_list + ")");
+    soci::rowset<soci::row> rows = (s.prepare << SelectWarning(false) + "w.id IN (" + id_list + ")");
     for (const auto& r : rows) {
       Warning w = RowToWarning(r);
       found.emplace(w.id, std::move(w));
@@ -492,17 +512,20 @@ absl::Status HandleDueBatchIn(soci::session& s, const std::vector<jobs::Job>& du
       deadlines[db::GetInt(r, std::size_t{0})] = d;
     }
   }
-  // The moves, through one prepared statement; a warning changed since it
-  // was read (its step, or closed) is left as it is.
+  // The moves, through one prepared statement per kind of deadline; a
+  // warning changed since it was read (its step, or closed) is left as it is.
   std::vector<Step> moved;
   {
     long long wid = 0, ack = 0, act = 0, at = now;
     std::string next, cur;
-    soci::statement st = (s.prepare << kEscalateSql, soci::use(next), soci::use(at), soci::use(ack), soci::use(act),
-                          soci::use(wid), soci::use(cur));
+    soci::statement missed_ack = (s.prepare << kEscalateOpenSql, soci::use(next), soci::use(at), soci::use(ack),
+                                  soci::use(act), soci::use(wid), soci::use(cur));
+    soci::statement missed_action = (s.prepare << kEscalateSql, soci::use(next), soci::use(at), soci::use(ack),
+                                     soci::use(act), soci::use(wid), soci::use(cur));
     for (Step& m : steps) {
       MoveUp(m.w, deadlines[m.w.school_id], now);
       wid = m.w.id, ack = m.w.ack_due_at, act = m.w.action_due_at, next = m.w.owner_step, cur = m.from;
+      soci::statement& st = m.ack_job ? missed_ack : missed_action;
       st.execute(true);
       if (st.get_affected_rows() != 0) moved.push_back(std::move(m));
     }

@@ -72,6 +72,40 @@ constexpr const char* kFollowUpSelect =
     "f.instrument_id, f.reason, f.due_at, f.state, f.created_at, f.closed_at, "
     "s.name AS student_name, s.student_no FROM follow_ups f JOIN students s ON s.id = f.student_id ";
 
+class SociWarningStore final : public WarningStore {
+ public:
+  explicit SociWarningStore(db::Database& db) : db_(db) {}
+
+  absl::StatusOr<std::vector<Warning>> ListWarnings(const std::vector<std::string>& scope_paths, std::string_view state,
+                                                    int limit) override;
+  absl::StatusOr<int64_t> CountWarnings(const std::vector<std::string>& scope_paths, std::string_view state) override;
+  absl::StatusOr<std::vector<Warning>> ListWarningsAfter(const std::vector<std::string>& scope_paths,
+                                                         std::string_view state, int64_t created_at, int64_t id,
+                                                         int limit) override;
+  absl::StatusOr<std::optional<Warning>> GetWarning(int64_t id) override;
+  absl::StatusOr<bool> Acknowledge(int64_t id, int64_t account_id, int64_t now,
+                                   const audit::InTransaction& also) override;
+
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUps(const std::vector<std::string>& scope_paths,
+                                                      std::string_view state, std::optional<int64_t> due_before,
+                                                      int limit) override;
+  absl::StatusOr<int64_t> CountFollowUps(const std::vector<std::string>& scope_paths, std::string_view state,
+                                         std::optional<int64_t> due_before) override;
+  absl::StatusOr<std::vector<FollowUp>> ListFollowUpsAfter(const std::vector<std::string>& scope_paths,
+                                                           std::string_view state, std::optional<int64_t> due_before,
+                                                           int64_t due_at, int64_t id, int limit) override;
+  absl::StatusOr<std::optional<FollowUp>> GetFollowUp(int64_t id) override;
+  absl::Status RecordInterview(const FollowUp& f, int64_t interview_id, std::string_view outcome, int level,
+                               std::string_view guidance, std::string_view notes, int64_t interviewer, int64_t now,
+                               int64_t expires_at, const audit::InTransaction& also) override;
+
+  absl::StatusOr<std::vector<AttentionLevel>> ListLevels(const std::vector<std::string>& scope_paths,
+                                                         int64_t now) override;
+
+ private:
+  db::Database& db_;
+};
+
 }  // namespace
 
 std::string_view LevelName(int level) {
@@ -139,8 +173,8 @@ void InsertFollowUpsIn(soci::session& s, const std::vector<const FollowUp*>& fs)
       soci::use(instruments), soci::use(reasons), soci::use(dues), soci::use(ats);
 }
 
-absl::StatusOr<std::vector<Warning>> WarningStore::ListWarnings(const std::vector<std::string>& scope_paths,
-                                                                std::string_view state, int limit) {
+absl::StatusOr<std::vector<Warning>> SociWarningStore::ListWarnings(const std::vector<std::string>& scope_paths,
+                                                                    std::string_view state, int limit) {
   std::vector<Warning> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string sql = std::string(kWarningSelect) + "WHERE " + db::PathScopeClause("w.unit_path", scope_paths);
@@ -154,8 +188,8 @@ absl::StatusOr<std::vector<Warning>> WarningStore::ListWarnings(const std::vecto
   return out;
 }
 
-absl::StatusOr<int64_t> WarningStore::CountWarnings(const std::vector<std::string>& scope_paths,
-                                                    std::string_view state) {
+absl::StatusOr<int64_t> SociWarningStore::CountWarnings(const std::vector<std::string>& scope_paths,
+                                                        std::string_view state) {
   long long n = 0;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string st(state.empty() ? "%" : std::string(state));
@@ -167,9 +201,9 @@ absl::StatusOr<int64_t> WarningStore::CountWarnings(const std::vector<std::strin
   return n;
 }
 
-absl::StatusOr<std::vector<Warning>> WarningStore::ListWarningsAfter(const std::vector<std::string>& scope_paths,
-                                                                     std::string_view state, int64_t created_at,
-                                                                     int64_t id, int limit) {
+absl::StatusOr<std::vector<Warning>> SociWarningStore::ListWarningsAfter(const std::vector<std::string>& scope_paths,
+                                                                         std::string_view state, int64_t created_at,
+                                                                         int64_t id, int limit) {
   std::vector<Warning> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string sql = std::string(kWarningSelect) + "WHERE " + db::PathScopeClause("w.unit_path", scope_paths);
@@ -184,7 +218,7 @@ absl::StatusOr<std::vector<Warning>> WarningStore::ListWarningsAfter(const std::
   return out;
 }
 
-absl::StatusOr<std::optional<Warning>> WarningStore::GetWarning(int64_t id) {
+absl::StatusOr<std::optional<Warning>> SociWarningStore::GetWarning(int64_t id) {
   std::optional<Warning> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long wid = id;
@@ -195,8 +229,8 @@ absl::StatusOr<std::optional<Warning>> WarningStore::GetWarning(int64_t id) {
   return out;
 }
 
-absl::StatusOr<bool> WarningStore::Acknowledge(int64_t id, int64_t account_id, int64_t now,
-                                               const audit::InTransaction& also) {
+absl::StatusOr<bool> SociWarningStore::Acknowledge(int64_t id, int64_t account_id, int64_t now,
+                                                   const audit::InTransaction& also) {
   bool changed = false;
   XQ_RETURN_IF_ERROR(db_.InTransaction([&](soci::session& s) {
     long long wid = id, acc = account_id, at = now;
@@ -210,9 +244,9 @@ absl::StatusOr<bool> WarningStore::Acknowledge(int64_t id, int64_t account_id, i
   return changed;
 }
 
-absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUps(const std::vector<std::string>& scope_paths,
-                                                                  std::string_view state,
-                                                                  std::optional<int64_t> due_before, int limit) {
+absl::StatusOr<std::vector<FollowUp>> SociWarningStore::ListFollowUps(const std::vector<std::string>& scope_paths,
+                                                                      std::string_view state,
+                                                                      std::optional<int64_t> due_before, int limit) {
   std::vector<FollowUp> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string sql = std::string(kFollowUpSelect) + "WHERE " + db::PathScopeClause("f.unit_path", scope_paths);
@@ -227,8 +261,8 @@ absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUps(const std::vec
   return out;
 }
 
-absl::StatusOr<int64_t> WarningStore::CountFollowUps(const std::vector<std::string>& scope_paths,
-                                                     std::string_view state, std::optional<int64_t> due_before) {
+absl::StatusOr<int64_t> SociWarningStore::CountFollowUps(const std::vector<std::string>& scope_paths,
+                                                         std::string_view state, std::optional<int64_t> due_before) {
   long long n = 0;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string st(state.empty() ? "%" : std::string(state));
@@ -241,10 +275,10 @@ absl::StatusOr<int64_t> WarningStore::CountFollowUps(const std::vector<std::stri
   return n;
 }
 
-absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUpsAfter(const std::vector<std::string>& scope_paths,
-                                                                       std::string_view state,
-                                                                       std::optional<int64_t> due_before,
-                                                                       int64_t due_at, int64_t id, int limit) {
+absl::StatusOr<std::vector<FollowUp>> SociWarningStore::ListFollowUpsAfter(const std::vector<std::string>& scope_paths,
+                                                                           std::string_view state,
+                                                                           std::optional<int64_t> due_before,
+                                                                           int64_t due_at, int64_t id, int limit) {
   std::vector<FollowUp> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     std::string sql = std::string(kFollowUpSelect) + "WHERE " + db::PathScopeClause("f.unit_path", scope_paths);
@@ -260,7 +294,7 @@ absl::StatusOr<std::vector<FollowUp>> WarningStore::ListFollowUpsAfter(const std
   return out;
 }
 
-absl::StatusOr<std::optional<FollowUp>> WarningStore::GetFollowUp(int64_t id) {
+absl::StatusOr<std::optional<FollowUp>> SociWarningStore::GetFollowUp(int64_t id) {
   std::optional<FollowUp> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long fid = id;
@@ -271,9 +305,10 @@ absl::StatusOr<std::optional<FollowUp>> WarningStore::GetFollowUp(int64_t id) {
   return out;
 }
 
-absl::Status WarningStore::RecordInterview(const FollowUp& f, int64_t interview_id, std::string_view outcome, int level,
-                                           std::string_view guidance, std::string_view notes, int64_t interviewer,
-                                           int64_t now, int64_t expires_at, const audit::InTransaction& also) {
+absl::Status SociWarningStore::RecordInterview(const FollowUp& f, int64_t interview_id, std::string_view outcome,
+                                               int level, std::string_view guidance, std::string_view notes,
+                                               int64_t interviewer, int64_t now, int64_t expires_at,
+                                               const audit::InTransaction& also) {
   return db_.InTransaction([&](soci::session& s) {
     long long fid = f.id, iid = interview_id, school = f.school_id, student = f.student_id, by = interviewer, at = now,
               exp = expires_at;
@@ -298,8 +333,8 @@ absl::Status WarningStore::RecordInterview(const FollowUp& f, int64_t interview_
   });
 }
 
-absl::StatusOr<std::vector<AttentionLevel>> WarningStore::ListLevels(const std::vector<std::string>& scope_paths,
-                                                                     int64_t now) {
+absl::StatusOr<std::vector<AttentionLevel>> SociWarningStore::ListLevels(const std::vector<std::string>& scope_paths,
+                                                                         int64_t now) {
   std::vector<AttentionLevel> out;
   XQ_RETURN_IF_ERROR(db_.Run([&](soci::session& s) {
     long long at = now;
@@ -328,5 +363,7 @@ absl::StatusOr<std::vector<AttentionLevel>> WarningStore::ListLevels(const std::
   }));
   return out;
 }
+
+std::unique_ptr<WarningStore> NewSociWarningStore(db::Database& db) { return std::make_unique<SociWarningStore>(db); }
 
 }  // namespace xq::warning

@@ -161,6 +161,54 @@ TEST_P(ContractTest, APeriodicJobRunsOncePerPeriod) {
   }
 }
 
+// A database from before jobs/078 and warning/078: its pending escalation
+// jobs keep working under the new keys (deadline first) and every other
+// job keeps its key, its state and its due time.
+TEST_P(ContractTest, EscalationJobsScheduledBeforeTheDeadlineFirstKeysAreRekeyed) {
+  ASSERT_TRUE(Db().InTransaction([](soci::session& s) {
+                    // As the two migrations found it (they run again below).
+                    s << "DELETE FROM applied_migrations WHERE version = 78 AND module IN ('jobs', 'warning')";
+                    s << "INSERT INTO jobs (kind, job_key, school_id, due_at, state, created_at, updated_at) VALUES "
+                         "('warning.ack_due', '300123:class:1788003600000000', 7, 1788003600000000, 'pending', 1, "
+                         "1), ('warning.action_due', '300124:psych_centre:1788086400000000', 7, 1788090000000000, "
+                         "'pending', 1, 1), ('warning.ack_due', '300125:grade:1788000000000000', 7, "
+                         "1788000000000000, 'done', 1, 1), ('test.other', 'a:b:c', 0, 5, 'pending', 1, 1), "
+                         "('warning.ack_due', 'oddkey', 0, 6, 'pending', 1, 1)";
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(db::Migrate(Db()).ok());
+  std::map<std::string, std::string> keys;
+  ASSERT_TRUE(Db().Run([&](soci::session& s) {
+                    soci::rowset<soci::row> rows =
+                        (s.prepare << "SELECT kind, job_key, state, due_at FROM jobs ORDER BY kind, job_key");
+                    for (const auto& r : rows)
+                      keys[r.get<std::string>(0) + " " + r.get<std::string>(1)] =
+                          r.get<std::string>(2) + " " + std::to_string(r.get<long long>(3));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  const std::map<std::string, std::string> want = {
+      {"warning.ack_due 1788003600000000:300123:class", "pending 1788003600000000"},
+      {"warning.action_due 1788086400000000:300124:psych_centre", "pending 1788090000000000"},
+      {"warning.ack_due 1788000000000000:300125:grade", "done 1788000000000000"},
+      {"test.other a:b:c", "pending 5"},
+      {"warning.ack_due oddkey", "pending 6"}};
+  EXPECT_EQ(keys, want);
+  // Still one job per kind and key.
+  auto again = jobs::GetJob(Db(), "warning.ack_due", "1788003600000000:300123:class").value();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->job.school_id, 7);
+  ASSERT_TRUE(Db().InTransaction([](soci::session& s) -> absl::Status {
+                    auto fresh = jobs::ScheduleIn(
+                        s, {.kind = "warning.ack_due", .key = "1788003600000000:300123:class", .due_at = 1}, 2);
+                    if (!fresh.ok()) return fresh.status();
+                    EXPECT_FALSE(*fresh);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
 // Two servers' dispatchers read the same outbox: each event's effect
 // happens once.
 TEST_P(ContractTest, TwoServersHandleEachEventOnce) {

@@ -167,7 +167,8 @@ TEST_P(ContractTest, ScreeningCampaignsConsentDraftsAndGroupCommit) {
   }
 
   // The warning and follow-up are raised from the submissions log, once.
-  warning::WarningStore ws(Db());
+  auto ws_store = warning::NewSociWarningStore(Db());
+  warning::WarningStore& ws = *ws_store;
   EXPECT_TRUE(ws.ListWarnings({"/1/2/"}, "", 50).value().empty()) << "the writer writes no warning";
   for (int i = 0; i < 2; ++i) {
     audit::AuditLog audit(Db(), SystemClock::Instance());
