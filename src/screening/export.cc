@@ -160,20 +160,23 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
   Str(cover, 6, 1, watermark);
 
   if (identified) {
-    XQ_ASSIGN_OR_RETURN(auto res, Results(p, campaign_id, q.unit_id));
+    XQ_ASSIGN_OR_RETURN(std::vector<ResultRow> res, Results(p, campaign_id, q.unit_id));
     // One sheet per scale (in the campaign's order), named after it; one
     // column per score and per band, the class beside the name; no codes
     // and no JSON in cells.
     std::set<std::string> used = {"说明"};
+    static const ResultLabels kUnlabelled;
+    auto labels = [](const ResultRow& row) -> const ResultLabels& { return row.labels ? *row.labels : kUnlabelled; };
     for (const auto& scale : c.scales) {
-      std::vector<const Json*> rows;
-      for (const auto& row : res["items"])
-        if (row["instrument_id"] == scale.instrument_id) rows.push_back(&row);
+      std::vector<const ResultRow*> rows;
+      for (const auto& row : res)
+        if (row.submission.instrument_id == scale.instrument_id) rows.push_back(&row);
       std::string title = scale.instrument_id;
-      if (!rows.empty())
-        title = rows.front()->value("instrument_title", title);
-      else if (const auto* e = instruments::BundledDefinitions().Find(scale.instrument_id, scale.version))
+      if (!rows.empty()) {
+        if (rows.front()->labels) title = rows.front()->labels->instrument_title;
+      } else if (const auto* e = instruments::BundledDefinitions().Find(scale.instrument_id, scale.version)) {
         title = e->definition.title.count("zh-CN") ? e->definition.title.at("zh-CN") : title;
+      }
       lxw_worksheet* ws = book.Sheet(SheetName(title, used).c_str(), watermark);
       // Columns: score values and band labels as they occur.
       struct Col {
@@ -186,16 +189,14 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
         return std::any_of(cols.begin(), cols.end(), [&](const Col& x) { return x.id == id && x.band == band; });
       };
       std::vector<std::pair<std::string, std::string>> class_cols;  // id, label
-      for (const Json* row : rows) {
-        for (const auto& sc : (*row)["score_list"]) {
-          const std::string id = sc.value("id", ""), label = sc.value("label", id);
-          if (sc.contains("value") && !has(id, false)) cols.push_back({id, false, label});
-          if (sc.contains("band_label") && !has(id, true)) cols.push_back({id, true, label + "分段"});
+      for (const ResultRow* row : rows) {
+        for (const auto& sc : labels(*row).score_list) {
+          if (sc.value && !has(sc.id, false)) cols.push_back({sc.id, false, sc.label});
+          if (sc.band_label && !has(sc.id, true)) cols.push_back({sc.id, true, sc.label + "分段"});
         }
-        for (const auto& cl : (*row)["class_list"]) {
-          const std::string id = cl.value("id", "");
-          if (std::none_of(class_cols.begin(), class_cols.end(), [&](const auto& x) { return x.first == id; }))
-            class_cols.emplace_back(id, cl.value("label", id));
+        for (const auto& cl : labels(*row).class_list) {
+          if (std::none_of(class_cols.begin(), class_cols.end(), [&](const auto& x) { return x.first == cl.id; }))
+            class_cols.emplace_back(cl.id, cl.label);
         }
       }
       std::vector<std::string> head = {"学号", "姓名", "班级"};
@@ -204,42 +205,45 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
       for (const char* h : {"关键条目", "有效", "作答提示", "需跟进", "来源", "提交时间"}) head.push_back(h);
       for (size_t i = 0; i < head.size(); ++i) Str(ws, 0, static_cast<int>(i), head[i]);
       int r = 1;
-      for (const Json* rowp : rows) {
-        const Json& row = *rowp;
+      for (const ResultRow* rowp : rows) {
+        const ResultRow& row = *rowp;
+        const Submission& x = row.submission;
+        const ResultLabels& l = labels(row);
         int col = 0;
-        Str(ws, r, col++, row.value("student_no", ""));
-        Str(ws, r, col++, row.value("student_name", ""));
-        Str(ws, r, col++, row.value("class_name", ""));
+        Str(ws, r, col++, x.student_no);
+        Str(ws, r, col++, x.student_name);
+        Str(ws, r, col++, row.class_name);
         for (const auto& cdef : cols) {
-          const Json* hit = nullptr;
-          for (const auto& sc : row["score_list"])
-            if (sc.value("id", "") == cdef.id) hit = &sc;
-          if (hit && !cdef.band && hit->contains("value") && (*hit)["value"].is_number()) {
-            Num(ws, r, col, (*hit)["value"].get<double>());
+          const ScoreLine* hit = nullptr;
+          for (const auto& sc : l.score_list)
+            if (sc.id == cdef.id) hit = &sc;
+          if (hit && !cdef.band && hit->value && hit->value->is_number()) {
+            Num(ws, r, col, hit->value->get<double>());
           } else if (hit && cdef.band) {
-            Str(ws, r, col, hit->value("band_label", ""));
+            Str(ws, r, col, hit->band_label.value_or(""));
           }
           ++col;
         }
         for (const auto& cl : class_cols) {
-          for (const auto& x : row["class_list"])
-            if (x.value("id", "") == cl.first) Str(ws, r, col, x.value("level_label", ""));
+          for (const auto& cx : l.class_list)
+            if (cx.id == cl.first) Str(ws, r, col, cx.level_label.value_or(""));
           ++col;
         }
         std::string critical;
-        for (const auto& hit : row["critical"]) {
-          std::string one = hit.value("label", "");
-          if (hit.contains("item_text")) one += "（" + hit.value("item_text", "") + "）";
+        for (size_t i = 0; i < row.result.critical.size(); ++i) {
+          const CriticalLabel hit = i < l.critical.size() ? l.critical[i] : CriticalLabel{};
+          std::string one = hit.label.value_or("");
+          if (hit.item_text) one += "（" + *hit.item_text + "）";
           critical += (critical.empty() ? "" : "；") + one;
         }
         std::string flags;
-        for (const auto& f : row["flag_labels"]) flags += (flags.empty() ? "" : "；") + f.get<std::string>();
+        for (const auto& f : l.flag_labels) flags += (flags.empty() ? "" : "；") + f;
         Str(ws, r, col++, critical);
-        Str(ws, r, col++, row["valid"].get<bool>() ? "是" : "否");
+        Str(ws, r, col++, x.valid ? "是" : "否");
         Str(ws, r, col++, flags);
-        Str(ws, r, col++, row["positive"].get<bool>() ? "是" : "否");
-        Str(ws, r, col++, row.value("source", "") == "paper" ? "纸质" : "线上");
-        Str(ws, r, col++, row.value("submitted_at", ""));
+        Str(ws, r, col++, x.positive ? "是" : "否");
+        Str(ws, r, col++, x.source == "paper" ? "纸质" : "线上");
+        Str(ws, r, col++, FormatRfc3339(x.submitted_at));
         ++r;
       }
     }

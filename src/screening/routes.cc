@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "policy/neutral_words.h"
 #include "screening/json.h"
+#include "screening/report_json.h"
 
 namespace xq::screening {
 namespace {
@@ -304,7 +305,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   router.Add("GET", "/api/v1/campaigns/{id}/progress", [&svc](Request& req) {
     auto cu = ParseCampaignUnit(req);
     if (!cu.ok()) return Response::Error(cu.status());
-    return Reply(svc.Progress(*req.principal, cu->campaign_id, cu->unit_id));
+    return Reply(svc.Progress(*req.principal, cu->campaign_id, cu->unit_id), ProgressToJson);
   });
 
   router.Add("GET", "/api/v1/campaigns/{id}/non-respondents", [&svc](Request& req) {
@@ -333,7 +334,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (!id.ok()) return Response::Error(id.status());
     auto q = ParseResultsQuery(req);
     if (!q.ok()) return Response::Error(q.status());
-    return Reply(svc.ResultsPage(*req.principal, *id, *q));
+    return Reply(svc.ResultsPage(*req.principal, *id, *q), ResultsPageToJson);
   });
 
   router.Add("GET", "/api/v1/settings/suppression", [&svc](Request& req) {
@@ -403,7 +404,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
     auto id = PathId(req);
     if (!id.ok()) return Response::Error(id.status());
-    return Reply(svc.StudentHistory(*req.principal, *id));
+    return Reply(svc.StudentHistory(*req.principal, *id), StudentHistoryToJson);
   });
 
   router.Add("GET", "/api/v1/assignments", [&svc](Request& req) {

@@ -46,8 +46,8 @@ int64_t ChildOf(std::string_view root, std::string_view path) {
 
 // ---------------------------------------------------------------- progress
 
-absl::StatusOr<Json> ScreeningService::Progress(const policy::Principal& p, int64_t campaign_id,
-                                                std::optional<int64_t> unit_id) {
+absl::StatusOr<ProgressReport> ScreeningService::Progress(const policy::Principal& p, int64_t campaign_id,
+                                                          std::optional<int64_t> unit_id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kWorkRecords);
   UnitInfo root;
@@ -98,29 +98,10 @@ absl::StatusOr<Json> ScreeningService::Progress(const policy::Principal& p, int6
       add(children[child], r);
     }
   }
-  auto tally_json = [](const Tally& t) {
-    const int64_t expected = t.students - t.declined;
-    return Json{{"students", t.students},
-                {"completed", t.completed},
-                {"declined", t.declined},
-                {"awaiting_consent", t.awaiting_consent},
-                {"pending", t.students - t.completed - t.declined - t.awaiting_consent},
-                {"rate", expected > 0 ? static_cast<double>(t.completed) / static_cast<double>(expected) : 0.0}};
-  };
   XQ_ASSIGN_OR_RETURN(auto units, store_.GetUnits(order));
   SortUnitsForDisplay(units);  // 七年级 八年级 九年级, not in path order
-  Json kids = Json::array();
-  for (const auto& u : units) {
-    Json j = tally_json(children[u.id]);
-    j["unit_id"] = IdToString(u.id);
-    j["name"] = u.name;
-    j["kind"] = u.kind;
-    kids.push_back(std::move(j));
-  }
-  Json out = tally_json(total);
-  out["campaign_id"] = IdToString(campaign_id);
-  out["unit"] = {{"id", IdToString(root.id)}, {"name", root.name}, {"kind", root.kind}};
-  out["children"] = kids;
+  ProgressReport out{.campaign_id = campaign_id, .unit = {root.id, root.name, root.kind}, .totals = total};
+  for (const auto& u : units) out.children.push_back({{u.id, u.name, u.kind}, children[u.id]});
   return out;
 }
 
@@ -207,30 +188,21 @@ absl::StatusOr<ReminderOutcome> ScreeningService::Remind(const policy::Principal
 
 namespace {
 
-Json ResultRow(const Submission& x) {
+ResultRow RowOf(const Submission& x) {
   auto result = ParseJson(x.result);
-  Json r = result.ok() ? *result : Json::object();
-  Json j = {{"submission_id", IdToString(x.id)},
-            {"student_id", IdToString(x.student_id)},
-            {"student_name", x.student_name},
-            {"student_no", x.student_no},
-            {"class_id", IdToString(LastIdOf(x.unit_path))},
-            {"instrument_id", x.instrument_id},
-            {"version", x.version},
-            {"scores", r.value("scores", Json::object())},
-            {"bands", r.value("bands", Json::object())},
-            {"classes", r.value("classes", Json::object())},
-            {"critical", r.value("critical", Json::array())},
-            {"valid", x.valid},
-            {"flags", r.value("flags", Json::array())},
-            {"positive", x.positive},
-            {"source", x.source},
-            {"submitted_at", FormatRfc3339(x.submitted_at)},
-            {"unit_path", x.unit_path}};  // replaced by class_name (FillClassNames)
+  const Json r = result.ok() && result->is_object() ? *result : Json::object();
+  ResultRow row{.submission = x, .class_id = LastIdOf(x.unit_path)};
+  row.submission.answers.clear();  // read again only for a student's history
+  row.submission.result.clear();
+  row.result.scores = r.value("scores", Json::object());
+  row.result.bands = r.value("bands", Json::object());
+  row.result.classes = r.value("classes", Json::object());
+  row.result.critical = r.value("critical", Json::array());
+  row.result.flags = r.value("flags", Json::array());
   // The norm set that classified the result (stored inside the result).
-  if (r.contains("norm_set")) j["norm_set"] = r["norm_set"];
-  AddResultLabels(j, x);
-  return j;
+  if (r.contains("norm_set")) row.result.norm_set = r["norm_set"];
+  row.labels = LabelResult(x, row.result);
+  return row;
 }
 
 std::string StudentIds(const std::vector<Submission>& xs) {
@@ -247,8 +219,8 @@ std::string StudentIds(const std::vector<Submission>& xs) {
 
 }  // namespace
 
-absl::StatusOr<Json> ScreeningService::Results(const policy::Principal& p, int64_t campaign_id,
-                                               std::optional<int64_t> unit_id) {
+absl::StatusOr<std::vector<ResultRow>> ScreeningService::Results(const policy::Principal& p, int64_t campaign_id,
+                                                                 std::optional<int64_t> unit_id) {
   XQ_ASSIGN_OR_RETURN(auto c, VisibleCampaign(p, campaign_id));
   auto scopes = ScopesFor(p.actor, Action::kRead, DataClass::kResults, {Role::kPsychStaff});
   if (scopes.empty()) {
@@ -263,17 +235,18 @@ absl::StatusOr<Json> ScreeningService::Results(const policy::Principal& p, int64
     paths = {u->path};
   }
   XQ_ASSIGN_OR_RETURN(auto subs, store_.SubmissionsOf(campaign_id, paths));
-  Json items = Json::array();
-  for (const auto& x : subs) items.push_back(ResultRow(x));
+  std::vector<ResultRow> items;
+  items.reserve(subs.size());
+  for (const auto& x : subs) items.push_back(RowOf(x));
   XQ_RETURN_IF_ERROR(FillClassNames(items));
   if (!subs.empty())
     XQ_RETURN_IF_ERROR(Audit(&p, "read", "screening_results", IdToString(campaign_id),
                              subs.size() == 1 ? subs[0].student_id : 0, "ok",
                              fmt::format("{{\"rows\":{},\"students\":\"{}\"}}", subs.size(), StudentIds(subs))));
-  return Json{{"items", items}, {"next", nullptr}, {"total", items.size()}};
+  return items;
 }
 
-absl::StatusOr<Json> ScreeningService::StudentHistory(const policy::Principal& p, int64_t student_id) {
+absl::StatusOr<StudentHistoryView> ScreeningService::StudentHistory(const policy::Principal& p, int64_t student_id) {
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(student_id));
   if (!s) return NotFound("student not found");
   auto d = policy::Decide(p.actor, Action::kRead, StudentRes(DataClass::kResults, student_id, s->unit_path));
@@ -287,23 +260,25 @@ absl::StatusOr<Json> ScreeningService::StudentHistory(const policy::Principal& p
   auto raw = StudentRes(DataClass::kRawAnswers, student_id, s->unit_path);
   raw.submitted = true;
   const bool answers = policy::Decide(p.actor, Action::kRead, raw).allowed;
-  Json items = Json::array();
-  for (const auto& x : subs) {
-    Json j = ResultRow(x);
-    j["campaign_id"] = IdToString(x.campaign_id);
+  std::vector<ResultRow> rows;
+  rows.reserve(subs.size());
+  for (const auto& x : subs) rows.push_back(RowOf(x));
+  XQ_RETURN_IF_ERROR(FillClassNames(rows));
+  StudentHistoryView out{.student_id = student_id, .student_name = s->name};
+  for (size_t i = 0; i < subs.size(); ++i) {
+    StudentHistoryView::Entry e{.row = std::move(rows[i])};
     if (answers) {
-      auto a = ParseJson(x.answers);
+      auto a = ParseJson(subs[i].answers);
       if (a.ok()) {
-        j["answers"] = *a;
-        j["answer_list"] = ItemAnswerLabels(x, *a);
+        e.answer_list = ItemAnswerLabels(subs[i], *a);
+        e.answers = std::move(*a);
       }
     }
-    items.push_back(std::move(j));
+    out.items.push_back(std::move(e));
   }
-  XQ_RETURN_IF_ERROR(FillClassNames(items));
   XQ_RETURN_IF_ERROR(Audit(&p, "read", "screening_history", IdToString(student_id), student_id, "ok",
                            fmt::format("{{\"rows\":{}}}", subs.size())));
-  return Json{{"student_id", IdToString(student_id)}, {"student_name", s->name}, {"items", items}};
+  return out;
 }
 
 // ---------------------------------------------------------------- aggregates

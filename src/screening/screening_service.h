@@ -40,6 +40,7 @@
 #include "screening/campaign_tallies.h"
 #include "screening/context_cache.h"
 #include "screening/model.h"
+#include "screening/report_models.h"
 #include "screening/screening_store.h"
 #include "screening/submission_writer.h"
 
@@ -178,21 +179,24 @@ class ScreeningService {
   void SubmitAsync(const policy::Principal& p, int64_t id, const SubmitInput& in, SubmitDone done);
 
   // --- progress (D8) and names of non-respondents (D1)
-  absl::StatusOr<Json> Progress(const policy::Principal& p, int64_t campaign_id, std::optional<int64_t> unit_id);
+  absl::StatusOr<ProgressReport> Progress(const policy::Principal& p, int64_t campaign_id,
+                                          std::optional<int64_t> unit_id);
   absl::StatusOr<std::vector<NonRespondent>> NonRespondents(const policy::Principal& p, int64_t campaign_id,
                                                             int64_t unit_id);
   absl::StatusOr<ReminderOutcome> Remind(const policy::Principal& p, int64_t campaign_id, int64_t unit_id);
 
   // --- results (D3) and aggregates (D7)
-  absl::StatusOr<Json> Results(const policy::Principal& p, int64_t campaign_id, std::optional<int64_t> unit_id);
-  absl::StatusOr<Json> StudentHistory(const policy::Principal& p, int64_t student_id);
+  // Every labelled row of the campaign in the caller's scope (or the unit).
+  absl::StatusOr<std::vector<ResultRow>> Results(const policy::Principal& p, int64_t campaign_id,
+                                                 std::optional<int64_t> unit_id);
+  absl::StatusOr<StudentHistoryView> StudentHistory(const policy::Principal& p, int64_t student_id);
   absl::StatusOr<Json> Aggregates(const policy::Principal& p, int64_t campaign_id, const AggregateQuery& q);
   // kind: "aggregates" | "results"
   absl::StatusOr<Export> ExportXlsx(const policy::Principal& p, int64_t campaign_id, std::string_view kind,
                                     std::string_view reason, const AggregateQuery& q);
 
   // Results with labels, filtered by class and band, ordered and paged.
-  absl::StatusOr<Json> ResultsPage(const policy::Principal& p, int64_t campaign_id, const ResultsQuery& q);
+  absl::StatusOr<ResultsPageView> ResultsPage(const policy::Principal& p, int64_t campaign_id, const ResultsQuery& q);
   // The city's suppression k: read by those who read aggregates, changed
   // by the city admin only (audited). Both return the city's k.
   absl::StatusOr<int> SuppressionSetting(const policy::Principal& p);
@@ -241,8 +245,8 @@ class ScreeningService {
   absl::Status DecorateCampaigns(const policy::Principal& p, std::vector<Campaign>& cs);
   // The k of the city holding path.
   absl::StatusOr<int> CityK(std::string_view path);
-  // Replaces each row's unit_path by class_name ("七年级1班").
-  absl::Status FillClassNames(Json& items);
+  // Names each row's class from its unit path ("七年级1班").
+  absl::Status FillClassNames(std::vector<ResultRow>& rows);
   // Conflict (field name) when the owner unit has a campaign of that name.
   absl::Status CheckCampaignName(const Campaign& c, bool confirmed);
   absl::Status Audit(const policy::Principal* p, std::string action, std::string object_type, std::string object_id,
@@ -262,12 +266,12 @@ class ScreeningService {
   CampaignTallies tallies_;
 };
 
-// Chinese labels of a result row (ResultRow JSON): the scale's title,
-// scores with their bands' labels, classes, critical items with the item's
-// text and validity flags; band_rank orders rows by severity.
-void AddResultLabels(Json& row, const Submission& x);
+// Chinese labels of a parsed result: the scale's title, scores with their
+// bands' labels, classes, critical items with the item's text and validity
+// flags; none when the scale is not bundled.
+std::optional<ResultLabels> LabelResult(const Submission& x, const ParsedResult& r);
 // Item text and the chosen option's text of each answered item.
-Json ItemAnswerLabels(const Submission& x, const Json& answers);
+std::vector<AnswerLine> ItemAnswerLabels(const Submission& x, const Json& answers);
 // Units as staff list them: grades by grade year, then by name with
 // numbers in numeric order (2班 before 10班).
 void SortUnitsForDisplay(std::vector<UnitInfo>& units);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "core/ids.h"
 #include "core/status.h"
@@ -109,75 +110,74 @@ void SortUnitsForDisplay(std::vector<UnitInfo>& units) {
   });
 }
 
-void AddResultLabels(Json& j, const Submission& x) {
+std::optional<ResultLabels> LabelResult(const Submission& x, const ParsedResult& r) {
   const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
-  if (!e) return;
+  if (!e) return std::nullopt;
   const auto& d = e->definition;
-  j["instrument_title"] = TextOf(d.title);
+  ResultLabels out;
+  out.instrument_title = TextOf(d.title);
   // Scores in the definition's order, each with its primary band; further
   // band sets of a score follow it.
-  Json list = Json::array();
-  const Json scores = j.value("scores", Json::object());
-  const Json bands = j.value("bands", Json::object());
-  int rank = -1;
+  const Json& scores = r.scores;
+  const Json& bands = r.bands;
   for (const auto& s : d.scores) {
     if (!s.report) continue;
-    Json entry = {{"id", s.id}, {"label", TextOf(s.label)}};
-    if (scores.contains(s.id)) entry["value"] = scores[s.id];
-    if (bands.contains(s.id) && bands[s.id].is_object()) {
+    ScoreLine entry{.id = s.id, .label = TextOf(s.label)};
+    if (scores.is_object() && scores.contains(s.id)) entry.value = scores[s.id];
+    if (bands.is_object() && bands.contains(s.id) && bands[s.id].is_object()) {
       const std::string id = bands[s.id].value("id", "");
-      entry["band_id"] = id;
-      if (const auto* b = FindBand(d, s.id, id)) entry["band_label"] = TextOf(b->label);
-      rank = std::max(rank, bands[s.id].value("index", -1));
+      entry.band_id = id;
+      if (const auto* b = FindBand(d, s.id, id)) entry.band_label = TextOf(b->label);
+      out.band_rank = std::max(out.band_rank, bands[s.id].value("index", -1));
     }
-    list.push_back(std::move(entry));
+    out.score_list.push_back(std::move(entry));
+    if (!bands.is_object()) continue;
     for (const auto& [name, band] : bands.items()) {
       if (!name.starts_with(s.id + ".") || !band.is_object()) continue;
-      Json more = {{"id", name}, {"label", BandSetLabel(d, name)}, {"band_id", band.value("id", "")}};
-      if (const auto* b = FindBand(d, name, band.value("id", ""))) more["band_label"] = TextOf(b->label);
-      list.push_back(std::move(more));
+      ScoreLine more{.id = name, .label = BandSetLabel(d, name), .band_id = band.value("id", "")};
+      if (const auto* b = FindBand(d, name, band.value("id", ""))) more.band_label = TextOf(b->label);
+      out.score_list.push_back(std::move(more));
     }
   }
-  j["score_list"] = list;
-  j["band_rank"] = rank;
-  Json classes = Json::array();
-  for (const auto& [id, level] : j.value("classes", Json::object()).items()) {
-    for (const auto& c : d.classes) {
-      if (c.id != id || !level.is_object()) continue;
-      Json entry = {{"id", id}, {"label", TextOf(c.label)}, {"level_id", level.value("id", "")}};
-      for (const auto& l : c.levels)
-        if (l.id == level.value("id", "")) entry["level_label"] = TextOf(l.label);
-      classes.push_back(std::move(entry));
-    }
-  }
-  j["class_list"] = classes;
-  if (j.contains("critical") && j["critical"].is_array()) {
-    for (auto& hit : j["critical"]) {
-      const std::string id = hit.value("id", "");
-      for (const auto& c : d.critical) {
-        if (c.id != id) continue;
-        hit["label"] = TextOf(c.label);
-        for (const auto& item : d.items)
-          if (item.id == c.item) hit["item_text"] = TextOf(item.text);
+  if (r.classes.is_object())
+    for (const auto& [id, level] : r.classes.items()) {
+      for (const auto& c : d.classes) {
+        if (c.id != id || !level.is_object()) continue;
+        ClassLine entry{.id = id, .label = TextOf(c.label), .level_id = level.value("id", "")};
+        for (const auto& l : c.levels)
+          if (l.id == entry.level_id) entry.level_label = TextOf(l.label);
+        out.class_list.push_back(std::move(entry));
       }
     }
+  if (r.critical.is_array()) {
+    for (const auto& hit : r.critical) {
+      CriticalLabel labels;
+      const std::string id = hit.is_object() ? hit.value("id", "") : "";
+      for (const auto& c : d.critical) {
+        if (c.id != id) continue;
+        labels.label = TextOf(c.label);
+        for (const auto& item : d.items)
+          if (item.id == c.item) labels.item_text = TextOf(item.text);
+      }
+      out.critical.push_back(std::move(labels));
+    }
   }
-  Json flags = Json::array();
-  for (const auto& f : j.value("flags", Json::array())) {
-    if (!f.is_string()) continue;
-    const std::string id = f.get<std::string>();
-    std::string label = id;
-    for (const auto& v : d.validity)
-      if (v.id == id) label = TextOf(v.label);
-    if (id.starts_with("insufficient:")) label = BandSetLabel(d, id.substr(13)) + "：作答不足";
-    flags.push_back(label);
-  }
-  j["flag_labels"] = flags;
+  if (r.flags.is_array())
+    for (const auto& f : r.flags) {
+      if (!f.is_string()) continue;
+      const std::string id = f.get<std::string>();
+      std::string label = id;
+      for (const auto& v : d.validity)
+        if (v.id == id) label = TextOf(v.label);
+      if (id.starts_with("insufficient:")) label = BandSetLabel(d, id.substr(13)) + "：作答不足";
+      out.flag_labels.push_back(std::move(label));
+    }
+  return out;
 }
 
-Json ItemAnswerLabels(const Submission& x, const Json& answers) {
+std::vector<AnswerLine> ItemAnswerLabels(const Submission& x, const Json& answers) {
   const auto* e = instruments::BundledDefinitions().Find(x.instrument_id, x.version);
-  Json out = Json::array();
+  std::vector<AnswerLine> out;
   if (!e || !answers.is_object()) return out;
   for (const auto& item : e->definition.items) {
     if (!answers.contains(item.id)) continue;
@@ -194,7 +194,7 @@ Json ItemAnswerLabels(const Submission& x, const Json& answers) {
       for (const auto& c : a)
         if (c.is_string()) text += (text.empty() ? "" : "；") + option(c.get<std::string>());
     }
-    out.push_back({{"id", item.id}, {"text", TextOf(item.text)}, {"answer", text}});
+    out.push_back({item.id, TextOf(item.text), std::move(text)});
   }
   return out;
 }
@@ -250,8 +250,8 @@ absl::StatusOr<int> ScreeningService::SetSuppressionSetting(const policy::Princi
   return k;
 }
 
-absl::StatusOr<Json> ScreeningService::ResultsPage(const policy::Principal& p, int64_t campaign_id,
-                                                   const ResultsQuery& q) {
+absl::StatusOr<ResultsPageView> ScreeningService::ResultsPage(const policy::Principal& p, int64_t campaign_id,
+                                                              const ResultsQuery& q) {
   static const std::set<std::string> kSorts = {"class", "-class",       "band",          "-band", "name",
                                                "-name", "submitted_at", "-submitted_at", ""};
   if (!kSorts.count(q.sort))
@@ -264,76 +264,79 @@ absl::StatusOr<Json> ScreeningService::ResultsPage(const policy::Principal& p, i
     offset = *v;
   }
   std::optional<int64_t> unit = q.class_id ? q.class_id : q.unit_id;
-  XQ_ASSIGN_OR_RETURN(Json all, Results(p, campaign_id, unit));
-  std::vector<Json> rows;
-  for (auto& row : all["items"]) rows.push_back(std::move(row));
+  XQ_ASSIGN_OR_RETURN(std::vector<ResultRow> rows, Results(p, campaign_id, unit));
+  auto score_list = [](const ResultRow& r) -> const std::vector<ScoreLine>& {
+    static const std::vector<ScoreLine> kNone;
+    return r.labels ? r.labels->score_list : kNone;
+  };
   // Facets before filtering by band: the bands and classes present.
   std::map<std::string, std::string> band_facets;
   std::map<std::string, std::string> class_facets;
   for (const auto& r : rows) {
-    class_facets[r.value("class_id", "")] = r.value("class_name", "");
-    for (const auto& s : r.value("score_list", Json::array()))
-      if (s.contains("band_label") && s["id"].get<std::string>().find('.') == std::string::npos)
-        band_facets[s.value("band_id", "")] = s.value("band_label", "");
+    class_facets[IdToString(r.class_id)] = r.class_name;
+    for (const auto& s : score_list(r))
+      if (s.band_label && s.id.find('.') == std::string::npos) band_facets[s.band_id.value_or("")] = *s.band_label;
   }
   if (!q.band.empty()) {
-    std::erase_if(rows, [&](const Json& r) {
-      if (q.band == "positive") return !r.value("positive", false);
-      if (q.band == "critical") return r.value("critical", Json::array()).empty();
-      for (const auto& s : r.value("score_list", Json::array()))
-        if (s.value("band_id", "") == q.band) return false;
+    std::erase_if(rows, [&](const ResultRow& r) {
+      if (q.band == "positive") return !r.submission.positive;
+      if (q.band == "critical") return r.result.critical.empty();
+      for (const auto& s : score_list(r))
+        if (s.band_id == q.band) return false;
       return true;
     });
   }
   const bool desc = !q.sort.empty() && q.sort[0] == '-';
   const std::string key = desc ? q.sort.substr(1) : q.sort;
-  auto base = [](const Json& r) {
-    return std::make_tuple(r.value("class_name", ""), r.value("student_no", ""), r.value("instrument_id", ""));
+  auto base = [](const ResultRow& r) {
+    return std::tie(r.class_name, r.submission.student_no, r.submission.instrument_id);
   };
-  auto cmp = [&](const Json& a, const Json& b) {
+  auto rank = [](const ResultRow& r) { return r.labels ? r.labels->band_rank : -1; };
+  // Times as the API shows them: to the second.
+  auto second = [](const ResultRow& r) { return r.submission.submitted_at / 1'000'000; };
+  auto cmp = [&](const ResultRow& a, const ResultRow& b) {
     if (key == "band") {
-      const int ra = a.value("band_rank", -1), rb = b.value("band_rank", -1);
+      const int ra = rank(a), rb = rank(b);
       if (ra != rb) return desc ? ra > rb : ra < rb;
-    } else if (key == "name" || key == "submitted_at") {
-      const std::string field = key == "name" ? "student_name" : "submitted_at";
-      const std::string va = a.value(field, ""), vb = b.value(field, "");
+    } else if (key == "name") {
+      const std::string &va = a.submission.student_name, &vb = b.submission.student_name;
+      if (va != vb) return desc ? va > vb : va < vb;
+    } else if (key == "submitted_at") {
+      const int64_t va = second(a), vb = second(b);
       if (va != vb) return desc ? va > vb : va < vb;
     } else if (desc) {  // -class
-      const std::string va = a.value("class_name", ""), vb = b.value("class_name", "");
-      if (va != vb) return va > vb;
+      if (a.class_name != b.class_name) return a.class_name > b.class_name;
     }
     return base(a) < base(b);
   };
   std::stable_sort(rows.begin(), rows.end(), cmp);
-  const int64_t total = static_cast<int64_t>(rows.size());
-  Json items = Json::array();
-  for (int64_t i = offset; i < total && i < offset + q.page_size; ++i) items.push_back(std::move(rows[i]));
-  Json next = offset + q.page_size < total ? Json(IdToString(offset + q.page_size)) : Json(nullptr);
-  Json bands = Json::array(), classes = Json::array();
-  for (const auto& [id, label] : band_facets) bands.push_back({{"id", id}, {"label", label}});
-  for (const auto& [id, name] : class_facets) classes.push_back({{"id", id}, {"name", name}});
-  return Json{{"items", items}, {"next", next}, {"total", total}, {"bands", bands}, {"classes", classes}};
+  ResultsPageView page;
+  page.total = static_cast<int64_t>(rows.size());
+  for (int64_t i = offset; i < page.total && i < offset + q.page_size; ++i) page.items.push_back(std::move(rows[i]));
+  if (offset + q.page_size < page.total) page.next = IdToString(offset + q.page_size);
+  for (const auto& [id, label] : band_facets) page.bands.push_back({id, label});
+  for (const auto& [id, name] : class_facets) page.classes.push_back({id, name});
+  return page;
 }
 
-absl::Status ScreeningService::FillClassNames(Json& items) {
+absl::Status ScreeningService::FillClassNames(std::vector<ResultRow>& rows) {
   std::set<int64_t> ids;
-  for (const auto& r : items) {
-    auto path = IdsOf(r.value("unit_path", ""));
+  for (const auto& r : rows) {
+    auto path = IdsOf(r.submission.unit_path);
     for (size_t i = path.size() >= 2 ? path.size() - 2 : 0; i < path.size(); ++i) ids.insert(path[i]);
   }
   XQ_ASSIGN_OR_RETURN(auto units, store_.GetUnits(std::vector<int64_t>(ids.begin(), ids.end())));
   std::map<int64_t, UnitInfo> by_id;
   for (auto& u : units) by_id[u.id] = u;
-  for (auto& r : items) {
-    auto path = IdsOf(r.value("unit_path", ""));
+  for (auto& r : rows) {
+    auto path = IdsOf(r.submission.unit_path);
     std::string name;
     if (path.size() >= 2)
       if (auto g = by_id.find(path[path.size() - 2]); g != by_id.end() && g->second.kind == "grade")
         name = g->second.name;
     if (!path.empty())
       if (auto c = by_id.find(path.back()); c != by_id.end()) name += c->second.name;
-    r["class_name"] = name;
-    r.erase("unit_path");
+    r.class_name = std::move(name);
   }
   return absl::OkStatus();
 }
