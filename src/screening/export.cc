@@ -248,32 +248,32 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
       }
     }
   } else {
-    XQ_ASSIGN_OR_RETURN(auto agg, Aggregates(p, campaign_id, q));
+    XQ_ASSIGN_OR_RETURN(AggregateTable agg, Aggregates(p, campaign_id, q));
     lxw_worksheet* ws = book.Sheet("汇总", watermark);
-    std::string title = agg["instrument_id"].get<std::string>();
+    std::string title = agg.instrument_id;
     for (const auto& sj : CampaignToJson(c)["scales"])
       if (sj["instrument_id"] == title) title = sj.value("title", title);
-    Str(ws, 0, 0, fmt::format("{}；{}", title, SuppressionLegend(agg["k"].get<int>())));
+    Str(ws, 0, 0, fmt::format("{}；{}", title, SuppressionLegend(agg.k)));
     int col = 1;
-    for (const auto& cdef : agg["columns"]) {
-      Str(ws, 1, col, cdef["label"].get<std::string>() + " 筛查人数");
-      Str(ws, 1, col + 1, cdef["label"].get<std::string>() + " 需关注人数");
+    for (const auto& cdef : agg.columns) {
+      Str(ws, 1, col, cdef.label + " 筛查人数");
+      Str(ws, 1, col + 1, cdef.label + " 需关注人数");
       col += 2;
     }
     int r = 2;
-    auto put = [&](int row, int col0, const Json& cell) {
-      if (cell.contains("suppressed")) {
+    auto put = [&](int row, int col0, const AggregateCell& cell) {
+      if (cell.suppressed) {
         Str(ws, row, col0, kSuppressedMark);
         Str(ws, row, col0 + 1, kSuppressedMark);
       } else {
-        Num(ws, row, col0, cell["screened"].get<double>());
-        Num(ws, row, col0 + 1, cell["positive"].get<double>());
+        Num(ws, row, col0, static_cast<double>(cell.screened));
+        Num(ws, row, col0 + 1, static_cast<double>(cell.positive));
       }
     };
-    for (const auto& row : agg["rows"]) {
-      Str(ws, r, 0, row["label"]);
+    for (const auto& row : agg.rows) {
+      Str(ws, r, 0, row.label);
       int cc = 1;
-      for (const auto& cell : row["cells"]) {
+      for (const auto& cell : row.cells) {
         put(r, cc, cell);
         cc += 2;
       }
@@ -281,7 +281,7 @@ absl::StatusOr<Export> ScreeningService::ExportXlsx(const policy::Principal& p, 
     }
     Str(ws, r, 0, "合计");
     int cc = 1;
-    for (const auto& cell : agg["column_totals"]) {
+    for (const auto& cell : agg.column_totals) {
       put(r, cc, cell);
       cc += 2;
     }

@@ -44,6 +44,19 @@ void AddLabels(Json& j, const ResultLabels& l) {
   j["flag_labels"] = l.flag_labels;
 }
 
+Json CellToJson(const AggregateCell& c) {
+  if (c.suppressed) return Json{{"suppressed", true}};
+  return Json{{"screened", c.screened},
+              {"positive", c.positive},
+              {"rate", c.screened ? static_cast<double>(c.positive) / static_cast<double>(c.screened) : 0.0}};
+}
+
+Json KeyedCellToJson(const AggregateCell& c) {
+  Json j = CellToJson(c);
+  j["key"] = c.key;
+  return j;
+}
+
 }  // namespace
 
 Json ProgressToJson(const ProgressReport& r) {
@@ -112,6 +125,27 @@ Json StudentHistoryToJson(const StudentHistoryView& h) {
     items.push_back(std::move(j));
   }
   return Json{{"student_id", IdToString(h.student_id)}, {"student_name", h.student_name}, {"items", std::move(items)}};
+}
+
+Json AggregatesToJson(const AggregateTable& t) {
+  Json rows = Json::array(), cols = Json::array(), col_totals = Json::array();
+  for (const auto& r : t.rows) {
+    Json cells = Json::array();
+    for (const auto& c : r.cells) cells.push_back(KeyedCellToJson(c));
+    Json row = {{"key", r.key}, {"label", r.label}, {"cells", std::move(cells)}};
+    if (r.total) row["total"] = CellToJson(*r.total);
+    rows.push_back(std::move(row));
+  }
+  for (const auto& c : t.columns) cols.push_back({{"key", c.key}, {"label", c.label}});
+  for (const auto& c : t.column_totals) col_totals.push_back(KeyedCellToJson(c));
+  return Json{{"campaign_id", IdToString(t.campaign_id)},
+              {"instrument_id", t.instrument_id},
+              {"k", t.k},
+              {"by", t.by},
+              {"columns", std::move(cols)},
+              {"rows", std::move(rows)},
+              {"column_totals", std::move(col_totals)},
+              {"total", CellToJson(t.total)}};
 }
 
 }  // namespace xq::screening

@@ -15,5 +15,7 @@ Json ResultRowToJson(const ResultRow& r);
 Json ResultsPageToJson(const ResultsPageView& page);
 // GET /students/{id}/screening-results.
 Json StudentHistoryToJson(const StudentHistoryView& h);
+// GET /campaigns/{id}/aggregates.
+Json AggregatesToJson(const AggregateTable& t);
 
 }  // namespace xq::screening

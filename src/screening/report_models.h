@@ -123,4 +123,34 @@ struct StudentHistoryView {
   std::vector<Entry> items;
 };
 
+// GET /campaigns/{id}/aggregates: counts of valid submissions by one or two
+// dimensions, small cells suppressed.
+struct AggregateCell {
+  std::string key;  // the column's key (empty for row and grand totals)
+  bool suppressed = false;
+  int64_t screened = 0;
+  int64_t positive = 0;
+};
+
+struct AggregateTable {
+  int64_t campaign_id = 0;
+  std::string instrument_id;
+  int k = 0;
+  std::vector<std::string> by;
+  struct Column {
+    std::string key;
+    std::string label;
+  };
+  std::vector<Column> columns;
+  struct Row {
+    std::string key;
+    std::string label;
+    std::vector<AggregateCell> cells;
+    std::optional<AggregateCell> total;  // with more than one column
+  };
+  std::vector<Row> rows;
+  std::vector<AggregateCell> column_totals;
+  AggregateCell total;
+};
+
 }  // namespace xq::screening

@@ -366,7 +366,7 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     if (!id.ok()) return Response::Error(id.status());
     auto q = ParseAggregateQuery(req);
     if (!q.ok()) return Response::Error(q.status());
-    return Reply(svc.Aggregates(*req.principal, *id, *q));
+    return Reply(svc.Aggregates(*req.principal, *id, *q), AggregatesToJson);
   });
 
   router.Add("POST", "/api/v1/campaigns/{id}/exports", [&svc](Request& req) {

@@ -309,8 +309,8 @@ std::string DimLabel(std::string_view dim, const std::string& v) {
 
 }  // namespace
 
-absl::StatusOr<Json> ScreeningService::Aggregates(const policy::Principal& p, int64_t campaign_id,
-                                                  const AggregateQuery& q) {
+absl::StatusOr<AggregateTable> ScreeningService::Aggregates(const policy::Principal& p, int64_t campaign_id,
+                                                            const AggregateQuery& q) {
   static const std::set<std::string> kDims = {"school_kind", "grade", "sex", "year", "district", "school"};
   if (q.by.empty() || q.by.size() > 2) return InvalidArgument("by takes one or two dimensions", "by");
   for (const auto& d : q.by)
@@ -420,45 +420,31 @@ absl::StatusOr<Json> ScreeningService::Aggregates(const policy::Principal& p, in
     pos[r][cc] += groups[i].positive;
   }
   RateSuppression sup = SuppressRates(n, pos, k);
-  auto cell = [](int64_t screened, int64_t positive, bool hidden) {
-    if (hidden) return Json{{"suppressed", true}};
-    return Json{{"screened", screened},
-                {"positive", positive},
-                {"rate", screened ? static_cast<double>(positive) / static_cast<double>(screened) : 0.0}};
+  auto cell = [](std::string key, int64_t screened, int64_t positive, bool hidden) {
+    return hidden ? AggregateCell{.key = std::move(key), .suppressed = true}
+                  : AggregateCell{.key = std::move(key), .screened = screened, .positive = positive};
   };
-  Json out_rows = Json::array();
+  AggregateTable out{.campaign_id = campaign_id, .instrument_id = instrument, .k = k, .by = q.by};
   std::vector<int64_t> col_n(cols.size(), 0), col_p(cols.size(), 0);
   int64_t all_n = 0, all_p = 0;
   for (size_t r = 0; r < rows.size(); ++r) {
-    Json cells = Json::array();
+    AggregateTable::Row row{.key = rows[r], .label = label(row_dim, rows[r])};
     int64_t rn = 0, rp = 0;
     for (size_t cc = 0; cc < cols.size(); ++cc) {
-      Json cj = cell(n[r][cc], pos[r][cc], sup.cell[r][cc]);
-      cj["key"] = cols[cc];
-      cells.push_back(std::move(cj));
+      row.cells.push_back(cell(cols[cc], n[r][cc], pos[r][cc], sup.cell[r][cc]));
       rn += n[r][cc], rp += pos[r][cc];
       col_n[cc] += n[r][cc], col_p[cc] += pos[r][cc];
     }
     all_n += rn, all_p += rp;
-    Json row = {{"key", rows[r]}, {"label", label(row_dim, rows[r])}, {"cells", cells}};
-    if (cols.size() > 1) row["total"] = cell(rn, rp, sup.row_total[r]);
-    out_rows.push_back(std::move(row));
+    if (cols.size() > 1) row.total = cell("", rn, rp, sup.row_total[r]);
+    out.rows.push_back(std::move(row));
   }
-  Json out_cols = Json::array(), col_totals = Json::array();
   for (size_t cc = 0; cc < cols.size(); ++cc) {
-    out_cols.push_back({{"key", cols[cc]}, {"label", col_dim.empty() ? "合计" : label(col_dim, cols[cc])}});
-    Json t = cell(col_n[cc], col_p[cc], sup.col_total[cc]);
-    t["key"] = cols[cc];
-    col_totals.push_back(std::move(t));
+    out.columns.push_back({cols[cc], col_dim.empty() ? "合计" : label(col_dim, cols[cc])});
+    out.column_totals.push_back(cell(cols[cc], col_n[cc], col_p[cc], sup.col_total[cc]));
   }
-  return Json{{"campaign_id", IdToString(campaign_id)},
-              {"instrument_id", instrument},
-              {"k", k},
-              {"by", q.by},
-              {"columns", out_cols},
-              {"rows", out_rows},
-              {"column_totals", col_totals},
-              {"total", cell(all_n, all_p, sup.grand_total)}};
+  out.total = cell("", all_n, all_p, sup.grand_total);
+  return out;
 }
 
 }  // namespace xq::screening

@@ -190,7 +190,7 @@ class ScreeningService {
   absl::StatusOr<std::vector<ResultRow>> Results(const policy::Principal& p, int64_t campaign_id,
                                                  std::optional<int64_t> unit_id);
   absl::StatusOr<StudentHistoryView> StudentHistory(const policy::Principal& p, int64_t student_id);
-  absl::StatusOr<Json> Aggregates(const policy::Principal& p, int64_t campaign_id, const AggregateQuery& q);
+  absl::StatusOr<AggregateTable> Aggregates(const policy::Principal& p, int64_t campaign_id, const AggregateQuery& q);
   // kind: "aggregates" | "results"
   absl::StatusOr<Export> ExportXlsx(const policy::Principal& p, int64_t campaign_id, std::string_view kind,
                                     std::string_view reason, const AggregateQuery& q);
