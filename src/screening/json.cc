@@ -77,6 +77,52 @@ Json CampaignToJson(const Campaign& c) {
   return j;
 }
 
+Json InstrumentSummary(const instruments::Registry::Entry& e) {
+  const auto& d = e.definition;
+  const auto& p = d.provenance;
+  Json sets = Json::array();
+  for (const auto& ns : d.norm_sets)
+    sets.push_back({{"id", ns.id},
+                    {"label", TextOf(ns.label)},
+                    {"population", TextOf(ns.population)},
+                    {"citation", ns.citation},
+                    {"default", ns.id == d.default_norm_set}});
+  Json j = {
+      {"instrument_id", d.id},
+      {"version", d.version},
+      {"title", TextOf(d.title)},
+      {"licence",
+       {{"holder", p.licence.holder}, {"terms", p.licence.terms}, {"requires_licence", p.licence.requires_licence}}},
+      {"enabled_by_default", d.enabled_by_default()},
+      {"wording_status", p.wording_status},
+      {"wording_source", p.wording_source},
+      {"unvalidated_wording", d.unvalidated_wording()},
+      {"norm_sets", sets}};
+  if (!p.wording_citation.empty()) j["wording_citation"] = p.wording_citation;
+  if (!d.default_norm_set.empty()) j["default_norm_set"] = d.default_norm_set;
+  return j;
+}
+
+Json InstrumentLibraryToJson(const InstrumentLibrary& library) {
+  auto offers = [](const std::vector<InstrumentOffer>& list) {
+    Json out = Json::array();
+    for (const auto& o : list) {
+      Json j = InstrumentSummary(*o.scale);
+      if (o.needs_licence) {
+        Json enabled = Json::array();
+        for (const auto& l : o.enabled_schools)
+          enabled.push_back({{"school_id", IdToString(l.school_id)},
+                             {"licence_ref", l.licence_ref},
+                             {"enabled_at", FormatRfc3339(l.enabled_at)}});
+        j["enabled_schools"] = enabled;
+      }
+      out.push_back(std::move(j));
+    }
+    return out;
+  };
+  return Json{{"items", offers(library.items)}, {"licensable", offers(library.licensable)}};
+}
+
 Json TemplatesToJson(const std::vector<TemplateOffer>& offers) {
   Json out = Json::array();
   for (const auto& o : offers) {

@@ -18,6 +18,12 @@ Json CampaignToJson(const Campaign& c);
 // {"items":[…]} of GET /screening-templates, each with its scales as the
 // picker shows them.
 Json TemplatesToJson(const std::vector<TemplateOffer>& offers);
+// A scale as the picker shows it: id, version, title, licence, wording
+// status, whether it ships enabled, and its norm sets.
+Json InstrumentSummary(const instruments::Registry::Entry& e);
+// {"items":[…],"licensable":[…]} of GET /instruments: a scale that needs a
+// school's licence with the caller's schools that enabled it.
+Json InstrumentLibraryToJson(const InstrumentLibrary& library);
 // {"items":[…]} of GET /consent-requests.
 Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests);
 // {"items":[…],"next":null,"total":n} of GET /campaigns/{id}/non-respondents.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "instruments/registry.h"
 #include "policy/model.h"
 
 namespace xq::screening {
@@ -174,6 +175,32 @@ struct ReminderOutcome {
   int64_t awaiting_consent = 0;  // students whose guardians were asked for consent
   int64_t no_guardian_account = 0;
   int64_t at = 0;  // when (micros)
+};
+
+// A school's own licence for a scale that does not ship active (issue 22).
+struct InstrumentLicence {
+  int64_t school_id = 0;
+  std::string instrument_id;
+  std::string licence_ref;
+  int64_t enabled_by = 0;
+  int64_t enabled_at = 0;
+};
+
+// A scale of the library as the picker offers it (GET /instruments): the
+// newest version of a bundled scale and, for a scale that does not ship
+// active, the licences of the caller's schools that enabled it.
+struct InstrumentOffer {
+  const instruments::Registry::Entry* scale = nullptr;  // never null
+  bool needs_licence = false;                           // does not ship active
+  std::vector<InstrumentLicence> enabled_schools;       // when needs_licence
+};
+
+// The scale library for one caller: the scales the picker offers and those
+// that need a school's own licence (offered only where every school of the
+// caller enabled them).
+struct InstrumentLibrary {
+  std::vector<InstrumentOffer> items;
+  std::vector<InstrumentOffer> licensable;
 };
 
 const std::vector<Template>& Templates();

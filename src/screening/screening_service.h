@@ -155,7 +155,7 @@ class ScreeningService {
   // --- instrument library (issue 22; instrument_licences.cc)
   // The scale picker: the newest version of every bundled scale that may be
   // used in the actor's schools, with licence, wording status and norm sets.
-  absl::StatusOr<Json> ListInstruments(const policy::Principal& p);
+  absl::StatusOr<InstrumentLibrary> ListInstruments(const policy::Principal& p);
   // A school enables (or withdraws) a scale that does not ship active, under
   // its own licence; psychology staff of the school; audited.
   absl::StatusOr<InstrumentLicence> EnableInstrument(const policy::Principal& p, int64_t school_id,
@@ -277,9 +277,6 @@ std::string GradeLabel(int grade);
 // Screen-positive rule: any critical hit, an upper band of a reported
 // score's primary band set, or an attention class level.
 bool IsPositive(const instruments::ScoringPlan& plan, const instruments::Result& r);
-// A scale as the picker shows it: id, version, title, licence, wording
-// status, whether it ships enabled, and its norm sets (instrument_licences.cc).
-Json InstrumentSummary(const instruments::Registry::Entry& e);
 // Small-cell suppression of a table of counts[r][c] with row totals (when
 // there is more than one column), column totals and a grand total: cells
 // with 0 < n < k are suppressed (primary), totals below k too, and then
