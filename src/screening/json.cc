@@ -138,6 +138,57 @@ Json TemplatesToJson(const std::vector<TemplateOffer>& offers) {
   return Json{{"items", out}};
 }
 
+Json AssignmentsToJson(const std::vector<AssignmentSummary>& list) {
+  Json items = Json::array();
+  for (const auto& a : list)
+    items.push_back({{"id", IdToString(a.id)},
+                     {"campaign_id", IdToString(a.campaign_id)},
+                     {"campaign_name", a.campaign_name},
+                     {"instrument_id", a.instrument_id},
+                     {"title", StudentTitle(a.position)},
+                     {"items", a.items},
+                     {"state", a.state},
+                     {"closes_on", a.closes_on}});
+  return Json{{"items", items}, {"next", nullptr}};
+}
+
+Json AssignmentToJson(const AssignmentDetail& a) {
+  const Campaign& c = *a.campaign;
+  const auto& def = a.scale->definition;
+  Json items = Json::array();
+  for (const auto& item : def.items) {
+    Json options = Json::array();
+    for (const auto& o : item.options) options.push_back({{"code", o.code}, {"text", TextOf(o.text)}});
+    static constexpr const char* kTypes[] = {"single", "yes_no", "multi", "text"};
+    items.push_back({{"id", item.id},
+                     {"type", kTypes[static_cast<int>(item.type)]},
+                     {"text", TextOf(item.text)},
+                     {"required", item.required},
+                     {"options", options}});
+  }
+  Json out = {{"id", IdToString(a.id)},
+              {"state", a.state},
+              {"campaign",
+               {{"id", IdToString(c.id)},
+                {"name", c.name},
+                {"notice", c.notice},
+                {"consent_text", c.consent_text},
+                {"closes_on", c.closes_on}}},
+              {"instrument",
+               {{"id", def.id},
+                {"version", def.version},
+                {"title", StudentTitle(a.position)},
+                {"instructions", TextOf(def.instructions)},
+                {"items", items}}}};
+  if (a.draft) {
+    auto answers = ParseJson(a.draft->answers);
+    out["draft"] = {{"answers", answers.ok() ? *answers : Json::object()},
+                    {"position", a.draft->position},
+                    {"updated_at", FormatRfc3339(a.draft->updated_at)}};
+  }
+  return out;
+}
+
 Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests) {
   Json items = Json::array();
   for (const auto& r : requests) {

@@ -24,6 +24,11 @@ Json InstrumentSummary(const instruments::Registry::Entry& e);
 // {"items":[…],"licensable":[…]} of GET /instruments: a scale that needs a
 // school's licence with the caller's schools that enabled it.
 Json InstrumentLibraryToJson(const InstrumentLibrary& library);
+// {"items":[…],"next":null} of GET /assignments.
+Json AssignmentsToJson(const std::vector<AssignmentSummary>& list);
+// GET /assignments/{id}: the campaign, the scale neutrally titled with its
+// items, and the draft when there is one to show.
+Json AssignmentToJson(const AssignmentDetail& a);
 // {"items":[…]} of GET /consent-requests.
 Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests);
 // {"items":[…],"next":null,"total":n} of GET /campaigns/{id}/non-respondents.

@@ -203,6 +203,30 @@ struct InstrumentLibrary {
   std::vector<InstrumentOffer> licensable;
 };
 
+// A scale of a campaign as the student answering it lists it (GET
+// /assignments): neutrally titled by its position.
+struct AssignmentSummary {
+  int64_t id = 0;
+  int64_t campaign_id = 0;
+  std::string campaign_name;
+  std::string instrument_id;
+  int position = 0;
+  size_t items = 0;   // the scale's items (0: the version is not available)
+  std::string state;  // pending | in_progress | submitted | awaiting_consent | declined | …
+  std::string closes_on;
+};
+
+// One assessment to answer (GET /assignments/{id}): the campaign, the
+// scale's items and the student's own draft while it may be read (D2).
+struct AssignmentDetail {
+  int64_t id = 0;
+  std::string state;
+  std::shared_ptr<const Campaign> campaign;               // never null
+  int position = 0;                                       // of the scale in the campaign
+  const instruments::Registry::Entry* scale = nullptr;    // never null
+  std::optional<Draft> draft;
+};
+
 const std::vector<Template>& Templates();
 const Template* FindTemplate(std::string_view id);
 

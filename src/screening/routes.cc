@@ -408,14 +408,14 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
 
   router.Add("GET", "/api/v1/assignments", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
-    return Reply(svc.ListAssignments(*req.principal));
+    return Reply(svc.ListAssignments(*req.principal), AssignmentsToJson);
   });
 
   router.Add("GET", "/api/v1/assignments/{id}", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
     auto id = PathId(req);
     if (!id.ok()) return Response::Error(id.status());
-    return Reply(svc.GetAssignment(*req.principal, *id));
+    return Reply(svc.GetAssignment(*req.principal, *id), AssignmentToJson);
   });
 
   router.Add("PUT", "/api/v1/assignments/{id}/draft", [&svc](Request& req) {

@@ -167,8 +167,8 @@ class ScreeningService {
 
   // --- answering (students)
   // Also holds the student's open assessments in memory for submitting.
-  absl::StatusOr<Json> ListAssignments(const policy::Principal& p);
-  absl::StatusOr<Json> GetAssignment(const policy::Principal& p, int64_t id);
+  absl::StatusOr<std::vector<AssignmentSummary>> ListAssignments(const policy::Principal& p);
+  absl::StatusOr<AssignmentDetail> GetAssignment(const policy::Principal& p, int64_t id);
   absl::Status SaveDraft(const policy::Principal& p, int64_t id, const Json& answers, int position);
   absl::StatusOr<SubmitOutcome> Submit(const policy::Principal& p, int64_t id, const SubmitInput& in);
   // The same without waiting: checks and scores on the calling thread, then

@@ -84,23 +84,22 @@ absl::StatusOr<Json> TodoService::ForHome(const policy::Principal& p) {
 
   // A student: the open surveys, one to-do per campaign.
   if (p.actor.student_id != 0) {
-    XQ_ASSIGN_OR_RETURN(Json mine, screening_.ListAssignments(p));
+    XQ_ASSIGN_OR_RETURN(auto mine, screening_.ListAssignments(p));
     XQ_ASSIGN_OR_RETURN(auto reminded, reminders_.Latest(p.actor.student_id, "student"));
     std::map<std::string, Json> by_campaign;
     std::vector<std::string> order;
-    for (const auto& a : mine["items"]) {
-      const std::string state = a["state"].get<std::string>();
-      if (state != "pending" && state != "in_progress") continue;
-      const std::string cid = a["campaign_id"].get<std::string>();
+    for (const auto& a : mine) {
+      if (a.state != "pending" && a.state != "in_progress") continue;
+      const std::string cid = IdToString(a.campaign_id);
       if (!by_campaign.count(cid)) {
         order.push_back(cid);
         Json t = {{"kind", "survey"},
                   {"campaign_id", cid},
-                  {"campaign_name", a["campaign_name"]},
-                  {"closes_on", a["closes_on"]},
+                  {"campaign_name", a.campaign_name},
+                  {"closes_on", a.closes_on},
                   {"count", 0},
-                  {"first_assignment_id", a["id"]}};
-        auto r = reminded.find(IdFromString(cid).value_or(0));
+                  {"first_assignment_id", IdToString(a.id)}};
+        auto r = reminded.find(a.campaign_id);
         if (r != reminded.end()) t["reminded_at"] = FormatRfc3339(r->second);
         by_campaign[cid] = std::move(t);
       }
