@@ -189,6 +189,52 @@ Json AssignmentToJson(const AssignmentDetail& a) {
   return out;
 }
 
+Json TodosToJson(const HomeTodos& todos) {
+  Json items = Json::array();
+  Json badges = Json::object();
+  if (todos.surveys) {
+    for (const auto& t : *todos.surveys) {
+      Json j = {{"kind", "survey"},
+                {"campaign_id", IdToString(t.campaign_id)},
+                {"campaign_name", t.campaign_name},
+                {"closes_on", t.closes_on},
+                {"count", t.count},
+                {"first_assignment_id", IdToString(t.first_assignment_id)}};
+      if (t.reminded_at) j["reminded_at"] = FormatRfc3339(*t.reminded_at);
+      items.push_back(std::move(j));
+    }
+    badges["surveys"] = todos.surveys->size();
+  }
+  if (todos.children) {
+    int64_t consents = 0;
+    for (const auto& t : *todos.children) {
+      Json j = {{"kind", t.kind},
+                {"campaign_id", IdToString(t.campaign_id)},
+                {"campaign_name", t.campaign_name},
+                {"student_id", IdToString(t.student_id)},
+                {"student_name", t.student_name},
+                {"closes_on", t.closes_on}};
+      if (t.reminded_at) j["reminded_at"] = FormatRfc3339(*t.reminded_at);
+      if (t.kind == "consent") ++consents;
+      items.push_back(std::move(j));
+    }
+    badges["consents"] = consents;
+  }
+  if (todos.staff) {
+    const StaffDay& d = *todos.staff;
+    Json running = Json::array();
+    for (const auto& c : d.running)
+      running.push_back(
+          {{"id", IdToString(c.id)}, {"name", c.name}, {"opens_on", c.opens_on}, {"closes_on", c.closes_on}});
+    items.push_back({{"kind", "urgent_warnings"}, {"count", d.open_warnings}});
+    items.push_back({{"kind", "follow_ups_due"}, {"count", d.follow_ups_due}, {"overdue", d.follow_ups_overdue}});
+    items.push_back({{"kind", "campaigns_in_progress"}, {"count", running.size()}, {"campaigns", running}});
+    badges["warnings"] = d.open_warnings;
+    badges["follow_ups"] = d.follow_ups_due;
+  }
+  return Json{{"items", items}, {"badges", badges}};
+}
+
 Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests) {
   Json items = Json::array();
   for (const auto& r : requests) {

@@ -29,6 +29,10 @@ Json AssignmentsToJson(const std::vector<AssignmentSummary>& list);
 // GET /assignments/{id}: the campaign, the scale neutrally titled with its
 // items, and the draft when there is one to show.
 Json AssignmentToJson(const AssignmentDetail& a);
+// {"items":[{"kind":…},…],"badges":{…}} of GET /todos; kinds: survey,
+// consent, child_survey, urgent_warnings, follow_ups_due,
+// campaigns_in_progress; a badge for each part the caller has.
+Json TodosToJson(const HomeTodos& todos);
 // {"items":[…]} of GET /consent-requests.
 Json ConsentRequestsToJson(const std::vector<ConsentRequest>& requests);
 // {"items":[…],"next":null,"total":n} of GET /campaigns/{id}/non-respondents.

@@ -227,6 +227,44 @@ struct AssignmentDetail {
   std::optional<Draft> draft;
 };
 
+// A campaign a student has scales of to answer (to-do "survey").
+struct SurveyTodo {
+  int64_t campaign_id = 0;
+  std::string campaign_name;
+  std::string closes_on;
+  int64_t count = 0;  // scales still to answer
+  int64_t first_assignment_id = 0;
+  std::optional<int64_t> reminded_at;
+};
+
+// A guardian's to-do about a child's campaign: "consent" (consent asked and
+// not given) or "child_survey" (the child was reminded of it).
+struct ChildTodo {
+  std::string kind;
+  int64_t campaign_id = 0;
+  std::string campaign_name;
+  int64_t student_id = 0;
+  std::string student_name;
+  std::string closes_on;
+  std::optional<int64_t> reminded_at;
+};
+
+// Psychology staff's day: open warnings, follow-ups due (and overdue) and
+// the campaigns answering today.
+struct StaffDay {
+  int64_t open_warnings = 0;
+  int64_t follow_ups_due = 0;
+  int64_t follow_ups_overdue = 0;
+  std::vector<Campaign> running;
+};
+
+// The home page's to-dos (GET /todos), a part for each role that has one.
+struct HomeTodos {
+  std::optional<std::vector<SurveyTodo>> surveys;  // a student
+  std::optional<std::vector<ChildTodo>> children;  // a guardian
+  std::optional<StaffDay> staff;
+};
+
 const std::vector<Template>& Templates();
 const Template* FindTemplate(std::string_view id);
 
