@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/ids.h"
+#include "core/status.h"
 #include "fmt/format.h"
 #include "screening/screening_internal.h"
 #include "screening/screening_service.h"
@@ -31,6 +32,64 @@ Json ScaleWarnings(const Campaign& c) {
 }
 
 }  // namespace
+
+absl::StatusOr<CampaignInput> CampaignInputOf(const Json& body) {
+  JsonReader r(body);
+  CampaignInput in;
+  std::optional<bool> confirm_duplicate_name;
+  std::optional<Json> grades, scales, kinds;
+  r.Optional("name", &in.name);
+  r.Optional("template", &in.template_id);
+  r.Optional("owner_unit_id", &in.owner_unit_id);
+  r.Optional("unit_ids", &in.unit_ids);
+  r.Optional("grades", &grades);
+  r.Optional("school_kinds", &kinds);
+  r.Optional("scales", &scales);
+  r.Optional("opens_on", &in.opens_on);
+  r.Optional("closes_on", &in.closes_on);
+  r.Optional("notice", &in.notice);
+  r.Optional("consent_text", &in.consent_text);
+  r.Optional("consent_age", &in.consent_age);
+  r.Optional("urgent_due_hours", &in.urgent_due_hours);
+  r.Optional("other_due_days", &in.other_due_days);
+  r.Optional("confirm_duplicate_name", &confirm_duplicate_name);
+  XQ_RETURN_IF_ERROR(r.Finish());
+  in.confirm_duplicate_name = confirm_duplicate_name.value_or(false);
+  if (grades) {
+    if (!grades->is_array()) return InvalidArgument("grades must be an array of integers", "grades");
+    auto& out = in.grades.emplace();
+    for (size_t i = 0; i < grades->size(); ++i) {
+      const Json& g = (*grades)[i];
+      if (!g.is_number_integer())
+        return InvalidArgument("a grade is 1..12 or an enrolment year", fmt::format("grades[{}]", i));
+      out.push_back(g.get<int64_t>());
+    }
+  }
+  if (kinds) {
+    if (!kinds->is_array()) return InvalidArgument("school_kinds must be an array of strings", "school_kinds");
+    auto& out = in.school_kinds.emplace();
+    for (size_t i = 0; i < kinds->size(); ++i) {
+      const Json& k = (*kinds)[i];
+      if (!k.is_string()) return InvalidArgument("unknown school kind", fmt::format("school_kinds[{}]", i));
+      out.push_back(k.get<std::string>());
+    }
+  }
+  if (scales) {
+    if (!scales->is_array()) return InvalidArgument("scales must be an array of 1..10 scales", "scales");
+    auto& out = in.scales.emplace();
+    for (size_t i = 0; i < scales->size(); ++i) {
+      if (!(*scales)[i].is_object()) return InvalidArgument("a scale is an object", fmt::format("scales[{}]", i));
+      JsonReader sr((*scales)[i], fmt::format("scales[{}].", i));
+      CampaignScaleInput s;
+      sr.Required("instrument_id", &s.instrument_id);
+      sr.Optional("version", &s.version);
+      sr.Optional("norm_set", &s.norm_set);
+      XQ_RETURN_IF_ERROR(sr.Finish());
+      out.push_back(std::move(s));
+    }
+  }
+  return in;
+}
 
 Json CampaignToJson(const Campaign& c) {
   Json scales = Json::array();

@@ -11,6 +11,10 @@
 
 namespace xq::screening {
 
+// The body of POST /campaigns read into its input: invalid_argument naming
+// the field when a value is not of its type or a key is unknown. Ranges,
+// units and scales are checked by ScreeningService::CreateCampaign.
+absl::StatusOr<CampaignInput> CampaignInputOf(const Json& body);
 // The detail of a campaign (GET /campaigns/{id}): scale titles as the
 // policy's view for the caller has them, and for those who see the real
 // titles the warnings about wording that is not a validated text.

@@ -265,6 +265,31 @@ struct HomeTodos {
   std::optional<StaffDay> staff;
 };
 
+// A scale asked for in a new campaign: a bundled instrument, its version
+// (default: the newest) and norm set (default: the definition's).
+struct CampaignScaleInput {
+  std::string instrument_id;
+  std::optional<std::string> version;
+  std::optional<std::string> norm_set;
+};
+
+// POST /campaigns as the routes read it (CampaignInputOf); what is left out
+// comes from the template, the caller's first unit that may create
+// campaigns, or defaults. Checked by ScreeningService::CreateCampaign.
+struct CampaignInput {
+  std::optional<std::string> name;
+  std::optional<std::string> template_id;
+  std::optional<std::string> owner_unit_id;  // an id as the API writes it
+  std::vector<std::string> unit_ids;         // empty: the owner unit
+  std::optional<std::vector<int64_t>> grades;
+  std::optional<std::vector<std::string>> school_kinds;
+  std::optional<std::vector<CampaignScaleInput>> scales;
+  std::optional<std::string> opens_on, closes_on;
+  std::optional<std::string> notice, consent_text;
+  std::optional<int64_t> consent_age, urgent_due_hours, other_due_days;
+  bool confirm_duplicate_name = false;
+};
+
 const std::vector<Template>& Templates();
 const Template* FindTemplate(std::string_view id);
 

@@ -396,7 +396,8 @@ absl::StatusOr<AssignmentDetail> ScreeningService::GetAssignment(const policy::P
   return out;
 }
 
-absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id, const Json& answers, int position) {
+absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id, const GivenAnswers& answers,
+                                       int position) {
   XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
   if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
   auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
@@ -413,8 +414,7 @@ absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id,
   if (!e) return Internal("the campaign's scale version is not available");
   if (position < 0 || position > static_cast<int>(e->definition.items.size()))
     return InvalidArgument("position is outside the scale", "position");
-  XQ_ASSIGN_OR_RETURN(auto given, GivenAnswersOf(answers));
-  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, given));
+  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
   return store_.PutDraft(id, Draft{std::move(parsed.stored), position, clock_.NowMicros()});
 }
 

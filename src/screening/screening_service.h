@@ -140,7 +140,7 @@ class ScreeningService {
   // The templates for those who create campaigns (policy::MayUseCampaignTemplates);
   // permission_denied for everybody else.
   absl::StatusOr<std::vector<TemplateOffer>> ListTemplatesFor(const policy::Principal& p) const;
-  absl::StatusOr<Campaign> CreateCampaign(const policy::Principal& p, const Json& body);
+  absl::StatusOr<Campaign> CreateCampaign(const policy::Principal& p, const CampaignInput& in);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns(const policy::Principal& p);
   absl::StatusOr<Campaign> GetCampaign(const policy::Principal& p, int64_t id);
   // Ends answering before closes_on; by those who may create campaigns at
@@ -169,7 +169,7 @@ class ScreeningService {
   // Also holds the student's open assessments in memory for submitting.
   absl::StatusOr<std::vector<AssignmentSummary>> ListAssignments(const policy::Principal& p);
   absl::StatusOr<AssignmentDetail> GetAssignment(const policy::Principal& p, int64_t id);
-  absl::Status SaveDraft(const policy::Principal& p, int64_t id, const Json& answers, int position);
+  absl::Status SaveDraft(const policy::Principal& p, int64_t id, const GivenAnswers& answers, int position);
   absl::StatusOr<SubmitOutcome> Submit(const policy::Principal& p, int64_t id, const SubmitInput& in);
   // The same without waiting: checks and scores on the calling thread, then
   // `done` runs on the submission writer's thread after the commit (or at

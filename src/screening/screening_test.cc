@@ -20,6 +20,7 @@
 #include "screening/campaign_tallies.h"
 #include "screening/context_cache.h"
 #include "screening/events.h"
+#include "screening/json.h"
 #include "screening/routes.h"
 #include "screening/demo_data.h"
 #include "screening/screening_service.h"
@@ -570,10 +571,10 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   auto wstore = warning::NewSociWarningStore(*db_);
   warning::WarningService warnings(*wstore, *audit_, clock_);
   const auto psych = As("psych_staff"), student = As("student"), head = As("head_teacher");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+  auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
                                           {"opens_on", "2026-09-02"},
                                           {"closes_on", "2026-09-10"},
-                                          {"scales", {{{"instrument_id", "phq9"}}}}});
+                                          {"scales", {{{"instrument_id", "phq9"}}}}}).value());
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
 
@@ -625,10 +626,10 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   ScreeningStore& store = *store_;
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+  auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
                                           {"opens_on", "2026-09-01"},
                                           {"closes_on", "2026-09-10"},
-                                          {"scales", {{{"instrument_id", "phq9"}}}}});
+                                          {"scales", {{{"instrument_id", "phq9"}}}}}).value());
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
   auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
@@ -658,11 +659,11 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
 TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+  auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
                                           {"opens_on", "2026-09-01"},
                                           {"closes_on", "2026-09-10"},
                                           {"consent_age", 18},
-                                          {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}});
+                                          {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}}).value());
   ASSERT_TRUE(c.ok()) << c.status();
   auto mine = store_->AssignmentsOfStudent(student.actor.student_id).value();
   ASSERT_EQ(mine.size(), 2u);
