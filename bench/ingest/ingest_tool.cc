@@ -81,10 +81,11 @@ int Prepare(const std::map<std::string, std::string>& f) {
   auto admin = xq::screening::StaffPrincipal(**db, "city_admin");
   if (!admin.ok()) return Fail(admin.status().ToString());
   auto t0 = Steady::now();
-  auto campaign = svc.CreateCampaign(
-      *admin, xq::Json{{"name", "基准测试：高中心理健康小调查"},
-                       {"scales", xq::Json::array({{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}})},
-                       {"grades", xq::Json::array({9, 10, 11, 12})}});
+  xq::screening::CampaignInput in;
+  in.name = "基准测试：高中心理健康小调查";
+  in.scales = {{"phq9", std::nullopt, std::nullopt}, {"gad7", std::nullopt, std::nullopt}};
+  in.grades = {9, 10, 11, 12};
+  auto campaign = svc.CreateCampaign(*admin, in);
   if (!campaign.ok()) return Fail("create campaign: " + campaign.status().ToString());
   std::fprintf(stderr, "campaign %s: %lld assignments created in %.1f s\n", xq::IdToString(campaign->id).c_str(),
                static_cast<long long>(campaign->assignments), Since(t0));

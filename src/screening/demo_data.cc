@@ -46,7 +46,9 @@ absl::StatusOr<DemoScreeningSummary> SeedDemoScreening(db::Database& db, const C
   SociScreeningStore store(db);
   SubmissionWriter writer(db);
   ScreeningService svc(db, store, writer, audit, hotlines, clock);
-  XQ_ASSIGN_OR_RETURN(auto c, svc.CreateCampaign(p, Json{{"template", options.template_id}}));
+  CampaignInput in;
+  in.template_id = options.template_id;
+  XQ_ASSIGN_OR_RETURN(auto c, svc.CreateCampaign(p, in));
   XQ_ASSIGN_OR_RETURN(auto full, svc.GetCampaign(p, c.id));
 
   // One CSV line per answered scale; answers lean towards the low options,

@@ -18,13 +18,6 @@ using policy::Action;
 using policy::DataClass;
 using policy::Role;
 
-constexpr const char* kLang = "zh-CN";
-
-std::string TextIn(const instruments::Text& t) {
-  if (auto it = t.find(kLang); it != t.end()) return it->second;
-  return t.empty() ? std::string() : t.begin()->second;
-}
-
 // The newest version of each bundled scale.
 std::vector<const instruments::Registry::Entry*> NewestScales() {
   std::vector<const instruments::Registry::Entry*> out;
@@ -38,33 +31,7 @@ constexpr size_t kMaxLicenceRef = 500;
 
 }  // namespace
 
-Json InstrumentSummary(const instruments::Registry::Entry& e) {
-  const auto& d = e.definition;
-  const auto& p = d.provenance;
-  Json sets = Json::array();
-  for (const auto& ns : d.norm_sets)
-    sets.push_back({{"id", ns.id},
-                    {"label", TextIn(ns.label)},
-                    {"population", TextIn(ns.population)},
-                    {"citation", ns.citation},
-                    {"default", ns.id == d.default_norm_set}});
-  Json j = {
-      {"instrument_id", d.id},
-      {"version", d.version},
-      {"title", TextIn(d.title)},
-      {"licence",
-       {{"holder", p.licence.holder}, {"terms", p.licence.terms}, {"requires_licence", p.licence.requires_licence}}},
-      {"enabled_by_default", d.enabled_by_default()},
-      {"wording_status", p.wording_status},
-      {"wording_source", p.wording_source},
-      {"unvalidated_wording", d.unvalidated_wording()},
-      {"norm_sets", sets}};
-  if (!p.wording_citation.empty()) j["wording_citation"] = p.wording_citation;
-  if (!d.default_norm_set.empty()) j["default_norm_set"] = d.default_norm_set;
-  return j;
-}
-
-absl::StatusOr<Json> ScreeningService::ListInstruments(const policy::Principal& p) {
+absl::StatusOr<InstrumentLibrary> ScreeningService::ListInstruments(const policy::Principal& p) {
   auto scopes = policy::ScopesFor(p.actor, Action::kWrite, DataClass::kWorkRecords,
                                   {Role::kPsychStaff, Role::kDistrictAdmin, Role::kCityAdmin});
   if (scopes.empty()) return PermissionDenied("only those who create campaigns see the scale library");
@@ -77,25 +44,20 @@ absl::StatusOr<Json> ScreeningService::ListInstruments(const policy::Principal& 
       schools.push_back(u->school_id);
   }
   XQ_ASSIGN_OR_RETURN(auto licences, store_.InstrumentLicencesOf(schools));
-  Json items = Json::array(), licensable = Json::array();
+  InstrumentLibrary out;
   for (const auto* e : NewestScales()) {
-    Json j = InstrumentSummary(*e);
-    if (e->definition.enabled_by_default()) {
-      items.push_back(std::move(j));
+    InstrumentOffer o{e, !e->definition.enabled_by_default(), {}};
+    if (!o.needs_licence) {
+      out.items.push_back(std::move(o));
       continue;
     }
-    Json enabled = Json::array();
     for (const auto& l : licences)
-      if (l.instrument_id == e->definition.id)
-        enabled.push_back({{"school_id", IdToString(l.school_id)},
-                           {"licence_ref", l.licence_ref},
-                           {"enabled_at", FormatRfc3339(l.enabled_at)}});
-    j["enabled_schools"] = enabled;
+      if (l.instrument_id == e->definition.id) o.enabled_schools.push_back(l);
     // Offered in the picker only where every school of the actor enabled it.
-    if (!schools.empty() && enabled.size() == schools.size()) items.push_back(j);
-    licensable.push_back(std::move(j));
+    if (!schools.empty() && o.enabled_schools.size() == schools.size()) out.items.push_back(o);
+    out.licensable.push_back(std::move(o));
   }
-  return Json{{"items", items}, {"licensable", licensable}};
+  return out;
 }
 
 absl::StatusOr<InstrumentLicence> ScreeningService::EnableInstrument(const policy::Principal& p, int64_t school_id,

@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "core/status.h"
 #include "http/params.h"
+#include "screening/json.h"
 #include "screening/routes.h"
 
 namespace xq::screening {
@@ -20,7 +21,7 @@ void RegisterInstrumentRoutes(http::Router& router, ScreeningService& svc) {
   router.Add("GET", "/api/v1/instruments", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
     auto out = svc.ListInstruments(*req.principal);
-    return out.ok() ? Response::Json(*out) : Response::Error(out.status());
+    return out.ok() ? Response::Json(InstrumentLibraryToJson(*out)) : Response::Error(out.status());
   });
 
   router.Add("PUT", "/api/v1/schools/{id}/instrument-licences/{instrument}", [&svc](Request& req) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "instruments/registry.h"
 #include "policy/model.h"
 
 namespace xq::screening {
@@ -174,6 +175,119 @@ struct ReminderOutcome {
   int64_t awaiting_consent = 0;  // students whose guardians were asked for consent
   int64_t no_guardian_account = 0;
   int64_t at = 0;  // when (micros)
+};
+
+// A school's own licence for a scale that does not ship active (issue 22).
+struct InstrumentLicence {
+  int64_t school_id = 0;
+  std::string instrument_id;
+  std::string licence_ref;
+  int64_t enabled_by = 0;
+  int64_t enabled_at = 0;
+};
+
+// A scale of the library as the picker offers it (GET /instruments): the
+// newest version of a bundled scale and, for a scale that does not ship
+// active, the licences of the caller's schools that enabled it.
+struct InstrumentOffer {
+  const instruments::Registry::Entry* scale = nullptr;  // never null
+  bool needs_licence = false;                           // does not ship active
+  std::vector<InstrumentLicence> enabled_schools;       // when needs_licence
+};
+
+// The scale library for one caller: the scales the picker offers and those
+// that need a school's own licence (offered only where every school of the
+// caller enabled them).
+struct InstrumentLibrary {
+  std::vector<InstrumentOffer> items;
+  std::vector<InstrumentOffer> licensable;
+};
+
+// A scale of a campaign as the student answering it lists it (GET
+// /assignments): neutrally titled by its position.
+struct AssignmentSummary {
+  int64_t id = 0;
+  int64_t campaign_id = 0;
+  std::string campaign_name;
+  std::string instrument_id;
+  int position = 0;
+  size_t items = 0;   // the scale's items (0: the version is not available)
+  std::string state;  // pending | in_progress | submitted | awaiting_consent | declined | …
+  std::string closes_on;
+};
+
+// One assessment to answer (GET /assignments/{id}): the campaign, the
+// scale's items and the student's own draft while it may be read (D2).
+struct AssignmentDetail {
+  int64_t id = 0;
+  std::string state;
+  std::shared_ptr<const Campaign> campaign;               // never null
+  int position = 0;                                       // of the scale in the campaign
+  const instruments::Registry::Entry* scale = nullptr;    // never null
+  std::optional<Draft> draft;
+};
+
+// A campaign a student has scales of to answer (to-do "survey").
+struct SurveyTodo {
+  int64_t campaign_id = 0;
+  std::string campaign_name;
+  std::string closes_on;
+  int64_t count = 0;  // scales still to answer
+  int64_t first_assignment_id = 0;
+  std::optional<int64_t> reminded_at;
+};
+
+// A guardian's to-do about a child's campaign: "consent" (consent asked and
+// not given) or "child_survey" (the child was reminded of it).
+struct ChildTodo {
+  std::string kind;
+  int64_t campaign_id = 0;
+  std::string campaign_name;
+  int64_t student_id = 0;
+  std::string student_name;
+  std::string closes_on;
+  std::optional<int64_t> reminded_at;
+};
+
+// Psychology staff's day: open warnings, follow-ups due (and overdue) and
+// the campaigns answering today.
+struct StaffDay {
+  int64_t open_warnings = 0;
+  int64_t follow_ups_due = 0;
+  int64_t follow_ups_overdue = 0;
+  std::vector<Campaign> running;
+};
+
+// The home page's to-dos (GET /todos), a part for each role that has one.
+struct HomeTodos {
+  std::optional<std::vector<SurveyTodo>> surveys;  // a student
+  std::optional<std::vector<ChildTodo>> children;  // a guardian
+  std::optional<StaffDay> staff;
+};
+
+// A scale asked for in a new campaign: a bundled instrument, its version
+// (default: the newest) and norm set (default: the definition's).
+struct CampaignScaleInput {
+  std::string instrument_id;
+  std::optional<std::string> version;
+  std::optional<std::string> norm_set;
+};
+
+// POST /campaigns as the routes read it (CampaignInputOf); what is left out
+// comes from the template, the caller's first unit that may create
+// campaigns, or defaults. Checked by ScreeningService::CreateCampaign.
+struct CampaignInput {
+  std::optional<std::string> name;
+  std::optional<std::string> template_id;
+  std::optional<std::string> owner_unit_id;  // an id as the API writes it
+  std::vector<std::string> unit_ids;         // empty: the owner unit
+  std::optional<std::vector<int64_t>> grades;
+  std::optional<std::vector<std::string>> school_kinds;
+  std::optional<std::vector<CampaignScaleInput>> scales;
+  std::optional<std::string> opens_on, closes_on;
+  std::optional<std::string> notice, consent_text;
+  std::optional<int64_t> consent_age, urgent_due_hours, other_due_days;
+  bool confirm_duplicate_name = false;
 };
 
 const std::vector<Template>& Templates();

@@ -252,7 +252,9 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
   router.Add("POST", "/api/v1/campaigns", [&svc](Request& req) {
     auto body = Body(req);
     if (!body.ok()) return Response::Error(body.status());
-    auto c = svc.CreateCampaign(*req.principal, *body);
+    auto in = CampaignInputOf(*body);
+    if (!in.ok()) return Response::Error(in.status());
+    auto c = svc.CreateCampaign(*req.principal, *in);
     if (!c.ok()) return Response::Error(c.status());
     auto full = svc.GetCampaign(*req.principal, c->id);
     if (!full.ok()) return Response::Error(full.status());
@@ -409,14 +411,14 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
 
   router.Add("GET", "/api/v1/assignments", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
-    return Reply(svc.ListAssignments(*req.principal));
+    return Reply(svc.ListAssignments(*req.principal), AssignmentsToJson);
   });
 
   router.Add("GET", "/api/v1/assignments/{id}", [&svc](Request& req) {
     if (auto st = CheckQuery(req, {}); !st.ok()) return Response::Error(st);
     auto id = PathId(req);
     if (!id.ok()) return Response::Error(id.status());
-    return Reply(svc.GetAssignment(*req.principal, *id));
+    return Reply(svc.GetAssignment(*req.principal, *id), AssignmentToJson);
   });
 
   router.Add("PUT", "/api/v1/assignments/{id}/draft", [&svc](Request& req) {
@@ -430,8 +432,10 @@ void RegisterScreeningRoutes(http::Router& router, ScreeningService& svc) {
     r.Required("answers", &answers);
     r.Optional("position", &position);
     if (auto st = r.Finish(); !st.ok()) return Response::Error(st);
+    auto given = GivenAnswersOf(answers);
+    if (!given.ok()) return Response::Error(given.status());
     int pos = static_cast<int>(std::clamp<int64_t>(position.value_or(0), -1, 100000));
-    auto st = svc.SaveDraft(*req.principal, *id, answers, pos);
+    auto st = svc.SaveDraft(*req.principal, *id, *given, pos);
     return st.ok() ? Response::NoContent() : Response::Error(st);
   });
 

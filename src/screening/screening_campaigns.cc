@@ -119,30 +119,14 @@ std::vector<TemplateOffer> ScreeningService::ListTemplates() const {
 
 // ---------------------------------------------------------------- campaigns
 
-absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principal& p, const Json& body) {
-  JsonReader r(body);
+absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principal& p, const CampaignInput& in) {
   Campaign c;
-  std::optional<std::string> name, tmpl, owner, opens, closes, notice, consent_text;
-  std::optional<int64_t> consent_age, urgent_h, other_d;
-  std::optional<bool> confirm_duplicate_name;
-  std::vector<std::string> unit_ids;
-  std::optional<Json> grades, scales, kinds;
-  r.Optional("name", &name);
-  r.Optional("template", &tmpl);
-  r.Optional("owner_unit_id", &owner);
-  r.Optional("unit_ids", &unit_ids);
-  r.Optional("grades", &grades);
-  r.Optional("school_kinds", &kinds);
-  r.Optional("scales", &scales);
-  r.Optional("opens_on", &opens);
-  r.Optional("closes_on", &closes);
-  r.Optional("notice", &notice);
-  r.Optional("consent_text", &consent_text);
-  r.Optional("consent_age", &consent_age);
-  r.Optional("urgent_due_hours", &urgent_h);
-  r.Optional("other_due_days", &other_d);
-  r.Optional("confirm_duplicate_name", &confirm_duplicate_name);
-  XQ_RETURN_IF_ERROR(r.Finish());
+  const auto& name = in.name;
+  const auto& tmpl = in.template_id;
+  const auto& owner = in.owner_unit_id;
+  const auto& opens = in.opens_on;
+  const auto& closes = in.closes_on;
+  std::vector<std::string> unit_ids = in.unit_ids;
 
   const Template* t = nullptr;
   if (tmpl && !tmpl->empty()) {
@@ -201,13 +185,11 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principa
   if (!IsDate(c.closes_on)) return InvalidArgument("closes_on must be YYYY-MM-DD", "closes_on");
   if (c.closes_on < c.opens_on) return InvalidArgument("closes_on is before opens_on", "closes_on");
 
-  if (grades) {
-    if (!grades->is_array()) return InvalidArgument("grades must be an array of integers", "grades");
-    for (size_t i = 0; i < grades->size(); ++i) {
-      const Json& g = (*grades)[i];
-      if (!g.is_number_integer() || g.get<int64_t>() < 1 || g.get<int64_t>() > 3000)
-        return InvalidArgument("a grade is 1..12 or an enrolment year", fmt::format("grades[{}]", i));
-      c.grades.push_back(g.get<int>());
+  if (in.grades) {
+    for (size_t i = 0; i < in.grades->size(); ++i) {
+      const int64_t g = (*in.grades)[i];
+      if (g < 1 || g > 3000) return InvalidArgument("a grade is 1..12 or an enrolment year", fmt::format("grades[{}]", i));
+      c.grades.push_back(static_cast<int>(g));
     }
   } else if (t) {
     c.grades = t->grades;
@@ -218,33 +200,24 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principa
       c.grades = {start - t->enrolment_years_ago};
     }
   }
-  if (kinds) {
-    if (!kinds->is_array()) return InvalidArgument("school_kinds must be an array of strings", "school_kinds");
-    for (size_t i = 0; i < kinds->size(); ++i) {
-      const Json& k = (*kinds)[i];
-      static const std::set<std::string> kKinds = {"kindergarten", "primary",   "junior",
-                                                   "senior",       "nine_year", "complete_secondary",
-                                                   "vocational",   "college",   "university"};
-      if (!k.is_string() || !kKinds.count(k.get<std::string>()))
-        return InvalidArgument("unknown school kind", fmt::format("school_kinds[{}]", i));
-      c.school_kinds.push_back(k.get<std::string>());
+  if (in.school_kinds) {
+    static const std::set<std::string> kKinds = {"kindergarten", "primary",   "junior",
+                                                 "senior",       "nine_year", "complete_secondary",
+                                                 "vocational",   "college",   "university"};
+    for (size_t i = 0; i < in.school_kinds->size(); ++i) {
+      const std::string& k = (*in.school_kinds)[i];
+      if (!kKinds.count(k)) return InvalidArgument("unknown school kind", fmt::format("school_kinds[{}]", i));
+      c.school_kinds.push_back(k);
     }
   } else if (t) {
     c.school_kinds = t->school_kinds;
   }
-  if (scales) {
-    if (!scales->is_array() || scales->empty() || scales->size() > 10)
+  if (in.scales) {
+    if (in.scales->empty() || in.scales->size() > 10)
       return InvalidArgument("scales must be an array of 1..10 scales", "scales");
-    for (size_t i = 0; i < scales->size(); ++i) {
+    for (size_t i = 0; i < in.scales->size(); ++i) {
       const std::string prefix = fmt::format("scales[{}].", i);
-      if (!(*scales)[i].is_object()) return InvalidArgument("a scale is an object", fmt::format("scales[{}]", i));
-      JsonReader sr((*scales)[i], prefix);
-      std::string id;
-      std::optional<std::string> version, norm_set;
-      sr.Required("instrument_id", &id);
-      sr.Optional("version", &version);
-      sr.Optional("norm_set", &norm_set);
-      XQ_RETURN_IF_ERROR(sr.Finish());
+      const auto& [id, version, norm_set] = (*in.scales)[i];
       const auto* e = instruments::BundledDefinitions().Find(id, version.value_or(""));
       if (!e) return InvalidArgument("unknown instrument or version", prefix + (version ? "version" : "instrument_id"));
       // The chosen norm set, or the definition's default (for Chinese
@@ -267,24 +240,24 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principa
       if (c.scales[i].instrument_id == c.scales[j].instrument_id)
         return InvalidArgument("a scale appears twice", fmt::format("scales[{}]", i));
   XQ_RETURN_IF_ERROR(CheckScaleLicences(c, school_ids));
-  c.notice = notice.value_or("");
-  c.consent_text = consent_text.value_or("");
+  c.notice = in.notice.value_or("");
+  c.consent_text = in.consent_text.value_or("");
   if (c.notice.size() > 10000) return InvalidArgument("notice is too long", "notice");
   if (c.consent_text.size() > 10000) return InvalidArgument("consent_text is too long", "consent_text");
   // Students and guardians read the name, notice and consent text.
   XQ_RETURN_IF_ERROR(policy::CheckNeutralText(c.name, "name"));
   XQ_RETURN_IF_ERROR(policy::CheckNeutralText(c.notice, "notice"));
   XQ_RETURN_IF_ERROR(policy::CheckNeutralText(c.consent_text, "consent_text"));
-  c.consent_age = static_cast<int>(consent_age.value_or(14));
+  c.consent_age = static_cast<int>(in.consent_age.value_or(14));
   if (c.consent_age < 14 || c.consent_age > 18) return InvalidArgument("consent_age must be 14..18", "consent_age");
-  c.urgent_due_hours = static_cast<int>(urgent_h.value_or(24));
+  c.urgent_due_hours = static_cast<int>(in.urgent_due_hours.value_or(24));
   if (c.urgent_due_hours < 1 || c.urgent_due_hours > 168)
     return InvalidArgument("urgent_due_hours must be 1..168", "urgent_due_hours");
-  c.other_due_days = static_cast<int>(other_d.value_or(7));
+  c.other_due_days = static_cast<int>(in.other_due_days.value_or(7));
   if (c.other_due_days < 1 || c.other_due_days > 90)
     return InvalidArgument("other_due_days must be 1..90", "other_due_days");
 
-  XQ_RETURN_IF_ERROR(CheckCampaignName(c, confirm_duplicate_name.value_or(false)));
+  XQ_RETURN_IF_ERROR(CheckCampaignName(c, in.confirm_duplicate_name));
   std::vector<std::string> paths;
   for (const auto& u : c.units) paths.push_back(u.path);
   XQ_ASSIGN_OR_RETURN(auto students, store_.StudentsUnder(paths));

@@ -336,7 +336,7 @@ absl::StatusOr<size_t> ScreeningService::HoldOpenAssessments(const std::vector<i
   return contexts_.size();
 }
 
-absl::StatusOr<Json> ScreeningService::ListAssignments(const policy::Principal& p) {
+absl::StatusOr<std::vector<AssignmentSummary>> ScreeningService::ListAssignments(const policy::Principal& p) {
   if (p.actor.student_id == 0) return PermissionDenied("only students have assessments to answer");
   XQ_ASSIGN_OR_RETURN(auto s, store_.GetStudent(p.actor.student_id));
   if (!s) return NotFound("student not found");
@@ -344,7 +344,7 @@ absl::StatusOr<Json> ScreeningService::ListAssignments(const policy::Principal& 
   XQ_RETURN_IF_ERROR(HoldContextsOf(s->id, clock_.NowMicros()));
   XQ_ASSIGN_OR_RETURN(auto assignments, store_.AssignmentsOfStudent(s->id));
   std::map<int64_t, std::shared_ptr<const Campaign>> campaigns;
-  Json items = Json::array();
+  std::vector<AssignmentSummary> out;
   for (const auto& a : assignments) {
     if (!campaigns.count(a.campaign_id)) {
       XQ_ASSIGN_OR_RETURN(campaigns[a.campaign_id], CampaignById(a.campaign_id));
@@ -364,19 +364,13 @@ absl::StatusOr<Json> ScreeningService::ListAssignments(const policy::Principal& 
       }
     }
     if (state == "closed" || state == "not_open") continue;
-    items.push_back({{"id", IdToString(a.id)},
-                     {"campaign_id", IdToString(c->id)},
-                     {"campaign_name", c->name},
-                     {"instrument_id", c->scales[a.position].instrument_id},
-                     {"title", StudentTitle(a.position)},
-                     {"items", e ? e->definition.items.size() : 0},
-                     {"state", state},
-                     {"closes_on", c->closes_on}});
+    out.push_back({a.id, c->id, c->name, c->scales[a.position].instrument_id, a.position,
+                   e ? e->definition.items.size() : 0, std::move(state), c->closes_on});
   }
-  return Json{{"items", items}, {"next", nullptr}};
+  return out;
 }
 
-absl::StatusOr<Json> ScreeningService::GetAssignment(const policy::Principal& p, int64_t id) {
+absl::StatusOr<AssignmentDetail> ScreeningService::GetAssignment(const policy::Principal& p, int64_t id) {
   XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
   if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
   XQ_ASSIGN_OR_RETURN(auto c, CampaignById(a->campaign_id));
@@ -384,38 +378,12 @@ absl::StatusOr<Json> ScreeningService::GetAssignment(const policy::Principal& p,
   if (!c || !s || a->position >= static_cast<int>(c->scales.size())) return NotFound("assessment not found");
   const auto* e = FindScale(c->scales[a->position]);
   if (!e) return Internal("the campaign's scale version is not available");
-  const auto& def = e->definition;
-  Json items = Json::array();
-  for (const auto& item : def.items) {
-    Json options = Json::array();
-    for (const auto& o : item.options) options.push_back({{"code", o.code}, {"text", TextOf(o.text)}});
-    static constexpr const char* kTypes[] = {"single", "yes_no", "multi", "text"};
-    items.push_back({{"id", item.id},
-                     {"type", kTypes[static_cast<int>(item.type)]},
-                     {"text", TextOf(item.text)},
-                     {"required", item.required},
-                     {"options", options}});
-  }
-  std::string state = a->state;
-  if (state == "pending") {
+  AssignmentDetail out{a->id, a->state, c, a->position, e, std::nullopt};
+  if (out.state == "pending") {
     std::string why;
     XQ_ASSIGN_OR_RETURN(bool ok, MayAnswer(*c, *s, &why));
-    if (!ok) state = why;
+    if (!ok) out.state = why;
   }
-  Json out = {{"id", IdToString(a->id)},
-              {"state", state},
-              {"campaign",
-               {{"id", IdToString(c->id)},
-                {"name", c->name},
-                {"notice", c->notice},
-                {"consent_text", c->consent_text},
-                {"closes_on", c->closes_on}}},
-              {"instrument",
-               {{"id", def.id},
-                {"version", def.version},
-                {"title", StudentTitle(a->position)},
-                {"instructions", TextOf(def.instructions)},
-                {"items", items}}}};
   // Own answers are visible until submitted (D2).
   auto d = policy::Decide(p.actor, Action::kRead, [&] {
     auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
@@ -423,18 +391,13 @@ absl::StatusOr<Json> ScreeningService::GetAssignment(const policy::Principal& p,
     return r;
   }());
   if (d.allowed) {
-    XQ_ASSIGN_OR_RETURN(auto draft, store_.GetDraft(a->id));
-    if (draft) {
-      auto answers = ParseJson(draft->answers);
-      out["draft"] = {{"answers", answers.ok() ? *answers : Json::object()},
-                      {"position", draft->position},
-                      {"updated_at", FormatRfc3339(draft->updated_at)}};
-    }
+    XQ_ASSIGN_OR_RETURN(out.draft, store_.GetDraft(a->id));
   }
   return out;
 }
 
-absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id, const Json& answers, int position) {
+absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id, const GivenAnswers& answers,
+                                       int position) {
   XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
   if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
   auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);
@@ -451,8 +414,7 @@ absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id,
   if (!e) return Internal("the campaign's scale version is not available");
   if (position < 0 || position > static_cast<int>(e->definition.items.size()))
     return InvalidArgument("position is outside the scale", "position");
-  XQ_ASSIGN_OR_RETURN(auto given, GivenAnswersOf(answers));
-  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, given));
+  XQ_ASSIGN_OR_RETURN(auto parsed, ParseAnswers(e->plan, answers));
   return store_.PutDraft(id, Draft{std::move(parsed.stored), position, clock_.NowMicros()});
 }
 

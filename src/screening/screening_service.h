@@ -141,7 +141,7 @@ class ScreeningService {
   // The templates for those who create campaigns (policy::MayUseCampaignTemplates);
   // permission_denied for everybody else.
   absl::StatusOr<std::vector<TemplateOffer>> ListTemplatesFor(const policy::Principal& p) const;
-  absl::StatusOr<Campaign> CreateCampaign(const policy::Principal& p, const Json& body);
+  absl::StatusOr<Campaign> CreateCampaign(const policy::Principal& p, const CampaignInput& in);
   absl::StatusOr<std::vector<Campaign>> ListCampaigns(const policy::Principal& p);
   absl::StatusOr<Campaign> GetCampaign(const policy::Principal& p, int64_t id);
   // Ends answering before closes_on; by those who may create campaigns at
@@ -156,7 +156,7 @@ class ScreeningService {
   // --- instrument library (issue 22; instrument_licences.cc)
   // The scale picker: the newest version of every bundled scale that may be
   // used in the actor's schools, with licence, wording status and norm sets.
-  absl::StatusOr<Json> ListInstruments(const policy::Principal& p);
+  absl::StatusOr<InstrumentLibrary> ListInstruments(const policy::Principal& p);
   // A school enables (or withdraws) a scale that does not ship active, under
   // its own licence; psychology staff of the school; audited.
   absl::StatusOr<InstrumentLicence> EnableInstrument(const policy::Principal& p, int64_t school_id,
@@ -168,9 +168,9 @@ class ScreeningService {
 
   // --- answering (students)
   // Also holds the student's open assessments in memory for submitting.
-  absl::StatusOr<Json> ListAssignments(const policy::Principal& p);
-  absl::StatusOr<Json> GetAssignment(const policy::Principal& p, int64_t id);
-  absl::Status SaveDraft(const policy::Principal& p, int64_t id, const Json& answers, int position);
+  absl::StatusOr<std::vector<AssignmentSummary>> ListAssignments(const policy::Principal& p);
+  absl::StatusOr<AssignmentDetail> GetAssignment(const policy::Principal& p, int64_t id);
+  absl::Status SaveDraft(const policy::Principal& p, int64_t id, const GivenAnswers& answers, int position);
   absl::StatusOr<SubmitOutcome> Submit(const policy::Principal& p, int64_t id, const SubmitInput& in);
   // The same without waiting: checks and scores on the calling thread, then
   // `done` runs on the submission writer's thread after the commit (or at
@@ -281,9 +281,6 @@ std::string GradeLabel(int grade);
 // Screen-positive rule: any critical hit, an upper band of a reported
 // score's primary band set, or an attention class level.
 bool IsPositive(const instruments::ScoringPlan& plan, const instruments::Result& r);
-// A scale as the picker shows it: id, version, title, licence, wording
-// status, whether it ships enabled, and its norm sets (instrument_licences.cc).
-Json InstrumentSummary(const instruments::Registry::Entry& e);
 // Small-cell suppression of a table of counts[r][c] with row totals (when
 // there is more than one column), column totals and a grand total: cells
 // with 0 < n < k are suppressed (primary), totals below k too, and then

@@ -40,14 +40,6 @@ struct ProgressRow {
   std::string birth_date;
 };
 
-// A school's own licence for a scale that does not ship active (issue 22).
-struct InstrumentLicence {
-  int64_t school_id = 0;
-  std::string instrument_id;
-  std::string licence_ref;
-  int64_t enabled_by = 0;
-  int64_t enabled_at = 0;
-};
 
 class ScreeningStore {
  public:

@@ -20,6 +20,7 @@
 #include "screening/campaign_tallies.h"
 #include "screening/context_cache.h"
 #include "screening/events.h"
+#include "screening/json.h"
 #include "screening/routes.h"
 #include "screening/demo_data.h"
 #include "screening/screening_service.h"
@@ -570,15 +571,15 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   auto wstore = warning::NewSociWarningStore(*db_);
   warning::WarningService warnings(*wstore, *audit_, clock_);
   const auto psych = As("psych_staff"), student = As("student"), head = As("head_teacher");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+  auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
                                           {"opens_on", "2026-09-02"},
                                           {"closes_on", "2026-09-10"},
-                                          {"scales", {{{"instrument_id", "phq9"}}}}});
+                                          {"scales", {{{"instrument_id", "phq9"}}}}}).value());
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
 
   // Not open yet: nothing to answer.
-  EXPECT_TRUE(svc.ListAssignments(student).value()["items"].empty());
+  EXPECT_TRUE(svc.ListAssignments(student).value().empty());
   auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
   ASSERT_EQ(mine.size(), 1u);
   Json answers = {{"q1", "0"}, {"q2", "0"}, {"q3", "0"}, {"q4", "0"}, {"q5", "0"},
@@ -586,7 +587,7 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   EXPECT_EQ(svc.Submit(student, mine[0].id, Input("k1", answers)).status().code(), absl::StatusCode::kPermissionDenied);
 
   clock_.Advance(int64_t{24} * 3600 * 1'000'000);
-  ASSERT_EQ(svc.ListAssignments(student).value()["items"].size(), 1u);
+  ASSERT_EQ(svc.ListAssignments(student).value().size(), 1u);
   auto sub = svc.Submit(student, mine[0].id, Input("k1", answers));
   ASSERT_TRUE(sub.ok()) << sub.status();
   EXPECT_TRUE(warnings.ListFollowUps(psych, "open", false).value().empty()) << "raised from the event path";
@@ -616,17 +617,19 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
 
   // After the window nothing is open to answer; what was submitted stays listed.
   clock_.Advance(int64_t{10} * 86400 * 1'000'000);
-  for (const auto& item : svc.ListAssignments(student).value()["items"]) EXPECT_EQ(item["state"], "submitted");
+  auto listed = svc.ListAssignments(student);
+  ASSERT_TRUE(listed.ok());
+  for (const auto& item : *listed) EXPECT_EQ(item.state, "submitted");
 }
 
 TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   ScreeningStore& store = *store_;
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+  auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
                                           {"opens_on", "2026-09-01"},
                                           {"closes_on", "2026-09-10"},
-                                          {"scales", {{{"instrument_id", "phq9"}}}}});
+                                          {"scales", {{{"instrument_id", "phq9"}}}}}).value());
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
   auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
@@ -656,11 +659,11 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
 TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
-  auto c = svc.CreateCampaign(psych, Json{{"template", "k12_junior"},
+  auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
                                           {"opens_on", "2026-09-01"},
                                           {"closes_on", "2026-09-10"},
                                           {"consent_age", 18},
-                                          {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}});
+                                          {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}}).value());
   ASSERT_TRUE(c.ok()) << c.status();
   auto mine = store_->AssignmentsOfStudent(student.actor.student_id).value();
   ASSERT_EQ(mine.size(), 2u);

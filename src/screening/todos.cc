@@ -73,41 +73,27 @@ absl::StatusOr<std::map<int64_t, int64_t>> ReminderStore::Latest(int64_t student
   return out;
 }
 
-absl::StatusOr<Json> TodoService::ForHome(const policy::Principal& p) {
-  using policy::Action;
-  using policy::DataClass;
-  using policy::Role;
+absl::StatusOr<HomeTodos> TodoService::ForHome(const policy::Principal& p) {
   const int64_t now = clock_.NowMicros();
   const std::string today = FormatDate(now);
-  Json items = Json::array();
-  Json badges = Json::object();
+  HomeTodos out;
 
   // A student: the open surveys, one to-do per campaign.
   if (p.actor.student_id != 0) {
-    XQ_ASSIGN_OR_RETURN(Json mine, screening_.ListAssignments(p));
+    XQ_ASSIGN_OR_RETURN(auto mine, screening_.ListAssignments(p));
     XQ_ASSIGN_OR_RETURN(auto reminded, reminders_.Latest(p.actor.student_id, "student"));
-    std::map<std::string, Json> by_campaign;
-    std::vector<std::string> order;
-    for (const auto& a : mine["items"]) {
-      const std::string state = a["state"].get<std::string>();
-      if (state != "pending" && state != "in_progress") continue;
-      const std::string cid = a["campaign_id"].get<std::string>();
-      if (!by_campaign.count(cid)) {
-        order.push_back(cid);
-        Json t = {{"kind", "survey"},
-                  {"campaign_id", cid},
-                  {"campaign_name", a["campaign_name"]},
-                  {"closes_on", a["closes_on"]},
-                  {"count", 0},
-                  {"first_assignment_id", a["id"]}};
-        auto r = reminded.find(IdFromString(cid).value_or(0));
-        if (r != reminded.end()) t["reminded_at"] = FormatRfc3339(r->second);
-        by_campaign[cid] = std::move(t);
+    auto& surveys = out.surveys.emplace();
+    for (const auto& a : mine) {
+      if (a.state != "pending" && a.state != "in_progress") continue;
+      auto t = std::find_if(surveys.begin(), surveys.end(),
+                            [&](const SurveyTodo& s) { return s.campaign_id == a.campaign_id; });
+      if (t == surveys.end()) {
+        SurveyTodo todo{a.campaign_id, a.campaign_name, a.closes_on, 0, a.id, std::nullopt};
+        if (auto r = reminded.find(a.campaign_id); r != reminded.end()) todo.reminded_at = r->second;
+        t = surveys.insert(surveys.end(), std::move(todo));
       }
-      by_campaign[cid]["count"] = by_campaign[cid]["count"].get<int>() + 1;
+      ++t->count;
     }
-    for (const auto& cid : order) items.push_back(std::move(by_campaign[cid]));
-    badges["surveys"] = order.size();
   }
 
   // A guardian: consents to give, and surveys a child was reminded of.
@@ -117,47 +103,37 @@ absl::StatusOr<Json> TodoService::ForHome(const policy::Principal& p) {
     for (int64_t child : p.actor.child_ids) {
       XQ_ASSIGN_OR_RETURN(reminded[child], reminders_.Latest(child, "guardian"));
     }
-    int64_t consents = 0;
+    auto& children = out.children.emplace();
     for (const auto& r : requests) {
       const bool decided = r.decision.has_value();
       if (decided && *r.decision == "decline") continue;
       auto at = reminded[r.student_id].find(r.campaign_id);
-      Json t = {{"campaign_id", IdToString(r.campaign_id)},
-                {"campaign_name", r.campaign_name},
-                {"student_id", IdToString(r.student_id)},
-                {"student_name", r.student_name},
-                {"closes_on", r.closes_on}};
-      if (at != reminded[r.student_id].end()) t["reminded_at"] = FormatRfc3339(at->second);
+      const bool was_reminded = at != reminded[r.student_id].end();
+      ChildTodo t{"", r.campaign_id, r.campaign_name, r.student_id, r.student_name, r.closes_on, std::nullopt};
+      if (was_reminded) t.reminded_at = at->second;
       if (r.consent_required && !decided) {
-        t["kind"] = "consent";
-        ++consents;
-        items.push_back(std::move(t));
-      } else if (at != reminded[r.student_id].end()) {
-        t["kind"] = "child_survey";
-        items.push_back(std::move(t));
+        t.kind = "consent";
+      } else if (was_reminded) {
+        t.kind = "child_survey";
+      } else {
+        continue;
       }
+      children.push_back(std::move(t));
     }
-    badges["consents"] = consents;
   }
 
   // Psychology staff: the day's work in their school.
   XQ_ASSIGN_OR_RETURN(auto work, warnings_.OpenWorkOf(p, now, now + kDayMicros));
   if (work) {
-    const int64_t open = work->open_warnings, due = work->follow_ups_due, overdue = work->follow_ups_overdue;
+    auto& day = out.staff.emplace();
+    day.open_warnings = work->open_warnings;
+    day.follow_ups_due = work->follow_ups_due;
+    day.follow_ups_overdue = work->follow_ups_overdue;
     XQ_ASSIGN_OR_RETURN(auto campaigns, screening_.ListCampaigns(p));
-    Json running = Json::array();
-    for (const auto& c : campaigns) {
-      if (c.state != "open" || c.opens_on > today || c.closes_on < today) continue;
-      running.push_back(
-          {{"id", IdToString(c.id)}, {"name", c.name}, {"opens_on", c.opens_on}, {"closes_on", c.closes_on}});
-    }
-    items.push_back({{"kind", "urgent_warnings"}, {"count", open}});
-    items.push_back({{"kind", "follow_ups_due"}, {"count", due}, {"overdue", overdue}});
-    items.push_back({{"kind", "campaigns_in_progress"}, {"count", running.size()}, {"campaigns", running}});
-    badges["warnings"] = open;
-    badges["follow_ups"] = due;
+    for (auto& c : campaigns)
+      if (c.state == "open" && c.opens_on <= today && c.closes_on >= today) day.running.push_back(std::move(c));
   }
-  return Json{{"items", items}, {"badges", badges}};
+  return out;
 }
 
 }  // namespace xq::screening

@@ -25,9 +25,9 @@
 
 #include "absl/status/statusor.h"
 #include "core/clock.h"
-#include "core/json.h"
 #include "db/database.h"
 #include "policy/principal.h"
+#include "screening/model.h"
 #include "warning/warning_service.h"
 
 namespace xq::screening {
@@ -64,10 +64,9 @@ class TodoService {
   TodoService(ScreeningService& screening, db::Database& db, warning::WarningService& warnings, const Clock& clock)
       : screening_(screening), reminders_(db), warnings_(warnings), clock_(clock) {}
 
-  // {"items":[{"kind":..., ...}], "badges":{"warnings":n}}; kinds:
-  // survey, consent, child_survey, urgent_warnings, follow_ups_due,
-  // campaigns_in_progress.
-  absl::StatusOr<Json> ForHome(const policy::Principal& p);
+  // What the caller has to do, a part for each role that has one
+  // (TodosToJson renders it).
+  absl::StatusOr<HomeTodos> ForHome(const policy::Principal& p);
 
  private:
   ScreeningService& screening_;
