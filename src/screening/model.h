@@ -221,9 +221,9 @@ struct AssignmentSummary {
 struct AssignmentDetail {
   int64_t id = 0;
   std::string state;
-  std::shared_ptr<const Campaign> campaign;               // never null
-  int position = 0;                                       // of the scale in the campaign
-  const instruments::Registry::Entry* scale = nullptr;    // never null
+  std::shared_ptr<const Campaign> campaign;             // never null
+  int position = 0;                                     // of the scale in the campaign
+  const instruments::Registry::Entry* scale = nullptr;  // never null
   std::optional<Draft> draft;
 };
 

@@ -26,10 +26,6 @@ using http::Response;
 
 absl::StatusOr<Json> Body(const Request& req) { return ParseJsonObject(req.body); }
 
-Response Reply(const absl::StatusOr<Json>& j, int status = 200) {
-  return j.ok() ? Response::Json(*j, status) : Response::Error(j.status());
-}
-
 // A model the service returned, rendered by `to_json` (screening/json.h).
 template <class T, class ToJson>
 Response Reply(const absl::StatusOr<T>& v, ToJson to_json, int status = 200) {

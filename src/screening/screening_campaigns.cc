@@ -188,7 +188,8 @@ absl::StatusOr<Campaign> ScreeningService::CreateCampaign(const policy::Principa
   if (in.grades) {
     for (size_t i = 0; i < in.grades->size(); ++i) {
       const int64_t g = (*in.grades)[i];
-      if (g < 1 || g > 3000) return InvalidArgument("a grade is 1..12 or an enrolment year", fmt::format("grades[{}]", i));
+      if (g < 1 || g > 3000)
+        return InvalidArgument("a grade is 1..12 or an enrolment year", fmt::format("grades[{}]", i));
       c.grades.push_back(static_cast<int>(g));
     }
   } else if (t) {

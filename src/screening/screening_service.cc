@@ -397,7 +397,7 @@ absl::StatusOr<AssignmentDetail> ScreeningService::GetAssignment(const policy::P
 }
 
 absl::Status ScreeningService::SaveDraft(const policy::Principal& p, int64_t id, const GivenAnswers& answers,
-                                       int position) {
+                                         int position) {
   XQ_ASSIGN_OR_RETURN(auto a, store_.GetAssignment(id));
   if (!a || p.actor.student_id == 0 || a->student_id != p.actor.student_id) return NotFound("assessment not found");
   auto r = StudentRes(DataClass::kRawAnswers, a->student_id, a->unit_path);

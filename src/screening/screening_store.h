@@ -40,7 +40,6 @@ struct ProgressRow {
   std::string birth_date;
 };
 
-
 class ScreeningStore {
  public:
   virtual ~ScreeningStore() = default;

@@ -572,9 +572,10 @@ TEST_F(ServiceClockTest, WindowDueDatesOverdueAndLapse) {
   warning::WarningService warnings(*wstore, *audit_, clock_);
   const auto psych = As("psych_staff"), student = As("student"), head = As("head_teacher");
   auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
-                                          {"opens_on", "2026-09-02"},
-                                          {"closes_on", "2026-09-10"},
-                                          {"scales", {{{"instrument_id", "phq9"}}}}}).value());
+                                                          {"opens_on", "2026-09-02"},
+                                                          {"closes_on", "2026-09-10"},
+                                                          {"scales", {{{"instrument_id", "phq9"}}}}})
+                                         .value());
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
 
@@ -627,9 +628,10 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
   auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
-                                          {"opens_on", "2026-09-01"},
-                                          {"closes_on", "2026-09-10"},
-                                          {"scales", {{{"instrument_id", "phq9"}}}}}).value());
+                                                          {"opens_on", "2026-09-01"},
+                                                          {"closes_on", "2026-09-10"},
+                                                          {"scales", {{{"instrument_id", "phq9"}}}}})
+                                         .value());
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(svc.RecordConsent(psych, c->id, student.actor.student_id, "consent").ok());
   auto mine = store.AssignmentsOfStudent(student.actor.student_id).value();
@@ -659,11 +661,13 @@ TEST_F(ServiceClockTest, HeldContextsFollowConsentAndSubmission) {
 TEST_F(ServiceClockTest, ConsentChangedElsewhereHoldsAgainstHeldContexts) {
   ScreeningService& svc = *svc_;
   const auto psych = As("psych_staff"), student = As("student");
-  auto c = svc.CreateCampaign(psych, CampaignInputOf(Json{{"template", "k12_junior"},
-                                          {"opens_on", "2026-09-01"},
-                                          {"closes_on", "2026-09-10"},
-                                          {"consent_age", 18},
-                                          {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}}).value());
+  auto c = svc.CreateCampaign(
+      psych, CampaignInputOf(Json{{"template", "k12_junior"},
+                                  {"opens_on", "2026-09-01"},
+                                  {"closes_on", "2026-09-10"},
+                                  {"consent_age", 18},
+                                  {"scales", {{{"instrument_id", "phq9"}}, {{"instrument_id", "gad7"}}}}})
+                 .value());
   ASSERT_TRUE(c.ok()) << c.status();
   auto mine = store_->AssignmentsOfStudent(student.actor.student_id).value();
   ASSERT_EQ(mine.size(), 2u);
