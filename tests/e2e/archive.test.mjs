@@ -4,7 +4,7 @@
 // visit without its summary.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, launchBrowser, newPage, startServer, uiLogin } from './helpers.mjs';
+import { ApiClient, launchBrowser, newPage, pageWidth, startServer, uiLogin } from './helpers.mjs';
 
 const kDiagnostic = /抑郁|焦虑|精神疾病|阳性|自杀|PHQ|GAD|SCL|UPI/;
 
@@ -88,7 +88,7 @@ test('a head teacher records a home visit on a phone; the guardian sees it witho
     await page.getByTestId('contact-summary').fill('家长配合度高，孩子作息需调整');
     await page.getByTestId('contact-save').click();
     await page.waitForFunction(() => /已完成 [1-9]/.test(document.querySelector('[data-testid="my-quota"]')?.innerText || ''));
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await pageWidth(page);
     assert.ok(width <= 375 + 1, `no horizontal scroll on a phone (${width})`);
   } finally {
     await context.close();

@@ -9,11 +9,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ApiClient,
   acknowledgeNoticesWhenShown,
+  ApiClient,
   kPhoneViewport,
   launchBrowser,
   newPage,
+  pageWidth,
   settle,
   startServer,
   uiLogin,
@@ -77,7 +78,7 @@ test('a student books on a phone; a second student cannot take the time, waits a
       assert.equal(await slotRow(p, slots[0].id).getAttribute('data-state'), 'free');
     }
     // The page fits the phone: nothing wider than the screen.
-    const width = await a.page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await pageWidth(a.page);
     assert.ok(width <= 375, `the booking page is ${width} px wide on a 375 px phone`);
     const text = await a.page.getByTestId('counselling-book').textContent();
     for (const w of kDiagnostic) assert.ok(!text.includes(w), `the student's page says ${w}`);

@@ -4,7 +4,7 @@
 // return plan, which the head teacher sees on a phone, in neutral words.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, settle, startServer, uiLogin } from './helpers.mjs';
+import { ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -144,7 +144,7 @@ test('a case opens, is referred, answered by the hospital, and the student retur
   await head.page.getByTestId('guidance-plan').filter({ hasText: plan }).waitFor();
   const text = await head.page.locator('body').innerText();
   for (const w of ['抑郁', '焦虑', '精神疾病', '阳性', '自杀', '门诊评估完成', '复诊后状态平稳']) assert.ok(!text.includes(w), w);
-  const width = await head.page.evaluate(() => document.documentElement.scrollWidth);
+  const width = await pageWidth(head.page);
   assert.ok(width <= 375 + 1, `no sideways scroll at 375 px (${width})`);
   // The leader sees status only.
   const leader = await newPage(browser, server.baseUrl);

@@ -279,12 +279,9 @@ export async function settle(page) {
     .catch(() => {});
 }
 
-// axe-core's serious and critical violations on the page now, as
-// "rule: target, target …" lines (empty when there are none). Rules and
-// impacts as axe-core ships them; nothing is switched off.
-export async function axeViolations(page) {
-  // A dialog still fading in reads as faint text: scan once the finite
-  // transitions and animations have run.
+// Waits (at most 5 s) until the page's finite CSS transitions and
+// animations have run; infinite spinners do not count.
+async function animationsDone(page) {
   await page
     .waitForFunction(
       () => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
@@ -292,6 +289,28 @@ export async function axeViolations(page) {
       { timeout: 5_000 },
     )
     .catch(() => {});
+}
+
+// The page's width in CSS pixels once its layout has settled: after a
+// resize, tables and the drawer lay themselves out again on the next frames
+// and a sliding menu is briefly wider than the screen. Waits for the
+// animations, then up to 3 s for the page to come within the viewport; a
+// page that never does is returned as it is, for the caller to fail on.
+export async function pageWidth(page) {
+  await animationsDone(page);
+  await page
+    .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, null, { timeout: 3_000 })
+    .catch(() => {});
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+// axe-core's serious and critical violations on the page now, as
+// "rule: target, target …" lines (empty when there are none). Rules and
+// impacts as axe-core ships them; nothing is switched off.
+export async function axeViolations(page) {
+  // A dialog still fading in reads as faint text: scan once the finite
+  // transitions and animations have run.
+  await animationsDone(page);
   const require = createRequire(path.join(kRepoRoot, 'web/package.json'));
   const { AxeBuilder } = require('@axe-core/playwright');
   const result = await new AxeBuilder({ page }).analyze();

@@ -3,7 +3,7 @@
 // head teacher sees the class's awareness rate and marks a class meeting.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, startServer, uiLogin } from './helpers.mjs';
+import { ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, startServer, uiLogin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -17,8 +17,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const pageWidth = (page) => page.evaluate(() => document.documentElement.scrollWidth);
 
 test('375 px: a student confirms after a change; the head teacher sees the rate', { timeout: 180_000 }, async () => {
   // Before any change the demo's confirmations count: the head teacher sees the rate.

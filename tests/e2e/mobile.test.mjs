@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { kPhoneViewport, launchBrowser, newPage, startServer, uiLogin, visibleMenu } from './helpers.mjs';
+import { kPhoneViewport, launchBrowser, newPage, pageWidth, startServer, uiLogin, visibleMenu } from './helpers.mjs';
 
 let server;
 let browser;
@@ -18,8 +18,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const pageWidth = (page) => page.evaluate(() => document.documentElement.scrollWidth);
 
 test('375 px: login, drawer menu and roster work', { timeout: 180_000 }, async () => {
   const me = server.accounts.head_teacher;

@@ -4,7 +4,7 @@
 // clock, XQ_TEST_CLOCK=1).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, settle, startServer, uiLogin } from './helpers.mjs';
+import { ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -19,8 +19,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-const pageWidth = (page) => page.evaluate(() => document.documentElement.scrollWidth);
 
 test('a peer reports on a phone, the head teacher sees it, an ignored 一级 warning reaches the leader', { timeout: 300_000 }, async () => {
   const peer = server.accounts.peer_reporter;

@@ -6,7 +6,7 @@
 // the outbound channels; the psychology centre lowers a warning's level.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, settle, startServer, uiLogin, visibleMenu } from './helpers.mjs';
+import { ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin, visibleMenu } from './helpers.mjs';
 
 let server;
 let browser;
@@ -81,7 +81,8 @@ test('the psychology centre edits the warning deadlines', { timeout: 120_000 }, 
     // On a phone the table fits the screen.
     await page.setViewportSize(kPhoneViewport);
     await settle(page);
-    assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= kPhoneViewport.width, 'fits 375 px');
+    const width = await pageWidth(page);
+    assert.ok(width <= kPhoneViewport.width, `fits 375 px (${width})`);
   } finally {
     await context.close();
   }

@@ -4,7 +4,7 @@
 // phone-sized screen (375 px), as school staff often work.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kPhoneViewport, launchBrowser, newPage, settle, startServer, uiLogin } from './helpers.mjs';
+import { kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -70,7 +70,7 @@ test('a school data admin imports a template with one bad row, fixes it and impo
     assert.match(table, /心理辅导室改造/);
     assert.match(await page.getByTestId('records-total').textContent(), /2/);
     // Nothing spills sideways on the phone: the page is as wide as the screen.
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    const width = await pageWidth(page);
     assert.ok(width <= kPhoneViewport.width + 1, `page width ${width}`);
   } finally {
     await context.close();

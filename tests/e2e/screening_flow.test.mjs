@@ -12,6 +12,7 @@ import {
   kPhoneViewport,
   launchBrowser,
   newPage,
+  pageWidth,
   startServer,
   uiLogin,
 } from './helpers.mjs';
@@ -110,8 +111,8 @@ test('on a phone the student\'s home lists the surveys and the notice comes befo
     await notice.waitFor();
     assert.equal(await page.getByTestId('answer-notice-text').innerText(), kNotice);
     assert.equal(await page.locator('[data-testid^="question-"]').count(), 0, 'no question before the notice');
-    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
-    assert.ok(fits, 'the notice fits a 375 px screen');
+    const width = await pageWidth(page);
+    assert.ok(width <= 375, `the notice fits a 375 px screen (${width})`);
     const box = await page.getByTestId('answer-notice-continue').boundingBox();
     assert.ok(box.height >= 40 && box.width >= 300, JSON.stringify(box));
     await page.screenshot({ path: '/tmp/webscreen-notice-375.png', fullPage: true });

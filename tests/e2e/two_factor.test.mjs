@@ -5,7 +5,7 @@
 // shows.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, startServer } from './helpers.mjs';
+import { ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, startServer } from './helpers.mjs';
 import { nextStep, totp } from './totp.mjs';
 
 let server;
@@ -61,7 +61,7 @@ test('enrolment: QR code and key, a first code, then the recovery codes once', {
     assert.equal(recoveryCodes.length, 10);
     for (const c of recoveryCodes) assert.match(c, /^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
     // No horizontal scrolling on a phone.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = (await pageWidth(page)) - 375;
     assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px`);
     await page.getByTestId('2fa-codes-done').click();
     await page.getByTestId('user-name').waitFor();
