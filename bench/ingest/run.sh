@@ -28,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${XQ_BENCH_DIR:-build/bench}/ingest
 BIN=${XQ_BIN_DIR:-build/release/bin}
-STUDENTS=${STUDENTS:-300000}
+STUDENTS=${STUDENTS:-400000}
 CONNECTIONS=${CONNECTIONS:-768}
 DURATION=${DURATION:-10}
 PORT=${PORT:-18080}

@@ -166,7 +166,9 @@ absl::Status DeliverEvents(db::Database& db) {
   audit::AuditLog audit(db, SystemClock::Instance());
   events::Dispatcher d(db, SystemClock::Instance());
   SubscribeModules(d, db, audit);
-  return d.DeliverPending();
+  XQ_RETURN_IF_ERROR(d.DeliverPending());
+  // The tool exits next: the units its events marked are refreshed now.
+  return IndicatorEngine().RefreshAllMarked(db);
 }
 
 // Awareness rates are aggregates (D7): the screening module's small-cell
@@ -263,10 +265,11 @@ struct App::Parts {
   http::Router router;
   // Declared last, so stopped (with a last run) before anything they use.
   std::unique_ptr<Periodic> session_activity;
-  std::unique_ptr<Periodic> auth_changes;  // sessions and accounts changed by any server
-  std::unique_ptr<Periodic> checkpoint;    // SQLite WAL, off the writer's commits
-  std::unique_ptr<Periodic> key_reload;    // the key file after `xinqiao keys rotate`
-  std::jthread hold_sessions;              // at start: HoldSignedInSessions, then HoldOpenAssessments
+  std::unique_ptr<Periodic> auth_changes;     // sessions and accounts changed by any server
+  std::unique_ptr<Periodic> checkpoint;       // SQLite WAL, off the writer's commits
+  std::unique_ptr<Periodic> key_reload;       // the key file after `xinqiao keys rotate`
+  std::unique_ptr<Periodic> indicator_marks;  // units owed a refresh of their facts
+  std::jthread hold_sessions;                 // at start: HoldSignedInSessions, then HoldOpenAssessments
 };
 
 App::App() : parts_(std::make_unique<Parts>()) {}
@@ -365,6 +368,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
       });
   crisis::HandleCrisisJobs(*p.jobs, *p.crisis);
   p.jobs->Start();
+  // The units the events marked, a minute after their first mark (the
+  // engine's clock, which marks them).
+  p.indicator_marks = std::make_unique<Periodic>(std::chrono::seconds(2), [db = p.db.get()] {
+    const int64_t before = SystemClock::Instance().NowMicros() - indicators::Engine::kMarkWaitUs;
+    if (auto n = IndicatorEngine().RefreshMarked(*db, before); !n.ok())
+      spdlog::warn("indicator facts not refreshed yet: {}", n.status().ToString());
+  });
   p.submission_writer = std::make_unique<screening::SubmissionWriter>(
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
   p.screening = std::make_unique<screening::ScreeningService>(*p.db, *p.screening_store, *p.submission_writer, *p.audit,

@@ -67,14 +67,19 @@ void Dispatcher::Wake() {
 
 void Dispatcher::Loop() {
   auto last_full = std::chrono::steady_clock::time_point{};
+  auto last_pass = std::chrono::steady_clock::time_point{};
   for (;;) {
     {
       std::unique_lock lk(mu_);
       cv_.wait_for(lk, options_.poll, [this] { return stopping_ || woken_; });
       if (stopping_) return;
+      // Wakes until the gap has passed join this pass.
+      cv_.wait_until(lk, last_pass + options_.min_gap, [this] { return stopping_; });
+      if (stopping_) return;
       woken_ = false;
     }
     const auto now_steady = std::chrono::steady_clock::now();
+    last_pass = now_steady;
     const bool full = now_steady - last_full >= options_.full_every;
     if (full) last_full = now_steady;
     std::lock_guard pass(pass_mu_);

@@ -19,7 +19,8 @@
 // restarted server (the submission writer commits within milliseconds).
 //
 // Wake() asks for a pass now (a writer that has just committed something
-// a subscriber consumes); otherwise passes run every poll interval.
+// a subscriber consumes), or `min_gap` after the last one began;
+// otherwise passes run every poll interval.
 // Deliveries commit like InLightTransaction (no wait for the disk): a
 // delivery lost to a power cut is lost with its event_handled rows and the
 // cursor moves written after it, so the event is read and handled again.
@@ -65,6 +66,11 @@ struct DispatcherOptions {
   int batch = 256;                             // events per delivery transaction
   std::chrono::milliseconds poll{1000};        // a pass from the newest position read
   std::chrono::milliseconds full_every{5000};  // a pass from the durable cursor
+  // A woken pass starts no sooner than this after the one before: the
+  // wakes of a busy writer (one per batch holding a critical or positive
+  // row, hundreds a second) fold into one pass, which reads every
+  // subscription's log once for all of them.
+  std::chrono::milliseconds min_gap{50};
   int64_t settle_us = 30'000'000;
   int64_t first_backoff_us = 100'000;
   int64_t max_backoff_us = 30'000'000;

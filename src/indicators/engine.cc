@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -35,6 +37,20 @@ bool Takes(const Indicator& ind, const UnitRef& u) {
   return ind.level == Level::kDistrict && (u.kind == "district" || u.kind == "city");
 }
 
+bool Refreshable(const UnitRef& unit) {
+  return unit.kind == "school" || unit.kind == "district" || unit.kind == "city";
+}
+
+// Two refreshes of a unit at once (each in its own transaction) would both
+// read the same facts before and add the same difference twice: on
+// PostgreSQL the second waits for the first, then reads what it wrote.
+// (SQLite writers are serialised already.)
+void LockUnit(soci::session& s, int64_t unit_id) {
+  if (s.get_backend_name() != "postgresql") return;
+  int key = static_cast<int>(unit_id % 2147483647);
+  s << "SELECT pg_advisory_xact_lock(727275, :u)", soci::use(key);
+}
+
 }  // namespace
 
 Engine::Engine(IndicatorStore& store, std::vector<FactSource> sources, const Clock& clock)
@@ -56,17 +72,14 @@ absl::StatusOr<Facts> Engine::Compute(soci::session& s, const UnitRef& unit, int
 }
 
 absl::Status Engine::Refresh(soci::session& s, const UnitRef& unit, int year) {
-  if (unit.kind != "school" && unit.kind != "district" && unit.kind != "city") return absl::OkStatus();
-  if (s.get_backend_name() == "postgresql") {
-    // Two refreshes of a unit at once (an event and a catch-up page, each
-    // in its own transaction) would both read the same facts before and
-    // add the same difference twice: the second waits for the first, then
-    // reads what it wrote. (SQLite writers are serialised already.)
-    int key = static_cast<int>(unit.id % 2147483647);
-    s << "SELECT pg_advisory_xact_lock(727275, :u)", soci::use(key);
-  }
-  XQ_ASSIGN_OR_RETURN(Facts before, store_.ReadFacts(s, unit.id, year));
+  if (!Refreshable(unit)) return absl::OkStatus();
+  LockUnit(s, unit.id);
   XQ_ASSIGN_OR_RETURN(Facts after, Compute(s, unit, year));
+  return Apply(s, unit, year, after);
+}
+
+absl::Status Engine::Apply(soci::session& s, const UnitRef& unit, int year, const Facts& after) {
+  XQ_ASSIGN_OR_RETURN(Facts before, store_.ReadFacts(s, unit.id, year));
   if (before == after) return absl::OkStatus();
   const int64_t now = clock_.NowMicros();
   const unsigned stage = StageOf(unit.school_kind);
@@ -113,24 +126,68 @@ std::pair<int64_t, int> Engine::TargetOf(const events::Event& e) {
   return {unit, year};
 }
 
-absl::Status Engine::Handle(soci::session& s, const events::Event& e) {
-  auto [unit, year] = TargetOf(e);
-  if (unit == 0) return absl::OkStatus();
-  return RefreshId(s, unit, year);
-}
+absl::Status Engine::Handle(soci::session& s, const events::Event& e) { return HandleAll(s, {&e}); }
 
-// A refresh recomputes the unit from what is stored, so one per unit and
-// year covers every event of the batch about it: a burst of submissions in
-// one school costs one refresh, not one per submission (at city scale the
-// per-event refreshes held the write lock past the writers' busy timeout).
+// An event only marks its unit (one upsert in the delivery transaction);
+// RefreshMarked recomputes the unit's facts later, once for every event
+// about it meanwhile. Recomputing in the delivery held the write lock while
+// a school's students were read, for every school of a batch, and starved
+// the submission writer (half its rate at city scale).
 absl::Status Engine::HandleAll(soci::session& s, const std::vector<const events::Event*>& events) {
-  std::set<std::pair<int64_t, int>> targets;
+  std::map<std::pair<int64_t, int>, int64_t> targets;  // (unit, year) -> school
   for (const events::Event* e : events) {
     auto target = TargetOf(*e);
-    if (target.first != 0) targets.insert(target);
+    if (target.first != 0) targets[target] = e->school_id == target.first ? target.first : 0;
   }
-  for (const auto& [unit, year] : targets) XQ_RETURN_IF_ERROR(RefreshId(s, unit, year));
+  const int64_t now = clock_.NowMicros();
+  for (const auto& [target, school] : targets)
+    XQ_RETURN_IF_ERROR(store_.Mark(s, target.first, school, target.second, now));
   return absl::OkStatus();
+}
+
+absl::StatusOr<int> Engine::RefreshMarked(db::Database& db, int64_t before, int limit) {
+  std::vector<RefreshMark> marks;
+  XQ_RETURN_IF_ERROR(db.Run([&](soci::session& s) -> absl::Status {
+    XQ_ASSIGN_OR_RETURN(marks, store_.Marked(s, before, limit));
+    return absl::OkStatus();
+  }));
+  int refreshed = 0;
+  absl::Status first_error;
+  for (const RefreshMark& m : marks) {
+    std::optional<UnitRef> unit;
+    Facts after;
+    // The facts are read outside any write transaction: writers go on
+    // meanwhile. Whatever is marked after the mark was read keeps its mark
+    // (Unmark), so the unit is refreshed again.
+    absl::Status st = db.Run([&](soci::session& s) -> absl::Status {
+      XQ_ASSIGN_OR_RETURN(unit, store_.Unit(s, m.unit_id));
+      if (!unit || !Refreshable(*unit)) return absl::OkStatus();
+      XQ_ASSIGN_OR_RETURN(after, Compute(s, *unit, m.year));
+      return absl::OkStatus();
+    });
+    if (st.ok()) {
+      st = db.InLightTransaction([&](soci::session& s) -> absl::Status {
+        XQ_RETURN_IF_ERROR(store_.Unmark(s, m.unit_id, m.year, m.version, clock_.NowMicros()).status());
+        if (!unit || !Refreshable(*unit)) return absl::OkStatus();
+        LockUnit(s, unit->id);
+        return Apply(s, *unit, m.year, after);
+      });
+    }
+    // A unit that fails keeps its mark and is tried again; the others go on.
+    if (st.ok())
+      ++refreshed;
+    else if (first_error.ok())
+      first_error = st;
+  }
+  if (!first_error.ok()) return first_error;
+  return refreshed;
+}
+
+absl::Status Engine::RefreshAllMarked(db::Database& db) {
+  for (;;) {
+    XQ_ASSIGN_OR_RETURN(int n, RefreshMarked(db, std::numeric_limits<int64_t>::max(), kMarkedPage));
+    if (n < kMarkedPage) return absl::OkStatus();
+  }
 }
 
 events::Subscription Engine::Subscription() {

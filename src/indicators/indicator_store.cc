@@ -200,6 +200,46 @@ class SociIndicatorStore : public IndicatorStore {
     return out;
   }
 
+  absl::Status Mark(soci::session& s, int64_t unit_id, int64_t school_id, int year, int64_t now) override {
+    long long u = unit_id, sc = school_id, t = now;
+    int y = year;
+    s << "INSERT INTO indicator_refresh_marks (unit_id, school_id, school_year, marked_at, version) "
+         "VALUES (:u, :s, :y, :t, 1) ON CONFLICT (unit_id, school_year) "
+         "DO UPDATE SET version = indicator_refresh_marks.version + 1",
+        soci::use(u), soci::use(sc), soci::use(y), soci::use(t);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<RefreshMark>> Marked(soci::session& s, int64_t before, int limit) override {
+    long long b = before;
+    int n = limit;
+    std::vector<RefreshMark> out;
+    soci::rowset<soci::row> rs =
+        (s.prepare << "SELECT unit_id, school_id, school_year, marked_at, version FROM indicator_refresh_marks "
+                      "WHERE marked_at <= :b ORDER BY marked_at, unit_id, school_year LIMIT :n",
+         soci::use(b), soci::use(n));
+    for (const auto& r : rs)
+      out.push_back(RefreshMark{.unit_id = db::GetInt(r, size_t{0}),
+                                .school_id = db::GetInt(r, size_t{1}),
+                                .year = static_cast<int>(db::GetInt(r, size_t{2})),
+                                .marked_at = db::GetInt(r, size_t{3}),
+                                .version = db::GetInt(r, size_t{4})});
+    return out;
+  }
+
+  absl::StatusOr<bool> Unmark(soci::session& s, int64_t unit_id, int year, int64_t version, int64_t now) override {
+    long long u = unit_id, v = version, t = now;
+    int y = year;
+    soci::statement del = (s.prepare << "DELETE FROM indicator_refresh_marks "
+                                        "WHERE unit_id = :u AND school_year = :y AND version = :v",
+                           soci::use(u), soci::use(y), soci::use(v));
+    del.execute(true);
+    if (del.get_affected_rows() == 1) return true;
+    s << "UPDATE indicator_refresh_marks SET marked_at = :t WHERE unit_id = :u AND school_year = :y", soci::use(t),
+        soci::use(u), soci::use(y);
+    return false;
+  }
+
   absl::StatusOr<std::optional<SignOff>> SignOffOf(soci::session& s, int64_t school_id, int year) override {
     long long sc = school_id;
     int y = year;

@@ -48,6 +48,17 @@ class IndicatorStore {
   // Every fact of a school year, keyed by unit (recompute check, tests).
   virtual absl::StatusOr<std::map<int64_t, std::vector<Value>>> AllValues(soci::session& s, int year) = 0;
 
+  // Owes the unit a refresh of its facts for the year (inside the caller's
+  // transaction): a new mark waits from `now`; an existing one keeps its
+  // time and gets a new version.
+  virtual absl::Status Mark(soci::session& s, int64_t unit_id, int64_t school_id, int year, int64_t now) = 0;
+  // The marks made at or before `before`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<RefreshMark>> Marked(soci::session& s, int64_t before, int limit) = 0;
+  // Settles a refresh that read the mark at `version`: removes the mark when
+  // it still has that version (true); else it was marked again meanwhile,
+  // and it waits again from `now` (false).
+  virtual absl::StatusOr<bool> Unmark(soci::session& s, int64_t unit_id, int year, int64_t version, int64_t now) = 0;
+
   virtual absl::StatusOr<std::optional<SignOff>> SignOffOf(soci::session& s, int64_t school_id, int year) = 0;
   virtual absl::StatusOr<std::optional<SignOff>> SignOffById(soci::session& s, int64_t id) = 0;
   // Sign-offs of the schools in the subtree at path for a year.

@@ -4,6 +4,10 @@
 // Recompute: both must agree.
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <limits>
+#include <set>
+#include <utility>
 
 #include "core/clock.h"
 #include "core/ids.h"
@@ -57,6 +61,8 @@ class IndicatorsTest : public ::testing::Test {
         .event_kinds = {"fake.changed"},
         .school_facts = [this](soci::session&, int64_t id, int year) -> absl::StatusOr<Facts> {
           ++computed_[id];
+          if (on_compute_) on_compute_(id);
+          if (failing_.contains(id)) return absl::UnavailableError("facts unavailable");
           return facts_[{id, year}];
         },
         .unit_facts = [this](soci::session&, int64_t id, int year) -> absl::StatusOr<Facts> {
@@ -112,9 +118,23 @@ class IndicatorsTest : public ::testing::Test {
       return absl::OkStatus();
     });
   }
+  // The event delivered (it marks its unit), then the marks refreshed.
   absl::Status Event(events::Event e) {
+    XQ_RETURN_IF_ERROR(Deliver(e));
+    return engine_->RefreshAllMarked(*db_);
+  }
+  absl::Status Deliver(const events::Event& e) {
     auto sub = engine_->Subscription();
     return db_->InTransaction([&](soci::session& s) { return sub.handler(s, e); });
+  }
+  std::vector<RefreshMark> Marks() {
+    std::vector<RefreshMark> out;
+    EXPECT_TRUE(db_->Run([&](soci::session& s) -> absl::Status {
+                     XQ_ASSIGN_OR_RETURN(out, store_->Marked(s, std::numeric_limits<int64_t>::max(), 100));
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    return out;
   }
   std::map<int64_t, std::vector<Value>> All() {
     std::map<int64_t, std::vector<Value>> out;
@@ -188,7 +208,9 @@ class IndicatorsTest : public ::testing::Test {
   FakeClock clock_;
   std::unique_ptr<IndicatorStore> store_;
   std::unique_ptr<Engine> engine_;
-  std::map<int64_t, int> computed_;  // school facts computed, per school
+  std::map<int64_t, int> computed_;          // school facts computed, per school
+  std::function<void(int64_t)> on_compute_;  // runs as a school's facts are computed
+  std::set<int64_t> failing_;                // schools whose facts cannot be computed
   std::map<std::pair<int64_t, int>, Facts> facts_;
 };
 
@@ -306,16 +328,82 @@ TEST_F(IndicatorsTest, ABatchOfEventsRefreshesEachUnitOnce) {
   ASSERT_GE(singles.at(10), 1);
   std::vector<const events::Event*> batch = {&e10, &e10, &e10, &e10, &e10, &e11};
   computed_.clear();
+  facts_[{10, kYear}]["students"] += 1;  // so that the refresh has something to apply
   auto sub = engine_->Subscription();
   ASSERT_TRUE(sub.batch_handler);
   ASSERT_TRUE(db_->InTransaction([&](soci::session& s) { return sub.batch_handler(s, batch); }).ok());
+  // The delivery only marks the two schools: nothing is computed in it.
+  EXPECT_TRUE(computed_.empty());
+  EXPECT_EQ(Marks().size(), 2u);
+  facts_[{10, kYear}]["students"] -= 1;
+  ASSERT_TRUE(engine_->RefreshAllMarked(*db_).ok());
   EXPECT_EQ(computed_, singles);
+  EXPECT_TRUE(Marks().empty());
   auto batched = All();
   ASSERT_EQ(batched.size(), single.size());
   for (const auto& [unit, values] : single) {
     ASSERT_EQ(values.size(), batched[unit].size()) << unit;
     for (size_t i = 0; i < values.size(); ++i) EXPECT_NEAR(values[i].num, batched[unit][i].num, 1e-9) << unit;
   }
+}
+
+// A mark waits until `before` reaches it; a unit marked again while its
+// facts are computed keeps its mark (what the second event changed may not
+// be in the facts read), and is refreshed at the next round.
+TEST_F(IndicatorsTest, AMarkWaitsAndAMarkMadeDuringTheRefreshStays) {
+  SetFixture();
+  const int64_t at = SchoolYearRange(kYear).first + 1;
+  const events::Event e10{.school_id = 10, .kind = "fake.changed", .payload = "{}", .created_at = at};
+  clock_.Set(at);
+  ASSERT_TRUE(Deliver(e10).ok());
+  auto n = engine_->RefreshMarked(*db_, at - 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+  EXPECT_TRUE(computed_.empty());
+  EXPECT_TRUE(All().empty());
+
+  bool again = true;
+  on_compute_ = [&](int64_t) {
+    if (!std::exchange(again, false)) return;
+    clock_.Set(at + 5);
+    ASSERT_TRUE(Deliver(e10).ok());  // on another connection, while the facts are read
+  };
+  n = engine_->RefreshMarked(*db_, at);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  ExpectValue(10, "screening_k12", 150, 200, 1);  // what was read is applied
+  auto marks = Marks();
+  ASSERT_EQ(marks.size(), 1u);
+  EXPECT_EQ(marks[0].unit_id, 10);
+  EXPECT_EQ(marks[0].school_id, 10);
+  EXPECT_GT(marks[0].marked_at, at);  // it waits again
+  n = engine_->RefreshMarked(*db_, at);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+  ASSERT_TRUE(engine_->RefreshAllMarked(*db_).ok());
+  EXPECT_TRUE(Marks().empty());
+}
+
+// A school whose facts cannot be computed keeps its mark and reports the
+// error; the other marked schools are refreshed.
+TEST_F(IndicatorsTest, AFailingUnitKeepsItsMarkAndTheOthersGoOn) {
+  SetFixture();
+  const int64_t at = SchoolYearRange(kYear).first + 1;
+  failing_ = {10};
+  ASSERT_TRUE(Deliver({.school_id = 10, .kind = "fake.changed", .payload = "{}", .created_at = at}).ok());
+  ASSERT_TRUE(Deliver({.school_id = 11, .kind = "fake.changed", .payload = "{}", .created_at = at}).ok());
+  auto n = engine_->RefreshMarked(*db_, std::numeric_limits<int64_t>::max());
+  ASSERT_FALSE(n.ok());
+  EXPECT_NE(n.status().message().find("facts unavailable"), std::string::npos) << n.status();
+  EXPECT_TRUE(Of(10, "screening_k12").units == 0);
+  EXPECT_EQ(Of(11, "screening_k12").units, 1);
+  auto marks = Marks();
+  ASSERT_EQ(marks.size(), 1u);
+  EXPECT_EQ(marks[0].unit_id, 10);
+  failing_.clear();
+  ASSERT_TRUE(engine_->RefreshAllMarked(*db_).ok());
+  EXPECT_EQ(Of(10, "screening_k12").units, 1);
+  EXPECT_TRUE(Marks().empty());
 }
 
 TEST_F(IndicatorsTest, EventsOfOtherUnitsOrKindsChangeNothing) {

@@ -76,6 +76,16 @@ struct UnitRef {
   int64_t parent_id = 0;
 };
 
+// A unit whose facts are owed a refresh (Engine::RefreshMarked): an event
+// about it marked it; marking again bumps the version.
+struct RefreshMark {
+  int64_t unit_id = 0;
+  int64_t school_id = 0;  // the unit when it is a school, else 0
+  int year = 0;
+  int64_t marked_at = 0;  // the oldest mark not refreshed since
+  int64_t version = 0;
+};
+
 enum class SignOffState { kSubmitted, kReturned, kDistrictApproved, kAccepted };
 std::string_view SignOffStateName(SignOffState s);
 std::optional<SignOffState> SignOffStateFromName(std::string_view s);

@@ -102,6 +102,62 @@ TEST_P(ContractTest, IndicatorUnitsFactsAndValuesFromDeltas) {
   EXPECT_EQ(On(db, [&](soci::session& s) { return store->AllValues(s, 2025); })->size(), 1u);
 }
 
+// Refresh marks: one per unit and year, its first time kept and its
+// version bumped by a later mark; oldest first; settled only at the version
+// read, else it waits again.
+TEST_P(ContractTest, IndicatorRefreshMarksKeepTheirFirstTimeAndVersion) {
+  Seed(Db());
+  auto store = indicators::NewSociIndicatorStore();
+  auto& db = Db();
+  auto mark = [&](int64_t unit, int64_t school, int year, int64_t at) {
+    ASSERT_TRUE(db.InTransaction([&](soci::session& s) { return store->Mark(s, unit, school, year, at); }).ok());
+  };
+  auto marked = [&](int64_t before) {
+    auto m = On(db, [&](soci::session& s) { return store->Marked(s, before, 10); });
+    EXPECT_TRUE(m.ok()) << m.status();
+    return m.ok() ? *m : std::vector<indicators::RefreshMark>{};
+  };
+  mark(2, 2, 2026, kNow + 10);
+  mark(1, 1, 2026, kNow + 20);
+  mark(2, 2, 2026, kNow + 30);  // again: keeps kNow + 10, version 2
+  mark(101, 0, 2026, kNow + 40);
+  mark(1, 1, 2025, kNow + 50);
+  auto all = marked(kNow + 100);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all[0].unit_id, 2);
+  EXPECT_EQ(all[0].school_id, 2);
+  EXPECT_EQ(all[0].year, 2026);
+  EXPECT_EQ(all[0].marked_at, kNow + 10);
+  EXPECT_EQ(all[0].version, 2);
+  EXPECT_EQ(all[1].unit_id, 1);
+  EXPECT_EQ(all[1].version, 1);
+  EXPECT_EQ(all[2].school_id, 0);
+  EXPECT_EQ(all[3].year, 2025);
+  EXPECT_EQ(marked(kNow + 20).size(), 2u);  // made at or before
+  EXPECT_TRUE(marked(kNow + 9).empty());
+  auto lim = On(db, [&](soci::session& s) { return store->Marked(s, kNow + 100, 1); });
+  ASSERT_TRUE(lim.ok());
+  EXPECT_EQ(lim->size(), 1u);
+
+  // Settled at an older version: the mark stays and waits from now.
+  auto settled = On(db, [&](soci::session& s) { return store->Unmark(s, 2, 2026, 1, kNow + 60); });
+  ASSERT_TRUE(settled.ok()) << settled.status();
+  EXPECT_FALSE(*settled);
+  all = marked(kNow + 100);
+  ASSERT_EQ(all.size(), 4u);
+  EXPECT_EQ(all.back().unit_id, 2);
+  EXPECT_EQ(all.back().marked_at, kNow + 60);
+  // At its version: gone; the same unit's other year stays.
+  settled = On(db, [&](soci::session& s) { return store->Unmark(s, 1, 2026, 1, kNow + 70); });
+  ASSERT_TRUE(settled.ok());
+  EXPECT_TRUE(*settled);
+  all = marked(kNow + 100);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].unit_id, 101);
+  EXPECT_EQ(all[1].unit_id, 1);
+  EXPECT_EQ(all[1].year, 2025);
+}
+
 TEST_P(ContractTest, IndicatorSignOffsKeepTheirSnapshotAndSteps) {
   Seed(Db());
   auto store = indicators::NewSociIndicatorStore();
