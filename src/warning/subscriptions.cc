@@ -13,9 +13,34 @@
 namespace xq::warning {
 namespace {
 
-absl::Status RaiseFromResult(soci::session& s, const events::Event& e, audit::AuditLog& audit) {
-  XQ_ASSIGN_OR_RETURN(screening::ScreeningResult r, screening::DecodeScreeningResult(e.payload));
-  std::vector<Warning> warnings;
+// A critical or positive result: its follow-up, and for each critical item
+// hit an urgent warning.
+struct ResultWork {
+  const events::Event* event = nullptr;
+  screening::ScreeningResult result;
+  FollowUp follow_up;
+};
+
+absl::StatusOr<ResultWork> WorkOf(const events::Event& e) {
+  ResultWork w{.event = &e};
+  XQ_ASSIGN_OR_RETURN(w.result, screening::DecodeScreeningResult(e.payload));
+  const screening::ScreeningResult& r = w.result;
+  FollowUp& f = w.follow_up;
+  f.id = NewId();
+  f.school_id = r.school_id;
+  f.student_id = r.student_id;
+  f.unit_path = r.unit_path;
+  f.submission_id = r.submission_id;
+  f.campaign_id = r.campaign_id;
+  f.instrument_id = r.instrument_id;
+  f.reason = r.critical ? "critical" : "positive";
+  f.due_at = r.follow_up_due_at;
+  f.created_at = r.submitted_at;
+  return w;
+}
+
+absl::Status RaiseWarningsOf(soci::session& s, const ResultWork& work, audit::AuditLog& audit) {
+  const screening::ScreeningResult& r = work.result;
   for (const auto& hit : r.hits) {
     Warning w;
     w.id = NewId();
@@ -30,32 +55,38 @@ absl::Status RaiseFromResult(soci::session& s, const events::Event& e, audit::Au
     w.urgency = hit.urgency;
     w.label = hit.label;
     w.created_at = r.submitted_at;
-    warnings.push_back(std::move(w));
-  }
-  FollowUp f;
-  f.id = NewId();
-  f.school_id = r.school_id;
-  f.student_id = r.student_id;
-  f.unit_path = r.unit_path;
-  f.submission_id = r.submission_id;
-  f.campaign_id = r.campaign_id;
-  f.instrument_id = r.instrument_id;
-  f.reason = r.critical ? "critical" : "positive";
-  f.due_at = r.follow_up_due_at;
-  f.created_at = r.submitted_at;
-  InsertFollowUpsIn(s, {&f});
-  // A critical answer is a 一级 warning owned by the psychology centre from
-  // the start (head teachers never see screening results).
-  for (auto& w : warnings) {
+    // A critical answer is a 一级 warning owned by the psychology centre
+    // from the start (head teachers never see screening results).
     w.source = "screening";
     w.level = 1;
     w.owner_step = std::string(kStepPsychCentre);
     w.summary = "一次测评后需要尽快关心";
     w.ref_type = "submission";
     w.ref_id = w.submission_id;
-    XQ_RETURN_IF_ERROR(RaiseAndInformIn(s, w, e.created_at ? e.created_at : w.created_at, audit,
-                                        fmt::format("{{\"follow_up_id\":\"{}\"}}", IdToString(f.id))));
+    const int64_t at = work.event->created_at ? work.event->created_at : w.created_at;
+    XQ_RETURN_IF_ERROR(
+        RaiseAndInformIn(s, w, at, audit, fmt::format("{{\"follow_up_id\":\"{}\"}}", IdToString(work.follow_up.id))));
   }
+  return absl::OkStatus();
+}
+
+// The results of a delivery batch: every follow-up through one insert (most
+// results are positive only: a follow-up and nothing else), then each
+// critical result's warnings, in order; the same effect as one result at
+// a time.
+absl::Status RaiseFromResults(soci::session& s, const std::vector<const events::Event*>& events,
+                              audit::AuditLog& audit) {
+  std::vector<ResultWork> all;
+  all.reserve(events.size());
+  for (const events::Event* e : events) {
+    XQ_ASSIGN_OR_RETURN(ResultWork w, WorkOf(*e));
+    all.push_back(std::move(w));
+  }
+  std::vector<const FollowUp*> follow_ups;
+  follow_ups.reserve(all.size());
+  for (const ResultWork& w : all) follow_ups.push_back(&w.follow_up);
+  InsertFollowUpsIn(s, follow_ups);
+  for (const ResultWork& w : all) XQ_RETURN_IF_ERROR(RaiseWarningsOf(s, w, audit));
   return absl::OkStatus();
 }
 
@@ -132,7 +163,11 @@ events::Subscription ScreeningResultsSubscription(audit::AuditLog& audit) {
       .name = kScreeningResultsSubscriber,
       .log = screening::kSubmissionLog,
       .kinds = {screening::kCriticalAnswer, screening::kPositiveResult},
-      .handler = [&audit](soci::session& s, const events::Event& e) { return RaiseFromResult(s, e, audit); }};
+      .handler = [&audit](soci::session& s, const events::Event& e) { return RaiseFromResults(s, {&e}, audit); },
+      .batch_handler =
+          [&audit](soci::session& s, const std::vector<const events::Event*>& events) {
+            return RaiseFromResults(s, events, audit);
+          }};
 }
 
 }  // namespace xq::warning
