@@ -122,7 +122,7 @@ void SubscribeModules(events::Dispatcher& d, db::Database& db, audit::AuditLog& 
 }
 
 // Every module's periodic jobs (docs/design.md "Jobs").
-absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::AuditLog& audit) {
+absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::AuditLog& audit, crypto::KeySource& keys) {
   // A missed warning deadline escalates one step (warning/escalation.h).
   // A burst of them (many due in the same minute) escalates as a batch.
   for (const char* kind : {warning::kAckDueJob, warning::kActionDueJob})
@@ -136,7 +136,7 @@ absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::Aud
         });
   // Event ids handled more than a week ago are read again by no one (the
   // cursors are minutes ahead of them).
-  notify::HandleSendJobs(runner, clock);
+  notify::HandleSendJobs(runner, clock, keys);
   runner.Handle("events.forget_handled", [&clock](soci::session& s, const jobs::Job&) {
     long long before = clock.NowMicros() - int64_t{7} * 86400 * 1'000'000;
     s << "DELETE FROM event_handled WHERE handled_at < :t", soci::use(before);
@@ -340,7 +340,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.notice_store = notice::NewSqlNoticeStore(*p.db);
   p.notices = std::make_unique<notice::NoticeService>(*p.notice_store, clock);
   p.notify_store = notify::NewSociNotifyStore(*p.db);
-  p.notify = std::make_unique<notify::NotifyService>(*p.notify_store, *p.audit, clock);
+  p.notify = std::make_unique<notify::NotifyService>(*p.notify_store, *p.audit, *p.key_source, clock);
+  // Channel secrets stored before they were sealed (or under a key since
+  // rotated): sealed under the current key now. A server that cannot open
+  // one still starts; that channel's sends fail and are retried.
+  if (auto st = notify::SealStoredSecrets(*p.db, *p.key_source->Get()); !st.ok())
+    spdlog::error("outbound channel secrets not sealed: {}", st.ToString());
   p.warning_store = warning::NewSociWarningStore(*p.db);
   p.warnings = std::make_unique<warning::WarningService>(*p.warning_store, *p.audit, clock);
   p.escalation = std::make_unique<warning::EscalationService>(*p.db, *p.audit, clock);
@@ -357,7 +362,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   SubscribeModules(*p.events, *p.db, *p.audit);
   p.events->Start();
   p.jobs = std::make_unique<jobs::JobRunner>(*p.db, clock);
-  XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit));
+  XQ_RETURN_IF_ERROR(DeclareJobs(*p.jobs, clock, *p.audit, *p.key_source));
   p.crisis_store = crisis::NewSociCrisisStore(*p.db);
   p.crisis = std::make_unique<crisis::CrisisService>(
       *p.crisis_store, *p.audit, *p.key_source, clock,

@@ -22,6 +22,7 @@
 #include "crypto/reseal.h"
 #include "db/database.h"
 #include "fmt/format.h"
+#include "notify/notify_service.h"
 
 namespace xq::cli {
 namespace {
@@ -35,6 +36,7 @@ namespace {
 void RegisterAllSealedColumns() {
   counselling::RegisterSealedColumns();
   crisis::RegisterSealedColumns();
+  notify::RegisterSealedColumns();
 }
 
 }  // namespace

@@ -27,6 +27,10 @@ struct SealedColumn {
   std::string column;     // e.g. "notes_sealed"
   std::string ad_prefix;  // e.g. "counselling_records:" (associated data = prefix + id + suffix)
   std::string ad_suffix;  // e.g. ":clinical" for "crisis_referrals:<id>:clinical"; mostly empty
+  // A value that is not sealed text is plaintext stored before the column
+  // was sealed, and is sealed (otherwise: data_loss, as for any value that
+  // does not open).
+  bool seal_plaintext = false;
 };
 
 // Adds a column to the process-wide list (idempotent). Thread-safe.

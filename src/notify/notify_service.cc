@@ -54,6 +54,22 @@ absl::Status Check(const ChannelInput& in) {
   return absl::OkStatus();
 }
 
+std::string SecretAd(int64_t unit_id, std::string_view column) {
+  return fmt::format("notify_channels:{}:{}", unit_id, column);
+}
+
+// A stored secret in clear: opened when sealed; plaintext stored before the
+// column was sealed is returned as it is (sealed at the next start).
+absl::StatusOr<std::string> OpenSecret(crypto::KeySource& keys, const std::string& stored, int64_t unit_id,
+                                       std::string_view column) {
+  if (stored.empty() || !crypto::LooksSealed(stored)) return stored;
+  auto plain = keys.Open(stored, SecretAd(unit_id, column));
+  if (!plain.ok())
+    return absl::Status(plain.status().code(), fmt::format("{} of unit {} does not open: {}", column, unit_id,
+                                                           std::string(plain.status().message())));
+  return plain;
+}
+
 UnitChannels Outward(UnitRef unit, ChannelSettings c) {
   UnitChannels out{std::move(unit), std::move(c), false};
   out.webhook_set = !out.settings.webhook_url.empty();
@@ -99,12 +115,19 @@ absl::StatusOr<UnitChannels> NotifyService::Put(const policy::Actor& actor, int6
   c.unit_id = unit->id;
   c.school_id = unit->kind == "school" ? unit->school_id : 0;
   c.site_url = in.site_url;
-  c.webhook_url = in.webhook_url ? *in.webhook_url : (old ? old->webhook_url : "");
+  // A new secret is sealed; one kept stays as stored.
+  auto secret = [&](const std::optional<std::string>& given, const std::string& kept,
+                    std::string_view column) -> absl::StatusOr<std::string> {
+    if (!given) return kept;
+    if (given->empty()) return std::string();
+    return keys_.Seal(*given, SecretAd(unit->id, column));
+  };
+  XQ_ASSIGN_OR_RETURN(c.webhook_url, secret(in.webhook_url, old ? old->webhook_url : "", "webhook_url"));
   c.smtp_host = in.smtp_host;
   c.smtp_port = in.smtp_port;
   c.smtp_from = in.smtp_from;
   c.smtp_user = in.smtp_user;
-  c.smtp_password = in.smtp_password ? *in.smtp_password : (old ? old->smtp_password : "");
+  XQ_ASSIGN_OR_RETURN(c.smtp_password, secret(in.smtp_password, old ? old->smtp_password : "", "smtp_password"));
   c.recipients = in.recipients;
   c.updated_at = clock_.NowMicros();
   c.updated_by = actor.account_id;
@@ -165,8 +188,24 @@ static TlsTrust Trust() {
   return {.ca_file = file ? file : ""};
 }
 
-void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
-  runner.Handle(std::string(kSendJob), [&clock](soci::session& s, const jobs::Job& job) -> absl::Status {
+const std::vector<crypto::SealedColumn>& SealedColumns() {
+  static const std::vector<crypto::SealedColumn> kColumns = {
+      {"notify_channels", "unit_id", "webhook_url", "notify_channels:", ":webhook_url", /*seal_plaintext=*/true},
+      {"notify_channels", "unit_id", "smtp_password", "notify_channels:", ":smtp_password", /*seal_plaintext=*/true},
+  };
+  return kColumns;
+}
+
+void RegisterSealedColumns() {
+  for (const auto& c : SealedColumns()) crypto::RegisterSealedColumn(c);
+}
+
+absl::Status SealStoredSecrets(db::Database& db, const crypto::KeyRing& ring) {
+  return crypto::Reseal(db, ring, SealedColumns(), {}).status();
+}
+
+void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock, crypto::KeySource& keys) {
+  runner.Handle(std::string(kSendJob), [&clock, &keys](soci::session& s, const jobs::Job& job) -> absl::Status {
     auto p = ParseJson(job.payload);
     if (!p.ok() || !p->is_object()) return absl::OkStatus();
     const std::string channel = p->value("channel", std::string());
@@ -182,7 +221,8 @@ void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
     std::unique_ptr<Channel> ch;
     if (channel == "webhook") {
       if (c->webhook_url.empty()) return absl::OkStatus();
-      auto url = ParseHttpUrl(c->webhook_url);
+      XQ_ASSIGN_OR_RETURN(std::string webhook, OpenSecret(keys, c->webhook_url, c->unit_id, "webhook_url"));
+      auto url = ParseHttpUrl(webhook);
       if (!url.ok()) return absl::OkStatus();
       ch = NewWebhookChannel(*url, std::chrono::seconds(5), Trust());
     } else if (channel == "smtp") {
@@ -193,11 +233,12 @@ void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock) {
           to.insert(it->second.begin(), it->second.end());
       if (to.empty()) return absl::OkStatus();
       m.recipients.assign(to.begin(), to.end());
+      XQ_ASSIGN_OR_RETURN(std::string password, OpenSecret(keys, c->smtp_password, c->unit_id, "smtp_password"));
       ch = NewSmtpChannel({.host = c->smtp_host,
                            .port = c->smtp_port,
                            .from = c->smtp_from,
                            .user = c->smtp_user,
-                           .password = c->smtp_password,
+                           .password = password,
                            .trust = Trust()});
     } else {
       return absl::OkStatus();

@@ -2,7 +2,8 @@
 // (school data admin), a district (district admin) or the city (city admin)
 // set where urgent notices are also sent: a group-robot webhook and SMTP
 // e-mail to addresses per role. Changes are audited in their transaction;
-// the webhook URL (it holds the robot's key) is never returned.
+// the webhook URL (it holds the robot's key) and the SMTP password are
+// never returned, and are stored sealed under the key ring (SealedColumns).
 //
 // Sending: every urgent notice (notice.posted) schedules one job per
 // configured channel of the recipient's unit (notify.send); the job sends
@@ -19,6 +20,8 @@
 #include "absl/status/statusor.h"
 #include "audit/audit.h"
 #include "core/clock.h"
+#include "crypto/key_source.h"
+#include "crypto/reseal.h"
 #include "events/dispatcher.h"
 #include "jobs/jobs.h"
 #include "notify/model.h"
@@ -53,8 +56,8 @@ struct ChannelInput {
 
 class NotifyService {
  public:
-  NotifyService(NotifyStore& store, audit::AuditLog& audit, const Clock& clock)
-      : store_(store), audit_(audit), clock_(clock) {}
+  NotifyService(NotifyStore& store, audit::AuditLog& audit, crypto::KeySource& keys, const Clock& clock)
+      : store_(store), audit_(audit), keys_(keys), clock_(clock) {}
 
   // The units whose channels the actor sets.
   absl::StatusOr<std::vector<UnitChannels>> List(const policy::Actor& actor);
@@ -65,12 +68,22 @@ class NotifyService {
  private:
   NotifyStore& store_;
   audit::AuditLog& audit_;
+  crypto::KeySource& keys_;
   const Clock& clock_;
 };
 
+// The secrets of notify_channels, sealed (XChaCha20-Poly1305, the key ring
+// of the sealed records) with associated data
+// "notify_channels:<unit id>:<column>": webhook_url and smtp_password.
+// Values stored before they were sealed are plaintext; SealStoredSecrets
+// (at every server start) and `xinqiao keys rotate` seal them.
+const std::vector<crypto::SealedColumn>& SealedColumns();
+void RegisterSealedColumns();
+absl::Status SealStoredSecrets(db::Database& db, const crypto::KeyRing& ring);
+
 // notice.posted -> notify.send jobs (in the delivery transaction).
 events::Subscription UrgentNoticeSubscription(const Clock& clock);
-// The notify.send handler.
-void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock);
+// The notify.send handler; opens the channel's secrets with `keys`.
+void HandleSendJobs(jobs::JobRunner& runner, const Clock& clock, crypto::KeySource& keys);
 
 }  // namespace xq::notify

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "crypto/key_source.h"
+#include "crypto/keyring.h"
 #include "db/row.h"
 #include "events/dispatcher.h"
 #include "gtest/gtest.h"
@@ -31,7 +33,7 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
   const int port = acceptor.local_endpoint().port();
-  std::vector<std::string> bodies;
+  std::vector<std::string> bodies, request_lines;
   std::mutex mu;
   std::thread rx([&] {
     for (int i = 0; i < 2; ++i) {
@@ -53,6 +55,7 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
       {
         std::lock_guard lk(mu);
         bodies.push_back(buf.substr(buf.find("\r\n\r\n") + 4));
+        request_lines.push_back(buf.substr(0, buf.find("\r\n")));
       }
       const std::string answer =
           i == 0 ? "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -80,6 +83,18 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
               soci::use(url);
           return absl::OkStatus();
         }).ok());
+  // The URL was stored in clear (as before the secrets were sealed): the
+  // server seals it at start; the job opens it to send.
+  crypto::KeySource keys(crypto::KeyRing::Ephemeral(), "");
+  ASSERT_TRUE(SealStoredSecrets(*db, *keys.Get()).ok());
+  std::string stored;
+  ASSERT_TRUE(db->Run([&](soci::session& s) {
+                  s << "SELECT webhook_url FROM notify_channels WHERE unit_id = 5", soci::into(stored);
+                  return absl::OkStatus();
+                }).ok());
+  EXPECT_TRUE(crypto::LooksSealed(stored)) << stored;
+  EXPECT_EQ(stored.find("key=k"), std::string::npos) << "the robot's key is not stored in clear";
+  ASSERT_TRUE(SealStoredSecrets(*db, *keys.Get()).ok()) << "idempotent";
   FakeClock clock;
   // An urgent notice naming a student in its params, and a plain one.
   ASSERT_TRUE(db->InTransaction([&](soci::session& s) {
@@ -101,7 +116,7 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
   d.Subscribe(UrgentNoticeSubscription(clock));
   ASSERT_TRUE(d.DeliverPending().ok());
   jobs::JobRunner runner(*db, clock);
-  HandleSendJobs(runner, clock);
+  HandleSendJobs(runner, clock, keys);
   auto first = runner.RunDue();
   ASSERT_TRUE(first.ok());
   // The job's key names the channel and the notice.
@@ -123,6 +138,7 @@ TEST(Sending, UrgentNoticeIsSentByAJobAndRetriedAfterAFailure) {
   rx.join();
 
   ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_EQ(request_lines[1], "POST /send?key=k HTTP/1.1") << "sent to the opened URL";
   const std::string expected =
       "{\"msgtype\":\"text\",\"text\":{\"content\":\"您有 1 条紧急待办，请登录心桥处理：http://xq.local/warnings/9\"}}";
   EXPECT_EQ(bodies[0], expected);

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, ApiClient } from '../e2e/helpers.mjs';
+import { databaseDump } from './dump.mjs';
 
 let srv;
 before(async () => {
@@ -83,6 +84,30 @@ test('each administrator sets its own unit; secrets are not returned', async () 
   assert.equal(log.status, 200);
   assert.ok(log.body.items.length >= 5, JSON.stringify(log.body).slice(0, 300));
   assert.ok(!JSON.stringify(log.body).includes('SECRET-KEY'));
+});
+
+test('the robot key and the mail password are stored sealed: neither is in a copy of the database', async () => {
+  const dataAdmin = await as('school_data_admin');
+  const school = unitOf('school_data_admin');
+  const saved = await put(dataAdmin, school, {
+    webhook_url: kSecret,
+    smtp_host: '127.0.0.1',
+    smtp_from: 'xinqiao@school.local',
+    smtp_user: 'xinqiao',
+    smtp_password: 'MAIL-PASSWORD-7731',
+  });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  assert.equal(saved.body.webhook_set, true);
+  assert.equal(saved.body.smtp_password_set, true);
+  const bytes = databaseDump(srv.db);
+  assert.ok(bytes.length > 0);
+  for (const m of ['SECRET-KEY-93000', 'MAIL-PASSWORD-7731'])
+    assert.equal(bytes.indexOf(Buffer.from(m)), -1, `${m} found in plaintext`);
+  assert.ok(bytes.indexOf(Buffer.from('xq1:')) >= 0, 'the sealed values are there');
+  // Kept as they are when absent from the next change.
+  const kept = await put(dataAdmin, school, { smtp_host: '127.0.0.1', smtp_from: 'xinqiao@school.local' });
+  assert.equal(kept.body.webhook_set, true);
+  assert.equal(kept.body.smtp_password_set, true);
 });
 
 test('others are refused; bad input names the field and writes nothing', async () => {
