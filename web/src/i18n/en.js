@@ -306,6 +306,7 @@ export default {
     none: 'No notices',
     ack: 'Got it',
     ackAll: 'Mark all as read',
+    sameCount: '{n} like this',
     close: 'Close',
     unreadTitle: 'You have new notices',
     kinds: {
