@@ -145,18 +145,12 @@ absl::Status DeclareJobs(jobs::JobRunner& runner, const Clock& clock, audit::Aud
   XQ_RETURN_IF_ERROR(
       runner.DeclarePeriodic("events.forget_handled", "all", int64_t{3600} * 1'000'000, clock.NowMicros()));
   // Facts whose changes publish no event (rosters, grants, submissions,
-  // closed follow-ups) are caught up hourly, through the same increments,
-  // a page of units per job transaction (a whole city in one held SQLite's
-  // write lock for minutes, and outlived the job's lease).
-  runner.HandlePaged(indicators::kRefreshJob,
-                     [&clock](soci::session& s, const jobs::Job& job) -> absl::StatusOr<std::optional<std::string>> {
-                       XQ_ASSIGN_OR_RETURN(
-                           std::string next,
-                           IndicatorEngine().RefreshPageIn(s, job.payload, indicators::SchoolYearOf(clock.NowMicros()),
-                                                           indicators::Engine::kRefreshPage));
-                       if (next.empty()) return std::nullopt;
-                       return next;
-                     });
+  // closed follow-ups) are caught up hourly: the job marks every unit, and
+  // the units are refreshed like any mark, outside the write lock (a page of
+  // units refreshed inside the job's transaction held it for up to 1 s).
+  runner.Handle(indicators::kRefreshJob, [&clock](soci::session& s, const jobs::Job&) {
+    return IndicatorEngine().MarkAllIn(s, indicators::SchoolYearOf(clock.NowMicros()));
+  });
   return runner.DeclarePeriodic(indicators::kRefreshJob, "all", int64_t{3600} * 1'000'000, clock.NowMicros());
 }
 

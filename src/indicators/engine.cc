@@ -203,60 +203,7 @@ events::Subscription Engine::Subscription() {
   };
 }
 
-absl::Status Engine::RefreshAll(db::Database& db, int year) {
-  std::string cursor;
-  do {
-    XQ_RETURN_IF_ERROR(db.InTransaction([&](soci::session& s) -> absl::Status {
-      XQ_ASSIGN_OR_RETURN(cursor, RefreshPageIn(s, cursor, year, kRefreshPage));
-      return absl::OkStatus();
-    }));
-  } while (!cursor.empty());
-  return absl::OkStatus();
-}
-
-absl::StatusOr<std::string> Engine::RefreshPageIn(soci::session& s, std::string_view cursor, int year, int page_size,
-                                                  std::chrono::milliseconds budget) {
-  bool schools = true;
-  int64_t after = 0;
-  if (!cursor.empty()) {
-    // "<year>:<s|d>:<after>"
-    const std::vector<std::string_view> parts = [&] {
-      std::vector<std::string_view> out;
-      size_t i = 0;
-      for (;;) {
-        size_t j = cursor.find(':', i);
-        out.push_back(cursor.substr(i, j == std::string_view::npos ? std::string_view::npos : j - i));
-        if (j == std::string_view::npos) break;
-        i = j + 1;
-      }
-      return out;
-    }();
-    try {
-      if (parts.size() != 3 || (parts[1] != "s" && parts[1] != "d")) throw std::invalid_argument("cursor");
-      year = std::stoi(std::string(parts[0]));
-      schools = parts[1] == "s";
-      after = std::stoll(std::string(parts[2]));
-    } catch (const std::exception&) {
-      return absl::InvalidArgumentError(fmt::format("bad indicators refresh cursor \"{}\"", cursor));
-    }
-  }
-  page_size = std::max(page_size, 1);
-  XQ_ASSIGN_OR_RETURN(std::vector<UnitRef> page, store_.UnitsUnder(s, "/", schools, after, page_size));
-  // At least one unit, then as many as the time budget allows: a unit's
-  // facts take ~0.1–0.2 s on a busy machine, and the write lock is held
-  // meanwhile.
-  const auto start = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < page.size(); ++i) {
-    XQ_RETURN_IF_ERROR(Refresh(s, page[i], year));
-    if (i + 1 < page.size() && std::chrono::steady_clock::now() - start >= budget)
-      return fmt::format("{}:{}:{}", year, schools ? "s" : "d", page[i].id);
-  }
-  if (static_cast<int>(page.size()) == page_size)
-    return fmt::format("{}:{}:{}", year, schools ? "s" : "d", page.back().id);
-  // The schools are done: the districts and the city next; then the end.
-  if (schools) return fmt::format("{}:d:0", year);
-  return std::string();
-}
+absl::Status Engine::MarkAllIn(soci::session& s, int year) { return store_.MarkAll(s, year, clock_.NowMicros()); }
 
 absl::Status Engine::SeedDemo(db::Database& db) {
   const int year = SchoolYearOf(clock_.NowMicros());

@@ -56,24 +56,11 @@ class Engine {
   // How long a mark waits before its refresh: the events of a busy school
   // (a screening in full swing) fold into one refresh a minute.
   static constexpr int64_t kMarkWaitUs = 60'000'000;
-  // Refreshes every school and district of a year (the periodic catch-up
-  // for facts whose changes publish no event), one transaction per
-  // kRefreshPage units, so other writers get the database between pages
-  // (a whole city in one transaction held SQLite's write lock for minutes).
-  absl::Status RefreshAll(db::Database& db, int year);
-  // One page of such a pass inside the caller's transaction (the periodic
-  // job runs a page per job transaction, jobs::JobRunner::HandlePaged):
-  // refreshes up to page_size units after `cursor` — schools first, then
-  // districts and the city — stopping early once `budget` has passed (at
-  // least one unit a page), and returns the cursor to go on from, or ""
-  // when the pass is over. A cursor is "<year>:<s|d>:<after id>"; "" starts
-  // a pass of `year`. Each unit's refresh is complete in its page, so a
-  // pass stopped between pages (a crash) leaves only correct values and
-  // goes on from its last committed page.
-  absl::StatusOr<std::string> RefreshPageIn(soci::session& s, std::string_view cursor, int year, int page_size,
-                                            std::chrono::milliseconds budget = kRefreshBudget);
-  static constexpr int kRefreshPage = 50;
-  static constexpr std::chrono::milliseconds kRefreshBudget{1000};
+  // Marks every school, district and the city for a school year inside the
+  // caller's transaction: the hourly catch-up of the facts whose changes
+  // publish no event (rosters, grants, submissions, closed follow-ups),
+  // refreshed then by RefreshMarked like any mark, outside the write lock.
+  absl::Status MarkAllIn(soci::session& s, int year);
   // Rebuilds a school year from scratch in one transaction.
   struct RecomputeStats {
     int64_t units = 0;

@@ -210,6 +210,19 @@ class SociIndicatorStore : public IndicatorStore {
     return absl::OkStatus();
   }
 
+  absl::Status MarkAll(soci::session& s, int year, int64_t now) override {
+    long long t = now;
+    int y = year;
+    // (SQLite reads ON CONFLICT after INSERT … SELECT only when the SELECT
+    // has a WHERE clause.)
+    s << "INSERT INTO indicator_refresh_marks (unit_id, school_id, school_year, marked_at, version) "
+         "SELECT id, CASE WHEN kind = 'school' THEN id ELSE 0 END, :y, :t, 1 FROM org_units "
+         "WHERE kind IN ('school', 'district', 'city') "
+         "ON CONFLICT (unit_id, school_year) DO UPDATE SET version = indicator_refresh_marks.version + 1",
+        soci::use(y), soci::use(t);
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<std::vector<RefreshMark>> Marked(soci::session& s, int64_t before, int limit) override {
     long long b = before;
     int n = limit;

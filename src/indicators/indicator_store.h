@@ -52,6 +52,9 @@ class IndicatorStore {
   // transaction): a new mark waits from `now`; an existing one keeps its
   // time and gets a new version.
   virtual absl::Status Mark(soci::session& s, int64_t unit_id, int64_t school_id, int year, int64_t now) = 0;
+  // Marks every school, district and the city for the year (the hourly
+  // catch-up of the facts whose changes publish no event), as Mark does.
+  virtual absl::Status MarkAll(soci::session& s, int year, int64_t now) = 0;
   // The marks made at or before `before`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<RefreshMark>> Marked(soci::session& s, int64_t before, int limit) = 0;
   // Settles a refresh that read the mark at `version`: removes the mark when

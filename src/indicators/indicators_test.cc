@@ -2,6 +2,7 @@
 // empty denominators, a school with no students of a cohort, a stage the
 // indicator does not cover), kept incrementally from events and rebuilt by
 // Recompute: both must agree.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -415,26 +416,27 @@ TEST_F(IndicatorsTest, EventsOfOtherUnitsOrKindsChangeNothing) {
   EXPECT_EQ(engine_->Subscription().kinds, std::vector<std::string>{"fake.changed"});
 }
 
-// The catch-up pass a page of units per transaction (the hourly job) gives
-// what Recompute gives, also when the facts change between pages.
-TEST_F(IndicatorsTest, ThePagedCatchUpAgreesWithRecompute) {
+// The hourly catch-up marks every school, district and the city; the
+// refresh of the marks picks up facts that changed without an event and
+// gives what Recompute gives.
+TEST_F(IndicatorsTest, TheHourlyCatchUpMarksEveryUnitAndAgreesWithRecompute) {
   SetFixture();
-  auto full = facts_;
-  std::vector<std::string> cursors;
-  std::string cursor;
-  do {
-    ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
-                     XQ_ASSIGN_OR_RETURN(cursor, engine_->RefreshPageIn(s, cursor, kYear, 2));
-                     return absl::OkStatus();
-                   })
-                    .ok());
-    cursors.push_back(cursor);
-    // A school already refreshed changes meanwhile (as an event would say).
-    if (cursors.size() == 2) facts_[{10, kYear}]["psych_teachers_fulltime"] = 3;
-  } while (!cursor.empty() && cursors.size() < 20);
-  // 5 schools by 2, then the city and 2 districts by 2.
-  EXPECT_EQ(cursors, (std::vector<std::string>{"2026:s:11", "2026:s:13", "2026:d:0", "2026:d:2", ""}));
-  ASSERT_TRUE(engine_->RefreshAll(*db_, kYear).ok());  // picks up school 10's change
+  ASSERT_TRUE(RefreshAll().ok());
+  // Facts change without an event (a roster, a grant): nothing is marked.
+  facts_[{10, kYear}]["psych_teachers_fulltime"] = 3;
+  facts_[{2, kYear}]["community_stations_public_service"] = 9;
+  EXPECT_TRUE(Marks().empty());
+  ASSERT_TRUE(db_->InTransaction([&](soci::session& s) { return engine_->MarkAllIn(s, kYear); }).ok());
+  std::vector<int64_t> marked;
+  for (const auto& m : Marks()) {
+    EXPECT_EQ(m.year, kYear);
+    EXPECT_EQ(m.school_id, m.unit_id >= 10 ? m.unit_id : 0) << m.unit_id;
+    marked.push_back(m.unit_id);
+  }
+  std::sort(marked.begin(), marked.end());
+  EXPECT_EQ(marked, (std::vector<int64_t>{1, 2, 3, 10, 11, 12, 13, 14}));
+  ASSERT_TRUE(engine_->RefreshAllMarked(*db_).ok());
+  EXPECT_TRUE(Marks().empty());
   auto incremental = All();
   ASSERT_TRUE(engine_->Recompute(*db_, kYear).ok());
   auto recomputed = All();
@@ -448,30 +450,13 @@ TEST_F(IndicatorsTest, ThePagedCatchUpAgreesWithRecompute) {
       EXPECT_EQ(values[i].units, inc[i].units) << unit << " " << values[i].indicator_id;
     }
   }
-  facts_ = full;
-  ASSERT_TRUE(engine_->RefreshAll(*db_, kYear).ok());
-  ExpectFixture();
-  // Out of time: one unit a page, the pass still complete.
-  std::vector<std::string> slow;
-  cursor.clear();
-  do {
-    ASSERT_TRUE(db_->InTransaction([&](soci::session& s) -> absl::Status {
-                     XQ_ASSIGN_OR_RETURN(cursor,
-                                         engine_->RefreshPageIn(s, cursor, kYear, 50, std::chrono::milliseconds(0)));
-                     return absl::OkStatus();
-                   })
-                    .ok());
-    slow.push_back(cursor);
-  } while (!cursor.empty() && slow.size() < 20);
-  EXPECT_EQ(slow, (std::vector<std::string>{"2026:s:10", "2026:s:11", "2026:s:12", "2026:s:13", "2026:d:0", "2026:d:1",
-                                            "2026:d:2", ""}));
-  ExpectFixture();
-  // A cursor that is not one is refused, not read as the start.
-  for (const char* bad : {"x", "2026:q:1", "2026:s:", "2026:s:1:2"})
-    EXPECT_EQ(
-        db_->InTransaction([&](soci::session& s) { return engine_->RefreshPageIn(s, bad, kYear, 2).status(); }).code(),
-        absl::StatusCode::kInvalidArgument)
-        << bad;
+  EXPECT_EQ(Of(10, "psych_teacher_schools").num, 1);  // still one school with a full-time teacher
+  // A second catch-up while marks wait bumps them, one per unit.
+  ASSERT_TRUE(db_->InTransaction([&](soci::session& s) { return engine_->MarkAllIn(s, kYear); }).ok());
+  ASSERT_TRUE(db_->InTransaction([&](soci::session& s) { return engine_->MarkAllIn(s, kYear); }).ok());
+  auto twice = Marks();
+  ASSERT_EQ(twice.size(), 8u);
+  for (const auto& m : twice) EXPECT_EQ(m.version, 2) << m.unit_id;
 }
 
 }  // namespace

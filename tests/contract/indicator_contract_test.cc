@@ -3,6 +3,8 @@
 // denominator and contributing units summed in the database), the league
 // table's values of many units, the years with values, a year cleared for a
 // recompute, and sign-offs with their frozen snapshot and steps.
+#include <map>
+
 #include "contract/fixture.h"
 #include "indicators/indicator_store.h"
 
@@ -138,6 +140,31 @@ TEST_P(ContractTest, IndicatorRefreshMarksKeepTheirFirstTimeAndVersion) {
   auto lim = On(db, [&](soci::session& s) { return store->Marked(s, kNow + 100, 1); });
   ASSERT_TRUE(lim.ok());
   EXPECT_EQ(lim->size(), 1u);
+
+  // The hourly catch-up marks every school, district and the city (not the
+  // class), bumping the marks already there.
+  ASSERT_TRUE(db.InTransaction([&](soci::session& s) { return store->MarkAll(s, 2026, kNow + 55); }).ok());
+  std::map<int64_t, indicators::RefreshMark> by_unit;
+  for (const auto& m : marked(kNow + 100))
+    if (m.year == 2026) by_unit[m.unit_id] = m;
+  std::vector<int64_t> units;
+  for (const auto& [unit, m] : by_unit) units.push_back(unit);
+  EXPECT_EQ(units, (std::vector<int64_t>{1, 2, 5, 100, 101}));
+  EXPECT_EQ(by_unit.at(100).school_id, 0);        // the city
+  EXPECT_EQ(by_unit.at(101).school_id, 0);        // the district
+  EXPECT_EQ(by_unit.at(5).school_id, 5);          // a university under the city
+  EXPECT_EQ(by_unit.at(5).marked_at, kNow + 55);  // new: waits from now
+  EXPECT_EQ(by_unit.at(5).version, 1);
+  EXPECT_EQ(by_unit.at(1).marked_at, kNow + 20);  // kept
+  EXPECT_EQ(by_unit.at(1).version, 2);
+  EXPECT_EQ(by_unit.at(2).version, 3);
+  // Back as before, for what follows.
+  ASSERT_TRUE(db.Run([&](soci::session& s) {
+                  long long t = kNow + 55;
+                  s << "DELETE FROM indicator_refresh_marks WHERE marked_at = :t", soci::use(t);
+                  s << "UPDATE indicator_refresh_marks SET version = version - 1 WHERE school_year = 2026";
+                  return absl::OkStatus();
+                }).ok());
 
   // Settled at an older version: the mark stays and waits from now.
   auto settled = On(db, [&](soci::session& s) { return store->Unmark(s, 2, 2026, 1, kNow + 60); });
