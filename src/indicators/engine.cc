@@ -54,7 +54,10 @@ void LockUnit(soci::session& s, int64_t unit_id) {
 }  // namespace
 
 Engine::Engine(IndicatorStore& store, std::vector<FactSource> sources, const Clock& clock)
-    : store_(store), sources_(std::move(sources)), clock_(clock) {}
+    : store_(store), sources_(std::move(sources)), clock_(clock) {
+  for (const FactSource& src : sources_)
+    if (src.prompt) prompt_kinds_.insert(src.event_kinds.begin(), src.event_kinds.end());
+}
 
 absl::StatusOr<Facts> Engine::Compute(soci::session& s, const UnitRef& unit, int year) {
   Facts all;
@@ -134,14 +137,21 @@ absl::Status Engine::Handle(soci::session& s, const events::Event& e) { return H
 // a school's students were read, for every school of a batch, and starved
 // the submission writer (half its rate at city scale).
 absl::Status Engine::HandleAll(soci::session& s, const std::vector<const events::Event*>& events) {
-  std::map<std::pair<int64_t, int>, int64_t> targets;  // (unit, year) -> school
+  struct Target {
+    int64_t school = 0;
+    bool prompt = false;
+  };
+  std::map<std::pair<int64_t, int>, Target> targets;  // (unit, year)
   for (const events::Event* e : events) {
     auto target = TargetOf(*e);
-    if (target.first != 0) targets[target] = e->school_id == target.first ? target.first : 0;
+    if (target.first == 0) continue;
+    Target& t = targets[target];
+    t.school = e->school_id == target.first ? target.first : 0;
+    t.prompt = t.prompt || prompt_kinds_.contains(e->kind);
   }
   const int64_t now = clock_.NowMicros();
-  for (const auto& [target, school] : targets)
-    XQ_RETURN_IF_ERROR(store_.Mark(s, target.first, school, target.second, now));
+  for (const auto& [target, t] : targets)
+    XQ_RETURN_IF_ERROR(store_.Mark(s, target.first, t.school, target.second, now, t.prompt));
   return absl::OkStatus();
 }
 
@@ -167,7 +177,7 @@ absl::StatusOr<int> Engine::RefreshMarked(db::Database& db, int64_t before, int 
     });
     if (st.ok()) {
       st = db.InLightTransaction([&](soci::session& s) -> absl::Status {
-        XQ_RETURN_IF_ERROR(store_.Unmark(s, m.unit_id, m.year, m.version, clock_.NowMicros()).status());
+        XQ_RETURN_IF_ERROR(store_.Unmark(s, m, clock_.NowMicros()).status());
         if (!unit || !Refreshable(*unit)) return absl::OkStatus();
         LockUnit(s, unit->id);
         return Apply(s, *unit, m.year, after);

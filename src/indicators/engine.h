@@ -1,7 +1,8 @@
 // Keeps indicator values up to date (docs/design.md "Indicators"). An
 // event of a source's kinds marks the event's school (or unit) inside its
-// delivery transaction; RefreshMarked, run by the server every few
-// seconds, takes the marks at least a minute old, recomputes each unit's
+// delivery transaction; RefreshMarked, run by the server twice a second,
+// takes the marks at least a minute old (a prompt source's at once: a
+// record saved shows within seconds), recomputes each unit's
 // facts from every FactSource outside any write transaction, and stores
 // them; each indicator's contribution of that unit is compared with the
 // one before, and only the difference is added to the unit's, its
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,7 +56,8 @@ class Engine {
   absl::Status RefreshAllMarked(db::Database& db);
   static constexpr int kMarkedPage = 256;
   // How long a mark waits before its refresh: the events of a busy school
-  // (a screening in full swing) fold into one refresh a minute.
+  // (a screening in full swing) fold into one refresh a minute. A prompt
+  // source's marks do not wait (FactSource::prompt).
   static constexpr int64_t kMarkWaitUs = 60'000'000;
   // Marks every school, district and the city for a school year inside the
   // caller's transaction: the hourly catch-up of the facts whose changes
@@ -87,6 +90,7 @@ class Engine {
   IndicatorStore& store_;
   std::vector<FactSource> sources_;
   const Clock& clock_;
+  std::set<std::string> prompt_kinds_;  // the kinds of the prompt sources
 };
 
 }  // namespace xq::indicators

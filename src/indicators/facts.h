@@ -24,6 +24,11 @@ struct FactSource {
   std::function<absl::StatusOr<Facts>(soci::session&, int64_t school_id, int school_year)> school_facts;
   // District/city-level facts; may be empty.
   std::function<absl::StatusOr<Facts>(soci::session&, int64_t unit_id, int school_year)> unit_facts;
+  // Whether the source's events are refreshed at once (within seconds)
+  // instead of folding into a refresh a minute after the first: for rare
+  // changes that someone waits to see on a dashboard (a record saved, a
+  // talk recorded), not for the screening's and warnings' bursts.
+  bool prompt = false;
 };
 
 // The facts computed here from tables every installation has (students,

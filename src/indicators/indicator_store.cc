@@ -200,13 +200,19 @@ class SociIndicatorStore : public IndicatorStore {
     return out;
   }
 
-  absl::Status Mark(soci::session& s, int64_t unit_id, int64_t school_id, int year, int64_t now) override {
-    long long u = unit_id, sc = school_id, t = now;
+  absl::Status Mark(soci::session& s, int64_t unit_id, int64_t school_id, int year, int64_t now, bool prompt) override {
+    long long u = unit_id, sc = school_id, t = prompt ? RefreshMark::kPrompt : now;
     int y = year;
-    s << "INSERT INTO indicator_refresh_marks (unit_id, school_id, school_year, marked_at, version) "
-         "VALUES (:u, :s, :y, :t, 1) ON CONFLICT (unit_id, school_year) "
-         "DO UPDATE SET version = indicator_refresh_marks.version + 1",
-        soci::use(u), soci::use(sc), soci::use(y), soci::use(t);
+    if (prompt)
+      s << "INSERT INTO indicator_refresh_marks (unit_id, school_id, school_year, marked_at, version) "
+           "VALUES (:u, :s, :y, :t, 1) ON CONFLICT (unit_id, school_year) "
+           "DO UPDATE SET version = indicator_refresh_marks.version + 1, marked_at = excluded.marked_at",
+          soci::use(u), soci::use(sc), soci::use(y), soci::use(t);
+    else
+      s << "INSERT INTO indicator_refresh_marks (unit_id, school_id, school_year, marked_at, version) "
+           "VALUES (:u, :s, :y, :t, 1) ON CONFLICT (unit_id, school_year) "
+           "DO UPDATE SET version = indicator_refresh_marks.version + 1",
+          soci::use(u), soci::use(sc), soci::use(y), soci::use(t);
     return absl::OkStatus();
   }
 
@@ -240,16 +246,19 @@ class SociIndicatorStore : public IndicatorStore {
     return out;
   }
 
-  absl::StatusOr<bool> Unmark(soci::session& s, int64_t unit_id, int year, int64_t version, int64_t now) override {
-    long long u = unit_id, v = version, t = now;
-    int y = year;
+  absl::StatusOr<bool> Unmark(soci::session& s, const RefreshMark& read, int64_t now) override {
+    long long u = read.unit_id, v = read.version, m = read.marked_at, t = now, p = RefreshMark::kPrompt;
+    int y = read.year;
     soci::statement del = (s.prepare << "DELETE FROM indicator_refresh_marks "
                                         "WHERE unit_id = :u AND school_year = :y AND version = :v",
                            soci::use(u), soci::use(y), soci::use(v));
     del.execute(true);
     if (del.get_affected_rows() == 1) return true;
-    s << "UPDATE indicator_refresh_marks SET marked_at = :t WHERE unit_id = :u AND school_year = :y", soci::use(t),
-        soci::use(u), soci::use(y);
+    // A mark still at the time read waits again; one made prompt meanwhile
+    // (its time changed), or a prompt one read, stays as it is.
+    s << "UPDATE indicator_refresh_marks SET marked_at = :t "
+         "WHERE unit_id = :u AND school_year = :y AND marked_at = :m AND marked_at <> :p",
+        soci::use(t), soci::use(u), soci::use(y), soci::use(m), soci::use(p);
     return false;
   }
 

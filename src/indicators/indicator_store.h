@@ -50,17 +50,20 @@ class IndicatorStore {
 
   // Owes the unit a refresh of its facts for the year (inside the caller's
   // transaction): a new mark waits from `now`; an existing one keeps its
-  // time and gets a new version.
-  virtual absl::Status Mark(soci::session& s, int64_t unit_id, int64_t school_id, int year, int64_t now) = 0;
+  // time and gets a new version. A prompt mark waits for nothing: its time
+  // is 0 (RefreshMark::kPrompt), before every `before`.
+  virtual absl::Status Mark(soci::session& s, int64_t unit_id, int64_t school_id, int year, int64_t now,
+                            bool prompt) = 0;
   // Marks every school, district and the city for the year (the hourly
   // catch-up of the facts whose changes publish no event), as Mark does.
   virtual absl::Status MarkAll(soci::session& s, int year, int64_t now) = 0;
   // The marks made at or before `before`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<RefreshMark>> Marked(soci::session& s, int64_t before, int limit) = 0;
-  // Settles a refresh that read the mark at `version`: removes the mark when
-  // it still has that version (true); else it was marked again meanwhile,
-  // and it waits again from `now` (false).
-  virtual absl::StatusOr<bool> Unmark(soci::session& s, int64_t unit_id, int year, int64_t version, int64_t now) = 0;
+  // Settles a refresh that read the mark `read`: removes the mark when it
+  // still has that version (true); else it was marked again meanwhile
+  // (false), and waits again from `now` — unless the refresh read was
+  // prompt or a prompt mark came meanwhile: then it stays prompt.
+  virtual absl::StatusOr<bool> Unmark(soci::session& s, const RefreshMark& read, int64_t now) = 0;
 
   virtual absl::StatusOr<std::optional<SignOff>> SignOffOf(soci::session& s, int64_t school_id, int year) = 0;
   virtual absl::StatusOr<std::optional<SignOff>> SignOffById(soci::session& s, int64_t id) = 0;

@@ -70,7 +70,14 @@ class IndicatorsTest : public ::testing::Test {
           return facts_[{id, year}];
         },
     };
-    engine_ = std::make_unique<Engine>(*store_, std::vector<FactSource>{fake}, clock_);
+    // A prompt source (a record saved): its marks do not wait.
+    FactSource saved{
+        .name = "saved",
+        .event_kinds = {"fake.saved"},
+        .school_facts = [](soci::session&, int64_t, int) -> absl::StatusOr<Facts> { return Facts{}; },
+        .prompt = true,
+    };
+    engine_ = std::make_unique<Engine>(*store_, std::vector<FactSource>{fake, saved}, clock_);
   }
   void TearDown() override {
     engine_.reset();
@@ -385,6 +392,62 @@ TEST_F(IndicatorsTest, AMarkWaitsAndAMarkMadeDuringTheRefreshStays) {
   EXPECT_TRUE(Marks().empty());
 }
 
+// A prompt source's event is refreshed at the next round, whatever the
+// wait; it makes a waiting mark of the unit prompt, and one that comes
+// while the unit's facts are read keeps it prompt.
+TEST_F(IndicatorsTest, APromptSourcesMarkDoesNotWait) {
+  SetFixture();
+  const int64_t at = SchoolYearRange(kYear).first + 1'000'000;
+  clock_.Set(at);
+  ASSERT_TRUE(Deliver({.school_id = 10, .kind = "fake.saved", .payload = "{}", .created_at = at}).ok());
+  ASSERT_TRUE(Deliver({.school_id = 11, .kind = "fake.changed", .payload = "{}", .created_at = at}).ok());
+  auto n = engine_->RefreshMarked(*db_, at - 1);  // a round before any mark would be due
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_EQ(*n, 1);
+  ExpectValue(10, "screening_k12", 150, 200, 1);
+  EXPECT_EQ(computed_[11], 0);
+  ASSERT_EQ(Marks().size(), 1u);  // 11 still waits
+
+  // 11 waits; a saved record there makes it prompt.
+  ASSERT_TRUE(Deliver({.school_id = 11, .kind = "fake.saved", .payload = "{}", .created_at = at}).ok());
+  ASSERT_EQ(Marks().size(), 1u);
+  EXPECT_EQ(Marks()[0].marked_at, RefreshMark::kPrompt);
+  n = engine_->RefreshMarked(*db_, at - 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_TRUE(Marks().empty());
+
+  // A waiting mark read by a round, and a record saved while its facts are
+  // read: the unit stays prompt instead of waiting another minute.
+  ASSERT_TRUE(Deliver({.school_id = 10, .kind = "fake.changed", .payload = "{}", .created_at = at}).ok());
+  bool again = true;
+  on_compute_ = [&](int64_t) {
+    if (!std::exchange(again, false)) return;
+    ASSERT_TRUE(Deliver({.school_id = 10, .kind = "fake.saved", .payload = "{}", .created_at = at}).ok());
+  };
+  n = engine_->RefreshMarked(*db_, at);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  ASSERT_EQ(Marks().size(), 1u);
+  EXPECT_EQ(Marks()[0].marked_at, RefreshMark::kPrompt);
+  // And a prompt mark read while another event comes stays prompt too.
+  again = true;
+  on_compute_ = [&](int64_t) {
+    if (!std::exchange(again, false)) return;
+    clock_.Set(at + 5);
+    ASSERT_TRUE(Deliver({.school_id = 10, .kind = "fake.changed", .payload = "{}", .created_at = at}).ok());
+  };
+  n = engine_->RefreshMarked(*db_, at - 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  ASSERT_EQ(Marks().size(), 1u);
+  EXPECT_EQ(Marks()[0].marked_at, RefreshMark::kPrompt);
+  on_compute_ = nullptr;
+  n = engine_->RefreshMarked(*db_, at - 1);
+  ASSERT_TRUE(n.ok());
+  EXPECT_TRUE(Marks().empty());
+}
+
 // A school whose facts cannot be computed keeps its mark and reports the
 // error; the other marked schools are refreshed.
 TEST_F(IndicatorsTest, AFailingUnitKeepsItsMarkAndTheOthersGoOn) {
@@ -413,7 +476,7 @@ TEST_F(IndicatorsTest, EventsOfOtherUnitsOrKindsChangeNothing) {
   ASSERT_TRUE(Event({.school_id = 0, .kind = "fake.changed", .subject = "student:9", .payload = "not json"}).ok());
   ASSERT_TRUE(Event({.school_id = 999, .kind = "fake.changed", .payload = "{}"}).ok());
   EXPECT_TRUE(All().empty());
-  EXPECT_EQ(engine_->Subscription().kinds, std::vector<std::string>{"fake.changed"});
+  EXPECT_EQ(engine_->Subscription().kinds, (std::vector<std::string>{"fake.changed", "fake.saved"}));
 }
 
 // The hourly catch-up marks every school, district and the city; the

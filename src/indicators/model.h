@@ -82,8 +82,9 @@ struct RefreshMark {
   int64_t unit_id = 0;
   int64_t school_id = 0;  // the unit when it is a school, else 0
   int year = 0;
-  int64_t marked_at = 0;  // the oldest mark not refreshed since
+  int64_t marked_at = 0;  // the oldest mark not refreshed since (kPrompt: at once)
   int64_t version = 0;
+  static constexpr int64_t kPrompt = 0;
 };
 
 enum class SignOffState { kSubmitted, kReturned, kDistrictApproved, kAccepted };

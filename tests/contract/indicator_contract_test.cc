@@ -112,7 +112,7 @@ TEST_P(ContractTest, IndicatorRefreshMarksKeepTheirFirstTimeAndVersion) {
   auto store = indicators::NewSociIndicatorStore();
   auto& db = Db();
   auto mark = [&](int64_t unit, int64_t school, int year, int64_t at) {
-    ASSERT_TRUE(db.InTransaction([&](soci::session& s) { return store->Mark(s, unit, school, year, at); }).ok());
+    ASSERT_TRUE(db.InTransaction([&](soci::session& s) { return store->Mark(s, unit, school, year, at, false); }).ok());
   };
   auto marked = [&](int64_t before) {
     auto m = On(db, [&](soci::session& s) { return store->Marked(s, before, 10); });
@@ -167,7 +167,10 @@ TEST_P(ContractTest, IndicatorRefreshMarksKeepTheirFirstTimeAndVersion) {
                 }).ok());
 
   // Settled at an older version: the mark stays and waits from now.
-  auto settled = On(db, [&](soci::session& s) { return store->Unmark(s, 2, 2026, 1, kNow + 60); });
+  auto settled = On(db, [&](soci::session& s) {
+    return store->Unmark(s, {.unit_id = 2, .school_id = 2, .year = 2026, .marked_at = kNow + 10, .version = 1},
+                         kNow + 60);
+  });
   ASSERT_TRUE(settled.ok()) << settled.status();
   EXPECT_FALSE(*settled);
   all = marked(kNow + 100);
@@ -175,7 +178,10 @@ TEST_P(ContractTest, IndicatorRefreshMarksKeepTheirFirstTimeAndVersion) {
   EXPECT_EQ(all.back().unit_id, 2);
   EXPECT_EQ(all.back().marked_at, kNow + 60);
   // At its version: gone; the same unit's other year stays.
-  settled = On(db, [&](soci::session& s) { return store->Unmark(s, 1, 2026, 1, kNow + 70); });
+  settled = On(db, [&](soci::session& s) {
+    return store->Unmark(s, {.unit_id = 1, .school_id = 1, .year = 2026, .marked_at = kNow + 20, .version = 1},
+                         kNow + 70);
+  });
   ASSERT_TRUE(settled.ok());
   EXPECT_TRUE(*settled);
   all = marked(kNow + 100);
@@ -183,6 +189,39 @@ TEST_P(ContractTest, IndicatorRefreshMarksKeepTheirFirstTimeAndVersion) {
   EXPECT_EQ(all[0].unit_id, 101);
   EXPECT_EQ(all[1].unit_id, 1);
   EXPECT_EQ(all[1].year, 2025);
+
+  // A prompt mark is due before any other, new or over a waiting one; a
+  // later waiting mark leaves it prompt.
+  auto prompt = [&](int64_t unit, int64_t school) {
+    ASSERT_TRUE(
+        db.InTransaction([&](soci::session& s) { return store->Mark(s, unit, school, 2026, kNow + 80, true); }).ok());
+  };
+  prompt(5, 5);
+  prompt(101, 0);
+  mark(101, 0, 2026, kNow + 90);
+  all = marked(kNow - 1'000'000);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].marked_at, indicators::RefreshMark::kPrompt);
+  EXPECT_EQ(all[1].marked_at, indicators::RefreshMark::kPrompt);
+  std::map<int64_t, indicators::RefreshMark> prompt_marks;
+  for (const auto& m : all) prompt_marks[m.unit_id] = m;
+  EXPECT_EQ(prompt_marks.at(101).version, 3);  // its first mark, the prompt one, the waiting one
+  // Settled at an older version, a prompt mark stays prompt.
+  indicators::RefreshMark read = prompt_marks.at(101);
+  read.version -= 1;
+  settled = On(db, [&](soci::session& s) { return store->Unmark(s, read, kNow + 95); });
+  ASSERT_TRUE(settled.ok());
+  EXPECT_FALSE(*settled);
+  EXPECT_EQ(marked(kNow - 1'000'000).size(), 2u);
+  // A waiting mark read before a prompt one came stays prompt too.
+  mark(2, 2, 2026, kNow + 96);
+  const indicators::RefreshMark waiting = marked(kNow + 100).back();
+  ASSERT_EQ(waiting.unit_id, 2);
+  prompt(2, 2);
+  settled = On(db, [&](soci::session& s) { return store->Unmark(s, waiting, kNow + 97); });
+  ASSERT_TRUE(settled.ok());
+  EXPECT_FALSE(*settled);
+  EXPECT_EQ(marked(kNow - 1'000'000).size(), 3u);
 }
 
 TEST_P(ContractTest, IndicatorSignOffsKeepTheirSnapshotAndSteps) {
