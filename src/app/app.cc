@@ -383,7 +383,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
       *p.db, screening::WriterOptions{.followed_durable = [events = p.events.get()] { events->Wake(); }});
   p.screening = std::make_unique<screening::ScreeningService>(*p.db, *p.screening_store, *p.submission_writer, *p.audit,
                                                               *p.hotlines, clock);
-  p.todos = std::make_unique<screening::TodoService>(*p.screening, *p.db, *p.warnings, clock);
+  p.todos = std::make_unique<screening::TodoService>(
+      *p.screening, *p.db, *p.warnings, clock,
+      screening::TodoSources{
+          .network_warnings = [&esc = *p.escalation](const policy::Actor& a) { return esc.CountToAcknowledge(a); },
+          .weekly_reports =
+              [&net = *p.network](const policy::Actor& a) -> absl::StatusOr<std::vector<screening::WeeklyReportTodo>> {
+            XQ_ASSIGN_OR_RETURN(auto due, net.WeeklyDue(a));
+            std::vector<screening::WeeklyReportTodo> out;
+            const std::string week = network::IsoWeek(net.clock().NowMicros());
+            for (const auto& c : due) out.push_back({c.class_id, c.class_name, week});
+            return out;
+          }});
   p.archive_store = archive::NewSociArchiveStore(*p.db);
   p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);
   p.plans_store = plans::NewSociPlansStore(*p.db);

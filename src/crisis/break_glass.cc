@@ -54,7 +54,15 @@ absl::StatusOr<BreakGlass> CrisisService::BreakGlassOpen(const policy::Actor& a,
   e.purpose = reason;
   XQ_RETURN_IF_ERROR(store_.CreateBreakGlass(b, [&](soci::session& s) -> absl::Status {
     std::vector<int64_t> to = notice::PsychCentreAndAuditors(s, c->school_id, c->unit_path);
-    notice::PostNotices(s, NoticesTo(to, c->school_id, "crisis_break_glass", {{"case_id", IdToString(c->id)}}), now);
+    // Who opened the case is what the centre and the auditors must know.
+    std::vector<notice::Notice> told =
+        NoticesTo(to, c->school_id, "crisis_break_glass", {{"case_id", IdToString(c->id)}});
+    const std::string name = notice::ActorNameOf(s, a.account_id);
+    for (notice::Notice& n : told) {
+      n.actor_id = a.account_id;
+      n.actor_name = name;
+    }
+    notice::PostNotices(s, told, now);
     return audit::RecordingIn(audit_, e)(s);
   }));
   return b;

@@ -262,6 +262,10 @@ TEST_F(CrisisServiceTest, BreakGlassExpiresAfterFourHours) {
   ASSERT_TRUE(bg.ok()) << bg.status();
   EXPECT_EQ(NoticesOf(10, "crisis_break_glass"), 1);
   EXPECT_EQ(NoticesOf(15, "crisis_break_glass"), 1);
+  // The notices name who opened the case.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notices WHERE kind = 'crisis_break_glass' AND actor_id = 14 AND "
+                  "actor_name = 'other_psych'"),
+            NoticesOf(10, "crisis_break_glass") + NoticesOf(15, "crisis_break_glass"));
   auto v = svc_->GetCase(other, id);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->break_glass);

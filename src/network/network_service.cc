@@ -334,6 +334,19 @@ absl::StatusOr<Page<ClassWeek>> NetworkService::ListClassWeeks(const policy::Act
   return page;
 }
 
+absl::StatusOr<std::vector<ClassWeek>> NetworkService::WeeklyDue(const policy::Actor& actor) {
+  std::vector<ClassWeek> due;
+  const std::string week = IsoWeek(clock_.NowMicros());
+  for (const auto& g : actor.grants) {
+    if (g.role != policy::Role::kPeerReporter) continue;
+    // A class path lists that class; a dorm's (寝室长) lists none.
+    XQ_ASSIGN_OR_RETURN(auto rows, store_.ListClassWeeks({g.unit_path}, week, false, {}, "", 2));
+    for (auto& c : rows)
+      if (c.class_path == g.unit_path && !c.filed) due.push_back(std::move(c));
+  }
+  return due;
+}
+
 absl::StatusOr<FactorView> NetworkService::AddFactor(const policy::Actor& actor, const FactorInput& in) {
   if (CategoryLabel(in.factor).empty())
     return InvalidArgument("factor must be one of the listed risk factors", "factor");

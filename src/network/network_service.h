@@ -97,6 +97,9 @@ class NetworkService {
 
   absl::StatusOr<WeeklyReport> FileWeekly(const policy::Actor& actor, const WeeklyInput& in);
   absl::StatusOr<Page<ClassWeek>> ListClassWeeks(const policy::Actor& actor, const ClassWeekQuery& q);
+  // The classes whose peer reporter (心理委员) the actor is and that have no
+  // report for this week yet (the home page's to-do); empty for others.
+  absl::StatusOr<std::vector<ClassWeek>> WeeklyDue(const policy::Actor& actor);
 
   absl::StatusOr<FactorView> AddFactor(const policy::Actor& actor, const FactorInput& in);
   absl::StatusOr<FactorView> ResolveFactor(const policy::Actor& actor, int64_t id, std::string_view end_date);

@@ -185,6 +185,16 @@ std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id,
   return out;
 }
 
+std::string ActorNameOf(soci::session& s, int64_t account_id) {
+  long long id = account_id;
+  std::string display, username;
+  soci::indicator di = soci::i_ok;
+  s << "SELECT display_name, username FROM accounts WHERE id = :id", soci::into(display, di), soci::into(username),
+      soci::use(id);
+  if (!s.got_data()) return "";
+  return di == soci::i_ok && !display.empty() ? display : username;
+}
+
 std::unique_ptr<NoticeStore> NewSqlNoticeStore(db::Database& db) { return std::make_unique<SqlNoticeStore>(db); }
 
 }  // namespace xq::notice

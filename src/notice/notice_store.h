@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,10 @@ inline constexpr std::string_view kNoticePosted = "notice.posted";
 // Staff accounts to tell of a change at a unit: the psychology centre staff
 // of school_id (0: none) and the auditors whose scope holds unit_path.
 std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id, const std::string& unit_path);
+
+// The name a notice shows for the account that caused it (display name,
+// else the username; empty for an unknown account).
+std::string ActorNameOf(soci::session& s, int64_t account_id);
 
 class NoticeStore {
  public:

@@ -291,6 +291,16 @@ Json TodosToJson(const HomeTodos& todos) {
     badges["warnings"] = d.open_warnings;
     badges["follow_ups"] = d.follow_ups_due;
   }
+  if (todos.network_warnings) {
+    items.push_back({{"kind", "network_warnings"}, {"count", *todos.network_warnings}});
+    badges["network_warnings"] = *todos.network_warnings;
+  }
+  for (const auto& w : todos.weekly_reports)
+    items.push_back({{"kind", "weekly_report"},
+                     {"class_id", IdToString(w.class_id)},
+                     {"class_name", w.class_name},
+                     {"week", w.week}});
+  if (!todos.weekly_reports.empty()) badges["weekly_reports"] = todos.weekly_reports.size();
   return Json{{"items", items}, {"badges", badges}};
 }
 

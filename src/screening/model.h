@@ -258,11 +258,24 @@ struct StaffDay {
   std::vector<Campaign> running;
 };
 
+// A class whose peer reporter (心理委员) has not filed this ISO week's
+// report (心理委员周报) yet.
+struct WeeklyReportTodo {
+  int64_t class_id = 0;
+  std::string class_name;
+  std::string week;  // e.g. 2026-W49
+};
+
 // The home page's to-dos (GET /todos), a part for each role that has one.
 struct HomeTodos {
   std::optional<std::vector<SurveyTodo>> surveys;  // a student
   std::optional<std::vector<ChildTodo>> children;  // a guardian
   std::optional<StaffDay> staff;
+  // Warnings of the network waiting for an acknowledgement that the caller
+  // may give (head teachers, grade heads, the centre, leaders at 一级, crisis
+  // groups); at most 200 counted.
+  std::optional<int64_t> network_warnings;
+  std::vector<WeeklyReportTodo> weekly_reports;  // a peer reporter
 };
 
 // A scale asked for in a new campaign: a bundled instrument, its version

@@ -133,6 +133,15 @@ absl::StatusOr<HomeTodos> TodoService::ForHome(const policy::Principal& p) {
     for (auto& c : campaigns)
       if (c.state == "open" && c.opens_on <= today && c.closes_on >= today) day.running.push_back(std::move(c));
   }
+
+  // The network: warnings to acknowledge, weekly reports to file.
+  // (The psychology centre's urgent warnings above are the same warnings.)
+  if (sources_.network_warnings && !out.staff) {
+    XQ_ASSIGN_OR_RETURN(out.network_warnings, sources_.network_warnings(p.actor));
+  }
+  if (sources_.weekly_reports) {
+    XQ_ASSIGN_OR_RETURN(out.weekly_reports, sources_.weekly_reports(p.actor));
+  }
   return out;
 }
 

@@ -13,14 +13,20 @@
 //                   child the guardian was reminded of
 //   psychology staff open urgent warnings, follow-ups due within a day,
 //                   campaigns in progress (D3 / D8 in scope)
+//   the network     warnings waiting for the caller's acknowledgement, and
+//                   a peer reporter's classes without this week's report
+//                   (TodoSources, composed by app from the warning and
+//                   network modules)
 // and the menu's badge counts.
 // Thread-safe: stateless apart from its collaborators.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -59,10 +65,20 @@ class ReminderStore {
   db::Database& db_;
 };
 
+// The parts of the home page that other modules own; either may be empty.
+struct TodoSources {
+  // Network warnings the actor may acknowledge now; nullopt: the actor has
+  // no warning board.
+  std::function<absl::StatusOr<std::optional<int64_t>>(const policy::Actor&)> network_warnings;
+  // The actor's classes (as their peer reporter) without this week's report.
+  std::function<absl::StatusOr<std::vector<WeeklyReportTodo>>(const policy::Actor&)> weekly_reports;
+};
+
 class TodoService {
  public:
-  TodoService(ScreeningService& screening, db::Database& db, warning::WarningService& warnings, const Clock& clock)
-      : screening_(screening), reminders_(db), warnings_(warnings), clock_(clock) {}
+  TodoService(ScreeningService& screening, db::Database& db, warning::WarningService& warnings, const Clock& clock,
+              TodoSources sources = {})
+      : screening_(screening), reminders_(db), warnings_(warnings), clock_(clock), sources_(std::move(sources)) {}
 
   // What the caller has to do, a part for each role that has one
   // (TodosToJson renders it).
@@ -73,6 +89,7 @@ class TodoService {
   ReminderStore reminders_;
   warning::WarningService& warnings_;
   const Clock& clock_;
+  TodoSources sources_;
 };
 
 }  // namespace xq::screening

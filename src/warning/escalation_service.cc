@@ -198,6 +198,12 @@ absl::Status EscalationService::Denied(const policy::Actor& actor, const Warning
   return audit::Record(audit_, e);
 }
 
+absl::StatusOr<std::optional<int64_t>> EscalationService::CountToAcknowledge(const policy::Actor& actor) {
+  if (ClausesFor(actor).empty()) return std::nullopt;
+  XQ_ASSIGN_OR_RETURN(Board b, ListBoard(actor, {.state = "open", .page_size = 200}));
+  return static_cast<int64_t>(b.items.size());
+}
+
 absl::StatusOr<Board> EscalationService::ListBoard(const policy::Actor& actor, const BoardQuery& q) {
   std::string state_sql;
   if (q.state == "open" || q.state.empty()) {

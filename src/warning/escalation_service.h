@@ -58,6 +58,10 @@ class EscalationService {
       : db_(db), audit_(audit), clock_(clock) {}
 
   absl::StatusOr<Board> ListBoard(const policy::Actor& actor, const BoardQuery& q);
+  // How many warnings wait for an acknowledgement the actor may give (the
+  // board's open ones it sees named), counted to 200; nullopt without a
+  // board (no denial is audited: the home page asks for everyone).
+  absl::StatusOr<std::optional<int64_t>> CountToAcknowledge(const policy::Actor& actor);
   absl::StatusOr<BoardItem> Get(const policy::Actor& actor, int64_t id);
   absl::StatusOr<BoardItem> Acknowledge(const policy::Actor& actor, int64_t id);
   absl::StatusOr<BoardItem> Close(const policy::Actor& actor, int64_t id, std::string_view reason);

@@ -170,8 +170,26 @@ test('one weekly report per class and week; head teachers see filing, the psycho
   });
   assert.equal(future.status, 400);
   assert.equal(future.body.error.field, 'week');
+  // Until it is filed, the week's report is a to-do on the peer's home (the
+  // peer is a student of the class too) and counted on the menu.
+  const weeklyTodos = async () => {
+    const r = await peer.get('/api/v1/todos');
+    assert.equal(r.status, 200);
+    return r.body;
+  };
+  const before = await weeklyTodos();
+  const due = before.items.filter((x) => x.kind === 'weekly_report');
+  assert.deepEqual(due.map((x) => x.class_id), [peerClassId]);
+  assert.match(due[0].week, /^\d{4}-W\d{2}$/);
+  assert.equal(before.badges.weekly_reports, 1);
+  assert.ok(!before.items.some((x) => x.kind === 'network_warnings'), 'a peer has no warning board');
   const ok = await peer.post('/api/v1/network/weekly-reports', { json: { class_id: peerClassId, nothing_to_report: true } });
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  const afterFiling = await weeklyTodos();
+  assert.ok(!afterFiling.items.some((x) => x.kind === 'weekly_report'), 'filed: no longer a to-do');
+  assert.equal(afterFiling.badges.weekly_reports, undefined);
+  // The head teacher, who may file for the class too, is not asked to.
+  assert.ok(!(await head.get('/api/v1/todos')).body.items.some((x) => x.kind === 'weekly_report'));
   const again = await peer.post('/api/v1/network/weekly-reports', { json: { class_id: peerClassId, nothing_to_report: true } });
   assert.equal(again.status, 409);
   const classes2 = (await head2.get('/api/v1/network/classes')).body.items;
@@ -239,6 +257,24 @@ test('an immediate report raises a 一级 warning; leaders see counts and names 
   assert.equal((await leader.get(`/api/v1/network/warnings/${w2.id}`)).status, 404);
   for (const u of ['peer_reporter', 'student', 'guardian', 'subject_teacher']) {
     assert.equal((await (await as(u)).get('/api/v1/network/warnings')).status, 403, u);
+  }
+
+  // The home page counts what waits for each owner's acknowledgement: what
+  // the board names for them, open (not yet acknowledged).
+  for (const [u, c] of [['head_teacher', head], ['school_leader', leader], ['grade_head', await as('grade_head')]]) {
+    const named = (await c.get('/api/v1/network/warnings?state=open&page_size=200')).body.items.length;
+    const todos = (await c.get('/api/v1/todos')).body;
+    const item = todos.items.find((x) => x.kind === 'network_warnings');
+    assert.ok(item, u);
+    assert.equal(item.count, named, u);
+    assert.ok(named >= 1, u);
+    assert.equal(todos.badges.network_warnings, named, u);
+  }
+  // Not for those without a board, and not twice for the psychology centre,
+  // whose urgent warnings are the same ones.
+  for (const u of ['peer_reporter', 'student', 'guardian', 'subject_teacher', 'psych_staff']) {
+    const todos = (await (await as(u)).get('/api/v1/todos')).body;
+    assert.ok(!todos.items.some((x) => x.kind === 'network_warnings'), u);
   }
   const crisis = keep('crisis_group', await (await as('crisis_group')).get('/api/v1/network/warnings?state=active'));
   assert.equal(crisis.status, 200);

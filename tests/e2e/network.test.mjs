@@ -4,7 +4,7 @@
 // clock, XQ_TEST_CLOCK=1).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin } from './helpers.mjs';
+import { acknowledgeNoticesWhenShown, ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -42,11 +42,25 @@ test('a peer reports on a phone, the head teacher sees it, an ignored 一级 war
     await page.getByTestId('my-report').filter({ hasText: studentName }).first().waitFor();
     assert.ok((await pageWidth(page)) <= kPhoneViewport.width, 'the list fits 375 px');
 
-    // The weekly report, "nothing to report".
-    await page.goto('/network/weekly');
+    // The weekly report, "nothing to report": a to-do on the home page
+    // until it is filed, then the form says so.
+    await page.goto('/');
+    const todo = page.getByTestId('todo-weekly-report');
+    await todo.waitFor();
+    assert.match(await todo.textContent(), /1班 本周的心理委员周报还未提交/);
+    await todo.getByRole('button', { name: '去提交' }).click();
+    await page.waitForURL('**/network/weekly');
     await settle(page);
+    assert.equal(await page.getByTestId('weekly-already').count(), 0);
     await page.getByTestId('weekly-submit').click();
     await page.getByTestId('weekly-filed').waitFor();
+    await page.reload();
+    await page.getByTestId('weekly-already').waitFor();
+    assert.ok(await page.getByTestId('weekly-submit').isDisabled(), 'filed once a week');
+    await page.goto('/');
+    await page.getByTestId('home').waitFor();
+    await settle(page);
+    assert.equal(await page.getByTestId('todo-weekly-report').count(), 0);
   } finally {
     await phone.context.close();
   }
@@ -55,6 +69,7 @@ test('a peer reports on a phone, the head teacher sees it, an ignored 一级 war
   try {
     const { page } = head;
     await uiLogin(page, 'head_teacher', server.accounts.head_teacher.password);
+    await acknowledgeNoticesWhenShown(page);
     await page.goto('/network/class');
     await settle(page);
     await page.getByTestId('class-observation').filter({ hasText: studentName }).first().waitFor();
@@ -70,6 +85,16 @@ test('a peer reports on a phone, the head teacher sees it, an ignored 一级 war
     await card.waitFor();
     assert.match(await card.getByTestId('network-warning-step').textContent(), /班级/);
     assert.ok((await pageWidth(page)) <= kPhoneViewport.width, '我的班级 fits 375 px');
+    // The home page counts the warnings waiting for the head teacher and
+    // leads to them.
+    const waiting = await page.getByTestId('network-warning-ack').count();
+    await page.goto('/');
+    const todo = page.getByTestId('todo-network-warnings');
+    await todo.waitFor();
+    assert.equal(Number(await todo.getByTestId('todo-count').textContent()), waiting);
+    assert.ok(waiting >= 1);
+    await todo.click();
+    await page.waitForURL('**/network/class');
   } finally {
     await head.context.close();
   }

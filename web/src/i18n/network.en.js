@@ -48,6 +48,7 @@ export default {
       noteHint: 'How the class is doing, what teachers should look at',
       submit: 'File report',
       filed: 'Report for {week} filed',
+      already: 'This week\'s report is filed already. If something new comes up, tell a teacher with an observation report.',
     },
     class: {
       title: 'My class',

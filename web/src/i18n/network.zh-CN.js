@@ -49,6 +49,7 @@ export default {
       noteHint: '班级整体情况、需要老师关注的事',
       submit: '提交周报',
       filed: '已提交 {week} 的周报',
+      already: '本周的周报已经提交过了。如有新情况，请用“观察报告”告诉老师。',
     },
     class: {
       title: '我的班级',
