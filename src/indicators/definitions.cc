@@ -1,5 +1,6 @@
 #include "indicators/definitions.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/status.h"
@@ -153,7 +154,11 @@ Contribution Contribute(const Indicator& ind, const Facts& facts, unsigned stage
   auto d = ind.denominator.Eval(facts);
   if (!n || !d || *d == 0) return c;  // no students of the cohort: nothing to count
   c.known = true;
-  c.num = *n;
+  // Every ratio is a coverage: a unit counts at most all of its own (a
+  // school whose records list more trainees than it has head teachers —
+  // one teacher trained twice — is at 100 %, and does not make up for
+  // another school's shortfall in its district's figure).
+  c.num = std::min(*n, *d);
   c.den = *d;
   return c;
 }

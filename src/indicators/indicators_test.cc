@@ -238,6 +238,19 @@ TEST(DefinitionsTest, TheTableParsesAndIdsAreUnique) {
   EXPECT_FALSE(twice.ok());
 }
 
+// A ratio is a coverage: a unit counts at most its own denominator.
+TEST(DefinitionsTest, ARatioCountsAUnitAtMostWhole) {
+  const Indicator* ind = FindIndicator("head_teacher_training");
+  ASSERT_NE(ind, nullptr);
+  Contribution over = Contribute(*ind, {{"head_teachers", 20}, {"head_teachers_trained", 50}}, kJunior);
+  EXPECT_TRUE(over.known);
+  EXPECT_EQ(over.num, 20);
+  EXPECT_EQ(over.den, 20);
+  Contribution under = Contribute(*ind, {{"head_teachers", 20}, {"head_teachers_trained", 5}}, kJunior);
+  EXPECT_EQ(under.num, 5);
+  EXPECT_EQ(under.den, 20);
+}
+
 TEST(DefinitionsTest, SchoolYears) {
   // 2026-09-01 00:00 +08:00 is 2026-08-31 16:00 UTC.
   auto [from, to] = SchoolYearRange(2026);
