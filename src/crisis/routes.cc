@@ -7,6 +7,7 @@
 #include "core/ids.h"
 #include "core/json.h"
 #include "core/status.h"
+#include "crisis/trace_export.h"
 #include "http/params.h"
 
 namespace xq::crisis {
@@ -478,10 +479,13 @@ void RegisterCrisisRoutes(http::Router& router, CrisisService& svc) {
     if (!rep.ok()) return Response::Error(rep.status());
     Json lines = Json::array();
     for (const TraceLine& t : rep->lines) {
-      Json j = {{"at", Time(t.at)},   {"source", t.source}, {"seq", t.seq},
-                {"action", t.action}, {"detail", t.detail}, {"verified", t.verified}};
+      Json j = {{"at", Time(t.at)},   {"source", t.source},     {"seq", t.seq},          {"action", t.action},
+                {"detail", t.detail}, {"what", TraceWhatZh(t)}, {"verified", t.verified}};
       if (t.source == "audit") {
-        j["actor"] = {{"id", IdToString(t.actor_id)}, {"name", t.actor_name}, {"role", t.actor_role}};
+        j["actor"] = {{"id", IdToString(t.actor_id)},
+                      {"name", t.actor_name},
+                      {"role", t.actor_role},
+                      {"role_label", TraceRoleZh(t.actor_role)}};
         j["object"] = {{"type", t.object_type}, {"id", t.object_id}};
         j["outcome"] = t.outcome;
         if (!t.purpose.empty()) j["purpose"] = t.purpose;

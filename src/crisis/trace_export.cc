@@ -45,8 +45,8 @@ absl::StatusOr<std::string> TraceWorkbook(const TraceReport& rep, const std::str
     str(r, 1, t.source == "audit" ? "审计日志" : "事件");
     str(r, 2, std::to_string(t.seq));
     str(r, 3, t.actor_name);
-    str(r, 4, t.actor_role);
-    str(r, 5, t.action);
+    str(r, 4, t.source == "audit" ? TraceRoleZh(t.actor_role) : "");
+    str(r, 5, TraceWhatZh(t));
     str(r, 6, t.object_type.empty() ? "" : t.object_type + ":" + t.object_id);
     str(r, 7, t.outcome);
     str(r, 8, t.purpose);

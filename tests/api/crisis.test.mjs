@@ -458,6 +458,12 @@ test('倒查: the report of the scripted case matches what happened and names a 
   ];
   for (const i of order) assert.ok(i >= 0, JSON.stringify(order));
   for (let i = 1; i < order.length; i++) assert.ok(order[i - 1] < order[i], `order ${JSON.stringify(order)}`);
+  // Every line in words for the auditor: the step, the record, the role.
+  assert.equal(audit[at('advance', 'report->assess')].what, '推进步骤 · 危机个案：报告 → 评估');
+  assert.equal(audit[at('write', 'watch')].what, '记录 · 个案记录：24小时监护');
+  assert.equal(audit[at('refer')].what, '绿色通道转介 · 转介');
+  assert.equal(audit[at('create')].actor.role_label, '心理中心教师');
+  for (const l of rep.body.lines) assert.ok(l.what && !/^[a-z_.]+$/.test(l.what), `in words: ${JSON.stringify(l)}`);
   // Reads and denials are there too: the leader's summary read, the head teacher's denial.
   assert.ok(audit.some((l) => l.action === 'read' && l.actor.role === 'school_leader'));
   assert.ok(audit.some((l) => l.outcome === 'denied' && l.actor.role === 'head_teacher'));

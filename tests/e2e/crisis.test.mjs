@@ -135,6 +135,10 @@ test('a case opens, is referred, answered by the hospital, and the student retur
   // The 倒查 page of the case, its chain verified.
   await page.getByTestId('crisis-trace-link').click();
   await page.getByTestId('trace-chain').filter({ hasText: '校验通过' }).waitFor();
+  // In words, not the audit log's codes.
+  const what = await page.getByTestId('trace-what').allTextContents();
+  assert.ok(what.some((w) => w.includes('推进步骤 · 危机个案：报告 → 评估')), what.join('\n'));
+  assert.ok(!what.some((w) => /^[a-z_.]+$/.test(w.trim())), what.join('\n'));
   await staff.context.close();
 
   // The head teacher sees the neutral plan on a phone, nothing more.
