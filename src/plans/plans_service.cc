@@ -240,6 +240,19 @@ absl::StatusOr<Plan> PlansService::Close(const policy::Actor& actor, int64_t pla
 
 absl::StatusOr<std::pair<std::vector<Plan>, std::string>> PlansService::Overdue(const policy::Actor& actor,
                                                                                 int page_size, std::string_view after) {
+  return ListOpen(actor, FormatDate(clock_.NowMicros()), page_size, after);
+}
+
+absl::StatusOr<std::pair<std::vector<Plan>, std::string>> PlansService::OpenPlans(const policy::Actor& actor,
+                                                                                  int page_size,
+                                                                                  std::string_view after) {
+  return ListOpen(actor, "9999-12-31", page_size, after);
+}
+
+absl::StatusOr<std::pair<std::vector<Plan>, std::string>> PlansService::ListOpen(const policy::Actor& actor,
+                                                                                 const std::string& before,
+                                                                                 int page_size,
+                                                                                 std::string_view after) {
   if (page_size < 1 || page_size > 200) return InvalidArgument("page_size must be 1..200", "page_size");
   std::string after_date;
   int64_t after_id = 0;
@@ -252,8 +265,7 @@ absl::StatusOr<std::pair<std::vector<Plan>, std::string>> PlansService::Overdue(
   }
   auto scopes = ScopesFor(actor, DataClass::kAttention);
   if (scopes.empty()) return PermissionDenied("no scope with attention levels");
-  XQ_ASSIGN_OR_RETURN(auto list,
-                      store_.ListOverdue(scopes, FormatDate(clock_.NowMicros()), after_date, after_id, page_size));
+  XQ_ASSIGN_OR_RETURN(auto list, store_.ListOverdue(scopes, before, after_date, after_id, page_size));
   std::string next;
   if (static_cast<int>(list.size()) == page_size)
     next = list.back().next_review_date + "_" + IdToString(list.back().id);

@@ -60,12 +60,20 @@ class PlansService {
   absl::StatusOr<Plan> Close(const policy::Actor& actor, int64_t plan_id, const std::string& reason);
   absl::StatusOr<std::pair<std::vector<Plan>, std::string>> Overdue(const policy::Actor& actor, int page_size,
                                                                     std::string_view after);
+  // Every open plan in the caller's D4 scope (在案的一生一策), the next review
+  // first; a page and the cursor of the next ("" at the end).
+  absl::StatusOr<std::pair<std::vector<Plan>, std::string>> OpenPlans(const policy::Actor& actor, int page_size,
+                                                                      std::string_view after);
 
   absl::StatusOr<ReviewMeeting> RecordReview(const policy::Actor& actor, const ReviewInput& in);
   absl::StatusOr<std::pair<std::vector<ReviewMeeting>, std::string>> ListReviews(const policy::Actor& actor,
                                                                                  int page_size, std::string_view after);
 
  private:
+  // Open plans in scope whose next review is before `before` (a date).
+  absl::StatusOr<std::pair<std::vector<Plan>, std::string>> ListOpen(const policy::Actor& actor,
+                                                                     const std::string& before, int page_size,
+                                                                     std::string_view after);
   struct Located {
     archive::StudentArchive student;
     policy::Decision decision;

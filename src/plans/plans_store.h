@@ -43,7 +43,8 @@ class PlansStore {
   virtual absl::Status UpdatePlan(const Plan& p, const Also& also) = 0;
   virtual absl::Status AddNote(int64_t plan_id, int64_t school_id, const Note& n, const Also& also) = 0;
   virtual absl::Status ClosePlan(int64_t id, const std::string& reason, int64_t now, const Also& also) = 0;
-  // Open plans whose next review date is before `today`, of students under
+  // Open plans whose next review date is before `today` (a date far ahead:
+  // every open plan), of students under
   // one of the path prefixes; by date, then id (keyset after (date, id)).
   virtual absl::StatusOr<std::vector<Plan>> ListOverdue(const std::vector<std::string>& prefixes,
                                                         const std::string& today, const std::string& after_date,

@@ -197,21 +197,27 @@ void RegisterPlansRoutes(http::Router& router, PlansService& svc) {
     auto p = svc.Close(ActorOf(req), *id, *reason);
     return p.ok() ? Response::Json(PlanJson(*p)) : Response::Error(p.status());
   });
-  router.Add("GET", "/api/v1/overdue-plan-reviews", [&svc](Request& req) {
-    if (auto st = CheckQuery(req, {"page_size", "after"}); !st.ok()) return Response::Error(st);
-    auto size = PageSize(req);
-    if (!size.ok()) return Response::Error(size.status());
-    auto list = svc.Overdue(ActorOf(req), *size, req.Query("after").value_or(""));
-    if (!list.ok()) return Response::Error(list.status());
-    Json items = Json::array();
-    for (const auto& p : list->first)
-      items.push_back({{"id", IdToString(p.id)},
-                       {"student_id", IdToString(p.student_id)},
-                       {"student_name", p.student_name},
-                       {"level", p.level},
-                       {"next_review_date", p.next_review_date}});
-    return Response::Json({{"items", items}, {"next", list->second.empty() ? Json(nullptr) : Json(list->second)}});
-  });
+  // The overdue reviews, and every open plan (在案的一生一策): the same lines.
+  auto plan_list = [&svc](bool overdue) {
+    return [&svc, overdue](Request& req) {
+      if (auto st = CheckQuery(req, {"page_size", "after"}); !st.ok()) return Response::Error(st);
+      auto size = PageSize(req);
+      if (!size.ok()) return Response::Error(size.status());
+      const std::string after(req.Query("after").value_or(""));
+      auto list = overdue ? svc.Overdue(ActorOf(req), *size, after) : svc.OpenPlans(ActorOf(req), *size, after);
+      if (!list.ok()) return Response::Error(list.status());
+      Json items = Json::array();
+      for (const auto& p : list->first)
+        items.push_back({{"id", IdToString(p.id)},
+                         {"student_id", IdToString(p.student_id)},
+                         {"student_name", p.student_name},
+                         {"level", p.level},
+                         {"next_review_date", p.next_review_date}});
+      return Response::Json({{"items", items}, {"next", list->second.empty() ? Json(nullptr) : Json(list->second)}});
+    };
+  };
+  router.Add("GET", "/api/v1/overdue-plan-reviews", plan_list(true));
+  router.Add("GET", "/api/v1/plans", plan_list(false));
   router.Add("POST", "/api/v1/review-meetings", [&svc](Request& req) {
     auto in = ReadReview(req.body);
     if (!in.ok()) return Response::Error(in.status());

@@ -319,6 +319,20 @@ test('plans: the psych centre writes, class teachers read in scope, nobody else;
   const seen = await head.get(`/api/v1/students/${s.id}/plan`);
   assert.equal(seen.status, 200);
   assert.equal(seen.body.goals, plan.goals);
+  // The open plans (在案的一生一策): listed for the centre and the class's
+  // head teacher, not for another class's, a guardian or a student.
+  const listed = async (c) => (await c.get('/api/v1/plans?page_size=200')).body.items.map((p) => p.id);
+  const open = await psych.get('/api/v1/plans?page_size=200');
+  assert.equal(open.status, 200);
+  const line = open.body.items.find((p) => p.id === id);
+  assert.deepEqual(line, { id, student_id: s.id, student_name: s.name, level: line.level, next_review_date: next });
+  assert.ok((await listed(head)).includes(id));
+  assert.ok(!(await listed(await as('head_teacher2'))).includes(id));
+  for (const u of ['guardian', 'student']) assert.equal((await (await as(u)).get('/api/v1/plans')).status, 403, u);
+  assert.equal((await psych.get('/api/v1/plans?page_size=0')).status, 400);
+  assert.equal((await psych.get('/api/v1/plans?after=nonsense')).status, 400);
+  const overdue = (await psych.get('/api/v1/overdue-plan-reviews?page_size=200')).body.items;
+  assert.ok(!overdue.some((p) => p.id === id), 'not overdue: its review is in two weeks');
   for (const u of ['head_teacher2', 'guardian', 'subject_teacher', 'school_leader', 'univ_psych_staff']) {
     const c = await as(u);
     assert.equal((await c.get(`/api/v1/students/${s.id}/plan`)).status, 404, u);
@@ -328,6 +342,7 @@ test('plans: the psych centre writes, class teachers read in scope, nobody else;
   assert.equal(closed.status, 200);
   assert.equal(closed.body.state, 'closed');
   assert.equal((await psych.post(`/api/v1/plans/${id}/closure`, { json: { reason: '再次' } })).status, 409);
+  assert.ok(!(await listed(psych)).includes(id), 'a closed plan is no longer open');
   const tl = await timelineUntil(psych, s.id, (b) => b.items.some((e) => e.kind === 'plans.closed'));
   assert.ok(tl.body.items.some((e) => e.kind === 'plans.created' && e.data_class === 'D4'));
   assert.equal((await psych.get('/api/v1/overdue-plan-reviews')).status, 200);

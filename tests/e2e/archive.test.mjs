@@ -69,6 +69,14 @@ test('the psychology teacher opens the archive and writes a plan; the print page
     // The timeline shows the plan line.
     const tl = await api.get(`/api/v1/students/${s.id}/timeline?module=plans`);
     assert.equal(tl.status, 200);
+    // Back on the archive's first page, the plan is among those open and
+    // leads to the student.
+    await page.goto('/archive');
+    const line = page.getByTestId('archive-plan').filter({ hasText: s.name });
+    await line.waitFor();
+    await line.click();
+    await page.getByTestId('archive-header').waitFor();
+    assert.equal((await page.getByTestId('archive-name').textContent()).trim(), s.name);
   } finally {
     await context.close();
   }

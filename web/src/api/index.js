@@ -195,6 +195,7 @@ export const addPlanNote = (id, note) => request('POST', `/plans/${encodeURIComp
 export const closePlan = (id, reason) =>
   request('POST', `/plans/${encodeURIComponent(id)}/closure`, { json: { reason } });
 export const listOverdueReviews = (params) => request('GET', '/overdue-plan-reviews', { query: params });
+export const listOpenPlans = (params) => request('GET', '/plans', { query: params });
 export const listReviewMeetings = (params) => request('GET', '/review-meetings', { query: params });
 export const recordReviewMeeting = (body) => request('POST', '/review-meetings', { json: body });
 // --- indicators, dashboards and sign-off (R-60…R-62)

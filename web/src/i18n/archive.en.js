@@ -52,6 +52,8 @@ export default {
     record: 'Record',
     overdue: 'Review overdue',
     noOverdue: 'No overdue reviews',
+    openPlans: 'Open plans',
+    noOpenPlans: 'No open plans',
     levelNames: { 1: 'Level 1', 2: 'Level 2', 3: 'Level 3' },
     roles: {
       head_teacher: 'Head teacher', psych_staff: 'Psychology teacher', guardian: 'Guardian',

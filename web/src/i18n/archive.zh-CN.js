@@ -53,6 +53,8 @@ export default {
     record: '登记',
     overdue: '研判已逾期',
     noOverdue: '没有逾期的研判',
+    openPlans: '在案的一生一策',
+    noOpenPlans: '目前没有在案的一生一策',
     levelNames: { 1: '一级关注', 2: '二级关注', 3: '三级关注' },
     roles: {
       head_teacher: '班主任', psych_staff: '心理教师', guardian: '家长', school_leader: '校领导',
