@@ -386,7 +386,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
   p.todos = std::make_unique<screening::TodoService>(
       *p.screening, *p.db, *p.warnings, clock,
       screening::TodoSources{
-          .network_warnings = [&esc = *p.escalation](const policy::Actor& a) { return esc.CountToAcknowledge(a); },
+          .network_warnings = [&esc = *p.escalation](const policy::Actor& a)
+              -> absl::StatusOr<std::optional<screening::HomeTodos::NetworkWarnings>> {
+            XQ_ASSIGN_OR_RETURN(auto n, esc.CountToAcknowledge(a));
+            if (!n) return std::nullopt;
+            return screening::HomeTodos::NetworkWarnings{.count = n->count, .at_my_step = n->at_my_step};
+          },
           .weekly_reports =
               [&net = *p.network](const policy::Actor& a) -> absl::StatusOr<std::vector<screening::WeeklyReportTodo>> {
             XQ_ASSIGN_OR_RETURN(auto due, net.WeeklyDue(a));

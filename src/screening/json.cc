@@ -292,8 +292,10 @@ Json TodosToJson(const HomeTodos& todos) {
     badges["follow_ups"] = d.follow_ups_due;
   }
   if (todos.network_warnings) {
-    items.push_back({{"kind", "network_warnings"}, {"count", *todos.network_warnings}});
-    badges["network_warnings"] = *todos.network_warnings;
+    items.push_back({{"kind", "network_warnings"},
+                     {"count", todos.network_warnings->count},
+                     {"at_my_step", todos.network_warnings->at_my_step}});
+    badges["network_warnings"] = todos.network_warnings->count;
   }
   for (const auto& w : todos.weekly_reports)
     items.push_back({{"kind", "weekly_report"},

@@ -273,8 +273,12 @@ struct HomeTodos {
   std::optional<StaffDay> staff;
   // Warnings of the network waiting for an acknowledgement that the caller
   // may give (head teachers, grade heads, the centre, leaders at 一级, crisis
-  // groups); at most 200 counted.
-  std::optional<int64_t> network_warnings;
+  // groups), at most 200 counted, and how many stand at the caller's step.
+  struct NetworkWarnings {
+    int64_t count = 0;
+    int64_t at_my_step = 0;
+  };
+  std::optional<NetworkWarnings> network_warnings;
   std::vector<WeeklyReportTodo> weekly_reports;  // a peer reporter
 };
 

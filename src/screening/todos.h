@@ -69,7 +69,7 @@ class ReminderStore {
 struct TodoSources {
   // Network warnings the actor may acknowledge now; nullopt: the actor has
   // no warning board.
-  std::function<absl::StatusOr<std::optional<int64_t>>(const policy::Actor&)> network_warnings;
+  std::function<absl::StatusOr<std::optional<HomeTodos::NetworkWarnings>>(const policy::Actor&)> network_warnings;
   // The actor's classes (as their peer reporter) without this week's report.
   std::function<absl::StatusOr<std::vector<WeeklyReportTodo>>(const policy::Actor&)> weekly_reports;
 };

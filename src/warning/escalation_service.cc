@@ -1,6 +1,8 @@
 #include "warning/escalation_service.h"
 
 #include <charconv>
+#include <set>
+#include <string_view>
 
 #include "audit/audited.h"
 #include "core/ids.h"
@@ -198,10 +200,36 @@ absl::Status EscalationService::Denied(const policy::Actor& actor, const Warning
   return audit::Record(audit_, e);
 }
 
-absl::StatusOr<std::optional<int64_t>> EscalationService::CountToAcknowledge(const policy::Actor& actor) {
+absl::StatusOr<std::optional<EscalationService::ToAcknowledge>> EscalationService::CountToAcknowledge(
+    const policy::Actor& actor) {
   if (ClausesFor(actor).empty()) return std::nullopt;
   XQ_ASSIGN_OR_RETURN(Board b, ListBoard(actor, {.state = "open", .page_size = 200}));
-  return static_cast<int64_t>(b.items.size());
+  std::set<std::string_view> mine;
+  for (const auto& g : actor.grants) {
+    switch (g.role) {
+      case policy::Role::kHeadTeacher:
+        mine.insert(kStepClass);
+        break;
+      case policy::Role::kGradeHead:
+        mine.insert({kStepGrade, kStepDepartment});
+        break;
+      case policy::Role::kPsychStaff:
+        mine.insert(kStepPsychCentre);
+        break;
+      case policy::Role::kSchoolLeader:
+        mine.insert(kStepSchoolLeader);
+        break;
+      case policy::Role::kCrisisGroup:
+        mine.insert({kStepDistrictCrisis, kStepCityCrisis});
+        break;
+      default:
+        break;
+    }
+  }
+  ToAcknowledge out{.count = static_cast<int64_t>(b.items.size())};
+  for (const BoardItem& i : b.items)
+    if (mine.contains(i.warning.owner_step)) ++out.at_my_step;
+  return out;
 }
 
 absl::StatusOr<Board> EscalationService::ListBoard(const policy::Actor& actor, const BoardQuery& q) {

@@ -59,9 +59,15 @@ class EscalationService {
 
   absl::StatusOr<Board> ListBoard(const policy::Actor& actor, const BoardQuery& q);
   // How many warnings wait for an acknowledgement the actor may give (the
-  // board's open ones it sees named), counted to 200; nullopt without a
-  // board (no denial is audited: the home page asks for everyone).
-  absl::StatusOr<std::optional<int64_t>> CountToAcknowledge(const policy::Actor& actor);
+  // board's open ones it sees named), counted to 200, and how many of them
+  // stand at a step the actor owns by a role (class: head teacher, grade or
+  // department: grade head, …); nullopt without a board (no denial is
+  // audited: the home page asks for everyone).
+  struct ToAcknowledge {
+    int64_t count = 0;
+    int64_t at_my_step = 0;
+  };
+  absl::StatusOr<std::optional<ToAcknowledge>> CountToAcknowledge(const policy::Actor& actor);
   absl::StatusOr<BoardItem> Get(const policy::Actor& actor, int64_t id);
   absl::StatusOr<BoardItem> Acknowledge(const policy::Actor& actor, int64_t id);
   absl::StatusOr<BoardItem> Close(const policy::Actor& actor, int64_t id, std::string_view reason);

@@ -261,15 +261,20 @@ test('an immediate report raises a 一级 warning; leaders see counts and names 
 
   // The home page counts what waits for each owner's acknowledgement: what
   // the board names for them, open (not yet acknowledged).
+  // Those at the owner's own step are counted apart (the new warning is
+  // at the class: the head teacher's, not the grade head's or leader's).
+  const stepOf = { head_teacher: 'class', grade_head: 'grade', school_leader: 'school_leader' };
   for (const [u, c] of [['head_teacher', head], ['school_leader', leader], ['grade_head', await as('grade_head')]]) {
-    const named = (await c.get('/api/v1/network/warnings?state=open&page_size=200')).body.items.length;
+    const open = (await c.get('/api/v1/network/warnings?state=open&page_size=200')).body.items;
     const todos = (await c.get('/api/v1/todos')).body;
     const item = todos.items.find((x) => x.kind === 'network_warnings');
     assert.ok(item, u);
-    assert.equal(item.count, named, u);
-    assert.ok(named >= 1, u);
-    assert.equal(todos.badges.network_warnings, named, u);
+    assert.equal(item.count, open.length, u);
+    assert.ok(open.length >= 1, u);
+    assert.equal(item.at_my_step, open.filter((x) => x.owner_step === stepOf[u]).length, u);
+    assert.equal(todos.badges.network_warnings, open.length, u);
   }
+  assert.ok((await head.get('/api/v1/todos')).body.items.find((x) => x.kind === 'network_warnings').at_my_step >= 1);
   // Not for those without a board, and not twice for the psychology centre,
   // whose urgent warnings are the same ones.
   for (const u of ['peer_reporter', 'student', 'guardian', 'subject_teacher', 'psych_staff']) {

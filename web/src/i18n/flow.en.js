@@ -21,6 +21,7 @@ export default {
     networkWarnings: 'Warnings to acknowledge',
     networkWarningsHint: 'Look at them and acknowledge them; a warning not acknowledged in time goes up the chain.',
     networkWarningsNone: 'No warning waits for you.',
+    networkWarningsMine: '{n} of them stand at your step: look at them first.',
     weekly: '{cls}: this week\'s peer report is not filed yet',
     weeklyHint: '{week}: if nothing came up, file "nothing to report".',
     weeklyGo: 'File it',

@@ -23,6 +23,7 @@ export default {
     networkWarnings: '待接收的预警',
     networkWarningsHint: '请查看并接收；未按时接收的预警会逐级上报。',
     networkWarningsNone: '目前没有需要您接收的预警。',
+    networkWarningsMine: '其中 {n} 条正在您这一级，请优先查看并接收。',
     weekly: '{cls} 本周的心理委员周报还未提交',
     weeklyHint: '{week}：本周没有发现异常，也请提交“本周无异常”。',
     weeklyGo: '去提交',
