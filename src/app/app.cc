@@ -399,6 +399,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
             const std::string week = network::IsoWeek(net.clock().NowMicros());
             for (const auto& c : due) out.push_back({c.class_id, c.class_name, week});
             return out;
+          },
+          .counselling_day = [&cs = *p.counselling](const policy::Actor& a)
+              -> absl::StatusOr<std::optional<screening::HomeTodos::CounsellingDay>> {
+            XQ_ASSIGN_OR_RETURN(auto day, cs.DayOf(a));
+            if (!day) return std::nullopt;
+            return screening::HomeTodos::CounsellingDay{.bookings_today = day->bookings_today,
+                                                        .next_at = day->next_at,
+                                                        .referrals_waiting = day->referrals_waiting};
           }});
   p.archive_store = archive::NewSociArchiveStore(*p.db);
   p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);

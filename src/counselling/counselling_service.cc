@@ -1,6 +1,7 @@
 #include "counselling/counselling_service.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "audit/audited.h"
@@ -375,6 +376,31 @@ absl::StatusOr<Referral> CounsellingService::Refer(const policy::Actor& a, int64
   XQ_RETURN_IF_ERROR(store_.InsertReferral(x, audit::RecordingIn(audit_, e)));
   XQ_ASSIGN_OR_RETURN(auto out, store_.GetReferral(x.id));
   return out.value_or(x);
+}
+
+absl::StatusOr<std::optional<CounsellorDay>> CounsellingService::DayOf(const policy::Actor& a) {
+  for (const policy::Grant& g : a.grants) {
+    if (g.role != policy::Role::kPsychStaff) continue;
+    XQ_ASSIGN_OR_RETURN(int64_t school, store_.SchoolOfUnit(g.unit_id));
+    if (school == 0) continue;
+    XQ_ASSIGN_OR_RETURN(std::string path, store_.SchoolPath(school));
+    if (!Decide(a, Action::kWrite, {.data_class = DataClass::kClinical, .unit_path = path}).allowed) continue;
+    const int64_t now = clock_.NowMicros();
+    constexpr int64_t kDay = int64_t{24} * 60 * kMicrosPerMinute, kChina = int64_t{8} * 60 * kMicrosPerMinute;
+    const int64_t day_start = (now + kChina) / kDay * kDay - kChina;
+    CounsellorDay day;
+    XQ_ASSIGN_OR_RETURN(auto slots, store_.ListSlots(school, day_start, day_start + kDay, a.account_id, 1000));
+    for (const Slot& s : slots) {
+      if (!s.taken) continue;
+      ++day.bookings_today;
+      if (s.starts_at >= now && (day.next_at == 0 || s.starts_at < day.next_at)) day.next_at = s.starts_at;
+    }
+    XQ_ASSIGN_OR_RETURN(auto referrals, store_.ListSchoolReferrals(school, std::numeric_limits<int64_t>::max(), 200));
+    for (const Referral& r : referrals)
+      if (r.state == "sent") ++day.referrals_waiting;
+    return day;
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<CounsellingService::ReferralList> CounsellingService::ListReferrals(const policy::Actor& a,

@@ -63,6 +63,13 @@ struct RecordView {
   std::vector<Share> shares;  // the author's shares of it
 };
 
+// A counsellor's day for the home page: counts only, nobody named.
+struct CounsellorDay {
+  int64_t bookings_today = 0;     // the caller's booked slots today (China time)
+  int64_t next_at = 0;            // the start of the next of them still to come, 0: none
+  int64_t referrals_waiting = 0;  // teachers' referrals the centre has not received
+};
+
 inline constexpr int kMaxSlotsPerRequest = 200;
 inline constexpr size_t kMaxTextBytes = 20000;
 
@@ -100,6 +107,9 @@ class CounsellingService {
     bool full = false;
   };
   absl::StatusOr<ReferralList> ListReferrals(const policy::Actor& a, int64_t before, int limit);
+  // The caller's day as one of the psychology centre (CounsellorDay);
+  // nullopt for everybody else. Counts only: nothing is audited.
+  absl::StatusOr<std::optional<CounsellorDay>> DayOf(const policy::Actor& a);
   absl::StatusOr<Referral> ReceiveReferral(const policy::Actor& a, int64_t referral_id);
 
   // Session records.

@@ -297,6 +297,13 @@ Json TodosToJson(const HomeTodos& todos) {
                      {"at_my_step", todos.network_warnings->at_my_step}});
     badges["network_warnings"] = todos.network_warnings->count;
   }
+  if (todos.counselling) {
+    Json j = {{"kind", "counselling_today"},
+              {"count", todos.counselling->bookings_today},
+              {"referrals_waiting", todos.counselling->referrals_waiting}};
+    j["next_at"] = todos.counselling->next_at ? Json(FormatRfc3339(todos.counselling->next_at)) : Json(nullptr);
+    items.push_back(std::move(j));
+  }
   for (const auto& w : todos.weekly_reports)
     items.push_back({{"kind", "weekly_report"},
                      {"class_id", IdToString(w.class_id)},

@@ -279,6 +279,14 @@ struct HomeTodos {
     int64_t at_my_step = 0;
   };
   std::optional<NetworkWarnings> network_warnings;
+  // A counsellor's day (psychology centre): today's appointments, the next
+  // one's start (0: none left) and teachers' referrals not yet received.
+  struct CounsellingDay {
+    int64_t bookings_today = 0;
+    int64_t next_at = 0;
+    int64_t referrals_waiting = 0;
+  };
+  std::optional<CounsellingDay> counselling;
   std::vector<WeeklyReportTodo> weekly_reports;  // a peer reporter
 };
 

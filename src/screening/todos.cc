@@ -142,6 +142,9 @@ absl::StatusOr<HomeTodos> TodoService::ForHome(const policy::Principal& p) {
   if (sources_.weekly_reports) {
     XQ_ASSIGN_OR_RETURN(out.weekly_reports, sources_.weekly_reports(p.actor));
   }
+  if (sources_.counselling_day) {
+    XQ_ASSIGN_OR_RETURN(out.counselling, sources_.counselling_day(p.actor));
+  }
   return out;
 }
 

@@ -15,8 +15,9 @@
 //                   campaigns in progress (D3 / D8 in scope)
 //   the network     warnings waiting for the caller's acknowledgement, and
 //                   a peer reporter's classes without this week's report
-//                   (TodoSources, composed by app from the warning and
-//                   network modules)
+//   counselling     a counsellor's appointments today and the referrals
+//                   waiting (TodoSources, composed by app from the
+//                   warning, network and counselling modules)
 // and the menu's badge counts.
 // Thread-safe: stateless apart from its collaborators.
 #pragma once
@@ -72,6 +73,8 @@ struct TodoSources {
   std::function<absl::StatusOr<std::optional<HomeTodos::NetworkWarnings>>(const policy::Actor&)> network_warnings;
   // The actor's classes (as their peer reporter) without this week's report.
   std::function<absl::StatusOr<std::vector<WeeklyReportTodo>>(const policy::Actor&)> weekly_reports;
+  // A counsellor's day; nullopt for those who do not counsel.
+  std::function<absl::StatusOr<std::optional<HomeTodos::CounsellingDay>>(const policy::Actor&)> counselling_day;
 };
 
 class TodoService {

@@ -202,7 +202,21 @@ test('a head teacher refers a student of the class; the centre reads the referra
   assert.equal(got.reason, kReferralReason);
   assert.equal(got.state, 'sent');
   assert.equal((await ht.post(`/api/v1/counselling/referrals/${sent.body.id}/receipt`)).status, 403);
+  // The centre's home counts the referrals waiting and today's appointments
+  // of each counsellor; nobody else gets that part.
+  const day = async () => (await psych.get('/api/v1/todos')).body.items.find((x) => x.kind === 'counselling_today');
+  const waiting = list.body.items.filter((r) => r.state === 'sent').length;
+  assert.equal((await day()).referrals_waiting, waiting);
+  const start = new Date(Math.floor((Date.now() + 8 * kHour) / (24 * kHour)) * 24 * kHour - 8 * kHour);
+  const end = new Date(start.getTime() + 24 * kHour);
+  const today = await psych.get(
+    `/api/v1/counselling/slots?mine=true&from=${encodeURIComponent(start.toISOString())}&to=${encodeURIComponent(end.toISOString())}`,
+  );
+  assert.equal((await day()).count, today.body.items.filter((s) => s.taken).length);
+  for (const u of ['head_teacher', 'student', 'school_leader'])
+    assert.ok(!(await (await as(u)).get('/api/v1/todos')).body.items.some((x) => x.kind === 'counselling_today'), u);
   assert.equal((await psych.post(`/api/v1/counselling/referrals/${sent.body.id}/receipt`)).status, 200);
+  assert.equal((await day()).referrals_waiting, waiting - 1);
   const mine = await ht.get('/api/v1/counselling/referrals');
   const back = mine.body.items.find((r) => r.id === sent.body.id);
   assert.equal(back.state, 'received');

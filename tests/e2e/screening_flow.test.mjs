@@ -157,6 +157,11 @@ test('the psychology teacher\'s home lists the day\'s work, the menu shows the c
     assert.equal(Number(await urgent.getByTestId('todo-count').innerText()), open.body.total);
     await page.getByTestId('todo-follow-ups').waitFor();
     assert.ok(Number(await page.getByTestId('todo-follow-ups').getByTestId('todo-count').innerText()) >= 2);
+    // The counsellor's day, as the server counts it.
+    const day = (await psychApi.get('/api/v1/todos')).body.items.find((x) => x.kind === 'counselling_today');
+    const counselling = page.getByTestId('todo-counselling');
+    await counselling.waitFor();
+    assert.equal(Number(await counselling.getByTestId('todo-count').innerText()), day.count);
     const campaigns = page.getByTestId('todo-campaigns');
     assert.match(await campaigns.innerText(), new RegExp(kName));
     const badge = page.getByTestId('badge-warnings');
