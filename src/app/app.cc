@@ -407,6 +407,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
             return screening::HomeTodos::CounsellingDay{.bookings_today = day->bookings_today,
                                                         .next_at = day->next_at,
                                                         .referrals_waiting = day->referrals_waiting};
+          },
+          .crisis_cases = [&crisis = *p.crisis](const policy::Actor& a)
+              -> absl::StatusOr<std::optional<screening::HomeTodos::CrisisCases>> {
+            XQ_ASSIGN_OR_RETURN(auto n, crisis.CountOpenCases(a));
+            if (!n) return std::nullopt;
+            return screening::HomeTodos::CrisisCases{.open = n->open, .overdue = n->overdue};
           }});
   p.archive_store = archive::NewSociArchiveStore(*p.db);
   p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);

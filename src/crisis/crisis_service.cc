@@ -317,21 +317,30 @@ absl::StatusOr<CaseView> CrisisService::OpenCase(const policy::Actor& a, const O
 
 absl::StatusOr<Page<CaseView>> CrisisService::ListCases(const policy::Actor& a, std::string_view status, int page_size,
                                                         std::string_view after) {
-  if (!status.empty() && status != "open" && status != "closed")
-    return InvalidArgument("status is open or closed", "status");
-  if (page_size < 1 || page_size > 200) return InvalidArgument("page_size is 1..200", "page_size");
-  int64_t after_at = 0, after_id = 0;
-  if (!after.empty()) {
-    size_t colon = after.find(':');
-    std::optional<int64_t> at = colon == std::string_view::npos ? std::nullopt : IdFromString(after.substr(0, colon));
-    std::optional<int64_t> id = colon == std::string_view::npos ? std::nullopt : IdFromString(after.substr(colon + 1));
-    if (!at || !id) return InvalidArgument("after is not a cursor of this list", "after");
-    after_at = *at;
-    after_id = *id;
+  XQ_ASSIGN_OR_RETURN(Page<CaseView> page, CasesInScope(a, status, page_size, after));
+  if (!page.items.empty()) {
+    XQ_RETURN_IF_ERROR(audit::Record(
+        audit_, AuditEvent(a, "list", "crisis_case", 0, 0, 0, "ok", fmt::format("{} cases", page.items.size()))));
   }
-  // Which subtrees each grant opens, asked of the policy one grant at a time.
+  return page;
+}
+
+absl::StatusOr<std::optional<CrisisService::OpenCount>> CrisisService::CountOpenCases(const policy::Actor& a) {
+  const CaseFilter f = FilterFor(a);
+  if (f.paths.empty() && f.escalated_scopes.empty() && f.consulted_account == 0) return std::nullopt;
+  XQ_ASSIGN_OR_RETURN(Page<CaseView> page, CasesInScope(a, "open", 200, ""));
+  const int64_t now = clock_.NowMicros();
+  OpenCount n;
+  for (const CaseView& v : page.items) {
+    ++n.open;
+    if (v.c.step_due_at != 0 && v.c.step_due_at < now) ++n.overdue;
+  }
+  return n;
+}
+
+// Which subtrees each grant opens, asked of the policy one grant at a time.
+CaseFilter CrisisService::FilterFor(const policy::Actor& a) const {
   CaseFilter f;
-  f.status = std::string(status);
   for (const auto& g : a.grants) {
     policy::Actor one = a;
     one.grants = {g};
@@ -352,6 +361,25 @@ absl::StatusOr<Page<CaseView>> CrisisService::ListCases(const policy::Actor& a, 
     r.consulted = true;
     if (policy::Decide(one, Action::kRead, r).allowed) f.consulted_account = a.account_id;
   }
+  return f;
+}
+
+absl::StatusOr<Page<CaseView>> CrisisService::CasesInScope(const policy::Actor& a, std::string_view status,
+                                                           int page_size, std::string_view after) {
+  if (!status.empty() && status != "open" && status != "closed")
+    return InvalidArgument("status is open or closed", "status");
+  if (page_size < 1 || page_size > 200) return InvalidArgument("page_size is 1..200", "page_size");
+  int64_t after_at = 0, after_id = 0;
+  if (!after.empty()) {
+    size_t colon = after.find(':');
+    std::optional<int64_t> at = colon == std::string_view::npos ? std::nullopt : IdFromString(after.substr(0, colon));
+    std::optional<int64_t> id = colon == std::string_view::npos ? std::nullopt : IdFromString(after.substr(colon + 1));
+    if (!at || !id) return InvalidArgument("after is not a cursor of this list", "after");
+    after_at = *at;
+    after_id = *id;
+  }
+  CaseFilter f = FilterFor(a);
+  f.status = std::string(status);
   Page<CaseView> page;
   XQ_ASSIGN_OR_RETURN(std::vector<Case> cases, store_.ListCases(f, after_at, after_id, page_size + 1));
   if (static_cast<int>(cases.size()) > page_size) {
@@ -366,10 +394,6 @@ absl::StatusOr<Page<CaseView>> CrisisService::ListCases(const policy::Actor& a, 
     v.view = acc.d.view;
     v.break_glass = acc.d.break_glass;
     page.items.push_back(std::move(v));
-  }
-  if (!page.items.empty()) {
-    XQ_RETURN_IF_ERROR(audit::Record(
-        audit_, AuditEvent(a, "list", "crisis_case", 0, 0, 0, "ok", fmt::format("{} cases", page.items.size()))));
   }
   return page;
 }

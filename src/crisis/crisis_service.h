@@ -119,6 +119,14 @@ class CrisisService {
   absl::StatusOr<Page<CaseView>> ListCases(const policy::Actor& a, std::string_view status, int page_size,
                                            std::string_view after);
   absl::StatusOr<CaseView> GetCase(const policy::Actor& a, int64_t case_id);
+  // Open cases the caller may see, and how many of them have a step past
+  // its deadline, counted to 200 (the home page: counts only, not audited);
+  // nullopt for those who see no crisis cases at all.
+  struct OpenCount {
+    int64_t open = 0;
+    int64_t overdue = 0;
+  };
+  absl::StatusOr<std::optional<OpenCount>> CountOpenCases(const policy::Actor& a);
   absl::StatusOr<CaseView> Advance(const policy::Actor& a, int64_t case_id, const AdvanceInput& in);
   absl::StatusOr<CaseItem> AddItem(const policy::Actor& a, int64_t case_id, const ItemInput& in);
   // The 告知书 signed on paper and scanned (sealed).
@@ -191,6 +199,11 @@ class CrisisService {
     int64_t break_glass_until = 0;
   };
   absl::StatusOr<Access> ReadAccess(const policy::Actor& a, const Case& c);
+  // The cases a grant of the actor opens (CaseFilter without status).
+  CaseFilter FilterFor(const policy::Actor& a) const;
+  // ListCases without its audit entry.
+  absl::StatusOr<Page<CaseView>> CasesInScope(const policy::Actor& a, std::string_view status, int page_size,
+                                              std::string_view after);
   // The case when the actor may write it (psychology staff in scope).
   absl::StatusOr<Case> WritableCase(const policy::Actor& a, int64_t case_id);
   absl::StatusOr<Referral> LiaisonReferral(const policy::Actor& a, int64_t id);

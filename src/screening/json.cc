@@ -304,6 +304,10 @@ Json TodosToJson(const HomeTodos& todos) {
     j["next_at"] = todos.counselling->next_at ? Json(FormatRfc3339(todos.counselling->next_at)) : Json(nullptr);
     items.push_back(std::move(j));
   }
+  if (todos.crisis) {
+    items.push_back({{"kind", "crisis_cases"}, {"count", todos.crisis->open}, {"overdue", todos.crisis->overdue}});
+    badges["crisis_cases"] = todos.crisis->overdue;
+  }
   for (const auto& w : todos.weekly_reports)
     items.push_back({{"kind", "weekly_report"},
                      {"class_id", IdToString(w.class_id)},

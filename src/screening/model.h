@@ -287,6 +287,13 @@ struct HomeTodos {
     int64_t referrals_waiting = 0;
   };
   std::optional<CounsellingDay> counselling;
+  // Open crisis cases the caller may see (status, never notes) and how many
+  // have a step past its deadline.
+  struct CrisisCases {
+    int64_t open = 0;
+    int64_t overdue = 0;
+  };
+  std::optional<CrisisCases> crisis;
   std::vector<WeeklyReportTodo> weekly_reports;  // a peer reporter
 };
 

@@ -145,6 +145,9 @@ absl::StatusOr<HomeTodos> TodoService::ForHome(const policy::Principal& p) {
   if (sources_.counselling_day) {
     XQ_ASSIGN_OR_RETURN(out.counselling, sources_.counselling_day(p.actor));
   }
+  if (sources_.crisis_cases) {
+    XQ_ASSIGN_OR_RETURN(out.crisis, sources_.crisis_cases(p.actor));
+  }
   return out;
 }
 

@@ -16,8 +16,10 @@
 //   the network     warnings waiting for the caller's acknowledgement, and
 //                   a peer reporter's classes without this week's report
 //   counselling     a counsellor's appointments today and the referrals
-//                   waiting (TodoSources, composed by app from the
-//                   warning, network and counselling modules)
+//                   waiting
+//   crisis          open crisis cases and those with a step overdue
+//                   (TodoSources, composed by app from the warning,
+//                   network, counselling and crisis modules)
 // and the menu's badge counts.
 // Thread-safe: stateless apart from its collaborators.
 #pragma once
@@ -75,6 +77,8 @@ struct TodoSources {
   std::function<absl::StatusOr<std::vector<WeeklyReportTodo>>(const policy::Actor&)> weekly_reports;
   // A counsellor's day; nullopt for those who do not counsel.
   std::function<absl::StatusOr<std::optional<HomeTodos::CounsellingDay>>(const policy::Actor&)> counselling_day;
+  // Open crisis cases in the actor's view; nullopt for those who see none.
+  std::function<absl::StatusOr<std::optional<HomeTodos::CrisisCases>>(const policy::Actor&)> crisis_cases;
 };
 
 class TodoService {

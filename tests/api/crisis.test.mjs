@@ -239,6 +239,21 @@ test('a level-1 case reaches the district crisis group as a summary; experts onl
   assert.equal((await expert.get(`/api/v1/crisis/cases/${ids.case}`)).status, 404);
   const elist = await expert.get('/api/v1/crisis/cases');
   assert.deepEqual(elist.body.items.map((c) => c.id), [ids.urgent]);
+  // Each home page counts the open cases its owner may see (the same as the
+  // list) and those with a step overdue; nobody else gets that part.
+  for (const [u, c] of [['psych_staff', psych], ['crisis_group', group], ['expert', expert], ['school_leader', await as('school_leader')]]) {
+    const cases = (await c.get('/api/v1/crisis/cases?status=open&page_size=200')).body.items;
+    const todos = (await c.get('/api/v1/todos')).body;
+    const item = todos.items.find((x) => x.kind === 'crisis_cases');
+    assert.ok(item, u);
+    assert.equal(item.count, cases.length, u);
+    assert.equal(item.overdue, cases.filter((x) => x.overdue).length, u);
+    assert.equal(todos.badges.crisis_cases, item.overdue, u);
+  }
+  for (const u of ['head_teacher', 'student', 'guardian', 'hospital_liaison']) {
+    const todos = (await (await as(u)).get('/api/v1/todos')).body;
+    assert.ok(!todos.items.some((x) => x.kind === 'crisis_cases'), u);
+  }
   // Closing ends the crisis group's access.
   for (const [to, record] of [['assess', 'r'], ['intervene', 'a']]) {
     assert.equal((await psych.post(`/api/v1/crisis/cases/${ids.urgent}/advance`, { json: { to, record } })).status, 200);

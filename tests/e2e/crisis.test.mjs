@@ -4,7 +4,7 @@
 // return plan, which the head teacher sees on a phone, in neutral words.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin } from './helpers.mjs';
+import { acknowledgeNoticesWhenShown, ApiClient, kPhoneViewport, launchBrowser, newPage, pageWidth, settle, startServer, uiLogin } from './helpers.mjs';
 
 let server;
 let browser;
@@ -153,6 +153,16 @@ test('a case opens, is referred, answered by the hospital, and the student retur
   // The leader sees status only.
   const leader = await newPage(browser, server.baseUrl);
   await uiLogin(leader.page, 'school_leader');
+  // The home page counts the open cases and leads to them.
+  await acknowledgeNoticesWhenShown(leader.page);
+  const leaderApi = await api('school_leader');
+  const open = (await leaderApi.get('/api/v1/crisis/cases?status=open&page_size=200')).body.items;
+  const card = leader.page.getByTestId('todo-crisis-cases');
+  await card.waitFor();
+  assert.equal(Number(await card.getByTestId('todo-count').textContent()), open.length);
+  assert.ok(open.some((c) => c.id === caseId));
+  await card.click();
+  await leader.page.waitForURL('**/crisis/cases');
   await leader.page.goto(`/crisis/cases/${caseId}`);
   await leader.page.getByTestId('crisis-summary-only').waitFor();
   assert.equal(await leader.page.getByTestId('crisis-items').count(), 0);

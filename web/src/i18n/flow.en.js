@@ -28,6 +28,8 @@ export default {
     counsellingToday: 'Appointments today',
     counsellingNext: 'Next at {at}',
     referralsWaiting: '{n} referrals from teachers to receive',
+    crisisCases: 'Open crisis cases',
+    crisisOverdue: '{n} with the current step overdue',
     count: '{n}',
     open: 'Open',
   },

@@ -30,6 +30,8 @@ export default {
     counsellingToday: '今天的辅导预约',
     counsellingNext: '下一位 {at}',
     referralsWaiting: '{n} 份教师转介待接收',
+    crisisCases: '进行中的危机个案',
+    crisisOverdue: '其中 {n} 个的当前步骤已超时',
     count: '{n}',
     open: '查看',
   },
