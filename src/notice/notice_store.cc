@@ -185,6 +185,21 @@ std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id,
   return out;
 }
 
+std::set<std::string> ParamValuesOf(soci::session& s, int64_t account_id, std::string_view kind,
+                                    std::string_view param) {
+  std::set<std::string> out;
+  long long a = account_id;
+  std::string k(kind);
+  soci::rowset<soci::row> rows = (s.prepare << "SELECT params FROM notices WHERE account_id = :a AND kind = :k "
+                                               "ORDER BY created_at DESC LIMIT 2000",
+                                  soci::use(a), soci::use(k));
+  for (const auto& r : rows) {
+    auto params = ParamsOf(db::GetStr(r, std::size_t{0}));
+    if (auto it = params.find(std::string(param)); it != params.end()) out.insert(it->second);
+  }
+  return out;
+}
+
 std::string ActorNameOf(soci::session& s, int64_t account_id) {
   long long id = account_id;
   std::string display, username;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,11 @@ inline constexpr std::string_view kNoticePosted = "notice.posted";
 // Staff accounts to tell of a change at a unit: the psychology centre staff
 // of school_id (0: none) and the auditors whose scope holds unit_path.
 std::vector<int64_t> PsychCentreAndAuditors(soci::session& s, int64_t school_id, const std::string& unit_path);
+
+// The values of one param over the account's most recent notices of a
+// kind (at most 2,000 notices): e.g. the warnings a 知会 told it of.
+std::set<std::string> ParamValuesOf(soci::session& s, int64_t account_id, std::string_view kind,
+                                    std::string_view param);
 
 // The name a notice shows for the account that caused it (display name,
 // else the username; empty for an unknown account).

@@ -40,6 +40,7 @@ Json ItemJson(const BoardItem& item) {
             {"created_at", At(w.created_at)},
             {"ack_due_at", At(w.ack_due_at)},
             {"action_due_at", At(w.action_due_at)}};
+  if (item.informed) j["informed_me"] = true;
   if (w.escalated_at) j["escalated_at"] = At(w.escalated_at);
   if (w.acknowledged_at) j["acknowledged_at"] = At(w.acknowledged_at);
   if (w.closed_at) j["closed_at"] = At(w.closed_at);

@@ -10,6 +10,7 @@
 #include "db/row.h"
 #include "db/scope.h"
 #include "fmt/format.h"
+#include "notice/notice_store.h"
 #include "policy/policy.h"
 #include "policy/scopes.h"
 #include "warning/inform.h"
@@ -281,6 +282,11 @@ absl::StatusOr<Board> EscalationService::ListBoard(const policy::Actor& actor, c
     } else {
       soci::rowset<soci::row> rows = (s.prepare << sql);
       collect(rows);
+    }
+    if (!b.items.empty()) {
+      // Which of them the viewer was told of at once (知会).
+      const std::set<std::string> told = notice::ParamValuesOf(s, actor.account_id, kInformedNotice, "warning_id");
+      for (BoardItem& item : b.items) item.informed = told.contains(IdToString(item.warning.id));
     }
     if (static_cast<int>(b.items.size()) > q.page_size) {
       b.items.resize(q.page_size);

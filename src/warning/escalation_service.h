@@ -35,6 +35,7 @@ namespace xq::warning {
 struct BoardItem {
   Warning warning;
   bool detailed = false;  // source label/urgency visible (psychology centre)
+  bool informed = false;  // the viewer was told of it at once (知会)
 };
 
 struct Board {

@@ -119,6 +119,15 @@ test('an immediate report is made known at once to the psychology centre and the
   assert.ok(!('label' in seen.body) && !('ref_id' in seen.body), 'details are for the psychology centre');
   const board = keep('school_leader', await leader.get('/api/v1/network/warnings?page_size=200'));
   assert.ok(board.body.items.some((x) => x.id === warning.id));
+  // The board marks what the viewer was told of: the leader's and the
+  // centre's, not the class owner's (told as its owner) nor the grade's.
+  assert.equal(board.body.items.find((x) => x.id === warning.id).informed_me, true);
+  const centre = (await psych.get('/api/v1/network/warnings?page_size=200')).body.items;
+  assert.equal(centre.find((x) => x.id === warning.id).informed_me, true);
+  const owner = (await head.get('/api/v1/network/warnings?page_size=200')).body.items;
+  assert.equal(owner.find((x) => x.id === warning.id).informed_me, undefined);
+  const gradeBoard = (await grade.get('/api/v1/network/warnings?page_size=200')).body.items;
+  assert.equal(gradeBoard.find((x) => x.id === warning.id)?.informed_me, undefined);
 
   // Each 知会 is in the audit log, as an escalation step is.
   const auditor = await as('auditor');

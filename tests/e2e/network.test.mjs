@@ -122,6 +122,8 @@ test('a peer reports on a phone, the head teacher sees it, an ignored 一级 war
     const card = page.getByTestId('network-warning').filter({ hasText: studentName }).first();
     await card.waitFor();
     assert.match(await card.getByTestId('network-warning-step').textContent(), /校领导/);
+    // A 一级 warning was made known to the leader at once: the card says so.
+    assert.equal((await card.getByTestId('network-warning-informed').textContent()).trim(), '已知会您');
     assert.equal(await page.getByTestId('network-warning-close').count(), 0, 'leaders do not close');
     await card.getByTestId('network-warning-ack').click();
     await page.getByTestId('network-warning').filter({ hasText: studentName }).filter({ hasText: '已接收' }).first().waitFor();

@@ -129,6 +129,7 @@ export default {
       title: 'Warning network',
       intro: 'A warning not acknowledged in time climbs to the next level by itself.',
       open: 'Open warnings',
+      informedMe: 'You were told',
       none: 'No warnings',
       acknowledged: 'Acknowledged',
       acknowledge: 'Acknowledge',

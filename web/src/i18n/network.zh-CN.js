@@ -130,6 +130,7 @@ export default {
       title: '预警网络',
       intro: '未按时接收的预警会自动逐级上报。',
       open: '未关闭的预警',
+      informedMe: '已知会您',
       none: '暂无预警',
       acknowledged: '已接收',
       acknowledge: '接收',
