@@ -3,7 +3,7 @@
 //
 //   escalation_bench [--scale district|city] [--open N] [--due M]
 //                    [--batch B] [--db URL] [--pause SECONDS] [--pages]
-//                    [--cache-mib M]
+//                    [--cache-mib M] [--raised-together]
 //
 // Generates the demo city of the scale into a fresh database (a temporary
 // SQLite file unless --db names an empty one), raises N open warnings on
@@ -20,6 +20,10 @@
 // holds the timed run alone: the log was checkpointed before it).
 // --cache-mib (SQLite): each pooled connection's page cache (default: the
 // server's, db::OpenOptions::sqlite_cache_kib).
+// --raised-together: the others are raised first and the M due ones after
+// them, in one run, as the server's time-ordered ids lay out warnings
+// raised in the same minute; by default the due ones are raised among the
+// others (one due every N/M), each on its own pages: the worst layout.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -58,6 +62,7 @@ struct Args {
   std::string db;
   int pause = 0;  // seconds before the timed run, to attach a profiler
   bool pages = false;
+  bool raised_together = false;
   int cache_mib = db::OpenOptions{}.sqlite_cache_kib / 1024;
 };
 
@@ -128,6 +133,11 @@ int main(int argc, char** argv) {
       --i;
       continue;
     }
+    if (k == "--raised-together") {
+      a.raised_together = true;
+      --i;
+      continue;
+    }
     if (i + 1 >= argc) return Fail("option " + k + " needs a value");
     std::string v = argv[i + 1];
     if (k == "--scale")
@@ -174,10 +184,28 @@ int main(int argc, char** argv) {
   const int64_t t0 = clock.NowMicros(), minute = 60'000'000, hour = 60 * minute;
   const int64_t every = a.open / a.due;  // the due ones are spread among the others
   auto t = std::chrono::steady_clock::now();
+  // The students in raise order (indices into `students`, with whether the
+  // warning falls due). By default the due ones are among the others, one
+  // every N/M. --raised-together: the others first, then the due ones,
+  // which are the same students whatever N (spread over the whole city),
+  // so two sizes differ only in the warnings that do not fall due.
+  std::vector<std::pair<int64_t, bool>> order;
+  order.reserve(a.open);
+  if (a.raised_together) {
+    const int64_t stride = static_cast<int64_t>(students.size()) / a.due;
+    std::set<int64_t> due_ones;
+    for (int64_t j = 0; j < a.due; ++j) due_ones.insert(j * stride);
+    for (int64_t i = 0; static_cast<int64_t>(order.size()) < a.open - a.due; ++i)
+      if (!due_ones.contains(i)) order.push_back({i, false});
+    for (int64_t i : due_ones) order.push_back({i, true});
+  } else {
+    for (int64_t i = 0; i < a.open; ++i) order.push_back({i, i % every == 0 && i / every < a.due});
+  }
   for (int64_t from = 0; from < a.open; from += 5'000) {
     st = (*db)->InTransaction([&](soci::session& s) -> absl::Status {
-      for (int64_t i = from; i < std::min(a.open, from + 5'000); ++i) {
-        const bool due = i % every == 0 && i / every < a.due;
+      for (int64_t k = from; k < std::min(a.open, from + 5'000); ++k) {
+        const auto [i, due] = order[k];
+        const int64_t nth = a.raised_together ? k - (a.open - a.due) : i / every;  // of the due ones
         warning::Warning w;
         w.school_id = students[i].school_id;
         w.student_id = students[i].id;
@@ -188,7 +216,7 @@ int main(int argc, char** argv) {
         w.urgency = due ? "immediate" : "record";
         w.summary = "观察报告提示需要关心";
         w.ref_type = "bench";
-        const int64_t at = due ? t0 + (i / every) * minute / a.due : t0;
+        const int64_t at = due ? t0 + nth * minute / a.due : t0;
         if (auto r = warning::RaiseIn(s, w, at); !r.ok()) return r;
       }
       return absl::OkStatus();
