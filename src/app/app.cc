@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <string_view>
@@ -413,6 +414,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const AppOptions& options) {
             XQ_ASSIGN_OR_RETURN(auto n, crisis.CountOpenCases(a));
             if (!n) return std::nullopt;
             return screening::HomeTodos::CrisisCases{.open = n->open, .overdue = n->overdue};
+          },
+          .guardian_notices = [&crisis = *p.crisis](const policy::Actor& a) -> absl::StatusOr<int64_t> {
+            XQ_ASSIGN_OR_RETURN(auto notices, crisis.GuardianNotices(a));
+            return static_cast<int64_t>(
+                std::count_if(notices.begin(), notices.end(), [](const auto& n) { return n.state == "requested"; }));
           }});
   p.archive_store = archive::NewSociArchiveStore(*p.db);
   p.archive = std::make_unique<archive::ArchiveService>(*p.archive_store, *p.audit, clock);

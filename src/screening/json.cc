@@ -308,6 +308,10 @@ Json TodosToJson(const HomeTodos& todos) {
     items.push_back({{"kind", "crisis_cases"}, {"count", todos.crisis->open}, {"overdue", todos.crisis->overdue}});
     badges["crisis_cases"] = todos.crisis->overdue;
   }
+  if (todos.guardian_notices > 0) {
+    items.push_back({{"kind", "guardian_notices"}, {"count", todos.guardian_notices}});
+    badges["guardian_notices"] = todos.guardian_notices;
+  }
   for (const auto& w : todos.weekly_reports)
     items.push_back({{"kind", "weekly_report"},
                      {"class_id", IdToString(w.class_id)},

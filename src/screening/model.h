@@ -294,6 +294,8 @@ struct HomeTodos {
     int64_t overdue = 0;
   };
   std::optional<CrisisCases> crisis;
+  // A guardian: notices (告知书) from the school still to confirm.
+  int64_t guardian_notices = 0;
   std::vector<WeeklyReportTodo> weekly_reports;  // a peer reporter
 };
 

@@ -148,6 +148,9 @@ absl::StatusOr<HomeTodos> TodoService::ForHome(const policy::Principal& p) {
   if (sources_.crisis_cases) {
     XQ_ASSIGN_OR_RETURN(out.crisis, sources_.crisis_cases(p.actor));
   }
+  if (sources_.guardian_notices && !p.actor.child_ids.empty()) {
+    XQ_ASSIGN_OR_RETURN(out.guardian_notices, sources_.guardian_notices(p.actor));
+  }
   return out;
 }
 

@@ -17,8 +17,8 @@
 //                   a peer reporter's classes without this week's report
 //   counselling     a counsellor's appointments today and the referrals
 //                   waiting
-//   crisis          open crisis cases and those with a step overdue
-//                   (TodoSources, composed by app from the warning,
+//   crisis          open crisis cases and those with a step overdue, and a
+//                   guardian's notices (告知书) to confirm (TodoSources, composed by app from the warning,
 //                   network, counselling and crisis modules)
 // and the menu's badge counts.
 // Thread-safe: stateless apart from its collaborators.
@@ -79,6 +79,8 @@ struct TodoSources {
   std::function<absl::StatusOr<std::optional<HomeTodos::CounsellingDay>>(const policy::Actor&)> counselling_day;
   // Open crisis cases in the actor's view; nullopt for those who see none.
   std::function<absl::StatusOr<std::optional<HomeTodos::CrisisCases>>(const policy::Actor&)> crisis_cases;
+  // A guardian's notices (告知书) still to confirm.
+  std::function<absl::StatusOr<int64_t>(const policy::Actor&)> guardian_notices;
 };
 
 class TodoService {

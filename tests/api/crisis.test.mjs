@@ -197,10 +197,21 @@ test('guardian confirms the notice in the app and sees no notes', async () => {
   assert.ok(mine);
   assert.equal(mine.state, 'requested');
   noDiagnosticWords(list.body);
+  // Until confirmed it is a to-do on the guardian's home, counted on the menu.
+  const waiting = list.body.items.filter((n) => n.state === 'requested').length;
+  const todo = async () => (await guardian.get('/api/v1/todos')).body;
+  const before = await todo();
+  assert.equal(before.items.find((x) => x.kind === 'guardian_notices')?.count, waiting);
+  assert.equal(before.badges.guardian_notices, waiting);
+  noDiagnosticWords(before);
+  for (const u of ['student', 'head_teacher', 'psych_staff'])
+    assert.ok(!(await (await as(u)).get('/api/v1/todos')).body.items.some((x) => x.kind === 'guardian_notices'), u);
   // Another guardian's notice is not found; confirming twice conflicts.
   const other = await as('student');
   assert.equal((await other.post(`/api/v1/crisis/guardian-notices/${req.body.id}/confirmation`)).status, 404);
   assert.equal((await guardian.post(`/api/v1/crisis/guardian-notices/${req.body.id}/confirmation`)).status, 204);
+  const after1 = (await todo()).items.find((x) => x.kind === 'guardian_notices');
+  assert.equal(after1?.count, waiting > 1 ? waiting - 1 : undefined, 'confirmed: one fewer to do');
   assert.equal((await guardian.post(`/api/v1/crisis/guardian-notices/${req.body.id}/confirmation`)).status, 409);
   const after = await psych.get(base);
   assert.equal(after.body.items.find((i) => i.id === req.body.id).state, 'confirmed');

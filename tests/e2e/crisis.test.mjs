@@ -169,3 +169,34 @@ test('a case opens, is referred, answered by the hospital, and the student retur
   await head.context.close();
   await leader.context.close();
 });
+
+test('a guardian on a phone is asked on the home page to confirm the school\'s notice, and confirms it', { timeout: 120_000 }, async () => {
+  const psychApi = await api('psych_staff');
+  const guardianApi = await api('guardian');
+  const child = (await guardianApi.get('/api/v1/students?page_size=5')).body.items[0];
+  const open = await psychApi.post('/api/v1/crisis/cases', { json: { student_id: child.id, source: 'hotline', level: 3, record: '来电' } });
+  assert.equal(open.status, 201, JSON.stringify(open.body));
+  const base = `/api/v1/crisis/cases/${open.body.id}`;
+  for (const to of ['assess', 'intervene']) assert.equal((await psychApi.post(`${base}/advance`, { json: { to, record: 'r' } })).status, 200);
+  assert.equal((await psychApi.post(`${base}/items`, { json: { kind: 'notice_app', text: '' } })).status, 201);
+
+  const { context, page } = await newPage(browser, server.baseUrl, { viewport: kPhoneViewport });
+  try {
+    await uiLogin(page, 'guardian');
+    await acknowledgeNoticesWhenShown(page);
+    const todo = page.getByTestId('todo-guardian-notices');
+    await todo.waitFor();
+    assert.match(await todo.textContent(), /学校发来 1 份告知书，请查看并确认/);
+    await todo.getByRole('button', { name: '去确认' }).click();
+    await page.waitForURL('**/crisis/notices');
+    await page.getByTestId('guardian-confirm').first().click();
+    await page.getByTestId('guardian-confirm').waitFor({ state: 'detached' });
+    await page.goto('/');
+    await page.getByTestId('home').waitFor();
+    await settle(page);
+    assert.equal(await page.getByTestId('todo-guardian-notices').count(), 0, 'confirmed: no longer a to-do');
+    assert.ok((await pageWidth(page)) <= kPhoneViewport.width, 'the home page fits 375 px');
+  } finally {
+    await context.close();
+  }
+});

@@ -30,6 +30,8 @@ export default {
     referralsWaiting: '{n} referrals from teachers to receive',
     crisisCases: 'Open crisis cases',
     crisisOverdue: '{n} with the current step overdue',
+    guardianNotices: 'The school sent {n} notice(s) for you to read and confirm',
+    guardianNoticesGo: 'Confirm',
     count: '{n}',
     open: 'Open',
   },

@@ -32,6 +32,8 @@ export default {
     referralsWaiting: '{n} 份教师转介待接收',
     crisisCases: '进行中的危机个案',
     crisisOverdue: '其中 {n} 个的当前步骤已超时',
+    guardianNotices: '学校发来 {n} 份告知书，请查看并确认',
+    guardianNoticesGo: '去确认',
     count: '{n}',
     open: '查看',
   },
