@@ -46,6 +46,7 @@ inline constexpr size_t kMaxText = 20000;
 // Job kinds of the step and referral deadlines.
 inline constexpr char kStepDeadline[] = "crisis.step_deadline";
 inline constexpr char kReferralDeadline[] = "crisis.referral_deadline";
+inline constexpr char kReturnCheckpoint[] = "crisis.return_checkpoint";
 
 // A case as the caller may see it: notes (items) only with View kFull.
 struct CaseView {

@@ -16,6 +16,10 @@ namespace xq::crisis {
 // student's class; escalated, consulted, closed).
 policy::Resource ResourceOf(const policy::Actor& a, const Case& c);
 
+// Whether the case was escalated to the actor's level: a crisis-group grant
+// at or under the level it reached (escalated_path), holding the case.
+bool EscalatedFor(const policy::Actor& a, const std::string& escalated_path, const std::string& unit_path);
+
 // One notice per distinct account of `to` (0s skipped), of one kind and params.
 std::vector<notice::Notice> NoticesTo(const std::vector<int64_t>& to, int64_t school_id, std::string kind,
                                       std::map<std::string, std::string> params);
